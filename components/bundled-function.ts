@@ -1,0 +1,73 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { bundleFunction, LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME } from "./bundle";
+import { policyDocument, serviceTrustPolicy, type Statements } from "./iam";
+
+export interface BundledFunctionArgs {
+  /** Folder under `functions/` holding `handler.ts`. */
+  code: string;
+  description: string;
+  environment: Record<string, pulumi.Input<string>>;
+  /** What the function may do besides writing its own log group. */
+  statements: Statements;
+  memorySize: number;
+  timeoutSeconds: number;
+  logRetentionDays: number;
+}
+
+export interface BundledFunction {
+  function: aws.lambda.Function;
+  role: aws.iam.Role;
+  logGroup: aws.cloudwatch.LogGroup;
+  /** The role's inline policy; depend on it before anything uses the role's permissions. */
+  policy: aws.iam.RolePolicy;
+}
+
+/**
+ * A function, its own role and its own log group, named `${name}` and parented to `parent`.
+ * The role may write only to that log group, plus `statements`.
+ */
+export function createBundledFunction(name: string, args: BundledFunctionArgs, parent: pulumi.Resource): BundledFunction {
+  const opts = { parent };
+  const role = new aws.iam.Role(`${name}-role`, {
+    description: args.description,
+    assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com"),
+  }, opts);
+
+  // The function logs here through loggingConfig, so the group can exist, with its retention,
+  // before the function does.
+  const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, {
+    namePrefix: `/aws/lambda/${name}-`,
+    retentionInDays: args.logRetentionDays,
+  }, opts);
+
+  const policy = new aws.iam.RolePolicy(`${name}-policy`, {
+    role: role.id,
+    policy: policyDocument(
+      pulumi.all([logGroup.arn, args.statements]).apply(([logGroupArn, statements]) => [
+        {
+          Sid: "WriteOwnLogs",
+          Effect: "Allow" as const,
+          Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+          Resource: `${logGroupArn}:*`,
+        },
+        ...statements,
+      ]),
+    ),
+  }, opts);
+
+  const fn = new aws.lambda.Function(`${name}-function`, {
+    description: args.description,
+    role: role.arn,
+    runtime: LAMBDA_RUNTIME,
+    architectures: [LAMBDA_ARCHITECTURE],
+    handler: "index.handler",
+    code: bundleFunction(args.code),
+    memorySize: args.memorySize,
+    timeout: args.timeoutSeconds,
+    environment: { variables: args.environment },
+    loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
+  }, { parent, dependsOn: [policy, logGroup] });
+
+  return { function: fn, role, logGroup, policy };
+}

@@ -1,0 +1,65 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { denyInsecureTransport, policyDocument } from "./iam";
+
+export interface SecureBucketArgs {
+  /** Customer-managed KMS key for SSE-KMS. Default: SSE-S3 (AES-256). */
+  kmsKeyArn?: pulumi.Input<string>;
+  /** Days after which objects expire. Default: never. */
+  expireAfterDays?: number;
+  /** Let `pulumi destroy` delete a bucket that still holds objects. Default: false. */
+  forceDestroy?: boolean;
+}
+
+export interface SecureBucket {
+  bucket: aws.s3.Bucket;
+  policy: aws.s3.BucketPolicy;
+}
+
+/**
+ * A private bucket: owner-enforced objects, all public access blocked, encrypted by default,
+ * and a policy that refuses any request not made over TLS.
+ */
+export function createSecureBucket(name: string, args: SecureBucketArgs, parent: pulumi.Resource): SecureBucket {
+  const opts = { parent };
+  const bucket = new aws.s3.Bucket(name, { forceDestroy: args.forceDestroy ?? false }, opts);
+
+  const publicAccess = new aws.s3.BucketPublicAccessBlock(`${name}-public-access`, {
+    bucket: bucket.id,
+    blockPublicAcls: true,
+    blockPublicPolicy: true,
+    ignorePublicAcls: true,
+    restrictPublicBuckets: true,
+  }, opts);
+
+  new aws.s3.BucketOwnershipControls(`${name}-ownership`, {
+    bucket: bucket.id,
+    rule: { objectOwnership: "BucketOwnerEnforced" },
+  }, opts);
+
+  new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-encryption`, {
+    bucket: bucket.id,
+    rules: [
+      {
+        applyServerSideEncryptionByDefault: args.kmsKeyArn
+          ? { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn }
+          : { sseAlgorithm: "AES256" },
+        bucketKeyEnabled: args.kmsKeyArn ? true : undefined,
+      },
+    ],
+  }, opts);
+
+  if (args.expireAfterDays !== undefined) {
+    new aws.s3.BucketLifecycleConfiguration(`${name}-lifecycle`, {
+      bucket: bucket.id,
+      rules: [{ id: "expire", status: "Enabled", filter: {}, expiration: { days: args.expireAfterDays } }],
+    }, opts);
+  }
+
+  const policy = new aws.s3.BucketPolicy(`${name}-policy`, {
+    bucket: bucket.id,
+    policy: policyDocument([denyInsecureTransport("s3:*", [bucket.arn, pulumi.interpolate`${bucket.arn}/*`])]),
+  }, { parent, dependsOn: [publicAccess] });
+
+  return { bucket, policy };
+}

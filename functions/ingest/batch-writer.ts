@@ -1,0 +1,100 @@
+import {
+  BatchWriteItemCommand,
+  PutItemCommand,
+  type DynamoDBClient,
+  type WriteRequest,
+} from "@aws-sdk/client-dynamodb";
+import { backoffDelay, chunk, mapWithConcurrency, sleep, type BackoffOptions } from "../shared/retry";
+import { itemKeyOf, type DynamoItem } from "./core";
+
+/** BatchWriteItem takes at most 25 requests. */
+export const MAX_BATCH_WRITE = 25;
+
+export interface BatchWriteOptions extends BackoffOptions {
+  tableName: string;
+  /** BatchWriteItem requests in flight at once. */
+  concurrency: number;
+  /** Requests per chunk, counting the first, before its unprocessed items count as failed. */
+  maxAttempts: number;
+  /** Injected so tests need not wait; defaults to a real timer. */
+  wait?: (ms: number) => Promise<void>;
+}
+
+export interface KeyedFailure {
+  itemKey: string;
+  reason: string;
+}
+
+export interface BatchWriteResult {
+  /** Keys DynamoDB acknowledged. */
+  written: string[];
+  /** Keys still unwritten after every attempt (throttling, service errors): retry them later. */
+  failed: KeyedFailure[];
+  /** Keys DynamoDB refused as invalid: retrying can never succeed. */
+  rejected: KeyedFailure[];
+}
+
+type Sender = Pick<DynamoDBClient, "send">;
+
+const isValidationError = (error: unknown): boolean => (error as Error)?.name === "ValidationException";
+
+/**
+ * Writes items (unique keys) with BatchWriteItem in chunks of 25, `concurrency` chunks at a time,
+ * retrying UnprocessedItems with exponential backoff and full jitter. A chunk DynamoDB rejects as
+ * invalid is replayed item by item, so one bad item is isolated instead of failing 24 good ones.
+ */
+export async function batchWriteItems(
+  client: Sender,
+  items: readonly DynamoItem[],
+  options: BatchWriteOptions,
+): Promise<BatchWriteResult> {
+  const result: BatchWriteResult = { written: [], failed: [], rejected: [] };
+  const wait = options.wait ?? sleep;
+
+  const writeChunk = async (chunkItems: DynamoItem[]): Promise<void> => {
+    let pending: WriteRequest[] = chunkItems.map((Item) => ({ PutRequest: { Item } }));
+    for (let attempt = 0; attempt < options.maxAttempts && pending.length > 0; attempt++) {
+      if (attempt > 0) await wait(backoffDelay(attempt, options));
+      const sent = pending;
+      let unprocessed: WriteRequest[];
+      try {
+        const response = await client.send(new BatchWriteItemCommand({ RequestItems: { [options.tableName]: sent } }));
+        unprocessed = response.UnprocessedItems?.[options.tableName] ?? [];
+      } catch (error) {
+        if (isValidationError(error)) {
+          await writeOneByOne(client, sent, options.tableName, result);
+          return;
+        }
+        if (attempt + 1 >= options.maxAttempts) {
+          for (const request of sent) result.failed.push({ itemKey: keyOf(request), reason: describe(error) });
+          return;
+        }
+        continue;
+      }
+      const left = new Set(unprocessed.map(keyOf));
+      for (const request of sent) if (!left.has(keyOf(request))) result.written.push(keyOf(request));
+      pending = unprocessed;
+    }
+    for (const request of pending) {
+      result.failed.push({ itemKey: keyOf(request), reason: `still unprocessed after ${options.maxAttempts} attempts` });
+    }
+  };
+
+  await mapWithConcurrency(chunk(items, MAX_BATCH_WRITE), options.concurrency, writeChunk);
+  return result;
+}
+
+async function writeOneByOne(client: Sender, requests: WriteRequest[], tableName: string, result: BatchWriteResult) {
+  for (const request of requests) {
+    const itemKey = keyOf(request);
+    try {
+      await client.send(new PutItemCommand({ TableName: tableName, Item: request.PutRequest!.Item! }));
+      result.written.push(itemKey);
+    } catch (error) {
+      (isValidationError(error) ? result.rejected : result.failed).push({ itemKey, reason: describe(error) });
+    }
+  }
+}
+
+const keyOf = (request: WriteRequest): string => itemKeyOf(request.PutRequest!.Item!);
+const describe = (error: unknown): string => `${(error as Error).name}: ${(error as Error).message}`;

@@ -1,0 +1,89 @@
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { KinesisStreamBatchItemFailure, KinesisStreamEvent } from "aws-lambda";
+import { batchWriteItems, type BatchWriteOptions } from "./batch-writer";
+import { decodeRecord, type DecodedRecord, type DynamoItem } from "./core";
+import { parkRecords, parkedObjectKey, type ParkedRecord } from "./dead-letter";
+
+/** The subset of a structured logger (Powertools Logger fits) this module writes to. */
+export interface Log {
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+}
+
+export interface IngestDependencies {
+  dynamodb: Pick<DynamoDBClient, "send">;
+  s3: Pick<S3Client, "send">;
+  deadLetterBucket: string;
+  write: BatchWriteOptions;
+  log: Log;
+}
+
+export interface IngestOutcome {
+  batchItemFailures: KinesisStreamBatchItemFailure[];
+  counts: {
+    received: number;
+    written: number;
+    /** Records whose key another record of the same batch already carried. */
+    duplicatesInBatch: number;
+    parked: number;
+    failed: number;
+  };
+}
+
+/**
+ * Decodes a Kinesis batch, writes every good record once, parks every poison record with its reason,
+ * and reports only the records that must be retried (partial batch response).
+ */
+export async function ingestBatch(event: KinesisStreamEvent, deps: IngestDependencies): Promise<IngestOutcome> {
+  const outcomes = event.Records.map(decodeRecord);
+  const toPark: ParkedRecord[] = [];
+  const byKey = new Map<string, { item: DynamoItem; records: DecodedRecord[] }>();
+  for (const outcome of outcomes) {
+    if (!outcome.ok) {
+      toPark.push({ reason: outcome.reason, detail: outcome.detail, record: outcome.record });
+      continue;
+    }
+    const entry = byKey.get(outcome.itemKey);
+    if (entry) entry.records.push(outcome);
+    else byKey.set(outcome.itemKey, { item: outcome.item, records: [outcome] });
+  }
+
+  const write = await batchWriteItems(deps.dynamodb, [...byKey.values()].map((e) => e.item), deps.write);
+  for (const { itemKey, reason } of write.rejected) {
+    for (const { record } of byKey.get(itemKey)!.records) toPark.push({ reason: "rejected-by-dynamodb", detail: reason, record });
+  }
+  const park = await parkRecords(deps.s3, deps.deadLetterBucket, toPark, deps.write.concurrency);
+
+  for (const { reason, detail, record } of park.parked) {
+    deps.log.warn("parked record", {
+      reason,
+      detail,
+      sequenceNumber: record.kinesis.sequenceNumber,
+      eventID: record.eventID,
+      object: `s3://${deps.deadLetterBucket}/${parkedObjectKey(record)}`,
+    });
+  }
+  const retry = new Set<string>();
+  for (const { itemKey, reason } of write.failed) {
+    for (const { record } of byKey.get(itemKey)!.records) {
+      retry.add(record.kinesis.sequenceNumber);
+      deps.log.warn("write failed, record will be retried", { sequenceNumber: record.kinesis.sequenceNumber, reason });
+    }
+  }
+  for (const { parked, reason } of park.failed) {
+    retry.add(parked.record.kinesis.sequenceNumber);
+    deps.log.warn("parking failed, record will be retried", { sequenceNumber: parked.record.kinesis.sequenceNumber, reason });
+  }
+
+  const written = write.written.reduce((sum, key) => sum + byKey.get(key)!.records.length, 0);
+  const counts = {
+    received: event.Records.length,
+    written,
+    duplicatesInBatch: outcomes.filter((o) => o.ok).length - byKey.size,
+    parked: park.parked.length,
+    failed: retry.size,
+  };
+  deps.log.info("ingest batch done", counts);
+  return { batchItemFailures: [...retry].map((itemIdentifier) => ({ itemIdentifier })), counts };
+}

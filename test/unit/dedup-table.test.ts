@@ -1,0 +1,238 @@
+import { expect } from "chai";
+import { DedupTable, KINESIS_CONSUMER_READ_ACTIONS, KINESIS_STREAM_READ_ACTIONS } from "../../components/dedup-table";
+import { MockCloud, policyOf, resolve } from "../harness/mock-cloud";
+
+const STREAM_ARN = "arn:aws:kinesis:eu-west-1:111111111111:stream/web-analytics";
+const CONSUMER_ARN = `${STREAM_ARN}/consumer/poc-ingest:1706616477`;
+const KEY_ARN = "arn:aws:kms:eu-west-1:111111111111:key/0b6d3c55-7d1e-4f55-9a47-5b1f2a2b7c11";
+
+describe("DedupTable", () => {
+  describe("with defaults", () => {
+    const cloud = new MockCloud();
+    let component: DedupTable;
+
+    before(async () => {
+      await cloud.install();
+      component = new DedupTable("clicks", { streamArn: STREAM_ARN });
+      await cloud.settle();
+    });
+
+    it("keys the table as seed 000: hash seqNumbershardIdHash, range sequenceNumber, both strings", () => {
+      const table = cloud.one("aws:dynamodb/table:Table").inputs;
+      expect(table.hashKey).to.equal("seqNumbershardIdHash");
+      expect(table.rangeKey).to.equal("sequenceNumber");
+      expect(table.attributes).to.deep.equal([
+        { name: "seqNumbershardIdHash", type: "S" },
+        { name: "sequenceNumber", type: "S" },
+      ]);
+    });
+
+    it("is on-demand, streams new images, keeps point-in-time recovery and encrypts at rest", () => {
+      const table = cloud.one("aws:dynamodb/table:Table").inputs;
+      expect(table.billingMode).to.equal("PAY_PER_REQUEST");
+      expect(table.streamEnabled).to.equal(true);
+      expect(table.streamViewType).to.equal("NEW_IMAGE");
+      expect(table.pointInTimeRecovery).to.deep.equal({ enabled: true });
+      expect(table.serverSideEncryption.enabled).to.equal(true);
+      expect(table.deletionProtectionEnabled).to.equal(false);
+      expect(cloud.ofType("aws:appautoscaling/target:Target")).to.have.length(0);
+    });
+
+    it("maps the stream to the ingest function from the trim horizon with partial batch responses", async () => {
+      const mapping = cloud.one("aws:lambda/eventSourceMapping:EventSourceMapping").inputs;
+      const fn = cloud.one("aws:lambda/function:Function");
+      const bucket = cloud.one("aws:s3/bucket:Bucket");
+      expect(mapping).to.include({
+        eventSourceArn: STREAM_ARN,
+        functionName: fn.state.arn,
+        startingPosition: "TRIM_HORIZON",
+        batchSize: 300,
+        bisectBatchOnFunctionError: true,
+        maximumRetryAttempts: 10,
+        maximumRecordAgeInSeconds: 86_400,
+        parallelizationFactor: 1,
+        maximumBatchingWindowInSeconds: 0,
+      });
+      expect(mapping.functionResponseTypes).to.deep.equal(["ReportBatchItemFailures"]);
+      expect(mapping.destinationConfig.onFailure.destinationArn).to.equal(bucket.state.arn);
+    });
+
+    it("runs the bundled ingest code on nodejs22.x, arm64, with the table and dead-letter bucket in its environment", () => {
+      const fn = cloud.one("aws:lambda/function:Function").inputs;
+      const table = cloud.one("aws:dynamodb/table:Table").state;
+      const bucket = cloud.one("aws:s3/bucket:Bucket").state;
+      expect(fn.runtime).to.equal("nodejs22.x");
+      expect(fn.architectures).to.deep.equal(["arm64"]);
+      expect(fn.handler).to.equal("index.handler");
+      expect(fn.timeout).to.equal(120);
+      expect(fn.environment.variables).to.include({ TABLE_NAME: table.name, DEAD_LETTER_BUCKET: bucket.bucket });
+      expect(fn.loggingConfig.logFormat).to.equal("JSON");
+    });
+
+    it("lets the ingest role write only this table, read only the source stream, and park only in its bucket", () => {
+      const table = cloud.one("aws:dynamodb/table:Table").state;
+      const bucket = cloud.one("aws:s3/bucket:Bucket").state;
+      const logGroup = cloud.one("aws:cloudwatch/logGroup:LogGroup").state;
+      const statements = policyOf(cloud.one("aws:iam/rolePolicy:RolePolicy")).Statement;
+      expect(statements).to.deep.equal([
+        { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logGroup.arn}:*` },
+        { Sid: "WriteDedupTable", Effect: "Allow", Action: ["dynamodb:BatchWriteItem", "dynamodb:PutItem"], Resource: table.arn },
+        { Sid: "ReadSourceStream", Effect: "Allow", Action: KINESIS_STREAM_READ_ACTIONS, Resource: STREAM_ARN },
+        { Sid: "WriteDeadLetters", Effect: "Allow", Action: "s3:PutObject", Resource: `${bucket.arn}/*` },
+        { Sid: "ListDeadLetters", Effect: "Allow", Action: "s3:ListBucket", Resource: bucket.arn },
+      ]);
+    });
+
+    it("lets only Lambda in this account assume the ingest role", () => {
+      const trust = policyOf(cloud.one("aws:iam/role:Role"), "assumeRolePolicy").Statement;
+      expect(trust).to.deep.equal([
+        {
+          Effect: "Allow",
+          Principal: { Service: "lambda.amazonaws.com" },
+          Action: "sts:AssumeRole",
+          Condition: { StringEquals: { "aws:SourceAccount": cloud.accountId } },
+        },
+      ]);
+    });
+
+    it("keeps the function's logs in its own log group for 30 days", () => {
+      const logGroup = cloud.one("aws:cloudwatch/logGroup:LogGroup");
+      expect(logGroup.inputs.retentionInDays).to.equal(30);
+      expect(cloud.one("aws:lambda/function:Function").inputs.loggingConfig.logGroup).to.equal(logGroup.state.name);
+    });
+
+    it("parks dead letters in a private, encrypted bucket that refuses requests without TLS", () => {
+      const bucket = cloud.one("aws:s3/bucket:Bucket").state;
+      expect(cloud.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs).to.include({
+        bucket: bucket.bucket, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true,
+      });
+      const encryption = cloud.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs;
+      expect(encryption.rules[0].applyServerSideEncryptionByDefault.sseAlgorithm).to.equal("AES256");
+      const policy = policyOf(cloud.one("aws:s3/bucketPolicy:BucketPolicy")).Statement;
+      expect(policy).to.deep.equal([
+        {
+          Sid: "DenyInsecureTransport",
+          Effect: "Deny",
+          Principal: "*",
+          Action: "s3:*",
+          Resource: [bucket.arn, `${bucket.arn}/*`],
+          Condition: { Bool: { "aws:SecureTransport": "false" } },
+        },
+      ]);
+    });
+
+    it("parents every child to the component", async () => {
+      const children = await cloud.childrenOf(component);
+      const everyoneElse = cloud.resources.filter((r) => r.type !== "stream-replication:index:DedupTable");
+      expect(children.map((r) => r.name).sort()).to.deep.equal(everyoneElse.map((r) => r.name).sort());
+    });
+
+    it("exposes the table, its stream, the function, the role and the dead-letter bucket", async () => {
+      const table = cloud.one("aws:dynamodb/table:Table").state;
+      expect(await resolve(component.tableName)).to.equal(table.name);
+      expect(await resolve(component.tableArn)).to.equal(table.arn);
+      expect(await resolve(component.tableStreamArn)).to.equal(table.streamArn);
+      expect(await resolve(component.ingestFunctionArn)).to.equal(cloud.one("aws:lambda/function:Function").state.arn);
+      expect(await resolve(component.ingestRoleArn)).to.equal(cloud.one("aws:iam/role:Role").state.arn);
+      expect(await resolve(component.deadLetterBucketArn)).to.equal(cloud.one("aws:s3/bucket:Bucket").state.arn);
+    });
+  });
+
+  describe("with every option", () => {
+    const cloud = new MockCloud();
+
+    before(async () => {
+      await cloud.install();
+      new DedupTable("clicks", {
+        streamArn: STREAM_ARN,
+        consumerArn: CONSUMER_ARN,
+        streamKmsKeyArn: KEY_ARN,
+        table: {
+          billingMode: "PROVISIONED",
+          capacity: { read: 20, write: 20, maxWrite: 400, targetUtilization: 60 },
+          streamViewType: "NEW_AND_OLD_IMAGES",
+          kmsKeyArn: "arn:aws:kms:eu-west-1:999999999999:key/table-key",
+          deletionProtection: true,
+          globalSecondaryIndexes: [{ name: "by-user", hashKey: "useremail", rangeKey: "nanotimestamp", attributeTypes: { nanotimestamp: "N" } }],
+          ttlAttribute: "expiresAt",
+        },
+        ingest: { batchSize: 100, parallelizationFactor: 4, maximumBatchingWindowInSeconds: 5, maximumRetryAttempts: 3, maximumRecordAgeInSeconds: 3600 },
+        deadLetterExpireAfterDays: 90,
+      });
+      await cloud.settle();
+    });
+
+    it("reads through the enhanced fan-out consumer and may describe and subscribe to it", () => {
+      const mapping = cloud.one("aws:lambda/eventSourceMapping:EventSourceMapping").inputs;
+      expect(mapping.eventSourceArn).to.equal(CONSUMER_ARN);
+      const statements = policyOf(cloud.one("aws:iam/rolePolicy:RolePolicy")).Statement;
+      expect(statements).to.deep.include({ Sid: "ReadFanOutConsumer", Effect: "Allow", Action: KINESIS_CONSUMER_READ_ACTIONS, Resource: CONSUMER_ARN });
+      expect(statements).to.deep.include({ Sid: "DecryptSourceStream", Effect: "Allow", Action: "kms:Decrypt", Resource: KEY_ARN });
+    });
+
+    it("passes the mapping options through", () => {
+      expect(cloud.one("aws:lambda/eventSourceMapping:EventSourceMapping").inputs).to.include({
+        batchSize: 100, parallelizationFactor: 4, maximumBatchingWindowInSeconds: 5, maximumRetryAttempts: 3, maximumRecordAgeInSeconds: 3600,
+      });
+    });
+
+    it("provisions capacity with target-tracking autoscaling on reads and writes", () => {
+      const table = cloud.one("aws:dynamodb/table:Table").inputs;
+      expect(table).to.include({ billingMode: "PROVISIONED", readCapacity: 20, writeCapacity: 20 });
+      const targets = cloud.ofType("aws:appautoscaling/target:Target").map((t) => t.inputs);
+      expect(targets.map((t) => [t.scalableDimension, t.minCapacity, t.maxCapacity])).to.deep.equal([
+        ["dynamodb:table:ReadCapacityUnits", 20, 200],
+        ["dynamodb:table:WriteCapacityUnits", 20, 400],
+      ]);
+      expect(targets[0].resourceId).to.equal(`table/${cloud.one("aws:dynamodb/table:Table").state.name}`);
+      const policies = cloud.ofType("aws:appautoscaling/policy:Policy").map((p) => p.inputs.targetTrackingScalingPolicyConfiguration);
+      expect(policies.map((p) => [p.predefinedMetricSpecification.predefinedMetricType, p.targetValue])).to.deep.equal([
+        ["DynamoDBReadCapacityUtilization", 60],
+        ["DynamoDBWriteCapacityUtilization", 60],
+      ]);
+    });
+
+    it("streams old and new images, uses the customer key, protects from deletion, indexes by user and expires by TTL", () => {
+      const table = cloud.one("aws:dynamodb/table:Table").inputs;
+      expect(table.streamViewType).to.equal("NEW_AND_OLD_IMAGES");
+      expect(table.serverSideEncryption).to.deep.equal({ enabled: true, kmsKeyArn: "arn:aws:kms:eu-west-1:999999999999:key/table-key" });
+      expect(table.deletionProtectionEnabled).to.equal(true);
+      expect(table.attributes).to.deep.include({ name: "useremail", type: "S" });
+      expect(table.attributes).to.deep.include({ name: "nanotimestamp", type: "N" });
+      expect(table.globalSecondaryIndexes[0]).to.include({ name: "by-user", hashKey: "useremail", rangeKey: "nanotimestamp", projectionType: "ALL", readCapacity: 20 });
+      expect(table.ttl).to.deep.equal({ attributeName: "expiresAt", enabled: true });
+    });
+
+    it("expires dead letters after the given days", () => {
+      const lifecycle = cloud.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs;
+      expect(lifecycle.rules[0].expiration).to.deep.equal({ days: 90 });
+    });
+  });
+
+  describe("argument validation", () => {
+    const build = (args: Partial<ConstructorParameters<typeof DedupTable>[1]>) => () =>
+      new DedupTable("bad", { streamArn: STREAM_ARN, ...args });
+
+    before(() => new MockCloud().install());
+
+    it("names an out-of-range batch size", () => {
+      expect(build({ ingest: { batchSize: 0 } })).to.throw(/DedupTable "bad".*\n.*ingest\.batchSize must be an integer from 1 to 10000, got 0/);
+    });
+
+    it("requires capacity with provisioned billing", () => {
+      expect(build({ table: { billingMode: "PROVISIONED" } })).to.throw(/table\.capacity is required when table\.billingMode is "PROVISIONED"/);
+    });
+
+    it("rejects capacity with on-demand billing, naming both arguments", () => {
+      expect(build({ table: { capacity: { read: 5, write: 5 } } })).to.throw(/table\.capacity conflicts with table\.billingMode/);
+    });
+
+    it("rejects an unknown stream view type", () => {
+      expect(build({ table: { streamViewType: "KEYS_ONLY" as "NEW_IMAGE" } })).to.throw(/table\.streamViewType must be one of "NEW_IMAGE", "NEW_AND_OLD_IMAGES", got "KEYS_ONLY"/);
+    });
+
+    it("reports every problem at once", () => {
+      expect(build({ ingest: { parallelizationFactor: 11, maximumRetryAttempts: -1 } })).to.throw(/parallelizationFactor[\s\S]*maximumRetryAttempts/);
+    });
+  });
+});
