@@ -17,9 +17,7 @@ const cache = new Map<string, string>();
  * (minified, so esbuild writes no path comments), so an unchanged function gives byte-identical
  * code and `pulumi preview` shows no diff.
  */
-export function bundleFunctionCode(name: string): string {
-  const cached = cache.get(name);
-  if (cached !== undefined) return cached;
+export function buildFunctionCode(name: string): string {
   const result = buildSync({
     absWorkingDir: PROJECT_ROOT,
     entryPoints: [path.join("functions", name, "handler.ts")],
@@ -34,9 +32,13 @@ export function bundleFunctionCode(name: string): string {
     write: false,
     logLevel: "silent",
   });
-  const code = result.outputFiles[0].text;
-  cache.set(name, code);
-  return code;
+  return result.outputFiles[0].text;
+}
+
+/** `buildFunctionCode`, once per function per program run. */
+export function bundleFunctionCode(name: string): string {
+  if (!cache.has(name)) cache.set(name, buildFunctionCode(name));
+  return cache.get(name)!;
 }
 
 /** The function's code as Lambda takes it: a zip holding `index.js`, so the handler is `index.handler`. */

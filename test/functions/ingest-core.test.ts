@@ -1,0 +1,111 @@
+import { expect } from "chai";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
+import type { KinesisStreamEvent } from "aws-lambda";
+import { decodeRecord, dedupHashKey, shardIdFromEventId, type DecodedRecord, type PoisonRecord } from "../../functions/ingest/core";
+import { click, fixture, kinesisRecord, sequenceNumber } from "../support/kinesis";
+
+const decoded = (outcome: ReturnType<typeof decodeRecord>): DecodedRecord => {
+  if (!outcome.ok) throw new Error(`expected a good record, got ${outcome.reason}: ${outcome.detail}`);
+  return outcome;
+};
+const poisoned = (outcome: ReturnType<typeof decodeRecord>): PoisonRecord => {
+  if (outcome.ok) throw new Error("expected a poison record");
+  return outcome;
+};
+
+describe("ingest core", () => {
+  describe("the dedup key (seed 000's rule)", () => {
+    it("joins the sequence number's characters at -3 and -2 to the shard id", () => {
+      expect(dedupHashKey("49648798411111169765201534322676841348246990356337393698", "shardId-000000000000")).to.equal(
+        "69_shardId-000000000000",
+      );
+    });
+
+    it("takes the shard id from the record's eventID", () => {
+      expect(shardIdFromEventId("shardId-000000000006:49590338271490256608559692538361571095921575989136588898")).to.equal(
+        "shardId-000000000006",
+      );
+    });
+
+    it("gives a redelivered record the same key and the same item", () => {
+      const record = kinesisRecord(click(1), sequenceNumber(1));
+      expect(decodeRecord(structuredClone(record))).to.deep.equal(decodeRecord(structuredClone(record)));
+    });
+  });
+
+  describe("the fixtures AWS delivers", () => {
+    it("decodes the one-record Kinesis event into an item keyed by its sequence number and shard", () => {
+      const event = fixture<KinesisStreamEvent>("kinesis-stream-one-record.json");
+      const { item, itemKey } = decoded(decodeRecord(event.Records[0]));
+      expect(unmarshall(item)).to.deep.equal({
+        message: "test message",
+        username: "test",
+        sequenceNumber: "49590338271490256608559692538361571095921575989136588898",
+        shardId: "shardId-000000000006",
+        seqNumbershardIdHash: "89_shardId-000000000006",
+        approximateArrivalTimestamp: 1545084650.987,
+      });
+      expect(itemKey).to.equal("89_shardId-000000000006|49590338271490256608559692538361571095921575989136588898");
+    });
+
+    it("decodes every DynamoDB change record carried through Kinesis, keeping nested images and dropping null fields", () => {
+      const event = fixture<KinesisStreamEvent>("kinesis-dynamodb-stream.json");
+      for (const record of event.Records) {
+        const item = unmarshall(decoded(decodeRecord(record)).item);
+        expect(item.eventName).to.equal("INSERT");
+        expect(item.dynamodb).to.have.property("NewImage");
+        expect(item).not.to.have.property("userIdentity");
+        expect(item.sequenceNumber).to.equal(record.kinesis.sequenceNumber);
+      }
+    });
+  });
+
+  describe("attributes", () => {
+    it("drops top-level null and empty-string fields as seed 000 does, and keeps false, 0 and nested values", () => {
+      const item = unmarshall(
+        decoded(decodeRecord(kinesisRecord({ a: null, b: "", c: false, d: 0, e: { f: null, g: "" } }, sequenceNumber(2)))).item,
+      );
+      expect(item).not.to.have.any.keys("a", "b");
+      expect(item).to.include({ c: false, d: 0 });
+      expect(item.e).to.deep.equal({ f: null, g: "" });
+    });
+  });
+
+  describe("poison records", () => {
+    const cases: [string, Parameters<typeof kinesisRecord>[0], string, RegExp][] = [
+      ["data that is not JSON (base64 of Hello World)", "Hello World", "not-json", /not JSON/],
+      ["bytes that are not UTF-8", Buffer.from([0xff, 0xfe, 0xfd]), "not-utf8", /not UTF-8/],
+      ["a JSON array", [1, 2], "not-an-object", /an array, not a JSON object/],
+      ["a JSON number", "42", "not-an-object", /number, not a JSON object/],
+      ["JSON null", "null", "not-an-object", /null, not a JSON object/],
+      ["a payload carrying the range key", { sequenceNumber: "1" }, "reserved-attribute", /"sequenceNumber" collides/],
+      ["a payload carrying the hash key", { seqNumbershardIdHash: "x" }, "reserved-attribute", /"seqNumbershardIdHash" collides/],
+      ["a field with an empty name", { "": 1 }, "invalid-attribute-name", /empty name/],
+      ["a number DynamoDB cannot hold", { big: 1e200 }, "number-out-of-range", /payload\.big = 1e\+200/],
+      ["an item over 400 KB", { blob: "x".repeat(410 * 1024) }, "item-too-large", /over DynamoDB's 409600-byte limit/],
+    ];
+    for (const [what, payload, reason, detail] of cases) {
+      it(`parks ${what} as ${reason}, with its reason`, () => {
+        const outcome = poisoned(decodeRecord(kinesisRecord(payload, sequenceNumber(3))));
+        expect(outcome.reason).to.equal(reason);
+        expect(outcome.detail).to.match(detail);
+      });
+    }
+
+    it("parks data that is not base64", () => {
+      const record = kinesisRecord(click(1), sequenceNumber(4));
+      record.kinesis.data = "not base64!";
+      expect(poisoned(decodeRecord(record)).reason).to.equal("not-base64");
+    });
+
+    it("parks a record whose eventID carries no shard id", () => {
+      const record = kinesisRecord(click(1), sequenceNumber(5));
+      record.eventID = "garbage";
+      expect(poisoned(decodeRecord(record))).to.include({ reason: "bad-envelope" });
+    });
+
+    it("accepts an item just under 400 KB", () => {
+      expect(decodeRecord(kinesisRecord({ blob: "x".repeat(390 * 1024) }, sequenceNumber(6))).ok).to.equal(true);
+    });
+  });
+});
