@@ -1,0 +1,140 @@
+import { expect } from "chai";
+import {
+  BatchWriteItemCommand,
+  CreateTableCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  ScanCommand,
+  type BatchWriteItemCommandOutput,
+} from "@aws-sdk/client-dynamodb";
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
+import { ingestBatch, type IngestDependencies } from "../../functions/ingest/ingest-batch";
+import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, startS3Engine, type Engine } from "../../local/engines";
+import { click, eventOf, kinesisRecord, sequenceNumber } from "../support/kinesis";
+
+describe("ingest on DynamoDB Local and a local S3", function () {
+  this.timeout(120_000);
+  const engines: Engine[] = [];
+  let dynamodb: DynamoDBClient;
+  let s3: S3Client;
+  let tables = 0;
+
+  before(async () => {
+    const [ddb, objects] = await Promise.all([startDynamoDbLocal(), startS3Engine()]);
+    engines.push(ddb, objects);
+    dynamodb = new DynamoDBClient({ endpoint: ddb.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+    s3 = new S3Client({ endpoint: objects.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+    await s3.send(new CreateBucketCommand({ Bucket: "dead-letters" }));
+  });
+
+  after(async () => {
+    dynamodb?.destroy();
+    s3?.destroy();
+    await Promise.all(engines.map((engine) => engine.stop()));
+  });
+
+  /** A fresh table keyed as the DedupTable component keys it. */
+  async function newTable(): Promise<string> {
+    const name = `clicks-${++tables}`;
+    await dynamodb.send(
+      new CreateTableCommand({
+        TableName: name,
+        KeySchema: [
+          { AttributeName: "seqNumbershardIdHash", KeyType: "HASH" },
+          { AttributeName: "sequenceNumber", KeyType: "RANGE" },
+        ],
+        AttributeDefinitions: [
+          { AttributeName: "seqNumbershardIdHash", AttributeType: "S" },
+          { AttributeName: "sequenceNumber", AttributeType: "S" },
+        ],
+        BillingMode: "PAY_PER_REQUEST",
+      }),
+    );
+    return name;
+  }
+
+  const deps = (tableName: string, client: Pick<DynamoDBClient, "send"> = dynamodb): IngestDependencies => ({
+    dynamodb: client,
+    s3,
+    deadLetterBucket: "dead-letters",
+    write: { tableName, concurrency: 4, maxAttempts: 8, baseDelayMs: 5, maxDelayMs: 50 },
+    log: { info: () => {}, warn: () => {} },
+  });
+
+  async function itemsIn(tableName: string): Promise<Record<string, any>[]> {
+    const items: Record<string, any>[] = [];
+    let ExclusiveStartKey: Record<string, any> | undefined;
+    do {
+      const page = await dynamodb.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey }));
+      items.push(...(page.Items ?? []).map((item) => unmarshall(item)));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return items;
+  }
+
+  const clicks = (count: number, from = 0) =>
+    Array.from({ length: count }, (_, i) => kinesisRecord(click(from + i), sequenceNumber(from + i), `shardId-00000000000${(from + i) % 2}`));
+
+  it("leaves exactly one item per record when the same batch is delivered twice", async () => {
+    const table = await newTable();
+    const event = eventOf(...clicks(300));
+    const first = await ingestBatch(structuredClone(event), deps(table));
+    const again = await ingestBatch(structuredClone(event), deps(table));
+    expect(first.batchItemFailures).to.deep.equal([]);
+    expect(again.batchItemFailures).to.deep.equal([]);
+    const items = await itemsIn(table);
+    expect(items).to.have.length(300);
+    expect(new Set(items.map((i) => i.sequenceNumber)).size).to.equal(300);
+    const one = items.find((i) => i.sequenceNumber === sequenceNumber(7))!;
+    expect(one).to.include({ ...click(7), shardId: "shardId-000000000001", seqNumbershardIdHash: `00_shardId-000000000001` });
+  });
+
+  it("writes all the other records of a batch with one poison record, and parks the poison one with its reason", async () => {
+    const table = await newTable();
+    const poison = kinesisRecord({ ...click(50), blob: "x".repeat(420 * 1024) }, sequenceNumber(50));
+    const outcome = await ingestBatch(eventOf(...clicks(20), poison, ...clicks(20, 51)), deps(table));
+    expect(outcome.batchItemFailures).to.deep.equal([]);
+    expect(await itemsIn(table)).to.have.length(40);
+    const key = `parked/web-analytics/shardId-000000000000/${sequenceNumber(50)}.json`;
+    const parked = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: "dead-letters", Key: key }))).Body!.transformToString());
+    expect(parked.reason).to.equal("item-too-large");
+    expect(parked.detail).to.match(/over DynamoDB's 409600-byte limit/);
+    expect(parked.record.kinesis.data).to.equal(poison.kinesis.data);
+  });
+
+  it("parks a redelivered poison record in the same object, not a second one", async () => {
+    const table = await newTable();
+    const poison = kinesisRecord("Hello World", sequenceNumber(77), "shardId-000000000003");
+    await ingestBatch(eventOf(poison), deps(table));
+    await ingestBatch(eventOf(structuredClone(poison)), deps(table));
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: "dead-letters", Prefix: "parked/web-analytics/shardId-000000000003/" }));
+    expect(listed.Contents?.map((o) => o.Key)).to.deep.equal([`parked/web-analytics/shardId-000000000003/${sequenceNumber(77)}.json`]);
+  });
+
+  it("ends with every item written when DynamoDB returns UnprocessedItems the first times", async () => {
+    const table = await newTable();
+    let refusals = 0;
+    // Answers the first three BatchWriteItem calls with half of their items unprocessed, without writing those.
+    const throttling: Pick<DynamoDBClient, "send"> = {
+      send: (async (command: any) => {
+        if (command instanceof BatchWriteItemCommand && refusals < 3) {
+          refusals++;
+          const requests = command.input.RequestItems![table];
+          const half = Math.ceil(requests.length / 2);
+          await dynamodb.send(new BatchWriteItemCommand({ RequestItems: { [table]: requests.slice(0, half) } }));
+          return { UnprocessedItems: { [table]: requests.slice(half) } } as BatchWriteItemCommandOutput;
+        }
+        return dynamodb.send(command);
+      }) as DynamoDBClient["send"],
+    };
+    const outcome = await ingestBatch(eventOf(...clicks(100)), deps(table, throttling));
+    expect(refusals).to.equal(3);
+    expect(outcome.batchItemFailures).to.deep.equal([]);
+    expect(await itemsIn(table)).to.have.length(100);
+    const sample = await dynamodb.send(
+      new GetItemCommand({ TableName: table, Key: { seqNumbershardIdHash: { S: "09_shardId-000000000000" }, sequenceNumber: { S: sequenceNumber(98) } } }),
+    );
+    expect(unmarshall(sample.Item!)).to.include(click(98));
+  });
+});
