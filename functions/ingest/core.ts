@@ -1,6 +1,7 @@
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
-import { marshall } from "@aws-sdk/util-dynamodb";
+import { marshall, NumberValueImpl as NumberValue } from "@aws-sdk/util-dynamodb";
 import type { KinesisStreamRecord } from "aws-lambda";
+import { isSafeNumber, parse as parseLossless } from "lossless-json";
 import { itemSizeBytes } from "./item-size";
 
 /** The dedup table's key schema (seed 000): hash and range attribute names. */
@@ -24,6 +25,7 @@ export type PoisonReason =
   | "invalid-attribute-name"
   | "number-out-of-range"
   | "item-too-large"
+  | "invalid-attribute-value"
   | "rejected-by-dynamodb";
 
 export type DynamoItem = Record<string, AttributeValue>;
@@ -69,11 +71,20 @@ function poison(record: KinesisStreamRecord, reason: PoisonReason, detail: strin
   return { ok: false, record, reason, detail };
 }
 
+/** Integers past 2^53 (nanosecond timestamps, 64-bit ids) lose digits in JSON.parse; only such text pays for a lossless parse. */
+const LONG_NUMBER = /\d{16,}/;
+
+function parsePayload(text: string): unknown {
+  if (!LONG_NUMBER.test(text)) return JSON.parse(text);
+  return parseLossless(text, null, (digits) => (isSafeNumber(digits) ? Number(digits) : new NumberValue(digits)));
+}
+
 /** Finds the first number DynamoDB cannot store, with its path. */
 function outOfRangeNumber(value: unknown, path: string): string | undefined {
-  if (typeof value === "number") {
-    const magnitude = Math.abs(value);
-    if (magnitude !== 0 && (magnitude > MAX_NUMBER_MAGNITUDE || magnitude < MIN_NUMBER_MAGNITUDE)) return `${path} = ${value}`;
+  if (typeof value === "number" || value instanceof NumberValue) {
+    const literal = value instanceof NumberValue ? value.value : String(value);
+    const magnitude = Math.abs(Number(literal));
+    if (magnitude !== 0 && (magnitude > MAX_NUMBER_MAGNITUDE || magnitude < MIN_NUMBER_MAGNITUDE)) return `${path} = ${literal}`;
     return undefined;
   }
   if (value && typeof value === "object") {
@@ -109,7 +120,7 @@ export function decodeRecord(record: KinesisStreamRecord): RecordOutcome {
   }
   let payload: unknown;
   try {
-    payload = JSON.parse(text);
+    payload = parsePayload(text);
   } catch (error) {
     return poison(record, "not-json", `kinesis.data is not JSON: ${(error as Error).message}`);
   }
@@ -129,8 +140,14 @@ export function decodeRecord(record: KinesisStreamRecord): RecordOutcome {
   const badNumber = outOfRangeNumber(attributes, "payload");
   if (badNumber) return poison(record, "number-out-of-range", `${badNumber} is outside DynamoDB's number range`);
 
+  let marshalled: DynamoItem;
+  try {
+    marshalled = marshall(attributes, { removeUndefinedValues: true });
+  } catch (error) {
+    return poison(record, "invalid-attribute-value", (error as Error).message);
+  }
   const item: DynamoItem = {
-    ...marshall(attributes, { removeUndefinedValues: true }),
+    ...marshalled,
     [RANGE_KEY]: { S: sequenceNumber },
     shardId: { S: shardId },
     [HASH_KEY]: { S: hashKey },

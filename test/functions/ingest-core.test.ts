@@ -71,6 +71,22 @@ describe("ingest core", () => {
     });
   });
 
+  describe("numbers", () => {
+    it("keeps every digit of an integer past 2^53, such as a nanosecond timestamp", () => {
+      const record = kinesisRecord('{"nanotimestamp": 1706616477123456789, "sequence_id": "12345678901234567890", "ratio": 0.25}', sequenceNumber(8));
+      const { item } = decoded(decodeRecord(record));
+      expect(item.nanotimestamp).to.deep.equal({ N: "1706616477123456789" });
+      expect(item.sequence_id).to.deep.equal({ S: "12345678901234567890" });
+      expect(item.ratio).to.deep.equal({ N: "0.25" });
+    });
+
+    it("parks a long-number payload whose number DynamoDB cannot hold", () => {
+      const outcome = poisoned(decodeRecord(kinesisRecord('{"id": 1706616477123456789, "huge": 1e400}', sequenceNumber(9))));
+      expect(outcome.reason).to.equal("number-out-of-range");
+      expect(outcome.detail).to.match(/payload\.huge = 1e400/);
+    });
+  });
+
   describe("poison records", () => {
     const cases: [string, Parameters<typeof kinesisRecord>[0], string, RegExp][] = [
       ["data that is not JSON (base64 of Hello World)", "Hello World", "not-json", /not JSON/],

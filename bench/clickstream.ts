@@ -1,0 +1,89 @@
+import type { KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
+
+const SHARD_ID = "shardId-000000000000";
+const STREAM_ARN = "arn:aws:kinesis:eu-west-1:123456789012:stream/web-analytics";
+const FIRST_SEQUENCE_NUMBER = 49590338271490256608559692538361571095921575989136588898n;
+const FIRST_ARRIVAL_MS = Date.UTC(2024, 0, 30, 12, 0, 0);
+
+const EVENTS = ["page view", "page view", "page view", "click", "scroll", "add to cart", "search", "checkout"];
+const DEVICES = ["desktop", "mobile", "mobile", "tablet"];
+const BROWSERS = ["Chrome 124.0.6367.91", "Safari 17.4.1", "Firefox 125.0.3", "Edge 124.0.2478.67", "Samsung Internet 24.0"];
+const SECTIONS = ["catalog/shoes", "catalog/jackets", "catalog/bags", "blog/style-guide", "account/orders", "help/returns"];
+const REFERRERS = [null, null, "", "https://www.google.com/search?q=running+shoes", "https://www.bing.com/search?q=rain+jacket", "https://t.co/x3Kq9Vb2Lm"];
+const FIRST_NAMES = ["ana", "ben", "chloe", "dmitri", "eva", "farid", "grace", "hiro", "ines", "jonas"];
+const LAST_NAMES = ["silva", "meyer", "okafor", "nguyen", "kowalski", "rossi", "haddad", "larsen", "tanaka", "garcia"];
+
+/** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
+function prng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function clickstreamPayload(random: () => number, arrivalMs: number): Record<string, unknown> {
+  const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)];
+  const hex = (length: number) => Array.from({ length }, () => Math.floor(random() * 16).toString(16)).join("");
+  const uuid = () => `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`;
+  const pageId = 1000 + Math.floor(random() * 9000);
+  const section = pick(SECTIONS);
+  const userNumber = Math.floor(random() * 50_000);
+  const anonymous = random() < 0.2;
+  const clientMs = arrivalMs - 40 - Math.floor(random() * 900);
+  return {
+    page_id: `p-${pageId}`,
+    page_url: `https://shop.example.com/${section}/item-${pageId}?utm_source=${pick(["newsletter", "search", "social"])}&utm_campaign=spring-${pageId % 7}`,
+    referrer: pick(REFERRERS),
+    user_id: `u-${userNumber.toString().padStart(6, "0")}`,
+    useremail: anonymous ? "" : `${pick(FIRST_NAMES)}.${pick(LAST_NAMES)}${userNumber % 100}@example.com`,
+    device: pick(DEVICES),
+    browser: pick(BROWSERS),
+    session_id: uuid(),
+    event: pick(EVENTS),
+    scroll_depth: Math.round(random() * 100),
+    nanotimestamp: `${clientMs}${String(Math.floor(random() * 1e6)).padStart(6, "0")}`,
+    client_timestamp: new Date(clientMs).toISOString(),
+  };
+}
+
+export interface ClickstreamOptions {
+  records: number;
+  batchSize: number;
+  seed: number;
+}
+
+/** A deterministic web-analytics clickstream: `records` click events in Kinesis batches of `batchSize`, one shard, sequence numbers strictly increasing. */
+export function clickstreamBatches({ records, batchSize, seed }: ClickstreamOptions): KinesisStreamEvent[] {
+  const random = prng(seed);
+  const all: KinesisStreamRecord[] = [];
+  let sequenceNumber = FIRST_SEQUENCE_NUMBER;
+  let arrivalMs = FIRST_ARRIVAL_MS;
+  for (let i = 0; i < records; i++) {
+    sequenceNumber += BigInt(1 + Math.floor(random() * 2 ** 40));
+    arrivalMs += Math.floor(random() * 20);
+    const payload = clickstreamPayload(random, arrivalMs);
+    all.push({
+      kinesis: {
+        kinesisSchemaVersion: "1.0",
+        partitionKey: String(payload.session_id),
+        sequenceNumber: sequenceNumber.toString(),
+        data: Buffer.from(JSON.stringify(payload)).toString("base64"),
+        approximateArrivalTimestamp: arrivalMs / 1000,
+      },
+      eventSource: "aws:kinesis",
+      eventVersion: "1.0",
+      eventID: `${SHARD_ID}:${sequenceNumber}`,
+      eventName: "aws:kinesis:record",
+      invokeIdentityArn: "arn:aws:iam::123456789012:role/lambda-role",
+      awsRegion: "eu-west-1",
+      eventSourceARN: STREAM_ARN,
+    });
+  }
+  const batches: KinesisStreamEvent[] = [];
+  for (let i = 0; i < all.length; i += batchSize) batches.push({ Records: all.slice(i, i + batchSize) });
+  return batches;
+}
