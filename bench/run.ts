@@ -1,22 +1,15 @@
 import { cpus } from "node:os";
 import { performance } from "node:perf_hooks";
-import {
-  BatchWriteItemCommand,
-  CreateTableCommand,
-  DescribeTableCommand,
-  DynamoDBClient,
-  PutItemCommand,
-  ScanCommand,
-  type AttributeValue,
-} from "@aws-sdk/client-dynamodb";
+import { BatchWriteItemCommand, DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { marshall } from "@aws-sdk/util-dynamodb";
 import type { KinesisStreamEvent } from "aws-lambda";
-import { HASH_KEY, RANGE_KEY, decodeRecord, type DynamoItem } from "../functions/ingest/core";
+import { decodeRecord, type DynamoItem } from "../functions/ingest/core";
 import { ingestBatch } from "../functions/ingest/ingest-batch";
 import { chunk, mapWithConcurrency } from "../functions/shared/retry";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, startS3Engine, type Engine } from "../local/engines";
-import { clickstreamBatches } from "./clickstream";
+import { countItems, createDedupTable } from "../local/tables";
+import { clickstreamBatches } from "../local/clickstream";
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 6000);
 const BATCH_SIZE = 300;
@@ -95,38 +88,6 @@ function ceiling(dynamodb: DynamoDBClient): Contender {
   };
 }
 
-async function createTable(dynamodb: DynamoDBClient, name: string): Promise<string> {
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: name,
-      BillingMode: "PAY_PER_REQUEST",
-      AttributeDefinitions: [
-        { AttributeName: HASH_KEY, AttributeType: "S" },
-        { AttributeName: RANGE_KEY, AttributeType: "S" },
-      ],
-      KeySchema: [
-        { AttributeName: HASH_KEY, KeyType: "HASH" },
-        { AttributeName: RANGE_KEY, KeyType: "RANGE" },
-      ],
-    }),
-  );
-  while ((await dynamodb.send(new DescribeTableCommand({ TableName: name }))).Table?.TableStatus !== "ACTIVE") {
-    await new Promise((done) => setTimeout(done, 100));
-  }
-  return name;
-}
-
-async function countItems(dynamodb: DynamoDBClient, table: string): Promise<number> {
-  let count = 0;
-  let startKey: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await dynamodb.send(new ScanCommand({ TableName: table, Select: "COUNT", ExclusiveStartKey: startKey }));
-    count += page.Count ?? 0;
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return count;
-}
-
 interface Result {
   name: string;
   records: number;
@@ -175,11 +136,11 @@ async function main(): Promise<void> {
     await s3.send(new CreateBucketCommand({ Bucket: DEAD_LETTER_BUCKET }));
     const contenders = [baseline(dynamodb), ours(dynamodb, s3), ceiling(dynamodb)];
     for (const [index, contender] of contenders.entries()) {
-      await measure(dynamodb, contender, warmUpBatches, await createTable(dynamodb, `bench-warm-up-${index}`));
+      await measure(dynamodb, contender, warmUpBatches, await createDedupTable(dynamodb, `bench-warm-up-${index}`));
     }
     const results: Result[] = [];
     for (const [index, contender] of contenders.entries()) {
-      results.push(await measure(dynamodb, contender, batches, await createTable(dynamodb, `bench-${index}`)));
+      results.push(await measure(dynamodb, contender, batches, await createDedupTable(dynamodb, `bench-${index}`)));
     }
     console.log(`${RECORDS} clickstream records in Kinesis batches of ${BATCH_SIZE}, one batch after another, on DynamoDB Local.\n`);
     report(results);

@@ -1,7 +1,6 @@
 import { expect } from "chai";
 import {
   BatchWriteItemCommand,
-  CreateTableCommand,
   DynamoDBClient,
   GetItemCommand,
   ScanCommand,
@@ -11,6 +10,7 @@ import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client }
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { ingestBatch, type IngestDependencies } from "../../functions/ingest/ingest-batch";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, startS3Engine, type Engine } from "../../local/engines";
+import { createDedupTable } from "../../local/tables";
 import { click, eventOf, kinesisRecord, sequenceNumber } from "../support/kinesis";
 
 describe("ingest on DynamoDB Local and a local S3", function () {
@@ -34,25 +34,7 @@ describe("ingest on DynamoDB Local and a local S3", function () {
     await Promise.all(engines.map((engine) => engine.stop()));
   });
 
-  /** A fresh table keyed as the DedupTable component keys it. */
-  async function newTable(): Promise<string> {
-    const name = `clicks-${++tables}`;
-    await dynamodb.send(
-      new CreateTableCommand({
-        TableName: name,
-        KeySchema: [
-          { AttributeName: "seqNumbershardIdHash", KeyType: "HASH" },
-          { AttributeName: "sequenceNumber", KeyType: "RANGE" },
-        ],
-        AttributeDefinitions: [
-          { AttributeName: "seqNumbershardIdHash", AttributeType: "S" },
-          { AttributeName: "sequenceNumber", AttributeType: "S" },
-        ],
-        BillingMode: "PAY_PER_REQUEST",
-      }),
-    );
-    return name;
-  }
+  const newTable = () => createDedupTable(dynamodb, `clicks-${++tables}`);
 
   const deps = (tableName: string, client: Pick<DynamoDBClient, "send"> = dynamodb): IngestDependencies => ({
     dynamodb: client,

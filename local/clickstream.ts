@@ -54,10 +54,19 @@ export interface ClickstreamOptions {
   records: number;
   batchSize: number;
   seed: number;
+  /** Share of records, 0–1, replaced by data the ingest function must park. Default: 0. */
+  malformedShare?: number;
 }
 
+/** What a broken producer sends: text that is not JSON, JSON that is not an object, an item over 400 KB. */
+const MALFORMED = [
+  () => Buffer.from("GET /index.html HTTP/1.1"),
+  () => Buffer.from(JSON.stringify(["page view", "p-1000"])),
+  () => Buffer.from(JSON.stringify({ event: "page view", dom_snapshot: "<div>".repeat(90_000) })),
+];
+
 /** A deterministic web-analytics clickstream: `records` click events in Kinesis batches of `batchSize`, one shard, sequence numbers strictly increasing. */
-export function clickstreamBatches({ records, batchSize, seed }: ClickstreamOptions): KinesisStreamEvent[] {
+export function clickstreamBatches({ records, batchSize, seed, malformedShare = 0 }: ClickstreamOptions): KinesisStreamEvent[] {
   const random = prng(seed);
   const all: KinesisStreamRecord[] = [];
   let sequenceNumber = FIRST_SEQUENCE_NUMBER;
@@ -66,12 +75,13 @@ export function clickstreamBatches({ records, batchSize, seed }: ClickstreamOpti
     sequenceNumber += BigInt(1 + Math.floor(random() * 2 ** 40));
     arrivalMs += Math.floor(random() * 20);
     const payload = clickstreamPayload(random, arrivalMs);
+    const data = random() < malformedShare ? MALFORMED[i % MALFORMED.length]() : Buffer.from(JSON.stringify(payload));
     all.push({
       kinesis: {
         kinesisSchemaVersion: "1.0",
         partitionKey: String(payload.session_id),
         sequenceNumber: sequenceNumber.toString(),
-        data: Buffer.from(JSON.stringify(payload)).toString("base64"),
+        data: data.toString("base64"),
         approximateArrivalTimestamp: arrivalMs / 1000,
       },
       eventSource: "aws:kinesis",
