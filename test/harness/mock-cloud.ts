@@ -19,8 +19,6 @@ export interface MockCloudOptions {
   region?: string;
   /** Outputs of other stacks, by fully qualified stack name (`org/project/stack`), for StackReference. */
   stackOutputs?: Record<string, Record<string, unknown>>;
-  /** Stack configuration, keys without the project prefix. */
-  config?: Record<string, string>;
 }
 
 const shortHash = (text: string): string => createHash("sha256").update(text).digest("hex").slice(0, 7);
@@ -167,12 +165,6 @@ export class MockCloud implements pulumi.runtime.Mocks {
     const found = this.ofType(type);
     if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}: ${found.map((r) => r.name).join(", ")}`);
     return found[0];
-  }
-
-  named(name: string): RecordedResource {
-    const found = this.resources.find((r) => r.name === name);
-    if (!found) throw new Error(`no resource named "${name}"; have ${this.resources.map((r) => r.name).join(", ")}`);
-    return found;
   }
 
   /** Resources whose parent is the given component or resource. */
