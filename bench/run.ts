@@ -132,7 +132,7 @@ async function main(): Promise<void> {
   const dynamodb = new DynamoDBClient({ endpoint: dynamoEngine.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
   try {
     s3Engine = await startS3Engine();
-    const s3 = new S3Client({ endpoint: s3Engine.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, forcePathStyle: true });
+    const s3 = new S3Client({ endpoint: s3Engine.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
     await s3.send(new CreateBucketCommand({ Bucket: DEAD_LETTER_BUCKET }));
     const contenders = [baseline(dynamodb), ours(dynamodb, s3), ceiling(dynamodb)];
     for (const [index, contender] of contenders.entries()) {

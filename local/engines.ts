@@ -15,7 +15,7 @@ export const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local
 export const LOCAL_REGION = "eu-west-1";
 
 /** A port nothing listens on right now, on loopback. */
-export function freePort(): Promise<number> {
+function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);
