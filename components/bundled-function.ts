@@ -13,6 +13,8 @@ export interface BundledFunctionArgs {
   memorySize: number;
   timeoutSeconds: number;
   logRetentionDays: number;
+  /** The execution role, when it had to exist before the function (`createFunctionRole`). Default: created here. */
+  role?: aws.iam.Role;
 }
 
 export interface BundledFunction {
@@ -24,15 +26,24 @@ export interface BundledFunction {
 }
 
 /**
+ * The execution role `createBundledFunction(name, …)` would create, for when another account must
+ * be told the role's ARN before the function can be deployed. Pass it back as `role`: the logical
+ * name is the same, so the role is kept, not replaced, when the function arrives.
+ */
+export function createFunctionRole(name: string, description: string, parent: pulumi.Resource): aws.iam.Role {
+  return new aws.iam.Role(`${name}-role`, {
+    description,
+    assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com"),
+  }, { parent });
+}
+
+/**
  * A function, its own role and its own log group, named `${name}` and parented to `parent`.
  * The role may write only to that log group, plus `statements`.
  */
 export function createBundledFunction(name: string, args: BundledFunctionArgs, parent: pulumi.Resource): BundledFunction {
   const opts = { parent };
-  const role = new aws.iam.Role(`${name}-role`, {
-    description: args.description,
-    assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com"),
-  }, opts);
+  const role = args.role ?? createFunctionRole(name, args.description, parent);
 
   // The function logs here through loggingConfig, so the group can exist, with its retention,
   // before the function does.

@@ -1,9 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { createBundledFunction } from "./bundled-function";
-import { type PolicyStatement } from "./iam";
+import { policyDocument, type PolicyStatement } from "./iam";
+import { createIngestFunction, validateIngestSettings, type IngestFunction, type IngestSettings } from "./ingest-function";
 import { COMPONENT_PACKAGE } from "./package";
-import { createSecureBucket } from "./secure-bucket";
+import { DEDUP_TABLE_WRITE_ACTIONS } from "./stream-access";
 import { validate } from "./validation";
 
 export type KeyAttributeType = "S" | "N" | "B";
@@ -52,76 +52,77 @@ export interface DedupTableSettings {
   ttlAttribute?: string;
 }
 
-export interface IngestSettings {
-  /** Records per invocation, 1–10000. Default: 300 (seed 000). */
-  batchSize?: number;
-  /** Concurrent batches per shard, 1–10. Default: 1. */
-  parallelizationFactor?: number;
-  /** Seconds to gather records before invoking, 0–300. Default: 0. */
-  maximumBatchingWindowInSeconds?: number;
-  /** Retries of a failing batch before it goes to the on-failure destination, 0–10000. Default: 10. */
-  maximumRetryAttempts?: number;
-  /** Oldest record age, in seconds, the mapping still sends, 60–604800. Default: 86400 (one day). */
-  maximumRecordAgeInSeconds?: number;
-  /** Default: 256. */
-  memorySize?: number;
-  /** Default: 120 (seed 000's two minutes). */
-  timeoutSeconds?: number;
-  /** BatchWriteItem requests in flight per invocation. Default: 4. */
-  writeConcurrency?: number;
-  /** BatchWriteItem attempts per chunk before its unprocessed items are retried by Lambda. Default: 8. */
-  writeMaxAttempts?: number;
-}
+export type AccessMode = "pull" | "push";
 
 export interface DedupTableArgs {
-  /** ARN of the Kinesis stream the ingest function reads. */
-  streamArn: pulumi.Input<string>;
-  /** ARN of an enhanced fan-out consumer of that stream; when set, the mapping reads through it. Default: none. */
-  consumerArn?: pulumi.Input<string>;
-  /** KMS key the stream is encrypted with; the ingest role may decrypt with it. Default: none. */
-  streamKmsKeyArn?: pulumi.Input<string>;
+  /**
+   * How records cross from the source account. "pull": an ingest function here reads the source
+   * stream through its resource policy. "push": a function in the source account writes here
+   * through `writerPrincipalArn` assuming this table's writer role. Default: "pull".
+   */
+  accessMode?: AccessMode;
+  /**
+   * Pull: ARN of the Kinesis stream the ingest function reads. Until it is given (the source
+   * account has not granted this function's role access yet), the function is deployed without
+   * its event source mapping. Default: none.
+   */
+  streamArn?: pulumi.Input<string>;
+  /** Pull: ARN of an enhanced fan-out consumer of that stream; when set, the mapping reads through it. Default: none. */
+  consumerArn?: pulumi.Input<string | undefined>;
+  /** Pull: KMS key the stream is encrypted with; the ingest role may decrypt with it. Default: none. */
+  streamKmsKeyArn?: pulumi.Input<string | undefined>;
+  /**
+   * Push: the role, in the source account, that may assume this table's writer role. Until it is
+   * given, no writer role is deployed. Default: none.
+   */
+  writerPrincipalArn?: pulumi.Input<string>;
+  /** Push, required: the external ID the writer role demands of whoever assumes it. */
+  writerExternalId?: pulumi.Input<string>;
   /** The table. Defaults: see each field. */
   table?: DedupTableSettings;
-  /** The ingest function and its event source mapping. Defaults: see each field. */
+  /** Pull: the ingest function and its event source mapping. Defaults: see each field. */
   ingest?: IngestSettings;
-  /** Days parked records and failed-batch records are kept in the dead-letter bucket. Default: kept forever. */
+  /** Pull: days parked records and failed-batch records are kept in the dead-letter bucket. Default: kept forever. */
   deadLetterExpireAfterDays?: number;
-  /** Days the ingest function's logs are kept. Default: 30. */
+  /** Pull: days the ingest function's logs are kept. Default: 30. */
   logRetentionDays?: number;
 }
 
 export const dedupTableDefaults = {
+  accessMode: "pull",
   billingMode: "PAY_PER_REQUEST",
   streamViewType: "NEW_IMAGE",
   deletionProtection: false,
   targetUtilization: 70,
-  batchSize: 300,
-  parallelizationFactor: 1,
-  maximumBatchingWindowInSeconds: 0,
-  maximumRetryAttempts: 10,
-  maximumRecordAgeInSeconds: 86_400,
-  memorySize: 256,
-  timeoutSeconds: 120,
-  writeConcurrency: 4,
-  writeMaxAttempts: 8,
-  logRetentionDays: 30,
 } as const;
 
-/** Actions Lambda's event source mapping needs on a Kinesis stream (seed 002). */
-export const KINESIS_STREAM_READ_ACTIONS = [
-  "kinesis:DescribeStream",
-  "kinesis:DescribeStreamSummary",
-  "kinesis:GetRecords",
-  "kinesis:GetShardIterator",
-  "kinesis:ListShards",
-];
-/** Actions it needs on an enhanced fan-out consumer. */
-export const KINESIS_CONSUMER_READ_ACTIONS = ["kinesis:DescribeStreamConsumer", "kinesis:SubscribeToShard"];
+const ROLE_ARN = /^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/;
+const EXTERNAL_ID = /^[\w+=,.@:\/-]{2,1224}$/;
+
+function validateAccess(check: ReturnType<typeof validate>, args: DedupTableArgs): void {
+  const mode = args.accessMode ?? dedupTableDefaults.accessMode;
+  check.oneOf("accessMode", args.accessMode, ["pull", "push"]);
+  if (mode === "pull") {
+    for (const arg of ["writerPrincipalArn", "writerExternalId"] as const) {
+      if (args[arg] !== undefined) check.fail(`${arg} is for accessMode "push"; this table is in "pull" mode`);
+    }
+  } else if (mode === "push") {
+    for (const arg of ["streamArn", "consumerArn", "streamKmsKeyArn", "ingest", "deadLetterExpireAfterDays", "logRetentionDays"] as const) {
+      if (args[arg] !== undefined) check.fail(`${arg} is for accessMode "pull"; in "push" mode the ingest function runs in the source account`);
+    }
+    if (args.writerExternalId === undefined) check.fail('writerExternalId is required with accessMode "push"');
+    if (typeof args.writerExternalId === "string" && !EXTERNAL_ID.test(args.writerExternalId)) {
+      check.fail("writerExternalId must be 2–1224 characters of letters, digits and +=,.@:/-");
+    }
+    if (typeof args.writerPrincipalArn === "string" && !ROLE_ARN.test(args.writerPrincipalArn)) {
+      check.fail(`writerPrincipalArn must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), got "${args.writerPrincipalArn}"`);
+    }
+  }
+}
 
 function validateArgs(name: string, args: DedupTableArgs): void {
   const check = validate(`DedupTable "${name}"`);
   const table = args.table ?? {};
-  const ingest = args.ingest ?? {};
   check.oneOf("table.billingMode", table.billingMode, ["PAY_PER_REQUEST", "PROVISIONED"]);
   check.oneOf("table.streamViewType", table.streamViewType, ["NEW_IMAGE", "NEW_AND_OLD_IMAGES"]);
   if (table.billingMode === "PROVISIONED") {
@@ -146,15 +147,8 @@ function validateArgs(name: string, args: DedupTableArgs): void {
     }
   }
   if (table.ttlAttribute === "") check.fail("table.ttlAttribute must not be empty");
-  check.integer("ingest.batchSize", ingest.batchSize, 1, 10_000);
-  check.integer("ingest.parallelizationFactor", ingest.parallelizationFactor, 1, 10);
-  check.integer("ingest.maximumBatchingWindowInSeconds", ingest.maximumBatchingWindowInSeconds, 0, 300);
-  check.integer("ingest.maximumRetryAttempts", ingest.maximumRetryAttempts, 0, 10_000);
-  check.integer("ingest.maximumRecordAgeInSeconds", ingest.maximumRecordAgeInSeconds, 60, 604_800);
-  check.integer("ingest.memorySize", ingest.memorySize, 128, 10_240);
-  check.integer("ingest.timeoutSeconds", ingest.timeoutSeconds, 1, 900);
-  check.integer("ingest.writeConcurrency", ingest.writeConcurrency, 1, 64);
-  check.integer("ingest.writeMaxAttempts", ingest.writeMaxAttempts, 1, 20);
+  validateIngestSettings(check, args.ingest);
+  validateAccess(check, args);
   check.integer("deadLetterExpireAfterDays", args.deadLetterExpireAfterDays, 1, 36_500);
   check.integer("logRetentionDays", args.logRetentionDays, 1, 3_653);
   check.done();
@@ -164,24 +158,29 @@ function validateArgs(name: string, args: DedupTableArgs): void {
  * The consumer account's landing table. Kinesis records are written exactly once, keyed by their
  * sequence number and shard (seed 000), by an ingest function on an event source mapping; records
  * that can never be written are parked, with their reason, in an encrypted dead-letter bucket.
+ * In pull mode that function runs here; in push mode it runs in the source account (PushIngest)
+ * and writes through this table's writer role.
  */
 export class DedupTable extends pulumi.ComponentResource {
   public readonly tableName: pulumi.Output<string>;
   public readonly tableArn: pulumi.Output<string>;
   public readonly tableStreamArn: pulumi.Output<string>;
-  public readonly ingestFunctionArn: pulumi.Output<string>;
-  public readonly ingestFunctionName: pulumi.Output<string>;
-  public readonly ingestRoleArn: pulumi.Output<string>;
-  public readonly deadLetterBucketName: pulumi.Output<string>;
-  public readonly deadLetterBucketArn: pulumi.Output<string>;
-  public readonly eventSourceMappingId: pulumi.Output<string>;
+  /** Pull mode: the ingest function, its role and its dead-letter bucket. */
+  public readonly ingestFunctionArn: pulumi.Output<string | undefined>;
+  public readonly ingestFunctionName: pulumi.Output<string | undefined>;
+  public readonly ingestRoleArn: pulumi.Output<string | undefined>;
+  public readonly deadLetterBucketName: pulumi.Output<string | undefined>;
+  public readonly deadLetterBucketArn: pulumi.Output<string | undefined>;
+  /** Pull mode, once the stream is given. */
+  public readonly eventSourceMappingId: pulumi.Output<string | undefined>;
+  /** Push mode, once the writer principal is given: the role the source account's function assumes. */
+  public readonly writerRoleArn: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: DedupTableArgs, opts?: pulumi.ComponentResourceOptions) {
     super(`${COMPONENT_PACKAGE}:index:DedupTable`, name, {}, opts);
     validateArgs(name, args);
     const d = dedupTableDefaults;
     const settings = args.table ?? {};
-    const ingest = args.ingest ?? {};
     const provisioned = settings.billingMode === "PROVISIONED" ? settings.capacity : undefined;
 
     const attributeTypes = new Map<string, KeyAttributeType>([["seqNumbershardIdHash", "S"], ["sequenceNumber", "S"]]);
@@ -222,62 +221,35 @@ export class DedupTable extends pulumi.ComponentResource {
 
     if (provisioned) this.addAutoscaling(name, table, provisioned);
 
-    const deadLetter = createSecureBucket(`${name}-dead-letter`, { expireAfterDays: args.deadLetterExpireAfterDays }, this);
+    const tableAccess = table.arn.apply((arn): PolicyStatement[] => [
+      { Sid: "WriteDedupTable", Effect: "Allow", Action: DEDUP_TABLE_WRITE_ACTIONS, Resource: arn },
+    ]);
 
-    const statements = pulumi
-      .all([table.arn, deadLetter.bucket.arn, args.streamArn, args.consumerArn, args.streamKmsKeyArn])
-      .apply(([tableArn, bucketArn, streamArn, consumerArn, keyArn]) => {
-        const list: PolicyStatement[] = [
-          { Sid: "WriteDedupTable", Effect: "Allow", Action: ["dynamodb:BatchWriteItem", "dynamodb:PutItem"], Resource: tableArn },
-          { Sid: "ReadSourceStream", Effect: "Allow", Action: KINESIS_STREAM_READ_ACTIONS, Resource: streamArn },
-          // Parked records go under parked/; Lambda writes failed-batch records for the mapping (it needs ListBucket too).
-          { Sid: "WriteDeadLetters", Effect: "Allow", Action: "s3:PutObject", Resource: `${bucketArn}/*` },
-          { Sid: "ListDeadLetters", Effect: "Allow", Action: "s3:ListBucket", Resource: bucketArn },
-        ];
-        if (consumerArn) list.push({ Sid: "ReadFanOutConsumer", Effect: "Allow", Action: KINESIS_CONSUMER_READ_ACTIONS, Resource: consumerArn });
-        if (keyArn) list.push({ Sid: "DecryptSourceStream", Effect: "Allow", Action: "kms:Decrypt", Resource: keyArn });
-        return list;
-      });
-
-    const fn = createBundledFunction(`${name}-ingest`, {
-      code: "ingest",
-      description: "Writes Kinesis records to the dedup table exactly once; parks records that can never be written",
-      environment: {
-        TABLE_NAME: table.name,
-        DEAD_LETTER_BUCKET: deadLetter.bucket.bucket,
-        WRITE_CONCURRENCY: String(ingest.writeConcurrency ?? d.writeConcurrency),
-        WRITE_MAX_ATTEMPTS: String(ingest.writeMaxAttempts ?? d.writeMaxAttempts),
-        POWERTOOLS_SERVICE_NAME: "ingest",
-      },
-      statements,
-      memorySize: ingest.memorySize ?? d.memorySize,
-      timeoutSeconds: ingest.timeoutSeconds ?? d.timeoutSeconds,
-      logRetentionDays: args.logRetentionDays ?? d.logRetentionDays,
-    }, this);
-
-    const mapping = new aws.lambda.EventSourceMapping(`${name}-ingest-mapping`, {
-      functionName: fn.function.arn,
-      eventSourceArn: args.consumerArn ?? args.streamArn,
-      startingPosition: "TRIM_HORIZON",
-      batchSize: ingest.batchSize ?? d.batchSize,
-      parallelizationFactor: ingest.parallelizationFactor ?? d.parallelizationFactor,
-      maximumBatchingWindowInSeconds: ingest.maximumBatchingWindowInSeconds ?? d.maximumBatchingWindowInSeconds,
-      bisectBatchOnFunctionError: true,
-      maximumRetryAttempts: ingest.maximumRetryAttempts ?? d.maximumRetryAttempts,
-      maximumRecordAgeInSeconds: ingest.maximumRecordAgeInSeconds ?? d.maximumRecordAgeInSeconds,
-      functionResponseTypes: ["ReportBatchItemFailures"],
-      destinationConfig: { onFailure: { destinationArn: deadLetter.bucket.arn } },
-    }, { parent: this, dependsOn: [fn.policy] });
+    let ingestFunction: IngestFunction | undefined;
+    let writerRole: aws.iam.Role | undefined;
+    if ((args.accessMode ?? d.accessMode) === "pull") {
+      ingestFunction = createIngestFunction(name, {
+        source: args.streamArn === undefined ? undefined : { streamArn: args.streamArn, consumerArn: args.consumerArn, streamKmsKeyArn: args.streamKmsKeyArn },
+        tableName: table.name,
+        tableAccess,
+        settings: args.ingest,
+        deadLetterExpireAfterDays: args.deadLetterExpireAfterDays,
+        logRetentionDays: args.logRetentionDays,
+      }, this);
+    } else if (args.writerPrincipalArn !== undefined) {
+      writerRole = this.addWriterRole(name, args.writerPrincipalArn, args.writerExternalId!, tableAccess);
+    }
 
     this.tableName = table.name;
     this.tableArn = table.arn;
     this.tableStreamArn = table.streamArn;
-    this.ingestFunctionArn = fn.function.arn;
-    this.ingestFunctionName = fn.function.name;
-    this.ingestRoleArn = fn.role.arn;
-    this.deadLetterBucketName = deadLetter.bucket.bucket;
-    this.deadLetterBucketArn = deadLetter.bucket.arn;
-    this.eventSourceMappingId = mapping.uuid;
+    this.ingestFunctionArn = pulumi.output(ingestFunction?.function.arn);
+    this.ingestFunctionName = pulumi.output(ingestFunction?.function.name);
+    this.ingestRoleArn = pulumi.output(ingestFunction?.role.arn);
+    this.deadLetterBucketName = pulumi.output(ingestFunction?.deadLetter.bucket.bucket);
+    this.deadLetterBucketArn = pulumi.output(ingestFunction?.deadLetter.bucket.arn);
+    this.eventSourceMappingId = pulumi.output(ingestFunction?.mapping?.uuid);
+    this.writerRoleArn = pulumi.output(writerRole?.arn);
     this.registerOutputs({
       tableName: this.tableName,
       tableArn: this.tableArn,
@@ -288,7 +260,31 @@ export class DedupTable extends pulumi.ComponentResource {
       deadLetterBucketName: this.deadLetterBucketName,
       deadLetterBucketArn: this.deadLetterBucketArn,
       eventSourceMappingId: this.eventSourceMappingId,
+      writerRoleArn: this.writerRoleArn,
     });
+  }
+
+  /**
+   * Push mode's writer role: only `principalArn` may assume it, only with the external ID, and it
+   * may only write items to this table.
+   */
+  private addWriterRole(name: string, principalArn: pulumi.Input<string>, externalId: pulumi.Input<string>, tableAccess: pulumi.Output<PolicyStatement[]>): aws.iam.Role {
+    const role = new aws.iam.Role(`${name}-writer-role`, {
+      description: "Assumed by the source account's ingest function to write the dedup table",
+      assumeRolePolicy: policyDocument(
+        pulumi.all([principalArn, externalId]).apply(([principal, id]) => [
+          {
+            Sid: "SourceIngestFunctionOnly",
+            Effect: "Allow" as const,
+            Principal: { AWS: principal },
+            Action: "sts:AssumeRole",
+            Condition: { StringEquals: { "sts:ExternalId": id } },
+          },
+        ]),
+      ),
+    }, { parent: this });
+    new aws.iam.RolePolicy(`${name}-writer-policy`, { role: role.id, policy: policyDocument(tableAccess) }, { parent: this });
+    return role;
   }
 
   private addAutoscaling(name: string, table: aws.dynamodb.Table, capacity: ProvisionedCapacityArgs): void {

@@ -2,7 +2,7 @@
  * Collects every problem with a component's arguments, then throws one error naming each argument,
  * so `pulumi preview` fails before any resource is planned.
  */
-export function validate(subject: string) {
+export function validate(subject: string, what = "arguments") {
   const problems: string[] = [];
   return {
     fail(problem: string): void {
@@ -22,7 +22,7 @@ export function validate(subject: string) {
       }
     },
     done(): void {
-      if (problems.length > 0) throw new Error(`${subject}: invalid arguments:\n  - ${problems.join("\n  - ")}`);
+      if (problems.length > 0) throw new Error(`${subject}: invalid ${what}:\n  - ${problems.join("\n  - ")}`);
     },
   };
 }

@@ -1,26 +1,102 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DedupTable, type DedupTableSettings, type IngestSettings } from "../components/dedup-table";
+import { DedupTable, type DedupTableSettings } from "../components/dedup-table";
+import { type IngestSettings } from "../components/ingest-function";
+import { validate } from "../components/validation";
+import { assertDeployingInto, checkArn, readAccounts, type Accounts } from "./accounts";
+import { Peer } from "./peer";
 
 /**
- * The consumer account (seed 000's POC account): the dedup table and its ingest function, reading
- * the source account's stream through that stream's resource policy.
+ * The consumer account (seed 000's POC account): the dedup table, and in pull mode the ingest
+ * function reading the source stream; in push mode the writer role the source account's function
+ * assumes. Values from the source side come from its stack (`sourceStack`) or from config.
  */
-export function consumerStack(config: pulumi.Config) {
+export async function consumerStack(config: pulumi.Config): Promise<Record<string, pulumi.Input<unknown>>> {
+  const accounts = readAccounts(config);
+  await assertDeployingInto(accounts, "consumer");
+  const source = new Peer(config, "source");
+  await source.assertAgrees(accounts);
+  const table = config.getObject<DedupTableSettings>("table");
+  const mode = accounts.accessMode === "pull" ? await pullConsumer(config, accounts, source, table) : await pushConsumer(config, accounts, source, table);
+  return { accessMode: accounts.accessMode, region: accounts.region, accountId: accounts.consumerAccountId, ...mode };
+}
+
+async function pullConsumer(config: pulumi.Config, accounts: Accounts, source: Peer, table: DedupTableSettings | undefined) {
+  // The mapping can be created only once the source has granted this stack's role: a stream
+  // ARN from the source stack counts once that stack reports the grant; one in config, always.
+  const granted = await source.output("streamReadGrantedTo");
+  const fromSource = (configKey: string, output: string) => config.get(configKey) ?? (granted ? source.output(output) : undefined);
+  const [streamArn, consumerArn, streamKmsKeyArn] = await Promise.all([
+    fromSource("sourceStreamArn", "streamArn"),
+    fromSource("sourceConsumerArn", "streamConsumerArn"),
+    fromSource("sourceStreamKmsKeyArn", "streamKmsKeyArn"),
+  ]);
+  const check = validate(`stack "${pulumi.getStack()}"`, "config");
+  const inSource = { account: accounts.sourceAccountId, region: accounts.region };
+  checkArn(check, "sourceStreamArn", streamArn, { service: "kinesis", resource: "stream/", ...inSource });
+  checkArn(check, "sourceConsumerArn", consumerArn, { service: "kinesis", resource: "stream/", ...inSource });
+  checkArn(check, "sourceStreamKmsKeyArn", streamKmsKeyArn, { service: "kms", resource: "key/", ...inSource });
+  check.done();
+
   const dedup = new DedupTable("clicks", {
-    streamArn: config.require("sourceStreamArn"),
-    consumerArn: config.get("sourceConsumerArn"),
-    streamKmsKeyArn: config.get("sourceStreamKmsKeyArn"),
-    table: config.getObject<DedupTableSettings>("table"),
+    accessMode: "pull",
+    streamArn,
+    consumerArn,
+    streamKmsKeyArn,
+    table,
     ingest: config.getObject<IngestSettings>("ingest"),
     deadLetterExpireAfterDays: config.getNumber("deadLetterExpireAfterDays"),
     logRetentionDays: config.getNumber("logRetentionDays"),
   });
+
+  let nextStep: pulumi.Output<string>;
+  if (streamArn) {
+    if (granted) {
+      dedup.ingestRoleArn.apply((role) => {
+        if (role && role !== granted) pulumi.log.warn(`${source.label} granted ${granted}, not this stack's ingest role ${role}: run \`pulumi up\` there again`);
+      });
+    }
+    nextStep = pulumi.output(`Wired: the ingest function reads ${consumerArn ?? streamArn}.`);
+  } else {
+    pulumi.log.warn(`${source.label} has not granted this stack's ingest role read access yet, so the ingest function has no event source mapping. Run \`pulumi up\` on ${source.label}, then here again.`);
+    nextStep = pulumi.interpolate`Run \`pulumi up\` on ${source.label}: it grants ${dedup.ingestRoleArn} read access to the stream. Then run \`pulumi up\` on this stack again to start reading.`;
+  }
   return {
     tableName: dedup.tableName,
     tableArn: dedup.tableArn,
     tableStreamArn: dedup.tableStreamArn,
-    ingestFunctionArn: dedup.ingestFunctionArn,
     ingestRoleArn: dedup.ingestRoleArn,
+    ingestFunctionArn: dedup.ingestFunctionArn,
     deadLetterBucketName: dedup.deadLetterBucketName,
+    nextStep,
+  };
+}
+
+async function pushConsumer(config: pulumi.Config, accounts: Accounts, source: Peer, table: DedupTableSettings | undefined) {
+  const principalArn = await source.value("sourceIngestRoleArn", "pushIngestRoleArn");
+  const externalId = config.getSecret("writerExternalId");
+  const check = validate(`stack "${pulumi.getStack()}"`, "config");
+  if (!externalId) check.fail('writerExternalId is required with accessMode "push": set it with `pulumi config set --secret writerExternalId <value>`');
+  checkArn(check, "sourceIngestRoleArn", principalArn, { service: "iam", resource: "role/", account: accounts.sourceAccountId });
+  check.done();
+
+  const dedup = new DedupTable("clicks", { accessMode: "push", writerPrincipalArn: principalArn, writerExternalId: externalId, table });
+
+  let nextStep: pulumi.Output<string>;
+  const pushFunction = await source.output("pushIngestFunctionArn");
+  if (pushFunction) {
+    nextStep = pulumi.interpolate`Wired: ${pushFunction} writes to this table through ${dedup.writerRoleArn}.`;
+  } else if (principalArn) {
+    nextStep = pulumi.interpolate`Run \`pulumi up\` on ${source.label}: it deploys the push function, which assumes ${dedup.writerRoleArn}.`;
+  } else {
+    pulumi.log.warn(`${source.label} has not reported its push function's role yet, so there is no writer role. Run \`pulumi up\` on ${source.label}, then here again.`);
+    nextStep = pulumi.output(`Run \`pulumi up\` on ${source.label}: it creates the push function's role. Then run \`pulumi up\` on this stack again to create the writer role that role assumes.`);
+  }
+  return {
+    tableName: dedup.tableName,
+    tableArn: dedup.tableArn,
+    tableStreamArn: dedup.tableStreamArn,
+    writerRoleArn: dedup.writerRoleArn,
+    writerExternalId: externalId,
+    nextStep,
   };
 }

@@ -1,10 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { consumerStack } from "./poc";
+import { sourceStack } from "./prod";
 
-type Composition = (config: pulumi.Config) => Record<string, pulumi.Output<unknown>>;
+type Composition = (config: pulumi.Config) => Promise<Record<string, pulumi.Input<unknown>>>;
 
 /** Every composition this program can deploy, by the name the `composition` config key takes. */
 export const COMPOSITIONS: Record<string, Composition> = {
+  source: sourceStack,
   consumer: consumerStack,
 };
 
@@ -24,9 +26,7 @@ export function selectComposition(stack: string, configured: string | undefined)
   }
   const composition = COMPOSITIONS[name];
   if (!composition) {
-    throw new Error(
-      `stack "${stack}" selects composition "${name}", which this version of the program does not have; available: ${Object.keys(COMPOSITIONS).join(", ")}`,
-    );
+    throw new Error(`stack "${stack}" selects composition "${name}", which does not exist; available: ${Object.keys(COMPOSITIONS).join(", ")}`);
   }
   return composition;
 }

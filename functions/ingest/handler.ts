@@ -1,16 +1,33 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
+import { STSClient } from "@aws-sdk/client-sts";
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
 import { positiveIntEnv, requiredEnv } from "../shared/env";
 import { ingestBatch } from "./ingest-batch";
+import { sessionNameFor, writerRoleCredentials } from "./writer-credentials";
 
 const logger = new Logger({ serviceName: "ingest" });
 const tableName = requiredEnv(process.env, "TABLE_NAME");
 const deadLetterBucket = requiredEnv(process.env, "DEAD_LETTER_BUCKET");
 const concurrency = positiveIntEnv(process.env, "WRITE_CONCURRENCY", 4);
 const maxAttempts = positiveIntEnv(process.env, "WRITE_MAX_ATTEMPTS", 8);
-const dynamodb = new DynamoDBClient({});
+// Push mode: the table is in another account, written through its writer role.
+const writerRoleArn = process.env.WRITER_ROLE_ARN;
+const dynamodb = new DynamoDBClient(
+  writerRoleArn
+    ? {
+        credentials: writerRoleCredentials({
+          sts: new STSClient({}),
+          roleArn: writerRoleArn,
+          externalId: requiredEnv(process.env, "WRITER_EXTERNAL_ID"),
+          sessionName: sessionNameFor(process.env.AWS_LAMBDA_FUNCTION_NAME ?? "local"),
+          durationSeconds: 900,
+          refreshMarginSeconds: 300,
+        }),
+      }
+    : {},
+);
 const s3 = new S3Client({});
 
 export const handler = async (event: KinesisStreamEvent, context: Context): Promise<KinesisStreamBatchResponse> => {

@@ -21,6 +21,16 @@ export interface MockCloudOptions {
   stackOutputs?: Record<string, Record<string, unknown>>;
 }
 
+const SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d";
+
+/** Inputs as the program gave them: secrets arrive wrapped, and are unwrapped here. */
+function unwrapSecrets(value: any): any {
+  if (Array.isArray(value)) return value.map(unwrapSecrets);
+  if (value === null || typeof value !== "object") return value;
+  if (value[SECRET_SIGNATURE] !== undefined) return unwrapSecrets(value.value);
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v)]));
+}
+
 const shortHash = (text: string): string => createHash("sha256").update(text).digest("hex").slice(0, 7);
 
 /**
@@ -47,7 +57,8 @@ export class MockCloud implements pulumi.runtime.Mocks {
 
   /** Installs these mocks (and the stack's config) for everything registered from now on. */
   async install(config: Record<string, string> = {}): Promise<void> {
-    pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [`${this.project}:${k}`, v])));
+    // Keys without a namespace are this project's; `aws:region` and the like are kept as they are.
+    pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [k.includes(":") ? k : `${this.project}:${k}`, v])));
     await pulumi.runtime.setMocks(this, this.project, this.stack, false);
     // The mocks interface is not told a resource's parent; the monitor's request carries it.
     const monitor = pulumi.runtime.getMonitor() as any;
@@ -61,13 +72,14 @@ export class MockCloud implements pulumi.runtime.Mocks {
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
     const parentUrn = this.pendingParent;
     this.pendingParent = undefined;
-    const { id, state } = this.realize(args.type, args.name, args.inputs);
+    const inputs = unwrapSecrets(args.inputs);
+    const { id, state } = this.realize(args.type, args.name, inputs);
     this.resources.push({
       type: args.type,
       name: args.name,
       urn: this.urnOf(parentUrn, args.type, args.name),
       parentUrn,
-      inputs: args.inputs,
+      inputs,
       id,
       state,
     });
@@ -131,6 +143,10 @@ export class MockCloud implements pulumi.runtime.Mocks {
         return { id: `https://sqs.${region}.amazonaws.com/${account}/${physical}`, state: { ...inputs, name: physical, arn: `arn:aws:sqs:${region}:${account}:${physical}`, url: `https://sqs.${region}.amazonaws.com/${account}/${physical}` } };
       case "aws:kinesis/stream:Stream":
         return { id: physical, state: { ...inputs, name: physical, arn: `arn:aws:kinesis:${region}:${account}:stream/${physical}` } };
+      case "aws:kinesis/streamConsumer:StreamConsumer":
+        return { id: `${inputs.streamArn}/consumer/${physical}:1764151200`, state: { ...inputs, name: physical, arn: `${inputs.streamArn}/consumer/${physical}:1764151200` } };
+      case "aws:iam/policy:Policy":
+        return { id: `arn:aws:iam::${account}:policy/${physical}`, state: { ...inputs, name: physical, arn: `arn:aws:iam::${account}:policy/${physical}` } };
       case "aws:kms/key:Key": {
         const keyId = `${shortHash(name)}-1111-4111-8111-111111111111`;
         return { id: keyId, state: { ...inputs, keyId, arn: `arn:aws:kms:${region}:${account}:key/${keyId}` } };

@@ -1,9 +1,11 @@
 import { expect } from "chai";
-import { DedupTable, KINESIS_CONSUMER_READ_ACTIONS, KINESIS_STREAM_READ_ACTIONS } from "../../components/dedup-table";
+import { DedupTable } from "../../components/dedup-table";
+import { KINESIS_CONSUMER_READ_ACTIONS, KINESIS_STREAM_READ_ACTIONS } from "../../components/stream-access";
 import { MockCloud, policyOf, resolve } from "../harness/mock-cloud";
 
 const STREAM_ARN = "arn:aws:kinesis:eu-west-1:111111111111:stream/web-analytics";
 const CONSUMER_ARN = `${STREAM_ARN}/consumer/poc-ingest:1706616477`;
+const WRITER_PRINCIPAL = "arn:aws:iam::111111111111:role/prod-clicks-ingest-role-5d4c3b2";
 const KEY_ARN = "arn:aws:kms:eu-west-1:111111111111:key/0b6d3c55-7d1e-4f55-9a47-5b1f2a2b7c11";
 
 describe("DedupTable", () => {
@@ -233,6 +235,103 @@ describe("DedupTable", () => {
 
     it("reports every problem at once", () => {
       expect(build({ ingest: { parallelizationFactor: 11, maximumRetryAttempts: -1 } })).to.throw(/parallelizationFactor[\s\S]*maximumRetryAttempts/);
+    });
+
+    it("keeps each access mode's arguments to that mode", () => {
+      expect(build({ writerPrincipalArn: WRITER_PRINCIPAL })).to.throw(/writerPrincipalArn is for accessMode "push"; this table is in "pull" mode/);
+      expect(build({ accessMode: "push", writerExternalId: "x-1234" })).to.throw(/streamArn is for accessMode "pull"; in "push" mode the ingest function runs in the source account/);
+    });
+
+    it("requires an external ID in push mode, and a role ARN as the writer principal", () => {
+      const push = () => new DedupTable("bad", { accessMode: "push", writerPrincipalArn: "arn:aws:iam::111111111111:root" });
+      expect(push).to.throw(/writerExternalId is required with accessMode "push"[\s\S]*writerPrincipalArn must be an IAM role ARN/);
+    });
+
+    it("rejects an unknown access mode", () => {
+      expect(build({ accessMode: "both" as "pull" })).to.throw(/accessMode must be one of "pull", "push", got "both"/);
+    });
+  });
+
+  describe("pull mode before the source has granted access", () => {
+    const cloud = new MockCloud();
+    let component: DedupTable;
+
+    before(async () => {
+      await cloud.install();
+      component = new DedupTable("clicks", {});
+      await cloud.settle();
+    });
+
+    it("deploys the table, the ingest function and its role, so the source account can grant that role", async () => {
+      cloud.one("aws:dynamodb/table:Table");
+      cloud.one("aws:lambda/function:Function");
+      expect(await resolve(component.ingestRoleArn)).to.equal(cloud.one("aws:iam/role:Role").state.arn);
+    });
+
+    it("has no event source mapping and no stream access yet", async () => {
+      expect(cloud.ofType("aws:lambda/eventSourceMapping:EventSourceMapping")).to.have.length(0);
+      const sids = policyOf(cloud.one("aws:iam/rolePolicy:RolePolicy")).Statement.map((s) => s.Sid);
+      expect(sids).to.deep.equal(["WriteOwnLogs", "WriteDedupTable", "WriteDeadLetters", "ListDeadLetters"]);
+      expect(await resolve(component.eventSourceMappingId)).to.equal(undefined);
+    });
+
+    it("keeps the logical names it will have once the stream is given, so nothing is replaced", async () => {
+      const later = new MockCloud();
+      await later.install();
+      new DedupTable("clicks", { streamArn: STREAM_ARN });
+      await later.settle();
+      const urns = (c: MockCloud) => c.resources.map((r) => r.urn);
+      expect(urns(later)).to.include.members(urns(cloud));
+      expect(urns(later).filter((u) => !urns(cloud).includes(u))).to.deep.equal([
+        "urn:pulumi:test::stream-replication::stream-replication:index:DedupTable$aws:lambda/eventSourceMapping:EventSourceMapping::clicks-ingest-mapping",
+      ]);
+    });
+  });
+
+  describe("push mode", () => {
+    const cloud = new MockCloud();
+    let component: DedupTable;
+
+    before(async () => {
+      await cloud.install();
+      component = new DedupTable("clicks", { accessMode: "push", writerPrincipalArn: WRITER_PRINCIPAL, writerExternalId: "poc-writer-7f3a" });
+      await cloud.settle();
+    });
+
+    it("lets only the source account's push function role assume the writer role, and only with the external ID", () => {
+      const trust = policyOf(cloud.one("aws:iam/role:Role"), "assumeRolePolicy").Statement;
+      expect(trust).to.deep.equal([
+        {
+          Sid: "SourceIngestFunctionOnly",
+          Effect: "Allow",
+          Principal: { AWS: WRITER_PRINCIPAL },
+          Action: "sts:AssumeRole",
+          Condition: { StringEquals: { "sts:ExternalId": "poc-writer-7f3a" } },
+        },
+      ]);
+    });
+
+    it("lets the writer role write items to this table and do nothing else", () => {
+      const table = cloud.one("aws:dynamodb/table:Table").state;
+      expect(policyOf(cloud.one("aws:iam/rolePolicy:RolePolicy")).Statement).to.deep.equal([
+        { Sid: "WriteDedupTable", Effect: "Allow", Action: ["dynamodb:BatchWriteItem", "dynamodb:PutItem"], Resource: table.arn },
+      ]);
+    });
+
+    it("runs no function and keeps no dead-letter bucket in this account", async () => {
+      expect(cloud.ofType("aws:lambda/function:Function")).to.have.length(0);
+      expect(cloud.ofType("aws:s3/bucket:Bucket")).to.have.length(0);
+      expect(await resolve(component.writerRoleArn)).to.equal(cloud.one("aws:iam/role:Role").state.arn);
+      expect(await resolve(component.ingestRoleArn)).to.equal(undefined);
+    });
+
+    it("waits for the writer principal before creating the writer role", async () => {
+      const early = new MockCloud();
+      await early.install();
+      const table = new DedupTable("clicks", { accessMode: "push", writerExternalId: "poc-writer-7f3a" });
+      await early.settle();
+      expect(early.ofType("aws:iam/role:Role")).to.have.length(0);
+      expect(await resolve(table.writerRoleArn)).to.equal(undefined);
     });
   });
 });

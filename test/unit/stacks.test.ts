@@ -1,14 +1,39 @@
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
-import { consumerStack } from "../../stacks/poc";
+import { KINESIS_CONSUMER_READ_ACTIONS, KINESIS_STREAM_READ_ACTIONS } from "../../components/stream-access";
 import { COMPOSITIONS, selectComposition } from "../../stacks/select";
-import { MockCloud, resolve } from "../harness/mock-cloud";
+import { MockCloud, policyOf, resolve } from "../harness/mock-cloud";
 
-const STREAM_ARN = "arn:aws:kinesis:eu-west-1:111111111111:stream/web-analytics";
+const SOURCE = "111111111111";
+const CONSUMER = "999999999999";
+const PROD_STACK = "acme/stream-replication/prod";
+const POC_STACK = "acme/stream-replication/poc";
+const ACCOUNTS = { "aws:region": "eu-west-1", sourceAccountId: SOURCE, consumerAccountId: CONSUMER };
+
+type Outputs = Record<string, any>;
+
+/** Runs one stack's composition under mocks, as `pulumi up` would, and returns its resolved outputs. */
+async function up(side: "source" | "consumer", config: Record<string, string>, peerOutputs?: Outputs, accountId?: string) {
+  const peerStack = side === "source" ? POC_STACK : PROD_STACK;
+  const cloud = new MockCloud({
+    stack: side === "source" ? "prod" : "poc",
+    accountId: accountId ?? (side === "source" ? SOURCE : CONSUMER),
+    stackOutputs: peerOutputs ? { [peerStack]: peerOutputs } : {},
+  });
+  await cloud.install({ ...ACCOUNTS, ...(peerOutputs ? { [`${side === "source" ? "consumer" : "source"}Stack`]: peerStack } : {}), ...config });
+  const exported = await COMPOSITIONS[side](new pulumi.Config());
+  await cloud.settle();
+  const outputs: Outputs = {};
+  for (const [name, value] of Object.entries(exported)) outputs[name] = await resolve(pulumi.output(value));
+  return { cloud, outputs };
+}
+
+const rolePolicy = (cloud: MockCloud) => policyOf(cloud.one("aws:iam/rolePolicy:RolePolicy")).Statement;
 
 describe("stacks", () => {
   describe("choosing the composition", () => {
-    it("deploys the consumer side on a stack named poc", () => {
+    it("deploys the source side on prod and the consumer side on poc", () => {
+      expect(selectComposition("prod", undefined)).to.equal(COMPOSITIONS.source);
       expect(selectComposition("poc", undefined)).to.equal(COMPOSITIONS.consumer);
     });
 
@@ -17,44 +42,230 @@ describe("stacks", () => {
     });
 
     it("tells the user which config key to set for a stack with no default", () => {
-      expect(() => selectComposition("staging", undefined)).to.throw(/stack "staging" has no default composition: set one with `pulumi config set composition <consumer>`/);
+      expect(() => selectComposition("staging", undefined)).to.throw(/stack "staging" has no default composition: set one with `pulumi config set composition <source\|consumer>`/);
     });
 
     it("names the available compositions when the selected one does not exist", () => {
-      expect(() => selectComposition("prod", undefined)).to.throw(/composition "source", which this version of the program does not have; available: consumer/);
+      expect(() => selectComposition("poc", "sink")).to.throw(/composition "sink", which does not exist; available: source, consumer/);
     });
   });
 
-  describe("the poc stack", () => {
-    const cloud = new MockCloud({ stack: "poc" });
-    let outputs: ReturnType<typeof consumerStack>;
+  describe("pull mode, wired by stack references in the documented order: poc, prod, poc", () => {
+    let poc1: Awaited<ReturnType<typeof up>>;
+    let prod: Awaited<ReturnType<typeof up>>;
+    let poc2: Awaited<ReturnType<typeof up>>;
+    const config = { fanOutConsumerName: "poc-ingest" };
 
     before(async () => {
-      await cloud.install({
-        sourceStreamArn: STREAM_ARN,
-        table: JSON.stringify({ deletionProtection: true, streamViewType: "NEW_AND_OLD_IMAGES" }),
-        ingest: JSON.stringify({ batchSize: 500 }),
-        logRetentionDays: "14",
-      });
-      outputs = consumerStack(new pulumi.Config());
-      await cloud.settle();
+      poc1 = await up("consumer", {}, {});
+      prod = await up("source", config, poc1.outputs);
+      poc2 = await up("consumer", {}, prod.outputs);
     });
 
-    it("composes a DedupTable reading the configured source stream", () => {
-      cloud.one("stream-replication:index:DedupTable");
-      expect(cloud.one("aws:lambda/eventSourceMapping:EventSourceMapping").inputs).to.include({ eventSourceArn: STREAM_ARN, batchSize: 500 });
-    });
-
-    it("passes the table and log settings from config to the component", () => {
-      expect(cloud.one("aws:dynamodb/table:Table").inputs).to.include({ deletionProtectionEnabled: true, streamViewType: "NEW_AND_OLD_IMAGES" });
-      expect(cloud.one("aws:cloudwatch/logGroup:LogGroup").inputs.retentionInDays).to.equal(14);
-    });
-
-    it("exports what the other account and the next stages need", async () => {
-      expect(Object.keys(outputs).sort()).to.deep.equal(
-        ["deadLetterBucketName", "ingestFunctionArn", "ingestRoleArn", "tableArn", "tableName", "tableStreamArn"],
+    it("first poc run: deploys the table and the ingest function without a mapping, and says to run prod", () => {
+      expect(poc1.cloud.ofType("aws:lambda/eventSourceMapping:EventSourceMapping")).to.have.length(0);
+      expect(poc1.outputs.ingestRoleArn).to.match(/^arn:aws:iam::999999999999:role\/clicks-ingest-role-/);
+      expect(poc1.outputs.nextStep).to.equal(
+        `Run \`pulumi up\` on the source stack (${PROD_STACK}): it grants ${poc1.outputs.ingestRoleArn} read access to the stream. Then run \`pulumi up\` on this stack again to start reading.`,
       );
-      expect(await resolve(outputs.ingestRoleArn)).to.match(/^arn:aws:iam::999999999999:role\/clicks-ingest-role-/);
+    });
+
+    it("prod: shares the stream, its fan-out consumer and its key with exactly that ingest role", () => {
+      const role = poc1.outputs.ingestRoleArn;
+      const policies = prod.cloud.ofType("aws:kinesis/resourcePolicy:ResourcePolicy");
+      expect(policies.map((p) => p.inputs.resourceArn)).to.deep.equal([prod.outputs.streamArn, prod.outputs.streamConsumerArn]);
+      expect(policyOf(policies[0]).Statement).to.deep.equal([
+        { Sid: "ConsumerRoleReadsStream", Effect: "Allow", Principal: { AWS: role }, Action: KINESIS_STREAM_READ_ACTIONS, Resource: prod.outputs.streamArn },
+      ]);
+      expect(policyOf(policies[1]).Statement).to.deep.equal([
+        { Sid: "ConsumerRoleReadsFanOut", Effect: "Allow", Principal: { AWS: role }, Action: KINESIS_CONSUMER_READ_ACTIONS, Resource: prod.outputs.streamConsumerArn },
+      ]);
+      const decrypt = policyOf(prod.cloud.one("aws:kms/keyPolicy:KeyPolicy")).Statement[1];
+      expect(decrypt.Principal).to.deep.equal({ AWS: role });
+      expect(decrypt.Action).to.equal("kms:Decrypt");
+      expect(prod.outputs.streamReadGrantedTo).to.equal(role);
+    });
+
+    it("second poc run: maps the fan-out consumer to the ingest function, which may read that stream, consumer and key only", () => {
+      const mapping = poc2.cloud.one("aws:lambda/eventSourceMapping:EventSourceMapping");
+      expect(mapping.inputs.eventSourceArn).to.equal(prod.outputs.streamConsumerArn);
+      const statements = rolePolicy(poc2.cloud);
+      expect(statements).to.deep.include({ Sid: "ReadSourceStream", Effect: "Allow", Action: KINESIS_STREAM_READ_ACTIONS, Resource: prod.outputs.streamArn });
+      expect(statements).to.deep.include({ Sid: "ReadFanOutConsumer", Effect: "Allow", Action: KINESIS_CONSUMER_READ_ACTIONS, Resource: prod.outputs.streamConsumerArn });
+      expect(statements).to.deep.include({ Sid: "DecryptSourceStream", Effect: "Allow", Action: "kms:Decrypt", Resource: prod.outputs.streamKmsKeyArn });
+      expect(poc2.outputs.nextStep).to.equal(`Wired: the ingest function reads ${prod.outputs.streamConsumerArn}.`);
+    });
+
+    it("keeps the role across runs, so the grant stays valid", () => {
+      expect(poc2.outputs.ingestRoleArn).to.equal(poc1.outputs.ingestRoleArn);
+    });
+
+    it("exports every value the other account needs, by name", () => {
+      expect(Object.keys(prod.outputs).sort()).to.deep.equal([
+        "accessMode", "accountId", "nextStep", "producerPolicyArn", "region", "sharedTableName", "sharedTableStreamArn",
+        "streamArn", "streamConsumerArn", "streamKmsKeyArn", "streamName", "streamReadGrantedTo",
+      ]);
+      expect(Object.keys(poc2.outputs).sort()).to.deep.equal([
+        "accessMode", "accountId", "deadLetterBucketName", "ingestFunctionArn", "ingestRoleArn", "nextStep", "region", "tableArn", "tableName", "tableStreamArn",
+      ]);
+    });
+  });
+
+  describe("pull mode when prod is deployed first", () => {
+    it("prod shares nothing yet and says to deploy poc", async () => {
+      const prod = await up("source", {}, {});
+      expect(prod.cloud.ofType("aws:kinesis/resourcePolicy:ResourcePolicy")).to.have.length(0);
+      expect(policyOf(prod.cloud.one("aws:kms/keyPolicy:KeyPolicy")).Statement.map((s) => s.Sid)).to.deep.equal(["AccountAdministersKey"]);
+      expect(prod.outputs.nextStep).to.match(/^Run `pulumi up` on the consumer stack \(acme\/stream-replication\/poc\): it creates the ingest role/);
+    });
+
+    it("poc does not map a stream that has not been shared with it yet", async () => {
+      const prod = await up("source", {}, {});
+      const poc = await up("consumer", {}, prod.outputs);
+      expect(poc.cloud.ofType("aws:lambda/eventSourceMapping:EventSourceMapping")).to.have.length(0);
+    });
+  });
+
+  describe("pull mode with every value given directly in config (stacks in different backends)", () => {
+    const streamArn = `arn:aws:kinesis:eu-west-1:${SOURCE}:stream/web-analytics`;
+    const keyArn = `arn:aws:kms:eu-west-1:${SOURCE}:key/0b6d3c55-7d1e-4f55-9a47-5b1f2a2b7c11`;
+    const roleArn = `arn:aws:iam::${CONSUMER}:role/clicks-ingest-role-1a2b3c4`;
+
+    it("poc reads the configured stream and may decrypt with the configured key", async () => {
+      const poc = await up("consumer", { sourceStreamArn: streamArn, sourceStreamKmsKeyArn: keyArn });
+      expect(poc.cloud.one("aws:lambda/eventSourceMapping:EventSourceMapping").inputs.eventSourceArn).to.equal(streamArn);
+      expect(rolePolicy(poc.cloud)).to.deep.include({ Sid: "DecryptSourceStream", Effect: "Allow", Action: "kms:Decrypt", Resource: keyArn });
+    });
+
+    it("prod grants the configured consumer role", async () => {
+      const prod = await up("source", { consumerIngestRoleArn: roleArn });
+      expect(policyOf(prod.cloud.one("aws:kinesis/resourcePolicy:ResourcePolicy")).Statement[0].Principal).to.deep.equal({ AWS: roleArn });
+    });
+  });
+
+  describe("push mode, wired by stack references in the documented order: prod, poc, prod", () => {
+    let prod1: Awaited<ReturnType<typeof up>>;
+    let poc: Awaited<ReturnType<typeof up>>;
+    let prod2: Awaited<ReturnType<typeof up>>;
+    const push = { accessMode: "push" };
+
+    before(async () => {
+      prod1 = await up("source", push, {});
+      poc = await up("consumer", { ...push, writerExternalId: "poc-writer-7f3a" }, prod1.outputs);
+      prod2 = await up("source", push, poc.outputs);
+    });
+
+    it("first prod run: deploys the stream and the push function's role only, and says to run poc", () => {
+      expect(prod1.cloud.ofType("aws:lambda/function:Function")).to.have.length(0);
+      expect(prod1.cloud.ofType("aws:kinesis/resourcePolicy:ResourcePolicy")).to.have.length(0);
+      expect(prod1.outputs.pushIngestRoleArn).to.match(/^arn:aws:iam::111111111111:role\/clicks-ingest-role-/);
+      expect(prod1.outputs.nextStep).to.equal(
+        `Run \`pulumi up\` on the consumer stack (${POC_STACK}): it creates a writer role trusting ${prod1.outputs.pushIngestRoleArn}. Then run \`pulumi up\` here again to deploy the push function.`,
+      );
+    });
+
+    it("poc: the writer role trusts exactly that role, with the external ID", () => {
+      const trust = policyOf(poc.cloud.one("aws:iam/role:Role"), "assumeRolePolicy").Statement;
+      expect(trust[0].Principal).to.deep.equal({ AWS: prod1.outputs.pushIngestRoleArn });
+      expect(trust[0].Condition).to.deep.equal({ StringEquals: { "sts:ExternalId": "poc-writer-7f3a" } });
+      expect(poc.cloud.ofType("aws:lambda/function:Function")).to.have.length(0);
+    });
+
+    it("second prod run: the push function reads its own stream and writes through the writer role", () => {
+      const fn = prod2.cloud.one("aws:lambda/function:Function").inputs;
+      expect(fn.environment.variables).to.include({
+        TABLE_NAME: poc.outputs.tableName,
+        WRITER_ROLE_ARN: poc.outputs.writerRoleArn,
+        WRITER_EXTERNAL_ID: "poc-writer-7f3a",
+      });
+      expect(prod2.cloud.one("aws:lambda/eventSourceMapping:EventSourceMapping").inputs.eventSourceArn).to.equal(prod2.outputs.streamArn);
+      const statements = rolePolicy(prod2.cloud);
+      expect(statements).to.deep.include({ Sid: "AssumeWriterRole", Effect: "Allow", Action: "sts:AssumeRole", Resource: poc.outputs.writerRoleArn });
+      expect(statements.flatMap((s) => s.Action)).to.not.include("dynamodb:BatchWriteItem");
+      expect(prod2.outputs.pushIngestRoleArn).to.equal(prod1.outputs.pushIngestRoleArn);
+    });
+
+    it("shares nothing across accounts through resource or key policies", () => {
+      expect(prod2.cloud.ofType("aws:kinesis/resourcePolicy:ResourcePolicy")).to.have.length(0);
+      expect(policyOf(prod2.cloud.one("aws:kms/keyPolicy:KeyPolicy")).Statement.map((s) => s.Sid)).to.deep.equal(["AccountAdministersKey"]);
+    });
+
+    it("reports the pipeline wired on both sides", async () => {
+      expect(prod2.outputs.nextStep).to.match(/^Wired: arn:aws:lambda:eu-west-1:111111111111:function:clicks-ingest-function-\w+ writes to clicks-table-\w+ through arn:aws:iam::999999999999:role\/clicks-writer-role-\w+\.$/);
+      const poc2 = await up("consumer", { ...push, writerExternalId: "poc-writer-7f3a" }, prod2.outputs);
+      expect(poc2.outputs.nextStep).to.equal(`Wired: ${prod2.outputs.pushIngestFunctionArn} writes to this table through ${poc.outputs.writerRoleArn}.`);
+    });
+  });
+
+  describe("cross-account principals", () => {
+    it("are always the other account's specific role, never * or an account root", async () => {
+      const poc1 = await up("consumer", {}, {});
+      const prod = await up("source", { fanOutConsumerName: "poc-ingest", sharedTable: JSON.stringify({ hashKey: "userId" }) }, poc1.outputs);
+      const prod1 = await up("source", { accessMode: "push" }, {});
+      const poc = await up("consumer", { accessMode: "push", writerExternalId: "poc-writer-7f3a" }, prod1.outputs);
+      const allowedPrincipals = (documents: { Statement: any[] }[], ownAccount: string) =>
+        documents
+          .flatMap((d) => d.Statement)
+          .filter((statement) => statement.Effect === "Allow" && statement.Principal?.AWS !== `arn:aws:iam::${ownAccount}:root`)
+          .map((statement) => statement.Principal?.AWS ?? statement.Principal);
+      const sourcePolicies = prod.cloud.resources.filter((r) => /ResourcePolicy|KeyPolicy/.test(r.type)).map((r) => policyOf(r));
+      const writerTrust = poc.cloud.ofType("aws:iam/role:Role").map((r) => policyOf(r, "assumeRolePolicy"));
+      // The stream, its fan-out consumer, its key and the shared table's stream.
+      expect(allowedPrincipals(sourcePolicies, SOURCE)).to.deep.equal(Array(4).fill(poc1.outputs.ingestRoleArn));
+      expect(allowedPrincipals(writerTrust, CONSUMER)).to.deep.equal([prod1.outputs.pushIngestRoleArn]);
+    });
+  });
+
+  describe("invalid config fails before anything is planned, with a clear message", () => {
+    const refusal = async (run: () => Promise<unknown>): Promise<string> => {
+      try {
+        await run();
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error("the stack deployed");
+    };
+
+    it("names every bad account setting at once", async () => {
+      const message = await refusal(() => up("consumer", { sourceAccountId: "12345", consumerAccountId: "", accessMode: "both" }));
+      expect(message).to.equal(
+        'stack "poc": invalid config:\n' +
+          '  - accessMode must be one of "pull", "push", got "both"\n' +
+          '  - sourceAccountId must be a 12-digit AWS account ID, got "12345"\n' +
+          "  - consumerAccountId is required: the 12-digit ID of the consumer (POC) account",
+      );
+    });
+
+    it("requires a region", async () => {
+      expect(await refusal(() => up("source", { "aws:region": "" }))).to.match(/aws:region is required, and must be the same in both stacks/);
+    });
+
+    it("refuses credentials for another account than the config names", async () => {
+      expect(await refusal(() => up("source", {}, undefined, CONSUMER))).to.equal(
+        `stack "prod" deploys the source side into account ${SOURCE} (sourceAccountId), but the AWS credentials are for account ${CONSUMER}: switch credentials or fix the config`,
+      );
+    });
+
+    it("refuses a source stream in another region or account", async () => {
+      const message = await refusal(() => up("consumer", { sourceStreamArn: `arn:aws:kinesis:us-east-1:222222222222:stream/web-analytics` }));
+      expect(message).to.include("sourceStreamArn is in account 222222222222, not 111111111111 as the config says");
+      expect(message).to.include("sourceStreamArn is in region us-east-1, but this stack deploys to eu-west-1: both accounts must use one region, as Lambda requires");
+    });
+
+    it("refuses a consumer role that is not a role of the consumer account", async () => {
+      const message = await refusal(() => up("source", { consumerIngestRoleArn: `arn:aws:iam::${CONSUMER}:root` }));
+      expect(message).to.include(`consumerIngestRoleArn must be an ARN like arn:aws:iam::<account>:role/…, got "arn:aws:iam::${CONSUMER}:root"`);
+    });
+
+    it("refuses a peer stack deployed with another access mode or region", async () => {
+      expect(await refusal(() => up("source", {}, { accessMode: "push" }))).to.equal(
+        `the consumer stack (${POC_STACK}) uses accessMode "push" but this stack uses "pull": set the same accessMode in both stacks`,
+      );
+      expect(await refusal(() => up("consumer", {}, { region: "us-east-1" }))).to.match(/the source stack \(acme\/stream-replication\/prod\) is in region us-east-1 but this stack is in eu-west-1/);
+    });
+
+    it("requires the external ID in push mode", async () => {
+      expect(await refusal(() => up("consumer", { accessMode: "push" }))).to.match(/writerExternalId is required with accessMode "push": set it with `pulumi config set --secret writerExternalId <value>`/);
     });
   });
 });

@@ -1,0 +1,84 @@
+import * as pulumi from "@pulumi/pulumi";
+import { createFunctionRole } from "./bundled-function";
+import { type PolicyStatement } from "./iam";
+import { createIngestFunction, INGEST_DESCRIPTION, validateIngestSettings, type IngestFunction, type IngestSettings, type IngestSource } from "./ingest-function";
+import { COMPONENT_PACKAGE } from "./package";
+import { validate } from "./validation";
+
+/** The consumer account's dedup table, as push mode reaches it. */
+export interface WriterTarget {
+  /** The table's writer role (DedupTable's `writerRoleArn`). */
+  roleArn: pulumi.Input<string>;
+  /** The external ID that role demands. */
+  externalId: pulumi.Input<string>;
+  tableName: pulumi.Input<string>;
+}
+
+export interface PushIngestArgs extends IngestSource {
+  /**
+   * Where to write. Until it is given (the consumer account has no writer role trusting this
+   * component's role yet), only the execution role is deployed: its ARN is what the writer role
+   * must trust. Default: none.
+   */
+  writer?: WriterTarget;
+  /** The ingest function and its event source mapping. Defaults: see each field. */
+  ingest?: IngestSettings;
+  /** Days parked records and failed-batch records are kept in the dead-letter bucket. Default: kept forever. */
+  deadLetterExpireAfterDays?: number;
+  /** Days the ingest function's logs are kept. Default: 30. */
+  logRetentionDays?: number;
+}
+
+/**
+ * Push mode (seed 000): the ingest function runs in the source account, next to the stream, and
+ * writes to the consumer account's dedup table by assuming that table's writer role with an
+ * external ID. Records that can never be written are parked in a dead-letter bucket here.
+ */
+export class PushIngest extends pulumi.ComponentResource {
+  /** The execution role the consumer account's writer role trusts. */
+  public readonly ingestRoleArn: pulumi.Output<string>;
+  public readonly ingestFunctionArn: pulumi.Output<string | undefined>;
+  public readonly ingestFunctionName: pulumi.Output<string | undefined>;
+  public readonly deadLetterBucketName: pulumi.Output<string | undefined>;
+  public readonly eventSourceMappingId: pulumi.Output<string | undefined>;
+
+  constructor(name: string, args: PushIngestArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(`${COMPONENT_PACKAGE}:index:PushIngest`, name, {}, opts);
+    const check = validate(`PushIngest "${name}"`);
+    validateIngestSettings(check, args.ingest);
+    check.integer("deadLetterExpireAfterDays", args.deadLetterExpireAfterDays, 1, 36_500);
+    check.integer("logRetentionDays", args.logRetentionDays, 1, 3_653);
+    check.done();
+
+    const role = createFunctionRole(`${name}-ingest`, INGEST_DESCRIPTION, this);
+    let ingestFunction: IngestFunction | undefined;
+    if (args.writer) {
+      const writer = args.writer;
+      ingestFunction = createIngestFunction(name, {
+        source: { streamArn: args.streamArn, consumerArn: args.consumerArn, streamKmsKeyArn: args.streamKmsKeyArn },
+        tableName: writer.tableName,
+        tableAccess: pulumi.output(writer.roleArn).apply((arn): PolicyStatement[] => [
+          { Sid: "AssumeWriterRole", Effect: "Allow", Action: "sts:AssumeRole", Resource: arn },
+        ]),
+        environment: { WRITER_ROLE_ARN: writer.roleArn, WRITER_EXTERNAL_ID: writer.externalId },
+        settings: args.ingest,
+        deadLetterExpireAfterDays: args.deadLetterExpireAfterDays,
+        logRetentionDays: args.logRetentionDays,
+        role,
+      }, this);
+    }
+
+    this.ingestRoleArn = role.arn;
+    this.ingestFunctionArn = pulumi.output(ingestFunction?.function.arn);
+    this.ingestFunctionName = pulumi.output(ingestFunction?.function.name);
+    this.deadLetterBucketName = pulumi.output(ingestFunction?.deadLetter.bucket.bucket);
+    this.eventSourceMappingId = pulumi.output(ingestFunction?.mapping?.uuid);
+    this.registerOutputs({
+      ingestRoleArn: this.ingestRoleArn,
+      ingestFunctionArn: this.ingestFunctionArn,
+      ingestFunctionName: this.ingestFunctionName,
+      deadLetterBucketName: this.deadLetterBucketName,
+      eventSourceMappingId: this.eventSourceMappingId,
+    });
+  }
+}

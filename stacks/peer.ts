@@ -1,0 +1,53 @@
+import * as pulumi from "@pulumi/pulumi";
+import { type Accounts, type Side } from "./accounts";
+
+/**
+ * The other account's stack, read through a StackReference when config names it
+ * (`sourceStack` or `consumerStack`). Each value can also be given directly in config, which wins:
+ * for stacks kept in different backends, copy it from `pulumi stack output`.
+ */
+export class Peer {
+  private readonly reference: pulumi.StackReference | undefined;
+
+  constructor(private readonly config: pulumi.Config, readonly side: Side) {
+    const name = config.get(`${side}Stack`);
+    this.reference = name ? new pulumi.StackReference(name) : undefined;
+    this.label = name ? `the ${side} stack (${name})` : `the ${side} stack`;
+  }
+
+  /** How messages name the other stack. */
+  readonly label: string;
+
+  /** The config key's value, else the other stack's output; undefined when neither has it yet. */
+  async value(configKey: string, outputName: string): Promise<string | undefined> {
+    return this.config.get(configKey) ?? (await this.output(outputName));
+  }
+
+  /** Like `value`, for a secret: config secret, else the other stack's secret output. */
+  async secret(configKey: string, outputName: string): Promise<pulumi.Output<string> | undefined> {
+    const configured = this.config.getSecret(configKey);
+    if (configured) return configured;
+    if (!this.reference) return undefined;
+    const details = await this.reference.getOutputDetails(outputName);
+    const value = details.secretValue ?? details.value;
+    return typeof value === "string" && value ? pulumi.secret(value) : undefined;
+  }
+
+  /** An output of the other stack, or undefined (no reference, or not exported yet). */
+  async output(name: string): Promise<string | undefined> {
+    if (!this.reference) return undefined;
+    const { value } = await this.reference.getOutputDetails(name);
+    return typeof value === "string" && value ? value : undefined;
+  }
+
+  /** Fails when the other stack was deployed with another access mode or region. */
+  async assertAgrees(accounts: Accounts): Promise<void> {
+    const [mode, region] = await Promise.all([this.output("accessMode"), this.output("region")]);
+    if (mode && mode !== accounts.accessMode) {
+      throw new Error(`${this.label} uses accessMode "${mode}" but this stack uses "${accounts.accessMode}": set the same accessMode in both stacks`);
+    }
+    if (region && region !== accounts.region) {
+      throw new Error(`${this.label} is in region ${region} but this stack is in ${accounts.region}: both stacks must use one region, as Lambda requires`);
+    }
+  }
+}

@@ -1,0 +1,94 @@
+import * as pulumi from "@pulumi/pulumi";
+import { CrossAccountStreamSource, type SharedTableSettings, type StreamSettings } from "../components/cross-account-stream-source";
+import { type IngestSettings } from "../components/ingest-function";
+import { PushIngest } from "../components/push-ingest";
+import { validate } from "../components/validation";
+import { assertDeployingInto, checkArn, readAccounts, type Accounts } from "./accounts";
+import { Peer } from "./peer";
+
+/**
+ * The source (production) account: the clickstream, its key and the grants that share it; in push
+ * mode also the ingest function that writes into the consumer account. Values from the consumer
+ * side come from its stack (`consumerStack`) or from config.
+ */
+export async function sourceStack(config: pulumi.Config): Promise<Record<string, pulumi.Input<unknown>>> {
+  const accounts = readAccounts(config);
+  await assertDeployingInto(accounts, "source");
+  const consumer = new Peer(config, "consumer");
+  await consumer.assertAgrees(accounts);
+
+  const consumerRoleArn = accounts.accessMode === "pull" ? await consumer.value("consumerIngestRoleArn", "ingestRoleArn") : undefined;
+  const check = validate(`stack "${pulumi.getStack()}"`, "config");
+  checkArn(check, "consumerIngestRoleArn", consumerRoleArn, { service: "iam", resource: "role/", account: accounts.consumerAccountId });
+  check.done();
+
+  const stream = new CrossAccountStreamSource("clicks", {
+    stream: config.getObject<StreamSettings>("stream"),
+    consumerRoleArn,
+    fanOutConsumerName: config.get("fanOutConsumerName"),
+    sharedTable: config.getObject<SharedTableSettings>("sharedTable"),
+  });
+  const outputs = {
+    accessMode: accounts.accessMode,
+    region: accounts.region,
+    accountId: accounts.sourceAccountId,
+    streamName: stream.streamName,
+    streamArn: stream.streamArn,
+    streamConsumerArn: stream.streamConsumerArn,
+    streamKmsKeyArn: stream.streamKmsKeyArn,
+    producerPolicyArn: stream.producerPolicyArn,
+    sharedTableName: stream.sharedTableName,
+    sharedTableStreamArn: stream.sharedTableStreamArn,
+  };
+
+  if (accounts.accessMode === "pull") {
+    let nextStep: pulumi.Output<string>;
+    if (consumerRoleArn) {
+      nextStep = pulumi.output(`Granted ${consumerRoleArn} read access. Run \`pulumi up\` on ${consumer.label} if its ingest function has no event source mapping yet.`);
+    } else {
+      pulumi.log.warn(`${consumer.label} has not reported its ingest role yet, so the stream is shared with nobody. Run \`pulumi up\` on ${consumer.label}, then here again.`);
+      nextStep = pulumi.output(`Run \`pulumi up\` on ${consumer.label}: it creates the ingest role. Then run \`pulumi up\` here again to grant that role read access.`);
+    }
+    return { ...outputs, streamReadGrantedTo: stream.streamReadGrantedTo, nextStep };
+  }
+  return { ...outputs, ...(await pushSide(config, accounts, consumer, stream)) };
+}
+
+async function pushSide(config: pulumi.Config, accounts: Accounts, consumer: Peer, stream: CrossAccountStreamSource) {
+  const [writerRoleArn, tableName, externalId] = await Promise.all([
+    consumer.value("consumerWriterRoleArn", "writerRoleArn"),
+    consumer.value("consumerTableName", "tableName"),
+    consumer.secret("writerExternalId", "writerExternalId"),
+  ]);
+  const check = validate(`stack "${pulumi.getStack()}"`, "config");
+  checkArn(check, "consumerWriterRoleArn", writerRoleArn, { service: "iam", resource: "role/", account: accounts.consumerAccountId });
+  if (writerRoleArn && !externalId) {
+    check.fail(`writerExternalId is required with accessMode "push": set it with \`pulumi config set --secret writerExternalId <value>\` (the consumer stack's value), or read it from ${consumer.label} by setting consumerStack`);
+  }
+  check.done();
+
+  const writer = writerRoleArn && tableName && externalId ? { roleArn: writerRoleArn, tableName, externalId } : undefined;
+  const push = new PushIngest("clicks", {
+    streamArn: stream.streamArn,
+    consumerArn: stream.streamConsumerArn,
+    streamKmsKeyArn: stream.streamKmsKeyArn,
+    writer,
+    ingest: config.getObject<IngestSettings>("ingest"),
+    deadLetterExpireAfterDays: config.getNumber("deadLetterExpireAfterDays"),
+    logRetentionDays: config.getNumber("logRetentionDays"),
+  });
+
+  let nextStep: pulumi.Output<string>;
+  if (writer) {
+    nextStep = pulumi.interpolate`Wired: ${push.ingestFunctionArn} writes to ${tableName} through ${writerRoleArn}.`;
+  } else {
+    pulumi.log.warn(`${consumer.label} has no writer role for this stack's push function yet, so the function is not deployed. Run \`pulumi up\` on ${consumer.label}, then here again.`);
+    nextStep = pulumi.interpolate`Run \`pulumi up\` on ${consumer.label}: it creates a writer role trusting ${push.ingestRoleArn}. Then run \`pulumi up\` here again to deploy the push function.`;
+  }
+  return {
+    pushIngestRoleArn: push.ingestRoleArn,
+    pushIngestFunctionArn: push.ingestFunctionArn,
+    deadLetterBucketName: push.deadLetterBucketName,
+    nextStep,
+  };
+}

@@ -1,0 +1,155 @@
+import { expect } from "chai";
+import { CrossAccountStreamSource } from "../../components/cross-account-stream-source";
+import { DYNAMODB_STREAM_READ_ACTIONS, KINESIS_CONSUMER_READ_ACTIONS, KINESIS_STREAM_READ_ACTIONS, KINESIS_STREAM_WRITE_ACTIONS } from "../../components/stream-access";
+import { MockCloud, policyOf, resolve } from "../harness/mock-cloud";
+
+const CONSUMER_ROLE = "arn:aws:iam::999999999999:role/clicks-ingest-role-1a2b3c4";
+
+describe("CrossAccountStreamSource", () => {
+  describe("with defaults, before a consumer role is known", () => {
+    const cloud = new MockCloud({ accountId: "111111111111" });
+    let component: CrossAccountStreamSource;
+
+    before(async () => {
+      await cloud.install();
+      component = new CrossAccountStreamSource("clicks");
+      await cloud.settle();
+    });
+
+    it("creates an on-demand stream kept 24 hours, encrypted with its own key", () => {
+      const stream = cloud.one("aws:kinesis/stream:Stream").inputs;
+      expect(stream.streamModeDetails).to.deep.equal({ streamMode: "ON_DEMAND" });
+      expect(stream.shardCount).to.equal(undefined);
+      expect(stream.retentionPeriod).to.equal(24);
+      expect(stream).to.include({ encryptionType: "KMS", kmsKeyId: cloud.one("aws:kms/key:Key").state.arn });
+    });
+
+    it("rotates the key and lets only this account administer it", () => {
+      expect(cloud.one("aws:kms/key:Key").inputs).to.include({ enableKeyRotation: true, deletionWindowInDays: 30 });
+      const keyPolicy = cloud.one("aws:kms/keyPolicy:KeyPolicy");
+      expect(keyPolicy.inputs.keyId).to.equal(cloud.one("aws:kms/key:Key").id);
+      expect(policyOf(keyPolicy).Statement).to.deep.equal([
+        { Sid: "AccountAdministersKey", Effect: "Allow", Principal: { AWS: "arn:aws:iam::111111111111:root" }, Action: "kms:*", Resource: "*" },
+      ]);
+    });
+
+    it("shares nothing yet: no resource policy", async () => {
+      expect(cloud.ofType("aws:kinesis/resourcePolicy:ResourcePolicy")).to.have.length(0);
+      expect(await resolve(component.streamReadGrantedTo)).to.equal(undefined);
+    });
+
+    it("offers producers a policy to write this stream and encrypt for it, and nothing more", () => {
+      const stream = cloud.one("aws:kinesis/stream:Stream").state;
+      expect(policyOf(cloud.one("aws:iam/policy:Policy")).Statement).to.deep.equal([
+        { Sid: "WriteStream", Effect: "Allow", Action: KINESIS_STREAM_WRITE_ACTIONS, Resource: stream.arn },
+        { Sid: "EncryptRecords", Effect: "Allow", Action: "kms:GenerateDataKey", Resource: cloud.one("aws:kms/key:Key").state.arn },
+      ]);
+    });
+
+    it("parents every child to the component and exposes the stream, key and producer policy", async () => {
+      const children = await cloud.childrenOf(component);
+      expect(children).to.have.length(cloud.resources.length - 1);
+      expect(await resolve(component.streamArn)).to.equal(cloud.one("aws:kinesis/stream:Stream").state.arn);
+      expect(await resolve(component.streamName)).to.equal(cloud.one("aws:kinesis/stream:Stream").state.name);
+      expect(await resolve(component.streamKmsKeyArn)).to.equal(cloud.one("aws:kms/key:Key").state.arn);
+      expect(await resolve(component.producerPolicyArn)).to.match(/^arn:aws:iam::111111111111:policy\/clicks-producer-/);
+      expect(await resolve(component.streamConsumerArn)).to.equal(undefined);
+    });
+  });
+
+  describe("shared with a consumer role, with a fan-out consumer and a shared table", () => {
+    const cloud = new MockCloud({ accountId: "111111111111" });
+    let component: CrossAccountStreamSource;
+
+    before(async () => {
+      await cloud.install();
+      component = new CrossAccountStreamSource("clicks", {
+        stream: { name: "web-analytics", shardCount: 4, retentionHours: 168 },
+        consumerRoleArn: CONSUMER_ROLE,
+        fanOutConsumerName: "poc-ingest",
+        sharedTable: { name: "GameScoreRecords", hashKey: "recordId", rangeKey: "createdAt", attributeTypes: { createdAt: "N" } },
+        keyDeletionWindowDays: 7,
+      });
+      await cloud.settle();
+    });
+
+    const policyFor = (arn: string) => {
+      const found = cloud.resources.filter((r) => r.type.endsWith("/resourcePolicy:ResourcePolicy") && r.inputs.resourceArn === arn);
+      expect(found, `policies on ${arn}`).to.have.length(1);
+      return policyOf(found[0]).Statement;
+    };
+
+    it("provisions the given shards and retention", () => {
+      const stream = cloud.one("aws:kinesis/stream:Stream").inputs;
+      expect(stream).to.include({ name: "web-analytics", shardCount: 4, retentionPeriod: 168 });
+      expect(stream.streamModeDetails).to.deep.equal({ streamMode: "PROVISIONED" });
+    });
+
+    it("grants the consumer role exactly the stream read actions Lambda needs, in one policy on the stream", () => {
+      const streamArn = cloud.one("aws:kinesis/stream:Stream").state.arn;
+      expect(policyFor(streamArn)).to.deep.equal([
+        { Sid: "ConsumerRoleReadsStream", Effect: "Allow", Principal: { AWS: CONSUMER_ROLE }, Action: KINESIS_STREAM_READ_ACTIONS, Resource: streamArn },
+      ]);
+    });
+
+    it("registers the fan-out consumer, replacing it delete-first, with its own policy for describe and subscribe", () => {
+      const consumer = cloud.one("aws:kinesis/streamConsumer:StreamConsumer");
+      expect(consumer.inputs).to.include({ name: "poc-ingest", streamArn: cloud.one("aws:kinesis/stream:Stream").state.arn });
+      expect(policyFor(consumer.state.arn)).to.deep.equal([
+        { Sid: "ConsumerRoleReadsFanOut", Effect: "Allow", Principal: { AWS: CONSUMER_ROLE }, Action: KINESIS_CONSUMER_READ_ACTIONS, Resource: consumer.state.arn },
+      ]);
+    });
+
+    it("lets the consumer role decrypt, only through Kinesis and only for this stream", () => {
+      const streamArn = cloud.one("aws:kinesis/stream:Stream").state.arn;
+      expect(policyOf(cloud.one("aws:kms/keyPolicy:KeyPolicy")).Statement[1]).to.deep.equal({
+        Sid: "ConsumerRoleDecryptsThisStream",
+        Effect: "Allow",
+        Principal: { AWS: CONSUMER_ROLE },
+        Action: "kms:Decrypt",
+        Resource: "*",
+        Condition: { StringEquals: { "kms:ViaService": "kinesis.eu-west-1.amazonaws.com", "kms:EncryptionContext:aws:kinesis:arn": streamArn } },
+      });
+      expect(cloud.one("aws:kms/key:Key").inputs.deletionWindowInDays).to.equal(7);
+    });
+
+    it("shares the table's stream through the stream's own policy, without ListStreams", () => {
+      const table = cloud.one("aws:dynamodb/table:Table");
+      expect(table.inputs).to.include({ name: "GameScoreRecords", hashKey: "recordId", rangeKey: "createdAt", streamEnabled: true, streamViewType: "NEW_AND_OLD_IMAGES" });
+      expect(table.inputs.attributes).to.deep.equal([{ name: "recordId", type: "S" }, { name: "createdAt", type: "N" }]);
+      const statements = policyFor(table.state.streamArn);
+      expect(statements).to.deep.equal([
+        { Sid: "ConsumerRoleReadsTableStream", Effect: "Allow", Principal: { AWS: CONSUMER_ROLE }, Action: DYNAMODB_STREAM_READ_ACTIONS, Resource: table.state.streamArn },
+      ]);
+      expect(cloud.resources.filter((r) => r.inputs.resourceArn === table.state.arn)).to.have.length(0);
+    });
+
+    it("exposes the consumer, the grantee and the shared table", async () => {
+      expect(await resolve(component.streamConsumerArn)).to.equal(cloud.one("aws:kinesis/streamConsumer:StreamConsumer").state.arn);
+      expect(await resolve(component.streamReadGrantedTo)).to.equal(CONSUMER_ROLE);
+      expect(await resolve(component.sharedTableName)).to.equal("GameScoreRecords");
+      expect(await resolve(component.sharedTableStreamArn)).to.equal(cloud.one("aws:dynamodb/table:Table").state.streamArn);
+    });
+  });
+
+  describe("argument validation", () => {
+    before(() => new MockCloud().install());
+
+    it("names every bad argument at once", () => {
+      const build = () =>
+        new CrossAccountStreamSource("bad", {
+          stream: { shardCount: 0, retentionHours: 12 },
+          consumerRoleArn: "arn:aws:iam::999999999999:root",
+          fanOutConsumerName: "has spaces",
+          keyDeletionWindowDays: 3,
+        });
+      expect(build).to.throw(
+        /CrossAccountStreamSource "bad": invalid arguments:\n  - stream\.shardCount must be an integer from 1 to 4096, got 0\n  - stream\.retentionHours must be an integer from 24 to 8760, got 12\n  - keyDeletionWindowDays must be an integer from 7 to 30, got 3\n  - consumerRoleArn must be an IAM role ARN \(arn:aws:iam::<account>:role\/<name>\), got "arn:aws:iam::999999999999:root"\n  - fanOutConsumerName must be/,
+      );
+    });
+
+    it("requires a hash key on the shared table", () => {
+      expect(() => new CrossAccountStreamSource("bad", { sharedTable: { hashKey: "" } })).to.throw(/sharedTable\.hashKey is required/);
+    });
+  });
+});
