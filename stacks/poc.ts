@@ -79,6 +79,10 @@ async function pushConsumer(config: pulumi.Config, accounts: Accounts, source: P
   checkArn(check, "sourceIngestRoleArn", principalArn, { service: "iam", resource: "role/", account: accounts.sourceAccountId });
   check.done();
 
+  const pullOnly = ["ingest", "deadLetterExpireAfterDays", "logRetentionDays"].filter((key) => config.get(key) !== undefined);
+  if (pullOnly.length > 0) {
+    pulumi.log.warn(`${pullOnly.join(", ")} configure the ingest function, which runs in the source account in push mode: set them on ${source.label}`);
+  }
   const dedup = new DedupTable("clicks", { accessMode: "push", writerPrincipalArn: principalArn, writerExternalId: externalId, table });
 
   let nextStep: pulumi.Output<string>;

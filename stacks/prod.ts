@@ -62,6 +62,9 @@ async function pushSide(config: pulumi.Config, accounts: Accounts, consumer: Pee
   ]);
   const check = validate(`stack "${pulumi.getStack()}"`, "config");
   checkArn(check, "consumerWriterRoleArn", writerRoleArn, { service: "iam", resource: "role/", account: accounts.consumerAccountId });
+  if (Boolean(writerRoleArn) !== Boolean(tableName)) {
+    check.fail(`the consumer's writer role and table name go together: ${writerRoleArn ? "consumerTableName" : "consumerWriterRoleArn"} is missing`);
+  }
   if (writerRoleArn && !externalId) {
     check.fail(`writerExternalId is required with accessMode "push": set it with \`pulumi config set --secret writerExternalId <value>\` (the consumer stack's value), or read it from ${consumer.label} by setting consumerStack`);
   }

@@ -1,5 +1,8 @@
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
+import { load } from "js-yaml";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { KINESIS_CONSUMER_READ_ACTIONS, KINESIS_STREAM_READ_ACTIONS } from "../../components/stream-access";
 import { COMPOSITIONS, selectComposition } from "../../stacks/select";
 import { MockCloud, policyOf, resolve } from "../harness/mock-cloud";
@@ -26,6 +29,17 @@ async function up(side: "source" | "consumer", config: Record<string, string>, p
   const outputs: Outputs = {};
   for (const [name, value] of Object.entries(exported)) outputs[name] = await resolve(pulumi.output(value));
   return { cloud, outputs };
+}
+
+/** A stack's config file, as `pulumi config` hands it to the program: objects as JSON, project keys unprefixed. */
+function stackConfig(stack: "prod" | "poc"): Record<string, string> {
+  const file = load(readFileSync(join(__dirname, "..", "..", `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+  return Object.fromEntries(
+    Object.entries(file.config).map(([key, value]) => [
+      key.replace(/^stream-replication:/, ""),
+      typeof value === "object" ? JSON.stringify(value) : String(value),
+    ]),
+  );
 }
 
 const rolePolicy = (cloud: MockCloud) => policyOf(cloud.one("aws:iam/rolePolicy:RolePolicy")).Statement;
@@ -264,8 +278,34 @@ describe("stacks", () => {
       expect(await refusal(() => up("consumer", {}, { region: "us-east-1" }))).to.match(/the source stack \(acme\/stream-replication\/prod\) is in region us-east-1 but this stack is in eu-west-1/);
     });
 
+    it("refuses half of the push target in config", async () => {
+      const message = await refusal(() => up("source", { accessMode: "push", consumerWriterRoleArn: `arn:aws:iam::${CONSUMER}:role/clicks-writer-role-9a8b7c6`, writerExternalId: "poc-writer-7f3a" }));
+      expect(message).to.include("the consumer's writer role and table name go together: consumerTableName is missing");
+    });
+
     it("requires the external ID in push mode", async () => {
       expect(await refusal(() => up("consumer", { accessMode: "push" }))).to.match(/writerExternalId is required with accessMode "push": set it with `pulumi config set --secret writerExternalId <value>`/);
+    });
+  });
+
+  describe("the example stack configs (Pulumi.prod.yaml, Pulumi.poc.yaml)", () => {
+    it("wire a running pull pipeline in three runs: poc, prod, poc", async () => {
+      const poc1 = await up("consumer", stackConfig("poc"), {});
+      const prod = await up("source", stackConfig("prod"), poc1.outputs);
+      const poc2 = await up("consumer", stackConfig("poc"), prod.outputs);
+      expect(prod.cloud.one("aws:kinesis/stream:Stream").inputs).to.include({ name: "web-analytics", retentionPeriod: 48 });
+      expect(poc2.cloud.one("aws:lambda/eventSourceMapping:EventSourceMapping").inputs).to.include({ eventSourceArn: prod.outputs.streamConsumerArn, batchSize: 300 });
+      expect(poc2.cloud.one("aws:dynamodb/table:Table").inputs.deletionProtectionEnabled).to.equal(true);
+      expect(poc2.outputs.nextStep).to.match(/^Wired/);
+    });
+
+    it("wire a running push pipeline in three runs with accessMode push and an external ID: prod, poc, prod", async () => {
+      const push = { accessMode: "push" };
+      const prod1 = await up("source", { ...stackConfig("prod"), ...push }, {});
+      const poc = await up("consumer", { ...stackConfig("poc"), ...push, writerExternalId: "poc-writer-7f3a" }, prod1.outputs);
+      const prod2 = await up("source", { ...stackConfig("prod"), ...push }, poc.outputs);
+      expect(prod2.cloud.one("aws:lambda/eventSourceMapping:EventSourceMapping").inputs.eventSourceArn).to.equal(prod2.outputs.streamConsumerArn);
+      expect(prod2.outputs.nextStep).to.match(/^Wired/);
     });
   });
 });
