@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { checkedExternalId, EXTERNAL_ID_RULE, isValidExternalId } from "./external-id";
 import { policyDocument, type PolicyStatement } from "./iam";
 import { createIngestFunction, validateIngestSettings, type IngestFunction, type IngestSettings } from "./ingest-function";
 import { COMPONENT_PACKAGE } from "./package";
@@ -97,7 +98,6 @@ export const dedupTableDefaults = {
 } as const;
 
 const ROLE_ARN = /^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/;
-const EXTERNAL_ID = /^[\w+=,.@:\/-]{2,1224}$/;
 
 function validateAccess(check: ReturnType<typeof validate>, args: DedupTableArgs): void {
   const mode = args.accessMode ?? dedupTableDefaults.accessMode;
@@ -111,8 +111,8 @@ function validateAccess(check: ReturnType<typeof validate>, args: DedupTableArgs
       if (args[arg] !== undefined) check.fail(`${arg} is for accessMode "pull"; in "push" mode the ingest function runs in the source account`);
     }
     if (args.writerExternalId === undefined) check.fail('writerExternalId is required with accessMode "push"');
-    if (typeof args.writerExternalId === "string" && !EXTERNAL_ID.test(args.writerExternalId)) {
-      check.fail("writerExternalId must be 2–1224 characters of letters, digits and +=,.@:/-");
+    if (typeof args.writerExternalId === "string" && !isValidExternalId(args.writerExternalId)) {
+      check.fail(`writerExternalId must be ${EXTERNAL_ID_RULE}`);
     }
     if (typeof args.writerPrincipalArn === "string" && !ROLE_ARN.test(args.writerPrincipalArn)) {
       check.fail(`writerPrincipalArn must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), got "${args.writerPrincipalArn}"`);
@@ -272,7 +272,7 @@ export class DedupTable extends pulumi.ComponentResource {
     const role = new aws.iam.Role(`${name}-writer-role`, {
       description: "Assumed by the source account's ingest function to write the dedup table",
       assumeRolePolicy: policyDocument(
-        pulumi.all([principalArn, externalId]).apply(([principal, id]) => [
+        pulumi.all([principalArn, checkedExternalId(externalId, `DedupTable "${name}": writerExternalId`)]).apply(([principal, id]) => [
           {
             Sid: "SourceIngestFunctionOnly",
             Effect: "Allow" as const,

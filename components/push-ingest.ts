@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { createFunctionRole } from "./bundled-function";
+import { checkedExternalId } from "./external-id";
 import { type PolicyStatement } from "./iam";
 import { createIngestFunction, INGEST_DESCRIPTION, validateIngestSettings, type IngestFunction, type IngestSettings, type IngestSource } from "./ingest-function";
 import { COMPONENT_PACKAGE } from "./package";
@@ -60,7 +61,7 @@ export class PushIngest extends pulumi.ComponentResource {
         tableAccess: pulumi.output(writer.roleArn).apply((arn): PolicyStatement[] => [
           { Sid: "AssumeWriterRole", Effect: "Allow", Action: "sts:AssumeRole", Resource: arn },
         ]),
-        environment: { WRITER_ROLE_ARN: writer.roleArn, WRITER_EXTERNAL_ID: writer.externalId },
+        environment: { WRITER_ROLE_ARN: writer.roleArn, WRITER_EXTERNAL_ID: checkedExternalId(writer.externalId, `PushIngest "${name}": writer.externalId`) },
         settings: args.ingest,
         deadLetterExpireAfterDays: args.deadLetterExpireAfterDays,
         logRetentionDays: args.logRetentionDays,

@@ -50,12 +50,16 @@ async function pullConsumer(config: pulumi.Config, accounts: Accounts, source: P
 
   let nextStep: pulumi.Output<string>;
   if (streamArn) {
-    if (granted) {
-      dedup.ingestRoleArn.apply((role) => {
-        if (role && role !== granted) pulumi.log.warn(`${source.label} granted ${granted}, not this stack's ingest role ${role}: run \`pulumi up\` there again`);
-      });
+    if (config.get("sourceStreamArn") && !streamKmsKeyArn) {
+      pulumi.log.warn("sourceStreamArn is set without sourceStreamKmsKeyArn: if the stream is encrypted with a customer-managed key, the ingest role cannot decrypt its records");
     }
-    nextStep = pulumi.output(`Wired: the ingest function reads ${consumerArn ?? streamArn}.`);
+    nextStep = dedup.ingestRoleArn.apply((role) => {
+      if (!granted || role === granted) return `Wired: the ingest function reads ${consumerArn ?? streamArn}.`;
+      // This stack's role was re-created after the grant: Lambda will refuse the mapping until prod grants the new one.
+      const message = `${source.label} grants ${granted}, not this stack's ingest role ${role}: run \`pulumi up\` on ${source.label}, then here again.`;
+      pulumi.log.warn(message);
+      return message;
+    });
   } else {
     pulumi.log.warn(`${source.label} has not granted this stack's ingest role read access yet, so the ingest function has no event source mapping. Run \`pulumi up\` on ${source.label}, then here again.`);
     nextStep = pulumi.interpolate`Run \`pulumi up\` on ${source.label}: it grants ${dedup.ingestRoleArn} read access to the stream. Then run \`pulumi up\` on this stack again to start reading.`;

@@ -55,7 +55,13 @@ export function writerRoleCredentials(options: WriterRoleOptions): () => Promise
     pending ??= assume()
       .then((fresh) => (current = fresh))
       .finally(() => (pending = undefined));
-    return pending;
+    try {
+      return await pending;
+    } catch (error) {
+      // A refresh that fails early does not stop writes the current session can still make.
+      if (current && current.expiration.getTime() > now()) return current;
+      throw error;
+    }
   };
 }
 

@@ -12,6 +12,8 @@ describe("push mode: writer role credentials", () => {
   let issued: number;
   let refuseNext: boolean;
 
+  after(() => sts.restore());
+
   beforeEach(() => {
     sts.reset();
     clock = Date.parse("2026-11-26T10:00:00Z");
@@ -86,6 +88,15 @@ describe("push mode: writer role credentials", () => {
     await credentials().catch((error: Error) => (refused = error));
     expect(refused?.message).to.match(/not authorized/);
     expect((await credentials()).accessKeyId).to.equal("ASIA1");
+  });
+
+  it("keeps using a session that has not expired when its early refresh fails", async () => {
+    const credentials = provider();
+    await credentials();
+    clock += 12 * MINUTE;
+    refuseNext = true;
+    expect((await credentials()).accessKeyId).to.equal("ASIA1");
+    expect((await credentials()).accessKeyId).to.equal("ASIA2");
   });
 
   it("refuses an answer with no credentials in it", async () => {

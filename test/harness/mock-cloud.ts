@@ -7,6 +7,9 @@ export interface RecordedResource {
   name: string;
   urn: string;
   parentUrn: string | undefined;
+  /** URNs of the resources it waits for (dependsOn, and those whose outputs its inputs use). */
+  dependencies: string[];
+  deleteBeforeReplace: boolean;
   inputs: Record<string, any>;
   id: string;
   state: Record<string, any>;
@@ -19,6 +22,8 @@ export interface MockCloudOptions {
   region?: string;
   /** Outputs of other stacks, by fully qualified stack name (`org/project/stack`), for StackReference. */
   stackOutputs?: Record<string, Record<string, unknown>>;
+  /** Names of those outputs that the other stack holds as secrets. */
+  secretStackOutputs?: string[];
 }
 
 const SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d";
@@ -45,7 +50,8 @@ export class MockCloud implements pulumi.runtime.Mocks {
   private readonly project: string;
   private readonly stack: string;
   private readonly stackOutputs: Record<string, Record<string, unknown>>;
-  private pendingParent: string | undefined;
+  private readonly secretStackOutputs: string[];
+  private pending: { parentUrn: string | undefined; dependencies: string[]; deleteBeforeReplace: boolean } | undefined;
 
   constructor(options: MockCloudOptions = {}) {
     this.project = options.project ?? "stream-replication";
@@ -53,6 +59,7 @@ export class MockCloud implements pulumi.runtime.Mocks {
     this.accountId = options.accountId ?? "999999999999";
     this.region = options.region ?? "eu-west-1";
     this.stackOutputs = options.stackOutputs ?? {};
+    this.secretStackOutputs = options.secretStackOutputs ?? [];
   }
 
   /** Installs these mocks (and the stack's config) for everything registered from now on. */
@@ -60,18 +67,22 @@ export class MockCloud implements pulumi.runtime.Mocks {
     // Keys without a namespace are this project's; `aws:region` and the like are kept as they are.
     pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [k.includes(":") ? k : `${this.project}:${k}`, v])));
     await pulumi.runtime.setMocks(this, this.project, this.stack, false);
-    // The mocks interface is not told a resource's parent; the monitor's request carries it.
+    // The mocks interface is not told a resource's parent or options; the monitor's request carries them.
     const monitor = pulumi.runtime.getMonitor() as any;
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (request: any, callback: any) => {
-      this.pendingParent = request.getParent() || undefined;
+      this.pending = {
+        parentUrn: request.getParent() || undefined,
+        dependencies: request.getDependenciesList(),
+        deleteBeforeReplace: request.getDeletebeforereplace(),
+      };
       return register(request, callback);
     };
   }
 
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
-    const parentUrn = this.pendingParent;
-    this.pendingParent = undefined;
+    const { parentUrn, dependencies, deleteBeforeReplace } = this.pending ?? { parentUrn: undefined, dependencies: [], deleteBeforeReplace: false };
+    this.pending = undefined;
     const inputs = unwrapSecrets(args.inputs);
     const { id, state } = this.realize(args.type, args.name, inputs);
     this.resources.push({
@@ -79,6 +90,8 @@ export class MockCloud implements pulumi.runtime.Mocks {
       name: args.name,
       urn: this.urnOf(parentUrn, args.type, args.name),
       parentUrn,
+      dependencies,
+      deleteBeforeReplace,
       inputs,
       id,
       state,
@@ -113,7 +126,7 @@ export class MockCloud implements pulumi.runtime.Mocks {
       case "pulumi:pulumi:StackReference": {
         const outputs = this.stackOutputs[inputs.name];
         if (!outputs) throw new Error(`no outputs mocked for stack reference "${inputs.name}"`);
-        return { id: inputs.name, state: { ...inputs, outputs, secretOutputNames: [] } };
+        return { id: inputs.name, state: { ...inputs, outputs, secretOutputNames: this.secretStackOutputs.filter((n) => n in outputs) } };
       }
       case "aws:dynamodb/table:Table": {
         const arn = `arn:aws:dynamodb:${region}:${account}:table/${physical}`;

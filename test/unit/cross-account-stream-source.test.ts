@@ -95,6 +95,9 @@ describe("CrossAccountStreamSource", () => {
     it("registers the fan-out consumer, replacing it delete-first, with its own policy for describe and subscribe", () => {
       const consumer = cloud.one("aws:kinesis/streamConsumer:StreamConsumer");
       expect(consumer.inputs).to.include({ name: "poc-ingest", streamArn: cloud.one("aws:kinesis/stream:Stream").state.arn });
+      expect(consumer.deleteBeforeReplace).to.equal(true);
+      const policy = cloud.resources.find((r) => r.name === "clicks-fan-out-policy")!;
+      expect(policy.dependencies).to.include(consumer.urn);
       expect(policyFor(consumer.state.arn)).to.deep.equal([
         { Sid: "ConsumerRoleReadsFanOut", Effect: "Allow", Principal: { AWS: CONSUMER_ROLE }, Action: KINESIS_CONSUMER_READ_ACTIONS, Resource: consumer.state.arn },
       ]);

@@ -1,5 +1,7 @@
 import { expect } from "chai";
+import * as pulumi from "@pulumi/pulumi";
 import { DedupTable } from "../../components/dedup-table";
+import { checkedExternalId } from "../../components/external-id";
 import { KINESIS_CONSUMER_READ_ACTIONS, KINESIS_STREAM_READ_ACTIONS } from "../../components/stream-access";
 import { MockCloud, policyOf, resolve } from "../harness/mock-cloud";
 
@@ -323,6 +325,11 @@ describe("DedupTable", () => {
       expect(cloud.ofType("aws:s3/bucket:Bucket")).to.have.length(0);
       expect(await resolve(component.writerRoleArn)).to.equal(cloud.one("aws:iam/role:Role").state.arn);
       expect(await resolve(component.ingestRoleArn)).to.equal(undefined);
+    });
+
+    it("refuses, once its value is known, an external ID STS would refuse", async () => {
+      const refused = await (checkedExternalId(pulumi.secret("no spaces allowed"), "writerExternalId") as any).promise().catch((e: Error) => e.message);
+      expect(refused).to.equal("writerExternalId must be 2–1224 characters of letters, digits and +=,.@:/-");
     });
 
     it("waits for the writer principal before creating the writer role", async () => {

@@ -22,6 +22,7 @@ async function up(side: "source" | "consumer", config: Record<string, string>, p
     stack: side === "source" ? "prod" : "poc",
     accountId: accountId ?? (side === "source" ? SOURCE : CONSUMER),
     stackOutputs: peerOutputs ? { [peerStack]: peerOutputs } : {},
+    secretStackOutputs: ["writerExternalId"],
   });
   await cloud.install({ ...ACCOUNTS, ...(peerOutputs ? { [`${side === "source" ? "consumer" : "source"}Stack`]: peerStack } : {}), ...config });
   const exported = await COMPOSITIONS[side](new pulumi.Config());
@@ -111,7 +112,7 @@ describe("stacks", () => {
     });
 
     it("keeps the role across runs, so the grant stays valid", () => {
-      expect(poc2.outputs.ingestRoleArn).to.equal(poc1.outputs.ingestRoleArn);
+      expect(poc2.cloud.one("aws:iam/role:Role").urn).to.equal(poc1.cloud.one("aws:iam/role:Role").urn);
     });
 
     it("exports every value the other account needs, by name", () => {
@@ -137,6 +138,17 @@ describe("stacks", () => {
       const prod = await up("source", {}, {});
       const poc = await up("consumer", {}, prod.outputs);
       expect(poc.cloud.ofType("aws:lambda/eventSourceMapping:EventSourceMapping")).to.have.length(0);
+    });
+  });
+
+  describe("pull mode after poc's ingest role was re-created", () => {
+    it("says that prod must grant the new role", async () => {
+      const poc1 = await up("consumer", {}, {});
+      const prod = await up("source", {}, { ...poc1.outputs, ingestRoleArn: `arn:aws:iam::${CONSUMER}:role/clicks-ingest-role-0ld0ld0` });
+      const poc2 = await up("consumer", {}, prod.outputs);
+      expect(poc2.outputs.nextStep).to.equal(
+        `the source stack (${PROD_STACK}) grants arn:aws:iam::${CONSUMER}:role/clicks-ingest-role-0ld0ld0, not this stack's ingest role ${poc1.outputs.ingestRoleArn}: run \`pulumi up\` on the source stack (${PROD_STACK}), then here again.`,
+      );
     });
   });
 
@@ -196,7 +208,7 @@ describe("stacks", () => {
       const statements = rolePolicy(prod2.cloud);
       expect(statements).to.deep.include({ Sid: "AssumeWriterRole", Effect: "Allow", Action: "sts:AssumeRole", Resource: poc.outputs.writerRoleArn });
       expect(statements.flatMap((s) => s.Action)).to.not.include("dynamodb:BatchWriteItem");
-      expect(prod2.outputs.pushIngestRoleArn).to.equal(prod1.outputs.pushIngestRoleArn);
+      expect(prod2.cloud.one("aws:iam/role:Role").urn).to.equal(prod1.cloud.one("aws:iam/role:Role").urn);
     });
 
     it("shares nothing across accounts through resource or key policies", () => {
