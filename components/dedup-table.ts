@@ -2,8 +2,9 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { checkedExternalId, EXTERNAL_ID_RULE, isValidExternalId } from "./external-id";
 import { policyDocument, type PolicyStatement } from "./iam";
-import { createIngestFunction, validateIngestSettings, type IngestFunction, type IngestSettings } from "./ingest-function";
+import { createIngestFunction, validateIngestSettings, type IngestSettings } from "./ingest-function";
 import { COMPONENT_PACKAGE } from "./package";
+import { type StreamFunction } from "./stream-function";
 import { DEDUP_TABLE_WRITE_ACTIONS } from "./stream-access";
 import { validate } from "./validation";
 
@@ -225,7 +226,7 @@ export class DedupTable extends pulumi.ComponentResource {
       { Sid: "WriteDedupTable", Effect: "Allow", Action: DEDUP_TABLE_WRITE_ACTIONS, Resource: arn },
     ]);
 
-    let ingestFunction: IngestFunction | undefined;
+    let ingestFunction: StreamFunction | undefined;
     let writerRole: aws.iam.Role | undefined;
     if ((args.accessMode ?? d.accessMode) === "pull") {
       ingestFunction = createIngestFunction(name, {

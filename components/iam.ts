@@ -21,15 +21,17 @@ export function policyDocument(statements: Statements): pulumi.Output<string> {
 /**
  * Trust policy for a role a service assumes on the account's behalf; `aws:SourceAccount` keeps
  * another account's resources from using the service to act as this role (confused deputy).
+ * Firehose names the account differently, as the external ID it passes: `accountKey` says which
+ * key to check.
  */
-export function serviceTrustPolicy(service: string): pulumi.Output<string> {
+export function serviceTrustPolicy(service: string, accountKey: "aws:SourceAccount" | "sts:ExternalId" = "aws:SourceAccount"): pulumi.Output<string> {
   return policyDocument(
     aws.getCallerIdentityOutput().accountId.apply((account) => [
       {
         Effect: "Allow" as const,
         Principal: { Service: service },
         Action: "sts:AssumeRole",
-        Condition: { StringEquals: { "aws:SourceAccount": account } },
+        Condition: { StringEquals: { [accountKey]: account } },
       },
     ]),
   );

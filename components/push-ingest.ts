@@ -2,8 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { createFunctionRole } from "./bundled-function";
 import { checkedExternalId } from "./external-id";
 import { type PolicyStatement } from "./iam";
-import { createIngestFunction, INGEST_DESCRIPTION, validateIngestSettings, type IngestFunction, type IngestSettings, type IngestSource } from "./ingest-function";
+import { createIngestFunction, INGEST_DESCRIPTION, validateIngestSettings, type IngestSettings, type IngestSource } from "./ingest-function";
 import { COMPONENT_PACKAGE } from "./package";
+import { type StreamFunction } from "./stream-function";
 import { validate } from "./validation";
 
 /** The consumer account's dedup table, as push mode reaches it. */
@@ -52,7 +53,7 @@ export class PushIngest extends pulumi.ComponentResource {
     check.done();
 
     const role = createFunctionRole(`${name}-ingest`, INGEST_DESCRIPTION, this);
-    let ingestFunction: IngestFunction | undefined;
+    let ingestFunction: StreamFunction | undefined;
     if (args.writer) {
       const writer = args.writer;
       ingestFunction = createIngestFunction(name, {

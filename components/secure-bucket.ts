@@ -9,6 +9,12 @@ export interface SecureBucketArgs {
   expireAfterDays?: number;
   /** Let `pulumi destroy` delete a bucket that still holds objects. Default: false. */
   forceDestroy?: boolean;
+  /** Keep every version of every object. Default: false. */
+  versioned?: boolean;
+  /** Lifecycle rules besides `expireAfterDays`. Default: none. */
+  lifecycleRules?: aws.types.input.s3.BucketLifecycleConfigurationRule[];
+  /** Server access logs to another bucket, under a prefix. Default: none. */
+  accessLog?: { bucket: pulumi.Input<string>; prefix: string };
 }
 
 export interface SecureBucket {
@@ -49,11 +55,21 @@ export function createSecureBucket(name: string, args: SecureBucketArgs, parent:
     ],
   }, opts);
 
-  if (args.expireAfterDays !== undefined) {
-    new aws.s3.BucketLifecycleConfiguration(`${name}-lifecycle`, {
-      bucket: bucket.id,
-      rules: [{ id: "expire", status: "Enabled", filter: {}, expiration: { days: args.expireAfterDays } }],
-    }, opts);
+  const versioning = args.versioned
+    ? new aws.s3.BucketVersioning(`${name}-versioning`, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, opts)
+    : undefined;
+
+  const rules: aws.types.input.s3.BucketLifecycleConfigurationRule[] = [
+    ...(args.expireAfterDays === undefined ? [] : [{ id: "expire", status: "Enabled", filter: {}, expiration: { days: args.expireAfterDays } }]),
+    ...(args.lifecycleRules ?? []),
+  ];
+  if (rules.length > 0) {
+    // Rules on noncurrent versions need versioning on first.
+    new aws.s3.BucketLifecycleConfiguration(`${name}-lifecycle`, { bucket: bucket.id, rules }, { parent, dependsOn: versioning ? [versioning] : [] });
+  }
+
+  if (args.accessLog) {
+    new aws.s3.BucketLogging(`${name}-access-log`, { bucket: bucket.id, targetBucket: args.accessLog.bucket, targetPrefix: args.accessLog.prefix }, opts);
   }
 
   const policy = new aws.s3.BucketPolicy(`${name}-policy`, {

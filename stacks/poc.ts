@@ -1,14 +1,18 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DedupTable, type DedupTableSettings } from "../components/dedup-table";
+import { FirehoseArchive, type FirehoseArchiveArgs } from "../components/firehose-archive";
 import { type IngestSettings } from "../components/ingest-function";
 import { validate } from "../components/validation";
 import { assertDeployingInto, checkArn, readAccounts, type Accounts } from "./accounts";
 import { Peer } from "./peer";
 
+/** The `archive` config key: FirehoseArchive's arguments but the table's stream, which the stack gives. */
+type ArchiveSettings = Omit<FirehoseArchiveArgs, "tableStreamArn">;
+
 /**
  * The consumer account (seed 000's POC account): the dedup table, and in pull mode the ingest
  * function reading the source stream; in push mode the writer role the source account's function
- * assumes. Values from the source side come from its stack (`sourceStack`) or from config.
+ * assumes. The table's history is archived to S3 as CSV (FirehoseArchive). Values from the source side come from its stack (`sourceStack`) or from config.
  */
 export async function consumerStack(config: pulumi.Config): Promise<Record<string, pulumi.Input<unknown>>> {
   const accounts = readAccounts(config);
@@ -17,7 +21,17 @@ export async function consumerStack(config: pulumi.Config): Promise<Record<strin
   await source.assertAgrees(accounts);
   const table = config.getObject<DedupTableSettings>("table");
   const mode = accounts.accessMode === "pull" ? await pullConsumer(config, accounts, source, table) : await pushConsumer(config, accounts, source, table);
-  return { accessMode: accounts.accessMode, region: accounts.region, accountId: accounts.consumerAccountId, ...mode };
+  const archive = new FirehoseArchive("clicks", { ...config.getObject<ArchiveSettings>("archive"), tableStreamArn: mode.tableStreamArn });
+  return {
+    accessMode: accounts.accessMode,
+    region: accounts.region,
+    accountId: accounts.consumerAccountId,
+    ...mode,
+    archiveBucketName: archive.bucketName,
+    deliveryStreamName: archive.deliveryStreamName,
+    archiveCsvColumns: archive.csvColumns,
+    forwardDeadLetterBucketName: archive.forwardDeadLetterBucketName,
+  };
 }
 
 async function pullConsumer(config: pulumi.Config, accounts: Accounts, source: Peer, table: DedupTableSettings | undefined) {

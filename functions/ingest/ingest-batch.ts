@@ -1,14 +1,16 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { S3Client } from "@aws-sdk/client-s3";
-import type { KinesisStreamBatchItemFailure, KinesisStreamEvent } from "aws-lambda";
+import type { KinesisStreamBatchItemFailure, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
 import { batchWriteItems, type BatchWriteOptions } from "./batch-writer";
 import { decodeRecord, type DecodedRecord, type DynamoItem } from "./core";
-import { parkRecords, parkedObjectKey, type ParkedRecord } from "./dead-letter";
+import { PARKED_PREFIX, parkRecords, type ParkedRecord } from "../shared/dead-letter";
+import { type Log } from "../shared/log";
 
-/** The subset of a structured logger (Powertools Logger fits) this module writes to. */
-export interface Log {
-  info(message: string, extra?: Record<string, unknown>): void;
-  warn(message: string, extra?: Record<string, unknown>): void;
+/** `parked/<stream>/<shard>/<sequence number>.json`: one object per Kinesis record, whatever the redeliveries. */
+export function parkedObjectKey(record: KinesisStreamRecord): string {
+  const streamName = record.eventSourceARN.split("/").slice(1).join("/") || "unknown-stream";
+  const shardId = record.eventID.split(":")[0] || "unknown-shard";
+  return `${PARKED_PREFIX}${streamName}/${shardId}/${record.kinesis.sequenceNumber}.json`;
 }
 
 export interface IngestDependencies {
@@ -37,7 +39,7 @@ export interface IngestOutcome {
  */
 export async function ingestBatch(event: KinesisStreamEvent, deps: IngestDependencies): Promise<IngestOutcome> {
   const outcomes = event.Records.map(decodeRecord);
-  const toPark: ParkedRecord[] = [];
+  const toPark: ParkedRecord<KinesisStreamRecord>[] = [];
   const byKey = new Map<string, { item: DynamoItem; records: DecodedRecord[] }>();
   for (const outcome of outcomes) {
     if (!outcome.ok) {
@@ -53,7 +55,7 @@ export async function ingestBatch(event: KinesisStreamEvent, deps: IngestDepende
   for (const { itemKey, reason } of write.rejected) {
     for (const { record } of byKey.get(itemKey)!.records) toPark.push({ reason: "rejected-by-dynamodb", detail: reason, record });
   }
-  const park = await parkRecords(deps.s3, deps.deadLetterBucket, toPark, deps.write.concurrency);
+  const park = await parkRecords(deps.s3, deps.deadLetterBucket, toPark, parkedObjectKey, deps.write.concurrency);
 
   for (const { reason, detail, record } of park.parked) {
     deps.log.warn("parked record", {

@@ -160,6 +160,8 @@ export class MockCloud implements pulumi.runtime.Mocks {
         return { id: `${inputs.streamArn}/consumer/${physical}:1764151200`, state: { ...inputs, name: physical, arn: `${inputs.streamArn}/consumer/${physical}:1764151200` } };
       case "aws:iam/policy:Policy":
         return { id: `arn:aws:iam::${account}:policy/${physical}`, state: { ...inputs, name: physical, arn: `arn:aws:iam::${account}:policy/${physical}` } };
+      case "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream":
+        return { id: physical, state: { ...inputs, name: physical, arn: `arn:aws:firehose:${region}:${account}:deliverystream/${physical}` } };
       case "aws:kms/key:Key": {
         const keyId = `${shortHash(name)}-1111-4111-8111-111111111111`;
         return { id: keyId, state: { ...inputs, keyId, arn: `arn:aws:kms:${region}:${account}:key/${keyId}` } };
@@ -194,6 +196,18 @@ export class MockCloud implements pulumi.runtime.Mocks {
     const found = this.ofType(type);
     if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}: ${found.map((r) => r.name).join(", ")}`);
     return found[0];
+  }
+
+  /** The resource with this logical name; fails when there is none. */
+  named(name: string): RecordedResource {
+    const found = this.resources.find((r) => r.name === name);
+    if (!found) throw new Error(`no resource named ${name}; there are: ${this.resources.map((r) => r.name).join(", ")}`);
+    return found;
+  }
+
+  /** Whether a resource with this logical name was registered. */
+  has(name: string): boolean {
+    return this.resources.some((r) => r.name === name);
   }
 
   /** Resources whose parent is the given component or resource. */

@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { buildFunctionCode, PROJECT_ROOT } from "../../components/bundle";
+import { WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "../../components/web-analytics";
+import { fixture } from "../support/kinesis";
 
 describe("function bundling", () => {
   it("builds byte-identical code for an unchanged function, so preview shows no diff", () => {
@@ -13,19 +15,36 @@ describe("function bundling", () => {
     expect(buildFunctionCode("ingest")).not.to.include(PROJECT_ROOT);
   });
 
-  it("bundles the AWS SDK it uses, so the code runs with nothing installed beside it", () => {
+  const environments: Record<string, Record<string, string>> = {
+    ingest: { TABLE_NAME: "clicks", DEAD_LETTER_BUCKET: "dead-letters" },
+    forward: { DELIVERY_STREAM_NAME: "clicks-archive", DEAD_LETTER_BUCKET: "dead-letters", KEY_ATTRIBUTES: "Id", REMOVE_MODE: "marker" },
+    transform: { SCHEMA: JSON.stringify(WEB_ANALYTICS_SCHEMA), COLUMNS: JSON.stringify(WEB_ANALYTICS_COLUMNS) },
+  };
+
+  /** Loads a bundle from a folder with no node_modules: only what the bundle carries can load. */
+  function loadBundle(name: string): { handler: (...args: unknown[]) => Promise<unknown> } {
     const dir = mkdtempSync(path.join(tmpdir(), "bundle-"));
     const saved = { ...process.env };
     try {
-      writeFileSync(path.join(dir, "index.js"), buildFunctionCode("ingest"));
-      Object.assign(process.env, { TABLE_NAME: "clicks", DEAD_LETTER_BUCKET: "dead-letters", AWS_REGION: "eu-west-1" });
-      // A require from a folder with no node_modules: only what the bundle carries can load.
-      const loaded = require(path.join(dir, "index.js"));
-      expect(loaded.handler).to.be.a("function");
+      writeFileSync(path.join(dir, "index.js"), buildFunctionCode(name));
+      Object.assign(process.env, environments[name], { AWS_REGION: "eu-west-1", POWERTOOLS_LOG_LEVEL: "SILENT" });
+      return require(path.join(dir, "index.js"));
     } finally {
       process.env = saved;
       rmSync(dir, { recursive: true, force: true });
     }
+  }
+
+  for (const name of Object.keys(environments)) {
+    it(`bundles everything the ${name} function imports, so it runs with nothing installed beside it`, () => {
+      expect(loadBundle(name).handler).to.be.a("function");
+    });
+  }
+
+  it("runs the bundled transform on Firehose's own event", async () => {
+    const { handler } = loadBundle("transform");
+    const result = (await handler(fixture("firehose-direct-put.json"), { functionName: "transform" })) as { records: { result: string }[] };
+    expect(result.records.map((r) => r.result)).to.deep.equal(["ProcessingFailed", "ProcessingFailed"]);
   });
 
   it("fails with the function's name when its source does not exist", () => {

@@ -66,9 +66,9 @@ describe("PushIngest", () => {
       expect(statements).to.deep.equal([
         { Sid: "AssumeWriterRole", Effect: "Allow", Action: "sts:AssumeRole", Resource: WRITER_ROLE },
         { Sid: "ReadSourceStream", Effect: "Allow", Action: KINESIS_STREAM_READ_ACTIONS, Resource: STREAM_ARN },
+        { Sid: "DecryptSourceStream", Effect: "Allow", Action: "kms:Decrypt", Resource: KEY_ARN },
         { Sid: "WriteDeadLetters", Effect: "Allow", Action: "s3:PutObject", Resource: `${bucket}/*` },
         { Sid: "ListDeadLetters", Effect: "Allow", Action: "s3:ListBucket", Resource: bucket },
-        { Sid: "DecryptSourceStream", Effect: "Allow", Action: "kms:Decrypt", Resource: KEY_ARN },
       ]);
     });
 

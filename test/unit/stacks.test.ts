@@ -43,7 +43,7 @@ function stackConfig(stack: "prod" | "poc"): Record<string, string> {
   );
 }
 
-const rolePolicy = (cloud: MockCloud) => policyOf(cloud.one("aws:iam/rolePolicy:RolePolicy")).Statement;
+const rolePolicy = (cloud: MockCloud) => policyOf(cloud.named("clicks-ingest-policy")).Statement;
 
 describe("stacks", () => {
   describe("choosing the composition", () => {
@@ -78,7 +78,7 @@ describe("stacks", () => {
     });
 
     it("first poc run: deploys the table and the ingest function without a mapping, and says to run prod", () => {
-      expect(poc1.cloud.ofType("aws:lambda/eventSourceMapping:EventSourceMapping")).to.have.length(0);
+      expect(poc1.cloud.has("clicks-ingest-mapping")).to.equal(false);
       expect(poc1.outputs.ingestRoleArn).to.match(/^arn:aws:iam::999999999999:role\/clicks-ingest-role-/);
       expect(poc1.outputs.nextStep).to.equal(
         `Run \`pulumi up\` on the source stack (${PROD_STACK}): it grants ${poc1.outputs.ingestRoleArn} read access to the stream. Then run \`pulumi up\` on this stack again to start reading.`,
@@ -102,7 +102,7 @@ describe("stacks", () => {
     });
 
     it("second poc run: maps the fan-out consumer to the ingest function, which may read that stream, consumer and key only", () => {
-      const mapping = poc2.cloud.one("aws:lambda/eventSourceMapping:EventSourceMapping");
+      const mapping = poc2.cloud.named("clicks-ingest-mapping");
       expect(mapping.inputs.eventSourceArn).to.equal(prod.outputs.streamConsumerArn);
       const statements = rolePolicy(poc2.cloud);
       expect(statements).to.deep.include({ Sid: "ReadSourceStream", Effect: "Allow", Action: KINESIS_STREAM_READ_ACTIONS, Resource: prod.outputs.streamArn });
@@ -112,7 +112,7 @@ describe("stacks", () => {
     });
 
     it("keeps the role across runs, so the grant stays valid", () => {
-      expect(poc2.cloud.one("aws:iam/role:Role").urn).to.equal(poc1.cloud.one("aws:iam/role:Role").urn);
+      expect(poc2.cloud.named("clicks-ingest-role").urn).to.equal(poc1.cloud.named("clicks-ingest-role").urn);
     });
 
     it("exports every value the other account needs, by name", () => {
@@ -121,7 +121,8 @@ describe("stacks", () => {
         "streamArn", "streamConsumerArn", "streamKmsKeyArn", "streamName", "streamReadGrantedTo",
       ]);
       expect(Object.keys(poc2.outputs).sort()).to.deep.equal([
-        "accessMode", "accountId", "deadLetterBucketName", "ingestFunctionArn", "ingestRoleArn", "nextStep", "region", "tableArn", "tableName", "tableStreamArn",
+        "accessMode", "accountId", "archiveBucketName", "archiveCsvColumns", "deadLetterBucketName", "deliveryStreamName", "forwardDeadLetterBucketName",
+        "ingestFunctionArn", "ingestRoleArn", "nextStep", "region", "tableArn", "tableName", "tableStreamArn",
       ]);
     });
   });
@@ -137,7 +138,7 @@ describe("stacks", () => {
     it("poc does not map a stream that has not been shared with it yet", async () => {
       const prod = await up("source", {}, {});
       const poc = await up("consumer", {}, prod.outputs);
-      expect(poc.cloud.ofType("aws:lambda/eventSourceMapping:EventSourceMapping")).to.have.length(0);
+      expect(poc.cloud.has("clicks-ingest-mapping")).to.equal(false);
     });
   });
 
@@ -159,7 +160,7 @@ describe("stacks", () => {
 
     it("poc reads the configured stream and may decrypt with the configured key", async () => {
       const poc = await up("consumer", { sourceStreamArn: streamArn, sourceStreamKmsKeyArn: keyArn });
-      expect(poc.cloud.one("aws:lambda/eventSourceMapping:EventSourceMapping").inputs.eventSourceArn).to.equal(streamArn);
+      expect(poc.cloud.named("clicks-ingest-mapping").inputs.eventSourceArn).to.equal(streamArn);
       expect(rolePolicy(poc.cloud)).to.deep.include({ Sid: "DecryptSourceStream", Effect: "Allow", Action: "kms:Decrypt", Resource: keyArn });
     });
 
@@ -191,10 +192,10 @@ describe("stacks", () => {
     });
 
     it("poc: the writer role trusts exactly that role, with the external ID", () => {
-      const trust = policyOf(poc.cloud.one("aws:iam/role:Role"), "assumeRolePolicy").Statement;
+      const trust = policyOf(poc.cloud.named("clicks-writer-role"), "assumeRolePolicy").Statement;
       expect(trust[0].Principal).to.deep.equal({ AWS: prod1.outputs.pushIngestRoleArn });
       expect(trust[0].Condition).to.deep.equal({ StringEquals: { "sts:ExternalId": "poc-writer-7f3a" } });
-      expect(poc.cloud.ofType("aws:lambda/function:Function")).to.have.length(0);
+      expect(poc.cloud.has("clicks-ingest-function")).to.equal(false);
     });
 
     it("second prod run: the push function reads its own stream and writes through the writer role", () => {
@@ -235,7 +236,7 @@ describe("stacks", () => {
           .filter((statement) => statement.Effect === "Allow" && statement.Principal?.AWS !== `arn:aws:iam::${ownAccount}:root`)
           .map((statement) => statement.Principal?.AWS ?? statement.Principal);
       const sourcePolicies = prod.cloud.resources.filter((r) => /ResourcePolicy|KeyPolicy/.test(r.type)).map((r) => policyOf(r));
-      const writerTrust = poc.cloud.ofType("aws:iam/role:Role").map((r) => policyOf(r, "assumeRolePolicy"));
+      const writerTrust = [policyOf(poc.cloud.named("clicks-writer-role"), "assumeRolePolicy")];
       // The stream, its fan-out consumer, its key and the shared table's stream.
       expect(allowedPrincipals(sourcePolicies, SOURCE)).to.deep.equal(Array(4).fill(poc1.outputs.ingestRoleArn));
       expect(allowedPrincipals(writerTrust, CONSUMER)).to.deep.equal([prod1.outputs.pushIngestRoleArn]);
@@ -306,9 +307,18 @@ describe("stacks", () => {
       const prod = await up("source", stackConfig("prod"), poc1.outputs);
       const poc2 = await up("consumer", stackConfig("poc"), prod.outputs);
       expect(prod.cloud.one("aws:kinesis/stream:Stream").inputs).to.include({ name: "web-analytics", retentionPeriod: 48 });
-      expect(poc2.cloud.one("aws:lambda/eventSourceMapping:EventSourceMapping").inputs).to.include({ eventSourceArn: prod.outputs.streamConsumerArn, batchSize: 300 });
-      expect(poc2.cloud.one("aws:dynamodb/table:Table").inputs.deletionProtectionEnabled).to.equal(true);
+      expect(poc2.cloud.named("clicks-ingest-mapping").inputs).to.include({ eventSourceArn: prod.outputs.streamConsumerArn, batchSize: 300 });
+      expect(poc2.cloud.named("clicks-table").inputs.deletionProtectionEnabled).to.equal(true);
       expect(poc2.outputs.nextStep).to.match(/^Wired/);
+    });
+
+    it("archive the dedup table's stream with the configured buffering", async () => {
+      const poc = await up("consumer", stackConfig("poc"), {});
+      expect(poc.cloud.named("clicks-forward-mapping").inputs.eventSourceArn).to.equal(poc.outputs.tableStreamArn);
+      expect(poc.cloud.named("clicks-delivery").inputs.extendedS3Configuration).to.include({ bufferingSize: 5, bufferingInterval: 300 });
+      expect(poc.cloud.named("clicks-bucket-lifecycle").inputs.rules[1].expiration).to.deep.equal({ days: 90 });
+      expect(poc.outputs.archiveCsvColumns.slice(0, 3)).to.deep.equal(["dedup_key", "change", "changed_at"]);
+      expect(poc.outputs.deliveryStreamName).to.equal(poc.cloud.named("clicks-delivery").state.name);
     });
 
     it("wire a running push pipeline in three runs with accessMode push and an external ID: prod, poc, prod", async () => {

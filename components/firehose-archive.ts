@@ -1,0 +1,317 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { ERROR_PREFIX, PROCESSED_PREFIX, SOURCE_PREFIX } from "./archive-layout";
+import { compileSchema, FIXED_COLUMNS, type ArchiveColumn } from "../functions/transform/core";
+import { createBundledFunction } from "./bundled-function";
+import { policyDocument, serviceTrustPolicy, type PolicyStatement } from "./iam";
+import { COMPONENT_PACKAGE } from "./package";
+import { createSecureBucket } from "./secure-bucket";
+import { DYNAMODB_STREAM_READ_ACTIONS } from "./stream-access";
+import { createStreamFunction, validateMappingSettings, type StreamMappingSettings } from "./stream-function";
+import { validate } from "./validation";
+import { WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "./web-analytics";
+
+const HOURLY = "!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/!{timestamp:HH}/";
+
+export interface DeliverySettings {
+  /** Physical delivery stream name. Default: generated from the component name. */
+  name?: string;
+  /** MiB Firehose buffers before writing an object, 1–128. Default: 5 (seed 000). */
+  bufferSizeMiB?: number;
+  /** Seconds Firehose buffers before writing an object, 0–900. Default: 300 (seed 000). */
+  bufferIntervalSeconds?: number;
+  /** Default: "UNCOMPRESSED" (`LOAD DATA FROM S3` reads plain text). */
+  compression?: "UNCOMPRESSED" | "GZIP";
+  /** Also keep every source record, untransformed, under `source/`. Default: false. */
+  backupSourceRecords?: boolean;
+}
+
+export interface ArchiveBucketSettings {
+  /** Customer-managed KMS key for SSE-KMS. Default: SSE-S3. */
+  kmsKeyArn?: pulumi.Input<string>;
+  /** Days a replaced or deleted object version is kept. Default: 30. */
+  noncurrentVersionExpireDays?: number;
+  /** Days records under `failed/` are kept. Default: 90. */
+  failedDataExpireDays?: number;
+  /** Days after which records under `failed/` move to Glacier Flexible Retrieval. Default: never. */
+  failedDataGlacierAfterDays?: number;
+  /** Server access logs to this bucket (which must accept them), under `<prefix>`. Default: none. */
+  accessLog?: { bucket: pulumi.Input<string>; prefix: string };
+  /** Let `pulumi destroy` delete the bucket with its objects. Default: false. */
+  forceDestroy?: boolean;
+}
+
+export interface ForwardSettings extends StreamMappingSettings {
+  /** PutRecordBatch calls per batch of records before what still fails is retried by Lambda. Default: 6. */
+  sendMaxAttempts?: number;
+}
+
+export interface TransformSettings {
+  /** Default: 256. */
+  memorySize?: number;
+  /** Default: 60. */
+  timeoutSeconds?: number;
+}
+
+export interface FirehoseArchiveArgs {
+  /** The dedup table's stream (DedupTable's `tableStreamArn`). */
+  tableStreamArn: pulumi.Input<string>;
+  /** The table's key attributes, hash key first: the dedup key joins their values. Default: the dedup table's. */
+  keyAttributes?: string[];
+  /** JSON Schema (draft-07, formats allowed) every archived item must match. Default: WEB_ANALYTICS_SCHEMA (seed 001). */
+  schema?: Record<string, unknown>;
+  /** CSV columns after `dedup_key`, `change`, `changed_at`. Default: WEB_ANALYTICS_COLUMNS. */
+  columns?: ArchiveColumn[];
+  /** What REMOVE events become: a delete marker row, or nothing. Default: "marker". */
+  removeMode?: "marker" | "skip";
+  delivery?: DeliverySettings;
+  bucket?: ArchiveBucketSettings;
+  /** The forward function and its mapping; batchSize defaults to 100. */
+  forward?: ForwardSettings;
+  transform?: TransformSettings;
+  /** Days the functions' and Firehose's logs are kept. Default: 30. */
+  logRetentionDays?: number;
+}
+
+export const firehoseArchiveDefaults = {
+  keyAttributes: ["seqNumbershardIdHash", "sequenceNumber"],
+  removeMode: "marker",
+  bufferSizeMiB: 5,
+  bufferIntervalSeconds: 300,
+  compression: "UNCOMPRESSED",
+  noncurrentVersionExpireDays: 30,
+  failedDataExpireDays: 90,
+  forwardBatchSize: 100,
+  sendMaxAttempts: 6,
+  transformMemorySize: 256,
+  transformTimeoutSeconds: 60,
+  logRetentionDays: 30,
+} as const;
+
+/** Lambda's limit on a function's environment is 4 KB, and the schema and columns travel in it. */
+const SCHEMA_AND_COLUMNS_MAX_BYTES = 3_500;
+const COLUMN_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+function validateArgs(name: string, args: FirehoseArchiveArgs): void {
+  const check = validate(`FirehoseArchive "${name}"`);
+  const schema = args.schema ?? WEB_ANALYTICS_SCHEMA;
+  const columns = args.columns ?? WEB_ANALYTICS_COLUMNS;
+  try {
+    compileSchema(schema);
+  } catch (error) {
+    check.fail(`schema is not a valid JSON Schema: ${(error as Error).message}`);
+  }
+  const names = new Set<string>(FIXED_COLUMNS);
+  for (const [i, column] of columns.entries()) {
+    if (!COLUMN_NAME.test(column.name ?? "")) check.fail(`columns[${i}].name must be a letter or "_" then up to 63 letters, digits or "_", got ${JSON.stringify(column.name)}`);
+    else if (names.has(column.name)) check.fail(`columns[${i}].name "${column.name}" is used twice (${FIXED_COLUMNS.join(", ")} come first in every row)`);
+    names.add(column.name);
+    if (!column.path || column.path.split(".").some((step) => step === "")) check.fail(`columns[${i}].path must be a dotted path such as "device.location.country", got ${JSON.stringify(column.path)}`);
+  }
+  const size = Buffer.byteLength(JSON.stringify(schema)) + Buffer.byteLength(JSON.stringify(columns));
+  if (size > SCHEMA_AND_COLUMNS_MAX_BYTES) check.fail(`schema and columns take ${size} bytes as JSON; the transform's environment holds at most ${SCHEMA_AND_COLUMNS_MAX_BYTES}`);
+  if (args.keyAttributes && args.keyAttributes.length === 0) check.fail("keyAttributes must name the table's key attributes");
+  check.oneOf("removeMode", args.removeMode, ["marker", "skip"]);
+  check.oneOf("delivery.compression", args.delivery?.compression, ["UNCOMPRESSED", "GZIP"]);
+  check.integer("delivery.bufferSizeMiB", args.delivery?.bufferSizeMiB, 1, 128);
+  check.integer("delivery.bufferIntervalSeconds", args.delivery?.bufferIntervalSeconds, 0, 900);
+  if (args.delivery?.name !== undefined && !/^[a-zA-Z0-9_.-]{1,64}$/.test(args.delivery.name)) check.fail(`delivery.name must be 1–64 letters, digits, "_", "." or "-", got "${args.delivery.name}"`);
+  check.integer("bucket.noncurrentVersionExpireDays", args.bucket?.noncurrentVersionExpireDays, 1, 36_500);
+  check.integer("bucket.failedDataExpireDays", args.bucket?.failedDataExpireDays, 1, 36_500);
+  check.integer("bucket.failedDataGlacierAfterDays", args.bucket?.failedDataGlacierAfterDays, 1, 36_500);
+  const glacier = args.bucket?.failedDataGlacierAfterDays;
+  if (glacier !== undefined && glacier >= (args.bucket?.failedDataExpireDays ?? firehoseArchiveDefaults.failedDataExpireDays)) {
+    check.fail("bucket.failedDataGlacierAfterDays must be before bucket.failedDataExpireDays");
+  }
+  validateMappingSettings(check, "forward", args.forward);
+  check.integer("forward.sendMaxAttempts", args.forward?.sendMaxAttempts, 1, 20);
+  check.integer("transform.memorySize", args.transform?.memorySize, 128, 10_240);
+  check.integer("transform.timeoutSeconds", args.transform?.timeoutSeconds, 60, 300);
+  check.integer("logRetentionDays", args.logRetentionDays, 1, 3_653);
+  check.done();
+}
+
+/**
+ * The dedup table's history in S3 as validated CSV (seeds 000 and 001): a forward function on the
+ * table's stream puts each change to a Firehose delivery stream, whose transform function checks
+ * it against a JSON Schema and writes one CSV row per record under `processed/`; records it
+ * refuses land under `failed/`, in Firehose's error format, ready to re-drive.
+ */
+export class FirehoseArchive extends pulumi.ComponentResource {
+  public readonly bucketName: pulumi.Output<string>;
+  public readonly bucketArn: pulumi.Output<string>;
+  public readonly deliveryStreamName: pulumi.Output<string>;
+  public readonly deliveryStreamArn: pulumi.Output<string>;
+  public readonly forwardFunctionArn: pulumi.Output<string>;
+  public readonly transformFunctionArn: pulumi.Output<string>;
+  public readonly forwardDeadLetterBucketName: pulumi.Output<string>;
+  public readonly firehoseRoleArn: pulumi.Output<string>;
+  /** Every CSV column, in file order: `dedup_key`, `change`, `changed_at`, then `columns`. */
+  public readonly csvColumns: string[];
+
+  constructor(name: string, args: FirehoseArchiveArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(`${COMPONENT_PACKAGE}:index:FirehoseArchive`, name, {}, opts);
+    validateArgs(name, args);
+    const d = firehoseArchiveDefaults;
+    const delivery = args.delivery ?? {};
+    const bucketSettings = args.bucket ?? {};
+    const columns = args.columns ?? WEB_ANALYTICS_COLUMNS;
+    const logRetentionDays = args.logRetentionDays ?? d.logRetentionDays;
+    const region = aws.getRegionOutput({}, { parent: this }).region;
+
+    const archive = createSecureBucket(`${name}-bucket`, {
+      kmsKeyArn: bucketSettings.kmsKeyArn,
+      forceDestroy: bucketSettings.forceDestroy,
+      versioned: true,
+      accessLog: bucketSettings.accessLog,
+      lifecycleRules: [
+        {
+          id: "expire-noncurrent-versions",
+          status: "Enabled",
+          filter: {},
+          noncurrentVersionExpiration: { noncurrentDays: bucketSettings.noncurrentVersionExpireDays ?? d.noncurrentVersionExpireDays },
+          abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+        },
+        {
+          id: "age-failed-data",
+          status: "Enabled",
+          filter: { prefix: ERROR_PREFIX },
+          expiration: { days: bucketSettings.failedDataExpireDays ?? d.failedDataExpireDays },
+          transitions: bucketSettings.failedDataGlacierAfterDays === undefined ? undefined : [{ days: bucketSettings.failedDataGlacierAfterDays, storageClass: "GLACIER" }],
+        },
+      ],
+    }, this);
+    const bucket = archive.bucket;
+
+    const transform = createBundledFunction(`${name}-transform`, {
+      code: "transform",
+      description: "Firehose data processor: checks each archive record against the JSON Schema and writes one CSV row",
+      environment: { SCHEMA: JSON.stringify(args.schema ?? WEB_ANALYTICS_SCHEMA), COLUMNS: JSON.stringify(columns), POWERTOOLS_SERVICE_NAME: "transform" },
+      statements: [],
+      memorySize: args.transform?.memorySize ?? d.transformMemorySize,
+      timeoutSeconds: args.transform?.timeoutSeconds ?? d.transformTimeoutSeconds,
+      logRetentionDays,
+    }, this);
+
+    const deliveryLogs = new aws.cloudwatch.LogGroup(`${name}-delivery-logs`, {
+      namePrefix: `/aws/kinesisfirehose/${name}-`,
+      retentionInDays: logRetentionDays,
+    }, { parent: this });
+    const destinationLog = new aws.cloudwatch.LogStream(`${name}-delivery-log`, { logGroupName: deliveryLogs.name, name: "DestinationDelivery" }, { parent: this });
+    const backupLog = delivery.backupSourceRecords
+      ? new aws.cloudwatch.LogStream(`${name}-backup-log`, { logGroupName: deliveryLogs.name, name: "BackupDelivery" }, { parent: this })
+      : undefined;
+
+    const firehoseRole = new aws.iam.Role(`${name}-firehose-role`, {
+      description: "Assumed by Firehose to write the archive bucket and invoke the transform",
+      assumeRolePolicy: serviceTrustPolicy("firehose.amazonaws.com", "sts:ExternalId"),
+    }, { parent: this });
+    const firehosePolicy = new aws.iam.RolePolicy(`${name}-firehose-policy`, {
+      role: firehoseRole.id,
+      policy: policyDocument(
+        pulumi
+          .all([bucket.arn, transform.function.arn, deliveryLogs.arn, bucketSettings.kmsKeyArn, region])
+          .apply(([bucketArn, transformArn, logGroupArn, keyArn, regionName]) => {
+            const statements: PolicyStatement[] = [
+              {
+                Sid: "WriteArchiveBucket",
+                Effect: "Allow",
+                Action: ["s3:AbortMultipartUpload", "s3:GetBucketLocation", "s3:GetObject", "s3:ListBucket", "s3:ListBucketMultipartUploads", "s3:PutObject"],
+                Resource: [bucketArn, `${bucketArn}/*`],
+              },
+              { Sid: "InvokeTransform", Effect: "Allow", Action: ["lambda:InvokeFunction", "lambda:GetFunctionConfiguration"], Resource: transformArn },
+              { Sid: "WriteDeliveryLogs", Effect: "Allow", Action: "logs:PutLogEvents", Resource: `${logGroupArn}:*` },
+            ];
+            if (keyArn) {
+              statements.push({
+                Sid: "EncryptArchiveObjects",
+                Effect: "Allow",
+                Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+                Resource: keyArn,
+                Condition: {
+                  StringEquals: { "kms:ViaService": `s3.${regionName}.amazonaws.com` },
+                  StringLike: { "kms:EncryptionContext:aws:s3:arn": `${bucketArn}/*` },
+                },
+              });
+            }
+            return statements;
+          }),
+      ),
+    }, { parent: this });
+
+    const compression = delivery.compression ?? d.compression;
+    const deliveryStream = new aws.kinesis.FirehoseDeliveryStream(`${name}-delivery`, {
+      name: delivery.name,
+      destination: "extended_s3",
+      serverSideEncryption: { enabled: true, keyType: "AWS_OWNED_CMK" },
+      extendedS3Configuration: {
+        roleArn: firehoseRole.arn,
+        bucketArn: bucket.arn,
+        prefix: `${PROCESSED_PREFIX}${HOURLY}`,
+        errorOutputPrefix: `${ERROR_PREFIX}!{firehose:error-output-type}/${HOURLY}`,
+        bufferingSize: delivery.bufferSizeMiB ?? d.bufferSizeMiB,
+        bufferingInterval: delivery.bufferIntervalSeconds ?? d.bufferIntervalSeconds,
+        compressionFormat: compression,
+        fileExtension: compression === "GZIP" ? ".csv.gz" : ".csv",
+        cloudwatchLoggingOptions: { enabled: true, logGroupName: deliveryLogs.name, logStreamName: destinationLog.name },
+        processingConfiguration: {
+          enabled: true,
+          processors: [{ type: "Lambda", parameters: [{ parameterName: "LambdaArn", parameterValue: transform.function.arn }] }],
+        },
+        s3BackupMode: delivery.backupSourceRecords ? "Enabled" : "Disabled",
+        s3BackupConfiguration: backupLog && {
+          roleArn: firehoseRole.arn,
+          bucketArn: bucket.arn,
+          prefix: `${SOURCE_PREFIX}${HOURLY}`,
+          compressionFormat: "GZIP",
+          cloudwatchLoggingOptions: { enabled: true, logGroupName: deliveryLogs.name, logStreamName: backupLog.name },
+        },
+      },
+    }, { parent: this, dependsOn: [firehosePolicy] });
+
+    const tableStreamArn = pulumi.output(args.tableStreamArn);
+    const forward = createStreamFunction(`${name}-forward`, {
+      code: "forward",
+      description: "Puts each change of the dedup table to the archive's delivery stream",
+      deadLetterName: `${name}-forward-dead-letter`,
+      eventSourceArn: tableStreamArn,
+      statements: pulumi.all([tableStreamArn, deliveryStream.arn]).apply(([streamArn, deliveryArn]): PolicyStatement[] => [
+        { Sid: "ReadTableStream", Effect: "Allow", Action: DYNAMODB_STREAM_READ_ACTIONS, Resource: streamArn },
+        // Lambda lists the table's streams to find the current one; ListStreams takes the table's streams as its resource.
+        { Sid: "ListTableStreams", Effect: "Allow", Action: "dynamodb:ListStreams", Resource: `${streamArn.split("/stream/")[0]}/stream/*` },
+        { Sid: "PutToDeliveryStream", Effect: "Allow", Action: "firehose:PutRecordBatch", Resource: deliveryArn },
+      ]),
+      environment: {
+        DELIVERY_STREAM_NAME: deliveryStream.name,
+        KEY_ATTRIBUTES: (args.keyAttributes ?? d.keyAttributes).join(","),
+        REMOVE_MODE: args.removeMode ?? d.removeMode,
+        SEND_MAX_ATTEMPTS: String(args.forward?.sendMaxAttempts ?? d.sendMaxAttempts),
+        POWERTOOLS_SERVICE_NAME: "forward",
+      },
+      settings: args.forward ?? {},
+      defaultBatchSize: d.forwardBatchSize,
+      logRetentionDays,
+    }, this);
+
+    this.bucketName = bucket.bucket;
+    this.bucketArn = bucket.arn;
+    this.deliveryStreamName = deliveryStream.name;
+    this.deliveryStreamArn = deliveryStream.arn;
+    this.forwardFunctionArn = forward.function.arn;
+    this.transformFunctionArn = transform.function.arn;
+    this.forwardDeadLetterBucketName = forward.deadLetter.bucket.bucket;
+    this.firehoseRoleArn = firehoseRole.arn;
+    this.csvColumns = [...FIXED_COLUMNS, ...columns.map((column) => column.name)];
+    this.registerOutputs({
+      bucketName: this.bucketName,
+      bucketArn: this.bucketArn,
+      deliveryStreamName: this.deliveryStreamName,
+      deliveryStreamArn: this.deliveryStreamArn,
+      forwardFunctionArn: this.forwardFunctionArn,
+      transformFunctionArn: this.transformFunctionArn,
+      forwardDeadLetterBucketName: this.forwardDeadLetterBucketName,
+      firehoseRoleArn: this.firehoseRoleArn,
+      csvColumns: this.csvColumns,
+    });
+  }
+}

@@ -1,0 +1,115 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { createBundledFunction, type BundledFunction } from "./bundled-function";
+import { type PolicyStatement } from "./iam";
+import { createSecureBucket, type SecureBucket } from "./secure-bucket";
+import { type validate } from "./validation";
+
+/** How a function on a Kinesis or DynamoDB stream is invoked, and its size. */
+export interface StreamMappingSettings {
+  /** Records per invocation, 1–10000. */
+  batchSize?: number;
+  /** Concurrent batches per shard, 1–10. Default: 1. */
+  parallelizationFactor?: number;
+  /** Seconds to gather records before invoking, 0–300. Default: 0. */
+  maximumBatchingWindowInSeconds?: number;
+  /** Retries of a failing batch before it goes to the on-failure destination, 0–10000. Default: 10. */
+  maximumRetryAttempts?: number;
+  /** Oldest record age, in seconds, the mapping still sends, 60–604800. Default: 86400 (one day). */
+  maximumRecordAgeInSeconds?: number;
+  /** Default: 256. */
+  memorySize?: number;
+  /** Default: 120. */
+  timeoutSeconds?: number;
+}
+
+export const streamMappingDefaults = {
+  parallelizationFactor: 1,
+  maximumBatchingWindowInSeconds: 0,
+  maximumRetryAttempts: 10,
+  maximumRecordAgeInSeconds: 86_400,
+  memorySize: 256,
+  timeoutSeconds: 120,
+  logRetentionDays: 30,
+} as const;
+
+/** Adds a problem to `check` for each mapping setting out of range, named `${prefix}.<setting>`. */
+export function validateMappingSettings(check: ReturnType<typeof validate>, prefix: string, settings: StreamMappingSettings = {}): void {
+  check.integer(`${prefix}.batchSize`, settings.batchSize, 1, 10_000);
+  check.integer(`${prefix}.parallelizationFactor`, settings.parallelizationFactor, 1, 10);
+  check.integer(`${prefix}.maximumBatchingWindowInSeconds`, settings.maximumBatchingWindowInSeconds, 0, 300);
+  check.integer(`${prefix}.maximumRetryAttempts`, settings.maximumRetryAttempts, 0, 10_000);
+  check.integer(`${prefix}.maximumRecordAgeInSeconds`, settings.maximumRecordAgeInSeconds, 60, 604_800);
+  check.integer(`${prefix}.memorySize`, settings.memorySize, 128, 10_240);
+  check.integer(`${prefix}.timeoutSeconds`, settings.timeoutSeconds, 1, 900);
+}
+
+export interface StreamFunctionArgs {
+  /** Folder under `functions/`. */
+  code: string;
+  description: string;
+  /** Logical name of the dead-letter bucket. */
+  deadLetterName: string;
+  /** The stream (or fan-out consumer) to map; until it is known, the function has no mapping. */
+  eventSourceArn?: pulumi.Input<string>;
+  /** What the function may do besides its logs and dead letters. */
+  statements: pulumi.Input<PolicyStatement[]>;
+  /** Environment besides DEAD_LETTER_BUCKET. */
+  environment: Record<string, pulumi.Input<string>>;
+  settings: StreamMappingSettings;
+  /** This function's batch size when `settings` has none. */
+  defaultBatchSize: number;
+  deadLetterExpireAfterDays?: number;
+  logRetentionDays?: number;
+  role?: aws.iam.Role;
+}
+
+export interface StreamFunction extends BundledFunction {
+  deadLetter: SecureBucket;
+  mapping: aws.lambda.EventSourceMapping | undefined;
+}
+
+/**
+ * A function on a stream (`${name}`, mapped as `${name}-mapping`) with a dead-letter bucket: the
+ * mapping starts at the trim horizon, bisects failing batches, retries a bounded number of times,
+ * takes partial batch responses, and sends what still fails to the bucket, where the function also
+ * parks records it can never handle.
+ */
+export function createStreamFunction(name: string, args: StreamFunctionArgs, parent: pulumi.Resource): StreamFunction {
+  const d = streamMappingDefaults;
+  const settings = args.settings;
+  const deadLetter = createSecureBucket(args.deadLetterName, { expireAfterDays: args.deadLetterExpireAfterDays }, parent);
+  const statements = pulumi.all([args.statements, deadLetter.bucket.arn]).apply(([own, bucketArn]): PolicyStatement[] => [
+    ...own,
+    // Parked records go under parked/; Lambda writes failed-batch records for the mapping (it needs ListBucket too).
+    { Sid: "WriteDeadLetters", Effect: "Allow", Action: "s3:PutObject", Resource: `${bucketArn}/*` },
+    { Sid: "ListDeadLetters", Effect: "Allow", Action: "s3:ListBucket", Resource: bucketArn },
+  ]);
+
+  const fn = createBundledFunction(name, {
+    code: args.code,
+    description: args.description,
+    environment: { DEAD_LETTER_BUCKET: deadLetter.bucket.bucket, ...args.environment },
+    statements,
+    memorySize: settings.memorySize ?? d.memorySize,
+    timeoutSeconds: settings.timeoutSeconds ?? d.timeoutSeconds,
+    logRetentionDays: args.logRetentionDays ?? d.logRetentionDays,
+    role: args.role,
+  }, parent);
+
+  const mapping = args.eventSourceArn === undefined ? undefined : new aws.lambda.EventSourceMapping(`${name}-mapping`, {
+    functionName: fn.function.arn,
+    eventSourceArn: args.eventSourceArn,
+    startingPosition: "TRIM_HORIZON",
+    batchSize: settings.batchSize ?? args.defaultBatchSize,
+    parallelizationFactor: settings.parallelizationFactor ?? d.parallelizationFactor,
+    maximumBatchingWindowInSeconds: settings.maximumBatchingWindowInSeconds ?? d.maximumBatchingWindowInSeconds,
+    bisectBatchOnFunctionError: true,
+    maximumRetryAttempts: settings.maximumRetryAttempts ?? d.maximumRetryAttempts,
+    maximumRecordAgeInSeconds: settings.maximumRecordAgeInSeconds ?? d.maximumRecordAgeInSeconds,
+    functionResponseTypes: ["ReportBatchItemFailures"],
+    destinationConfig: { onFailure: { destinationArn: deadLetter.bucket.arn } },
+  }, { parent, dependsOn: [fn.policy] });
+
+  return { ...fn, deadLetter, mapping };
+}

@@ -1,0 +1,60 @@
+import { type ArchiveColumn } from "../functions/transform/core";
+
+/**
+ * The archive's documented example and default: seed 001's web-analytics JSON Schema (hits, device,
+ * session), with the page the hit was on required too, as a row without its page is of no use.
+ */
+export const WEB_ANALYTICS_SCHEMA = {
+  type: "object",
+  properties: {
+    page_id: { type: "string", minLength: 1 },
+    Hits: { type: "integer" },
+    device: {
+      type: "object",
+      properties: {
+        make: { type: "string" },
+        platform: {
+          type: "object",
+          properties: { name: { type: "string" }, version: { type: "string" } },
+          required: ["name", "version"],
+        },
+        location: {
+          type: "object",
+          properties: { latitude: { type: "string" }, longitude: { type: "string" }, country: { type: "string" } },
+          required: ["latitude", "longitude", "country"],
+        },
+      },
+      required: ["make", "platform", "location"],
+    },
+    session: {
+      type: "object",
+      properties: {
+        session_id: { type: "string" },
+        start_timestamp: { type: "string" },
+        stop_timestamp: { type: "string" },
+      },
+      required: ["session_id", "start_timestamp", "stop_timestamp"],
+    },
+  },
+  required: ["page_id", "Hits", "device", "session"],
+};
+
+/**
+ * The CSV columns after `dedup_key`, `change` and `changed_at`: seed 001's table (page, hits,
+ * session start and end, country) plus who and what, each with the timestamps the event carries.
+ */
+export const WEB_ANALYTICS_COLUMNS: ArchiveColumn[] = [
+  { name: "page_id", path: "page_id" },
+  { name: "hits", path: "Hits" },
+  { name: "event", path: "event" },
+  { name: "user_email", path: "useremail" },
+  { name: "device_make", path: "device.make" },
+  { name: "platform", path: "device.platform.name" },
+  { name: "platform_version", path: "device.platform.version" },
+  { name: "country", path: "device.location.country" },
+  { name: "session_id", path: "session.session_id" },
+  { name: "session_start", path: "session.start_timestamp" },
+  { name: "session_stop", path: "session.stop_timestamp" },
+  { name: "client_timestamp", path: "client_timestamp" },
+  { name: "arrived_at", path: "approximateArrivalTimestamp" },
+];

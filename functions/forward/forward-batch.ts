@@ -1,0 +1,63 @@
+import type { FirehoseClient } from "@aws-sdk/client-firehose";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { DynamoDBBatchItemFailure, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
+import { PARKED_PREFIX, parkRecords, type ParkedRecord } from "../shared/dead-letter";
+import { sendToFirehose, type Entry, type SendOptions } from "../shared/firehose-sender";
+import { type Log } from "../shared/log";
+import { forwardDecision, type ForwardOptions } from "./core";
+
+export interface ForwardDependencies extends ForwardOptions {
+  firehose: Pick<FirehoseClient, "send">;
+  s3: Pick<S3Client, "send">;
+  deadLetterBucket: string;
+  send: SendOptions;
+  log: Log;
+}
+
+export interface ForwardOutcome {
+  batchItemFailures: DynamoDBBatchItemFailure[];
+  counts: { received: number; sent: number; skipped: number; parked: number; failed: number; firehoseCalls: number };
+}
+
+/** `parked/<table>/<stream sequence number>.json`: one object per stream record. */
+export function parkedObjectKey(record: DynamoDBRecord): string {
+  const table = record.eventSourceARN?.split(":table/")[1]?.split("/")[0] ?? "unknown-table";
+  return `${PARKED_PREFIX}${table}/${record.dynamodb?.SequenceNumber ?? record.eventID}.json`;
+}
+
+const sequenceOf = (record: DynamoDBRecord): string => record.dynamodb?.SequenceNumber ?? record.eventID ?? "";
+
+/**
+ * Forwards a DynamoDB stream batch to the delivery stream: every INSERT and MODIFY as an archive
+ * record, REMOVE as a delete marker or not at all, records that can never be archived parked with
+ * their reason, and only the records still failing reported for retry (partial batch response).
+ */
+export async function forwardBatch(event: DynamoDBStreamEvent, deps: ForwardDependencies): Promise<ForwardOutcome> {
+  const entries: Entry<DynamoDBRecord>[] = [];
+  const toPark: ParkedRecord<DynamoDBRecord>[] = [];
+  let skipped = 0;
+  for (const record of event.Records) {
+    const decision = forwardDecision(record, deps);
+    if (decision.kind === "send") entries.push({ id: record, data: decision.data });
+    else if (decision.kind === "skip") skipped += 1;
+    else toPark.push({ reason: decision.reason, detail: decision.detail, record });
+  }
+
+  const send = await sendToFirehose(deps.firehose, entries, deps.send);
+  const park = await parkRecords(deps.s3, deps.deadLetterBucket, toPark, parkedObjectKey, 4);
+  for (const { reason, detail, record } of park.parked) {
+    deps.log.warn("parked record", { reason, detail, sequenceNumber: sequenceOf(record), object: `s3://${deps.deadLetterBucket}/${parkedObjectKey(record)}` });
+  }
+  const retry = new Set<string>();
+  for (const { id, error } of send.failed) {
+    retry.add(sequenceOf(id));
+    deps.log.warn("put to Firehose failed, record will be retried", { sequenceNumber: sequenceOf(id), error });
+  }
+  for (const { parked, reason } of park.failed) {
+    retry.add(sequenceOf(parked.record));
+    deps.log.warn("parking failed, record will be retried", { sequenceNumber: sequenceOf(parked.record), reason });
+  }
+  const counts = { received: event.Records.length, sent: send.sent, skipped, parked: park.parked.length, failed: retry.size, firehoseCalls: send.calls };
+  deps.log.info("forward batch done", counts);
+  return { batchItemFailures: [...retry].map((itemIdentifier) => ({ itemIdentifier })), counts };
+}

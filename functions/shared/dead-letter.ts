@@ -1,0 +1,48 @@
+import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { mapWithConcurrency } from "./retry";
+
+/** What a parked object holds: why the record can never be delivered, and the record exactly as it arrived. */
+export interface ParkedRecord<R> {
+  reason: string;
+  detail: string;
+  record: R;
+}
+
+/** Every parked record lives under this prefix; Lambda's own on-failure records go under `aws/lambda/`. */
+export const PARKED_PREFIX = "parked/";
+
+export interface ParkResult<R> {
+  parked: ParkedRecord<R>[];
+  /** Records the bucket did not take: they must be retried, never dropped. */
+  failed: { parked: ParkedRecord<R>; reason: string }[];
+}
+
+/**
+ * Writes each record to `objectKey(record)`. Keys derive from the record's identity, so parking a
+ * redelivered record overwrites the same object instead of adding a second one.
+ */
+export async function parkRecords<R>(
+  s3: Pick<S3Client, "send">,
+  bucket: string,
+  records: readonly ParkedRecord<R>[],
+  objectKey: (record: R) => string,
+  concurrency: number,
+): Promise<ParkResult<R>> {
+  const result: ParkResult<R> = { parked: [], failed: [] };
+  await mapWithConcurrency(records, concurrency, async (parked) => {
+    try {
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: objectKey(parked.record),
+          Body: JSON.stringify(parked),
+          ContentType: "application/json",
+        }),
+      );
+      result.parked.push(parked);
+    } catch (error) {
+      result.failed.push({ parked, reason: `${(error as Error).name}: ${(error as Error).message}` });
+    }
+  });
+  return result;
+}

@@ -1,0 +1,20 @@
+import { Logger } from "@aws-lambda-powertools/logger";
+import type { Context, FirehoseTransformationEvent, FirehoseTransformationResult } from "aws-lambda";
+import { requiredEnv } from "../shared/env";
+import { createTransformer, type ArchiveColumn } from "./core";
+import { transformBatch } from "./transform-batch";
+
+const logger = new Logger({ serviceName: "transform" });
+// Compiled once per container, not per record.
+const transform = createTransformer(
+  JSON.parse(requiredEnv(process.env, "SCHEMA")),
+  JSON.parse(requiredEnv(process.env, "COLUMNS")) as ArchiveColumn[],
+);
+
+export const handler = async (event: FirehoseTransformationEvent, context: Context): Promise<FirehoseTransformationResult> => {
+  logger.addContext(context);
+  return transformBatch(event, transform, {
+    info: (message, extra = {}) => logger.info(message, extra),
+    warn: (message, extra = {}) => logger.warn(message, extra),
+  });
+};

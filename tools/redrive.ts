@@ -1,0 +1,85 @@
+import type { FirehoseClient } from "@aws-sdk/client-firehose";
+import { DeleteObjectCommand, GetObjectCommand, paginateListObjectsV2, type S3Client } from "@aws-sdk/client-s3";
+import { gunzipSync } from "node:zlib";
+import { sendToFirehose, type Entry, type SendOptions } from "../functions/shared/firehose-sender";
+import { type TransformResult } from "../functions/transform/core";
+
+export interface RedriveOptions {
+  s3: Pick<S3Client, "send">;
+  firehose: Pick<FirehoseClient, "send">;
+  bucket: string;
+  /** Where the failed records are, such as `failed/processing-failed/2026/11/26/`. */
+  prefix: string;
+  send: SendOptions;
+  /** Checks a record before sending it: records it still refuses stay where they are. Default: send everything. */
+  check?: (data: Buffer) => TransformResult;
+  /** Delete each object whose records all went back. Default: false. */
+  deleteSent?: boolean;
+  /** Count, but send and delete nothing. Default: false. */
+  dryRun?: boolean;
+}
+
+export interface RedriveReport {
+  objects: number;
+  records: number;
+  sent: number;
+  /** Records the check still refuses, by reason. */
+  stillInvalid: Record<string, number>;
+  /** Records Firehose did not take after every attempt. */
+  notAccepted: number;
+  /** Lines that are not Firehose error records. */
+  unreadable: number;
+  deletedObjects: number;
+}
+
+/**
+ * The records of one Firehose error object: JSON lines, GZIP-compressed when the stream compresses,
+ * each with the original record base64-encoded in `rawData`.
+ */
+export function errorRecords(body: Buffer): { records: Buffer[]; unreadable: number } {
+  const text = (body[0] === 0x1f && body[1] === 0x8b ? gunzipSync(body) : body).toString("utf8");
+  const records: Buffer[] = [];
+  let unreadable = 0;
+  for (const line of text.split("\n")) {
+    if (line.trim() === "") continue;
+    try {
+      const { rawData } = JSON.parse(line) as { rawData?: unknown };
+      if (typeof rawData !== "string") throw new Error("no rawData");
+      records.push(Buffer.from(rawData, "base64"));
+    } catch {
+      unreadable += 1;
+    }
+  }
+  return { records, unreadable };
+}
+
+/** Puts the records under the error prefix back into the delivery stream, and says how it went. */
+export async function redrive(options: RedriveOptions): Promise<RedriveReport> {
+  const report: RedriveReport = { objects: 0, records: 0, sent: 0, stillInvalid: {}, notAccepted: 0, unreadable: 0, deletedObjects: 0 };
+  for await (const page of paginateListObjectsV2({ client: options.s3 as S3Client }, { Bucket: options.bucket, Prefix: options.prefix })) {
+    for (const object of page.Contents ?? []) {
+      if (!object.Key) continue;
+      report.objects += 1;
+      const response = await options.s3.send(new GetObjectCommand({ Bucket: options.bucket, Key: object.Key }));
+      const { records, unreadable } = errorRecords(Buffer.from(await response.Body!.transformToByteArray()));
+      report.records += records.length;
+      report.unreadable += unreadable;
+
+      const entries: Entry<number>[] = [];
+      for (const [i, data] of records.entries()) {
+        const verdict = options.check?.(data);
+        if (verdict && !verdict.ok) report.stillInvalid[verdict.reason] = (report.stillInvalid[verdict.reason] ?? 0) + 1;
+        else entries.push({ id: i, data });
+      }
+      if (options.dryRun) continue;
+      const result = await sendToFirehose(options.firehose, entries, options.send);
+      report.sent += result.sent;
+      report.notAccepted += result.failed.length;
+      if (options.deleteSent && unreadable === 0 && result.sent === records.length) {
+        await options.s3.send(new DeleteObjectCommand({ Bucket: options.bucket, Key: object.Key }));
+        report.deletedObjects += 1;
+      }
+    }
+  }
+  return report;
+}
