@@ -1,153 +1,17 @@
 import { cpus } from "node:os";
-import { performance } from "node:perf_hooks";
-import { BatchWriteItemCommand, DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
-import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import { marshall } from "@aws-sdk/util-dynamodb";
-import type { KinesisStreamEvent } from "aws-lambda";
-import { decodeRecord, type DynamoItem } from "../functions/ingest/core";
-import { ingestBatch } from "../functions/ingest/ingest-batch";
-import { chunk, mapWithConcurrency } from "../functions/shared/retry";
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, startS3Engine, type Engine } from "../local/engines";
-import { countItems, createDedupTable } from "../local/tables";
-import { clickstreamBatches } from "../local/clickstream";
-
-const RECORDS = Number(process.env.BENCH_RECORDS ?? 6000);
-const BATCH_SIZE = 300;
-const CONCURRENCY = 4;
-const DEAD_LETTER_BUCKET = "bench-dead-letter";
-
-/** Runs one batch into a table; whatever it needs beforehand is built by `prepare`, off the clock. */
-type BatchRunner = (table: string, batch: number) => Promise<void>;
-
-interface Contender {
-  name: string;
-  prepare(batches: readonly KinesisStreamEvent[]): BatchRunner;
-}
-
-function baseline(dynamodb: DynamoDBClient): Contender {
-  return {
-    name: "baseline (seed 000)",
-    prepare: (batches) => async (table, batch) => {
-      for (const record of batches[batch].Records) {
-        const payload = JSON.parse(Buffer.from(record.kinesis.data, "base64").toString("utf8")) as Record<string, unknown>;
-        const { sequenceNumber } = record.kinesis;
-        const shardId = record.eventID.split(":")[0];
-        const attributes: Record<string, unknown> = {
-          ...payload,
-          sequenceNumber,
-          shardId,
-          seqNumbershardIdHash: `${sequenceNumber.slice(-3, -1)}_${shardId}`,
-        };
-        for (const [name, value] of Object.entries(attributes)) if (value === null || value === "") delete attributes[name];
-        await dynamodb.send(new PutItemCommand({ TableName: table, Item: marshall(attributes) }));
-      }
-    },
-  };
-}
-
-function ours(dynamodb: DynamoDBClient, s3: S3Client): Contender {
-  const log = { info() {}, warn() {} };
-  return {
-    name: "ours (ingestBatch)",
-    prepare: (batches) => async (table, batch) => {
-      const { batchItemFailures, counts } = await ingestBatch(batches[batch], {
-        dynamodb,
-        s3,
-        deadLetterBucket: DEAD_LETTER_BUCKET,
-        write: { tableName: table, concurrency: CONCURRENCY, maxAttempts: 8, baseDelayMs: 50, maxDelayMs: 2000 },
-        log,
-      });
-      if (batchItemFailures.length > 0 || counts.written !== counts.received) {
-        throw new Error(`ingestBatch did not write batch ${batch} whole: ${JSON.stringify(counts)}`);
-      }
-    },
-  };
-}
-
-function ceiling(dynamodb: DynamoDBClient): Contender {
-  return {
-    name: "ceiling (BatchWriteItem)",
-    prepare: (batches) => {
-      const items: DynamoItem[][] = batches.map((event) =>
-        event.Records.map((record) => {
-          const outcome = decodeRecord(record);
-          if (!outcome.ok) throw new Error(`record ${record.kinesis.sequenceNumber} is poison: ${outcome.detail}`);
-          return outcome.item;
-        }),
-      );
-      return async (table, batch) => {
-        await mapWithConcurrency(chunk(items[batch], 25), CONCURRENCY, async (requests) => {
-          const response = await dynamodb.send(
-            new BatchWriteItemCommand({ RequestItems: { [table]: requests.map((Item) => ({ PutRequest: { Item } })) } }),
-          );
-          const unprocessed = response.UnprocessedItems?.[table]?.length ?? 0;
-          if (unprocessed > 0) throw new Error(`${unprocessed} unprocessed items in ${table}: the ceiling would not be honest`);
-        });
-      };
-    },
-  };
-}
-
-interface Result {
-  name: string;
-  records: number;
-  seconds: number;
-  perSecond: number;
-}
-
-async function measure(dynamodb: DynamoDBClient, contender: Contender, batches: readonly KinesisStreamEvent[], table: string): Promise<Result> {
-  const run = contender.prepare(batches);
-  const records = batches.reduce((sum, event) => sum + event.Records.length, 0);
-  const started = performance.now();
-  for (let batch = 0; batch < batches.length; batch++) await run(table, batch);
-  const seconds = (performance.now() - started) / 1000;
-  const stored = await countItems(dynamodb, table);
-  if (stored !== records) throw new Error(`${contender.name}: table ${table} holds ${stored} items, expected ${records}`);
-  return { name: contender.name, records, seconds, perSecond: records / seconds };
-}
-
-function report(results: readonly Result[]): void {
-  const rows = [
-    ["contender", "records", "seconds", "records/s"],
-    ...results.map((r) => [r.name, String(r.records), r.seconds.toFixed(2), r.perSecond.toFixed(0)]),
-  ];
-  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
-  for (const row of rows) console.log(row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join("  "));
-  const [base, mine, top] = results;
-  console.log(`\nours/baseline = ${(mine.perSecond / base.perSecond).toFixed(2)}x`);
-  console.log(`ours/ceiling  = ${(mine.perSecond / top.perSecond).toFixed(2)}x`);
-  console.log(
-    `\nMachine: ${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, Node ${process.version}.` +
-      "\nDynamoDB Local (SQLite on the JVM) is not the AWS service: its absolute speed says nothing about production." +
-      "\nOnly the ratios are meaningful.",
-  );
-}
+import { benchForward } from "./forward";
+import { benchIngest } from "./ingest";
+import { benchTransform } from "./transform";
 
 async function main(): Promise<void> {
-  if (!Number.isInteger(RECORDS) || RECORDS < 1) throw new Error(`BENCH_RECORDS must be a positive integer, got "${process.env.BENCH_RECORDS}"`);
-  const batches = clickstreamBatches({ records: RECORDS, batchSize: BATCH_SIZE, seed: 0 });
-  const warmUpBatches = clickstreamBatches({ records: BATCH_SIZE, batchSize: BATCH_SIZE, seed: 1 });
-  const dynamoEngine = await startDynamoDbLocal();
-  let s3Engine: Engine | undefined;
-  const dynamodb = new DynamoDBClient({ endpoint: dynamoEngine.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
-  try {
-    s3Engine = await startS3Engine();
-    const s3 = new S3Client({ endpoint: s3Engine.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
-    await s3.send(new CreateBucketCommand({ Bucket: DEAD_LETTER_BUCKET }));
-    const contenders = [baseline(dynamodb), ours(dynamodb, s3), ceiling(dynamodb)];
-    for (const [index, contender] of contenders.entries()) {
-      await measure(dynamodb, contender, warmUpBatches, await createDedupTable(dynamodb, `bench-warm-up-${index}`));
-    }
-    const results: Result[] = [];
-    for (const [index, contender] of contenders.entries()) {
-      results.push(await measure(dynamodb, contender, batches, await createDedupTable(dynamodb, `bench-${index}`)));
-    }
-    console.log(`${RECORDS} clickstream records in Kinesis batches of ${BATCH_SIZE}, one batch after another, on DynamoDB Local.\n`);
-    report(results);
-  } finally {
-    dynamodb.destroy();
-    await Promise.all([dynamoEngine.stop(), s3Engine?.stop()]);
-  }
+  // The SDK warns on every client in Node 20 that its 2027 releases will need Node 22.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
+  console.log(`Machine: ${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, Node ${process.version}. Shared machines are noisy: read the ratios.\n`);
+  await benchIngest();
+  console.log();
+  benchTransform();
+  console.log();
+  await benchForward();
 }
 
 main().catch((error) => {

@@ -6,8 +6,22 @@ const FIRST_SEQUENCE_NUMBER = 49590338271490256608559692538361571095921575989136
 const FIRST_ARRIVAL_MS = Date.UTC(2024, 0, 30, 12, 0, 0);
 
 const EVENTS = ["page view", "page view", "page view", "click", "scroll", "add to cart", "search", "checkout"];
-const DEVICES = ["desktop", "mobile", "mobile", "tablet"];
-const BROWSERS = ["Chrome 124.0.6367.91", "Safari 17.4.1", "Firefox 125.0.3", "Edge 124.0.2478.67", "Samsung Internet 24.0"];
+const DEVICES = [
+  { make: "Apple", platform: { name: "iOS", version: "17.4.1" } },
+  { make: "Apple", platform: { name: "macOS", version: "14.4.1" } },
+  { make: "Samsung", platform: { name: "Android", version: "14" } },
+  { make: "Google", platform: { name: "Android", version: "14" } },
+  { make: "Dell", platform: { name: "Windows", version: "11" } },
+  { make: "Lenovo", platform: { name: "ChromeOS", version: "124.0" } },
+];
+const LOCATIONS = [
+  { latitude: "52.3676", longitude: "4.9041", country: "NL" },
+  { latitude: "51.5072", longitude: "-0.1276", country: "GB" },
+  { latitude: "52.5200", longitude: "13.4050", country: "DE" },
+  { latitude: "40.7128", longitude: "-74.0060", country: "US" },
+  { latitude: "35.6762", longitude: "139.6503", country: "JP" },
+  { latitude: "-23.5558", longitude: "-46.6396", country: "BR" },
+];
 const SECTIONS = ["catalog/shoes", "catalog/jackets", "catalog/bags", "blog/style-guide", "account/orders", "help/returns"];
 const REFERRERS = [null, null, "", "https://www.google.com/search?q=running+shoes", "https://www.bing.com/search?q=rain+jacket", "https://t.co/x3Kq9Vb2Lm"];
 const FIRST_NAMES = ["ana", "ben", "chloe", "dmitri", "eva", "farid", "grace", "hiro", "ines", "jonas"];
@@ -34,16 +48,21 @@ function clickstreamPayload(random: () => number, arrivalMs: number): Record<str
   const userNumber = Math.floor(random() * 50_000);
   const anonymous = random() < 0.2;
   const clientMs = arrivalMs - 40 - Math.floor(random() * 900);
+  const sessionStartMs = clientMs - Math.floor(random() * 600_000);
   return {
     page_id: `p-${pageId}`,
     page_url: `https://shop.example.com/${section}/item-${pageId}?utm_source=${pick(["newsletter", "search", "social"])}&utm_campaign=spring-${pageId % 7}`,
     referrer: pick(REFERRERS),
     user_id: `u-${userNumber.toString().padStart(6, "0")}`,
     useremail: anonymous ? "" : `${pick(FIRST_NAMES)}.${pick(LAST_NAMES)}${userNumber % 100}@example.com`,
-    device: pick(DEVICES),
-    browser: pick(BROWSERS),
-    session_id: uuid(),
     event: pick(EVENTS),
+    Hits: 1 + Math.floor(random() * 4),
+    device: { ...pick(DEVICES), location: pick(LOCATIONS) },
+    session: {
+      session_id: uuid(),
+      start_timestamp: new Date(sessionStartMs).toISOString(),
+      stop_timestamp: new Date(clientMs + Math.floor(random() * 120_000)).toISOString(),
+    },
     scroll_depth: Math.round(random() * 100),
     nanotimestamp: `${clientMs}${String(Math.floor(random() * 1e6)).padStart(6, "0")}`,
     client_timestamp: new Date(clientMs).toISOString(),

@@ -1,0 +1,48 @@
+import { PutRecordBatchCommand, type FirehoseClient } from "@aws-sdk/client-firehose";
+import type { DynamoDBStreamEvent } from "aws-lambda";
+import { forwardBatch } from "../functions/forward/forward-batch";
+import { tableStreamRecords } from "./archive-records";
+import { printTable } from "./table";
+
+const RECORDS = 10_000;
+/** Lambda's largest batch from a DynamoDB stream. */
+const BATCH_SIZE = 10_000;
+
+/** A Firehose that takes every record and counts the calls made to it. */
+function countingFirehose() {
+  const counter = { calls: 0, records: 0 };
+  const client: Pick<FirehoseClient, "send"> = {
+    send: (async (command: PutRecordBatchCommand) => {
+      counter.calls += 1;
+      counter.records += command.input.Records!.length;
+      return { FailedPutCount: 0, RequestResponses: command.input.Records!.map((_, i) => ({ RecordId: String(i) })) };
+    }) as unknown as FirehoseClient["send"],
+  };
+  return { client, counter };
+}
+
+/** Firehose calls per 10,000 stream records: the forward function vs seed 000's one put_record per record. */
+export async function benchForward(): Promise<void> {
+  const records = tableStreamRecords(RECORDS);
+  const rows: string[][] = [["mapping batch size", "records", "PutRecordBatch calls", "seed 000 put_record calls", "ours/baseline"]];
+  for (const batchSize of [100, 1_000, BATCH_SIZE]) {
+    const { client, counter } = countingFirehose();
+    for (let i = 0; i < records.length; i += batchSize) {
+      const event: DynamoDBStreamEvent = { Records: records.slice(i, i + batchSize) };
+      const outcome = await forwardBatch(event, {
+        keyAttributes: ["seqNumbershardIdHash", "sequenceNumber"],
+        removeMode: "marker",
+        firehose: client,
+        s3: { send: async () => ({}) } as never,
+        deadLetterBucket: "unused",
+        send: { deliveryStreamName: "bench", maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
+        log: { info() {}, warn() {} },
+      });
+      if (outcome.counts.sent !== event.Records.length) throw new Error(`forward did not send batch ${i} whole`);
+    }
+    if (counter.records !== RECORDS) throw new Error(`Firehose received ${counter.records} records, expected ${RECORDS}`);
+    rows.push([String(batchSize), String(RECORDS), String(counter.calls), String(RECORDS), `${(counter.calls / RECORDS).toFixed(4)}x`]);
+  }
+  console.log(`## Forward: Firehose API calls for ${RECORDS} table stream records\n`);
+  printTable(rows);
+}
