@@ -6,7 +6,7 @@ import { createBundledFunction } from "./bundled-function";
 import { policyDocument, serviceTrustPolicy, type PolicyStatement } from "./iam";
 import { COMPONENT_PACKAGE } from "./package";
 import { createSecureBucket } from "./secure-bucket";
-import { DYNAMODB_STREAM_READ_ACTIONS } from "./stream-access";
+import { tableStreamReadStatements } from "./stream-access";
 import { createStreamFunction, validateMappingSettings, type StreamMappingSettings } from "./stream-function";
 import { validate } from "./validation";
 import { WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "./web-analytics";
@@ -219,7 +219,7 @@ export class FirehoseArchive extends pulumi.ComponentResource {
                 Action: ["s3:AbortMultipartUpload", "s3:GetBucketLocation", "s3:GetObject", "s3:ListBucket", "s3:ListBucketMultipartUploads", "s3:PutObject"],
                 Resource: [bucketArn, `${bucketArn}/*`],
               },
-              { Sid: "InvokeTransform", Effect: "Allow", Action: ["lambda:InvokeFunction", "lambda:GetFunctionConfiguration"], Resource: transformArn },
+              { Sid: "InvokeTransform", Effect: "Allow", Action: ["lambda:InvokeFunction", "lambda:GetFunctionConfiguration"], Resource: [transformArn, `${transformArn}:*`] },
               { Sid: "WriteDeliveryLogs", Effect: "Allow", Action: "logs:PutLogEvents", Resource: `${logGroupArn}:*` },
             ];
             if (keyArn) {
@@ -230,7 +230,8 @@ export class FirehoseArchive extends pulumi.ComponentResource {
                 Resource: keyArn,
                 Condition: {
                   StringEquals: { "kms:ViaService": `s3.${regionName}.amazonaws.com` },
-                  StringLike: { "kms:EncryptionContext:aws:s3:arn": `${bucketArn}/*` },
+                  // With an S3 Bucket Key the context is the bucket's ARN; without one, the object's.
+                  StringLike: { "kms:EncryptionContext:aws:s3:arn": [bucketArn, `${bucketArn}/*`] },
                 },
               });
             }
@@ -263,6 +264,8 @@ export class FirehoseArchive extends pulumi.ComponentResource {
           roleArn: firehoseRole.arn,
           bucketArn: bucket.arn,
           prefix: `${SOURCE_PREFIX}${HOURLY}`,
+          // Firehose refuses a prefix with expressions unless failures have a prefix of their own.
+          errorOutputPrefix: `${ERROR_PREFIX}source-backup-!{firehose:error-output-type}/${HOURLY}`,
           compressionFormat: "GZIP",
           cloudwatchLoggingOptions: { enabled: true, logGroupName: deliveryLogs.name, logStreamName: backupLog.name },
         },
@@ -276,9 +279,7 @@ export class FirehoseArchive extends pulumi.ComponentResource {
       deadLetterName: `${name}-forward-dead-letter`,
       eventSourceArn: tableStreamArn,
       statements: pulumi.all([tableStreamArn, deliveryStream.arn]).apply(([streamArn, deliveryArn]): PolicyStatement[] => [
-        { Sid: "ReadTableStream", Effect: "Allow", Action: DYNAMODB_STREAM_READ_ACTIONS, Resource: streamArn },
-        // Lambda lists the table's streams to find the current one; ListStreams takes the table's streams as its resource.
-        { Sid: "ListTableStreams", Effect: "Allow", Action: "dynamodb:ListStreams", Resource: `${streamArn.split("/stream/")[0]}/stream/*` },
+        ...tableStreamReadStatements(streamArn),
         { Sid: "PutToDeliveryStream", Effect: "Allow", Action: "firehose:PutRecordBatch", Resource: deliveryArn },
       ]),
       environment: {

@@ -1,3 +1,5 @@
+import { type PolicyStatement } from "./iam";
+
 /** Actions Lambda's event source mapping needs on a Kinesis stream (seed 002). */
 export const KINESIS_STREAM_READ_ACTIONS = [
   "kinesis:DescribeStream",
@@ -21,3 +23,14 @@ export const DYNAMODB_STREAM_READ_ACTIONS = ["dynamodb:DescribeStream", "dynamod
 
 /** Actions the ingest function uses to write the dedup table. */
 export const DEDUP_TABLE_WRITE_ACTIONS = ["dynamodb:BatchWriteItem", "dynamodb:PutItem"];
+
+/**
+ * What a function mapped to a table's stream needs: read that stream, and list the table's
+ * streams (Lambda looks the stream up; ListStreams takes the table's streams as its resource).
+ */
+export function tableStreamReadStatements(streamArn: string): PolicyStatement[] {
+  return [
+    { Sid: "ReadTableStream", Effect: "Allow", Action: DYNAMODB_STREAM_READ_ACTIONS, Resource: streamArn },
+    { Sid: "ListTableStreams", Effect: "Allow", Action: "dynamodb:ListStreams", Resource: `${streamArn.split("/stream/")[0]}/stream/*` },
+  ];
+}

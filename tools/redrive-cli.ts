@@ -47,9 +47,10 @@ async function main(): Promise<number> {
   });
   console.log(JSON.stringify(report, null, 2));
   const stillFailing = report.notAccepted + report.unreadable + Object.values(report.stillInvalid).reduce((a, b) => a + b, 0);
+  if (report.skippedObjects.length > 0) console.log(`${report.skippedObjects.length} objects not read: see skippedObjects`);
   const moved = values["dry-run"] ? `would re-drive ${report.records - stillFailing}` : `re-drove ${report.sent}`;
   console.log(`${moved} of ${report.records} records from ${report.objects} objects; ${stillFailing} still fail`);
-  return stillFailing > 0 ? 1 : 0;
+  return stillFailing > 0 || report.skippedObjects.length > 0 ? 1 : 0;
 }
 
 main().then(

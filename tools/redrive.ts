@@ -1,5 +1,5 @@
 import type { FirehoseClient } from "@aws-sdk/client-firehose";
-import { DeleteObjectCommand, GetObjectCommand, paginateListObjectsV2, type S3Client } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import { gunzipSync } from "node:zlib";
 import { sendToFirehose, type Entry, type SendOptions } from "../functions/shared/firehose-sender";
 import { type TransformResult } from "../functions/transform/core";
@@ -30,7 +30,11 @@ export interface RedriveReport {
   /** Lines that are not Firehose error records. */
   unreadable: number;
   deletedObjects: number;
+  /** Objects not read: in an archive storage class (restore them first), or failing GetObject. */
+  skippedObjects: { key: string; reason: string }[];
 }
+
+const ARCHIVED = new Set(["GLACIER", "DEEP_ARCHIVE"]);
 
 /**
  * The records of one Firehose error object: JSON lines, GZIP-compressed when the stream compresses,
@@ -55,13 +59,27 @@ export function errorRecords(body: Buffer): { records: Buffer[]; unreadable: num
 
 /** Puts the records under the error prefix back into the delivery stream, and says how it went. */
 export async function redrive(options: RedriveOptions): Promise<RedriveReport> {
-  const report: RedriveReport = { objects: 0, records: 0, sent: 0, stillInvalid: {}, notAccepted: 0, unreadable: 0, deletedObjects: 0 };
-  for await (const page of paginateListObjectsV2({ client: options.s3 as S3Client }, { Bucket: options.bucket, Prefix: options.prefix })) {
+  const report: RedriveReport = { objects: 0, records: 0, sent: 0, stillInvalid: {}, notAccepted: 0, unreadable: 0, deletedObjects: 0, skippedObjects: [] };
+  let continuationToken: string | undefined;
+  do {
+    const page = await options.s3.send(new ListObjectsV2Command({ Bucket: options.bucket, Prefix: options.prefix, ContinuationToken: continuationToken }));
+    continuationToken = page.NextContinuationToken;
     for (const object of page.Contents ?? []) {
       if (!object.Key) continue;
       report.objects += 1;
-      const response = await options.s3.send(new GetObjectCommand({ Bucket: options.bucket, Key: object.Key }));
-      const { records, unreadable } = errorRecords(Buffer.from(await response.Body!.transformToByteArray()));
+      if (ARCHIVED.has(object.StorageClass ?? "")) {
+        report.skippedObjects.push({ key: object.Key, reason: `in ${object.StorageClass}: restore it first` });
+        continue;
+      }
+      let body: Buffer;
+      try {
+        const response = await options.s3.send(new GetObjectCommand({ Bucket: options.bucket, Key: object.Key }));
+        body = Buffer.from(await response.Body!.transformToByteArray());
+      } catch (error) {
+        report.skippedObjects.push({ key: object.Key, reason: `${(error as Error).name}: ${(error as Error).message}` });
+        continue;
+      }
+      const { records, unreadable } = errorRecords(body);
       report.records += records.length;
       report.unreadable += unreadable;
 
@@ -80,6 +98,6 @@ export async function redrive(options: RedriveOptions): Promise<RedriveReport> {
         report.deletedObjects += 1;
       }
     }
-  }
+  } while (continuationToken);
   return report;
 }

@@ -15,6 +15,8 @@ export interface ArchiveRecord {
   change: Change;
   /** ISO 8601, from the stream record's ApproximateCreationDateTime; "" when the record has none. */
   changedAt: string;
+  /** The stream record's sequence number: which version of the item this is. */
+  sequence: string;
   item: Record<string, unknown> | null;
 }
 
@@ -27,7 +29,7 @@ export interface ForwardOptions {
   removeMode: RemoveMode;
 }
 
-export type ForwardReason = "unknown-event" | "missing-key" | "no-image" | "record-too-large";
+export type ForwardReason = "unknown-event" | "missing-key" | "no-image" | "unreadable-image" | "record-too-large";
 
 export type ForwardDecision =
   | { kind: "send"; record: DynamoDBRecord; data: Buffer }
@@ -81,10 +83,20 @@ export function forwardDecision(record: DynamoDBRecord, options: ForwardOptions)
     if (!stream.NewImage) {
       return { kind: "poison", record, reason: "no-image", detail: `${change} has no NewImage: the table's stream view type must include new images` };
     }
-    item = plainImage(stream.NewImage);
+    try {
+      item = plainImage(stream.NewImage);
+    } catch (error) {
+      return { kind: "poison", record, reason: "unreadable-image", detail: (error as Error).message };
+    }
   }
   const seconds = stream.ApproximateCreationDateTime;
-  const archived: ArchiveRecord = { key, change: change as Change, changedAt: seconds === undefined ? "" : new Date(seconds * 1000).toISOString(), item };
+  const archived: ArchiveRecord = {
+    key,
+    change: change as Change,
+    changedAt: seconds === undefined ? "" : new Date(seconds * 1000).toISOString(),
+    sequence: stream.SequenceNumber ?? "",
+    item,
+  };
   const data = Buffer.from(`${stringify(archived)}\n`, "utf8");
   if (data.byteLength > FIREHOSE_LIMITS.bytesPerRecord) {
     return { kind: "poison", record, reason: "record-too-large", detail: `archive record is ${data.byteLength} bytes, over Firehose's ${FIREHOSE_LIMITS.bytesPerRecord}-byte limit` };

@@ -1,7 +1,8 @@
 import type { FirehoseClient } from "@aws-sdk/client-firehose";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { DynamoDBBatchItemFailure, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
-import { PARKED_PREFIX, parkRecords, type ParkedRecord } from "../shared/dead-letter";
+import { parkRecords, tableStreamParkedKey, type ParkedRecord } from "../shared/dead-letter";
+import { sequenceOf } from "../shared/table-stream";
 import { sendToFirehose, type Entry, type SendOptions } from "../shared/firehose-sender";
 import { type Log } from "../shared/log";
 import { forwardDecision, type ForwardOptions } from "./core";
@@ -19,13 +20,6 @@ export interface ForwardOutcome {
   counts: { received: number; sent: number; skipped: number; parked: number; failed: number; firehoseCalls: number };
 }
 
-/** `parked/<table>/<stream sequence number>.json`: one object per stream record. */
-export function parkedObjectKey(record: DynamoDBRecord): string {
-  const table = record.eventSourceARN?.split(":table/")[1]?.split("/")[0] ?? "unknown-table";
-  return `${PARKED_PREFIX}${table}/${record.dynamodb?.SequenceNumber ?? record.eventID}.json`;
-}
-
-const sequenceOf = (record: DynamoDBRecord): string => record.dynamodb?.SequenceNumber ?? record.eventID ?? "";
 
 /**
  * Forwards a DynamoDB stream batch to the delivery stream: every INSERT and MODIFY as an archive
@@ -44,9 +38,9 @@ export async function forwardBatch(event: DynamoDBStreamEvent, deps: ForwardDepe
   }
 
   const send = await sendToFirehose(deps.firehose, entries, deps.send);
-  const park = await parkRecords(deps.s3, deps.deadLetterBucket, toPark, parkedObjectKey, 4);
+  const park = await parkRecords(deps.s3, deps.deadLetterBucket, toPark, tableStreamParkedKey, 4);
   for (const { reason, detail, record } of park.parked) {
-    deps.log.warn("parked record", { reason, detail, sequenceNumber: sequenceOf(record), object: `s3://${deps.deadLetterBucket}/${parkedObjectKey(record)}` });
+    deps.log.warn("parked record", { reason, detail, sequenceNumber: sequenceOf(record), object: `s3://${deps.deadLetterBucket}/${tableStreamParkedKey(record)}` });
   }
   const retry = new Set<string>();
   for (const { id, error } of send.failed) {

@@ -1,5 +1,7 @@
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { DynamoDBRecord } from "aws-lambda";
 import { mapWithConcurrency } from "./retry";
+import { sequenceOf } from "./table-stream";
 
 /** What a parked object holds: why the record can never be delivered, and the record exactly as it arrived. */
 export interface ParkedRecord<R> {
@@ -10,6 +12,12 @@ export interface ParkedRecord<R> {
 
 /** Every parked record lives under this prefix; Lambda's own on-failure records go under `aws/lambda/`. */
 export const PARKED_PREFIX = "parked/";
+
+/** `parked/<table>/<stream sequence number>.json`: one object per DynamoDB stream record. */
+export function tableStreamParkedKey(record: DynamoDBRecord): string {
+  const table = record.eventSourceARN?.split(":table/")[1]?.split("/")[0] ?? "unknown-table";
+  return `${PARKED_PREFIX}${table}/${sequenceOf(record)}.json`;
+}
 
 export interface ParkResult<R> {
   parked: ParkedRecord<R>[];

@@ -48,10 +48,20 @@ export function planCalls<T>(entries: readonly Entry<T>[]): Entry<T>[][] {
   return calls;
 }
 
+/** Whether a failed call may succeed if made again: throttling, a server fault, a dropped connection. */
+export function isRetryable(error: unknown): boolean {
+  const e = error as { $retryable?: unknown; $fault?: string; $metadata?: unknown; name?: string };
+  if (e.$retryable || e.$fault === "server") return true;
+  if (/Throttl|ServiceUnavailable|LimitExceeded|Timeout/i.test(e.name ?? "")) return true;
+  // No response at all: the request never reached Firehose.
+  return e.$metadata === undefined;
+}
+
 /**
  * Sends entries with PutRecordBatch. A call can succeed while some of its records fail
  * (FailedPutCount): only those are sent again, with backoff, up to `maxAttempts` calls.
- * A call that fails outright is retried whole.
+ * A call that fails outright is retried whole, unless the error says retrying cannot help
+ * (access denied, no such stream, a bad request).
  */
 export async function sendToFirehose<T>(
   firehose: Pick<FirehoseClient, "send">,
@@ -82,6 +92,7 @@ export async function sendToFirehose<T>(
         pending = retry;
       } catch (error) {
         for (const entry of pending) lastError.set(entry, `${(error as Error).name}: ${(error as Error).message}`);
+        if (!isRetryable(error)) break;
       }
     }
     for (const entry of pending) result.failed.push({ id: entry.id, error: lastError.get(entry) ?? "not sent" });

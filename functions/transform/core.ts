@@ -1,6 +1,6 @@
 import Ajv, { type AnySchema } from "ajv";
 import addFormats from "ajv-formats";
-import { isLosslessNumber, isSafeNumber, LosslessNumber, parse, stringify } from "lossless-json";
+import { isLosslessNumber, LosslessNumber, parse, stringify } from "lossless-json";
 import { csvLine } from "./csv";
 
 /** A CSV column after the fixed ones: its name, and where its value is in the item (dotted path). */
@@ -9,22 +9,28 @@ export interface ArchiveColumn {
   path: string;
 }
 
-/** Every row starts with these: the dedup key, INSERT/MODIFY/REMOVE, and the stream's change time. */
-export const FIXED_COLUMNS = ["dedup_key", "change", "changed_at"] as const;
+/**
+ * Every row starts with these: the dedup key (which item), INSERT/MODIFY/REMOVE, the stream's
+ * change time, and the stream sequence number (which version of the item).
+ */
+export const FIXED_COLUMNS = ["dedup_key", "change", "changed_at", "stream_sequence"] as const;
 
 export type TransformResult = { ok: true; line: string } | { ok: false; reason: string };
 
-/** A number token of 16 or more digits: JSON.parse would round it, so such a record is parsed losslessly. */
-const LONG_NUMBER = /[:,[]\s*-?[\d.]{16,}/;
+/**
+ * A number token JSON.parse would round (16 or more digits) or print differently (an exponent, or
+ * a fraction below 1e-6): such a record is parsed losslessly, so the CSV keeps the number's text.
+ */
+const REWRITTEN_NUMBER = /[:,[]\s*-?(?:[\d.]{16,}|[\d.]+[eE]|0\.0{5,})/;
 
 const CHANGES = new Set(["INSERT", "MODIFY", "REMOVE"]);
 
 function parseRecord(text: string): { exact: unknown; plain: unknown } {
-  if (!LONG_NUMBER.test(text)) {
+  if (!REWRITTEN_NUMBER.test(text)) {
     const value = JSON.parse(text);
     return { exact: value, plain: value };
   }
-  const exact = parse(text, undefined, (digits) => (isSafeNumber(digits) ? Number(digits) : new LosslessNumber(digits)));
+  const exact = parse(text, undefined, (digits) => (String(Number(digits)) === digits ? Number(digits) : new LosslessNumber(digits)));
   // The schema sees ordinary numbers; the CSV gets every digit.
   return { exact, plain: JSON.parse(text) };
 }
@@ -38,11 +44,11 @@ function valueAt(item: Record<string, unknown>, path: readonly string[]): unknow
   return value;
 }
 
-function fieldText(value: unknown): string {
-  if (value === undefined || value === null) return "";
+function fieldText(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
   if (typeof value === "string") return value;
   if (typeof value === "number" || typeof value === "boolean" || isLosslessNumber(value)) return String(value);
-  return stringify(value) ?? "";
+  return stringify(value);
 }
 
 /**
@@ -69,11 +75,11 @@ export function createTransformer(schema: AnySchema, columns: readonly ArchiveCo
     }
     const record = parsed.exact as Record<string, unknown> | null;
     if (record === null || typeof record !== "object" || Array.isArray(record)) return { ok: false, reason: "not an archive record: not a JSON object" };
-    const { key, change, changedAt, item } = record;
+    const { key, change, changedAt, sequence, item } = record;
     if (typeof key !== "string" || key === "") return { ok: false, reason: 'not an archive record: no "key"' };
     if (typeof change !== "string" || !CHANGES.has(change)) return { ok: false, reason: `not an archive record: "change" is ${JSON.stringify(change)}` };
-    const fixed = [key, change, typeof changedAt === "string" ? changedAt : ""];
-    if (change === "REMOVE") return { ok: true, line: csvLine([...fixed, ...columns.map(() => "")]) };
+    const fixed = [key, change, typeof changedAt === "string" && changedAt ? changedAt : undefined, typeof sequence === "string" ? sequence : undefined];
+    if (change === "REMOVE") return { ok: true, line: csvLine([...fixed, ...columns.map(() => undefined)]) };
 
     if (item === null || typeof item !== "object" || Array.isArray(item)) return { ok: false, reason: 'not an archive record: "item" is not an object' };
     if (!validate((parsed.plain as Record<string, unknown>).item)) {

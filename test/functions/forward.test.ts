@@ -23,8 +23,8 @@ describe("forward function", () => {
     it("archives the fixture's INSERT and MODIFY with their new images, keyed by the table's key", () => {
       const event = fixture<DynamoDBStreamEvent>("dynamodb-stream.json");
       const [insert, modify] = event.Records.map((r) => archived(forwardDecision(r, { keyAttributes: ["Id"], removeMode: "marker" })));
-      expect(insert).to.deep.equal({ key: "101", change: "INSERT", changedAt: "2023-09-06T10:45:55.000Z", item: { Message: "New item!", Id: 101 } });
-      expect(modify).to.deep.equal({ key: "101", change: "MODIFY", changedAt: "", item: { Message: "This item has changed", Id: 101 } });
+      expect(insert).to.deep.equal({ key: "101", change: "INSERT", changedAt: "2023-09-06T10:45:55.000Z", sequence: "111", item: { Message: "New item!", Id: 101 } });
+      expect(modify).to.deep.equal({ key: "101", change: "MODIFY", changedAt: "", sequence: "222", item: { Message: "This item has changed", Id: 101 } });
     });
 
     it("keeps the dedup key of the ingest function's items and the stream's own change time", () => {
@@ -160,6 +160,13 @@ describe("forward function", () => {
       const outcome = await forwardBatch(batch(3), deps(2));
       expect(firehose.commandCalls(PutRecordBatchCommand)).to.have.length(2);
       expect(outcome.batchItemFailures.map((f) => f.itemIdentifier)).to.deep.equal(["1000", "1001", "1002"]);
+    });
+
+    it("does not retry a call that cannot succeed", async () => {
+      firehose.on(PutRecordBatchCommand).rejects(Object.assign(new Error("not authorized to perform firehose:PutRecordBatch"), { name: "AccessDeniedException", $fault: "client", $metadata: { httpStatusCode: 400 } }));
+      const outcome = await forwardBatch(batch(2), deps(5));
+      expect(firehose.commandCalls(PutRecordBatchCommand)).to.have.length(1);
+      expect(outcome.batchItemFailures).to.have.length(2);
     });
 
     it("parks poison records in the dead-letter bucket, once per record, and sends the rest", async () => {

@@ -38,6 +38,7 @@ describe("transform function", () => {
         dedup_key: `${item.seqNumbershardIdHash}|${item.sequenceNumber}`,
         change: "INSERT",
         changed_at: "2025-11-26T10:00:00.000Z",
+        stream_sequence: "500",
         page_id: "p-1042",
         hits: "3",
         event: "page view",
@@ -67,10 +68,18 @@ describe("transform function", () => {
       expect(row(forwarded(record)).arrived_at).to.equal("98765432109876543210.123456");
     });
 
-    it("writes nested values a column points at as JSON, and absent values as empty fields", () => {
-      const columns = [{ name: "device", path: "device.platform" }, { name: "missing", path: "no.such.path" }];
-      const result = createTransformer({ type: "object" }, columns)(forwarded(streamRecord("INSERT", clickItem(3), "504")));
-      expect(result.ok && result.line.split(",").slice(3).join(",")).to.equal('"{""name"":""iOS"",""version"":""17.4.1""}",\n');
+    it("writes nested values a column points at as JSON, absent values as NULL, and empty strings quoted", () => {
+      const columns = [{ name: "device", path: "device.platform" }, { name: "missing", path: "no.such.path" }, { name: "blank", path: "blank" }, { name: "word", path: "word" }];
+      const result = createTransformer({ type: "object" }, columns)(forwarded(streamRecord("INSERT", clickItem(3, { blank: " ", word: "NULL" }), "504")));
+      expect(result.ok && result.line.split(",").slice(4).join(",")).to.equal('"{""name"":""iOS"",""version"":""17.4.1""}",NULL, ,"NULL"\n');
+    });
+
+    it("keeps the text of numbers JSON.parse would print differently", () => {
+      for (const text of ["0.0000001", "1E+125", "-1e-18", "12345678901234567890"]) {
+        const record = streamRecord("INSERT", clickItem(4), "505");
+        record.dynamodb!.NewImage!.approximateArrivalTimestamp = { N: text };
+        expect(row(forwarded(record)).arrived_at, text).to.equal(text);
+      }
     });
   });
 
@@ -100,7 +109,7 @@ describe("transform function", () => {
       expect(csvField("plain")).to.equal("plain");
       expect(csvField("Zoë")).to.equal("Zoë");
       expect(csvField('say "hi"')).to.equal('"say ""hi"""');
-      expect(csvLine(["a", "b,c", ""])).to.equal('a,"b,c",\n');
+      expect(csvLine(["a", "b,c", "", undefined, "NULL"])).to.equal('a,"b,c","",NULL,"NULL"\n');
     });
   });
 
@@ -125,9 +134,9 @@ describe("transform function", () => {
       expect(failure("[1,2]")).to.equal("not an archive record: not a JSON object");
     });
 
-    it("writes a delete marker as a row with the key, the change and its time, and no values", () => {
+    it("writes a delete marker as a row with the key, the change, its time and sequence, and NULL values", () => {
       const fields = row(forwarded(streamRecord("REMOVE", clickItem(6), "507")));
-      expect(fields).to.include({ change: "REMOVE", changed_at: "2025-11-26T10:00:00.000Z", page_id: "", hits: "" });
+      expect(fields).to.include({ change: "REMOVE", changed_at: "2025-11-26T10:00:00.000Z", stream_sequence: "507", page_id: "NULL", hits: "NULL" });
       expect(fields.dedup_key).to.match(/\|\d{56}$/);
     });
   });

@@ -113,6 +113,21 @@ describe("re-driving failed records from S3 on a local engine", function () {
     expect(report).to.deep.include({ sent: 0, notAccepted: 1, deletedObjects: 0 });
   });
 
+  it("goes on past an object it cannot read, and names it", async () => {
+    const bucket = await bucketWithFailures();
+    const s3WithHole: RedriveOptions["s3"] = {
+      send: ((command: { constructor: { name: string }; input: { Key?: string } }) =>
+        command.constructor.name === "GetObjectCommand" && command.input.Key?.endsWith(".gz")
+          ? Promise.reject(Object.assign(new Error("The operation is not valid for the object's storage class"), { name: "InvalidObjectState" }))
+          : s3.send(command as never)) as S3Client["send"],
+    };
+    const report = await redrive(options(bucket, { s3: s3WithHole }));
+    expect(report.sent).to.equal(2);
+    expect(report.skippedObjects).to.deep.equal([
+      { key: "failed/processing-failed/2026/11/26/11/clicks-1-2026-11-26-11-00-00-b.gz", reason: "InvalidObjectState: The operation is not valid for the object's storage class" },
+    ]);
+  });
+
   it("counts without sending or deleting in a dry run", async () => {
     const report = await redrive(options(await bucketWithFailures(), { dryRun: true, deleteSent: true }));
     expect(report).to.deep.include({ records: 4, sent: 0, deletedObjects: 0 });

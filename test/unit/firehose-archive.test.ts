@@ -48,7 +48,7 @@ describe("FirehoseArchive", () => {
       const variables = named(cloud, "clicks-transform-function").inputs.environment.variables;
       expect(JSON.parse(variables.SCHEMA)).to.deep.equal(WEB_ANALYTICS_SCHEMA);
       expect(JSON.parse(variables.COLUMNS)).to.deep.equal(WEB_ANALYTICS_COLUMNS);
-      expect(component.csvColumns.slice(0, 4)).to.deep.equal(["dedup_key", "change", "changed_at", "page_id"]);
+      expect(component.csvColumns.slice(0, 5)).to.deep.equal(["dedup_key", "change", "changed_at", "stream_sequence", "page_id"]);
     });
 
     it("logs delivery errors to its own log group, kept 30 days", () => {
@@ -70,7 +70,12 @@ describe("FirehoseArchive", () => {
           Action: ["s3:AbortMultipartUpload", "s3:GetBucketLocation", "s3:GetObject", "s3:ListBucket", "s3:ListBucketMultipartUploads", "s3:PutObject"],
           Resource: [bucket, `${bucket}/*`],
         },
-        { Sid: "InvokeTransform", Effect: "Allow", Action: ["lambda:InvokeFunction", "lambda:GetFunctionConfiguration"], Resource: named(cloud, "clicks-transform-function").state.arn },
+        {
+          Sid: "InvokeTransform",
+          Effect: "Allow",
+          Action: ["lambda:InvokeFunction", "lambda:GetFunctionConfiguration"],
+          Resource: [named(cloud, "clicks-transform-function").state.arn, `${named(cloud, "clicks-transform-function").state.arn}:*`],
+        },
         { Sid: "WriteDeliveryLogs", Effect: "Allow", Action: "logs:PutLogEvents", Resource: `${named(cloud, "clicks-delivery-logs").state.arn}:*` },
       ]);
     });
@@ -159,6 +164,7 @@ describe("FirehoseArchive", () => {
       expect(s3().s3BackupConfiguration).to.deep.include({
         bucketArn: named(cloud, "clicks-bucket").state.arn,
         prefix: "source/!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/!{timestamp:HH}/",
+        errorOutputPrefix: "failed/source-backup-!{firehose:error-output-type}/!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/!{timestamp:HH}/",
         compressionFormat: "GZIP",
       });
       expect(s3().s3BackupConfiguration.cloudwatchLoggingOptions.logStreamName).to.equal("BackupDelivery");
@@ -172,7 +178,7 @@ describe("FirehoseArchive", () => {
         Effect: "Allow",
         Action: ["kms:GenerateDataKey", "kms:Decrypt"],
         Resource: KEY_ARN,
-        Condition: { StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" }, StringLike: { "kms:EncryptionContext:aws:s3:arn": `${bucket}/*` } },
+        Condition: { StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" }, StringLike: { "kms:EncryptionContext:aws:s3:arn": [bucket, `${bucket}/*`] } },
       });
     });
 
