@@ -7,20 +7,17 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { HASH_KEY, RANGE_KEY } from "../functions/ingest/core";
 
-/** Creates a table keyed as the DedupTable component keys it, and waits until it is active. */
-export async function createDedupTable(dynamodb: DynamoDBClient, name: string): Promise<string> {
+export type KeyAttribute = [name: string, type: "S" | "N" | "B"];
+
+/** Creates an on-demand table with the given key, and waits until it is active. */
+export async function createTable(dynamodb: DynamoDBClient, name: string, hash: KeyAttribute, range?: KeyAttribute): Promise<string> {
+  const keys = range ? [hash, range] : [hash];
   await dynamodb.send(
     new CreateTableCommand({
       TableName: name,
       BillingMode: "PAY_PER_REQUEST",
-      AttributeDefinitions: [
-        { AttributeName: HASH_KEY, AttributeType: "S" },
-        { AttributeName: RANGE_KEY, AttributeType: "S" },
-      ],
-      KeySchema: [
-        { AttributeName: HASH_KEY, KeyType: "HASH" },
-        { AttributeName: RANGE_KEY, KeyType: "RANGE" },
-      ],
+      AttributeDefinitions: keys.map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType })),
+      KeySchema: keys.map(([AttributeName], i) => ({ AttributeName, KeyType: i === 0 ? "HASH" : "RANGE" })),
     }),
   );
   while ((await dynamodb.send(new DescribeTableCommand({ TableName: name }))).Table?.TableStatus !== "ACTIVE") {
@@ -28,6 +25,10 @@ export async function createDedupTable(dynamodb: DynamoDBClient, name: string): 
   }
   return name;
 }
+
+/** Creates a table keyed as the DedupTable component keys it. */
+export const createDedupTable = (dynamodb: DynamoDBClient, name: string): Promise<string> =>
+  createTable(dynamodb, name, [HASH_KEY, "S"], [RANGE_KEY, "S"]);
 
 /** Items in a table, counted with a paginated Scan. */
 export async function countItems(dynamodb: DynamoDBClient, table: string): Promise<number> {

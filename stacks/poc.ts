@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DedupTable, type DedupTableSettings } from "../components/dedup-table";
 import { FirehoseArchive, type FirehoseArchiveArgs } from "../components/firehose-archive";
+import { StreamProjection, type StreamProjectionArgs } from "../components/stream-projection";
 import { type IngestSettings } from "../components/ingest-function";
 import { validate } from "../components/validation";
 import { assertDeployingInto, checkArn, readAccounts, type Accounts } from "./accounts";
@@ -9,10 +10,14 @@ import { Peer } from "./peer";
 /** The `archive` config key: FirehoseArchive's arguments but the table's stream, which the stack gives. */
 type ArchiveSettings = Omit<FirehoseArchiveArgs, "tableStreamArn">;
 
+/** One entry of the `projections` config key: a name, and StreamProjection's arguments but the table's stream. */
+type ProjectionSettings = Omit<StreamProjectionArgs, "tableStreamArn"> & { name: string };
+
 /**
  * The consumer account (seed 000's POC account): the dedup table, and in pull mode the ingest
  * function reading the source stream; in push mode the writer role the source account's function
- * assumes. The table's history is archived to S3 as CSV (FirehoseArchive). Values from the source side come from its stack (`sourceStack`) or from config.
+ * assumes. The table's history is archived to S3 as CSV (FirehoseArchive), and kept in
+ * projections (StreamProjection) when config asks for them. Values from the source side come from its stack (`sourceStack`) or from config.
  */
 export async function consumerStack(config: pulumi.Config): Promise<Record<string, pulumi.Input<unknown>>> {
   const accounts = readAccounts(config);
@@ -20,6 +25,8 @@ export async function consumerStack(config: pulumi.Config): Promise<Record<strin
   const source = new Peer(config, "source");
   await source.assertAgrees(accounts);
   const table = config.getObject<DedupTableSettings>("table");
+  const projections = config.getObject<ProjectionSettings[]>("projections") ?? [];
+  checkProjections(projections, table);
   const mode = accounts.accessMode === "pull" ? await pullConsumer(config, accounts, source, table) : await pushConsumer(config, accounts, source, table);
   const archive = new FirehoseArchive("clicks", { ...config.getObject<ArchiveSettings>("archive"), tableStreamArn: mode.tableStreamArn });
   return {
@@ -27,11 +34,28 @@ export async function consumerStack(config: pulumi.Config): Promise<Record<strin
     region: accounts.region,
     accountId: accounts.consumerAccountId,
     ...mode,
+    projectionTables: Object.fromEntries(
+      projections.map(({ name, ...args }) => [name, new StreamProjection(name, { ...args, tableStreamArn: mode.tableStreamArn }).tableName]),
+    ),
     archiveBucketName: archive.bucketName,
     deliveryStreamName: archive.deliveryStreamName,
     archiveCsvColumns: archive.csvColumns,
     forwardDeadLetterBucketName: archive.forwardDeadLetterBucketName,
   };
+}
+
+function checkProjections(projections: ProjectionSettings[], table: DedupTableSettings | undefined): void {
+  const check = validate(`stack "${pulumi.getStack()}"`, "config");
+  const names = new Set<string>();
+  for (const [i, projection] of projections.entries()) {
+    if (!projection.name) check.fail(`projections[${i}] needs a name`);
+    if (names.has(projection.name)) check.fail(`projections has two entries named "${projection.name}"`);
+    names.add(projection.name);
+    if (projection.projection?.kind === "aggregate" && table?.streamViewType !== "NEW_AND_OLD_IMAGES") {
+      check.fail(`projections[${i}] ("${projection.name}") aggregates, which needs table.streamViewType NEW_AND_OLD_IMAGES to correct its counts on MODIFY and REMOVE`);
+    }
+  }
+  check.done();
 }
 
 async function pullConsumer(config: pulumi.Config, accounts: Accounts, source: Peer, table: DedupTableSettings | undefined) {

@@ -3,6 +3,7 @@ import { FirehoseClient } from "@aws-sdk/client-firehose";
 import { S3Client } from "@aws-sdk/client-s3";
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from "aws-lambda";
 import { positiveIntEnv, requiredEnv } from "../shared/env";
+import { logTo } from "../shared/log";
 import { type RemoveMode } from "./core";
 import { forwardBatch } from "./forward-batch";
 
@@ -25,10 +26,7 @@ export const handler = async (event: DynamoDBStreamEvent, context: Context): Pro
     keyAttributes,
     removeMode: removeMode as RemoveMode,
     send: { deliveryStreamName, maxAttempts, baseDelayMs: 100, maxDelayMs: 5_000 },
-    log: {
-      info: (message, extra = {}) => logger.info(message, extra),
-      warn: (message, extra = {}) => logger.warn(message, extra),
-    },
+    log: logTo(logger),
   });
   return { batchItemFailures };
 };

@@ -4,6 +4,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { STSClient } from "@aws-sdk/client-sts";
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
 import { positiveIntEnv, requiredEnv } from "../shared/env";
+import { logTo } from "../shared/log";
 import { ingestBatch } from "./ingest-batch";
 import { sessionNameFor, writerRoleCredentials } from "./writer-credentials";
 
@@ -37,10 +38,7 @@ export const handler = async (event: KinesisStreamEvent, context: Context): Prom
     s3,
     deadLetterBucket,
     write: { tableName, concurrency, maxAttempts, baseDelayMs: 50, maxDelayMs: 2_000 },
-    log: {
-      info: (message, extra = {}) => logger.info(message, extra),
-      warn: (message, extra = {}) => logger.warn(message, extra),
-    },
+    log: logTo(logger),
   });
   return { batchItemFailures };
 };

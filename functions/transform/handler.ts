@@ -1,6 +1,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { Context, FirehoseTransformationEvent, FirehoseTransformationResult } from "aws-lambda";
 import { requiredEnv } from "../shared/env";
+import { logTo } from "../shared/log";
 import { createTransformer, type ArchiveColumn } from "./core";
 import { transformBatch } from "./transform-batch";
 
@@ -13,8 +14,5 @@ const transform = createTransformer(
 
 export const handler = async (event: FirehoseTransformationEvent, context: Context): Promise<FirehoseTransformationResult> => {
   logger.addContext(context);
-  return transformBatch(event, transform, {
-    info: (message, extra = {}) => logger.info(message, extra),
-    warn: (message, extra = {}) => logger.warn(message, extra),
-  });
+  return transformBatch(event, transform, logTo(logger));
 };

@@ -19,6 +19,7 @@ describe("function bundling", () => {
     ingest: { TABLE_NAME: "clicks", DEAD_LETTER_BUCKET: "dead-letters" },
     forward: { DELIVERY_STREAM_NAME: "clicks-archive", DEAD_LETTER_BUCKET: "dead-letters", KEY_ATTRIBUTES: "Id", REMOVE_MODE: "marker" },
     transform: { SCHEMA: JSON.stringify(WEB_ANALYTICS_SCHEMA), COLUMNS: JSON.stringify(WEB_ANALYTICS_COLUMNS) },
+    project: { PROJECTION: JSON.stringify({ kind: "aggregate", groupBy: ["page_id"] }), TARGET_TABLE: "hits", LEDGER_TABLE: "ledger", DEAD_LETTER_BUCKET: "dead-letters" },
   };
 
   /** Loads a bundle from a folder with no node_modules: only what the bundle carries can load. */

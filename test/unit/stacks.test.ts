@@ -122,7 +122,7 @@ describe("stacks", () => {
       ]);
       expect(Object.keys(poc2.outputs).sort()).to.deep.equal([
         "accessMode", "accountId", "archiveBucketName", "archiveCsvColumns", "deadLetterBucketName", "deliveryStreamName", "forwardDeadLetterBucketName",
-        "ingestFunctionArn", "ingestRoleArn", "nextStep", "region", "tableArn", "tableName", "tableStreamArn",
+        "ingestFunctionArn", "ingestRoleArn", "nextStep", "projectionTables", "region", "tableArn", "tableName", "tableStreamArn",
       ]);
     });
   });
@@ -296,6 +296,13 @@ describe("stacks", () => {
       expect(message).to.include("the consumer's writer role and table name go together: consumerTableName is missing");
     });
 
+    it("refuses an aggregate projection on a stream without old images, and two projections of one name", async () => {
+      const hits = { name: "hits", projection: { kind: "aggregate", groupBy: ["page_id"] } };
+      const message = await refusal(() => up("consumer", { projections: JSON.stringify([hits, { ...hits, projection: { kind: "index", hashKey: "useremail" } }]) }));
+      expect(message).to.include('projections[0] ("hits") aggregates, which needs table.streamViewType NEW_AND_OLD_IMAGES');
+      expect(message).to.include('projections has two entries named "hits"');
+    });
+
     it("requires the external ID in push mode", async () => {
       expect(await refusal(() => up("consumer", { accessMode: "push" }))).to.match(/writerExternalId is required with accessMode "push": set it with `pulumi config set --secret writerExternalId <value>`/);
     });
@@ -319,6 +326,21 @@ describe("stacks", () => {
       expect(poc.cloud.named("clicks-bucket-lifecycle").inputs.rules[1].expiration).to.deep.equal({ days: 90 });
       expect(poc.outputs.archiveCsvColumns.slice(0, 3)).to.deep.equal(["dedup_key", "change", "changed_at"]);
       expect(poc.outputs.deliveryStreamName).to.equal(poc.cloud.named("clicks-delivery").state.name);
+    });
+
+    it("keep the per-user index up to date from the dedup table's stream", async () => {
+      const poc = await up("consumer", stackConfig("poc"), {});
+      expect(poc.cloud.named("by-user-table").inputs).to.include({ hashKey: "useremail", rangeKey: "nanotimestamp" });
+      expect(poc.cloud.named("by-user-project-mapping").inputs.eventSourceArn).to.equal(poc.outputs.tableStreamArn);
+      expect(poc.outputs.projectionTables).to.deep.equal({ "by-user": poc.cloud.named("by-user-table").state.name });
+    });
+
+    it("aggregate hits per page per day once the table's stream carries old images too", async () => {
+      const hits = { name: "hits-per-page", projection: { kind: "aggregate", groupBy: ["page_id", { attribute: "client_timestamp", period: "day" }], sums: [{ name: "hits", attribute: "Hits" }] } };
+      const config = { ...stackConfig("poc"), table: JSON.stringify({ streamViewType: "NEW_AND_OLD_IMAGES" }), projections: JSON.stringify([hits]) };
+      const poc = await up("consumer", config, {});
+      expect(poc.cloud.named("clicks-table").inputs.streamViewType).to.equal("NEW_AND_OLD_IMAGES");
+      expect(poc.cloud.has("hits-per-page-ledger")).to.equal(true);
     });
 
     it("wire a running push pipeline in three runs with accessMode push and an external ID: prod, poc, prod", async () => {

@@ -1,0 +1,156 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { COUNT, EXPIRES_AT, GROUP_KEY, groupByName, LEDGER_KEY, type ProjectionSpec } from "../functions/project/spec";
+import { type KeyAttributeType } from "./dedup-table";
+import { type PolicyStatement } from "./iam";
+import { COMPONENT_PACKAGE } from "./package";
+import { tableStreamReadStatements } from "./stream-access";
+import { createStreamFunction, validateMappingSettings, type StreamMappingSettings } from "./stream-function";
+import { validate } from "./validation";
+
+export interface ProjectionTableSettings {
+  /** Physical table name. Default: generated from the component name. */
+  name?: string;
+  /** Types of an index's key attributes. Default: "S" for each. */
+  attributeTypes?: Record<string, KeyAttributeType>;
+  /** Customer-managed KMS key for encryption at rest. Default: the AWS-managed key. */
+  kmsKeyArn?: pulumi.Input<string>;
+  /** Default: false. */
+  deletionProtection?: boolean;
+}
+
+export interface StreamProjectionArgs {
+  /** The stream of the table to project. Aggregates need it to carry NEW_AND_OLD_IMAGES. */
+  tableStreamArn: pulumi.Input<string>;
+  /** What to keep: `{kind: "index", hashKey, rangeKey, attributes, ttlDays}` or `{kind: "aggregate", groupBy, sums}`. */
+  projection: ProjectionSpec;
+  table?: ProjectionTableSettings;
+  /** Aggregates: days each applied record is remembered, longer than any record can be redelivered. Default: 7. */
+  ledgerTtlDays?: number;
+  /** The function's mapping; batchSize defaults to 100. */
+  mapping?: StreamMappingSettings;
+  /** Default: kept forever. */
+  deadLetterExpireAfterDays?: number;
+  /** Default: 30. */
+  logRetentionDays?: number;
+}
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,254}$/;
+const RESERVED = [GROUP_KEY, COUNT, EXPIRES_AT, "sourceSequence"];
+
+function validateArgs(name: string, args: StreamProjectionArgs): void {
+  const check = validate(`StreamProjection "${name}"`);
+  const spec = args.projection;
+  check.oneOf("projection.kind", spec?.kind, ["index", "aggregate"]);
+  if (spec?.kind === "index") {
+    if (!spec.hashKey) check.fail("projection.hashKey is required for an index");
+    if (spec.rangeKey === spec.hashKey) check.fail("projection.rangeKey must differ from projection.hashKey");
+    check.integer("projection.ttlDays", spec.ttlDays, 1, 36_500);
+  } else if (spec?.kind === "aggregate") {
+    if (!spec.groupBy?.length) check.fail("projection.groupBy must name at least one attribute");
+    for (const [i, entry] of (spec.groupBy ?? []).entries()) {
+      if (typeof entry !== "string") check.oneOf(`projection.groupBy[${i}].period`, entry.period, ["hour", "day", "month"]);
+      if (RESERVED.includes(groupByName(entry))) check.fail(`projection.groupBy[${i}] is named "${groupByName(entry)}", which the aggregate item uses itself`);
+    }
+    const names = new Set<string>();
+    for (const [i, sum] of (spec.sums ?? []).entries()) {
+      if (!NAME.test(sum.name ?? "") || RESERVED.includes(sum.name)) check.fail(`projection.sums[${i}].name must be an attribute name other than ${RESERVED.join(", ")}, got ${JSON.stringify(sum.name)}`);
+      if (names.has(sum.name)) check.fail(`projection.sums has two sums named "${sum.name}"`);
+      names.add(sum.name);
+      if (!sum.attribute) check.fail(`projection.sums[${i}].attribute is required`);
+    }
+  }
+  check.integer("ledgerTtlDays", args.ledgerTtlDays, 1, 365);
+  validateMappingSettings(check, "mapping", args.mapping);
+  check.integer("deadLetterExpireAfterDays", args.deadLetterExpireAfterDays, 1, 36_500);
+  check.integer("logRetentionDays", args.logRetentionDays, 1, 3_653);
+  check.done();
+}
+
+/**
+ * A second table kept up to date from a table's stream: an index (each item again, under other
+ * keys) or aggregates (counters and sums per group) that stay exact under retries and replays,
+ * because each applied record is recorded in a ledger in the same transaction as its update.
+ */
+export class StreamProjection extends pulumi.ComponentResource {
+  public readonly tableName: pulumi.Output<string>;
+  public readonly tableArn: pulumi.Output<string>;
+  /** Aggregates only. */
+  public readonly ledgerTableName: pulumi.Output<string | undefined>;
+  public readonly functionArn: pulumi.Output<string>;
+  public readonly deadLetterBucketName: pulumi.Output<string>;
+
+  constructor(name: string, args: StreamProjectionArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(`${COMPONENT_PACKAGE}:index:StreamProjection`, name, {}, opts);
+    validateArgs(name, args);
+    const spec = args.projection;
+    const settings = args.table ?? {};
+    const keys: [string, KeyAttributeType][] =
+      spec.kind === "index"
+        ? [spec.hashKey, spec.rangeKey].filter((k): k is string => Boolean(k)).map((k) => [k, settings.attributeTypes?.[k] ?? "S"])
+        : [[GROUP_KEY, "S"]];
+
+    const table = new aws.dynamodb.Table(`${name}-table`, {
+      name: settings.name,
+      hashKey: keys[0][0],
+      rangeKey: keys[1]?.[0],
+      attributes: keys.map(([attribute, type]) => ({ name: attribute, type })),
+      billingMode: "PAY_PER_REQUEST",
+      pointInTimeRecovery: { enabled: true },
+      serverSideEncryption: { enabled: true, kmsKeyArn: settings.kmsKeyArn },
+      deletionProtectionEnabled: settings.deletionProtection ?? false,
+      ttl: spec.kind === "index" && spec.ttlDays !== undefined ? { attributeName: EXPIRES_AT, enabled: true } : undefined,
+    }, { parent: this });
+
+    const ledger = spec.kind === "aggregate"
+      ? new aws.dynamodb.Table(`${name}-ledger`, {
+          hashKey: LEDGER_KEY,
+          attributes: [{ name: LEDGER_KEY, type: "S" }],
+          billingMode: "PAY_PER_REQUEST",
+          pointInTimeRecovery: { enabled: true },
+          serverSideEncryption: { enabled: true, kmsKeyArn: settings.kmsKeyArn },
+          ttl: { attributeName: EXPIRES_AT, enabled: true },
+        }, { parent: this })
+      : undefined;
+
+    const tableStreamArn = pulumi.output(args.tableStreamArn);
+    const fn = createStreamFunction(`${name}-project`, {
+      code: "project",
+      description: `Keeps the ${spec.kind} ${name} up to date from a table's stream`,
+      deadLetterName: `${name}-dead-letter`,
+      eventSourceArn: tableStreamArn,
+      statements: pulumi.all([tableStreamArn, table.arn, ledger?.arn]).apply(([streamArn, tableArn, ledgerArn]): PolicyStatement[] => [
+        ...tableStreamReadStatements(streamArn),
+        ...(spec.kind === "index"
+          ? [{ Sid: "WriteIndex", Effect: "Allow" as const, Action: ["dynamodb:PutItem", "dynamodb:DeleteItem"], Resource: tableArn }]
+          : [
+              { Sid: "UpdateAggregates", Effect: "Allow" as const, Action: "dynamodb:UpdateItem", Resource: tableArn },
+              { Sid: "RecordAppliedRecords", Effect: "Allow" as const, Action: "dynamodb:PutItem", Resource: ledgerArn! },
+            ]),
+      ]),
+      environment: {
+        PROJECTION: JSON.stringify(spec),
+        TARGET_TABLE: table.name,
+        ...(ledger ? { LEDGER_TABLE: ledger.name, LEDGER_TTL_DAYS: String(args.ledgerTtlDays ?? 7) } : {}),
+        POWERTOOLS_SERVICE_NAME: "project",
+      },
+      settings: args.mapping ?? {},
+      defaultBatchSize: 100,
+      deadLetterExpireAfterDays: args.deadLetterExpireAfterDays,
+      logRetentionDays: args.logRetentionDays,
+    }, this);
+
+    this.tableName = table.name;
+    this.tableArn = table.arn;
+    this.ledgerTableName = pulumi.output(ledger?.name);
+    this.functionArn = fn.function.arn;
+    this.deadLetterBucketName = fn.deadLetter.bucket.bucket;
+    this.registerOutputs({
+      tableName: this.tableName,
+      tableArn: this.tableArn,
+      ledgerTableName: this.ledgerTableName,
+      functionArn: this.functionArn,
+      deadLetterBucketName: this.deadLetterBucketName,
+    });
+  }
+}

@@ -1,0 +1,86 @@
+import type { AttributeValue, DynamoDBRecord } from "aws-lambda";
+import { addDecimals, isZeroDecimal, negateDecimal } from "./decimal";
+import { groupByName, type AggregateSpec, type GroupBy } from "./spec";
+
+/** What one record adds to one group: a count of -1, 0 or +1, and an exact amount per sum. */
+export interface Delta {
+  group: string;
+  /** The group's values, by group-by name, set on the aggregate item for queries. */
+  values: Record<string, string>;
+  count: number;
+  sums: Record<string, string>;
+}
+
+export type AggregateChange = { kind: "apply"; deltas: Delta[] } | { kind: "poison"; reason: string };
+
+function periodOf(value: AttributeValue, period: "hour" | "day" | "month"): string | undefined {
+  let time: number;
+  if (value.S !== undefined) time = Date.parse(value.S);
+  else if (value.N !== undefined) time = Number(value.N) < 1e11 ? Number(value.N) * 1000 : Number(value.N);
+  else return undefined;
+  if (!Number.isFinite(time)) return undefined;
+  const iso = new Date(time).toISOString();
+  return period === "hour" ? iso.slice(0, 13) : period === "day" ? iso.slice(0, 10) : iso.slice(0, 7);
+}
+
+function groupValue(image: Record<string, AttributeValue>, entry: GroupBy): string | undefined {
+  const attribute = typeof entry === "string" ? entry : entry.attribute;
+  const value = image[attribute];
+  if (!value) return undefined;
+  if (typeof entry !== "string") return periodOf(value, entry.period);
+  return value.S ?? value.N;
+}
+
+/** The group key: the values joined by "|", with "|" and "\" in a value escaped. */
+export function groupKey(values: readonly string[]): string {
+  return values.map((v) => v.replace(/[\\|]/g, (c) => `\\${c}`)).join("|");
+}
+
+/** An image's contribution to its group, or undefined when it lacks a group-by value. */
+function contribution(image: Record<string, AttributeValue> | undefined, spec: AggregateSpec, sign: 1 | -1): Delta | undefined {
+  if (!image) return undefined;
+  const values: Record<string, string> = {};
+  for (const entry of spec.groupBy) {
+    const value = groupValue(image, entry);
+    if (value === undefined) return undefined;
+    values[groupByName(entry)] = value;
+  }
+  const sums: Record<string, string> = {};
+  for (const { name, attribute } of spec.sums ?? []) {
+    const amount = image[attribute]?.N ?? "0";
+    sums[name] = sign === 1 ? amount : negateDecimal(amount);
+  }
+  return { group: groupKey(Object.values(values)), values, count: sign, sums };
+}
+
+/**
+ * What one stream record changes in the aggregates: INSERT adds the new image, REMOVE takes the
+ * old one away, MODIFY does both (the difference, which needs the old image). Deltas that cancel
+ * out are dropped.
+ */
+export function aggregateChange(record: DynamoDBRecord, spec: AggregateSpec): AggregateChange {
+  const stream = record.dynamodb ?? {};
+  const name = record.eventName;
+  if (name !== "INSERT" && name !== "MODIFY" && name !== "REMOVE") return { kind: "poison", reason: `eventName "${name}" is not INSERT, MODIFY or REMOVE` };
+  if (name !== "REMOVE" && !stream.NewImage) return { kind: "poison", reason: `${name} without NewImage: the table's stream view type must include new images` };
+  if (name !== "INSERT" && !stream.OldImage) {
+    return { kind: "poison", reason: `${name} without OldImage: aggregates need the stream view type NEW_AND_OLD_IMAGES to take the old values away` };
+  }
+  const parts = [
+    name !== "REMOVE" ? contribution(stream.NewImage, spec, 1) : undefined,
+    name !== "INSERT" ? contribution(stream.OldImage, spec, -1) : undefined,
+  ].filter((d): d is Delta => d !== undefined);
+
+  const byGroup = new Map<string, Delta>();
+  for (const part of parts) {
+    const existing = byGroup.get(part.group);
+    if (!existing) {
+      byGroup.set(part.group, part);
+      continue;
+    }
+    existing.count += part.count;
+    for (const [sum, amount] of Object.entries(part.sums)) existing.sums[sum] = addDecimals(existing.sums[sum], amount);
+  }
+  const deltas = [...byGroup.values()].filter((d) => d.count !== 0 || Object.values(d.sums).some((amount) => !isZeroDecimal(amount)));
+  return { kind: "apply", deltas };
+}

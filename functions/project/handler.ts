@@ -1,0 +1,33 @@
+import { Logger } from "@aws-lambda-powertools/logger";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { S3Client } from "@aws-sdk/client-s3";
+import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from "aws-lambda";
+import { positiveIntEnv, requiredEnv } from "../shared/env";
+import { logTo } from "../shared/log";
+import { projectBatch } from "./project-batch";
+import { type ProjectionSpec } from "./spec";
+
+const logger = new Logger({ serviceName: "project" });
+const spec = JSON.parse(requiredEnv(process.env, "PROJECTION")) as ProjectionSpec;
+const tables = {
+  target: requiredEnv(process.env, "TARGET_TABLE"),
+  ledger: spec.kind === "aggregate" ? requiredEnv(process.env, "LEDGER_TABLE") : "",
+  ledgerTtlDays: positiveIntEnv(process.env, "LEDGER_TTL_DAYS", 7),
+};
+const deadLetterBucket = requiredEnv(process.env, "DEAD_LETTER_BUCKET");
+const dynamodb = new DynamoDBClient({});
+const s3 = new S3Client({});
+
+export const handler = async (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> => {
+  logger.addContext(context);
+  const { batchItemFailures } = await projectBatch(event, {
+    dynamodb,
+    s3,
+    deadLetterBucket,
+    spec,
+    tables,
+    retry: { maxAttempts: 6, baseDelayMs: 25, maxDelayMs: 1_000 },
+    log: logTo(logger),
+  });
+  return { batchItemFailures };
+};

@@ -1,0 +1,53 @@
+import type { DynamoDBRecord } from "aws-lambda";
+import { EXPIRES_AT, SOURCE_SEQUENCE, type IndexSpec } from "./spec";
+import { toSdkItem, type Item } from "./stream-image";
+
+export type IndexChange =
+  | { kind: "put"; item: Item; sequence: string; replaces?: Item }
+  | { kind: "delete"; key: Item; sequence: string }
+  | { kind: "skip"; why: string }
+  | { kind: "poison"; reason: string };
+
+function keyOf(image: Item, spec: IndexSpec): Item | undefined {
+  const names = spec.rangeKey ? [spec.hashKey, spec.rangeKey] : [spec.hashKey];
+  const key: Item = {};
+  for (const name of names) {
+    if (!image[name]) return undefined;
+    key[name] = image[name];
+  }
+  return key;
+}
+
+const sameKey = (a: Item, b: Item): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * What one stream record does to the index: INSERT and MODIFY put the new image under its index
+ * key (and delete the old index item when the key changed, given the old image); REMOVE deletes.
+ * Each write carries the source sequence number, so a replayed older record cannot overwrite a newer one.
+ */
+export function indexChange(record: DynamoDBRecord, spec: IndexSpec): IndexChange {
+  const stream = record.dynamodb ?? {};
+  const sequence = stream.SequenceNumber;
+  if (!sequence) return { kind: "poison", reason: "the record has no SequenceNumber" };
+  const oldImage = stream.OldImage && toSdkItem(stream.OldImage);
+  if (record.eventName === "REMOVE") {
+    if (!oldImage) return { kind: "poison", reason: "REMOVE without OldImage: the table's stream view type must include old images to delete index items" };
+    const key = keyOf(oldImage, spec);
+    return key ? { kind: "delete", key, sequence } : { kind: "skip", why: "the removed item had no index key" };
+  }
+  if (record.eventName !== "INSERT" && record.eventName !== "MODIFY") return { kind: "poison", reason: `eventName "${record.eventName}" is not INSERT, MODIFY or REMOVE` };
+  if (!stream.NewImage) return { kind: "poison", reason: `${record.eventName} without NewImage: the table's stream view type must include new images` };
+  const image = toSdkItem(stream.NewImage);
+  const key = keyOf(image, spec);
+  if (!key) return { kind: "skip", why: `the item has no ${spec.rangeKey ? `${spec.hashKey} and ${spec.rangeKey}` : spec.hashKey}` };
+
+  const item: Item = spec.attributes
+    ? { ...Object.fromEntries(spec.attributes.filter((name) => image[name]).map((name) => [name, image[name]])), ...key }
+    : { ...image };
+  item[SOURCE_SEQUENCE] = { N: sequence };
+  const changedAt = stream.ApproximateCreationDateTime;
+  if (spec.ttlDays !== undefined && changedAt !== undefined) item[EXPIRES_AT] = { N: String(Math.floor(changedAt) + spec.ttlDays * 86_400) };
+
+  const oldKey = oldImage && keyOf(oldImage, spec);
+  return { kind: "put", item, sequence, replaces: oldKey && !sameKey(oldKey, key) ? oldKey : undefined };
+}

@@ -1,0 +1,84 @@
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { DynamoDBBatchItemFailure, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
+import { parkRecords, tableStreamParkedKey, type ParkedRecord } from "../shared/dead-letter";
+import { type Log } from "../shared/log";
+import { type BackoffOptions } from "../shared/retry";
+import { sequenceOf } from "../shared/table-stream";
+import { aggregateChange } from "./aggregate-core";
+import { applyAggregate, applyIndexChange, type AggregateTables } from "./apply";
+import { indexChange } from "./index-core";
+import { type ProjectionSpec } from "./spec";
+
+export interface ProjectDependencies {
+  dynamodb: Pick<DynamoDBClient, "send">;
+  s3: Pick<S3Client, "send">;
+  deadLetterBucket: string;
+  spec: ProjectionSpec;
+  /** The index or aggregate table; the ledger only for aggregates. */
+  tables: AggregateTables;
+  retry: BackoffOptions & { maxAttempts: number };
+  log: Log;
+}
+
+export interface ProjectOutcome {
+  batchItemFailures: DynamoDBBatchItemFailure[];
+  counts: { received: number; written: number; skipped: number; replayed: number; parked: number; failed: number };
+}
+
+type Verdict = "written" | "skipped" | "replayed" | { park: string };
+
+async function project(record: DynamoDBRecord, deps: ProjectDependencies): Promise<Verdict> {
+  if (deps.spec.kind === "index") {
+    const change = indexChange(record, deps.spec);
+    if (change.kind === "poison") return { park: change.reason };
+    if (change.kind === "skip") return "skipped";
+    return (await applyIndexChange(deps.dynamodb, deps.tables.target, change)) === "written" ? "written" : "replayed";
+  }
+  const change = aggregateChange(record, deps.spec);
+  if (change.kind === "poison") return { park: change.reason };
+  if (change.deltas.length === 0) return "skipped";
+  return (await applyAggregate(deps.dynamodb, deps.tables, record, change.deltas, deps.retry)) === "applied" ? "written" : "replayed";
+}
+
+/**
+ * Projects a table stream batch in order. Records that can never be projected are parked with
+ * their reason; at the first record that fails, the batch stops and reports it, so Lambda retries
+ * from there (records projected again are no-ops: the ledger for aggregates, the source sequence
+ * number for the index).
+ */
+export async function projectBatch(event: DynamoDBStreamEvent, deps: ProjectDependencies): Promise<ProjectOutcome> {
+  const counts = { received: event.Records.length, written: 0, skipped: 0, replayed: 0, parked: 0, failed: 0 };
+  const toPark: ParkedRecord<DynamoDBRecord>[] = [];
+  const retry: string[] = [];
+  for (const record of event.Records) {
+    let verdict: Verdict;
+    try {
+      verdict = await project(record, deps);
+    } catch (error) {
+      const name = (error as Error).name;
+      if (name === "ValidationException") {
+        verdict = { park: `rejected by DynamoDB: ${(error as Error).message}` };
+      } else {
+        retry.push(sequenceOf(record));
+        deps.log.warn("projection failed, the batch will be retried from this record", { sequenceNumber: sequenceOf(record), error: `${name}: ${(error as Error).message}` });
+        break;
+      }
+    }
+    if (typeof verdict === "string") counts[verdict] += 1;
+    else toPark.push({ reason: "not-projectable", detail: verdict.park, record });
+  }
+
+  const park = await parkRecords(deps.s3, deps.deadLetterBucket, toPark, tableStreamParkedKey, 4);
+  counts.parked = park.parked.length;
+  for (const { detail, record } of park.parked) {
+    deps.log.warn("parked record", { detail, sequenceNumber: sequenceOf(record), object: `s3://${deps.deadLetterBucket}/${tableStreamParkedKey(record)}` });
+  }
+  for (const { parked, reason } of park.failed) {
+    retry.push(sequenceOf(parked.record));
+    deps.log.warn("parking failed, record will be retried", { sequenceNumber: sequenceOf(parked.record), reason });
+  }
+  counts.failed = retry.length;
+  deps.log.info("projection batch done", counts);
+  return { batchItemFailures: retry.map((itemIdentifier) => ({ itemIdentifier })), counts };
+}

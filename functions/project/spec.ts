@@ -1,0 +1,40 @@
+/** A projection of a table's stream into another table, as the StreamProjection component configures it. */
+export type ProjectionSpec = IndexSpec | AggregateSpec;
+
+/** A copy of each item, keyed by other attributes (for example hash `useremail`, range `nanotimestamp`). */
+export interface IndexSpec {
+  kind: "index";
+  hashKey: string;
+  rangeKey?: string;
+  /** Attributes copied besides the keys. Default: all. */
+  attributes?: string[];
+  /** Days after the change an index item expires (TTL attribute `expiresAt`). Default: never. */
+  ttlDays?: number;
+}
+
+/** A group-by attribute, or a timestamp attribute cut to its hour, day or month. */
+export type GroupBy = string | { attribute: string; period: "hour" | "day" | "month" };
+
+/** Counters and sums per group (for example hits per `page_id` per day, or seed 004's score per user). */
+export interface AggregateSpec {
+  kind: "aggregate";
+  groupBy: GroupBy[];
+  /** Numeric attributes summed per group, each under its own name. Default: none (the count only). */
+  sums?: { name: string; attribute: string }[];
+}
+
+/** The index item's attribute holding the source stream sequence number it reflects. */
+export const SOURCE_SEQUENCE = "sourceSequence";
+/** The TTL attribute of index items and ledger entries. */
+export const EXPIRES_AT = "expiresAt";
+/** The aggregate table's key: the group's values, joined by "|". */
+export const GROUP_KEY = "group";
+/** The aggregate item's record counter. */
+export const COUNT = "count";
+/** The ledger table's key: the stream record's eventID. */
+export const LEDGER_KEY = "eventId";
+
+/** The name a group-by entry takes as an attribute of the aggregate item. */
+export function groupByName(entry: GroupBy): string {
+  return typeof entry === "string" ? entry : `${entry.attribute}_${entry.period}`;
+}

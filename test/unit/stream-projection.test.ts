@@ -1,0 +1,105 @@
+import { expect } from "chai";
+import { StreamProjection } from "../../components/stream-projection";
+import { DYNAMODB_STREAM_READ_ACTIONS } from "../../components/stream-access";
+import { MockCloud, policyOf, resolve } from "../harness/mock-cloud";
+
+const TABLE_ARN = "arn:aws:dynamodb:eu-west-1:999999999999:table/clicks-table-0c1d2e3";
+const TABLE_STREAM_ARN = `${TABLE_ARN}/stream/2026-01-01T00:00:00.000`;
+
+describe("StreamProjection", () => {
+  describe("a per-user index", () => {
+    const cloud = new MockCloud();
+    let component: StreamProjection;
+
+    before(async () => {
+      await cloud.install();
+      component = new StreamProjection("by-user", {
+        tableStreamArn: TABLE_STREAM_ARN,
+        projection: { kind: "index", hashKey: "useremail", rangeKey: "nanotimestamp", attributes: ["page_id", "event"], ttlDays: 30 },
+      });
+      await cloud.settle();
+    });
+
+    it("keys its table by the chosen attributes, expires items by TTL, and keeps no ledger", () => {
+      const table = cloud.named("by-user-table").inputs;
+      expect(table).to.include({ hashKey: "useremail", rangeKey: "nanotimestamp", billingMode: "PAY_PER_REQUEST" });
+      expect(table.attributes).to.deep.equal([{ name: "useremail", type: "S" }, { name: "nanotimestamp", type: "S" }]);
+      expect(table.ttl).to.deep.equal({ attributeName: "expiresAt", enabled: true });
+      expect(table.pointInTimeRecovery).to.deep.equal({ enabled: true });
+      expect(cloud.has("by-user-ledger")).to.equal(false);
+    });
+
+    it("lets its function read only the table's stream and put and delete only index items", () => {
+      const statements = policyOf(cloud.named("by-user-project-policy")).Statement.slice(1, 4);
+      expect(statements).to.deep.equal([
+        { Sid: "ReadTableStream", Effect: "Allow", Action: DYNAMODB_STREAM_READ_ACTIONS, Resource: TABLE_STREAM_ARN },
+        { Sid: "ListTableStreams", Effect: "Allow", Action: "dynamodb:ListStreams", Resource: `${TABLE_ARN}/stream/*` },
+        { Sid: "WriteIndex", Effect: "Allow", Action: ["dynamodb:PutItem", "dynamodb:DeleteItem"], Resource: cloud.named("by-user-table").state.arn },
+      ]);
+    });
+
+    it("maps the stream with bisect, bounded retries, partial batches and an on-failure bucket, and passes the projection", async () => {
+      const mapping = cloud.named("by-user-project-mapping").inputs;
+      expect(mapping).to.include({ eventSourceArn: TABLE_STREAM_ARN, batchSize: 100, bisectBatchOnFunctionError: true, maximumRetryAttempts: 10 });
+      expect(mapping.destinationConfig.onFailure.destinationArn).to.equal(cloud.named("by-user-dead-letter").state.arn);
+      const variables = cloud.named("by-user-project-function").inputs.environment.variables;
+      expect(JSON.parse(variables.PROJECTION)).to.deep.equal({ kind: "index", hashKey: "useremail", rangeKey: "nanotimestamp", attributes: ["page_id", "event"], ttlDays: 30 });
+      expect(variables.TARGET_TABLE).to.equal(cloud.named("by-user-table").state.name);
+      expect(await resolve(component.ledgerTableName)).to.equal(undefined);
+      expect((await cloud.childrenOf(component)).length).to.equal(cloud.resources.length - 1);
+    });
+  });
+
+  describe("an aggregate", () => {
+    const cloud = new MockCloud();
+
+    before(async () => {
+      await cloud.install();
+      new StreamProjection("hits-per-page", {
+        tableStreamArn: TABLE_STREAM_ARN,
+        projection: { kind: "aggregate", groupBy: ["page_id", { attribute: "client_timestamp", period: "day" }], sums: [{ name: "hits", attribute: "Hits" }] },
+        ledgerTtlDays: 3,
+      });
+      await cloud.settle();
+    });
+
+    it("keys aggregates by group, and remembers applied records in a ledger that expires them", () => {
+      expect(cloud.named("hits-per-page-table").inputs).to.include({ hashKey: "group" });
+      const ledger = cloud.named("hits-per-page-ledger").inputs;
+      expect(ledger).to.include({ hashKey: "eventId" });
+      expect(ledger.ttl).to.deep.equal({ attributeName: "expiresAt", enabled: true });
+      expect(cloud.named("hits-per-page-project-function").inputs.environment.variables).to.include({
+        LEDGER_TABLE: cloud.named("hits-per-page-ledger").state.name,
+        LEDGER_TTL_DAYS: "3",
+      });
+    });
+
+    it("lets its function update only aggregates and add only ledger entries", () => {
+      const statements = policyOf(cloud.named("hits-per-page-project-policy")).Statement.slice(3, 5);
+      expect(statements).to.deep.equal([
+        { Sid: "UpdateAggregates", Effect: "Allow", Action: "dynamodb:UpdateItem", Resource: cloud.named("hits-per-page-table").state.arn },
+        { Sid: "RecordAppliedRecords", Effect: "Allow", Action: "dynamodb:PutItem", Resource: cloud.named("hits-per-page-ledger").state.arn },
+      ]);
+    });
+  });
+
+  describe("argument validation", () => {
+    before(() => new MockCloud().install());
+
+    it("names every problem with an aggregate at once", () => {
+      const build = () =>
+        new StreamProjection("bad", {
+          tableStreamArn: TABLE_STREAM_ARN,
+          projection: { kind: "aggregate", groupBy: [{ attribute: "client_timestamp", period: "week" as "day" }, "count"], sums: [{ name: "count", attribute: "Hits" }] },
+          ledgerTtlDays: 0,
+        });
+      expect(build).to.throw(
+        /StreamProjection "bad": invalid arguments:\n  - projection\.groupBy\[0\]\.period must be one of "hour", "day", "month", got "week"\n  - projection\.groupBy\[1\] is named "count", which the aggregate item uses itself\n  - projection\.sums\[0\]\.name must be an attribute name other than group, count, expiresAt, sourceSequence, got "count"\n  - ledgerTtlDays must be an integer from 1 to 365, got 0/,
+      );
+    });
+
+    it("requires an index's hash key", () => {
+      expect(() => new StreamProjection("bad", { tableStreamArn: TABLE_STREAM_ARN, projection: { kind: "index", hashKey: "" } })).to.throw(/projection\.hashKey is required for an index/);
+    });
+  });
+});
