@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createServer } from "node:net";
 import * as path from "node:path";
 import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
@@ -97,4 +98,70 @@ export async function startS3Engine(): Promise<Engine> {
   const app = buildApp({ logger: false, defaultRegion: LOCAL_REGION });
   const address = await app.listen({ port: 0, host: "127.0.0.1" });
   return { endpoint: address, stop: () => app.close() };
+}
+
+/** MariaDB's server binary, from Debian's `mariadb-server`. */
+function mariadbBinary(name: "mariadbd" | "mariadb-install-db"): string | undefined {
+  for (const dir of ["/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"]) {
+    const candidate = path.join(dir, name);
+    if (spawnSync(candidate, ["--version"]).status === 0) return candidate;
+  }
+  return undefined;
+}
+
+export interface MySqlEngine extends Engine {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+}
+
+/**
+ * A throwaway MariaDB server from the machine's `mariadb-server`: a fresh data directory in a
+ * temporary folder, listening on 127.0.0.1 only, `LOAD DATA LOCAL` allowed, removed on stop.
+ */
+export async function startMariaDb(): Promise<MySqlEngine> {
+  const server = mariadbBinary("mariadbd");
+  const installer = mariadbBinary("mariadb-install-db");
+  if (!server || !installer) throw new Error("MariaDB is not installed: on Debian, `apt-get install -y mariadb-server`");
+  const dir = mkdtempSync(path.join(tmpdir(), "mariadb-"));
+  const dataDir = path.join(dir, "data");
+  const asUser = process.getuid?.() === 0 ? ["--user=root"] : [];
+  const install = spawnSync(installer, ["--no-defaults", `--datadir=${dataDir}`, "--auth-root-authentication-method=normal", "--skip-test-db", ...asUser], { encoding: "utf8" });
+  if (install.status !== 0) throw new Error(`mariadb-install-db failed: ${install.stderr || install.stdout}`);
+  const port = await freePort();
+  const socket = path.join(dir, "mariadb.sock");
+  const child = spawn(
+    server,
+    ["--no-defaults", `--datadir=${dataDir}`, `--socket=${socket}`, `--port=${port}`, "--bind-address=127.0.0.1", "--skip-name-resolve", "--local-infile=1", "--innodb-buffer-pool-size=128M", ...asUser],
+    { stdio: ["ignore", "ignore", "pipe"] },
+  );
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  const { createConnection } = await import("mysql2/promise");
+  const password = "local";
+  await waitUntil(
+    async () => {
+      // Root may log in by socket only; the tests and the loader use a TCP user like the cluster's.
+      const root = await createConnection({ socketPath: socket, user: "root" });
+      await root.query("CREATE USER IF NOT EXISTS 'loader'@'127.0.0.1' IDENTIFIED BY ?", [password]);
+      await root.query("GRANT ALL PRIVILEGES ON *.* TO 'loader'@'127.0.0.1'");
+      await root.end();
+      return true;
+    },
+    "MariaDB",
+    60_000,
+    () => (child.exitCode !== null ? `exited with ${child.exitCode}: ${stderr.trim().split("\n").slice(-3).join(" / ")}` : undefined),
+  );
+  return {
+    endpoint: `mysql://127.0.0.1:${port}`,
+    host: "127.0.0.1",
+    port,
+    user: "loader",
+    password,
+    stop: async () => {
+      await stopProcess(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

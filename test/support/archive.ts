@@ -1,0 +1,19 @@
+import { WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "../../components/web-analytics";
+import { forwardDecision } from "../../functions/forward/core";
+import { createTransformer, FIXED_COLUMNS } from "../../functions/transform/core";
+import { clickItem, DEDUP_KEYS, streamRecord } from "./dynamodb-stream";
+
+export const CSV_COLUMNS = [...FIXED_COLUMNS, ...WEB_ANALYTICS_COLUMNS.map((c) => c.name)];
+const transform = createTransformer(WEB_ANALYTICS_SCHEMA, WEB_ANALYTICS_COLUMNS);
+
+/** The CSV line the archive holds for click `n` (seed 001's fields), as forward and transform make it. */
+export function csvRow(n: number, overrides: Record<string, unknown> = {}): string {
+  const decision = forwardDecision(streamRecord("INSERT", clickItem(n, overrides), String(1000 + n)), { keyAttributes: DEDUP_KEYS, removeMode: "marker" });
+  if (decision.kind !== "send") throw new Error("not archived");
+  const result = transform(decision.data);
+  if (!result.ok) throw new Error(result.reason);
+  return result.line;
+}
+
+/** An archive object: the rows of clicks `from` to `to`, concatenated as Firehose writes them. */
+export const csvObject = (from: number, to: number): string => Array.from({ length: to - from + 1 }, (_, i) => csvRow(from + i)).join("");
