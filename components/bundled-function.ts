@@ -15,7 +15,17 @@ export interface BundledFunctionArgs {
   logRetentionDays: number;
   /** The execution role, when it had to exist before the function (`createFunctionRole`). Default: created here. */
   role?: aws.iam.Role;
+  /** Run in these subnets with these security groups. Default: outside any VPC. */
+  vpc?: { subnetIds: pulumi.Input<pulumi.Input<string>[]>; securityGroupIds: pulumi.Input<pulumi.Input<string>[]> };
 }
+
+/** What Lambda needs to attach a function to a VPC (AWSLambdaVPCAccessExecutionRole); these actions take no resource. */
+const VPC_NETWORK_INTERFACES = {
+  Sid: "ManageVpcNetworkInterfaces",
+  Effect: "Allow" as const,
+  Action: ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"],
+  Resource: "*",
+};
 
 export interface BundledFunction {
   function: aws.lambda.Function;
@@ -63,6 +73,7 @@ export function createBundledFunction(name: string, args: BundledFunctionArgs, p
           Resource: `${logGroupArn}:*`,
         },
         ...statements,
+        ...(args.vpc ? [VPC_NETWORK_INTERFACES] : []),
       ]),
     ),
   }, opts);
@@ -78,6 +89,7 @@ export function createBundledFunction(name: string, args: BundledFunctionArgs, p
     timeout: args.timeoutSeconds,
     environment: { variables: args.environment },
     loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
+    vpcConfig: args.vpc,
   }, { parent, dependsOn: [policy, logGroup] });
 
   return { function: fn, role, logGroup, policy };

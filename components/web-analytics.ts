@@ -58,3 +58,6 @@ export const WEB_ANALYTICS_COLUMNS: ArchiveColumn[] = [
   { name: "client_timestamp", path: "client_timestamp" },
   { name: "arrived_at", path: "approximateArrivalTimestamp" },
 ];
+
+/** SQL types for the web-analytics columns that are not text, for AuroraLoader. */
+export const WEB_ANALYTICS_COLUMN_TYPES: Record<string, string> = { hits: "INT" };

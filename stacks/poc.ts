@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DedupTable, type DedupTableSettings } from "../components/dedup-table";
+import { AuroraLoader, type AuroraLoaderArgs } from "../components/aurora-loader";
 import { FirehoseArchive, type FirehoseArchiveArgs } from "../components/firehose-archive";
+import { WEB_ANALYTICS_COLUMN_TYPES } from "../components/web-analytics";
 import { StreamProjection, type StreamProjectionArgs } from "../components/stream-projection";
 import { type IngestSettings } from "../components/ingest-function";
 import { validate } from "../components/validation";
@@ -10,14 +12,18 @@ import { Peer } from "./peer";
 /** The `archive` config key: FirehoseArchive's arguments but the table's stream, which the stack gives. */
 type ArchiveSettings = Omit<FirehoseArchiveArgs, "tableStreamArn">;
 
+/** The `aurora` config key: AuroraLoader's arguments but what the archive gives, and a switch. */
+type AuroraSettings = Omit<AuroraLoaderArgs, "archiveBucketName" | "archiveBucketArn" | "columns"> & { enabled?: boolean };
+
 /** One entry of the `projections` config key: a name, and StreamProjection's arguments but the table's stream. */
 type ProjectionSettings = Omit<StreamProjectionArgs, "tableStreamArn"> & { name: string };
 
 /**
  * The consumer account (seed 000's POC account): the dedup table, and in pull mode the ingest
  * function reading the source stream; in push mode the writer role the source account's function
- * assumes. The table's history is archived to S3 as CSV (FirehoseArchive), and kept in
- * projections (StreamProjection) when config asks for them. Values from the source side come from its stack (`sourceStack`) or from config.
+ * assumes. The table's history is archived to S3 as CSV (FirehoseArchive) and loaded into Aurora
+ * MySQL (AuroraLoader, unless config turns it off), and kept in projections (StreamProjection)
+ * when config asks for them. Values from the source side come from its stack (`sourceStack`) or from config.
  */
 export async function consumerStack(config: pulumi.Config): Promise<Record<string, pulumi.Input<unknown>>> {
   const accounts = readAccounts(config);
@@ -28,7 +34,19 @@ export async function consumerStack(config: pulumi.Config): Promise<Record<strin
   const projections = config.getObject<ProjectionSettings[]>("projections") ?? [];
   checkProjections(projections, table);
   const mode = accounts.accessMode === "pull" ? await pullConsumer(config, accounts, source, table) : await pushConsumer(config, accounts, source, table);
-  const archive = new FirehoseArchive("clicks", { ...config.getObject<ArchiveSettings>("archive"), tableStreamArn: mode.tableStreamArn });
+  const archiveSettings = config.getObject<ArchiveSettings>("archive") ?? {};
+  const archive = new FirehoseArchive("clicks", { ...archiveSettings, tableStreamArn: mode.tableStreamArn });
+  const { enabled: auroraEnabled = true, ...aurora } = config.getObject<AuroraSettings>("aurora") ?? {};
+  const loader =
+    auroraEnabled &&
+    new AuroraLoader("clicks", {
+      columnTypes: archiveSettings.columns ? undefined : WEB_ANALYTICS_COLUMN_TYPES,
+      ...aurora,
+      archiveBucketName: archive.bucketName,
+      archiveBucketArn: archive.bucketArn,
+      archiveKmsKeyArn: archiveSettings.bucket?.kmsKeyArn,
+      columns: archive.csvColumns,
+    });
   return {
     accessMode: accounts.accessMode,
     region: accounts.region,
@@ -41,6 +59,17 @@ export async function consumerStack(config: pulumi.Config): Promise<Record<strin
     deliveryStreamName: archive.deliveryStreamName,
     archiveCsvColumns: archive.csvColumns,
     forwardDeadLetterBucketName: archive.forwardDeadLetterBucketName,
+    ...(loader && {
+      clusterEndpoint: loader.clusterEndpoint,
+      clusterPort: loader.clusterPort,
+      databaseName: loader.databaseName,
+      databaseTable: loader.tableName,
+      databaseSecretArn: loader.secretArn,
+      loaderFunctionArn: loader.loaderFunctionArn,
+      failedLoadsQueueUrl: loader.failedEventsQueueUrl,
+      vpcId: loader.vpcId,
+      subnetIds: loader.subnetIds,
+    }),
   };
 }
 

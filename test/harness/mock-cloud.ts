@@ -107,6 +107,10 @@ export class MockCloud implements pulumi.runtime.Mocks {
         return { name: this.region, region: this.region, id: this.region, description: "mock region" };
       case "aws:index/getPartition:getPartition":
         return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
+      case "aws:ec2/getRouteTables:getRouteTables":
+        return { id: this.region, ids: [`rtb-${shortHash(String(args.inputs.vpcId))}a`, `rtb-${shortHash(String(args.inputs.vpcId))}b`] };
+      case "aws:ec2/getPrefixList:getPrefixList":
+        return { id: "pl-6da54004", name: args.inputs.name, cidrBlocks: ["52.218.0.0/17"] };
       default:
         return args.inputs;
     }
@@ -162,13 +166,33 @@ export class MockCloud implements pulumi.runtime.Mocks {
         return { id: `arn:aws:iam::${account}:policy/${physical}`, state: { ...inputs, name: physical, arn: `arn:aws:iam::${account}:policy/${physical}` } };
       case "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream":
         return { id: physical, state: { ...inputs, name: physical, arn: `arn:aws:firehose:${region}:${account}:deliverystream/${physical}` } };
+      case "awsx:ec2:Vpc": {
+        const vpcId = `vpc-${shortHash(name)}`;
+        return { id: vpcId, state: { ...inputs, vpcId, isolatedSubnetIds: [`subnet-${shortHash(`${name}a`)}`, `subnet-${shortHash(`${name}b`)}`], privateSubnetIds: [], publicSubnetIds: [] } };
+      }
+      case "aws:rds/cluster:Cluster": {
+        const id = inputs.clusterIdentifier ?? autoName;
+        const secretArn = `arn:aws:secretsmanager:${region}:${account}:secret:rds!cluster-${shortHash(name)}-AbCdEf`;
+        return {
+          id,
+          state: {
+            ...inputs,
+            clusterIdentifier: id,
+            arn: `arn:aws:rds:${region}:${account}:cluster:${id}`,
+            endpoint: `${id}.cluster-c1a2b3c4d5e6.${region}.rds.amazonaws.com`,
+            port: 3306,
+            engineVersion: inputs.engineVersion ?? "8.0.mysql_aurora.3.08.2",
+            masterUserSecrets: inputs.manageMasterUserPassword ? [{ secretArn, secretStatus: "active", kmsKeyId: "alias/aws/secretsmanager" }] : [],
+          },
+        };
+      }
       case "aws:kms/key:Key": {
         const keyId = `${shortHash(name)}-1111-4111-8111-111111111111`;
         return { id: keyId, state: { ...inputs, keyId, arn: `arn:aws:kms:${region}:${account}:key/${keyId}` } };
       }
       default: {
         const service = type.split(":")[1]?.split("/")[0] ?? "unknown";
-        return { id: `${autoName}-id`, state: { ...inputs, arn: `arn:aws:${service}:${region}:${account}:${physical}` } };
+        return { id: `${autoName}-id`, state: { ...inputs, name: physical, arn: `arn:aws:${service}:${region}:${account}:${physical}` } };
       }
     }
   }

@@ -121,8 +121,9 @@ describe("stacks", () => {
         "streamArn", "streamConsumerArn", "streamKmsKeyArn", "streamName", "streamReadGrantedTo",
       ]);
       expect(Object.keys(poc2.outputs).sort()).to.deep.equal([
-        "accessMode", "accountId", "archiveBucketName", "archiveCsvColumns", "deadLetterBucketName", "deliveryStreamName", "forwardDeadLetterBucketName",
-        "ingestFunctionArn", "ingestRoleArn", "nextStep", "projectionTables", "region", "tableArn", "tableName", "tableStreamArn",
+        "accessMode", "accountId", "archiveBucketName", "archiveCsvColumns", "clusterEndpoint", "clusterPort", "databaseName", "databaseSecretArn",
+        "databaseTable", "deadLetterBucketName", "deliveryStreamName", "failedLoadsQueueUrl", "forwardDeadLetterBucketName", "ingestFunctionArn",
+        "ingestRoleArn", "loaderFunctionArn", "nextStep", "projectionTables", "region", "subnetIds", "tableArn", "tableName", "tableStreamArn", "vpcId",
       ]);
     });
   });
@@ -326,6 +327,18 @@ describe("stacks", () => {
       expect(poc.cloud.named("clicks-bucket-lifecycle").inputs.rules[1].expiration).to.deep.equal({ days: 90 });
       expect(poc.outputs.archiveCsvColumns.slice(0, 3)).to.deep.equal(["dedup_key", "change", "changed_at"]);
       expect(poc.outputs.deliveryStreamName).to.equal(poc.cloud.named("clicks-delivery").state.name);
+    });
+
+    it("load the archive's processed rows into Aurora, hits as integers, or leave Aurora out when asked", async () => {
+      const poc = await up("consumer", stackConfig("poc"), {});
+      expect(poc.cloud.named("clicks-notification").inputs.bucket).to.equal(poc.outputs.archiveBucketName);
+      const variables = poc.cloud.named("clicks-load-function").inputs.environment.variables;
+      expect(JSON.parse(variables.COLUMNS)).to.deep.equal(poc.outputs.archiveCsvColumns);
+      expect(JSON.parse(variables.COLUMN_TYPES)).to.deep.equal({ hits: "INT" });
+      expect(poc.outputs).to.include({ databaseName: "clickstream", databaseTable: "web_analytics", clusterPort: 3306 });
+      const archiveOnly = await up("consumer", { ...stackConfig("poc"), aurora: JSON.stringify({ enabled: false }) }, {});
+      expect(archiveOnly.cloud.ofType("aws:rds/cluster:Cluster")).to.have.length(0);
+      expect(archiveOnly.outputs.clusterEndpoint).to.equal(undefined);
     });
 
     it("keep the per-user index up to date from the dedup table's stream", async () => {

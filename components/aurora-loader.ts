@@ -1,0 +1,366 @@
+import * as aws from "@pulumi/aws";
+import * as awsx from "@pulumi/awsx";
+import * as pulumi from "@pulumi/pulumi";
+import { COLUMN_TYPE } from "../functions/load/sql";
+import { PROCESSED_PREFIX } from "./archive-layout";
+import { createBundledFunction } from "./bundled-function";
+import { policyDocument, serviceTrustPolicy, type PolicyStatement } from "./iam";
+import { COMPONENT_PACKAGE } from "./package";
+import { validate } from "./validation";
+
+export interface LoaderNetworkArgs {
+  /** An existing VPC. */
+  vpcId: pulumi.Input<string>;
+  /** Its private subnets, in at least two availability zones, for the cluster and the loader. */
+  subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  /** Whether to add the S3 gateway and Secrets Manager interface endpoints the loader needs. Default: true. */
+  createEndpoints?: boolean;
+}
+
+export interface DatabaseSettings {
+  /** Default: "clickstream". */
+  name?: string;
+  /** Default: "web_analytics". */
+  table?: string;
+  /** Default: "loaded_objects". */
+  manifestTable?: string;
+  /** Aurora MySQL 3 version, such as "8.0.mysql_aurora.3.08.2". Default: the version AWS picks for new clusters. */
+  engineVersion?: string;
+  /** Serverless v2 capacity in ACUs, 0–256 (0 pauses when idle). Default: 0.5. */
+  minCapacity?: number;
+  /** Default: 4. */
+  maxCapacity?: number;
+  /** Instance class. Default: "db.serverless" (Serverless v2). */
+  instanceClass?: string;
+  /** Days of automated backups, 1–35. Default: 7. */
+  backupRetentionDays?: number;
+  /** Default: false. */
+  deletionProtection?: boolean;
+  /** Take a final snapshot when the cluster is deleted. Default: false. */
+  finalSnapshot?: boolean;
+  /** Customer-managed KMS key for storage encryption. Default: the AWS-managed key. */
+  kmsKeyArn?: pulumi.Input<string>;
+}
+
+export interface LoaderSettings {
+  /** Default: 512. */
+  memorySize?: number;
+  /** Default: 300. */
+  timeoutSeconds?: number;
+  /** Asynchronous retries of a failed event, 0–2. Default: 2. */
+  maximumRetryAttempts?: number;
+  /** Oldest event Lambda still retries, 60–21600 s. Default: 21600. */
+  maximumEventAgeInSeconds?: number;
+}
+
+export interface AuroraLoaderArgs {
+  /** The archive bucket (FirehoseArchive's `bucketName` and `bucketArn`). */
+  archiveBucketName: pulumi.Input<string>;
+  archiveBucketArn: pulumi.Input<string>;
+  /** The bucket's customer-managed key, when it has one: the S3 role and the loader may decrypt with it. */
+  archiveKmsKeyArn?: pulumi.Input<string>;
+  /** The CSV's columns in file order (FirehoseArchive's `csvColumns`); the first is the dedup key. */
+  columns: string[];
+  /** SQL types by column, from a fixed list (INT, BIGINT, DECIMAL(p,s), DATETIME, VARCHAR(n), …). Default: TEXT. */
+  columnTypes?: Record<string, string>;
+  /** `s3`: Aurora reads each object with LOAD DATA FROM S3. `local`: the loader streams it (LOAD DATA LOCAL INFILE). Default: "s3". */
+  loadMode?: "s3" | "local";
+  /** An existing network. Default: a new VPC, private subnets in two zones, no NAT gateway. */
+  network?: LoaderNetworkArgs;
+  database?: DatabaseSettings;
+  loader?: LoaderSettings;
+  /** Days the loader's logs are kept. Default: 30. */
+  logRetentionDays?: number;
+}
+
+export const auroraLoaderDefaults = {
+  database: "clickstream",
+  table: "web_analytics",
+  manifestTable: "loaded_objects",
+  minCapacity: 0.5,
+  maxCapacity: 4,
+  instanceClass: "db.serverless",
+  backupRetentionDays: 7,
+  loadMode: "s3",
+  memorySize: 512,
+  timeoutSeconds: 300,
+  maximumRetryAttempts: 2,
+  maximumEventAgeInSeconds: 21_600,
+  logRetentionDays: 30,
+} as const;
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+const MYSQL_PORT = 3306;
+
+function validateArgs(name: string, args: AuroraLoaderArgs): void {
+  const check = validate(`AuroraLoader "${name}"`);
+  if (!args.columns?.length) check.fail("columns must list the CSV's columns (FirehoseArchive's csvColumns)");
+  for (const [column, type] of Object.entries(args.columnTypes ?? {})) {
+    if (!args.columns?.includes(column)) check.fail(`columnTypes names "${column}", which is not a column`);
+    if (!COLUMN_TYPE.test(type)) check.fail(`columnTypes.${column} "${type}" is not a type the loader accepts`);
+  }
+  check.oneOf("loadMode", args.loadMode, ["s3", "local"]);
+  const db = args.database ?? {};
+  for (const key of ["name", "table", "manifestTable"] as const) {
+    if (db[key] !== undefined && !IDENTIFIER.test(db[key]!)) check.fail(`database.${key} must be a letter or "_" then up to 63 letters, digits or "_", got "${db[key]}"`);
+  }
+  const min = db.minCapacity ?? auroraLoaderDefaults.minCapacity;
+  const max = db.maxCapacity ?? auroraLoaderDefaults.maxCapacity;
+  if (min < 0 || min > 256 || (min * 2) % 1 !== 0) check.fail(`database.minCapacity must be 0–256 in steps of 0.5, got ${min}`);
+  if (max < 1 || max > 256 || max < min || (max * 2) % 1 !== 0) check.fail(`database.maxCapacity must be 1–256 in steps of 0.5 and at least minCapacity, got ${max}`);
+  check.integer("database.backupRetentionDays", db.backupRetentionDays, 1, 35);
+  check.integer("loader.memorySize", args.loader?.memorySize, 128, 10_240);
+  check.integer("loader.timeoutSeconds", args.loader?.timeoutSeconds, 1, 900);
+  check.integer("loader.maximumRetryAttempts", args.loader?.maximumRetryAttempts, 0, 2);
+  check.integer("loader.maximumEventAgeInSeconds", args.loader?.maximumEventAgeInSeconds, 60, 21_600);
+  check.integer("logRetentionDays", args.logRetentionDays, 1, 3_653);
+  check.done();
+}
+
+/**
+ * The archive's rows in Aurora MySQL for SQL (seed 001), done safely: a private cluster whose
+ * password RDS keeps in Secrets Manager, an S3 role that reads only `processed/`, and a loader
+ * function, triggered by each new object, that loads it exactly once (see functions/load).
+ */
+export class AuroraLoader extends pulumi.ComponentResource {
+  public readonly clusterEndpoint: pulumi.Output<string>;
+  public readonly clusterPort: pulumi.Output<number>;
+  public readonly clusterArn: pulumi.Output<string>;
+  public readonly databaseName: string;
+  public readonly tableName: string;
+  /** The RDS-managed secret holding the master user's name and password. */
+  public readonly secretArn: pulumi.Output<string>;
+  public readonly loaderFunctionArn: pulumi.Output<string>;
+  public readonly failedEventsQueueUrl: pulumi.Output<string>;
+  public readonly vpcId: pulumi.Output<string>;
+  public readonly subnetIds: pulumi.Output<string[]>;
+
+  constructor(name: string, args: AuroraLoaderArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(`${COMPONENT_PACKAGE}:index:AuroraLoader`, name, {}, opts);
+    validateArgs(name, args);
+    const d = auroraLoaderDefaults;
+    const db = args.database ?? {};
+    const mode = args.loadMode ?? d.loadMode;
+    const parent = { parent: this };
+    const region = aws.getRegionOutput({}, parent).region;
+
+    // Network: the cluster and the loader in private subnets; the loader reaches S3 and Secrets
+    // Manager through endpoints, so no NAT gateway is needed.
+    let vpcId: pulumi.Output<string>;
+    let subnetIds: pulumi.Output<string[]>;
+    if (args.network) {
+      vpcId = pulumi.output(args.network.vpcId);
+      subnetIds = pulumi.output(args.network.subnetIds);
+    } else {
+      const vpc = new awsx.ec2.Vpc(`${name}-vpc`, {
+        numberOfAvailabilityZones: 2,
+        natGateways: { strategy: "None" },
+        subnetStrategy: "Auto",
+        subnetSpecs: [{ type: "Isolated" }],
+        enableDnsHostnames: true,
+        enableDnsSupport: true,
+      }, parent);
+      vpcId = vpc.vpcId;
+      subnetIds = vpc.isolatedSubnetIds;
+    }
+
+    const clusterSecurityGroup = new aws.ec2.SecurityGroup(`${name}-cluster-sg`, { vpcId, description: "Aurora cluster: MySQL from the loader only" }, parent);
+    const loaderSecurityGroup = new aws.ec2.SecurityGroup(`${name}-loader-sg`, { vpcId, description: "Loader function: MySQL to the cluster, HTTPS to AWS endpoints" }, parent);
+    new aws.vpc.SecurityGroupIngressRule(`${name}-cluster-from-loader`, {
+      securityGroupId: clusterSecurityGroup.id,
+      referencedSecurityGroupId: loaderSecurityGroup.id,
+      ipProtocol: "tcp",
+      fromPort: MYSQL_PORT,
+      toPort: MYSQL_PORT,
+      description: "MySQL from the loader",
+    }, parent);
+    new aws.vpc.SecurityGroupEgressRule(`${name}-loader-to-cluster`, {
+      securityGroupId: loaderSecurityGroup.id,
+      referencedSecurityGroupId: clusterSecurityGroup.id,
+      ipProtocol: "tcp",
+      fromPort: MYSQL_PORT,
+      toPort: MYSQL_PORT,
+      description: "MySQL to the cluster",
+    }, parent);
+
+    // Aurora reads S3 itself for LOAD DATA FROM S3; the loader does in LOCAL mode.
+    const s3PrefixList = aws.ec2.getPrefixListOutput({ name: pulumi.interpolate`com.amazonaws.${region}.s3` }, parent).id;
+    const httpsTo = (rule: string, securityGroup: aws.ec2.SecurityGroup, target: Pick<aws.vpc.SecurityGroupEgressRuleArgs, "prefixListId" | "cidrIpv4" | "referencedSecurityGroupId">, description: string) =>
+      new aws.vpc.SecurityGroupEgressRule(`${name}-${rule}`, { securityGroupId: securityGroup.id, ipProtocol: "tcp", fromPort: 443, toPort: 443, description, ...target }, parent);
+    httpsTo("cluster-to-s3", clusterSecurityGroup, { prefixListId: s3PrefixList }, "HTTPS to S3, for LOAD DATA FROM S3");
+    if (mode === "local") httpsTo("loader-to-s3", loaderSecurityGroup, { prefixListId: s3PrefixList }, "HTTPS to S3, to stream objects");
+
+    if (args.network?.createEndpoints ?? true) {
+      const endpointSecurityGroup = this.addEndpoints(name, vpcId, subnetIds, loaderSecurityGroup, region);
+      httpsTo("loader-to-endpoints", loaderSecurityGroup, { referencedSecurityGroupId: endpointSecurityGroup.id }, "HTTPS to the Secrets Manager endpoint");
+    } else {
+      httpsTo("loader-to-aws", loaderSecurityGroup, { cidrIpv4: "0.0.0.0/0" }, "HTTPS to Secrets Manager, through the network's own NAT or endpoints");
+    }
+
+    // The S3 role Aurora uses for LOAD DATA FROM S3: the archive's processed rows, nothing else.
+    const bucketArn = pulumi.output(args.archiveBucketArn);
+    const s3Role = new aws.iam.Role(`${name}-s3-role`, {
+      description: "Assumed by Aurora to read the archive's processed rows",
+      assumeRolePolicy: serviceTrustPolicy("rds.amazonaws.com"),
+    }, parent);
+    new aws.iam.RolePolicy(`${name}-s3-policy`, {
+      role: s3Role.id,
+      policy: policyDocument(pulumi.all([bucketArn, args.archiveKmsKeyArn]).apply(([arn, keyArn]) => readProcessedRows(arn, keyArn))),
+    }, parent);
+
+    const parameters = new aws.rds.ClusterParameterGroup(`${name}-cluster-parameters`, {
+      family: "aurora-mysql8.0",
+      description: "TLS only; LOAD DATA FROM S3 with the cluster's S3 role",
+      parameters: [
+        { name: "aws_default_s3_role", value: s3Role.arn, applyMethod: "immediate" },
+        { name: "require_secure_transport", value: "ON", applyMethod: "immediate" },
+      ],
+    }, parent);
+    const subnetGroup = new aws.rds.SubnetGroup(`${name}-subnets`, { subnetIds, description: "Private subnets of the clickstream cluster" }, parent);
+
+    const cluster = new aws.rds.Cluster(`${name}-cluster`, {
+      engine: "aurora-mysql",
+      engineVersion: db.engineVersion,
+      engineMode: "provisioned",
+      databaseName: db.name ?? d.database,
+      masterUsername: "clickstream_admin",
+      manageMasterUserPassword: true,
+      storageEncrypted: true,
+      kmsKeyId: db.kmsKeyArn,
+      backupRetentionPeriod: db.backupRetentionDays ?? d.backupRetentionDays,
+      deletionProtection: db.deletionProtection ?? false,
+      skipFinalSnapshot: !(db.finalSnapshot ?? false),
+      finalSnapshotIdentifier: db.finalSnapshot ? `${name}-final` : undefined,
+      dbSubnetGroupName: subnetGroup.name,
+      vpcSecurityGroupIds: [clusterSecurityGroup.id],
+      dbClusterParameterGroupName: parameters.name,
+      iamRoles: [s3Role.arn],
+      serverlessv2ScalingConfiguration: { minCapacity: db.minCapacity ?? d.minCapacity, maxCapacity: db.maxCapacity ?? d.maxCapacity },
+      enabledCloudwatchLogsExports: ["error"],
+      copyTagsToSnapshot: true,
+    }, parent);
+    new aws.rds.ClusterInstance(`${name}-instance`, {
+      clusterIdentifier: cluster.id,
+      engine: "aurora-mysql",
+      engineVersion: cluster.engineVersion,
+      instanceClass: db.instanceClass ?? d.instanceClass,
+      publiclyAccessible: false,
+      dbSubnetGroupName: subnetGroup.name,
+    }, parent);
+    const secretArn = cluster.masterUserSecrets.apply((secrets) => secrets[0]?.secretArn ?? "");
+
+    const failedEvents = new aws.sqs.Queue(`${name}-failed-events`, { sqsManagedSseEnabled: true, messageRetentionSeconds: 1_209_600 }, parent);
+
+    const loader = createBundledFunction(`${name}-load`, {
+      code: "load",
+      description: "Loads each new processed/ object of the archive into Aurora MySQL, exactly once",
+      environment: {
+        DB_HOST: cluster.endpoint,
+        DB_PORT: String(MYSQL_PORT),
+        DB_NAME: db.name ?? d.database,
+        DB_TABLE: db.table ?? d.table,
+        MANIFEST_TABLE: db.manifestTable ?? d.manifestTable,
+        DB_SECRET_ARN: secretArn,
+        COLUMNS: JSON.stringify(args.columns),
+        COLUMN_TYPES: JSON.stringify(args.columnTypes ?? {}),
+        LOAD_MODE: mode,
+        PROCESSED_PREFIX,
+        POWERTOOLS_SERVICE_NAME: "load",
+      },
+      statements: pulumi.all([secretArn, failedEvents.arn, bucketArn, args.archiveKmsKeyArn]).apply(([secret, queueArn, arn, keyArn]): PolicyStatement[] => [
+        { Sid: "ReadDatabaseSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secret },
+        { Sid: "ParkFailedEvents", Effect: "Allow", Action: "sqs:SendMessage", Resource: queueArn },
+        ...(mode === "local" ? readProcessedRows(arn, keyArn) : []),
+      ]),
+      memorySize: args.loader?.memorySize ?? d.memorySize,
+      timeoutSeconds: args.loader?.timeoutSeconds ?? d.timeoutSeconds,
+      logRetentionDays: args.logRetentionDays ?? d.logRetentionDays,
+      vpc: { subnetIds, securityGroupIds: [loaderSecurityGroup.id] },
+    }, this);
+
+    new aws.lambda.FunctionEventInvokeConfig(`${name}-load-async`, {
+      functionName: loader.function.name,
+      maximumRetryAttempts: args.loader?.maximumRetryAttempts ?? d.maximumRetryAttempts,
+      maximumEventAgeInSeconds: args.loader?.maximumEventAgeInSeconds ?? d.maximumEventAgeInSeconds,
+      destinationConfig: { onFailure: { destination: failedEvents.arn } },
+    }, { parent: this, dependsOn: [loader.policy] });
+
+    const identity = aws.getCallerIdentityOutput({}, parent);
+    const permission = new aws.lambda.Permission(`${name}-load-from-s3`, {
+      function: loader.function.name,
+      action: "lambda:InvokeFunction",
+      principal: "s3.amazonaws.com",
+      sourceArn: bucketArn,
+      sourceAccount: identity.accountId,
+    }, parent);
+    new aws.s3.BucketNotification(`${name}-notification`, {
+      bucket: args.archiveBucketName,
+      lambdaFunctions: [{ lambdaFunctionArn: loader.function.arn, events: ["s3:ObjectCreated:*"], filterPrefix: PROCESSED_PREFIX }],
+    }, { parent: this, dependsOn: [permission] });
+
+    this.clusterEndpoint = cluster.endpoint;
+    this.clusterPort = cluster.port;
+    this.clusterArn = cluster.arn;
+    this.databaseName = db.name ?? d.database;
+    this.tableName = db.table ?? d.table;
+    this.secretArn = secretArn;
+    this.loaderFunctionArn = loader.function.arn;
+    this.failedEventsQueueUrl = failedEvents.url;
+    this.vpcId = vpcId;
+    this.subnetIds = subnetIds;
+    this.registerOutputs({
+      clusterEndpoint: this.clusterEndpoint,
+      clusterPort: this.clusterPort,
+      clusterArn: this.clusterArn,
+      databaseName: this.databaseName,
+      tableName: this.tableName,
+      secretArn: this.secretArn,
+      loaderFunctionArn: this.loaderFunctionArn,
+      failedEventsQueueUrl: this.failedEventsQueueUrl,
+      vpcId: this.vpcId,
+      subnetIds: this.subnetIds,
+    });
+  }
+
+  /**
+   * S3 through a gateway endpoint on every route table; Secrets Manager through an interface
+   * endpoint the loader alone may use. Returns the endpoints' security group.
+   */
+  private addEndpoints(name: string, vpcId: pulumi.Output<string>, subnetIds: pulumi.Output<string[]>, loaderSecurityGroup: aws.ec2.SecurityGroup, region: pulumi.Output<string>): aws.ec2.SecurityGroup {
+    const parent = { parent: this };
+    new aws.ec2.VpcEndpoint(`${name}-s3-endpoint`, {
+      vpcId,
+      serviceName: pulumi.interpolate`com.amazonaws.${region}.s3`,
+      vpcEndpointType: "Gateway",
+      routeTableIds: aws.ec2.getRouteTablesOutput({ vpcId }, parent).ids,
+    }, parent);
+    const endpointSecurityGroup = new aws.ec2.SecurityGroup(`${name}-endpoint-sg`, { vpcId, description: "AWS interface endpoints: HTTPS from the loader only" }, parent);
+    new aws.vpc.SecurityGroupIngressRule(`${name}-endpoint-from-loader`, {
+      securityGroupId: endpointSecurityGroup.id,
+      referencedSecurityGroupId: loaderSecurityGroup.id,
+      ipProtocol: "tcp",
+      fromPort: 443,
+      toPort: 443,
+      description: "HTTPS from the loader",
+    }, parent);
+    new aws.ec2.VpcEndpoint(`${name}-secrets-endpoint`, {
+      vpcId,
+      serviceName: pulumi.interpolate`com.amazonaws.${region}.secretsmanager`,
+      vpcEndpointType: "Interface",
+      subnetIds,
+      securityGroupIds: [endpointSecurityGroup.id],
+      privateDnsEnabled: true,
+    }, parent);
+    return endpointSecurityGroup;
+  }
+}
+
+/** Read the archive's processed rows, and decrypt them when the bucket has its own key. */
+function readProcessedRows(bucketArn: string, keyArn: string | undefined): PolicyStatement[] {
+  const statements: PolicyStatement[] = [
+    { Sid: "ReadProcessedRows", Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: `${bucketArn}/${PROCESSED_PREFIX}*` },
+    { Sid: "ListProcessedRows", Effect: "Allow", Action: "s3:ListBucket", Resource: bucketArn, Condition: { StringLike: { "s3:prefix": `${PROCESSED_PREFIX}*` } } },
+  ];
+  if (keyArn) statements.push({ Sid: "DecryptProcessedRows", Effect: "Allow", Action: "kms:Decrypt", Resource: keyArn });
+  return statements;
+}

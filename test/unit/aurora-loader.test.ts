@@ -1,0 +1,194 @@
+import { expect } from "chai";
+import { AuroraLoader } from "../../components/aurora-loader";
+import { MockCloud, policyOf, resolve } from "../harness/mock-cloud";
+
+const BUCKET = "clicks-bucket-1a2b3c4";
+const BUCKET_ARN = `arn:aws:s3:::${BUCKET}`;
+const KEY_ARN = "arn:aws:kms:eu-west-1:999999999999:key/5e6f7a8b-1111-4111-8111-111111111111";
+const COLUMNS = ["dedup_key", "change", "changed_at", "stream_sequence", "page_id", "hits"];
+
+describe("AuroraLoader", () => {
+  describe("with defaults", () => {
+    const cloud = new MockCloud();
+    let component: AuroraLoader;
+
+    before(async () => {
+      await cloud.install();
+      component = new AuroraLoader("clicks", { archiveBucketName: BUCKET, archiveBucketArn: BUCKET_ARN, columns: COLUMNS, columnTypes: { hits: "INT" } });
+      await cloud.settle();
+    });
+
+    const vpc = () => cloud.one("awsx:ec2:Vpc");
+
+    it("builds a VPC of private subnets in two zones with no NAT gateway", () => {
+      expect(vpc().inputs).to.deep.include({ numberOfAvailabilityZones: 2, natGateways: { strategy: "None" }, subnetSpecs: [{ type: "Isolated" }] });
+    });
+
+    it("reaches S3 through a gateway endpoint on every route table, and Secrets Manager through a private interface endpoint", () => {
+      const s3 = cloud.named("clicks-s3-endpoint").inputs;
+      expect(s3).to.include({ vpcEndpointType: "Gateway", serviceName: "com.amazonaws.eu-west-1.s3", vpcId: vpc().state.vpcId });
+      expect(s3.routeTableIds).to.have.length(2);
+      const secrets = cloud.named("clicks-secrets-endpoint").inputs;
+      expect(secrets).to.include({ vpcEndpointType: "Interface", serviceName: "com.amazonaws.eu-west-1.secretsmanager", privateDnsEnabled: true });
+      expect(secrets.subnetIds).to.deep.equal(vpc().state.isolatedSubnetIds);
+    });
+
+    it("runs Aurora MySQL 3 on Serverless v2 from 0.5 ACU, encrypted, backed up, with the password managed by RDS", () => {
+      const cluster = cloud.named("clicks-cluster").inputs;
+      expect(cluster).to.include({ engine: "aurora-mysql", engineMode: "provisioned", manageMasterUserPassword: true, storageEncrypted: true, backupRetentionPeriod: 7, deletionProtection: false, skipFinalSnapshot: true, databaseName: "clickstream" });
+      expect(cluster.masterPassword).to.equal(undefined);
+      expect(cluster.serverlessv2ScalingConfiguration).to.deep.equal({ minCapacity: 0.5, maxCapacity: 4 });
+      expect(cloud.named("clicks-instance").inputs).to.include({ instanceClass: "db.serverless", publiclyAccessible: false });
+    });
+
+    it("requires TLS and makes the S3 role the cluster's default for LOAD DATA FROM S3, associated with the cluster", () => {
+      const role = cloud.named("clicks-s3-role").state.arn;
+      expect(cloud.named("clicks-cluster-parameters").inputs).to.deep.include({
+        family: "aurora-mysql8.0",
+        parameters: [
+          { name: "aws_default_s3_role", value: role, applyMethod: "immediate" },
+          { name: "require_secure_transport", value: "ON", applyMethod: "immediate" },
+        ],
+      });
+      expect(cloud.named("clicks-cluster").inputs.iamRoles).to.deep.equal([role]);
+      expect(cloud.named("clicks-cluster").inputs.dbClusterParameterGroupName).to.equal(cloud.named("clicks-cluster-parameters").state.name);
+    });
+
+    it("lets the S3 role, assumed by RDS for this account only, read only the processed rows", () => {
+      expect(policyOf(cloud.named("clicks-s3-role"), "assumeRolePolicy").Statement[0]).to.deep.include({ Principal: { Service: "rds.amazonaws.com" }, Condition: { StringEquals: { "aws:SourceAccount": cloud.accountId } } });
+      expect(policyOf(cloud.named("clicks-s3-policy")).Statement).to.deep.equal([
+        { Sid: "ReadProcessedRows", Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: `${BUCKET_ARN}/processed/*` },
+        { Sid: "ListProcessedRows", Effect: "Allow", Action: "s3:ListBucket", Resource: BUCKET_ARN, Condition: { StringLike: { "s3:prefix": "processed/*" } } },
+      ]);
+    });
+
+    it("lets only the loader reach the cluster's port", () => {
+      const clusterSg = cloud.named("clicks-cluster-sg").id;
+      const loaderSg = cloud.named("clicks-loader-sg").id;
+      const ingress = cloud.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) => r.inputs.securityGroupId === clusterSg);
+      expect(ingress.map((r) => r.inputs)).to.deep.equal([
+        { securityGroupId: clusterSg, referencedSecurityGroupId: loaderSg, ipProtocol: "tcp", fromPort: 3306, toPort: 3306, description: "MySQL from the loader" },
+      ]);
+      expect(cloud.named("clicks-cluster").inputs.vpcSecurityGroupIds).to.deep.equal([clusterSg]);
+      const egress = cloud.ofType("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").map((r) => [r.name, r.inputs.fromPort, r.inputs.referencedSecurityGroupId ?? r.inputs.prefixListId]);
+      expect(egress).to.have.deep.members([
+        ["clicks-loader-to-cluster", 3306, clusterSg],
+        ["clicks-cluster-to-s3", 443, "pl-6da54004"],
+        ["clicks-loader-to-endpoints", 443, cloud.named("clicks-endpoint-sg").id],
+      ]);
+    });
+
+    it("runs the loader in the private subnets, reading the password from the RDS secret, never from its environment", () => {
+      const fn = cloud.named("clicks-load-function").inputs;
+      expect(fn.vpcConfig).to.deep.equal({ subnetIds: vpc().state.isolatedSubnetIds, securityGroupIds: [cloud.named("clicks-loader-sg").id] });
+      const secretArn = cloud.named("clicks-cluster").state.masterUserSecrets[0].secretArn;
+      expect(fn.environment.variables).to.include({ DB_SECRET_ARN: secretArn, DB_NAME: "clickstream", DB_TABLE: "web_analytics", MANIFEST_TABLE: "loaded_objects", LOAD_MODE: "s3", PROCESSED_PREFIX: "processed/" });
+      expect(JSON.parse(fn.environment.variables.COLUMNS)).to.deep.equal(COLUMNS);
+      for (const [name, value] of Object.entries(fn.environment.variables as Record<string, string>)) {
+        expect(name, name).to.not.match(/PASSWORD|SECRET_VALUE/);
+        expect(String(value), name).to.not.match(/password/i);
+      }
+      const statements = policyOf(cloud.named("clicks-load-policy")).Statement;
+      expect(statements).to.deep.include({ Sid: "ReadDatabaseSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretArn });
+      expect(statements.map((s) => s.Sid)).to.not.include("ReadProcessedRows");
+      expect(statements.map((s) => s.Sid)).to.include("ManageVpcNetworkInterfaces");
+    });
+
+    it("invokes the loader for objects created under processed/ only, with S3 allowed by bucket and account", () => {
+      const notification = cloud.named("clicks-notification").inputs;
+      expect(notification.bucket).to.equal(BUCKET);
+      expect(notification.lambdaFunctions).to.deep.equal([{ lambdaFunctionArn: cloud.named("clicks-load-function").state.arn, events: ["s3:ObjectCreated:*"], filterPrefix: "processed/" }]);
+      expect(cloud.named("clicks-load-from-s3").inputs).to.include({ action: "lambda:InvokeFunction", principal: "s3.amazonaws.com", sourceArn: BUCKET_ARN, sourceAccount: cloud.accountId });
+      expect(cloud.named("clicks-notification").dependencies).to.include(cloud.named("clicks-load-from-s3").urn);
+    });
+
+    it("retries failed events twice, for up to six hours, then parks them in an encrypted queue", () => {
+      const async = cloud.named("clicks-load-async").inputs;
+      expect(async).to.include({ maximumRetryAttempts: 2, maximumEventAgeInSeconds: 21600 });
+      expect(async.destinationConfig.onFailure.destination).to.equal(cloud.named("clicks-failed-events").state.arn);
+      expect(cloud.named("clicks-failed-events").inputs).to.include({ sqsManagedSseEnabled: true });
+    });
+
+    it("exposes the endpoint, port, names, secret, function and network", async () => {
+      expect(await resolve(component.clusterEndpoint)).to.equal(cloud.named("clicks-cluster").state.endpoint);
+      expect(await resolve(component.clusterPort)).to.equal(3306);
+      expect([component.databaseName, component.tableName]).to.deep.equal(["clickstream", "web_analytics"]);
+      expect(await resolve(component.vpcId)).to.equal(vpc().state.vpcId);
+      expect(await resolve(component.subnetIds)).to.deep.equal(vpc().state.isolatedSubnetIds);
+      expect((await cloud.childrenOf(component)).length).to.equal(cloud.resources.length - 1);
+    });
+  });
+
+  describe("in an existing network, loading LOCAL, with every option", () => {
+    const cloud = new MockCloud();
+
+    before(async () => {
+      await cloud.install();
+      new AuroraLoader("clicks", {
+        archiveBucketName: BUCKET,
+        archiveBucketArn: BUCKET_ARN,
+        archiveKmsKeyArn: KEY_ARN,
+        columns: COLUMNS,
+        loadMode: "local",
+        network: { vpcId: "vpc-0abc", subnetIds: ["subnet-a", "subnet-b"], createEndpoints: false },
+        database: { name: "analytics", minCapacity: 0, maxCapacity: 8, instanceClass: "db.r6g.large", deletionProtection: true, finalSnapshot: true, backupRetentionDays: 14, engineVersion: "8.0.mysql_aurora.3.08.2", kmsKeyArn: KEY_ARN },
+        loader: { maximumRetryAttempts: 1, maximumEventAgeInSeconds: 3600 },
+      });
+      await cloud.settle();
+    });
+
+    it("uses the given VPC and subnets, and makes no VPC or endpoints", () => {
+      expect(cloud.ofType("awsx:ec2:Vpc")).to.have.length(0);
+      expect(cloud.has("clicks-s3-endpoint")).to.equal(false);
+      expect(cloud.named("clicks-subnets").inputs.subnetIds).to.deep.equal(["subnet-a", "subnet-b"]);
+      expect(cloud.named("clicks-loader-to-aws").inputs).to.include({ cidrIpv4: "0.0.0.0/0", fromPort: 443 });
+    });
+
+    it("protects, snapshots, keeps backups longer and encrypts with the given key", () => {
+      expect(cloud.named("clicks-cluster").inputs).to.include({ deletionProtection: true, skipFinalSnapshot: false, finalSnapshotIdentifier: "clicks-final", backupRetentionPeriod: 14, kmsKeyId: KEY_ARN, engineVersion: "8.0.mysql_aurora.3.08.2" });
+      expect(cloud.named("clicks-cluster").inputs.serverlessv2ScalingConfiguration).to.deep.equal({ minCapacity: 0, maxCapacity: 8 });
+      expect(cloud.named("clicks-instance").inputs.instanceClass).to.equal("db.r6g.large");
+    });
+
+    it("lets the loader stream processed rows from S3 and decrypt them, as Aurora's role may", () => {
+      const statements = policyOf(cloud.named("clicks-load-policy")).Statement;
+      expect(statements.map((s) => s.Sid)).to.include.members(["ReadProcessedRows", "ListProcessedRows", "DecryptProcessedRows"]);
+      expect(policyOf(cloud.named("clicks-s3-policy")).Statement[2]).to.deep.equal({ Sid: "DecryptProcessedRows", Effect: "Allow", Action: "kms:Decrypt", Resource: KEY_ARN });
+      expect(cloud.named("clicks-load-function").inputs.environment.variables.LOAD_MODE).to.equal("local");
+      expect(cloud.named("clicks-loader-to-s3").inputs).to.include({ prefixListId: "pl-6da54004" });
+    });
+
+    it("passes the async settings through", () => {
+      expect(cloud.named("clicks-load-async").inputs).to.include({ maximumRetryAttempts: 1, maximumEventAgeInSeconds: 3600 });
+    });
+  });
+
+  describe("argument validation", () => {
+    before(() => new MockCloud().install());
+
+    it("names every problem at once", () => {
+      const build = () =>
+        new AuroraLoader("bad", {
+          archiveBucketName: BUCKET,
+          archiveBucketArn: BUCKET_ARN,
+          columns: COLUMNS,
+          columnTypes: { hits: "INT; DROP TABLE x", nope: "INT" },
+          loadMode: "copy" as "s3",
+          database: { table: "web-analytics", minCapacity: 0.3, maxCapacity: 300 },
+          loader: { maximumRetryAttempts: 3 },
+        });
+      expect(build).to.throw(
+        [
+          'AuroraLoader "bad": invalid arguments:',
+          '  - columnTypes.hits "INT; DROP TABLE x" is not a type the loader accepts',
+          '  - columnTypes names "nope", which is not a column',
+          '  - loadMode must be one of "s3", "local", got "copy"',
+          '  - database.table must be a letter or "_" then up to 63 letters, digits or "_", got "web-analytics"',
+          "  - database.minCapacity must be 0–256 in steps of 0.5, got 0.3",
+          "  - database.maxCapacity must be 1–256 in steps of 0.5 and at least minCapacity, got 300",
+          "  - loader.maximumRetryAttempts must be an integer from 0 to 2, got 3",
+        ].join("\n"),
+      );
+    });
+  });
+});
