@@ -1,6 +1,7 @@
 import { cpus } from "node:os";
 import { benchForward } from "./forward";
 import { benchIngest } from "./ingest";
+import { benchLoad } from "./load";
 import { benchTransform } from "./transform";
 
 async function main(): Promise<void> {
@@ -12,6 +13,8 @@ async function main(): Promise<void> {
   benchTransform();
   console.log();
   await benchForward();
+  console.log();
+  await benchLoad();
 }
 
 main().catch((error) => {

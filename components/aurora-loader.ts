@@ -40,6 +40,8 @@ export interface DatabaseSettings {
   finalSnapshot?: boolean;
   /** Customer-managed KMS key for storage encryption. Default: the AWS-managed key. */
   kmsKeyArn?: pulumi.Input<string>;
+  /** The RDS Data API, for SQL over HTTPS with IAM and the secret (Aurora MySQL 3.07 or newer). Default: true. */
+  dataApi?: boolean;
 }
 
 export interface LoaderSettings {
@@ -237,6 +239,7 @@ export class AuroraLoader extends pulumi.ComponentResource {
       iamRoles: [s3Role.arn],
       serverlessv2ScalingConfiguration: { minCapacity: db.minCapacity ?? d.minCapacity, maxCapacity: db.maxCapacity ?? d.maxCapacity },
       enabledCloudwatchLogsExports: ["error"],
+      enableHttpEndpoint: db.dataApi ?? true,
       copyTagsToSnapshot: true,
     }, parent);
     new aws.rds.ClusterInstance(`${name}-instance`, {

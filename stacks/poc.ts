@@ -61,6 +61,7 @@ export async function consumerStack(config: pulumi.Config): Promise<Record<strin
     forwardDeadLetterBucketName: archive.forwardDeadLetterBucketName,
     ...(loader && {
       clusterEndpoint: loader.clusterEndpoint,
+      clusterArn: loader.clusterArn,
       clusterPort: loader.clusterPort,
       databaseName: loader.databaseName,
       databaseTable: loader.tableName,

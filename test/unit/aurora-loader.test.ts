@@ -35,7 +35,7 @@ describe("AuroraLoader", () => {
 
     it("runs Aurora MySQL 3 on Serverless v2 from 0.5 ACU, encrypted, backed up, with the password managed by RDS", () => {
       const cluster = cloud.named("clicks-cluster").inputs;
-      expect(cluster).to.include({ engine: "aurora-mysql", engineMode: "provisioned", manageMasterUserPassword: true, storageEncrypted: true, backupRetentionPeriod: 7, deletionProtection: false, skipFinalSnapshot: true, databaseName: "clickstream" });
+      expect(cluster).to.include({ engine: "aurora-mysql", engineMode: "provisioned", manageMasterUserPassword: true, enableHttpEndpoint: true, storageEncrypted: true, backupRetentionPeriod: 7, deletionProtection: false, skipFinalSnapshot: true, databaseName: "clickstream" });
       expect(cluster.masterPassword).to.equal(undefined);
       expect(cluster.serverlessv2ScalingConfiguration).to.deep.equal({ minCapacity: 0.5, maxCapacity: 4 });
       expect(cloud.named("clicks-instance").inputs).to.include({ instanceClass: "db.serverless", publiclyAccessible: false });

@@ -121,7 +121,7 @@ describe("stacks", () => {
         "streamArn", "streamConsumerArn", "streamKmsKeyArn", "streamName", "streamReadGrantedTo",
       ]);
       expect(Object.keys(poc2.outputs).sort()).to.deep.equal([
-        "accessMode", "accountId", "archiveBucketName", "archiveCsvColumns", "clusterEndpoint", "clusterPort", "databaseName", "databaseSecretArn",
+        "accessMode", "accountId", "archiveBucketName", "archiveCsvColumns", "clusterArn", "clusterEndpoint", "clusterPort", "databaseName", "databaseSecretArn",
         "databaseTable", "deadLetterBucketName", "deliveryStreamName", "failedLoadsQueueUrl", "forwardDeadLetterBucketName", "ingestFunctionArn",
         "ingestRoleArn", "loaderFunctionArn", "nextStep", "projectionTables", "region", "subnetIds", "tableArn", "tableName", "tableStreamArn", "vpcId",
       ]);
