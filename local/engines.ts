@@ -60,7 +60,8 @@ export async function startDynamoDbLocal(): Promise<Engine> {
   const port = await freePort();
   const child = spawn(
     "java",
-    ["-Djava.library.path=./DynamoDBLocal_lib", "-jar", "DynamoDBLocal.jar", "-inMemory", "-disableTelemetry", "-port", String(port)],
+    // -sharedDb: one database whatever the credentials, as push mode writes with the writer role's session keys.
+    ["-Djava.library.path=./DynamoDBLocal_lib", "-jar", "DynamoDBLocal.jar", "-inMemory", "-sharedDb", "-disableTelemetry", "-port", String(port)],
     { cwd: jarDir, stdio: ["ignore", "ignore", "pipe"] },
   );
   let stderr = "";
@@ -133,8 +134,11 @@ export async function startMariaDb(): Promise<MySqlEngine> {
   const socket = path.join(dir, "mariadb.sock");
   const child = spawn(
     server,
-    ["--no-defaults", `--datadir=${dataDir}`, `--socket=${socket}`, `--port=${port}`, "--bind-address=127.0.0.1", "--skip-name-resolve", "--local-infile=1", "--innodb-buffer-pool-size=256M", // A throwaway server: commits need not wait for the disk.
-      "--innodb-flush-log-at-trx-commit=2", ...asUser],
+    // A throwaway server: commits need not wait for the disk (innodb-flush-log-at-trx-commit=2).
+    [
+      "--no-defaults", `--datadir=${dataDir}`, `--socket=${socket}`, `--port=${port}`, "--bind-address=127.0.0.1", "--skip-name-resolve",
+      "--local-infile=1", "--innodb-buffer-pool-size=256M", "--innodb-flush-log-at-trx-commit=2", ...asUser,
+    ],
     { stdio: ["ignore", "ignore", "pipe"] },
   );
   let stderr = "";
@@ -165,4 +169,13 @@ export async function startMariaDb(): Promise<MySqlEngine> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Kinesis Data Streams in memory: npm `kinesalite`, on a free loopback port. */
+export async function startKinesalite(): Promise<Engine> {
+  const { default: kinesalite } = await import("kinesalite");
+  const server = kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 50 });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  return { endpoint: `http://127.0.0.1:${port}`, stop: () => new Promise<void>((done) => server.close(() => done())) };
 }

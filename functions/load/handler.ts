@@ -32,7 +32,8 @@ const connect = reusedConnection(async () => {
     password: secret.password,
     connectTimeout: positiveIntEnv(process.env, "CONNECT_TIMEOUT_MS", 10_000),
     // The cluster requires TLS; mysql2 ships the RDS certificate authorities as this profile.
-    ssl: "Amazon RDS",
+    // Only the local runtime, whose MariaDB has no certificate, turns it off.
+    ssl: process.env.DB_TLS === "off" ? undefined : "Amazon RDS",
   };
 });
 

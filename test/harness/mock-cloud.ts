@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
+import { unwrapSecrets } from "../../local/runtime/mock-inputs";
 
 /** One resource the program registered, as the engine would have seen it. */
 export interface RecordedResource {
@@ -24,16 +25,6 @@ export interface MockCloudOptions {
   stackOutputs?: Record<string, Record<string, unknown>>;
   /** Names of those outputs that the other stack holds as secrets. */
   secretStackOutputs?: string[];
-}
-
-const SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d";
-
-/** Inputs as the program gave them: secrets arrive wrapped, and are unwrapped here. */
-function unwrapSecrets(value: any): any {
-  if (Array.isArray(value)) return value.map(unwrapSecrets);
-  if (value === null || typeof value !== "object") return value;
-  if (value[SECRET_SIGNATURE] !== undefined) return unwrapSecrets(value.value);
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v)]));
 }
 
 const shortHash = (text: string): string => createHash("sha256").update(text).digest("hex").slice(0, 7);

@@ -1,0 +1,26 @@
+// Runs one bundled Lambda function in its own process, as Lambda runs it in its own sandbox:
+// the bundle's path comes in argv, its environment is this process's, and each invocation
+// arrives as a message and answers as one.
+"use strict";
+const { handler } = require(process.argv[2]);
+let invocation = 0;
+process.on("message", async ({ id, event }) => {
+  invocation += 1;
+  const context = {
+    functionName: process.env.AWS_LAMBDA_FUNCTION_NAME,
+    functionVersion: "$LATEST",
+    invokedFunctionArn: process.env.LOCAL_FUNCTION_ARN,
+    memoryLimitInMB: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
+    awsRequestId: `local-${process.pid}-${invocation}`,
+    logGroupName: `/aws/lambda/${process.env.AWS_LAMBDA_FUNCTION_NAME}`,
+    logStreamName: "local",
+    getRemainingTimeInMillis: () => 60_000,
+  };
+  try {
+    const result = await handler(event, context);
+    process.send({ id, result: result === undefined ? null : result });
+  } catch (error) {
+    process.send({ id, error: { name: error && error.name, message: String(error && error.message), stack: error && error.stack } });
+  }
+});
+process.send({ ready: true });

@@ -1,0 +1,89 @@
+import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import { type LocalFunctions } from "./functions";
+
+export interface NotificationSpec {
+  bucket: string;
+  functionName: string;
+  filterPrefix: string;
+}
+
+export interface AsyncInvokeSpec {
+  maximumRetryAttempts: number;
+  /** The on-failure destination queue's URL. */
+  onFailureQueueUrl?: string;
+}
+
+/** Spaces become "+", everything else URL-encoded but the slashes: how S3 puts keys in events. */
+export const eventKey = (key: string) => encodeURIComponent(key).replace(/%2F/g, "/").replace(/%20/g, "+");
+
+/**
+ * S3 event notifications and Lambda's asynchronous invocation: each object created under a
+ * notification's prefix invokes its function with S3's event shape, retried with backoff as
+ * Lambda retries asynchronous events, then sent to the on-failure queue.
+ */
+export class LocalNotifications {
+  private readonly specs: NotificationSpec[] = [];
+  private readonly asyncSpecs = new Map<string, AsyncInvokeSpec>();
+  private readonly inFlight = new Set<Promise<void>>();
+  readonly counts = { events: 0, failedEvents: 0 };
+  /** A test delivers each event twice with it, as S3 may. */
+  deliveries = 1;
+
+  constructor(private readonly functions: LocalFunctions, private readonly sqs: SQSClient, private readonly retryDelayMs: number) {}
+
+  register(spec: NotificationSpec): void {
+    this.specs.push(spec);
+  }
+
+  configureAsync(functionName: string, spec: AsyncInvokeSpec): void {
+    this.asyncSpecs.set(functionName, spec);
+  }
+
+  objectCreated(bucket: string, key: string, etag: string, size: number): void {
+    for (const spec of this.specs.filter((s) => s.bucket === bucket && key.startsWith(s.filterPrefix))) {
+      const event = {
+        Records: [
+          {
+            eventVersion: "2.1",
+            eventSource: "aws:s3",
+            awsRegion: "eu-west-1",
+            eventTime: new Date().toISOString(),
+            eventName: "ObjectCreated:Put",
+            s3: { s3SchemaVersion: "1.0", bucket: { name: bucket, arn: `arn:aws:s3:::${bucket}` }, object: { key: eventKey(key), size, eTag: etag, sequencer: Date.now().toString(16) } },
+          },
+        ],
+      };
+      for (let i = 0; i < this.deliveries; i++) this.track(this.invokeAsync(spec.functionName, event));
+    }
+  }
+
+  private track(work: Promise<void>): void {
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
+  }
+
+  private async invokeAsync(functionName: string, event: unknown): Promise<void> {
+    this.counts.events += 1;
+    const spec = this.asyncSpecs.get(functionName) ?? { maximumRetryAttempts: 2 };
+    let lastError: Error | undefined;
+    for (let attempt = 0; attempt <= spec.maximumRetryAttempts; attempt++) {
+      if (attempt > 0) await new Promise((done) => setTimeout(done, this.retryDelayMs * attempt));
+      try {
+        await this.functions.invoke(functionName, event);
+        return;
+      } catch (error) {
+        lastError = error as Error;
+      }
+    }
+    this.counts.failedEvents += 1;
+    if (spec.onFailureQueueUrl) {
+      const record = { version: "1.0", timestamp: new Date().toISOString(), requestContext: { functionArn: functionName, condition: "RetriesExhausted", approximateInvokeCount: spec.maximumRetryAttempts + 1 }, requestPayload: event, responsePayload: { errorMessage: lastError?.message } };
+      await this.sqs.send(new SendMessageCommand({ QueueUrl: spec.onFailureQueueUrl, MessageBody: JSON.stringify(record) }));
+    }
+  }
+
+  /** Resolves once no asynchronous invocation is running. */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+}

@@ -1,0 +1,196 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
+import { KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
+import { S3Client } from "@aws-sdk/client-s3";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import * as pulumi from "@pulumi/pulumi";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { type AccessMode } from "../../components/dedup-table";
+import { consumerStack } from "../../stacks/poc";
+import { sourceStack } from "../../stacks/prod";
+import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, startKinesalite, startMariaDb, startS3Engine, type Engine } from "../engines";
+import { LocalCloud } from "./cloud";
+import { LocalFirehose } from "./firehose";
+import { LocalFunctions } from "./functions";
+import { LocalMappings } from "./mappings";
+import { LocalNotifications } from "./notifications";
+import { startServiceShims } from "./service-shims";
+
+const SOURCE_ACCOUNT = "111111111111";
+const CONSUMER_ACCOUNT = "999999999999";
+const EXTERNAL_ID = "local-writer-external-id";
+
+export interface LocalPipelineOptions {
+  accessMode: AccessMode;
+  /** Where the functions' own log lines go. Default: nowhere. */
+  log?: (line: string) => void;
+}
+
+export interface LocalPipeline {
+  accessMode: AccessMode;
+  outputs: { prod: Record<string, any>; poc: Record<string, any> };
+  streamName: string;
+  database: { host: string; port: number; user: string; password: string; name: string; table: string };
+  clients: { kinesis: KinesisClient; dynamodb: DynamoDBClient; s3: S3Client; sqs: SQSClient };
+  functions: LocalFunctions;
+  firehose: LocalFirehose;
+  notifications: LocalNotifications;
+  mappings: LocalMappings;
+  /** Puts records into the source stream; answers with each record's shard and sequence number. */
+  produce(records: { data: Buffer; partitionKey: string }[]): Promise<{ shardId: string; sequenceNumber: string }[]>;
+  /** Resolves once every stage has handled everything given to it so far. */
+  drain(): Promise<void>;
+  /** Starts a mapping again from the trim horizon, as re-creating it does. */
+  restartMapping(functionNamePrefix: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function resolveOutputs(exported: Record<string, pulumi.Input<unknown>>): Promise<Record<string, any>> {
+  const outputs: Record<string, any> = {};
+  for (const [name, value] of Object.entries(exported)) {
+    outputs[name] = await new Promise((done) => (pulumi.output(value) as pulumi.Output<unknown>).apply((v) => done(v)));
+  }
+  return outputs;
+}
+
+/**
+ * The prod and poc stacks, realized by their own compositions on local engines and a local
+ * runtime, wired by config as two stacks in different backends would be.
+ */
+export async function startLocalPipeline(options: LocalPipelineOptions): Promise<LocalPipeline> {
+  const log = options.log ?? (() => undefined);
+  const engines: Engine[] = [];
+  const dir = mkdtempSync(path.join(tmpdir(), "local-pipeline-"));
+  try {
+    const [dynamo, kinesalite, objects, database] = await Promise.all([startDynamoDbLocal(), startKinesalite(), startS3Engine(), startMariaDb()]);
+    engines.push(dynamo, kinesalite, objects, database);
+    const base = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+    const clients = {
+      dynamodb: new DynamoDBClient({ ...base, endpoint: dynamo.endpoint }),
+      streams: new DynamoDBStreamsClient({ ...base, endpoint: dynamo.endpoint }),
+      kinesis: new KinesisClient({ ...base, endpoint: kinesalite.endpoint, requestHandler: new NodeHttpHandler() }),
+      s3: new S3Client({ ...base, endpoint: objects.endpoint }),
+      sqs: new SQSClient({ ...base, endpoint: objects.endpoint }),
+    };
+
+    const secrets = new Map<string, string>();
+    let firehose: LocalFirehose | undefined;
+    const shims = await startServiceShims({ secrets, putRecordBatch: (name, records) => firehose!.putRecordBatch(name, records) });
+    engines.push(shims);
+    const functions = new LocalFunctions(
+      dir,
+      {
+        AWS_REGION: LOCAL_REGION,
+        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+        AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+        AWS_ENDPOINT_URL_S3: objects.endpoint,
+        AWS_ENDPOINT_URL_SQS: objects.endpoint,
+        AWS_ENDPOINT_URL_FIREHOSE: shims.endpoint,
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: shims.endpoint,
+        AWS_ENDPOINT_URL_STS: shims.endpoint,
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+        POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "WARN",
+        // MariaDB here, not Aurora: no TLS certificate and no LOAD DATA FROM S3, and its own port.
+        DB_TLS: "off",
+        LOAD_MODE: "local",
+        DB_PORT: String(database.port),
+      },
+      log,
+    );
+    const notifications = new LocalNotifications(functions, clients.sqs, 200);
+    firehose = new LocalFirehose(clients.s3, functions, (bucket, key, etag, size) => notifications.objectCreated(bucket, key, etag, size), 1 / 60);
+    const runtime = { functions, firehose, notifications, secrets };
+    const prodCloud = new LocalCloud({ ...clients, database }, runtime, SOURCE_ACCOUNT);
+    const pocCloud = new LocalCloud({ ...clients, database }, runtime, CONSUMER_ACCOUNT);
+
+    const common = { "aws:region": LOCAL_REGION, sourceAccountId: SOURCE_ACCOUNT, consumerAccountId: CONSUMER_ACCOUNT, accessMode: options.accessMode };
+    const pocConfig = {
+      ...common,
+      table: JSON.stringify({ streamViewType: "NEW_AND_OLD_IMAGES" }),
+      archive: JSON.stringify({ delivery: { bufferSizeMiB: 1, bufferIntervalSeconds: 60 } }),
+      projections: JSON.stringify([
+        { name: "by-user", projection: { kind: "index", hashKey: "useremail", rangeKey: "nanotimestamp" } },
+        { name: "hits-per-page", projection: { kind: "aggregate", groupBy: ["page_id", { attribute: "client_timestamp", period: "day" }], sums: [{ name: "hits", attribute: "Hits" }] } },
+      ]),
+      aurora: JSON.stringify({ loadMode: "local" }),
+    };
+    const prodConfig = { ...common, stream: JSON.stringify({ name: "web-analytics", shardCount: 2 }) };
+
+    const realize = async (cloud: LocalCloud, stack: "prod" | "poc", config: Record<string, string>) => {
+      await pulumi.runtime.setMocks(cloud, "stream-replication", stack, false);
+      pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [k.includes(":") ? k : `stream-replication:${k}`, v])));
+      const exported = await (stack === "prod" ? sourceStack : consumerStack)(new pulumi.Config());
+      await cloud.settle();
+      return resolveOutputs(exported);
+    };
+    let prod: Record<string, any>;
+    let poc: Record<string, any>;
+    if (options.accessMode === "pull") {
+      prod = await realize(prodCloud, "prod", { ...prodConfig, consumerIngestRoleArn: `arn:aws:iam::${CONSUMER_ACCOUNT}:role/clicks-ingest-role-local` });
+      poc = await realize(pocCloud, "poc", { ...pocConfig, sourceStreamArn: prod.streamArn, sourceStreamKmsKeyArn: prod.streamKmsKeyArn });
+    } else {
+      poc = await realize(pocCloud, "poc", { ...pocConfig, sourceIngestRoleArn: `arn:aws:iam::${SOURCE_ACCOUNT}:role/clicks-ingest-role-local`, writerExternalId: EXTERNAL_ID });
+      prod = await realize(prodCloud, "prod", { ...prodConfig, consumerWriterRoleArn: poc.writerRoleArn, consumerTableName: poc.tableName, writerExternalId: EXTERNAL_ID });
+    }
+
+    const mappings = new LocalMappings(clients, functions);
+    const specs = [...prodCloud.mappings, ...pocCloud.mappings];
+    for (const spec of specs) await mappings.start(spec);
+
+    const progress = () => [mappings.counts.batches, firehose!.counts.received, firehose!.counts.objects, notifications.counts.events].join("/");
+    return {
+      accessMode: options.accessMode,
+      outputs: { prod, poc },
+      streamName: prod.streamName,
+      database: { host: database.host, port: database.port, user: database.user, password: database.password, name: poc.databaseName, table: poc.databaseTable },
+      clients,
+      functions,
+      firehose,
+      notifications,
+      mappings,
+      produce: async (records) => {
+        const answers: { shardId: string; sequenceNumber: string }[] = [];
+        for (let i = 0; i < records.length; i += 500) {
+          const chunk = records.slice(i, i + 500);
+          const { Records = [] } = await clients.kinesis.send(new PutRecordsCommand({ StreamName: prod.streamName, Records: chunk.map((r) => ({ Data: r.data, PartitionKey: r.partitionKey })) }));
+          answers.push(...Records.map((r) => ({ shardId: r.ShardId!, sequenceNumber: r.SequenceNumber! })));
+        }
+        return answers;
+      },
+      drain: async () => {
+        let last = "";
+        let stableFor = 0;
+        while (stableFor < 3) {
+          await new Promise((done) => setTimeout(done, 700));
+          await firehose!.flush();
+          await notifications.idle();
+          const now = progress();
+          stableFor = now === last && !mappings.working ? stableFor + 1 : 0;
+          last = now;
+        }
+      },
+      restartMapping: async (prefix) => {
+        const spec = specs.find((s) => s.functionName.startsWith(prefix));
+        if (!spec) throw new Error(`no mapping for a function named ${prefix}…`);
+        await mappings.start({ ...spec, uuid: `${spec.uuid}-again` });
+      },
+      stop: async () => {
+        await mappings.stop();
+        await firehose!.stop();
+        await notifications.idle();
+        await functions.stop();
+        for (const client of Object.values(clients)) client.destroy();
+        await Promise.all(engines.map((engine) => engine.stop()));
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await Promise.all(engines.map((engine) => engine.stop().catch(() => undefined)));
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
