@@ -1,79 +1,103 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { CreateBucketCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { ingestBatch } from "../functions/ingest/ingest-batch";
-import { clickstreamBatches } from "./clickstream";
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, startS3Engine, type Engine } from "./engines";
-import { countItems, createDedupTable } from "./tables";
+import { parseArgs } from "node:util";
+import { type AccessMode } from "../components/dedup-table";
+import { runClickstream, type RunSummary } from "./run";
+import { startLocalPipeline } from "./runtime/pipeline";
 
-/** Reads a number from the environment, within bounds, or says what is wrong with it. */
-function setting(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name];
-  const value = raw === undefined || raw === "" ? fallback : Number(raw);
-  if (!Number.isFinite(value) || value < min || value > max) throw new Error(`${name} must be a number from ${min} to ${max}, got "${raw}"`);
+const USAGE = `npm start -- [options]
+
+Runs the whole pipeline on this machine: the prod and poc stacks realized on local engines
+(kinesalite, DynamoDB Local, an S3 and SQS engine, MariaDB), a clickstream produced into the
+source stream, followed to rows in MySQL.
+
+  --events <n>            events to produce (default 3000)
+  --rate <n>              events per second (default 1000)
+  --malformed-share <x>   share of malformed events, 0–1 (default 0.02)
+  --duplicate-share <x>   share of batches the mappings deliver twice, 0–1 (default 0.1)
+  --mode <pull|push>      how records cross the accounts (default pull)
+  --keep                  leave everything running and print how to query it`;
+
+function number(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  const value = raw === undefined ? fallback : Number(raw);
+  if (!Number.isFinite(value) || value < min || value > max) throw new Error(`--${name} must be a number from ${min} to ${max}, got "${raw}"`);
   return value;
 }
 
-const RECORDS = setting("RECORDS", 3_000, 1, 1_000_000);
-const MALFORMED_SHARE = setting("MALFORMED_SHARE", 0.02, 0, 1);
-const REDELIVERED_SHARE = setting("REDELIVERED_SHARE", 0.2, 0, 1);
-const TABLE = "clicks";
-const BUCKET = "clicks-dead-letter";
-
-/**
- * The dedup path on local engines: a clickstream with malformed records goes through the ingest
- * function batch by batch, and a share of the batches is delivered again, as Kinesis does after a
- * retry or a re-created mapping. The table must end with one item per good record.
- */
-async function main(): Promise<void> {
-  const engines: Engine[] = [];
-  try {
-    console.log("starting DynamoDB Local and the S3 engine …");
-    engines.push(await startDynamoDbLocal(), await startS3Engine());
-    const [ddbEngine, s3Engine] = engines;
-    const dynamodb = new DynamoDBClient({ endpoint: ddbEngine.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
-    const s3 = new S3Client({ endpoint: s3Engine.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
-    await createDedupTable(dynamodb, TABLE);
-    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-
-    const batches = clickstreamBatches({ records: RECORDS, batchSize: 300, seed: 7, malformedShare: MALFORMED_SHARE });
-    const redelivered = batches.filter((_, i) => (i + 1) % Math.round(1 / Math.max(REDELIVERED_SHARE, 1e-9)) === 0);
-    const deliveries = [...batches, ...redelivered].map((batch) => structuredClone(batch));
-    const totals = { delivered: 0, written: 0, parked: 0, failed: 0 };
-    for (const [i, event] of deliveries.entries()) {
-      const { counts } = await ingestBatch(event, {
-        dynamodb,
-        s3,
-        deadLetterBucket: BUCKET,
-        write: { tableName: TABLE, concurrency: 4, maxAttempts: 8, baseDelayMs: 50, maxDelayMs: 2_000 },
-        log: { info: () => {}, warn: () => {} },
-      });
-      totals.delivered += counts.received;
-      totals.written += counts.written;
-      totals.parked += counts.parked;
-      totals.failed += counts.failed;
-      const label = i < batches.length ? `batch ${i + 1}/${batches.length}` : `redelivery ${i + 1 - batches.length}/${redelivered.length}`;
-      console.log(`${label.padEnd(18)} records ${String(counts.received).padStart(4)}  written ${String(counts.written).padStart(4)}  parked ${counts.parked}`);
-    }
-
-    const items = await countItems(dynamodb, TABLE);
-    const parkedObjects = (await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: "parked/" }))).KeyCount ?? 0;
-    console.log(`
-produced                 ${RECORDS}
-delivered (with repeats) ${totals.delivered}
-items in the dedup table ${items}
-parked (distinct)        ${parkedObjects}
-still to retry           ${totals.failed}`);
-    const whole = items + parkedObjects === RECORDS && totals.failed === 0;
-    console.log(whole ? "every record is in the table or parked with its reason, once." : "MISMATCH: some records are neither written nor parked.");
-    if (!whole) process.exitCode = 1;
-    dynamodb.destroy();
-    s3.destroy();
-  } finally {
-    await Promise.all(engines.map((engine) => engine.stop()));
-  }
+function printSummary(summary: RunSummary, mode: AccessMode): void {
+  const rows: [string, string][] = [
+    ["access mode", mode],
+    ["produced", `${summary.produced} (${summary.valid} valid, ${summary.malformed} malformed)`],
+    ["written to the dedup table", String(summary.dedupItems)],
+    ["archived rows", `${summary.archivedRows} (redelivered batches archive some rows twice; the loader keeps one)`],
+    ["rejected, by reason", Object.entries(summary.rejected).map(([reason, n]) => `${reason} ${n}`).join(", ") || "none"],
+    ["loaded rows in MySQL", String(summary.loadedRows)],
+    ["projections", Object.entries(summary.projections).map(([name, n]) => `${name} ${n}`).join(", ")],
+    ["duplicates (must be 0)", String(summary.duplicated)],
+    ["lost (must be 0)", String(summary.lost)],
+    ["latency, produced to row", `p50 ${summary.latencyMs.p50.toFixed(0)} ms, p95 ${summary.latencyMs.p95.toFixed(0)} ms, p99 ${summary.latencyMs.p99.toFixed(0)} ms, max ${summary.latencyMs.max.toFixed(0)} ms`],
+    ["throughput", `${summary.eventsPerSecond.toFixed(0)} events/s end to end`],
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length));
+  console.log("");
+  for (const [label, value] of rows) console.log(`${label.padEnd(width)}  ${value}`);
 }
 
-main().catch((error) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exitCode = 1;
-});
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      events: { type: "string" },
+      rate: { type: "string" },
+      "malformed-share": { type: "string" },
+      "duplicate-share": { type: "string" },
+      mode: { type: "string", default: "pull" },
+      keep: { type: "boolean", default: false },
+      help: { type: "boolean", default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (values.mode !== "pull" && values.mode !== "push") throw new Error(`--mode must be pull or push, got "${values.mode}"`);
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
+  const options = {
+    events: number("events", values.events, 3_000, 1, 1_000_000),
+    rate: number("rate", values.rate, 1_000, 1, 100_000),
+    malformedShare: number("malformed-share", values["malformed-share"], 0.02, 0, 1),
+    duplicateShare: number("duplicate-share", values["duplicate-share"], 0.1, 0, 1),
+  };
+
+  console.log(`starting the local engines and realizing the prod and poc stacks (${values.mode} mode) …`);
+  const pipeline = await startLocalPipeline({ accessMode: values.mode });
+  let failed = true;
+  try {
+    const summary = await runClickstream(pipeline, { ...options, progress: (line) => console.log(line) });
+    printSummary(summary, values.mode);
+    failed = summary.lost > 0 || summary.duplicated > 0;
+    if (failed) console.error("\nsomething was lost or duplicated: see above");
+    if (values.keep) {
+      const db = pipeline.database;
+      console.log(`
+Everything is still running. Query it:
+  mysql -h ${db.host} -P ${db.port} -u ${db.user} -p${db.password} ${db.name} -e "SELECT page_id, COUNT(*), SUM(hits) FROM ${db.table} GROUP BY page_id LIMIT 10"
+  aws dynamodb scan --endpoint-url ${pipeline.clients.dynamodb.config.endpoint ? await endpointOf(pipeline) : ""} --table-name ${pipeline.outputs.poc.tableName} --select COUNT
+Press Ctrl-C to stop.`);
+      await new Promise<void>((done) => process.once("SIGINT", () => done()));
+    }
+  } finally {
+    await pipeline.stop();
+  }
+  return failed ? 1 : 0;
+}
+
+async function endpointOf(pipeline: Awaited<ReturnType<typeof startLocalPipeline>>): Promise<string> {
+  const endpoint = await pipeline.clients.dynamodb.config.endpoint!();
+  return `${endpoint.protocol}//${endpoint.hostname}:${endpoint.port}`;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  },
+);

@@ -18,6 +18,7 @@ import { LocalFunctions } from "./functions";
 import { LocalMappings } from "./mappings";
 import { LocalNotifications } from "./notifications";
 import { startServiceShims } from "./service-shims";
+import { startThrottlingProxy } from "./throttling-proxy";
 
 const SOURCE_ACCOUNT = "111111111111";
 const CONSUMER_ACCOUNT = "999999999999";
@@ -27,6 +28,8 @@ export interface LocalPipelineOptions {
   accessMode: AccessMode;
   /** Where the functions' own log lines go. Default: nowhere. */
   log?: (line: string) => void;
+  /** Share of the functions' BatchWriteItem calls answered as throttled; a test changes it as it runs. Default: 0. */
+  dynamodbThrottleShare?: () => number;
 }
 
 export interface LocalPipeline {
@@ -36,6 +39,8 @@ export interface LocalPipeline {
   database: { host: string; port: number; user: string; password: string; name: string; table: string };
   clients: { kinesis: KinesisClient; dynamodb: DynamoDBClient; s3: S3Client; sqs: SQSClient };
   functions: LocalFunctions;
+  /** Writes the throttling proxy refused so far. */
+  throttledWrites: () => number;
   firehose: LocalFirehose;
   notifications: LocalNotifications;
   mappings: LocalMappings;
@@ -76,6 +81,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       sqs: new SQSClient({ ...base, endpoint: objects.endpoint }),
     };
 
+    const throttling = await startThrottlingProxy(dynamo.endpoint, options.dynamodbThrottleShare ?? (() => 0));
+    engines.push(throttling);
     const secrets = new Map<string, string>();
     let firehose: LocalFirehose | undefined;
     const shims = await startServiceShims({ secrets, putRecordBatch: (name, records) => firehose!.putRecordBatch(name, records) });
@@ -86,7 +93,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         AWS_REGION: LOCAL_REGION,
         AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
         AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-        AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+        AWS_ENDPOINT_URL_DYNAMODB: throttling.endpoint,
         AWS_ENDPOINT_URL_S3: objects.endpoint,
         AWS_ENDPOINT_URL_SQS: objects.endpoint,
         AWS_ENDPOINT_URL_FIREHOSE: shims.endpoint,
@@ -149,6 +156,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       database: { host: database.host, port: database.port, user: database.user, password: database.password, name: poc.databaseName, table: poc.databaseTable },
       clients,
       functions,
+      throttledWrites: throttling.throttled,
       firehose,
       notifications,
       mappings,

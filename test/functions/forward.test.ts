@@ -1,7 +1,7 @@
 import { PutRecordBatchCommand, FirehoseClient } from "@aws-sdk/client-firehose";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { DynamoDBStreamEvent } from "aws-lambda";
-import { mockClient } from "aws-sdk-client-mock";
+import { mockClient, type AwsStub } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import { parse } from "lossless-json";
 import { forwardDecision, type ArchiveRecord, type ForwardOptions } from "../../functions/forward/core";
@@ -100,8 +100,9 @@ describe("forward function", () => {
   });
 
   describe("a batch against a Firehose that fails some records", () => {
-    const firehose = mockClient(FirehoseClient);
-    const s3 = mockClient(S3Client);
+    // Mocked from the first hook to the last, not while other files run: mockClient patches the class.
+    let firehose: AwsStub<any, any, any>;
+    let s3: AwsStub<any, any, any>;
     const warnings: Record<string, unknown>[] = [];
     const deps = (maxAttempts = 4): ForwardDependencies => ({
       ...OPTIONS,
@@ -121,7 +122,11 @@ describe("forward function", () => {
         return { FailedPutCount: answers.filter((a: { ErrorCode?: string }) => a.ErrorCode).length, RequestResponses: answers };
       });
 
-    // mockClient replaces send on every client of the class: give it back for the other tests.
+    before(() => {
+      firehose = mockClient(FirehoseClient);
+      s3 = mockClient(S3Client);
+    });
+
     after(() => {
       firehose.restore();
       s3.restore();

@@ -1,5 +1,5 @@
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
-import { mockClient } from "aws-sdk-client-mock";
+import { mockClient, type AwsStub } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import { sessionNameFor, writerRoleCredentials } from "../../functions/ingest/writer-credentials";
 
@@ -7,11 +7,13 @@ const ROLE_ARN = "arn:aws:iam::999999999999:role/clicks-writer-role-1a2b3c4";
 const MINUTE = 60_000;
 
 describe("push mode: writer role credentials", () => {
-  const sts = mockClient(STSClient);
+  // Mocked from the first hook to the last, not while other files run: mockClient patches the class.
+  let sts: AwsStub<any, any, any>;
   let clock: number;
   let issued: number;
   let refuseNext: boolean;
 
+  before(() => (sts = mockClient(STSClient)));
   after(() => sts.restore());
 
   beforeEach(() => {

@@ -1,6 +1,6 @@
 import { FirehoseClient, PutRecordBatchCommand } from "@aws-sdk/client-firehose";
 import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { mockClient } from "aws-sdk-client-mock";
+import { mockClient, type AwsStub } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import { gzipSync } from "node:zlib";
 import { WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "../../components/web-analytics";
@@ -31,12 +31,14 @@ function archiveRecord(n: number, overrides: Record<string, unknown> = {}): Buff
 
 describe("re-driving failed records from S3 on a local engine", function () {
   this.timeout(60_000);
-  const firehose = mockClient(FirehoseClient);
+  // Mocked from the first hook to the last, not while other files run: mockClient patches the class.
+  let firehose: AwsStub<any, any, any>;
   let engine: Engine;
   let s3: S3Client;
   let buckets = 0;
 
   before(async () => {
+    firehose = mockClient(FirehoseClient);
     engine = await startS3Engine();
     s3 = new S3Client({ endpoint: engine.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
   });
