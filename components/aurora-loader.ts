@@ -216,6 +216,7 @@ export class AuroraLoader extends pulumi.ComponentResource {
       parameters: [
         { name: "aws_default_s3_role", value: s3Role.arn, applyMethod: "immediate" },
         { name: "require_secure_transport", value: "ON", applyMethod: "immediate" },
+        ...(mode === "local" ? [{ name: "local_infile", value: "1", applyMethod: "immediate" }] : []),
       ],
     }, parent);
     const subnetGroup = new aws.rds.SubnetGroup(`${name}-subnets`, { subnetIds, description: "Private subnets of the clickstream cluster" }, parent);

@@ -81,6 +81,9 @@ function checkProjections(projections: ProjectionSettings[], table: DedupTableSe
     if (!projection.name) check.fail(`projections[${i}] needs a name`);
     if (names.has(projection.name)) check.fail(`projections has two entries named "${projection.name}"`);
     names.add(projection.name);
+    if (projection.projection?.kind === "index" && table?.streamViewType !== "NEW_AND_OLD_IMAGES") {
+      pulumi.log.warn(`projections[${i}] ("${projection.name}") indexes a stream without old images: removed items and changed keys stay in the index (set table.streamViewType NEW_AND_OLD_IMAGES to follow them)`);
+    }
     if (projection.projection?.kind === "aggregate" && table?.streamViewType !== "NEW_AND_OLD_IMAGES") {
       check.fail(`projections[${i}] ("${projection.name}") aggregates, which needs table.streamViewType NEW_AND_OLD_IMAGES to correct its counts on MODIFY and REMOVE`);
     }

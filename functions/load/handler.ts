@@ -30,7 +30,8 @@ const connect = reusedConnection(async () => {
     port: positiveIntEnv(process.env, "DB_PORT", 3306),
     user: secret.username,
     password: secret.password,
-    connectTimeout: positiveIntEnv(process.env, "CONNECT_TIMEOUT_MS", 10_000),
+    // A Serverless v2 cluster paused at 0 ACU takes about 15 s to resume.
+    connectTimeout: positiveIntEnv(process.env, "CONNECT_TIMEOUT_MS", 30_000),
     // The cluster requires TLS; mysql2 ships the RDS certificate authorities as this profile.
     // Only the local runtime, whose MariaDB has no certificate, turns it off.
     ssl: process.env.DB_TLS === "off" ? undefined : "Amazon RDS",

@@ -16,6 +16,12 @@ import { type Item } from "./stream-image";
 
 type Dynamo = Pick<DynamoDBClient, "send">;
 
+/**
+ * A stream sequence number as text that sorts like the number: up to 40 digits, more than a
+ * DynamoDB number holds, zero-padded.
+ */
+export const sortableSequence = (sequence: string): string => sequence.padStart(40, "0");
+
 /** Only if the index item reflects an older source change, or none: a replayed record never overwrites a newer one. */
 const NEWER_ONLY = {
   ConditionExpression: "attribute_not_exists(#seq) OR #seq < :seq",
@@ -34,11 +40,12 @@ async function conditional(write: () => Promise<unknown>): Promise<"written" | "
 
 /** Writes one index change; "stale" when the index already holds a newer change of that item. */
 export async function applyIndexChange(dynamodb: Dynamo, table: string, change: Extract<IndexChange, { kind: "put" | "delete" }>): Promise<"written" | "stale"> {
-  const values = { ":seq": { N: change.sequence } };
+  const values = { ":seq": { S: sortableSequence(change.sequence) } };
   const remove = (key: Item) => dynamodb.send(new DeleteItemCommand({ TableName: table, Key: key, ...NEWER_ONLY, ExpressionAttributeValues: values }));
   if (change.kind === "delete") return conditional(() => remove(change.key));
   const outcome = await conditional(() => dynamodb.send(new PutItemCommand({ TableName: table, Item: change.item, ...NEWER_ONLY, ExpressionAttributeValues: values })));
-  if (outcome === "written" && change.replaces) await conditional(() => remove(change.replaces!));
+  // Even when the put was stale (a retry after a crash between the two writes), the old key must go.
+  if (change.replaces) await conditional(() => remove(change.replaces!));
   return outcome;
 }
 

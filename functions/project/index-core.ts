@@ -44,7 +44,7 @@ export function indexChange(record: DynamoDBRecord, spec: IndexSpec): IndexChang
   const item: Item = spec.attributes
     ? { ...Object.fromEntries(spec.attributes.filter((name) => image[name]).map((name) => [name, image[name]])), ...key }
     : { ...image };
-  item[SOURCE_SEQUENCE] = { N: sequence };
+  item[SOURCE_SEQUENCE] = { S: sequence.padStart(40, "0") };
   const changedAt = stream.ApproximateCreationDateTime;
   if (spec.ttlDays !== undefined && changedAt !== undefined) item[EXPIRES_AT] = { N: String(Math.floor(changedAt) + spec.ttlDays * 86_400) };
 

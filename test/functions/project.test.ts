@@ -1,6 +1,8 @@
 import type { AttributeValue, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
 import { expect } from "chai";
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { aggregateChange, groupKey } from "../../functions/project/aggregate-core";
+import { applyIndexChange } from "../../functions/project/apply";
 import { addDecimals, negateDecimal } from "../../functions/project/decimal";
 import { indexChange } from "../../functions/project/index-core";
 import { type AggregateSpec, type IndexSpec } from "../../functions/project/spec";
@@ -42,7 +44,7 @@ describe("projection function", () => {
       const change = indexChange(record("INSERT", { NewImage: click("ana@example.com", "p-1", "2") }), BY_USER);
       if (change.kind !== "put") throw new Error(change.kind);
       expect(change.item.useremail).to.deep.equal({ S: "ana@example.com" });
-      expect(change.item.sourceSequence).to.deep.equal({ N: "4421584500000000017450439091" });
+      expect(change.item.sourceSequence).to.deep.equal({ S: "0000000000004421584500000000017450439091" });
       expect(Buffer.from(change.item.avatar.B!).toString("hex")).to.equal("000102ff");
       expect(change.replaces).to.equal(undefined);
     });
@@ -66,6 +68,21 @@ describe("projection function", () => {
       delete anonymous.useremail;
       expect(indexChange(record("INSERT", { NewImage: anonymous }), BY_USER)).to.deep.equal({ kind: "skip", why: "the item has no useremail and nanotimestamp" });
       expect(indexChange(record("REMOVE", {}), BY_USER)).to.deep.include({ kind: "poison" });
+    });
+
+    it("still deletes the old index item when the put is a retry that finds its own write", async () => {
+      const sent: string[] = [];
+      const dynamodb = {
+        send: async (command: { constructor: { name: string } }) => {
+          sent.push(command.constructor.name);
+          if (command.constructor.name === "PutItemCommand") throw new ConditionalCheckFailedException({ message: "The conditional request failed", $metadata: {} });
+          return {};
+        },
+      };
+      const moved = indexChange(record("MODIFY", { OldImage: click("ana@example.com", "p-1", "2"), NewImage: click("ana@new.example.com", "p-1", "2") }), BY_USER);
+      if (moved.kind !== "put") throw new Error(moved.kind);
+      expect(await applyIndexChange(dynamodb as never, "by-user", moved)).to.equal("stale");
+      expect(sent).to.deep.equal(["PutItemCommand", "DeleteItemCommand"]);
     });
 
     it("indexes the fixture's records by their Id", () => {

@@ -156,6 +156,7 @@ describe("AuroraLoader", () => {
       expect(policyOf(cloud.named("clicks-s3-policy")).Statement[2]).to.deep.equal({ Sid: "DecryptProcessedRows", Effect: "Allow", Action: "kms:Decrypt", Resource: KEY_ARN });
       expect(cloud.named("clicks-load-function").inputs.environment.variables.LOAD_MODE).to.equal("local");
       expect(cloud.named("clicks-loader-to-s3").inputs).to.include({ prefixListId: "pl-6da54004" });
+      expect(cloud.named("clicks-cluster-parameters").inputs.parameters).to.deep.include({ name: "local_infile", value: "1", applyMethod: "immediate" });
     });
 
     it("passes the async settings through", () => {
