@@ -152,6 +152,16 @@ export class CrossAccountStreamSource extends pulumi.ComponentResource {
                   },
                 },
               });
+              if (args.sharedTable) {
+                statements.push({
+                  Sid: "ConsumerRoleDecryptsSharedTableStream",
+                  Effect: "Allow",
+                  Principal: { AWS: roleArn },
+                  Action: "kms:Decrypt",
+                  Resource: "*",
+                  Condition: { StringEquals: { "kms:ViaService": `dynamodb.${regionName}.amazonaws.com` } },
+                });
+              }
             }
             return statements;
           }),
@@ -194,7 +204,7 @@ export class CrossAccountStreamSource extends pulumi.ComponentResource {
       ),
     }, { parent: this });
 
-    const sharedTable = args.sharedTable && this.addSharedTable(name, args.sharedTable, consumerRole);
+    const sharedTable = args.sharedTable && this.addSharedTable(name, args.sharedTable, consumerRole, key.arn);
 
     this.streamName = stream.name;
     this.streamArn = stream.arn;
@@ -216,7 +226,7 @@ export class CrossAccountStreamSource extends pulumi.ComponentResource {
     });
   }
 
-  private addSharedTable(name: string, settings: SharedTableSettings, consumerRole: pulumi.Input<string> | undefined): aws.dynamodb.Table {
+  private addSharedTable(name: string, settings: SharedTableSettings, consumerRole: pulumi.Input<string> | undefined, keyArn: pulumi.Output<string>): aws.dynamodb.Table {
     const keys = [settings.hashKey, settings.rangeKey].filter((k): k is string => Boolean(k));
     const table = new aws.dynamodb.Table(`${name}-shared-table`, {
       name: settings.name,
@@ -227,9 +237,9 @@ export class CrossAccountStreamSource extends pulumi.ComponentResource {
       streamEnabled: true,
       streamViewType: settings.streamViewType ?? crossAccountStreamSourceDefaults.sharedTableStreamViewType,
       pointInTimeRecovery: { enabled: true },
-      // Encrypted with the AWS-owned key: a cross-account stream reader cannot be granted the
-      // AWS-managed key (alias/aws/dynamodb), whose policy nobody can change.
-      serverSideEncryption: { enabled: false },
+      // The stream's own key: a cross-account stream reader cannot be granted the AWS-managed
+      // key (alias/aws/dynamodb), whose policy nobody can change; this key's policy grants it.
+      serverSideEncryption: { enabled: true, kmsKeyArn: keyArn },
     }, { parent: this });
     if (consumerRole !== undefined) {
       // Stream actions go in the stream's own policy; the table's policy does not cover its stream.

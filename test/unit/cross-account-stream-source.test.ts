@@ -125,6 +125,15 @@ describe("CrossAccountStreamSource", () => {
         { Sid: "ConsumerRoleReadsTableStream", Effect: "Allow", Principal: { AWS: CONSUMER_ROLE }, Action: DYNAMODB_STREAM_READ_ACTIONS, Resource: table.state.streamArn },
       ]);
       expect(cloud.resources.filter((r) => r.inputs.resourceArn === table.state.arn)).to.have.length(0);
+      expect(table.inputs.serverSideEncryption).to.deep.equal({ enabled: true, kmsKeyArn: cloud.one("aws:kms/key:Key").state.arn });
+      expect(policyOf(cloud.one("aws:kms/keyPolicy:KeyPolicy")).Statement[2]).to.deep.equal({
+        Sid: "ConsumerRoleDecryptsSharedTableStream",
+        Effect: "Allow",
+        Principal: { AWS: CONSUMER_ROLE },
+        Action: "kms:Decrypt",
+        Resource: "*",
+        Condition: { StringEquals: { "kms:ViaService": "dynamodb.eu-west-1.amazonaws.com" } },
+      });
     });
 
     it("exposes the consumer, the grantee and the shared table", async () => {

@@ -1,47 +1,8 @@
 import { expect } from "chai";
-import * as pulumi from "@pulumi/pulumi";
-import { load } from "js-yaml";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { KINESIS_CONSUMER_READ_ACTIONS, KINESIS_STREAM_READ_ACTIONS } from "../../components/stream-access";
 import { COMPOSITIONS, selectComposition } from "../../stacks/select";
-import { MockCloud, policyOf, resolve } from "../harness/mock-cloud";
-
-const SOURCE = "111111111111";
-const CONSUMER = "999999999999";
-const PROD_STACK = "acme/stream-replication/prod";
-const POC_STACK = "acme/stream-replication/poc";
-const ACCOUNTS = { "aws:region": "eu-west-1", sourceAccountId: SOURCE, consumerAccountId: CONSUMER };
-
-type Outputs = Record<string, any>;
-
-/** Runs one stack's composition under mocks, as `pulumi up` would, and returns its resolved outputs. */
-async function up(side: "source" | "consumer", config: Record<string, string>, peerOutputs?: Outputs, accountId?: string) {
-  const peerStack = side === "source" ? POC_STACK : PROD_STACK;
-  const cloud = new MockCloud({
-    stack: side === "source" ? "prod" : "poc",
-    accountId: accountId ?? (side === "source" ? SOURCE : CONSUMER),
-    stackOutputs: peerOutputs ? { [peerStack]: peerOutputs } : {},
-    secretStackOutputs: ["writerExternalId"],
-  });
-  await cloud.install({ ...ACCOUNTS, ...(peerOutputs ? { [`${side === "source" ? "consumer" : "source"}Stack`]: peerStack } : {}), ...config });
-  const exported = await COMPOSITIONS[side](new pulumi.Config());
-  await cloud.settle();
-  const outputs: Outputs = {};
-  for (const [name, value] of Object.entries(exported)) outputs[name] = await resolve(pulumi.output(value));
-  return { cloud, outputs };
-}
-
-/** A stack's config file, as `pulumi config` hands it to the program: objects as JSON, project keys unprefixed. */
-function stackConfig(stack: "prod" | "poc"): Record<string, string> {
-  const file = load(readFileSync(join(__dirname, "..", "..", `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
-  return Object.fromEntries(
-    Object.entries(file.config).map(([key, value]) => [
-      key.replace(/^stream-replication:/, ""),
-      typeof value === "object" ? JSON.stringify(value) : String(value),
-    ]),
-  );
-}
+import { MockCloud, policyOf } from "../harness/mock-cloud";
+import { CONSUMER, POC_STACK, PROD_STACK, SOURCE, stackConfig, up } from "../support/stacks";
 
 const rolePolicy = (cloud: MockCloud) => policyOf(cloud.named("clicks-ingest-policy")).Statement;
 
@@ -238,8 +199,8 @@ describe("stacks", () => {
           .map((statement) => statement.Principal?.AWS ?? statement.Principal);
       const sourcePolicies = prod.cloud.resources.filter((r) => /ResourcePolicy|KeyPolicy/.test(r.type)).map((r) => policyOf(r));
       const writerTrust = [policyOf(poc.cloud.named("clicks-writer-role"), "assumeRolePolicy")];
-      // The stream, its fan-out consumer, its key and the shared table's stream.
-      expect(allowedPrincipals(sourcePolicies, SOURCE)).to.deep.equal(Array(4).fill(poc1.outputs.ingestRoleArn));
+      // The stream, its fan-out consumer, its key (for the stream and the shared table) and the shared table's stream.
+      expect(allowedPrincipals(sourcePolicies, SOURCE)).to.deep.equal(Array(5).fill(poc1.outputs.ingestRoleArn));
       expect(allowedPrincipals(writerTrust, CONSUMER)).to.deep.equal([prod1.outputs.pushIngestRoleArn]);
     });
   });
