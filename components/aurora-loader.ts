@@ -3,6 +3,7 @@ import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 import { COLUMN_TYPE } from "../functions/load/sql";
 import { PROCESSED_PREFIX } from "./archive-layout";
+import { alarm, functionAlarms, type MonitoringArgs } from "./alarms";
 import { createBundledFunction } from "./bundled-function";
 import { policyDocument, serviceTrustPolicy, type PolicyStatement } from "./iam";
 import { COMPONENT_PACKAGE } from "./package";
@@ -73,6 +74,8 @@ export interface AuroraLoaderArgs {
   loader?: LoaderSettings;
   /** Days the loader's logs are kept. Default: 30. */
   logRetentionDays?: number;
+  /** Alarms on the loader's errors and throttles and on events it could not load. Default: on, no topic. */
+  monitoring?: MonitoringArgs;
 }
 
 export const auroraLoaderDefaults = {
@@ -281,6 +284,19 @@ export class AuroraLoader extends pulumi.ComponentResource {
       logRetentionDays: args.logRetentionDays ?? d.logRetentionDays,
       vpc: { subnetIds, securityGroupIds: [loaderSecurityGroup.id] },
     }, this);
+
+    const monitoring = args.monitoring ?? {};
+    if (monitoring.alarms ?? true) {
+      functionAlarms(`${name}-load`, loader.function, monitoring, this, false);
+      alarm(`${name}-failed-loads-alarm`, {
+        description: "S3 events the loader could not load after its retries wait in the failed-events queue",
+        namespace: "AWS/SQS",
+        metricName: "ApproximateNumberOfMessagesVisible",
+        dimensions: { QueueName: failedEvents.name },
+        statistic: "Maximum",
+        threshold: 1,
+      }, monitoring, this);
+    }
 
     new aws.lambda.FunctionEventInvokeConfig(`${name}-load-async`, {
       functionName: loader.function.name,

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { type MonitoringArgs } from "./alarms";
 import { checkedExternalId, EXTERNAL_ID_RULE, isValidExternalId } from "./external-id";
 import { policyDocument, type PolicyStatement } from "./iam";
 import { createIngestFunction, validateIngestSettings, type IngestSettings } from "./ingest-function";
@@ -88,6 +89,8 @@ export interface DedupTableArgs {
   deadLetterExpireAfterDays?: number;
   /** Pull: days the ingest function's logs are kept. Default: 30. */
   logRetentionDays?: number;
+  /** Pull: alarms on the ingest function and its mapping. Default: on, no topic. */
+  monitoring?: MonitoringArgs;
 }
 
 export const dedupTableDefaults = {
@@ -236,6 +239,7 @@ export class DedupTable extends pulumi.ComponentResource {
         settings: args.ingest,
         deadLetterExpireAfterDays: args.deadLetterExpireAfterDays,
         logRetentionDays: args.logRetentionDays,
+        monitoring: args.monitoring,
       }, this);
     } else if (args.writerPrincipalArn !== undefined) {
       writerRole = this.addWriterRole(name, args.writerPrincipalArn, args.writerExternalId!, tableAccess);

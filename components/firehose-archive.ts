@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ERROR_PREFIX, PROCESSED_PREFIX, SOURCE_PREFIX } from "./archive-layout";
 import { compileSchema, FIXED_COLUMNS, type ArchiveColumn } from "../functions/transform/core";
+import { alarm, functionAlarms, logLineAlarm, type MonitoringArgs } from "./alarms";
 import { createBundledFunction } from "./bundled-function";
 import { policyDocument, serviceTrustPolicy, type PolicyStatement } from "./iam";
 import { COMPONENT_PACKAGE } from "./package";
@@ -71,6 +72,8 @@ export interface FirehoseArchiveArgs {
   transform?: TransformSettings;
   /** Days the functions' and Firehose's logs are kept. Default: 30. */
   logRetentionDays?: number;
+  /** Alarms on both functions, the mapping, delivery freshness and failed transformations. Default: on, no topic. */
+  monitoring?: MonitoringArgs;
 }
 
 export const firehoseArchiveDefaults = {
@@ -292,7 +295,23 @@ export class FirehoseArchive extends pulumi.ComponentResource {
       settings: args.forward ?? {},
       defaultBatchSize: d.forwardBatchSize,
       logRetentionDays,
+      monitoring: args.monitoring,
     }, this);
+
+    const monitoring = args.monitoring ?? {};
+    if (monitoring.alarms ?? true) {
+      functionAlarms(`${name}-transform`, transform.function, monitoring, this, false);
+      logLineAlarm(`${name}-failed-transformations`, transform.logGroup, "record failed processing", "records the transform refused, now under failed/: fix and re-drive them", monitoring, this);
+      const interval = delivery.bufferIntervalSeconds ?? d.bufferIntervalSeconds;
+      alarm(`${name}-delivery-freshness-alarm`, {
+        description: "the oldest record in Firehose is older than its buffer interval plus 10 minutes: delivery to S3 is stuck",
+        namespace: "AWS/Firehose",
+        metricName: "DeliveryToS3.DataFreshness",
+        dimensions: { DeliveryStreamName: deliveryStream.name },
+        statistic: "Maximum",
+        threshold: interval + 600,
+      }, monitoring, this);
+    }
 
     this.bucketName = bucket.bucket;
     this.bucketArn = bucket.arn;

@@ -1,5 +1,6 @@
 import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { type MonitoringArgs } from "./alarms";
 import { type PolicyStatement } from "./iam";
 import { KINESIS_CONSUMER_READ_ACTIONS, KINESIS_STREAM_READ_ACTIONS } from "./stream-access";
 import { createStreamFunction, validateMappingSettings, type StreamFunction, type StreamMappingSettings } from "./stream-function";
@@ -36,6 +37,7 @@ export interface IngestFunctionArgs {
   logRetentionDays?: number;
   /** An execution role created earlier with `createFunctionRole(`${name}-ingest`, INGEST_DESCRIPTION, …)`. */
   role?: aws.iam.Role;
+  monitoring?: MonitoringArgs;
 }
 
 export const INGEST_DESCRIPTION = "Writes Kinesis records to the dedup table exactly once; parks records that can never be written";
@@ -83,5 +85,6 @@ export function createIngestFunction(name: string, args: IngestFunctionArgs, par
     deadLetterExpireAfterDays: args.deadLetterExpireAfterDays,
     logRetentionDays: args.logRetentionDays,
     role: args.role,
+    monitoring: args.monitoring,
   }, parent);
 }

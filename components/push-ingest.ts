@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { type MonitoringArgs } from "./alarms";
 import { createFunctionRole } from "./bundled-function";
 import { checkedExternalId } from "./external-id";
 import { type PolicyStatement } from "./iam";
@@ -29,6 +30,8 @@ export interface PushIngestArgs extends IngestSource {
   deadLetterExpireAfterDays?: number;
   /** Days the ingest function's logs are kept. Default: 30. */
   logRetentionDays?: number;
+  /** Alarms on the function and its mapping. Default: on, no topic. */
+  monitoring?: MonitoringArgs;
 }
 
 /**
@@ -66,6 +69,7 @@ export class PushIngest extends pulumi.ComponentResource {
         settings: args.ingest,
         deadLetterExpireAfterDays: args.deadLetterExpireAfterDays,
         logRetentionDays: args.logRetentionDays,
+        monitoring: args.monitoring,
         role,
       }, this);
     }

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { functionAlarms, logLineAlarm, type MonitoringArgs } from "./alarms";
 import { createBundledFunction, type BundledFunction } from "./bundled-function";
 import { type PolicyStatement } from "./iam";
 import { createSecureBucket, type SecureBucket } from "./secure-bucket";
@@ -62,6 +63,8 @@ export interface StreamFunctionArgs {
   deadLetterExpireAfterDays?: number;
   logRetentionDays?: number;
   role?: aws.iam.Role;
+  /** Errors, throttles, iterator age and parked records. Default: alarms on, no topic. */
+  monitoring?: MonitoringArgs;
 }
 
 export interface StreamFunction extends BundledFunction {
@@ -111,5 +114,10 @@ export function createStreamFunction(name: string, args: StreamFunctionArgs, par
     destinationConfig: { onFailure: { destinationArn: deadLetter.bucket.arn } },
   }, { parent, dependsOn: [fn.policy] });
 
+  const monitoring = args.monitoring ?? {};
+  if (monitoring.alarms ?? true) {
+    functionAlarms(name, fn.function, monitoring, parent, true);
+    logLineAlarm(`${name}-parked`, fn.logGroup, "parked record", `${name} parked records it can never handle in its dead-letter bucket`, monitoring, parent);
+  }
   return { ...fn, deadLetter, mapping };
 }

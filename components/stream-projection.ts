@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { COUNT, EXPIRES_AT, GROUP_KEY, groupByName, LEDGER_KEY, type ProjectionSpec } from "../functions/project/spec";
+import { type MonitoringArgs } from "./alarms";
 import { type KeyAttributeType } from "./dedup-table";
 import { type PolicyStatement } from "./iam";
 import { COMPONENT_PACKAGE } from "./package";
@@ -33,6 +34,8 @@ export interface StreamProjectionArgs {
   deadLetterExpireAfterDays?: number;
   /** Default: 30. */
   logRetentionDays?: number;
+  /** Alarms on the function and its mapping. Default: on, no topic. */
+  monitoring?: MonitoringArgs;
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,254}$/;
@@ -138,6 +141,7 @@ export class StreamProjection extends pulumi.ComponentResource {
       defaultBatchSize: 100,
       deadLetterExpireAfterDays: args.deadLetterExpireAfterDays,
       logRetentionDays: args.logRetentionDays,
+      monitoring: args.monitoring,
     }, this);
 
     this.tableName = table.name;

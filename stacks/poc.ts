@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DedupTable, type DedupTableSettings } from "../components/dedup-table";
+import { type MonitoringArgs } from "../components/alarms";
 import { AuroraLoader, type AuroraLoaderArgs } from "../components/aurora-loader";
 import { FirehoseArchive, type FirehoseArchiveArgs } from "../components/firehose-archive";
 import { WEB_ANALYTICS_COLUMN_TYPES } from "../components/web-analytics";
@@ -7,6 +8,7 @@ import { StreamProjection, type StreamProjectionArgs } from "../components/strea
 import { type IngestSettings } from "../components/ingest-function";
 import { validate } from "../components/validation";
 import { assertDeployingInto, checkArn, readAccounts, type Accounts } from "./accounts";
+import { alertTopic, dashboard, functionName, pipelineMetric } from "./monitoring";
 import { Peer } from "./peer";
 
 /** The `archive` config key: FirehoseArchive's arguments but the table's stream, which the stack gives. */
@@ -33,28 +35,45 @@ export async function consumerStack(config: pulumi.Config): Promise<Record<strin
   const table = config.getObject<DedupTableSettings>("table");
   const projections = config.getObject<ProjectionSettings[]>("projections") ?? [];
   checkProjections(projections, table);
-  const mode = accounts.accessMode === "pull" ? await pullConsumer(config, accounts, source, table) : await pushConsumer(config, accounts, source, table);
+  const topic = alertTopic(config);
+  const monitoring: MonitoringArgs = { alarmTopicArn: topic.arn };
+  const mode = accounts.accessMode === "pull" ? await pullConsumer(config, accounts, source, table, monitoring) : await pushConsumer(config, accounts, source, table);
   const archiveSettings = config.getObject<ArchiveSettings>("archive") ?? {};
-  const archive = new FirehoseArchive("clicks", { ...archiveSettings, tableStreamArn: mode.tableStreamArn });
+  const archive = new FirehoseArchive("clicks", { monitoring, ...archiveSettings, tableStreamArn: mode.tableStreamArn });
   const { enabled: auroraEnabled = true, ...aurora } = config.getObject<AuroraSettings>("aurora") ?? {};
   const loader =
     auroraEnabled &&
     new AuroraLoader("clicks", {
       columnTypes: archiveSettings.columns ? undefined : WEB_ANALYTICS_COLUMN_TYPES,
+      monitoring,
       ...aurora,
       archiveBucketName: archive.bucketName,
       archiveBucketArn: archive.bucketArn,
       archiveKmsKeyArn: archiveSettings.bucket?.kmsKeyArn,
       columns: archive.csvColumns,
     });
+  const projectionTables = Object.fromEntries(
+    projections.map(({ name, ...args }) => [name, new StreamProjection(name, { monitoring, ...args, tableStreamArn: mode.tableStreamArn }).tableName]),
+  );
+  const ingest = functionName("ingestFunctionArn" in mode ? mode.ingestFunctionArn : undefined);
+  const forward = functionName(archive.forwardFunctionArn);
+  const load = functionName(loader ? loader.loaderFunctionArn : undefined);
+  const board = dashboard("clickstream-consumer", [
+    { title: "Ingest (pull mode): invocations, errors, iterator age", metrics: [["AWS/Lambda", "Invocations", "FunctionName", ingest], ["AWS/Lambda", "Errors", "FunctionName", ingest], ["AWS/Lambda", "IteratorAge", "FunctionName", ingest, { stat: "Maximum" }]] },
+    { title: "Dedup table: writes", metrics: [["AWS/DynamoDB", "ConsumedWriteCapacityUnits", "TableName", mode.tableName]] },
+    { title: "Forward: invocations, errors, iterator age", metrics: [["AWS/Lambda", "Invocations", "FunctionName", forward], ["AWS/Lambda", "Errors", "FunctionName", forward], ["AWS/Lambda", "IteratorAge", "FunctionName", forward, { stat: "Maximum" }]] },
+    { title: "Firehose: records in, delivered, freshness", metrics: [["AWS/Firehose", "IncomingRecords", "DeliveryStreamName", archive.deliveryStreamName], ["AWS/Firehose", "DeliveryToS3.Records", "DeliveryStreamName", archive.deliveryStreamName], ["AWS/Firehose", "DeliveryToS3.DataFreshness", "DeliveryStreamName", archive.deliveryStreamName, { stat: "Maximum" }]] },
+    { title: "Loader: invocations, errors, rows loaded", metrics: [["AWS/Lambda", "Invocations", "FunctionName", load], ["AWS/Lambda", "Errors", "FunctionName", load], pipelineMetric("RowsLoaded")] },
+    { title: "Records parked or refused", metrics: [pipelineMetric("clicks-ingest-parked"), pipelineMetric("clicks-forward-parked"), pipelineMetric("clicks-failed-transformations")] },
+  ]);
   return {
     accessMode: accounts.accessMode,
     region: accounts.region,
     accountId: accounts.consumerAccountId,
     ...mode,
-    projectionTables: Object.fromEntries(
-      projections.map(({ name, ...args }) => [name, new StreamProjection(name, { ...args, tableStreamArn: mode.tableStreamArn }).tableName]),
-    ),
+    projectionTables,
+    alertTopicArn: topic.arn,
+    dashboardName: board.dashboardName,
     archiveBucketName: archive.bucketName,
     deliveryStreamName: archive.deliveryStreamName,
     archiveCsvColumns: archive.csvColumns,
@@ -91,7 +110,7 @@ function checkProjections(projections: ProjectionSettings[], table: DedupTableSe
   check.done();
 }
 
-async function pullConsumer(config: pulumi.Config, accounts: Accounts, source: Peer, table: DedupTableSettings | undefined) {
+async function pullConsumer(config: pulumi.Config, accounts: Accounts, source: Peer, table: DedupTableSettings | undefined, monitoring: MonitoringArgs) {
   // The mapping can be created only once the source has granted this stack's role: a stream
   // ARN from the source stack counts once that stack reports the grant; one in config, always.
   const granted = await source.output("streamReadGrantedTo");
@@ -117,6 +136,7 @@ async function pullConsumer(config: pulumi.Config, accounts: Accounts, source: P
     ingest: config.getObject<IngestSettings>("ingest"),
     deadLetterExpireAfterDays: config.getNumber("deadLetterExpireAfterDays"),
     logRetentionDays: config.getNumber("logRetentionDays"),
+    monitoring,
   });
 
   let nextStep: pulumi.Output<string>;

@@ -1,9 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
+import { type MonitoringArgs } from "../components/alarms";
 import { CrossAccountStreamSource, type SharedTableSettings, type StreamSettings } from "../components/cross-account-stream-source";
 import { type IngestSettings } from "../components/ingest-function";
 import { PushIngest } from "../components/push-ingest";
 import { validate } from "../components/validation";
 import { assertDeployingInto, checkArn, readAccounts, type Accounts } from "./accounts";
+import { alertTopic, dashboard, functionName } from "./monitoring";
 import { Peer } from "./peer";
 
 /**
@@ -22,6 +24,7 @@ export async function sourceStack(config: pulumi.Config): Promise<Record<string,
   checkArn(check, "consumerIngestRoleArn", consumerRoleArn, { service: "iam", resource: "role/", account: accounts.consumerAccountId });
   check.done();
 
+  const topic = alertTopic(config);
   const stream = new CrossAccountStreamSource("clicks", {
     stream: config.getObject<StreamSettings>("stream"),
     consumerRoleArn,
@@ -39,6 +42,7 @@ export async function sourceStack(config: pulumi.Config): Promise<Record<string,
     producerPolicyArn: stream.producerPolicyArn,
     sharedTableName: stream.sharedTableName,
     sharedTableStreamArn: stream.sharedTableStreamArn,
+    alertTopicArn: topic.arn,
   };
 
   if (accounts.accessMode === "pull") {
@@ -49,12 +53,23 @@ export async function sourceStack(config: pulumi.Config): Promise<Record<string,
       pulumi.log.warn(`${consumer.label} has not reported its ingest role yet, so the stream is shared with nobody. Run \`pulumi up\` on ${consumer.label}, then here again.`);
       nextStep = pulumi.output(`Run \`pulumi up\` on ${consumer.label}: it creates the ingest role. Then run \`pulumi up\` here again to grant that role read access.`);
     }
-    return { ...outputs, streamReadGrantedTo: stream.streamReadGrantedTo, nextStep };
+    return { ...outputs, dashboardName: sourceDashboard(stream, undefined).dashboardName, streamReadGrantedTo: stream.streamReadGrantedTo, nextStep };
   }
-  return { ...outputs, ...(await pushSide(config, accounts, consumer, stream)) };
+  const push = await pushSide(config, accounts, consumer, stream, { alarmTopicArn: topic.arn });
+  return { ...outputs, dashboardName: sourceDashboard(stream, push.pushIngestFunctionArn).dashboardName, ...push };
 }
 
-async function pushSide(config: pulumi.Config, accounts: Accounts, consumer: Peer, stream: CrossAccountStreamSource) {
+/** The stream's traffic, how far its readers are behind, and in push mode the push function. */
+function sourceDashboard(stream: CrossAccountStreamSource, pushFunctionArn: pulumi.Output<string | undefined> | undefined) {
+  const push = functionName(pushFunctionArn);
+  return dashboard("clickstream-source", [
+    { title: "Stream: records in and out", metrics: [["AWS/Kinesis", "IncomingRecords", "StreamName", stream.streamName], ["AWS/Kinesis", "GetRecords.Records", "StreamName", stream.streamName]] },
+    { title: "Stream: how far readers are behind (ms)", metrics: [["AWS/Kinesis", "GetRecords.IteratorAgeMilliseconds", "StreamName", stream.streamName, { stat: "Maximum" }]] },
+    { title: "Push ingest (push mode): invocations, errors, iterator age", metrics: [["AWS/Lambda", "Invocations", "FunctionName", push], ["AWS/Lambda", "Errors", "FunctionName", push], ["AWS/Lambda", "IteratorAge", "FunctionName", push, { stat: "Maximum" }]] },
+  ]);
+}
+
+async function pushSide(config: pulumi.Config, accounts: Accounts, consumer: Peer, stream: CrossAccountStreamSource, monitoring: MonitoringArgs) {
   const [writerRoleArn, tableName, externalId] = await Promise.all([
     consumer.value("consumerWriterRoleArn", "writerRoleArn"),
     consumer.value("consumerTableName", "tableName"),
@@ -79,6 +94,7 @@ async function pushSide(config: pulumi.Config, accounts: Accounts, consumer: Pee
     ingest: config.getObject<IngestSettings>("ingest"),
     deadLetterExpireAfterDays: config.getNumber("deadLetterExpireAfterDays"),
     logRetentionDays: config.getNumber("logRetentionDays"),
+    monitoring,
   });
 
   let nextStep: pulumi.Output<string>;

@@ -78,12 +78,12 @@ describe("stacks", () => {
 
     it("exports every value the other account needs, by name", () => {
       expect(Object.keys(prod.outputs).sort()).to.deep.equal([
-        "accessMode", "accountId", "nextStep", "producerPolicyArn", "region", "sharedTableName", "sharedTableStreamArn",
+        "accessMode", "accountId", "alertTopicArn", "dashboardName", "nextStep", "producerPolicyArn", "region", "sharedTableName", "sharedTableStreamArn",
         "streamArn", "streamConsumerArn", "streamKmsKeyArn", "streamName", "streamReadGrantedTo",
       ]);
       expect(Object.keys(poc2.outputs).sort()).to.deep.equal([
-        "accessMode", "accountId", "archiveBucketName", "archiveCsvColumns", "clusterArn", "clusterEndpoint", "clusterPort", "databaseName", "databaseSecretArn",
-        "databaseTable", "deadLetterBucketName", "deliveryStreamName", "failedLoadsQueueUrl", "forwardDeadLetterBucketName", "ingestFunctionArn",
+        "accessMode", "accountId", "alertTopicArn", "archiveBucketName", "archiveCsvColumns", "clusterArn", "clusterEndpoint", "clusterPort", "dashboardName", "databaseName",
+        "databaseSecretArn", "databaseTable", "deadLetterBucketName", "deliveryStreamName", "failedLoadsQueueUrl", "forwardDeadLetterBucketName", "ingestFunctionArn",
         "ingestRoleArn", "loaderFunctionArn", "nextStep", "projectionTables", "region", "subnetIds", "tableArn", "tableName", "tableStreamArn", "vpcId",
       ]);
     });

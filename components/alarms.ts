@@ -1,0 +1,72 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+/** Alarms: on by default; their action is the topic when one is given. */
+export interface MonitoringArgs {
+  /** Default: true. */
+  alarms?: boolean;
+  /** SNS topic every alarm notifies (and notifies again when it clears). Default: none, alarms only show in CloudWatch. */
+  alarmTopicArn?: pulumi.Input<string>;
+}
+
+/** The namespace of the pipeline's own metrics: log metric filters and the functions' embedded metrics. */
+export const METRICS_NAMESPACE = "StreamReplication";
+
+interface AlarmSpec {
+  description: string;
+  namespace: string;
+  metricName: string;
+  dimensions?: Record<string, pulumi.Input<string>>;
+  statistic: "Sum" | "Maximum";
+  threshold: number;
+  periodSeconds?: number;
+  evaluationPeriods?: number;
+}
+
+/** One alarm, named `${name}`, that fires at or above its threshold and treats missing data as fine. */
+export function alarm(name: string, spec: AlarmSpec, monitoring: MonitoringArgs, parent: pulumi.Resource): aws.cloudwatch.MetricAlarm {
+  const actions = monitoring.alarmTopicArn ? [monitoring.alarmTopicArn] : [];
+  return new aws.cloudwatch.MetricAlarm(name, {
+    alarmDescription: spec.description,
+    namespace: spec.namespace,
+    metricName: spec.metricName,
+    dimensions: spec.dimensions,
+    statistic: spec.statistic,
+    period: spec.periodSeconds ?? 300,
+    evaluationPeriods: spec.evaluationPeriods ?? 1,
+    threshold: spec.threshold,
+    comparisonOperator: "GreaterThanOrEqualToThreshold",
+    treatMissingData: "notBreaching",
+    alarmActions: actions,
+    okActions: actions,
+  }, { parent });
+}
+
+/** Counts the log lines matching `message` in a function's log group, as a metric in METRICS_NAMESPACE, and alarms on any. */
+export function logLineAlarm(name: string, logGroup: aws.cloudwatch.LogGroup, message: string, description: string, monitoring: MonitoringArgs, parent: pulumi.Resource) {
+  new aws.cloudwatch.LogMetricFilter(`${name}-filter`, {
+    logGroupName: logGroup.name,
+    pattern: `{ $.message = "${message}" }`,
+    metricTransformation: { namespace: METRICS_NAMESPACE, name, value: "1", defaultValue: "0", unit: "Count" },
+  }, { parent });
+  return alarm(`${name}-alarm`, { description, namespace: METRICS_NAMESPACE, metricName: name, statistic: "Sum", threshold: 1 }, monitoring, parent);
+}
+
+/** Errors and throttles of a function, and for a stream function how far behind its mapping is. */
+export function functionAlarms(name: string, fn: aws.lambda.Function, monitoring: MonitoringArgs, parent: pulumi.Resource, onStream: boolean): void {
+  const dimensions = { FunctionName: fn.name };
+  alarm(`${name}-errors-alarm`, { description: `${name} failed invocations`, namespace: "AWS/Lambda", metricName: "Errors", dimensions, statistic: "Sum", threshold: 1 }, monitoring, parent);
+  alarm(`${name}-throttles-alarm`, { description: `${name} throttled invocations`, namespace: "AWS/Lambda", metricName: "Throttles", dimensions, statistic: "Sum", threshold: 1 }, monitoring, parent);
+  if (onStream) {
+    alarm(`${name}-iterator-age-alarm`, {
+      description: `${name} is more than 5 minutes behind its stream`,
+      namespace: "AWS/Lambda",
+      metricName: "IteratorAge",
+      dimensions,
+      statistic: "Maximum",
+      threshold: 300_000,
+      periodSeconds: 60,
+      evaluationPeriods: 5,
+    }, monitoring, parent);
+  }
+}

@@ -1,0 +1,82 @@
+import { expect } from "chai";
+import { FirehoseArchive } from "../../components/firehose-archive";
+import { MockCloud } from "../harness/mock-cloud";
+import { stackConfig, up } from "../support/stacks";
+
+describe("monitoring", function () {
+  this.timeout(60_000);
+  let poc: Awaited<ReturnType<typeof up>>;
+
+  before(async () => {
+    const prod = await up("source", stackConfig("prod"), { ingestRoleArn: "arn:aws:iam::999999999999:role/clicks-ingest-role-1a2b3c4" });
+    poc = await up("consumer", { ...stackConfig("poc"), alertEmail: "data-oncall@example.com" }, prod.outputs);
+  });
+
+  const alarms = () => poc.cloud.ofType("aws:cloudwatch/metricAlarm:MetricAlarm");
+
+  it("sends every alarm, and its recovery, to the stack's encrypted topic, with the configured e-mail subscribed", () => {
+    const topic = poc.cloud.named("alerts");
+    expect(topic.inputs.kmsMasterKeyId).to.equal("alias/aws/sns");
+    expect(poc.cloud.named("alerts-email").inputs).to.include({ protocol: "email", endpoint: "data-oncall@example.com", topic: topic.state.arn });
+    expect(alarms().length).to.be.greaterThan(10);
+    for (const alarm of alarms()) {
+      expect(alarm.inputs.alarmActions, alarm.name).to.deep.equal([topic.state.arn]);
+      expect(alarm.inputs.okActions, alarm.name).to.deep.equal([topic.state.arn]);
+      expect(alarm.inputs.treatMissingData, alarm.name).to.equal("notBreaching");
+    }
+  });
+
+  it("watches the ingest and forward mappings: errors, throttles, and falling 5 minutes behind", () => {
+    for (const fn of ["clicks-ingest", "clicks-forward"]) {
+      const functionName = poc.cloud.named(`${fn}-function`).state.name;
+      expect(poc.cloud.named(`${fn}-errors-alarm`).inputs).to.deep.include({ namespace: "AWS/Lambda", metricName: "Errors", statistic: "Sum", threshold: 1, dimensions: { FunctionName: functionName } });
+      expect(poc.cloud.named(`${fn}-throttles-alarm`).inputs).to.include({ metricName: "Throttles", threshold: 1 });
+      expect(poc.cloud.named(`${fn}-iterator-age-alarm`).inputs).to.include({ metricName: "IteratorAge", statistic: "Maximum", threshold: 300_000, period: 60, evaluationPeriods: 5 });
+    }
+  });
+
+  it("counts parked records and refused transformations from the functions' log lines, and alarms on any", () => {
+    const filter = poc.cloud.named("clicks-ingest-parked-filter").inputs;
+    expect(filter).to.deep.include({ logGroupName: poc.cloud.named("clicks-ingest-logs").state.name, pattern: '{ $.message = "parked record" }' });
+    expect(filter.metricTransformation).to.include({ namespace: "StreamReplication", name: "clicks-ingest-parked", value: "1" });
+    expect(poc.cloud.named("clicks-ingest-parked-alarm").inputs).to.include({ namespace: "StreamReplication", metricName: "clicks-ingest-parked", threshold: 1 });
+    expect(poc.cloud.named("clicks-failed-transformations-filter").inputs.pattern).to.equal('{ $.message = "record failed processing" }');
+  });
+
+  it("alarms when Firehose delivery falls behind its buffer interval, and when events wait in the loader's failed queue", () => {
+    expect(poc.cloud.named("clicks-delivery-freshness-alarm").inputs).to.deep.include({
+      namespace: "AWS/Firehose",
+      metricName: "DeliveryToS3.DataFreshness",
+      statistic: "Maximum",
+      threshold: 900,
+      dimensions: { DeliveryStreamName: poc.outputs.deliveryStreamName },
+    });
+    expect(poc.cloud.named("clicks-failed-loads-alarm").inputs).to.deep.include({ namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesVisible", threshold: 1 });
+    expect(poc.cloud.has("clicks-load-errors-alarm")).to.equal(true);
+    expect(poc.cloud.has("by-user-project-iterator-age-alarm")).to.equal(true);
+  });
+
+  it("draws the flow from stream to rows on the stack's dashboard, with the real names", () => {
+    const board = poc.cloud.named("clickstream-consumer").inputs;
+    const body = JSON.parse(board.dashboardBody) as { widgets: { properties: { title: string; metrics: unknown[][] } }[] };
+    expect(body.widgets.map((w) => w.properties.title)).to.deep.equal([
+      "Ingest (pull mode): invocations, errors, iterator age",
+      "Dedup table: writes",
+      "Forward: invocations, errors, iterator age",
+      "Firehose: records in, delivered, freshness",
+      "Loader: invocations, errors, rows loaded",
+      "Records parked or refused",
+    ]);
+    expect(body.widgets[1].properties.metrics).to.deep.equal([["AWS/DynamoDB", "ConsumedWriteCapacityUnits", "TableName", poc.outputs.tableName]]);
+    expect(body.widgets[0].properties.metrics[0]).to.deep.equal(["AWS/Lambda", "Invocations", "FunctionName", poc.cloud.named("clicks-ingest-function").state.name]);
+    expect(poc.outputs.dashboardName).to.equal("clickstream-consumer-poc");
+  });
+
+  it("leaves alarms out of a component when its monitoring says so", async () => {
+    const cloud = new MockCloud();
+    await cloud.install();
+    new FirehoseArchive("quiet", { tableStreamArn: "arn:aws:dynamodb:eu-west-1:999999999999:table/t/stream/2026-01-01T00:00:00.000", monitoring: { alarms: false } });
+    await cloud.settle();
+    expect(cloud.ofType("aws:cloudwatch/metricAlarm:MetricAlarm")).to.have.length(0);
+  });
+});
