@@ -9,8 +9,7 @@ export interface MonitoringArgs {
   alarmTopicArn?: pulumi.Input<string>;
 }
 
-/** The namespace of the pipeline's own metrics: log metric filters and the functions' embedded metrics. */
-export const METRICS_NAMESPACE = "StreamReplication";
+import { METRICS_NAMESPACE } from "../functions/shared/metrics";
 
 interface AlarmSpec {
   description: string;

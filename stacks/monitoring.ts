@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { METRICS_NAMESPACE } from "../components/alarms";
+import { METRICS_NAMESPACE } from "../functions/shared/metrics";
 
 /**
  * The stack's alarm topic, encrypted with the AWS-managed SNS key, with an e-mail subscription
@@ -47,5 +47,5 @@ export function dashboard(name: string, widgets: Widget[]): aws.cloudwatch.Dashb
   return new aws.cloudwatch.Dashboard(name, { dashboardName: pulumi.interpolate`${name}-${pulumi.getStack()}`, dashboardBody: pulumi.jsonStringify(body) });
 }
 
-/** The pipeline's own counters, from log metric filters and the functions' embedded metrics. */
-export const pipelineMetric = (metric: string): Metric => [METRICS_NAMESPACE, metric, "", ""];
+/** The pipeline's own counters: from a log metric filter, or a function's embedded metrics (by its service). */
+export const pipelineMetric = (metric: string, service?: string): Metric => [METRICS_NAMESPACE, metric, service ? "service" : "", service ?? ""];

@@ -63,7 +63,7 @@ export async function consumerStack(config: pulumi.Config): Promise<Record<strin
     { title: "Dedup table: writes", metrics: [["AWS/DynamoDB", "ConsumedWriteCapacityUnits", "TableName", mode.tableName]] },
     { title: "Forward: invocations, errors, iterator age", metrics: [["AWS/Lambda", "Invocations", "FunctionName", forward], ["AWS/Lambda", "Errors", "FunctionName", forward], ["AWS/Lambda", "IteratorAge", "FunctionName", forward, { stat: "Maximum" }]] },
     { title: "Firehose: records in, delivered, freshness", metrics: [["AWS/Firehose", "IncomingRecords", "DeliveryStreamName", archive.deliveryStreamName], ["AWS/Firehose", "DeliveryToS3.Records", "DeliveryStreamName", archive.deliveryStreamName], ["AWS/Firehose", "DeliveryToS3.DataFreshness", "DeliveryStreamName", archive.deliveryStreamName, { stat: "Maximum" }]] },
-    { title: "Loader: invocations, errors, rows loaded", metrics: [["AWS/Lambda", "Invocations", "FunctionName", load], ["AWS/Lambda", "Errors", "FunctionName", load], pipelineMetric("RowsLoaded")] },
+    { title: "Loader: invocations, errors, rows loaded", metrics: [["AWS/Lambda", "Invocations", "FunctionName", load], ["AWS/Lambda", "Errors", "FunctionName", load], pipelineMetric("RowsLoaded", "load")] },
     { title: "Records parked or refused", metrics: [pipelineMetric("clicks-ingest-parked"), pipelineMetric("clicks-forward-parked"), pipelineMetric("clicks-failed-transformations")] },
   ]);
   return {

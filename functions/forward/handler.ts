@@ -4,10 +4,12 @@ import { S3Client } from "@aws-sdk/client-s3";
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from "aws-lambda";
 import { positiveIntEnv, requiredEnv } from "../shared/env";
 import { logTo } from "../shared/log";
+import { functionMetrics, publishCounts } from "../shared/metrics";
 import { type RemoveMode } from "./core";
 import { forwardBatch } from "./forward-batch";
 
 const logger = new Logger({ serviceName: "forward" });
+const metrics = functionMetrics("forward");
 const deliveryStreamName = requiredEnv(process.env, "DELIVERY_STREAM_NAME");
 const deadLetterBucket = requiredEnv(process.env, "DEAD_LETTER_BUCKET");
 const keyAttributes = requiredEnv(process.env, "KEY_ATTRIBUTES").split(",");
@@ -19,7 +21,7 @@ const s3 = new S3Client({});
 
 export const handler = async (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> => {
   logger.addContext(context);
-  const { batchItemFailures } = await forwardBatch(event, {
+  const { batchItemFailures, counts } = await forwardBatch(event, {
     firehose,
     s3,
     deadLetterBucket,
@@ -28,5 +30,6 @@ export const handler = async (event: DynamoDBStreamEvent, context: Context): Pro
     send: { deliveryStreamName, maxAttempts, baseDelayMs: 100, maxDelayMs: 5_000 },
     log: logTo(logger),
   });
+  publishCounts(metrics, { RecordsIn: counts.received, RecordsArchived: counts.sent, RecordsParked: counts.parked, RecordsRetried: counts.failed });
   return { batchItemFailures };
 };

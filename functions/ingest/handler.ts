@@ -5,10 +5,12 @@ import { STSClient } from "@aws-sdk/client-sts";
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
 import { positiveIntEnv, requiredEnv } from "../shared/env";
 import { logTo } from "../shared/log";
+import { functionMetrics, publishCounts } from "../shared/metrics";
 import { ingestBatch } from "./ingest-batch";
 import { sessionNameFor, writerRoleCredentials } from "./writer-credentials";
 
 const logger = new Logger({ serviceName: "ingest" });
+const metrics = functionMetrics("ingest");
 const tableName = requiredEnv(process.env, "TABLE_NAME");
 const deadLetterBucket = requiredEnv(process.env, "DEAD_LETTER_BUCKET");
 const concurrency = positiveIntEnv(process.env, "WRITE_CONCURRENCY", 4);
@@ -33,12 +35,13 @@ const s3 = new S3Client({});
 
 export const handler = async (event: KinesisStreamEvent, context: Context): Promise<KinesisStreamBatchResponse> => {
   logger.addContext(context);
-  const { batchItemFailures } = await ingestBatch(event, {
+  const { batchItemFailures, counts } = await ingestBatch(event, {
     dynamodb,
     s3,
     deadLetterBucket,
     write: { tableName, concurrency, maxAttempts, baseDelayMs: 50, maxDelayMs: 2_000 },
     log: logTo(logger),
   });
+  publishCounts(metrics, { RecordsIn: counts.received, RecordsWritten: counts.written, RecordsParked: counts.parked, RecordsRetried: counts.failed });
   return { batchItemFailures };
 };

@@ -4,12 +4,14 @@ import { S3Client } from "@aws-sdk/client-s3";
 import type { Context, S3Event } from "aws-lambda";
 import { positiveIntEnv, requiredEnv } from "../shared/env";
 import { logTo } from "../shared/log";
+import { functionMetrics, publishCounts } from "../shared/metrics";
 import { reusedConnection } from "./connection";
 import { loadEvent } from "./load-event";
 import { type LoadMode } from "./load-object";
 import { s3Opener } from "./s3-source";
 
 const logger = new Logger({ serviceName: "load" });
+const metrics = functionMetrics("load");
 const target = {
   database: requiredEnv(process.env, "DB_NAME"),
   table: requiredEnv(process.env, "DB_TABLE"),
@@ -42,4 +44,5 @@ export const handler = async (event: S3Event, context: Context): Promise<void> =
   logger.addContext(context);
   const summary = await loadEvent(event, { connect, target, mode, prefix: requiredEnv(process.env, "PROCESSED_PREFIX"), log: logTo(logger) });
   logger.info("load done", summary);
+  publishCounts(metrics, { ObjectsLoaded: summary.loaded, ObjectsAlreadyLoaded: summary.alreadyLoaded, RowsLoaded: summary.rows });
 };

@@ -4,10 +4,12 @@ import { S3Client } from "@aws-sdk/client-s3";
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from "aws-lambda";
 import { positiveIntEnv, requiredEnv } from "../shared/env";
 import { logTo } from "../shared/log";
+import { functionMetrics, publishCounts } from "../shared/metrics";
 import { projectBatch } from "./project-batch";
 import { type ProjectionSpec } from "./spec";
 
 const logger = new Logger({ serviceName: "project" });
+const metrics = functionMetrics("project");
 const spec = JSON.parse(requiredEnv(process.env, "PROJECTION")) as ProjectionSpec;
 const tables = {
   target: requiredEnv(process.env, "TARGET_TABLE"),
@@ -20,7 +22,7 @@ const s3 = new S3Client({});
 
 export const handler = async (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> => {
   logger.addContext(context);
-  const { batchItemFailures } = await projectBatch(event, {
+  const { batchItemFailures, counts } = await projectBatch(event, {
     dynamodb,
     s3,
     deadLetterBucket,
@@ -29,5 +31,6 @@ export const handler = async (event: DynamoDBStreamEvent, context: Context): Pro
     retry: { maxAttempts: 6, baseDelayMs: 25, maxDelayMs: 1_000 },
     log: logTo(logger),
   });
+  publishCounts(metrics, { RecordsIn: counts.received, RecordsProjected: counts.written, RecordsReplayed: counts.replayed, RecordsParked: counts.parked, RecordsRetried: counts.failed });
   return { batchItemFailures };
 };

@@ -1,0 +1,13 @@
+import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+
+/** The pipeline's metrics namespace: the same one the components' log metric filters use. */
+export const METRICS_NAMESPACE = "StreamReplication";
+
+/** Embedded-metric-format metrics for one function, with its name as the `service` dimension. */
+export const functionMetrics = (service: string) => new Metrics({ namespace: METRICS_NAMESPACE, serviceName: service });
+
+/** Adds each count as a metric and writes them out as one EMF log line. */
+export function publishCounts(metrics: Metrics, counts: Record<string, number>): void {
+  for (const [name, value] of Object.entries(counts)) metrics.addMetric(name, MetricUnit.Count, value);
+  metrics.publishStoredMetrics();
+}
