@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { METRICS_NAMESPACE } from "../functions/shared/metrics";
 
 /** Alarms: on by default; their action is the topic when one is given. */
 export interface MonitoringArgs {
@@ -8,8 +9,6 @@ export interface MonitoringArgs {
   /** SNS topic every alarm notifies (and notifies again when it clears). Default: none, alarms only show in CloudWatch. */
   alarmTopicArn?: pulumi.Input<string>;
 }
-
-import { METRICS_NAMESPACE } from "../functions/shared/metrics";
 
 interface AlarmSpec {
   description: string;
