@@ -5,7 +5,7 @@ import { parkRecords, tableStreamParkedKey, type ParkedRecord } from "../shared/
 import { sequenceOf } from "../shared/table-stream";
 import { sendToFirehose, type Entry, type SendOptions } from "../shared/firehose-sender";
 import { type Log } from "../shared/log";
-import { forwardDecision, type ForwardOptions } from "./core";
+import { dedupKeyOf, forwardDecision, type ForwardOptions } from "./core";
 
 export interface ForwardDependencies extends ForwardOptions {
   firehose: Pick<FirehoseClient, "send">;
@@ -20,6 +20,15 @@ export interface ForwardOutcome {
   counts: { received: number; sent: number; skipped: number; parked: number; failed: number; firehoseCalls: number };
 }
 
+
+/** The record's dedup key, the correlation field of its log lines, when its keys hold one. */
+function correlationKey(record: DynamoDBRecord, keyAttributes: readonly string[]): string | undefined {
+  try {
+    return dedupKeyOf(record.dynamodb?.Keys, keyAttributes);
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Forwards a DynamoDB stream batch to the delivery stream: every INSERT and MODIFY as an archive
@@ -40,16 +49,16 @@ export async function forwardBatch(event: DynamoDBStreamEvent, deps: ForwardDepe
   const send = await sendToFirehose(deps.firehose, entries, deps.send);
   const park = await parkRecords(deps.s3, deps.deadLetterBucket, toPark, tableStreamParkedKey, 4);
   for (const { reason, detail, record } of park.parked) {
-    deps.log.warn("parked record", { reason, detail, sequenceNumber: sequenceOf(record), object: `s3://${deps.deadLetterBucket}/${tableStreamParkedKey(record)}` });
+    deps.log.warn("parked record", { dedupKey: correlationKey(record, deps.keyAttributes), reason, detail, sequenceNumber: sequenceOf(record), object: `s3://${deps.deadLetterBucket}/${tableStreamParkedKey(record)}` });
   }
   const retry = new Set<string>();
   for (const { id, error } of send.failed) {
     retry.add(sequenceOf(id));
-    deps.log.warn("put to Firehose failed, record will be retried", { sequenceNumber: sequenceOf(id), error });
+    deps.log.warn("put to Firehose failed, record will be retried", { dedupKey: correlationKey(id, deps.keyAttributes), sequenceNumber: sequenceOf(id), error });
   }
   for (const { parked, reason } of park.failed) {
     retry.add(sequenceOf(parked.record));
-    deps.log.warn("parking failed, record will be retried", { sequenceNumber: sequenceOf(parked.record), reason });
+    deps.log.warn("parking failed, record will be retried", { dedupKey: correlationKey(parked.record, deps.keyAttributes), sequenceNumber: sequenceOf(parked.record), reason });
   }
   const counts = { received: event.Records.length, sent: send.sent, skipped, parked: park.parked.length, failed: retry.size, firehoseCalls: send.calls };
   deps.log.info("forward batch done", counts);

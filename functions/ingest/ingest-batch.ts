@@ -2,9 +2,18 @@ import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { KinesisStreamBatchItemFailure, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
 import { batchWriteItems, type BatchWriteOptions } from "./batch-writer";
-import { decodeRecord, type DecodedRecord, type DynamoItem } from "./core";
+import { decodeRecord, dedupHashKey, shardIdFromEventId, type DecodedRecord, type DynamoItem } from "./core";
 import { PARKED_PREFIX, parkRecords, type ParkedRecord } from "../shared/dead-letter";
 import { type Log } from "../shared/log";
+
+/** The dedup key a record gets (or would get): the correlation field of every log line about it. */
+function dedupKeyOf(record: KinesisStreamRecord): string | undefined {
+  try {
+    return `${dedupHashKey(record.kinesis.sequenceNumber, shardIdFromEventId(record.eventID))}|${record.kinesis.sequenceNumber}`;
+  } catch {
+    return undefined;
+  }
+}
 
 /** `parked/<stream>/<shard>/<sequence number>.json`: one object per Kinesis record, whatever the redeliveries. */
 export function parkedObjectKey(record: KinesisStreamRecord): string {
@@ -59,6 +68,7 @@ export async function ingestBatch(event: KinesisStreamEvent, deps: IngestDepende
 
   for (const { reason, detail, record } of park.parked) {
     deps.log.warn("parked record", {
+      dedupKey: dedupKeyOf(record),
       reason,
       detail,
       sequenceNumber: record.kinesis.sequenceNumber,
@@ -70,12 +80,12 @@ export async function ingestBatch(event: KinesisStreamEvent, deps: IngestDepende
   for (const { itemKey, reason } of write.failed) {
     for (const { record } of byKey.get(itemKey)!.records) {
       retry.add(record.kinesis.sequenceNumber);
-      deps.log.warn("write failed, record will be retried", { sequenceNumber: record.kinesis.sequenceNumber, reason });
+      deps.log.warn("write failed, record will be retried", { dedupKey: itemKey, sequenceNumber: record.kinesis.sequenceNumber, reason });
     }
   }
   for (const { parked, reason } of park.failed) {
     retry.add(parked.record.kinesis.sequenceNumber);
-    deps.log.warn("parking failed, record will be retried", { sequenceNumber: parked.record.kinesis.sequenceNumber, reason });
+    deps.log.warn("parking failed, record will be retried", { dedupKey: dedupKeyOf(parked.record), sequenceNumber: parked.record.kinesis.sequenceNumber, reason });
   }
 
   const written = write.written.reduce((sum, key) => sum + byKey.get(key)!.records.length, 0);

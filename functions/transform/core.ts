@@ -15,7 +15,8 @@ export interface ArchiveColumn {
  */
 export const FIXED_COLUMNS = ["dedup_key", "change", "changed_at", "stream_sequence"] as const;
 
-export type TransformResult = { ok: true; line: string } | { ok: false; reason: string };
+/** A refused record names its dedup key when it has one: the correlation field of the log line. */
+export type TransformResult = { ok: true; line: string } | { ok: false; reason: string; key?: string };
 
 /**
  * A number token JSON.parse would round (16 or more digits) or print differently (an exponent, or
@@ -81,9 +82,9 @@ export function createTransformer(schema: AnySchema, columns: readonly ArchiveCo
     const fixed = [key, change, typeof changedAt === "string" && changedAt ? changedAt : undefined, typeof sequence === "string" ? sequence : undefined];
     if (change === "REMOVE") return { ok: true, line: csvLine([...fixed, ...columns.map(() => undefined)]) };
 
-    if (item === null || typeof item !== "object" || Array.isArray(item)) return { ok: false, reason: 'not an archive record: "item" is not an object' };
+    if (item === null || typeof item !== "object" || Array.isArray(item)) return { ok: false, reason: 'not an archive record: "item" is not an object', key };
     if (!validate((parsed.plain as Record<string, unknown>).item)) {
-      return { ok: false, reason: `schema: ${ajv.errorsText(validate.errors, { dataVar: "item" })}` };
+      return { ok: false, reason: `schema: ${ajv.errorsText(validate.errors, { dataVar: "item" })}`, key };
     }
     return { ok: true, line: csvLine([...fixed, ...paths.map((path) => fieldText(valueAt(item as Record<string, unknown>, path)))]) };
   };

@@ -17,7 +17,7 @@ export function transformBatch(
     const result = transform(Buffer.from(record.data, "base64"));
     if (result.ok) return { recordId: record.recordId, result: "Ok" as const, data: Buffer.from(result.line, "utf8").toString("base64") };
     failed += 1;
-    log.warn("record failed processing", { recordId: record.recordId, reason: result.reason });
+    log.warn("record failed processing", { dedupKey: result.key, recordId: record.recordId, reason: result.reason });
     return { recordId: record.recordId, result: "ProcessingFailed" as const, data: record.data };
   });
   log.info("transform batch done", { received: records.length, ok: records.length - failed, failed });

@@ -157,7 +157,10 @@ describe("forward function", () => {
       const outcome = await forwardBatch(batch(8), deps(3));
       expect(outcome.batchItemFailures).to.deep.equal([{ itemIdentifier: "1002" }, { itemIdentifier: "1005" }]);
       expect(outcome.counts).to.include({ sent: 6, failed: 2, firehoseCalls: 3 });
-      expect(warnings.filter((w) => w.message === "put to Firehose failed, record will be retried")[0]).to.include({ error: "ServiceUnavailableException: Slow down." });
+      const failed = warnings.filter((w) => w.message === "put to Firehose failed, record will be retried");
+      expect(failed[0]).to.include({ error: "ServiceUnavailableException: Slow down." });
+      // Every log line about a record carries its dedup key, to follow it through the functions.
+      expect(failed.map((w) => w.dedupKey)).to.deep.equal([2, 5].map((n) => `${clickItem(n).seqNumbershardIdHash}|${clickItem(n).sequenceNumber}`));
     });
 
     it("retries a call that failed outright, and reports its records if it never succeeds", async () => {

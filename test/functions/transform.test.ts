@@ -120,10 +120,11 @@ describe("transform function", () => {
       return result.reason;
     };
 
-    it("names the schema violation", () => {
+    it("names the schema violation, and the record's dedup key for the log line", () => {
       const item = clickItem(5, { Hits: "three" });
       delete (item.device as Record<string, unknown>).make;
       expect(failure(forwarded(streamRecord("INSERT", item, "506")))).to.equal("schema: item/Hits must be integer, item/device must have required property 'make'");
+      expect(transform(forwarded(streamRecord("INSERT", item, "506")))).to.deep.include({ ok: false, key: `${item.seqNumbershardIdHash}|${item.sequenceNumber}` });
     });
 
     it("refuses text that is not JSON, and JSON that is not an archive record", () => {
