@@ -79,7 +79,7 @@ async function main(): Promise<number> {
       console.log(`
 Everything is still running. Query it:
   mysql -h ${db.host} -P ${db.port} -u ${db.user} -p${db.password} ${db.name} -e "SELECT page_id, COUNT(*), SUM(hits) FROM ${db.table} GROUP BY page_id LIMIT 10"
-  aws dynamodb scan --endpoint-url ${pipeline.clients.dynamodb.config.endpoint ? await endpointOf(pipeline) : ""} --table-name ${pipeline.outputs.poc.tableName} --select COUNT
+  aws dynamodb scan --endpoint-url ${pipeline.dynamodbEndpoint} --table-name ${pipeline.outputs.poc.tableName} --select COUNT
 Press Ctrl-C to stop.`);
       await new Promise<void>((done) => process.once("SIGINT", () => done()));
     }
@@ -87,11 +87,6 @@ Press Ctrl-C to stop.`);
     await pipeline.stop();
   }
   return failed ? 1 : 0;
-}
-
-async function endpointOf(pipeline: Awaited<ReturnType<typeof startLocalPipeline>>): Promise<string> {
-  const endpoint = await pipeline.clients.dynamodb.config.endpoint!();
-  return `${endpoint.protocol}//${endpoint.hostname}:${endpoint.port}`;
 }
 
 main().then(

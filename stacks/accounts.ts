@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { type AccessMode } from "../components/dedup-table";
+import { type IngestSettings } from "../components/ingest-function";
 import { validate } from "../components/validation";
 
 export type Side = "source" | "consumer";
@@ -63,4 +64,13 @@ export function checkArn(
   if (expected.region !== undefined && region !== expected.region) {
     check.fail(`${label} is in region ${region}, but this stack deploys to ${expected.region}: both accounts must use one region, as Lambda requires`);
   }
+}
+
+/** The ingest function's settings, where it runs: `ingest`, `deadLetterExpireAfterDays`, `logRetentionDays`. */
+export function ingestConfig(config: pulumi.Config) {
+  return {
+    ingest: config.getObject<IngestSettings>("ingest"),
+    deadLetterExpireAfterDays: config.getNumber("deadLetterExpireAfterDays"),
+    logRetentionDays: config.getNumber("logRetentionDays"),
+  };
 }

@@ -5,9 +5,8 @@ import { AuroraLoader, type AuroraLoaderArgs } from "../components/aurora-loader
 import { FirehoseArchive, type FirehoseArchiveArgs } from "../components/firehose-archive";
 import { WEB_ANALYTICS_COLUMN_TYPES } from "../components/web-analytics";
 import { StreamProjection, type StreamProjectionArgs } from "../components/stream-projection";
-import { type IngestSettings } from "../components/ingest-function";
 import { validate } from "../components/validation";
-import { assertDeployingInto, checkArn, readAccounts, type Accounts } from "./accounts";
+import { assertDeployingInto, checkArn, ingestConfig, readAccounts, type Accounts } from "./accounts";
 import { alertTopic, dashboard, functionName, pipelineMetric } from "./monitoring";
 import { Peer } from "./peer";
 
@@ -133,9 +132,7 @@ async function pullConsumer(config: pulumi.Config, accounts: Accounts, source: P
     consumerArn,
     streamKmsKeyArn,
     table,
-    ingest: config.getObject<IngestSettings>("ingest"),
-    deadLetterExpireAfterDays: config.getNumber("deadLetterExpireAfterDays"),
-    logRetentionDays: config.getNumber("logRetentionDays"),
+    ...ingestConfig(config),
     monitoring,
   });
 

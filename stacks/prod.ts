@@ -1,10 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { type MonitoringArgs } from "../components/alarms";
 import { CrossAccountStreamSource, type SharedTableSettings, type StreamSettings } from "../components/cross-account-stream-source";
-import { type IngestSettings } from "../components/ingest-function";
 import { PushIngest } from "../components/push-ingest";
 import { validate } from "../components/validation";
-import { assertDeployingInto, checkArn, readAccounts, type Accounts } from "./accounts";
+import { assertDeployingInto, checkArn, ingestConfig, readAccounts, type Accounts } from "./accounts";
 import { alertTopic, dashboard, functionName } from "./monitoring";
 import { Peer } from "./peer";
 
@@ -91,9 +90,7 @@ async function pushSide(config: pulumi.Config, accounts: Accounts, consumer: Pee
     consumerArn: stream.streamConsumerArn,
     streamKmsKeyArn: stream.streamKmsKeyArn,
     writer,
-    ingest: config.getObject<IngestSettings>("ingest"),
-    deadLetterExpireAfterDays: config.getNumber("deadLetterExpireAfterDays"),
-    logRetentionDays: config.getNumber("logRetentionDays"),
+    ...ingestConfig(config),
     monitoring,
   });
 

@@ -15,6 +15,9 @@ export interface LoadDependencies {
   log: Log;
 }
 
+/** Tables known to exist, by connection: the schema is created once per connection, not per invocation. */
+const schemaReady = new WeakMap<Connection, Set<string>>();
+
 /**
  * Loads each created object of an S3 event. Any failure (the database unreachable, a malformed
  * object) is thrown, so Lambda's asynchronous retries and then its on-failure destination take
@@ -22,7 +25,12 @@ export interface LoadDependencies {
  */
 export async function loadEvent(event: S3Event, deps: LoadDependencies): Promise<{ loaded: number; alreadyLoaded: number; rows: number }> {
   const connection = await deps.connect();
-  for (const statement of schemaStatements(deps.target)) await connection.query(statement);
+  const ready = schemaReady.get(connection) ?? new Set<string>();
+  const table = `${deps.target.database}.${deps.target.table}`;
+  if (!ready.has(table)) {
+    for (const statement of schemaStatements(deps.target)) await connection.query(statement);
+    schemaReady.set(connection, ready.add(table));
+  }
   const summary = { loaded: 0, alreadyLoaded: 0, rows: 0 };
   for (const object of createdObjects(event, deps.prefix)) {
     const outcome = await loadObject(connection, deps.target, object, deps.mode);

@@ -29,7 +29,7 @@ async function bundleText(code: any): Promise<string> {
 }
 
 /** The last path part of an ARN's resource, such as the stream or table name. */
-export const resourceName = (arn: string, kind: string): string => arn.split(`:${kind}/`)[1]?.split("/")[0] ?? arn;
+const resourceName = (arn: string, kind: string): string => arn.split(`:${kind}/`)[1]?.split("/")[0] ?? arn;
 
 /**
  * Pulumi mocks that make the program's resources real on the local engines: streams on

@@ -42,10 +42,6 @@ export class LocalFunctions {
     this.specs.set(spec.name, spec);
   }
 
-  has(name: string): boolean {
-    return this.specs.has(name);
-  }
-
   byArn(arn: string): LocalFunctionSpec | undefined {
     const unqualified = arn.replace(/:\$LATEST$/, "");
     return [...this.specs.values()].find((spec) => spec.arn === unqualified || spec.name === unqualified);

@@ -41,8 +41,6 @@ export class LocalMappings {
   private readonly loops: Promise<void>[] = [];
   private readonly busy = new Set<string>();
   readonly counts = { batches: 0, retries: 0, failedBatches: 0, redelivered: 0 };
-  /** The last function error a batch met, for the summary. */
-  lastError: string | undefined;
   /** Share of successful batches delivered a second time, as Lambda does after a timeout it cannot see through. */
   redeliverShare = 0;
 
@@ -139,8 +137,7 @@ export class LocalMappings {
           this.counts.redelivered += 1;
           await this.functions.invoke(spec.functionName, this.event(batch)).catch(() => undefined);
         }
-      } catch (error) {
-        this.lastError = (error as Error).message;
+      } catch {
         if (spec.bisectBatchOnFunctionError && batch.length > 1) {
           const half = Math.ceil(batch.length / 2);
           pending.unshift({ batch: batch.slice(0, half), attempts: attempts + 1 }, { batch: batch.slice(half), attempts: attempts + 1 });

@@ -38,6 +38,8 @@ export interface LocalPipeline {
   streamName: string;
   database: { host: string; port: number; user: string; password: string; name: string; table: string };
   clients: { kinesis: KinesisClient; dynamodb: DynamoDBClient; s3: S3Client; sqs: SQSClient };
+  /** Where DynamoDB Local listens, for a user's own queries. */
+  dynamodbEndpoint: string;
   functions: LocalFunctions;
   /** Writes the throttling proxy refused so far. */
   throttledWrites: () => number;
@@ -155,6 +157,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       streamName: prod.streamName,
       database: { host: database.host, port: database.port, user: database.user, password: database.password, name: poc.databaseName, table: poc.databaseTable },
       clients,
+      dynamodbEndpoint: dynamo.endpoint,
       functions,
       throttledWrites: throttling.throttled,
       firehose,
