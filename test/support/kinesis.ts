@@ -2,7 +2,7 @@ import type { KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 
-export const FIXTURES = path.resolve(__dirname, "../../../shared/fixtures/aws-events");
+export const FIXTURES = path.resolve(__dirname, "../fixtures/aws-events");
 
 export function fixture<T = unknown>(name: string): T {
   return JSON.parse(readFileSync(path.join(FIXTURES, name), "utf8")) as T;
