@@ -1,4 +1,5 @@
 import { cpus } from "node:os";
+import { benchCapacityFigures } from "./capacity";
 import { benchForward } from "./forward";
 import { benchIngest } from "./ingest";
 import { benchLoad } from "./load";
@@ -15,6 +16,8 @@ async function main(): Promise<void> {
   await benchForward();
   console.log();
   await benchLoad();
+  console.log();
+  benchCapacityFigures();
 }
 
 main().catch((error) => {

@@ -1,0 +1,150 @@
+import type { AuroraLoaderArgs } from "../components/aurora-loader";
+import type { StreamSettings } from "../components/cross-account-stream-source";
+import type { DedupTableSettings } from "../components/dedup-table";
+import type { FirehoseArchiveArgs } from "../components/firehose-archive";
+import type { IngestSettings } from "../components/ingest-function";
+import type { StreamMappingSettings } from "../components/stream-function";
+import type { StreamProjectionArgs } from "../components/stream-projection";
+
+/** How a function on a stream is invoked, as far as throughput goes. */
+export interface MappingSettings {
+  batchSize: number;
+  parallelizationFactor: number;
+  maximumBatchingWindowInSeconds: number;
+  memorySize: number;
+}
+
+/** The settings of a composed pipeline that decide what it can carry, with every default applied. */
+export interface PipelineSettings {
+  region: string;
+  accessMode: "pull" | "push";
+  /** `shardCount` unset: on-demand. `fanOut`: the ingest function reads through an enhanced fan-out consumer. */
+  stream: { shardCount?: number; fanOut: boolean };
+  ingest: MappingSettings & { writeConcurrency: number };
+  /** `writeUnits` and `maxWriteUnits` (the autoscaling range) only when provisioned. */
+  table: { billingMode: "PAY_PER_REQUEST" | "PROVISIONED"; writeUnits?: number; maxWriteUnits?: number };
+  forward: MappingSettings;
+  delivery: { bufferSizeMiB: number; bufferIntervalSeconds: number };
+  transform: { memorySize: number };
+  projections: { name: string; kind: "index" | "aggregate"; mapping: MappingSettings }[];
+  /** Unset when the stack keeps only the archive. */
+  aurora?: { maxCapacity: number };
+}
+
+/**
+ * The components' defaults for the settings above, as they apply them. The model runs without
+ * loading Pulumi (so `npm run plan` starts fast), hence a copy here; the capacity settings unit
+ * test realizes each component with no settings and checks its resources carry these values.
+ */
+export const CAPACITY_DEFAULTS = {
+  mapping: { parallelizationFactor: 1, maximumBatchingWindowInSeconds: 0, memorySize: 256 },
+  ingest: { batchSize: 300, writeConcurrency: 4 },
+  forwardBatchSize: 100,
+  projectionBatchSize: 100,
+  /** DedupTable's autoscaling maximum when capacity.maxWrite is unset: ten times the minimum. */
+  maxWriteFactor: 10,
+  delivery: { bufferSizeMiB: 5, bufferIntervalSeconds: 300 },
+  transformMemorySize: 256,
+  auroraMaxCapacity: 4,
+} as const;
+
+/** The config a stack reads, in the shapes its components take; everything optional. */
+export interface SettingsInput {
+  region: string;
+  accessMode?: "pull" | "push";
+  stream?: StreamSettings;
+  fanOut?: boolean;
+  ingest?: IngestSettings;
+  table?: DedupTableSettings;
+  archive?: Pick<FirehoseArchiveArgs, "forward" | "delivery" | "transform">;
+  projections?: (Pick<StreamProjectionArgs, "projection" | "mapping"> & { name: string })[];
+  /** `enabled: false` keeps only the archive. */
+  aurora?: Pick<AuroraLoaderArgs, "database"> & { enabled?: boolean };
+}
+
+function mapping(settings: StreamMappingSettings | undefined, batchSize: number): MappingSettings {
+  const d = CAPACITY_DEFAULTS.mapping;
+  return {
+    batchSize: settings?.batchSize ?? batchSize,
+    parallelizationFactor: settings?.parallelizationFactor ?? d.parallelizationFactor,
+    maximumBatchingWindowInSeconds: settings?.maximumBatchingWindowInSeconds ?? d.maximumBatchingWindowInSeconds,
+    memorySize: settings?.memorySize ?? d.memorySize,
+  };
+}
+
+/** The pipeline's settings from a stack's config, with the components' defaults where it says nothing. */
+export function pipelineSettings(input: SettingsInput): PipelineSettings {
+  const d = CAPACITY_DEFAULTS;
+  const capacity = input.table?.billingMode === "PROVISIONED" ? input.table.capacity : undefined;
+  const aurora = input.aurora?.enabled === false ? undefined : { maxCapacity: input.aurora?.database?.maxCapacity ?? d.auroraMaxCapacity };
+  return {
+    region: input.region,
+    accessMode: input.accessMode ?? "pull",
+    stream: { shardCount: input.stream?.shardCount, fanOut: input.fanOut ?? false },
+    ingest: { ...mapping(input.ingest, d.ingest.batchSize), writeConcurrency: input.ingest?.writeConcurrency ?? d.ingest.writeConcurrency },
+    table: capacity
+      ? { billingMode: "PROVISIONED", writeUnits: capacity.write, maxWriteUnits: capacity.maxWrite ?? capacity.write * d.maxWriteFactor }
+      : { billingMode: "PAY_PER_REQUEST" },
+    forward: mapping(input.archive?.forward, d.forwardBatchSize),
+    delivery: {
+      bufferSizeMiB: input.archive?.delivery?.bufferSizeMiB ?? d.delivery.bufferSizeMiB,
+      bufferIntervalSeconds: input.archive?.delivery?.bufferIntervalSeconds ?? d.delivery.bufferIntervalSeconds,
+    },
+    transform: { memorySize: input.archive?.transform?.memorySize ?? d.transformMemorySize },
+    projections: (input.projections ?? []).map((p) => ({ name: p.name, kind: p.projection.kind, mapping: mapping(p.mapping, d.projectionBatchSize) })),
+    aurora,
+  };
+}
+
+/** A config setting the capacity model can suggest, by its path in the stack's config. */
+export type SettingKey =
+  | "stream.shardCount"
+  | "fanOutConsumerName"
+  | "ingest.parallelizationFactor"
+  | "table.capacity.maxWrite"
+  | "archive.forward.parallelizationFactor"
+  | "archive.forward.maximumBatchingWindowInSeconds"
+  | "archive.delivery.bufferSizeMiB"
+  | "aurora.database.maxCapacity"
+  | `projections[${number}].mapping.parallelizationFactor`;
+
+/** `settings` with one setting raised to `value` (never lowered). */
+export function withSetting(settings: PipelineSettings, key: SettingKey, value: number): PipelineSettings {
+  const next: PipelineSettings = structuredClone(settings);
+  const raise = (current: number | undefined) => Math.max(current ?? 0, value);
+  const projection = /^projections\[(\d+)\]\.mapping\.parallelizationFactor$/.exec(key);
+  if (projection) {
+    const mappingSettings = next.projections[Number(projection[1])].mapping;
+    mappingSettings.parallelizationFactor = raise(mappingSettings.parallelizationFactor);
+    return next;
+  }
+  switch (key) {
+    case "stream.shardCount":
+      next.stream.shardCount = raise(next.stream.shardCount);
+      break;
+    case "fanOutConsumerName":
+      next.stream.fanOut = true;
+      break;
+    case "ingest.parallelizationFactor":
+      next.ingest.parallelizationFactor = raise(next.ingest.parallelizationFactor);
+      break;
+    case "table.capacity.maxWrite":
+      next.table.maxWriteUnits = raise(next.table.maxWriteUnits);
+      break;
+    case "archive.forward.parallelizationFactor":
+      next.forward.parallelizationFactor = raise(next.forward.parallelizationFactor);
+      break;
+    case "archive.forward.maximumBatchingWindowInSeconds":
+      next.forward.maximumBatchingWindowInSeconds = raise(next.forward.maximumBatchingWindowInSeconds);
+      break;
+    case "archive.delivery.bufferSizeMiB":
+      next.delivery.bufferSizeMiB = raise(next.delivery.bufferSizeMiB);
+      break;
+    case "aurora.database.maxCapacity":
+      if (next.aurora) next.aurora.maxCapacity = raise(next.aurora.maxCapacity);
+      break;
+    default:
+      throw new Error(`no such setting: ${key}`);
+  }
+  return next;
+}
