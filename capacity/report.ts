@@ -18,6 +18,9 @@ export function formatNumber(value: number): string {
   return value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: 0 });
 }
 
+/** A limit / need ratio: two significant digits below 1, so a deep shortfall does not read as 0. */
+export const formatRatio = (value: number): string => `${value < 1 ? Number(value.toPrecision(2)).toString() : formatNumber(value)}x`;
+
 /** The fix in a few words, for a table cell. */
 export function fixCell(fix: Fix): string {
   switch (fix.kind) {
@@ -65,7 +68,7 @@ export function planRows(stages: readonly Stage[]): string[][] {
       formatNumber(s.need),
       `${s.basis === "estimated" ? "~" : ""}${formatNumber(s.limit)}`,
       s.unit,
-      `${formatNumber(headroom(s))}x`,
+      formatRatio(headroom(s)),
       fits(s) ? "ok" : fixCell(s.fix),
     ]),
   ];

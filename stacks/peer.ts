@@ -40,6 +40,13 @@ export class Peer {
     return typeof value === "string" && value ? value : undefined;
   }
 
+  /** A number the other stack exports, or undefined (no reference, or not exported). */
+  async number(name: string): Promise<number | undefined> {
+    if (!this.reference) return undefined;
+    const { value } = await this.reference.getOutputDetails(name);
+    return typeof value === "number" ? value : undefined;
+  }
+
   /** Fails when the other stack was deployed with another access mode or region. */
   async assertAgrees(accounts: Accounts): Promise<void> {
     const [mode, region] = await Promise.all([this.output("accessMode"), this.output("region")]);

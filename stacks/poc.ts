@@ -7,6 +7,7 @@ import { WEB_ANALYTICS_COLUMN_TYPES } from "../components/web-analytics";
 import { StreamProjection, type StreamProjectionArgs } from "../components/stream-projection";
 import { validate } from "../components/validation";
 import { assertDeployingInto, checkArn, ingestConfig, readAccounts, type Accounts } from "./accounts";
+import { checkCapacity } from "./capacity";
 import { alertTopic, dashboard, functionName, pipelineMetric } from "./monitoring";
 import { Peer } from "./peer";
 
@@ -54,6 +55,12 @@ export async function consumerStack(config: pulumi.Config): Promise<Record<strin
   const projectionTables = Object.fromEntries(
     projections.map(({ name, ...args }) => [name, new StreamProjection(name, { monitoring, ...args, tableStreamArn: mode.tableStreamArn }).tableName]),
   );
+  const capacity = await checkCapacity(
+    config,
+    "consumer",
+    { region: accounts.region, accessMode: accounts.accessMode, ingest: ingestConfig(config).ingest, table, archive: archiveSettings, projections, aurora: { ...aurora, enabled: auroraEnabled } },
+    source,
+  );
   const ingest = functionName("ingestFunctionArn" in mode ? mode.ingestFunctionArn : undefined);
   const forward = functionName(archive.forwardFunctionArn);
   const load = functionName(loader ? loader.loaderFunctionArn : undefined);
@@ -89,6 +96,7 @@ export async function consumerStack(config: pulumi.Config): Promise<Record<strin
       vpcId: loader.vpcId,
       subnetIds: loader.subnetIds,
     }),
+    ...capacity,
   };
 }
 

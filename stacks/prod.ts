@@ -4,6 +4,7 @@ import { CrossAccountStreamSource, type SharedTableSettings, type StreamSettings
 import { PushIngest } from "../components/push-ingest";
 import { validate } from "../components/validation";
 import { assertDeployingInto, checkArn, ingestConfig, readAccounts, type Accounts } from "./accounts";
+import { checkCapacity } from "./capacity";
 import { alertTopic, dashboard, functionName } from "./monitoring";
 import { Peer } from "./peer";
 
@@ -42,6 +43,7 @@ export async function sourceStack(config: pulumi.Config): Promise<Record<string,
     sharedTableName: stream.sharedTableName,
     sharedTableStreamArn: stream.sharedTableStreamArn,
     alertTopicArn: topic.arn,
+    ...(await sourceCapacity(config, accounts)),
   };
 
   if (accounts.accessMode === "pull") {
@@ -107,4 +109,17 @@ async function pushSide(config: pulumi.Config, accounts: Accounts, consumer: Pee
     deadLetterBucketName: push.deadLetterBucketName,
     nextStep,
   };
+}
+
+/** The stream's shard count, for the consumer stack's capacity check, and this side's capacity check. */
+async function sourceCapacity(config: pulumi.Config, accounts: Accounts) {
+  const stream = config.getObject<StreamSettings>("stream");
+  const capacity = await checkCapacity(config, "source", {
+    region: accounts.region,
+    accessMode: accounts.accessMode,
+    stream,
+    fanOut: config.get("fanOutConsumerName") !== undefined,
+    ingest: ingestConfig(config).ingest,
+  });
+  return { ...(stream?.shardCount !== undefined && { streamShardCount: stream.shardCount }), ...capacity };
 }

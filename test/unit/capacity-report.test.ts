@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { quotasFor } from "../../capacity/limits";
 import { fits, planCapacity, type Stage } from "../../capacity/model";
-import { fixText, formatNumber, markdownTable, planRows, shortfallMessage, textTable } from "../../capacity/report";
+import { fixText, formatNumber, formatRatio, markdownTable, planRows, shortfallMessage, textTable } from "../../capacity/report";
 import { pipelineSettings } from "../../capacity/settings";
 import { sizeFor } from "../../capacity/sizing";
 
@@ -10,8 +10,9 @@ const byUser = { name: "by-user", projection: { kind: "index" as const, hashKey:
 const load = { eventsPerSecond: 10_000, eventBytes: 1_024 };
 
 describe("capacity report", () => {
-  it("writes numbers as people read them", () => {
+  it("writes numbers as people read them, and a deep shortfall's headroom as more than 0", () => {
     expect([0.004, 0.25, 1.456, 13.51, 97.66, 1_234.5, 2_000_000, Infinity].map(formatNumber)).to.deep.equal(["0", "0.25", "1.46", "13.5", "97.7", "1,235", "2,000,000", "∞"]);
+    expect([0.000742, 0.37, 1, 1_049.2, Infinity].map(formatRatio)).to.deep.equal(["0.00074x", "0.37x", "1x", "1,049x", "∞x"]);
   });
 
   it("names the stage, what it needs, its limit and the fix in a shortfall", () => {
