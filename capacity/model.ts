@@ -9,7 +9,7 @@ import {
   LOAD_ROWS_PER_CORE_SECOND,
   type CostedFunction,
 } from "./figures";
-import { AURORA, DYNAMODB, FIREHOSE, KINESIS, LAMBDA, MiB, S3, type ServiceQuotas } from "./limits";
+import { AURORA, DYNAMODB, FIREHOSE, KINESIS, LAMBDA, MiB, QUOTA_PAGES, S3, type ServiceQuotas } from "./limits";
 import { type MappingSettings, type PipelineSettings, type SettingKey } from "./settings";
 import { archiveRecordBytes, itemBytes } from "./sizes";
 
@@ -73,6 +73,8 @@ export interface Stage {
   unit: string;
   /** "published": the limit is AWS's number. "estimated": it rests on capacity/figures.ts. */
   basis: "published" | "estimated";
+  /** Where the limit comes from: AWS's page, or capacity/figures.ts. */
+  source: string;
   /** What carries the need: the fix when the stage falls short. */
   fix: Fix;
 }
@@ -82,6 +84,9 @@ export const fits = (stage: Stage): boolean => stage.need <= stage.limit;
 export const headroom = (stage: Stage): number => (stage.need === 0 ? Infinity : stage.limit / stage.need);
 
 /** Rounds up to a multiple of `step`, ignoring floating-point dust. */
+/** Where the estimated limits come from. */
+export const FIGURES = "capacity/figures.ts";
+
 const up = (value: number, step = 1): number => Math.ceil(value / step - 1e-9) * step;
 
 /** What a function's core costs in CPU seconds per record, at this event size and memory. */
@@ -118,21 +123,20 @@ export function planCapacity(load: ExpectedLoad, settings: PipelineSettings, quo
   const provisioned = settings.stream.shardCount;
   const shards = provisioned ?? Math.max(KINESIS.onDemandInitialWriteBytesPerSecond / KINESIS.shardWriteBytesPerSecond, 2 * minShards);
   if (provisioned !== undefined) {
-    add({ id: "stream.shards", account: "source", what: "Kinesis shards (1 MiB/s or 1,000 records/s each)", need: minShards, limit: provisioned, unit: "shards", basis: "published", fix: { kind: "setting", key: "stream.shardCount", value: minShards } });
-    add({ id: "stream.accountShards", account: "source", what: "Kinesis shards in the account", need: provisioned, limit: quotas.kinesisShards, unit: "shards", basis: "published", fix: { kind: "quota", name: "kinesisShards", value: provisioned } });
+    add({ id: "stream.shards", account: "source", what: "Kinesis shards (1 MiB/s or 1,000 records/s each)", need: minShards, limit: provisioned, unit: "shards", basis: "published", source: KINESIS.shardPage, fix: { kind: "setting", key: "stream.shardCount", value: minShards } });
+    add({ id: "stream.accountShards", account: "source", what: "Kinesis shards in the account", need: provisioned, limit: quotas.kinesisShards, unit: "shards", basis: "published", source: QUOTA_PAGES.kinesisShards, fix: { kind: "quota", name: "kinesisShards", value: provisioned } });
   } else {
     const mib = writeBytes / MiB;
-    const maxOnRequest = 10 * 1_024;
     add({
-      id: "stream.onDemand", account: "source", what: "Kinesis on-demand write throughput", need: mib, limit: quotas.kinesisOnDemandMaxWriteMiBPerSecond, unit: "MiB/s", basis: "published",
-      fix: mib <= maxOnRequest ? { kind: "quota", name: "kinesisOnDemandMaxWriteMiBPerSecond", value: up(mib) } : { kind: "design", text: "the clickstream split over several streams" },
+      id: "stream.onDemand", account: "source", what: "Kinesis on-demand write throughput", need: mib, limit: quotas.kinesisOnDemandMaxWriteMiBPerSecond, unit: "MiB/s", basis: "published", source: QUOTA_PAGES.kinesisOnDemandMaxWriteMiBPerSecond,
+      fix: mib <= KINESIS.onDemandMaxWriteMiBPerSecondOnRequest ? { kind: "quota", name: "kinesisOnDemandMaxWriteMiBPerSecond", value: up(mib) } : { kind: "design", text: "the clickstream split over several streams" },
     });
   }
   const perShardWrite = Math.min(KINESIS.shardWriteBytesPerSecond, writeBytes / shards);
   const sharedReaders = (load.otherStreamReaders ?? expectedLoadDefaults.otherStreamReaders) + (settings.stream.fanOut ? 0 : 1);
   if (sharedReaders > 0) {
     add({
-      id: "stream.read", account: "source", what: "Kinesis shared read throughput per shard", need: (perShardWrite * sharedReaders) / MiB, limit: KINESIS.shardReadBytesPerSecond / MiB, unit: "MiB/s", basis: "published",
+      id: "stream.read", account: "source", what: "Kinesis shared read throughput per shard", need: (perShardWrite * sharedReaders) / MiB, limit: KINESIS.shardReadBytesPerSecond / MiB, unit: "MiB/s", basis: "published", source: KINESIS.shardPage,
       fix: settings.stream.fanOut ? { kind: "advice", text: "fewer shared-throughput readers, or more shards" } : { kind: "setting", key: "fanOutConsumerName", value: 1 },
     });
   }
@@ -144,7 +148,7 @@ export function planCapacity(load: ExpectedLoad, settings: PipelineSettings, quo
   const ingestPerBatch = ingest.batchSize / (ingest.batchSize * cpuSeconds("ingest", bytes, ingest.memorySize) + ingestRounds * DYNAMODB_REQUEST_SECONDS);
   const ingestPerShard = events / shards;
   add({
-    id: "ingest.throughput", account: ingestAccount, what: "Ingest function, records/s per source shard", need: ingestPerShard, limit: ingest.parallelizationFactor * ingestPerBatch, unit: "records/s", basis: "estimated",
+    id: "ingest.throughput", account: ingestAccount, what: "Ingest function, records/s per source shard", need: ingestPerShard, limit: ingest.parallelizationFactor * ingestPerBatch, unit: "records/s", basis: "estimated", source: FIGURES,
     fix: parallelization("ingest.parallelizationFactor", ingestPerShard, ingestPerBatch, { kind: "advice", text: "a higher ingest.memorySize (more CPU per batch), or more shards" }),
   });
 
@@ -154,22 +158,22 @@ export function planCapacity(load: ExpectedLoad, settings: PipelineSettings, quo
   const unitsPerItem = up(item / DYNAMODB.writeUnitBytes);
   const tableUnits = events * unitsPerItem;
   add({
-    id: "table.itemSize", account: "consumer", what: "DynamoDB item size (larger events are parked)", need: item, limit: DYNAMODB.maxItemBytes, unit: "bytes", basis: "published",
+    id: "table.itemSize", account: "consumer", what: "DynamoDB item size (larger events are parked)", need: item, limit: DYNAMODB.maxItemBytes, unit: "bytes", basis: "published", source: DYNAMODB.itemPage,
     fix: { kind: "advice", text: `events under ${DYNAMODB.maxItemBytes - (item - bytes)} bytes: keep large payloads in S3 and send their key` },
   });
   const table = settings.table;
   if (table.billingMode === "PROVISIONED") {
     const quotaShort = tableUnits > quotas.dynamodbTableWriteUnits;
     add({
-      id: "table.writes", account: "consumer", what: "DynamoDB table write units (provisioned maximum)", need: tableUnits, limit: Math.min(table.maxWriteUnits!, quotas.dynamodbTableWriteUnits), unit: "WCU/s", basis: "published",
+      id: "table.writes", account: "consumer", what: "DynamoDB table write units (provisioned maximum)", need: tableUnits, limit: Math.min(table.maxWriteUnits!, quotas.dynamodbTableWriteUnits), unit: "WCU/s", basis: "published", source: QUOTA_PAGES.dynamodbTableWriteUnits,
       fix: quotaShort ? { kind: "quota", name: "dynamodbTableWriteUnits", value: up(tableUnits) } : { kind: "setting", key: "table.capacity.maxWrite", value: up(tableUnits) },
     });
   } else {
-    add({ id: "table.writes", account: "consumer", what: "DynamoDB table write units (on-demand)", need: tableUnits, limit: quotas.dynamodbTableWriteUnits, unit: "WRU/s", basis: "published", fix: { kind: "quota", name: "dynamodbTableWriteUnits", value: up(tableUnits) } });
+    add({ id: "table.writes", account: "consumer", what: "DynamoDB table write units (on-demand)", need: tableUnits, limit: quotas.dynamodbTableWriteUnits, unit: "WRU/s", basis: "published", source: QUOTA_PAGES.dynamodbTableWriteUnits, fix: { kind: "quota", name: "dynamodbTableWriteUnits", value: up(tableUnits) } });
   }
   const spreadShards = up(tableUnits / 100 / DYNAMODB.partitionWriteUnitsPerSecond);
   add({
-    id: "table.keySpread", account: "consumer", what: "DynamoDB write units per dedup hash key", need: tableUnits / shards / 100, limit: DYNAMODB.partitionWriteUnitsPerSecond, unit: "WCU/s", basis: "published",
+    id: "table.keySpread", account: "consumer", what: "DynamoDB write units per dedup hash key", need: tableUnits / shards / 100, limit: DYNAMODB.partitionWriteUnitsPerSecond, unit: "WCU/s", basis: "published", source: DYNAMODB.partitionPage,
     fix: provisioned !== undefined ? { kind: "setting", key: "stream.shardCount", value: spreadShards } : { kind: "advice", text: `${spreadShards} or more source shards` },
   });
 
@@ -180,7 +184,7 @@ export function planCapacity(load: ExpectedLoad, settings: PipelineSettings, quo
   const tableStreamShards = up(tableCapacity / DYNAMODB.partitionWriteUnitsPerSecond);
   const perTableShard = events / tableStreamShards;
   add({
-    id: "tableStream.readers", account: "consumer", what: "Readers of each table stream shard (forward, projections)", need: 1 + settings.projections.length, limit: DYNAMODB.streamReadersPerShard, unit: "readers", basis: "published",
+    id: "tableStream.readers", account: "consumer", what: "Readers of each table stream shard (forward, projections)", need: 1 + settings.projections.length, limit: DYNAMODB.streamReadersPerShard, unit: "readers", basis: "published", source: DYNAMODB.streamPage,
     fix: { kind: "design", text: "at most one projection, or the table's changes sent to a Kinesis data stream that every reader consumes" },
   });
 
@@ -191,7 +195,7 @@ export function planCapacity(load: ExpectedLoad, settings: PipelineSettings, quo
   const forward = settings.forward;
   const forwardPerBatch = forward.batchSize / (forward.batchSize * cpuSeconds("forward", bytes, forward.memorySize) + up(forward.batchSize / perCall) * FIREHOSE_REQUEST_SECONDS);
   add({
-    id: "forward.throughput", account: "consumer", what: "Forward function, records/s per table stream shard", need: perTableShard, limit: forward.parallelizationFactor * forwardPerBatch, unit: "records/s", basis: "estimated",
+    id: "forward.throughput", account: "consumer", what: "Forward function, records/s per table stream shard", need: perTableShard, limit: forward.parallelizationFactor * forwardPerBatch, unit: "records/s", basis: "estimated", source: FIGURES,
     fix: parallelization("archive.forward.parallelizationFactor", perTableShard, forwardPerBatch, { kind: "advice", text: "a higher archive.forward.memorySize (more CPU per batch)" }),
   });
 
@@ -200,8 +204,8 @@ export function planCapacity(load: ExpectedLoad, settings: PipelineSettings, quo
   // (4 a second), or since the batching window opened.
   const firehoseMiB = (events * archiveBytes) / MiB;
   const asMiB = (value: number, quota: number): Fix => ({ kind: "quota", name: "firehoseMiBPerSecond", value: up((value / quota) * quotas.firehoseMiBPerSecond) });
-  add({ id: "firehose.bytes", account: "consumer", what: "Firehose Direct PUT throughput", need: firehoseMiB, limit: quotas.firehoseMiBPerSecond, unit: "MiB/s", basis: "published", fix: { kind: "quota", name: "firehoseMiBPerSecond", value: up(firehoseMiB) } });
-  add({ id: "firehose.records", account: "consumer", what: "Firehose Direct PUT records", need: events, limit: quotas.firehoseRecordsPerSecond, unit: "records/s", basis: "published", fix: asMiB(events, quotas.firehoseRecordsPerSecond) });
+  add({ id: "firehose.bytes", account: "consumer", what: "Firehose Direct PUT throughput", need: firehoseMiB, limit: quotas.firehoseMiBPerSecond, unit: "MiB/s", basis: "published", source: QUOTA_PAGES.firehoseMiBPerSecond, fix: { kind: "quota", name: "firehoseMiBPerSecond", value: up(firehoseMiB) } });
+  add({ id: "firehose.records", account: "consumer", what: "Firehose Direct PUT records", need: events, limit: quotas.firehoseRecordsPerSecond, unit: "records/s", basis: "published", source: QUOTA_PAGES.firehoseRecordsPerSecond, fix: asMiB(events, quotas.firehoseRecordsPerSecond) });
   const window = Math.max(forward.maximumBatchingWindowInSeconds, 1 / LAMBDA.tableStreamPollsPerSecond);
   const perRequest = Math.max(1, Math.min(forward.batchSize, perCall, perTableShard * window));
   const requests = events / perRequest;
@@ -209,7 +213,7 @@ export function planCapacity(load: ExpectedLoad, settings: PipelineSettings, quo
   const wanted = events / quotas.firehoseRequestsPerSecond;
   const fullEnough = wanted <= Math.min(forward.batchSize, perCall) ? up(wanted / perTableShard) : Infinity;
   add({
-    id: "firehose.requests", account: "consumer", what: "Firehose PutRecordBatch calls", need: requests, limit: quotas.firehoseRequestsPerSecond, unit: "requests/s", basis: "published",
+    id: "firehose.requests", account: "consumer", what: "Firehose PutRecordBatch calls", need: requests, limit: quotas.firehoseRequestsPerSecond, unit: "requests/s", basis: "published", source: QUOTA_PAGES.firehoseRequestsPerSecond,
     fix: fullEnough <= 300 ? { kind: "setting", key: "archive.forward.maximumBatchingWindowInSeconds", value: fullEnough } : asMiB(requests, quotas.firehoseRequestsPerSecond),
   });
 
@@ -218,15 +222,15 @@ export function planCapacity(load: ExpectedLoad, settings: PipelineSettings, quo
     const aggregate = projection.kind === "aggregate";
     const perBatch = 1 / (cpuSeconds(aggregate ? "projectAggregate" : "projectIndex", bytes, projection.mapping.memorySize) + (aggregate ? DYNAMODB_TRANSACTION_SECONDS : DYNAMODB_REQUEST_SECONDS));
     add({
-      id: `projection.${projection.name}.throughput`, account: "consumer", what: `Projection ${projection.name}, records/s per table stream shard`, need: perTableShard, limit: projection.mapping.parallelizationFactor * perBatch, unit: "records/s", basis: "estimated",
+      id: `projection.${projection.name}.throughput`, account: "consumer", what: `Projection ${projection.name}, records/s per table stream shard`, need: perTableShard, limit: projection.mapping.parallelizationFactor * perBatch, unit: "records/s", basis: "estimated", source: FIGURES,
       fix: parallelization(`projections[${i}].mapping.parallelizationFactor`, perTableShard, perBatch, { kind: "design", text: "batched writes in the projection function" }),
     });
     const units = events * (aggregate ? DYNAMODB.transactionalWriteUnits : unitsPerItem);
-    add({ id: `projection.${projection.name}.writes`, account: "consumer", what: `Projection ${projection.name}, table write units`, need: units, limit: quotas.dynamodbTableWriteUnits, unit: "WRU/s", basis: "published", fix: { kind: "quota", name: "dynamodbTableWriteUnits", value: up(units) } });
+    add({ id: `projection.${projection.name}.writes`, account: "consumer", what: `Projection ${projection.name}, table write units`, need: units, limit: quotas.dynamodbTableWriteUnits, unit: "WRU/s", basis: "published", source: QUOTA_PAGES.dynamodbTableWriteUnits, fix: { kind: "quota", name: "dynamodbTableWriteUnits", value: up(units) } });
     if (aggregate) {
       const hottest = events * (load.hottestGroupShare ?? expectedLoadDefaults.hottestGroupShare) * DYNAMODB.transactionalWriteUnits;
       add({
-        id: `projection.${projection.name}.hotKey`, account: "consumer", what: `Projection ${projection.name}, write units on the busiest group`, need: hottest, limit: DYNAMODB.partitionWriteUnitsPerSecond, unit: "WCU/s", basis: "published",
+        id: `projection.${projection.name}.hotKey`, account: "consumer", what: `Projection ${projection.name}, write units on the busiest group`, need: hottest, limit: DYNAMODB.partitionWriteUnitsPerSecond, unit: "WCU/s", basis: "published", source: DYNAMODB.partitionPage,
         fix: { kind: "design", text: "finer groups, or each group's counter split over several items" },
       });
     }
@@ -237,7 +241,7 @@ export function planCapacity(load: ExpectedLoad, settings: PipelineSettings, quo
   const csvBytes = writeBytes * CSV_BYTES_PER_EVENT_BYTE;
   const objects = Math.max(1 / settings.delivery.bufferIntervalSeconds, csvBytes / (settings.delivery.bufferSizeMiB * MiB));
   add({
-    id: "s3.objects", account: "consumer", what: "Archive objects written under one prefix", need: objects, limit: S3.putsPerSecondPerPrefix, unit: "PUT/s", basis: "published",
+    id: "s3.objects", account: "consumer", what: "Archive objects written under one prefix", need: objects, limit: S3.putsPerSecondPerPrefix, unit: "PUT/s", basis: "published", source: S3.prefixPage,
     fix: { kind: "setting", key: "archive.delivery.bufferSizeMiB", value: Math.min(128, up(csvBytes / S3.putsPerSecondPerPrefix / MiB)) },
   });
   const rowsPerStatement = LOAD_ROWS_PER_CORE_SECOND * Math.min(1, BENCH_EVENT_BYTES / bytes);
@@ -246,7 +250,7 @@ export function planCapacity(load: ExpectedLoad, settings: PipelineSettings, quo
     const perAcu = rowsPerStatement / ACUS_PER_VCPU;
     const acus = up(events / perAcu, 0.5);
     add({
-      id: "aurora.rows", account: "consumer", what: "Aurora rows loaded, at maximum capacity", need: events, limit: settings.aurora.maxCapacity * perAcu, unit: "rows/s", basis: "estimated",
+      id: "aurora.rows", account: "consumer", what: "Aurora rows loaded, at maximum capacity", need: events, limit: settings.aurora.maxCapacity * perAcu, unit: "rows/s", basis: "estimated", source: FIGURES,
       fix: acus <= AURORA.maxCapacity ? { kind: "setting", key: "aurora.database.maxCapacity", value: acus } : { kind: "design", text: "the Aurora load path replaced: query the archive in place (Athena), or load a warehouse" },
     });
     loadConcurrency = events / rowsPerStatement;
@@ -263,7 +267,7 @@ export function planCapacity(load: ExpectedLoad, settings: PipelineSettings, quo
     up(events * cpuSeconds("transform", bytes, settings.transform.memorySize)) +
     up(loadConcurrency);
   const concurrency = (account: Account, need: number) =>
-    add({ id: `lambda.${account}`, account, what: `Lambda concurrent executions, ${account} account`, need, limit: quotas.lambdaConcurrency, unit: "executions", basis: "published", fix: { kind: "quota", name: "lambdaConcurrency", value: need } });
+    add({ id: `lambda.${account}`, account, what: `Lambda concurrent executions, ${account} account`, need, limit: quotas.lambdaConcurrency, unit: "executions", basis: "published", source: QUOTA_PAGES.lambdaConcurrency, fix: { kind: "quota", name: "lambdaConcurrency", value: need } });
   if (ingestAccount === "source") concurrency("source", ingestConcurrency);
   concurrency("consumer", consumerConcurrency);
   return stages;

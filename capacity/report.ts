@@ -74,17 +74,20 @@ export function planRows(stages: readonly Stage[]): string[][] {
   ];
 }
 
-/** Rows as aligned text: the first and last columns left-aligned, the numbers right-aligned. */
+/** The plan's columns of numbers: need, limit, headroom. */
+const NUMBER_COLUMNS = [1, 2, 4];
+
+/** Rows as aligned text, the columns of numbers right-aligned. */
 export function textTable(rows: readonly string[][]): string {
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
   const last = widths.length - 1;
   return rows
-    .map((row) => row.map((cell, column) => (column === 0 || column === last || column === 3 ? cell.padEnd(column === last ? 0 : widths[column]) : cell.padStart(widths[column]))).join("  ").trimEnd())
+    .map((row) => row.map((cell, column) => (NUMBER_COLUMNS.includes(column) ? cell.padStart(widths[column]) : cell.padEnd(column === last ? 0 : widths[column]))).join("  ").trimEnd())
     .join("\n");
 }
 
-/** Rows as a Markdown table. */
-export function markdownTable(rows: readonly string[][]): string {
+/** Rows as a Markdown table, the columns of numbers right-aligned. */
+export function markdownTable(rows: readonly string[][], numberColumns: readonly number[] = NUMBER_COLUMNS): string {
   const line = (row: readonly string[]) => `| ${row.map((cell) => cell.replace(/\|/g, "\\|")).join(" | ")} |`;
-  return [line(rows[0]), `|${rows[0].map((_, i) => (i === 0 || i >= 3 ? "---" : "---:")).join("|")}|`, ...rows.slice(1).map(line)].join("\n");
+  return [line(rows[0]), `|${rows[0].map((_, i) => (numberColumns.includes(i) ? "---:" : "---")).join("|")}|`, ...rows.slice(1).map(line)].join("\n");
 }

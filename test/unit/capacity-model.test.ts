@@ -325,6 +325,13 @@ describe("capacity model", () => {
       expect(estimated).to.deep.equal(["ingest.throughput", "forward.throughput", "projection.p.throughput", "aurora.rows"]);
     });
 
+    it("cites an AWS documentation page for every published limit, and the bench figures for every estimated one", () => {
+      const aggregate = { name: "hits", projection: { kind: "aggregate" as const, groupBy: ["page_id"] } };
+      for (const s of [...plan({}, { projections: [aggregate] }), ...plan({}, { stream: { shardCount: 1 }, accessMode: "push" })]) {
+        expect(s.source, s.id).to.match(s.basis === "published" ? /^https:\/\/docs\.aws\.amazon\.com\/[\w./#-]+$/ : /^capacity\/figures\.ts$/);
+      }
+    });
+
     it("splits the stages between the accounts: the stream in the source, the rest in the consumer", () => {
       const stages = plan({}, { stream: { shardCount: 2 } });
       expect(stagesOf(stages, "source").map((s) => s.id)).to.deep.equal(["stream.shards", "stream.accountShards", "stream.read"]);

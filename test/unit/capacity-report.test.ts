@@ -45,6 +45,7 @@ describe("capacity report", () => {
 
   it("writes a Markdown table whose cells cannot break it", () => {
     expect(markdownTable([["a", "b"], ["x|y", "1"]])).to.equal("| a | b |\n|---|---:|\n| x\\|y | 1 |");
+    expect(markdownTable([["a", "b"], ["1", "x"]], [0])).to.equal("| a | b |\n|---:|---|\n| 1 | x |");
   });
 });
 
