@@ -108,43 +108,32 @@ export type SettingKey =
   | "aurora.database.maxCapacity"
   | `projections[${number}].mapping.parallelizationFactor`;
 
-/** `settings` with one setting raised to `value` (never lowered). */
+/** Where each suggested setting lives in PipelineSettings: the object holding it, and its field. */
+function location(settings: PipelineSettings, key: SettingKey): [Record<string, unknown> | undefined, string] {
+  const projection = /^projections\[(\d+)\]\.mapping\.parallelizationFactor$/.exec(key);
+  if (projection) return [settings.projections[Number(projection[1])]?.mapping as unknown as Record<string, unknown>, "parallelizationFactor"];
+  const locations: Record<string, [unknown, string]> = {
+    "stream.shardCount": [settings.stream, "shardCount"],
+    "ingest.parallelizationFactor": [settings.ingest, "parallelizationFactor"],
+    "table.capacity.maxWrite": [settings.table, "maxWriteUnits"],
+    "archive.forward.parallelizationFactor": [settings.forward, "parallelizationFactor"],
+    "archive.forward.maximumBatchingWindowInSeconds": [settings.forward, "maximumBatchingWindowInSeconds"],
+    "archive.delivery.bufferSizeMiB": [settings.delivery, "bufferSizeMiB"],
+    "aurora.database.maxCapacity": [settings.aurora, "maxCapacity"],
+  };
+  const found = locations[key];
+  if (!found) throw new Error(`no such setting: ${key}`);
+  return found as [Record<string, unknown> | undefined, string];
+}
+
+/** `settings` with one setting raised to `value` (never lowered); `fanOutConsumerName` turns fan-out on. */
 export function withSetting(settings: PipelineSettings, key: SettingKey, value: number): PipelineSettings {
   const next: PipelineSettings = structuredClone(settings);
-  const raise = (current: number | undefined) => Math.max(current ?? 0, value);
-  const projection = /^projections\[(\d+)\]\.mapping\.parallelizationFactor$/.exec(key);
-  if (projection) {
-    const mappingSettings = next.projections[Number(projection[1])].mapping;
-    mappingSettings.parallelizationFactor = raise(mappingSettings.parallelizationFactor);
+  if (key === "fanOutConsumerName") {
+    next.stream.fanOut = true;
     return next;
   }
-  switch (key) {
-    case "stream.shardCount":
-      next.stream.shardCount = raise(next.stream.shardCount);
-      break;
-    case "fanOutConsumerName":
-      next.stream.fanOut = true;
-      break;
-    case "ingest.parallelizationFactor":
-      next.ingest.parallelizationFactor = raise(next.ingest.parallelizationFactor);
-      break;
-    case "table.capacity.maxWrite":
-      next.table.maxWriteUnits = raise(next.table.maxWriteUnits);
-      break;
-    case "archive.forward.parallelizationFactor":
-      next.forward.parallelizationFactor = raise(next.forward.parallelizationFactor);
-      break;
-    case "archive.forward.maximumBatchingWindowInSeconds":
-      next.forward.maximumBatchingWindowInSeconds = raise(next.forward.maximumBatchingWindowInSeconds);
-      break;
-    case "archive.delivery.bufferSizeMiB":
-      next.delivery.bufferSizeMiB = raise(next.delivery.bufferSizeMiB);
-      break;
-    case "aurora.database.maxCapacity":
-      if (next.aurora) next.aurora.maxCapacity = raise(next.aurora.maxCapacity);
-      break;
-    default:
-      throw new Error(`no such setting: ${key}`);
-  }
+  const [holder, field] = location(next, key);
+  if (holder) holder[field] = Math.max((holder[field] as number | undefined) ?? 0, value);
   return next;
 }

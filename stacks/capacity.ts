@@ -24,7 +24,6 @@ function readCapacityConfig(config: pulumi.Config) {
   return { load, onShortfall, granted };
 }
 
-
 /**
  * Checks that this stack's side of the pipeline can carry `expectedLoad` (capacity/model.ts).
  * Each stage that cannot is named in a warning, with what it needs, its limit and the setting or

@@ -29,38 +29,27 @@ describe("capacity settings", () => {
       await cloud.settle();
     });
 
-    const mapping = (name: string) => cloud.named(`${name}-mapping`).inputs;
     const memory = (name: string) => cloud.named(`${name}-function`).inputs.memorySize;
+    /** A stream function's mapping and memory, as the component emitted them. */
+    const emitted = (name: string) => {
+      const { batchSize, parallelizationFactor, maximumBatchingWindowInSeconds } = cloud.named(`${name}-mapping`).inputs;
+      return { batchSize, parallelizationFactor, maximumBatchingWindowInSeconds, memorySize: memory(name) };
+    };
 
     it("the ingest function: its mapping, memory and write concurrency", () => {
-      expect(settings.ingest).to.deep.equal({
-        batchSize: mapping("clicks-ingest").batchSize,
-        parallelizationFactor: mapping("clicks-ingest").parallelizationFactor,
-        maximumBatchingWindowInSeconds: mapping("clicks-ingest").maximumBatchingWindowInSeconds,
-        memorySize: memory("clicks-ingest"),
-        writeConcurrency: Number(cloud.named("clicks-ingest-function").inputs.environment.variables.WRITE_CONCURRENCY),
-      });
+      const writeConcurrency = Number(cloud.named("clicks-ingest-function").inputs.environment.variables.WRITE_CONCURRENCY);
+      expect(settings.ingest).to.deep.equal({ ...emitted("clicks-ingest"), writeConcurrency });
     });
 
     it("the forward function, the transform and the delivery stream's buffering", () => {
-      expect(settings.forward).to.deep.equal({
-        batchSize: mapping("clicks-forward").batchSize,
-        parallelizationFactor: mapping("clicks-forward").parallelizationFactor,
-        maximumBatchingWindowInSeconds: mapping("clicks-forward").maximumBatchingWindowInSeconds,
-        memorySize: memory("clicks-forward"),
-      });
+      expect(settings.forward).to.deep.equal(emitted("clicks-forward"));
       expect(settings.transform.memorySize).to.equal(memory("clicks-transform"));
       const s3 = cloud.one("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream").inputs.extendedS3Configuration;
       expect(settings.delivery).to.deep.equal({ bufferSizeMiB: s3.bufferingSize, bufferIntervalSeconds: s3.bufferingInterval });
     });
 
     it("a projection's mapping and memory", () => {
-      expect(settings.projections[0].mapping).to.deep.equal({
-        batchSize: mapping("by-user-project").batchSize,
-        parallelizationFactor: mapping("by-user-project").parallelizationFactor,
-        maximumBatchingWindowInSeconds: mapping("by-user-project").maximumBatchingWindowInSeconds,
-        memorySize: memory("by-user-project"),
-      });
+      expect(settings.projections[0].mapping).to.deep.equal(emitted("by-user-project"));
     });
 
     it("the table's billing, and a provisioned table's autoscaling range", () => {
