@@ -164,7 +164,7 @@ export function scalingPage(): string {
 
 Every stage of the pipeline has an AWS limit, and each binds at a different rate: a Kinesis shard
 takes 1 MiB/s, a DynamoDB partition 1,000 write units/s, a table stream two readers, a Firehose
-delivery stream 5 MiB/s by default. The capacity model (\`capacity/\`) checks each of them for a
+delivery stream 5 MiB/s by default (1 MiB/s outside the three largest regions). The capacity model (\`capacity/\`) checks each of them for a
 load you declare, so the limits show up in \`pulumi preview\` rather than as throttling, iterator
 age and backlog in production. This page walks the example composition from 1,000 to 1,000,000
 events per second with the model's own numbers.
@@ -233,8 +233,8 @@ ${regionsTable()}
 - **Retries and replays.** A retried or re-driven batch is traffic too; size the peak with margin.
 - **Reads.** Queries on Aurora and the projections' readers compete with the loads and writes.
 - **Cost.** The model checks limits, not what crossing them costs.
-- **${n(FIREHOSE.recordsPerCall)} records or ${n(FIREHOSE.bytesPerCall / MiB)} MiB per PutRecordBatch call** is checked; Firehose's per-record and per-object
-  overheads beyond that are not.
+- **Secondary indexes.** A global secondary index on the dedup table (\`table.globalSecondaryIndexes\`)
+  takes write units of its own, under its own table-level quota, for every event it indexes.
 `;
 }
 
