@@ -5,6 +5,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import * as pulumi from "@pulumi/pulumi";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -23,6 +24,8 @@ import { startThrottlingProxy } from "./throttling-proxy";
 const SOURCE_ACCOUNT = "111111111111";
 const CONSUMER_ACCOUNT = "999999999999";
 const EXTERNAL_ID = "local-writer-external-id";
+/** The loader's own database user's password, where IAM database authentication is not available. */
+const LOADER_SECRET_ARN = `arn:aws:secretsmanager:${LOCAL_REGION}:${CONSUMER_ACCOUNT}:secret:local-loader-user`;
 
 export interface LocalPipelineOptions {
   accessMode: AccessMode;
@@ -85,7 +88,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
 
     const throttling = await startThrottlingProxy(dynamo.endpoint, options.dynamodbThrottleShare ?? (() => 0));
     engines.push(throttling);
-    const secrets = new Map<string, string>();
+    const secrets = new Map<string, string>([[LOADER_SECRET_ARN, JSON.stringify({ password: randomBytes(18).toString("base64url") })]]);
     let firehose: LocalFirehose | undefined;
     const shims = await startServiceShims({ secrets, putRecordBatch: (name, records) => firehose!.putRecordBatch(name, records) });
     engines.push(shims);
@@ -103,10 +106,13 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         AWS_ENDPOINT_URL_STS: shims.endpoint,
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
         POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "WARN",
-        // MariaDB here, not Aurora: no TLS certificate and no LOAD DATA FROM S3, and its own port.
+        // MariaDB here, not Aurora: no TLS certificate, no LOAD DATA FROM S3, no IAM database
+        // authentication (the loader's own user gets a password from a local secret instead), and its own port.
         DB_TLS: "off",
         LOAD_MODE: "local",
         DB_PORT: String(database.port),
+        LOADER_AUTH: "secret",
+        LOADER_SECRET_ARN: LOADER_SECRET_ARN,
       },
       log,
     );

@@ -33,7 +33,7 @@ describe("StreamProjection", () => {
       const statements = policyOf(cloud.named("by-user-project-policy")).Statement.slice(1, 4);
       expect(statements).to.deep.equal([
         { Sid: "ReadTableStream", Effect: "Allow", Action: DYNAMODB_STREAM_READ_ACTIONS, Resource: TABLE_STREAM_ARN },
-        { Sid: "ListTableStreams", Effect: "Allow", Action: "dynamodb:ListStreams", Resource: `${TABLE_ARN}/stream/*` },
+        { Sid: "ListTableStreams", Effect: "Allow", Action: "dynamodb:ListStreams", Resource: "*" },
         { Sid: "WriteIndex", Effect: "Allow", Action: ["dynamodb:PutItem", "dynamodb:DeleteItem"], Resource: cloud.named("by-user-table").state.arn },
       ]);
     });
