@@ -79,7 +79,7 @@ export const PHYSICAL_NAME_RULES: Record<string, PhysicalNameRule> = {
     what: "S3 bucket name",
     field: "bucket",
     maxLength: 63,
-    pattern: /^[a-z0-9][a-z0-9.-]*[a-z0-9]$/,
+    pattern: /^[a-z0-9][a-z0-9.-]+[a-z0-9]$/,
     patternRule: "lowercase letters, digits, . and -, starting and ending with a letter or digit",
     lowercased: true,
     doc: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html",

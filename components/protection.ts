@@ -9,7 +9,7 @@ import type * as pulumi from "@pulumi/pulumi";
  * the name the old one still holds
  * (https://www.pulumi.com/docs/iac/concepts/resources/options/deletebeforereplace/).
  */
-export function dataResourceOptions(parent: pulumi.Resource, protectData: boolean | undefined, fixedName?: unknown): pulumi.CustomResourceOptions {
+export function dataResourceOptions(parent: pulumi.Resource | undefined, protectData: boolean | undefined, fixedName?: unknown): pulumi.CustomResourceOptions {
   return { parent, protect: protectData ?? true, ...(fixedName === undefined ? {} : { deleteBeforeReplace: true }) };
 }
 
