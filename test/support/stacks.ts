@@ -26,7 +26,7 @@ export const SHARED_TABLE = { sharedTable: JSON.stringify({ name: "GameScoreReco
 export const SCORES_BY_USER = { sharedTableProjections: JSON.stringify([{ name: "scores-by-user", projection: { kind: "aggregate", groupBy: ["Username"], sums: [{ name: "score", attribute: "Score" }] } }]) };
 
 /** Runs one stack's composition under mocks, as `pulumi up` would, and returns its resolved outputs. */
-export async function up(side: "source" | "consumer", config: Record<string, string>, peerOutputs?: Outputs, accountId?: string) {
+export async function up(side: "source" | "consumer", config: Record<string, string>, peerOutputs?: Outputs, accountId?: string, options: { cliDefaults?: boolean } = {}) {
   const peerStack = side === "source" ? POC_STACK : PROD_STACK;
   const cloud = new MockCloud({
     stack: side === "source" ? "prod" : "poc",
@@ -34,7 +34,7 @@ export async function up(side: "source" | "consumer", config: Record<string, str
     stackOutputs: peerOutputs ? { [peerStack]: peerOutputs } : {},
     secretStackOutputs: ["writerExternalId"],
   });
-  await cloud.install({ ...CLI_DEFAULTS, ...ACCOUNTS, ...(peerOutputs ? { [`${side === "source" ? "consumer" : "source"}Stack`]: peerStack } : {}), ...config });
+  await cloud.install({ ...(options.cliDefaults === false ? {} : CLI_DEFAULTS), ...ACCOUNTS, ...(peerOutputs ? { [`${side === "source" ? "consumer" : "source"}Stack`]: peerStack } : {}), ...config });
   const exported = await COMPOSITIONS[side](new pulumi.Config());
   await cloud.settle();
   const outputs: Outputs = {};
