@@ -25,7 +25,7 @@ const SOURCE_ACCOUNT = "111111111111";
 const CONSUMER_ACCOUNT = "999999999999";
 const EXTERNAL_ID = "local-writer-external-id";
 /** Seed 003's score per user, kept in poc from prod's shared GameScoreRecords table (pull mode). */
-export const SCORES_PROJECTION = "scores-by-user";
+const SCORES_PROJECTION = "scores-by-user";
 /** The loader's own database user's password, where IAM database authentication is not available. */
 const LOADER_SECRET_ARN = `arn:aws:secretsmanager:${LOCAL_REGION}:${CONSUMER_ACCOUNT}:secret:local-loader-user`;
 
