@@ -1,20 +1,31 @@
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import { COLUMN_TYPE } from "../functions/load/sql";
+import { LOADER_PRIVILEGES, type LoaderUserSpec } from "../functions/db-setup/core";
 import { PROCESSED_PREFIX } from "./archive-layout";
 import { alarm, functionAlarms, type MonitoringArgs } from "./alarms";
 import { createBundledFunction } from "./bundled-function";
+import { AURORA_MYSQL_AUTO_PAUSE_SINCE, AURORA_MYSQL_DATA_API_SINCE, SECURITY_GROUP_RULE_DESCRIPTION, SECURITY_GROUP_RULE_DESCRIPTION_RULE } from "./aws-rules";
 import { policyDocument, serviceTrustPolicy, type PolicyStatement } from "./iam";
+import { checkDerivedNames } from "./names";
 import { COMPONENT_PACKAGE } from "./package";
-import { validate } from "./validation";
+import { dataResourceOptions, type DataProtectionArgs } from "./protection";
+import { validate, type Check } from "./validation";
 
 export interface LoaderNetworkArgs {
   /** An existing VPC. */
   vpcId: pulumi.Input<string>;
   /** Its private subnets, in at least two availability zones, for the cluster and the loader. */
   subnetIds: pulumi.Input<pulumi.Input<string>[]>;
-  /** Whether to add the S3 gateway and Secrets Manager interface endpoints the loader needs. Default: true. */
+  /**
+   * Add the S3 gateway endpoint (on every route table of the VPC) and a Secrets Manager interface
+   * endpoint with private DNS. Leave it off when the network already has either: AWS refuses a
+   * second S3 endpoint route in a route table and a second Secrets Manager endpoint with private
+   * DNS in a VPC. Off, the network must reach S3 and Secrets Manager itself (its own endpoints or
+   * a NAT gateway). Default: false.
+   */
   createEndpoints?: boolean;
 }
 
@@ -25,9 +36,13 @@ export interface DatabaseSettings {
   table?: string;
   /** Default: "loaded_objects". */
   manifestTable?: string;
-  /** Aurora MySQL 3 version, such as "8.0.mysql_aurora.3.08.2". Default: the version AWS picks for new clusters. */
+  /**
+   * Aurora MySQL 3 version, such as "8.0.mysql_aurora.3.08.2": at least 3.07 with `dataApi`, 3.08
+   * with `minCapacity` 0. AWS upgrades minor versions in maintenance windows; set the new one here
+   * then. Default: "8.0.mysql_aurora.3.08.2".
+   */
   engineVersion?: string;
-  /** Serverless v2 capacity in ACUs, 0–256 (0 pauses when idle). Default: 0.5. */
+  /** Serverless v2 capacity in ACUs, 0–256 (0 pauses when idle, from Aurora MySQL 3.08). Default: 0.5. */
   minCapacity?: number;
   /** Default: 4. */
   maxCapacity?: number;
@@ -37,12 +52,17 @@ export interface DatabaseSettings {
   backupRetentionDays?: number;
   /** Default: false. */
   deletionProtection?: boolean;
-  /** Take a final snapshot when the cluster is deleted. Default: false. */
+  /** Take a final snapshot, named uniquely per cluster, when the cluster is deleted. Default: false. */
   finalSnapshot?: boolean;
   /** Customer-managed KMS key for storage encryption. Default: the AWS-managed key. */
   kmsKeyArn?: pulumi.Input<string>;
-  /** The RDS Data API, for SQL over HTTPS with IAM and the secret (Aurora MySQL 3.07 or newer). Default: true. */
+  /**
+   * The RDS Data API: SQL over HTTPS for any principal allowed `rds-data:ExecuteStatement` and
+   * the master secret, as the master user. Needs Aurora MySQL 3.07 or newer. Default: false.
+   */
   dataApi?: boolean;
+  /** The loader's own database user (IAM database authentication, no password). Default: "clickstream_loader". */
+  loaderUser?: string;
 }
 
 export interface LoaderSettings {
@@ -56,7 +76,7 @@ export interface LoaderSettings {
   maximumEventAgeInSeconds?: number;
 }
 
-export interface AuroraLoaderArgs {
+export interface AuroraLoaderArgs extends DataProtectionArgs {
   /** The archive bucket (FirehoseArchive's `bucketName` and `bucketArn`). */
   archiveBucketName: pulumi.Input<string>;
   archiveBucketArn: pulumi.Input<string>;
@@ -82,8 +102,11 @@ export const auroraLoaderDefaults = {
   database: "clickstream",
   table: "web_analytics",
   manifestTable: "loaded_objects",
+  engineVersion: "8.0.mysql_aurora.3.08.2",
   minCapacity: 0.5,
   maxCapacity: 4,
+  dataApi: false,
+  loaderUser: "clickstream_loader",
   instanceClass: "db.serverless",
   backupRetentionDays: 7,
   loadMode: "s3",
@@ -95,10 +118,46 @@ export const auroraLoaderDefaults = {
 } as const;
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+/** MySQL 8 user names are at most 32 characters. */
+const USER_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,31}$/;
 const MYSQL_PORT = 3306;
+/** The cluster's master user, for the deploy-time setup only: 1–16 letters or digits (MASTER_USERNAME in components/aws-rules.ts; the unit test checks it). */
+const MASTER_USER = "clickstreamadmin";
+const ENGINE_VERSION = /^8\.0\.mysql_aurora\.(\d+)\.(\d+)\.(\d+)$/;
 
-function validateArgs(name: string, args: AuroraLoaderArgs): void {
-  const check = validate(`AuroraLoader "${name}"`);
+/** Whether an engine version ("8.0.mysql_aurora.3.08.2") is at least a release ("3.08.0"). */
+function atLeast(engineVersion: string, release: string): boolean {
+  const have = ENGINE_VERSION.exec(engineVersion)!.slice(1).map(Number);
+  const need = release.split(".").map(Number);
+  for (let i = 0; i < 3; i++) if (have[i] !== need[i]) return have[i] > need[i];
+  return true;
+}
+
+function validateEngine(check: Check, db: DatabaseSettings): void {
+  const version = db.engineVersion ?? auroraLoaderDefaults.engineVersion;
+  if (!ENGINE_VERSION.test(version)) {
+    check.fail(`database.engineVersion must be an Aurora MySQL 3 version such as "${auroraLoaderDefaults.engineVersion}", got "${version}"`);
+    return;
+  }
+  if ((db.dataApi ?? auroraLoaderDefaults.dataApi) && !atLeast(version, AURORA_MYSQL_DATA_API_SINCE)) {
+    check.fail(`database.dataApi needs Aurora MySQL ${AURORA_MYSQL_DATA_API_SINCE} or newer, but database.engineVersion is "${version}"`);
+  }
+  if ((db.minCapacity ?? auroraLoaderDefaults.minCapacity) === 0 && !atLeast(version, AURORA_MYSQL_AUTO_PAUSE_SINCE)) {
+    check.fail(`database.minCapacity 0 (automatic pause) needs Aurora MySQL ${AURORA_MYSQL_AUTO_PAUSE_SINCE} or newer, but database.engineVersion is "${version}"`);
+  }
+}
+
+function validateArgs(component: pulumi.Resource, name: string, args: AuroraLoaderArgs): void {
+  const check = validate(`AuroraLoader "${name}"`, "arguments", component);
+  checkDerivedNames(check, "name", name, [
+    ["aws:rds/cluster:Cluster", `${name}-cluster`],
+    ["aws:lambda/function:Function", `${name}-load-function`],
+    ["aws:iam/role:Role", `${name}-load-role`],
+    ["aws:lambda/function:Function", `${name}-db-setup-function`],
+    ["aws:iam/role:Role", `${name}-db-setup-role`],
+    ["aws:iam/role:Role", `${name}-s3-role`],
+    ["aws:sqs/queue:Queue", `${name}-failed-events`],
+  ]);
   if (!args.columns?.length) check.fail("columns must list the CSV's columns (FirehoseArchive's csvColumns)");
   for (const [column, type] of Object.entries(args.columnTypes ?? {})) {
     if (!args.columns?.includes(column)) check.fail(`columnTypes names "${column}", which is not a column`);
@@ -114,12 +173,22 @@ function validateArgs(name: string, args: AuroraLoaderArgs): void {
   if (min < 0 || min > 256 || (min * 2) % 1 !== 0) check.fail(`database.minCapacity must be 0–256 in steps of 0.5, got ${min}`);
   if (max < 1 || max > 256 || max < min || (max * 2) % 1 !== 0) check.fail(`database.maxCapacity must be 1–256 in steps of 0.5 and at least minCapacity, got ${max}`);
   check.integer("database.backupRetentionDays", db.backupRetentionDays, 1, 35);
+  if (db.loaderUser !== undefined && !USER_NAME.test(db.loaderUser)) check.fail(`database.loaderUser must be a letter or "_" then up to 31 letters, digits or "_", got "${db.loaderUser}"`);
+  validateEngine(check, db);
   check.integer("loader.memorySize", args.loader?.memorySize, 128, 10_240);
   check.integer("loader.timeoutSeconds", args.loader?.timeoutSeconds, 1, 900);
   check.integer("loader.maximumRetryAttempts", args.loader?.maximumRetryAttempts, 0, 2);
   check.integer("loader.maximumEventAgeInSeconds", args.loader?.maximumEventAgeInSeconds, 60, 21_600);
-  check.integer("logRetentionDays", args.logRetentionDays, 1, 3_653);
+  check.logRetention("logRetentionDays", args.logRetentionDays);
   check.done();
+}
+
+/** A security group rule's description, refused at preview when EC2 would refuse it at deploy (components/aws-rules.ts). */
+function ruleDescription(description: string, component: pulumi.Resource): string {
+  if (!SECURITY_GROUP_RULE_DESCRIPTION.test(description)) {
+    throw new pulumi.ResourceError(`security group rule description "${description}" must be ${SECURITY_GROUP_RULE_DESCRIPTION_RULE}`, component, true);
+  }
+  return description;
 }
 
 /**
@@ -142,7 +211,7 @@ export class AuroraLoader extends pulumi.ComponentResource {
 
   constructor(name: string, args: AuroraLoaderArgs, opts?: pulumi.ComponentResourceOptions) {
     super(`${COMPONENT_PACKAGE}:index:AuroraLoader`, name, {}, opts);
-    validateArgs(name, args);
+    validateArgs(this, name, args);
     const d = auroraLoaderDefaults;
     const db = args.database ?? {};
     const mode = args.loadMode ?? d.loadMode;
@@ -177,7 +246,7 @@ export class AuroraLoader extends pulumi.ComponentResource {
       ipProtocol: "tcp",
       fromPort: MYSQL_PORT,
       toPort: MYSQL_PORT,
-      description: "MySQL from the loader",
+      description: ruleDescription("MySQL from the loader", this),
     }, parent);
     new aws.vpc.SecurityGroupEgressRule(`${name}-loader-to-cluster`, {
       securityGroupId: loaderSecurityGroup.id,
@@ -185,21 +254,24 @@ export class AuroraLoader extends pulumi.ComponentResource {
       ipProtocol: "tcp",
       fromPort: MYSQL_PORT,
       toPort: MYSQL_PORT,
-      description: "MySQL to the cluster",
+      description: ruleDescription("MySQL to the cluster", this),
     }, parent);
 
     // Aurora reads S3 itself for LOAD DATA FROM S3; the loader does in LOCAL mode.
     const s3PrefixList = aws.ec2.getPrefixListOutput({ name: pulumi.interpolate`com.amazonaws.${region}.s3` }, parent).id;
     const httpsTo = (rule: string, securityGroup: aws.ec2.SecurityGroup, target: Pick<aws.vpc.SecurityGroupEgressRuleArgs, "prefixListId" | "cidrIpv4" | "referencedSecurityGroupId">, description: string) =>
-      new aws.vpc.SecurityGroupEgressRule(`${name}-${rule}`, { securityGroupId: securityGroup.id, ipProtocol: "tcp", fromPort: 443, toPort: 443, description, ...target }, parent);
+      new aws.vpc.SecurityGroupEgressRule(`${name}-${rule}`, { securityGroupId: securityGroup.id, ipProtocol: "tcp", fromPort: 443, toPort: 443, description: ruleDescription(description, this), ...target }, parent);
     httpsTo("cluster-to-s3", clusterSecurityGroup, { prefixListId: s3PrefixList }, "HTTPS to S3, for LOAD DATA FROM S3");
     if (mode === "local") httpsTo("loader-to-s3", loaderSecurityGroup, { prefixListId: s3PrefixList }, "HTTPS to S3, to stream objects");
 
-    if (args.network?.createEndpoints ?? true) {
-      const endpointSecurityGroup = this.addEndpoints(name, vpcId, subnetIds, loaderSecurityGroup, region);
-      httpsTo("loader-to-endpoints", loaderSecurityGroup, { referencedSecurityGroupId: endpointSecurityGroup.id }, "HTTPS to the Secrets Manager endpoint");
+    // The loader's group also holds the setup function, which reads the master secret.
+    let endpoints: pulumi.Resource[] = [];
+    if (args.network ? args.network.createEndpoints ?? false : true) {
+      const created = this.addEndpoints(name, vpcId, subnetIds, loaderSecurityGroup, region);
+      httpsTo("loader-to-endpoints", loaderSecurityGroup, { referencedSecurityGroupId: created.securityGroup.id }, "HTTPS to the Secrets Manager endpoint");
+      endpoints = created.endpoints;
     } else {
-      httpsTo("loader-to-aws", loaderSecurityGroup, { cidrIpv4: "0.0.0.0/0" }, "HTTPS to Secrets Manager, through the network's own NAT or endpoints");
+      httpsTo("loader-to-aws", loaderSecurityGroup, { cidrIpv4: "0.0.0.0/0" }, "HTTPS to Secrets Manager through the network NAT or endpoints");
     }
 
     // The S3 role Aurora uses for LOAD DATA FROM S3: the archive's processed rows, nothing else.
@@ -224,29 +296,34 @@ export class AuroraLoader extends pulumi.ComponentResource {
     }, parent);
     const subnetGroup = new aws.rds.SubnetGroup(`${name}-subnets`, { subnetIds, description: "Private subnets of the clickstream cluster" }, parent);
 
+    // A final snapshot's name must be unique in the account: a fixed one would make the second
+    // deletion fail on the first one's snapshot. The suffix is new whenever the stack (re)creates it.
+    const snapshotSuffix = db.finalSnapshot ? new random.RandomId(`${name}-final-snapshot-suffix`, { byteLength: 4 }, parent) : undefined;
     const cluster = new aws.rds.Cluster(`${name}-cluster`, {
       engine: "aurora-mysql",
-      engineVersion: db.engineVersion,
+      engineVersion: db.engineVersion ?? d.engineVersion,
       engineMode: "provisioned",
       databaseName: db.name ?? d.database,
-      masterUsername: "clickstream_admin",
+      masterUsername: MASTER_USER,
       manageMasterUserPassword: true,
       storageEncrypted: true,
       kmsKeyId: db.kmsKeyArn,
       backupRetentionPeriod: db.backupRetentionDays ?? d.backupRetentionDays,
       deletionProtection: db.deletionProtection ?? false,
       skipFinalSnapshot: !(db.finalSnapshot ?? false),
-      finalSnapshotIdentifier: db.finalSnapshot ? `${name}-final` : undefined,
+      finalSnapshotIdentifier: snapshotSuffix && pulumi.interpolate`${name}-final-${snapshotSuffix.hex}`,
       dbSubnetGroupName: subnetGroup.name,
       vpcSecurityGroupIds: [clusterSecurityGroup.id],
       dbClusterParameterGroupName: parameters.name,
       iamRoles: [s3Role.arn],
       serverlessv2ScalingConfiguration: { minCapacity: db.minCapacity ?? d.minCapacity, maxCapacity: db.maxCapacity ?? d.maxCapacity },
       enabledCloudwatchLogsExports: ["error"],
-      enableHttpEndpoint: db.dataApi ?? true,
+      enableHttpEndpoint: db.dataApi ?? d.dataApi,
+      // The loader signs in with IAM tokens, so it needs no password.
+      iamDatabaseAuthenticationEnabled: true,
       copyTagsToSnapshot: true,
-    }, parent);
-    new aws.rds.ClusterInstance(`${name}-instance`, {
+    }, dataResourceOptions(this, args.protectData));
+    const instance = new aws.rds.ClusterInstance(`${name}-instance`, {
       clusterIdentifier: cluster.id,
       engine: "aurora-mysql",
       engineVersion: cluster.engineVersion,
@@ -256,7 +333,12 @@ export class AuroraLoader extends pulumi.ComponentResource {
     }, parent);
     const secretArn = cluster.masterUserSecrets.apply((secrets) => secrets[0]?.secretArn ?? "");
 
-    const failedEvents = new aws.sqs.Queue(`${name}-failed-events`, { sqsManagedSseEnabled: true, messageRetentionSeconds: 1_209_600 }, parent);
+    const failedEvents = new aws.sqs.Queue(`${name}-failed-events`, { sqsManagedSseEnabled: true, messageRetentionSeconds: 1_209_600 }, dataResourceOptions(this, args.protectData));
+    const loaderUser = db.loaderUser ?? d.loaderUser;
+    const network = { subnetIds, securityGroupIds: [loaderSecurityGroup.id] };
+    const loaderUserReady = this.addLoaderUser(name, { cluster, instance, secretArn, loaderUser, database: db.name ?? d.database, loadFromS3: mode === "s3", network, waitFor: endpoints, logRetentionDays: args.logRetentionDays ?? d.logRetentionDays });
+    const identity = aws.getCallerIdentityOutput({}, parent);
+    const partition = aws.getPartitionOutput({}, parent).partition;
 
     const loader = createBundledFunction(`${name}-load`, {
       code: "load",
@@ -267,22 +349,25 @@ export class AuroraLoader extends pulumi.ComponentResource {
         DB_NAME: db.name ?? d.database,
         DB_TABLE: db.table ?? d.table,
         MANIFEST_TABLE: db.manifestTable ?? d.manifestTable,
-        DB_SECRET_ARN: secretArn,
+        LOADER_USER: loaderUser,
+        LOADER_AUTH: "iam",
         COLUMNS: JSON.stringify(args.columns),
         COLUMN_TYPES: JSON.stringify(args.columnTypes ?? {}),
         LOAD_MODE: mode,
         PROCESSED_PREFIX,
         POWERTOOLS_SERVICE_NAME: "load",
       },
-      statements: pulumi.all([secretArn, failedEvents.arn, bucketArn, args.archiveKmsKeyArn]).apply(([secret, queueArn, arn, keyArn]): PolicyStatement[] => [
-        { Sid: "ReadDatabaseSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secret },
+      statements: pulumi.all([cluster.clusterResourceId, partition, region, identity.accountId, failedEvents.arn, bucketArn, args.archiveKmsKeyArn]).apply(([resourceId, part, regionName, account, queueArn, arn, keyArn]): PolicyStatement[] => [
+        // IAM database authentication as the loader's own user only; never the master secret.
+        // https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/UsingWithRDS.IAMDBAuth.IAMPolicy.html
+        { Sid: "ConnectAsLoaderUser", Effect: "Allow", Action: "rds-db:connect", Resource: `arn:${part}:rds-db:${regionName}:${account}:dbuser:${resourceId}/${loaderUser}` },
         { Sid: "ParkFailedEvents", Effect: "Allow", Action: "sqs:SendMessage", Resource: queueArn },
         ...(mode === "local" ? readProcessedRows(arn, keyArn) : []),
       ]),
       memorySize: args.loader?.memorySize ?? d.memorySize,
       timeoutSeconds: args.loader?.timeoutSeconds ?? d.timeoutSeconds,
       logRetentionDays: args.logRetentionDays ?? d.logRetentionDays,
-      vpc: { subnetIds, securityGroupIds: [loaderSecurityGroup.id] },
+      vpc: network,
     }, this);
 
     const monitoring = args.monitoring ?? {};
@@ -305,7 +390,6 @@ export class AuroraLoader extends pulumi.ComponentResource {
       destinationConfig: { onFailure: { destination: failedEvents.arn } },
     }, { parent: this, dependsOn: [loader.policy] });
 
-    const identity = aws.getCallerIdentityOutput({}, parent);
     const permission = new aws.lambda.Permission(`${name}-load-from-s3`, {
       function: loader.function.name,
       action: "lambda:InvokeFunction",
@@ -316,7 +400,7 @@ export class AuroraLoader extends pulumi.ComponentResource {
     new aws.s3.BucketNotification(`${name}-notification`, {
       bucket: args.archiveBucketName,
       lambdaFunctions: [{ lambdaFunctionArn: loader.function.arn, events: ["s3:ObjectCreated:*"], filterPrefix: PROCESSED_PREFIX }],
-    }, { parent: this, dependsOn: [permission] });
+    }, { parent: this, dependsOn: [permission, loaderUserReady] });
 
     this.clusterEndpoint = cluster.endpoint;
     this.clusterPort = cluster.port;
@@ -346,9 +430,11 @@ export class AuroraLoader extends pulumi.ComponentResource {
    * S3 through a gateway endpoint on every route table; Secrets Manager through an interface
    * endpoint the loader alone may use. Returns the endpoints' security group.
    */
-  private addEndpoints(name: string, vpcId: pulumi.Output<string>, subnetIds: pulumi.Output<string[]>, loaderSecurityGroup: aws.ec2.SecurityGroup, region: pulumi.Output<string>): aws.ec2.SecurityGroup {
+  private addEndpoints(name: string, vpcId: pulumi.Output<string>, subnetIds: pulumi.Output<string[]>, loaderSecurityGroup: aws.ec2.SecurityGroup, region: pulumi.Output<string>): { securityGroup: aws.ec2.SecurityGroup; endpoints: aws.ec2.VpcEndpoint[] } {
     const parent = { parent: this };
-    new aws.ec2.VpcEndpoint(`${name}-s3-endpoint`, {
+    // https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html (one endpoint route per service in a route table)
+    // https://docs.aws.amazon.com/vpc/latest/privatelink/privatelink-access-aws-services.html (private DNS: one endpoint per service in a VPC)
+    const s3Endpoint = new aws.ec2.VpcEndpoint(`${name}-s3-endpoint`, {
       vpcId,
       serviceName: pulumi.interpolate`com.amazonaws.${region}.s3`,
       vpcEndpointType: "Gateway",
@@ -361,9 +447,9 @@ export class AuroraLoader extends pulumi.ComponentResource {
       ipProtocol: "tcp",
       fromPort: 443,
       toPort: 443,
-      description: "HTTPS from the loader",
+      description: ruleDescription("HTTPS from the loader", this),
     }, parent);
-    new aws.ec2.VpcEndpoint(`${name}-secrets-endpoint`, {
+    const secretsEndpoint = new aws.ec2.VpcEndpoint(`${name}-secrets-endpoint`, {
       vpcId,
       serviceName: pulumi.interpolate`com.amazonaws.${region}.secretsmanager`,
       vpcEndpointType: "Interface",
@@ -371,7 +457,43 @@ export class AuroraLoader extends pulumi.ComponentResource {
       securityGroupIds: [endpointSecurityGroup.id],
       privateDnsEnabled: true,
     }, parent);
-    return endpointSecurityGroup;
+    return { securityGroup: endpointSecurityGroup, endpoints: [s3Endpoint, secretsEndpoint] };
+  }
+
+  /**
+   * The loader's own database user, created at deploy time by a setup function in the VPC that
+   * signs in once as the master user (the only holder of the master secret besides RDS), and run
+   * again whenever the cluster is re-created or the user's privileges change. The invocation fails
+   * the deployment, with the database's message, if the user cannot be created.
+   */
+  private addLoaderUser(name: string, args: {
+    cluster: aws.rds.Cluster;
+    instance: aws.rds.ClusterInstance;
+    secretArn: pulumi.Output<string>;
+    loaderUser: string;
+    database: string;
+    loadFromS3: boolean;
+    network: { subnetIds: pulumi.Input<pulumi.Input<string>[]>; securityGroupIds: pulumi.Input<pulumi.Input<string>[]> };
+    waitFor: pulumi.Resource[];
+    logRetentionDays: number;
+  }): aws.lambda.Invocation {
+    const setup = createBundledFunction(`${name}-db-setup`, {
+      code: "db-setup",
+      description: "Creates the loader's own database user with only what loading needs; run at deploy time",
+      environment: { DB_HOST: args.cluster.endpoint, DB_PORT: String(MYSQL_PORT), DB_SECRET_ARN: args.secretArn, LOADER_AUTH: "iam", POWERTOOLS_SERVICE_NAME: "db-setup" },
+      statements: args.secretArn.apply((secret): PolicyStatement[] => [{ Sid: "ReadMasterSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secret }]),
+      memorySize: 256,
+      timeoutSeconds: 120,
+      logRetentionDays: args.logRetentionDays,
+      vpc: args.network,
+    }, this);
+    const spec: LoaderUserSpec = { user: args.loaderUser, database: args.database, loadFromS3: args.loadFromS3 };
+    return new aws.lambda.Invocation(`${name}-loader-user`, {
+      functionName: setup.function.name,
+      input: JSON.stringify(spec),
+      // The input carries the user and its privileges; a re-created cluster needs the user again.
+      triggers: { clusterResourceId: args.cluster.clusterResourceId, privileges: LOADER_PRIVILEGES.join(",") },
+    }, { parent: this, dependsOn: [args.instance, setup.policy, ...args.waitFor] });
   }
 }
 

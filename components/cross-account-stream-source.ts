@@ -1,8 +1,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { alarm, type MonitoringArgs } from "./alarms";
 import { type KeyAttributeType } from "./dedup-table";
 import { policyDocument, type PolicyStatement } from "./iam";
+import { checkDerivedNames, checkPhysicalName } from "./names";
 import { COMPONENT_PACKAGE } from "./package";
+import { dataResourceOptions, type DataProtectionArgs } from "./protection";
 import {
   DYNAMODB_STREAM_READ_ACTIONS,
   KINESIS_CONSUMER_READ_ACTIONS,
@@ -31,21 +34,31 @@ export interface SharedTableSettings {
   streamViewType?: "KEYS_ONLY" | "NEW_IMAGE" | "OLD_IMAGE" | "NEW_AND_OLD_IMAGES";
 }
 
-export interface CrossAccountStreamSourceArgs {
+export interface CrossAccountStreamSourceArgs extends DataProtectionArgs {
   /** The Kinesis stream. Defaults: see each field. */
   stream?: StreamSettings;
   /**
    * The role, usually in another account, that reads the stream (pull mode). The stream's resource
-   * policy, the fan-out consumer's policy, the key policy and the shared table's stream policy grant
-   * it read access and nothing else. Default: none; nothing is shared until it is given.
+   * policy, the fan-out consumer's policy and the key policy grant it read access and nothing else.
+   * Default: none; the stream is shared with nobody until it is given.
    */
   consumerRoleArn?: pulumi.Input<string>;
+  /**
+   * The roles, usually in another account, of the functions that read the shared table's stream
+   * (seed 003; StreamProjection's `roleArn`). The stream's resource policy grants them its read
+   * actions, and the key policy `kms:Decrypt` through DynamoDB. DynamoDB Streams serves at most
+   * two readers per shard, counting this account's own. Default: none; the table's stream is
+   * shared with nobody.
+   */
+  sharedTableReaderRoleArns?: pulumi.Input<string>[];
   /** Registers an enhanced fan-out consumer with this name (dedicated 2 MB/s per shard). Default: none. */
   fanOutConsumerName?: string;
   /** A DynamoDB table in this account whose stream is shared with `consumerRoleArn` (seed 003). Default: none. */
   sharedTable?: SharedTableSettings;
   /** Days KMS waits before deleting the stream key once it is scheduled for deletion, 7–30. Default: 30. */
   keyDeletionWindowDays?: number;
+  /** An alarm when the fan-out consumer falls more than 5 minutes behind. Default: on, no topic. */
+  monitoring?: MonitoringArgs;
 }
 
 export const crossAccountStreamSourceDefaults = {
@@ -56,8 +69,18 @@ export const crossAccountStreamSourceDefaults = {
 
 const ROLE_ARN = /^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 
-function validateArgs(name: string, args: CrossAccountStreamSourceArgs): void {
-  const check = validate(`CrossAccountStreamSource "${name}"`);
+/** How far an enhanced fan-out consumer is behind the stream, per consumer (Kinesis's metric). */
+export const FAN_OUT_LAG_METRIC = "SubscribeToShardEvent.MillisBehindLatest";
+
+function validateArgs(component: pulumi.Resource, name: string, args: CrossAccountStreamSourceArgs): void {
+  const check = validate(`CrossAccountStreamSource "${name}"`, "arguments", component);
+  checkPhysicalName(check, "stream.name", "aws:kinesis/stream:Stream", args.stream?.name);
+  checkPhysicalName(check, "sharedTable.name", "aws:dynamodb/table:Table", args.sharedTable?.name);
+  checkDerivedNames(check, "name", name, [
+    ...(args.stream?.name === undefined ? [["aws:kinesis/stream:Stream", `${name}-stream`] as const] : []),
+    ...(args.sharedTable && args.sharedTable.name === undefined ? [["aws:dynamodb/table:Table", `${name}-shared-table`] as const] : []),
+    ["aws:iam/policy:Policy", `${name}-producer`],
+  ]);
   check.integer("stream.shardCount", args.stream?.shardCount, 1, 4096);
   check.integer("stream.retentionHours", args.stream?.retentionHours, 24, 8760);
   check.integer("keyDeletionWindowDays", args.keyDeletionWindowDays, 7, 30);
@@ -70,6 +93,11 @@ function validateArgs(name: string, args: CrossAccountStreamSourceArgs): void {
   if (args.sharedTable) {
     if (!args.sharedTable.hashKey) check.fail("sharedTable.hashKey is required");
     check.oneOf("sharedTable.streamViewType", args.sharedTable.streamViewType, ["KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES"]);
+  } else if (args.sharedTableReaderRoleArns?.length) {
+    check.fail("sharedTableReaderRoleArns needs sharedTable: there is no table whose stream they could read");
+  }
+  for (const [i, arn] of (args.sharedTableReaderRoleArns ?? []).entries()) {
+    if (typeof arn === "string" && !ROLE_ARN.test(arn)) check.fail(`sharedTableReaderRoleArns[${i}] must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), got "${arn}"`);
   }
   check.done();
 }
@@ -100,18 +128,23 @@ export class CrossAccountStreamSource extends pulumi.ComponentResource {
   public readonly streamReadGrantedTo: pulumi.Output<string | undefined>;
   public readonly sharedTableName: pulumi.Output<string | undefined>;
   public readonly sharedTableStreamArn: pulumi.Output<string | undefined>;
+  /** The key the shared table (and so its stream) is encrypted with: the stream's key. */
+  public readonly sharedTableKmsKeyArn: pulumi.Output<string | undefined>;
+  /** The roles the shared table's stream is shared with. */
+  public readonly sharedTableReadGrantedTo: pulumi.Output<string[]>;
 
   constructor(name: string, args: CrossAccountStreamSourceArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super(`${COMPONENT_PACKAGE}:index:CrossAccountStreamSource`, name, {}, opts);
-    validateArgs(name, args);
+    validateArgs(this, name, args);
     const d = crossAccountStreamSourceDefaults;
     const consumerRole = args.consumerRoleArn;
+    const readers = args.sharedTable ? args.sharedTableReaderRoleArns ?? [] : [];
 
     const key = new aws.kms.Key(`${name}-key`, {
       description: "Encrypts the clickstream at rest in Kinesis",
       enableKeyRotation: true,
       deletionWindowInDays: args.keyDeletionWindowDays ?? d.keyDeletionWindowDays,
-    }, { parent: this });
+    }, dataResourceOptions(this, args.protectData));
 
     const shardCount = args.stream?.shardCount;
     const stream = new aws.kinesis.Stream(`${name}-stream`, {
@@ -121,7 +154,7 @@ export class CrossAccountStreamSource extends pulumi.ComponentResource {
       retentionPeriod: args.stream?.retentionHours ?? d.retentionHours,
       encryptionType: "KMS",
       kmsKeyId: key.arn,
-    }, { parent: this });
+    }, dataResourceOptions(this, args.protectData, args.stream?.name));
 
     // The grant names the stream ARN, and the stream names the key: the key's policy is a
     // resource of its own, written once both exist.
@@ -132,8 +165,8 @@ export class CrossAccountStreamSource extends pulumi.ComponentResource {
       keyId: key.id,
       policy: policyDocument(
         pulumi
-          .all([identity.accountId, partition.partition, region.region, stream.arn, consumerRole])
-          .apply(([account, part, regionName, streamArn, roleArn]) => {
+          .all([identity.accountId, partition.partition, region.region, stream.arn, consumerRole, pulumi.all(readers)])
+          .apply(([account, part, regionName, streamArn, roleArn, readerRoles]) => {
             const statements: PolicyStatement[] = [
               // Without it nobody in the account, not even an administrator, could manage the key.
               { Sid: "AccountAdministersKey", Effect: "Allow", Principal: { AWS: `arn:${part}:iam::${account}:root` }, Action: "kms:*", Resource: "*" },
@@ -152,16 +185,17 @@ export class CrossAccountStreamSource extends pulumi.ComponentResource {
                   },
                 },
               });
-              if (args.sharedTable) {
-                statements.push({
-                  Sid: "ConsumerRoleDecryptsSharedTableStream",
-                  Effect: "Allow",
-                  Principal: { AWS: roleArn },
-                  Action: "kms:Decrypt",
-                  Resource: "*",
-                  Condition: { StringEquals: { "kms:ViaService": `dynamodb.${regionName}.amazonaws.com` } },
-                });
-              }
+            }
+            if (readerRoles.length > 0) {
+              // The shared table is encrypted with this key, and its stream with the table's key.
+              statements.push({
+                Sid: "ReadersDecryptSharedTableStream",
+                Effect: "Allow",
+                Principal: { AWS: readerRoles.length === 1 ? readerRoles[0] : readerRoles },
+                Action: "kms:Decrypt",
+                Resource: "*",
+                Condition: { StringEquals: { "kms:ViaService": `dynamodb.${regionName}.amazonaws.com` } },
+              });
             }
             return statements;
           }),
@@ -204,7 +238,24 @@ export class CrossAccountStreamSource extends pulumi.ComponentResource {
       ),
     }, { parent: this });
 
-    const sharedTable = args.sharedTable && this.addSharedTable(name, args.sharedTable, consumerRole, key.arn);
+    const sharedTable = args.sharedTable && this.addSharedTable(name, args.sharedTable, readers, key.arn, args.protectData);
+
+    const monitoring = args.monitoring ?? {};
+    if (consumer && (monitoring.alarms ?? true)) {
+      // Enhanced fan-out readers never call GetRecords, so GetRecords.IteratorAgeMilliseconds says
+      // nothing about them; Kinesis reports their lag per consumer instead.
+      // https://docs.aws.amazon.com/streams/latest/dev/monitoring-with-cloudwatch.html
+      alarm(`${name}-fan-out-lag-alarm`, {
+        description: `the fan-out consumer ${args.fanOutConsumerName} is more than 5 minutes behind the stream`,
+        namespace: "AWS/Kinesis",
+        metricName: FAN_OUT_LAG_METRIC,
+        dimensions: { StreamName: stream.name, ConsumerName: consumer.name },
+        statistic: "Maximum",
+        threshold: 300_000,
+        periodSeconds: 60,
+        evaluationPeriods: 5,
+      }, monitoring, this);
+    }
 
     this.streamName = stream.name;
     this.streamArn = stream.arn;
@@ -214,6 +265,8 @@ export class CrossAccountStreamSource extends pulumi.ComponentResource {
     this.streamReadGrantedTo = pulumi.output(consumerRole);
     this.sharedTableName = pulumi.output(sharedTable?.name);
     this.sharedTableStreamArn = pulumi.output(sharedTable?.streamArn);
+    this.sharedTableKmsKeyArn = pulumi.output(sharedTable ? key.arn : undefined);
+    this.sharedTableReadGrantedTo = pulumi.all(readers);
     this.registerOutputs({
       streamName: this.streamName,
       streamArn: this.streamArn,
@@ -223,10 +276,12 @@ export class CrossAccountStreamSource extends pulumi.ComponentResource {
       streamReadGrantedTo: this.streamReadGrantedTo,
       sharedTableName: this.sharedTableName,
       sharedTableStreamArn: this.sharedTableStreamArn,
+      sharedTableKmsKeyArn: this.sharedTableKmsKeyArn,
+      sharedTableReadGrantedTo: this.sharedTableReadGrantedTo,
     });
   }
 
-  private addSharedTable(name: string, settings: SharedTableSettings, consumerRole: pulumi.Input<string> | undefined, keyArn: pulumi.Output<string>): aws.dynamodb.Table {
+  private addSharedTable(name: string, settings: SharedTableSettings, readers: pulumi.Input<string>[], keyArn: pulumi.Output<string>, protectData: boolean | undefined): aws.dynamodb.Table {
     const keys = [settings.hashKey, settings.rangeKey].filter((k): k is string => Boolean(k));
     const table = new aws.dynamodb.Table(`${name}-shared-table`, {
       name: settings.name,
@@ -240,12 +295,16 @@ export class CrossAccountStreamSource extends pulumi.ComponentResource {
       // The stream's own key: a cross-account stream reader cannot be granted the AWS-managed
       // key (alias/aws/dynamodb), whose policy nobody can change; this key's policy grants it.
       serverSideEncryption: { enabled: true, kmsKeyArn: keyArn },
-    }, { parent: this });
-    if (consumerRole !== undefined) {
+    }, dataResourceOptions(this, protectData, settings.name));
+    if (readers.length > 0) {
       // Stream actions go in the stream's own policy; the table's policy does not cover its stream.
       new aws.dynamodb.ResourcePolicy(`${name}-shared-table-stream-policy`, {
         resourceArn: table.streamArn,
-        policy: grantTo(consumerRole, "ConsumerRoleReadsTableStream", DYNAMODB_STREAM_READ_ACTIONS, table.streamArn),
+        policy: policyDocument(
+          pulumi.all([pulumi.all(readers), table.streamArn]).apply(([roles, arn]) => [
+            { Sid: "ReadersReadTableStream", Effect: "Allow" as const, Principal: { AWS: roles.length === 1 ? roles[0] : roles }, Action: DYNAMODB_STREAM_READ_ACTIONS, Resource: arn },
+          ]),
+        ),
       }, { parent: this });
     }
     return table;

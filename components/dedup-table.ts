@@ -4,9 +4,11 @@ import { type MonitoringArgs } from "./alarms";
 import { checkedExternalId, EXTERNAL_ID_RULE, isValidExternalId } from "./external-id";
 import { policyDocument, type PolicyStatement } from "./iam";
 import { createIngestFunction, validateIngestSettings, type IngestSettings } from "./ingest-function";
+import { checkDerivedNames, checkPhysicalName } from "./names";
 import { COMPONENT_PACKAGE } from "./package";
-import { type StreamFunction } from "./stream-function";
-import { DEDUP_TABLE_WRITE_ACTIONS } from "./stream-access";
+import { dataResourceOptions, type DataProtectionArgs } from "./protection";
+import { streamFunctionNames, type StreamFunction } from "./stream-function";
+import { DEDUP_TABLE_WRITE_ACTIONS, tableKeyStatements } from "./stream-access";
 import { validate } from "./validation";
 
 export type KeyAttributeType = "S" | "N" | "B";
@@ -45,7 +47,12 @@ export interface DedupTableSettings {
   capacity?: ProvisionedCapacityArgs;
   /** What the table's stream carries. Default: "NEW_IMAGE". */
   streamViewType?: "NEW_IMAGE" | "NEW_AND_OLD_IMAGES";
-  /** Customer-managed KMS key for encryption at rest. Default: the AWS-managed key `alias/aws/dynamodb`. */
+  /**
+   * Customer-managed KMS key for encryption at rest; every role that writes the table or reads its
+   * stream here gets `kms:Decrypt` (and to write, `kms:GenerateDataKey`) on it through DynamoDB.
+   * Pass the same key to FirehoseArchive's and StreamProjection's `tableKmsKeyArn`. Default: the
+   * AWS-managed key `alias/aws/dynamodb`.
+   */
   kmsKeyArn?: pulumi.Input<string>;
   /** Refuse DeleteTable. Default: false. */
   deletionProtection?: boolean;
@@ -57,7 +64,7 @@ export interface DedupTableSettings {
 
 export type AccessMode = "pull" | "push";
 
-export interface DedupTableArgs {
+export interface DedupTableArgs extends DataProtectionArgs {
   /**
    * How records cross from the source account. "pull": an ingest function here reads the source
    * stream through its resource policy. "push": a function in the source account writes here
@@ -124,9 +131,14 @@ function validateAccess(check: ReturnType<typeof validate>, args: DedupTableArgs
   }
 }
 
-function validateArgs(name: string, args: DedupTableArgs): void {
-  const check = validate(`DedupTable "${name}"`);
+function validateArgs(component: pulumi.Resource, name: string, args: DedupTableArgs): void {
+  const check = validate(`DedupTable "${name}"`, "arguments", component);
   const table = args.table ?? {};
+  checkPhysicalName(check, "table.name", "aws:dynamodb/table:Table", table.name);
+  checkDerivedNames(check, "name", name, [
+    ...(table.name === undefined ? [["aws:dynamodb/table:Table", `${name}-table`] as const] : []),
+    ...((args.accessMode ?? dedupTableDefaults.accessMode) === "pull" ? streamFunctionNames(`${name}-ingest`, `${name}-dead-letter`) : [["aws:iam/role:Role", `${name}-writer-role`] as const]),
+  ]);
   check.oneOf("table.billingMode", table.billingMode, ["PAY_PER_REQUEST", "PROVISIONED"]);
   check.oneOf("table.streamViewType", table.streamViewType, ["NEW_IMAGE", "NEW_AND_OLD_IMAGES"]);
   if (table.billingMode === "PROVISIONED") {
@@ -154,7 +166,7 @@ function validateArgs(name: string, args: DedupTableArgs): void {
   validateIngestSettings(check, args.ingest);
   validateAccess(check, args);
   check.integer("deadLetterExpireAfterDays", args.deadLetterExpireAfterDays, 1, 36_500);
-  check.integer("logRetentionDays", args.logRetentionDays, 1, 3_653);
+  check.logRetention("logRetentionDays", args.logRetentionDays);
   check.done();
 }
 
@@ -182,7 +194,7 @@ export class DedupTable extends pulumi.ComponentResource {
 
   constructor(name: string, args: DedupTableArgs, opts?: pulumi.ComponentResourceOptions) {
     super(`${COMPONENT_PACKAGE}:index:DedupTable`, name, {}, opts);
-    validateArgs(name, args);
+    validateArgs(this, name, args);
     const d = dedupTableDefaults;
     const settings = args.table ?? {};
     const provisioned = settings.billingMode === "PROVISIONED" ? settings.capacity : undefined;
@@ -218,15 +230,17 @@ export class DedupTable extends pulumi.ComponentResource {
       })),
       ttl: settings.ttlAttribute ? { attributeName: settings.ttlAttribute, enabled: true } : undefined,
     }, {
-      parent: this,
+      ...dataResourceOptions(this, args.protectData, settings.name),
       // Autoscaling owns the capacity once the table exists.
       ignoreChanges: provisioned ? ["readCapacity", "writeCapacity"] : [],
     });
 
     if (provisioned) this.addAutoscaling(name, table, provisioned);
 
-    const tableAccess = table.arn.apply((arn): PolicyStatement[] => [
+    const region = aws.getRegionOutput({}, { parent: this }).region;
+    const tableAccess = pulumi.all([table.arn, settings.kmsKeyArn, region]).apply(([arn, keyArn, regionName]): PolicyStatement[] => [
       { Sid: "WriteDedupTable", Effect: "Allow", Action: DEDUP_TABLE_WRITE_ACTIONS, Resource: arn },
+      ...tableKeyStatements("UseDedupTableKey", keyArn, regionName, "write"),
     ]);
 
     let ingestFunction: StreamFunction | undefined;
@@ -240,6 +254,7 @@ export class DedupTable extends pulumi.ComponentResource {
         deadLetterExpireAfterDays: args.deadLetterExpireAfterDays,
         logRetentionDays: args.logRetentionDays,
         monitoring: args.monitoring,
+        protectData: args.protectData,
       }, this);
     } else if (args.writerPrincipalArn !== undefined) {
       writerRole = this.addWriterRole(name, args.writerPrincipalArn, args.writerExternalId!, tableAccess);
@@ -277,7 +292,7 @@ export class DedupTable extends pulumi.ComponentResource {
     const role = new aws.iam.Role(`${name}-writer-role`, {
       description: "Assumed by the source account's ingest function to write the dedup table",
       assumeRolePolicy: policyDocument(
-        pulumi.all([principalArn, checkedExternalId(externalId, `DedupTable "${name}": writerExternalId`)]).apply(([principal, id]) => [
+        pulumi.all([principalArn, checkedExternalId(externalId, `DedupTable "${name}": writerExternalId`, this)]).apply(([principal, id]) => [
           {
             Sid: "SourceIngestFunctionOnly",
             Effect: "Allow" as const,

@@ -12,9 +12,9 @@ export function isValidExternalId(id: string): boolean {
  * The external ID, checked once its value is known: it usually arrives as a config secret, which
  * argument validation cannot read, and STS would otherwise refuse it only at run time.
  */
-export function checkedExternalId(id: pulumi.Input<string>, arg: string): pulumi.Output<string> {
+export function checkedExternalId(id: pulumi.Input<string>, arg: string, component?: pulumi.Resource): pulumi.Output<string> {
   return pulumi.output(id).apply((value) => {
-    if (!isValidExternalId(value)) throw new Error(`${arg} must be ${EXTERNAL_ID_RULE}`);
+    if (!isValidExternalId(value)) throw new pulumi.ResourceError(`${arg} must be ${EXTERNAL_ID_RULE}`, component, true);
     return value;
   });
 }

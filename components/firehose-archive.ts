@@ -5,10 +5,12 @@ import { compileSchema, FIXED_COLUMNS, type ArchiveColumn } from "../functions/t
 import { alarm, functionAlarms, logLineAlarm, type MonitoringArgs } from "./alarms";
 import { createBundledFunction } from "./bundled-function";
 import { policyDocument, serviceTrustPolicy, type PolicyStatement } from "./iam";
+import { checkDerivedNames, checkPhysicalName } from "./names";
 import { COMPONENT_PACKAGE } from "./package";
+import { type DataProtectionArgs } from "./protection";
 import { createSecureBucket } from "./secure-bucket";
 import { tableStreamReadStatements } from "./stream-access";
-import { createStreamFunction, validateMappingSettings, type StreamMappingSettings } from "./stream-function";
+import { createStreamFunction, streamFunctionNames, validateMappingSettings, type StreamMappingSettings } from "./stream-function";
 import { validate } from "./validation";
 import { WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "./web-analytics";
 
@@ -54,9 +56,11 @@ export interface TransformSettings {
   timeoutSeconds?: number;
 }
 
-export interface FirehoseArchiveArgs {
+export interface FirehoseArchiveArgs extends DataProtectionArgs {
   /** The dedup table's stream (DedupTable's `tableStreamArn`). */
   tableStreamArn: pulumi.Input<string>;
+  /** The dedup table's customer-managed key (DedupTable's `table.kmsKeyArn`), when it has one: the forward function may decrypt its stream with it. Default: none. */
+  tableKmsKeyArn?: pulumi.Input<string>;
   /** The table's key attributes, hash key first: the dedup key joins their values. Default: the dedup table's. */
   keyAttributes?: string[];
   /** JSON Schema (draft-07, formats allowed) every archived item must match. Default: WEB_ANALYTICS_SCHEMA (seed 001). */
@@ -95,8 +99,17 @@ export const firehoseArchiveDefaults = {
 const SCHEMA_AND_COLUMNS_MAX_BYTES = 3_500;
 const COLUMN_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
-function validateArgs(name: string, args: FirehoseArchiveArgs): void {
-  const check = validate(`FirehoseArchive "${name}"`);
+function validateArgs(component: pulumi.Resource, name: string, args: FirehoseArchiveArgs): void {
+  const check = validate(`FirehoseArchive "${name}"`, "arguments", component);
+  checkPhysicalName(check, "delivery.name", "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream", args.delivery?.name);
+  checkDerivedNames(check, "name", name, [
+    ["aws:s3/bucket:Bucket", `${name}-bucket`],
+    ["aws:lambda/function:Function", `${name}-transform-function`],
+    ["aws:iam/role:Role", `${name}-transform-role`],
+    ["aws:iam/role:Role", `${name}-firehose-role`],
+    ...streamFunctionNames(`${name}-forward`, `${name}-forward-dead-letter`),
+    ...(args.delivery?.name === undefined ? [["aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream", `${name}-delivery`] as const] : []),
+  ]);
   const schema = args.schema ?? WEB_ANALYTICS_SCHEMA;
   const columns = args.columns ?? WEB_ANALYTICS_COLUMNS;
   try {
@@ -118,7 +131,6 @@ function validateArgs(name: string, args: FirehoseArchiveArgs): void {
   check.oneOf("delivery.compression", args.delivery?.compression, ["UNCOMPRESSED", "GZIP"]);
   check.integer("delivery.bufferSizeMiB", args.delivery?.bufferSizeMiB, 1, 128);
   check.integer("delivery.bufferIntervalSeconds", args.delivery?.bufferIntervalSeconds, 0, 900);
-  if (args.delivery?.name !== undefined && !/^[a-zA-Z0-9_.-]{1,64}$/.test(args.delivery.name)) check.fail(`delivery.name must be 1–64 letters, digits, "_", "." or "-", got "${args.delivery.name}"`);
   check.integer("bucket.noncurrentVersionExpireDays", args.bucket?.noncurrentVersionExpireDays, 1, 36_500);
   check.integer("bucket.failedDataExpireDays", args.bucket?.failedDataExpireDays, 1, 36_500);
   check.integer("bucket.failedDataGlacierAfterDays", args.bucket?.failedDataGlacierAfterDays, 1, 36_500);
@@ -130,7 +142,7 @@ function validateArgs(name: string, args: FirehoseArchiveArgs): void {
   check.integer("forward.sendMaxAttempts", args.forward?.sendMaxAttempts, 1, 20);
   check.integer("transform.memorySize", args.transform?.memorySize, 128, 10_240);
   check.integer("transform.timeoutSeconds", args.transform?.timeoutSeconds, 60, 300);
-  check.integer("logRetentionDays", args.logRetentionDays, 1, 3_653);
+  check.logRetention("logRetentionDays", args.logRetentionDays);
   check.done();
 }
 
@@ -154,7 +166,7 @@ export class FirehoseArchive extends pulumi.ComponentResource {
 
   constructor(name: string, args: FirehoseArchiveArgs, opts?: pulumi.ComponentResourceOptions) {
     super(`${COMPONENT_PACKAGE}:index:FirehoseArchive`, name, {}, opts);
-    validateArgs(name, args);
+    validateArgs(this, name, args);
     const d = firehoseArchiveDefaults;
     const delivery = args.delivery ?? {};
     const bucketSettings = args.bucket ?? {};
@@ -163,6 +175,7 @@ export class FirehoseArchive extends pulumi.ComponentResource {
     const region = aws.getRegionOutput({}, { parent: this }).region;
 
     const archive = createSecureBucket(`${name}-bucket`, {
+      protectData: args.protectData,
       kmsKeyArn: bucketSettings.kmsKeyArn,
       forceDestroy: bucketSettings.forceDestroy,
       versioned: true,
@@ -273,7 +286,12 @@ export class FirehoseArchive extends pulumi.ComponentResource {
           cloudwatchLoggingOptions: { enabled: true, logGroupName: deliveryLogs.name, logStreamName: backupLog.name },
         },
       },
-    }, { parent: this, dependsOn: [firehosePolicy] });
+    }, {
+      parent: this,
+      dependsOn: [firehosePolicy],
+      // A fixed name is unique per account and region: a replacement must delete the old stream first.
+      deleteBeforeReplace: delivery.name !== undefined,
+    });
 
     const tableStreamArn = pulumi.output(args.tableStreamArn);
     const forward = createStreamFunction(`${name}-forward`, {
@@ -281,8 +299,8 @@ export class FirehoseArchive extends pulumi.ComponentResource {
       description: "Puts each change of the dedup table to the archive's delivery stream",
       deadLetterName: `${name}-forward-dead-letter`,
       eventSourceArn: tableStreamArn,
-      statements: pulumi.all([tableStreamArn, deliveryStream.arn]).apply(([streamArn, deliveryArn]): PolicyStatement[] => [
-        ...tableStreamReadStatements(streamArn),
+      statements: pulumi.all([tableStreamArn, deliveryStream.arn, args.tableKmsKeyArn, region]).apply(([streamArn, deliveryArn, keyArn, regionName]): PolicyStatement[] => [
+        ...tableStreamReadStatements(streamArn, { arn: keyArn, region: regionName }),
         { Sid: "PutToDeliveryStream", Effect: "Allow", Action: "firehose:PutRecordBatch", Resource: deliveryArn },
       ]),
       environment: {
@@ -296,6 +314,7 @@ export class FirehoseArchive extends pulumi.ComponentResource {
       defaultBatchSize: d.forwardBatchSize,
       logRetentionDays,
       monitoring: args.monitoring,
+      protectData: args.protectData,
     }, this);
 
     const monitoring = args.monitoring ?? {};

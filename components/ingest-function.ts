@@ -2,6 +2,7 @@ import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { type MonitoringArgs } from "./alarms";
 import { type PolicyStatement } from "./iam";
+import { type DataProtectionArgs } from "./protection";
 import { KINESIS_CONSUMER_READ_ACTIONS, KINESIS_STREAM_READ_ACTIONS } from "./stream-access";
 import { createStreamFunction, validateMappingSettings, type StreamFunction, type StreamMappingSettings } from "./stream-function";
 import { type validate } from "./validation";
@@ -24,7 +25,7 @@ export interface IngestSource {
   streamKmsKeyArn?: pulumi.Input<string | undefined>;
 }
 
-export interface IngestFunctionArgs {
+export interface IngestFunctionArgs extends DataProtectionArgs {
   /** Until the source is known, the function is deployed without its event source mapping. */
   source?: IngestSource;
   tableName: pulumi.Input<string>;
@@ -86,5 +87,6 @@ export function createIngestFunction(name: string, args: IngestFunctionArgs, par
     logRetentionDays: args.logRetentionDays,
     role: args.role,
     monitoring: args.monitoring,
+    protectData: args.protectData,
   }, parent);
 }

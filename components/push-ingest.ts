@@ -4,8 +4,10 @@ import { createFunctionRole } from "./bundled-function";
 import { checkedExternalId } from "./external-id";
 import { type PolicyStatement } from "./iam";
 import { createIngestFunction, INGEST_DESCRIPTION, validateIngestSettings, type IngestSettings, type IngestSource } from "./ingest-function";
+import { checkDerivedNames } from "./names";
 import { COMPONENT_PACKAGE } from "./package";
-import { type StreamFunction } from "./stream-function";
+import { type DataProtectionArgs } from "./protection";
+import { streamFunctionNames, type StreamFunction } from "./stream-function";
 import { validate } from "./validation";
 
 /** The consumer account's dedup table, as push mode reaches it. */
@@ -17,7 +19,7 @@ export interface WriterTarget {
   tableName: pulumi.Input<string>;
 }
 
-export interface PushIngestArgs extends IngestSource {
+export interface PushIngestArgs extends IngestSource, DataProtectionArgs {
   /**
    * Where to write. Until it is given (the consumer account has no writer role trusting this
    * component's role yet), only the execution role is deployed: its ARN is what the writer role
@@ -49,10 +51,11 @@ export class PushIngest extends pulumi.ComponentResource {
 
   constructor(name: string, args: PushIngestArgs, opts?: pulumi.ComponentResourceOptions) {
     super(`${COMPONENT_PACKAGE}:index:PushIngest`, name, {}, opts);
-    const check = validate(`PushIngest "${name}"`);
+    const check = validate(`PushIngest "${name}"`, "arguments", this);
+    checkDerivedNames(check, "name", name, streamFunctionNames(`${name}-ingest`, `${name}-dead-letter`));
     validateIngestSettings(check, args.ingest);
     check.integer("deadLetterExpireAfterDays", args.deadLetterExpireAfterDays, 1, 36_500);
-    check.integer("logRetentionDays", args.logRetentionDays, 1, 3_653);
+    check.logRetention("logRetentionDays", args.logRetentionDays);
     check.done();
 
     const role = createFunctionRole(`${name}-ingest`, INGEST_DESCRIPTION, this);
@@ -65,12 +68,13 @@ export class PushIngest extends pulumi.ComponentResource {
         tableAccess: pulumi.output(writer.roleArn).apply((arn): PolicyStatement[] => [
           { Sid: "AssumeWriterRole", Effect: "Allow", Action: "sts:AssumeRole", Resource: arn },
         ]),
-        environment: { WRITER_ROLE_ARN: writer.roleArn, WRITER_EXTERNAL_ID: checkedExternalId(writer.externalId, `PushIngest "${name}": writer.externalId`) },
+        environment: { WRITER_ROLE_ARN: writer.roleArn, WRITER_EXTERNAL_ID: checkedExternalId(writer.externalId, `PushIngest "${name}": writer.externalId`, this) },
         settings: args.ingest,
         deadLetterExpireAfterDays: args.deadLetterExpireAfterDays,
         logRetentionDays: args.logRetentionDays,
         monitoring: args.monitoring,
         role,
+        protectData: args.protectData,
       }, this);
     }
 

@@ -1,8 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { denyInsecureTransport, policyDocument } from "./iam";
+import { dataResourceOptions, type DataProtectionArgs } from "./protection";
 
-export interface SecureBucketArgs {
+export interface SecureBucketArgs extends DataProtectionArgs {
   /** Customer-managed KMS key for SSE-KMS. Default: SSE-S3 (AES-256). */
   kmsKeyArn?: pulumi.Input<string>;
   /** Days after which objects expire. Default: never. */
@@ -28,7 +29,7 @@ export interface SecureBucket {
  */
 export function createSecureBucket(name: string, args: SecureBucketArgs, parent: pulumi.Resource): SecureBucket {
   const opts = { parent };
-  const bucket = new aws.s3.Bucket(name, { forceDestroy: args.forceDestroy ?? false }, opts);
+  const bucket = new aws.s3.Bucket(name, { forceDestroy: args.forceDestroy ?? false }, dataResourceOptions(parent, args.protectData));
 
   const publicAccess = new aws.s3.BucketPublicAccessBlock(`${name}-public-access`, {
     bucket: bucket.id,

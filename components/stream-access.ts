@@ -25,12 +25,36 @@ export const DYNAMODB_STREAM_READ_ACTIONS = ["dynamodb:DescribeStream", "dynamod
 export const DEDUP_TABLE_WRITE_ACTIONS = ["dynamodb:BatchWriteItem", "dynamodb:PutItem"];
 
 /**
- * What a function mapped to a table's stream needs: read that stream, and list the table's
- * streams (Lambda looks the stream up; ListStreams takes the table's streams as its resource).
+ * What a role needs to use a table's customer-managed key through DynamoDB: `kms:Decrypt` to read
+ * the table or its stream, and `kms:GenerateDataKey` too to write it. DynamoDB calls KMS with the
+ * caller's permissions, so a role without these cannot use the table at all; the key policy must
+ * also let the account's IAM policies grant them (the default key policy does).
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/encryption.howitworks.html
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/encryption.usagenotes.html (streams use the table's key)
  */
-export function tableStreamReadStatements(streamArn: string): PolicyStatement[] {
+export function tableKeyStatements(sid: string, keyArn: string | undefined, region: string, access: "read" | "write"): PolicyStatement[] {
+  if (!keyArn) return [];
+  return [
+    {
+      Sid: sid,
+      Effect: "Allow",
+      Action: access === "read" ? "kms:Decrypt" : ["kms:Decrypt", "kms:GenerateDataKey"],
+      Resource: keyArn,
+      Condition: { StringEquals: { "kms:ViaService": `dynamodb.${region}.amazonaws.com` } },
+    },
+  ];
+}
+
+/**
+ * What a function mapped to a table's stream needs: read that stream (and decrypt it when the table
+ * has a customer-managed key), and list streams: Lambda looks the stream up with `ListStreams`, an
+ * action that acts on no resource, so only `"*"` grants it; it lists stream ARNs, never records.
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html
+ */
+export function tableStreamReadStatements(streamArn: string, key?: { arn: string | undefined; region: string }): PolicyStatement[] {
   return [
     { Sid: "ReadTableStream", Effect: "Allow", Action: DYNAMODB_STREAM_READ_ACTIONS, Resource: streamArn },
-    { Sid: "ListTableStreams", Effect: "Allow", Action: "dynamodb:ListStreams", Resource: `${streamArn.split("/stream/")[0]}/stream/*` },
+    { Sid: "ListTableStreams", Effect: "Allow", Action: "dynamodb:ListStreams", Resource: "*" },
+    ...(key ? tableKeyStatements("DecryptTableStream", key.arn, key.region, "read") : []),
   ];
 }

@@ -3,8 +3,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { functionAlarms, logLineAlarm, type MonitoringArgs } from "./alarms";
 import { createBundledFunction, type BundledFunction } from "./bundled-function";
 import { type PolicyStatement } from "./iam";
+import { type DerivedName } from "./names";
+import { type DataProtectionArgs } from "./protection";
 import { createSecureBucket, type SecureBucket } from "./secure-bucket";
-import { type validate } from "./validation";
+import { type Check } from "./validation";
 
 /** How a function on a Kinesis or DynamoDB stream is invoked, and its size. */
 export interface StreamMappingSettings {
@@ -34,8 +36,15 @@ export const streamMappingDefaults = {
   logRetentionDays: 30,
 } as const;
 
+/** The children `createStreamFunction(name, {deadLetterName})` names after `name`, for `checkDerivedNames`. */
+export const streamFunctionNames = (name: string, deadLetterName: string): DerivedName[] => [
+  ["aws:lambda/function:Function", `${name}-function`],
+  ["aws:iam/role:Role", `${name}-role`],
+  ["aws:s3/bucket:Bucket", deadLetterName],
+];
+
 /** Adds a problem to `check` for each mapping setting out of range, named `${prefix}.<setting>`. */
-export function validateMappingSettings(check: ReturnType<typeof validate>, prefix: string, settings: StreamMappingSettings = {}): void {
+export function validateMappingSettings(check: Check, prefix: string, settings: StreamMappingSettings = {}): void {
   check.integer(`${prefix}.batchSize`, settings.batchSize, 1, 10_000);
   check.integer(`${prefix}.parallelizationFactor`, settings.parallelizationFactor, 1, 10);
   check.integer(`${prefix}.maximumBatchingWindowInSeconds`, settings.maximumBatchingWindowInSeconds, 0, 300);
@@ -45,7 +54,7 @@ export function validateMappingSettings(check: ReturnType<typeof validate>, pref
   check.integer(`${prefix}.timeoutSeconds`, settings.timeoutSeconds, 1, 900);
 }
 
-export interface StreamFunctionArgs {
+export interface StreamFunctionArgs extends DataProtectionArgs {
   /** Folder under `functions/`. */
   code: string;
   description: string;
@@ -81,7 +90,7 @@ export interface StreamFunction extends BundledFunction {
 export function createStreamFunction(name: string, args: StreamFunctionArgs, parent: pulumi.Resource): StreamFunction {
   const d = streamMappingDefaults;
   const settings = args.settings;
-  const deadLetter = createSecureBucket(args.deadLetterName, { expireAfterDays: args.deadLetterExpireAfterDays }, parent);
+  const deadLetter = createSecureBucket(args.deadLetterName, { expireAfterDays: args.deadLetterExpireAfterDays, protectData: args.protectData }, parent);
   const statements = pulumi.all([args.statements, deadLetter.bucket.arn]).apply(([own, bucketArn]): PolicyStatement[] => [
     ...own,
     // Parked records go under parked/; Lambda writes failed-batch records for the mapping (it needs ListBucket too).

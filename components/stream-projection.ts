@@ -4,9 +4,11 @@ import { COUNT, EXPIRES_AT, GROUP_KEY, groupByName, LEDGER_KEY, type ProjectionS
 import { type MonitoringArgs } from "./alarms";
 import { type KeyAttributeType } from "./dedup-table";
 import { type PolicyStatement } from "./iam";
+import { checkDerivedNames, checkPhysicalName } from "./names";
 import { COMPONENT_PACKAGE } from "./package";
-import { tableStreamReadStatements } from "./stream-access";
-import { createStreamFunction, validateMappingSettings, type StreamMappingSettings } from "./stream-function";
+import { dataResourceOptions, type DataProtectionArgs } from "./protection";
+import { tableKeyStatements, tableStreamReadStatements } from "./stream-access";
+import { createStreamFunction, streamFunctionNames, validateMappingSettings, type StreamMappingSettings } from "./stream-function";
 import { validate } from "./validation";
 
 export interface ProjectionTableSettings {
@@ -14,15 +16,22 @@ export interface ProjectionTableSettings {
   name?: string;
   /** Types of an index's key attributes. Default: "S" for each. */
   attributeTypes?: Record<string, KeyAttributeType>;
-  /** Customer-managed KMS key for encryption at rest. Default: the AWS-managed key. */
+  /** Customer-managed KMS key for encryption at rest; the function may use it through DynamoDB. Default: the AWS-managed key. */
   kmsKeyArn?: pulumi.Input<string>;
   /** Default: false. */
   deletionProtection?: boolean;
 }
 
-export interface StreamProjectionArgs {
-  /** The stream of the table to project. Aggregates need it to carry NEW_AND_OLD_IMAGES. */
-  tableStreamArn: pulumi.Input<string>;
+export interface StreamProjectionArgs extends DataProtectionArgs {
+  /**
+   * The stream of the table to project; aggregates need it to carry NEW_AND_OLD_IMAGES. It may be
+   * another account's, shared with this component's `roleArn` by the stream's resource policy
+   * (seed 003), in the same region. Until it is given, the function is deployed without its
+   * mapping, under the role it keeps later. Default: none.
+   */
+  tableStreamArn?: pulumi.Input<string>;
+  /** The customer-managed key of the table whose stream is read; the function may decrypt with it through DynamoDB. Default: none. */
+  tableStreamKmsKeyArn?: pulumi.Input<string | undefined>;
   /** What to keep: `{kind: "index", hashKey, rangeKey, attributes, ttlDays}` or `{kind: "aggregate", groupBy, sums}`. */
   projection: ProjectionSpec;
   table?: ProjectionTableSettings;
@@ -41,9 +50,15 @@ export interface StreamProjectionArgs {
 const NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,254}$/;
 const RESERVED = [GROUP_KEY, COUNT, EXPIRES_AT, "sourceSequence"];
 
-function validateArgs(name: string, args: StreamProjectionArgs): void {
-  const check = validate(`StreamProjection "${name}"`);
+function validateArgs(component: pulumi.Resource, name: string, args: StreamProjectionArgs): void {
+  const check = validate(`StreamProjection "${name}"`, "arguments", component);
   const spec = args.projection;
+  checkPhysicalName(check, "table.name", "aws:dynamodb/table:Table", args.table?.name);
+  checkDerivedNames(check, "name", name, [
+    ...(args.table?.name === undefined ? [["aws:dynamodb/table:Table", `${name}-table`] as const] : []),
+    ...(spec?.kind === "aggregate" ? [["aws:dynamodb/table:Table", `${name}-ledger`] as const] : []),
+    ...streamFunctionNames(`${name}-project`, `${name}-dead-letter`),
+  ]);
   check.oneOf("projection.kind", spec?.kind, ["index", "aggregate"]);
   if (spec?.kind === "index") {
     if (!spec.hashKey) check.fail("projection.hashKey is required for an index");
@@ -66,7 +81,7 @@ function validateArgs(name: string, args: StreamProjectionArgs): void {
   check.integer("ledgerTtlDays", args.ledgerTtlDays, 1, 365);
   validateMappingSettings(check, "mapping", args.mapping);
   check.integer("deadLetterExpireAfterDays", args.deadLetterExpireAfterDays, 1, 36_500);
-  check.integer("logRetentionDays", args.logRetentionDays, 1, 3_653);
+  check.logRetention("logRetentionDays", args.logRetentionDays);
   check.done();
 }
 
@@ -81,11 +96,13 @@ export class StreamProjection extends pulumi.ComponentResource {
   /** Aggregates only. */
   public readonly ledgerTableName: pulumi.Output<string | undefined>;
   public readonly functionArn: pulumi.Output<string>;
+  /** The function's role: what another account's stream policy grants (seed 003). */
+  public readonly roleArn: pulumi.Output<string>;
   public readonly deadLetterBucketName: pulumi.Output<string>;
 
   constructor(name: string, args: StreamProjectionArgs, opts?: pulumi.ComponentResourceOptions) {
     super(`${COMPONENT_PACKAGE}:index:StreamProjection`, name, {}, opts);
-    validateArgs(name, args);
+    validateArgs(this, name, args);
     const spec = args.projection;
     const settings = args.table ?? {};
     const keys: [string, KeyAttributeType][] =
@@ -103,7 +120,7 @@ export class StreamProjection extends pulumi.ComponentResource {
       serverSideEncryption: { enabled: true, kmsKeyArn: settings.kmsKeyArn },
       deletionProtectionEnabled: settings.deletionProtection ?? false,
       ttl: spec.kind === "index" && spec.ttlDays !== undefined ? { attributeName: EXPIRES_AT, enabled: true } : undefined,
-    }, { parent: this });
+    }, dataResourceOptions(this, args.protectData, settings.name));
 
     const ledger = spec.kind === "aggregate"
       ? new aws.dynamodb.Table(`${name}-ledger`, {
@@ -113,17 +130,18 @@ export class StreamProjection extends pulumi.ComponentResource {
           pointInTimeRecovery: { enabled: true },
           serverSideEncryption: { enabled: true, kmsKeyArn: settings.kmsKeyArn },
           ttl: { attributeName: EXPIRES_AT, enabled: true },
-        }, { parent: this })
+        }, dataResourceOptions(this, args.protectData))
       : undefined;
 
-    const tableStreamArn = pulumi.output(args.tableStreamArn);
+    const region = aws.getRegionOutput({}, { parent: this }).region;
     const fn = createStreamFunction(`${name}-project`, {
       code: "project",
       description: `Keeps the ${spec.kind} ${name} up to date from a table's stream`,
       deadLetterName: `${name}-dead-letter`,
-      eventSourceArn: tableStreamArn,
-      statements: pulumi.all([tableStreamArn, table.arn, ledger?.arn]).apply(([streamArn, tableArn, ledgerArn]): PolicyStatement[] => [
-        ...tableStreamReadStatements(streamArn),
+      eventSourceArn: args.tableStreamArn,
+      statements: pulumi.all([args.tableStreamArn, args.tableStreamKmsKeyArn, table.arn, ledger?.arn, settings.kmsKeyArn, region]).apply(([streamArn, streamKeyArn, tableArn, ledgerArn, ownKeyArn, regionName]): PolicyStatement[] => [
+        ...(streamArn ? tableStreamReadStatements(streamArn, { arn: streamKeyArn, region: regionName }) : []),
+        ...tableKeyStatements("UseProjectionTableKey", ownKeyArn, regionName, "write"),
         ...(spec.kind === "index"
           ? [{ Sid: "WriteIndex", Effect: "Allow" as const, Action: ["dynamodb:PutItem", "dynamodb:DeleteItem"], Resource: tableArn }]
           : [
@@ -142,18 +160,21 @@ export class StreamProjection extends pulumi.ComponentResource {
       deadLetterExpireAfterDays: args.deadLetterExpireAfterDays,
       logRetentionDays: args.logRetentionDays,
       monitoring: args.monitoring,
+      protectData: args.protectData,
     }, this);
 
     this.tableName = table.name;
     this.tableArn = table.arn;
     this.ledgerTableName = pulumi.output(ledger?.name);
     this.functionArn = fn.function.arn;
+    this.roleArn = fn.role.arn;
     this.deadLetterBucketName = fn.deadLetter.bucket.bucket;
     this.registerOutputs({
       tableName: this.tableName,
       tableArn: this.tableArn,
       ledgerTableName: this.ledgerTableName,
       functionArn: this.functionArn,
+      roleArn: this.roleArn,
       deadLetterBucketName: this.deadLetterBucketName,
     });
   }

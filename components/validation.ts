@@ -1,8 +1,13 @@
+import * as pulumi from "@pulumi/pulumi";
+import { LOG_RETENTION_DAYS } from "./aws-rules";
+
 /**
- * Collects every problem with a component's arguments, then throws one error naming each argument,
- * so `pulumi preview` fails before any resource is planned.
+ * Collects every problem with a component's arguments (or a stack's config), then throws one error
+ * naming each, so `pulumi preview` fails before any resource is planned. With a component the error
+ * is a `ResourceError` on it; without one (stack config) a `RunError`: Pulumi prints either as a
+ * plain message, not as an unhandled exception with a stack trace.
  */
-export function validate(subject: string, what = "arguments") {
+export function validate(subject: string, what = "arguments", resource?: pulumi.Resource) {
   const problems: string[] = [];
   return {
     fail(problem: string): void {
@@ -21,8 +26,18 @@ export function validate(subject: string, what = "arguments") {
         problems.push(`${arg} must be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}, got ${JSON.stringify(value)}`);
       }
     },
+    /** An optional log retention CloudWatch Logs accepts (components/aws-rules.ts). */
+    logRetention(arg: string, value: number | undefined): void {
+      if (value !== undefined && !(LOG_RETENTION_DAYS as readonly number[]).includes(value)) {
+        problems.push(`${arg} must be a retention CloudWatch Logs accepts (${LOG_RETENTION_DAYS.join(", ")}), got ${value}`);
+      }
+    },
     done(): void {
-      if (problems.length > 0) throw new Error(`${subject}: invalid ${what}:\n  - ${problems.join("\n  - ")}`);
+      if (problems.length === 0) return;
+      const message = `${subject}: invalid ${what}:\n  - ${problems.join("\n  - ")}`;
+      throw resource ? new pulumi.ResourceError(message, resource, true) : new pulumi.RunError(message);
     },
   };
 }
+
+export type Check = ReturnType<typeof validate>;

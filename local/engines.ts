@@ -147,10 +147,11 @@ export async function startMariaDb(): Promise<MySqlEngine> {
   const password = "local";
   await waitUntil(
     async () => {
-      // Root may log in by socket only; the tests and the loader use a TCP user like the cluster's.
+      // Root may log in by socket only; the tests use a TCP user like the cluster's master user,
+      // who may grant (the setup function creates the loader's own user with it).
       const root = await createConnection({ socketPath: socket, user: "root" });
       await root.query("CREATE USER IF NOT EXISTS 'loader'@'127.0.0.1' IDENTIFIED BY ?", [password]);
-      await root.query("GRANT ALL PRIVILEGES ON *.* TO 'loader'@'127.0.0.1'");
+      await root.query("GRANT ALL PRIVILEGES ON *.* TO 'loader'@'127.0.0.1' WITH GRANT OPTION");
       await root.end();
       return true;
     },

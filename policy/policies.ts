@@ -1,4 +1,5 @@
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { awsRulePolicies } from "./aws-rules-policies";
 
 type Statement = { Effect?: string; Principal?: unknown; Condition?: unknown };
 
@@ -113,4 +114,4 @@ export const logRetention: ResourceValidationPolicy = {
   },
 };
 
-export const policies = [encryptionAtRest, privateEncryptedBuckets, noUnconditionedEveryone, boundedStreamRetries, logRetention];
+export const policies = [encryptionAtRest, privateEncryptedBuckets, noUnconditionedEveryone, boundedStreamRetries, logRetention, ...awsRulePolicies];

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { type AccessMode } from "../components/dedup-table";
 import { type IngestSettings } from "../components/ingest-function";
 import { validate } from "../components/validation";
+import { type StackConfig } from "./config";
 
 export type Side = "source" | "consumer";
 
@@ -19,11 +20,11 @@ export type ConfigCheck = ReturnType<typeof validate>;
 const ACCOUNT_ID = /^\d{12}$/;
 
 /** Reads and checks the account settings; every problem is named in one error at preview. */
-export function readAccounts(config: pulumi.Config): Accounts {
+export function readAccounts(config: StackConfig): Accounts {
   const check = validate(`stack "${pulumi.getStack()}"`, "config");
-  const accessMode = (config.get("accessMode") ?? "pull") as AccessMode;
+  const accessMode = (config.string("accessMode") ?? "pull") as AccessMode;
   check.oneOf("accessMode", accessMode, ["pull", "push"]);
-  const ids = { sourceAccountId: config.get("sourceAccountId") ?? "", consumerAccountId: config.get("consumerAccountId") ?? "" };
+  const ids = { sourceAccountId: config.string("sourceAccountId") ?? "", consumerAccountId: config.string("consumerAccountId") ?? "" };
   for (const [key, value] of Object.entries(ids)) {
     const account = key === "sourceAccountId" ? "source (production)" : "consumer (POC)";
     if (!value) check.fail(`${key} is required: the 12-digit ID of the ${account} account`);
@@ -40,7 +41,7 @@ export async function assertDeployingInto(accounts: Accounts, side: Side): Promi
   const expected = side === "source" ? accounts.sourceAccountId : accounts.consumerAccountId;
   const { accountId } = await aws.getCallerIdentity();
   if (accountId !== expected) {
-    throw new Error(
+    throw new pulumi.RunError(
       `stack "${pulumi.getStack()}" deploys the ${side} side into account ${expected} (${side}AccountId), but the AWS credentials are for account ${accountId}: switch credentials or fix the config`,
     );
   }
@@ -67,10 +68,15 @@ export function checkArn(
 }
 
 /** The ingest function's settings, where it runs: `ingest`, `deadLetterExpireAfterDays`, `logRetentionDays`. */
-export function ingestConfig(config: pulumi.Config) {
+export function ingestConfig(config: StackConfig) {
+  const deadLetterExpireAfterDays = config.number("deadLetterExpireAfterDays");
   return {
-    ingest: config.getObject<IngestSettings>("ingest"),
-    deadLetterExpireAfterDays: config.getNumber("deadLetterExpireAfterDays"),
-    logRetentionDays: config.getNumber("logRetentionDays"),
+    ingest: config.object<IngestSettings>("ingest"),
+    // 0, the declared default, keeps parked records forever.
+    deadLetterExpireAfterDays: deadLetterExpireAfterDays === 0 ? undefined : deadLetterExpireAfterDays,
+    logRetentionDays: config.number("logRetentionDays"),
   };
 }
+
+/** The keys `ingestConfig` reads: they configure the ingest function, wherever it runs. */
+export const INGEST_CONFIG_KEYS = ["ingest", "deadLetterExpireAfterDays", "logRetentionDays"];

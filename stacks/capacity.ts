@@ -4,15 +4,16 @@ import { fits, headroom, loadProblems, planCapacity, stagesOf, type Account, typ
 import { shortfallMessage } from "../capacity/report";
 import { pipelineSettings, type SettingsInput } from "../capacity/settings";
 import { validate } from "../components/validation";
+import { type StackConfig } from "./config";
 import { type Peer } from "./peer";
 
 const twoDecimals = (value: number) => Math.round(value * 100) / 100;
 
 /** The capacity config keys: `expectedLoad`, `capacityCheck` (warn | fail) and `serviceQuotas`. */
-function readCapacityConfig(config: pulumi.Config) {
-  const load = config.getObject<ExpectedLoad>("expectedLoad");
-  const onShortfall = config.get("capacityCheck") ?? "warn";
-  const granted = config.getObject<Partial<ServiceQuotas>>("serviceQuotas") ?? {};
+function readCapacityConfig(config: StackConfig) {
+  const load = config.object<ExpectedLoad>("expectedLoad");
+  const onShortfall = config.string("capacityCheck") ?? "warn";
+  const granted = config.object<Partial<ServiceQuotas>>("serviceQuotas") ?? {};
   const check = validate(`stack "${pulumi.getStack()}"`, "config");
   if (load !== undefined) for (const problem of loadProblems(load)) check.fail(`expectedLoad.${problem}`);
   check.oneOf("capacityCheck", onShortfall, ["warn", "fail"]);
@@ -31,7 +32,7 @@ function readCapacityConfig(config: pulumi.Config) {
  * output `capacityHeadroom` (per stage: need, limit, unit, limit / need), or nothing without a load.
  * The consumer side reads the source stream's shard count from `source`.
  */
-export async function checkCapacity(config: pulumi.Config, side: Account, input: SettingsInput, source?: Peer): Promise<{ capacityHeadroom?: Record<string, unknown> }> {
+export async function checkCapacity(config: StackConfig, side: Account, input: SettingsInput, source?: Peer): Promise<{ capacityHeadroom?: Record<string, unknown> }> {
   const { load, onShortfall, granted } = readCapacityConfig(config);
   if (!load) return {};
   // The source stream's shard count, which the consumer side's stages divide the load by; unset: on-demand.

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
+import { StackConfig } from "./config";
 import { selectComposition } from "./select";
 
 const config = new pulumi.Config();
-export = () => selectComposition(pulumi.getStack(), config.get("composition"))(config);
+export = () => selectComposition(pulumi.getStack(), new StackConfig(config).string("composition"))(config);

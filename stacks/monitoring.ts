@@ -1,51 +1,106 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { policyDocument, type PolicyStatement } from "../components/iam";
+import { dataResourceOptions } from "../components/protection";
 import { METRICS_NAMESPACE } from "../functions/shared/metrics";
+import { type StackConfig } from "./config";
 
 /**
- * The stack's alarm topic, encrypted with the AWS-managed SNS key, with an e-mail subscription
- * when config names an address (`alertEmail`; AWS asks the address to confirm).
+ * The key of the alarm topic. CloudWatch publishes alarm notifications to an encrypted topic only
+ * when the topic's key lets cloudwatch.amazonaws.com decrypt and generate data keys; the
+ * AWS-managed key alias/aws/sns cannot, its policy being fixed, and every notification fails.
+ * https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
+ * The grant is held to this account's alarms (aws:SourceAccount, aws:SourceArn).
  */
-export function alertTopic(config: pulumi.Config): aws.sns.Topic {
-  const topic = new aws.sns.Topic("alerts", { kmsMasterKeyId: "alias/aws/sns" });
-  const email = config.get("alertEmail");
+export function alertTopicKeyPolicy(account: string, partition: string, region: string): PolicyStatement[] {
+  return [
+    // Without it nobody in the account, not even an administrator, could manage the key.
+    { Sid: "AccountAdministersKey", Effect: "Allow", Principal: { AWS: `arn:${partition}:iam::${account}:root` }, Action: "kms:*", Resource: "*" },
+    {
+      Sid: "CloudWatchAlarmsPublish",
+      Effect: "Allow",
+      Principal: { Service: "cloudwatch.amazonaws.com" },
+      Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+      Resource: "*",
+      Condition: {
+        StringEquals: { "aws:SourceAccount": account },
+        ArnLike: { "aws:SourceArn": `arn:${partition}:cloudwatch:${region}:${account}:alarm:*` },
+      },
+    },
+  ];
+}
+
+/**
+ * The stack's alarm topic, encrypted with its own customer-managed key that CloudWatch alarms may
+ * use, with an e-mail subscription when config names an address (`alertEmail`; AWS asks the
+ * address to confirm).
+ */
+export function alertTopic(config: StackConfig): aws.sns.Topic {
+  const identity = aws.getCallerIdentityOutput();
+  const partition = aws.getPartitionOutput().partition;
+  const region = aws.getRegionOutput().region;
+  const key = new aws.kms.Key("alerts-key", {
+    description: "Encrypts the alarm topic; CloudWatch alarms of this account may use it",
+    enableKeyRotation: true,
+    deletionWindowInDays: 30,
+    policy: policyDocument(pulumi.all([identity.accountId, partition, region]).apply(([account, part, regionName]) => alertTopicKeyPolicy(account, part, regionName))),
+  }, dataResourceOptions(undefined, config.boolean("protectData")));
+  const topic = new aws.sns.Topic("alerts", { kmsMasterKeyId: key.arn });
+  const email = config.string("alertEmail");
   if (email) new aws.sns.TopicSubscription("alerts-email", { topic: topic.arn, protocol: "email", endpoint: email });
   return topic;
 }
 
-/** A function's name from its ARN. */
+/** A function's name from its ARN; "" until the function exists. */
 export const functionName = (arn: pulumi.Input<string | undefined>) => pulumi.output(arn).apply((value) => value?.split(":function:")[1] ?? "");
 
-type Metric = [namespace: string, metric: string, dimension: string, value: pulumi.Input<string>, options?: { stat?: string }];
+/** One metric of a widget: its dimensions, by name. */
+export interface Metric {
+  namespace: string;
+  metric: string;
+  dimensions?: Record<string, pulumi.Input<string | undefined>>;
+  stat?: string;
+}
 
 export interface Widget {
   title: string;
   metrics: Metric[];
 }
 
-/** A dashboard of metric graphs, two per row, in the order the records flow. */
+/**
+ * A dashboard of metric graphs, two per row, in the order the records flow. A metric whose
+ * dimension has no value (a function this mode or this run does not deploy) is left out, and so
+ * is a widget left with no metric: the dashboard shows only what exists.
+ */
 export function dashboard(name: string, widgets: Widget[]): aws.cloudwatch.Dashboard {
   const region = aws.getRegionOutput().region;
-  const dimensionValues = pulumi.output(widgets.map((w) => w.metrics.map((m) => m[3]))) as pulumi.Output<string[][]>;
-  const body = pulumi.all([region, dimensionValues]).apply(([regionName, values]) => ({
-    widgets: widgets.map((widget, i) => ({
-      type: "metric",
-      x: (i % 2) * 12,
-      y: Math.floor(i / 2) * 6,
-      width: 12,
-      height: 6,
-      properties: {
-        title: widget.title,
-        region: regionName,
-        view: "timeSeries",
-        stat: "Sum",
-        period: 60,
-        metrics: widget.metrics.map(([namespace, metric, dimension, , options], j) => [namespace, metric, ...(dimension ? [dimension, values[i][j]] : []), ...(options ? [options] : [])]),
-      },
-    })),
-  }));
+  const resolved = pulumi.output(widgets.map((w) => ({ title: w.title, metrics: w.metrics.map((m) => ({ ...m, dimensions: pulumi.output(m.dimensions ?? {}) })) }))) as unknown as pulumi.Output<
+    { title: string; metrics: (Omit<Metric, "dimensions"> & { dimensions: Record<string, string | undefined> })[] }[]
+  >;
+  const body = pulumi.all([region, resolved]).apply(([regionName, all]) => {
+    const present = all
+      .map((widget) => ({ ...widget, metrics: widget.metrics.filter((m) => Object.values(m.dimensions).every((value) => Boolean(value))) }))
+      .filter((widget) => widget.metrics.length > 0);
+    return {
+      widgets: present.map((widget, i) => ({
+        type: "metric",
+        x: (i % 2) * 12,
+        y: Math.floor(i / 2) * 6,
+        width: 12,
+        height: 6,
+        properties: {
+          title: widget.title,
+          region: regionName,
+          view: "timeSeries",
+          stat: "Sum",
+          period: 60,
+          metrics: widget.metrics.map((m) => [m.namespace, m.metric, ...Object.entries(m.dimensions).flat(), ...(m.stat ? [{ stat: m.stat }] : [])]),
+        },
+      })),
+    };
+  });
   return new aws.cloudwatch.Dashboard(name, { dashboardName: pulumi.interpolate`${name}-${pulumi.getStack()}`, dashboardBody: pulumi.jsonStringify(body) });
 }
 
 /** The pipeline's own counters: from a log metric filter, or a function's embedded metrics (by its service). */
-export const pipelineMetric = (metric: string, service?: string): Metric => [METRICS_NAMESPACE, metric, service ? "service" : "", service ?? ""];
+export const pipelineMetric = (metric: string, service?: string): Metric => ({ namespace: METRICS_NAMESPACE, metric, dimensions: service ? { service } : {} });

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { type Accounts, type Side } from "./accounts";
+import { type StackConfig } from "./config";
 
 /**
  * The other account's stack, read through a StackReference when config names it
@@ -9,8 +10,8 @@ import { type Accounts, type Side } from "./accounts";
 export class Peer {
   private readonly reference: pulumi.StackReference | undefined;
 
-  constructor(private readonly config: pulumi.Config, readonly side: Side) {
-    const name = config.get(`${side}Stack`);
+  constructor(private readonly config: StackConfig, readonly side: Side) {
+    const name = config.string(`${side}Stack`);
     this.reference = name ? new pulumi.StackReference(name) : undefined;
     this.label = name ? `the ${side} stack (${name})` : `the ${side} stack`;
   }
@@ -20,12 +21,24 @@ export class Peer {
 
   /** The config key's value, else the other stack's output; undefined when neither has it yet. */
   async value(configKey: string, outputName: string): Promise<string | undefined> {
-    return this.config.get(configKey) ?? (await this.output(outputName));
+    return this.config.string(configKey) ?? (await this.output(outputName));
+  }
+
+  /** Like `value`, for a map of names to strings: the config object, else the other stack's output. */
+  async map(configKey: string, outputName: string): Promise<Record<string, string> | undefined> {
+    return this.config.object<Record<string, string>>(configKey) ?? (await this.outputMap(outputName));
+  }
+
+  /** An output of the other stack that maps names to strings, or undefined (no reference, not exported yet, or empty). */
+  async outputMap(name: string): Promise<Record<string, string> | undefined> {
+    if (!this.reference) return undefined;
+    const { value } = await this.reference.getOutputDetails(name);
+    return value && typeof value === "object" && Object.keys(value).length > 0 ? (value as Record<string, string>) : undefined;
   }
 
   /** Like `value`, for a secret: config secret, else the other stack's secret output. */
   async secret(configKey: string, outputName: string): Promise<pulumi.Output<string> | undefined> {
-    const configured = this.config.getSecret(configKey);
+    const configured = this.config.secret(configKey);
     if (configured) return configured;
     if (!this.reference) return undefined;
     const details = await this.reference.getOutputDetails(outputName);
@@ -51,10 +64,10 @@ export class Peer {
   async assertAgrees(accounts: Accounts): Promise<void> {
     const [mode, region] = await Promise.all([this.output("accessMode"), this.output("region")]);
     if (mode && mode !== accounts.accessMode) {
-      throw new Error(`${this.label} uses accessMode "${mode}" but this stack uses "${accounts.accessMode}": set the same accessMode in both stacks`);
+      throw new pulumi.RunError(`${this.label} uses accessMode "${mode}" but this stack uses "${accounts.accessMode}": set the same accessMode in both stacks`);
     }
     if (region && region !== accounts.region) {
-      throw new Error(`${this.label} is in region ${region} but this stack is in ${accounts.region}: both stacks must use one region, as Lambda requires`);
+      throw new pulumi.RunError(`${this.label} is in region ${region} but this stack is in ${accounts.region}: both stacks must use one region, as Lambda requires`);
     }
   }
 }

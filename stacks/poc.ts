@@ -5,9 +5,11 @@ import { AuroraLoader, type AuroraLoaderArgs } from "../components/aurora-loader
 import { FirehoseArchive, type FirehoseArchiveArgs } from "../components/firehose-archive";
 import { WEB_ANALYTICS_COLUMN_TYPES } from "../components/web-analytics";
 import { StreamProjection, type StreamProjectionArgs } from "../components/stream-projection";
+import { DYNAMODB_STREAM_MAX_READERS } from "../components/aws-rules";
 import { validate } from "../components/validation";
-import { assertDeployingInto, checkArn, ingestConfig, readAccounts, type Accounts } from "./accounts";
+import { assertDeployingInto, checkArn, INGEST_CONFIG_KEYS, ingestConfig, readAccounts, type Accounts } from "./accounts";
 import { checkCapacity } from "./capacity";
+import { StackConfig } from "./config";
 import { alertTopic, dashboard, functionName, pipelineMetric } from "./monitoring";
 import { Peer } from "./peer";
 
@@ -17,8 +19,8 @@ type ArchiveSettings = Omit<FirehoseArchiveArgs, "tableStreamArn">;
 /** The `aurora` config key: AuroraLoader's arguments but what the archive gives, and a switch. */
 type AuroraSettings = Omit<AuroraLoaderArgs, "archiveBucketName" | "archiveBucketArn" | "columns"> & { enabled?: boolean };
 
-/** One entry of the `projections` config key: a name, and StreamProjection's arguments but the table's stream. */
-type ProjectionSettings = Omit<StreamProjectionArgs, "tableStreamArn"> & { name: string };
+/** One entry of the `projections` and `sharedTableProjections` config keys: a name, and StreamProjection's arguments but the table's stream and its key. */
+type ProjectionSettings = Omit<StreamProjectionArgs, "tableStreamArn" | "tableStreamKmsKeyArn"> & { name: string };
 
 /**
  * The consumer account (seed 000's POC account): the dedup table, and in pull mode the ingest
@@ -27,25 +29,30 @@ type ProjectionSettings = Omit<StreamProjectionArgs, "tableStreamArn"> & { name:
  * MySQL (AuroraLoader, unless config turns it off), and kept in projections (StreamProjection)
  * when config asks for them. Values from the source side come from its stack (`sourceStack`) or from config.
  */
-export async function consumerStack(config: pulumi.Config): Promise<Record<string, pulumi.Input<unknown>>> {
+export async function consumerStack(pulumiConfig: pulumi.Config): Promise<Record<string, pulumi.Input<unknown>>> {
+  const config = new StackConfig(pulumiConfig);
+  config.warnUnknownKeys();
   const accounts = readAccounts(config);
   await assertDeployingInto(accounts, "consumer");
   const source = new Peer(config, "source");
   await source.assertAgrees(accounts);
-  const table = config.getObject<DedupTableSettings>("table");
-  const projections = config.getObject<ProjectionSettings[]>("projections") ?? [];
-  checkProjections(projections, table);
+  const table = config.object<DedupTableSettings>("table");
+  const projections = config.object<ProjectionSettings[]>("projections") ?? [];
+  const sharedTableProjections = config.object<ProjectionSettings[]>("sharedTableProjections") ?? [];
+  checkProjections(projections, sharedTableProjections, table);
+  const protectData = config.boolean("protectData");
   const topic = alertTopic(config);
   const monitoring: MonitoringArgs = { alarmTopicArn: topic.arn };
-  const mode = accounts.accessMode === "pull" ? await pullConsumer(config, accounts, source, table, monitoring) : await pushConsumer(config, accounts, source, table);
-  const archiveSettings = config.getObject<ArchiveSettings>("archive") ?? {};
-  const archive = new FirehoseArchive("clicks", { monitoring, ...archiveSettings, tableStreamArn: mode.tableStreamArn });
-  const { enabled: auroraEnabled = true, ...aurora } = config.getObject<AuroraSettings>("aurora") ?? {};
+  const mode = accounts.accessMode === "pull" ? await pullConsumer(config, accounts, source, table, monitoring, protectData) : await pushConsumer(config, accounts, source, table, protectData);
+  const archiveSettings = config.object<ArchiveSettings>("archive") ?? {};
+  const archive = new FirehoseArchive("clicks", { monitoring, protectData, tableKmsKeyArn: table?.kmsKeyArn, ...archiveSettings, tableStreamArn: mode.tableStreamArn });
+  const { enabled: auroraEnabled = true, ...aurora } = config.object<AuroraSettings>("aurora") ?? {};
   const loader =
     auroraEnabled &&
     new AuroraLoader("clicks", {
       columnTypes: archiveSettings.columns ? undefined : WEB_ANALYTICS_COLUMN_TYPES,
       monitoring,
+      protectData,
       ...aurora,
       archiveBucketName: archive.bucketName,
       archiveBucketArn: archive.bucketArn,
@@ -53,7 +60,7 @@ export async function consumerStack(config: pulumi.Config): Promise<Record<strin
       columns: archive.csvColumns,
     });
   const projectionTables = Object.fromEntries(
-    projections.map(({ name, ...args }) => [name, new StreamProjection(name, { monitoring, ...args, tableStreamArn: mode.tableStreamArn }).tableName]),
+    projections.map(({ name, ...args }) => [name, new StreamProjection(name, { monitoring, protectData, ...args, tableStreamArn: mode.tableStreamArn, tableStreamKmsKeyArn: table?.kmsKeyArn }).tableName]),
   );
   const capacity = await checkCapacity(
     config,
@@ -61,15 +68,18 @@ export async function consumerStack(config: pulumi.Config): Promise<Record<strin
     { region: accounts.region, accessMode: accounts.accessMode, ingest: ingestConfig(config).ingest, table, archive: archiveSettings, projections, aurora: { ...aurora, enabled: auroraEnabled } },
     source,
   );
+  const shared = await sharedTableConsumers(config, accounts, source, sharedTableProjections, { monitoring, protectData });
   const ingest = functionName("ingestFunctionArn" in mode ? mode.ingestFunctionArn : undefined);
   const forward = functionName(archive.forwardFunctionArn);
   const load = functionName(loader ? loader.loaderFunctionArn : undefined);
+  const lambda = (metric: string, name: pulumi.Output<string>, stat?: string) => ({ namespace: "AWS/Lambda", metric, dimensions: { FunctionName: name }, stat });
+  const delivery = (metric: string, stat?: string) => ({ namespace: "AWS/Firehose", metric, dimensions: { DeliveryStreamName: archive.deliveryStreamName }, stat });
   const board = dashboard("clickstream-consumer", [
-    { title: "Ingest (pull mode): invocations, errors, iterator age", metrics: [["AWS/Lambda", "Invocations", "FunctionName", ingest], ["AWS/Lambda", "Errors", "FunctionName", ingest], ["AWS/Lambda", "IteratorAge", "FunctionName", ingest, { stat: "Maximum" }]] },
-    { title: "Dedup table: writes", metrics: [["AWS/DynamoDB", "ConsumedWriteCapacityUnits", "TableName", mode.tableName]] },
-    { title: "Forward: invocations, errors, iterator age", metrics: [["AWS/Lambda", "Invocations", "FunctionName", forward], ["AWS/Lambda", "Errors", "FunctionName", forward], ["AWS/Lambda", "IteratorAge", "FunctionName", forward, { stat: "Maximum" }]] },
-    { title: "Firehose: records in, delivered, freshness", metrics: [["AWS/Firehose", "IncomingRecords", "DeliveryStreamName", archive.deliveryStreamName], ["AWS/Firehose", "DeliveryToS3.Records", "DeliveryStreamName", archive.deliveryStreamName], ["AWS/Firehose", "DeliveryToS3.DataFreshness", "DeliveryStreamName", archive.deliveryStreamName, { stat: "Maximum" }]] },
-    { title: "Loader: invocations, errors, rows loaded", metrics: [["AWS/Lambda", "Invocations", "FunctionName", load], ["AWS/Lambda", "Errors", "FunctionName", load], pipelineMetric("RowsLoaded", "load")] },
+    { title: "Ingest: invocations, errors, iterator age", metrics: [lambda("Invocations", ingest), lambda("Errors", ingest), lambda("IteratorAge", ingest, "Maximum")] },
+    { title: "Dedup table: writes", metrics: [{ namespace: "AWS/DynamoDB", metric: "ConsumedWriteCapacityUnits", dimensions: { TableName: mode.tableName } }] },
+    { title: "Forward: invocations, errors, iterator age", metrics: [lambda("Invocations", forward), lambda("Errors", forward), lambda("IteratorAge", forward, "Maximum")] },
+    { title: "Firehose: records in, delivered, freshness", metrics: [delivery("IncomingRecords"), delivery("DeliveryToS3.Records"), delivery("DeliveryToS3.DataFreshness", "Maximum")] },
+    { title: "Loader: invocations, errors, rows loaded", metrics: [lambda("Invocations", load), lambda("Errors", load), ...(loader ? [pipelineMetric("RowsLoaded", "load")] : [])] },
     { title: "Records parked or refused", metrics: [pipelineMetric("clicks-ingest-parked"), pipelineMetric("clicks-forward-parked"), pipelineMetric("clicks-failed-transformations")] },
   ]);
   return {
@@ -78,6 +88,7 @@ export async function consumerStack(config: pulumi.Config): Promise<Record<strin
     accountId: accounts.consumerAccountId,
     ...mode,
     projectionTables,
+    ...shared,
     alertTopicArn: topic.arn,
     dashboardName: board.dashboardName,
     archiveBucketName: archive.bucketName,
@@ -100,13 +111,33 @@ export async function consumerStack(config: pulumi.Config): Promise<Record<strin
   };
 }
 
-function checkProjections(projections: ProjectionSettings[], table: DedupTableSettings | undefined): void {
+/**
+ * Refuses, at preview, projections the table streams cannot serve. DynamoDB Streams serves at most
+ * two readers per shard; a third throttles every reader of the shard (components/aws-rules.ts). The
+ * dedup table's stream already feeds the archive's forward function, so it takes one projection;
+ * the shared table's stream, in the source account, takes two from here (counting none of its own).
+ */
+function checkProjections(projections: ProjectionSettings[], shared: ProjectionSettings[], table: DedupTableSettings | undefined): void {
   const check = validate(`stack "${pulumi.getStack()}"`, "config");
   const names = new Set<string>();
+  for (const [key, list] of [["projections", projections], ["sharedTableProjections", shared]] as const) {
+    for (const [i, projection] of list.entries()) {
+      if (!projection.name) check.fail(`${key}[${i}] needs a name`);
+      if (names.has(projection.name)) check.fail(`${key} has two entries named "${projection.name}" (names are unique across projections and sharedTableProjections)`);
+      names.add(projection.name);
+    }
+  }
+  const readerLimit = (key: string, readers: number, others: number, stream: string) => {
+    if (readers + others > DYNAMODB_STREAM_MAX_READERS) {
+      check.fail(
+        `${key} lists ${readers} projections, but DynamoDB Streams serves at most ${DYNAMODB_STREAM_MAX_READERS} readers per shard and ${stream}` +
+          `: keep at most ${DYNAMODB_STREAM_MAX_READERS - others}, or feed more readers from a fan-out (Kinesis Data Streams for DynamoDB, or one projection's own table stream); see the README (Stream readers)`,
+      );
+    }
+  };
+  readerLimit("projections", projections.length, 1, "the dedup table's stream already feeds the archive's forward function");
+  readerLimit("sharedTableProjections", shared.length, 0, "each of them reads the shared table's stream");
   for (const [i, projection] of projections.entries()) {
-    if (!projection.name) check.fail(`projections[${i}] needs a name`);
-    if (names.has(projection.name)) check.fail(`projections has two entries named "${projection.name}"`);
-    names.add(projection.name);
     if (projection.projection?.kind === "index" && table?.streamViewType !== "NEW_AND_OLD_IMAGES") {
       pulumi.log.warn(`projections[${i}] ("${projection.name}") indexes a stream without old images: removed items and changed keys stay in the index (set table.streamViewType NEW_AND_OLD_IMAGES to follow them)`);
     }
@@ -117,11 +148,42 @@ function checkProjections(projections: ProjectionSettings[], table: DedupTableSe
   check.done();
 }
 
-async function pullConsumer(config: pulumi.Config, accounts: Accounts, source: Peer, table: DedupTableSettings | undefined, monitoring: MonitoringArgs) {
+/**
+ * Seed 003: projections in this account fed by the source account's shared table stream. Each
+ * function's role is created first, exported (`sharedTableReaderRoleArns`) for the source stack to
+ * grant; its mapping follows once the source stack reports that grant (or config names the stream).
+ */
+async function sharedTableConsumers(config: StackConfig, accounts: Accounts, source: Peer, projections: ProjectionSettings[], common: { monitoring: MonitoringArgs; protectData: boolean | undefined }) {
+  if (projections.length === 0) return {};
+  const granted = await source.outputMap("sharedTableReadGrantedTo");
+  const configuredStream = config.string("sourceSharedTableStreamArn");
+  const [streamArn, keyArn] = await Promise.all([
+    configuredStream ?? source.output("sharedTableStreamArn"),
+    config.string("sourceSharedTableKmsKeyArn") ?? source.output("sharedTableKmsKeyArn"),
+  ]);
+  const check = validate(`stack "${pulumi.getStack()}"`, "config");
+  const inSource = { account: accounts.sourceAccountId, region: accounts.region };
+  checkArn(check, "sourceSharedTableStreamArn", streamArn, { service: "dynamodb", resource: "table/", ...inSource });
+  checkArn(check, "sourceSharedTableKmsKeyArn", keyArn, { service: "kms", resource: "key/", ...inSource });
+  check.done();
+
+  const roles: Record<string, pulumi.Output<string>> = {};
+  const tables: Record<string, pulumi.Output<string>> = {};
+  for (const { name, ...args } of projections) {
+    const readable = streamArn && (configuredStream || granted?.[name]);
+    if (!readable) pulumi.log.warn(`${source.label} has not shared its table's stream with "${name}" yet, so it has no mapping. Run \`pulumi up\` on ${source.label}, then here again.`);
+    const projection = new StreamProjection(name, { ...common, ...args, tableStreamArn: readable ? streamArn : undefined, tableStreamKmsKeyArn: readable ? keyArn : undefined });
+    roles[name] = projection.roleArn;
+    tables[name] = projection.tableName;
+  }
+  return { sharedTableReaderRoleArns: roles, sharedTableProjectionTables: tables };
+}
+
+async function pullConsumer(config: StackConfig, accounts: Accounts, source: Peer, table: DedupTableSettings | undefined, monitoring: MonitoringArgs, protectData: boolean | undefined) {
   // The mapping can be created only once the source has granted this stack's role: a stream
   // ARN from the source stack counts once that stack reports the grant; one in config, always.
   const granted = await source.output("streamReadGrantedTo");
-  const fromSource = (configKey: string, output: string) => config.get(configKey) ?? (granted ? source.output(output) : undefined);
+  const fromSource = (configKey: string, output: string) => config.string(configKey) ?? (granted ? source.output(output) : undefined);
   const [streamArn, consumerArn, streamKmsKeyArn] = await Promise.all([
     fromSource("sourceStreamArn", "streamArn"),
     fromSource("sourceConsumerArn", "streamConsumerArn"),
@@ -142,11 +204,12 @@ async function pullConsumer(config: pulumi.Config, accounts: Accounts, source: P
     table,
     ...ingestConfig(config),
     monitoring,
+    protectData,
   });
 
   let nextStep: pulumi.Output<string>;
   if (streamArn) {
-    if (config.get("sourceStreamArn") && !streamKmsKeyArn) {
+    if (config.string("sourceStreamArn") && !streamKmsKeyArn) {
       pulumi.log.warn("sourceStreamArn is set without sourceStreamKmsKeyArn: if the stream is encrypted with a customer-managed key, the ingest role cannot decrypt its records");
     }
     nextStep = dedup.ingestRoleArn.apply((role) => {
@@ -171,19 +234,19 @@ async function pullConsumer(config: pulumi.Config, accounts: Accounts, source: P
   };
 }
 
-async function pushConsumer(config: pulumi.Config, accounts: Accounts, source: Peer, table: DedupTableSettings | undefined) {
+async function pushConsumer(config: StackConfig, accounts: Accounts, source: Peer, table: DedupTableSettings | undefined, protectData: boolean | undefined) {
   const principalArn = await source.value("sourceIngestRoleArn", "pushIngestRoleArn");
-  const externalId = config.getSecret("writerExternalId");
+  const externalId = config.secret("writerExternalId");
   const check = validate(`stack "${pulumi.getStack()}"`, "config");
   if (!externalId) check.fail('writerExternalId is required with accessMode "push": set it with `pulumi config set --secret writerExternalId <value>`');
   checkArn(check, "sourceIngestRoleArn", principalArn, { service: "iam", resource: "role/", account: accounts.sourceAccountId });
   check.done();
 
-  const pullOnly = ["ingest", "deadLetterExpireAfterDays", "logRetentionDays"].filter((key) => config.get(key) !== undefined);
+  const pullOnly = INGEST_CONFIG_KEYS.filter((key) => config.isSet(key));
   if (pullOnly.length > 0) {
     pulumi.log.warn(`${pullOnly.join(", ")} configure the ingest function, which runs in the source account in push mode: set them on ${source.label}`);
   }
-  const dedup = new DedupTable("clicks", { accessMode: "push", writerPrincipalArn: principalArn, writerExternalId: externalId, table });
+  const dedup = new DedupTable("clicks", { accessMode: "push", writerPrincipalArn: principalArn, writerExternalId: externalId, table, protectData });
 
   let nextStep: pulumi.Output<string>;
   const pushFunction = await source.output("pushIngestFunctionArn");

@@ -1,11 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { type MonitoringArgs } from "../components/alarms";
-import { CrossAccountStreamSource, type SharedTableSettings, type StreamSettings } from "../components/cross-account-stream-source";
+import { CrossAccountStreamSource, FAN_OUT_LAG_METRIC, type SharedTableSettings, type StreamSettings } from "../components/cross-account-stream-source";
 import { PushIngest } from "../components/push-ingest";
 import { validate } from "../components/validation";
 import { assertDeployingInto, checkArn, ingestConfig, readAccounts, type Accounts } from "./accounts";
 import { checkCapacity } from "./capacity";
-import { alertTopic, dashboard, functionName } from "./monitoring";
+import { StackConfig } from "./config";
+import { alertTopic, dashboard, functionName, type Widget } from "./monitoring";
 import { Peer } from "./peer";
 
 /**
@@ -13,23 +14,36 @@ import { Peer } from "./peer";
  * mode also the ingest function that writes into the consumer account. Values from the consumer
  * side come from its stack (`consumerStack`) or from config.
  */
-export async function sourceStack(config: pulumi.Config): Promise<Record<string, pulumi.Input<unknown>>> {
+export async function sourceStack(pulumiConfig: pulumi.Config): Promise<Record<string, pulumi.Input<unknown>>> {
+  const config = new StackConfig(pulumiConfig);
+  config.warnUnknownKeys();
   const accounts = readAccounts(config);
   await assertDeployingInto(accounts, "source");
   const consumer = new Peer(config, "consumer");
   await consumer.assertAgrees(accounts);
 
   const consumerRoleArn = accounts.accessMode === "pull" ? await consumer.value("consumerIngestRoleArn", "ingestRoleArn") : undefined;
+  const sharedTable = config.object<SharedTableSettings>("sharedTable");
+  const readerRoles = sharedTable ? (await consumer.map("consumerSharedTableReaderRoleArns", "sharedTableReaderRoleArns")) ?? {} : {};
   const check = validate(`stack "${pulumi.getStack()}"`, "config");
   checkArn(check, "consumerIngestRoleArn", consumerRoleArn, { service: "iam", resource: "role/", account: accounts.consumerAccountId });
+  for (const [name, arn] of Object.entries(readerRoles)) {
+    checkArn(check, `consumerSharedTableReaderRoleArns.${name}`, arn, { service: "iam", resource: "role/", account: accounts.consumerAccountId });
+  }
   check.done();
 
+  const protectData = config.boolean("protectData");
   const topic = alertTopic(config);
+  const monitoring: MonitoringArgs = { alarmTopicArn: topic.arn };
+  const fanOutConsumerName = config.string("fanOutConsumerName");
   const stream = new CrossAccountStreamSource("clicks", {
-    stream: config.getObject<StreamSettings>("stream"),
+    stream: config.object<StreamSettings>("stream"),
     consumerRoleArn,
-    fanOutConsumerName: config.get("fanOutConsumerName"),
-    sharedTable: config.getObject<SharedTableSettings>("sharedTable"),
+    fanOutConsumerName,
+    sharedTable,
+    sharedTableReaderRoleArns: Object.values(readerRoles),
+    protectData,
+    monitoring,
   });
   const outputs = {
     accessMode: accounts.accessMode,
@@ -42,9 +56,15 @@ export async function sourceStack(config: pulumi.Config): Promise<Record<string,
     producerPolicyArn: stream.producerPolicyArn,
     sharedTableName: stream.sharedTableName,
     sharedTableStreamArn: stream.sharedTableStreamArn,
+    sharedTableKmsKeyArn: stream.sharedTableKmsKeyArn,
+    // By projection name, as the consumer stack named its readers: it maps each only once granted.
+    sharedTableReadGrantedTo: readerRoles,
     alertTopicArn: topic.arn,
     ...(await sourceCapacity(config, accounts)),
   };
+  if (sharedTable && Object.keys(readerRoles).length === 0) {
+    pulumi.log.warn(`the shared table's stream is shared with nobody yet: ${consumer.label} reports no sharedTableReaderRoleArns (set sharedTableProjections there, run \`pulumi up\` on it, then here again)`);
+  }
 
   if (accounts.accessMode === "pull") {
     let nextStep: pulumi.Output<string>;
@@ -54,23 +74,31 @@ export async function sourceStack(config: pulumi.Config): Promise<Record<string,
       pulumi.log.warn(`${consumer.label} has not reported its ingest role yet, so the stream is shared with nobody. Run \`pulumi up\` on ${consumer.label}, then here again.`);
       nextStep = pulumi.output(`Run \`pulumi up\` on ${consumer.label}: it creates the ingest role. Then run \`pulumi up\` here again to grant that role read access.`);
     }
-    return { ...outputs, dashboardName: sourceDashboard(stream, undefined).dashboardName, streamReadGrantedTo: stream.streamReadGrantedTo, nextStep };
+    return { ...outputs, dashboardName: sourceDashboard(stream, fanOutConsumerName, undefined).dashboardName, streamReadGrantedTo: stream.streamReadGrantedTo, nextStep };
   }
-  const push = await pushSide(config, accounts, consumer, stream, { alarmTopicArn: topic.arn });
-  return { ...outputs, dashboardName: sourceDashboard(stream, push.pushIngestFunctionArn).dashboardName, ...push };
+  const push = await pushSide(config, accounts, consumer, stream, monitoring);
+  return { ...outputs, dashboardName: sourceDashboard(stream, fanOutConsumerName, push.pushIngestFunctionArn).dashboardName, ...push };
 }
 
-/** The stream's traffic, how far its readers are behind, and in push mode the push function. */
-function sourceDashboard(stream: CrossAccountStreamSource, pushFunctionArn: pulumi.Output<string | undefined> | undefined) {
+/**
+ * The stream's traffic, how far its readers are behind, and in push mode the push function. A
+ * fan-out consumer's readers never call GetRecords: their lag is the consumer's own metric
+ * (https://docs.aws.amazon.com/streams/latest/dev/monitoring-with-cloudwatch.html).
+ */
+function sourceDashboard(stream: CrossAccountStreamSource, fanOutConsumerName: string | undefined, pushFunctionArn: pulumi.Output<string | undefined> | undefined) {
   const push = functionName(pushFunctionArn);
+  const streamName = { StreamName: stream.streamName };
+  const readerLag: Widget = fanOutConsumerName
+    ? { title: "Fan-out consumer: how far it is behind (ms)", metrics: [{ namespace: "AWS/Kinesis", metric: FAN_OUT_LAG_METRIC, dimensions: { ...streamName, ConsumerName: fanOutConsumerName }, stat: "Maximum" }] }
+    : { title: "Stream: how far readers are behind (ms)", metrics: [{ namespace: "AWS/Kinesis", metric: "GetRecords.IteratorAgeMilliseconds", dimensions: streamName, stat: "Maximum" }] };
   return dashboard("clickstream-source", [
-    { title: "Stream: records in and out", metrics: [["AWS/Kinesis", "IncomingRecords", "StreamName", stream.streamName], ["AWS/Kinesis", "GetRecords.Records", "StreamName", stream.streamName]] },
-    { title: "Stream: how far readers are behind (ms)", metrics: [["AWS/Kinesis", "GetRecords.IteratorAgeMilliseconds", "StreamName", stream.streamName, { stat: "Maximum" }]] },
-    { title: "Push ingest (push mode): invocations, errors, iterator age", metrics: [["AWS/Lambda", "Invocations", "FunctionName", push], ["AWS/Lambda", "Errors", "FunctionName", push], ["AWS/Lambda", "IteratorAge", "FunctionName", push, { stat: "Maximum" }]] },
+    { title: "Stream: records in and out", metrics: [{ namespace: "AWS/Kinesis", metric: "IncomingRecords", dimensions: streamName }, { namespace: "AWS/Kinesis", metric: fanOutConsumerName ? "SubscribeToShardEvent.Records" : "GetRecords.Records", dimensions: fanOutConsumerName ? { ...streamName, ConsumerName: fanOutConsumerName } : streamName }] },
+    readerLag,
+    { title: "Push ingest: invocations, errors, iterator age", metrics: [{ namespace: "AWS/Lambda", metric: "Invocations", dimensions: { FunctionName: push } }, { namespace: "AWS/Lambda", metric: "Errors", dimensions: { FunctionName: push } }, { namespace: "AWS/Lambda", metric: "IteratorAge", dimensions: { FunctionName: push }, stat: "Maximum" }] },
   ]);
 }
 
-async function pushSide(config: pulumi.Config, accounts: Accounts, consumer: Peer, stream: CrossAccountStreamSource, monitoring: MonitoringArgs) {
+async function pushSide(config: StackConfig, accounts: Accounts, consumer: Peer, stream: CrossAccountStreamSource, monitoring: MonitoringArgs) {
   const [writerRoleArn, tableName, externalId] = await Promise.all([
     consumer.value("consumerWriterRoleArn", "writerRoleArn"),
     consumer.value("consumerTableName", "tableName"),
@@ -94,6 +122,7 @@ async function pushSide(config: pulumi.Config, accounts: Accounts, consumer: Pee
     writer,
     ...ingestConfig(config),
     monitoring,
+    protectData: config.boolean("protectData"),
   });
 
   let nextStep: pulumi.Output<string>;
@@ -112,13 +141,13 @@ async function pushSide(config: pulumi.Config, accounts: Accounts, consumer: Pee
 }
 
 /** The stream's shard count, for the consumer stack's capacity check, and this side's capacity check. */
-async function sourceCapacity(config: pulumi.Config, accounts: Accounts) {
-  const stream = config.getObject<StreamSettings>("stream");
+async function sourceCapacity(config: StackConfig, accounts: Accounts) {
+  const stream = config.object<StreamSettings>("stream");
   const capacity = await checkCapacity(config, "source", {
     region: accounts.region,
     accessMode: accounts.accessMode,
     stream,
-    fanOut: config.get("fanOutConsumerName") !== undefined,
+    fanOut: config.string("fanOutConsumerName") !== undefined,
     ingest: ingestConfig(config).ingest,
   });
   return { ...(stream?.shardCount !== undefined && { streamShardCount: stream.shardCount }), ...capacity };

@@ -20,13 +20,13 @@ export const DEFAULT_COMPOSITION_BY_STACK: Record<string, string> = {
 export function selectComposition(stack: string, configured: string | undefined): Composition {
   const name = configured ?? DEFAULT_COMPOSITION_BY_STACK[stack];
   if (!name) {
-    throw new Error(
+    throw new pulumi.RunError(
       `stack "${stack}" has no default composition: set one with \`pulumi config set composition <${Object.keys(COMPOSITIONS).join("|")}>\``,
     );
   }
   const composition = COMPOSITIONS[name];
   if (!composition) {
-    throw new Error(`stack "${stack}" selects composition "${name}", which does not exist; available: ${Object.keys(COMPOSITIONS).join(", ")}`);
+    throw new pulumi.RunError(`stack "${stack}" selects composition "${name}", which does not exist; available: ${Object.keys(COMPOSITIONS).join(", ")}`);
   }
   return composition;
 }

@@ -1,8 +1,10 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
 import { S3Client } from "@aws-sdk/client-s3";
+import { Signer } from "@aws-sdk/rds-signer";
 import type { Context, S3Event } from "aws-lambda";
-import { positiveIntEnv, requiredEnv } from "../shared/env";
+import { databaseEndpoint, loaderAuthFrom, loaderCredentials } from "../shared/db-auth";
+import { requiredEnv } from "../shared/env";
 import { logTo } from "../shared/log";
 import { functionMetrics, publishCounts } from "../shared/metrics";
 import { reusedConnection } from "./connection";
@@ -20,24 +22,18 @@ const target = {
   columnTypes: JSON.parse(process.env.COLUMN_TYPES ?? "{}") as Record<string, string>,
 };
 const mode: LoadMode = process.env.LOAD_MODE === "local" ? { kind: "local", open: s3Opener(new S3Client({})) } : { kind: "s3" };
-const secretArn = requiredEnv(process.env, "DB_SECRET_ARN");
+const auth = loaderAuthFrom(process.env);
+const user = requiredEnv(process.env, "LOADER_USER");
 
-// The password lives in Secrets Manager, managed by RDS; it is read here, cached for five minutes
-// (RDS may rotate it), and never passes through the function's environment.
+// The loader signs in as its own user, never as the master user: with a fresh IAM token for each
+// new connection (signed locally, no network call), or locally with a password from a secret.
 const connect = reusedConnection(async () => {
-  const secret = await getSecret<{ username: string; password: string }>(secretArn, { transform: "json", maxAge: 300 });
-  if (!secret?.username || !secret.password) throw new Error(`secret ${secretArn} holds no username and password`);
-  return {
-    host: requiredEnv(process.env, "DB_HOST"),
-    port: positiveIntEnv(process.env, "DB_PORT", 3306),
-    user: secret.username,
-    password: secret.password,
-    // A Serverless v2 cluster paused at 0 ACU takes about 15 s to resume.
-    connectTimeout: positiveIntEnv(process.env, "CONNECT_TIMEOUT_MS", 30_000),
-    // The cluster requires TLS; mysql2 ships the RDS certificate authorities as this profile.
-    // Only the local runtime, whose MariaDB has no certificate, turns it off.
-    ssl: process.env.DB_TLS === "off" ? undefined : "Amazon RDS",
-  };
+  const endpoint = databaseEndpoint(process.env);
+  const credentials = await loaderCredentials(auth, user, { host: endpoint.host!, port: endpoint.port! }, {
+    token: (hostname, port, username) => new Signer({ hostname, port, username }).getAuthToken(),
+    secret: (arn) => getSecret<{ password?: string }>(arn, { transform: "json", maxAge: 300 }),
+  });
+  return { ...endpoint, ...credentials };
 });
 
 export const handler = async (event: S3Event, context: Context): Promise<void> => {

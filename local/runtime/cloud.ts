@@ -156,6 +156,11 @@ export class LocalCloud implements pulumi.runtime.Mocks {
           this.runtime.notifications.register({ bucket: inputs.bucket, functionName: this.runtime.functions.byArn(target.lambdaFunctionArn)!.name, filterPrefix: target.filterPrefix ?? "" });
         }
         return { id: inputs.bucket, state: inputs };
+      case "aws:lambda/invocation:Invocation": {
+        // A deploy-time invocation (the loader's database user): run it now, as `pulumi up` would, failing the stack with its error.
+        const result = await this.runtime.functions.invoke(String(inputs.functionName), JSON.parse(inputs.input));
+        return { id: `${physical}-id`, state: { ...inputs, result: JSON.stringify(result) } };
+      }
       case "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": {
         const queueArn: string | undefined = inputs.destinationConfig?.onFailure?.destination;
         const queueName = queueArn?.split(":").pop();

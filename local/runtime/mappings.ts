@@ -89,15 +89,26 @@ export class LocalMappings {
     const streamArn = Table?.LatestStreamArn;
     if (!streamArn) throw new Error(`table ${spec.source} has no stream`);
     const { StreamDescription } = await this.clients.streams.send(new DescribeTableStreamCommand({ StreamArn: streamArn }));
-    return (StreamDescription?.Shards ?? []).map((shard) => ({
-      id: shard.ShardId!,
-      iterator: async () => (await this.clients.streams.send(new GetTableShardIteratorCommand({ StreamArn: streamArn, ShardId: shard.ShardId, ShardIteratorType: "TRIM_HORIZON" }))).ShardIterator,
-      read: async (iterator: string) => {
-        const page = await this.clients.streams.send(new GetTableRecordsCommand({ ShardIterator: iterator, Limit: Math.min(spec.batchSize, 1000) }));
-        const records = (page.Records ?? []).map((r: _Record) => ({ ...(toEventJson(r) as Record<string, any>), sequence: r.dynamodb!.SequenceNumber!, eventSourceARN: spec.sourceArn }));
-        return { records, next: page.NextShardIterator };
-      },
-    }));
+    return (StreamDescription?.Shards ?? []).map((shard) => {
+      let last: string | undefined;
+      const iterator = async () =>
+        (await this.clients.streams.send(new GetTableShardIteratorCommand({ StreamArn: streamArn, ShardId: shard.ShardId, ...(last ? { ShardIteratorType: "AFTER_SEQUENCE_NUMBER", SequenceNumber: last } : { ShardIteratorType: "TRIM_HORIZON" }) }))).ShardIterator;
+      return {
+        id: shard.ShardId!,
+        iterator,
+        read: async (current: string) => {
+          const page = await this.clients.streams.send(new GetTableRecordsCommand({ ShardIterator: current, Limit: Math.min(spec.batchSize, 1000) })).catch(async (error: Error) => {
+            // DynamoDB Local refuses an iterator taken while the shard was empty once the shard's first
+            // record arrives ("read past the oldest stream record"): read on from where reading stopped.
+            if (error.name !== "TrimmedDataAccessException") throw error;
+            return { Records: [], NextShardIterator: await iterator() };
+          });
+          const records = (page.Records ?? []).map((r: _Record) => ({ ...(toEventJson(r) as Record<string, any>), sequence: r.dynamodb!.SequenceNumber!, eventSourceARN: spec.sourceArn }));
+          last = records.at(-1)?.sequence ?? last;
+          return { records, next: page.NextShardIterator };
+        },
+      };
+    });
   }
 
   private async poll(spec: MappingSpec, shard: { id: string; iterator: () => Promise<string | undefined>; read: (iterator: string) => Promise<{ records: LambdaRecord[]; next?: string }> }): Promise<void> {

@@ -5,6 +5,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import * as pulumi from "@pulumi/pulumi";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -23,6 +24,10 @@ import { startThrottlingProxy } from "./throttling-proxy";
 const SOURCE_ACCOUNT = "111111111111";
 const CONSUMER_ACCOUNT = "999999999999";
 const EXTERNAL_ID = "local-writer-external-id";
+/** Seed 003's score per user, kept in poc from prod's shared GameScoreRecords table (pull mode). */
+const SCORES_PROJECTION = "scores-by-user";
+/** The loader's own database user's password, where IAM database authentication is not available. */
+const LOADER_SECRET_ARN = `arn:aws:secretsmanager:${LOCAL_REGION}:${CONSUMER_ACCOUNT}:secret:local-loader-user`;
 
 export interface LocalPipelineOptions {
   accessMode: AccessMode;
@@ -85,7 +90,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
 
     const throttling = await startThrottlingProxy(dynamo.endpoint, options.dynamodbThrottleShare ?? (() => 0));
     engines.push(throttling);
-    const secrets = new Map<string, string>();
+    const secrets = new Map<string, string>([[LOADER_SECRET_ARN, JSON.stringify({ password: randomBytes(18).toString("base64url") })]]);
     let firehose: LocalFirehose | undefined;
     const shims = await startServiceShims({ secrets, putRecordBatch: (name, records) => firehose!.putRecordBatch(name, records) });
     engines.push(shims);
@@ -103,10 +108,13 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         AWS_ENDPOINT_URL_STS: shims.endpoint,
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
         POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "WARN",
-        // MariaDB here, not Aurora: no TLS certificate and no LOAD DATA FROM S3, and its own port.
+        // MariaDB here, not Aurora: no TLS certificate, no LOAD DATA FROM S3, no IAM database
+        // authentication (the loader's own user gets a password from a local secret instead), and its own port.
         DB_TLS: "off",
         LOAD_MODE: "local",
         DB_PORT: String(database.port),
+        LOADER_AUTH: "secret",
+        LOADER_SECRET_ARN: LOADER_SECRET_ARN,
       },
       log,
     );
@@ -121,8 +129,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       ...common,
       table: JSON.stringify({ streamViewType: "NEW_AND_OLD_IMAGES" }),
       archive: JSON.stringify({ delivery: { bufferSizeMiB: 1, bufferIntervalSeconds: 60 } }),
+      // The dedup table's stream serves two readers: the archive's forward function and this one.
       projections: JSON.stringify([
-        { name: "by-user", projection: { kind: "index", hashKey: "useremail", rangeKey: "nanotimestamp" } },
         { name: "hits-per-page", projection: { kind: "aggregate", groupBy: ["page_id", { attribute: "client_timestamp", period: "day" }], sums: [{ name: "hits", attribute: "Hits" }] } },
       ]),
       aurora: JSON.stringify({ loadMode: "local" }),
@@ -139,8 +147,21 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     let prod: Record<string, any>;
     let poc: Record<string, any>;
     if (options.accessMode === "pull") {
-      prod = await realize(prodCloud, "prod", { ...prodConfig, consumerIngestRoleArn: `arn:aws:iam::${CONSUMER_ACCOUNT}:role/clicks-ingest-role-local` });
-      poc = await realize(pocCloud, "poc", { ...pocConfig, sourceStreamArn: prod.streamArn, sourceStreamKmsKeyArn: prod.streamKmsKeyArn });
+      // Seed 003 too: prod shares a GameScoreRecords table's stream, poc keeps each user's score from it.
+      prod = await realize(prodCloud, "prod", {
+        ...prodConfig,
+        consumerIngestRoleArn: `arn:aws:iam::${CONSUMER_ACCOUNT}:role/clicks-ingest-role-local`,
+        sharedTable: JSON.stringify({ name: "GameScoreRecords", hashKey: "RecordID", attributeTypes: { RecordID: "N" } }),
+        consumerSharedTableReaderRoleArns: JSON.stringify({ [SCORES_PROJECTION]: `arn:aws:iam::${CONSUMER_ACCOUNT}:role/${SCORES_PROJECTION}-project-role-local` }),
+      });
+      poc = await realize(pocCloud, "poc", {
+        ...pocConfig,
+        sourceStreamArn: prod.streamArn,
+        sourceStreamKmsKeyArn: prod.streamKmsKeyArn,
+        sourceSharedTableStreamArn: prod.sharedTableStreamArn,
+        sourceSharedTableKmsKeyArn: prod.sharedTableKmsKeyArn,
+        sharedTableProjections: JSON.stringify([{ name: SCORES_PROJECTION, projection: { kind: "aggregate", groupBy: ["Username"], sums: [{ name: "score", attribute: "Score" }] } }]),
+      });
     } else {
       poc = await realize(pocCloud, "poc", { ...pocConfig, sourceIngestRoleArn: `arn:aws:iam::${SOURCE_ACCOUNT}:role/clicks-ingest-role-local`, writerExternalId: EXTERNAL_ID });
       prod = await realize(prodCloud, "prod", { ...prodConfig, consumerWriterRoleArn: poc.writerRoleArn, consumerTableName: poc.tableName, writerExternalId: EXTERNAL_ID });

@@ -1,3 +1,4 @@
+import { DeleteItemCommand, PutItemCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { expect } from "chai";
 import { createConnection, type RowDataPacket } from "mysql2/promise";
 import { runClickstream, type RunSummary } from "../../local/run";
@@ -33,6 +34,34 @@ describe("the whole pipeline on local engines", function () {
       expectExact(summary);
       expect(Object.values(summary.rejected).reduce((a, b) => a + b, 0)).to.equal(summary.malformed);
       expect(Object.keys(summary.rejected).sort()).to.deep.equal(["item-too-large", "not-an-object", "not-json"]);
+    });
+
+    it("keeps each user's score exact in poc from prod's shared GameScoreRecords table, across accounts (seed 003)", async () => {
+      const pipeline = handle.pipeline!;
+      const { dynamodb } = pipeline.clients;
+      const sharedTable = pipeline.outputs.prod.sharedTableName as string;
+      const users = ["jane", "li", "amir", "zoe"];
+      const final = new Map<number, { user: string; score: number }>();
+      for (let id = 1; id <= 60; id++) {
+        const record = { user: users[id % users.length], score: (id * 37) % 101 };
+        await dynamodb.send(new PutItemCommand({ TableName: sharedTable, Item: { RecordID: { N: String(id) }, Username: { S: record.user }, Score: { N: String(record.score) } } }));
+        final.set(id, record);
+      }
+      // Corrections and deletions, as a game backend makes them: MODIFY and REMOVE must move the sums.
+      for (const id of [3, 10, 17]) {
+        await dynamodb.send(new PutItemCommand({ TableName: sharedTable, Item: { RecordID: { N: String(id) }, Username: { S: final.get(id)!.user }, Score: { N: "1000" } } }));
+        final.set(id, { ...final.get(id)!, score: 1000 });
+      }
+      for (const id of [4, 22]) {
+        await dynamodb.send(new DeleteItemCommand({ TableName: sharedTable, Key: { RecordID: { N: String(id) } } }));
+        final.delete(id);
+      }
+      await pipeline.drain();
+      const expected = new Map<string, { count: number; score: number }>();
+      for (const { user, score } of final.values()) expected.set(user, { count: (expected.get(user)?.count ?? 0) + 1, score: (expected.get(user)?.score ?? 0) + score });
+      const { Items = [] } = await dynamodb.send(new ScanCommand({ TableName: pipeline.outputs.poc.sharedTableProjectionTables["scores-by-user"] }));
+      const actual = new Map(Items.map((item) => [item.group.S!, { count: Number(item.count.N), score: Number(item.score.N) }]));
+      expect(Object.fromEntries(actual)).to.deep.equal(Object.fromEntries(expected));
     });
   });
 

@@ -11,6 +11,10 @@ export interface RecordedResource {
   /** URNs of the resources it waits for (dependsOn, and those whose outputs its inputs use). */
   dependencies: string[];
   deleteBeforeReplace: boolean;
+  /** Pulumi refuses to delete (or replace) it. */
+  protect: boolean;
+  /** Pulumi leaves it in the cloud when it deletes it from the stack. */
+  retainOnDelete: boolean;
   inputs: Record<string, any>;
   id: string;
   state: Record<string, any>;
@@ -42,7 +46,7 @@ export class MockCloud implements pulumi.runtime.Mocks {
   private readonly stack: string;
   private readonly stackOutputs: Record<string, Record<string, unknown>>;
   private readonly secretStackOutputs: string[];
-  private pending: { parentUrn: string | undefined; dependencies: string[]; deleteBeforeReplace: boolean } | undefined;
+  private pending: Pick<RecordedResource, "parentUrn" | "dependencies" | "deleteBeforeReplace" | "protect" | "retainOnDelete"> | undefined;
 
   constructor(options: MockCloudOptions = {}) {
     this.project = options.project ?? "stream-replication";
@@ -66,13 +70,15 @@ export class MockCloud implements pulumi.runtime.Mocks {
         parentUrn: request.getParent() || undefined,
         dependencies: request.getDependenciesList(),
         deleteBeforeReplace: request.getDeletebeforereplace(),
+        protect: request.getProtect() ?? false,
+        retainOnDelete: request.getRetainondelete() ?? false,
       };
       return register(request, callback);
     };
   }
 
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
-    const { parentUrn, dependencies, deleteBeforeReplace } = this.pending ?? { parentUrn: undefined, dependencies: [], deleteBeforeReplace: false };
+    const { parentUrn, dependencies, deleteBeforeReplace, protect, retainOnDelete } = this.pending ?? { parentUrn: undefined, dependencies: [], deleteBeforeReplace: false, protect: false, retainOnDelete: false };
     this.pending = undefined;
     const inputs = unwrapSecrets(args.inputs);
     const { id, state } = this.realize(args.type, args.name, inputs);
@@ -83,6 +89,8 @@ export class MockCloud implements pulumi.runtime.Mocks {
       parentUrn,
       dependencies,
       deleteBeforeReplace,
+      protect,
+      retainOnDelete,
       inputs,
       id,
       state,
@@ -144,7 +152,8 @@ export class MockCloud implements pulumi.runtime.Mocks {
       case "aws:cloudwatch/logGroup:LogGroup":
         return { id: physical, state: { ...inputs, name: physical, arn: `arn:aws:logs:${region}:${account}:log-group:${physical}` } };
       case "aws:s3/bucket:Bucket": {
-        const bucket = inputs.bucket ?? autoName;
+        // The provider lowercases a bucket's logical name before adding the suffix.
+        const bucket = inputs.bucket ?? autoName.toLowerCase();
         return { id: bucket, state: { ...inputs, bucket, arn: `arn:aws:s3:::${bucket}`, bucketDomainName: `${bucket}.s3.amazonaws.com` } };
       }
       case "aws:sqs/queue:Queue":
@@ -162,13 +171,14 @@ export class MockCloud implements pulumi.runtime.Mocks {
         return { id: vpcId, state: { ...inputs, vpcId, isolatedSubnetIds: [`subnet-${shortHash(`${name}a`)}`, `subnet-${shortHash(`${name}b`)}`], privateSubnetIds: [], publicSubnetIds: [] } };
       }
       case "aws:rds/cluster:Cluster": {
-        const id = inputs.clusterIdentifier ?? autoName;
+        const id = inputs.clusterIdentifier ?? autoName.toLowerCase();
         const secretArn = `arn:aws:secretsmanager:${region}:${account}:secret:rds!cluster-${shortHash(name)}-AbCdEf`;
         return {
           id,
           state: {
             ...inputs,
             clusterIdentifier: id,
+            clusterResourceId: `cluster-${shortHash(name).toUpperCase()}ABCDEFGHIJKLMNOP`,
             arn: `arn:aws:rds:${region}:${account}:cluster:${id}`,
             endpoint: `${id}.cluster-c1a2b3c4d5e6.${region}.rds.amazonaws.com`,
             port: 3306,
@@ -177,6 +187,8 @@ export class MockCloud implements pulumi.runtime.Mocks {
           },
         };
       }
+      case "random:index/randomId:RandomId":
+        return { id: shortHash(name), state: { ...inputs, hex: shortHash(name).slice(0, (inputs.byteLength ?? 4) * 2) } };
       case "aws:kms/key:Key": {
         const keyId = `${shortHash(name)}-1111-4111-8111-111111111111`;
         return { id: keyId, state: { ...inputs, keyId, arn: `arn:aws:kms:${region}:${account}:key/${keyId}` } };

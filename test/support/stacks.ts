@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { load } from "js-yaml";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { declaredConfig } from "../../stacks/config";
 import { COMPOSITIONS } from "../../stacks/select";
 import { MockCloud, resolve } from "../harness/mock-cloud";
 
@@ -11,10 +12,21 @@ export const PROD_STACK = "acme/stream-replication/prod";
 export const POC_STACK = "acme/stream-replication/poc";
 const ACCOUNTS = { "aws:region": "eu-west-1", sourceAccountId: SOURCE, consumerAccountId: CONSUMER };
 
+/** What the Pulumi CLI puts in a stack's config for each key Pulumi.yaml declares with a default and the stack leaves out. */
+export const CLI_DEFAULTS: Record<string, string> = Object.fromEntries(
+  Object.entries(declaredConfig())
+    .filter(([, declaration]) => declaration.default !== undefined)
+    .map(([key, { default: value }]) => [key, typeof value === "object" ? JSON.stringify(value) : String(value)]),
+);
+
 export type Outputs = Record<string, any>;
 
+/** Seed 003 as the stacks wire it: prod's GameScoreRecords table, and poc's score per user kept from its stream. */
+export const SHARED_TABLE = { sharedTable: JSON.stringify({ name: "GameScoreRecords", hashKey: "RecordID", attributeTypes: { RecordID: "N" } }) };
+export const SCORES_BY_USER = { sharedTableProjections: JSON.stringify([{ name: "scores-by-user", projection: { kind: "aggregate", groupBy: ["Username"], sums: [{ name: "score", attribute: "Score" }] } }]) };
+
 /** Runs one stack's composition under mocks, as `pulumi up` would, and returns its resolved outputs. */
-export async function up(side: "source" | "consumer", config: Record<string, string>, peerOutputs?: Outputs, accountId?: string) {
+export async function up(side: "source" | "consumer", config: Record<string, string>, peerOutputs?: Outputs, accountId?: string, options: { cliDefaults?: boolean } = {}) {
   const peerStack = side === "source" ? POC_STACK : PROD_STACK;
   const cloud = new MockCloud({
     stack: side === "source" ? "prod" : "poc",
@@ -22,7 +34,7 @@ export async function up(side: "source" | "consumer", config: Record<string, str
     stackOutputs: peerOutputs ? { [peerStack]: peerOutputs } : {},
     secretStackOutputs: ["writerExternalId"],
   });
-  await cloud.install({ ...ACCOUNTS, ...(peerOutputs ? { [`${side === "source" ? "consumer" : "source"}Stack`]: peerStack } : {}), ...config });
+  await cloud.install({ ...(options.cliDefaults === false ? {} : CLI_DEFAULTS), ...ACCOUNTS, ...(peerOutputs ? { [`${side === "source" ? "consumer" : "source"}Stack`]: peerStack } : {}), ...config });
   const exported = await COMPOSITIONS[side](new pulumi.Config());
   await cloud.settle();
   const outputs: Outputs = {};

@@ -1,5 +1,7 @@
 import { expect } from "chai";
 import { AuroraLoader } from "../../components/aurora-loader";
+import { MASTER_USERNAME, SECURITY_GROUP_RULE_DESCRIPTION } from "../../components/aws-rules";
+import { LOADER_PRIVILEGES } from "../../functions/db-setup/core";
 import { MockCloud, policyOf, resolve } from "../harness/mock-cloud";
 
 const BUCKET = "clicks-bucket-1a2b3c4";
@@ -33,9 +35,10 @@ describe("AuroraLoader", () => {
       expect(secrets.subnetIds).to.deep.equal(vpc().state.isolatedSubnetIds);
     });
 
-    it("runs Aurora MySQL 3 on Serverless v2 from 0.5 ACU, encrypted, backed up, with the password managed by RDS", () => {
+    it("runs Aurora MySQL 3.08 on Serverless v2 from 0.5 ACU, encrypted, backed up, with the password managed by RDS and no Data API", () => {
       const cluster = cloud.named("clicks-cluster").inputs;
-      expect(cluster).to.include({ engine: "aurora-mysql", engineMode: "provisioned", manageMasterUserPassword: true, enableHttpEndpoint: true, storageEncrypted: true, backupRetentionPeriod: 7, deletionProtection: false, skipFinalSnapshot: true, databaseName: "clickstream" });
+      expect(cluster).to.include({ engine: "aurora-mysql", engineVersion: "8.0.mysql_aurora.3.08.2", engineMode: "provisioned", manageMasterUserPassword: true, enableHttpEndpoint: false, iamDatabaseAuthenticationEnabled: true, storageEncrypted: true, backupRetentionPeriod: 7, deletionProtection: false, skipFinalSnapshot: true, databaseName: "clickstream" });
+      expect(cluster.masterUsername).to.match(MASTER_USERNAME);
       expect(cluster.masterPassword).to.equal(undefined);
       expect(cluster.serverlessv2ScalingConfiguration).to.deep.equal({ minCapacity: 0.5, maxCapacity: 4 });
       expect(cloud.named("clicks-instance").inputs).to.include({ instanceClass: "db.serverless", publiclyAccessible: false });
@@ -78,20 +81,48 @@ describe("AuroraLoader", () => {
       ]);
     });
 
-    it("runs the loader in the private subnets, reading the password from the RDS secret, never from its environment", () => {
+    it("runs the loader in the private subnets as its own database user, signing in with IAM tokens, with no password anywhere", () => {
       const fn = cloud.named("clicks-load-function").inputs;
       expect(fn.vpcConfig).to.deep.equal({ subnetIds: vpc().state.isolatedSubnetIds, securityGroupIds: [cloud.named("clicks-loader-sg").id] });
-      const secretArn = cloud.named("clicks-cluster").state.masterUserSecrets[0].secretArn;
-      expect(fn.environment.variables).to.include({ DB_SECRET_ARN: secretArn, DB_NAME: "clickstream", DB_TABLE: "web_analytics", MANIFEST_TABLE: "loaded_objects", LOAD_MODE: "s3", PROCESSED_PREFIX: "processed/" });
+      expect(fn.environment.variables).to.include({ LOADER_USER: "clickstream_loader", LOADER_AUTH: "iam", DB_NAME: "clickstream", DB_TABLE: "web_analytics", MANIFEST_TABLE: "loaded_objects", LOAD_MODE: "s3", PROCESSED_PREFIX: "processed/" });
+      expect(fn.environment.variables).to.not.have.property("DB_SECRET_ARN");
       expect(JSON.parse(fn.environment.variables.COLUMNS)).to.deep.equal(COLUMNS);
       for (const [name, value] of Object.entries(fn.environment.variables as Record<string, string>)) {
         expect(name, name).to.not.match(/PASSWORD|SECRET_VALUE/);
         expect(String(value), name).to.not.match(/password/i);
       }
       const statements = policyOf(cloud.named("clicks-load-policy")).Statement;
-      expect(statements).to.deep.include({ Sid: "ReadDatabaseSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretArn });
+      const resourceId = cloud.named("clicks-cluster").state.clusterResourceId;
+      expect(statements).to.deep.include({ Sid: "ConnectAsLoaderUser", Effect: "Allow", Action: "rds-db:connect", Resource: `arn:aws:rds-db:eu-west-1:${cloud.accountId}:dbuser:${resourceId}/clickstream_loader` });
+      expect(statements.flatMap((s) => s.Action)).to.not.include("secretsmanager:GetSecretValue");
       expect(statements.map((s) => s.Sid)).to.not.include("ReadProcessedRows");
       expect(statements.map((s) => s.Sid)).to.include("ManageVpcNetworkInterfaces");
+    });
+
+    it("creates the loader's user at deploy time with a setup function in the VPC, the only reader of the master secret, once the cluster is up", () => {
+      const secretArn = cloud.named("clicks-cluster").state.masterUserSecrets[0].secretArn;
+      const setup = cloud.named("clicks-db-setup-function").inputs;
+      expect(setup.vpcConfig.securityGroupIds).to.deep.equal([cloud.named("clicks-loader-sg").id]);
+      expect(setup.environment.variables).to.include({ DB_SECRET_ARN: secretArn, LOADER_AUTH: "iam" });
+      expect(policyOf(cloud.named("clicks-db-setup-policy")).Statement).to.deep.include({ Sid: "ReadMasterSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretArn });
+      const invocation = cloud.named("clicks-loader-user");
+      expect(invocation.inputs.functionName).to.equal(cloud.named("clicks-db-setup-function").state.name);
+      expect(JSON.parse(invocation.inputs.input)).to.deep.equal({ user: "clickstream_loader", database: "clickstream", loadFromS3: true });
+      expect(invocation.inputs.triggers).to.deep.equal({ clusterResourceId: cloud.named("clicks-cluster").state.clusterResourceId, privileges: LOADER_PRIVILEGES.join(",") });
+      expect(invocation.dependencies).to.include.members([cloud.named("clicks-instance").urn, cloud.named("clicks-secrets-endpoint").urn]);
+      expect(cloud.named("clicks-notification").dependencies).to.include(invocation.urn);
+    });
+
+    it("protects the cluster and the queue of events it could not load", () => {
+      expect(cloud.named("clicks-cluster").protect).to.equal(true);
+      expect(cloud.named("clicks-failed-events").protect).to.equal(true);
+      expect(cloud.named("clicks-instance").protect).to.equal(false);
+    });
+
+    it("describes every security group rule in EC2's character set", () => {
+      const rules = cloud.resources.filter((r) => /securityGroup(Ingress|Egress)Rule/.test(r.type));
+      expect(rules.length).to.be.greaterThan(3);
+      for (const rule of rules) expect(rule.inputs.description, rule.name).to.match(SECURITY_GROUP_RULE_DESCRIPTION);
     });
 
     it("invokes the loader for objects created under processed/ only, with S3 allowed by bucket and account", () => {
@@ -137,7 +168,7 @@ describe("AuroraLoader", () => {
       await cloud.settle();
     });
 
-    it("uses the given VPC and subnets, and makes no VPC or endpoints", () => {
+    it("uses the given VPC and subnets, and makes no VPC or endpoints, which such a network already has", () => {
       expect(cloud.ofType("awsx:ec2:Vpc")).to.have.length(0);
       expect(cloud.has("clicks-s3-endpoint")).to.equal(false);
       expect(cloud.named("clicks-subnets").inputs.subnetIds).to.deep.equal(["subnet-a", "subnet-b"]);
@@ -145,7 +176,7 @@ describe("AuroraLoader", () => {
     });
 
     it("protects, snapshots, keeps backups longer and encrypts with the given key", () => {
-      expect(cloud.named("clicks-cluster").inputs).to.include({ deletionProtection: true, skipFinalSnapshot: false, finalSnapshotIdentifier: "clicks-final", backupRetentionPeriod: 14, kmsKeyId: KEY_ARN, engineVersion: "8.0.mysql_aurora.3.08.2" });
+      expect(cloud.named("clicks-cluster").inputs).to.include({ deletionProtection: true, skipFinalSnapshot: false, backupRetentionPeriod: 14, kmsKeyId: KEY_ARN, engineVersion: "8.0.mysql_aurora.3.08.2" });
       expect(cloud.named("clicks-cluster").inputs.serverlessv2ScalingConfiguration).to.deep.equal({ minCapacity: 0, maxCapacity: 8 });
       expect(cloud.named("clicks-instance").inputs.instanceClass).to.equal("db.r6g.large");
     });
@@ -157,6 +188,16 @@ describe("AuroraLoader", () => {
       expect(cloud.named("clicks-load-function").inputs.environment.variables.LOAD_MODE).to.equal("local");
       expect(cloud.named("clicks-loader-to-s3").inputs).to.include({ prefixListId: "pl-6da54004" });
       expect(cloud.named("clicks-cluster-parameters").inputs.parameters).to.deep.include({ name: "local_infile", value: "1", applyMethod: "immediate" });
+    });
+
+    it("names the final snapshot with a random suffix kept in the stack, so deleting a second cluster does not collide with the first one's snapshot", () => {
+      const suffix = cloud.named("clicks-final-snapshot-suffix");
+      expect(suffix.type).to.equal("random:index/randomId:RandomId");
+      expect(cloud.named("clicks-cluster").inputs.finalSnapshotIdentifier).to.equal(`clicks-final-${suffix.state.hex}`);
+    });
+
+    it("creates the loader's user without the S3 load role when the loader streams objects itself", () => {
+      expect(JSON.parse(cloud.named("clicks-loader-user").inputs.input)).to.deep.equal({ user: "clickstream_loader", database: "analytics", loadFromS3: false });
     });
 
     it("passes the async settings through", () => {
@@ -177,6 +218,7 @@ describe("AuroraLoader", () => {
           loadMode: "copy" as "s3",
           database: { table: "web-analytics", minCapacity: 0.3, maxCapacity: 300 },
           loader: { maximumRetryAttempts: 3 },
+          logRetentionDays: 13,
         });
       expect(build).to.throw(
         [
@@ -188,8 +230,30 @@ describe("AuroraLoader", () => {
           "  - database.minCapacity must be 0–256 in steps of 0.5, got 0.3",
           "  - database.maxCapacity must be 1–256 in steps of 0.5 and at least minCapacity, got 300",
           "  - loader.maximumRetryAttempts must be an integer from 0 to 2, got 3",
+          "  - logRetentionDays must be a retention CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653), got 13",
         ].join("\n"),
       );
+    });
+
+    const withDatabase = (database: Record<string, unknown>) => () =>
+      new AuroraLoader("clicks", { archiveBucketName: BUCKET, archiveBucketArn: BUCKET_ARN, columns: COLUMNS, database });
+
+    it("refuses the Data API and automatic pause on engine versions that lack them, and engine versions that are not Aurora MySQL 3", () => {
+      expect(withDatabase({ engineVersion: "8.0.mysql_aurora.3.06.1", dataApi: true })).to.throw(/database\.dataApi needs Aurora MySQL 3\.07\.0 or newer, but database\.engineVersion is "8\.0\.mysql_aurora\.3\.06\.1"/);
+      expect(withDatabase({ engineVersion: "8.0.mysql_aurora.3.07.1", minCapacity: 0 })).to.throw(/database\.minCapacity 0 \(automatic pause\) needs Aurora MySQL 3\.08\.0 or newer/);
+      expect(withDatabase({ engineVersion: "8.0.mysql_aurora.3.07.1", dataApi: true, minCapacity: 0.5 })).to.not.throw();
+      expect(withDatabase({ engineVersion: "5.7.mysql_aurora.2.11.2" })).to.throw(/database\.engineVersion must be an Aurora MySQL 3 version such as "8\.0\.mysql_aurora\.3\.08\.2"/);
+    });
+
+    it("refuses a component name that makes the loader's function name longer than Lambda allows, as a ResourceError on the component", () => {
+      let error: any;
+      try {
+        new AuroraLoader("clickstream-analytics-loader-for-the-poc-account", { archiveBucketName: BUCKET, archiveBucketArn: BUCKET_ARN, columns: COLUMNS });
+      } catch (e) {
+        error = e;
+      }
+      expect(error?.constructor?.name).to.equal("ResourceError");
+      expect(error.message).to.include('name "clickstream-analytics-loader-for-the-poc-account" makes the Lambda function name "clickstream-analytics-loader-for-the-poc-account-db-setup-function-0000000" 74 characters long; AWS allows 64');
     });
   });
 });

@@ -4,6 +4,7 @@ import { DYNAMODB_STREAM_READ_ACTIONS, KINESIS_CONSUMER_READ_ACTIONS, KINESIS_ST
 import { MockCloud, policyOf, resolve } from "../harness/mock-cloud";
 
 const CONSUMER_ROLE = "arn:aws:iam::999999999999:role/clicks-ingest-role-1a2b3c4";
+const SCORES_ROLE = "arn:aws:iam::999999999999:role/scores-by-user-project-role-5e6f7a8";
 
 describe("CrossAccountStreamSource", () => {
   describe("with defaults, before a consumer role is known", () => {
@@ -68,6 +69,7 @@ describe("CrossAccountStreamSource", () => {
         consumerRoleArn: CONSUMER_ROLE,
         fanOutConsumerName: "poc-ingest",
         sharedTable: { name: "GameScoreRecords", hashKey: "recordId", rangeKey: "createdAt", attributeTypes: { createdAt: "N" } },
+        sharedTableReaderRoleArns: [SCORES_ROLE],
         keyDeletionWindowDays: 7,
       });
       await cloud.settle();
@@ -116,20 +118,20 @@ describe("CrossAccountStreamSource", () => {
       expect(cloud.one("aws:kms/key:Key").inputs.deletionWindowInDays).to.equal(7);
     });
 
-    it("shares the table's stream through the stream's own policy, without ListStreams", () => {
+    it("shares the table's stream with its reader roles, not the ingest role, through the stream's own policy, without ListStreams", () => {
       const table = cloud.one("aws:dynamodb/table:Table");
       expect(table.inputs).to.include({ name: "GameScoreRecords", hashKey: "recordId", rangeKey: "createdAt", streamEnabled: true, streamViewType: "NEW_AND_OLD_IMAGES" });
       expect(table.inputs.attributes).to.deep.equal([{ name: "recordId", type: "S" }, { name: "createdAt", type: "N" }]);
       const statements = policyFor(table.state.streamArn);
       expect(statements).to.deep.equal([
-        { Sid: "ConsumerRoleReadsTableStream", Effect: "Allow", Principal: { AWS: CONSUMER_ROLE }, Action: DYNAMODB_STREAM_READ_ACTIONS, Resource: table.state.streamArn },
+        { Sid: "ReadersReadTableStream", Effect: "Allow", Principal: { AWS: SCORES_ROLE }, Action: DYNAMODB_STREAM_READ_ACTIONS, Resource: table.state.streamArn },
       ]);
       expect(cloud.resources.filter((r) => r.inputs.resourceArn === table.state.arn)).to.have.length(0);
       expect(table.inputs.serverSideEncryption).to.deep.equal({ enabled: true, kmsKeyArn: cloud.one("aws:kms/key:Key").state.arn });
       expect(policyOf(cloud.one("aws:kms/keyPolicy:KeyPolicy")).Statement[2]).to.deep.equal({
-        Sid: "ConsumerRoleDecryptsSharedTableStream",
+        Sid: "ReadersDecryptSharedTableStream",
         Effect: "Allow",
-        Principal: { AWS: CONSUMER_ROLE },
+        Principal: { AWS: SCORES_ROLE },
         Action: "kms:Decrypt",
         Resource: "*",
         Condition: { StringEquals: { "kms:ViaService": "dynamodb.eu-west-1.amazonaws.com" } },
@@ -141,6 +143,45 @@ describe("CrossAccountStreamSource", () => {
       expect(await resolve(component.streamReadGrantedTo)).to.equal(CONSUMER_ROLE);
       expect(await resolve(component.sharedTableName)).to.equal("GameScoreRecords");
       expect(await resolve(component.sharedTableStreamArn)).to.equal(cloud.one("aws:dynamodb/table:Table").state.streamArn);
+      expect(await resolve(component.sharedTableKmsKeyArn)).to.equal(cloud.one("aws:kms/key:Key").state.arn);
+      expect(await resolve(component.sharedTableReadGrantedTo)).to.deep.equal([SCORES_ROLE]);
+    });
+
+    it("protects the stream, its key and the shared table, and replaces the fixed-name stream and table delete-first", () => {
+      for (const type of ["aws:kinesis/stream:Stream", "aws:kms/key:Key", "aws:dynamodb/table:Table"]) expect(cloud.one(type).protect, type).to.equal(true);
+      expect(cloud.one("aws:kinesis/stream:Stream").deleteBeforeReplace).to.equal(true);
+      expect(cloud.one("aws:dynamodb/table:Table").deleteBeforeReplace).to.equal(true);
+    });
+
+    it("alarms when the fan-out consumer falls 5 minutes behind, on the metric fan-out readers emit", () => {
+      expect(cloud.named("clicks-fan-out-lag-alarm").inputs).to.deep.include({
+        namespace: "AWS/Kinesis",
+        metricName: "SubscribeToShardEvent.MillisBehindLatest",
+        dimensions: { StreamName: "web-analytics", ConsumerName: "poc-ingest" },
+        statistic: "Maximum",
+        threshold: 300_000,
+      });
+    });
+  });
+
+  describe("for a test stack, with protectData false", () => {
+    const cloud = new MockCloud({ accountId: "111111111111" });
+
+    before(async () => {
+      await cloud.install();
+      new CrossAccountStreamSource("clicks", { protectData: false, sharedTable: { hashKey: "recordId" } });
+      await cloud.settle();
+    });
+
+    it("leaves the data-bearing children unprotected, and the auto-named ones create-first", () => {
+      for (const type of ["aws:kinesis/stream:Stream", "aws:kms/key:Key", "aws:dynamodb/table:Table"]) {
+        expect(cloud.one(type).protect, type).to.equal(false);
+        expect(cloud.one(type).deleteBeforeReplace, type).to.equal(false);
+      }
+    });
+
+    it("shares the table's stream with nobody when no reader role is given", () => {
+      expect(cloud.ofType("aws:dynamodb/resourcePolicy:ResourcePolicy")).to.have.length(0);
     });
   });
 
@@ -158,6 +199,11 @@ describe("CrossAccountStreamSource", () => {
       expect(build).to.throw(
         /CrossAccountStreamSource "bad": invalid arguments:\n  - stream\.shardCount must be an integer from 1 to 4096, got 0\n  - stream\.retentionHours must be an integer from 24 to 8760, got 12\n  - keyDeletionWindowDays must be an integer from 7 to 30, got 3\n  - consumerRoleArn must be an IAM role ARN \(arn:aws:iam::<account>:role\/<name>\), got "arn:aws:iam::999999999999:root"\n  - fanOutConsumerName must be/,
       );
+    });
+
+    it("refuses reader roles without a shared table, and names too long for the services", () => {
+      const build = () => new CrossAccountStreamSource("bad", { stream: { name: "a".repeat(129) }, sharedTableReaderRoleArns: [SCORES_ROLE] });
+      expect(build).to.throw(/stream\.name must be a Kinesis stream name of at most 128 characters[\s\S]*sharedTableReaderRoleArns needs sharedTable/);
     });
 
     it("requires a hash key on the shared table", () => {

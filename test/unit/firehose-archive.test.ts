@@ -85,7 +85,7 @@ describe("FirehoseArchive", () => {
       const deadLetter = named(cloud, "clicks-forward-dead-letter").state.arn;
       expect(statements.slice(1)).to.deep.equal([
         { Sid: "ReadTableStream", Effect: "Allow", Action: DYNAMODB_STREAM_READ_ACTIONS, Resource: TABLE_STREAM_ARN },
-        { Sid: "ListTableStreams", Effect: "Allow", Action: "dynamodb:ListStreams", Resource: `${TABLE_ARN}/stream/*` },
+        { Sid: "ListTableStreams", Effect: "Allow", Action: "dynamodb:ListStreams", Resource: "*" },
         { Sid: "PutToDeliveryStream", Effect: "Allow", Action: "firehose:PutRecordBatch", Resource: cloud.one("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream").state.arn },
         { Sid: "WriteDeadLetters", Effect: "Allow", Action: "s3:PutObject", Resource: `${deadLetter}/*` },
         { Sid: "ListDeadLetters", Effect: "Allow", Action: "s3:ListBucket", Resource: deadLetter },

@@ -1,7 +1,7 @@
 import { anonymousPrincipal, runSimulation } from "@cloud-copilot/iam-simulate";
 import { expect } from "chai";
 import { policyOf, type RecordedResource } from "../harness/mock-cloud";
-import { CONSUMER, SOURCE, stackConfig, up } from "../support/stacks";
+import { CONSUMER, SCORES_BY_USER, SHARED_TABLE, SOURCE, stackConfig, up } from "../support/stacks";
 
 type Document = { Version: string; Statement: unknown[] };
 
@@ -46,10 +46,12 @@ describe("security: what AWS would decide for the policies both stacks emit", fu
   const paths: AccessPath[] = [];
 
   before(async () => {
-    // Pull mode, wired poc → prod → poc, with the fan-out consumer and the shared table.
-    const poc1 = await up("consumer", stackConfig("poc"), {});
-    const prod = await up("source", { ...stackConfig("prod"), sharedTable: JSON.stringify({ hashKey: "userId" }) }, poc1.outputs);
-    const poc = await up("consumer", stackConfig("poc"), prod.outputs);
+    // Pull mode, wired poc → prod → poc, with the fan-out consumer and the shared table read by a projection in poc.
+    const poc1 = await up("consumer", { ...stackConfig("poc"), ...SCORES_BY_USER }, {});
+    const prod = await up("source", { ...stackConfig("prod"), ...SHARED_TABLE }, poc1.outputs);
+    const poc = await up("consumer", { ...stackConfig("poc"), ...SCORES_BY_USER }, prod.outputs);
+    const scoresRole = poc.outputs.sharedTableReaderRoleArns["scores-by-user"] as string;
+    const scores = doc(poc.cloud.named("scores-by-user-project-policy"));
     const ingestRole = poc.outputs.ingestRoleArn as string;
     const ingest = doc(poc.cloud.named("clicks-ingest-policy"));
     const streamPolicy = prod.cloud.ofType("aws:kinesis/resourcePolicy:ResourcePolicy");
@@ -67,16 +69,9 @@ describe("security: what AWS would decide for the policies both stacks emit", fu
       // the simulator does not read from a request (kms:EncryptionContext:*): the unit test of
       // CrossAccountStreamSource checks that statement exactly instead.
       { what: "the ingest role writes the dedup table", principal: ingestRole, action: "dynamodb:BatchWriteItem", resource: poc.outputs.tableArn, resourceAccount: CONSUMER, identity: [ingest], expected: "Allowed" },
-      {
-        what: "a reader of the consumer role reads the shared table's stream (seed 003)",
-        principal: ingestRole,
-        action: "dynamodb:GetRecords",
-        resource: prod.outputs.sharedTableStreamArn,
-        resourceAccount: SOURCE,
-        identity: [{ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "dynamodb:GetRecords", Resource: prod.outputs.sharedTableStreamArn }] }],
-        resourcePolicy: tableStreamPolicy,
-        expected: "Allowed",
-      },
+      { what: "the score projection reads the shared table's stream across accounts (seed 003)", principal: scoresRole, action: "dynamodb:GetRecords", resource: prod.outputs.sharedTableStreamArn, resourceAccount: SOURCE, identity: [scores], resourcePolicy: tableStreamPolicy, expected: "Allowed" },
+      { what: "the score projection decrypts the shared table's stream through DynamoDB", principal: scoresRole, action: "kms:Decrypt", resource: prod.outputs.sharedTableKmsKeyArn, resourceAccount: SOURCE, identity: [scores], resourcePolicy: keyPolicy, context: { "kms:ViaService": "dynamodb.eu-west-1.amazonaws.com" }, expected: "Allowed" },
+      { what: "the ingest role reads the shared table's stream, which is not its job", principal: ingestRole, action: "dynamodb:GetRecords", resource: prod.outputs.sharedTableStreamArn, resourceAccount: SOURCE, identity: [{ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "dynamodb:*", Resource: "*" }] }], resourcePolicy: tableStreamPolicy, expected: "Denied" },
       { what: "the forward role reads the table's stream", principal: poc.cloud.named("clicks-forward-role").state.arn, action: "dynamodb:GetRecords", resource: poc.outputs.tableStreamArn, resourceAccount: CONSUMER, identity: [doc(poc.cloud.named("clicks-forward-policy"))], expected: "Allowed" },
       { what: "the forward role puts to the delivery stream", principal: poc.cloud.named("clicks-forward-role").state.arn, action: "firehose:PutRecordBatch", resource: poc.cloud.named("clicks-delivery").state.arn, resourceAccount: CONSUMER, identity: [doc(poc.cloud.named("clicks-forward-policy"))], expected: "Allowed" },
       { what: "Firehose writes the archive bucket", principal: poc.cloud.named("clicks-firehose-role").state.arn, action: "s3:PutObject", resource: `${bucket}/processed/2026/11/26/10/x.csv`, resourceAccount: CONSUMER, identity: [doc(poc.cloud.named("clicks-firehose-policy"))], resourcePolicy: doc(poc.cloud.named("clicks-bucket-policy")), expected: "Allowed" },

@@ -1,8 +1,10 @@
 import { expect } from "chai";
-import { KINESIS_CONSUMER_READ_ACTIONS, KINESIS_STREAM_READ_ACTIONS } from "../../components/stream-access";
+import * as pulumi from "@pulumi/pulumi";
+import { DYNAMODB_STREAM_READ_ACTIONS, KINESIS_CONSUMER_READ_ACTIONS, KINESIS_STREAM_READ_ACTIONS } from "../../components/stream-access";
+import { DATA_BEARING_TYPES } from "../../policy/aws-rules-policies";
 import { COMPOSITIONS, selectComposition } from "../../stacks/select";
 import { MockCloud, policyOf } from "../harness/mock-cloud";
-import { CONSUMER, POC_STACK, PROD_STACK, SOURCE, stackConfig, up } from "../support/stacks";
+import { CONSUMER, POC_STACK, PROD_STACK, SCORES_BY_USER, SHARED_TABLE, SOURCE, stackConfig, up } from "../support/stacks";
 
 const rolePolicy = (cloud: MockCloud) => policyOf(cloud.named("clicks-ingest-policy")).Statement;
 
@@ -78,8 +80,8 @@ describe("stacks", () => {
 
     it("exports every value the other account needs, by name", () => {
       expect(Object.keys(prod.outputs).sort()).to.deep.equal([
-        "accessMode", "accountId", "alertTopicArn", "dashboardName", "nextStep", "producerPolicyArn", "region", "sharedTableName", "sharedTableStreamArn",
-        "streamArn", "streamConsumerArn", "streamKmsKeyArn", "streamName", "streamReadGrantedTo",
+        "accessMode", "accountId", "alertTopicArn", "dashboardName", "nextStep", "producerPolicyArn", "region", "sharedTableKmsKeyArn", "sharedTableName", "sharedTableReadGrantedTo",
+        "sharedTableStreamArn", "streamArn", "streamConsumerArn", "streamKmsKeyArn", "streamName", "streamReadGrantedTo",
       ]);
       expect(Object.keys(poc2.outputs).sort()).to.deep.equal([
         "accessMode", "accountId", "alertTopicArn", "archiveBucketName", "archiveCsvColumns", "clusterArn", "clusterEndpoint", "clusterPort", "dashboardName", "databaseName",
@@ -188,8 +190,8 @@ describe("stacks", () => {
 
   describe("cross-account principals", () => {
     it("are always the other account's specific role, never * or an account root", async () => {
-      const poc1 = await up("consumer", {}, {});
-      const prod = await up("source", { fanOutConsumerName: "poc-ingest", sharedTable: JSON.stringify({ hashKey: "userId" }) }, poc1.outputs);
+      const poc1 = await up("consumer", SCORES_BY_USER, {});
+      const prod = await up("source", { fanOutConsumerName: "poc-ingest", ...SHARED_TABLE }, poc1.outputs);
       const prod1 = await up("source", { accessMode: "push" }, {});
       const poc = await up("consumer", { accessMode: "push", writerExternalId: "poc-writer-7f3a" }, prod1.outputs);
       const allowedPrincipals = (documents: { Statement: any[] }[], ownAccount: string) =>
@@ -199,9 +201,117 @@ describe("stacks", () => {
           .map((statement) => statement.Principal?.AWS ?? statement.Principal);
       const sourcePolicies = prod.cloud.resources.filter((r) => /ResourcePolicy|KeyPolicy/.test(r.type)).map((r) => policyOf(r));
       const writerTrust = [policyOf(poc.cloud.named("clicks-writer-role"), "assumeRolePolicy")];
-      // The stream, its fan-out consumer, its key (for the stream and the shared table) and the shared table's stream.
-      expect(allowedPrincipals(sourcePolicies, SOURCE)).to.deep.equal(Array(5).fill(poc1.outputs.ingestRoleArn));
+      // The stream, its fan-out consumer and its key to the ingest role; the key and the shared table's stream to the score projection's role.
+      const scoresRole = poc1.outputs.sharedTableReaderRoleArns["scores-by-user"];
+      expect(allowedPrincipals(sourcePolicies, SOURCE)).to.have.members([...Array(3).fill(poc1.outputs.ingestRoleArn), scoresRole, scoresRole]);
       expect(allowedPrincipals(writerTrust, CONSUMER)).to.deep.equal([prod1.outputs.pushIngestRoleArn]);
+    });
+  });
+
+
+  describe("seed 003: poc keeps each user's score from prod's shared table, across accounts, in three runs: poc, prod, poc", () => {
+    let poc1: Awaited<ReturnType<typeof up>>;
+    let prod: Awaited<ReturnType<typeof up>>;
+    let poc2: Awaited<ReturnType<typeof up>>;
+
+    before(async () => {
+      poc1 = await up("consumer", SCORES_BY_USER, {});
+      prod = await up("source", SHARED_TABLE, poc1.outputs);
+      poc2 = await up("consumer", SCORES_BY_USER, prod.outputs);
+    });
+
+    it("first poc run: deploys the projection and its role, without a mapping, and exports the role by projection name", () => {
+      expect(poc1.cloud.has("scores-by-user-project-mapping")).to.equal(false);
+      expect(poc1.outputs.sharedTableReaderRoleArns).to.deep.equal({ "scores-by-user": poc1.cloud.named("scores-by-user-project-role").state.arn });
+    });
+
+    it("prod: shares the table's stream and key with exactly that role, and the ingest role gets nothing of the table", () => {
+      const role = poc1.outputs.sharedTableReaderRoleArns["scores-by-user"];
+      const streamPolicy = policyOf(prod.cloud.one("aws:dynamodb/resourcePolicy:ResourcePolicy"));
+      expect(streamPolicy.Statement).to.deep.equal([{ Sid: "ReadersReadTableStream", Effect: "Allow", Principal: { AWS: role }, Action: DYNAMODB_STREAM_READ_ACTIONS, Resource: prod.outputs.sharedTableStreamArn }]);
+      const keyStatements = policyOf(prod.cloud.one("aws:kms/keyPolicy:KeyPolicy")).Statement;
+      expect(keyStatements.find((st) => st.Sid === "ReadersDecryptSharedTableStream")).to.deep.include({ Principal: { AWS: role }, Action: "kms:Decrypt" });
+      expect(keyStatements.filter((st) => st.Principal?.AWS === poc1.outputs.ingestRoleArn).map((st) => st.Sid)).to.deep.equal(["ConsumerRoleDecryptsThisStream"]);
+      expect(prod.outputs.sharedTableReadGrantedTo).to.deep.equal(poc1.outputs.sharedTableReaderRoleArns);
+    });
+
+    it("second poc run: maps prod's table stream to the projection, whose role may read that stream and decrypt it through DynamoDB", () => {
+      expect(poc2.cloud.named("scores-by-user-project-mapping").inputs.eventSourceArn).to.equal(prod.outputs.sharedTableStreamArn);
+      const statements = policyOf(poc2.cloud.named("scores-by-user-project-policy")).Statement;
+      expect(statements).to.deep.include({ Sid: "ReadTableStream", Effect: "Allow", Action: DYNAMODB_STREAM_READ_ACTIONS, Resource: prod.outputs.sharedTableStreamArn });
+      expect(statements).to.deep.include({ Sid: "DecryptTableStream", Effect: "Allow", Action: "kms:Decrypt", Resource: prod.outputs.sharedTableKmsKeyArn, Condition: { StringEquals: { "kms:ViaService": "dynamodb.eu-west-1.amazonaws.com" } } });
+      expect(poc2.cloud.named("scores-by-user-project-role").urn).to.equal(poc1.cloud.named("scores-by-user-project-role").urn);
+      expect(poc2.outputs.sharedTableProjectionTables).to.deep.equal({ "scores-by-user": poc2.cloud.named("scores-by-user-table").state.name });
+    });
+
+    it("does not map a projection prod has not granted yet, such as one added after prod's run", async () => {
+      const two = { sharedTableProjections: JSON.stringify([...JSON.parse(SCORES_BY_USER.sharedTableProjections), { name: "games-by-user", projection: { kind: "aggregate", groupBy: ["Username"] } }]) };
+      const poc = await up("consumer", two, prod.outputs);
+      expect(poc.cloud.has("scores-by-user-project-mapping")).to.equal(true);
+      expect(poc.cloud.has("games-by-user-project-mapping")).to.equal(false);
+    });
+  });
+
+  describe("data protection", () => {
+    it("protects every table, bucket, stream, cluster, queue and key of both stacks by default", async () => {
+      const poc = await up("consumer", { ...stackConfig("poc"), ...SCORES_BY_USER }, {});
+      const prod = await up("source", { ...stackConfig("prod"), ...SHARED_TABLE }, {});
+      const data = [...poc.cloud.resources, ...prod.cloud.resources].filter((r) => DATA_BEARING_TYPES.includes(r.type));
+      expect(new Set(data.map((r) => r.type))).to.have.property("size", DATA_BEARING_TYPES.length);
+      expect(data.filter((r) => !r.protect).map((r) => r.name)).to.deep.equal([]);
+      expect([...poc.cloud.resources, ...prod.cloud.resources].filter((r) => r.protect && !DATA_BEARING_TYPES.includes(r.type)).map((r) => r.name)).to.deep.equal([]);
+    });
+
+    it("protects nothing on a test stack with protectData false", async () => {
+      const poc = await up("consumer", { ...stackConfig("poc"), protectData: "false" }, {});
+      expect(poc.cloud.resources.filter((r) => r.protect).map((r) => r.name)).to.deep.equal([]);
+    });
+
+    it("replaces resources with a fixed physical name delete-first, as the example configs' stream name requires", async () => {
+      const prod = await up("source", stackConfig("prod"), {});
+      expect(prod.cloud.one("aws:kinesis/stream:Stream").deleteBeforeReplace).to.equal(true);
+      const poc = await up("consumer", { table: JSON.stringify({ name: "clicks" }), archive: JSON.stringify({ delivery: { name: "clicks" } }) }, {});
+      expect(poc.cloud.named("clicks-table").deleteBeforeReplace).to.equal(true);
+      expect(poc.cloud.named("clicks-delivery").deleteBeforeReplace).to.equal(true);
+      expect(poc.cloud.named("clicks-bucket").deleteBeforeReplace).to.equal(false);
+    });
+  });
+
+  describe("a customer-managed key on the dedup table", () => {
+    const keyArn = `arn:aws:kms:eu-west-1:${CONSUMER}:key/0b6d3c55-7d1e-4f55-9a47-5b1f2a2b7c11`;
+    const viaDynamoDb = { StringEquals: { "kms:ViaService": "dynamodb.eu-west-1.amazonaws.com" } };
+    const table = JSON.stringify({ streamViewType: "NEW_AND_OLD_IMAGES", kmsKeyArn: keyArn });
+
+    it("is usable, through DynamoDB only, by the ingest role that writes it and the forward and projection roles that read its stream", async () => {
+      const poc = await up("consumer", { ...stackConfig("poc"), table }, {});
+      const statements = (name: string) => policyOf(poc.cloud.named(name)).Statement;
+      expect(statements("clicks-ingest-policy")).to.deep.include({ Sid: "UseDedupTableKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: keyArn, Condition: viaDynamoDb });
+      for (const reader of ["clicks-forward-policy", "by-user-project-policy"]) {
+        expect(statements(reader), reader).to.deep.include({ Sid: "DecryptTableStream", Effect: "Allow", Action: "kms:Decrypt", Resource: keyArn, Condition: viaDynamoDb });
+      }
+    });
+
+    it("is usable by the writer role in push mode", async () => {
+      const poc = await up("consumer", { accessMode: "push", writerExternalId: "poc-writer-7f3a", table, sourceIngestRoleArn: `arn:aws:iam::${SOURCE}:role/clicks-ingest-role-5d4c3b2` }, {});
+      expect(policyOf(poc.cloud.named("clicks-writer-policy")).Statement).to.deep.include({ Sid: "UseDedupTableKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: keyArn, Condition: viaDynamoDb });
+    });
+  });
+
+  describe("config the program does not read", () => {
+    it("warns about a typo such as tabel, naming the nearest key", async () => {
+      const warnings: string[] = [];
+      const warn = pulumi.log.warn;
+      pulumi.log.warn = (message: string) => {
+        warnings.push(message);
+        return Promise.resolve();
+      };
+      try {
+        await up("consumer", { ...stackConfig("poc"), tabel: JSON.stringify({ deletionProtection: true }) }, {});
+      } finally {
+        pulumi.log.warn = warn;
+      }
+      expect(warnings).to.include('config key "tabel" is not one this program reads, so it has no effect; did you mean "table"? (Pulumi.yaml lists every key)');
+      expect(warnings.filter((w) => w.includes("is not one this program reads"))).to.have.length(1);
     });
   });
 
@@ -214,6 +324,29 @@ describe("stacks", () => {
       }
       throw new Error("the stack deployed");
     };
+
+    it("throws config problems as a RunError, which Pulumi prints without a stack trace", async () => {
+      let error: unknown;
+      try {
+        await up("consumer", { sourceAccountId: "12345" });
+      } catch (e) {
+        error = e;
+      }
+      expect(pulumi.RunError.isInstance(error)).to.equal(true);
+    });
+
+    it("refuses a second projection on the dedup table's stream, which already feeds the forward function, with the reason and the way out", async () => {
+      const index = (name: string) => ({ name, projection: { kind: "index", hashKey: "useremail" } });
+      const message = await refusal(() => up("consumer", { projections: JSON.stringify([index("by-user"), index("by-page")]) }));
+      expect(message).to.include("projections lists 2 projections, but DynamoDB Streams serves at most 2 readers per shard and the dedup table's stream already feeds the archive's forward function: keep at most 1");
+      expect(message).to.include("Kinesis Data Streams for DynamoDB");
+    });
+
+    it("refuses three projections of the shared table's stream", async () => {
+      const aggregate = (name: string) => ({ name, projection: { kind: "aggregate", groupBy: ["Username"] } });
+      const message = await refusal(() => up("consumer", { sharedTableProjections: JSON.stringify(["a", "b", "c"].map(aggregate)) }));
+      expect(message).to.include("sharedTableProjections lists 3 projections, but DynamoDB Streams serves at most 2 readers per shard");
+    });
 
     it("names every bad account setting at once", async () => {
       const message = await refusal(() => up("consumer", { sourceAccountId: "12345", consumerAccountId: "", accessMode: "both" }));

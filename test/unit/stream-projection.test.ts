@@ -33,7 +33,7 @@ describe("StreamProjection", () => {
       const statements = policyOf(cloud.named("by-user-project-policy")).Statement.slice(1, 4);
       expect(statements).to.deep.equal([
         { Sid: "ReadTableStream", Effect: "Allow", Action: DYNAMODB_STREAM_READ_ACTIONS, Resource: TABLE_STREAM_ARN },
-        { Sid: "ListTableStreams", Effect: "Allow", Action: "dynamodb:ListStreams", Resource: `${TABLE_ARN}/stream/*` },
+        { Sid: "ListTableStreams", Effect: "Allow", Action: "dynamodb:ListStreams", Resource: "*" },
         { Sid: "WriteIndex", Effect: "Allow", Action: ["dynamodb:PutItem", "dynamodb:DeleteItem"], Resource: cloud.named("by-user-table").state.arn },
       ]);
     });
@@ -83,8 +83,48 @@ describe("StreamProjection", () => {
     });
   });
 
+  describe("reading another account's table stream, before that account has shared it", () => {
+    const cloud = new MockCloud();
+    let component: StreamProjection;
+    const OWN_KEY = "arn:aws:kms:eu-west-1:999999999999:key/5e6f7a8b-1111-4111-8111-111111111111";
+
+    before(async () => {
+      await cloud.install();
+      component = new StreamProjection("scores-by-user", { projection: { kind: "aggregate", groupBy: ["Username"], sums: [{ name: "score", attribute: "Score" }] }, table: { kmsKeyArn: OWN_KEY } });
+      await cloud.settle();
+    });
+
+    it("deploys its function and role without a mapping or stream access, so the other account can grant the role", async () => {
+      expect(cloud.has("scores-by-user-project-mapping")).to.equal(false);
+      expect(policyOf(cloud.named("scores-by-user-project-policy")).Statement.map((s) => s.Sid)).to.not.include("ReadTableStream");
+      expect(await resolve(component.roleArn)).to.equal(cloud.named("scores-by-user-project-role").state.arn);
+    });
+
+    it("may use its own tables' customer key through DynamoDB, and protects its tables and dead-letter bucket", () => {
+      expect(policyOf(cloud.named("scores-by-user-project-policy")).Statement).to.deep.include({
+        Sid: "UseProjectionTableKey",
+        Effect: "Allow",
+        Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+        Resource: OWN_KEY,
+        Condition: { StringEquals: { "kms:ViaService": "dynamodb.eu-west-1.amazonaws.com" } },
+      });
+      for (const name of ["scores-by-user-table", "scores-by-user-ledger", "scores-by-user-dead-letter"]) expect(cloud.named(name).protect, name).to.equal(true);
+    });
+  });
+
   describe("argument validation", () => {
     before(() => new MockCloud().install());
+
+    it("refuses a name that makes function, role or bucket names AWS refuses, before anything is created", () => {
+      const named = (name: string) => () => new StreamProjection(name, { tableStreamArn: TABLE_STREAM_ARN, projection: { kind: "index", hashKey: "useremail" } });
+      expect(named("page_views")).to.throw(/name "page_views" makes the S3 bucket name "page_views-dead-letter-0000000", which AWS refuses: lowercase letters/);
+      expect(named("hits-per-page-and-per-device-per-hour-xy")).to.throw(/makes the Lambda function name "hits-per-page-and-per-device-per-hour-xy-project-function-0000000" 65 characters long; AWS allows 64/);
+      expect(named("hits-per-page-and-per-device-per-hour-x")).to.not.throw();
+    });
+
+    it("refuses a log retention CloudWatch Logs does not offer", () => {
+      expect(() => new StreamProjection("ok", { tableStreamArn: TABLE_STREAM_ARN, projection: { kind: "index", hashKey: "useremail" }, logRetentionDays: 13 })).to.throw(/logRetentionDays must be a retention CloudWatch Logs accepts/);
+    });
 
     it("names every problem with an aggregate at once", () => {
       const build = () =>

@@ -1,0 +1,151 @@
+/**
+ * AWS's own rules that Pulumi mocks cannot see, stated once with the documentation that sets them.
+ * Components validate their arguments against these at preview, and the policy pack (policy/)
+ * checks the emitted resources against them; both cite this file. Plain data only: the policy pack
+ * imports it without the program's dependencies.
+ */
+
+/**
+ * The retention periods CloudWatch Logs accepts, in days; anything else is refused.
+ * https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html
+ */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+
+/**
+ * Characters EC2 accepts in a security group rule's description, up to 255 of them. The rule that
+ * references a security group or prefix list leaves out "&", so neither does this.
+ * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IpRange.html
+ * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_UserIdGroupPair.html
+ */
+export const SECURITY_GROUP_RULE_DESCRIPTION = /^[a-zA-Z0-9 ._\-:/()#,@[\]+=;{}!$*]{0,255}$/;
+export const SECURITY_GROUP_RULE_DESCRIPTION_RULE = "at most 255 of a-z, A-Z, 0-9, spaces and ._-:/()#,@[]+=;{}!$*";
+
+/**
+ * DynamoDB Streams serves at most two readers per shard at a time; a third throttles them all
+ * (LimitExceededException: "More than 2 processes are reading from the same streams shard").
+ * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_GetRecords.html
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Streams.Lambda.BestPracticesWithDynamoDB.html
+ */
+export const DYNAMODB_STREAM_MAX_READERS = 2;
+
+/**
+ * Characters Pulumi appends to a logical name to make a physical one: "-" and 7 random hex digits.
+ * https://www.pulumi.com/docs/iac/concepts/resources/names/#autonaming
+ * https://github.com/pulumi/pulumi-terraform-bridge/blob/master/pkg/tfbridge/names.go (AutoNameTransform)
+ */
+export const AUTONAME_SUFFIX_LENGTH = 8;
+
+export interface PhysicalNameRule {
+  /** What users call it, for messages. */
+  what: string;
+  /** The input holding the physical name. */
+  field: string;
+  maxLength: number;
+  /** Characters the service accepts. */
+  pattern: RegExp;
+  patternRule: string;
+  /** Pulumi lowercases the logical name before auto-naming (buckets, clusters). */
+  lowercased?: boolean;
+  doc: string;
+}
+
+/** Physical name limits of the services this program names, by Pulumi resource type. */
+export const PHYSICAL_NAME_RULES: Record<string, PhysicalNameRule> = {
+  "aws:lambda/function:Function": {
+    what: "Lambda function name",
+    field: "name",
+    maxLength: 64,
+    pattern: /^[a-zA-Z0-9_-]+$/,
+    patternRule: "letters, digits, - and _",
+    doc: "https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html",
+  },
+  "aws:iam/role:Role": {
+    what: "IAM role name",
+    field: "name",
+    maxLength: 64,
+    pattern: /^[\w+=,.@-]+$/,
+    patternRule: "letters, digits and +=,.@_-",
+    doc: "https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html",
+  },
+  "aws:iam/policy:Policy": {
+    what: "IAM policy name",
+    field: "name",
+    maxLength: 128,
+    pattern: /^[\w+=,.@-]+$/,
+    patternRule: "letters, digits and +=,.@_-",
+    doc: "https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreatePolicy.html",
+  },
+  "aws:s3/bucket:Bucket": {
+    what: "S3 bucket name",
+    field: "bucket",
+    maxLength: 63,
+    pattern: /^[a-z0-9][a-z0-9.-]+[a-z0-9]$/,
+    patternRule: "lowercase letters, digits, . and -, starting and ending with a letter or digit",
+    lowercased: true,
+    doc: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html",
+  },
+  "aws:dynamodb/table:Table": {
+    what: "DynamoDB table name",
+    field: "name",
+    maxLength: 255,
+    pattern: /^[a-zA-Z0-9_.-]{3,}$/,
+    patternRule: "at least 3 letters, digits, _, . and -",
+    doc: "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html",
+  },
+  "aws:kinesis/stream:Stream": {
+    what: "Kinesis stream name",
+    field: "name",
+    maxLength: 128,
+    pattern: /^[a-zA-Z0-9_.-]+$/,
+    patternRule: "letters, digits, _, . and -",
+    doc: "https://docs.aws.amazon.com/kinesis/latest/APIReference/API_CreateStream.html",
+  },
+  "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": {
+    what: "Firehose delivery stream name",
+    field: "name",
+    maxLength: 64,
+    pattern: /^[a-zA-Z0-9_.-]+$/,
+    patternRule: "letters, digits, _, . and -",
+    doc: "https://docs.aws.amazon.com/firehose/latest/APIReference/API_CreateDeliveryStream.html",
+  },
+  "aws:sqs/queue:Queue": {
+    what: "SQS queue name",
+    field: "name",
+    maxLength: 80,
+    pattern: /^[a-zA-Z0-9_-]+$/,
+    patternRule: "letters, digits, - and _",
+    doc: "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html",
+  },
+  "aws:rds/cluster:Cluster": {
+    what: "Aurora cluster identifier",
+    field: "clusterIdentifier",
+    maxLength: 63,
+    pattern: /^[a-z](?!.*--)[a-z0-9-]*[a-z0-9]$/,
+    patternRule: "lowercase letters, digits and single hyphens, starting with a letter",
+    lowercased: true,
+    doc: "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBCluster.html",
+  },
+  "aws:cloudwatch/logGroup:LogGroup": {
+    what: "log group name",
+    field: "name",
+    maxLength: 512,
+    pattern: /^[\w\-/.#]+$/,
+    patternRule: "letters, digits and _-/.#",
+    doc: "https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html",
+  },
+};
+
+/**
+ * The master user's name: 1 to 16 letters or digits, starting with a letter.
+ * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBCluster.html
+ */
+export const MASTER_USERNAME = /^[a-zA-Z][a-zA-Z0-9]{0,15}$/;
+
+/**
+ * Aurora MySQL versions that bring features this program uses: the RDS Data API on Serverless v2
+ * and provisioned clusters needs 3.07; a minimum capacity of 0 ACUs (automatic pause) needs 3.08.
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.Aurora_Fea_Regions_DB-eng.Feature.Data_API.html
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2-auto-pause.html
+ */
+export const AURORA_MYSQL_DATA_API_SINCE = "3.07.0";
+export const AURORA_MYSQL_AUTO_PAUSE_SINCE = "3.08.0";

@@ -1,0 +1,23 @@
+import type * as pulumi from "@pulumi/pulumi";
+
+/**
+ * Resource options for a child that holds data (a table, bucket, stream, cluster, queue or key):
+ * protected unless `protectData` is false, so neither `pulumi destroy` nor a change that forces a
+ * replacement can delete it; Pulumi refuses at preview and names the resource instead
+ * (https://www.pulumi.com/docs/iac/concepts/resources/options/protect/). A child with a fixed
+ * physical name is also replaced delete-first: a create-first replacement would fail halfway on
+ * the name the old one still holds
+ * (https://www.pulumi.com/docs/iac/concepts/resources/options/deletebeforereplace/).
+ */
+export function dataResourceOptions(parent: pulumi.Resource | undefined, protectData: boolean | undefined, fixedName?: unknown): pulumi.CustomResourceOptions {
+  return { parent, protect: protectData ?? true, ...(fixedName === undefined ? {} : { deleteBeforeReplace: true }) };
+}
+
+/** A component's argument that decides whether its data-bearing children are protected. */
+export interface DataProtectionArgs {
+  /**
+   * Protect every child that holds data (tables, buckets, streams, clusters, queues, keys) from
+   * deletion and replacement. Set false only for stacks whose data may be thrown away. Default: true.
+   */
+  protectData?: boolean;
+}

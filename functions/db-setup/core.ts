@@ -1,0 +1,53 @@
+import { escape, escapeId } from "mysql2";
+
+/** What the setup creates: the loader's own user, with only what loading needs. */
+export interface LoaderUserSpec {
+  /** The loader's database user. */
+  user: string;
+  /** The database whose tables it may create, read and write. */
+  database: string;
+  /** Whether it loads with LOAD DATA FROM S3 (Aurora's AWS_LOAD_S3_ACCESS role) rather than LOCAL. */
+  loadFromS3: boolean;
+}
+
+/** How the user signs in: IAM tokens on Aurora, or a password (engines without IAM). */
+export type UserAuth = { kind: "iam" } | { kind: "password"; password: string };
+
+/**
+ * Exactly what the loader's SQL needs on its own database: create its tables (CREATE), read and
+ * claim the manifest (SELECT, INSERT, UPDATE), and load rows with REPLACE (INSERT, DELETE).
+ * Nothing on other databases, no administration. Add a privilege here when the loader's SQL needs one.
+ */
+export const LOADER_PRIVILEGES = ["SELECT", "INSERT", "UPDATE", "DELETE", "CREATE"] as const;
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,31}$/;
+
+/**
+ * The statements that create the loader's user, or bring an existing one to exactly this state;
+ * running them twice changes nothing. Names and the password are escaped, never spliced raw.
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/UsingWithRDS.IAMDBAuth.DBAccounts.html
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraMySQL.Integrating.LoadFromS3.html#AuroraMySQL.Integrating.LoadFromS3.Grant
+ */
+export function loaderUserStatements(spec: LoaderUserSpec, auth: UserAuth): string[] {
+  for (const [what, name] of [["user", spec.user], ["database", spec.database]]) {
+    if (!IDENTIFIER.test(name)) throw new Error(`${what} must be a letter or "_" then up to 31 letters, digits or "_", got ${JSON.stringify(name)}`);
+  }
+  const account = `${escape(spec.user)}@'%'`;
+  const identified = auth.kind === "iam" ? "IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS'" : `IDENTIFIED BY ${escape(auth.password)}`;
+  return [
+    `CREATE USER IF NOT EXISTS ${account} ${identified}`,
+    `ALTER USER ${account} ${identified}`,
+    `GRANT ${LOADER_PRIVILEGES.join(", ")} ON ${escapeId(spec.database)}.* TO ${account}`,
+    // Aurora MySQL 3 grants LOAD DATA FROM S3 as a role, active only once it is a default role.
+    ...(spec.loadFromS3 ? [`GRANT AWS_LOAD_S3_ACCESS TO ${account}`, `SET DEFAULT ROLE AWS_LOAD_S3_ACCESS TO ${account}`] : []),
+  ];
+}
+
+/** The setup event (the deploy-time invocation's input), checked. */
+export function parseSpec(event: unknown): LoaderUserSpec {
+  const spec = event as Partial<LoaderUserSpec> | null;
+  if (!spec || typeof spec.user !== "string" || typeof spec.database !== "string" || typeof spec.loadFromS3 !== "boolean") {
+    throw new Error(`the setup event must be {"user": string, "database": string, "loadFromS3": boolean}, got ${JSON.stringify(event)}`);
+  }
+  return { user: spec.user, database: spec.database, loadFromS3: spec.loadFromS3 };
+}

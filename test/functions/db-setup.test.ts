@@ -1,0 +1,73 @@
+import { expect } from "chai";
+import { loaderUserStatements, LOADER_PRIVILEGES, parseSpec } from "../../functions/db-setup/core";
+import { loaderAuthFrom, loaderCredentials } from "../../functions/shared/db-auth";
+
+describe("the loader's own database user", () => {
+  describe("setup statements", () => {
+    const spec = { user: "clickstream_loader", database: "clickstream", loadFromS3: true };
+
+    it("creates the user for IAM authentication, with only the loader's privileges on its own database, and the S3 load role as a default role", () => {
+      expect(loaderUserStatements(spec, { kind: "iam" })).to.deep.equal([
+        "CREATE USER IF NOT EXISTS 'clickstream_loader'@'%' IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS'",
+        "ALTER USER 'clickstream_loader'@'%' IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS'",
+        "GRANT SELECT, INSERT, UPDATE, DELETE, CREATE ON `clickstream`.* TO 'clickstream_loader'@'%'",
+        "GRANT AWS_LOAD_S3_ACCESS TO 'clickstream_loader'@'%'",
+        "SET DEFAULT ROLE AWS_LOAD_S3_ACCESS TO 'clickstream_loader'@'%'",
+      ]);
+    });
+
+    it("grants nothing beyond its database: no global privilege, no administration, no FILE", () => {
+      const grants = loaderUserStatements(spec, { kind: "iam" }).filter((s) => s.startsWith("GRANT ") && s.includes(" ON "));
+      expect(grants).to.have.length(1);
+      expect(grants[0]).to.include("ON `clickstream`.*");
+      expect(LOADER_PRIVILEGES).to.not.include.members(["ALL", "FILE", "SUPER", "GRANT OPTION", "DROP"]);
+    });
+
+    it("uses an escaped password where the engine has no IAM authentication, and leaves out the S3 role for LOCAL loads", () => {
+      const statements = loaderUserStatements({ ...spec, loadFromS3: false }, { kind: "password", password: "it's \\ secret" });
+      expect(statements[0]).to.equal("CREATE USER IF NOT EXISTS 'clickstream_loader'@'%' IDENTIFIED BY 'it\\'s \\\\ secret'");
+      expect(statements.join("\n")).to.not.include("AWS_LOAD_S3_ACCESS");
+    });
+
+    it("refuses names that are not plain identifiers, so nothing from the event reaches SQL unchecked", () => {
+      expect(() => loaderUserStatements({ ...spec, user: "x'@'%' IDENTIFIED BY 'y" }, { kind: "iam" })).to.throw(/user must be a letter or "_"/);
+      expect(() => loaderUserStatements({ ...spec, database: "a`b" }, { kind: "iam" })).to.throw(/database must be/);
+    });
+
+    it("takes its spec from the invocation's input, and says what it needs when the input is wrong", () => {
+      expect(parseSpec({ user: "u", database: "d", loadFromS3: false })).to.deep.equal({ user: "u", database: "d", loadFromS3: false });
+      expect(() => parseSpec({ user: "u" })).to.throw(/the setup event must be \{"user": string, "database": string, "loadFromS3": boolean\}/);
+    });
+  });
+
+  describe("how the loader signs in", () => {
+    const endpoint = { host: "cluster.example", port: 3306 };
+    const sources = {
+      token: async (host: string, port: number, user: string) => `token-for-${user}@${host}:${port}`,
+      secret: async (arn: string) => (arn === "arn:local" ? { password: "local-password" } : undefined),
+    };
+
+    it("on Aurora, with an IAM token as a clear-text password over TLS, and no secret read at all", async () => {
+      const auth = loaderAuthFrom({});
+      expect(auth).to.deep.equal({ kind: "iam" });
+      expect(await loaderCredentials(auth, "clickstream_loader", endpoint, { ...sources, secret: async () => expect.fail("no secret") })).to.deep.equal({
+        user: "clickstream_loader",
+        password: "token-for-clickstream_loader@cluster.example:3306",
+        enableCleartextPlugin: true,
+      });
+    });
+
+    it("on an engine without IAM, with the password from the local secret", async () => {
+      const auth = loaderAuthFrom({ LOADER_AUTH: "secret", LOADER_SECRET_ARN: "arn:local" });
+      expect(await loaderCredentials(auth, "clickstream_loader", endpoint, sources)).to.deep.equal({ user: "clickstream_loader", password: "local-password" });
+      await loaderCredentials({ kind: "secret", secretArn: "arn:empty" }, "u", endpoint, sources).then(
+        () => expect.fail("signed in without a password"),
+        (error: Error) => expect(error.message).to.equal("secret arn:empty holds no password"),
+      );
+    });
+
+    it("refuses an unknown way of signing in", () => {
+      expect(() => loaderAuthFrom({ LOADER_AUTH: "master" })).to.throw(/LOADER_AUTH must be "iam" or "secret", got "master"/);
+    });
+  });
+});
