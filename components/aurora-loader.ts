@@ -1,9 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
-import { COLUMN_TYPE } from "../functions/load/sql";
+import { parseSqlType } from "../functions/shared/sql-columns";
 import { PROCESSED_PREFIX } from "./archive-layout";
-import { alarm, functionAlarms, type MonitoringArgs } from "./alarms";
+import { ROWS_REFUSED_MESSAGE } from "../functions/load/log-messages";
+import { alarm, functionAlarms, logLineAlarm, type MonitoringArgs } from "./alarms";
 import { createBundledFunction } from "./bundled-function";
 import { policyDocument, serviceTrustPolicy, type PolicyStatement } from "./iam";
 import { COMPONENT_PACKAGE } from "./package";
@@ -25,6 +26,8 @@ export interface DatabaseSettings {
   table?: string;
   /** Default: "loaded_objects". */
   manifestTable?: string;
+  /** Rows the database refused, with its message (see README, "Rows the database refuses"). Default: "rejected_rows". */
+  rejectsTable?: string;
   /** Aurora MySQL 3 version, such as "8.0.mysql_aurora.3.08.2". Default: the version AWS picks for new clusters. */
   engineVersion?: string;
   /** Serverless v2 capacity in ACUs, 0–256 (0 pauses when idle). Default: 0.5. */
@@ -64,7 +67,7 @@ export interface AuroraLoaderArgs {
   archiveKmsKeyArn?: pulumi.Input<string>;
   /** The CSV's columns in file order (FirehoseArchive's `csvColumns`); the first is the dedup key. */
   columns: string[];
-  /** SQL types by column, from a fixed list (INT, BIGINT, DECIMAL(p,s), DATETIME, VARCHAR(n), …). Default: TEXT. */
+  /** SQL types by column, from a fixed list (INT, BIGINT, DECIMAL(p,s), DATETIME, VARCHAR(n), …): FirehoseArchive's `columnTypes`, which its transform checks every value against. Default: TEXT. */
   columnTypes?: Record<string, string>;
   /** `s3`: Aurora reads each object with LOAD DATA FROM S3. `local`: the loader streams it (LOAD DATA LOCAL INFILE). Default: "s3". */
   loadMode?: "s3" | "local";
@@ -82,6 +85,7 @@ export const auroraLoaderDefaults = {
   database: "clickstream",
   table: "web_analytics",
   manifestTable: "loaded_objects",
+  rejectsTable: "rejected_rows",
   minCapacity: 0.5,
   maxCapacity: 4,
   instanceClass: "db.serverless",
@@ -102,11 +106,12 @@ function validateArgs(name: string, args: AuroraLoaderArgs): void {
   if (!args.columns?.length) check.fail("columns must list the CSV's columns (FirehoseArchive's csvColumns)");
   for (const [column, type] of Object.entries(args.columnTypes ?? {})) {
     if (!args.columns?.includes(column)) check.fail(`columnTypes names "${column}", which is not a column`);
-    if (!COLUMN_TYPE.test(type)) check.fail(`columnTypes.${column} "${type}" is not a type the loader accepts`);
+    const parsed = parseSqlType(type);
+    if (typeof parsed === "string") check.fail(`columnTypes.${column}: ${parsed}`);
   }
   check.oneOf("loadMode", args.loadMode, ["s3", "local"]);
   const db = args.database ?? {};
-  for (const key of ["name", "table", "manifestTable"] as const) {
+  for (const key of ["name", "table", "manifestTable", "rejectsTable"] as const) {
     if (db[key] !== undefined && !IDENTIFIER.test(db[key]!)) check.fail(`database.${key} must be a letter or "_" then up to 63 letters, digits or "_", got "${db[key]}"`);
   }
   const min = db.minCapacity ?? auroraLoaderDefaults.minCapacity;
@@ -267,6 +272,7 @@ export class AuroraLoader extends pulumi.ComponentResource {
         DB_NAME: db.name ?? d.database,
         DB_TABLE: db.table ?? d.table,
         MANIFEST_TABLE: db.manifestTable ?? d.manifestTable,
+        REJECTS_TABLE: db.rejectsTable ?? d.rejectsTable,
         DB_SECRET_ARN: secretArn,
         COLUMNS: JSON.stringify(args.columns),
         COLUMN_TYPES: JSON.stringify(args.columnTypes ?? {}),
@@ -288,6 +294,7 @@ export class AuroraLoader extends pulumi.ComponentResource {
     const monitoring = args.monitoring ?? {};
     if (monitoring.alarms ?? true) {
       functionAlarms(`${name}-load`, loader.function, monitoring, this, false);
+      logLineAlarm(`${name}-rejected-rows`, loader.logGroup, ROWS_REFUSED_MESSAGE, `rows the database refused wait in ${db.rejectsTable ?? d.rejectsTable} with its message: fix the cause, then re-drive their objects`, monitoring, this);
       alarm(`${name}-failed-loads-alarm`, {
         description: "S3 events the loader could not load after its retries wait in the failed-events queue",
         namespace: "AWS/SQS",

@@ -3,7 +3,6 @@ import { DedupTable, type DedupTableSettings } from "../components/dedup-table";
 import { type MonitoringArgs } from "../components/alarms";
 import { AuroraLoader, type AuroraLoaderArgs } from "../components/aurora-loader";
 import { FirehoseArchive, type FirehoseArchiveArgs } from "../components/firehose-archive";
-import { WEB_ANALYTICS_COLUMN_TYPES } from "../components/web-analytics";
 import { StreamProjection, type StreamProjectionArgs } from "../components/stream-projection";
 import { validate } from "../components/validation";
 import { assertDeployingInto, checkArn, ingestConfig, readAccounts, type Accounts } from "./accounts";
@@ -38,14 +37,21 @@ export async function consumerStack(config: pulumi.Config): Promise<Record<strin
   const monitoring: MonitoringArgs = { alarmTopicArn: topic.arn };
   const mode = accounts.accessMode === "pull" ? await pullConsumer(config, accounts, source, table, monitoring) : await pushConsumer(config, accounts, source, table);
   const archiveSettings = config.getObject<ArchiveSettings>("archive") ?? {};
-  const archive = new FirehoseArchive("clicks", { monitoring, ...archiveSettings, tableStreamArn: mode.tableStreamArn });
   const { enabled: auroraEnabled = true, ...aurora } = config.getObject<AuroraSettings>("aurora") ?? {};
+  // One set of column types: the transform checks every value against them, the loader creates its table with them.
+  const columnTypes = archiveSettings.columnTypes ?? aurora.columnTypes;
+  if (archiveSettings.columnTypes && aurora.columnTypes && JSON.stringify(archiveSettings.columnTypes) !== JSON.stringify(aurora.columnTypes)) {
+    const check = validate(`stack "${pulumi.getStack()}"`, "config");
+    check.fail("archive.columnTypes and aurora.columnTypes disagree: set the column types once, in aurora.columnTypes");
+    check.done();
+  }
+  const archive = new FirehoseArchive("clicks", { monitoring, ...archiveSettings, columnTypes, tableStreamArn: mode.tableStreamArn });
   const loader =
     auroraEnabled &&
     new AuroraLoader("clicks", {
-      columnTypes: archiveSettings.columns ? undefined : WEB_ANALYTICS_COLUMN_TYPES,
       monitoring,
       ...aurora,
+      columnTypes: archive.columnTypes,
       archiveBucketName: archive.bucketName,
       archiveBucketArn: archive.bucketArn,
       archiveKmsKeyArn: archiveSettings.bucket?.kmsKeyArn,

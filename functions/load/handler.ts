@@ -1,7 +1,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
 import { S3Client } from "@aws-sdk/client-s3";
-import type { Context, S3Event } from "aws-lambda";
+import type { Context } from "aws-lambda";
 import { positiveIntEnv, requiredEnv } from "../shared/env";
 import { logTo } from "../shared/log";
 import { functionMetrics, publishCounts } from "../shared/metrics";
@@ -16,6 +16,7 @@ const target = {
   database: requiredEnv(process.env, "DB_NAME"),
   table: requiredEnv(process.env, "DB_TABLE"),
   manifestTable: requiredEnv(process.env, "MANIFEST_TABLE"),
+  rejectsTable: requiredEnv(process.env, "REJECTS_TABLE"),
   columns: JSON.parse(requiredEnv(process.env, "COLUMNS")) as string[],
   columnTypes: JSON.parse(process.env.COLUMN_TYPES ?? "{}") as Record<string, string>,
 };
@@ -40,9 +41,10 @@ const connect = reusedConnection(async () => {
   };
 });
 
-export const handler = async (event: S3Event, context: Context): Promise<void> => {
+/** Takes whatever it is invoked with: anything but an S3 event fails, naming what it got. */
+export const handler = async (event: unknown, context: Context): Promise<void> => {
   logger.addContext(context);
   const summary = await loadEvent(event, { connect, target, mode, prefix: requiredEnv(process.env, "PROCESSED_PREFIX"), log: logTo(logger) });
-  logger.info("load done", summary);
-  publishCounts(metrics, { ObjectsLoaded: summary.loaded, ObjectsAlreadyLoaded: summary.alreadyLoaded, RowsLoaded: summary.rows });
+  logger.info("load done", { ...summary });
+  publishCounts(metrics, { ObjectsLoaded: summary.loaded, ObjectsAlreadyLoaded: summary.alreadyLoaded, RowsLoaded: summary.rows, RowsRejected: summary.rejectedRows });
 };

@@ -7,7 +7,10 @@ import { LosslessNumber } from "lossless-json";
  * which are `number` only where that number prints back as the very text that was sent, and
  * `LosslessNumber` (its text) otherwise.
  */
-export type ExactJsonResult = { ok: true; value: unknown } | { ok: false; reason: "not-json" | "duplicate-key"; detail: string };
+export type ExactJsonResult =
+  /** `plain`: every number is a `number` (JSON.parse's own result), so the value can go where ordinary JSON goes. */
+  | { ok: true; value: unknown; plain: boolean }
+  | { ok: false; reason: "not-json" | "duplicate-key"; detail: string };
 
 /** The text of a number, from either form `parseExactJson` gives. */
 export const numberText = (value: number | LosslessNumber): string => (typeof value === "number" ? String(value) : value.value);
@@ -66,7 +69,7 @@ export function parseExactJson(text: string): ExactJsonResult {
     return { ok: false, reason: "not-json", detail: "nested too deeply to parse" };
   }
   if (countMatches(KEY_END, text) !== keys) return exactParse(text);
-  return { ok: true, value: fast };
+  return { ok: true, value: fast, plain: true };
 }
 
 class JsonError extends Error {
@@ -177,7 +180,7 @@ function exactParse(text: string): ExactJsonResult {
     const parsed = value();
     skipWhitespace();
     if (i < text.length) fail("unexpected text after the value");
-    return { ok: true, value: parsed };
+    return { ok: true, value: parsed, plain: false };
   } catch (error) {
     if (error instanceof JsonError) return { ok: false, reason: error.reason, detail: error.message };
     if (error instanceof RangeError) return { ok: false, reason: "not-json", detail: "nested too deeply to parse" };

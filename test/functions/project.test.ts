@@ -66,7 +66,9 @@ describe("projection function", () => {
     it("skips items without the index key, and parks a REMOVE it cannot place", () => {
       const anonymous = click("", "p-1", "1");
       delete anonymous.useremail;
-      expect(indexChange(record("INSERT", { NewImage: anonymous }), BY_USER)).to.deep.equal({ kind: "skip", why: "the item has no useremail and nanotimestamp" });
+      expect(indexChange(record("INSERT", { NewImage: anonymous }), BY_USER)).to.deep.equal({ kind: "skip", why: "the item has no (or an empty) useremail and nanotimestamp" });
+      // An empty string is no key either: DynamoDB refuses it as a key value.
+      expect(indexChange(record("INSERT", { NewImage: { ...click("", "p-1", "1") } }), BY_USER)).to.include({ kind: "skip" });
       expect(indexChange(record("REMOVE", {}), BY_USER)).to.deep.include({ kind: "poison" });
     });
 

@@ -82,7 +82,7 @@ describe("AuroraLoader", () => {
       const fn = cloud.named("clicks-load-function").inputs;
       expect(fn.vpcConfig).to.deep.equal({ subnetIds: vpc().state.isolatedSubnetIds, securityGroupIds: [cloud.named("clicks-loader-sg").id] });
       const secretArn = cloud.named("clicks-cluster").state.masterUserSecrets[0].secretArn;
-      expect(fn.environment.variables).to.include({ DB_SECRET_ARN: secretArn, DB_NAME: "clickstream", DB_TABLE: "web_analytics", MANIFEST_TABLE: "loaded_objects", LOAD_MODE: "s3", PROCESSED_PREFIX: "processed/" });
+      expect(fn.environment.variables).to.include({ DB_SECRET_ARN: secretArn, DB_NAME: "clickstream", DB_TABLE: "web_analytics", MANIFEST_TABLE: "loaded_objects", REJECTS_TABLE: "rejected_rows", LOAD_MODE: "s3", PROCESSED_PREFIX: "processed/" });
       expect(JSON.parse(fn.environment.variables.COLUMNS)).to.deep.equal(COLUMNS);
       for (const [name, value] of Object.entries(fn.environment.variables as Record<string, string>)) {
         expect(name, name).to.not.match(/PASSWORD|SECRET_VALUE/);
@@ -92,6 +92,13 @@ describe("AuroraLoader", () => {
       expect(statements).to.deep.include({ Sid: "ReadDatabaseSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretArn });
       expect(statements.map((s) => s.Sid)).to.not.include("ReadProcessedRows");
       expect(statements.map((s) => s.Sid)).to.include("ManageVpcNetworkInterfaces");
+    });
+
+    it("alarms when the database refused rows, counting the loader's log line for them", () => {
+      const filter = cloud.named("clicks-rejected-rows-filter").inputs;
+      expect(filter.pattern).to.equal('{ $.message = "rows refused by the database" }');
+      expect(filter.logGroupName).to.equal(cloud.named("clicks-load-logs").state.name);
+      expect(cloud.named("clicks-rejected-rows-alarm").inputs).to.include({ metricName: "clicks-rejected-rows", threshold: 1 });
     });
 
     it("invokes the loader for objects created under processed/ only, with S3 allowed by bucket and account", () => {
@@ -181,7 +188,7 @@ describe("AuroraLoader", () => {
       expect(build).to.throw(
         [
           'AuroraLoader "bad": invalid arguments:',
-          '  - columnTypes.hits "INT; DROP TABLE x" is not a type the loader accepts',
+          '  - columnTypes.hits: "INT; DROP TABLE x" is not a type the loader accepts (TEXT, MEDIUMTEXT, VARCHAR(n), TINYINT, SMALLINT, INT, BIGINT, DECIMAL(p,s), DOUBLE, BOOLEAN, DATE, DATETIME(fsp), JSON)',
           '  - columnTypes names "nope", which is not a column',
           '  - loadMode must be one of "s3", "local", got "copy"',
           '  - database.table must be a letter or "_" then up to 63 letters, digits or "_", got "web-analytics"',
