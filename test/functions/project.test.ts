@@ -39,6 +39,20 @@ describe("projection function", () => {
     });
   });
 
+  describe("poison records (Why: a timestamp outside Date's range was retried forever; sums past 38 digits)", () => {
+    it("parks an aggregate record whose timestamp no Date holds, naming the value, instead of throwing", () => {
+      for (const when of [{ N: "1e20" }, { N: "-9e18" }, { S: "2026-13-45" }]) {
+        const change = aggregateChange(record("INSERT", { NewImage: { ...click("ana@example.com", "p-1", "2"), client_timestamp: when } }), HITS_PER_PAGE_PER_DAY);
+        expect(change, JSON.stringify(when)).to.deep.include({ kind: "poison" });
+      }
+    });
+
+    it("parks a change to a sum that DynamoDB's ADD cannot take exactly, rather than rounding it", () => {
+      const change = aggregateChange(record("MODIFY", { OldImage: click("ana@example.com", "p-1", "1E-100"), NewImage: click("ana@example.com", "p-1", "1E+100") }), HITS_PER_PAGE_PER_DAY);
+      expect(change).to.deep.equal({ kind: "poison", reason: 'the change to sum hits of group "p-1|2026-11-26", 999999999999999999999999999999999999999999999, has 200 significant digits; DynamoDB keeps 38' });
+    });
+  });
+
   describe("index", () => {
     it("puts the new image under the user's key, with the source sequence number and binary kept as bytes", () => {
       const change = indexChange(record("INSERT", { NewImage: click("ana@example.com", "p-1", "2") }), BY_USER);
