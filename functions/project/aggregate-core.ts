@@ -53,7 +53,10 @@ function contribution(image: Record<string, AttributeValue> | undefined, spec: A
   }
   const sums: Record<string, string> = {};
   for (const { name, attribute } of spec.sums ?? []) {
-    const amount = image[attribute]?.N ?? "0";
+    // Absent and NULL add nothing; any other value that is not a number is no amount at all.
+    const value = image[attribute];
+    if (value && value.N === undefined && value.NULL === undefined) return { problem: `${attribute} is not a number, so it cannot be summed into ${name}` };
+    const amount = value?.N ?? "0";
     sums[name] = sign === 1 ? amount : negateDecimal(amount);
   }
   return { group: groupKey(Object.values(values)), values, count: sign, sums };

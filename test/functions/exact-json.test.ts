@@ -2,10 +2,8 @@ import { expect } from "chai";
 import * as fc from "fast-check";
 import { LosslessNumber } from "lossless-json";
 import { isJsonNumber, numberText, parseExactJson } from "../../functions/shared/exact-json";
+import { isNumber, isObject, write, type Written } from "../support/json-values";
 import { propertySettings } from "../support/property";
-
-/** A JSON value as it was written: numbers as their text, objects as key/value pairs in order. */
-type Written = { number: string } | string | boolean | null | Written[] | { pairs: [string, Written][] };
 
 const KEYS = fc.oneof(fc.constantFrom("__proto__", "constructor", "toString", "hasOwnProperty", "", "a", "a.b", 'q"uote', "\\", "é", "🚀", "\u0000"), fc.string({ maxLength: 6 }));
 const NUMBER_TEXT = fc.stringMatching(/^-?(0|[1-9]\d{0,45})(\.\d{1,45})?([eE][+-]?\d{1,3})?$/);
@@ -23,18 +21,11 @@ const written: fc.Arbitrary<Written> = fc.letrec<{ value: Written }>((tie) => ({
   ),
 })).value;
 
-function write(value: Written, space: string): string {
-  if (value !== null && typeof value === "object" && "number" in value) return value.number;
-  if (Array.isArray(value)) return `[${space}${value.map((v) => write(v, space)).join(`${space},${space}`)}${space}]`;
-  if (value !== null && typeof value === "object") return `{${space}${value.pairs.map(([k, v]) => `${JSON.stringify(k)}${space}:${space}${write(v, space)}`).join(",")}${space}}`;
-  return JSON.stringify(value);
-}
-
 /** The object JavaScript builds from what was written (integer-like keys come first, as in any object). */
 function build(value: Written): unknown {
-  if (value !== null && typeof value === "object" && "number" in value) return new LosslessNumber(value.number);
+  if (isNumber(value)) return new LosslessNumber(value.number);
   if (Array.isArray(value)) return value.map(build);
-  if (value !== null && typeof value === "object") {
+  if (isObject(value)) {
     const object = {};
     for (const [k, v] of value.pairs) Object.defineProperty(object, k, { value: build(v), enumerable: true, writable: true, configurable: true });
     return object;

@@ -47,6 +47,13 @@ describe("projection function", () => {
       }
     });
 
+    it("parks a record whose summed attribute is there but is not a number, and sums nothing for an absent or null one", () => {
+      const text = aggregateChange(record("INSERT", { NewImage: { ...click("ana@example.com", "p-1", "2"), Hits: { S: "2" } } }), HITS_PER_PAGE_PER_DAY);
+      expect(text).to.deep.equal({ kind: "poison", reason: "Hits is not a number, so it cannot be summed into hits" });
+      const none = aggregateChange(record("INSERT", { NewImage: { ...click("ana@example.com", "p-1", "2"), Hits: { NULL: true } } }), HITS_PER_PAGE_PER_DAY);
+      expect(none).to.deep.equal({ kind: "apply", deltas: [{ group: "p-1|2026-11-26", values: { page_id: "p-1", client_timestamp_day: "2026-11-26" }, count: 1, sums: { hits: "0" } }] });
+    });
+
     it("parks a change to a sum that DynamoDB's ADD cannot take exactly, rather than rounding it", () => {
       const change = aggregateChange(record("MODIFY", { OldImage: click("ana@example.com", "p-1", "1E-100"), NewImage: click("ana@example.com", "p-1", "1E+100") }), HITS_PER_PAGE_PER_DAY);
       expect(change).to.deep.equal({ kind: "poison", reason: 'the change to sum hits of group "p-1|2026-11-26", 999999999999999999999999999999999999999999999, has 200 significant digits; DynamoDB keeps 38' });

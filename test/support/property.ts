@@ -11,5 +11,5 @@ export function propertySettings(defaultRuns: number): fc.Parameters<unknown> {
   const seed = seedText === "random" ? Math.floor(Math.random() * 2 ** 31) : Number(seedText);
   const runs = Number(process.env.PROPERTY_RUNS ?? defaultRuns);
   if (!Number.isInteger(seed) || !Number.isInteger(runs) || runs < 1) throw new Error(`PROPERTY_SEED must be an integer or "random", PROPERTY_RUNS a positive integer`);
-  return { seed, numRuns: runs, verbose: fc.VerbosityLevel.Verbose };
+  return { seed, numRuns: runs };
 }
