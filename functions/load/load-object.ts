@@ -75,7 +75,8 @@ export async function loadObject(connection: Connection, target: LoadTarget, obj
       try {
         return (await connection.query<ResultSetHeader>({ sql: loadStatement(target, source, into), infileStreamFactory: opened && (() => opened.stream()) }))[0];
       } catch (error) {
-        if (mode.kind === "local" && !(error as { sqlState?: string }).sqlState) throw new UnreadableObject(`${address} cannot be read: ${(error as Error).message}`);
+        const failure = opened?.failure();
+        if (failure) throw new UnreadableObject(`${address} cannot be read: ${failure.message}`);
         throw error;
       } finally {
         opened?.close();

@@ -10,6 +10,8 @@ export interface OpenedObject {
   stream(): Readable;
   /** Releases the object when its bytes are not wanted after all. */
   close(): void;
+  /** Why reading the object failed (a body cut short, a corrupt GZIP stream), if it did. */
+  failure(): Error | undefined;
 }
 
 /**
@@ -22,19 +24,20 @@ export function s3Opener(s3: Pick<S3Client, "send">): (object: CreatedObject) =>
   return async (object) => {
     const { Body } = await s3.send(new GetObjectCommand({ Bucket: object.bucket, Key: object.key }));
     if (!(Body instanceof Readable)) throw new Error(`s3://${object.bucket}/${object.key} has no readable body`);
-    let early: Error | undefined;
-    Body.on("error", (error: Error) => (early ??= error));
+    let failure: Error | undefined;
+    Body.on("error", (error: Error) => (failure ??= error));
     return {
       stream: () => {
         const out = new PassThrough();
         // Listened to for good: the database's reader stops listening once the load ends.
         out.on("error", () => undefined);
         // On a failure, pipeline destroys every stage, `out` with the error, which the reader sees.
-        pipeline([Body, ...(object.key.endsWith(".gz") ? [createGunzip()] : []), new ArchiveText(), out], () => undefined);
-        if (early) process.nextTick(() => out.destroy(early));
+        pipeline([Body, ...(object.key.endsWith(".gz") ? [createGunzip()] : []), new ArchiveText(), out], (error) => (failure ??= error ?? undefined));
+        if (failure) process.nextTick(() => out.destroy(failure));
         return out;
       },
       close: () => Body.destroy(),
+      failure: () => failure,
     };
   };
 }

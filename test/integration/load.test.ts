@@ -2,10 +2,11 @@ import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client
 import type { S3Event } from "aws-lambda";
 import { expect } from "chai";
 import { createConnection, type Connection, type RowDataPacket } from "mysql2/promise";
+import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 import { loadEvent, type LoadDependencies } from "../../functions/load/load-event";
 import { s3Opener } from "../../functions/load/s3-source";
-import { type LoadTarget } from "../../functions/load/sql";
+import { foreignEncodingChecks, loadStatement, schemaStatements, stagingStatements, type LoadTarget } from "../../functions/load/sql";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startMariaDb, startS3Engine, type Engine, type MySqlEngine } from "../../local/engines";
 import { CSV_COLUMNS, csvObject, csvRow } from "../support/archive";
 import { fixture } from "../support/kinesis";
@@ -209,6 +210,19 @@ describe("loader on MariaDB and a local S3", function () {
       expect(failure?.message).to.match(/^2 of 4 objects not loaded/);
       expect((await manifest(t)).map((m) => m.object_key).sort()).to.deep.equal(["processed/2026/11/27/01/a.csv", "processed/2026/11/27/01/b.csv"]);
       expect(await rows(t)).to.have.length(6);
+    });
+
+    it("with LOAD DATA FROM S3, which it cannot read away, refuses a first field starting with a BOM and a last field holding a CR as lines, with the reason", async () => {
+      const t = target();
+      for (const statement of [...schemaStatements(t), ...stagingStatements(t)]) await connection.query(statement);
+      const raw = `\ufeff${csvObject(1800, 1801).replace(/\n/g, "\r\n")}`;
+      await connection.query({ sql: loadStatement(t, { kind: "local" }, "staging"), infileStreamFactory: () => Readable.from([Buffer.from(raw)]) });
+      for (const statement of foreignEncodingChecks(t)) await connection.query(statement);
+      const [staged] = await connection.query<RowDataPacket[]>("SELECT line, refused FROM ??.load_staging ORDER BY line", [t.database]);
+      expect(staged.map((r) => [r.line, r.refused?.split(":")[0]])).to.deep.equal([
+        [1, "the first field starts with a UTF-8 byte order mark"],
+        [2, "the last field holds a carriage return, as CRLF line ends leave it"],
+      ]);
     });
 
     it("keeps a byte order mark and CRLF line ends out of the values, and a CR inside a quoted value in", async () => {
