@@ -69,11 +69,16 @@ export const TEXT_COLUMN = parseSqlType("TEXT") as SqlType;
 export const FIXED_COLUMN_SQL = { dedup_key: "VARCHAR(191)", change: "VARCHAR(8)", changed_at: "VARCHAR(32)", stream_sequence: "VARCHAR(64)" } as const;
 export const FIXED_COLUMN_TYPES = Object.fromEntries(Object.entries(FIXED_COLUMN_SQL).map(([name, type]) => [name, parseSqlType(type) as SqlType])) as Record<keyof typeof FIXED_COLUMN_SQL, SqlType>;
 
-/** A field for the CSV: its text (undefined for SQL NULL), or why the value does not fit the column. */
-export type SqlField = { ok: true; text: string | undefined } | { ok: false; why: string };
+/** Why a value does not fit its column. */
+export class Unfit {
+  constructor(readonly why: string) {}
+}
 
-const fits = (text: string | undefined): SqlField => ({ ok: true, text });
-const refuse = (why: string): SqlField => ({ ok: false, why });
+/** A field for the CSV: its text (undefined for SQL NULL), or why the value does not fit the column (the only object). */
+export type SqlField = string | undefined | Unfit;
+
+const fits = (text: string | undefined): SqlField => text;
+const refuse = (why: string): SqlField => new Unfit(why);
 const isNumber = (value: unknown): value is number | { value: string } => typeof value === "number" || isLosslessNumber(value);
 const shown = (text: string) => (text.length > 40 ? `${text.slice(0, 37)}…` : text);
 
@@ -168,6 +173,8 @@ export function sqlField(value: unknown, type: SqlType): SqlField {
       return fits(`${m[1]}-${m[2]}-${m[3]} ${hh}:${mm}:${ss}${fraction ? `.${fraction}` : ""}`);
     }
     default: {
+      // The common case, cheaply: a JavaScript number that is a safe integer prints as its exact digits.
+      if (type.kind === "integer" && Number.isSafeInteger(value) && (value as number) >= Number(type.min) && (value as number) <= Number(type.max)) return fits(String(value));
       if (!isNumber(value)) return refuse(`is ${kindOf(value)}; ${type.name} holds numbers`);
       const text = String(value);
       const d = decimalParts(text)!;

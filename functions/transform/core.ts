@@ -75,23 +75,22 @@ export function createTransformer(schema: AnySchema, columns: readonly ArchiveCo
     if (typeof sequence !== "string" || !SEQUENCE.test(sequence)) return { ok: false, reason: `not an archive record: "sequence" is ${JSON.stringify(sequence)}, not a stream sequence number`, key };
     if (changedAt !== undefined && typeof changedAt !== "string") return { ok: false, reason: `not an archive record: "changedAt" is ${JSON.stringify(changedAt)}`, key };
 
-    const fields: (string | undefined)[] = [];
-    const fixed: unknown[] = [key, change, changedAt || undefined, sequence];
-    for (const [i, value] of fixed.entries()) {
-      const field = sqlField(value, FIXED_COLUMN_TYPES[FIXED_COLUMNS[i]]);
-      if (!field.ok) return { ok: false, reason: `column ${FIXED_COLUMNS[i]}: the value ${field.why}`, key };
-      fields.push(field.text);
-    }
+    // `change` and `sequence` are checked above and always fit their columns.
+    const keyField = sqlField(key, FIXED_COLUMN_TYPES.dedup_key);
+    if (typeof keyField === "object") return { ok: false, reason: `column dedup_key: the value ${keyField.why}`, key };
+    const timeField = sqlField(changedAt || undefined, FIXED_COLUMN_TYPES.changed_at);
+    if (typeof timeField === "object") return { ok: false, reason: `column changed_at: the value ${timeField.why}`, key };
+    const fields: (string | undefined)[] = [key, change, changedAt || undefined, sequence];
     if (change === "REMOVE") return { ok: true, line: csvLine([...fields, ...columns.map(() => undefined)]) };
 
     // The schema sees ordinary numbers (JSON.parse's); the columns get every digit.
     if (!validate(parsed.plain ? item : (JSON.parse(text) as Record<string, unknown>).item)) {
       return { ok: false, reason: `schema: ${ajv.errorsText(validate.errors, { dataVar: "item" })}`, key };
     }
-    for (const [i, path] of paths.entries()) {
-      const field = sqlField(valueAt(item as Record<string, unknown>, path), types[i]);
-      if (!field.ok) return { ok: false, reason: `column ${columns[i].name} (${types[i].name}): item.${columns[i].path} ${field.why}`, key };
-      fields.push(field.text);
+    for (let i = 0; i < paths.length; i++) {
+      const field = sqlField(valueAt(item as Record<string, unknown>, paths[i]), types[i]);
+      if (typeof field === "object") return { ok: false, reason: `column ${columns[i].name} (${types[i].name}): item.${columns[i].path} ${field.why}`, key };
+      fields.push(field);
     }
     return { ok: true, line: csvLine(fields) };
   };
