@@ -21,7 +21,7 @@ export const FIXED_COLUMNS = ["dedup_key", "change", "changed_at", "stream_seque
 export type TransformResult = { ok: true; line: string } | { ok: false; reason: string; key?: string };
 
 const CHANGES = new Set(["INSERT", "MODIFY", "REMOVE"]);
-/** DynamoDB Streams sequence numbers are 21 to 40 digits (StreamRecord.SequenceNumber in the DynamoDB Streams API reference). */
+/** DynamoDB Streams sequence numbers are 21 to 40 digits (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_StreamRecord.html). */
 const SEQUENCE = /^\d{1,40}$/;
 
 /** The value at a dotted path, through own keys only: a path step such as `constructor` never reaches JavaScript's internals. */
