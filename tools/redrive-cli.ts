@@ -13,6 +13,7 @@ Puts records Firehose wrote under the error prefix back into the delivery stream
   --prefix <prefix>      objects to re-drive (default: ${ERROR_PREFIX}processing-failed/)
   --schema <file>        check each record against this JSON Schema first, with
   --columns <file>       these columns; records still refused stay where they are
+  --column-types <file>  and these SQL column types (the archive's columnTypes)
   --delete-sent          delete each object whose records all went back
   --dry-run              count, but send and delete nothing`;
 
@@ -24,6 +25,7 @@ async function main(): Promise<number> {
       prefix: { type: "string", default: `${ERROR_PREFIX}processing-failed/` },
       schema: { type: "string" },
       columns: { type: "string" },
+      "column-types": { type: "string" },
       "delete-sent": { type: "boolean", default: false },
       "dry-run": { type: "boolean", default: false },
       help: { type: "boolean", default: false },
@@ -34,7 +36,9 @@ async function main(): Promise<number> {
     return values.help ? 0 : 2;
   }
   const readJson = (file: string) => JSON.parse(readFileSync(file, "utf8"));
-  const check = values.schema ? createTransformer(readJson(values.schema), readJson(values.columns!) as ArchiveColumn[]) : undefined;
+  const check = values.schema
+    ? createTransformer(readJson(values.schema), readJson(values.columns!) as ArchiveColumn[], values["column-types"] ? readJson(values["column-types"]) : {})
+    : undefined;
   const report = await redrive({
     s3: new S3Client({}),
     firehose: new FirehoseClient({}),

@@ -2,7 +2,7 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
 import { S3Client } from "@aws-sdk/client-s3";
 import { Signer } from "@aws-sdk/rds-signer";
-import type { Context, S3Event } from "aws-lambda";
+import type { Context } from "aws-lambda";
 import { databaseEndpoint, loaderAuthFrom, loaderCredentials } from "../shared/db-auth";
 import { requiredEnv } from "../shared/env";
 import { logTo } from "../shared/log";
@@ -18,6 +18,7 @@ const target = {
   database: requiredEnv(process.env, "DB_NAME"),
   table: requiredEnv(process.env, "DB_TABLE"),
   manifestTable: requiredEnv(process.env, "MANIFEST_TABLE"),
+  rejectsTable: requiredEnv(process.env, "REJECTS_TABLE"),
   columns: JSON.parse(requiredEnv(process.env, "COLUMNS")) as string[],
   columnTypes: JSON.parse(process.env.COLUMN_TYPES ?? "{}") as Record<string, string>,
 };
@@ -36,9 +37,10 @@ const connect = reusedConnection(async () => {
   return { ...endpoint, ...credentials };
 });
 
-export const handler = async (event: S3Event, context: Context): Promise<void> => {
+/** Takes whatever it is invoked with: anything but an S3 event fails, naming what it got. */
+export const handler = async (event: unknown, context: Context): Promise<void> => {
   logger.addContext(context);
   const summary = await loadEvent(event, { connect, target, mode, prefix: requiredEnv(process.env, "PROCESSED_PREFIX"), log: logTo(logger) });
-  logger.info("load done", summary);
-  publishCounts(metrics, { ObjectsLoaded: summary.loaded, ObjectsAlreadyLoaded: summary.alreadyLoaded, RowsLoaded: summary.rows });
+  logger.info("load done", { ...summary });
+  publishCounts(metrics, { ObjectsLoaded: summary.loaded, ObjectsAlreadyLoaded: summary.alreadyLoaded, RowsLoaded: summary.rows, RowsRejected: summary.rejectedRows });
 };

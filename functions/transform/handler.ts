@@ -10,6 +10,7 @@ const logger = new Logger({ serviceName: "transform" });
 const transform = createTransformer(
   JSON.parse(requiredEnv(process.env, "SCHEMA")),
   JSON.parse(requiredEnv(process.env, "COLUMNS")) as ArchiveColumn[],
+  JSON.parse(process.env.COLUMN_TYPES ?? "{}") as Record<string, string>,
 );
 
 export const handler = async (event: FirehoseTransformationEvent, context: Context): Promise<FirehoseTransformationResult> => {
