@@ -115,7 +115,7 @@ function loadWatcher(pipeline: LocalPipeline, onRow: (key: string, at: number) =
   let fail: (error: unknown) => void = () => undefined;
   const failed = new Promise<never>((_, reject) => (fail = reject));
   failed.catch(() => undefined);
-  pipeline.notifications.handled = (bucket, key) => {
+  pipeline.notifications.onHandled = (bucket, key) => {
     const at = performance.now();
     reading = reading.then(async () => {
       const { Body } = await pipeline.clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
@@ -130,7 +130,7 @@ function loadWatcher(pipeline: LocalPipeline, onRow: (key: string, at: number) =
     failed,
     /** Resolves once every object handled so far is read; rejects if one could not be. */
     settled: () => reading,
-    stop: () => (pipeline.notifications.handled = () => undefined),
+    stop: () => (pipeline.notifications.onHandled = () => undefined),
   };
 }
 

@@ -33,7 +33,7 @@ export class LocalNotifications {
   /** A test delivers each event twice with it, as S3 may. */
   deliveries = 1;
   /** Called once a function has handled an object's event without error. */
-  handled: (bucket: string, key: string) => void = () => undefined;
+  onHandled: (bucket: string, key: string) => void = () => undefined;
 
   constructor(private readonly functions: Invoker, private readonly sqs: SQSClient, private readonly retryDelayMs: number) {}
 
@@ -68,7 +68,7 @@ export class LocalNotifications {
           },
         ],
       };
-      for (let i = 0; i < this.deliveries; i++) this.track(this.invokeAsync(spec.functionName, event).then((ok) => ok && this.handled(bucket, key)));
+      for (let i = 0; i < this.deliveries; i++) this.track(this.invokeAsync(spec.functionName, event).then((ok) => ok && this.onHandled(bucket, key)));
     }
   }
 
