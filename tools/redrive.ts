@@ -5,7 +5,8 @@ import { sendToFirehose, type Entry, type SendOptions } from "../functions/share
 import { type TransformResult } from "../functions/transform/core";
 
 export interface RedriveOptions {
-  s3: Pick<S3Client, "send">;
+  /** A client, not just its `send`: the SDK's paginator checks what it is given. */
+  s3: S3Client;
   firehose: Pick<FirehoseClient, "send">;
   bucket: string;
   /** Where the failed records are, such as `failed/processing-failed/2026/11/26/`. */
@@ -60,8 +61,7 @@ export function errorRecords(body: Buffer): { records: Buffer[]; unreadable: num
 /** Puts the records under the error prefix back into the delivery stream, and says how it went. */
 export async function redrive(options: RedriveOptions): Promise<RedriveReport> {
   const report: RedriveReport = { objects: 0, records: 0, sent: 0, stillInvalid: {}, notAccepted: 0, unreadable: 0, deletedObjects: 0, skippedObjects: [] };
-  // The paginator calls only `send`, which is all a caller has to give.
-  for await (const page of paginateListObjectsV2({ client: options.s3 as S3Client }, { Bucket: options.bucket, Prefix: options.prefix })) {
+  for await (const page of paginateListObjectsV2({ client: options.s3 }, { Bucket: options.bucket, Prefix: options.prefix })) {
     for (const object of page.Contents ?? []) {
       if (!object.Key) continue;
       report.objects += 1;
