@@ -77,7 +77,7 @@ interface Poller {
   spec: MappingSpec;
   shardId: string;
   progress: MappingProgress;
-  /** When the last read that found nothing started; drain compares it with its own start. */
+  /** When the last read that found nothing started: `caughtUpSince` compares it with the last time a record moved. */
   emptyReadStartedAt: number;
   busy: boolean;
   ended: boolean;
