@@ -1,4 +1,5 @@
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
+import { decimalParts } from "../shared/decimal-text";
 
 /**
  * Size of an item as DynamoDB counts it against the 400 KB limit
@@ -12,9 +13,9 @@ export function itemSizeBytes(item: Record<string, AttributeValue>): number {
   return size;
 }
 
+/** One byte per two significant digits (leading and trailing zeros trimmed; zero has one), plus one. */
 function numberSize(n: string): number {
-  const digits = n.replace(/^-/, "").replace(/e.*$/i, "").replace(".", "").replace(/^0+/, "").replace(/0+$/, "");
-  return Math.ceil(Math.max(digits.length, 1) / 2) + 1;
+  return Math.ceil(Math.max(decimalParts(n)!.digits.length, 1) / 2) + 1;
 }
 
 function valueSize(value: AttributeValue): number {
