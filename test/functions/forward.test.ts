@@ -82,6 +82,12 @@ describe("forward function", () => {
       expect(forwardDecision(remove, { ...OPTIONS, removeMode: "skip" }).kind).to.equal("skip");
     });
 
+    it("skips only REMOVEs when told to, still archiving every INSERT and MODIFY", () => {
+      const skip = { ...OPTIONS, removeMode: "skip" } as const;
+      expect(archived(forwardDecision(streamRecord("INSERT", clickItem(8), "107"), skip))).to.include({ change: "INSERT", sequence: "107" });
+      expect(archived(forwardDecision(streamRecord("MODIFY", clickItem(8), "108"), skip))).to.include({ change: "MODIFY", sequence: "108" });
+    });
+
     it("parks, with a reason, what can never be archived instead of throwing", () => {
       const unknown = { ...streamRecord("INSERT", clickItem(4), "103"), eventName: "TTL" as "INSERT" };
       const noKey = streamRecord("INSERT", clickItem(5), "104");

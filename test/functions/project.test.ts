@@ -77,6 +77,15 @@ describe("projection function", () => {
       expect(change.item.expiresAt).to.deep.equal({ N: String(1764151200 + 30 * 86_400) });
     });
 
+    it("sets no expiry without ttlDays, nor for a change that carries no time", () => {
+      const untimed = record("INSERT", { NewImage: click("ana@example.com", "p-1", "2") });
+      const never = indexChange(untimed, BY_USER);
+      expect(never.kind === "put" && never.item).to.not.have.property("expiresAt");
+      delete untimed.dynamodb!.ApproximateCreationDateTime;
+      const timeless = indexChange(untimed, { ...BY_USER, ttlDays: 30 });
+      expect(timeless.kind === "put" && timeless.item).to.not.have.property("expiresAt");
+    });
+
     it("deletes the old index item when a MODIFY changed the key, and deletes on REMOVE", () => {
       const moved = indexChange(record("MODIFY", { OldImage: click("ana@example.com", "p-1", "2"), NewImage: click("ana@new.example.com", "p-1", "2") }), BY_USER);
       expect(moved.kind === "put" && moved.replaces).to.deep.equal({ useremail: { S: "ana@example.com" }, nanotimestamp: { S: "1764151201250000123" } });
@@ -152,6 +161,17 @@ describe("projection function", () => {
       const change = aggregateChange(record("INSERT", { NewImage: score("Jane Doe", "90") }), SCORE_PER_USER);
       expect(change.kind === "apply" && change.deltas[0]).to.deep.include({ group: "Jane Doe", count: 1, sums: { score: "90" } });
       expect(aggregateChange(record("INSERT", { NewImage: score(undefined, "10") }), SCORE_PER_USER)).to.deep.equal({ kind: "apply", deltas: [] });
+    });
+
+    it("counts records per group when no sums are configured", () => {
+      const countOnly: AggregateSpec = { kind: "aggregate", groupBy: ["page_id"] };
+      expect(aggregateChange(record("INSERT", { NewImage: click("a", "p-1", "3") }), countOnly)).to.deep.equal({
+        kind: "apply",
+        deltas: [{ group: "p-1", values: { page_id: "p-1" }, count: 1, sums: {} }],
+      });
+      const moved = aggregateChange(record("MODIFY", { OldImage: click("a", "p-1", "3"), NewImage: click("a", "p-2", "5") }), countOnly);
+      expect(moved.kind === "apply" && moved.deltas.map((d) => [d.group, d.count])).to.deep.equal([["p-2", 1], ["p-1", -1]]);
+      expect(aggregateChange(record("MODIFY", { OldImage: click("a", "p-1", "3"), NewImage: click("a", "p-1", "5") }), countOnly)).to.deep.equal({ kind: "apply", deltas: [] });
     });
 
     it("keeps group keys unambiguous when values hold the separator", () => {

@@ -135,6 +135,19 @@ describe("transform function", () => {
       expect(failure("[1,2]")).to.equal("not an archive record: not a JSON object");
     });
 
+    it("archives a MODIFY as a row of its new image, like an INSERT", () => {
+      const record = streamRecord("MODIFY", clickItem(42, { Hits: 9 }), "508");
+      expect(row(forwarded(record))).to.include({ change: "MODIFY", stream_sequence: "508", page_id: "p-1042", hits: "9" });
+    });
+
+    it("writes a DynamoDB NULL as SQL NULL, not the text null, and binary as the base64 the stream carried", () => {
+      const columns = [{ name: "note", path: "note" }, { name: "count", path: "count" }, { name: "blob", path: "blob" }, { name: "blobs", path: "blobs" }];
+      const record = streamRecord("INSERT", clickItem(9), "509");
+      Object.assign(record.dynamodb!.NewImage!, { note: { NULL: true }, count: { NULL: true }, blob: { B: "AAEC/w==" }, blobs: { BS: ["AQ==", "Ag=="] } });
+      const result = createTransformer({ type: "object" }, columns, { count: "INT" })(forwarded(record));
+      expect(result.ok && result.line.split(",").slice(4).join(",")).to.equal('NULL,NULL,AAEC/w==,"[""AQ=="",""Ag==""]"\n');
+    });
+
     it("writes a delete marker as a row with the key, the change, its time and sequence, and NULL values", () => {
       const fields = row(forwarded(streamRecord("REMOVE", clickItem(6), "507")));
       expect(fields).to.include({ change: "REMOVE", changed_at: "2025-11-26T10:00:00.000Z", stream_sequence: "507", page_id: "NULL", hits: "NULL" });
