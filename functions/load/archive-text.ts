@@ -18,6 +18,8 @@ export class ArchiveText extends Transform {
   private pendingCr = false;
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    // An empty chunk says nothing, not even that a held-back CR is not followed by LF.
+    if (chunk.length === 0) return done();
     if (this.start) {
       // Up to three bytes are held back until it is known whether the object starts with a BOM.
       const head = Buffer.concat([this.start, chunk]);
