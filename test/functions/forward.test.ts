@@ -103,6 +103,35 @@ describe("forward function", () => {
     });
   });
 
+  describe("records at the edges", () => {
+    it("parks an image holding a value of no known type, naming it", () => {
+      const record = streamRecord("INSERT", clickItem(12), "109");
+      record.dynamodb!.NewImage!.odd = {} as never;
+      expect(forwardDecision(record, OPTIONS)).to.deep.include({ kind: "poison", reason: "unreadable-image", detail: "an attribute value of no known type: {}" });
+    });
+
+    it("parks a record with no event name, saying so", () => {
+      const record = { ...streamRecord("INSERT", clickItem(13), "110"), eventName: undefined };
+      expect(forwardDecision(record, OPTIONS)).to.deep.include({ kind: "poison", reason: "unknown-event", detail: 'eventName "" is not INSERT, MODIFY or REMOVE' });
+    });
+
+    it("invents no sequence or time for a record without them: the transform then refuses it by name", () => {
+      const record = streamRecord("INSERT", clickItem(14), "111");
+      delete record.dynamodb!.SequenceNumber;
+      delete record.dynamodb!.ApproximateCreationDateTime;
+      expect(archived(forwardDecision(record, OPTIONS))).to.include({ sequence: "", changedAt: "" });
+    });
+
+    it("sends a record of exactly Firehose's size limit, and parks one a byte over", () => {
+      const sized = (blob: string) => forwardDecision(streamRecord("INSERT", clickItem(15, { blob }), "112"), OPTIONS);
+      const base = (sized("") as { data: Buffer }).data.byteLength;
+      const fill = FIREHOSE_LIMITS.bytesPerRecord - base;
+      const atLimit = sized("x".repeat(fill));
+      expect(atLimit.kind === "send" && atLimit.data.byteLength).to.equal(FIREHOSE_LIMITS.bytesPerRecord);
+      expect(sized("x".repeat(fill + 1))).to.include({ kind: "poison", reason: "record-too-large" });
+    });
+  });
+
   describe("PutRecordBatch calls", () => {
     const entry = (bytes: number) => ({ id: bytes, data: new Uint8Array(bytes) });
 

@@ -2,7 +2,7 @@ import type { AttributeValue, DynamoDBRecord, DynamoDBStreamEvent } from "aws-la
 import { expect } from "chai";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { aggregateChange, groupKey } from "../../functions/project/aggregate-core";
-import { applyIndexChange } from "../../functions/project/apply";
+import { applyAggregate, applyIndexChange } from "../../functions/project/apply";
 import { addDecimals, negateDecimal } from "../../functions/project/decimal";
 import { indexChange } from "../../functions/project/index-core";
 import { type AggregateSpec, type IndexSpec } from "../../functions/project/spec";
@@ -68,6 +68,17 @@ describe("projection function", () => {
       expect(change.item.sourceSequence).to.deep.equal({ S: "0000000000004421584500000000017450439091" });
       expect(Buffer.from(change.item.avatar.B!).toString("hex")).to.equal("000102ff");
       expect(change.replaces).to.equal(undefined);
+    });
+
+    it("writes binary as bytes at any depth: in sets, maps and lists", () => {
+      const image: Image = { ...click("ana@example.com", "p-1", "2"), blobs: { BS: ["AQ==", "Ag=="] }, doc: { M: { pic: { B: "/w==" }, list: { L: [{ B: "AA==" }, { S: "x" }] } } } };
+      const change = indexChange(record("INSERT", { NewImage: image }), BY_USER);
+      if (change.kind !== "put") throw new Error(change.kind);
+      expect(change.item.blobs.BS!.map((b) => Buffer.from(b).toString("hex"))).to.deep.equal(["01", "02"]);
+      const doc = change.item.doc.M!;
+      expect(Buffer.from(doc.pic.B!).toString("hex")).to.equal("ff");
+      expect(Buffer.from(doc.list.L![0].B!).toString("hex")).to.equal("00");
+      expect(doc.list.L![1]).to.deep.equal({ S: "x" });
     });
 
     it("copies only the projected attributes, and sets the expiry from the change's own time", () => {
@@ -172,6 +183,39 @@ describe("projection function", () => {
       const moved = aggregateChange(record("MODIFY", { OldImage: click("a", "p-1", "3"), NewImage: click("a", "p-2", "5") }), countOnly);
       expect(moved.kind === "apply" && moved.deltas.map((d) => [d.group, d.count])).to.deep.equal([["p-2", 1], ["p-1", -1]]);
       expect(aggregateChange(record("MODIFY", { OldImage: click("a", "p-1", "3"), NewImage: click("a", "p-1", "5") }), countOnly)).to.deep.equal({ kind: "apply", deltas: [] });
+    });
+
+    it("writes each group under the key `group`, counting into `count`, with the record's eventID in the ledger, in one transaction", async () => {
+      const sent: { input: unknown }[] = [];
+      const dynamodb = { send: async (command: { input: unknown }) => void sent.push(command) };
+      const insert = record("INSERT", { NewImage: click("a", "p-1", "3") });
+      const change = aggregateChange(insert, HITS_PER_PAGE_PER_DAY);
+      if (change.kind !== "apply") throw new Error(change.kind);
+      const retry = { baseDelayMs: 1, maxDelayMs: 1, maxAttempts: 1 };
+      expect(await applyAggregate(dynamodb as never, { target: "hits", ledger: "ledger", ledgerTtlDays: 2 }, insert, change.deltas, retry)).to.equal("applied");
+      expect(sent.map((c) => c.input)).to.deep.equal([
+        {
+          TransactItems: [
+            {
+              Put: {
+                TableName: "ledger",
+                Item: { eventId: { S: "e-4421584500000000017450439091" }, sequenceNumber: { S: "4421584500000000017450439091" }, expiresAt: { N: String(1764151200 + 2 * 86_400) } },
+                ConditionExpression: "attribute_not_exists(#id)",
+                ExpressionAttributeNames: { "#id": "eventId" },
+              },
+            },
+            {
+              Update: {
+                TableName: "hits",
+                Key: { group: { S: "p-1|2026-11-26" } },
+                UpdateExpression: "ADD #count :count, #s0 :s0 SET #g0 = :g0, #g1 = :g1",
+                ExpressionAttributeNames: { "#count": "count", "#s0": "hits", "#g0": "page_id", "#g1": "client_timestamp_day" },
+                ExpressionAttributeValues: { ":count": { N: "1" }, ":s0": { N: "3" }, ":g0": { S: "p-1" }, ":g1": { S: "2026-11-26" } },
+              },
+            },
+          ],
+        },
+      ]);
     });
 
     it("keeps group keys unambiguous when values hold the separator", () => {
