@@ -35,7 +35,12 @@ describe("projection function", () => {
       expect(addDecimals("-2", "0.25")).to.equal("-1.75");
       expect(addDecimals("1e3", "1")).to.equal("1001");
       expect(negateDecimal("-0.001")).to.equal("0.001");
-      expect(() => addDecimals("ten", "1")).to.throw(/"ten" is not a number/);
+      expect(addDecimals("10.25", "0.25")).to.equal("10.5");
+      expect(addDecimals(".5", "-2E-1")).to.equal("0.3");
+      expect(negateDecimal("1e3")).to.equal("-1000");
+      expect(negateDecimal("2.50")).to.equal("-2.5");
+      expect(negateDecimal("0")).to.equal("0");
+      for (const text of ["ten", "", ".", "-", "1x", "x1", "1e"]) expect(() => addDecimals(text, "1"), text).to.throw(`"${text}" is not a number`);
     });
   });
 
@@ -111,6 +116,46 @@ describe("projection function", () => {
       // An empty string is no key either: DynamoDB refuses it as a key value.
       expect(indexChange(record("INSERT", { NewImage: { ...click("", "p-1", "1") } }), BY_USER)).to.include({ kind: "skip" });
       expect(indexChange(record("REMOVE", {}), BY_USER)).to.deep.include({ kind: "poison" });
+    });
+
+    it("parks or skips, each with its reason, what it cannot place", () => {
+      const ana = click("ana@example.com", "p-1", "2");
+      const noSequence = record("INSERT", { NewImage: ana });
+      delete noSequence.dynamodb!.SequenceNumber;
+      const unnamed = { ...record("INSERT", { NewImage: ana }), eventName: "TTL" as "INSERT" };
+      const anonymous = click("ana@example.com", "p-1", "2");
+      delete anonymous.useremail;
+      const outcomes = [
+        indexChange(noSequence, BY_USER),
+        indexChange(unnamed, BY_USER),
+        indexChange(record("MODIFY", { OldImage: ana }), BY_USER),
+        indexChange(record("REMOVE", {}), BY_USER),
+        indexChange(record("REMOVE", { OldImage: anonymous }), BY_USER),
+        indexChange(record("INSERT", { NewImage: anonymous }), { kind: "index", hashKey: "useremail" }),
+      ];
+      expect(outcomes).to.deep.equal([
+        { kind: "poison", reason: "the record has no SequenceNumber" },
+        { kind: "poison", reason: 'eventName "TTL" is not INSERT, MODIFY or REMOVE' },
+        { kind: "poison", reason: "MODIFY without NewImage: the table's stream view type must include new images" },
+        { kind: "poison", reason: "REMOVE without OldImage: the table's stream view type must include old images to delete index items" },
+        { kind: "skip", why: "the removed item had no index key" },
+        { kind: "skip", why: "the item has no (or an empty) useremail" },
+      ]);
+    });
+
+    it("keys by the hash key alone when there is no range key; an empty binary is no key, a non-empty one is", () => {
+      const byBlob: IndexSpec = { kind: "index", hashKey: "avatar", attributes: ["page_id", "absent"] };
+      const put = indexChange(record("INSERT", { NewImage: click("ana@example.com", "p-1", "2") }), byBlob);
+      if (put.kind !== "put") throw new Error(put.kind);
+      expect(Object.keys(put.item).sort()).to.deep.equal(["avatar", "page_id", "sourceSequence"]);
+      const empty = { ...click("ana@example.com", "p-1", "2"), avatar: { B: "" } };
+      expect(indexChange(record("INSERT", { NewImage: empty }), byBlob)).to.deep.equal({ kind: "skip", why: "the item has no (or an empty) avatar" });
+    });
+
+    it("replaces nothing when a MODIFY keeps the item's index key", () => {
+      const same = indexChange(record("MODIFY", { OldImage: click("ana@example.com", "p-1", "2"), NewImage: click("ana@example.com", "p-9", "5") }), BY_USER);
+      expect(same.kind === "put" && same).to.include({ replaces: undefined });
+      expect(same.kind === "put" && same.item.page_id).to.deep.equal({ S: "p-9" });
     });
 
     it("still deletes the old index item when the put is a retry that finds its own write", async () => {
