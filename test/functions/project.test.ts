@@ -59,6 +59,22 @@ describe("projection function", () => {
       expect(none).to.deep.equal({ kind: "apply", deltas: [{ group: "p-1|2026-11-26", values: { page_id: "p-1", client_timestamp_day: "2026-11-26" }, count: 1, sums: { hits: "0" } }] });
     });
 
+    it("names the timestamp it cannot place, shown up to 40 characters, and a value of another type", () => {
+      const at = (when: AttributeValue) => aggregateChange(record("INSERT", { NewImage: { ...click("a", "p-1", "2"), client_timestamp: when } }), HITS_PER_PAGE_PER_DAY);
+      const range = "is not a time between the years -271821 and 275760";
+      expect(at({ N: "1e20" })).to.deep.equal({ kind: "poison", reason: `client_timestamp = "1e20" ${range}` });
+      expect(at({ S: `9${"0".repeat(44)}` })).to.deep.equal({ kind: "poison", reason: `client_timestamp = "9${"0".repeat(39)}" ${range}` });
+      expect(at({ BOOL: true })).to.deep.equal({ kind: "poison", reason: "client_timestamp is not a string or number timestamp" });
+      const absent = aggregateChange(record("INSERT", { NewImage: { ...click("a", "p-1", "2"), Hits: undefined as never } }), HITS_PER_PAGE_PER_DAY);
+      expect(absent.kind === "apply" && absent.deltas[0].sums).to.deep.equal({ hits: "0" });
+    });
+
+    it("parks a record of an unknown event, or an INSERT without its new image", () => {
+      const unknown = { ...record("INSERT", { NewImage: click("a", "p-1", "2") }), eventName: "TTL" as "INSERT" };
+      expect(aggregateChange(unknown, HITS_PER_PAGE_PER_DAY)).to.deep.equal({ kind: "poison", reason: 'eventName "TTL" is not INSERT, MODIFY or REMOVE' });
+      expect(aggregateChange(record("INSERT", {}), HITS_PER_PAGE_PER_DAY)).to.deep.equal({ kind: "poison", reason: "INSERT without NewImage: the table's stream view type must include new images" });
+    });
+
     it("parks a change to a sum that DynamoDB's ADD cannot take exactly, rather than rounding it", () => {
       const change = aggregateChange(record("MODIFY", { OldImage: click("ana@example.com", "p-1", "1E-100"), NewImage: click("ana@example.com", "p-1", "1E+100") }), HITS_PER_PAGE_PER_DAY);
       expect(change).to.deep.equal({ kind: "poison", reason: 'the change to sum hits of group "p-1|2026-11-26", 999999999999999999999999999999999999999999999, has 200 significant digits; DynamoDB keeps 38' });
@@ -217,6 +233,28 @@ describe("projection function", () => {
       const change = aggregateChange(record("INSERT", { NewImage: score("Jane Doe", "90") }), SCORE_PER_USER);
       expect(change.kind === "apply" && change.deltas[0]).to.deep.include({ group: "Jane Doe", count: 1, sums: { score: "90" } });
       expect(aggregateChange(record("INSERT", { NewImage: score(undefined, "10") }), SCORE_PER_USER)).to.deep.equal({ kind: "apply", deltas: [] });
+    });
+
+    it("cuts a timestamp to its hour, day or month, from ISO text, epoch seconds or epoch milliseconds", () => {
+      const cut = (when: AttributeValue, period: "hour" | "day" | "month") => {
+        const change = aggregateChange(record("INSERT", { NewImage: { ...click("a", "p-1", "2"), client_timestamp: when } }), { kind: "aggregate", groupBy: [{ attribute: "client_timestamp", period }] });
+        return change.kind === "apply" ? change.deltas[0].group : change.reason;
+      };
+      expect(["hour", "day", "month"].map((period) => cut({ S: "2026-11-26T10:00:01.250Z" }, period as "hour"))).to.deep.equal(["2026-11-26T10", "2026-11-26", "2026-11"]);
+      expect(cut({ N: "1764151201" }, "hour")).to.equal("2025-11-26T10");
+      expect(cut({ N: "1764151201250" }, "hour")).to.equal("2025-11-26T10");
+      // Below 1e11 a number is seconds (1e11 s is the year 5138), from 1e11 on milliseconds.
+      expect(cut({ N: "99999999999" }, "month")).to.equal("5138-11");
+      expect(cut({ N: "100000000000" }, "month")).to.equal("1973-03");
+      // Why: years past 9999 were cut at fixed offsets, so +275760-09 became the month "+275760".
+      expect(["hour", "day", "month"].map((period) => cut({ N: "8640000000000000" }, period as "hour"))).to.deep.equal(["+275760-09-13T00", "+275760-09-13", "+275760-09"]);
+    });
+
+    it("keeps a MODIFY that changes one sum of several within its group", () => {
+      const two: AggregateSpec = { kind: "aggregate", groupBy: ["page_id"], sums: [{ name: "hits", attribute: "Hits" }, { name: "pages", attribute: "Pages" }] };
+      const image = (hits: string) => ({ ...click("a", "p-1", hits), Pages: { N: "1" } });
+      const change = aggregateChange(record("MODIFY", { OldImage: image("2"), NewImage: image("5") }), two);
+      expect(change.kind === "apply" && change.deltas).to.deep.equal([{ group: "p-1", values: { page_id: "p-1" }, count: 0, sums: { hits: "3", pages: "0" } }]);
     });
 
     it("counts records per group when no sums are configured", () => {
