@@ -23,6 +23,7 @@ describe("loader archive text (what LOAD DATA LOCAL reads)", () => {
     expect(await through([[...BOM, 0x61], ",b\n"])).to.equal("a,b\n");
     expect(await through([[0xef], [0xbb], [0xbf], "a\n"])).to.equal("a\n");
     expect(await through([[0xef, 0xbb], [0xbf, 0x61]])).to.equal("a");
+    expect(await through([[...BOM]])).to.equal("");
   });
 
   it("keeps bytes that only begin like a byte order mark, and one that is not at the start", async () => {
