@@ -38,11 +38,17 @@ describe("CrossAccountStreamSource", () => {
       expect(await resolve(component.streamReadGrantedTo)).to.equal(undefined);
     });
 
-    it("offers producers a policy to write this stream and encrypt for it, and nothing more", () => {
+    it("offers producers a policy to write this stream and encrypt for it through Kinesis, and nothing more", () => {
       const stream = cloud.one("aws:kinesis/stream:Stream").state;
       expect(policyOf(cloud.one("aws:iam/policy:Policy")).Statement).to.deep.equal([
         { Sid: "WriteStream", Effect: "Allow", Action: ["kinesis:DescribeStreamSummary", "kinesis:ListShards", "kinesis:PutRecord", "kinesis:PutRecords"], Resource: stream.arn },
-        { Sid: "EncryptRecords", Effect: "Allow", Action: "kms:GenerateDataKey", Resource: cloud.one("aws:kms/key:Key").state.arn },
+        {
+          Sid: "EncryptRecords",
+          Effect: "Allow",
+          Action: "kms:GenerateDataKey",
+          Resource: cloud.one("aws:kms/key:Key").state.arn,
+          Condition: { StringEquals: { "kms:ViaService": "kinesis.eu-west-1.amazonaws.com", "kms:EncryptionContext:aws:kinesis:arn": stream.arn } },
+        },
       ]);
     });
 
