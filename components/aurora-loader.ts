@@ -2,10 +2,11 @@ import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { COLUMN_TYPE } from "../functions/load/sql";
 import { LOADER_PRIVILEGES, type LoaderUserSpec } from "../functions/db-setup/core";
+import { parseSqlType } from "../functions/shared/sql-columns";
 import { PROCESSED_PREFIX } from "./archive-layout";
-import { alarm, functionAlarms, type MonitoringArgs } from "./alarms";
+import { ROWS_REFUSED_MESSAGE } from "../functions/load/log-messages";
+import { alarm, functionAlarms, logLineAlarm, type MonitoringArgs } from "./alarms";
 import { createBundledFunction } from "./bundled-function";
 import { AURORA_MYSQL_AUTO_PAUSE_SINCE, AURORA_MYSQL_DATA_API_SINCE, SECURITY_GROUP_RULE_DESCRIPTION, SECURITY_GROUP_RULE_DESCRIPTION_RULE } from "./aws-rules";
 import { policyDocument, serviceTrustPolicy, type PolicyStatement } from "./iam";
@@ -36,6 +37,8 @@ export interface DatabaseSettings {
   table?: string;
   /** Default: "loaded_objects". */
   manifestTable?: string;
+  /** Rows the database refused, with its message (see README, "Rows the database refuses"). Default: "rejected_rows". */
+  rejectsTable?: string;
   /**
    * Aurora MySQL 3 version, such as "8.0.mysql_aurora.3.08.2": at least 3.07 with `dataApi`, 3.08
    * with `minCapacity` 0. AWS upgrades minor versions in maintenance windows; set the new one here
@@ -84,7 +87,7 @@ export interface AuroraLoaderArgs extends DataProtectionArgs {
   archiveKmsKeyArn?: pulumi.Input<string>;
   /** The CSV's columns in file order (FirehoseArchive's `csvColumns`); the first is the dedup key. */
   columns: string[];
-  /** SQL types by column, from a fixed list (INT, BIGINT, DECIMAL(p,s), DATETIME, VARCHAR(n), …). Default: TEXT. */
+  /** SQL types by column, from a fixed list (INT, BIGINT, DECIMAL(p,s), DATETIME, VARCHAR(n), …): FirehoseArchive's `columnTypes`, which its transform checks every value against. Default: TEXT. */
   columnTypes?: Record<string, string>;
   /** `s3`: Aurora reads each object with LOAD DATA FROM S3. `local`: the loader streams it (LOAD DATA LOCAL INFILE). Default: "s3". */
   loadMode?: "s3" | "local";
@@ -103,6 +106,7 @@ export const auroraLoaderDefaults = {
   table: "web_analytics",
   manifestTable: "loaded_objects",
   engineVersion: "8.0.mysql_aurora.3.08.2",
+  rejectsTable: "rejected_rows",
   minCapacity: 0.5,
   maxCapacity: 4,
   dataApi: false,
@@ -161,11 +165,12 @@ function validateArgs(component: pulumi.Resource, name: string, args: AuroraLoad
   if (!args.columns?.length) check.fail("columns must list the CSV's columns (FirehoseArchive's csvColumns)");
   for (const [column, type] of Object.entries(args.columnTypes ?? {})) {
     if (!args.columns?.includes(column)) check.fail(`columnTypes names "${column}", which is not a column`);
-    if (!COLUMN_TYPE.test(type)) check.fail(`columnTypes.${column} "${type}" is not a type the loader accepts`);
+    const parsed = parseSqlType(type);
+    if (typeof parsed === "string") check.fail(`columnTypes.${column}: ${parsed}`);
   }
   check.oneOf("loadMode", args.loadMode, ["s3", "local"]);
   const db = args.database ?? {};
-  for (const key of ["name", "table", "manifestTable"] as const) {
+  for (const key of ["name", "table", "manifestTable", "rejectsTable"] as const) {
     if (db[key] !== undefined && !IDENTIFIER.test(db[key]!)) check.fail(`database.${key} must be a letter or "_" then up to 63 letters, digits or "_", got "${db[key]}"`);
   }
   const min = db.minCapacity ?? auroraLoaderDefaults.minCapacity;
@@ -351,6 +356,7 @@ export class AuroraLoader extends pulumi.ComponentResource {
         MANIFEST_TABLE: db.manifestTable ?? d.manifestTable,
         LOADER_USER: loaderUser,
         LOADER_AUTH: "iam",
+        REJECTS_TABLE: db.rejectsTable ?? d.rejectsTable,
         COLUMNS: JSON.stringify(args.columns),
         COLUMN_TYPES: JSON.stringify(args.columnTypes ?? {}),
         LOAD_MODE: mode,
@@ -373,6 +379,7 @@ export class AuroraLoader extends pulumi.ComponentResource {
     const monitoring = args.monitoring ?? {};
     if (monitoring.alarms ?? true) {
       functionAlarms(`${name}-load`, loader.function, monitoring, this, false);
+      logLineAlarm(`${name}-rejected-rows`, loader.logGroup, ROWS_REFUSED_MESSAGE, `rows the database refused wait in ${db.rejectsTable ?? d.rejectsTable} with its message: fix the cause, then re-drive their objects`, monitoring, this);
       alarm(`${name}-failed-loads-alarm`, {
         description: "S3 events the loader could not load after its retries wait in the failed-events queue",
         namespace: "AWS/SQS",

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ERROR_PREFIX, PROCESSED_PREFIX, SOURCE_PREFIX } from "./archive-layout";
-import { compileSchema, FIXED_COLUMNS, type ArchiveColumn } from "../functions/transform/core";
+import { columnSqlTypes, compileSchema, FIXED_COLUMNS, type ArchiveColumn } from "../functions/transform/core";
 import { alarm, functionAlarms, logLineAlarm, type MonitoringArgs } from "./alarms";
 import { createBundledFunction } from "./bundled-function";
 import { policyDocument, serviceTrustPolicy, type PolicyStatement } from "./iam";
@@ -11,8 +11,9 @@ import { type DataProtectionArgs } from "./protection";
 import { createSecureBucket } from "./secure-bucket";
 import { tableStreamReadStatements } from "./stream-access";
 import { createStreamFunction, streamFunctionNames, validateMappingSettings, type StreamMappingSettings } from "./stream-function";
+import { schemaColumnProblems } from "./schema-columns";
 import { validate } from "./validation";
-import { WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "./web-analytics";
+import { WEB_ANALYTICS_COLUMN_TYPES, WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "./web-analytics";
 
 const HOURLY = "!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/!{timestamp:HH}/";
 
@@ -65,8 +66,16 @@ export interface FirehoseArchiveArgs extends DataProtectionArgs {
   keyAttributes?: string[];
   /** JSON Schema (draft-07, formats allowed) every archived item must match. Default: WEB_ANALYTICS_SCHEMA (seed 001). */
   schema?: Record<string, unknown>;
-  /** CSV columns after `dedup_key`, `change`, `changed_at`. Default: WEB_ANALYTICS_COLUMNS. */
+  /** CSV columns after `dedup_key`, `change`, `changed_at`, `stream_sequence`. Default: WEB_ANALYTICS_COLUMNS. */
   columns?: ArchiveColumn[];
+  /**
+   * The SQL type each column loads into (AuroraLoader's `columnTypes`): TEXT, MEDIUMTEXT,
+   * VARCHAR(n), TINYINT, SMALLINT, INT, BIGINT, DECIMAL(p,s), DOUBLE, BOOLEAN, DATE,
+   * DATETIME(fsp), JSON. The schema must keep every value within its column's type (checked at
+   * preview, naming the column), and the transform refuses a record whose value would not fit.
+   * Default: WEB_ANALYTICS_COLUMN_TYPES with the default columns, else TEXT for every column.
+   */
+  columnTypes?: Record<string, string>;
   /** What REMOVE events become: a delete marker row, or nothing. Default: "marker". */
   removeMode?: "marker" | "skip";
   delivery?: DeliverySettings;
@@ -117,6 +126,15 @@ function validateArgs(component: pulumi.Resource, name: string, args: FirehoseAr
   } catch (error) {
     check.fail(`schema is not a valid JSON Schema: ${(error as Error).message}`);
   }
+  const typeNames = args.columnTypes ?? (args.columns ? {} : WEB_ANALYTICS_COLUMN_TYPES);
+  for (const column of Object.keys(typeNames)) {
+    if (!columns.some((c) => c.name === column)) check.fail(`columnTypes names "${column}", which is not one of the columns`);
+  }
+  try {
+    for (const problem of schemaColumnProblems(schema, columns, columnSqlTypes(columns, typeNames))) check.fail(problem);
+  } catch (error) {
+    check.fail(`columnTypes: ${(error as Error).message}`);
+  }
   const names = new Set<string>(FIXED_COLUMNS);
   for (const [i, column] of columns.entries()) {
     if (!COLUMN_NAME.test(column.name ?? "")) check.fail(`columns[${i}].name must be a letter or "_" then up to 63 letters, digits or "_", got ${JSON.stringify(column.name)}`);
@@ -124,8 +142,8 @@ function validateArgs(component: pulumi.Resource, name: string, args: FirehoseAr
     names.add(column.name);
     if (!column.path || column.path.split(".").some((step) => step === "")) check.fail(`columns[${i}].path must be a dotted path such as "device.location.country", got ${JSON.stringify(column.path)}`);
   }
-  const size = Buffer.byteLength(JSON.stringify(schema)) + Buffer.byteLength(JSON.stringify(columns));
-  if (size > SCHEMA_AND_COLUMNS_MAX_BYTES) check.fail(`schema and columns take ${size} bytes as JSON; the transform's environment holds at most ${SCHEMA_AND_COLUMNS_MAX_BYTES}`);
+  const size = Buffer.byteLength(JSON.stringify(schema)) + Buffer.byteLength(JSON.stringify(columns)) + Buffer.byteLength(JSON.stringify(typeNames));
+  if (size > SCHEMA_AND_COLUMNS_MAX_BYTES) check.fail(`schema, columns and column types take ${size} bytes as JSON; the transform's environment holds at most ${SCHEMA_AND_COLUMNS_MAX_BYTES}`);
   if (args.keyAttributes && args.keyAttributes.length === 0) check.fail("keyAttributes must name the table's key attributes");
   check.oneOf("removeMode", args.removeMode, ["marker", "skip"]);
   check.oneOf("delivery.compression", args.delivery?.compression, ["UNCOMPRESSED", "GZIP"]);
@@ -161,8 +179,10 @@ export class FirehoseArchive extends pulumi.ComponentResource {
   public readonly transformFunctionArn: pulumi.Output<string>;
   public readonly forwardDeadLetterBucketName: pulumi.Output<string>;
   public readonly firehoseRoleArn: pulumi.Output<string>;
-  /** Every CSV column, in file order: `dedup_key`, `change`, `changed_at`, then `columns`. */
+  /** Every CSV column, in file order: `dedup_key`, `change`, `changed_at`, `stream_sequence`, then `columns`. */
   public readonly csvColumns: string[];
+  /** The SQL type of each typed column, for AuroraLoader's `columnTypes`: the types the transform checked every value against. */
+  public readonly columnTypes: Record<string, string>;
 
   constructor(name: string, args: FirehoseArchiveArgs, opts?: pulumi.ComponentResourceOptions) {
     super(`${COMPONENT_PACKAGE}:index:FirehoseArchive`, name, {}, opts);
@@ -171,6 +191,7 @@ export class FirehoseArchive extends pulumi.ComponentResource {
     const delivery = args.delivery ?? {};
     const bucketSettings = args.bucket ?? {};
     const columns = args.columns ?? WEB_ANALYTICS_COLUMNS;
+    const columnTypes = args.columnTypes ?? (args.columns ? {} : WEB_ANALYTICS_COLUMN_TYPES);
     const logRetentionDays = args.logRetentionDays ?? d.logRetentionDays;
     const region = aws.getRegionOutput({}, { parent: this }).region;
 
@@ -202,7 +223,12 @@ export class FirehoseArchive extends pulumi.ComponentResource {
     const transform = createBundledFunction(`${name}-transform`, {
       code: "transform",
       description: "Firehose data processor: checks each archive record against the JSON Schema and writes one CSV row",
-      environment: { SCHEMA: JSON.stringify(args.schema ?? WEB_ANALYTICS_SCHEMA), COLUMNS: JSON.stringify(columns), POWERTOOLS_SERVICE_NAME: "transform" },
+      environment: {
+        SCHEMA: JSON.stringify(args.schema ?? WEB_ANALYTICS_SCHEMA),
+        COLUMNS: JSON.stringify(columns),
+        COLUMN_TYPES: JSON.stringify(columnTypes),
+        POWERTOOLS_SERVICE_NAME: "transform",
+      },
       statements: [],
       memorySize: args.transform?.memorySize ?? d.transformMemorySize,
       timeoutSeconds: args.transform?.timeoutSeconds ?? d.transformTimeoutSeconds,
@@ -343,6 +369,7 @@ export class FirehoseArchive extends pulumi.ComponentResource {
     this.forwardDeadLetterBucketName = forward.deadLetter.bucket.bucket;
     this.firehoseRoleArn = firehoseRole.arn;
     this.csvColumns = [...FIXED_COLUMNS, ...columns.map((column) => column.name)];
+    this.columnTypes = columnTypes;
     this.registerOutputs({
       bucketName: this.bucketName,
       bucketArn: this.bucketArn,
@@ -353,6 +380,7 @@ export class FirehoseArchive extends pulumi.ComponentResource {
       forwardDeadLetterBucketName: this.forwardDeadLetterBucketName,
       firehoseRoleArn: this.firehoseRoleArn,
       csvColumns: this.csvColumns,
+      columnTypes: this.columnTypes,
     });
   }
 }

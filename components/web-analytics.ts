@@ -8,7 +8,8 @@ export const WEB_ANALYTICS_SCHEMA = {
   type: "object",
   properties: {
     page_id: { type: "string", minLength: 1 },
-    Hits: { type: "integer" },
+    // The hits column is an INT: the schema keeps every count within it.
+    Hits: { type: "integer", minimum: 0, maximum: 2147483647 },
     device: {
       type: "object",
       properties: {

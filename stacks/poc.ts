@@ -3,7 +3,6 @@ import { DedupTable, type DedupTableSettings } from "../components/dedup-table";
 import { type MonitoringArgs } from "../components/alarms";
 import { AuroraLoader, type AuroraLoaderArgs } from "../components/aurora-loader";
 import { FirehoseArchive, type FirehoseArchiveArgs } from "../components/firehose-archive";
-import { WEB_ANALYTICS_COLUMN_TYPES } from "../components/web-analytics";
 import { StreamProjection, type StreamProjectionArgs } from "../components/stream-projection";
 import { DYNAMODB_STREAM_MAX_READERS } from "../components/aws-rules";
 import { validate } from "../components/validation";
@@ -45,15 +44,22 @@ export async function consumerStack(pulumiConfig: pulumi.Config): Promise<Record
   const monitoring: MonitoringArgs = { alarmTopicArn: topic.arn };
   const mode = accounts.accessMode === "pull" ? await pullConsumer(config, accounts, source, table, monitoring, protectData) : await pushConsumer(config, accounts, source, table, protectData);
   const archiveSettings = config.object<ArchiveSettings>("archive") ?? {};
-  const archive = new FirehoseArchive("clicks", { monitoring, protectData, tableKmsKeyArn: table?.kmsKeyArn, ...archiveSettings, tableStreamArn: mode.tableStreamArn });
   const { enabled: auroraEnabled = true, ...aurora } = config.object<AuroraSettings>("aurora") ?? {};
+  // One set of column types: the transform checks every value against them, the loader creates its table with them.
+  const columnTypes = archiveSettings.columnTypes ?? aurora.columnTypes;
+  if (archiveSettings.columnTypes && aurora.columnTypes && JSON.stringify(archiveSettings.columnTypes) !== JSON.stringify(aurora.columnTypes)) {
+    const check = validate(`stack "${pulumi.getStack()}"`, "config");
+    check.fail("archive.columnTypes and aurora.columnTypes disagree: set the column types once, in aurora.columnTypes");
+    check.done();
+  }
+  const archive = new FirehoseArchive("clicks", { monitoring, protectData, tableKmsKeyArn: table?.kmsKeyArn, ...archiveSettings, columnTypes, tableStreamArn: mode.tableStreamArn });
   const loader =
     auroraEnabled &&
     new AuroraLoader("clicks", {
-      columnTypes: archiveSettings.columns ? undefined : WEB_ANALYTICS_COLUMN_TYPES,
       monitoring,
       protectData,
       ...aurora,
+      columnTypes: archive.columnTypes,
       archiveBucketName: archive.bucketName,
       archiveBucketArn: archive.bucketArn,
       archiveKmsKeyArn: archiveSettings.bucket?.kmsKeyArn,

@@ -1,6 +1,4 @@
-import type { AttributeValue } from "@aws-sdk/client-dynamodb";
-import { NumberValueImpl, unmarshall } from "@aws-sdk/util-dynamodb";
-import type { DynamoDBRecord } from "aws-lambda";
+import type { AttributeValue, DynamoDBRecord } from "aws-lambda";
 import { LosslessNumber, stringify } from "lossless-json";
 import { FIREHOSE_LIMITS } from "../shared/firehose-sender";
 
@@ -38,30 +36,39 @@ export type ForwardDecision =
 
 const CHANGES: readonly string[] = ["INSERT", "MODIFY", "REMOVE"];
 
-/** Plain JSON from unmarshalled values: numbers keep every digit, sets become arrays, binary becomes base64. */
-export function toJsonValue(value: unknown): unknown {
-  if (value instanceof NumberValueImpl) return new LosslessNumber(value.toString());
-  if (value instanceof Uint8Array) return Buffer.from(value).toString("base64");
-  if (value instanceof Set) return [...value].map(toJsonValue);
-  if (Array.isArray(value)) return value.map(toJsonValue);
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJsonValue(v)]));
-  }
-  return value;
+/**
+ * A stream image's value as plain JSON, exactly: numbers keep DynamoDB's text (every digit), sets
+ * become arrays, binary stays base64 (as Lambda's event carries it), NULL is null, and a map's
+ * keys are data whatever their names (`__proto__` is an own key, never the prototype). Hand
+ * written because `unmarshall` of @aws-sdk/util-dynamodb turns a `__proto__` key into the
+ * prototype and rounds numbers unless wrapped.
+ */
+export function toJsonValue(value: AttributeValue): unknown {
+  if (value.S !== undefined) return value.S;
+  if (value.N !== undefined) return new LosslessNumber(value.N);
+  if (value.BOOL !== undefined) return value.BOOL;
+  if (value.NULL !== undefined) return null;
+  if (value.B !== undefined) return value.B;
+  if (value.M !== undefined) return plainImage(value.M);
+  if (value.L !== undefined) return value.L.map(toJsonValue);
+  if (value.SS !== undefined) return [...value.SS];
+  if (value.NS !== undefined) return value.NS.map((n) => new LosslessNumber(n));
+  if (value.BS !== undefined) return [...value.BS];
+  throw new Error(`an attribute value of no known type: ${JSON.stringify(value).slice(0, 100)}`);
 }
 
-function plainImage(image: Record<string, unknown>): Record<string, unknown> {
-  return toJsonValue(unmarshall(image as Record<string, AttributeValue>, { wrapNumbers: true })) as Record<string, unknown>;
+export function plainImage(image: Record<string, AttributeValue>): Record<string, unknown> {
+  const plain: Record<string, unknown> = Object.create(null);
+  for (const name of Object.keys(image)) plain[name] = toJsonValue(image[name]);
+  return plain;
 }
 
 /** The dedup key of a stream record: its key attributes' values, in table order, joined by "|". */
-export function dedupKeyOf(keys: Record<string, unknown> | undefined, keyAttributes: readonly string[]): string {
-  const plain = keys ? plainImage(keys) : {};
+export function dedupKeyOf(keys: Record<string, AttributeValue> | undefined, keyAttributes: readonly string[]): string {
   return keyAttributes
     .map((name) => {
-      const value = plain[name];
-      if (value === undefined) throw new Error(`the record's keys have no "${name}"`);
-      return String(value);
+      if (!keys || !Object.prototype.hasOwnProperty.call(keys, name)) throw new Error(`the record's keys have no "${name}"`);
+      return String(toJsonValue(keys[name]));
     })
     .join("|");
 }

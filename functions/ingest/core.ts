@@ -1,7 +1,8 @@
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
-import { marshall, NumberValueImpl as NumberValue } from "@aws-sdk/util-dynamodb";
 import type { KinesisStreamRecord } from "aws-lambda";
-import { isSafeNumber, parse as parseLossless } from "lossless-json";
+import { isJsonNumber, parseExactJson } from "../shared/exact-json";
+import { decodeBase64, decodeUtf8 } from "../shared/text";
+import { toAttributeValue, UnstorableValue, type AttributeReason } from "./attribute-values";
 import { itemSizeBytes } from "./item-size";
 
 /** The dedup table's key schema (seed 000): hash and range attribute names. */
@@ -11,21 +12,16 @@ export const RANGE_KEY = "sequenceNumber";
 export const RESERVED_ATTRIBUTES = [HASH_KEY, RANGE_KEY, "shardId", "approximateArrivalTimestamp"] as const;
 /** DynamoDB's item size limit. */
 export const MAX_ITEM_BYTES = 400 * 1024;
-/** DynamoDB numbers hold magnitudes from 1E-130 to 9.99…E+125. */
-const MAX_NUMBER_MAGNITUDE = 9.9999999999999999e125;
-const MIN_NUMBER_MAGNITUDE = 1e-130;
-
 export type PoisonReason =
   | "bad-envelope"
   | "not-base64"
   | "not-utf8"
   | "not-json"
+  | "duplicate-key"
   | "not-an-object"
   | "reserved-attribute"
-  | "invalid-attribute-name"
-  | "number-out-of-range"
+  | AttributeReason
   | "item-too-large"
-  | "invalid-attribute-value"
   | "rejected-by-dynamodb";
 
 export type DynamoItem = Record<string, AttributeValue>;
@@ -64,36 +60,8 @@ export function itemKeyOf(item: DynamoItem): string {
   return `${item[HASH_KEY]?.S}|${item[RANGE_KEY]?.S}`;
 }
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-const utf8 = new TextDecoder("utf-8", { fatal: true });
-
 function poison(record: KinesisStreamRecord, reason: PoisonReason, detail: string): PoisonRecord {
   return { ok: false, record, reason, detail };
-}
-
-/** Integers past 2^53 (nanosecond timestamps, 64-bit ids) lose digits in JSON.parse; only such text pays for a lossless parse. */
-const LONG_NUMBER = /\d{16,}/;
-
-function parsePayload(text: string): unknown {
-  if (!LONG_NUMBER.test(text)) return JSON.parse(text);
-  return parseLossless(text, null, (digits) => (isSafeNumber(digits) ? Number(digits) : new NumberValue(digits)));
-}
-
-/** Finds the first number DynamoDB cannot store, with its path. */
-function outOfRangeNumber(value: unknown, path: string): string | undefined {
-  if (typeof value === "number" || value instanceof NumberValue) {
-    const literal = value instanceof NumberValue ? value.value : String(value);
-    const magnitude = Math.abs(Number(literal));
-    if (magnitude !== 0 && (magnitude > MAX_NUMBER_MAGNITUDE || magnitude < MIN_NUMBER_MAGNITUDE)) return `${path} = ${literal}`;
-    return undefined;
-  }
-  if (value && typeof value === "object") {
-    for (const [key, child] of Object.entries(value)) {
-      const found = outOfRangeNumber(child, `${path}.${key}`);
-      if (found) return found;
-    }
-  }
-  return undefined;
 }
 
 /**
@@ -111,48 +79,38 @@ export function decodeRecord(record: KinesisStreamRecord): RecordOutcome {
     return poison(record, "bad-envelope", (error as Error).message);
   }
 
-  if (typeof data !== "string" || !BASE64.test(data)) return poison(record, "not-base64", "kinesis.data is not base64");
-  let text: string;
-  try {
-    text = utf8.decode(Buffer.from(data, "base64"));
-  } catch {
-    return poison(record, "not-utf8", "kinesis.data is not UTF-8 text");
-  }
-  let payload: unknown;
-  try {
-    payload = parsePayload(text);
-  } catch (error) {
-    return poison(record, "not-json", `kinesis.data is not JSON: ${(error as Error).message}`);
-  }
-  if (payload === null || typeof payload !== "object" || Array.isArray(payload)) {
-    const kind = payload === null ? "null" : Array.isArray(payload) ? "an array" : typeof payload;
-    return poison(record, "not-an-object", `payload is ${kind}, not a JSON object`);
-  }
+  const bytes = decodeBase64(data);
+  if (!bytes) return poison(record, "not-base64", "kinesis.data is not base64");
+  const text = decodeUtf8(bytes);
+  if (text === undefined) return poison(record, "not-utf8", "kinesis.data is not UTF-8 text");
+  const parsed = parseExactJson(text);
+  if (!parsed.ok) return poison(record, parsed.reason, parsed.reason === "not-json" ? `kinesis.data is not JSON: ${parsed.detail}` : `payload: ${parsed.detail}`);
+  const payload = parsed.value as Record<string, unknown>;
+  const kind = payload === null ? "null" : Array.isArray(payload) ? "an array" : isJsonNumber(payload) ? "a number" : typeof payload !== "object" ? `a ${typeof payload}` : undefined;
+  if (kind) return poison(record, "not-an-object", `payload is ${kind}, not a JSON object`);
 
-  const attributes: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(payload)) {
+  // Every field is kept as sent, "" and null included, at every depth; an attribute named
+  // `__proto__` or `constructor` is data (the maps have no prototype).
+  const attributes: DynamoItem = Object.create(null);
+  for (const name of Object.keys(payload)) {
     if ((RESERVED_ATTRIBUTES as readonly string[]).includes(name)) {
       return poison(record, "reserved-attribute", `payload field "${name}" collides with an attribute the ingest function writes`);
     }
     if (name === "") return poison(record, "invalid-attribute-name", "payload has a field with an empty name");
-    if (value !== null && value !== "") attributes[name] = value;
+    try {
+      attributes[name] = toAttributeValue(payload[name], `payload.${name}`, 1);
+    } catch (error) {
+      if (error instanceof UnstorableValue) return poison(record, error.reason, error.message);
+      throw error;
+    }
   }
-  const badNumber = outOfRangeNumber(attributes, "payload");
-  if (badNumber) return poison(record, "number-out-of-range", `${badNumber} is outside DynamoDB's number range`);
 
-  let marshalled: DynamoItem;
-  try {
-    marshalled = marshall(attributes, { removeUndefinedValues: true });
-  } catch (error) {
-    return poison(record, "invalid-attribute-value", (error as Error).message);
-  }
-  const item: DynamoItem = {
-    ...marshalled,
+  const item = Object.assign(attributes, {
     [RANGE_KEY]: { S: sequenceNumber },
     shardId: { S: shardId },
     [HASH_KEY]: { S: hashKey },
     approximateArrivalTimestamp: { N: String(approximateArrivalTimestamp) },
-  };
+  });
   const size = itemSizeBytes(item);
   if (size > MAX_ITEM_BYTES) {
     return poison(record, "item-too-large", `item is ${size} bytes, over DynamoDB's ${MAX_ITEM_BYTES}-byte limit`);

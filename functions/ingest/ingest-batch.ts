@@ -3,7 +3,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import type { KinesisStreamBatchItemFailure, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
 import { batchWriteItems, type BatchWriteOptions } from "./batch-writer";
 import { decodeRecord, dedupHashKey, shardIdFromEventId, type DecodedRecord, type DynamoItem } from "./core";
-import { PARKED_PREFIX, parkRecords, type ParkedRecord } from "../shared/dead-letter";
+import { PARKED_PREFIX, parkedName, parkRecords, type ParkedRecord } from "../shared/dead-letter";
 import { type Log } from "../shared/log";
 
 /** The dedup key a record gets (or would get): the correlation field of every log line about it. */
@@ -19,7 +19,7 @@ function dedupKeyOf(record: KinesisStreamRecord): string | undefined {
 export function parkedObjectKey(record: KinesisStreamRecord): string {
   const streamName = record.eventSourceARN.split("/").slice(1).join("/") || "unknown-stream";
   const shardId = record.eventID.split(":")[0] || "unknown-shard";
-  return `${PARKED_PREFIX}${streamName}/${shardId}/${record.kinesis.sequenceNumber}.json`;
+  return `${PARKED_PREFIX}${streamName}/${shardId}/${parkedName([record.kinesis?.sequenceNumber], record)}.json`;
 }
 
 export interface IngestDependencies {

@@ -1,12 +1,30 @@
 import type { Connection, ResultSetHeader, RowDataPacket } from "mysql2/promise";
-import type { Readable } from "node:stream";
 import { type CreatedObject } from "./event";
-import { loadStatement, manifestInsert, manifestUpdate, objectId, type LoadTarget } from "./sql";
+import { type OpenedObject } from "./s3-source";
+import {
+  foreignEncodingChecks,
+  loadStatement,
+  manifestInsert,
+  manifestUpdate,
+  objectId,
+  refuseLine,
+  rejectsClear,
+  rejectsInsert,
+  stagedLines,
+  stagingStatements,
+  upsertStatement,
+  type LoadTarget,
+} from "./sql";
 
-export type LoadOutcome = { status: "loaded"; rows: number } | { status: "already-loaded" };
+/** `rows`: lines now in the table (inserted, updated, or already holding a newer change); `rejected`: lines the database refused, parked in the rejects table. */
+export type Loaded = { status: "loaded"; rows: number; rejected: number; staged: boolean };
+export type LoadOutcome = Loaded | { status: "already-loaded" };
 
 /** LOCAL streams the object from S3 through this function; S3 lets Aurora read it itself. */
-export type LoadMode = { kind: "local"; open: (object: CreatedObject) => Promise<Readable> } | { kind: "s3" };
+export type LoadMode = { kind: "local"; open: (object: CreatedObject) => Promise<OpenedObject> } | { kind: "s3" };
+
+/** An object the loader cannot read as the archive's CSV at all: refused whole, nothing of it loaded. */
+export class UnreadableObject extends Error {}
 
 /** "Records: 3  Deleted: 0  Skipped: 0  Warnings: 0" → 3 */
 function recordsLoaded(result: ResultSetHeader): number {
@@ -14,14 +32,34 @@ function recordsLoaded(result: ResultSetHeader): number {
   return match ? Number(match[1]) : result.affectedRows;
 }
 
+const warningsOf = async (connection: Connection): Promise<string[]> =>
+  (await connection.query<RowDataPacket[]>("SHOW WARNINGS"))[0].map((w) => `${w.Level} ${w.Code}: ${w.Message}`);
+
 /**
- * Loads one object in one transaction: its manifest row is claimed first (a second event for an
- * object already loaded, or being loaded, finds it and changes nothing), then every row is
- * loaded with REPLACE on the dedup key, then the manifest gets the row count. Any warning (a
- * malformed row that LOCAL would otherwise load half-way) rolls everything back and fails.
+ * A statement's failure that is about the values, not the database: SQLSTATE classes 01 (a
+ * warning strict mode made an error, such as a truncated value), 22 (data exception) and 23
+ * (constraint, such as a duplicate key), and the value errors MySQL and MariaDB
+ * report as HY000 (incorrect value 1366, 1292, invalid string 1300, invalid JSON 3140, check
+ * constraints 3819 and MariaDB's 4025, which guards its JSON columns).
+ */
+function isDataError(error: unknown): boolean {
+  const { sqlState = "", errno } = error as { sqlState?: string; errno?: number };
+  return /^(01|22|23)/.test(sqlState) || [1292, 1300, 1366, 3140, 3819, 4025].includes(errno ?? 0);
+}
+
+/**
+ * Loads one object in one transaction. Its manifest row is claimed first (a second event for an
+ * object already loaded, or being loaded, changes nothing). The fast path is LOAD DATA straight
+ * into the rows' table, kept only when it raised no warning at all: every line was a new key and
+ * every value fit its column, exactly what the staged path would have done. Otherwise (and always
+ * with LOAD DATA FROM S3, whose bytes the loader cannot check) the object is loaded into a
+ * staging table as text and applied line by line range: newest change wins, and a line the
+ * database refuses is parked with the database's own message in the rejects table while every
+ * other line loads. Only an object that cannot be read as CSV at all fails whole.
  */
 export async function loadObject(connection: Connection, target: LoadTarget, object: CreatedObject, mode: LoadMode): Promise<LoadOutcome> {
   const id = objectId(object.bucket, object.key, object.etag);
+  const address = `s3://${object.bucket}/${object.key}`;
   await connection.beginTransaction();
   try {
     const [claim] = await connection.query<ResultSetHeader>(manifestInsert(target), [id, object.bucket, object.key, object.etag]);
@@ -29,27 +67,86 @@ export async function loadObject(connection: Connection, target: LoadTarget, obj
       await connection.rollback();
       return { status: "already-loaded" };
     }
-    const sql = loadStatement(target, mode.kind === "s3" ? { kind: "s3", bucket: object.bucket, key: object.key } : { kind: "local" });
-    const stream = mode.kind === "local" ? await mode.open(object) : undefined;
-    const invalid = (reason: string) => new Error(`s3://${object.bucket}/${object.key} is not a valid archive object, nothing loaded: ${reason}`);
-    let loaded: ResultSetHeader;
-    try {
-      [loaded] = await connection.query<ResultSetHeader>({ sql, infileStreamFactory: stream && (() => stream) });
-    } catch (error) {
-      // SQLSTATE classes 01 (warning) and 22 (data exception): the object's rows, not the database.
-      if (/^(01|22)/.test((error as { sqlState?: string }).sqlState ?? "")) throw invalid((error as Error).message);
-      throw error;
+    // A re-driven object's refused lines are recorded again by this load, or are gone for good.
+    await connection.query(rejectsClear(target), [id]);
+    const source = mode.kind === "s3" ? ({ kind: "s3", bucket: object.bucket, key: object.key } as const) : ({ kind: "local" } as const);
+    const load = async (into: "rows" | "staging"): Promise<ResultSetHeader> => {
+      const opened = mode.kind === "local" ? await mode.open(object) : undefined;
+      try {
+        return (await connection.query<ResultSetHeader>({ sql: loadStatement(target, source, into), infileStreamFactory: opened && (() => opened.stream()) }))[0];
+      } catch (error) {
+        const failure = opened?.failure();
+        if (failure) throw new UnreadableObject(`${address} cannot be read: ${failure.message}`);
+        throw error;
+      } finally {
+        opened?.close();
+      }
+    };
+
+    let outcome: Loaded | undefined;
+    if (mode.kind === "local") {
+      await connection.query("SAVEPOINT fast_path");
+      const loaded = await load("rows").catch((error: unknown) => {
+        if (error instanceof UnreadableObject || !isDataError(error)) throw error;
+        return undefined;
+      });
+      if (loaded && loaded.warningStatus === 0) outcome = { status: "loaded", rows: recordsLoaded(loaded), rejected: 0, staged: false };
+      else await connection.query("ROLLBACK TO SAVEPOINT fast_path");
     }
-    if (loaded.warningStatus > 0) {
-      const [warnings] = await connection.query<RowDataPacket[]>("SHOW WARNINGS LIMIT 3");
-      throw invalid(warnings.map((w) => w.Message).join("; "));
-    }
-    const rows = recordsLoaded(loaded);
-    await connection.query(manifestUpdate(target), [rows, id]);
+    outcome ??= await loadStaged(connection, target, id, object, mode, () => load("staging"));
+    await connection.query(manifestUpdate(target), [outcome.rows, id]);
     await connection.commit();
-    return { status: "loaded", rows };
+    return outcome;
   } catch (error) {
     await connection.rollback().catch(() => undefined);
     throw error;
   }
+}
+
+async function loadStaged(connection: Connection, target: LoadTarget, id: string, object: CreatedObject, mode: LoadMode, load: () => Promise<ResultSetHeader>): Promise<Loaded> {
+  for (const statement of stagingStatements(target)) await connection.query(statement);
+  const staged = await load();
+  if (staged.warningStatus > 0) {
+    // Staged as text, a line can only be refused for its shape or its bytes: "Row 7 was truncated…".
+    const warnings = await warningsOf(connection);
+    if (warnings.length < staged.warningStatus) throw new UnreadableObject(`s3://${object.bucket}/${object.key} is not the archive's CSV: ${staged.warningStatus} malformed lines`);
+    for (const warning of warnings) {
+      const row = /\brow (\d+)/i.exec(warning);
+      if (!row) throw new UnreadableObject(`s3://${object.bucket}/${object.key} is not the archive's CSV: ${warning}`);
+      await connection.query(refuseLine(target), [warning, Number(row[1])]);
+    }
+  }
+  if (mode.kind === "s3") for (const statement of foreignEncodingChecks(target)) await connection.query(statement);
+  const [[{ lines_: lines }]] = await connection.query<RowDataPacket[]>(stagedLines(target));
+  await applyLines(connection, target, 1, Number(lines));
+  const [refused] = await connection.query<ResultSetHeader>(rejectsInsert(target), [id, object.bucket, object.key]);
+  return { status: "loaded", rows: Number(lines) - refused.affectedRows, rejected: refused.affectedRows, staged: true };
+}
+
+/**
+ * Applies staged lines from..to in one statement, or, when the database refuses any of them (an
+ * error, or a warning such as a rounded decimal), in two halves, down to the single lines it
+ * refuses, which are marked with its message. Each attempt is undone to its savepoint first, so
+ * the lines still go in file order and nothing half-applied stays.
+ */
+async function applyLines(connection: Connection, target: LoadTarget, from: number, to: number): Promise<void> {
+  if (from > to) return;
+  await connection.query("SAVEPOINT line_range");
+  let refusal: string | undefined;
+  try {
+    const [result] = await connection.query<ResultSetHeader>(upsertStatement(target), [from, to]);
+    if (result.warningStatus > 0) refusal = (await warningsOf(connection)).join("; ");
+  } catch (error) {
+    if (!isDataError(error)) throw error;
+    refusal = `${(error as { code?: string }).code}: ${(error as Error).message}`;
+  }
+  if (refusal === undefined) return;
+  await connection.query("ROLLBACK TO SAVEPOINT line_range");
+  if (from === to) {
+    await connection.query(refuseLine(target), [refusal, from]);
+    return;
+  }
+  const middle = Math.floor((from + to) / 2);
+  await applyLines(connection, target, from, middle);
+  await applyLines(connection, target, middle + 1, to);
 }

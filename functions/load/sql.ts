@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { escape, escapeId } from "mysql2";
+import { FIXED_COLUMN_SQL, parseSqlType } from "../shared/sql-columns";
 
 /** Where and how the archive's rows are kept in MySQL. */
 export interface LoadTarget {
@@ -7,31 +8,40 @@ export interface LoadTarget {
   table: string;
   /** One row per loaded object: what makes a repeated event a no-op. */
   manifestTable: string;
+  /** Rows the database refused, with its message: one per line of an object. */
+  rejectsTable: string;
   /** The CSV's columns, in file order; the first is the dedup key. */
   columns: readonly string[];
   /** SQL types by column. Default: TEXT (the fixed columns have their own). */
   columnTypes?: Record<string, string>;
 }
 
-/** Column types a user may choose: plain MySQL types, nothing that could carry other SQL. */
-export const COLUMN_TYPE = /^(TEXT|MEDIUMTEXT|VARCHAR\(\d{1,5}\)|TINYINT|SMALLINT|INT|BIGINT|DECIMAL\(\d{1,2},\d{1,2}\)|DOUBLE|BOOLEAN|DATE|DATETIME(\(\d\))?|JSON)$/i;
+const FIXED_TYPES: Record<string, string> = Object.fromEntries(
+  Object.entries(FIXED_COLUMN_SQL).map(([name, type]) => [name, `${type} ${name === "dedup_key" ? "NOT NULL" : "NULL"}`]),
+);
 
-const FIXED_TYPES: Record<string, string> = {
-  // 191 characters of utf8mb4 is the longest key every InnoDB row format can index.
-  dedup_key: "VARCHAR(191) NOT NULL",
-  change: "VARCHAR(8) NULL",
-  changed_at: "VARCHAR(32) NULL",
-  stream_sequence: "VARCHAR(64) NULL",
-};
+/** The session's temporary table each object is staged in when it cannot go straight into the rows' table. */
+const STAGING = "load_staging";
 
 const table = (target: LoadTarget, name: string) => `${escapeId(target.database)}.${escapeId(name)}`;
+const columnList = (target: LoadTarget, prefix = "") => target.columns.map((c) => `${prefix}${escapeId(c)}`).join(", ");
 
-/** The database, the rows' table keyed by the dedup key, and the manifest: created on first use. */
+/**
+ * Strict mode makes MySQL refuse a value that does not fit its column instead of coercing it
+ * (https://dev.mysql.com/doc/refman/8.0/en/sql-mode.html#sql-mode-strict); the loader also treats
+ * any warning or note as a refusal, and reads up to 65,535 of them (https://dev.mysql.com/doc/refman/8.0/en/server-system-variables.html#sysvar_max_error_count).
+ */
+export const SESSION_STATEMENTS = [
+  "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'",
+  "SET SESSION max_error_count = 65535",
+];
+
+/** The database, the rows' table keyed by the dedup key, the manifest and the rejects: created on first use. */
 export function schemaStatements(target: LoadTarget): string[] {
   const [key] = target.columns;
   const columns = target.columns.map((name) => {
     const type = FIXED_TYPES[name] ?? target.columnTypes?.[name] ?? "TEXT";
-    if (!FIXED_TYPES[name] && !COLUMN_TYPE.test(type)) throw new Error(`column type "${type}" for ${name} is not one the loader accepts`);
+    if (!FIXED_TYPES[name] && typeof parseSqlType(type) === "string") throw new Error(`column type "${type}" for ${name} is not one the loader accepts`);
     return `${escapeId(name)} ${FIXED_TYPES[name] ?? `${type} NULL`}`;
   });
   return [
@@ -40,8 +50,19 @@ export function schemaStatements(target: LoadTarget): string[] {
     `CREATE TABLE IF NOT EXISTS ${table(target, target.manifestTable)} (` +
       "object_id CHAR(64) NOT NULL PRIMARY KEY, bucket VARCHAR(63) NOT NULL, object_key VARCHAR(1024) NOT NULL, " +
       "etag VARCHAR(64) NOT NULL, row_count BIGINT NULL, loaded_at DATETIME(3) NOT NULL) ENGINE=InnoDB",
+    `CREATE TABLE IF NOT EXISTS ${table(target, target.rejectsTable)} (` +
+      "object_id CHAR(64) NOT NULL, line BIGINT NOT NULL, bucket VARCHAR(63) NOT NULL, object_key VARCHAR(1024) NOT NULL, " +
+      "dedup_key TEXT NULL, stream_sequence TEXT NULL, fields LONGTEXT NOT NULL, error TEXT NOT NULL, rejected_at DATETIME(3) NOT NULL, " +
+      "PRIMARY KEY (object_id, line)) ENGINE=InnoDB",
   ];
 }
+
+/** A fresh staging table: each line of the object as text, numbered in file order, with room for why it was refused. */
+export const stagingStatements = (target: LoadTarget): string[] => [
+  `DROP TEMPORARY TABLE IF EXISTS ${table(target, STAGING)}`,
+  `CREATE TEMPORARY TABLE ${table(target, STAGING)} (line BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, refused TEXT NULL, ` +
+    `${target.columns.map((c) => `${escapeId(c)} LONGTEXT NULL`).join(", ")}) ENGINE=InnoDB`,
+];
 
 /** The archive's CSV dialect (see README, "Archive layout"), as MySQL's LOAD DATA spells it. */
 const CSV_FORMAT = "CHARACTER SET utf8mb4 FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '\"' ESCAPED BY '' LINES TERMINATED BY '\\n'";
@@ -49,13 +70,74 @@ const CSV_FORMAT = "CHARACTER SET utf8mb4 FIELDS TERMINATED BY ',' OPTIONALLY EN
 export type LoadSource = { kind: "s3"; bucket: string; key: string } | { kind: "local" };
 
 /**
- * The LOAD DATA statement: from S3 (Aurora reads the object itself, with the cluster's S3 role) or
- * LOCAL (the client streams it). Every name is an escaped identifier and the object's address an
- * escaped literal: nothing from the event is ever spliced into SQL unescaped.
+ * The LOAD DATA statement, into the rows' table or into staging: from S3 (Aurora reads the object
+ * itself with the cluster's S3 role: `LOAD DATA FROM S3 FILE 's3://…' INTO TABLE …`,
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraMySQL.Integrating.LoadFromS3.html)
+ * or LOCAL (the client streams it). Into the rows' table with neither REPLACE nor IGNORE: without
+ * LOCAL a duplicate key or a value that does not fit is an error; with LOCAL it is a warning, as
+ * if IGNORE were given (https://dev.mysql.com/doc/refman/8.0/en/load-data.html#load-data-error-handling).
+ * Into staging with IGNORE, so a malformed line is a warning naming its row, never the end of the
+ * load. Every name is an escaped identifier and the object's address an escaped literal.
  */
-export function loadStatement(target: LoadTarget, source: LoadSource): string {
+export function loadStatement(target: LoadTarget, source: LoadSource, into: "rows" | "staging"): string {
   const from = source.kind === "s3" ? `LOAD DATA FROM S3 FILE ${escape(`s3://${source.bucket}/${source.key}`)}` : "LOAD DATA LOCAL INFILE 'archive-object'";
-  return `${from} REPLACE INTO TABLE ${table(target, target.table)} ${CSV_FORMAT} (${target.columns.map((c) => escapeId(c)).join(", ")})`;
+  const into_ = into === "rows" ? `INTO TABLE ${table(target, target.table)}` : `IGNORE INTO TABLE ${table(target, STAGING)}`;
+  return `${from} ${into_} ${CSV_FORMAT} (${columnList(target)})`;
+}
+
+/** Marks a staged line refused, with why. */
+export const refuseLine = (target: LoadTarget) => `UPDATE ${table(target, STAGING)} SET refused = ? WHERE line = ?`;
+
+/**
+ * With LOAD DATA FROM S3 the loader never sees the bytes, so it refuses what only a foreign
+ * object's encoding leaves: a byte order mark before the first field, and a carriage return in the
+ * last field (a CRLF line end; a field the archive wrote with a CR in it is refused too, rather
+ * than guessed at). LOCAL loads strip both from the stream instead.
+ */
+export function foreignEncodingChecks(target: LoadTarget): string[] {
+  const [first] = target.columns;
+  const last = target.columns[target.columns.length - 1];
+  return [
+    `UPDATE ${table(target, STAGING)} SET refused = 'the first field starts with a UTF-8 byte order mark: remove it from the object' ` +
+      `WHERE line = 1 AND LEFT(${escapeId(first)}, 1) = _utf8mb4 0xEFBBBF`,
+    `UPDATE ${table(target, STAGING)} SET refused = 'the last field holds a carriage return, as CRLF line ends leave it: load the object with loadMode local, which reads CRLF exactly' ` +
+      `WHERE refused IS NULL AND LOCATE('\\r', ${escapeId(last)}) > 0`,
+  ];
+}
+
+export const stagedLines = (target: LoadTarget) => `SELECT COUNT(*) AS lines_ FROM ${table(target, STAGING)}`;
+
+/**
+ * Applies staged lines from..to, in file order, so that each row keeps the change with the highest
+ * stream sequence of its item: a new key is inserted; an existing one is overwritten only by a
+ * newer change (sequences compared as numbers of up to 40 digits), so a replayed or reordered
+ * older change, a REMOVE's delete marker included, never undoes a newer one. `stream_sequence` is
+ * assigned last, as ON DUPLICATE KEY UPDATE assigns left to right.
+ */
+export function upsertStatement(target: LoadTarget): string {
+  const rows = table(target, target.table);
+  const current = (column: string) => `${rows}.${escapeId(column)}`;
+  const newer = `LPAD(s.stream_sequence, 40, '0') > COALESCE(LPAD(${current("stream_sequence")}, 40, '0'), '')`;
+  const assignments = target.columns
+    .slice(1)
+    .filter((c) => c !== "stream_sequence")
+    .concat("stream_sequence")
+    .map((c) => `${current(c)} = IF(${newer}, s.${escapeId(c)}, ${current(c)})`);
+  return (
+    `INSERT INTO ${rows} (${columnList(target)}) SELECT ${columnList(target, "s.")} FROM ${table(target, STAGING)} s ` +
+    `WHERE s.line BETWEEN ? AND ? AND s.refused IS NULL ORDER BY s.line ON DUPLICATE KEY UPDATE ${assignments.join(", ")}`
+  );
+}
+
+/** An object's refused lines, re-recorded on every load of it, with every field as text. */
+export const rejectsClear = (target: LoadTarget) => `DELETE FROM ${table(target, target.rejectsTable)} WHERE object_id = ?`;
+
+export function rejectsInsert(target: LoadTarget): string {
+  const fields = `JSON_OBJECT(${target.columns.map((c) => `${escape(c)}, ${escapeId(c)}`).join(", ")})`;
+  return (
+    `INSERT INTO ${table(target, target.rejectsTable)} (object_id, line, bucket, object_key, dedup_key, stream_sequence, fields, error, rejected_at) ` +
+    `SELECT ?, line, ?, ?, ${escapeId(target.columns[0])}, stream_sequence, ${fields}, refused, UTC_TIMESTAMP(3) FROM ${table(target, STAGING)} WHERE refused IS NOT NULL`
+  );
 }
 
 export const manifestInsert = (target: LoadTarget) =>

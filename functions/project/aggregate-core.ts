@@ -1,4 +1,5 @@
 import type { AttributeValue, DynamoDBRecord } from "aws-lambda";
+import { dynamoNumberProblem } from "../shared/dynamodb-number";
 import { addDecimals, isZeroDecimal, negateDecimal } from "./decimal";
 import { groupByName, type AggregateSpec, type GroupBy } from "./spec";
 
@@ -13,21 +14,26 @@ export interface Delta {
 
 export type AggregateChange = { kind: "apply"; deltas: Delta[] } | { kind: "poison"; reason: string };
 
-function periodOf(value: AttributeValue, period: "hour" | "day" | "month"): string | undefined {
+/** JavaScript's Date holds ±8.64e15 ms around 1970 (ECMA-262, "Time Values and Time Range"). */
+const MAX_TIME_MS = 8.64e15;
+
+/** A timestamp's hour, day or month; a problem when the value is there but is no time a Date can hold. */
+function periodOf(name: string, value: AttributeValue, period: "hour" | "day" | "month"): string | { problem: string } {
   let time: number;
   if (value.S !== undefined) time = Date.parse(value.S);
   else if (value.N !== undefined) time = Number(value.N) < 1e11 ? Number(value.N) * 1000 : Number(value.N);
-  else return undefined;
-  if (!Number.isFinite(time)) return undefined;
+  else return { problem: `${name} is not a string or number timestamp` };
+  const shown = (value.S ?? value.N)!.slice(0, 40);
+  if (!Number.isFinite(time) || Math.abs(time) > MAX_TIME_MS) return { problem: `${name} = ${JSON.stringify(shown)} is not a time between the years -271821 and 275760` };
   const iso = new Date(time).toISOString();
   return period === "hour" ? iso.slice(0, 13) : period === "day" ? iso.slice(0, 10) : iso.slice(0, 7);
 }
 
-function groupValue(image: Record<string, AttributeValue>, entry: GroupBy): string | undefined {
+function groupValue(image: Record<string, AttributeValue>, entry: GroupBy): string | undefined | { problem: string } {
   const attribute = typeof entry === "string" ? entry : entry.attribute;
   const value = image[attribute];
   if (!value) return undefined;
-  if (typeof entry !== "string") return periodOf(value, entry.period);
+  if (typeof entry !== "string") return periodOf(attribute, value, entry.period);
   return value.S ?? value.N;
 }
 
@@ -36,18 +42,21 @@ export function groupKey(values: readonly string[]): string {
   return values.map((v) => v.replace(/[\\|]/g, (c) => `\\${c}`)).join("|");
 }
 
-/** An image's contribution to its group, or undefined when it lacks a group-by value. */
-function contribution(image: Record<string, AttributeValue> | undefined, spec: AggregateSpec, sign: 1 | -1): Delta | undefined {
+/** An image's contribution to its group, undefined when it lacks a group-by value, or why it cannot have one. */
+function contribution(image: Record<string, AttributeValue> | undefined, spec: AggregateSpec, sign: 1 | -1): Delta | undefined | { problem: string } {
   if (!image) return undefined;
   const values: Record<string, string> = {};
   for (const entry of spec.groupBy) {
     const value = groupValue(image, entry);
-    if (value === undefined) return undefined;
+    if (value === undefined || typeof value === "object") return value;
     values[groupByName(entry)] = value;
   }
   const sums: Record<string, string> = {};
   for (const { name, attribute } of spec.sums ?? []) {
-    const amount = image[attribute]?.N ?? "0";
+    // Absent and NULL add nothing; any other value that is not a number is no amount at all.
+    const value = image[attribute];
+    if (value && value.N === undefined && value.NULL === undefined) return { problem: `${attribute} is not a number, so it cannot be summed into ${name}` };
+    const amount = value?.N ?? "0";
     sums[name] = sign === 1 ? amount : negateDecimal(amount);
   }
   return { group: groupKey(Object.values(values)), values, count: sign, sums };
@@ -66,10 +75,10 @@ export function aggregateChange(record: DynamoDBRecord, spec: AggregateSpec): Ag
   if (name !== "INSERT" && !stream.OldImage) {
     return { kind: "poison", reason: `${name} without OldImage: aggregates need the stream view type NEW_AND_OLD_IMAGES to take the old values away` };
   }
-  const parts = [
-    name !== "REMOVE" ? contribution(stream.NewImage, spec, 1) : undefined,
-    name !== "INSERT" ? contribution(stream.OldImage, spec, -1) : undefined,
-  ].filter((d): d is Delta => d !== undefined);
+  const contributions = [name !== "REMOVE" ? contribution(stream.NewImage, spec, 1) : undefined, name !== "INSERT" ? contribution(stream.OldImage, spec, -1) : undefined];
+  const problem = contributions.find((c): c is { problem: string } => c !== undefined && "problem" in c);
+  if (problem) return { kind: "poison", reason: problem.problem };
+  const parts = contributions.filter((d): d is Delta => d !== undefined);
 
   const byGroup = new Map<string, Delta>();
   for (const part of parts) {
@@ -82,5 +91,12 @@ export function aggregateChange(record: DynamoDBRecord, spec: AggregateSpec): Ag
     for (const [sum, amount] of Object.entries(part.sums)) existing.sums[sum] = addDecimals(existing.sums[sum], amount);
   }
   const deltas = [...byGroup.values()].filter((d) => d.count !== 0 || Object.values(d.sums).some((amount) => !isZeroDecimal(amount)));
+  // DynamoDB's ADD takes a number of up to 38 significant digits; a larger change is parked, never rounded.
+  for (const delta of deltas) {
+    for (const [sum, amount] of Object.entries(delta.sums)) {
+      const tooBig = dynamoNumberProblem(amount);
+      if (tooBig) return { kind: "poison", reason: `the change to sum ${sum} of group ${JSON.stringify(delta.group)}, ${amount.slice(0, 45)}, ${tooBig.why}` };
+    }
+  }
   return { kind: "apply", deltas };
 }

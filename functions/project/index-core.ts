@@ -12,7 +12,8 @@ function keyOf(image: Item, spec: IndexSpec): Item | undefined {
   const names = spec.rangeKey ? [spec.hashKey, spec.rangeKey] : [spec.hashKey];
   const key: Item = {};
   for (const name of names) {
-    if (!image[name]) return undefined;
+    // DynamoDB refuses an empty string or binary as a key value: such an item has no index key.
+    if (!image[name] || image[name].S === "" || (image[name].B !== undefined && image[name].B!.length === 0)) return undefined;
     key[name] = image[name];
   }
   return key;
@@ -39,7 +40,7 @@ export function indexChange(record: DynamoDBRecord, spec: IndexSpec): IndexChang
   if (!stream.NewImage) return { kind: "poison", reason: `${record.eventName} without NewImage: the table's stream view type must include new images` };
   const image = toSdkItem(stream.NewImage);
   const key = keyOf(image, spec);
-  if (!key) return { kind: "skip", why: `the item has no ${spec.rangeKey ? `${spec.hashKey} and ${spec.rangeKey}` : spec.hashKey}` };
+  if (!key) return { kind: "skip", why: `the item has no (or an empty) ${spec.rangeKey ? `${spec.hashKey} and ${spec.rangeKey}` : spec.hashKey}` };
 
   const item: Item = spec.attributes
     ? { ...Object.fromEntries(spec.attributes.filter((name) => image[name]).map((name) => [name, image[name]])), ...key }

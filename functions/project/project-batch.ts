@@ -5,9 +5,9 @@ import { parkRecords, tableStreamParkedKey, type ParkedRecord } from "../shared/
 import { type Log } from "../shared/log";
 import { type BackoffOptions } from "../shared/retry";
 import { sequenceOf } from "../shared/table-stream";
-import { aggregateChange } from "./aggregate-core";
+import { aggregateChange, type AggregateChange } from "./aggregate-core";
 import { applyAggregate, applyIndexChange, type AggregateTables } from "./apply";
-import { indexChange } from "./index-core";
+import { indexChange, type IndexChange } from "./index-core";
 import { type ProjectionSpec } from "./spec";
 
 export interface ProjectDependencies {
@@ -28,17 +28,24 @@ export interface ProjectOutcome {
 
 type Verdict = "written" | "skipped" | "replayed" | { park: string };
 
-async function project(record: DynamoDBRecord, deps: ProjectDependencies): Promise<Verdict> {
-  if (deps.spec.kind === "index") {
-    const change = indexChange(record, deps.spec);
-    if (change.kind === "poison") return { park: change.reason };
-    if (change.kind === "skip") return "skipped";
-    return (await applyIndexChange(deps.dynamodb, deps.tables.target, change)) === "written" ? "written" : "replayed";
+/** What one record changes, decided by pure code: the same record always gives the same answer, so one it fails on is poison, never retried. */
+function changeOf(record: DynamoDBRecord, spec: ProjectionSpec): IndexChange | AggregateChange {
+  try {
+    return spec.kind === "index" ? indexChange(record, spec) : aggregateChange(record, spec);
+  } catch (error) {
+    return { kind: "poison", reason: `cannot be projected: ${(error as Error).name}: ${(error as Error).message}` };
   }
-  const change = aggregateChange(record, deps.spec);
+}
+
+async function project(record: DynamoDBRecord, deps: ProjectDependencies): Promise<Verdict> {
+  const change = changeOf(record, deps.spec);
   if (change.kind === "poison") return { park: change.reason };
-  if (change.deltas.length === 0) return "skipped";
-  return (await applyAggregate(deps.dynamodb, deps.tables, record, change.deltas, deps.retry)) === "applied" ? "written" : "replayed";
+  if (change.kind === "skip") return "skipped";
+  if (change.kind === "apply") {
+    if (change.deltas.length === 0) return "skipped";
+    return (await applyAggregate(deps.dynamodb, deps.tables, record, change.deltas, deps.retry)) === "applied" ? "written" : "replayed";
+  }
+  return (await applyIndexChange(deps.dynamodb, deps.tables.target, change)) === "written" ? "written" : "replayed";
 }
 
 /**

@@ -8,7 +8,10 @@ export type Item = Record<string, SdkAttributeValue>;
  * base64 text, which the SDK would otherwise store as the bytes of that text.
  */
 export function toSdkItem(image: Record<string, AttributeValue>): Item {
-  return Object.fromEntries(Object.entries(image).map(([name, value]) => [name, toSdkValue(value)]));
+  // A null-prototype map: a `__proto__` attribute is an attribute like any other.
+  const item: Item = Object.create(null);
+  for (const name of Object.keys(image)) item[name] = toSdkValue(image[name]);
+  return item;
 }
 
 function toSdkValue(value: AttributeValue): SdkAttributeValue {

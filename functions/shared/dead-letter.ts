@@ -1,7 +1,7 @@
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { DynamoDBRecord } from "aws-lambda";
+import { createHash } from "node:crypto";
 import { mapWithConcurrency } from "./retry";
-import { sequenceOf } from "./table-stream";
 
 /** What a parked object holds: why the record can never be delivered, and the record exactly as it arrived. */
 export interface ParkedRecord<R> {
@@ -13,10 +13,20 @@ export interface ParkedRecord<R> {
 /** Every parked record lives under this prefix; Lambda's own on-failure records go under `aws/lambda/`. */
 export const PARKED_PREFIX = "parked/";
 
+/**
+ * A record's name in the bucket: the first of its identities that is a plain name (a sequence
+ * number, an event ID), or else a digest of the record itself. The same record always gets the
+ * same name, so a redelivery overwrites its own object; two records never share one.
+ */
+export function parkedName(identities: readonly unknown[], record: unknown): string {
+  const name = identities.find((id): id is string => typeof id === "string" && /^[\w.-]{1,128}$/.test(id));
+  return name ?? `no-identity-${createHash("sha256").update(JSON.stringify(record) ?? "").digest("hex")}`;
+}
+
 /** `parked/<table>/<stream sequence number>.json`: one object per DynamoDB stream record. */
 export function tableStreamParkedKey(record: DynamoDBRecord): string {
   const table = record.eventSourceARN?.split(":table/")[1]?.split("/")[0] ?? "unknown-table";
-  return `${PARKED_PREFIX}${table}/${sequenceOf(record)}.json`;
+  return `${PARKED_PREFIX}${table}/${parkedName([record.dynamodb?.SequenceNumber, record.eventID], record)}.json`;
 }
 
 export interface ParkResult<R> {

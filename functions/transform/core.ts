@@ -1,6 +1,8 @@
 import Ajv, { type AnySchema } from "ajv";
 import addFormats from "ajv-formats";
-import { isLosslessNumber, LosslessNumber, parse, stringify } from "lossless-json";
+import { parseExactJson } from "../shared/exact-json";
+import { FIXED_COLUMN_TYPES, parseSqlType, sqlField, TEXT_COLUMN, type SqlType } from "../shared/sql-columns";
+import { decodeUtf8 } from "../shared/text";
 import { csvLine } from "./csv";
 
 /** A CSV column after the fixed ones: its name, and where its value is in the item (dotted path). */
@@ -18,44 +20,20 @@ export const FIXED_COLUMNS = ["dedup_key", "change", "changed_at", "stream_seque
 /** A refused record names its dedup key when it has one: the correlation field of the log line. */
 export type TransformResult = { ok: true; line: string } | { ok: false; reason: string; key?: string };
 
-/**
- * A number token JSON.parse would round (16 or more digits) or print differently (an exponent, or
- * a fraction below 1e-6): such a record is parsed losslessly, so the CSV keeps the number's text.
- */
-const REWRITTEN_NUMBER = /[:,[]\s*-?(?:[\d.]{16,}|[\d.]+[eE]|0\.0{5,})/;
-
 const CHANGES = new Set(["INSERT", "MODIFY", "REMOVE"]);
+/** DynamoDB Streams sequence numbers are 21 to 40 digits (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_StreamRecord.html). */
+const SEQUENCE = /^\d{1,40}$/;
 
-function parseRecord(text: string): { exact: unknown; plain: unknown } {
-  if (!REWRITTEN_NUMBER.test(text)) {
-    const value = JSON.parse(text);
-    return { exact: value, plain: value };
-  }
-  const exact = parse(text, undefined, (digits) => (String(Number(digits)) === digits ? Number(digits) : new LosslessNumber(digits)));
-  // The schema sees ordinary numbers; the CSV gets every digit.
-  return { exact, plain: JSON.parse(text) };
-}
-
+/** The value at a dotted path, through own keys only: a path step such as `constructor` never reaches JavaScript's internals. */
 function valueAt(item: Record<string, unknown>, path: readonly string[]): unknown {
   let value: unknown = item;
   for (const step of path) {
-    if (value === null || typeof value !== "object") return undefined;
+    if (value === null || typeof value !== "object" || !Object.prototype.hasOwnProperty.call(value, step)) return undefined;
     value = (value as Record<string, unknown>)[step];
   }
   return value;
 }
 
-function fieldText(value: unknown): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value === "string") return value;
-  if (typeof value === "number" || typeof value === "boolean" || isLosslessNumber(value)) return String(value);
-  return stringify(value);
-}
-
-/**
- * Compiles the schema once, and returns the transform for one Firehose record: an archive record
- * (see functions/forward) in, one CSV line out, or the reason it cannot be archived.
- */
 /** Compiles a JSON Schema (draft-07, with the standard formats); throws on a schema that is not valid. */
 export function compileSchema(schema: AnySchema) {
   const ajv = new Ajv({ allErrors: true, strict: false });
@@ -63,29 +41,57 @@ export function compileSchema(schema: AnySchema) {
   return { ajv, validate: ajv.compile(schema) };
 }
 
-export function createTransformer(schema: AnySchema, columns: readonly ArchiveColumn[]): (data: Buffer) => TransformResult {
+/** Each column's SQL type (TEXT where none is given); throws on a type the loader does not accept. */
+export function columnSqlTypes(columns: readonly ArchiveColumn[], columnTypes: Record<string, string> = {}): SqlType[] {
+  return columns.map((column) => {
+    const type = columnTypes[column.name] === undefined ? TEXT_COLUMN : parseSqlType(columnTypes[column.name]);
+    if (typeof type === "string") throw new Error(`column ${column.name}: ${type}`);
+    return type;
+  });
+}
+
+/**
+ * Compiles the schema once, and returns the transform for one Firehose record: an archive record
+ * (see functions/forward) in, one CSV line out, or the reason it cannot be archived. Values keep
+ * their exact text; a record whose value would not fit its SQL column is refused, naming the
+ * column, so a record the transform accepts always loads.
+ */
+export function createTransformer(schema: AnySchema, columns: readonly ArchiveColumn[], columnTypes: Record<string, string> = {}): (data: Buffer) => TransformResult {
   const { ajv, validate } = compileSchema(schema);
   const paths = columns.map((column) => column.path.split("."));
+  const types = columnSqlTypes(columns, columnTypes);
 
   return (data) => {
-    let parsed: { exact: unknown; plain: unknown };
-    try {
-      parsed = parseRecord(data.toString("utf8"));
-    } catch (error) {
-      return { ok: false, reason: `not JSON: ${(error as Error).message}` };
-    }
-    const record = parsed.exact as Record<string, unknown> | null;
+    const text = decodeUtf8(data);
+    if (text === undefined) return { ok: false, reason: "not UTF-8 text" };
+    const parsed = parseExactJson(text);
+    if (!parsed.ok) return { ok: false, reason: parsed.reason === "not-json" ? `not JSON: ${parsed.detail}` : `duplicate key: ${parsed.detail}` };
+    const record = parsed.value as Record<string, unknown> | null;
     if (record === null || typeof record !== "object" || Array.isArray(record)) return { ok: false, reason: "not an archive record: not a JSON object" };
     const { key, change, changedAt, sequence, item } = record;
     if (typeof key !== "string" || key === "") return { ok: false, reason: 'not an archive record: no "key"' };
-    if (typeof change !== "string" || !CHANGES.has(change)) return { ok: false, reason: `not an archive record: "change" is ${JSON.stringify(change)}` };
-    const fixed = [key, change, typeof changedAt === "string" && changedAt ? changedAt : undefined, typeof sequence === "string" ? sequence : undefined];
-    if (change === "REMOVE") return { ok: true, line: csvLine([...fixed, ...columns.map(() => undefined)]) };
+    if (typeof change !== "string" || !CHANGES.has(change)) return { ok: false, reason: `not an archive record: "change" is ${JSON.stringify(change)}`, key };
+    if (change !== "REMOVE" && (item === null || typeof item !== "object" || Array.isArray(item))) return { ok: false, reason: 'not an archive record: "item" is not an object', key };
+    if (typeof sequence !== "string" || !SEQUENCE.test(sequence)) return { ok: false, reason: `not an archive record: "sequence" is ${JSON.stringify(sequence)}, not a stream sequence number`, key };
+    if (changedAt !== undefined && typeof changedAt !== "string") return { ok: false, reason: `not an archive record: "changedAt" is ${JSON.stringify(changedAt)}`, key };
 
-    if (item === null || typeof item !== "object" || Array.isArray(item)) return { ok: false, reason: 'not an archive record: "item" is not an object', key };
-    if (!validate((parsed.plain as Record<string, unknown>).item)) {
+    // `change` and `sequence` are checked above and always fit their columns.
+    const keyField = sqlField(key, FIXED_COLUMN_TYPES.dedup_key);
+    if (typeof keyField === "object") return { ok: false, reason: `column dedup_key: the value ${keyField.why}`, key };
+    const timeField = sqlField(changedAt || undefined, FIXED_COLUMN_TYPES.changed_at);
+    if (typeof timeField === "object") return { ok: false, reason: `column changed_at: the value ${timeField.why}`, key };
+    const fields: (string | undefined)[] = [key, change, changedAt || undefined, sequence];
+    if (change === "REMOVE") return { ok: true, line: csvLine([...fields, ...columns.map(() => undefined)]) };
+
+    // The schema sees ordinary numbers (JSON.parse's); the columns get every digit.
+    if (!validate(parsed.plain ? item : (JSON.parse(text) as Record<string, unknown>).item)) {
       return { ok: false, reason: `schema: ${ajv.errorsText(validate.errors, { dataVar: "item" })}`, key };
     }
-    return { ok: true, line: csvLine([...fixed, ...paths.map((path) => fieldText(valueAt(item as Record<string, unknown>, path)))]) };
+    for (let i = 0; i < paths.length; i++) {
+      const field = sqlField(valueAt(item as Record<string, unknown>, paths[i]), types[i]);
+      if (typeof field === "object") return { ok: false, reason: `column ${columns[i].name} (${types[i].name}): item.${columns[i].path} ${field.why}`, key };
+      fields.push(field);
+    }
+    return { ok: true, line: csvLine(fields) };
   };
 }

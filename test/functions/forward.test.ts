@@ -63,6 +63,19 @@ describe("forward function", () => {
       });
     });
 
+    it("archives fields named __proto__ and constructor as fields, and every digit of every number, at any depth", () => {
+      const record = streamRecord("INSERT", clickItem(11), "512");
+      const extra = JSON.parse('{"__proto__": {"M": {"x": {"N": "1.50"}}}, "constructor": {"M": {"__proto__": {"NULL": true}, "n": {"N": "0.000000000000000000000000000001"}}}, "e": {"S": ""}, "z": {"NULL": true}}');
+      for (const [name, value] of Object.entries(extra)) Object.defineProperty(record.dynamodb!.NewImage!, name, { value, enumerable: true, writable: true, configurable: true });
+      const text = (forwardDecision(record, OPTIONS) as { data: Buffer }).data.toString("utf8");
+      const item = JSON.parse(text).item;
+      expect(Object.keys(item)).to.include.members(["__proto__", "constructor", "e", "z"]);
+      expect(item).not.to.have.property("x");
+      expect(text).to.contain('"__proto__":{"x":1.50}');
+      expect(text).to.contain('"constructor":{"__proto__":null,"n":0.000000000000000000000000000001}');
+      expect(item).to.include({ e: "", z: null });
+    });
+
     it("sends a REMOVE as a delete marker, or skips it, by config", () => {
       const remove = streamRecord("REMOVE", clickItem(3), "102");
       expect(archived(forwardDecision(remove, OPTIONS))).to.include({ change: "REMOVE", item: null });

@@ -39,6 +39,27 @@ describe("projection function", () => {
     });
   });
 
+  describe("poison records (Why: a timestamp outside Date's range was retried forever; sums past 38 digits)", () => {
+    it("parks an aggregate record whose timestamp no Date holds, naming the value, instead of throwing", () => {
+      for (const when of [{ N: "1e20" }, { N: "-9e18" }, { S: "2026-13-45" }]) {
+        const change = aggregateChange(record("INSERT", { NewImage: { ...click("ana@example.com", "p-1", "2"), client_timestamp: when } }), HITS_PER_PAGE_PER_DAY);
+        expect(change, JSON.stringify(when)).to.deep.include({ kind: "poison" });
+      }
+    });
+
+    it("parks a record whose summed attribute is there but is not a number, and sums nothing for an absent or null one", () => {
+      const text = aggregateChange(record("INSERT", { NewImage: { ...click("ana@example.com", "p-1", "2"), Hits: { S: "2" } } }), HITS_PER_PAGE_PER_DAY);
+      expect(text).to.deep.equal({ kind: "poison", reason: "Hits is not a number, so it cannot be summed into hits" });
+      const none = aggregateChange(record("INSERT", { NewImage: { ...click("ana@example.com", "p-1", "2"), Hits: { NULL: true } } }), HITS_PER_PAGE_PER_DAY);
+      expect(none).to.deep.equal({ kind: "apply", deltas: [{ group: "p-1|2026-11-26", values: { page_id: "p-1", client_timestamp_day: "2026-11-26" }, count: 1, sums: { hits: "0" } }] });
+    });
+
+    it("parks a change to a sum that DynamoDB's ADD cannot take exactly, rather than rounding it", () => {
+      const change = aggregateChange(record("MODIFY", { OldImage: click("ana@example.com", "p-1", "1E-100"), NewImage: click("ana@example.com", "p-1", "1E+100") }), HITS_PER_PAGE_PER_DAY);
+      expect(change).to.deep.equal({ kind: "poison", reason: 'the change to sum hits of group "p-1|2026-11-26", 999999999999999999999999999999999999999999999, has 200 significant digits; DynamoDB keeps 38' });
+    });
+  });
+
   describe("index", () => {
     it("puts the new image under the user's key, with the source sequence number and binary kept as bytes", () => {
       const change = indexChange(record("INSERT", { NewImage: click("ana@example.com", "p-1", "2") }), BY_USER);
@@ -66,7 +87,9 @@ describe("projection function", () => {
     it("skips items without the index key, and parks a REMOVE it cannot place", () => {
       const anonymous = click("", "p-1", "1");
       delete anonymous.useremail;
-      expect(indexChange(record("INSERT", { NewImage: anonymous }), BY_USER)).to.deep.equal({ kind: "skip", why: "the item has no useremail and nanotimestamp" });
+      expect(indexChange(record("INSERT", { NewImage: anonymous }), BY_USER)).to.deep.equal({ kind: "skip", why: "the item has no (or an empty) useremail and nanotimestamp" });
+      // An empty string is no key either: DynamoDB refuses it as a key value.
+      expect(indexChange(record("INSERT", { NewImage: { ...click("", "p-1", "1") } }), BY_USER)).to.include({ kind: "skip" });
       expect(indexChange(record("REMOVE", {}), BY_USER)).to.deep.include({ kind: "poison" });
     });
 

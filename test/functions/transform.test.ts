@@ -142,6 +142,98 @@ describe("transform function", () => {
     });
   });
 
+  describe("values that will not fit their SQL column (Why: accepted, then the loader refused the whole object)", () => {
+    const columns = [
+      { name: "hits", path: "Hits" },
+      { name: "note", path: "note" },
+      { name: "price", path: "price" },
+      { name: "ratio", path: "ratio" },
+      { name: "flag", path: "flag" },
+      { name: "day", path: "day" },
+      { name: "at", path: "at" },
+      { name: "doc", path: "doc" },
+      { name: "code", path: "code" },
+    ];
+    const types = { hits: "INT", price: "DECIMAL(6,2)", ratio: "DOUBLE", flag: "BOOLEAN", day: "DATE", at: "DATETIME(3)", doc: "JSON", code: "VARCHAR(3)" };
+    const typed = createTransformer({ type: "object" }, columns, types);
+    const archived = (item: Record<string, unknown>) => Buffer.from(`{"key":"k|1","change":"INSERT","changedAt":"2026-11-26T10:00:00.000Z","sequence":"500","item":${typeof item === "string" ? item : JSON.stringify(item)}}`);
+    const refusal = (item: Record<string, unknown> | string) => {
+      const result = typed(archived(item as Record<string, unknown>));
+      if (result.ok) throw new Error(`accepted: ${result.line}`);
+      return result.reason;
+    };
+
+    it("refuses an integer past INT's range and a string past TEXT's 64 KiB, naming the column", () => {
+      expect(refusal({ Hits: 2147483648 })).to.equal("column hits (INT): item.Hits 2147483648 is outside INT's range -2147483648..2147483647");
+      expect(refusal({ note: "é".repeat(33_000) })).to.equal("column note (TEXT): item.note is 66000 bytes of UTF-8; TEXT holds 65535");
+      expect(typed(archived({ Hits: -2147483648, note: "é".repeat(32_767) })).ok).to.equal(true);
+    });
+
+    it("refuses what its column would round or coerce: decimals past the scale, digits a double loses, a fraction in an integer, the wrong kind of value", () => {
+      expect(refusal({ price: 1.005 })).to.equal("column price (DECIMAL(6,2)): item.price 1.005 has 3 decimals; DECIMAL(6,2) keeps 2");
+      expect(refusal({ price: 10000 })).to.equal("column price (DECIMAL(6,2)): item.price 10000 has more integer digits than DECIMAL(6,2) holds");
+      expect(refusal('{"ratio": 0.12345678901234567890}')).to.equal("column ratio (DOUBLE): item.ratio 0.12345678901234567890 has more digits than DOUBLE holds");
+      expect(refusal({ Hits: 1.5 })).to.equal("column hits (INT): item.Hits 1.5 is not an integer; INT holds integers");
+      expect(refusal({ Hits: "12" })).to.equal("column hits (INT): item.Hits is a string; INT holds numbers");
+      expect(refusal({ flag: 1 })).to.equal("column flag (BOOLEAN): item.flag is a number; BOOLEAN holds true or false");
+      expect(refusal({ day: "2026-02-30" })).to.match(/^column day \(DATE\): item\.day "2026-02-30" is not a date/);
+      expect(refusal({ at: "2026-11-26T10:00:01.2501Z" })).to.equal('column at (DATETIME(3)): item.at "2026-11-26T10:00:01.2501Z" has 4 fractional digits; DATETIME(3) keeps 3');
+      expect(refusal({ at: "2026-11-26T10:00:01+02:00" })).to.match(/is not a UTC time/);
+      expect(refusal('{"doc": {"n": 12345678901234567890123}}')).to.equal("column doc (JSON): item.doc 12345678901234567890123 has more digits than MySQL's JSON keeps (64-bit integers, doubles)");
+      expect(refusal({ code: "ABCD" })).to.equal("column code (VARCHAR(3)): item.code is 4 characters; VARCHAR(3) holds 3");
+    });
+
+    it("writes each value as its column holds it: booleans as 1/0, UTC times in MySQL's form, JSON as JSON, decimals plain, null distinct from absent in JSON", () => {
+      const result = typed(archived('{"Hits": 7, "price": 1.5E+3, "ratio": 0.1, "flag": true, "day": "2026-11-26", "at": "2026-11-26T10:00:01.25Z", "doc": {"s": "x", "n": null}, "code": "🚀ab"}' as unknown as Record<string, unknown>));
+      if (!result.ok) throw new Error(result.reason);
+      expect(result.line).to.equal('k|1,INSERT,2026-11-26T10:00:00.000Z,500,7,NULL,1500,0.1,1,2026-11-26,2026-11-26 10:00:01.25,"{""s"":""x"",""n"":null}",🚀ab\n');
+      const nulls = typed(archived('{"doc": null}' as unknown as Record<string, unknown>));
+      expect(nulls.ok && nulls.line.split(",").slice(4)).to.deep.equal(["NULL", "NULL", "NULL", "NULL", "NULL", "NULL", "NULL", "null", "NULL\n"]);
+    });
+
+    it("refuses a dedup key longer than its 191-character column, and a record without a stream sequence number", () => {
+      const long = transform(Buffer.from(`{"key":"${"k".repeat(192)}","change":"REMOVE","sequence":"1","item":null}`));
+      expect(long).to.deep.include({ ok: false, reason: "column dedup_key: the value is 192 characters; VARCHAR(191) holds 191" });
+      expect(transform(Buffer.from('{"key":"k","change":"REMOVE","item":null}'))).to.deep.include({ ok: false, reason: 'not an archive record: "sequence" is undefined, not a stream sequence number' });
+    });
+  });
+
+  describe("bytes that are not what they claim (Why: base64 with trailing garbage and non-UTF-8 text were accepted)", () => {
+    it("answers ProcessingFailed for data with junk after or inside its base64, keeping the data as it came", () => {
+      const good = forwarded(streamRecord("INSERT", clickItem(8), "509")).toString("base64");
+      const event: FirehoseTransformationEvent = {
+        invocationId: "i-2",
+        deliveryStreamArn: "arn:aws:firehose:eu-west-1:999999999999:deliverystream/clicks-archive",
+        region: "eu-west-1",
+        records: [{ recordId: "a", approximateArrivalTimestamp: 1, data: `${good}!!garbage` }, { recordId: "b", approximateArrivalTimestamp: 2, data: `${good.slice(0, 8)} ${good.slice(8)}` }],
+      };
+      const warnings: Record<string, unknown>[] = [];
+      const result = transformBatch(event, transform, { info: () => undefined, warn: (message, extra) => warnings.push({ message, ...extra }) });
+      expect(result.records).to.deep.equal([
+        { recordId: "a", result: "ProcessingFailed", data: `${good}!!garbage` },
+        { recordId: "b", result: "ProcessingFailed", data: `${good.slice(0, 8)} ${good.slice(8)}` },
+      ]);
+      expect(warnings.map((w) => w.reason)).to.deep.equal(["the record's data is not base64", "the record's data is not base64"]);
+    });
+
+    it("refuses text that is not UTF-8 instead of replacing it with U+FFFD", () => {
+      const bytes = Buffer.concat([Buffer.from('{"key":"k","change":"INSERT","sequence":"1","item":{"page_id":"p'), Buffer.from([0xff, 0xfe]), Buffer.from('"}}')]);
+      expect(transform(bytes)).to.deep.equal({ ok: false, reason: "not UTF-8 text" });
+    });
+
+    it("refuses a record with a key given twice, whatever its numbers", () => {
+      expect(transform(Buffer.from('{"key":"k","key":"j","change":"REMOVE","sequence":"1","item":null}'))).to.deep.equal({ ok: false, reason: 'duplicate key: the top-level object holds the key "key" twice' });
+    });
+
+    it("reads a column whose path names a JavaScript internal from the item's own fields only", () => {
+      const internals = createTransformer({ type: "object" }, [{ name: "c", path: "constructor" }, { name: "p", path: "__proto__.x" }, { name: "t", path: "toString" }]);
+      const absent = internals(Buffer.from('{"key":"k","change":"INSERT","sequence":"1","item":{}}'));
+      expect(absent.ok && absent.line).to.equal("k,INSERT,NULL,1,NULL,NULL,NULL\n");
+      const present = internals(Buffer.from('{"key":"k","change":"INSERT","sequence":"1","item":{"constructor":"c","__proto__":{"x":1},"toString":{"a":[]}}}'));
+      expect(present.ok && present.line).to.equal('k,INSERT,NULL,1,c,1,"{""a"":[]}"\n');
+    });
+  });
+
   describe("Firehose's invocation", () => {
     it("answers the direct-put fixture record by record: the non-JSON `Hello World` and the non-archive record come back ProcessingFailed with their data", () => {
       const event = fixture<FirehoseTransformationEvent>("firehose-direct-put.json");

@@ -11,7 +11,7 @@ describe("the loader's own database user on MariaDB", function () {
   this.timeout(120_000);
   const spec = { user: "clickstream_loader", database: "clickstream", loadFromS3: false };
   const password = "loader-only-7f3a";
-  const target: LoadTarget = { database: "clickstream", table: "web_analytics", manifestTable: "loaded_objects", columns: CSV_COLUMNS, columnTypes: { hits: "INT" } };
+  const target: LoadTarget = { database: "clickstream", table: "web_analytics", manifestTable: "loaded_objects", rejectsTable: "rejected_rows", columns: CSV_COLUMNS, columnTypes: { hits: "INT" } };
   let database: MySqlEngine;
   let admin: Connection;
   let loader: Connection;
@@ -32,9 +32,12 @@ describe("the loader's own database user on MariaDB", function () {
   it("creates its database and tables, and loads an object exactly once, with only the privileges the setup grants", async () => {
     for (const statement of schemaStatements(target)) await loader.query(statement);
     const object = { bucket: "archive", key: "processed/2026/11/26/10/a.csv", etag: "e1", size: 1 };
-    const open = async () => Readable.from([Buffer.from(csvObject(1, 5))]);
-    expect(await loadObject(loader, target, object, { kind: "local", open })).to.deep.equal({ status: "loaded", rows: 5 });
+    const open = async () => ({ stream: () => Readable.from([Buffer.from(csvObject(1, 5))]), close: () => undefined, failure: () => undefined });
+    expect(await loadObject(loader, target, object, { kind: "local", open })).to.include({ status: "loaded", rows: 5, staged: false });
     expect(await loadObject(loader, target, object, { kind: "local", open })).to.deep.equal({ status: "already-loaded" });
+    // The same rows in another object take the staged path: a temporary table, then newer-only upserts.
+    const again = { ...object, key: "processed/2026/11/26/10/b.csv", etag: "e2" };
+    expect(await loadObject(loader, target, again, { kind: "local", open })).to.include({ status: "loaded", staged: true, rejected: 0 });
   });
 
   it("may do nothing else: no other database, no users, no dropping its tables", async () => {

@@ -12,6 +12,7 @@ import { ingestBatch, type IngestDependencies } from "../../functions/ingest/ing
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, startS3Engine, type Engine } from "../../local/engines";
 import { createDedupTable } from "../../local/tables";
 import { click, eventOf, kinesisRecord, sequenceNumber } from "../support/kinesis";
+import { rawDynamoDb } from "../support/raw-dynamodb";
 
 describe("ingest on DynamoDB Local and a local S3", function () {
   this.timeout(120_000);
@@ -19,10 +20,12 @@ describe("ingest on DynamoDB Local and a local S3", function () {
   let dynamodb: DynamoDBClient;
   let s3: S3Client;
   let tables = 0;
+  let endpoint: string;
 
   before(async () => {
     const [ddb, objects] = await Promise.all([startDynamoDbLocal(), startS3Engine()]);
     engines.push(ddb, objects);
+    endpoint = ddb.endpoint;
     dynamodb = new DynamoDBClient({ endpoint: ddb.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
     s3 = new S3Client({ endpoint: objects.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
     await s3.send(new CreateBucketCommand({ Bucket: "dead-letters" }));
@@ -83,6 +86,20 @@ describe("ingest on DynamoDB Local and a local S3", function () {
     expect(parked.reason).to.equal("item-too-large");
     expect(parked.detail).to.match(/over DynamoDB's 409600-byte limit/);
     expect(parked.record.kinesis.data).to.equal(poison.kinesis.data);
+  });
+
+  it("writes a record whose fields are named __proto__ and constructor exactly, next to 24 others in its write request", async () => {
+    const table = await newTable();
+    const hostile = kinesisRecord('{"__proto__": {"x": 1, "seqNumbershardIdHash": "forged"}, "constructor": {"a": ""}, "n": {"__proto__": null}}', sequenceNumber(60));
+    const outcome = await ingestBatch(eventOf(...clicks(12), hostile, ...clicks(12, 61)), deps(table));
+    expect(outcome.batchItemFailures).to.deep.equal([]);
+    expect(outcome.counts).to.include({ written: 25, parked: 0 });
+    const { Item } = await rawDynamoDb(endpoint, "GetItem", { TableName: table, Key: { seqNumbershardIdHash: { S: "06_shardId-000000000000" }, sequenceNumber: { S: sequenceNumber(60) } } });
+    expect(Item.__proto__).to.deep.equal({ M: { x: { N: "1" }, seqNumbershardIdHash: { S: "forged" } } });
+    expect(Item.constructor).to.deep.equal({ M: { a: { S: "" } } });
+    expect(Item.n).to.deep.equal(JSON.parse(`{"M": {"__proto__": {"NULL": true}}}`));
+    expect(Item).not.to.have.property("x");
+    expect(Item.seqNumbershardIdHash).to.deep.equal({ S: "06_shardId-000000000000" });
   });
 
   it("parks a redelivered poison record in the same object, not a second one", async () => {

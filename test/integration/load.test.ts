@@ -2,10 +2,11 @@ import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client
 import type { S3Event } from "aws-lambda";
 import { expect } from "chai";
 import { createConnection, type Connection, type RowDataPacket } from "mysql2/promise";
+import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 import { loadEvent, type LoadDependencies } from "../../functions/load/load-event";
 import { s3Opener } from "../../functions/load/s3-source";
-import { type LoadTarget } from "../../functions/load/sql";
+import { foreignEncodingChecks, loadStatement, schemaStatements, stagingStatements, type LoadTarget } from "../../functions/load/sql";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startMariaDb, startS3Engine, type Engine, type MySqlEngine } from "../../local/engines";
 import { CSV_COLUMNS, csvObject, csvRow } from "../support/archive";
 import { fixture } from "../support/kinesis";
@@ -33,7 +34,7 @@ describe("loader on MariaDB and a local S3", function () {
     await Promise.all([database?.stop(), objects?.stop()]);
   });
 
-  const target = (): LoadTarget => ({ database: `clickstream_${++databases}`, table: "web_analytics", manifestTable: "loaded_objects", columns: CSV_COLUMNS, columnTypes: { hits: "INT" } });
+  const target = (): LoadTarget => ({ database: `clickstream_${++databases}`, table: "web_analytics", manifestTable: "loaded_objects", rejectsTable: "rejected_rows", columns: CSV_COLUMNS, columnTypes: { hits: "INT" } });
   const deps = (t: LoadTarget): LoadDependencies => ({ connect: async () => connection, target: t, mode: { kind: "local", open: s3Opener(s3) }, prefix: "processed/", log: { info() {}, warn() {} } });
 
   /** Puts an object and returns the S3 event for it, with the key URL-encoded as S3 sends it. */
@@ -46,13 +47,14 @@ describe("loader on MariaDB and a local S3", function () {
     return event;
   }
 
+  const rejects = async (t: LoadTarget) => (await connection.query<RowDataPacket[]>("SELECT * FROM ??.?? ORDER BY object_key, line", [t.database, t.rejectsTable]))[0];
   const rows = async (t: LoadTarget, sql = "SELECT * FROM ??.?? ORDER BY dedup_key") => (await connection.query<RowDataPacket[]>(sql, [t.database, t.table]))[0];
   const manifest = async (t: LoadTarget) => (await connection.query<RowDataPacket[]>("SELECT object_key, etag, row_count, loaded_at FROM ??.?? ORDER BY loaded_at", [t.database, t.manifestTable]))[0];
 
   it("creates the schema on first use and loads every row of an object, values typed and NULLs kept", async () => {
     const t = target();
     const event = await put("processed/2026/11/26/10/clicks-1-2026-11-26-10-00-00-a.csv", csvObject(1, 50));
-    expect(await loadEvent(event, deps(t))).to.deep.equal({ loaded: 1, alreadyLoaded: 0, rows: 50 });
+    expect(await loadEvent(event, deps(t))).to.deep.equal({ loaded: 1, alreadyLoaded: 0, rows: 50, rejectedRows: 0 });
     const loaded = await rows(t);
     expect(loaded).to.have.length(50);
     const first = loaded.find((r) => r.page_id === "p-1001")!;
@@ -81,7 +83,7 @@ describe("loader on MariaDB and a local S3", function () {
     const t = target();
     const event = await put("processed/2026/11/26/13/twice.csv", csvObject(300, 309));
     await loadEvent(event, deps(t));
-    expect(await loadEvent(event, deps(t))).to.deep.equal({ loaded: 0, alreadyLoaded: 1, rows: 0 });
+    expect(await loadEvent(event, deps(t))).to.deep.equal({ loaded: 0, alreadyLoaded: 1, rows: 0, rejectedRows: 0 });
     expect(await manifest(t)).to.have.length(1);
     expect(await rows(t)).to.have.length(10);
   });
@@ -100,15 +102,15 @@ describe("loader on MariaDB and a local S3", function () {
     expect(await loadEvent(await put("processed/2026/11/26/15/clicks.csv.gz", gzipSync(csvObject(500, 519))), deps(t))).to.include({ rows: 20 });
   });
 
-  it("fails a malformed object with a clear error, and loads nothing of it", async () => {
+  it("loads every good line of an object with a malformed line, and parks that line with the database's message", async () => {
     const t = target();
     const broken = `${csvObject(600, 604)}only,three,fields\n${csvObject(605, 609)}`;
     const event = await put("processed/2026/11/26/16/broken.csv", broken);
-    let failure: Error | undefined;
-    await loadEvent(event, deps(t)).catch((error: Error) => (failure = error));
-    expect(failure?.message).to.match(/^s3:\/\/archive\/processed\/2026\/11\/26\/16\/broken\.csv is not a valid archive object, nothing loaded: /);
-    expect(await rows(t)).to.have.length(0);
-    expect(await manifest(t)).to.have.length(0);
+    expect(await loadEvent(event, deps(t))).to.deep.include({ loaded: 1, rows: 10, rejectedRows: 1 });
+    expect(await rows(t)).to.have.length(10);
+    const [reject] = await rejects(t);
+    expect(reject).to.include({ line: 6, object_key: "processed/2026/11/26/16/broken.csv", dedup_key: "only", error: "Warning 1261: Row 6 doesn't contain data for all columns" });
+    expect(JSON.parse(reject.fields)).to.include({ dedup_key: "only", change: "three", changed_at: "fields", stream_sequence: null });
   });
 
   it("records every load in the manifest: key, ETag, rows, time", async () => {
@@ -122,7 +124,7 @@ describe("loader on MariaDB and a local S3", function () {
 
   it("ignores objects outside processed/", async () => {
     const t = target();
-    expect(await loadEvent(await put("failed/processing-failed/x", "not csv"), deps(t))).to.deep.equal({ loaded: 0, alreadyLoaded: 0, rows: 0 });
+    expect(await loadEvent(await put("failed/processing-failed/x", "not csv"), deps(t))).to.deep.equal({ loaded: 0, alreadyLoaded: 0, rows: 0, rejectedRows: 0 });
   });
 
   it("fails loudly when the database is unreachable", async () => {
@@ -131,5 +133,106 @@ describe("loader on MariaDB and a local S3", function () {
     let failure: Error | undefined;
     await loadEvent(await put("processed/2026/11/26/18/n.csv", csvObject(800, 801)), unreachable).catch((error: Error) => (failure = error));
     expect(failure?.message).to.match(/ECONNREFUSED/);
+  });
+
+  describe("one row never blocks an object (Why: one value MySQL refused failed the whole object, and its re-drive too)", () => {
+    it("loads every other row, parks the refused one with MySQL's message and line, and loads it once re-driven after the cause is fixed", async () => {
+      const t = target();
+      const tooBig = csvRow(1102).replace(/^([^,]*,[^,]*,[^,]*,[^,]*,[^,]*),\d+,/, "$1,99999999999,");
+      const event = await put("processed/2026/11/26/19/too-big.csv", `${csvObject(1100, 1101)}${tooBig}${csvObject(1103, 1104)}`);
+      expect(await loadEvent(event, deps(t))).to.deep.equal({ loaded: 1, alreadyLoaded: 0, rows: 4, rejectedRows: 1 });
+      expect((await rows(t)).map((r) => r.page_id)).to.deep.equal(["p-2100", "p-2101", "p-2103", "p-2104"].sort());
+      const [reject] = await rejects(t);
+      expect(reject).to.include({ line: 3, object_key: "processed/2026/11/26/19/too-big.csv", stream_sequence: "2102" });
+      expect(reject.error).to.match(/^ER_WARN_DATA_OUT_OF_RANGE: Out of range value for column .hits. at row \d+$/);
+      expect(JSON.parse(reject.fields)).to.include({ hits: "99999999999", page_id: "p-2102" });
+
+      // The README's re-drive: fix the cause, forget the object in the manifest, invoke the loader with the event again.
+      await connection.query("ALTER TABLE ??.?? MODIFY hits BIGINT NULL", [t.database, t.table]);
+      await connection.query("DELETE FROM ??.?? WHERE object_key = ?", [t.database, t.manifestTable, "processed/2026/11/26/19/too-big.csv"]);
+      expect(await loadEvent(event, deps(t))).to.deep.equal({ loaded: 1, alreadyLoaded: 0, rows: 5, rejectedRows: 0 });
+      expect(await rows(t)).to.have.length(5);
+      expect(await rejects(t)).to.have.length(0);
+    });
+
+    it("parks a row whose decimal MySQL would round, instead of rounding it", async () => {
+      const t = { ...target(), columnTypes: { hits: "INT", platform_version: "DECIMAL(4,1)" } };
+      const event = await put("processed/2026/11/26/20/round.csv", `${csvRow(1200, { device: { make: "Apple", platform: { name: "iOS", version: "17.45" }, location: { latitude: "1", longitude: "2", country: "NL" } } })}${csvRow(1201)}`);
+      // Click 1201's version is 17.4.1, not a number either: both are refused, by MySQL, each with its own message.
+      expect(await loadEvent(event, deps(t))).to.deep.include({ rows: 0, rejectedRows: 2 });
+      const messages = (await rejects(t)).map((r) => r.error);
+      expect(messages[0]).to.match(/Note 1265: Data truncated for column 'platform_version'/);
+      expect(messages[1]).to.match(/platform_version/);
+    });
+  });
+
+  describe("the newest change wins (Why: REPLACE kept whatever loaded last, and a replayed INSERT undid a REMOVE)", () => {
+    it("keeps the change with the highest stream sequence whatever order objects load in", async () => {
+      const t = target();
+      await loadEvent(await put("processed/2026/11/26/21/new.csv", csvRow(1300, { Hits: 5 }, "MODIFY", "20")), deps(t));
+      await loadEvent(await put("processed/2026/11/26/21/old.csv", csvRow(1300, { Hits: 1 }, "INSERT", "10")), deps(t));
+      expect(await rows(t)).to.have.length(1);
+      expect((await rows(t))[0]).to.include({ change: "MODIFY", stream_sequence: "20", hits: 5 });
+    });
+
+    it("does not bring back a removed item when an older change is replayed, and orders sequences of different lengths as numbers", async () => {
+      const t = target();
+      await loadEvent(await put("processed/2026/11/26/22/insert.csv", csvRow(1400, { Hits: 1 }, "INSERT", "9")), deps(t));
+      await loadEvent(await put("processed/2026/11/26/22/remove.csv", csvRow(1400, {}, "REMOVE", "100")), deps(t));
+      await loadEvent(await put("processed/2026/11/26/22/replayed.csv", csvRow(1400, { Hits: 1 }, "INSERT", "9") + csvRow(1400, { Hits: 2 }, "MODIFY", "99")), deps(t));
+      const [row] = await rows(t);
+      expect(row).to.include({ change: "REMOVE", stream_sequence: "100", hits: null, page_id: null });
+    });
+
+    it("applies the changes of one item within one object by sequence, not by line", async () => {
+      const t = target();
+      const body = csvRow(1500, { Hits: 3 }, "MODIFY", "30") + csvRow(1500, { Hits: 1 }, "INSERT", "10") + csvRow(1500, { Hits: 2 }, "MODIFY", "20");
+      expect(await loadEvent(await put("processed/2026/11/26/23/shuffled.csv", body), deps(t))).to.deep.include({ rows: 3, rejectedRows: 0 });
+      expect((await rows(t))[0]).to.include({ stream_sequence: "30", hits: 3 });
+    });
+  });
+
+  describe("the loader fails loudly and completely (Why: later objects were skipped, a corrupt .gz crashed the process, BOM and CRLF reached values)", () => {
+    it("loads every good object of an event and reports the bad ones together; a retry loads nothing twice", async () => {
+      const t = target();
+      const [a, bad, b, worse] = [
+        await put("processed/2026/11/27/01/a.csv", csvObject(1600, 1602)),
+        await put("processed/2026/11/27/01/bad.csv.gz", Buffer.from("this is not gzip at all")),
+        await put("processed/2026/11/27/01/b.csv", csvObject(1603, 1605)),
+        await put("processed/2026/11/27/01/cut.csv.gz", gzipSync(csvObject(1606, 1620)).subarray(0, 200)),
+      ];
+      const event = { Records: [a, bad, b, worse].map((e) => e.Records[0]) } as S3Event;
+      let failure: Error | undefined;
+      await loadEvent(event, deps(t)).catch((error: Error) => (failure = error));
+      expect(failure?.message).to.match(/^2 of 4 objects not loaded \(the others are\): s3:\/\/archive\/processed\/2026\/11\/27\/01\/bad\.csv\.gz: s3:\/\/archive\/\S+ cannot be read: incorrect header check; s3:\/\/archive\/processed\/2026\/11\/27\/01\/cut\.csv\.gz: .*cannot be read: unexpected end of file$/);
+      expect(await rows(t)).to.have.length(6);
+      await loadEvent(event, deps(t)).catch((error: Error) => (failure = error));
+      expect(failure?.message).to.match(/^2 of 4 objects not loaded/);
+      expect((await manifest(t)).map((m) => m.object_key).sort()).to.deep.equal(["processed/2026/11/27/01/a.csv", "processed/2026/11/27/01/b.csv"]);
+      expect(await rows(t)).to.have.length(6);
+    });
+
+    it("with LOAD DATA FROM S3, which it cannot read away, refuses a first field starting with a BOM and a last field holding a CR as lines, with the reason", async () => {
+      const t = target();
+      for (const statement of [...schemaStatements(t), ...stagingStatements(t)]) await connection.query(statement);
+      const raw = `\ufeff${csvObject(1800, 1801).replace(/\n/g, "\r\n")}`;
+      await connection.query({ sql: loadStatement(t, { kind: "local" }, "staging"), infileStreamFactory: () => Readable.from([Buffer.from(raw)]) });
+      for (const statement of foreignEncodingChecks(t)) await connection.query(statement);
+      const [staged] = await connection.query<RowDataPacket[]>("SELECT line, refused FROM ??.load_staging ORDER BY line", [t.database]);
+      expect(staged.map((r) => [r.line, r.refused?.split(":")[0]])).to.deep.equal([
+        [1, "the first field starts with a UTF-8 byte order mark"],
+        [2, "the last field holds a carriage return, as CRLF line ends leave it"],
+      ]);
+    });
+
+    it("keeps a byte order mark and CRLF line ends out of the values, and a CR inside a quoted value in", async () => {
+      const t = target();
+      const lines = [csvRow(1700, { useremail: "line\r\nbreak" }), csvRow(1701), csvRow(1702, { useremail: "ends with CR\r" })];
+      const crlf = `\ufeff${lines.map((line) => line.replace(/\n$/, "\r\n")).join("")}`;
+      expect(await loadEvent(await put("processed/2026/11/27/02/windows.csv", crlf), deps(t))).to.deep.include({ rows: 3, rejectedRows: 0 });
+      const loaded = await rows(t);
+      expect(loaded.map((r) => r.user_email).sort()).to.deep.equal(["ana.silva1701@example.com", "ends with CR\r", "line\r\nbreak"]);
+      expect(loaded.every((r) => !r.dedup_key.startsWith("\ufeff") && !String(r.arrived_at).includes("\r"))).to.equal(true);
+    });
   });
 });

@@ -154,4 +154,28 @@ describe("projections on DynamoDB Local", function () {
     await projectBatch({ Records: [change("REMOVE", { OldImage: { ...original, Hits: { N: "9" } } })] }, d);
     expect((await dynamodb.send(new GetItemCommand({ TableName: d.tables.target, Key: key }))).Item).to.equal(undefined);
   });
+
+  it("parks a record whose timestamp no Date holds, or whose sum would pass 38 digits, and projects the rest of its batch (Why: retried forever, blocking the shard)", async () => {
+    const parked: string[] = [];
+    const bucket = { send: async (command: { input: { Body: string } }) => (parked.push(JSON.parse(command.input.Body).detail), {}) } as unknown as ProjectDependencies["s3"];
+    const d = { ...(await deps(HITS_PER_PAGE_PER_DAY)), s3: bucket };
+    const at = (n: number, hits: string, when: AttributeValue) => ({ ...click(n, "p-9", 1), Hits: { N: hits }, client_timestamp: when });
+    const day = { S: "2026-11-26T10:00:00.000Z" };
+    const batch = [
+      change("INSERT", { NewImage: at(30, "1", day) }),
+      change("INSERT", { NewImage: at(31, "1", { N: "1e20" }) }),
+      change("INSERT", { NewImage: at(32, "99999999999999999999999999999999999999", day) }),
+      change("INSERT", { NewImage: at(33, "0.5", day) }),
+      change("INSERT", { NewImage: at(34, "1", { S: "not a time" }) }),
+      change("INSERT", { NewImage: at(35, "-1", day) }),
+    ];
+    const outcome = await projectBatch({ Records: batch }, d);
+    expect(outcome.batchItemFailures).to.deep.equal([]);
+    expect(outcome.counts).to.include({ written: 3, parked: 3 });
+    expect(parked[0]).to.equal('client_timestamp = "1e20" is not a time between the years -271821 and 275760');
+    expect(parked[1]).to.match(/^rejected by DynamoDB: /);
+    expect(parked[2]).to.equal('client_timestamp = "not a time" is not a time between the years -271821 and 275760');
+    const { Items = [] } = await dynamodb.send(new ScanCommand({ TableName: d.tables.target }));
+    expect(Items.map((item) => [item.group.S, item.count.N, item.hits.N])).to.deep.equal([["p-9|2026-11-26", "3", "99999999999999999999999999999999999999"]]);
+  });
 });

@@ -1,14 +1,14 @@
-import { WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "../../components/web-analytics";
+import { WEB_ANALYTICS_COLUMN_TYPES, WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "../../components/web-analytics";
 import { forwardDecision } from "../../functions/forward/core";
 import { createTransformer, FIXED_COLUMNS } from "../../functions/transform/core";
 import { clickItem, DEDUP_KEYS, streamRecord } from "./dynamodb-stream";
 
 export const CSV_COLUMNS = [...FIXED_COLUMNS, ...WEB_ANALYTICS_COLUMNS.map((c) => c.name)];
-const transform = createTransformer(WEB_ANALYTICS_SCHEMA, WEB_ANALYTICS_COLUMNS);
+const transform = createTransformer(WEB_ANALYTICS_SCHEMA, WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_COLUMN_TYPES);
 
-/** The CSV line the archive holds for click `n` (seed 001's fields), as forward and transform make it. */
-export function csvRow(n: number, overrides: Record<string, unknown> = {}): string {
-  const decision = forwardDecision(streamRecord("INSERT", clickItem(n, overrides), String(1000 + n)), { keyAttributes: DEDUP_KEYS, removeMode: "marker" });
+/** The CSV line the archive holds for a change of click `n` (seed 001's fields), as forward and transform make it. */
+export function csvRow(n: number, overrides: Record<string, unknown> = {}, change: "INSERT" | "MODIFY" | "REMOVE" = "INSERT", sequence = String(1000 + n)): string {
+  const decision = forwardDecision(streamRecord(change, clickItem(n, overrides), sequence), { keyAttributes: DEDUP_KEYS, removeMode: "marker" });
   if (decision.kind !== "send") throw new Error("not archived");
   const result = transform(decision.data);
   if (!result.ok) throw new Error(result.reason);

@@ -84,7 +84,7 @@ describe("AuroraLoader", () => {
     it("runs the loader in the private subnets as its own database user, signing in with IAM tokens, with no password anywhere", () => {
       const fn = cloud.named("clicks-load-function").inputs;
       expect(fn.vpcConfig).to.deep.equal({ subnetIds: vpc().state.isolatedSubnetIds, securityGroupIds: [cloud.named("clicks-loader-sg").id] });
-      expect(fn.environment.variables).to.include({ LOADER_USER: "clickstream_loader", LOADER_AUTH: "iam", DB_NAME: "clickstream", DB_TABLE: "web_analytics", MANIFEST_TABLE: "loaded_objects", LOAD_MODE: "s3", PROCESSED_PREFIX: "processed/" });
+      expect(fn.environment.variables).to.include({ LOADER_USER: "clickstream_loader", LOADER_AUTH: "iam", DB_NAME: "clickstream", DB_TABLE: "web_analytics", MANIFEST_TABLE: "loaded_objects", REJECTS_TABLE: "rejected_rows", LOAD_MODE: "s3", PROCESSED_PREFIX: "processed/" });
       expect(fn.environment.variables).to.not.have.property("DB_SECRET_ARN");
       expect(JSON.parse(fn.environment.variables.COLUMNS)).to.deep.equal(COLUMNS);
       for (const [name, value] of Object.entries(fn.environment.variables as Record<string, string>)) {
@@ -123,6 +123,13 @@ describe("AuroraLoader", () => {
       const rules = cloud.resources.filter((r) => /securityGroup(Ingress|Egress)Rule/.test(r.type));
       expect(rules.length).to.be.greaterThan(3);
       for (const rule of rules) expect(rule.inputs.description, rule.name).to.match(SECURITY_GROUP_RULE_DESCRIPTION);
+    });
+
+    it("alarms when the database refused rows, counting the loader's log line for them", () => {
+      const filter = cloud.named("clicks-rejected-rows-filter").inputs;
+      expect(filter.pattern).to.equal('{ $.message = "rows refused by the database" }');
+      expect(filter.logGroupName).to.equal(cloud.named("clicks-load-logs").state.name);
+      expect(cloud.named("clicks-rejected-rows-alarm").inputs).to.include({ metricName: "clicks-rejected-rows", threshold: 1 });
     });
 
     it("invokes the loader for objects created under processed/ only, with S3 allowed by bucket and account", () => {
@@ -233,7 +240,7 @@ describe("AuroraLoader", () => {
       expect(build).to.throw(
         [
           'AuroraLoader "bad": invalid arguments:',
-          '  - columnTypes.hits "INT; DROP TABLE x" is not a type the loader accepts',
+          '  - columnTypes.hits: "INT; DROP TABLE x" is not a type the loader accepts (TEXT, MEDIUMTEXT, VARCHAR(n), TINYINT, SMALLINT, INT, BIGINT, DECIMAL(p,s), DOUBLE, BOOLEAN, DATE, DATETIME(fsp), JSON)',
           '  - columnTypes names "nope", which is not a column',
           '  - loadMode must be one of "s3", "local", got "copy"',
           '  - database.table must be a letter or "_" then up to 63 letters, digits or "_", got "web-analytics"',

@@ -19,7 +19,7 @@ describe("function bundling", () => {
     ingest: { TABLE_NAME: "clicks", DEAD_LETTER_BUCKET: "dead-letters" },
     forward: { DELIVERY_STREAM_NAME: "clicks-archive", DEAD_LETTER_BUCKET: "dead-letters", KEY_ATTRIBUTES: "Id", REMOVE_MODE: "marker" },
     transform: { SCHEMA: JSON.stringify(WEB_ANALYTICS_SCHEMA), COLUMNS: JSON.stringify(WEB_ANALYTICS_COLUMNS) },
-    load: { DB_NAME: "clickstream", DB_TABLE: "web_analytics", MANIFEST_TABLE: "loaded_objects", COLUMNS: '["dedup_key"]', LOADER_USER: "clickstream_loader", LOADER_AUTH: "iam" },
+    load: { DB_NAME: "clickstream", DB_TABLE: "web_analytics", MANIFEST_TABLE: "loaded_objects", REJECTS_TABLE: "rejected_rows", COLUMNS: '["dedup_key"]', LOADER_USER: "clickstream_loader", LOADER_AUTH: "iam" },
     "db-setup": { DB_HOST: "cluster.example", DB_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:999999999999:secret:rds-x" },
     project: { PROJECTION: JSON.stringify({ kind: "aggregate", groupBy: ["page_id"] }), TARGET_TABLE: "hits", LEDGER_TABLE: "ledger", DEAD_LETTER_BUCKET: "dead-letters" },
   };

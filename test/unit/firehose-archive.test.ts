@@ -43,10 +43,12 @@ describe("FirehoseArchive", () => {
       });
     });
 
-    it("gives the transform the schema and the columns, compiled once when its container starts", () => {
+    it("gives the transform the schema, the columns and their SQL types, compiled once when its container starts", () => {
       const variables = named(cloud, "clicks-transform-function").inputs.environment.variables;
       expect(JSON.parse(variables.SCHEMA)).to.deep.equal(WEB_ANALYTICS_SCHEMA);
       expect(JSON.parse(variables.COLUMNS)).to.deep.equal(WEB_ANALYTICS_COLUMNS);
+      expect(JSON.parse(variables.COLUMN_TYPES)).to.deep.equal({ hits: "INT" });
+      expect(component.columnTypes).to.deep.equal({ hits: "INT" });
       expect(component.csvColumns.slice(0, 5)).to.deep.equal(["dedup_key", "change", "changed_at", "stream_sequence", "page_id"]);
     });
 
@@ -211,9 +213,39 @@ describe("FirehoseArchive", () => {
       );
     });
 
+    it("fails preview naming each column whose SQL type the schema does not keep its values within (Why: an integer past INT's range was accepted, then refused by MySQL)", () => {
+      const schema = {
+        type: "object",
+        properties: {
+          Hits: { type: "integer" },
+          big: { type: "integer", minimum: 0, maximum: 1e12 },
+          country: { type: "string", maxLength: 3 },
+          price: { type: "number", minimum: 0, maximum: 100000 },
+          when: { type: "number" },
+          note: { type: "string", maxLength: 20_000 },
+        },
+      };
+      const columns = ["Hits", "big", "country", "price", "when", "note", "absent"].map((path) => ({ name: path.toLowerCase(), path }));
+      const columnTypes = { hits: "INT", big: "INT", country: "VARCHAR(2)", price: "DECIMAL(6,2)", when: "DATETIME(3)", note: "TEXT", absent: "BIGINT" };
+      expect(build({ schema, columns, columnTypes })).to.throw(
+        [
+          'FirehoseArchive "bad": invalid arguments:',
+          "  - column hits is INT: the schema must bound item.Hits with minimum and maximum within INT's range -2147483648..2147483647",
+          "  - column big is INT: the schema lets item.big range over 0..1000000000000, outside INT's -2147483648..2147483647",
+          "  - column country is VARCHAR(2): the schema must bound item.country with maxLength ≤ 2 (VARCHAR(2)), got 3",
+          "  - column price is DECIMAL(6,2): the schema lets item.price range over 0..100000, outside DECIMAL(6,2)'s ±10000 (exclusive)",
+          "  - column when is DATETIME(3): the schema must give item.when the type string, not number",
+          "  - column note is TEXT: the schema lets item.note be 20000 characters, up to 80000 bytes; TEXT holds 65535 bytes (maxLength ≤ 16383, or MEDIUMTEXT)",
+          "  - column absent is BIGINT: the schema must give item.absent the type integer",
+        ].join("\n"),
+      );
+      expect(build({ columns, columnTypes: { nope: "INT", hits: "INT(11)" } })).to.throw(/columnTypes names "nope", which is not one of the columns[\s\S]*columnTypes: column hits: "INT\(11\)" is not a type the loader accepts/);
+      expect(build({ schema, columns, columnTypes: { hits: "TEXT", big: "BIGINT", country: "VARCHAR(3)", note: "MEDIUMTEXT" } })).not.to.throw();
+    });
+
     it("refuses a schema too large for the transform's environment", () => {
       const schema = { type: "object", description: "x".repeat(4_000) };
-      expect(build({ schema })).to.throw(/schema and columns take \d+ bytes as JSON; the transform's environment holds at most 3500/);
+      expect(build({ schema })).to.throw(/schema, columns and column types take \d+ bytes as JSON; the transform's environment holds at most 3500/);
     });
 
     it("names out-of-range buffering, lifecycle and mapping settings", () => {

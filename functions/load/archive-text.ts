@@ -1,0 +1,73 @@
+import { Transform, type TransformCallback } from "node:stream";
+
+const CR = 0x0d;
+const LF = 0x0a;
+const QUOTE = 0x22;
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/**
+ * The bytes of an archive object as MySQL's LOAD DATA should read them: a leading UTF-8 byte
+ * order mark dropped, and a CRLF line end (a CR then LF outside quotes) turned into LF, so that
+ * neither reaches a value. A CR inside a quoted field is data and stays. Quotes are tracked byte
+ * by byte (in UTF-8 no byte of a multi-byte character is `"`, CR or LF); a chunk without CR
+ * passes through as it is, after its quotes are counted.
+ */
+export class ArchiveText extends Transform {
+  private inQuotes = false;
+  private start: Buffer | undefined = Buffer.alloc(0);
+  private pendingCr = false;
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    if (this.start) {
+      // Up to three bytes are held back until it is known whether the object starts with a BOM.
+      const head = Buffer.concat([this.start, chunk]);
+      if (head.length < BOM.length && BOM.subarray(0, head.length).equals(head)) {
+        this.start = head;
+        return done();
+      }
+      this.start = undefined;
+      chunk = head.subarray(0, BOM.length).equals(BOM) ? head.subarray(BOM.length) : head;
+    }
+    done(null, this.lineEnds(chunk));
+  }
+
+  override _flush(done: TransformCallback): void {
+    const rest = Buffer.concat([this.start ?? Buffer.alloc(0), this.pendingCr ? Buffer.from([CR]) : Buffer.alloc(0)]);
+    done(null, rest.length > 0 ? rest : undefined);
+  }
+
+  private lineEnds(chunk: Buffer): Buffer {
+    let out: Buffer[] | undefined;
+    let from = 0;
+    if (this.pendingCr) {
+      this.pendingCr = false;
+      if (chunk[0] !== LF) out = [Buffer.from([CR])];
+    }
+    if (chunk.indexOf(CR) < 0) {
+      this.countQuotes(chunk, 0, chunk.length);
+      return out ? Buffer.concat([...out, chunk]) : chunk;
+    }
+    out ??= [];
+    for (let i = 0; i < chunk.length; i++) {
+      const byte = chunk[i];
+      if (byte === QUOTE) this.inQuotes = !this.inQuotes;
+      else if (byte === CR && !this.inQuotes) {
+        if (i + 1 === chunk.length) {
+          out.push(chunk.subarray(from, i));
+          this.pendingCr = true;
+          return Buffer.concat(out);
+        }
+        if (chunk[i + 1] === LF) {
+          out.push(chunk.subarray(from, i));
+          from = i + 1;
+        }
+      }
+    }
+    out.push(chunk.subarray(from));
+    return Buffer.concat(out);
+  }
+
+  private countQuotes(chunk: Buffer, from: number, to: number): void {
+    for (let i = chunk.indexOf(QUOTE, from); i >= 0 && i < to; i = chunk.indexOf(QUOTE, i + 1)) this.inQuotes = !this.inQuotes;
+  }
+}

@@ -1,0 +1,24 @@
+/** Strict base64 (RFC 4648, padded): what Kinesis and Firehose send; `Buffer.from(…, "base64")` would skip junk silently. */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** The bytes of strict base64 text, or undefined when the text is not base64. */
+export function decodeBase64(text: unknown): Buffer | undefined {
+  return typeof text === "string" && BASE64.test(text) ? Buffer.from(text, "base64") : undefined;
+}
+
+/**
+ * The text of UTF-8 bytes, or undefined when they are not UTF-8 (instead of U+FFFD in their place).
+ * A leading byte order mark is kept as U+FEFF: it is part of the data as sent.
+ */
+export function decodeUtf8(bytes: Uint8Array): string | undefined {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a JavaScript string is Unicode text: no UTF-16 surrogate without its pair (JSON's `\ud800` escape makes one). */
+export const isWellFormedText = (text: string): boolean => !LONE_SURROGATE.test(text);
