@@ -121,9 +121,15 @@ export const list = <T>(value: T | T[] | undefined): T[] => (value === undefined
 
 /** IAM's wildcard matching of a policy pattern against a value: `*` any run of characters, `?` one, case-sensitive. */
 export function globMatches(pattern: string, value: string): boolean {
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
-  return new RegExp(`^${source}$`).test(value);
+  let compiled = compiledPatterns.get(pattern);
+  if (!compiled) {
+    const source = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+    compiled = new RegExp(`^${source}$`);
+    compiledPatterns.set(pattern, compiled);
+  }
+  return compiled.test(value);
 }
+const compiledPatterns = new Map<string, RegExp>();
 
 /** Actions match case-insensitively. */
 export const actionMatches = (pattern: string, action: string): boolean => globMatches(pattern.toLowerCase(), action.toLowerCase());

@@ -7,10 +7,10 @@ import { SCENARIO_NAMES, scenario } from "./scenarios";
  * Policy mutation testing: every document both stacks emit, in every scenario, weakened one
  * statement at a time (test/security/mutants.ts), must be rejected by the security checks: the
  * IAM evaluator's access paths (test/security/access.test.ts), the policy pack, or the exact
- * documents. A document emitted identically by several scenarios is mutated once.
+ * documents, asked in that order. A document emitted identically by several scenarios is mutated once.
  */
 describe("security: policy mutation testing", function () {
-  this.timeout(1_800_000);
+  this.timeout(900_000);
   const verdicts: Verdict[] = [];
 
   before(async () => {
@@ -35,7 +35,7 @@ describe("security: policy mutation testing", function () {
     const exactOnly = verdicts.filter((v) => v.exact && v.simulator === undefined && v.pack.length === 0).length;
     console.log(`      IAM catalogue ${await catalogueVersion()}`);
     console.log(`      policy mutation score: ${share(verdicts.length - accepted.length)} of ${verdicts.length} mutants of ${new Set(verdicts.map((v) => v.mutant.document.id)).size} documents rejected`);
-    console.log(`        by the IAM evaluator's paths ${byEvaluator} (${share(byEvaluator)}), by the policy pack ${byPack} (${share(byPack)}), by the exact documents alone ${exactOnly} (${share(exactOnly)})`);
+    console.log(`        by the IAM evaluator's paths ${byEvaluator} (${share(byEvaluator)}); of the rest, by the policy pack ${byPack} (${share(byPack)}), by the exact documents alone ${exactOnly} (${share(exactOnly)})`);
     const operators = new Map<string, Verdict[]>();
     for (const v of verdicts) operators.set(v.mutant.operator, [...(operators.get(v.mutant.operator) ?? []), v]);
     for (const [operator, list] of operators) {
@@ -49,10 +49,9 @@ describe("security: policy mutation testing", function () {
     expect(accepted.map(describe)).to.deep.equal([]);
   });
 
-  it("leaves to the exact documents alone only weakenings that change no access: added actions that act on no resource the statement names, and conditions the evaluator cannot read", () => {
+  it("leaves to the exact documents alone only weakenings that change no access the evaluator can see, each for a stated reason", () => {
     const unexplained = verdicts.filter((v) => v.exact && v.simulator === undefined && v.pack.length === 0 && v.unseen === undefined);
     const lines = unexplained.map((v) => `${v.mutant.document.id} #${v.mutant.statement}: ${v.mutant.operator}: ${v.mutant.detail}`);
-    if (process.env.DUMP) require("fs").writeFileSync(process.env.DUMP, lines.join("\n"));
     expect(lines).to.deep.equal([]);
   });
 });

@@ -10,8 +10,12 @@ export const PACK_CONFIG: Record<string, unknown> = { "principals-in-deployment-
 export const asPolicyResource = (r: RecordedResource): PolicyResource =>
   ({ type: r.type, name: r.name, urn: r.urn, props: { ...r.inputs, ...r.state }, opts: { protect: r.protect, deleteBeforeReplace: r.deleteBeforeReplace } }) as unknown as PolicyResource;
 
-/** Every violation the pack reports for these resources, as "policy: message". */
-export function violations(resources: PolicyResource[], config: Record<string, unknown> = PACK_CONFIG): string[] {
+/**
+ * Every violation the pack reports for these resources, as "policy: message". `validated` limits
+ * the per-resource policies to some resources (those changed since a run that found nothing); the
+ * stack policies always see every resource.
+ */
+export function violations(resources: PolicyResource[], config: Record<string, unknown> = PACK_CONFIG, validated: (r: PolicyResource) => boolean = () => true): string[] {
   const found: string[] = [];
   for (const policy of policies) {
     const report = (message: string) => found.push(`${policy.name}: ${message}`);
@@ -20,7 +24,7 @@ export function violations(resources: PolicyResource[], config: Record<string, u
     type Validate = (args: unknown, report: (message: string) => void) => void;
     const perResource = (policy as ResourceValidationPolicy).validateResource as Validate | undefined;
     const perStack = (policy as StackValidationPolicy).validateStack as Validate | undefined;
-    for (const resource of resources) perResource?.({ ...resource, opts: resource.opts ?? {}, stackTags: new Map(), getConfig }, report);
+    for (const resource of perResource ? resources.filter(validated) : []) perResource?.({ ...resource, opts: resource.opts ?? {}, stackTags: new Map(), getConfig }, report);
     perStack?.({ resources, stackTags: new Map(), getConfig }, report);
   }
   return found;
