@@ -24,7 +24,7 @@ export function violations(resources: PolicyResource[], config: Record<string, u
     type Validate = (args: unknown, report: (message: string) => void) => void;
     const perResource = (policy as ResourceValidationPolicy).validateResource as Validate | undefined;
     const perStack = (policy as StackValidationPolicy).validateStack as Validate | undefined;
-    for (const resource of perResource ? resources.filter(validated) : []) perResource?.({ ...resource, opts: resource.opts ?? {}, stackTags: new Map(), getConfig }, report);
+    if (perResource) for (const resource of resources.filter(validated)) perResource({ ...resource, opts: resource.opts ?? {}, stackTags: new Map(), getConfig }, report);
     perStack?.({ resources, stackTags: new Map(), getConfig }, report);
   }
   return found;
