@@ -104,7 +104,7 @@ export function decodeRecord(record: KinesisStreamRecord): RecordOutcome {
     try {
       attributes[name] = converter.attribute(name, payload[name]);
     } catch (error) {
-      // Stryker disable next-line ConditionalExpression: equivalent, toAttributeValue throws nothing else; anything else would be a bug to surface
+      // Stryker disable next-line ConditionalExpression: equivalent, the converter throws nothing else; anything else would be a bug to surface
       if (error instanceof UnstorableValue) return poison(record, error.reason, error.message);
       throw error;
     }
