@@ -104,7 +104,7 @@ export function forwardDecision(record: DynamoDBRecord, options: ForwardOptions)
     sequence: stream.SequenceNumber ?? "",
     item,
   };
-  const data = Buffer.from(`${stringify(archived)}\n`, "utf8");
+  const data = Buffer.from(`${stringify(archived)}\n`);
   if (data.byteLength > FIREHOSE_LIMITS.bytesPerRecord) {
     return { kind: "poison", record, reason: "record-too-large", detail: `archive record is ${data.byteLength} bytes, over Firehose's ${FIREHOSE_LIMITS.bytesPerRecord}-byte limit` };
   }

@@ -26,7 +26,9 @@ function periodOf(name: string, value: AttributeValue, period: "hour" | "day" | 
   const shown = (value.S ?? value.N)!.slice(0, 40);
   if (!Number.isFinite(time) || Math.abs(time) > MAX_TIME_MS) return { problem: `${name} = ${JSON.stringify(shown)} is not a time between the years -271821 and 275760` };
   const iso = new Date(time).toISOString();
-  return period === "hour" ? iso.slice(0, 13) : period === "day" ? iso.slice(0, 10) : iso.slice(0, 7);
+  // Cut relative to the "T": years past 9999 are written with a sign and six digits (+275760-09-13T…).
+  const t = iso.indexOf("T");
+  return period === "hour" ? iso.slice(0, t + 3) : period === "day" ? iso.slice(0, t) : iso.slice(0, t - 3);
 }
 
 function groupValue(image: Record<string, AttributeValue>, entry: GroupBy): string | undefined | { problem: string } {
@@ -43,8 +45,7 @@ export function groupKey(values: readonly string[]): string {
 }
 
 /** An image's contribution to its group, undefined when it lacks a group-by value, or why it cannot have one. */
-function contribution(image: Record<string, AttributeValue> | undefined, spec: AggregateSpec, sign: 1 | -1): Delta | undefined | { problem: string } {
-  if (!image) return undefined;
+function contribution(image: Record<string, AttributeValue>, spec: AggregateSpec, sign: 1 | -1): Delta | undefined | { problem: string } {
   const values: Record<string, string> = {};
   for (const entry of spec.groupBy) {
     const value = groupValue(image, entry);
@@ -75,7 +76,8 @@ export function aggregateChange(record: DynamoDBRecord, spec: AggregateSpec): Ag
   if (name !== "INSERT" && !stream.OldImage) {
     return { kind: "poison", reason: `${name} without OldImage: aggregates need the stream view type NEW_AND_OLD_IMAGES to take the old values away` };
   }
-  const contributions = [name !== "REMOVE" ? contribution(stream.NewImage, spec, 1) : undefined, name !== "INSERT" ? contribution(stream.OldImage, spec, -1) : undefined];
+  // The checks above make sure the images these read are there.
+  const contributions = [name !== "REMOVE" ? contribution(stream.NewImage!, spec, 1) : undefined, name !== "INSERT" ? contribution(stream.OldImage!, spec, -1) : undefined];
   const problem = contributions.find((c): c is { problem: string } => c !== undefined && "problem" in c);
   if (problem) return { kind: "poison", reason: problem.problem };
   const parts = contributions.filter((d): d is Delta => d !== undefined);

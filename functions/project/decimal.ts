@@ -3,16 +3,17 @@
  * decimal strings are scaled to integers, added as BigInt, and scaled back.
  */
 function parse(text: string): { units: bigint; scale: number } {
-  const match = /^(-?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text.trim());
+  const match = /^(-?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text);
   if (!match || (match[2] === "" && !match[3])) throw new Error(`"${text}" is not a number`);
-  const [, sign, whole, fraction = "", exponent = "0"] = match;
+  const [, sign, whole, fraction = "", exponent] = match;
   let digits = `${whole}${fraction}`;
-  let scale = fraction.length - Number(exponent);
+  let scale = fraction.length - (exponent ? Number(exponent) : 0);
+  // Stryker disable next-line EqualityOperator: equivalent, at scale 0 the block appends no zeros
   if (scale < 0) {
     digits += "0".repeat(-scale);
     scale = 0;
   }
-  return { units: BigInt(`${sign}${digits || "0"}`), scale };
+  return { units: BigInt(`${sign}${digits}`), scale };
 }
 
 function format(units: bigint, scale: number): string {
@@ -20,7 +21,7 @@ function format(units: bigint, scale: number): string {
   let digits = (negative ? -units : units).toString().padStart(scale + 1, "0");
   let text = scale > 0 ? `${digits.slice(0, -scale)}.${digits.slice(-scale)}` : digits;
   if (scale > 0) text = text.replace(/\.?0+$/, "");
-  return negative && text !== "0" ? `-${text}` : text;
+  return negative ? `-${text}` : text;
 }
 
 export function addDecimals(a: string, b: string): string {

@@ -21,7 +21,7 @@ export async function mapWithConcurrency<T, R>(
   concurrency: number,
   task: (item: T) => Promise<R>,
 ): Promise<R[]> {
-  const results = new Array<R>(items.length);
+  const results: R[] = [];
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < items.length) {

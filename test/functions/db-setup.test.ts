@@ -27,6 +27,7 @@ describe("the loader's own database user", () => {
       const statements = loaderUserStatements({ ...spec, loadFromS3: false }, { kind: "password", password: "it's \\ secret" });
       expect(statements[0]).to.equal("CREATE USER IF NOT EXISTS 'clickstream_loader'@'%' IDENTIFIED BY 'it\\'s \\\\ secret'");
       expect(statements.join("\n")).to.not.include("AWS_LOAD_S3_ACCESS");
+      expect(statements).to.have.length(3);
     });
 
     it("refuses names that are not plain identifiers, so nothing from the event reaches SQL unchecked", () => {
@@ -36,7 +37,10 @@ describe("the loader's own database user", () => {
 
     it("takes its spec from the invocation's input, and says what it needs when the input is wrong", () => {
       expect(parseSpec({ user: "u", database: "d", loadFromS3: false })).to.deep.equal({ user: "u", database: "d", loadFromS3: false });
-      expect(() => parseSpec({ user: "u" })).to.throw(/the setup event must be \{"user": string, "database": string, "loadFromS3": boolean\}/);
+      const good = { user: "u", database: "d", loadFromS3: true };
+      for (const event of [null, "setup", { database: "d", loadFromS3: true }, { ...good, user: 1 }, { ...good, database: undefined }, { ...good, loadFromS3: "true" }]) {
+        expect(() => parseSpec(event), JSON.stringify(event)).to.throw(`the setup event must be {"user": string, "database": string, "loadFromS3": boolean}, got ${JSON.stringify(event)}`);
+      }
     });
   });
 

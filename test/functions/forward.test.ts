@@ -82,6 +82,12 @@ describe("forward function", () => {
       expect(forwardDecision(remove, { ...OPTIONS, removeMode: "skip" }).kind).to.equal("skip");
     });
 
+    it("skips only REMOVEs when told to, still archiving every INSERT and MODIFY", () => {
+      const skip = { ...OPTIONS, removeMode: "skip" } as const;
+      expect(archived(forwardDecision(streamRecord("INSERT", clickItem(8), "107"), skip))).to.include({ change: "INSERT", sequence: "107" });
+      expect(archived(forwardDecision(streamRecord("MODIFY", clickItem(8), "108"), skip))).to.include({ change: "MODIFY", sequence: "108" });
+    });
+
     it("parks, with a reason, what can never be archived instead of throwing", () => {
       const unknown = { ...streamRecord("INSERT", clickItem(4), "103"), eventName: "TTL" as "INSERT" };
       const noKey = streamRecord("INSERT", clickItem(5), "104");
@@ -94,6 +100,35 @@ describe("forward function", () => {
       expect(reasons[1]).to.equal('missing-key: the record\'s keys have no "sequenceNumber"');
       expect(reasons[2]).to.equal("no-image: MODIFY has no NewImage: the table's stream view type must include new images");
       expect(reasons[3]).to.match(/^record-too-large: archive record is \d+ bytes, over Firehose's 1024000-byte limit$/);
+    });
+  });
+
+  describe("records at the edges", () => {
+    it("parks an image holding a value of no known type, naming it", () => {
+      const record = streamRecord("INSERT", clickItem(12), "109");
+      record.dynamodb!.NewImage!.odd = {} as never;
+      expect(forwardDecision(record, OPTIONS)).to.deep.include({ kind: "poison", reason: "unreadable-image", detail: "an attribute value of no known type: {}" });
+    });
+
+    it("parks a record with no event name, saying so", () => {
+      const record = { ...streamRecord("INSERT", clickItem(13), "110"), eventName: undefined };
+      expect(forwardDecision(record, OPTIONS)).to.deep.include({ kind: "poison", reason: "unknown-event", detail: 'eventName "" is not INSERT, MODIFY or REMOVE' });
+    });
+
+    it("invents no sequence or time for a record without them: the transform then refuses it by name", () => {
+      const record = streamRecord("INSERT", clickItem(14), "111");
+      delete record.dynamodb!.SequenceNumber;
+      delete record.dynamodb!.ApproximateCreationDateTime;
+      expect(archived(forwardDecision(record, OPTIONS))).to.include({ sequence: "", changedAt: "" });
+    });
+
+    it("sends a record of exactly Firehose's size limit, and parks one a byte over", () => {
+      const sized = (blob: string) => forwardDecision(streamRecord("INSERT", clickItem(15, { blob }), "112"), OPTIONS);
+      const base = (sized("") as { data: Buffer }).data.byteLength;
+      const fill = FIREHOSE_LIMITS.bytesPerRecord - base;
+      const atLimit = sized("x".repeat(fill));
+      expect(atLimit.kind === "send" && atLimit.data.byteLength).to.equal(FIREHOSE_LIMITS.bytesPerRecord);
+      expect(sized("x".repeat(fill + 1))).to.include({ kind: "poison", reason: "record-too-large" });
     });
   });
 

@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { KinesisStreamEvent } from "aws-lambda";
-import { decodeRecord, dedupHashKey, shardIdFromEventId, type DecodedRecord, type PoisonRecord } from "../../functions/ingest/core";
+import { decodeRecord, dedupHashKey, MAX_ITEM_BYTES, shardIdFromEventId, type DecodedRecord, type PoisonRecord } from "../../functions/ingest/core";
+import { itemSizeBytes } from "../../functions/ingest/item-size";
 import { click, fixture, kinesisRecord, sequenceNumber } from "../support/kinesis";
 
 const decoded = (outcome: ReturnType<typeof decodeRecord>): DecodedRecord => {
@@ -117,6 +118,38 @@ describe("ingest core", () => {
       const record = kinesisRecord(click(1), sequenceNumber(5));
       record.eventID = "garbage";
       expect(poisoned(decodeRecord(record))).to.include({ reason: "bad-envelope" });
+    });
+
+    it("names the envelope's fault: an eventID that is not a shard id and a sequence number, a sequence number that is not digits", () => {
+      const envelope = (eventID: string, seq: string) => {
+        const record = kinesisRecord(click(1), seq);
+        record.eventID = eventID;
+        return poisoned(decodeRecord(record));
+      };
+      const seq = sequenceNumber(5);
+      for (const eventID of [`xshardId-000000000000:${seq}`, `shardId-000000000000x:${seq}`, `shardId-:${seq}`]) {
+        expect(envelope(eventID, seq), eventID).to.include({ reason: "bad-envelope", detail: `eventID "${eventID}" does not start with a shard id` });
+      }
+      for (const bad of ["12", "a123", "123a"]) {
+        expect(envelope(`shardId-000000000000:${bad}`, bad), bad).to.include({ reason: "bad-envelope", detail: `sequence number "${bad}" is not a Kinesis sequence number` });
+      }
+      expect(dedupHashKey("123", "shardId-7")).to.equal("12_shardId-7");
+    });
+
+    it("says what a payload is when it is not an object", () => {
+      for (const [payload, kind] of [["null", "null"], ["[1]", "an array"], ["42", "a number"], ['"text"', "a string"], ["true", "a boolean"]]) {
+        expect(poisoned(decodeRecord(kinesisRecord(payload, sequenceNumber(7)))).detail, payload).to.equal(`payload is ${kind}, not a JSON object`);
+      }
+      const record = kinesisRecord(click(1), sequenceNumber(4));
+      record.kinesis.data = "not base64!";
+      expect(poisoned(decodeRecord(record)).detail).to.equal("kinesis.data is not base64");
+    });
+
+    it("writes an item of exactly 400 KB, and parks one a byte over", () => {
+      const sized = (blob: string) => decodeRecord(kinesisRecord({ blob }, sequenceNumber(6)));
+      const base = itemSizeBytes(decoded(sized("")).item);
+      expect(itemSizeBytes(decoded(sized("x".repeat(MAX_ITEM_BYTES - base))).item)).to.equal(MAX_ITEM_BYTES);
+      expect(poisoned(sized("x".repeat(MAX_ITEM_BYTES - base + 1)))).to.include({ reason: "item-too-large", detail: `item is ${MAX_ITEM_BYTES + 1} bytes, over DynamoDB's 409600-byte limit` });
     });
 
     it("accepts an item just under 400 KB", () => {

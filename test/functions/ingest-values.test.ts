@@ -104,5 +104,19 @@ describe("ingest keeps every value exactly, or parks the record with its reason"
     const deep = `{"a": ${"[".repeat(32)}1${"]".repeat(32)}}`;
     expect(parked(deep).reason).to.equal("nested-too-deep");
     expect(item(`{"a": ${"[".repeat(31)}1${"]".repeat(31)}}`)).to.have.property("a");
+    const mapsDeep = (levels: number) => `{"a": ${'{"b": '.repeat(levels)}1${"}".repeat(levels)}}`;
+    expect(parked(mapsDeep(32))).to.include({ reason: "nested-too-deep", detail: `payload.a${".b".repeat(31)} is nested deeper than DynamoDB's 32 levels` });
+    expect(item(mapsDeep(31))).to.have.property("a");
+  });
+
+  it("parks a nested field with an empty name or a lone surrogate in its name, naming where", () => {
+    expect(parked('{"a": {"": 1}}')).to.include({ reason: "invalid-attribute-name", detail: "payload.a has a field with an empty name, which DynamoDB refuses" });
+    expect(parked('{"a": [{"\\udc00": 1}]}')).to.include({ reason: "invalid-string", detail: "a key in payload.a[0] holds a lone UTF-16 surrogate, which is not Unicode text" });
+  });
+
+  it("shows a number it parks whole up to 40 characters, and its first 37 then … beyond", () => {
+    const forty = "1".repeat(40);
+    expect(parked(`{"n": ${forty}}`).detail).to.equal(`payload.n = ${forty} has 40 significant digits; DynamoDB keeps 38`);
+    expect(parked(`{"n": ${forty}1}`).detail).to.equal(`payload.n = ${"1".repeat(37)}… has 41 significant digits; DynamoDB keeps 38`);
   });
 });

@@ -135,6 +135,55 @@ describe("transform function", () => {
       expect(failure("[1,2]")).to.equal("not an archive record: not a JSON object");
     });
 
+    it("archives a MODIFY as a row of its new image, like an INSERT", () => {
+      const record = streamRecord("MODIFY", clickItem(42, { Hits: 9 }), "508");
+      expect(row(forwarded(record))).to.include({ change: "MODIFY", stream_sequence: "508", page_id: "p-1042", hits: "9" });
+    });
+
+    it("writes a DynamoDB NULL as SQL NULL, not the text null, and binary as the base64 the stream carried", () => {
+      const columns = [{ name: "note", path: "note" }, { name: "count", path: "count" }, { name: "blob", path: "blob" }, { name: "blobs", path: "blobs" }];
+      const record = streamRecord("INSERT", clickItem(9), "509");
+      Object.assign(record.dynamodb!.NewImage!, { note: { NULL: true }, count: { NULL: true }, blob: { B: "AAEC/w==" }, blobs: { BS: ["AQ==", "Ag=="] } });
+      const result = createTransformer({ type: "object" }, columns, { count: "INT" })(forwarded(record));
+      expect(result.ok && result.line.split(",").slice(4).join(",")).to.equal('NULL,NULL,AAEC/w==,"[""AQ=="",""Ag==""]"\n');
+    });
+
+    it("names what is wrong with every part of a record that is not an archive record", () => {
+      const record = (fields: Record<string, unknown>) => JSON.stringify({ key: "k|1", change: "INSERT", changedAt: "2026-11-26T10:00:00.000Z", sequence: "500", item: {}, ...fields });
+      const cases: [string, string][] = [
+        ["null", "not an archive record: not a JSON object"],
+        ['"k"', "not an archive record: not a JSON object"],
+        [record({ key: "" }), 'not an archive record: no "key"'],
+        [record({ key: 7 }), 'not an archive record: no "key"'],
+        [record({ change: undefined }), 'not an archive record: "change" is undefined'],
+        [record({ change: 1 }), 'not an archive record: "change" is 1'],
+        [record({ item: null }), 'not an archive record: "item" is not an object'],
+        [record({ item: "x" }), 'not an archive record: "item" is not an object'],
+        [record({ change: "MODIFY", item: undefined }), 'not an archive record: "item" is not an object'],
+        [record({ sequence: 500 }), 'not an archive record: "sequence" is 500, not a stream sequence number'],
+        [record({ sequence: "x500" }), 'not an archive record: "sequence" is "x500", not a stream sequence number'],
+        [record({ sequence: "500x" }), 'not an archive record: "sequence" is "500x", not a stream sequence number'],
+        [record({ sequence: "1".repeat(41) }), `not an archive record: "sequence" is "${"1".repeat(41)}", not a stream sequence number`],
+        [record({ changedAt: 5 }), 'not an archive record: "changedAt" is 5'],
+        [record({ changedAt: "x".repeat(33) }), "column changed_at: the value is 33 characters; VARCHAR(32) holds 32"],
+      ];
+      for (const [text, reason] of cases) expect(failure(text), text).to.equal(reason);
+      const accepted = createTransformer({ type: "object" }, [])(Buffer.from(record({ sequence: "1".repeat(40), changedAt: "" })));
+      expect(accepted).to.deep.equal({ ok: true, line: `k|1,INSERT,NULL,${"1".repeat(40)}\n` });
+      expect(createTransformer({ type: "object" }, [])(Buffer.from(record({ change: "REMOVE", item: null })))).to.deep.include({ ok: true });
+    });
+
+    it("refuses a column type the loader does not accept when it is built, naming the column", () => {
+      expect(() => createTransformer({ type: "object" }, [{ name: "hits", path: "Hits" }], { hits: "FLOAT" })).to.throw(/^column hits: "FLOAT" is not a type the loader accepts/);
+    });
+
+    it("takes a user's schema with keywords of its own, and reads a path through a value that is not an object as absent", () => {
+      const columns = [{ name: "deep", path: "page_id.length" }, { name: "none", path: "nothing.x" }, { name: "list", path: "list.0" }];
+      const own = createTransformer({ type: "object", "x-owner": "analytics" }, columns);
+      const result = own(forwarded(streamRecord("INSERT", clickItem(7, { nothing: null, list: ["a"] }), "510")));
+      expect(result.ok && result.line.split(",").slice(4).join(",")).to.equal("NULL,NULL,a\n");
+    });
+
     it("writes a delete marker as a row with the key, the change, its time and sequence, and NULL values", () => {
       const fields = row(forwarded(streamRecord("REMOVE", clickItem(6), "507")));
       expect(fields).to.include({ change: "REMOVE", changed_at: "2025-11-26T10:00:00.000Z", stream_sequence: "507", page_id: "NULL", hits: "NULL" });
