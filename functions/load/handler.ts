@@ -8,7 +8,7 @@ import { requiredEnv } from "../shared/env";
 import { logTo } from "../shared/log";
 import { functionMetrics, publishCounts } from "../shared/metrics";
 import { reusedConnection } from "./connection";
-import { loadEvent } from "./load-event";
+import { loadEvent, type LoadSummary } from "./load-event";
 import { type LoadMode } from "./load-object";
 import { s3Opener } from "./s3-source";
 
@@ -21,6 +21,8 @@ const target = {
   rejectsTable: requiredEnv(process.env, "REJECTS_TABLE"),
   columns: JSON.parse(requiredEnv(process.env, "COLUMNS")) as string[],
   columnTypes: JSON.parse(process.env.COLUMN_TYPES ?? "{}") as Record<string, string>,
+  // Each schema version's column count, oldest first; without it, one version of every column.
+  versionColumns: process.env.SCHEMA_VERSIONS ? (JSON.parse(process.env.SCHEMA_VERSIONS) as number[]) : undefined,
 };
 const mode: LoadMode = process.env.LOAD_MODE === "local" ? { kind: "local", open: s3Opener(new S3Client({})) } : { kind: "s3" };
 const auth = loaderAuthFrom(process.env);
@@ -37,10 +39,14 @@ const connect = reusedConnection(async () => {
   return { ...endpoint, ...credentials };
 });
 
-/** Takes whatever it is invoked with: anything but an S3 event fails, naming what it got. */
-export const handler = async (event: unknown, context: Context): Promise<void> => {
+/**
+ * Takes whatever it is invoked with: anything but an S3 event fails, naming what it got. Answers
+ * with what it loaded, which `npm run rebuild` reads (an S3 notification ignores it).
+ */
+export const handler = async (event: unknown, context: Context): Promise<LoadSummary> => {
   logger.addContext(context);
   const summary = await loadEvent(event, { connect, target, mode, prefix: requiredEnv(process.env, "PROCESSED_PREFIX"), log: logTo(logger) });
   logger.info("load done", { ...summary });
   publishCounts(metrics, { ObjectsLoaded: summary.loaded, ObjectsAlreadyLoaded: summary.alreadyLoaded, RowsLoaded: summary.rows, RowsRejected: summary.rejectedRows });
+  return summary;
 };
