@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { buildSync } from "esbuild";
+import { buildSync, type BuildOptions } from "esbuild";
 import * as path from "node:path";
 
 /** The repository root: function sources live in `functions/<name>/handler.ts` below it. */
@@ -11,6 +11,21 @@ export const LAMBDA_ARCHITECTURE = "arm64";
 
 const cache = new Map<string, string>();
 
+/** How every function is built (the cold-start benchmark builds its floor bundles the same way). */
+export const FUNCTION_BUILD_OPTIONS = {
+  absWorkingDir: PROJECT_ROOT,
+  bundle: true,
+  platform: "node",
+  target: "node22",
+  format: "cjs",
+  minify: true,
+  keepNames: true,
+  legalComments: "eof",
+  sourcemap: false,
+  write: false,
+  logLevel: "silent",
+} as const satisfies BuildOptions;
+
 /**
  * Bundles `functions/<name>/handler.ts` and everything it imports, AWS SDK v3 included, into one
  * CommonJS file exporting `handler`. The build is deterministic: no timestamps, no absolute paths
@@ -18,20 +33,7 @@ const cache = new Map<string, string>();
  * code and `pulumi preview` shows no diff.
  */
 export function buildFunctionCode(name: string): string {
-  const result = buildSync({
-    absWorkingDir: PROJECT_ROOT,
-    entryPoints: [path.join("functions", name, "handler.ts")],
-    bundle: true,
-    platform: "node",
-    target: "node22",
-    format: "cjs",
-    minify: true,
-    keepNames: true,
-    legalComments: "eof",
-    sourcemap: false,
-    write: false,
-    logLevel: "silent",
-  });
+  const result = buildSync({ ...FUNCTION_BUILD_OPTIONS, entryPoints: [path.join("functions", name, "handler.ts")] });
   return result.outputFiles[0].text;
 }
 

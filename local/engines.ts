@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { fork, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { createServer } from "node:net";
@@ -93,13 +93,23 @@ export async function startDynamoDbLocal(): Promise<Engine> {
   };
 }
 
-/** An S3 engine (fauxqs, which also speaks SQS and SNS), in this process, on loopback. */
-export async function startS3Engine(): Promise<Engine> {
-  const { buildApp } = await import("fauxqs");
-  const app = buildApp({ logger: false, defaultRegion: LOCAL_REGION });
-  const address = await app.listen({ port: 0, host: "127.0.0.1" });
-  return { endpoint: address, stop: () => app.close() };
+/** A JavaScript engine in its own Node process (`engine-host.cjs`), which exits when this process does. */
+function startNodeEngine(engine: "kinesalite" | "fauxqs"): Promise<Engine> {
+  const child = fork(path.join(__dirname, "engine-host.cjs"), [engine, LOCAL_REGION], { execArgv: [], stdio: ["ignore", "ignore", "pipe", "ipc"] });
+  let stderr = "";
+  child.stderr!.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
+  return new Promise((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`${engine} did not start: exited with ${code}: ${stderr.trim()}`)));
+    child.once("message", (message: { endpoint?: string; error?: string }) => {
+      if (!message.endpoint) return reject(new Error(`${engine} did not start: ${message.error}`));
+      child.removeAllListeners("exit");
+      resolve({ endpoint: message.endpoint, stop: () => stopProcess(child) });
+    });
+  });
 }
+
+/** An S3 engine (fauxqs, which also speaks SQS and SNS), in its own process, on loopback. */
+export const startS3Engine = (): Promise<Engine> => startNodeEngine("fauxqs");
 
 /** MariaDB's server binary, from Debian's `mariadb-server`. */
 function mariadbBinary(name: "mariadbd" | "mariadb-install-db"): string | undefined {
@@ -143,6 +153,8 @@ export async function startMariaDb(): Promise<MySqlEngine> {
   );
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
   const { createConnection } = await import("mysql2/promise");
   const password = "local";
   await waitUntil(
@@ -166,17 +178,12 @@ export async function startMariaDb(): Promise<MySqlEngine> {
     user: "loader",
     password,
     stop: async () => {
+      process.removeListener("exit", killOnExit);
       await stopProcess(child);
       rmSync(dir, { recursive: true, force: true });
     },
   };
 }
 
-/** Kinesis Data Streams in memory: npm `kinesalite`, on a free loopback port. */
-export async function startKinesalite(): Promise<Engine> {
-  const { default: kinesalite } = await import("kinesalite");
-  const server = kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 50 });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  return { endpoint: `http://127.0.0.1:${port}`, stop: () => new Promise<void>((done) => server.close(() => done())) };
-}
+/** Kinesis Data Streams in memory: npm `kinesalite`, in its own process, on a free loopback port. */
+export const startKinesalite = (): Promise<Engine> => startNodeEngine("kinesalite");

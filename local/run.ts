@@ -1,12 +1,15 @@
-import { ScanCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";
-import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { DescribeTableCommand, paginateScan } from "@aws-sdk/client-dynamodb";
+import { GetObjectCommand, paginateListObjectsV2 } from "@aws-sdk/client-s3";
+import { parse } from "csv-parse/sync";
 import { createConnection } from "mysql2/promise";
 import { performance } from "node:perf_hooks";
+import { gunzipSync } from "node:zlib";
 import { decodeRecord, dedupHashKey } from "../functions/ingest/core";
 import { PARKED_PREFIX } from "../functions/shared/dead-letter";
+import { mapWithConcurrency } from "../functions/shared/retry";
 import { clickstreamBatches } from "./clickstream";
 import { type LocalPipeline } from "./runtime/pipeline";
-import { countItems } from "./tables";
+import { activity, pendingWork, type PipelineProgress } from "./runtime/progress";
 
 export interface RunOptions {
   events: number;
@@ -16,10 +19,33 @@ export interface RunOptions {
   /** Share of mapping batches delivered a second time. */
   duplicateShare: number;
   seed?: number;
-  /** Called about once a second with a line of progress. */
-  progress?: (line: string) => void;
-  /** Give up waiting for the pipeline after this long. Default: 5 minutes. */
-  timeoutMs?: number;
+  /** Told about once a second where every stage stands; while draining, also what the pipeline still works on. */
+  progress?: (update: RunProgress) => void;
+  /** Give up when nothing in the pipeline moves for this long. Default: 2 minutes. */
+  stallMs?: number;
+}
+
+export interface RunProgress {
+  /** Since the first event was produced. */
+  elapsedMs: number;
+  produced: number;
+  events: number;
+  valid: number;
+  /** Valid events whose row is in MySQL. */
+  loadedRows: number;
+  pipeline: PipelineProgress;
+  /** After the rows are in: what the pipeline still works on (projections, the last objects). */
+  draining?: string[];
+}
+
+export interface ProjectionCount {
+  kind: "index" | "aggregate";
+  /** The attributes an index is keyed by, or an aggregate groups by. */
+  keys: string[];
+  /** Items in an index; for an aggregate, the events its counts add up to. */
+  count: number;
+  /** Records its function parked. */
+  parked: number;
 }
 
 export interface RunSummary {
@@ -27,76 +53,121 @@ export interface RunSummary {
   valid: number;
   malformed: number;
   dedupItems: number;
+  /** Rows Firehose delivered under processed/: a redelivered forward batch sends its rows again. */
   archivedRows: number;
+  /** Mapping batches delivered a second time (all mappings). */
+  redeliveredBatches: number;
   rejected: Record<string, number>;
   loadedRows: number;
+  /** Rows in MySQL that match no produced event. */
   duplicated: number;
   lost: number;
-  projections: Record<string, number>;
+  projections: Record<string, ProjectionCount>;
   latencyMs: { p50: number; p95: number; p99: number; max: number };
+  /** From the first event produced to the last row loaded. */
+  seconds: number;
   eventsPerSecond: number;
+  /** From the last row loaded until every stage was idle (projections, late archive objects). */
+  drainSeconds: number;
+  /** Why the run stopped waiting, when the pipeline stopped moving before it was done. */
+  stalled?: string;
 }
 
 const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : 0);
-
-async function scanAll(pipeline: LocalPipeline, table: string): Promise<Record<string, AttributeValue>[]> {
-  const items: Record<string, AttributeValue>[] = [];
-  let start: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await pipeline.clients.dynamodb.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
-    items.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return items;
-}
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 /** Parked records by reason, from the ingest function's dead-letter bucket. */
 async function rejectedByReason(pipeline: LocalPipeline, bucket: string): Promise<Record<string, number>> {
+  const keys: string[] = [];
+  for await (const page of paginateListObjectsV2({ client: pipeline.clients.s3 }, { Bucket: bucket, Prefix: PARKED_PREFIX })) {
+    keys.push(...(page.Contents ?? []).map((object) => object.Key!));
+  }
   const reasons: Record<string, number> = {};
-  let token: string | undefined;
-  do {
-    const page = await pipeline.clients.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: PARKED_PREFIX, ContinuationToken: token }));
-    for (const object of page.Contents ?? []) {
-      const { Body } = await pipeline.clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.Key! }));
-      const { reason } = JSON.parse(await Body!.transformToString()) as { reason: string };
-      reasons[reason] = (reasons[reason] ?? 0) + 1;
-    }
-    token = page.NextContinuationToken;
-  } while (token);
+  await mapWithConcurrency(keys, 8, async (key) => {
+    const { Body } = await pipeline.clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const { reason } = JSON.parse(await Body!.transformToString()) as { reason: string };
+    reasons[reason] = (reasons[reason] ?? 0) + 1;
+  });
   return reasons;
+}
+
+/** Items in a table. DynamoDB Local counts them when asked (AWS refreshes ItemCount about every six hours). */
+async function itemCount(pipeline: LocalPipeline, table: string): Promise<number> {
+  const { Table } = await pipeline.clients.dynamodb.send(new DescribeTableCommand({ TableName: table }));
+  return Table?.ItemCount ?? 0;
+}
+
+/** The events an aggregate's groups count, summed. */
+async function aggregatedEvents(pipeline: LocalPipeline, table: string): Promise<number> {
+  let sum = 0;
+  for await (const page of paginateScan({ client: pipeline.clients.dynamodb }, { TableName: table, ProjectionExpression: "#count", ExpressionAttributeNames: { "#count": "count" } })) {
+    for (const item of page.Items ?? []) sum += Number(item.count?.N ?? 0);
+  }
+  return sum;
+}
+
+/**
+ * Follows loaded objects to their rows: when the loader has handled an object, every row in it is
+ * in MySQL, and the object's first CSV column is each row's dedup key. Each object is read once.
+ */
+function loadWatcher(pipeline: LocalPipeline, onRow: (key: string, at: number) => void) {
+  let reading = Promise.resolve();
+  let fail: (error: unknown) => void = () => undefined;
+  const failed = new Promise<never>((_, reject) => (fail = reject));
+  failed.catch(() => undefined);
+  pipeline.notifications.onHandled = (bucket, key) => {
+    const at = performance.now();
+    reading = reading.then(async () => {
+      const { Body } = await pipeline.clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      const bytes = Buffer.from(await Body!.transformToByteArray());
+      const text = (bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes).toString("utf8");
+      for (const [dedupKey] of parse(text, { relax_column_count: true }) as string[][]) onRow(dedupKey, at);
+    });
+    reading.catch(fail);
+  };
+  return {
+    /** Rejects as soon as an object cannot be read. */
+    failed,
+    /** Resolves once every object handled so far is read; rejects if one could not be. */
+    settled: () => reading,
+    stop: () => (pipeline.notifications.onHandled = () => undefined),
+  };
 }
 
 /**
  * Produces a clickstream into the running pipeline's source stream and follows it to MySQL:
  * every valid event must end as exactly one row, every malformed one parked with its reason.
+ * While it runs it reads only the runtime's counters and the objects the loader handled, never a
+ * whole table, so its own cost grows with the events and not with their square.
  */
 export async function runClickstream(pipeline: LocalPipeline, options: RunOptions): Promise<RunSummary> {
   const say = options.progress ?? (() => undefined);
-  const [event] = clickstreamBatches({ records: options.events, batchSize: options.events, seed: options.seed ?? 42, malformedShare: options.malformedShare });
-  const records = event.Records.map((r) => ({ data: Buffer.from(r.kinesis.data, "base64"), partitionKey: r.kinesis.partitionKey, valid: decodeRecord(r).ok }));
+  const stallMs = options.stallMs ?? 120_000;
+  const records = clickstreamBatches({ records: options.events, batchSize: options.events, seed: options.seed ?? 42, malformedShare: options.malformedShare })[0].Records.map((r) => ({
+    data: Buffer.from(r.kinesis.data, "base64"),
+    partitionKey: r.kinesis.partitionKey,
+    valid: decodeRecord(r).ok,
+  }));
   pipeline.mappings.redeliverShare = options.duplicateShare;
 
   const producedAt = new Map<string, number>();
-  const connection = await createConnection({ host: pipeline.database.host, port: pipeline.database.port, user: pipeline.database.user, password: pipeline.database.password });
-  const seen = new Map<string, number>();
-  const dedupTable = pipeline.outputs.poc.tableName as string;
+  const loadedAt = new Map<string, number>();
+  const watcher = loadWatcher(pipeline, (key, at) => {
+    if (producedAt.has(key) && !loadedAt.has(key)) loadedAt.set(key, at);
+  });
+  const valid = records.filter((r) => r.valid).length;
   const started = performance.now();
   let produced = 0;
-
-  const observe = async () => {
-    const [rows] = await connection.query<any[]>("SELECT dedup_key FROM ??.??", [pipeline.database.name, pipeline.database.table]).catch(() => [[]] as any[]);
-    const now = performance.now();
-    for (const { dedup_key: key } of rows) if (!seen.has(key)) seen.set(key, now);
-    return rows.length as number;
+  let draining = false;
+  const update = (): RunProgress => {
+    const now = pipeline.progress();
+    return { elapsedMs: performance.now() - started, produced, events: records.length, valid, loadedRows: loadedAt.size, pipeline: now, draining: draining ? pendingWork(now) : undefined };
   };
-  const ticker = setInterval(() => {
-    void (async () => {
-      const loaded = await observe();
-      const items = await countItems(pipeline.clients.dynamodb, dedupTable).catch(() => 0);
-      say(`produced ${produced}/${records.length}  dedup table ${items}  archived ${pipeline.firehose.counts.delivered}  loaded ${loaded}`);
-    })();
-  }, 1_000);
+  const ticker = setInterval(() => say(update()), 1_000);
 
+  let lastRowAt = started;
+  let drainSeconds = 0;
+  let stalled: string | undefined;
   try {
     const chunk = Math.max(1, Math.min(500, Math.round(options.rate / 4)));
     for (let i = 0; i < records.length; i += chunk) {
@@ -108,46 +179,61 @@ export async function runClickstream(pipeline: LocalPipeline, options: RunOption
       });
       produced += slice.length;
       const due = started + (produced / options.rate) * 1000;
-      if (due > performance.now()) await new Promise((done) => setTimeout(done, due - performance.now()));
+      if (due > performance.now()) await sleep(due - performance.now());
     }
-    const deadline = Date.now() + (options.timeoutMs ?? 300_000);
-    while ([...producedAt.keys()].some((key) => !seen.has(key)) && Date.now() < deadline) {
-      await pipeline.firehose.flush();
-      await pipeline.notifications.idle();
-      await observe();
-      await new Promise((done) => setTimeout(done, 250));
+
+    // Rows arrive as the loader handles objects; give up only when nothing moves for stallMs.
+    let seen = -1;
+    let movedAt = performance.now();
+    while (loadedAt.size < producedAt.size) {
+      const now = loadedAt.size + activity(pipeline.progress());
+      if (now !== seen) [seen, movedAt] = [now, performance.now()];
+      else if (performance.now() - movedAt > stallMs) {
+        stalled = `no row arrived for ${Math.round(stallMs / 1000)} s; still pending: ${pendingWork(pipeline.progress()).join(", ") || "nothing a stage can name"}`;
+        break;
+      }
+      await Promise.race([watcher.failed, sleep(250)]);
     }
-    await pipeline.drain();
-    await observe();
+    for (const at of loadedAt.values()) lastRowAt = Math.max(lastRowAt, at);
+    const drainStarted = performance.now();
+    draining = true;
+    await pipeline.drain({ stallMs }).catch((error: Error) => (stalled ??= error.message));
+    await watcher.settled();
+    drainSeconds = (performance.now() - drainStarted) / 1000;
   } finally {
     clearInterval(ticker);
+    watcher.stop();
   }
 
-  const [[{ n: loadedRows }]] = await connection.query<any[]>("SELECT COUNT(*) AS n FROM ??.??", [pipeline.database.name, pipeline.database.table]);
-  await connection.end();
-  const expected = [...producedAt.keys()];
-  const latencies = expected.filter((key) => seen.has(key)).map((key) => seen.get(key)! - producedAt.get(key)!).sort((a, b) => a - b);
-  const lastSeen = [...seen.values()].reduce((latest, time) => Math.max(latest, time), started);
-  const projections: Record<string, number> = {};
-  for (const [name, table] of Object.entries(pipeline.outputs.poc.projectionTables as Record<string, string>)) {
-    const items = await scanAll(pipeline, table);
-    // An aggregate counts records in its items; an index holds one item per record.
-    projections[name] = items.some((item) => item.count?.N) ? items.reduce((sum, item) => sum + Number(item.count?.N ?? 0), 0) : items.length;
+  const connection = await createConnection({ host: pipeline.database.host, port: pipeline.database.port, user: pipeline.database.user, password: pipeline.database.password });
+  const [rows] = await connection.query<any[]>("SELECT dedup_key FROM ??.??", [pipeline.database.name, pipeline.database.table]).finally(() => connection.end());
+  const inMySql = new Set(rows.map((row: { dedup_key: string }) => row.dedup_key));
+  const matched = [...producedAt.keys()].filter((key) => inMySql.has(key)).length;
+  const latencies = [...loadedAt.entries()].map(([key, at]) => at - producedAt.get(key)!).sort((a, b) => a - b);
+
+  const projections: Record<string, ProjectionCount> = {};
+  for (const [name, { table, kind, keys, functionName }] of Object.entries(pipeline.stages.projections)) {
+    const count = kind === "aggregate" ? await aggregatedEvents(pipeline, table) : await itemCount(pipeline, table);
+    projections[name] = { kind, keys, count, parked: pipeline.functions.parked.by(functionName) };
   }
   const deadLetters = (pipeline.accessMode === "pull" ? pipeline.outputs.poc.deadLetterBucketName : pipeline.outputs.prod.deadLetterBucketName) as string;
-  const matched = expected.filter((key) => seen.has(key)).length;
+  const seconds = (lastRowAt - started) / 1000;
   return {
     produced: records.length,
-    valid: expected.length,
-    malformed: records.length - expected.length,
-    dedupItems: await countItems(pipeline.clients.dynamodb, dedupTable),
+    valid: producedAt.size,
+    malformed: records.length - producedAt.size,
+    dedupItems: await itemCount(pipeline, pipeline.outputs.poc.tableName as string),
     archivedRows: pipeline.firehose.counts.delivered,
+    redeliveredBatches: pipeline.mappings.counts.redelivered,
     rejected: await rejectedByReason(pipeline, deadLetters),
-    loadedRows: Number(loadedRows),
-    duplicated: Number(loadedRows) - matched,
-    lost: expected.length - matched,
+    loadedRows: inMySql.size,
+    duplicated: inMySql.size - matched,
+    lost: producedAt.size - matched,
     projections,
     latencyMs: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99), max: latencies[latencies.length - 1] ?? 0 },
-    eventsPerSecond: expected.length / ((lastSeen - started) / 1000),
+    seconds,
+    eventsPerSecond: seconds > 0 ? matched / seconds : 0,
+    drainSeconds,
+    stalled,
   };
 }

@@ -1,10 +1,4 @@
-import {
-  CreateTableCommand,
-  DescribeTableCommand,
-  ScanCommand,
-  type AttributeValue,
-  type DynamoDBClient,
-} from "@aws-sdk/client-dynamodb";
+import { CreateTableCommand, DescribeTableCommand, paginateScan, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { HASH_KEY, RANGE_KEY } from "../functions/ingest/core";
 
 export type KeyAttribute = [name: string, type: "S" | "N" | "B"];
@@ -30,14 +24,9 @@ export async function createTable(dynamodb: DynamoDBClient, name: string, hash: 
 export const createDedupTable = (dynamodb: DynamoDBClient, name: string): Promise<string> =>
   createTable(dynamodb, name, [HASH_KEY, "S"], [RANGE_KEY, "S"]);
 
-/** Items in a table, counted with a paginated Scan. */
+/** Items in a table, counted with a paginated Scan: reads the whole table, so for checks at the end, not for progress. */
 export async function countItems(dynamodb: DynamoDBClient, table: string): Promise<number> {
   let count = 0;
-  let startKey: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await dynamodb.send(new ScanCommand({ TableName: table, Select: "COUNT", ExclusiveStartKey: startKey }));
-    count += page.Count ?? 0;
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  for await (const page of paginateScan({ client: dynamodb }, { TableName: table, Select: "COUNT" })) count += page.Count ?? 0;
   return count;
 }

@@ -1,11 +1,12 @@
 import type { FirehoseClient } from "@aws-sdk/client-firehose";
-import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, GetObjectCommand, paginateListObjectsV2, type S3Client } from "@aws-sdk/client-s3";
 import { gunzipSync } from "node:zlib";
 import { sendToFirehose, type Entry, type SendOptions } from "../functions/shared/firehose-sender";
 import { type TransformResult } from "../functions/transform/core";
 
 export interface RedriveOptions {
-  s3: Pick<S3Client, "send">;
+  /** A client, not just its `send`: the SDK's paginator checks what it is given. */
+  s3: S3Client;
   firehose: Pick<FirehoseClient, "send">;
   bucket: string;
   /** Where the failed records are, such as `failed/processing-failed/2026/11/26/`. */
@@ -60,10 +61,7 @@ export function errorRecords(body: Buffer): { records: Buffer[]; unreadable: num
 /** Puts the records under the error prefix back into the delivery stream, and says how it went. */
 export async function redrive(options: RedriveOptions): Promise<RedriveReport> {
   const report: RedriveReport = { objects: 0, records: 0, sent: 0, stillInvalid: {}, notAccepted: 0, unreadable: 0, deletedObjects: 0, skippedObjects: [] };
-  let continuationToken: string | undefined;
-  do {
-    const page = await options.s3.send(new ListObjectsV2Command({ Bucket: options.bucket, Prefix: options.prefix, ContinuationToken: continuationToken }));
-    continuationToken = page.NextContinuationToken;
+  for await (const page of paginateListObjectsV2({ client: options.s3 }, { Bucket: options.bucket, Prefix: options.prefix })) {
     for (const object of page.Contents ?? []) {
       if (!object.Key) continue;
       report.objects += 1;
@@ -98,6 +96,6 @@ export async function redrive(options: RedriveOptions): Promise<RedriveReport> {
         report.deletedObjects += 1;
       }
     }
-  } while (continuationToken);
+  }
   return report;
 }

@@ -1,47 +1,45 @@
-import { Logger } from "@aws-lambda-powertools/logger";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
 import { STSClient } from "@aws-sdk/client-sts";
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
 import { positiveIntEnv, requiredEnv } from "../shared/env";
-import { logTo } from "../shared/log";
-import { functionMetrics, publishCounts } from "../shared/metrics";
+import { observability } from "../shared/observability";
 import { ingestBatch } from "./ingest-batch";
 import { sessionNameFor, writerRoleCredentials } from "./writer-credentials";
 
-const logger = new Logger({ serviceName: "ingest" });
-const metrics = functionMetrics("ingest");
+const observe = observability("ingest");
 const tableName = requiredEnv(process.env, "TABLE_NAME");
 const deadLetterBucket = requiredEnv(process.env, "DEAD_LETTER_BUCKET");
 const concurrency = positiveIntEnv(process.env, "WRITE_CONCURRENCY", 4);
 const maxAttempts = positiveIntEnv(process.env, "WRITE_MAX_ATTEMPTS", 8);
 // Push mode: the table is in another account, written through its writer role.
 const writerRoleArn = process.env.WRITER_ROLE_ARN;
-const dynamodb = new DynamoDBClient(
-  writerRoleArn
-    ? {
-        credentials: writerRoleCredentials({
-          sts: new STSClient({}),
-          roleArn: writerRoleArn,
-          externalId: requiredEnv(process.env, "WRITER_EXTERNAL_ID"),
-          sessionName: sessionNameFor(process.env.AWS_LAMBDA_FUNCTION_NAME ?? "local"),
-          durationSeconds: 900,
-          refreshMarginSeconds: 300,
-        }),
-      }
-    : {},
-);
+const dynamodb = new DynamoDBClient({
+  // batchWriteItems retries with its own backoff: SDK retries under it would multiply the attempts.
+  maxAttempts: 1,
+  ...(writerRoleArn && {
+    credentials: writerRoleCredentials({
+      sts: new STSClient({}),
+      roleArn: writerRoleArn,
+      externalId: requiredEnv(process.env, "WRITER_EXTERNAL_ID"),
+      sessionName: sessionNameFor(process.env.AWS_LAMBDA_FUNCTION_NAME ?? "local"),
+      durationSeconds: 900,
+      refreshMarginSeconds: 300,
+    }),
+  }),
+});
 const s3 = new S3Client({});
 
 export const handler = async (event: KinesisStreamEvent, context: Context): Promise<KinesisStreamBatchResponse> => {
+  const { logger, log, publish } = observe();
   logger.addContext(context);
   const { batchItemFailures, counts } = await ingestBatch(event, {
     dynamodb,
     s3,
     deadLetterBucket,
     write: { tableName, concurrency, maxAttempts, baseDelayMs: 50, maxDelayMs: 2_000 },
-    log: logTo(logger),
+    log,
   });
-  publishCounts(metrics, { RecordsIn: counts.received, RecordsWritten: counts.written, RecordsParked: counts.parked, RecordsRetried: counts.failed });
+  publish({ RecordsIn: counts.received, RecordsWritten: counts.written, RecordsParked: counts.parked, RecordsRetried: counts.failed });
   return { batchItemFailures };
 };

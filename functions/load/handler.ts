@@ -1,19 +1,19 @@
-import { Logger } from "@aws-lambda-powertools/logger";
-import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
-import { S3Client } from "@aws-sdk/client-s3";
-import { Signer } from "@aws-sdk/rds-signer";
 import type { Context } from "aws-lambda";
 import { databaseEndpoint, loaderAuthFrom, loaderCredentials } from "../shared/db-auth";
 import { requiredEnv } from "../shared/env";
-import { logTo } from "../shared/log";
-import { functionMetrics, publishCounts } from "../shared/metrics";
-import { reusedConnection } from "./connection";
-import { loadEvent, type LoadSummary } from "./load-event";
+import { lazy } from "../shared/lazy";
+import { observability } from "../shared/observability";
+import { type LoadSummary } from "./load-event";
 import { type LoadMode } from "./load-object";
-import { s3Opener } from "./s3-source";
 
-const logger = new Logger({ serviceName: "load" });
-const metrics = functionMetrics("load");
+/** LOCAL loads (MariaDB) stream each object through an S3 client; Aurora reads objects itself, so there the S3 client's module is never loaded. */
+function localMode(): LoadMode {
+  const { S3Client } = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
+  const { s3Opener } = require("./s3-source") as typeof import("./s3-source");
+  return { kind: "local", open: s3Opener(new S3Client({})) };
+}
+
+const observe = observability("load");
 const target = {
   database: requiredEnv(process.env, "DB_NAME"),
   table: requiredEnv(process.env, "DB_TABLE"),
@@ -24,19 +24,27 @@ const target = {
   // Each schema version's column count, oldest first; without it, one version of every column.
   versionColumns: process.env.SCHEMA_VERSIONS ? (JSON.parse(process.env.SCHEMA_VERSIONS) as number[]) : undefined,
 };
-const mode: LoadMode = process.env.LOAD_MODE === "local" ? { kind: "local", open: s3Opener(new S3Client({})) } : { kind: "s3" };
+const mode: LoadMode = process.env.LOAD_MODE === "local" ? localMode() : { kind: "s3" };
 const auth = loaderAuthFrom(process.env);
 const user = requiredEnv(process.env, "LOADER_USER");
 
-// The loader signs in as its own user, never as the master user: with a fresh IAM token for each
-// new connection (signed locally, no network call), or locally with a password from a secret.
-const connect = reusedConnection(async () => {
-  const endpoint = databaseEndpoint(process.env);
-  const credentials = await loaderCredentials(auth, user, { host: endpoint.host!, port: endpoint.port! }, {
-    token: (hostname, port, username) => new Signer({ hostname, port, username }).getAuthToken(),
-    secret: (arn) => getSecret<{ password?: string }>(arn, { transform: "json", maxAge: 300 }),
+// mysql2, the RDS signer and Powertools' Secrets Manager client load at the first invocation: most of this function's start.
+const loader = lazy(() => {
+  const { reusedConnection } = require("./connection") as typeof import("./connection");
+  const { loadEvent } = require("./load-event") as typeof import("./load-event");
+  const { Signer } = require("@aws-sdk/rds-signer") as typeof import("@aws-sdk/rds-signer");
+  const { getSecret } = require("@aws-lambda-powertools/parameters/secrets") as typeof import("@aws-lambda-powertools/parameters/secrets");
+  // The loader signs in as its own user, never as the master user: with a fresh IAM token for each
+  // new connection (signed locally, no network call), or locally with a password from a secret.
+  const connect = reusedConnection(async () => {
+    const endpoint = databaseEndpoint(process.env);
+    const credentials = await loaderCredentials(auth, user, { host: endpoint.host!, port: endpoint.port! }, {
+      token: (hostname, port, username) => new Signer({ hostname, port, username }).getAuthToken(),
+      secret: (arn) => getSecret<{ password?: string }>(arn, { transform: "json", maxAge: 300 }),
+    });
+    return { ...endpoint, ...credentials };
   });
-  return { ...endpoint, ...credentials };
+  return { connect, loadEvent };
 });
 
 /**
@@ -44,9 +52,11 @@ const connect = reusedConnection(async () => {
  * with what it loaded, which `npm run rebuild` reads (an S3 notification ignores it).
  */
 export const handler = async (event: unknown, context: Context): Promise<LoadSummary> => {
+  const { logger, log, publish } = observe();
+  const { connect, loadEvent } = loader();
   logger.addContext(context);
-  const summary = await loadEvent(event, { connect, target, mode, prefix: requiredEnv(process.env, "PROCESSED_PREFIX"), log: logTo(logger) });
+  const summary = await loadEvent(event, { connect, target, mode, prefix: requiredEnv(process.env, "PROCESSED_PREFIX"), log });
   logger.info("load done", { ...summary });
-  publishCounts(metrics, { ObjectsLoaded: summary.loaded, ObjectsAlreadyLoaded: summary.alreadyLoaded, RowsLoaded: summary.rows, RowsRejected: summary.rejectedRows });
+  publish({ ObjectsLoaded: summary.loaded, ObjectsAlreadyLoaded: summary.alreadyLoaded, RowsLoaded: summary.rows, RowsRejected: summary.rejectedRows });
   return summary;
 };

@@ -1,15 +1,12 @@
-import { Logger } from "@aws-lambda-powertools/logger";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from "aws-lambda";
 import { positiveIntEnv, requiredEnv } from "../shared/env";
-import { logTo } from "../shared/log";
-import { functionMetrics, publishCounts } from "../shared/metrics";
+import { observability } from "../shared/observability";
 import { projectBatch } from "./project-batch";
 import { type ProjectionSpec } from "./spec";
 
-const logger = new Logger({ serviceName: "project" });
-const metrics = functionMetrics("project");
+const observe = observability("project");
 const spec = JSON.parse(requiredEnv(process.env, "PROJECTION")) as ProjectionSpec;
 const tables = {
   target: requiredEnv(process.env, "TARGET_TABLE"),
@@ -21,6 +18,7 @@ const dynamodb = new DynamoDBClient({});
 const s3 = new S3Client({});
 
 export const handler = async (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> => {
+  const { logger, log, publish } = observe();
   logger.addContext(context);
   const { batchItemFailures, counts } = await projectBatch(event, {
     dynamodb,
@@ -29,8 +27,8 @@ export const handler = async (event: DynamoDBStreamEvent, context: Context): Pro
     spec,
     tables,
     retry: { maxAttempts: 6, baseDelayMs: 25, maxDelayMs: 1_000 },
-    log: logTo(logger),
+    log,
   });
-  publishCounts(metrics, { RecordsIn: counts.received, RecordsProjected: counts.written, RecordsReplayed: counts.replayed, RecordsParked: counts.parked, RecordsRetried: counts.failed });
+  publish({ RecordsIn: counts.received, RecordsProjected: counts.written, RecordsReplayed: counts.replayed, RecordsParked: counts.parked, RecordsRetried: counts.failed });
   return { batchItemFailures };
 };

@@ -1,19 +1,19 @@
-import { Logger } from "@aws-lambda-powertools/logger";
 import type { Context, FirehoseTransformationEvent, FirehoseTransformationResult } from "aws-lambda";
 import { requiredEnv } from "../shared/env";
-import { logTo } from "../shared/log";
-import { createTransformer, type ArchiveColumn } from "./core";
+import { lazy } from "../shared/lazy";
+import { observability } from "../shared/observability";
+import { type ArchiveColumn } from "./core";
 import { transformBatch } from "./transform-batch";
 
-const logger = new Logger({ serviceName: "transform" });
-// Compiled once per container, not per record.
-const transform = createTransformer(
-  JSON.parse(requiredEnv(process.env, "SCHEMA")),
-  JSON.parse(requiredEnv(process.env, "COLUMNS")) as ArchiveColumn[],
-  JSON.parse(process.env.COLUMN_TYPES ?? "{}") as Record<string, string>,
-);
+const observe = observability("transform");
+const schema = JSON.parse(requiredEnv(process.env, "SCHEMA"));
+const columns = JSON.parse(requiredEnv(process.env, "COLUMNS")) as ArchiveColumn[];
+const columnTypes = JSON.parse(process.env.COLUMN_TYPES ?? "{}") as Record<string, string>;
+// Compiled once per container, not per record, at the first invocation: ajv is most of this function's start.
+const transformer = lazy(() => (require("./core") as typeof import("./core")).createTransformer(schema, columns, columnTypes));
 
 export const handler = async (event: FirehoseTransformationEvent, context: Context): Promise<FirehoseTransformationResult> => {
+  const { logger, log } = observe();
   logger.addContext(context);
-  return transformBatch(event, transform, logTo(logger));
+  return transformBatch(event, transformer(), log);
 };

@@ -112,16 +112,18 @@ export class LocalCloud implements pulumi.runtime.Mocks {
       }
       case "aws:lambda/function:Function": {
         const functionArn = arn("lambda", `function:${physical}`);
-        this.runtime.functions.register({ name: physical, arn: functionArn, code: await bundleText(inputs.code), environment: inputs.environment?.variables ?? {}, memorySize: inputs.memorySize ?? 128 });
+        this.runtime.functions.register({ name: physical, arn: functionArn, role: String(inputs.role), code: await bundleText(inputs.code), environment: inputs.environment?.variables ?? {}, memorySize: inputs.memorySize ?? 128 });
         return { id: physical, state: { ...inputs, name: physical, arn: functionArn, qualifiedArn: `${functionArn}:$LATEST`, version: "$LATEST" } };
       }
       case "aws:lambda/eventSourceMapping:EventSourceMapping": {
         const uuid = `${hash(name)}-0000-4000-8000-000000000000`;
         const source = String(inputs.eventSourceArn);
         const kind = source.startsWith("arn:aws:kinesis") ? "kinesis" : "dynamodb";
+        const functionName = String(inputs.functionName).split(":function:").pop()!;
         this.mappings.push({
           uuid,
-          functionName: String(inputs.functionName).split(":function:").pop()!,
+          functionName,
+          invokeIdentityArn: this.runtime.functions.byArn(functionName)?.role ?? arn("iam", `role/${functionName}`),
           kind,
           source: kind === "kinesis" ? resourceName(source, "stream") : resourceName(source, "table"),
           sourceArn: source,
@@ -153,7 +155,13 @@ export class LocalCloud implements pulumi.runtime.Mocks {
       }
       case "aws:s3/bucketNotification:BucketNotification":
         for (const target of inputs.lambdaFunctions ?? []) {
-          this.runtime.notifications.register({ bucket: inputs.bucket, functionName: this.runtime.functions.byArn(target.lambdaFunctionArn)!.name, filterPrefix: target.filterPrefix ?? "" });
+          this.runtime.notifications.register({
+            // The provider names a configuration it was not given an id for, as S3 requires one.
+            id: target.id ?? `tf-s3-lambda-${hash(`${inputs.bucket}/${target.filterPrefix ?? ""}`)}`,
+            bucket: inputs.bucket,
+            functionName: this.runtime.functions.byArn(target.lambdaFunctionArn)!.name,
+            filterPrefix: target.filterPrefix ?? "",
+          });
         }
         return { id: inputs.bucket, state: inputs };
       case "aws:lambda/invocation:Invocation": {

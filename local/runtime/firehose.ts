@@ -1,6 +1,7 @@
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { randomUUID } from "node:crypto";
 import { gzipSync } from "node:zlib";
+import { LOCAL_REGION } from "../engines";
 import { type LocalFunctions } from "./functions";
 
 export interface LocalDeliveryStreamSpec {
@@ -42,6 +43,7 @@ const objectName = (stream: string, at: Date) => `${stream}-1-${at.toISOString()
 export class LocalFirehose {
   private readonly specs = new Map<string, LocalDeliveryStreamSpec>();
   private readonly buffers = new Map<string, Buffered[]>();
+  private readonly bufferedBytes = new Map<string, number>();
   private readonly timers: NodeJS.Timeout[] = [];
   private flushing: Promise<void> = Promise.resolve();
   /** Counters for the summary. */
@@ -51,7 +53,7 @@ export class LocalFirehose {
 
   constructor(
     private readonly s3: S3Client,
-    private readonly functions: LocalFunctions,
+    private readonly functions: Pick<LocalFunctions, "invoke" | "byArn">,
     private readonly onObjectCreated: (bucket: string, key: string, etag: string, size: number) => void,
     /** Local runs wait seconds, not minutes: the configured interval is multiplied by this. */
     private readonly intervalScale: number,
@@ -67,15 +69,22 @@ export class LocalFirehose {
     const buffer = this.buffers.get(name);
     if (!buffer) return records.map(() => ({ ErrorCode: "ResourceNotFoundException", ErrorMessage: `Firehose ${name} not found` }));
     const spec = this.specs.get(name)!;
+    let bytes = this.bufferedBytes.get(name) ?? 0;
     const answers = records.map((data) => {
       if (this.refuse(data)) return { ErrorCode: "ServiceUnavailableException", ErrorMessage: "Slow down." };
       buffer.push({ data, arrivedAt: Date.now() });
+      bytes += data.byteLength;
       this.counts.received += 1;
       return null;
     });
-    const bytes = buffer.reduce((sum, r) => sum + r.data.byteLength, 0);
+    this.bufferedBytes.set(name, bytes);
     if (bytes >= spec.bufferSizeMiB * 1024 * 1024) void this.flush(name);
     return answers;
+  }
+
+  /** Records waiting in the buffers for their interval or size. */
+  get buffered(): number {
+    return [...this.buffers.values()].reduce((sum, buffer) => sum + buffer.length, 0);
   }
 
   /** Writes out what is buffered now (all streams when no name is given). */
@@ -90,6 +99,7 @@ export class LocalFirehose {
   private async deliver(name: string): Promise<void> {
     const spec = this.specs.get(name)!;
     const records = this.buffers.get(name)!.splice(0);
+    this.bufferedBytes.set(name, 0);
     if (records.length === 0) return;
     const at = new Date();
     const ok: Buffer[] = [];
@@ -100,7 +110,7 @@ export class LocalFirehose {
       const event = {
         invocationId: randomUUID(),
         deliveryStreamArn: spec.arn,
-        region: "eu-west-1",
+        region: LOCAL_REGION,
         records: chunk.map((r, j) => ({ recordId: String(i + j), approximateArrivalTimestamp: r.arrivedAt, data: r.data.toString("base64") })),
       };
       let answer: { records: { recordId: string; result: string; data: string }[] } | undefined;
@@ -109,8 +119,9 @@ export class LocalFirehose {
       for (let attempt = 0; attempt < 4 && !answer; attempt++) {
         answer = await this.functions.invoke<typeof answer>(spec.processor, event).catch((error: Error) => ((lastError = error.message), undefined));
       }
+      const results = new Map(answer?.records.map((r) => [r.recordId, r]));
       chunk.forEach((record, j) => {
-        const result = answer?.records.find((r) => r.recordId === String(i + j));
+        const result = results.get(String(i + j));
         if (result?.result === "Ok") ok.push(Buffer.from(result.data, "base64"));
         else if (result?.result !== "Dropped") {
           failed.push(

@@ -23,4 +23,6 @@ process.on("message", async ({ id, event }) => {
     process.send({ id, error: { name: error && error.name, message: String(error && error.message), stack: error && error.stack } });
   }
 });
+// Lambda's sandbox ends with its runtime: so does this process when its parent goes away.
+process.on("disconnect", () => process.exit(0));
 process.send({ ready: true });

@@ -1,10 +1,14 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+import { createInterface } from "node:readline";
+import { ParkedRecords } from "./function-output";
 
 export interface LocalFunctionSpec {
   name: string;
   arn: string;
+  /** The execution role's ARN. */
+  role: string;
   /** The bundle's index.js, from the function's AssetArchive. */
   code: string;
   environment: Record<string, string>;
@@ -18,6 +22,11 @@ export class FunctionError extends Error {
   }
 }
 
+/** What the mappings, the Firehose and the notifications need of the functions: Lambda's synchronous Invoke. */
+export interface Invoker {
+  invoke<T = unknown>(name: string, event: unknown): Promise<T>;
+}
+
 interface Host {
   child: ChildProcess;
   ready: Promise<void>;
@@ -29,10 +38,12 @@ interface Host {
  * The functions of the realized stacks, each in its own Node process with the environment its
  * component set (plus endpoints of the local engines). One invocation at a time per function.
  */
-export class LocalFunctions {
+export class LocalFunctions implements Invoker {
   private readonly specs = new Map<string, LocalFunctionSpec>();
   private readonly hosts = new Map<string, Host>();
   private nextId = 0;
+  /** The records each function parked, from its log lines. */
+  readonly parked = new ParkedRecords();
   /** Called before each invocation; a test throws from it to inject a fault. */
   beforeInvoke: (name: string, event: unknown) => void = () => undefined;
 
@@ -40,6 +51,17 @@ export class LocalFunctions {
 
   register(spec: LocalFunctionSpec): void {
     this.specs.set(spec.name, spec);
+  }
+
+  /** Every registered function. */
+  all(): LocalFunctionSpec[] {
+    return [...this.specs.values()];
+  }
+
+  /** Starts every function's process and loads its bundle now, so that start-up pays for it and not the first events. */
+  async warm(): Promise<void> {
+    // A function whose module fails to load says so on its first invocation, as on Lambda.
+    await Promise.all([...this.specs.keys()].map((name) => this.host(name).ready.catch(() => undefined)));
   }
 
   byArn(arn: string): LocalFunctionSpec | undefined {
@@ -81,10 +103,14 @@ export class LocalFunctions {
         LOCAL_FUNCTION_ARN: spec.arn,
       },
       stdio: ["ignore", "pipe", "pipe", "ipc"],
+      // Bundles are plain JavaScript: the child needs none of the TypeScript loader this process runs under.
+      execArgv: [],
     });
     const pending: Host["pending"] = new Map();
     let markReady: () => void = () => undefined;
-    const ready = new Promise<void>((resolve) => (markReady = resolve));
+    let failReady: (error: Error) => void = () => undefined;
+    const ready = new Promise<void>((resolve, reject) => ((markReady = resolve), (failReady = reject)));
+    ready.catch(() => undefined);
     child.on("message", (message: { ready?: boolean; id?: number; result?: unknown; error?: { name: string; message: string } }) => {
       if (message.ready) return markReady();
       const call = pending.get(message.id!);
@@ -93,12 +119,18 @@ export class LocalFunctions {
       else call?.resolve(message.result);
     });
     child.on("exit", (code) => {
+      failReady(new FunctionError(spec.name, "Runtime.ExitError", `process exited with ${code} before its module loaded`));
       for (const call of pending.values()) call.reject(new FunctionError(spec.name, "Runtime.ExitError", `process exited with ${code}`));
       pending.clear();
       this.hosts.delete(name);
     });
     for (const stream of [child.stdout, child.stderr]) {
-      stream?.on("data", (chunk: Buffer) => chunk.toString().split("\n").filter(Boolean).forEach((line) => this.log(`[${spec.name}] ${line}`)));
+      if (!stream) continue;
+      createInterface({ input: stream, crlfDelay: Infinity }).on("line", (line) => {
+        if (!line) return;
+        this.parked.read(spec.name, line);
+        this.log(`[${spec.name}] ${line}`);
+      });
     }
     const host: Host = { child, ready, pending, queue: Promise.resolve() };
     this.hosts.set(name, host);

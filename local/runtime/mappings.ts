@@ -3,11 +3,14 @@ import { DescribeStreamCommand as DescribeTableStreamCommand, GetRecordsCommand 
 import { DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand, type KinesisClient } from "@aws-sdk/client-kinesis";
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { randomUUID } from "node:crypto";
-import { type LocalFunctions } from "./functions";
+import { performance } from "node:perf_hooks";
+import { type Invoker } from "./functions";
 
 export interface MappingSpec {
   uuid: string;
   functionName: string;
+  /** The function's execution role, which Lambda names in each Kinesis record. */
+  invokeIdentityArn: string;
   kind: "kinesis" | "dynamodb";
   /** The stream's name (Kinesis) or the table's name (DynamoDB), taken from the source ARN. */
   source: string;
@@ -21,6 +24,41 @@ export interface MappingSpec {
 
 type LambdaRecord = Record<string, any> & { sequence: string };
 
+interface Shard {
+  id: string;
+  parentId?: string;
+}
+
+/** One stream's shards, read the way a mapping reads them. */
+interface ShardSource {
+  shards(): Promise<Shard[]>;
+  /** An iterator at the trim horizon, or just after a sequence number. */
+  iterator(shardId: string, after?: string): Promise<string | undefined>;
+  read(shardId: string, iterator: string): Promise<{ records: LambdaRecord[]; next?: string }>;
+}
+
+/** What a mapping has done so far, summed over its shards. */
+export interface MappingProgress {
+  uuid: string;
+  functionName: string;
+  kind: MappingSpec["kind"];
+  source: string;
+  /** Records read from the source, each counted once. */
+  read: number;
+  /** Records whose batch is finished: handled by the function, or sent to the on-failure destination. */
+  done: number;
+  /** For a table's stream: the INSERT records among those read, one per new item. */
+  inserts: number;
+  /** Records in a batch being delivered now. */
+  inFlight: number;
+  /** The last read's error, while reads keep failing. */
+  readError?: string;
+}
+
+/** How long a poller waits after a read that found nothing, or failed. */
+const IDLE_POLL_MS = 100;
+const FAILED_READ_BACKOFF_MS = 500;
+
 /** DynamoDB Streams' SDK values as Lambda's JSON event carries them: binary as base64, times in epoch seconds. */
 function toEventJson(value: unknown): unknown {
   if (value instanceof Uint8Array) return Buffer.from(value).toString("base64");
@@ -30,38 +68,65 @@ function toEventJson(value: unknown): unknown {
   return value;
 }
 
+/** `arn:aws:kinesis:eu-west-1:…` → `eu-west-1`. */
+const regionOf = (arn: string) => arn.split(":")[3];
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+const errorText = (error: unknown) => `${(error as Error).name}: ${(error as Error).message}`;
+
+interface Poller {
+  spec: MappingSpec;
+  shardId: string;
+  progress: MappingProgress;
+  /** When the last read that found nothing started: `caughtUpSince` compares it with the last time a record moved. */
+  emptyReadStartedAt: number;
+  busy: boolean;
+  ended: boolean;
+}
+
 /**
  * Event source mappings, by polling: each shard is read from the trim horizon and handed to the
  * function in batches with Lambda's semantics — a partial batch response retries from the lowest
  * failed record, a function error bisects the batch, retries are bounded, and a batch that
- * exhausts them goes to the on-failure bucket while the shard moves on.
+ * exhausts them goes to the on-failure bucket while the shard moves on. A shard that ends hands
+ * over to its child shards; an expired iterator is renewed after the last record read.
  */
 export class LocalMappings {
   private running = true;
   private readonly loops: Promise<void>[] = [];
-  private readonly busy = new Set<string>();
+  private readonly pollers: Poller[] = [];
   readonly counts = { batches: 0, retries: 0, failedBatches: 0, redelivered: 0 };
   /** Share of successful batches delivered a second time, as Lambda does after a timeout it cannot see through. */
   redeliverShare = 0;
 
   constructor(
     private readonly clients: { kinesis: KinesisClient; dynamodb: DynamoDBClient; streams: DynamoDBStreamsClient; s3: S3Client },
-    private readonly functions: LocalFunctions,
+    private readonly functions: Invoker,
     private readonly random: () => number = Math.random,
   ) {}
 
   async start(spec: MappingSpec): Promise<void> {
-    const shards = spec.kind === "kinesis" ? await this.kinesisShards(spec) : await this.tableShards(spec);
-    for (const shard of shards) this.loops.push(this.poll(spec, shard));
+    const source = spec.kind === "kinesis" ? await this.kinesisSource(spec) : await this.tableSource(spec);
+    const progress: MappingProgress = { uuid: spec.uuid, functionName: spec.functionName, kind: spec.kind, source: spec.source, read: 0, done: 0, inserts: 0, inFlight: 0 };
+    const shards = await source.shards();
+    const ids = new Set(shards.map((shard) => shard.id));
+    // Lambda starts with the shards whose parent is gone, and moves to a child once its parent ends.
+    for (const shard of shards.filter((s) => !s.parentId || !ids.has(s.parentId))) this.follow(spec, source, shard.id, progress);
   }
 
-  private async kinesisShards(spec: MappingSpec): Promise<{ id: string; iterator: () => Promise<string | undefined>; read: (iterator: string) => Promise<{ records: LambdaRecord[]; next?: string }> }[]> {
-    const { StreamDescription } = await this.clients.kinesis.send(new DescribeStreamCommand({ StreamName: spec.source }));
-    return (StreamDescription?.Shards ?? []).map((shard) => ({
-      id: shard.ShardId!,
-      iterator: async () => (await this.clients.kinesis.send(new GetShardIteratorCommand({ StreamName: spec.source, ShardId: shard.ShardId, ShardIteratorType: "TRIM_HORIZON" }))).ShardIterator,
-      read: async (iterator: string) => {
-        const page = await this.clients.kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: spec.batchSize }));
+  private follow(spec: MappingSpec, source: ShardSource, shardId: string, progress: MappingProgress): void {
+    const poller: Poller = { spec, shardId, progress, emptyReadStartedAt: -1, busy: false, ended: false };
+    this.pollers.push(poller);
+    this.loops.push(this.poll(poller, source));
+  }
+
+  private async kinesisSource(spec: MappingSpec): Promise<ShardSource> {
+    const { kinesis } = this.clients;
+    return {
+      shards: async () => ((await kinesis.send(new DescribeStreamCommand({ StreamName: spec.source }))).StreamDescription?.Shards ?? []).map((s) => ({ id: s.ShardId!, parentId: s.ParentShardId })),
+      iterator: async (shardId, after) =>
+        (await kinesis.send(new GetShardIteratorCommand({ StreamName: spec.source, ShardId: shardId, ...(after ? { ShardIteratorType: "AFTER_SEQUENCE_NUMBER", StartingSequenceNumber: after } : { ShardIteratorType: "TRIM_HORIZON" }) }))).ShardIterator,
+      read: async (shardId, iterator) => {
+        const page = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: spec.batchSize }));
         const records = (page.Records ?? []).map((r) => ({
           sequence: r.SequenceNumber!,
           kinesis: {
@@ -73,57 +138,79 @@ export class LocalMappings {
           },
           eventSource: "aws:kinesis",
           eventVersion: "1.0",
-          eventID: `${shard.ShardId}:${r.SequenceNumber}`,
+          eventID: `${shardId}:${r.SequenceNumber}`,
           eventName: "aws:kinesis:record",
-          invokeIdentityArn: "arn:aws:iam::999999999999:role/local",
-          awsRegion: "eu-west-1",
+          invokeIdentityArn: spec.invokeIdentityArn,
+          awsRegion: regionOf(spec.sourceArn),
           eventSourceARN: spec.sourceArn,
         }));
         return { records, next: page.NextShardIterator };
       },
-    }));
+    };
   }
 
-  private async tableShards(spec: MappingSpec) {
+  private async tableSource(spec: MappingSpec): Promise<ShardSource> {
     const { Table } = await this.clients.dynamodb.send(new DescribeTableCommand({ TableName: spec.source }));
     const streamArn = Table?.LatestStreamArn;
     if (!streamArn) throw new Error(`table ${spec.source} has no stream`);
-    const { StreamDescription } = await this.clients.streams.send(new DescribeTableStreamCommand({ StreamArn: streamArn }));
-    return (StreamDescription?.Shards ?? []).map((shard) => {
-      let last: string | undefined;
-      const iterator = async () =>
-        (await this.clients.streams.send(new GetTableShardIteratorCommand({ StreamArn: streamArn, ShardId: shard.ShardId, ...(last ? { ShardIteratorType: "AFTER_SEQUENCE_NUMBER", SequenceNumber: last } : { ShardIteratorType: "TRIM_HORIZON" }) }))).ShardIterator;
-      return {
-        id: shard.ShardId!,
-        iterator,
-        read: async (current: string) => {
-          const page = await this.clients.streams.send(new GetTableRecordsCommand({ ShardIterator: current, Limit: Math.min(spec.batchSize, 1000) })).catch(async (error: Error) => {
-            // DynamoDB Local refuses an iterator taken while the shard was empty once the shard's first
-            // record arrives ("read past the oldest stream record"): read on from where reading stopped.
-            if (error.name !== "TrimmedDataAccessException") throw error;
-            return { Records: [], NextShardIterator: await iterator() };
-          });
-          const records = (page.Records ?? []).map((r: _Record) => ({ ...(toEventJson(r) as Record<string, any>), sequence: r.dynamodb!.SequenceNumber!, eventSourceARN: spec.sourceArn }));
-          last = records.at(-1)?.sequence ?? last;
-          return { records, next: page.NextShardIterator };
-        },
-      };
-    });
+    const { streams } = this.clients;
+    return {
+      shards: async () => ((await streams.send(new DescribeTableStreamCommand({ StreamArn: streamArn }))).StreamDescription?.Shards ?? []).map((s) => ({ id: s.ShardId!, parentId: s.ParentShardId })),
+      iterator: async (shardId, after) =>
+        (await streams.send(new GetTableShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ...(after ? { ShardIteratorType: "AFTER_SEQUENCE_NUMBER", SequenceNumber: after } : { ShardIteratorType: "TRIM_HORIZON" }) }))).ShardIterator,
+      read: async (_shardId, iterator) => {
+        const page = await streams.send(new GetTableRecordsCommand({ ShardIterator: iterator, Limit: Math.min(spec.batchSize, 1000) }));
+        const records = (page.Records ?? []).map((r: _Record) => ({ ...(toEventJson(r) as Record<string, any>), awsRegion: regionOf(spec.sourceArn), sequence: r.dynamodb!.SequenceNumber!, eventSourceARN: spec.sourceArn }));
+        return { records, next: page.NextShardIterator };
+      },
+    };
   }
 
-  private async poll(spec: MappingSpec, shard: { id: string; iterator: () => Promise<string | undefined>; read: (iterator: string) => Promise<{ records: LambdaRecord[]; next?: string }> }): Promise<void> {
-    let iterator = await shard.iterator();
-    const key = `${spec.uuid}/${shard.id}`;
-    while (this.running && iterator) {
-      const { records, next } = await shard.read(iterator).catch(() => ({ records: [] as LambdaRecord[], next: iterator }));
-      if (records.length > 0) {
-        this.busy.add(key);
-        await this.deliver(spec, shard.id, records);
-        this.busy.delete(key);
-      } else {
-        await new Promise((done) => setTimeout(done, 100));
+  private async poll(poller: Poller, source: ShardSource): Promise<void> {
+    const { spec, shardId, progress } = poller;
+    let last: string | undefined;
+    let iterator: string | undefined;
+    while (this.running) {
+      const startedAt = performance.now();
+      try {
+        iterator ??= await source.iterator(shardId, last);
+        if (!iterator) break;
+        const { records, next } = await source.read(shardId, iterator);
+        progress.readError = undefined;
+        if (records.length > 0) {
+          progress.read += records.length;
+          if (spec.kind === "dynamodb") progress.inserts += records.filter((r) => r.eventName === "INSERT").length;
+          await this.handOver(poller, records);
+          last = records[records.length - 1].sequence;
+        } else {
+          poller.emptyReadStartedAt = startedAt;
+        }
+        iterator = next;
+        if (!iterator) break;
+        if (records.length === 0) await sleep(IDLE_POLL_MS);
+      } catch (error) {
+        // An iterator expires (five minutes for Kinesis, fifteen for DynamoDB Streams) when a batch takes long: take a new one after the last record read.
+        progress.readError = errorText(error);
+        iterator = undefined;
+        await sleep(FAILED_READ_BACKOFF_MS);
       }
-      iterator = next;
+    }
+    if (this.running) {
+      const children = (await source.shards().catch(() => [])).filter((shard) => shard.parentId === shardId);
+      for (const child of children) this.follow(spec, source, child.id, progress);
+    }
+    poller.ended = true;
+  }
+
+  private async handOver(poller: Poller, records: LambdaRecord[]): Promise<void> {
+    poller.busy = true;
+    poller.progress.inFlight += records.length;
+    try {
+      await this.deliver(poller.spec, poller.shardId, records);
+    } finally {
+      poller.busy = false;
+      poller.progress.inFlight -= records.length;
+      poller.progress.done += records.length;
     }
   }
 
@@ -184,9 +271,17 @@ export class LocalMappings {
     await this.clients.s3.send(new PutObjectCommand({ Bucket: spec.onFailureBucket, Key: key, Body: JSON.stringify(record) }));
   }
 
-  /** Whether any shard is in the middle of a batch. */
-  get working(): boolean {
-    return this.busy.size > 0;
+  /** Each mapping's progress, summed over its shards. */
+  progress(): MappingProgress[] {
+    return [...new Set(this.pollers.map((poller) => poller.progress))].map((progress) => ({ ...progress }));
+  }
+
+  /**
+   * Whether every shard still being read has found nothing new in a read that started at `since`
+   * or later, with no batch in flight: everything written to the sources before then is handled.
+   */
+  caughtUpSince(since: number): boolean {
+    return this.pollers.every((poller) => poller.ended || (!poller.busy && poller.emptyReadStartedAt >= since));
   }
 
   async stop(): Promise<void> {

@@ -1,7 +1,11 @@
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import { type LocalFunctions } from "./functions";
+import { randomBytes } from "node:crypto";
+import { LOCAL_REGION } from "../engines";
+import { type Invoker } from "./functions";
 
 export interface NotificationSpec {
+  /** The notification's configuration id, which S3 puts in each event. */
+  id: string;
   bucket: string;
   functionName: string;
   filterPrefix: string;
@@ -24,12 +28,14 @@ export const eventKey = (key: string) => encodeURIComponent(key).replace(/%2F/g,
 export class LocalNotifications {
   private readonly specs: NotificationSpec[] = [];
   private readonly asyncSpecs = new Map<string, AsyncInvokeSpec>();
-  private readonly inFlight = new Set<Promise<void>>();
-  readonly counts = { events: 0, failedEvents: 0 };
+  private readonly running = new Set<Promise<unknown>>();
+  readonly counts = { events: 0, handled: 0, failedEvents: 0 };
   /** A test delivers each event twice with it, as S3 may. */
   deliveries = 1;
+  /** Called once a function has handled an object's event without error. */
+  onHandled: (bucket: string, key: string) => void = () => undefined;
 
-  constructor(private readonly functions: LocalFunctions, private readonly sqs: SQSClient, private readonly retryDelayMs: number) {}
+  constructor(private readonly functions: Invoker, private readonly sqs: SQSClient, private readonly retryDelayMs: number) {}
 
   register(spec: NotificationSpec): void {
     this.specs.push(spec);
@@ -46,23 +52,33 @@ export class LocalNotifications {
           {
             eventVersion: "2.1",
             eventSource: "aws:s3",
-            awsRegion: "eu-west-1",
+            awsRegion: LOCAL_REGION,
             eventTime: new Date().toISOString(),
             eventName: "ObjectCreated:Put",
-            s3: { s3SchemaVersion: "1.0", bucket: { name: bucket, arn: `arn:aws:s3:::${bucket}` }, object: { key: eventKey(key), size, eTag: etag, sequencer: Date.now().toString(16) } },
+            // The writer is the runtime's Firehose, as on AWS the delivery stream's role is.
+            userIdentity: { principalId: "AWS:AROALOCALFIREHOSE:firehose" },
+            requestParameters: { sourceIPAddress: "127.0.0.1" },
+            responseElements: { "x-amz-request-id": randomBytes(8).toString("hex").toUpperCase(), "x-amz-id-2": randomBytes(48).toString("base64") },
+            s3: {
+              s3SchemaVersion: "1.0",
+              configurationId: spec.id,
+              bucket: { name: bucket, ownerIdentity: { principalId: "A1LOCALBUCKETOWNER" }, arn: `arn:aws:s3:::${bucket}` },
+              object: { key: eventKey(key), size, eTag: etag, sequencer: Date.now().toString(16).toUpperCase().padStart(18, "0") },
+            },
           },
         ],
       };
-      for (let i = 0; i < this.deliveries; i++) this.track(this.invokeAsync(spec.functionName, event));
+      for (let i = 0; i < this.deliveries; i++) this.track(this.invokeAsync(spec.functionName, event).then((ok) => ok && this.onHandled(bucket, key)));
     }
   }
 
-  private track(work: Promise<void>): void {
-    this.inFlight.add(work);
-    void work.finally(() => this.inFlight.delete(work));
+  private track(work: Promise<unknown>): void {
+    this.running.add(work);
+    void work.finally(() => this.running.delete(work));
   }
 
-  private async invokeAsync(functionName: string, event: unknown): Promise<void> {
+  /** Whether the function handled the event, after Lambda's asynchronous retries. */
+  private async invokeAsync(functionName: string, event: unknown): Promise<boolean> {
     this.counts.events += 1;
     const spec = this.asyncSpecs.get(functionName) ?? { maximumRetryAttempts: 2 };
     let lastError: Error | undefined;
@@ -70,7 +86,8 @@ export class LocalNotifications {
       if (attempt > 0) await new Promise((done) => setTimeout(done, this.retryDelayMs * attempt));
       try {
         await this.functions.invoke(functionName, event);
-        return;
+        this.counts.handled += 1;
+        return true;
       } catch (error) {
         lastError = error as Error;
       }
@@ -80,10 +97,16 @@ export class LocalNotifications {
       const record = { version: "1.0", timestamp: new Date().toISOString(), requestContext: { functionArn: functionName, condition: "RetriesExhausted", approximateInvokeCount: spec.maximumRetryAttempts + 1 }, requestPayload: event, responsePayload: { errorMessage: lastError?.message } };
       await this.sqs.send(new SendMessageCommand({ QueueUrl: spec.onFailureQueueUrl, MessageBody: JSON.stringify(record) }));
     }
+    return false;
+  }
+
+  /** Events whose invocation (with its retries) is still running. */
+  get inFlight(): number {
+    return this.running.size;
   }
 
   /** Resolves once no asynchronous invocation is running. */
   async idle(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
   }
 }

@@ -6,9 +6,11 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import * as pulumi from "@pulumi/pulumi";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { performance } from "node:perf_hooks";
+import { bundleFunctionCode, PROJECT_ROOT } from "../../components/bundle";
 import { type AccessMode } from "../../components/dedup-table";
 import { consumerStack } from "../../stacks/poc";
 import { sourceStack } from "../../stacks/prod";
@@ -16,8 +18,9 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, startKinesalite, s
 import { LocalCloud } from "./cloud";
 import { LocalFirehose } from "./firehose";
 import { LocalFunctions } from "./functions";
-import { LocalMappings } from "./mappings";
+import { LocalMappings, type MappingSpec } from "./mappings";
 import { LocalNotifications } from "./notifications";
+import { activity, mappingStage, pendingWork, type PipelineProgress, type StageFunctions } from "./progress";
 import { startServiceShims } from "./service-shims";
 import { startThrottlingProxy } from "./throttling-proxy";
 
@@ -33,8 +36,16 @@ export interface LocalPipelineOptions {
   accessMode: AccessMode;
   /** Where the functions' own log lines go. Default: nowhere. */
   log?: (line: string) => void;
-  /** Share of the functions' BatchWriteItem calls answered as throttled; a test changes it as it runs. Default: 0. */
+  /** Share of the functions' BatchWriteItem calls answered as throttled; a test changes it as it runs. Default: none, and no proxy. */
   dynamodbThrottleShare?: () => number;
+  /** Told as each start-up phase ends, with what it did and how long it took. */
+  phase?: (done: string, ms: number) => void;
+}
+
+/** Options of `drain`. */
+export interface DrainOptions {
+  /** Fail, saying what is still pending, when no stage has moved for this long. Default: 2 minutes. */
+  stallMs?: number;
 }
 
 export interface LocalPipeline {
@@ -43,8 +54,9 @@ export interface LocalPipeline {
   streamName: string;
   database: { host: string; port: number; user: string; password: string; name: string; table: string };
   clients: { kinesis: KinesisClient; dynamodb: DynamoDBClient; s3: S3Client; sqs: SQSClient };
-  /** Where DynamoDB Local listens, for a user's own queries. */
+  /** Where DynamoDB Local and the S3 engine listen, for a user's own queries. */
   dynamodbEndpoint: string;
+  s3Endpoint: string;
   functions: LocalFunctions;
   /** Writes the throttling proxy refused so far. */
   throttledWrites: () => number;
@@ -53,8 +65,15 @@ export interface LocalPipeline {
   mappings: LocalMappings;
   /** Puts records into the source stream; answers with each record's shard and sequence number. */
   produce(records: { data: Buffer; partitionKey: string }[]): Promise<{ shardId: string; sequenceNumber: string }[]>;
-  /** Resolves once every stage has handled everything given to it so far. */
-  drain(): Promise<void>;
+  /** Which function plays which part. */
+  stages: StageFunctions;
+  /** Where every stage stands, from the runtime's counters (no table is read). */
+  progress(): PipelineProgress;
+  /**
+   * Resolves once every stage has handled everything given to it so far: each mapping found its
+   * stream empty after the last record moved, nothing is buffered and no object is being loaded.
+   */
+  drain(options?: DrainOptions): Promise<void>;
   /** Starts a mapping again from the trim horizon, as re-creating it does. */
   restartMapping(functionNamePrefix: string): Promise<void>;
   stop(): Promise<void>;
@@ -74,11 +93,25 @@ async function resolveOutputs(exported: Record<string, pulumi.Input<unknown>>): 
  */
 export async function startLocalPipeline(options: LocalPipelineOptions): Promise<LocalPipeline> {
   const log = options.log ?? (() => undefined);
+  const phase = options.phase ?? (() => undefined);
   const engines: Engine[] = [];
   const dir = mkdtempSync(path.join(tmpdir(), "local-pipeline-"));
   try {
-    const [dynamo, kinesalite, objects, database] = await Promise.all([startDynamoDbLocal(), startKinesalite(), startS3Engine(), startMariaDb()]);
-    engines.push(dynamo, kinesalite, objects, database);
+    let startedAt = performance.now();
+    const starting = startEngines(engines);
+    // esbuild runs here while the JVM and MariaDB boot in their own processes.
+    let bundled: number | Error;
+    try {
+      bundled = bundleAllFunctions();
+    } catch (error) {
+      bundled = error as Error;
+    }
+    const bundleMs = performance.now() - startedAt;
+    const [dynamo, kinesalite, objects, database] = await starting;
+    if (bundled instanceof Error) throw bundled;
+    phase(`${bundled} functions bundled (while the engines started)`, bundleMs);
+    phase("engines ready: DynamoDB Local, kinesalite, fauxqs (S3 and SQS), MariaDB", performance.now() - startedAt);
+    startedAt = performance.now();
     const base = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
     const clients = {
       dynamodb: new DynamoDBClient({ ...base, endpoint: dynamo.endpoint }),
@@ -88,8 +121,9 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       sqs: new SQSClient({ ...base, endpoint: objects.endpoint }),
     };
 
-    const throttling = await startThrottlingProxy(dynamo.endpoint, options.dynamodbThrottleShare ?? (() => 0));
-    engines.push(throttling);
+    // Only a test that throttles puts a proxy between the functions and DynamoDB Local: a hop on every write otherwise.
+    const throttling = options.dynamodbThrottleShare && (await startThrottlingProxy(dynamo.endpoint, options.dynamodbThrottleShare));
+    if (throttling) engines.push(throttling);
     const secrets = new Map<string, string>([[LOADER_SECRET_ARN, JSON.stringify({ password: randomBytes(18).toString("base64url") })]]);
     let firehose: LocalFirehose | undefined;
     const shims = await startServiceShims({ secrets, putRecordBatch: (name, records) => firehose!.putRecordBatch(name, records) });
@@ -100,7 +134,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         AWS_REGION: LOCAL_REGION,
         AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
         AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-        AWS_ENDPOINT_URL_DYNAMODB: throttling.endpoint,
+        AWS_ENDPOINT_URL_DYNAMODB: throttling ? throttling.endpoint : dynamo.endpoint,
         AWS_ENDPOINT_URL_S3: objects.endpoint,
         AWS_ENDPOINT_URL_SQS: objects.endpoint,
         AWS_ENDPOINT_URL_FIREHOSE: shims.endpoint,
@@ -167,11 +201,29 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       prod = await realize(prodCloud, "prod", { ...prodConfig, consumerWriterRoleArn: poc.writerRoleArn, consumerTableName: poc.tableName, writerExternalId: EXTERNAL_ID });
     }
 
+    phase(`stacks realized: prod and poc (${options.accessMode} mode), ${functions.all().length} functions, ${prodCloud.mappings.length + pocCloud.mappings.length} mappings`, performance.now() - startedAt);
+    startedAt = performance.now();
+    await functions.warm();
+    phase("function processes started and their bundles loaded", performance.now() - startedAt);
+
     const mappings = new LocalMappings(clients, functions);
     const specs = [...prodCloud.mappings, ...pocCloud.mappings];
     for (const spec of specs) await mappings.start(spec);
 
-    const progress = () => [mappings.counts.batches, firehose!.counts.received, firehose!.counts.objects, notifications.counts.events].join("/");
+    const stages = stageFunctions(functions, specs, poc.projectionTables ?? {});
+    const progress = (): PipelineProgress => {
+      const read = mappings.progress();
+      const tableMappings = read.filter((m) => m.kind === "dynamodb" && m.source === poc.tableName);
+      return {
+        ingest: mappingStage(read, stages.ingest, functions.parked.by(stages.ingest)),
+        tableItems: tableMappings.filter((m) => m.functionName === stages.forward).reduce((sum, m) => sum + m.inserts, 0),
+        tableStreamRecords: Math.max(0, ...tableMappings.map((m) => m.read)),
+        forward: mappingStage(read, stages.forward, functions.parked.by(stages.forward)),
+        firehose: { ...firehose!.counts, buffered: firehose!.buffered },
+        load: { handled: notifications.counts.handled, inFlight: notifications.inFlight },
+        projections: Object.entries(stages.projections).map(([name, { functionName }]) => ({ name, ...mappingStage(read, functionName, functions.parked.by(functionName)) })),
+      };
+    };
     return {
       accessMode: options.accessMode,
       outputs: { prod, poc },
@@ -179,8 +231,9 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       database: { host: database.host, port: database.port, user: database.user, password: database.password, name: poc.databaseName, table: poc.databaseTable },
       clients,
       dynamodbEndpoint: dynamo.endpoint,
+      s3Endpoint: objects.endpoint,
       functions,
-      throttledWrites: throttling.throttled,
+      throttledWrites: () => (throttling ? throttling.throttled() : 0),
       firehose,
       notifications,
       mappings,
@@ -193,16 +246,23 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         }
         return answers;
       },
-      drain: async () => {
-        let last = "";
-        let stableFor = 0;
-        while (stableFor < 3) {
-          await new Promise((done) => setTimeout(done, 700));
-          await firehose!.flush();
+      stages,
+      progress,
+      drain: async ({ stallMs = 120_000 } = {}) => {
+        let last = activity(progress());
+        let since = performance.now();
+        for (;;) {
+          await new Promise((done) => setTimeout(done, 50));
+          if (firehose!.buffered > 0) await firehose!.flush();
           await notifications.idle();
           const now = progress();
-          stableFor = now === last && !mappings.working ? stableFor + 1 : 0;
-          last = now;
+          if (activity(now) !== last) {
+            [last, since] = [activity(now), performance.now()];
+            continue;
+          }
+          // Nothing moved since `since`, and every shard has since found nothing new to read.
+          if (mappings.caughtUpSince(since) && now.firehose.buffered === 0 && now.load.inFlight === 0) return;
+          if (performance.now() - since > stallMs) throw new Error(`the pipeline has not moved for ${Math.round(stallMs / 1000)} s; still pending: ${pendingWork(now).join(", ") || "nothing a stage can name"}`);
         }
       },
       restartMapping: async (prefix) => {
@@ -225,4 +285,40 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
+}
+
+/** The four engines, started at once; each one that started is added to `engines` (to be stopped), also when another fails. */
+async function startEngines(engines: Engine[]) {
+  const starting = [startDynamoDbLocal(), startKinesalite(), startS3Engine(), startMariaDb()] as const;
+  for (const result of await Promise.allSettled(starting)) {
+    if (result.status === "fulfilled") engines.push(result.value);
+  }
+  // Every engine has settled: this rejects with the first failure, or resolves at once.
+  return Promise.all(starting);
+}
+
+/** Bundles every function now (the components take them from the cache), so that this phase is timed on its own. */
+function bundleAllFunctions(): number {
+  const root = path.join(PROJECT_ROOT, "functions");
+  const names = readdirSync(root).filter((name) => existsSync(path.join(root, name, "handler.ts")));
+  for (const name of names) bundleFunctionCode(name);
+  return names.length;
+}
+
+/** Which function plays which part: the Kinesis mapping's function ingests; the others are known by what their component put in their environment. */
+function stageFunctions(functions: LocalFunctions, specs: readonly MappingSpec[], projectionTables: Record<string, string>): StageFunctions {
+  const withEnvironment = (name: string, value?: string) => functions.all().find((spec) => (value === undefined ? name in spec.environment : spec.environment[name] === value));
+  const projection = (table: string) => {
+    const fn = withEnvironment("TARGET_TABLE", table);
+    const spec = JSON.parse(fn?.environment.PROJECTION ?? "{}") as { kind?: string; hashKey?: string; rangeKey?: string; groupBy?: (string | { attribute: string })[] };
+    const keys = spec.kind === "aggregate" ? (spec.groupBy ?? []).map((g) => (typeof g === "string" ? g : g.attribute)) : [spec.hashKey, spec.rangeKey].filter((k): k is string => Boolean(k));
+    return { functionName: fn?.name ?? "", table, kind: spec.kind === "aggregate" ? ("aggregate" as const) : ("index" as const), keys };
+  };
+  return {
+    ingest: specs.find((spec) => spec.kind === "kinesis")?.functionName ?? "",
+    forward: withEnvironment("DELIVERY_STREAM_NAME")?.name ?? "",
+    transform: withEnvironment("SCHEMA")?.name ?? "",
+    load: withEnvironment("MANIFEST_TABLE")?.name ?? "",
+    projections: Object.fromEntries(Object.entries(projectionTables).map(([name, table]) => [name, projection(table)])),
+  };
 }

@@ -4,6 +4,7 @@ import { createConnection, type RowDataPacket } from "mysql2/promise";
 import { runClickstream, type RunSummary } from "../../local/run";
 import { startLocalPipeline, type LocalPipeline } from "../../local/runtime/pipeline";
 import { countItems } from "../../local/tables";
+import { nonConformance, type EventKind } from "../support/aws-event-schemas";
 
 /** The local pipeline, started for one describe block and stopped after it. */
 function withPipeline(accessMode: "pull" | "push", options: { throttle?: () => number } = {}) {
@@ -15,12 +16,38 @@ function withPipeline(accessMode: "pull" | "push", options: { throttle?: () => n
   return handle;
 }
 
+/** Checks every event the runtime hands a function against AWS's format for the kind its stage receives. */
+function checkEvents(pipeline: LocalPipeline) {
+  const { stages } = pipeline;
+  const kinds = new Map<string, EventKind>([
+    [stages.ingest, "kinesis"],
+    [stages.forward, "dynamodb"],
+    ...Object.values(stages.projections).map(({ functionName }) => [functionName, "dynamodb"] as [string, EventKind]),
+    [stages.transform, "firehose"],
+    [stages.load, "s3"],
+  ]);
+  const seen: Record<EventKind, number> = { kinesis: 0, dynamodb: 0, firehose: 0, s3: 0 };
+  const problems: string[] = [];
+  pipeline.functions.beforeInvoke = (name, event) => {
+    const kind = kinds.get(name);
+    if (!kind) return void problems.push(`${name} plays no known part`);
+    seen[kind] += 1;
+    problems.push(...nonConformance(kind, event).map((problem) => `${name}: ${problem}`));
+  };
+  return { seen, problems };
+}
+
+const expectConforming = ({ seen, problems }: ReturnType<typeof checkEvents>) => {
+  expect(problems.slice(0, 10)).to.deep.equal([]);
+  for (const [kind, count] of Object.entries(seen)) expect(count, `${kind} events`).to.be.greaterThan(0);
+};
+
 const expectExact = (summary: RunSummary) => {
   expect(summary.lost, "lost").to.equal(0);
   expect(summary.duplicated, "duplicated").to.equal(0);
   expect(summary.loadedRows).to.equal(summary.valid);
   expect(summary.dedupItems).to.equal(summary.valid);
-  expect(summary.projections["hits-per-page"], "aggregate count").to.equal(summary.valid);
+  expect(summary.projections["hits-per-page"].count, "aggregate count").to.equal(summary.valid);
 };
 
 describe("the whole pipeline on local engines", function () {
@@ -28,9 +55,15 @@ describe("the whole pipeline on local engines", function () {
 
   describe("pull mode, a clean run", () => {
     const handle = withPipeline("pull");
+    let summary: RunSummary;
+    let events: ReturnType<typeof checkEvents>;
 
-    it("ends with every valid event as one row and every malformed event parked with its reason", async () => {
-      const summary = await runClickstream(handle.pipeline!, { events: 2_000, rate: 4_000, malformedShare: 0.03, duplicateShare: 0.1, seed: 1 });
+    before(async () => {
+      events = checkEvents(handle.pipeline!);
+      summary = await runClickstream(handle.pipeline!, { events: 2_000, rate: 4_000, malformedShare: 0.03, duplicateShare: 0.1, seed: 1 });
+    });
+
+    it("ends with every valid event as one row and every malformed event parked with its reason", () => {
       expectExact(summary);
       expect(Object.values(summary.rejected).reduce((a, b) => a + b, 0)).to.equal(summary.malformed);
       expect(Object.keys(summary.rejected).sort()).to.deep.equal(["item-too-large", "not-an-object", "not-json"]);
@@ -63,13 +96,28 @@ describe("the whole pipeline on local engines", function () {
       const actual = new Map(Items.map((item) => [item.group.S!, { count: Number(item.count.N), score: Number(item.score.N) }]));
       expect(Object.fromEntries(actual)).to.deep.equal(Object.fromEntries(expected));
     });
+
+    it("hands every function its events in AWS's format (Kinesis, DynamoDB stream, Firehose, S3), as Powertools' parser schemas encode it", () => {
+      expectConforming(events);
+    });
   });
 
   describe("push mode", () => {
     const handle = withPipeline("push");
+    let summary: RunSummary;
+    let events: ReturnType<typeof checkEvents>;
 
-    it("writes through the writer role and ends exact too", async () => {
-      expectExact(await runClickstream(handle.pipeline!, { events: 800, rate: 4_000, malformedShare: 0.02, duplicateShare: 0.1, seed: 2 }));
+    before(async () => {
+      events = checkEvents(handle.pipeline!);
+      summary = await runClickstream(handle.pipeline!, { events: 800, rate: 4_000, malformedShare: 0.02, duplicateShare: 0.1, seed: 2 });
+    });
+
+    it("writes through the writer role and ends exact too", () => {
+      expectExact(summary);
+    });
+
+    it("hands the source account's ingest function Kinesis events in AWS's format too", () => {
+      expectConforming(events);
     });
   });
 

@@ -117,13 +117,18 @@ describe("re-driving failed records from S3 on a local engine", function () {
 
   it("goes on past an object it cannot read, and names it", async () => {
     const bucket = await bucketWithFailures();
-    const s3WithHole: RedriveOptions["s3"] = {
-      send: ((command: { constructor: { name: string }; input: { Key?: string } }) =>
-        command.constructor.name === "GetObjectCommand" && command.input.Key?.endsWith(".gz")
-          ? Promise.reject(Object.assign(new Error("The operation is not valid for the object's storage class"), { name: "InvalidObjectState" }))
-          : s3.send(command as never)) as S3Client["send"],
-    };
-    const report = await redrive(options(bucket, { s3: s3WithHole }));
+    // A client whose GetObject of the GZIP object fails as S3 answers for an object in an archive storage class.
+    const s3WithHole = new S3Client({ endpoint: engine.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+    s3WithHole.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === "GetObjectCommand" && (args.input as { Key?: string }).Key?.endsWith(".gz")) {
+          throw Object.assign(new Error("The operation is not valid for the object's storage class"), { name: "InvalidObjectState" });
+        }
+        return next(args);
+      },
+      { step: "initialize", name: "archivedObject" },
+    );
+    const report = await redrive(options(bucket, { s3: s3WithHole })).finally(() => s3WithHole.destroy());
     expect(report.sent).to.equal(2);
     expect(report.skippedObjects).to.deep.equal([
       { key: "failed/processing-failed/2026/11/26/11/clicks-1-2026-11-26-11-00-00-b.gz", reason: "InvalidObjectState: The operation is not valid for the object's storage class" },

@@ -1,0 +1,74 @@
+import { expect } from "chai";
+import { parseStartArgs } from "../../local/start-args";
+import { UsageError } from "../../tools/cli-args";
+
+const refusal = (argv: string[]): string => {
+  try {
+    parseStartArgs(argv);
+  } catch (error) {
+    expect(error).to.be.instanceOf(UsageError);
+    return (error as Error).message;
+  }
+  throw new Error(`${argv.join(" ")} was accepted`);
+};
+
+describe("npm start's arguments", () => {
+  it("defaults to 3,000 events at 1,000 a second in pull mode", () => {
+    expect(parseStartArgs([])).to.deep.equal({ events: 3_000, rate: 1_000, malformedShare: 0.02, duplicateShare: 0.1, mode: "pull", keep: false });
+  });
+
+  it("reads every flag, in either spelling of a value", () => {
+    expect(parseStartArgs(["--events", "100000", "--rate=2500", "--malformed-share", "0.5", "--duplicate-share", "0", "--mode", "push", "--keep"])).to.deep.equal({
+      events: 100_000,
+      rate: 2_500,
+      malformedShare: 0.5,
+      duplicateShare: 0,
+      mode: "push",
+      keep: true,
+    });
+  });
+
+  it("answers --help and -h, whatever else is on the line", () => {
+    expect(parseStartArgs(["--help"])).to.equal("help");
+    expect(parseStartArgs(["-h"])).to.equal("help");
+    expect(parseStartArgs(["--events", "1.5", "--help"])).to.equal("help");
+  });
+
+  for (const value of ["1.5", "1e3", "0x10", "-3", "", "ten", "0", "1000001"]) {
+    it(`refuses --events "${value}", naming the flag, the range and --help`, () => {
+      expect(refusal([`--events=${value}`])).to.equal(`--events takes a whole number from 1 to 1,000,000, got "${value}"; see npm start -- --help`);
+    });
+  }
+
+  it("takes only whole numbers for --rate", () => {
+    expect(refusal(["--rate", "2.5"])).to.equal('--rate takes a whole number from 1 to 100,000, got "2.5"; see npm start -- --help');
+  });
+
+  it("takes shares from 0 to 1 and refuses anything else, naming the flag", () => {
+    expect(parseStartArgs(["--malformed-share", ".25"])).to.include({ malformedShare: 0.25 });
+    for (const value of ["2", "-0.1", "1%", "NaN", "Infinity"]) {
+      expect(refusal([`--malformed-share=${value}`])).to.equal(`--malformed-share takes a share from 0 to 1, such as 0.02, got "${value}"; see npm start -- --help`);
+    }
+  });
+
+  it("names an unknown flag and points to --help", () => {
+    expect(refusal(["--event", "10"])).to.equal("unknown option --event; see npm start -- --help");
+  });
+
+  it("says which flag is missing its value", () => {
+    expect(refusal(["--events"])).to.equal("--events needs a value; see npm start -- --help");
+    expect(refusal(["--events", "--keep"])).to.equal("--events needs a value; see npm start -- --help");
+  });
+
+  it("says a switch takes no value", () => {
+    expect(refusal(["--keep=yes"])).to.equal("--keep is a switch and takes no value; see npm start -- --help");
+  });
+
+  it("refuses a bare word, saying values follow their flag", () => {
+    expect(refusal(["10000"])).to.equal('unexpected argument "10000": every value follows its flag, as in --name value; see npm start -- --help');
+  });
+
+  it("takes pull or push for --mode", () => {
+    expect(refusal(["--mode", "pool"])).to.equal('--mode takes pull or push, got "pool"; see npm start -- --help');
+  });
+});
