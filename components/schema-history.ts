@@ -34,9 +34,9 @@ const integerDigits = (type: Extract<SqlType, { kind: "integer" }>) => String(ty
  * `lossy` (some value of the old type does not fit the new one).
  */
 export function typeChange(from: SqlType, to: SqlType): "same" | "in-place" | "copy" | "lossy" {
-  const { name: _a, ...a } = from;
-  const { name: _b, ...b } = to;
-  if (JSON.stringify(a) === JSON.stringify(b)) return "same";
+  // The same type, however it is spelled: every field but the name equal (integer bounds are bigints).
+  const fields = ({ name: _, ...rest }: SqlType) => JSON.stringify(rest, (_key, value: unknown) => (typeof value === "bigint" ? String(value) : value));
+  if (fields(from) === fields(to)) return "same";
   if (from.kind === "varchar" && to.kind === "varchar") {
     if (to.maxChars < from.maxChars) return "lossy";
     return lengthBytes(from.maxChars) === lengthBytes(to.maxChars) ? "in-place" : "copy";
