@@ -22,7 +22,8 @@ function's environment (PROJECTION, TARGET_TABLE, LEDGER_TABLE, DEAD_LETTER_BUCK
   --segments <n>               parallel scan segments (default: 4)
   --page-size <n>              items per scan page and projected batch (default: 100)
   --ledger-ttl-days <n>        the projection's ledgerTtlDays (default: 7)
-  --endpoint-url <url>         DynamoDB and S3 endpoints other than AWS's (the local engines)
+  --endpoint-url <url>         a DynamoDB endpoint other than AWS's (the local engines; S3's, for parking, from
+                               AWS_ENDPOINT_URL_S3)
   --region <region>            the table's region (default: AWS_REGION, or the profile's region)
   --profile <name>             a profile from ~/.aws/config
   -h, --help                   this text`;
@@ -119,7 +120,8 @@ export async function backfillCommand(argv: readonly string[], io: { out(line: s
   const { projectBatch } = require("../functions/project/project-batch") as typeof import("../functions/project/project-batch");
   const settings = { ...(args.region && { region: args.region }), ...(args.profile && { profile: args.profile }) };
   const dynamodb = new DynamoDBClient({ ...settings, ...(args.endpointUrl && { endpoint: args.endpointUrl }) });
-  const s3 = new S3Client({ ...settings, ...(args.endpointUrl && { endpoint: args.endpointUrl, forcePathStyle: true }) });
+  // Parking goes to S3 at AWS's endpoint, or the one AWS_ENDPOINT_URL_S3 names.
+  const s3 = new S3Client(settings);
   const tables = { target: args.targetTable, ledger: args.ledgerTable ?? "", ledgerTtlDays: args.ledgerTtlDays };
   const log = { info() {}, warn: (message: string, fields?: object) => io.err(`${message} ${JSON.stringify(fields ?? {})}`) };
   let shown = 0;
