@@ -24,7 +24,9 @@ resume after a crash. Rows already in the table are replaced only by newer chang
                              (default: the web-analytics columns, one version)
   --load-mode <s3|local>     s3: Aurora reads each object itself (LOAD DATA FROM S3); local: this command
                              streams it (LOAD DATA LOCAL INFILE, MySQL and MariaDB) (default: s3)
-  --tls                      connect with TLS, as Aurora requires (require_secure_transport)
+  --tls                      connect with TLS, checking the server against the Amazon RDS certificate
+                             authorities mysql2 ships, as Aurora requires (require_secure_transport); the
+                             password (MYSQL_PWD) may then be an IAM authentication token
   --batch <n>                objects per progress step (default: 20)
   --endpoint-url <url>       an S3 endpoint other than AWS's (the local engines)
   --region <region>          the archive's region (default: AWS_REGION, or the profile's region)
