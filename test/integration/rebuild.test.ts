@@ -1,29 +1,22 @@
-import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { expect } from "chai";
-import { createConnection, type Connection, type RowDataPacket } from "mysql2/promise";
+import { createConnection, type RowDataPacket } from "mysql2/promise";
 import { WEB_ANALYTICS_COLUMN_TYPES, WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "../../components/web-analytics";
-import { forwardDecision } from "../../functions/forward/core";
-import { loadEvent, type LoadDependencies } from "../../functions/load/load-event";
+import { loadEvent } from "../../functions/load/load-event";
 import { s3Opener } from "../../functions/load/s3-source";
 import { type LoadTarget } from "../../functions/load/sql";
 import { createTransformer, FIXED_COLUMNS } from "../../functions/transform/core";
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startMariaDb, startS3Engine, type Engine, type MySqlEngine } from "../../local/engines";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/engines";
 import { rebuildFromArchive, type RebuildProgress } from "../../tools/rebuild";
 import { rebuildCommand } from "../../tools/rebuild-command";
-import { clickItem, DEDUP_KEYS, streamRecord } from "../support/dynamodb-stream";
+import { archiveLine, withLoadingEngines } from "../support/archive-loading";
+import { clickItem } from "../support/dynamodb-stream";
 
 const BUCKET = "archive";
 const COLUMNS = [...FIXED_COLUMNS, ...WEB_ANALYTICS_COLUMNS.map((c) => c.name)];
 const transform = createTransformer(WEB_ANALYTICS_SCHEMA, WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_COLUMN_TYPES);
 
 /** The CSV line for click `n` as of table-stream sequence `sequence`: a later sequence carries more hits, so newest-wins shows. */
-function line(n: number, sequence: number): string {
-  const decision = forwardDecision(streamRecord("INSERT", clickItem(n, { Hits: n + sequence }), String(sequence)), { keyAttributes: DEDUP_KEYS, removeMode: "marker" });
-  if (decision.kind !== "send") throw new Error("not archived");
-  const result = transform(decision.data);
-  if (!result.ok) throw new Error(result.reason);
-  return result.line;
-}
+const line = (n: number, sequence: number) => archiveLine(transform, clickItem(n, { Hits: n + sequence }), sequence);
 
 /**
  * Twelve objects over three hours, as Firehose writes them: clicks 1 to 60, some delivered twice
@@ -40,41 +33,22 @@ const OBJECTS = Array.from({ length: 12 }, (_, i) => {
 
 describe("npm run rebuild on MariaDB: the table again from the archive", function () {
   this.timeout(180_000);
-  let database: MySqlEngine;
-  let objects: Engine;
-  let s3: S3Client;
-  let admin: Connection;
+  const engines = withLoadingEngines(BUCKET);
   let databases = 0;
-
-  before(async () => {
-    [database, objects] = await Promise.all([startMariaDb(), startS3Engine()]);
-    s3 = new S3Client({ endpoint: objects.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, forcePathStyle: true });
-    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-    admin = await createConnection({ host: database.host, port: database.port, user: database.user, password: database.password });
-  });
-
-  after(async () => {
-    await admin?.end();
-    s3?.destroy();
-    await Promise.all([database?.stop(), objects?.stop()]);
-  });
 
   /** A database the live loader filled from the archive, object by object as S3 notified it. */
   async function liveLoaded(): Promise<LoadTarget> {
     const target: LoadTarget = { database: `rebuilt_${++databases}`, table: "web_analytics", manifestTable: "loaded_objects", rejectsTable: "rejected_rows", columns: COLUMNS, columnTypes: WEB_ANALYTICS_COLUMN_TYPES };
-    const connection = await createConnection({ host: database.host, port: database.port, user: database.user, password: database.password });
-    const live: LoadDependencies = { connect: async () => connection, target, mode: { kind: "local", open: s3Opener(s3) }, prefix: "processed/", log: { info() {}, warn() {} } };
-    for (const object of OBJECTS) {
-      const { ETag } = await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: object.key, Body: object.body }));
-      await loadEvent({ Records: [{ eventSource: "aws:s3", eventName: "ObjectCreated:Put", s3: { bucket: { name: BUCKET }, object: { key: object.key, eTag: ETag!.replace(/"/g, ""), size: object.body.length } } }] }, live);
-    }
-    await connection.end();
+    const live = await engines.loader(target);
+    for (const object of OBJECTS) await loadEvent(await engines.put(object.key, object.body), live);
+    await live.end();
     return target;
   }
-  const rows = async (t: LoadTarget) => (await admin.query<RowDataPacket[]>("SELECT * FROM ??.?? ORDER BY dedup_key", [t.database, t.table]))[0];
+  const rows = async (t: LoadTarget) => (await engines.admin.query<RowDataPacket[]>("SELECT * FROM ??.?? ORDER BY dedup_key", [t.database, t.table]))[0];
   const rebuild = async (t: LoadTarget, ...flags: string[]) => {
     const out: string[] = [];
     const err: string[] = [];
+    const { database, objects } = engines;
     const url = `mysql://${encodeURIComponent(database.user)}:${encodeURIComponent(database.password)}@${database.host}:${database.port}/${t.database}`;
     const code = await rebuildCommand(["--bucket", BUCKET, "--database-url", url, "--load-mode", "local", "--endpoint-url", objects.endpoint, "--region", LOCAL_REGION, "--batch", "3", ...flags], {
       out: (l) => out.push(l),
@@ -93,7 +67,7 @@ describe("npm run rebuild on MariaDB: the table again from the archive", functio
     const before = await rows(target);
     expect(before).to.have.length(60);
     expect(before.find((r) => r.page_id === "p-1003")?.hits).to.equal(5003);
-    await admin.query("DROP TABLE ??.??", [target.database, target.table]);
+    await engines.admin.query("DROP TABLE ??.??", [target.database, target.table]);
 
     const { code, out, err } = await rebuild(target, "--run", "after-drop");
     expect(err, err.join("\n")).to.deep.equal([]);
@@ -111,9 +85,10 @@ describe("npm run rebuild on MariaDB: the table again from the archive", functio
   it("ends with the same rows when a rebuild interrupted halfway is started again with its run name", async () => {
     const target = await liveLoaded();
     const before = await rows(target);
-    await admin.query("DROP TABLE ??.??", [target.database, target.table]);
+    await engines.admin.query("DROP TABLE ??.??", [target.database, target.table]);
 
     // The first attempt loses its database connection in the middle of its third batch of three objects.
+    const { database, s3 } = engines;
     const connection = await createConnection({ host: database.host, port: database.port, user: database.user, password: database.password });
     let batches = 0;
     const seen: RebuildProgress[] = [];
@@ -147,7 +122,7 @@ describe("npm run rebuild on MariaDB: the table again from the archive", functio
 
   it("reloads only the hours asked for", async () => {
     const target = await liveLoaded();
-    await admin.query("TRUNCATE TABLE ??.??", [target.database, target.table]);
+    await engines.admin.query("TRUNCATE TABLE ??.??", [target.database, target.table]);
     const { code, out } = await rebuild(target, "--run", "hour-11", "--from", "2026-11-26T11", "--to", "2026-11-26T11");
     expect(code).to.equal(0);
     expect(out.at(-1)).to.match(/^rebuild hour-11: 4 objects, 4 loaded now/);

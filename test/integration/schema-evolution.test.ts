@@ -1,14 +1,11 @@
-import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { expect } from "chai";
-import { createConnection, type Connection, type RowDataPacket } from "mysql2/promise";
+import { type RowDataPacket } from "mysql2/promise";
 import { WEB_ANALYTICS_COLUMN_TYPES, WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "../../components/web-analytics";
-import { forwardDecision } from "../../functions/forward/core";
-import { loadEvent, type LoadDependencies } from "../../functions/load/load-event";
-import { s3Opener } from "../../functions/load/s3-source";
+import { loadEvent } from "../../functions/load/load-event";
 import { type LoadTarget } from "../../functions/load/sql";
 import { createTransformer, FIXED_COLUMNS, type ArchiveColumn } from "../../functions/transform/core";
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startMariaDb, startS3Engine, type Engine, type MySqlEngine } from "../../local/engines";
-import { clickItem, DEDUP_KEYS, streamRecord } from "../support/dynamodb-stream";
+import { archiveLine, withLoadingEngines } from "../support/archive-loading";
+import { clickItem } from "../support/dynamodb-stream";
 
 const BUCKET = "archive";
 
@@ -22,35 +19,14 @@ const V2_CSV = [...V1_CSV, "referrer"];
 const transforms = { 1: createTransformer(WEB_ANALYTICS_SCHEMA, WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_COLUMN_TYPES), 2: createTransformer(V2_SCHEMA, V2_COLUMNS, V2_TYPES) };
 
 /** The CSV line a transform of that schema version writes for click `n`; clicks carry a referrer, which only version 2 archives. */
-function line(version: 1 | 2, n: number): string {
-  const decision = forwardDecision(streamRecord("INSERT", clickItem(n, { referrer: `https://example.com/from/${n}` }), String(1000 + n)), { keyAttributes: DEDUP_KEYS, removeMode: "marker" });
-  if (decision.kind !== "send") throw new Error("not archived");
-  const result = transforms[version](decision.data);
-  if (!result.ok) throw new Error(result.reason);
-  return result.line;
-}
+const line = (version: 1 | 2, n: number) => archiveLine(transforms[version], clickItem(n, { referrer: `https://example.com/from/${n}` }), 1000 + n);
 const lines = (version: 1 | 2, from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => line(version, from + i)).join("");
 
 describe("schema evolution on MariaDB: a column added mid-stream", function () {
   this.timeout(120_000);
-  let database: MySqlEngine;
-  let objects: Engine;
-  let s3: S3Client;
-  let admin: Connection;
+  const engines = withLoadingEngines(BUCKET);
+  const { loader, put } = engines;
   let databases = 0;
-
-  before(async () => {
-    [database, objects] = await Promise.all([startMariaDb(), startS3Engine()]);
-    s3 = new S3Client({ endpoint: objects.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
-    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-    admin = await createConnection({ host: database.host, port: database.port, user: database.user, password: database.password });
-  });
-
-  after(async () => {
-    await admin?.end();
-    s3?.destroy();
-    await Promise.all([database?.stop(), objects?.stop()]);
-  });
 
   const targets = () => {
     const name = `evolving_${++databases}`;
@@ -58,16 +34,7 @@ describe("schema evolution on MariaDB: a column added mid-stream", function () {
     const v2: LoadTarget = { ...v1, columns: V2_CSV, columnTypes: V2_TYPES, versionColumns: [V1_CSV.length, V2_CSV.length] };
     return { v1, v2 };
   };
-  /** A loader deployment: its own connection (a new container), its own target. */
-  const loader = async (target: LoadTarget): Promise<LoadDependencies & { end: () => Promise<void> }> => {
-    const connection = await createConnection({ host: database.host, port: database.port, user: database.user, password: database.password });
-    return { connect: async () => connection, target, mode: { kind: "local", open: s3Opener(s3) }, prefix: "processed/", log: { info() {}, warn() {} }, end: () => connection.end() };
-  };
-  async function put(key: string, body: string) {
-    const { ETag } = await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
-    return { Records: [{ eventSource: "aws:s3", eventName: "ObjectCreated:Put", s3: { bucket: { name: BUCKET }, object: { key, eTag: (ETag ?? "").replace(/"/g, ""), size: body.length } } }] };
-  }
-  const rows = async (t: LoadTarget) => (await admin.query<RowDataPacket[]>("SELECT * FROM ??.?? ORDER BY page_id", [t.database, t.table]))[0];
+  const rows = async (t: LoadTarget) => (await engines.admin.query<RowDataPacket[]>("SELECT * FROM ??.?? ORDER BY page_id", [t.database, t.table]))[0];
   const clickOf = (row: RowDataPacket) => Number(String(row.page_id).slice(2)) - 1000;
 
   it("keeps every row: objects written before the change load with NULL in the new column, those after with its values, mixed ones line by line", async () => {
@@ -120,7 +87,7 @@ describe("schema evolution on MariaDB: a column added mid-stream", function () {
     const events = await Promise.all(starting.map((_, i) => put(`processed/v2/2026/11/26/13/${i}.csv`, lines(2, 10 + i * 5, 14 + i * 5))));
     const summaries = await Promise.all(starting.map((deps, i) => loadEvent(events[i], deps)));
     expect(summaries.every((s) => s.loaded === 1 && s.rejectedRows === 0)).to.equal(true);
-    const [columns] = await admin.query<RowDataPacket[]>("SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'web_analytics' ORDER BY ORDINAL_POSITION", [v2.database]);
+    const [columns] = await engines.admin.query<RowDataPacket[]>("SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'web_analytics' ORDER BY ORDINAL_POSITION", [v2.database]);
     expect(columns.map((c) => c.name)).to.deep.equal(V2_CSV);
     expect(await rows(v2)).to.have.length(33);
     await Promise.all(starting.map((deps) => deps.end()));
