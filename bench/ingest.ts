@@ -123,6 +123,9 @@ function report(runs: readonly Result[][]): void {
   const ratio = (a: number, b: number) => `${median(perSecond[a]).toFixed(0)}/${median(perSecond[b]).toFixed(0)} = ${(median(perSecond[a]) / median(perSecond[b])).toFixed(2)}x`;
   console.log(`\nours/baseline = ${ratio(1, 0)}`);
   console.log(`ours/ceiling  = ${ratio(1, 2)}`);
+  // Each round runs the contenders back to back, so a round's own ratio is the least touched by the machine's load drifting.
+  const perRound = runs.map((run) => run[1].perSecond / run[2].perSecond);
+  console.log(`ours/ceiling round by round: ${perRound.map((r) => r.toFixed(2)).join(", ")} (median ${median(perRound).toFixed(2)}x)`);
   console.log("\nDynamoDB Local (SQLite on the JVM) is not the AWS service: its absolute speed says nothing about production; read the ratios.");
 }
 

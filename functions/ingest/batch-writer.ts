@@ -4,7 +4,7 @@ import {
   type DynamoDBClient,
   type WriteRequest,
 } from "@aws-sdk/client-dynamodb";
-import { backoffDelay, chunk, mapWithConcurrency, sleep, type BackoffOptions } from "../shared/retry";
+import { backoffDelay, sleep, type BackoffOptions } from "../shared/retry";
 import { itemKeyOf, type DynamoItem } from "./core";
 
 /** BatchWriteItem takes at most 25 requests. */
@@ -42,16 +42,46 @@ const isValidationError = (error: unknown): boolean => (error as Error)?.name ==
  * Writes items (unique keys) with BatchWriteItem in chunks of 25, `concurrency` chunks at a time,
  * retrying UnprocessedItems with exponential backoff and full jitter. A chunk DynamoDB rejects as
  * invalid is replayed item by item, so one bad item is isolated instead of failing 24 good ones.
+ * Items arrive one by one (`add`) and each chunk goes out as soon as it is full, so the caller
+ * builds the next items while earlier chunks are in flight.
  */
-export async function batchWriteItems(
-  client: Sender,
-  items: readonly DynamoItem[],
-  options: BatchWriteOptions,
-): Promise<BatchWriteResult> {
-  const result: BatchWriteResult = { written: [], failed: [], rejected: [] };
-  const wait = options.wait ?? sleep;
+export class BatchWrites {
+  private readonly result: BatchWriteResult = { written: [], failed: [], rejected: [] };
+  private chunk: DynamoItem[] = [];
+  private readonly inFlight = new Set<Promise<void>>();
 
-  const writeChunk = async (chunkItems: DynamoItem[]): Promise<void> => {
+  constructor(
+    private readonly client: Sender,
+    private readonly options: BatchWriteOptions,
+  ) {}
+
+  /** Queues an item; a full chunk waits for a free slot, starts, and gives its request time to leave. */
+  async add(item: DynamoItem): Promise<void> {
+    this.chunk.push(item);
+    if (this.chunk.length === MAX_BATCH_WRITE) await this.send();
+  }
+
+  /** Sends what is queued and waits for every chunk: what was written, what failed, what was rejected. */
+  async finish(): Promise<BatchWriteResult> {
+    if (this.chunk.length > 0) await this.send();
+    await Promise.all(this.inFlight);
+    return this.result;
+  }
+
+  private async send(): Promise<void> {
+    const items = this.chunk;
+    this.chunk = [];
+    while (this.inFlight.size >= this.options.concurrency) await Promise.race(this.inFlight);
+    const write: Promise<void> = this.writeChunk(items).finally(() => this.inFlight.delete(write));
+    this.inFlight.add(write);
+    // The SDK builds and sends the request over several promise steps: without a turn of the event
+    // loop it would wait until the caller's synchronous work (decoding the next records) is done.
+    await new Promise(setImmediate);
+  }
+
+  private async writeChunk(chunkItems: DynamoItem[]): Promise<void> {
+    const { client, options, result } = this;
+    const wait = options.wait ?? sleep;
     let pending: WriteRequest[] = chunkItems.map((Item) => ({ PutRequest: { Item } }));
     for (let attempt = 0; attempt < options.maxAttempts && pending.length > 0; attempt++) {
       if (attempt > 0) await wait(backoffDelay(attempt, options));
@@ -78,10 +108,7 @@ export async function batchWriteItems(
     for (const request of pending) {
       result.failed.push({ itemKey: keyOf(request), reason: `still unprocessed after ${options.maxAttempts} attempts` });
     }
-  };
-
-  await mapWithConcurrency(chunk(items, MAX_BATCH_WRITE), options.concurrency, writeChunk);
-  return result;
+  }
 }
 
 async function writeOneByOne(client: Sender, requests: WriteRequest[], tableName: string, result: BatchWriteResult) {

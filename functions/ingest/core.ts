@@ -2,8 +2,8 @@ import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import type { KinesisStreamRecord } from "aws-lambda";
 import { isJsonNumber, parseExactJson } from "../shared/exact-json";
 import { decodeBase64, decodeUtf8 } from "../shared/text";
-import { toAttributeValue, UnstorableValue, type AttributeReason } from "./attribute-values";
-import { itemSizeBytes } from "./item-size";
+import { AttributeConverter, UnstorableValue, type AttributeReason } from "./attribute-values";
+import { numberSize, textSize } from "./item-size";
 
 /** The dedup table's key schema (seed 000): hash and range attribute names. */
 export const HASH_KEY = "seqNumbershardIdHash";
@@ -32,6 +32,8 @@ export interface DecodedRecord {
   /** `hash|range`: identifies the item, so a batch never sends one key twice. */
   itemKey: string;
   item: DynamoItem;
+  /** The item's size as DynamoDB counts it (`itemSizeBytes`). */
+  bytes: number;
 }
 
 export interface PoisonRecord {
@@ -90,7 +92,9 @@ export function decodeRecord(record: KinesisStreamRecord): RecordOutcome {
   if (kind) return poison(record, "not-an-object", `payload is ${kind}, not a JSON object`);
 
   // Every field is kept as sent, "" and null included, at every depth; an attribute named
-  // `__proto__` or `constructor` is data (the maps have no prototype).
+  // `__proto__` or `constructor` is data (the maps have no prototype). Text that decoded to as many
+  // characters as it has bytes is ASCII, and without `\u` escapes so is every string parsed from it.
+  const converter = new AttributeConverter(bytes.length === text.length && !text.includes("\\u"));
   const attributes: DynamoItem = Object.create(null);
   for (const name of Object.keys(payload)) {
     if ((RESERVED_ATTRIBUTES as readonly string[]).includes(name)) {
@@ -98,22 +102,25 @@ export function decodeRecord(record: KinesisStreamRecord): RecordOutcome {
     }
     if (name === "") return poison(record, "invalid-attribute-name", "payload has a field with an empty name");
     try {
-      attributes[name] = toAttributeValue(payload[name], `payload.${name}`, 1);
+      attributes[name] = converter.attribute(name, payload[name]);
     } catch (error) {
       if (error instanceof UnstorableValue) return poison(record, error.reason, error.message);
       throw error;
     }
   }
 
-  const item = Object.assign(attributes, {
-    [RANGE_KEY]: { S: sequenceNumber },
-    shardId: { S: shardId },
-    [HASH_KEY]: { S: hashKey },
-    approximateArrivalTimestamp: { N: String(approximateArrivalTimestamp) },
-  });
-  const size = itemSizeBytes(item);
+  const arrivalTimestamp = String(approximateArrivalTimestamp);
+  attributes[RANGE_KEY] = { S: sequenceNumber };
+  attributes.shardId = { S: shardId };
+  attributes[HASH_KEY] = { S: hashKey };
+  attributes.approximateArrivalTimestamp = { N: arrivalTimestamp };
+  // The key attributes passed the envelope checks above: ASCII names and values.
+  const size =
+    converter.bytes +
+    textSize(RANGE_KEY + sequenceNumber + "shardId" + shardId + HASH_KEY + hashKey + "approximateArrivalTimestamp", true) +
+    numberSize(arrivalTimestamp);
   if (size > MAX_ITEM_BYTES) {
     return poison(record, "item-too-large", `item is ${size} bytes, over DynamoDB's ${MAX_ITEM_BYTES}-byte limit`);
   }
-  return { ok: true, record, itemKey: itemKeyOf(item), item };
+  return { ok: true, record, itemKey: `${hashKey}|${sequenceNumber}`, item: attributes, bytes: size };
 }

@@ -15,7 +15,7 @@ const maxAttempts = positiveIntEnv(process.env, "WRITE_MAX_ATTEMPTS", 8);
 // Push mode: the table is in another account, written through its writer role.
 const writerRoleArn = process.env.WRITER_ROLE_ARN;
 const dynamodb = new DynamoDBClient({
-  // batchWriteItems retries with its own backoff: SDK retries under it would multiply the attempts.
+  // BatchWrites retries with its own backoff: SDK retries under it would multiply the attempts.
   maxAttempts: 1,
   ...(writerRoleArn && {
     credentials: writerRoleCredentials({

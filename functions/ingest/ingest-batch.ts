@@ -1,8 +1,8 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { KinesisStreamBatchItemFailure, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
-import { batchWriteItems, type BatchWriteOptions } from "./batch-writer";
-import { decodeRecord, dedupHashKey, shardIdFromEventId, type DecodedRecord, type DynamoItem } from "./core";
+import { BatchWrites, type BatchWriteOptions } from "./batch-writer";
+import { decodeRecord, dedupHashKey, shardIdFromEventId } from "./core";
 import { PARKED_PREFIX, parkedName, parkRecords, type ParkedRecord } from "../shared/dead-letter";
 import { type Log } from "../shared/log";
 
@@ -47,22 +47,31 @@ export interface IngestOutcome {
  * and reports only the records that must be retried (partial batch response).
  */
 export async function ingestBatch(event: KinesisStreamEvent, deps: IngestDependencies): Promise<IngestOutcome> {
-  const outcomes = event.Records.map(decodeRecord);
   const toPark: ParkedRecord<KinesisStreamRecord>[] = [];
-  const byKey = new Map<string, { item: DynamoItem; records: DecodedRecord[] }>();
-  for (const outcome of outcomes) {
+  const recordsByKey = new Map<string, KinesisStreamRecord[]>();
+  const writes = new BatchWrites(deps.dynamodb, deps.write);
+  let decoded = 0;
+  // Each new item joins the next BatchWriteItem as soon as it is decoded: decoding the rest of the
+  // batch overlaps the writes already in flight.
+  for (const record of event.Records) {
+    const outcome = decodeRecord(record);
     if (!outcome.ok) {
-      toPark.push({ reason: outcome.reason, detail: outcome.detail, record: outcome.record });
+      toPark.push({ reason: outcome.reason, detail: outcome.detail, record });
       continue;
     }
-    const entry = byKey.get(outcome.itemKey);
-    if (entry) entry.records.push(outcome);
-    else byKey.set(outcome.itemKey, { item: outcome.item, records: [outcome] });
+    decoded += 1;
+    const records = recordsByKey.get(outcome.itemKey);
+    if (records) {
+      records.push(record);
+      continue;
+    }
+    recordsByKey.set(outcome.itemKey, [record]);
+    await writes.add(outcome.item);
   }
 
-  const write = await batchWriteItems(deps.dynamodb, [...byKey.values()].map((e) => e.item), deps.write);
+  const write = await writes.finish();
   for (const { itemKey, reason } of write.rejected) {
-    for (const { record } of byKey.get(itemKey)!.records) toPark.push({ reason: "rejected-by-dynamodb", detail: reason, record });
+    for (const record of recordsByKey.get(itemKey)!) toPark.push({ reason: "rejected-by-dynamodb", detail: reason, record });
   }
   const park = await parkRecords(deps.s3, deps.deadLetterBucket, toPark, parkedObjectKey, deps.write.concurrency);
 
@@ -78,7 +87,7 @@ export async function ingestBatch(event: KinesisStreamEvent, deps: IngestDepende
   }
   const retry = new Set<string>();
   for (const { itemKey, reason } of write.failed) {
-    for (const { record } of byKey.get(itemKey)!.records) {
+    for (const record of recordsByKey.get(itemKey)!) {
       retry.add(record.kinesis.sequenceNumber);
       deps.log.warn("write failed, record will be retried", { dedupKey: itemKey, sequenceNumber: record.kinesis.sequenceNumber, reason });
     }
@@ -88,11 +97,11 @@ export async function ingestBatch(event: KinesisStreamEvent, deps: IngestDepende
     deps.log.warn("parking failed, record will be retried", { dedupKey: dedupKeyOf(parked.record), sequenceNumber: parked.record.kinesis.sequenceNumber, reason });
   }
 
-  const written = write.written.reduce((sum, key) => sum + byKey.get(key)!.records.length, 0);
+  const written = write.written.reduce((sum, key) => sum + recordsByKey.get(key)!.length, 0);
   const counts = {
     received: event.Records.length,
     written,
-    duplicatesInBatch: outcomes.filter((o) => o.ok).length - byKey.size,
+    duplicatesInBatch: decoded - recordsByKey.size,
     parked: park.parked.length,
     failed: retry.size,
   };

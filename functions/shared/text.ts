@@ -3,9 +3,15 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-/** The bytes of strict base64 text, or undefined when the text is not base64. */
+/**
+ * The bytes of strict base64 text, or undefined when the text is not base64. Text that is its
+ * own bytes' canonical encoding (what every encoder writes) is strict base64 without the regular
+ * expression, which costs ten times the decoding; only other text is matched against it.
+ */
 export function decodeBase64(text: unknown): Buffer | undefined {
-  return typeof text === "string" && BASE64.test(text) ? Buffer.from(text, "base64") : undefined;
+  if (typeof text !== "string") return undefined;
+  const bytes = Buffer.from(text, "base64");
+  return bytes.toString("base64") === text || BASE64.test(text) ? bytes : undefined;
 }
 
 /**

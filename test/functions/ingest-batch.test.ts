@@ -75,6 +75,47 @@ describe("ingestBatch", () => {
     expect(outcome.counts).to.deep.equal({ received: 300, written: 300, duplicatesInBatch: 0, parked: 0, failed: 0 });
   });
 
+  it("sends each full request while it decodes the rest of the batch, with at most `concurrency` requests in flight", async () => {
+    const happened: string[] = [];
+    // DynamoDB answers only once three requests wait, or once the batch's last record was decoded.
+    const waiting: (() => void)[] = [];
+    let lastDecoded = false;
+    const answer = () => {
+      while (waiting.length >= 3 || (lastDecoded && waiting.length > 0)) waiting.shift()!();
+    };
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const db = fakeDynamoDb();
+    const slow = {
+      async send(command: unknown) {
+        happened.push("request sent");
+        mostInFlight = Math.max(mostInFlight, ++inFlight);
+        await new Promise<void>((resolve) => {
+          waiting.push(resolve);
+          answer();
+        });
+        inFlight -= 1;
+        return db.client.send(command);
+      },
+    };
+    const records = clicks(300);
+    const last = records[299].kinesis;
+    records[299] = {
+      ...records[299],
+      get kinesis() {
+        if (!lastDecoded) happened.push("last record decoded");
+        lastDecoded = true;
+        answer();
+        return last;
+      },
+    };
+    const outcome = await ingestBatch(eventOf(...records), deps(slow, fakeS3().client));
+    expect(outcome.counts).to.include({ written: 300, failed: 0 });
+    expect(happened.indexOf("request sent")).to.be.below(happened.indexOf("last record decoded"));
+    expect(mostInFlight).to.equal(3);
+    expect(db.calls.map((c) => c.length)).to.deep.equal(Array(12).fill(25));
+  });
+
   it("sends a key that appears twice in one batch only once", async () => {
     const db = fakeDynamoDb();
     const [first, second] = clicks(2);

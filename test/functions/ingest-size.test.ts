@@ -1,0 +1,46 @@
+import { expect } from "chai";
+import * as fc from "fast-check";
+import { decodeRecord, RESERVED_ATTRIBUTES, type DecodedRecord } from "../../functions/ingest/core";
+import { itemSizeBytes } from "../../functions/ingest/item-size";
+import { anyKey, anyValue, write } from "../support/json-values";
+import { kinesisRecord, sequenceNumber } from "../support/kinesis";
+import { propertySettings } from "../support/property";
+
+/** The same JSON text with every non-ASCII character written as a `\u` escape, as some producers send it. */
+const asciiEscaped = (text: string) => text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+
+const decoded = (text: string): DecodedRecord => {
+  const outcome = decodeRecord(kinesisRecord(text, sequenceNumber(7)));
+  if (!outcome.ok) throw new Error(`parked as ${outcome.reason}: ${outcome.detail}`);
+  return outcome;
+};
+
+describe("decodeRecord counts an item's size while it builds it", () => {
+  const payload = fc
+    .uniqueArray(fc.tuple(anyKey, anyValue()), { maxLength: 6, selector: ([key]) => key })
+    .map((pairs) => ({ pairs: pairs.filter(([key]) => !(RESERVED_ATTRIBUTES as readonly string[]).includes(key)) }));
+
+  it("as itemSizeBytes counts the finished item, for any payload, sent as UTF-8 or as ASCII with \\u escapes", () => {
+    fc.assert(
+      fc.property(payload, (written) => {
+        const text = write(written);
+        const raw = decoded(text);
+        const escaped = decoded(asciiEscaped(text));
+        expect(raw.bytes).to.equal(itemSizeBytes(raw.item));
+        expect(escaped.item).to.deep.equal(raw.item);
+        expect(escaped.bytes).to.equal(raw.bytes);
+      }),
+      propertySettings(300),
+    );
+  });
+
+  it("counts a character escaped as \\u by its UTF-8 bytes, not by the escape's length", () => {
+    expect(decoded('{"e": "\\u00e9"}').bytes).to.equal(decoded('{"e": "é"}').bytes);
+    expect(decoded('{"e": "\\u00e9"}').bytes - decoded('{"e": "e"}').bytes).to.equal(1);
+  });
+
+  it("parks a lone surrogate escaped in an otherwise ASCII payload", () => {
+    const outcome = decodeRecord(kinesisRecord('{"a": {"b": "x\\ud800"}}', sequenceNumber(8)));
+    expect(outcome).to.include({ ok: false, reason: "invalid-string" });
+  });
+});
