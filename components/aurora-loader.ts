@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { LOADER_PRIVILEGES, type LoaderUserSpec } from "../functions/db-setup/core";
 import { parseSqlType } from "../functions/shared/sql-columns";
+import { FIXED_COLUMNS } from "../functions/transform/core";
 import { PROCESSED_PREFIX } from "./archive-layout";
 import { ROWS_REFUSED_MESSAGE } from "../functions/load/log-messages";
 import { alarm, functionAlarms, logLineAlarm, type MonitoringArgs } from "./alarms";
@@ -11,6 +12,7 @@ import { createBundledFunction } from "./bundled-function";
 import { AURORA_MYSQL_AUTO_PAUSE_SINCE, AURORA_MYSQL_DATA_API_SINCE, SECURITY_GROUP_RULE_DESCRIPTION, SECURITY_GROUP_RULE_DESCRIPTION_RULE } from "./aws-rules";
 import { policyDocument, serviceTrustPolicy, type PolicyStatement } from "./iam";
 import { checkDerivedNames } from "./names";
+import { type ArchiveSchemaVersion } from "./schema-history";
 import { COMPONENT_PACKAGE } from "./package";
 import { dataResourceOptions, type DataProtectionArgs } from "./protection";
 import { validate, type Check } from "./validation";
@@ -89,6 +91,12 @@ export interface AuroraLoaderArgs extends DataProtectionArgs {
   columns: string[];
   /** SQL types by column, from a fixed list (INT, BIGINT, DECIMAL(p,s), DATETIME, VARCHAR(n), …): FirehoseArchive's `columnTypes`, which its transform checks every value against. Default: TEXT. */
   columnTypes?: Record<string, string>;
+  /**
+   * The archive's schema versions (FirehoseArchive's `schemaHistory`), newest last, whose columns
+   * are `columns`: the loader reads each object with the columns of the version in its key, and
+   * adds a new version's columns to its table. Default: one version, `columns`.
+   */
+  schemaHistory?: ArchiveSchemaVersion[];
   /** `s3`: Aurora reads each object with LOAD DATA FROM S3. `local`: the loader streams it (LOAD DATA LOCAL INFILE). Default: "s3". */
   loadMode?: "s3" | "local";
   /** An existing network. Default: a new VPC, private subnets in two zones, no NAT gateway. */
@@ -167,6 +175,10 @@ function validateArgs(component: pulumi.Resource, name: string, args: AuroraLoad
     if (!args.columns?.includes(column)) check.fail(`columnTypes names "${column}", which is not a column`);
     const parsed = parseSqlType(type);
     if (typeof parsed === "string") check.fail(`columnTypes.${column}: ${parsed}`);
+  }
+  const newest = args.schemaHistory?.[args.schemaHistory.length - 1];
+  if (newest && args.columns && JSON.stringify([...FIXED_COLUMNS, ...newest.columns]) !== JSON.stringify(args.columns)) {
+    check.fail(`schemaHistory's newest version (${newest.version}) has other columns than columns: pass FirehoseArchive's schemaHistory and csvColumns, from the same archive`);
   }
   check.oneOf("loadMode", args.loadMode, ["s3", "local"]);
   const db = args.database ?? {};
@@ -359,6 +371,8 @@ export class AuroraLoader extends pulumi.ComponentResource {
         REJECTS_TABLE: db.rejectsTable ?? d.rejectsTable,
         COLUMNS: JSON.stringify(args.columns),
         COLUMN_TYPES: JSON.stringify(args.columnTypes ?? {}),
+        // Each version's column count; absent while there is one version, so that existing loaders see no change.
+        ...(args.schemaHistory && args.schemaHistory.length > 1 ? { SCHEMA_VERSIONS: JSON.stringify(args.schemaHistory.map((v) => FIXED_COLUMNS.length + v.columns.length)) } : {}),
         LOAD_MODE: mode,
         PROCESSED_PREFIX,
         POWERTOOLS_SERVICE_NAME: "load",

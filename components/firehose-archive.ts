@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { versionSegment } from "../functions/shared/archive-schema";
 import { ERROR_PREFIX, PROCESSED_PREFIX, SOURCE_PREFIX } from "./archive-layout";
 import { columnSqlTypes, compileSchema, FIXED_COLUMNS, type ArchiveColumn } from "../functions/transform/core";
 import { alarm, functionAlarms, logLineAlarm, type MonitoringArgs } from "./alarms";
@@ -12,6 +13,7 @@ import { createSecureBucket } from "./secure-bucket";
 import { tableStreamReadStatements } from "./stream-access";
 import { createStreamFunction, streamFunctionNames, validateMappingSettings, type StreamMappingSettings } from "./stream-function";
 import { schemaColumnProblems } from "./schema-columns";
+import { nextSchema, type ArchiveSchemaVersion, type NextSchema } from "./schema-history";
 import { validate } from "./validation";
 import { WEB_ANALYTICS_COLUMN_TYPES, WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "./web-analytics";
 
@@ -76,6 +78,17 @@ export interface FirehoseArchiveArgs extends DataProtectionArgs {
    * Default: WEB_ANALYTICS_COLUMN_TYPES with the default columns, else TEXT for every column.
    */
   columnTypes?: Record<string, string>;
+  /**
+   * The schema versions deployed so far, oldest first: this component's `schemaHistory` output
+   * from the last deployment (the stacks read it back from their own outputs). The columns and
+   * their types are compared with the newest: the same, and objects keep its version; columns added
+   * at the end, or a VARCHAR made longer where MySQL does it in place, and they are the next
+   * version (its number goes into the objects' keys, `processed/v<n>/…`, and the loader adds the
+   * columns to its table); anything else (a column removed, renamed or moved, a type that would
+   * lose data or make MySQL copy the table) fails at preview, naming the column. Default: none, a
+   * first deployment: the columns are version 1.
+   */
+  schemaHistory?: ArchiveSchemaVersion[];
   /** What REMOVE events become: a delete marker row, or nothing. Default: "marker". */
   removeMode?: "marker" | "skip";
   delivery?: DeliverySettings;
@@ -108,7 +121,8 @@ export const firehoseArchiveDefaults = {
 const SCHEMA_AND_COLUMNS_MAX_BYTES = 3_500;
 const COLUMN_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
-function validateArgs(component: pulumi.Resource, name: string, args: FirehoseArchiveArgs): void {
+/** Checks every argument, failing at preview with all problems at once; returns the schema version the columns are. */
+function validateArgs(component: pulumi.Resource, name: string, args: FirehoseArchiveArgs): NextSchema {
   const check = validate(`FirehoseArchive "${name}"`, "arguments", component);
   checkPhysicalName(check, "delivery.name", "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream", args.delivery?.name);
   checkDerivedNames(check, "name", name, [
@@ -135,6 +149,8 @@ function validateArgs(component: pulumi.Resource, name: string, args: FirehoseAr
   } catch (error) {
     check.fail(`columnTypes: ${(error as Error).message}`);
   }
+  const versions = nextSchema(args.schemaHistory, columns.map((c) => c.name), typeNames);
+  for (const problem of versions.problems) check.fail(`against the deployed schema version ${versions.version}: ${problem}`);
   const names = new Set<string>(FIXED_COLUMNS);
   for (const [i, column] of columns.entries()) {
     if (!COLUMN_NAME.test(column.name ?? "")) check.fail(`columns[${i}].name must be a letter or "_" then up to 63 letters, digits or "_", got ${JSON.stringify(column.name)}`);
@@ -162,6 +178,7 @@ function validateArgs(component: pulumi.Resource, name: string, args: FirehoseAr
   check.integer("transform.timeoutSeconds", args.transform?.timeoutSeconds, 60, 300);
   check.logRetention("logRetentionDays", args.logRetentionDays);
   check.done();
+  return versions;
 }
 
 /**
@@ -183,10 +200,14 @@ export class FirehoseArchive extends pulumi.ComponentResource {
   public readonly csvColumns: string[];
   /** The SQL type of each typed column, for AuroraLoader's `columnTypes`: the types the transform checked every value against. */
   public readonly columnTypes: Record<string, string>;
+  /** The schema version objects are written with (in their keys: `processed/v<n>/…`, none for 1). */
+  public readonly schemaVersion: number;
+  /** Every schema version deployed, this one last: give it back as `schemaHistory` next time, and to AuroraLoader. */
+  public readonly schemaHistory: ArchiveSchemaVersion[];
 
   constructor(name: string, args: FirehoseArchiveArgs, opts?: pulumi.ComponentResourceOptions) {
     super(`${COMPONENT_PACKAGE}:index:FirehoseArchive`, name, {}, opts);
-    validateArgs(this, name, args);
+    const versions = validateArgs(this, name, args);
     const d = firehoseArchiveDefaults;
     const delivery = args.delivery ?? {};
     const bucketSettings = args.bucket ?? {};
@@ -292,7 +313,7 @@ export class FirehoseArchive extends pulumi.ComponentResource {
       extendedS3Configuration: {
         roleArn: firehoseRole.arn,
         bucketArn: bucket.arn,
-        prefix: `${PROCESSED_PREFIX}${HOURLY}`,
+        prefix: `${PROCESSED_PREFIX}${versionSegment(versions.version)}${HOURLY}`,
         errorOutputPrefix: `${ERROR_PREFIX}!{firehose:error-output-type}/${HOURLY}`,
         bufferingSize: delivery.bufferSizeMiB ?? d.bufferSizeMiB,
         bufferingInterval: delivery.bufferIntervalSeconds ?? d.bufferIntervalSeconds,
@@ -370,6 +391,8 @@ export class FirehoseArchive extends pulumi.ComponentResource {
     this.firehoseRoleArn = firehoseRole.arn;
     this.csvColumns = [...FIXED_COLUMNS, ...columns.map((column) => column.name)];
     this.columnTypes = columnTypes;
+    this.schemaVersion = versions.version;
+    this.schemaHistory = versions.history;
     this.registerOutputs({
       bucketName: this.bucketName,
       bucketArn: this.bucketArn,
@@ -381,6 +404,8 @@ export class FirehoseArchive extends pulumi.ComponentResource {
       firehoseRoleArn: this.firehoseRoleArn,
       csvColumns: this.csvColumns,
       columnTypes: this.columnTypes,
+      schemaVersion: this.schemaVersion,
+      schemaHistory: this.schemaHistory,
     });
   }
 }

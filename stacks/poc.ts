@@ -3,12 +3,14 @@ import { DedupTable, type DedupTableSettings } from "../components/dedup-table";
 import { type MonitoringArgs } from "../components/alarms";
 import { AuroraLoader, type AuroraLoaderArgs } from "../components/aurora-loader";
 import { FirehoseArchive, type FirehoseArchiveArgs } from "../components/firehose-archive";
+import { type ArchiveSchemaVersion } from "../components/schema-history";
 import { StreamProjection, type StreamProjectionArgs } from "../components/stream-projection";
 import { DYNAMODB_STREAM_MAX_READERS } from "../components/aws-rules";
 import { validate } from "../components/validation";
 import { assertDeployingInto, checkArn, INGEST_CONFIG_KEYS, ingestConfig, readAccounts, type Accounts } from "./accounts";
 import { checkCapacity } from "./capacity";
 import { StackConfig } from "./config";
+import { lastDeployedOutput } from "./last-deployment";
 import { alertTopic, dashboard, functionName, pipelineMetric } from "./monitoring";
 import { Peer } from "./peer";
 
@@ -52,7 +54,9 @@ export async function consumerStack(pulumiConfig: pulumi.Config): Promise<Record
     check.fail("archive.columnTypes and aurora.columnTypes disagree: set the column types once, in aurora.columnTypes");
     check.done();
   }
-  const archive = new FirehoseArchive("clicks", { monitoring, protectData, tableKmsKeyArn: table?.kmsKeyArn, ...archiveSettings, columnTypes, tableStreamArn: mode.tableStreamArn });
+  // The schema versions deployed so far: from config when set there, else from this stack's last deployment.
+  const schemaHistory = archiveSettings.schemaHistory ?? ((await lastDeployedOutput("archiveSchemaHistory")) as ArchiveSchemaVersion[] | undefined);
+  const archive = new FirehoseArchive("clicks", { monitoring, protectData, tableKmsKeyArn: table?.kmsKeyArn, ...archiveSettings, columnTypes, schemaHistory, tableStreamArn: mode.tableStreamArn });
   const loader =
     auroraEnabled &&
     new AuroraLoader("clicks", {
@@ -60,6 +64,7 @@ export async function consumerStack(pulumiConfig: pulumi.Config): Promise<Record
       protectData,
       ...aurora,
       columnTypes: archive.columnTypes,
+      schemaHistory: archive.schemaHistory,
       archiveBucketName: archive.bucketName,
       archiveBucketArn: archive.bucketArn,
       archiveKmsKeyArn: archiveSettings.bucket?.kmsKeyArn,
@@ -100,6 +105,8 @@ export async function consumerStack(pulumiConfig: pulumi.Config): Promise<Record
     archiveBucketName: archive.bucketName,
     deliveryStreamName: archive.deliveryStreamName,
     archiveCsvColumns: archive.csvColumns,
+    archiveSchemaVersion: archive.schemaVersion,
+    archiveSchemaHistory: archive.schemaHistory,
     forwardDeadLetterBucketName: archive.forwardDeadLetterBucketName,
     ...(loader && {
       clusterEndpoint: loader.clusterEndpoint,

@@ -14,14 +14,17 @@ export interface LoaderUserSpec {
 export type UserAuth = { kind: "iam" } | { kind: "password"; password: string };
 
 /**
- * Exactly what the loader's SQL needs on its own database: create its tables (CREATE), read and
- * claim the manifest (SELECT, INSERT, UPDATE), stage an object in a temporary table (CREATE
- * TEMPORARY TABLES; the session may then do anything to that table, dropping it included), upsert
- * rows and replace an object's rejects (INSERT, UPDATE, DELETE). Nothing on other databases, no
- * administration. Add a privilege here when the loader's SQL needs one.
+ * Exactly what the loader's SQL needs on its own database: create its tables (CREATE), add the
+ * columns a newer schema version brings and widen a VARCHAR (ALTER), read and claim the manifest
+ * (SELECT, INSERT, UPDATE; DELETE to forget an object a rebuild loads again), stage an object in a
+ * temporary table (CREATE TEMPORARY TABLES; the session may then do anything to that table,
+ * dropping it included), upsert rows and replace an object's rejects (INSERT, UPDATE, DELETE).
+ * Nothing on other databases, no administration, no DROP. Add a privilege here when the loader's
+ * SQL needs one.
  * https://dev.mysql.com/doc/refman/8.0/en/privileges-provided.html#priv_create-temporary-tables
+ * https://dev.mysql.com/doc/refman/8.0/en/privileges-provided.html#priv_alter
  */
-export const LOADER_PRIVILEGES = ["SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "CREATE TEMPORARY TABLES"] as const;
+export const LOADER_PRIVILEGES = ["SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "ALTER", "CREATE TEMPORARY TABLES"] as const;
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,31}$/;
 

@@ -28,6 +28,25 @@ export interface S3EventObjects {
   created: CreatedObject[];
   /** Records the loader has nothing to do with, each with why (an object deleted, one outside the prefix, S3's test event). */
   ignored: string[];
+  /** Set when a rebuild sent the event (`npm run rebuild`): its run name. */
+  rebuildRun?: string;
+}
+
+/** A rebuild run's name: it goes into the manifest, so it is short and plain. */
+const RUN_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+/**
+ * `npm run rebuild` invokes the loader with S3 events of its own making for objects already in the
+ * archive, and names its run in a `rebuild` field next to `Records`: objects are then loaded again
+ * unless that run already loaded them. An S3 notification never has the field.
+ */
+function rebuildRunOf(event: unknown): string | undefined {
+  const rebuild = (event as { rebuild?: { run?: unknown } })?.rebuild;
+  if (rebuild === undefined) return undefined;
+  if (typeof rebuild?.run !== "string" || !RUN_NAME.test(rebuild.run)) {
+    throw new NotAnS3Event(`a rebuild event's rebuild.run must be 1 to 64 letters, digits or "_.:-", got ${JSON.stringify(rebuild?.run)}`);
+  }
+  return rebuild.run;
 }
 
 /**
@@ -43,7 +62,8 @@ export function s3EventObjects(event: unknown, prefix: string): S3EventObjects {
   if (!Array.isArray(records)) throw new NotAnS3Event(`not an S3 event: got ${shapeOf(event)}, with no Records list`);
   if (records.length === 0) throw new NotAnS3Event("an S3 event with no records: nothing says which object to load");
   const problems: string[] = [];
-  const result: S3EventObjects = { created: [], ignored: [] };
+  const run = rebuildRunOf(event);
+  const result: S3EventObjects = { created: [], ignored: [], ...(run !== undefined && { rebuildRun: run }) };
   for (const [i, record] of (records as S3Event["Records"]).entries()) {
     const source = (record as { eventSource?: unknown })?.eventSource;
     if (source !== "aws:s3") {

@@ -3,6 +3,7 @@ import { databaseEndpoint, loaderAuthFrom, loaderCredentials } from "../shared/d
 import { requiredEnv } from "../shared/env";
 import { lazy } from "../shared/lazy";
 import { observability } from "../shared/observability";
+import { type LoadSummary } from "./load-event";
 import { type LoadMode } from "./load-object";
 
 /** LOCAL loads (MariaDB) stream each object through an S3 client; Aurora reads objects itself, so there the S3 client's module is never loaded. */
@@ -20,6 +21,8 @@ const target = {
   rejectsTable: requiredEnv(process.env, "REJECTS_TABLE"),
   columns: JSON.parse(requiredEnv(process.env, "COLUMNS")) as string[],
   columnTypes: JSON.parse(process.env.COLUMN_TYPES ?? "{}") as Record<string, string>,
+  // Each schema version's column count, oldest first; without it, one version of every column.
+  versionColumns: process.env.SCHEMA_VERSIONS ? (JSON.parse(process.env.SCHEMA_VERSIONS) as number[]) : undefined,
 };
 const mode: LoadMode = process.env.LOAD_MODE === "local" ? localMode() : { kind: "s3" };
 const auth = loaderAuthFrom(process.env);
@@ -44,12 +47,16 @@ const loader = lazy(() => {
   return { connect, loadEvent };
 });
 
-/** Takes whatever it is invoked with: anything but an S3 event fails, naming what it got. */
-export const handler = async (event: unknown, context: Context): Promise<void> => {
+/**
+ * Takes whatever it is invoked with: anything but an S3 event fails, naming what it got. Answers
+ * with what it loaded, which `npm run rebuild` reads (an S3 notification ignores it).
+ */
+export const handler = async (event: unknown, context: Context): Promise<LoadSummary> => {
   const { logger, log, publish } = observe();
   const { connect, loadEvent } = loader();
   logger.addContext(context);
   const summary = await loadEvent(event, { connect, target, mode, prefix: requiredEnv(process.env, "PROCESSED_PREFIX"), log });
   logger.info("load done", { ...summary });
   publish({ ObjectsLoaded: summary.loaded, ObjectsAlreadyLoaded: summary.alreadyLoaded, RowsLoaded: summary.rows, RowsRejected: summary.rejectedRows });
+  return summary;
 };

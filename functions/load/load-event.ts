@@ -3,7 +3,8 @@ import { type Log } from "../shared/log";
 import { s3EventObjects } from "./event";
 import { loadObject, type LoadMode } from "./load-object";
 import { ROWS_REFUSED_MESSAGE } from "./log-messages";
-import { schemaStatements, SESSION_STATEMENTS, type LoadTarget } from "./sql";
+import { prepareSchema } from "./schema";
+import { type LoadTarget } from "./sql";
 
 export interface LoadDependencies {
   /** The connection, opened once and kept across invocations. */
@@ -23,37 +24,50 @@ export interface LoadSummary {
   rejectedRows: number;
 }
 
-/** Tables known to exist, by connection: the session is set up and the schema created once per connection, not per invocation. */
+/** Tables known to exist, by connection: the session is set up and the schema prepared once per connection, not per invocation. */
 const schemaReady = new WeakMap<Connection, Set<string>>();
+
+/** MySQL's "Table doesn't exist": dropped or recreated since this connection prepared it. */
+const NO_SUCH_TABLE = 1146;
 
 /** Objects the loader could not load: each with its reason, all of them in one error. */
 export class ObjectsNotLoaded extends Error {}
 
 /**
- * Loads each created object of an S3 event, every one of them even when another fails. The
+ * Loads each created object of an S3 event, every one of them even when another fails, once the
+ * schema is prepared (created, or migrated to a newer schema version) for the connection. The
  * objects that failed are reported together in one thrown error, so Lambda's asynchronous retries
  * and then its on-failure destination take the event; on a retry the manifest skips the objects
  * already loaded. An event that is not an S3 event at all fails, naming what it got.
  */
 export async function loadEvent(event: unknown, deps: LoadDependencies): Promise<LoadSummary> {
-  const { created, ignored } = s3EventObjects(event, deps.prefix);
+  const { created, ignored, rebuildRun } = s3EventObjects(event, deps.prefix);
   for (const reason of ignored) deps.log.info("record ignored", { reason });
   const summary: LoadSummary = { loaded: 0, alreadyLoaded: 0, rows: 0, rejectedRows: 0 };
   if (created.length === 0) return summary;
 
   const connection = await deps.connect();
-  const ready = schemaReady.get(connection) ?? new Set<string>();
   const table = `${deps.target.database}.${deps.target.table}`;
-  if (!ready.has(table)) {
-    for (const statement of [...SESSION_STATEMENTS, ...schemaStatements(deps.target)]) await connection.query(statement);
+  const prepare = async (again = false) => {
+    const ready = schemaReady.get(connection) ?? new Set<string>();
+    if (ready.has(table) && !again) return;
+    await prepareSchema(connection, deps.target);
     schemaReady.set(connection, ready.add(table));
-  }
+  };
+  await prepare();
   const failures: string[] = [];
   for (const object of created) {
     const where = { bucket: object.bucket, key: object.key };
+    const load = () => loadObject(connection, deps.target, object, deps.mode, { prefix: deps.prefix, rebuildRun });
     let outcome: Awaited<ReturnType<typeof loadObject>>;
     try {
-      outcome = await loadObject(connection, deps.target, object, deps.mode);
+      outcome = await load().catch(async (error: { errno?: number }) => {
+        // A table dropped since (a database recreated, a table dropped to be rebuilt) is created again, once.
+        if (error?.errno !== NO_SUCH_TABLE) throw error;
+        deps.log.warn("a table is gone: creating the schema again", { table });
+        await prepare(true);
+        return load();
+      });
     } catch (error) {
       failures.push(`s3://${object.bucket}/${object.key}: ${(error as Error).message}`);
       deps.log.warn("object not loaded", { ...where, error: (error as Error).message });
@@ -67,7 +81,7 @@ export async function loadEvent(event: unknown, deps: LoadDependencies): Promise
     summary.loaded += 1;
     summary.rows += outcome.rows;
     summary.rejectedRows += outcome.rejected;
-    deps.log.info("loaded object", { ...where, rows: outcome.rows, staged: outcome.staged });
+    deps.log.info("loaded object", { ...where, rows: outcome.rows, staged: outcome.staged, ...(rebuildRun && { rebuildRun }) });
     if (outcome.rejected > 0) {
       deps.log.warn(ROWS_REFUSED_MESSAGE, { ...where, rejected: outcome.rejected, table: `${deps.target.database}.${deps.target.rejectsTable}` });
     }

@@ -1,9 +1,11 @@
 import type { Connection, ResultSetHeader, RowDataPacket } from "mysql2/promise";
+import { NewerSchemaVersion, requiredColumns, schemaVersionOfKey } from "../shared/archive-schema";
 import { type CreatedObject } from "./event";
 import { type OpenedObject } from "./s3-source";
 import {
   foreignEncodingChecks,
   loadStatement,
+  manifestForgetForRebuild,
   manifestInsert,
   manifestUpdate,
   objectId,
@@ -22,6 +24,13 @@ export type LoadOutcome = Loaded | { status: "already-loaded" };
 
 /** LOCAL streams the object from S3 through this function; S3 lets Aurora read it itself. */
 export type LoadMode = { kind: "local"; open: (object: CreatedObject) => Promise<OpenedObject> } | { kind: "s3" };
+
+export interface LoadOptions {
+  /** Where the processed objects are (`processed/`): the schema version follows it in the key. */
+  prefix: string;
+  /** A rebuild run: the object is loaded again unless this run already loaded it (see `manifestForgetForRebuild`). */
+  rebuildRun?: string;
+}
 
 /** An object the loader cannot read as the archive's CSV at all: refused whole, nothing of it loaded. */
 export class UnreadableObject extends Error {}
@@ -56,13 +65,24 @@ function isDataError(error: unknown): boolean {
  * staging table as text and applied line by line range: newest change wins, and a line the
  * database refuses is parked with the database's own message in the rejects table while every
  * other line loads. Only an object that cannot be read as CSV at all fails whole.
+ *
+ * The object's key says which schema version wrote it: its lines have that version's columns (or
+ * the previous version's, see `requiredColumns`), and the columns added since load as NULL. An
+ * object of a version newer than the loader knows fails, to be retried once the loader knows it.
  */
-export async function loadObject(connection: Connection, target: LoadTarget, object: CreatedObject, mode: LoadMode): Promise<LoadOutcome> {
+export async function loadObject(connection: Connection, target: LoadTarget, object: CreatedObject, mode: LoadMode, options: LoadOptions): Promise<LoadOutcome> {
   const id = objectId(object.bucket, object.key, object.etag);
   const address = `s3://${object.bucket}/${object.key}`;
+  const versionColumns = target.versionColumns ?? [target.columns.length];
+  const version = schemaVersionOfKey(object.key, options.prefix);
+  if (version > versionColumns.length) {
+    throw new NewerSchemaVersion(`${address} was written with schema version ${version}, and this loader knows versions up to ${versionColumns.length}: it is retried once the loader is deployed with that version`);
+  }
+  const required = requiredColumns(versionColumns, version);
   await connection.beginTransaction();
   try {
-    const [claim] = await connection.query<ResultSetHeader>(manifestInsert(target), [id, object.bucket, object.key, object.etag]);
+    if (options.rebuildRun !== undefined) await connection.query(manifestForgetForRebuild(target), [id, options.rebuildRun]);
+    const [claim] = await connection.query<ResultSetHeader>(manifestInsert(target), [id, object.bucket, object.key, object.etag, options.rebuildRun ?? null]);
     if (claim.affectedRows === 0) {
       await connection.rollback();
       return { status: "already-loaded" };
@@ -73,7 +93,7 @@ export async function loadObject(connection: Connection, target: LoadTarget, obj
     const load = async (into: "rows" | "staging"): Promise<ResultSetHeader> => {
       const opened = mode.kind === "local" ? await mode.open(object) : undefined;
       try {
-        return (await connection.query<ResultSetHeader>({ sql: loadStatement(target, source, into), infileStreamFactory: opened && (() => opened.stream()) }))[0];
+        return (await connection.query<ResultSetHeader>({ sql: loadStatement(target, source, into, required), infileStreamFactory: opened && (() => opened.stream()) }))[0];
       } catch (error) {
         const failure = opened?.failure();
         if (failure) throw new UnreadableObject(`${address} cannot be read: ${failure.message}`);

@@ -14,11 +14,16 @@ export interface LoadTarget {
   columns: readonly string[];
   /** SQL types by column. Default: TEXT (the fixed columns have their own). */
   columnTypes?: Record<string, string>;
+  /**
+   * Each schema version's CSV column count, oldest first (see functions/shared/archive-schema.ts):
+   * columns are only added at the end, so version n's columns are the first `versionColumns[n - 1]`
+   * of `columns`. Default: one version, every column.
+   */
+  versionColumns?: readonly number[];
 }
 
-const FIXED_TYPES: Record<string, string> = Object.fromEntries(
-  Object.entries(FIXED_COLUMN_SQL).map(([name, type]) => [name, `${type} ${name === "dedup_key" ? "NOT NULL" : "NULL"}`]),
-);
+/** The manifest's column naming the rebuild that last loaded an object (NULL: loaded as it arrived); added to older manifests by the migration. */
+export const MANIFEST_REBUILD_RUN = "rebuild_run VARCHAR(64) NULL";
 
 /** The session's temporary table each object is staged in when it cannot go straight into the rows' table. */
 const STAGING = "load_staging";
@@ -36,20 +41,26 @@ export const SESSION_STATEMENTS = [
   "SET SESSION max_error_count = 65535",
 ];
 
+/** A column's SQL type in the rows' table (the fixed columns have their own, other columns TEXT unless typed); throws on a type the loader does not accept. */
+export function columnType(target: LoadTarget, name: string): string {
+  if (Object.prototype.hasOwnProperty.call(FIXED_COLUMN_SQL, name)) return FIXED_COLUMN_SQL[name as keyof typeof FIXED_COLUMN_SQL];
+  const type = target.columnTypes?.[name] ?? "TEXT";
+  if (typeof parseSqlType(type) === "string") throw new Error(`column type "${type}" for ${name} is not one the loader accepts`);
+  return type;
+}
+
+/** A column as the rows' table declares it: every column nullable but the dedup key. */
+export const columnDefinition = (target: LoadTarget, name: string): string => `${escapeId(name)} ${columnType(target, name)} ${name === target.columns[0] ? "NOT NULL" : "NULL"}`;
+
 /** The database, the rows' table keyed by the dedup key, the manifest and the rejects: created on first use. */
 export function schemaStatements(target: LoadTarget): string[] {
   const [key] = target.columns;
-  const columns = target.columns.map((name) => {
-    const type = FIXED_TYPES[name] ?? target.columnTypes?.[name] ?? "TEXT";
-    if (!FIXED_TYPES[name] && typeof parseSqlType(type) === "string") throw new Error(`column type "${type}" for ${name} is not one the loader accepts`);
-    return `${escapeId(name)} ${FIXED_TYPES[name] ?? `${type} NULL`}`;
-  });
   return [
     `CREATE DATABASE IF NOT EXISTS ${escapeId(target.database)} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`,
-    `CREATE TABLE IF NOT EXISTS ${table(target, target.table)} (${columns.join(", ")}, PRIMARY KEY (${escapeId(key)})) ENGINE=InnoDB`,
+    `CREATE TABLE IF NOT EXISTS ${table(target, target.table)} (${target.columns.map((name) => columnDefinition(target, name)).join(", ")}, PRIMARY KEY (${escapeId(key)})) ENGINE=InnoDB`,
     `CREATE TABLE IF NOT EXISTS ${table(target, target.manifestTable)} (` +
       "object_id CHAR(64) NOT NULL PRIMARY KEY, bucket VARCHAR(63) NOT NULL, object_key VARCHAR(1024) NOT NULL, " +
-      "etag VARCHAR(64) NOT NULL, row_count BIGINT NULL, loaded_at DATETIME(3) NOT NULL) ENGINE=InnoDB",
+      `etag VARCHAR(64) NOT NULL, row_count BIGINT NULL, loaded_at DATETIME(3) NOT NULL, ${MANIFEST_REBUILD_RUN}) ENGINE=InnoDB`,
     `CREATE TABLE IF NOT EXISTS ${table(target, target.rejectsTable)} (` +
       "object_id CHAR(64) NOT NULL, line BIGINT NOT NULL, bucket VARCHAR(63) NOT NULL, object_key VARCHAR(1024) NOT NULL, " +
       "dedup_key TEXT NULL, stream_sequence TEXT NULL, fields LONGTEXT NOT NULL, error TEXT NOT NULL, rejected_at DATETIME(3) NOT NULL, " +
@@ -78,11 +89,22 @@ export type LoadSource = { kind: "s3"; bucket: string; key: string } | { kind: "
  * if IGNORE were given (https://dev.mysql.com/doc/refman/8.0/en/load-data.html#load-data-error-handling).
  * Into staging with IGNORE, so a malformed line is a warning naming its row, never the end of the
  * load. Every name is an escaped identifier and the object's address an escaped literal.
+ *
+ * The first `required` columns are read as columns: a line with fewer fields is refused ("doesn't
+ * contain data for all columns"). The others, columns a later schema version added, are read into
+ * user variables and assigned with SET: a line of an older version simply has no such field, and
+ * MySQL sets a user variable with no field to NULL without a warning (`read_sep_field` in
+ * https://github.com/mysql/mysql-server/blob/8.0/sql/sql_load.cc; Aurora takes the same column
+ * list and SET clause, as its LOAD DATA FROM S3 page shows). So an old line loads with NULL in the
+ * new columns, exactly as if it had said NULL.
  */
-export function loadStatement(target: LoadTarget, source: LoadSource, into: "rows" | "staging"): string {
+export function loadStatement(target: LoadTarget, source: LoadSource, into: "rows" | "staging", required = target.columns.length): string {
   const from = source.kind === "s3" ? `LOAD DATA FROM S3 FILE ${escape(`s3://${source.bucket}/${source.key}`)}` : "LOAD DATA LOCAL INFILE 'archive-object'";
   const into_ = into === "rows" ? `INTO TABLE ${table(target, target.table)}` : `IGNORE INTO TABLE ${table(target, STAGING)}`;
-  return `${from} ${into_} ${CSV_FORMAT} (${columnList(target)})`;
+  const optional = target.columns.slice(required);
+  const fields = [...target.columns.slice(0, required).map((c) => escapeId(c)), ...optional.map((_, i) => `@optional_${i}`)];
+  const set = optional.length ? ` SET ${optional.map((c, i) => `${escapeId(c)} = @optional_${i}`).join(", ")}` : "";
+  return `${from} ${into_} ${CSV_FORMAT} (${fields.join(", ")})${set}`;
 }
 
 /** Marks a staged line refused, with why. */
@@ -141,7 +163,14 @@ export function rejectsInsert(target: LoadTarget): string {
 }
 
 export const manifestInsert = (target: LoadTarget) =>
-  `INSERT IGNORE INTO ${table(target, target.manifestTable)} (object_id, bucket, object_key, etag, row_count, loaded_at) VALUES (?, ?, ?, ?, NULL, UTC_TIMESTAMP(3))`;
+  `INSERT IGNORE INTO ${table(target, target.manifestTable)} (object_id, bucket, object_key, etag, row_count, loaded_at, rebuild_run) VALUES (?, ?, ?, ?, NULL, UTC_TIMESTAMP(3), ?)`;
+
+/**
+ * A rebuild loads an object again unless this same rebuild run already did: it forgets the
+ * object's manifest row when another run (or the live loader, NULL) wrote it, and then claims it
+ * as any load does. Running a rebuild again with the same run name resumes it.
+ */
+export const manifestForgetForRebuild = (target: LoadTarget) => `DELETE FROM ${table(target, target.manifestTable)} WHERE object_id = ? AND NOT (rebuild_run <=> ?)`;
 
 export const manifestUpdate = (target: LoadTarget) => `UPDATE ${table(target, target.manifestTable)} SET row_count = ? WHERE object_id = ?`;
 

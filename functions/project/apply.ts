@@ -82,10 +82,23 @@ function update(table: string, delta: Delta): TransactWriteItem {
 }
 
 /**
+ * The ledger entry an item's insertion makes, the same whether the live stream or a backfill
+ * (`npm run backfill`, which scans the table) brings it: `insert:` and the item's key. Undefined
+ * for records other than INSERT, and for a record without keys.
+ */
+export function insertLedgerKey(record: DynamoDBRecord): string | undefined {
+  const keys = record.dynamodb?.Keys;
+  if (record.eventName !== "INSERT" || !keys || Object.keys(keys).length === 0) return undefined;
+  return `insert:${JSON.stringify(Object.keys(keys).sort().map((name) => [name, keys[name]]))}`;
+}
+
+/**
  * Applies one record's deltas and records its eventID in the ledger, in one transaction: either
  * both happen or neither. A record whose eventID is already in the ledger changes nothing
- * ("replayed"), so retries and replays keep every aggregate exact. Conflicting transactions are
- * tried again with backoff.
+ * ("replayed"), so retries and replays keep every aggregate exact. An INSERT also records the
+ * item's insertion (`insertLedgerKey`), so an item a backfill already counted is not counted again
+ * when the live stream brings it, nor the other way round. Conflicting transactions are tried
+ * again with backoff.
  */
 export async function applyAggregate(
   dynamodb: Dynamo,
@@ -95,19 +108,21 @@ export async function applyAggregate(
   retry: BackoffOptions & { maxAttempts: number },
 ): Promise<"applied" | "replayed"> {
   const changedAt = Math.floor(record.dynamodb?.ApproximateCreationDateTime ?? Date.now() / 1000);
-  const ledgerEntry: TransactWriteItem = {
+  const ledgerEntry = (id: string): TransactWriteItem => ({
     Put: {
       TableName: tables.ledger,
       Item: {
-        [LEDGER_KEY]: { S: record.eventID ?? "" },
+        [LEDGER_KEY]: { S: id },
         sequenceNumber: { S: record.dynamodb?.SequenceNumber ?? "" },
         [EXPIRES_AT]: { N: String(changedAt + tables.ledgerTtlDays * 86_400) },
       },
       ConditionExpression: "attribute_not_exists(#id)",
       ExpressionAttributeNames: { "#id": LEDGER_KEY },
     },
-  };
-  const items = [ledgerEntry, ...deltas.map((delta) => update(tables.target, delta))];
+  });
+  const insertion = insertLedgerKey(record);
+  const entries = [ledgerEntry(record.eventID ?? ""), ...(insertion ? [ledgerEntry(insertion)] : [])];
+  const items = [...entries, ...deltas.map((delta) => update(tables.target, delta))];
   for (let attempt = 0; ; attempt++) {
     try {
       await dynamodb.send(new TransactWriteItemsCommand({ TransactItems: items }));
@@ -115,7 +130,8 @@ export async function applyAggregate(
     } catch (error) {
       if (!(error instanceof TransactionCanceledException)) throw error;
       const codes = (error.CancellationReasons ?? []).map((reason) => reason.Code ?? "None");
-      if (codes[0] === "ConditionalCheckFailed") return "replayed";
+      // One reason per item, in the request's order (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_CancellationReason.html): the ledger entries come first.
+      if (codes.slice(0, entries.length).includes("ConditionalCheckFailed")) return "replayed";
       if (!codes.includes("TransactionConflict") || attempt + 1 >= retry.maxAttempts) throw error;
       await sleep(backoffDelay(attempt, retry));
     }

@@ -186,6 +186,9 @@ export class LocalCloud implements pulumi.runtime.Mocks {
           state: { ...inputs, arn: arn("rds", `cluster:${physical}`), endpoint: this.engines.database.host, port: this.engines.database.port, masterUserSecrets: [{ secretArn, secretStatus: "active" }], engineVersion: "local-mariadb" },
         };
       }
+      case "pulumi:pulumi:StackReference":
+        // Every local run is a first deployment: no stack has outputs yet (the stacks read their own last deployment's).
+        return { id: inputs.name, state: { ...inputs, outputs: {}, secretOutputNames: [] } };
       case "awsx:ec2:Vpc":
         return { id: `vpc-${hash(name)}`, state: { ...inputs, vpcId: `vpc-${hash(name)}`, isolatedSubnetIds: ["subnet-local-a", "subnet-local-b"], privateSubnetIds: [], publicSubnetIds: [] } };
       case "aws:iam/role:Role":

@@ -172,7 +172,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     const prodConfig = { ...common, stream: JSON.stringify({ name: "web-analytics", shardCount: 2 }) };
 
     const realize = async (cloud: LocalCloud, stack: "prod" | "poc", config: Record<string, string>) => {
-      await pulumi.runtime.setMocks(cloud, "stream-replication", stack, false);
+      await pulumi.runtime.setMocks(cloud, "stream-replication", stack, false, "local");
       pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [k.includes(":") ? k : `stream-replication:${k}`, v])));
       const exported = await (stack === "prod" ? sourceStack : consumerStack)(new pulumi.Config());
       await cloud.settle();

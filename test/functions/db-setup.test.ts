@@ -10,7 +10,7 @@ describe("the loader's own database user", () => {
       expect(loaderUserStatements(spec, { kind: "iam" })).to.deep.equal([
         "CREATE USER IF NOT EXISTS 'clickstream_loader'@'%' IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS'",
         "ALTER USER 'clickstream_loader'@'%' IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS'",
-        "GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, CREATE TEMPORARY TABLES ON `clickstream`.* TO 'clickstream_loader'@'%'",
+        "GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, CREATE TEMPORARY TABLES ON `clickstream`.* TO 'clickstream_loader'@'%'",
         "GRANT AWS_LOAD_S3_ACCESS TO 'clickstream_loader'@'%'",
         "SET DEFAULT ROLE AWS_LOAD_S3_ACCESS TO 'clickstream_loader'@'%'",
       ]);

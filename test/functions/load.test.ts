@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { S3Event } from "aws-lambda";
 import { expect } from "chai";
 import { decodeS3Key, s3EventObjects } from "../../functions/load/event";
+import { migrationStatements } from "../../functions/load/schema";
 import {
   foreignEncodingChecks,
   loadStatement,
@@ -18,6 +19,7 @@ import {
   upsertStatement,
   type LoadTarget,
 } from "../../functions/load/sql";
+import { hourOfKey, requiredColumns, schemaVersionOfKey } from "../../functions/shared/archive-schema";
 import { fixture } from "../support/kinesis";
 
 const TARGET: LoadTarget = { database: "clickstream", table: "web_analytics", manifestTable: "loaded_objects", rejectsTable: "rejected_rows", columns: ["dedup_key", "change", "stream_sequence", "hits"], columnTypes: { hits: "INT" } };
@@ -124,6 +126,51 @@ describe("loader function", () => {
         `${rows}.\`change\` = IF(${newer}, s.\`change\`, ${rows}.\`change\`), ${rows}.\`hits\` = IF(${newer}, s.\`hits\`, ${rows}.\`hits\`), ` +
         `${rows}.\`stream_sequence\` = IF(${newer}, s.\`stream_sequence\`, ${rows}.\`stream_sequence\`)`,
     );
+  });
+
+  describe("schema versions", () => {
+    const V2: LoadTarget = { ...TARGET, columns: [...TARGET.columns, "referrer", "campaign"], columnTypes: { hits: "INT", referrer: "VARCHAR(200)" }, versionColumns: [4, 5, 6] };
+
+    it("reads an object's schema version and hour from its key; a key without a version is version 1", () => {
+      expect(schemaVersionOfKey("processed/2026/11/26/10/clicks-1.csv", "processed/")).to.equal(1);
+      expect(schemaVersionOfKey("processed/v12/2026/11/26/10/clicks-1.csv", "processed/")).to.equal(12);
+      expect(schemaVersionOfKey("processed/2026/11/26/10/v3/odd.csv", "processed/")).to.equal(1);
+      expect(hourOfKey("processed/v2/2026/11/26/10/clicks-1.csv", "processed/")).to.equal("2026-11-26T10");
+      expect(hourOfKey("processed/2026/11/26/09/clicks-1.csv", "processed/")).to.equal("2026-11-26T09");
+      expect(hourOfKey("processed/elsewhere/clicks-1.csv", "processed/")).to.equal(undefined);
+    });
+
+    it("requires the columns of the version before an object's own, as a deployment may leave such lines in it", () => {
+      expect([1, 2, 3].map((version) => requiredColumns(V2.versionColumns!, version))).to.deep.equal([4, 4, 5]);
+    });
+
+    it("loads the columns later versions added through user variables, so an older line gets NULL there and no warning", () => {
+      expect(loadStatement(V2, { kind: "local" }, "rows", 4)).to.match(/\(`dedup_key`, `change`, `stream_sequence`, `hits`, @optional_0, @optional_1\) SET `referrer` = @optional_0, `campaign` = @optional_1$/);
+      expect(loadStatement(V2, { kind: "local" }, "rows")).to.match(/`hits`, `referrer`, `campaign`\)$/);
+    });
+
+    it("migrates by adding missing columns at the end and widening VARCHARs in place, and does nothing to tables that are up to date", () => {
+      const table = (name: string, dataType: string, maxLength: number | null = null) => ({ table: "web_analytics", column: name, dataType, maxLength });
+      const v1Table = [table("dedup_key", "varchar", 191), table("change", "varchar", 8), table("stream_sequence", "varchar", 64), table("hits", "int"), table("referrer", "varchar", 100)];
+      const manifest = { table: "loaded_objects", column: "rebuild_run", dataType: "varchar", maxLength: 64 };
+      expect(migrationStatements(V2, [...v1Table, manifest])).to.deep.equal([
+        "ALTER TABLE `clickstream`.`web_analytics` ADD COLUMN `campaign` TEXT NULL",
+        "ALTER TABLE `clickstream`.`web_analytics` MODIFY COLUMN `referrer` VARCHAR(200) NULL, ALGORITHM=INPLACE, LOCK=NONE",
+      ]);
+      const current = [...v1Table.slice(0, 4), table("referrer", "varchar", 200), table("campaign", "text", 65535), manifest];
+      expect(migrationStatements(V2, current)).to.deep.equal([]);
+      // A column widened by hand stays wider; a manifest from before rebuilds gets its column.
+      expect(migrationStatements(V2, [...current.slice(0, 4), table("referrer", "varchar", 500), table("campaign", "mediumtext")])).to.deep.equal([
+        "ALTER TABLE `clickstream`.`loaded_objects` ADD COLUMN rebuild_run VARCHAR(64) NULL",
+      ]);
+    });
+  });
+
+  it("takes a rebuild's run name from the event, and refuses one that is not a plain name", () => {
+    const event = (run: unknown) => ({ Records: [{ eventSource: "aws:s3", eventName: "ObjectCreated:Put", s3: { bucket: { name: "b" }, object: { key: "processed/a.csv" } } }], rebuild: { run } });
+    expect(s3EventObjects(event("rebuild-2026-11-26T10:00:00Z"), "processed/").rebuildRun).to.equal("rebuild-2026-11-26T10:00:00Z");
+    expect(() => s3EventObjects(event("x'; DROP TABLE t"), "processed/")).to.throw(/rebuild\.run must be 1 to 64 letters, digits or "_\.:-", got "x'; DROP TABLE t"/);
+    expect(() => s3EventObjects(event(undefined), "processed/")).to.throw(/rebuild\.run must be/);
   });
 });
 

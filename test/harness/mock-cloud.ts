@@ -21,11 +21,13 @@ export interface RecordedResource {
 }
 
 export interface MockCloudOptions {
+  /** Default: "organization", the name Pulumi gives a self-managed backend's organization. */
+  organization?: string;
   project?: string;
   stack?: string;
   accountId?: string;
   region?: string;
-  /** Outputs of other stacks, by fully qualified stack name (`org/project/stack`), for StackReference. */
+  /** Outputs of stacks, by fully qualified stack name (`org/project/stack`), for StackReference; this stack's own last deployment has none unless given. */
   stackOutputs?: Record<string, Record<string, unknown>>;
   /** Names of those outputs that the other stack holds as secrets. */
   secretStackOutputs?: string[];
@@ -42,6 +44,7 @@ export class MockCloud implements pulumi.runtime.Mocks {
   readonly resources: RecordedResource[] = [];
   readonly accountId: string;
   readonly region: string;
+  private readonly organization: string;
   private readonly project: string;
   private readonly stack: string;
   private readonly stackOutputs: Record<string, Record<string, unknown>>;
@@ -49,6 +52,7 @@ export class MockCloud implements pulumi.runtime.Mocks {
   private pending: Pick<RecordedResource, "parentUrn" | "dependencies" | "deleteBeforeReplace" | "protect" | "retainOnDelete"> | undefined;
 
   constructor(options: MockCloudOptions = {}) {
+    this.organization = options.organization ?? "organization";
     this.project = options.project ?? "stream-replication";
     this.stack = options.stack ?? "test";
     this.accountId = options.accountId ?? "999999999999";
@@ -61,7 +65,7 @@ export class MockCloud implements pulumi.runtime.Mocks {
   async install(config: Record<string, string> = {}): Promise<void> {
     // Keys without a namespace are this project's; `aws:region` and the like are kept as they are.
     pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [k.includes(":") ? k : `${this.project}:${k}`, v])));
-    await pulumi.runtime.setMocks(this, this.project, this.stack, false);
+    await pulumi.runtime.setMocks(this, this.project, this.stack, false, this.organization);
     // The mocks interface is not told a resource's parent or options; the monitor's request carries them.
     const monitor = pulumi.runtime.getMonitor() as any;
     const register = monitor.registerResource.bind(monitor);
@@ -127,7 +131,8 @@ export class MockCloud implements pulumi.runtime.Mocks {
     const physical: string = inputs.name ?? (inputs.namePrefix ? `${inputs.namePrefix}${shortHash(name)}` : autoName);
     switch (type) {
       case "pulumi:pulumi:StackReference": {
-        const outputs = this.stackOutputs[inputs.name];
+        const own = inputs.name === `${this.organization}/${this.project}/${this.stack}`;
+        const outputs = this.stackOutputs[inputs.name] ?? (own ? {} : undefined);
         if (!outputs) throw new Error(`no outputs mocked for stack reference "${inputs.name}"`);
         return { id: inputs.name, state: { ...inputs, outputs, secretOutputNames: this.secretStackOutputs.filter((n) => n in outputs) } };
       }

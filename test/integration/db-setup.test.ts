@@ -3,7 +3,8 @@ import { createConnection, type Connection } from "mysql2/promise";
 import { Readable } from "node:stream";
 import { loaderUserStatements } from "../../functions/db-setup/core";
 import { loadObject } from "../../functions/load/load-object";
-import { schemaStatements, type LoadTarget } from "../../functions/load/sql";
+import { prepareSchema } from "../../functions/load/schema";
+import { type LoadTarget } from "../../functions/load/sql";
 import { startMariaDb, type MySqlEngine } from "../../local/engines";
 import { CSV_COLUMNS, csvObject } from "../support/archive";
 
@@ -29,15 +30,31 @@ describe("the loader's own database user on MariaDB", function () {
     await database?.stop();
   });
 
+  const open = async () => ({ stream: () => Readable.from([Buffer.from(csvObject(1, 5))]), close: () => undefined, failure: () => undefined });
+  const options = { prefix: "processed/" };
+
   it("creates its database and tables, and loads an object exactly once, with only the privileges the setup grants", async () => {
-    for (const statement of schemaStatements(target)) await loader.query(statement);
+    await prepareSchema(loader, target);
     const object = { bucket: "archive", key: "processed/2026/11/26/10/a.csv", etag: "e1", size: 1 };
-    const open = async () => ({ stream: () => Readable.from([Buffer.from(csvObject(1, 5))]), close: () => undefined, failure: () => undefined });
-    expect(await loadObject(loader, target, object, { kind: "local", open })).to.include({ status: "loaded", rows: 5, staged: false });
-    expect(await loadObject(loader, target, object, { kind: "local", open })).to.deep.equal({ status: "already-loaded" });
+    expect(await loadObject(loader, target, object, { kind: "local", open }, options)).to.include({ status: "loaded", rows: 5, staged: false });
+    expect(await loadObject(loader, target, object, { kind: "local", open }, options)).to.deep.equal({ status: "already-loaded" });
     // The same rows in another object take the staged path: a temporary table, then newer-only upserts.
     const again = { ...object, key: "processed/2026/11/26/10/b.csv", etag: "e2" };
-    expect(await loadObject(loader, target, again, { kind: "local", open })).to.include({ status: "loaded", staged: true, rejected: 0 });
+    expect(await loadObject(loader, target, again, { kind: "local", open }, options)).to.include({ status: "loaded", staged: true, rejected: 0 });
+    // A rebuild forgets the object in the manifest (DELETE) and loads it again.
+    expect(await loadObject(loader, target, object, { kind: "local", open }, { ...options, rebuildRun: "r1" })).to.include({ status: "loaded" });
+  });
+
+  it("migrates its table to a new schema version (a column added, a VARCHAR widened) with those privileges", async () => {
+    const v1 = { ...target, columnTypes: { hits: "INT", country: "VARCHAR(8)" }, table: "migrated" };
+    await prepareSchema(loader, v1);
+    const v2: LoadTarget = { ...v1, columns: [...CSV_COLUMNS, "referrer"], columnTypes: { ...v1.columnTypes, country: "VARCHAR(16)" }, versionColumns: [CSV_COLUMNS.length, CSV_COLUMNS.length + 1] };
+    await prepareSchema(loader, v2);
+    const [columns] = await admin.query<any[]>("SELECT COLUMN_NAME AS name, COLUMN_TYPE AS type FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'clickstream' AND TABLE_NAME = 'migrated' ORDER BY ORDINAL_POSITION");
+    expect(columns.map((c) => c.name)).to.deep.equal([...CSV_COLUMNS, "referrer"]);
+    expect(columns.find((c) => c.name === "country").type).to.equal("varchar(16)");
+    const object = { bucket: "archive", key: "processed/2026/11/26/10/c.csv", etag: "e3", size: 1 };
+    expect(await loadObject(loader, v2, object, { kind: "local", open }, options)).to.include({ status: "loaded", rows: 5, staged: false });
   });
 
   it("may do nothing else: no other database, no users, no dropping its tables", async () => {

@@ -25,13 +25,15 @@ export type Outputs = Record<string, any>;
 export const SHARED_TABLE = { sharedTable: JSON.stringify({ name: "GameScoreRecords", hashKey: "RecordID", attributeTypes: { RecordID: "N" } }) };
 export const SCORES_BY_USER = { sharedTableProjections: JSON.stringify([{ name: "scores-by-user", projection: { kind: "aggregate", groupBy: ["Username"], sums: [{ name: "score", attribute: "Score" }] } }]) };
 
-/** Runs one stack's composition under mocks, as `pulumi up` would, and returns its resolved outputs. */
-export async function up(side: "source" | "consumer", config: Record<string, string>, peerOutputs?: Outputs, accountId?: string, options: { cliDefaults?: boolean } = {}) {
+/** Runs one stack's composition under mocks, as `pulumi up` would, and returns its resolved outputs; `lastDeployment` are the stack's outputs from before (none: a first deployment). */
+export async function up(side: "source" | "consumer", config: Record<string, string>, peerOutputs?: Outputs, accountId?: string, options: { cliDefaults?: boolean; lastDeployment?: Outputs } = {}) {
   const peerStack = side === "source" ? POC_STACK : PROD_STACK;
+  const stack = side === "source" ? "prod" : "poc";
   const cloud = new MockCloud({
-    stack: side === "source" ? "prod" : "poc",
+    stack,
     accountId: accountId ?? (side === "source" ? SOURCE : CONSUMER),
-    stackOutputs: peerOutputs ? { [peerStack]: peerOutputs } : {},
+    // The stack's own outputs from its last deployment, which it reads back through a StackReference to itself.
+    stackOutputs: { ...(peerOutputs && { [peerStack]: peerOutputs }), ...(options.lastDeployment && { [`organization/stream-replication/${stack}`]: options.lastDeployment }) },
     secretStackOutputs: ["writerExternalId"],
   });
   await cloud.install({ ...(options.cliDefaults === false ? {} : CLI_DEFAULTS), ...ACCOUNTS, ...(peerOutputs ? { [`${side === "source" ? "consumer" : "source"}Stack`]: peerStack } : {}), ...config });

@@ -89,7 +89,7 @@ describe("stacks", () => {
         "sharedTableStreamArn", "streamArn", "streamConsumerArn", "streamKmsKeyArn", "streamName", "streamReadGrantedTo",
       ]);
       expect(Object.keys(poc2.outputs).sort()).to.deep.equal([
-        "accessMode", "accountId", "alertTopicArn", "archiveBucketName", "archiveCsvColumns", "clusterArn", "clusterEndpoint", "clusterPort", "dashboardName", "databaseName",
+        "accessMode", "accountId", "alertTopicArn", "archiveBucketName", "archiveCsvColumns", "archiveSchemaHistory", "archiveSchemaVersion", "clusterArn", "clusterEndpoint", "clusterPort", "dashboardName", "databaseName",
         "databaseSecretArn", "databaseTable", "deadLetterBucketName", "deliveryStreamName", "failedLoadsQueueUrl", "forwardDeadLetterBucketName", "ingestFunctionArn",
         "ingestRoleArn", "loaderFunctionArn", "nextStep", "projectionTables", "region", "subnetIds", "tableArn", "tableName", "tableStreamArn", "vpcId",
       ]);

@@ -1,0 +1,86 @@
+import { escapeId } from "mysql2";
+import type { Connection, RowDataPacket } from "mysql2/promise";
+import { createHash } from "node:crypto";
+import { parseSqlType } from "../shared/sql-columns";
+import { columnDefinition, columnType, MANIFEST_REBUILD_RUN, schemaStatements, SESSION_STATEMENTS, type LoadTarget } from "./sql";
+
+/** Seconds a loader waits for another loader's migration, and for a metadata lock during its own. */
+const LOCK_WAIT_SECONDS = 120;
+
+/** A column as information_schema.COLUMNS describes it. */
+export interface ExistingColumn {
+  table: string;
+  column: string;
+  /** DATA_TYPE: `varchar`, `int`, `text`, … */
+  dataType: string;
+  /** CHARACTER_MAXIMUM_LENGTH: characters, for character types. */
+  maxLength: number | null;
+}
+
+/** Another loader held the migration lock for longer than a loader waits: the event is retried. */
+export class SchemaLockTimeout extends Error {}
+
+const qualified = (target: LoadTarget, name: string) => `${escapeId(target.database)}.${escapeId(name)}`;
+
+/**
+ * What brings existing tables to the target's schema, from what information_schema says they hold:
+ * the columns a newer schema version added (at the end, nullable: MySQL 8.0 and Aurora MySQL 3 add
+ * such a column instantly, without copying the table or blocking loads:
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraMySQL.Managing.FastDDL.html),
+ * VARCHAR columns widened in place (a change of the declared length only, when the length still
+ * takes the same bytes: https://dev.mysql.com/doc/refman/8.0/en/innodb-online-ddl-operations.html#online-ddl-column-operations;
+ * ALGORITHM=INPLACE, LOCK=NONE makes MySQL refuse rather than copy the table), and the manifest's
+ * rebuild column. Nothing is ever dropped, renamed or narrowed; a column the table holds wider than
+ * the target asks (widened by hand, say) stays as it is. Empty when the tables are up to date.
+ */
+export function migrationStatements(target: LoadTarget, existing: readonly ExistingColumn[]): string[] {
+  const find = (table: string, column: string) => existing.find((c) => c.table.toLowerCase() === table.toLowerCase() && c.column.toLowerCase() === column.toLowerCase());
+  const statements: string[] = [];
+  const missing = target.columns.filter((column) => !find(target.table, column));
+  if (missing.length > 0) {
+    statements.push(`ALTER TABLE ${qualified(target, target.table)} ${missing.map((column) => `ADD COLUMN ${columnDefinition(target, column)}`).join(", ")}`);
+  }
+  for (const column of target.columns) {
+    const have = find(target.table, column);
+    const want = parseSqlType(columnType(target, column));
+    if (!have || typeof want === "string" || want.kind !== "varchar" || have.dataType.toLowerCase() !== "varchar" || (have.maxLength ?? 0) >= want.maxChars) continue;
+    statements.push(`ALTER TABLE ${qualified(target, target.table)} MODIFY COLUMN ${columnDefinition(target, column)}, ALGORITHM=INPLACE, LOCK=NONE`);
+  }
+  if (!find(target.manifestTable, "rebuild_run")) statements.push(`ALTER TABLE ${qualified(target, target.manifestTable)} ADD COLUMN ${MANIFEST_REBUILD_RUN}`);
+  return statements;
+}
+
+/** A named lock per table, within MySQL's 64 characters whatever the names. */
+const lockName = (target: LoadTarget) => `stream-replication:schema:${createHash("sha256").update(`${target.database}.${target.table}`).digest("hex").slice(0, 32)}`;
+
+/**
+ * Sets the session up and brings the database to the target's schema: creates what does not exist
+ * and migrates what an older schema version left. Loaders that start at once take turns through a
+ * named lock (GET_LOCK waits for it, RELEASE_LOCK or the end of the session frees it:
+ * https://dev.mysql.com/doc/refman/8.0/en/locking-functions.html), and each looks at
+ * information_schema under the lock before it changes anything, so the migration runs once and a
+ * second run finds nothing to do. A statement waiting for a metadata lock (an ALTER behind an
+ * object's transaction) gives up after LOCK_WAIT_SECONDS instead of MySQL's default of a year.
+ */
+export async function prepareSchema(connection: Connection, target: LoadTarget): Promise<void> {
+  for (const statement of SESSION_STATEMENTS) await connection.query(statement);
+  const [createDatabase, ...createTables] = schemaStatements(target);
+  await connection.query(createDatabase);
+  const lock = lockName(target);
+  const [[{ got }]] = await connection.query<RowDataPacket[]>("SELECT GET_LOCK(?, ?) AS got", [lock, LOCK_WAIT_SECONDS]);
+  if (Number(got) !== 1) throw new SchemaLockTimeout(`another loader held the schema lock of ${target.database}.${target.table} for over ${LOCK_WAIT_SECONDS} s: retried`);
+  try {
+    await connection.query(`SET SESSION lock_wait_timeout = ${LOCK_WAIT_SECONDS}`);
+    for (const statement of createTables) await connection.query(statement);
+    const [rows] = await connection.query<RowDataPacket[]>(
+      "SELECT TABLE_NAME AS `table`, COLUMN_NAME AS `column`, DATA_TYPE AS dataType, CHARACTER_MAXIMUM_LENGTH AS maxLength " +
+        "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (?, ?)",
+      [target.database, target.table, target.manifestTable],
+    );
+    const existing = rows.map((r) => ({ table: String(r.table), column: String(r.column), dataType: String(r.dataType), maxLength: r.maxLength === null ? null : Number(r.maxLength) }));
+    for (const statement of migrationStatements(target, existing)) await connection.query(statement);
+  } finally {
+    await connection.query("SET SESSION lock_wait_timeout = DEFAULT").catch(() => undefined);
+    await connection.query("SELECT RELEASE_LOCK(?)", [lock]).catch(() => undefined);
+  }
+}

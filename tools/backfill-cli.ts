@@ -1,0 +1,6 @@
+// `npm run backfill`: the SDK is loaded only after the arguments are read, and told first not to
+// warn about the Node version on every client.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
+import { backfillCommand } from "./backfill-command";
+
+backfillCommand(process.argv.slice(2), { out: (line) => console.log(line), err: (line) => console.error(line) }).then((code) => process.exit(code));

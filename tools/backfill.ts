@@ -1,0 +1,118 @@
+import { DescribeTableCommand, ScanCommand, type AttributeValue as SdkAttributeValue, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { AttributeValue, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
+import { type ProjectOutcome } from "../functions/project/project-batch";
+import { backoffDelay, sleep as realSleep } from "../functions/shared/retry";
+
+export interface BackfillOptions {
+  /** The table whose items are the history (the dedup table). */
+  table: string;
+  /** Parallel scan segments, each read by its own worker (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Scan.html#Scan.ParallelScan). */
+  segments: number;
+  /** Items read per second, over all segments: the rate limit that leaves the table's capacity to live traffic. */
+  itemsPerSecond: number;
+  /** Items per Scan page, and so per projected batch. */
+  pageSize: number;
+  /** Attempts at a batch the projection asks to retry (a throttled or conflicting write), with backoff. */
+  maxAttempts: number;
+}
+
+export interface BackfillProgress {
+  scanned: number;
+  written: number;
+  /** Already counted: by the live stream, or by an earlier backfill. */
+  replayed: number;
+  skipped: number;
+  parked: number;
+}
+
+export interface BackfillDependencies {
+  dynamodb: Pick<DynamoDBClient, "send">;
+  /** The projection's own batch code (projectBatch with the projection's tables): what the live function runs. */
+  project(event: DynamoDBStreamEvent): Promise<ProjectOutcome>;
+  progress(progress: BackfillProgress): void;
+  /** Clock and sleep, for the rate limit; the real ones by default. */
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * Spaces out reads so that, over the run, no more than `perSecond` items are read a second: each
+ * page waits for its turn, and the turns are shared by every segment's worker.
+ */
+export function rateLimiter(perSecond: number, now: () => number, sleep: (ms: number) => Promise<void>): (items: number) => Promise<void> {
+  let next = now();
+  return async (items) => {
+    const start = Math.max(next, now());
+    next = start + (1000 * items) / perSecond;
+    const wait = start - now();
+    if (wait > 0) await sleep(wait);
+  };
+}
+
+/**
+ * An item as the live stream would bring it at its insertion: an INSERT with the item as its new
+ * image and its key. Its eventID says it is a backfill; the projection's ledger also records the
+ * insertion by the item's key, as the live INSERT does, so each item counts once whichever comes
+ * first. Its sequence number is 0, older than any the stream gives, so an index projection never
+ * lets it overwrite what the live stream wrote; its time is the scan's, from which the ledger
+ * keeps its entries `ledgerTtlDays`.
+ */
+export function backfillRecord(item: Record<string, SdkAttributeValue>, keyNames: readonly string[], tableArn: string, scannedAt: number): DynamoDBRecord {
+  // The SDK's and aws-lambda's AttributeValue types differ in shape, not in meaning.
+  const image = item as unknown as Record<string, AttributeValue>;
+  const keys = Object.fromEntries(keyNames.map((name) => [name, image[name]]));
+  return {
+    eventID: `backfill:${JSON.stringify(keyNames.map((name) => image[name]))}`,
+    eventName: "INSERT",
+    eventSource: "aws:dynamodb",
+    eventSourceARN: `${tableArn}/stream/backfill`,
+    dynamodb: { Keys: keys, NewImage: image, SequenceNumber: "0", StreamViewType: "NEW_AND_OLD_IMAGES", ApproximateCreationDateTime: Math.floor(scannedAt / 1000) },
+  };
+}
+
+/**
+ * Feeds every item of the table to a projection through its own batch code, as if the live stream
+ * had brought each item's insertion: a parallel scan, rate-limited, each page one batch. Items the
+ * live stream already brought to the projection (or an earlier backfill did) change nothing, so a
+ * backfill can run while the projection is live, and again. A batch the projection cannot finish
+ * is retried from its failed record, with backoff, then the backfill stops naming it.
+ */
+export async function backfillProjection(options: BackfillOptions, deps: BackfillDependencies): Promise<BackfillProgress> {
+  const now = deps.now ?? Date.now;
+  const sleep = deps.sleep ?? realSleep;
+  const { Table } = await deps.dynamodb.send(new DescribeTableCommand({ TableName: options.table }));
+  const keyNames = (Table?.KeySchema ?? []).map((k) => k.AttributeName!);
+  const tableArn = Table?.TableArn ?? `arn:aws:dynamodb:::table/${options.table}`;
+  const limit = rateLimiter(options.itemsPerSecond, now, sleep);
+  const progress: BackfillProgress = { scanned: 0, written: 0, replayed: 0, skipped: 0, parked: 0 };
+
+  async function projectPage(records: DynamoDBRecord[]): Promise<void> {
+    let pending = records;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      const { batchItemFailures, counts } = await deps.project({ Records: pending });
+      progress.written += counts.written;
+      progress.replayed += counts.replayed;
+      progress.skipped += counts.skipped;
+      progress.parked += counts.parked;
+      if (batchItemFailures.length === 0) return;
+      if (attempt + 1 >= options.maxAttempts) throw new Error(`the projection failed ${options.maxAttempts} times on a page of ${pending.length} items; run the backfill again: items already counted are not counted twice`);
+      // Every backfilled record has sequence number 0, so the page is sent again whole: what it already applied is replayed, a no-op.
+      await sleep(backoffDelay(attempt, { baseDelayMs: 100, maxDelayMs: 5_000 }));
+    }
+  }
+
+  const segment = async (index: number) => {
+    let start: Record<string, SdkAttributeValue> | undefined;
+    do {
+      await limit(options.pageSize);
+      const page = await deps.dynamodb.send(new ScanCommand({ TableName: options.table, Segment: index, TotalSegments: options.segments, Limit: options.pageSize, ExclusiveStartKey: start }));
+      start = page.LastEvaluatedKey;
+      const items = page.Items ?? [];
+      progress.scanned += items.length;
+      if (items.length > 0) await projectPage(items.map((item) => backfillRecord(item, keyNames, tableArn, now())));
+      deps.progress({ ...progress });
+    } while (start);
+  };
+  await Promise.all(Array.from({ length: options.segments }, (_, i) => segment(i)));
+  return progress;
+}
