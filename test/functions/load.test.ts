@@ -6,6 +6,7 @@ import { migrationStatements } from "../../functions/load/schema";
 import {
   foreignEncodingChecks,
   loadStatement,
+  manifestForgetForRebuild,
   manifestInsert,
   manifestUpdate,
   objectId,
@@ -193,7 +194,7 @@ describe("loader SQL", () => {
     const [, , manifest, rejects] = schemaStatements(TARGET);
     expect(manifest).to.equal(
       "CREATE TABLE IF NOT EXISTS `clickstream`.`loaded_objects` (object_id CHAR(64) NOT NULL PRIMARY KEY, bucket VARCHAR(63) NOT NULL, " +
-        "object_key VARCHAR(1024) NOT NULL, etag VARCHAR(64) NOT NULL, row_count BIGINT NULL, loaded_at DATETIME(3) NOT NULL) ENGINE=InnoDB",
+        "object_key VARCHAR(1024) NOT NULL, etag VARCHAR(64) NOT NULL, row_count BIGINT NULL, loaded_at DATETIME(3) NOT NULL, rebuild_run VARCHAR(64) NULL) ENGINE=InnoDB",
     );
     expect(rejects).to.equal(
       "CREATE TABLE IF NOT EXISTS `clickstream`.`rejected_rows` (object_id CHAR(64) NOT NULL, line BIGINT NOT NULL, bucket VARCHAR(63) NOT NULL, " +
@@ -242,9 +243,10 @@ describe("loader SQL", () => {
 
   it("claims an object in the manifest at most once, and records its row count after the load", () => {
     expect(manifestInsert(TARGET)).to.equal(
-      "INSERT IGNORE INTO `clickstream`.`loaded_objects` (object_id, bucket, object_key, etag, row_count, loaded_at) VALUES (?, ?, ?, ?, NULL, UTC_TIMESTAMP(3))",
+      "INSERT IGNORE INTO `clickstream`.`loaded_objects` (object_id, bucket, object_key, etag, row_count, loaded_at, rebuild_run) VALUES (?, ?, ?, ?, NULL, UTC_TIMESTAMP(3), ?)",
     );
     expect(manifestUpdate(TARGET)).to.equal("UPDATE `clickstream`.`loaded_objects` SET row_count = ? WHERE object_id = ?");
+    expect(manifestForgetForRebuild(TARGET)).to.equal("DELETE FROM `clickstream`.`loaded_objects` WHERE object_id = ? AND NOT (rebuild_run <=> ?)");
   });
 
   it("re-records an object's refused lines with every field by name, its key, sequence and the database's reason", () => {
