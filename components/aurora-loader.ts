@@ -5,7 +5,7 @@ import * as random from "@pulumi/random";
 import { LOADER_PRIVILEGES, type LoaderUserSpec } from "../functions/db-setup/core";
 import { parseSqlType } from "../functions/shared/sql-columns";
 import { PROCESSED_PREFIX } from "./archive-layout";
-import { ROWS_REFUSED_MESSAGE } from "../functions/load/log-messages";
+import { LOG_MESSAGES } from "../functions/shared/telemetry-names";
 import { alarm, functionAlarms, logLineAlarm, type MonitoringArgs } from "./alarms";
 import { createBundledFunction } from "./bundled-function";
 import { AURORA_MYSQL_AUTO_PAUSE_SINCE, AURORA_MYSQL_DATA_API_SINCE, SECURITY_GROUP_RULE_DESCRIPTION, SECURITY_GROUP_RULE_DESCRIPTION_RULE } from "./aws-rules";
@@ -379,7 +379,7 @@ export class AuroraLoader extends pulumi.ComponentResource {
     const monitoring = args.monitoring ?? {};
     if (monitoring.alarms ?? true) {
       functionAlarms(`${name}-load`, loader.function, monitoring, this, false);
-      logLineAlarm(`${name}-rejected-rows`, loader.logGroup, ROWS_REFUSED_MESSAGE, `rows the database refused wait in ${db.rejectsTable ?? d.rejectsTable} with its message: fix the cause, then re-drive their objects`, monitoring, this);
+      logLineAlarm(`${name}-rejected-rows`, loader.logGroup, LOG_MESSAGES.rowsRefused, `rows the database refused wait in ${db.rejectsTable ?? d.rejectsTable} with its message: fix the cause, then re-drive their objects`, monitoring, this);
       alarm(`${name}-failed-loads-alarm`, {
         description: "S3 events the loader could not load after its retries wait in the failed-events queue",
         namespace: "AWS/SQS",

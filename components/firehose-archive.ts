@@ -10,6 +10,7 @@ import { COMPONENT_PACKAGE } from "./package";
 import { type DataProtectionArgs } from "./protection";
 import { createSecureBucket } from "./secure-bucket";
 import { tableStreamReadStatements } from "./stream-access";
+import { LOG_MESSAGES } from "../functions/shared/telemetry-names";
 import { createStreamFunction, streamFunctionNames, validateMappingSettings, type StreamMappingSettings } from "./stream-function";
 import { schemaColumnProblems } from "./schema-columns";
 import { validate } from "./validation";
@@ -346,7 +347,7 @@ export class FirehoseArchive extends pulumi.ComponentResource {
     const monitoring = args.monitoring ?? {};
     if (monitoring.alarms ?? true) {
       functionAlarms(`${name}-transform`, transform.function, monitoring, this, false);
-      logLineAlarm(`${name}-failed-transformations`, transform.logGroup, "record failed processing", "records the transform refused, now under failed/: fix and re-drive them", monitoring, this);
+      logLineAlarm(`${name}-failed-transformations`, transform.logGroup, LOG_MESSAGES.recordFailedProcessing, "records the transform refused, now under failed/: fix and re-drive them", monitoring, this);
       const interval = delivery.bufferIntervalSeconds ?? d.bufferIntervalSeconds;
       alarm(`${name}-delivery-freshness-alarm`, {
         description: "the oldest record in Firehose is older than its buffer interval plus 10 minutes: delivery to S3 is stuck",

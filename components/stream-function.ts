@@ -7,6 +7,7 @@ import { type DerivedName } from "./names";
 import { type DataProtectionArgs } from "./protection";
 import { createSecureBucket, type SecureBucket } from "./secure-bucket";
 import { type Check } from "./validation";
+import { LOG_MESSAGES } from "../functions/shared/telemetry-names";
 
 /** How a function on a Kinesis or DynamoDB stream is invoked, and its size. */
 export interface StreamMappingSettings {
@@ -126,7 +127,7 @@ export function createStreamFunction(name: string, args: StreamFunctionArgs, par
   const monitoring = args.monitoring ?? {};
   if (monitoring.alarms ?? true) {
     functionAlarms(name, fn.function, monitoring, parent, true);
-    logLineAlarm(`${name}-parked`, fn.logGroup, "parked record", `${name} parked records it can never handle in its dead-letter bucket`, monitoring, parent);
+    logLineAlarm(`${name}-parked`, fn.logGroup, LOG_MESSAGES.parkedRecord, `${name} parked records it can never handle in its dead-letter bucket`, monitoring, parent);
   }
   return { ...fn, deadLetter, mapping };
 }

@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { policyDocument, type PolicyStatement } from "../components/iam";
 import { dataResourceOptions } from "../components/protection";
-import { METRICS_NAMESPACE } from "../functions/shared/metrics";
+import { METRICS_NAMESPACE } from "../functions/shared/telemetry-names";
 import { type StackConfig } from "./config";
 
 /**

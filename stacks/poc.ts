@@ -11,6 +11,7 @@ import { checkCapacity } from "./capacity";
 import { StackConfig } from "./config";
 import { alertTopic, dashboard, functionName, pipelineMetric } from "./monitoring";
 import { Peer } from "./peer";
+import { METRIC_NAMES } from "../functions/shared/telemetry-names";
 
 /** The `archive` config key: FirehoseArchive's arguments but the table's stream, which the stack gives. */
 type ArchiveSettings = Omit<FirehoseArchiveArgs, "tableStreamArn">;
@@ -85,7 +86,7 @@ export async function consumerStack(pulumiConfig: pulumi.Config): Promise<Record
     { title: "Dedup table: writes", metrics: [{ namespace: "AWS/DynamoDB", metric: "ConsumedWriteCapacityUnits", dimensions: { TableName: mode.tableName } }] },
     { title: "Forward: invocations, errors, iterator age", metrics: [lambda("Invocations", forward), lambda("Errors", forward), lambda("IteratorAge", forward, "Maximum")] },
     { title: "Firehose: records in, delivered, freshness", metrics: [delivery("IncomingRecords"), delivery("DeliveryToS3.Records"), delivery("DeliveryToS3.DataFreshness", "Maximum")] },
-    { title: "Loader: invocations, errors, rows loaded", metrics: [lambda("Invocations", load), lambda("Errors", load), ...(loader ? [pipelineMetric("RowsLoaded", "load")] : [])] },
+    { title: "Loader: invocations, errors, rows loaded", metrics: [lambda("Invocations", load), lambda("Errors", load), ...(loader ? [pipelineMetric(METRIC_NAMES.rowsLoaded, "load")] : [])] },
     { title: "Records parked or refused", metrics: [pipelineMetric("clicks-ingest-parked"), pipelineMetric("clicks-forward-parked"), pipelineMetric("clicks-failed-transformations")] },
   ]);
   return {

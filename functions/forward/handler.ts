@@ -3,6 +3,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from "aws-lambda";
 import { positiveIntEnv, requiredEnv } from "../shared/env";
 import { observability } from "../shared/observability";
+import { METRIC_NAMES as M } from "../shared/telemetry-names";
 import { type RemoveMode } from "./core";
 import { forwardBatch } from "./forward-batch";
 
@@ -29,6 +30,6 @@ export const handler = async (event: DynamoDBStreamEvent, context: Context): Pro
     send: { deliveryStreamName, maxAttempts, baseDelayMs: 100, maxDelayMs: 5_000 },
     log,
   });
-  publish({ RecordsIn: counts.received, RecordsArchived: counts.sent, RecordsParked: counts.parked, RecordsRetried: counts.failed });
+  publish({ [M.recordsIn]: counts.received, [M.recordsArchived]: counts.sent, [M.recordsParked]: counts.parked, [M.recordsRetried]: counts.failed });
   return { batchItemFailures };
 };

@@ -2,9 +2,10 @@ import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { KinesisStreamBatchItemFailure, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
 import { batchWriteItems, type BatchWriteOptions } from "./batch-writer";
-import { decodeRecord, dedupHashKey, shardIdFromEventId, type DecodedRecord, type DynamoItem } from "./core";
-import { PARKED_PREFIX, parkedName, parkRecords, type ParkedRecord } from "../shared/dead-letter";
+import { decodeRecord, dedupHashKey, shardIdFromEventId, type DecodedRecord, type DynamoItem, type PoisonReason } from "./core";
+import { PARKED_PREFIX, parkedName, type ParkedRecord } from "../shared/dead-letter";
 import { type Log } from "../shared/log";
+import { PartialBatch, type RecordIdentity } from "../shared/partial-batch";
 
 /** The dedup key a record gets (or would get): the correlation field of every log line about it. */
 function dedupKeyOf(record: KinesisStreamRecord): string | undefined {
@@ -21,6 +22,13 @@ export function parkedObjectKey(record: KinesisStreamRecord): string {
   const shardId = record.eventID.split(":")[0] || "unknown-shard";
   return `${PARKED_PREFIX}${streamName}/${shardId}/${parkedName([record.kinesis?.sequenceNumber], record)}.json`;
 }
+
+/** How ingest names a Kinesis record: by its sequence number, with its dedup key and event ID in its log lines. */
+const kinesisRecords: RecordIdentity<KinesisStreamRecord> = {
+  itemIdentifier: (record) => record.kinesis.sequenceNumber,
+  logFields: (record) => ({ dedupKey: dedupKeyOf(record), sequenceNumber: record.kinesis.sequenceNumber, eventID: record.eventID }),
+  parkedKey: parkedObjectKey,
+};
 
 export interface IngestDependencies {
   dynamodb: Pick<DynamoDBClient, "send">;
@@ -48,7 +56,7 @@ export interface IngestOutcome {
  */
 export async function ingestBatch(event: KinesisStreamEvent, deps: IngestDependencies): Promise<IngestOutcome> {
   const outcomes = event.Records.map(decodeRecord);
-  const toPark: ParkedRecord<KinesisStreamRecord>[] = [];
+  const toPark: ParkedRecord<KinesisStreamRecord, PoisonReason>[] = [];
   const byKey = new Map<string, { item: DynamoItem; records: DecodedRecord[] }>();
   for (const outcome of outcomes) {
     if (!outcome.ok) {
@@ -64,28 +72,10 @@ export async function ingestBatch(event: KinesisStreamEvent, deps: IngestDepende
   for (const { itemKey, reason } of write.rejected) {
     for (const { record } of byKey.get(itemKey)!.records) toPark.push({ reason: "rejected-by-dynamodb", detail: reason, record });
   }
-  const park = await parkRecords(deps.s3, deps.deadLetterBucket, toPark, parkedObjectKey, deps.write.concurrency);
-
-  for (const { reason, detail, record } of park.parked) {
-    deps.log.warn("parked record", {
-      dedupKey: dedupKeyOf(record),
-      reason,
-      detail,
-      sequenceNumber: record.kinesis.sequenceNumber,
-      eventID: record.eventID,
-      object: `s3://${deps.deadLetterBucket}/${parkedObjectKey(record)}`,
-    });
-  }
-  const retry = new Set<string>();
+  const batch = new PartialBatch(kinesisRecords, { ...deps, parkConcurrency: deps.write.concurrency });
+  const parked = await batch.park(toPark);
   for (const { itemKey, reason } of write.failed) {
-    for (const { record } of byKey.get(itemKey)!.records) {
-      retry.add(record.kinesis.sequenceNumber);
-      deps.log.warn("write failed, record will be retried", { dedupKey: itemKey, sequenceNumber: record.kinesis.sequenceNumber, reason });
-    }
-  }
-  for (const { parked, reason } of park.failed) {
-    retry.add(parked.record.kinesis.sequenceNumber);
-    deps.log.warn("parking failed, record will be retried", { dedupKey: dedupKeyOf(parked.record), sequenceNumber: parked.record.kinesis.sequenceNumber, reason });
+    for (const { record } of byKey.get(itemKey)!.records) batch.retry(record, "write failed, record will be retried", { reason });
   }
 
   const written = write.written.reduce((sum, key) => sum + byKey.get(key)!.records.length, 0);
@@ -93,9 +83,9 @@ export async function ingestBatch(event: KinesisStreamEvent, deps: IngestDepende
     received: event.Records.length,
     written,
     duplicatesInBatch: outcomes.filter((o) => o.ok).length - byKey.size,
-    parked: park.parked.length,
-    failed: retry.size,
+    parked,
+    failed: batch.failed,
   };
   deps.log.info("ingest batch done", counts);
-  return { batchItemFailures: [...retry].map((itemIdentifier) => ({ itemIdentifier })), counts };
+  return { batchItemFailures: batch.batchItemFailures, counts };
 }

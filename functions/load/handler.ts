@@ -3,6 +3,7 @@ import { databaseEndpoint, loaderAuthFrom, loaderCredentials } from "../shared/d
 import { requiredEnv } from "../shared/env";
 import { lazy } from "../shared/lazy";
 import { observability } from "../shared/observability";
+import { METRIC_NAMES as M } from "../shared/telemetry-names";
 import { type LoadMode } from "./load-object";
 
 /** LOCAL loads (MariaDB) stream each object through an S3 client; Aurora reads objects itself, so there the S3 client's module is never loaded. */
@@ -51,5 +52,5 @@ export const handler = async (event: unknown, context: Context): Promise<void> =
   logger.addContext(context);
   const summary = await loadEvent(event, { connect, target, mode, prefix: requiredEnv(process.env, "PROCESSED_PREFIX"), log });
   logger.info("load done", { ...summary });
-  publish({ ObjectsLoaded: summary.loaded, ObjectsAlreadyLoaded: summary.alreadyLoaded, RowsLoaded: summary.rows, RowsRejected: summary.rejectedRows });
+  publish({ [M.objectsLoaded]: summary.loaded, [M.objectsAlreadyLoaded]: summary.alreadyLoaded, [M.rowsLoaded]: summary.rows, [M.rowsRejected]: summary.rejectedRows });
 };

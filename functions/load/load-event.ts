@@ -1,8 +1,8 @@
 import type { Connection } from "mysql2/promise";
 import { type Log } from "../shared/log";
+import { LOG_MESSAGES } from "../shared/telemetry-names";
 import { s3EventObjects } from "./event";
 import { loadObject, type LoadMode } from "./load-object";
-import { ROWS_REFUSED_MESSAGE } from "./log-messages";
 import { schemaStatements, SESSION_STATEMENTS, type LoadTarget } from "./sql";
 
 export interface LoadDependencies {
@@ -69,7 +69,7 @@ export async function loadEvent(event: unknown, deps: LoadDependencies): Promise
     summary.rejectedRows += outcome.rejected;
     deps.log.info("loaded object", { ...where, rows: outcome.rows, staged: outcome.staged });
     if (outcome.rejected > 0) {
-      deps.log.warn(ROWS_REFUSED_MESSAGE, { ...where, rejected: outcome.rejected, table: `${deps.target.database}.${deps.target.rejectsTable}` });
+      deps.log.warn(LOG_MESSAGES.rowsRefused, { ...where, rejected: outcome.rejected, table: `${deps.target.database}.${deps.target.rejectsTable}` });
     }
   }
   if (failures.length > 0) throw new ObjectsNotLoaded(`${failures.length} of ${created.length} objects not loaded (the others are): ${failures.join("; ")}`);

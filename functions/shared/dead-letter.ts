@@ -1,11 +1,12 @@
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { DynamoDBRecord } from "aws-lambda";
 import { createHash } from "node:crypto";
+import { errorText } from "./aws-errors";
 import { mapWithConcurrency } from "./retry";
 
 /** What a parked object holds: why the record can never be delivered, and the record exactly as it arrived. */
-export interface ParkedRecord<R> {
-  reason: string;
+export interface ParkedRecord<R, Reason extends string = string> {
+  reason: Reason;
   detail: string;
   record: R;
 }
@@ -59,7 +60,7 @@ export async function parkRecords<R>(
       );
       result.parked.push(parked);
     } catch (error) {
-      result.failed.push({ parked, reason: `${(error as Error).name}: ${(error as Error).message}` });
+      result.failed.push({ parked, reason: errorText(error) });
     }
   });
   return result;
