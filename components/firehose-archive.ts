@@ -2,8 +2,9 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ERROR_PREFIX, PROCESSED_PREFIX, SOURCE_PREFIX } from "./archive-layout";
 import { columnSqlTypes, compileSchema, FIXED_COLUMNS, type ArchiveColumn } from "../functions/transform/core";
+import { HASH_KEY, RANGE_KEY } from "../functions/shared/dedup-key";
 import { alarm, functionAlarms, logLineAlarm, type MonitoringArgs } from "./alarms";
-import { createBundledFunction } from "./bundled-function";
+import { createBundledFunction, DEFAULT_LOG_RETENTION_DAYS } from "./bundled-function";
 import { policyDocument, serviceTrustPolicy, type PolicyStatement } from "./iam";
 import { checkDerivedNames, checkPhysicalName } from "./names";
 import { COMPONENT_PACKAGE } from "./package";
@@ -91,7 +92,7 @@ export interface FirehoseArchiveArgs extends DataProtectionArgs {
 }
 
 export const firehoseArchiveDefaults = {
-  keyAttributes: ["seqNumbershardIdHash", "sequenceNumber"],
+  keyAttributes: [HASH_KEY, RANGE_KEY],
   removeMode: "marker",
   bufferSizeMiB: 5,
   bufferIntervalSeconds: 300,
@@ -102,7 +103,7 @@ export const firehoseArchiveDefaults = {
   sendMaxAttempts: 6,
   transformMemorySize: 256,
   transformTimeoutSeconds: 60,
-  logRetentionDays: 30,
+  logRetentionDays: DEFAULT_LOG_RETENTION_DAYS,
 } as const;
 
 /** Lambda's limit on a function's environment is 4 KB, and the schema and columns travel in it. */

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { functionAlarms, logLineAlarm, type MonitoringArgs } from "./alarms";
-import { createBundledFunction, type BundledFunction } from "./bundled-function";
+import { createBundledFunction, DEFAULT_LOG_RETENTION_DAYS, type BundledFunction } from "./bundled-function";
 import { type PolicyStatement } from "./iam";
 import { type DerivedName } from "./names";
 import { type DataProtectionArgs } from "./protection";
@@ -34,7 +34,7 @@ export const streamMappingDefaults = {
   maximumRecordAgeInSeconds: 86_400,
   memorySize: 256,
   timeoutSeconds: 120,
-  logRetentionDays: 30,
+  logRetentionDays: DEFAULT_LOG_RETENTION_DAYS,
 } as const;
 
 /** The children `createStreamFunction(name, {deadLetterName})` names after `name`, for `checkDerivedNames`. */

@@ -1,4 +1,4 @@
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./engines";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../engines";
 import { type LocalPipeline } from "./runtime/pipeline";
 
 /** A word for a POSIX shell: single-quoted unless it is plainly safe. */

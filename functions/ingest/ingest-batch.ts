@@ -3,6 +3,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import type { KinesisStreamBatchItemFailure, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
 import { batchWriteItems, type BatchWriteOptions } from "./batch-writer";
 import { decodeRecord, dedupHashKey, shardIdFromEventId, type DecodedRecord, type DynamoItem, type PoisonReason } from "./core";
+import { parseArn } from "../shared/arn";
 import { PARKED_PREFIX, parkedName, type ParkedRecord } from "../shared/dead-letter";
 import { type Log } from "../shared/log";
 import { PartialBatch, type RecordIdentity } from "../shared/partial-batch";
@@ -18,7 +19,7 @@ function dedupKeyOf(record: KinesisStreamRecord): string | undefined {
 
 /** `parked/<stream>/<shard>/<sequence number>.json`: one object per Kinesis record, whatever the redeliveries. */
 export function parkedObjectKey(record: KinesisStreamRecord): string {
-  const streamName = record.eventSourceARN.split("/").slice(1).join("/") || "unknown-stream";
+  const streamName = parseArn(record.eventSourceARN)?.resource.split("/").slice(1).join("/") || "unknown-stream";
   const shardId = record.eventID.split(":")[0] || "unknown-shard";
   return `${PARKED_PREFIX}${streamName}/${shardId}/${parkedName([record.kinesis?.sequenceNumber], record)}.json`;
 }

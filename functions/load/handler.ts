@@ -6,8 +6,8 @@ import { observability } from "../shared/observability";
 import { METRIC_NAMES as M } from "../shared/telemetry-names";
 import { type LoadMode } from "./load-object";
 
-/** LOCAL loads (MariaDB) stream each object through an S3 client; Aurora reads objects itself, so there the S3 client's module is never loaded. */
-function localMode(): LoadMode {
+/** Streamed loads (LOAD DATA LOCAL INFILE) read each object through an S3 client; with LOAD DATA FROM S3 Aurora reads objects itself, so there the S3 client's module is never loaded. */
+function streamedMode(): LoadMode {
   const { S3Client } = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
   const { s3Opener } = require("./s3-source") as typeof import("./s3-source");
   return { kind: "local", open: s3Opener(new S3Client({})) };
@@ -22,7 +22,7 @@ const target = {
   columns: JSON.parse(requiredEnv(process.env, "COLUMNS")) as string[],
   columnTypes: JSON.parse(process.env.COLUMN_TYPES ?? "{}") as Record<string, string>,
 };
-const mode: LoadMode = process.env.LOAD_MODE === "local" ? localMode() : { kind: "s3" };
+const mode: LoadMode = process.env.LOAD_MODE === "streamed" ? streamedMode() : { kind: "s3" };
 const auth = loaderAuthFrom(process.env);
 const user = requiredEnv(process.env, "LOADER_USER");
 

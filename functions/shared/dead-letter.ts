@@ -1,6 +1,7 @@
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { DynamoDBRecord } from "aws-lambda";
 import { createHash } from "node:crypto";
+import { arnResourceName } from "./arn";
 import { errorText } from "./aws-errors";
 import { mapWithConcurrency } from "./retry";
 
@@ -26,7 +27,7 @@ export function parkedName(identities: readonly unknown[], record: unknown): str
 
 /** `parked/<table>/<stream sequence number>.json`: one object per DynamoDB stream record. */
 export function tableStreamParkedKey(record: DynamoDBRecord): string {
-  const table = record.eventSourceARN?.split(":table/")[1]?.split("/")[0] ?? "unknown-table";
+  const table = arnResourceName(record.eventSourceARN ?? "", "table") ?? "unknown-table";
   return `${PARKED_PREFIX}${table}/${parkedName([record.dynamodb?.SequenceNumber, record.eventID], record)}.json`;
 }
 

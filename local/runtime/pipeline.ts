@@ -14,7 +14,7 @@ import { bundleFunctionCode, PROJECT_ROOT } from "../../components/bundle";
 import { type AccessMode } from "../../components/dedup-table";
 import { consumerStack } from "../../stacks/poc";
 import { sourceStack } from "../../stacks/prod";
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, startKinesalite, startMariaDb, startS3Engine, type Engine } from "../engines";
+import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, startKinesalite, startMariaDb, startS3Engine, type Engine } from "../../engines";
 import { LocalCloud } from "./cloud";
 import { LocalFirehose } from "./firehose";
 import { LocalFunctions } from "./functions";
@@ -142,11 +142,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         AWS_ENDPOINT_URL_STS: shims.endpoint,
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
         POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "WARN",
-        // MariaDB here, not Aurora: no TLS certificate, no LOAD DATA FROM S3, no IAM database
-        // authentication (the loader's own user gets a password from a local secret instead), and its own port.
-        DB_TLS: "off",
-        LOAD_MODE: "local",
-        DB_PORT: String(database.port),
+        // MariaDB has no IAM database authentication: the loader's own user gets a password from a local secret instead.
         LOADER_AUTH: "secret",
         LOADER_SECRET_ARN: LOADER_SECRET_ARN,
       },
@@ -167,7 +163,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       projections: JSON.stringify([
         { name: "hits-per-page", projection: { kind: "aggregate", groupBy: ["page_id", { attribute: "client_timestamp", period: "day" }], sums: [{ name: "hits", attribute: "Hits" }] } },
       ]),
-      aurora: JSON.stringify({ loadMode: "local" }),
+      // MariaDB, not Aurora: no LOAD DATA FROM S3, no TLS certificate.
+      aurora: JSON.stringify({ loadMode: "streamed", database: { tls: false } }),
     };
     const prodConfig = { ...common, stream: JSON.stringify({ name: "web-analytics", shardCount: 2 }) };
 

@@ -11,7 +11,7 @@ import { projectBatch } from "../../functions/project/project-batch";
 import { logTo, type Log } from "../../functions/shared/log";
 import { createTransformer } from "../../functions/transform/core";
 import { transformBatch } from "../../functions/transform/transform-batch";
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startMariaDb, startS3Engine, type Engine, type MySqlEngine } from "../../local/engines";
+import { LOCAL_CREDENTIALS, LOCAL_REGION, startMariaDb, startS3Engine, type Engine, type MySqlEngine } from "../../engines";
 import { CSV_COLUMNS, csvObject } from "../support/archive";
 import { eventOf, fixture, kinesisRecord, sequenceNumber } from "../support/kinesis";
 import { SCORES_BY_USER, SHARED_TABLE, stackConfig, up } from "../support/stacks";
