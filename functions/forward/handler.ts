@@ -18,7 +18,7 @@ const maxAttempts = positiveIntEnv(process.env, "SEND_MAX_ATTEMPTS", 6);
 const firehose = new FirehoseClient({ maxAttempts: 1 });
 const s3 = new S3Client({});
 
-export const handler = async (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> => {
+export async function handler(event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> {
   const { logger, log, publish } = observe();
   logger.addContext(context);
   const { batchItemFailures, counts } = await forwardBatch(event, {
@@ -32,4 +32,4 @@ export const handler = async (event: DynamoDBStreamEvent, context: Context): Pro
   });
   publish({ [M.recordsIn]: counts.received, [M.recordsArchived]: counts.sent, [M.recordsParked]: counts.parked, [M.recordsRetried]: counts.failed });
   return { batchItemFailures };
-};
+}

@@ -31,7 +31,7 @@ const dynamodb = new DynamoDBClient({
 });
 const s3 = new S3Client({});
 
-export const handler = async (event: KinesisStreamEvent, context: Context): Promise<KinesisStreamBatchResponse> => {
+export async function handler(event: KinesisStreamEvent, context: Context): Promise<KinesisStreamBatchResponse> {
   const { logger, log, publish } = observe();
   logger.addContext(context);
   const { batchItemFailures, counts } = await ingestBatch(event, {
@@ -43,4 +43,4 @@ export const handler = async (event: KinesisStreamEvent, context: Context): Prom
   });
   publish({ [M.recordsIn]: counts.received, [M.recordsWritten]: counts.written, [M.recordsParked]: counts.parked, [M.recordsRetried]: counts.failed });
   return { batchItemFailures };
-};
+}

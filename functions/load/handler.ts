@@ -46,11 +46,11 @@ const loader = lazy(() => {
 });
 
 /** Takes whatever it is invoked with: anything but an S3 event fails, naming what it got. */
-export const handler = async (event: unknown, context: Context): Promise<void> => {
+export async function handler(event: unknown, context: Context): Promise<void> {
   const { logger, log, publish } = observe();
   const { connect, loadEvent } = loader();
   logger.addContext(context);
   const summary = await loadEvent(event, { connect, target, mode, prefix: requiredEnv(process.env, "PROCESSED_PREFIX"), log });
   logger.info("load done", { ...summary });
   publish({ [M.objectsLoaded]: summary.loaded, [M.objectsAlreadyLoaded]: summary.alreadyLoaded, [M.rowsLoaded]: summary.rows, [M.rowsRejected]: summary.rejectedRows });
-};
+}

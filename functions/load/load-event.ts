@@ -1,7 +1,7 @@
 import type { Connection } from "mysql2/promise";
 import { type Log } from "../shared/log";
 import { LOG_MESSAGES } from "../shared/telemetry-names";
-import { s3EventObjects } from "./event";
+import { s3EventObjects } from "./s3-event";
 import { loadObject, type LoadMode } from "./load-object";
 import { schemaStatements, SESSION_STATEMENTS, type LoadTarget } from "./sql";
 

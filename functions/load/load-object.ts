@@ -1,5 +1,5 @@
 import type { Connection, ResultSetHeader, RowDataPacket } from "mysql2/promise";
-import { type CreatedObject } from "./event";
+import { type CreatedObject } from "./s3-event";
 import { type OpenedObject } from "./s3-source";
 import {
   foreignEncodingChecks,

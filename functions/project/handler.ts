@@ -18,7 +18,7 @@ const deadLetterBucket = requiredEnv(process.env, "DEAD_LETTER_BUCKET");
 const dynamodb = new DynamoDBClient({});
 const s3 = new S3Client({});
 
-export const handler = async (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> => {
+export async function handler(event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> {
   const { logger, log, publish } = observe();
   logger.addContext(context);
   const { batchItemFailures, counts } = await projectBatch(event, {
@@ -32,4 +32,4 @@ export const handler = async (event: DynamoDBStreamEvent, context: Context): Pro
   });
   publish({ [M.recordsIn]: counts.received, [M.recordsProjected]: counts.written, [M.recordsReplayed]: counts.replayed, [M.recordsParked]: counts.parked, [M.recordsRetried]: counts.failed });
   return { batchItemFailures };
-};
+}

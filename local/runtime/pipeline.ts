@@ -12,8 +12,8 @@ import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { bundleFunctionCode, PROJECT_ROOT } from "../../components/bundle";
 import { type AccessMode } from "../../components/dedup-table";
-import { consumerStack } from "../../stacks/poc";
-import { sourceStack } from "../../stacks/prod";
+import { consumerComposition } from "../../stacks/consumer";
+import { sourceComposition } from "../../stacks/source";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, startKinesalite, startMariaDb, startS3Engine, type Engine } from "../../engines";
 import { LocalCloud } from "./cloud";
 import { LocalFirehose } from "./firehose";
@@ -171,7 +171,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     const realize = async (cloud: LocalCloud, stack: "prod" | "poc", config: Record<string, string>) => {
       await pulumi.runtime.setMocks(cloud, "stream-replication", stack, false);
       pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [k.includes(":") ? k : `stream-replication:${k}`, v])));
-      const exported = await (stack === "prod" ? sourceStack : consumerStack)(new pulumi.Config());
+      const exported = await (stack === "prod" ? sourceComposition : consumerComposition)(new pulumi.Config());
       await cloud.settle();
       return resolveOutputs(exported);
     };

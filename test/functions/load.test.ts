@@ -1,6 +1,6 @@
 import type { S3Event } from "aws-lambda";
 import { expect } from "chai";
-import { decodeS3Key, s3EventObjects } from "../../functions/load/event";
+import { decodeS3Key, s3EventObjects } from "../../functions/load/s3-event";
 import { loadStatement, schemaStatements, upsertStatement, type LoadTarget } from "../../functions/load/sql";
 import { fixture } from "../support/kinesis";
 

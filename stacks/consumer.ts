@@ -29,7 +29,7 @@ type ProjectionSettings = Omit<StreamProjectionArgs, "tableStreamArn" | "tableSt
  * MySQL (AuroraLoader, unless config turns it off), and kept in projections (StreamProjection)
  * when config asks for them. Values from the source side come from its stack (`sourceStack`) or from config.
  */
-export async function consumerStack(pulumiConfig: pulumi.Config): Promise<Record<string, pulumi.Input<unknown>>> {
+export async function consumerComposition(pulumiConfig: pulumi.Config): Promise<Record<string, pulumi.Input<unknown>>> {
   const config = new StackConfig(pulumiConfig);
   config.warnUnknownKeys();
   const accounts = readAccounts(config);
