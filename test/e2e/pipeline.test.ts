@@ -3,7 +3,7 @@ import { expect } from "chai";
 import { createConnection, type RowDataPacket } from "mysql2/promise";
 import { runClickstream, type RunSummary } from "../../local/run";
 import { startLocalPipeline, type LocalPipeline } from "../../local/runtime/pipeline";
-import { countItems } from "../../engines/tables";
+import { countItems } from "../../local/tables";
 import { nonConformance, type EventKind } from "../support/aws-event-schemas";
 
 /** The local pipeline, started for one describe block and stopped after it. */
@@ -22,8 +22,8 @@ function checkEvents(pipeline: LocalPipeline) {
   const kinds = new Map<string, EventKind>([
     [stages.ingest, "kinesis"],
     [stages.forward, "dynamodb"],
-    // Every projection, of the dedup table or of the source's shared table, reads a table stream.
-    ...pipeline.functions.all().filter((fn) => "PROJECTION" in fn.environment).map((fn) => [fn.name, "dynamodb"] as [string, EventKind]),
+    // Every projection, of the dedup table or of the source's shared table, reads a DynamoDB stream.
+    ...pipeline.functions.all().filter((fn) => "PROJECTION" in fn.environment).map(({ name }) => [name, "dynamodb"] as [string, EventKind]),
     [stages.transform, "firehose"],
     [stages.load, "s3"],
   ]);
