@@ -1,19 +1,14 @@
 import type { FirehoseClient } from "@aws-sdk/client-firehose";
-import type { S3Client } from "@aws-sdk/client-s3";
 import type { DynamoDBBatchItemFailure, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
 import { type ParkedRecord } from "../shared/dead-letter";
 import { sendToFirehose, type Entry, type SendOptions } from "../shared/firehose-sender";
-import { type Log } from "../shared/log";
-import { PartialBatch } from "../shared/partial-batch";
+import { PartialBatch, type DeadLetterDependencies } from "../shared/partial-batch";
 import { tableStreamRecords } from "../shared/table-stream";
 import { dedupKeyOf, forwardDecision, type ForwardOptions, type ForwardReason } from "./core";
 
-export interface ForwardDependencies extends ForwardOptions {
+export interface ForwardDependencies extends ForwardOptions, DeadLetterDependencies {
   firehose: Pick<FirehoseClient, "send">;
-  s3: Pick<S3Client, "send">;
-  deadLetterBucket: string;
   send: SendOptions;
-  log: Log;
 }
 
 export interface ForwardOutcome {

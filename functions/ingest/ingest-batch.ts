@@ -1,12 +1,10 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import type { S3Client } from "@aws-sdk/client-s3";
 import type { KinesisStreamBatchItemFailure, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
 import { batchWriteItems, type BatchWriteOptions } from "./batch-writer";
 import { decodeRecord, dedupHashKey, shardIdFromEventId, type DecodedRecord, type DynamoItem, type PoisonReason } from "./core";
 import { parseArn } from "../shared/arn";
 import { PARKED_PREFIX, parkedName, type ParkedRecord } from "../shared/dead-letter";
-import { type Log } from "../shared/log";
-import { PartialBatch, type RecordIdentity } from "../shared/partial-batch";
+import { PartialBatch, type DeadLetterDependencies, type RecordIdentity } from "../shared/partial-batch";
 
 /** The dedup key a record gets (or would get): the correlation field of every log line about it. */
 function dedupKeyOf(record: KinesisStreamRecord): string | undefined {
@@ -31,12 +29,9 @@ const kinesisRecords: RecordIdentity<KinesisStreamRecord> = {
   parkedKey: parkedObjectKey,
 };
 
-export interface IngestDependencies {
+export interface IngestDependencies extends DeadLetterDependencies {
   dynamodb: Pick<DynamoDBClient, "send">;
-  s3: Pick<S3Client, "send">;
-  deadLetterBucket: string;
   write: BatchWriteOptions;
-  log: Log;
 }
 
 export interface IngestOutcome {

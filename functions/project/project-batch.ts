@@ -1,10 +1,8 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import type { S3Client } from "@aws-sdk/client-s3";
 import type { DynamoDBBatchItemFailure, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
 import { errorText, isRejectedAsInvalid } from "../shared/aws-errors";
 import { type ParkedRecord } from "../shared/dead-letter";
-import { type Log } from "../shared/log";
-import { PartialBatch } from "../shared/partial-batch";
+import { PartialBatch, type DeadLetterDependencies } from "../shared/partial-batch";
 import { type BackoffOptions } from "../shared/retry";
 import { tableStreamRecords } from "../shared/table-stream";
 import { aggregateChange, type AggregateChange } from "./aggregate-core";
@@ -12,15 +10,12 @@ import { applyAggregate, applyIndexChange, type AggregateTables } from "./apply"
 import { indexChange, type IndexChange } from "./index-core";
 import { type ProjectionSpec } from "./spec";
 
-export interface ProjectDependencies {
+export interface ProjectDependencies extends DeadLetterDependencies {
   dynamodb: Pick<DynamoDBClient, "send">;
-  s3: Pick<S3Client, "send">;
-  deadLetterBucket: string;
   spec: ProjectionSpec;
   /** The index or aggregate table; the ledger only for aggregates. */
   tables: AggregateTables;
   retry: BackoffOptions & { maxAttempts: number };
-  log: Log;
 }
 
 export interface ProjectOutcome {

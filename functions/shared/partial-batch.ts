@@ -13,10 +13,14 @@ export interface RecordIdentity<R> {
   parkedKey(record: R): string;
 }
 
-export interface PartialBatchDependencies {
+/** What every stream function parks and logs with: the dead-letter bucket and the log. */
+export interface DeadLetterDependencies {
   s3: Pick<S3Client, "send">;
   deadLetterBucket: string;
   log: Log;
+}
+
+export interface PartialBatchDependencies extends DeadLetterDependencies {
   /** Parking calls in flight at once. */
   parkConcurrency: number;
 }
