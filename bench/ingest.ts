@@ -6,8 +6,8 @@ import type { KinesisStreamEvent } from "aws-lambda";
 import { decodeRecord, type DynamoItem } from "../functions/ingest/core";
 import { ingestBatch } from "../functions/ingest/ingest-batch";
 import { chunk, mapWithConcurrency } from "../functions/shared/retry";
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, startS3Engine, type Engine } from "../local/engines";
-import { countItems, createDedupTable } from "../local/tables";
+import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, startS3Engine, type Engine } from "../engines";
+import { countItems, createDedupTable } from "../engines/tables";
 import { printTable } from "./table";
 import { clickstreamBatches } from "../local/clickstream";
 

@@ -12,7 +12,7 @@ import { loadEvent } from "../functions/load/load-event";
 import { s3Opener } from "../functions/load/s3-source";
 import { loadStatement, schemaStatements, type LoadTarget } from "../functions/load/sql";
 import { createTransformer, FIXED_COLUMNS } from "../functions/transform/core";
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startMariaDb, startS3Engine } from "../local/engines";
+import { LOCAL_CREDENTIALS, LOCAL_REGION, startMariaDb, startS3Engine } from "../engines";
 import { archiveRecords } from "./archive-records";
 import { printTable } from "./table";
 

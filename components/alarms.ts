@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { METRICS_NAMESPACE } from "../functions/shared/metrics";
+import { messageFilterPattern, METRICS_NAMESPACE } from "../functions/shared/telemetry-names";
 
 /** Alarms: on by default; their action is the topic when one is given. */
 export interface MonitoringArgs {
@@ -44,7 +44,7 @@ export function alarm(name: string, spec: AlarmSpec, monitoring: MonitoringArgs,
 export function logLineAlarm(name: string, logGroup: aws.cloudwatch.LogGroup, message: string, description: string, monitoring: MonitoringArgs, parent: pulumi.Resource) {
   new aws.cloudwatch.LogMetricFilter(`${name}-filter`, {
     logGroupName: logGroup.name,
-    pattern: `{ $.message = "${message}" }`,
+    pattern: messageFilterPattern(message),
     metricTransformation: { namespace: METRICS_NAMESPACE, name, value: "1", defaultValue: "0", unit: "Count" },
   }, { parent });
   return alarm(`${name}-alarm`, { description, namespace: METRICS_NAMESPACE, metricName: name, statistic: "Sum", threshold: 1 }, monitoring, parent);

@@ -6,9 +6,9 @@ import { LOADER_PRIVILEGES, type LoaderUserSpec } from "../functions/db-setup/co
 import { parseSqlType } from "../functions/shared/sql-columns";
 import { FIXED_COLUMNS } from "../functions/transform/core";
 import { PROCESSED_PREFIX } from "./archive-layout";
-import { ROWS_REFUSED_MESSAGE } from "../functions/load/log-messages";
+import { LOG_MESSAGES } from "../functions/shared/telemetry-names";
 import { alarm, functionAlarms, logLineAlarm, type MonitoringArgs } from "./alarms";
-import { createBundledFunction } from "./bundled-function";
+import { createBundledFunction, DEFAULT_LOG_RETENTION_DAYS } from "./bundled-function";
 import { AURORA_MYSQL_AUTO_PAUSE_SINCE, AURORA_MYSQL_DATA_API_SINCE, SECURITY_GROUP_RULE_DESCRIPTION, SECURITY_GROUP_RULE_DESCRIPTION_RULE } from "./aws-rules";
 import { policyDocument, serviceTrustPolicy, type PolicyStatement } from "./iam";
 import { checkDerivedNames } from "./names";
@@ -47,6 +47,12 @@ export interface DatabaseSettings {
    * then. Default: "8.0.mysql_aurora.3.08.2".
    */
   engineVersion?: string;
+  /**
+   * The loader and its setup function connect with TLS, verified against the RDS certificate
+   * authorities mysql2 ships (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/UsingWithRDS.SSL.html).
+   * Turn it off only for a MySQL without a certificate, such as the local run's MariaDB. Default: true.
+   */
+  tls?: boolean;
   /** Serverless v2 capacity in ACUs, 0–256 (0 pauses when idle, from Aurora MySQL 3.08). Default: 0.5. */
   minCapacity?: number;
   /** Default: 4. */
@@ -97,8 +103,12 @@ export interface AuroraLoaderArgs extends DataProtectionArgs {
    * adds a new version's columns to its table. Default: one version, `columns`.
    */
   schemaHistory?: ArchiveSchemaVersion[];
-  /** `s3`: Aurora reads each object with LOAD DATA FROM S3. `local`: the loader streams it (LOAD DATA LOCAL INFILE). Default: "s3". */
-  loadMode?: "s3" | "local";
+  /**
+   * `s3`: Aurora reads each object itself (LOAD DATA FROM S3). `streamed`: the loader reads it from S3
+   * and streams it to the database (LOAD DATA LOCAL INFILE), which works on any MySQL.
+   * `local`, the old name of `streamed`, is still accepted, with a warning. Default: "s3".
+   */
+  loadMode?: LoadMode | typeof DEPRECATED_STREAMED_NAME;
   /** An existing network. Default: a new VPC, private subnets in two zones, no NAT gateway. */
   network?: LoaderNetworkArgs;
   database?: DatabaseSettings;
@@ -126,13 +136,25 @@ export const auroraLoaderDefaults = {
   timeoutSeconds: 300,
   maximumRetryAttempts: 2,
   maximumEventAgeInSeconds: 21_600,
-  logRetentionDays: 30,
+  logRetentionDays: DEFAULT_LOG_RETENTION_DAYS,
 } as const;
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 /** MySQL 8 user names are at most 32 characters. */
 const USER_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,31}$/;
+/** The port Aurora MySQL listens on unless told otherwise: the security groups open it; the functions read the cluster's own. */
 const MYSQL_PORT = 3306;
+
+export type LoadMode = "s3" | "streamed";
+/** What `streamed` was called before: it said "local" for LOAD DATA LOCAL, which read as the local run. */
+const DEPRECATED_STREAMED_NAME = "local";
+
+/** The load mode `loadMode` names, warning once for the old name of `streamed`. */
+function loadModeOf(args: AuroraLoaderArgs, parent: pulumi.Resource): LoadMode {
+  if (args.loadMode !== DEPRECATED_STREAMED_NAME) return args.loadMode ?? auroraLoaderDefaults.loadMode;
+  pulumi.log.warn(`loadMode "${DEPRECATED_STREAMED_NAME}" is deprecated: it is now called "streamed" (LOAD DATA LOCAL INFILE, streamed by the loader); set that instead`, parent);
+  return "streamed";
+}
 /** The cluster's master user, for the deploy-time setup only: 1–16 letters or digits (MASTER_USERNAME in components/aws-rules.ts; the unit test checks it). */
 const MASTER_USER = "clickstreamadmin";
 const ENGINE_VERSION = /^8\.0\.mysql_aurora\.(\d+)\.(\d+)\.(\d+)$/;
@@ -180,7 +202,7 @@ function validateArgs(component: pulumi.Resource, name: string, args: AuroraLoad
   if (newest && args.columns && JSON.stringify([...FIXED_COLUMNS, ...newest.columns]) !== JSON.stringify(args.columns)) {
     check.fail(`schemaHistory's newest version (${newest.version}) has other columns than columns: pass FirehoseArchive's schemaHistory and csvColumns, from the same archive`);
   }
-  check.oneOf("loadMode", args.loadMode, ["s3", "local"]);
+  check.oneOf("loadMode", args.loadMode, ["s3", "streamed", DEPRECATED_STREAMED_NAME]);
   const db = args.database ?? {};
   for (const key of ["name", "table", "manifestTable", "rejectsTable"] as const) {
     if (db[key] !== undefined && !IDENTIFIER.test(db[key]!)) check.fail(`database.${key} must be a letter or "_" then up to 63 letters, digits or "_", got "${db[key]}"`);
@@ -231,7 +253,9 @@ export class AuroraLoader extends pulumi.ComponentResource {
     validateArgs(this, name, args);
     const d = auroraLoaderDefaults;
     const db = args.database ?? {};
-    const mode = args.loadMode ?? d.loadMode;
+    const mode = loadModeOf(args, this);
+    // Only a connection without TLS says so: the default emits no setting at all.
+    const withoutTls: Record<string, string> = db.tls === false ? { DB_TLS: "off" } : {};
     const parent = { parent: this };
     const region = aws.getRegionOutput({}, parent).region;
 
@@ -279,7 +303,7 @@ export class AuroraLoader extends pulumi.ComponentResource {
     const httpsTo = (rule: string, securityGroup: aws.ec2.SecurityGroup, target: Pick<aws.vpc.SecurityGroupEgressRuleArgs, "prefixListId" | "cidrIpv4" | "referencedSecurityGroupId">, description: string) =>
       new aws.vpc.SecurityGroupEgressRule(`${name}-${rule}`, { securityGroupId: securityGroup.id, ipProtocol: "tcp", fromPort: 443, toPort: 443, description: ruleDescription(description, this), ...target }, parent);
     httpsTo("cluster-to-s3", clusterSecurityGroup, { prefixListId: s3PrefixList }, "HTTPS to S3, for LOAD DATA FROM S3");
-    if (mode === "local") httpsTo("loader-to-s3", loaderSecurityGroup, { prefixListId: s3PrefixList }, "HTTPS to S3, to stream objects");
+    if (mode === "streamed") httpsTo("loader-to-s3", loaderSecurityGroup, { prefixListId: s3PrefixList }, "HTTPS to S3, to stream objects");
 
     // The loader's group also holds the setup function, which reads the master secret.
     let endpoints: pulumi.Resource[] = [];
@@ -308,7 +332,7 @@ export class AuroraLoader extends pulumi.ComponentResource {
       parameters: [
         { name: "aws_default_s3_role", value: s3Role.arn, applyMethod: "immediate" },
         { name: "require_secure_transport", value: "ON", applyMethod: "immediate" },
-        ...(mode === "local" ? [{ name: "local_infile", value: "1", applyMethod: "immediate" }] : []),
+        ...(mode === "streamed" ? [{ name: "local_infile", value: "1", applyMethod: "immediate" }] : []),
       ],
     }, parent);
     const subnetGroup = new aws.rds.SubnetGroup(`${name}-subnets`, { subnetIds, description: "Private subnets of the clickstream cluster" }, parent);
@@ -353,7 +377,7 @@ export class AuroraLoader extends pulumi.ComponentResource {
     const failedEvents = new aws.sqs.Queue(`${name}-failed-events`, { sqsManagedSseEnabled: true, messageRetentionSeconds: 1_209_600 }, dataResourceOptions(this, args.protectData));
     const loaderUser = db.loaderUser ?? d.loaderUser;
     const network = { subnetIds, securityGroupIds: [loaderSecurityGroup.id] };
-    const loaderUserReady = this.addLoaderUser(name, { cluster, instance, secretArn, loaderUser, database: db.name ?? d.database, loadFromS3: mode === "s3", network, waitFor: endpoints, logRetentionDays: args.logRetentionDays ?? d.logRetentionDays });
+    const loaderUserReady = this.addLoaderUser(name, { cluster, instance, secretArn, loaderUser, database: db.name ?? d.database, loadFromS3: mode === "s3", network, waitFor: endpoints, logRetentionDays: args.logRetentionDays ?? d.logRetentionDays, withoutTls });
     const identity = aws.getCallerIdentityOutput({}, parent);
     const partition = aws.getPartitionOutput({}, parent).partition;
 
@@ -362,7 +386,8 @@ export class AuroraLoader extends pulumi.ComponentResource {
       description: "Loads each new processed/ object of the archive into Aurora MySQL, exactly once",
       environment: {
         DB_HOST: cluster.endpoint,
-        DB_PORT: String(MYSQL_PORT),
+        DB_PORT: cluster.port.apply(String),
+        ...withoutTls,
         DB_NAME: db.name ?? d.database,
         DB_TABLE: db.table ?? d.table,
         MANIFEST_TABLE: db.manifestTable ?? d.manifestTable,
@@ -382,7 +407,7 @@ export class AuroraLoader extends pulumi.ComponentResource {
         // https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/UsingWithRDS.IAMDBAuth.IAMPolicy.html
         { Sid: "ConnectAsLoaderUser", Effect: "Allow", Action: "rds-db:connect", Resource: `arn:${part}:rds-db:${regionName}:${account}:dbuser:${resourceId}/${loaderUser}` },
         { Sid: "ParkFailedEvents", Effect: "Allow", Action: "sqs:SendMessage", Resource: queueArn },
-        ...(mode === "local" ? readProcessedRows(arn, keyArn, regionName) : []),
+        ...(mode === "streamed" ? readProcessedRows(arn, keyArn, regionName) : []),
       ]),
       memorySize: args.loader?.memorySize ?? d.memorySize,
       timeoutSeconds: args.loader?.timeoutSeconds ?? d.timeoutSeconds,
@@ -393,7 +418,7 @@ export class AuroraLoader extends pulumi.ComponentResource {
     const monitoring = args.monitoring ?? {};
     if (monitoring.alarms ?? true) {
       functionAlarms(`${name}-load`, loader.function, monitoring, this, false);
-      logLineAlarm(`${name}-rejected-rows`, loader.logGroup, ROWS_REFUSED_MESSAGE, `rows the database refused wait in ${db.rejectsTable ?? d.rejectsTable} with its message: fix the cause, then re-drive their objects`, monitoring, this);
+      logLineAlarm(`${name}-rejected-rows`, loader.logGroup, LOG_MESSAGES.rowsRefused, `rows the database refused wait in ${db.rejectsTable ?? d.rejectsTable} with its message: fix the cause, then re-drive their objects`, monitoring, this);
       alarm(`${name}-failed-loads-alarm`, {
         description: "S3 events the loader could not load after its retries wait in the failed-events queue",
         namespace: "AWS/SQS",
@@ -497,11 +522,12 @@ export class AuroraLoader extends pulumi.ComponentResource {
     network: { subnetIds: pulumi.Input<pulumi.Input<string>[]>; securityGroupIds: pulumi.Input<pulumi.Input<string>[]> };
     waitFor: pulumi.Resource[];
     logRetentionDays: number;
+    withoutTls: Record<string, string>;
   }): aws.lambda.Invocation {
     const setup = createBundledFunction(`${name}-db-setup`, {
       code: "db-setup",
       description: "Creates the loader's own database user with only what loading needs; run at deploy time",
-      environment: { DB_HOST: args.cluster.endpoint, DB_PORT: String(MYSQL_PORT), DB_SECRET_ARN: args.secretArn, LOADER_AUTH: "iam", POWERTOOLS_SERVICE_NAME: "db-setup" },
+      environment: { DB_HOST: args.cluster.endpoint, DB_PORT: args.cluster.port.apply(String), ...args.withoutTls, DB_SECRET_ARN: args.secretArn, LOADER_AUTH: "iam", POWERTOOLS_SERVICE_NAME: "db-setup" },
       statements: args.secretArn.apply((secret): PolicyStatement[] => [{ Sid: "ReadMasterSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secret }]),
       memorySize: 256,
       timeoutSeconds: 120,

@@ -12,6 +12,14 @@
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
 /**
+ * An IAM role's ARN: partition, empty region, 12-digit account, `role/` and the role's path and
+ * name, of the characters IAM accepts in them.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html
+ * https://docs.aws.amazon.com/IAM/latest/APIReference/API_Role.html
+ */
+export const IAM_ROLE_ARN = /^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
+
+/**
  * Characters EC2 accepts in a security group rule's description, up to 255 of them. The rule that
  * references a security group or prefix list leaves out "&", so neither does this.
  * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IpRange.html

@@ -67,8 +67,6 @@ export const crossAccountStreamSourceDefaults = {
   keyDeletionWindowDays: 30,
 } as const;
 
-const ROLE_ARN = /^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
-
 /** How far an enhanced fan-out consumer is behind the stream, per consumer (Kinesis's metric). */
 export const FAN_OUT_LAG_METRIC = "SubscribeToShardEvent.MillisBehindLatest";
 
@@ -84,9 +82,7 @@ function validateArgs(component: pulumi.Resource, name: string, args: CrossAccou
   check.integer("stream.shardCount", args.stream?.shardCount, 1, 4096);
   check.integer("stream.retentionHours", args.stream?.retentionHours, 24, 8760);
   check.integer("keyDeletionWindowDays", args.keyDeletionWindowDays, 7, 30);
-  if (typeof args.consumerRoleArn === "string" && !ROLE_ARN.test(args.consumerRoleArn)) {
-    check.fail(`consumerRoleArn must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), got "${args.consumerRoleArn}"`);
-  }
+  check.roleArn("consumerRoleArn", args.consumerRoleArn);
   if (args.fanOutConsumerName !== undefined && !/^[a-zA-Z0-9_.-]{1,128}$/.test(args.fanOutConsumerName)) {
     check.fail(`fanOutConsumerName must be 1–128 letters, digits, "_", "." or "-", got "${args.fanOutConsumerName}"`);
   }
@@ -96,9 +92,7 @@ function validateArgs(component: pulumi.Resource, name: string, args: CrossAccou
   } else if (args.sharedTableReaderRoleArns?.length) {
     check.fail("sharedTableReaderRoleArns needs sharedTable: there is no table whose stream they could read");
   }
-  for (const [i, arn] of (args.sharedTableReaderRoleArns ?? []).entries()) {
-    if (typeof arn === "string" && !ROLE_ARN.test(arn)) check.fail(`sharedTableReaderRoleArns[${i}] must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), got "${arn}"`);
-  }
+  for (const [i, arn] of (args.sharedTableReaderRoleArns ?? []).entries()) check.roleArn(`sharedTableReaderRoleArns[${i}]`, arn);
   check.done();
 }
 

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { HASH_KEY, RANGE_KEY } from "../functions/shared/dedup-key";
 import { type MonitoringArgs } from "./alarms";
 import { checkedExternalId, EXTERNAL_ID_RULE, isValidExternalId } from "./external-id";
 import { policyDocument, type PolicyStatement } from "./iam";
@@ -9,7 +10,7 @@ import { COMPONENT_PACKAGE } from "./package";
 import { dataResourceOptions, type DataProtectionArgs } from "./protection";
 import { streamFunctionNames, type StreamFunction } from "./stream-function";
 import { DEDUP_TABLE_WRITE_ACTIONS, tableKeyStatements } from "./stream-access";
-import { validate } from "./validation";
+import { validate, type Check } from "./validation";
 
 export type KeyAttributeType = "S" | "N" | "B";
 
@@ -108,9 +109,7 @@ export const dedupTableDefaults = {
   targetUtilization: 70,
 } as const;
 
-const ROLE_ARN = /^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/;
-
-function validateAccess(check: ReturnType<typeof validate>, args: DedupTableArgs): void {
+function validateAccess(check: Check, args: DedupTableArgs): void {
   const mode = args.accessMode ?? dedupTableDefaults.accessMode;
   check.oneOf("accessMode", args.accessMode, ["pull", "push"]);
   if (mode === "pull") {
@@ -125,9 +124,7 @@ function validateAccess(check: ReturnType<typeof validate>, args: DedupTableArgs
     if (typeof args.writerExternalId === "string" && !isValidExternalId(args.writerExternalId)) {
       check.fail(`writerExternalId must be ${EXTERNAL_ID_RULE}`);
     }
-    if (typeof args.writerPrincipalArn === "string" && !ROLE_ARN.test(args.writerPrincipalArn)) {
-      check.fail(`writerPrincipalArn must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), got "${args.writerPrincipalArn}"`);
-    }
+    check.roleArn("writerPrincipalArn", args.writerPrincipalArn);
   }
 }
 
@@ -199,7 +196,7 @@ export class DedupTable extends pulumi.ComponentResource {
     const settings = args.table ?? {};
     const provisioned = settings.billingMode === "PROVISIONED" ? settings.capacity : undefined;
 
-    const attributeTypes = new Map<string, KeyAttributeType>([["seqNumbershardIdHash", "S"], ["sequenceNumber", "S"]]);
+    const attributeTypes = new Map<string, KeyAttributeType>([[HASH_KEY, "S"], [RANGE_KEY, "S"]]);
     for (const index of settings.globalSecondaryIndexes ?? []) {
       for (const key of [index.hashKey, index.rangeKey]) {
         if (key && !attributeTypes.has(key)) attributeTypes.set(key, index.attributeTypes?.[key] ?? "S");
@@ -208,8 +205,8 @@ export class DedupTable extends pulumi.ComponentResource {
 
     const table = new aws.dynamodb.Table(`${name}-table`, {
       name: settings.name,
-      hashKey: "seqNumbershardIdHash",
-      rangeKey: "sequenceNumber",
+      hashKey: HASH_KEY,
+      rangeKey: RANGE_KEY,
       attributes: [...attributeTypes].map(([attributeName, type]) => ({ name: attributeName, type })),
       billingMode: settings.billingMode ?? d.billingMode,
       readCapacity: provisioned?.read,

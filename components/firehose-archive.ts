@@ -3,14 +3,16 @@ import * as pulumi from "@pulumi/pulumi";
 import { versionSegment } from "../functions/shared/archive-schema";
 import { ERROR_PREFIX, PROCESSED_PREFIX, SOURCE_PREFIX } from "./archive-layout";
 import { columnSqlTypes, compileSchema, FIXED_COLUMNS, type ArchiveColumn } from "../functions/transform/core";
+import { HASH_KEY, RANGE_KEY } from "../functions/shared/dedup-key";
 import { alarm, functionAlarms, logLineAlarm, type MonitoringArgs } from "./alarms";
-import { createBundledFunction } from "./bundled-function";
+import { createBundledFunction, DEFAULT_LOG_RETENTION_DAYS } from "./bundled-function";
 import { policyDocument, serviceTrustPolicy, type PolicyStatement } from "./iam";
 import { checkDerivedNames, checkPhysicalName } from "./names";
 import { COMPONENT_PACKAGE } from "./package";
 import { type DataProtectionArgs } from "./protection";
 import { createSecureBucket } from "./secure-bucket";
 import { tableStreamReadStatements } from "./stream-access";
+import { LOG_MESSAGES } from "../functions/shared/telemetry-names";
 import { createStreamFunction, streamFunctionNames, validateMappingSettings, type StreamMappingSettings } from "./stream-function";
 import { schemaColumnProblems } from "./schema-columns";
 import { nextSchema, type ArchiveSchemaVersion, type NextSchema } from "./schema-history";
@@ -103,7 +105,7 @@ export interface FirehoseArchiveArgs extends DataProtectionArgs {
 }
 
 export const firehoseArchiveDefaults = {
-  keyAttributes: ["seqNumbershardIdHash", "sequenceNumber"],
+  keyAttributes: [HASH_KEY, RANGE_KEY],
   removeMode: "marker",
   bufferSizeMiB: 5,
   bufferIntervalSeconds: 300,
@@ -114,7 +116,7 @@ export const firehoseArchiveDefaults = {
   sendMaxAttempts: 6,
   transformMemorySize: 256,
   transformTimeoutSeconds: 60,
-  logRetentionDays: 30,
+  logRetentionDays: DEFAULT_LOG_RETENTION_DAYS,
 } as const;
 
 /** Lambda's limit on a function's environment is 4 KB, and the schema and columns travel in it. */
@@ -369,7 +371,7 @@ export class FirehoseArchive extends pulumi.ComponentResource {
     const monitoring = args.monitoring ?? {};
     if (monitoring.alarms ?? true) {
       functionAlarms(`${name}-transform`, transform.function, monitoring, this, false);
-      logLineAlarm(`${name}-failed-transformations`, transform.logGroup, "record failed processing", "records the transform refused, now under failed/: fix and re-drive them", monitoring, this);
+      logLineAlarm(`${name}-failed-transformations`, transform.logGroup, LOG_MESSAGES.recordFailedProcessing, "records the transform refused, now under failed/: fix and re-drive them", monitoring, this);
       const interval = delivery.bufferIntervalSeconds ?? d.bufferIntervalSeconds;
       alarm(`${name}-delivery-freshness-alarm`, {
         description: "the oldest record in Firehose is older than its buffer interval plus 10 minutes: delivery to S3 is stuck",

@@ -1,12 +1,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { functionAlarms, logLineAlarm, type MonitoringArgs } from "./alarms";
-import { createBundledFunction, type BundledFunction } from "./bundled-function";
+import { createBundledFunction, DEFAULT_LOG_RETENTION_DAYS, type BundledFunction } from "./bundled-function";
 import { type PolicyStatement } from "./iam";
 import { type DerivedName } from "./names";
 import { type DataProtectionArgs } from "./protection";
 import { createSecureBucket, type SecureBucket } from "./secure-bucket";
 import { type Check } from "./validation";
+import { LOG_MESSAGES } from "../functions/shared/telemetry-names";
 
 /** How a function on a Kinesis or DynamoDB stream is invoked, and its size. */
 export interface StreamMappingSettings {
@@ -33,7 +34,7 @@ export const streamMappingDefaults = {
   maximumRecordAgeInSeconds: 86_400,
   memorySize: 256,
   timeoutSeconds: 120,
-  logRetentionDays: 30,
+  logRetentionDays: DEFAULT_LOG_RETENTION_DAYS,
 } as const;
 
 /** The children `createStreamFunction(name, {deadLetterName})` names after `name`, for `checkDerivedNames`. */
@@ -126,7 +127,7 @@ export function createStreamFunction(name: string, args: StreamFunctionArgs, par
   const monitoring = args.monitoring ?? {};
   if (monitoring.alarms ?? true) {
     functionAlarms(name, fn.function, monitoring, parent, true);
-    logLineAlarm(`${name}-parked`, fn.logGroup, "parked record", `${name} parked records it can never handle in its dead-letter bucket`, monitoring, parent);
+    logLineAlarm(`${name}-parked`, fn.logGroup, LOG_MESSAGES.parkedRecord, `${name} parked records it can never handle in its dead-letter bucket`, monitoring, parent);
   }
   return { ...fn, deadLetter, mapping };
 }

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { LOG_RETENTION_DAYS } from "./aws-rules";
+import { IAM_ROLE_ARN, LOG_RETENTION_DAYS } from "./aws-rules";
 
 /**
  * Collects every problem with a component's arguments (or a stack's config), then throws one error
@@ -25,6 +25,10 @@ export function validate(subject: string, what = "arguments", resource?: pulumi.
       if (value !== undefined && !allowed.includes(value)) {
         problems.push(`${arg} must be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}, got ${JSON.stringify(value)}`);
       }
+    },
+    /** An optional IAM role ARN (`arn:aws:iam::<account>:role/<name>`), as a principal or a trusted role. */
+    roleArn(arg: string, value: unknown): void {
+      if (typeof value === "string" && !IAM_ROLE_ARN.test(value)) problems.push(`${arg} must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), got "${value}"`);
     },
     /** An optional log retention CloudWatch Logs accepts (components/aws-rules.ts). */
     logRetention(arg: string, value: number | undefined): void {

@@ -1,4 +1,4 @@
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./engines";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../engines";
 import { type LocalPipeline } from "./runtime/pipeline";
 
 /** A word for a POSIX shell: single-quoted unless it is plainly safe. */
@@ -25,7 +25,7 @@ export function keptTools(pipeline: Kept): { rebuild: KeptTool; backfill: KeptTo
   return {
     rebuild: {
       env: { ...aws, MYSQL_PWD: db.password },
-      args: ["--bucket", pipeline.outputs.poc.archiveBucketName, "--database-url", `mysql://${encodeURIComponent(db.user)}@${db.host}:${db.port}/${db.name}`, "--load-mode", "local", "--endpoint-url", pipeline.s3Endpoint],
+      args: ["--bucket", pipeline.outputs.poc.archiveBucketName, "--database-url", `mysql://${encodeURIComponent(db.user)}@${db.host}:${db.port}/${db.name}`, "--load-mode", "streamed", "--endpoint-url", pipeline.s3Endpoint],
     },
     backfill: {
       env: { ...aws, AWS_ENDPOINT_URL_S3: pipeline.s3Endpoint },

@@ -2,7 +2,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { type AccessMode } from "../components/dedup-table";
 import { type IngestSettings } from "../components/ingest-function";
-import { validate } from "../components/validation";
+import { validate, type Check } from "../components/validation";
+import { parseArn } from "../functions/shared/arn";
 import { type StackConfig } from "./config";
 
 export type Side = "source" | "consumer";
@@ -14,8 +15,6 @@ export interface Accounts {
   consumerAccountId: string;
   region: string;
 }
-
-export type ConfigCheck = ReturnType<typeof validate>;
 
 const ACCOUNT_ID = /^\d{12}$/;
 
@@ -49,14 +48,15 @@ export async function assertDeployingInto(accounts: Accounts, side: Side): Promi
 
 /** Checks an ARN another stack or the config gave: its service, account and region. */
 export function checkArn(
-  check: ConfigCheck,
+  check: Check,
   label: string,
   arn: string | undefined,
   expected: { service: string; account: string; region?: string; resource?: string },
 ): void {
   if (arn === undefined) return;
-  const [prefix, , service, region, account, resource] = arn.split(":");
-  if (prefix !== "arn" || service !== expected.service || !resource || (expected.resource && !resource.startsWith(expected.resource))) {
+  const parsed = parseArn(arn);
+  const { service, region, accountId: account, resource } = parsed ?? {};
+  if (!parsed || service !== expected.service || !resource || (expected.resource && !resource.startsWith(expected.resource))) {
     const shape = `arn:aws:${expected.service}:${expected.region === undefined ? "" : "<region>"}:<account>:${expected.resource ?? ""}…`;
     check.fail(`${label} must be an ARN like ${shape}, got "${arn}"`);
     return;

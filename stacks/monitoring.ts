@@ -2,7 +2,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { policyDocument, type PolicyStatement } from "../components/iam";
 import { dataResourceOptions } from "../components/protection";
-import { METRICS_NAMESPACE } from "../functions/shared/metrics";
+import { arnResourceName } from "../functions/shared/arn";
+import { METRICS_NAMESPACE } from "../functions/shared/telemetry-names";
 import { type StackConfig } from "./config";
 
 /**
@@ -52,7 +53,7 @@ export function alertTopic(config: StackConfig): aws.sns.Topic {
 }
 
 /** A function's name from its ARN; "" until the function exists. */
-export const functionName = (arn: pulumi.Input<string | undefined>) => pulumi.output(arn).apply((value) => value?.split(":function:")[1] ?? "");
+export const functionName = (arn: pulumi.Input<string | undefined>) => pulumi.output(arn).apply((value) => (value && arnResourceName(value, "function")) ?? "");
 
 /** One metric of a widget: its dimensions, by name. */
 export interface Metric {

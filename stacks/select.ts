@@ -1,13 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
-import { consumerStack } from "./poc";
-import { sourceStack } from "./prod";
+import { consumerComposition } from "./consumer";
+import { sourceComposition } from "./source";
 
 type Composition = (config: pulumi.Config) => Promise<Record<string, pulumi.Input<unknown>>>;
 
 /** Every composition this program can deploy, by the name the `composition` config key takes. */
 export const COMPOSITIONS: Record<string, Composition> = {
-  source: sourceStack,
-  consumer: consumerStack,
+  source: sourceComposition,
+  consumer: consumerComposition,
 };
 
 /** What a stack deploys when its config names no composition. */

@@ -22,7 +22,7 @@ resume after a crash. Rows already in the table are replaced only by newer chang
                              (default: ${auroraLoaderDefaults.manifestTable}) and --rejects-table (default: ${auroraLoaderDefaults.rejectsTable})
   --schema-history <file>    the archive's schema versions, a JSON file of the stack output archiveSchemaHistory
                              (default: the web-analytics columns, one version)
-  --load-mode <s3|local>     s3: Aurora reads each object itself (LOAD DATA FROM S3); local: this command
+  --load-mode <s3|streamed>  s3: Aurora reads each object itself (LOAD DATA FROM S3); streamed: this command
                              streams it (LOAD DATA LOCAL INFILE, MySQL and MariaDB) (default: s3)
   --tls                      connect with TLS, checking the server against the Amazon RDS certificate
                              authorities mysql2 ships, as Aurora requires (require_secure_transport); the
@@ -41,7 +41,7 @@ export interface RebuildArgs {
   to?: string;
   tables: { table: string; manifestTable: string; rejectsTable: string };
   schemaHistory?: string;
-  loadMode: "s3" | "local";
+  loadMode: "s3" | "streamed";
   batchObjects: number;
   prefix: string;
   endpointUrl?: string;
@@ -77,10 +77,10 @@ export function parseRebuildArgs(argv: readonly string[], env: NodeJS.ProcessEnv
   if (text("from") && text("to") && text("from")! > text("to")!) problems.push(`--from ${text("from")} is after --to ${text("to")}`);
   if (text("run") && !RUN.test(text("run")!)) problems.push(`--run takes 1 to 64 letters, digits or "_.:-", got "${text("run")}"`);
   for (const flag of ["table", "manifest-table", "rejects-table"]) if (text(flag) && !NAME.test(text(flag)!)) problems.push(`--${flag} takes 1 to 64 letters, digits or "_", got "${text(flag)}"`);
-  let loadMode: "s3" | "local" = "s3";
+  let loadMode: "s3" | "streamed" = "s3";
   let batchObjects = 20;
   try {
-    loadMode = oneOf("load-mode", text("load-mode"), ["s3", "local"], "s3", HELP);
+    loadMode = oneOf("load-mode", text("load-mode"), ["s3", "streamed"], "s3", HELP);
     batchObjects = wholeNumber("batch", text("batch"), 20, 1, 1000, HELP);
   } catch (error) {
     problems.push((error as Error).message.replace(/; see .*$/, ""));

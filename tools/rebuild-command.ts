@@ -76,7 +76,7 @@ export async function rebuildCommand(argv: readonly string[], io: RebuildIo): Pr
     // Over TLS the password may be an IAM authentication token, which the server takes as clear text, as the loader signs in.
     connection = await createConnection({ host: db.host, port: db.port, user: db.user, password: db.password, ...(db.tls && { ssl: "Amazon RDS", enableCleartextPlugin: true }) });
     const target = rebuildTarget(args, history);
-    const mode = args.loadMode === "local" ? { kind: "local" as const, open: s3Opener(s3) } : { kind: "s3" as const };
+    const mode = args.loadMode === "streamed" ? { kind: "local" as const, open: s3Opener(s3) } : { kind: "s3" as const };
     const log = { info() {}, warn: (message: string, fields?: object) => io.err(`${message} ${JSON.stringify(fields ?? {})}`) };
     const open = connection;
     io.out(`rebuild ${run}: s3://${args.bucket}/${args.prefix} into ${db.name}.${args.tables.table}${args.from || args.to ? `, hours ${args.from ?? "…"} to ${args.to ?? "…"}` : ""}; if it stops, run the same command with --run ${run} to resume`);

@@ -2,7 +2,7 @@ import { paginateListObjectsV2, type S3Client } from "@aws-sdk/client-s3";
 import { hourOfKey } from "../functions/shared/archive-schema";
 import { type LoadSummary } from "../functions/load/load-event";
 
-/** An S3 event of the rebuild's making for objects already in the archive, named by its run (see functions/load/event.ts). */
+/** An S3 event of the rebuild's making for objects already in the archive, named by its run (see functions/load/s3-event.ts). */
 export interface RebuildEvent {
   rebuild: { run: string };
   Records: { eventSource: "aws:s3"; eventName: "ObjectCreated:Put"; s3: { bucket: { name: string }; object: { key: string; eTag: string; size: number } } }[];

@@ -12,7 +12,7 @@ const logger = new Logger({ serviceName: "db-setup" });
  * as the master user, whose password only RDS, Secrets Manager and this function's role can read,
  * and creates or updates the loader's own user. Any failure fails the deployment with its message.
  */
-export const handler = async (event: unknown): Promise<{ user: string; statements: number }> => {
+export async function handler(event: unknown): Promise<{ user: string; statements: number }> {
   const spec = parseSpec(event);
   const masterSecretArn = requiredEnv(process.env, "DB_SECRET_ARN");
   const master = await getSecret<{ username?: string; password?: string }>(masterSecretArn, { transform: "json", maxAge: 0 });
@@ -33,4 +33,4 @@ export const handler = async (event: unknown): Promise<{ user: string; statement
   }
   logger.info("loader user ready", { user: spec.user, database: spec.database, loadFromS3: spec.loadFromS3 });
   return { user: spec.user, statements: statements.length };
-};
+}

@@ -1,25 +1,20 @@
 import type { FirehoseClient } from "@aws-sdk/client-firehose";
-import type { S3Client } from "@aws-sdk/client-s3";
 import type { DynamoDBBatchItemFailure, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
-import { parkRecords, tableStreamParkedKey, type ParkedRecord } from "../shared/dead-letter";
-import { sequenceOf } from "../shared/table-stream";
+import { type ParkedRecord } from "../shared/dead-letter";
 import { sendToFirehose, type Entry, type SendOptions } from "../shared/firehose-sender";
-import { type Log } from "../shared/log";
-import { dedupKeyOf, forwardDecision, type ForwardOptions } from "./core";
+import { PartialBatch, type DeadLetterDependencies } from "../shared/partial-batch";
+import { tableStreamRecords } from "../shared/table-stream";
+import { dedupKeyOf, forwardDecision, type ForwardOptions, type ForwardReason } from "./core";
 
-export interface ForwardDependencies extends ForwardOptions {
+export interface ForwardDependencies extends ForwardOptions, DeadLetterDependencies {
   firehose: Pick<FirehoseClient, "send">;
-  s3: Pick<S3Client, "send">;
-  deadLetterBucket: string;
   send: SendOptions;
-  log: Log;
 }
 
 export interface ForwardOutcome {
   batchItemFailures: DynamoDBBatchItemFailure[];
   counts: { received: number; sent: number; skipped: number; parked: number; failed: number; firehoseCalls: number };
 }
-
 
 /** The record's dedup key, the correlation field of its log lines, when its keys hold one. */
 function correlationKey(record: DynamoDBRecord, keyAttributes: readonly string[]): string | undefined {
@@ -37,7 +32,7 @@ function correlationKey(record: DynamoDBRecord, keyAttributes: readonly string[]
  */
 export async function forwardBatch(event: DynamoDBStreamEvent, deps: ForwardDependencies): Promise<ForwardOutcome> {
   const entries: Entry<DynamoDBRecord>[] = [];
-  const toPark: ParkedRecord<DynamoDBRecord>[] = [];
+  const toPark: ParkedRecord<DynamoDBRecord, ForwardReason>[] = [];
   let skipped = 0;
   for (const record of event.Records) {
     const decision = forwardDecision(record, deps);
@@ -47,20 +42,10 @@ export async function forwardBatch(event: DynamoDBStreamEvent, deps: ForwardDepe
   }
 
   const send = await sendToFirehose(deps.firehose, entries, deps.send);
-  const park = await parkRecords(deps.s3, deps.deadLetterBucket, toPark, tableStreamParkedKey, 4);
-  for (const { reason, detail, record } of park.parked) {
-    deps.log.warn("parked record", { dedupKey: correlationKey(record, deps.keyAttributes), reason, detail, sequenceNumber: sequenceOf(record), object: `s3://${deps.deadLetterBucket}/${tableStreamParkedKey(record)}` });
-  }
-  const retry = new Set<string>();
-  for (const { id, error } of send.failed) {
-    retry.add(sequenceOf(id));
-    deps.log.warn("put to Firehose failed, record will be retried", { dedupKey: correlationKey(id, deps.keyAttributes), sequenceNumber: sequenceOf(id), error });
-  }
-  for (const { parked, reason } of park.failed) {
-    retry.add(sequenceOf(parked.record));
-    deps.log.warn("parking failed, record will be retried", { dedupKey: correlationKey(parked.record, deps.keyAttributes), sequenceNumber: sequenceOf(parked.record), reason });
-  }
-  const counts = { received: event.Records.length, sent: send.sent, skipped, parked: park.parked.length, failed: retry.size, firehoseCalls: send.calls };
+  const batch = new PartialBatch(tableStreamRecords((record) => correlationKey(record, deps.keyAttributes)), { ...deps, parkConcurrency: 4 });
+  const parked = await batch.park(toPark);
+  for (const { id, error } of send.failed) batch.retry(id, "put to Firehose failed, record will be retried", { error });
+  const counts = { received: event.Records.length, sent: send.sent, skipped, parked, failed: batch.failed, firehoseCalls: send.calls };
   deps.log.info("forward batch done", counts);
-  return { batchItemFailures: [...retry].map((itemIdentifier) => ({ itemIdentifier })), counts };
+  return { batchItemFailures: batch.batchItemFailures, counts };
 }

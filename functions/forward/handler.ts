@@ -3,6 +3,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from "aws-lambda";
 import { positiveIntEnv, requiredEnv } from "../shared/env";
 import { observability } from "../shared/observability";
+import { METRIC_NAMES as M } from "../shared/telemetry-names";
 import { type RemoveMode } from "./core";
 import { forwardBatch } from "./forward-batch";
 
@@ -17,7 +18,7 @@ const maxAttempts = positiveIntEnv(process.env, "SEND_MAX_ATTEMPTS", 6);
 const firehose = new FirehoseClient({ maxAttempts: 1 });
 const s3 = new S3Client({});
 
-export const handler = async (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> => {
+export async function handler(event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> {
   const { logger, log, publish } = observe();
   logger.addContext(context);
   const { batchItemFailures, counts } = await forwardBatch(event, {
@@ -29,6 +30,6 @@ export const handler = async (event: DynamoDBStreamEvent, context: Context): Pro
     send: { deliveryStreamName, maxAttempts, baseDelayMs: 100, maxDelayMs: 5_000 },
     log,
   });
-  publish({ RecordsIn: counts.received, RecordsArchived: counts.sent, RecordsParked: counts.parked, RecordsRetried: counts.failed });
+  publish({ [M.recordsIn]: counts.received, [M.recordsArchived]: counts.sent, [M.recordsParked]: counts.parked, [M.recordsRetried]: counts.failed });
   return { batchItemFailures };
-};
+}

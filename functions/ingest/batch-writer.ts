@@ -4,6 +4,7 @@ import {
   type DynamoDBClient,
   type WriteRequest,
 } from "@aws-sdk/client-dynamodb";
+import { errorText, isRejectedAsInvalid } from "../shared/aws-errors";
 import { backoffDelay, sleep, type BackoffOptions } from "../shared/retry";
 import { itemKeyOf, type DynamoItem } from "./core";
 
@@ -35,8 +36,6 @@ export interface BatchWriteResult {
 }
 
 type Sender = Pick<DynamoDBClient, "send">;
-
-const isValidationError = (error: unknown): boolean => (error as Error)?.name === "ValidationException";
 
 /**
  * Writes items (unique keys) with BatchWriteItem in chunks of 25, `concurrency` chunks at a time,
@@ -91,12 +90,12 @@ export class BatchWrites {
         const response = await client.send(new BatchWriteItemCommand({ RequestItems: { [options.tableName]: sent } }));
         unprocessed = response.UnprocessedItems?.[options.tableName] ?? [];
       } catch (error) {
-        if (isValidationError(error)) {
+        if (isRejectedAsInvalid(error)) {
           await writeOneByOne(client, sent, options.tableName, result);
           return;
         }
         if (attempt + 1 >= options.maxAttempts) {
-          for (const request of sent) result.failed.push({ itemKey: keyOf(request), reason: describe(error) });
+          for (const request of sent) result.failed.push({ itemKey: keyOf(request), reason: errorText(error) });
           return;
         }
         continue;
@@ -118,10 +117,9 @@ async function writeOneByOne(client: Sender, requests: WriteRequest[], tableName
       await client.send(new PutItemCommand({ TableName: tableName, Item: request.PutRequest!.Item! }));
       result.written.push(itemKey);
     } catch (error) {
-      (isValidationError(error) ? result.rejected : result.failed).push({ itemKey, reason: describe(error) });
+      (isRejectedAsInvalid(error) ? result.rejected : result.failed).push({ itemKey, reason: errorText(error) });
     }
   }
 }
 
 const keyOf = (request: WriteRequest): string => itemKeyOf(request.PutRequest!.Item!);
-const describe = (error: unknown): string => `${(error as Error).name}: ${(error as Error).message}`;

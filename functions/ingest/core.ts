@@ -1,13 +1,12 @@
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import type { KinesisStreamRecord } from "aws-lambda";
+import { HASH_KEY, RANGE_KEY } from "../shared/dedup-key";
 import { isJsonNumber, parseExactJson } from "../shared/exact-json";
 import { decodeBase64, decodeUtf8 } from "../shared/text";
 import { AttributeConverter, UnstorableValue, type AttributeReason } from "./attribute-values";
 import { numberSize, textSize } from "./item-size";
 
-/** The dedup table's key schema (seed 000): hash and range attribute names. */
-export const HASH_KEY = "seqNumbershardIdHash";
-export const RANGE_KEY = "sequenceNumber";
+export { HASH_KEY, RANGE_KEY };
 /** Attributes the ingest function writes itself; a payload may not carry them. */
 export const RESERVED_ATTRIBUTES = [HASH_KEY, RANGE_KEY, "shardId", "approximateArrivalTimestamp"] as const;
 /** DynamoDB's item size limit. */

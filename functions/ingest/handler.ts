@@ -4,6 +4,7 @@ import { STSClient } from "@aws-sdk/client-sts";
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
 import { positiveIntEnv, requiredEnv } from "../shared/env";
 import { observability } from "../shared/observability";
+import { METRIC_NAMES as M } from "../shared/telemetry-names";
 import { ingestBatch } from "./ingest-batch";
 import { sessionNameFor, writerRoleCredentials } from "./writer-credentials";
 
@@ -30,7 +31,7 @@ const dynamodb = new DynamoDBClient({
 });
 const s3 = new S3Client({});
 
-export const handler = async (event: KinesisStreamEvent, context: Context): Promise<KinesisStreamBatchResponse> => {
+export async function handler(event: KinesisStreamEvent, context: Context): Promise<KinesisStreamBatchResponse> {
   const { logger, log, publish } = observe();
   logger.addContext(context);
   const { batchItemFailures, counts } = await ingestBatch(event, {
@@ -40,6 +41,6 @@ export const handler = async (event: KinesisStreamEvent, context: Context): Prom
     write: { tableName, concurrency, maxAttempts, baseDelayMs: 50, maxDelayMs: 2_000 },
     log,
   });
-  publish({ RecordsIn: counts.received, RecordsWritten: counts.written, RecordsParked: counts.parked, RecordsRetried: counts.failed });
+  publish({ [M.recordsIn]: counts.received, [M.recordsWritten]: counts.written, [M.recordsParked]: counts.parked, [M.recordsRetried]: counts.failed });
   return { batchItemFailures };
-};
+}

@@ -1,10 +1,10 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import type { S3Client } from "@aws-sdk/client-s3";
 import type { KinesisStreamBatchItemFailure, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
 import { BatchWrites, type BatchWriteOptions } from "./batch-writer";
-import { decodeRecord, dedupHashKey, shardIdFromEventId } from "./core";
-import { PARKED_PREFIX, parkedName, parkRecords, type ParkedRecord } from "../shared/dead-letter";
-import { type Log } from "../shared/log";
+import { decodeRecord, dedupHashKey, shardIdFromEventId, type PoisonReason } from "./core";
+import { parseArn } from "../shared/arn";
+import { PARKED_PREFIX, parkedName, type ParkedRecord } from "../shared/dead-letter";
+import { PartialBatch, type DeadLetterDependencies, type RecordIdentity } from "../shared/partial-batch";
 
 /** The dedup key a record gets (or would get): the correlation field of every log line about it. */
 function dedupKeyOf(record: KinesisStreamRecord): string | undefined {
@@ -17,17 +17,21 @@ function dedupKeyOf(record: KinesisStreamRecord): string | undefined {
 
 /** `parked/<stream>/<shard>/<sequence number>.json`: one object per Kinesis record, whatever the redeliveries. */
 export function parkedObjectKey(record: KinesisStreamRecord): string {
-  const streamName = record.eventSourceARN.split("/").slice(1).join("/") || "unknown-stream";
+  const streamName = parseArn(record.eventSourceARN)?.resource.split("/").slice(1).join("/") || "unknown-stream";
   const shardId = record.eventID.split(":")[0] || "unknown-shard";
   return `${PARKED_PREFIX}${streamName}/${shardId}/${parkedName([record.kinesis?.sequenceNumber], record)}.json`;
 }
 
-export interface IngestDependencies {
+/** How ingest names a Kinesis record: by its sequence number, with its dedup key and event ID in its log lines. */
+const kinesisRecords: RecordIdentity<KinesisStreamRecord> = {
+  itemIdentifier: (record) => record.kinesis.sequenceNumber,
+  logFields: (record) => ({ dedupKey: dedupKeyOf(record), sequenceNumber: record.kinesis.sequenceNumber, eventID: record.eventID }),
+  parkedKey: parkedObjectKey,
+};
+
+export interface IngestDependencies extends DeadLetterDependencies {
   dynamodb: Pick<DynamoDBClient, "send">;
-  s3: Pick<S3Client, "send">;
-  deadLetterBucket: string;
   write: BatchWriteOptions;
-  log: Log;
 }
 
 export interface IngestOutcome {
@@ -47,7 +51,7 @@ export interface IngestOutcome {
  * and reports only the records that must be retried (partial batch response).
  */
 export async function ingestBatch(event: KinesisStreamEvent, deps: IngestDependencies): Promise<IngestOutcome> {
-  const toPark: ParkedRecord<KinesisStreamRecord>[] = [];
+  const toPark: ParkedRecord<KinesisStreamRecord, PoisonReason>[] = [];
   const recordsByKey = new Map<string, KinesisStreamRecord[]>();
   const writes = new BatchWrites(deps.dynamodb, deps.write);
   let decoded = 0;
@@ -73,28 +77,10 @@ export async function ingestBatch(event: KinesisStreamEvent, deps: IngestDepende
   for (const { itemKey, reason } of write.rejected) {
     for (const record of recordsByKey.get(itemKey)!) toPark.push({ reason: "rejected-by-dynamodb", detail: reason, record });
   }
-  const park = await parkRecords(deps.s3, deps.deadLetterBucket, toPark, parkedObjectKey, deps.write.concurrency);
-
-  for (const { reason, detail, record } of park.parked) {
-    deps.log.warn("parked record", {
-      dedupKey: dedupKeyOf(record),
-      reason,
-      detail,
-      sequenceNumber: record.kinesis.sequenceNumber,
-      eventID: record.eventID,
-      object: `s3://${deps.deadLetterBucket}/${parkedObjectKey(record)}`,
-    });
-  }
-  const retry = new Set<string>();
+  const batch = new PartialBatch(kinesisRecords, { ...deps, parkConcurrency: deps.write.concurrency });
+  const parked = await batch.park(toPark);
   for (const { itemKey, reason } of write.failed) {
-    for (const record of recordsByKey.get(itemKey)!) {
-      retry.add(record.kinesis.sequenceNumber);
-      deps.log.warn("write failed, record will be retried", { dedupKey: itemKey, sequenceNumber: record.kinesis.sequenceNumber, reason });
-    }
-  }
-  for (const { parked, reason } of park.failed) {
-    retry.add(parked.record.kinesis.sequenceNumber);
-    deps.log.warn("parking failed, record will be retried", { dedupKey: dedupKeyOf(parked.record), sequenceNumber: parked.record.kinesis.sequenceNumber, reason });
+    for (const record of recordsByKey.get(itemKey)!) batch.retry(record, "write failed, record will be retried", { reason });
   }
 
   const written = write.written.reduce((sum, key) => sum + recordsByKey.get(key)!.length, 0);
@@ -102,9 +88,9 @@ export async function ingestBatch(event: KinesisStreamEvent, deps: IngestDepende
     received: event.Records.length,
     written,
     duplicatesInBatch: decoded - recordsByKey.size,
-    parked: park.parked.length,
-    failed: retry.size,
+    parked,
+    failed: batch.failed,
   };
   deps.log.info("ingest batch done", counts);
-  return { batchItemFailures: [...retry].map((itemIdentifier) => ({ itemIdentifier })), counts };
+  return { batchItemFailures: batch.batchItemFailures, counts };
 }

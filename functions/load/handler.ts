@@ -4,10 +4,11 @@ import { requiredEnv } from "../shared/env";
 import { lazy } from "../shared/lazy";
 import { observability } from "../shared/observability";
 import { type LoadSummary } from "./load-event";
+import { METRIC_NAMES as M } from "../shared/telemetry-names";
 import { type LoadMode } from "./load-object";
 
-/** LOCAL loads (MariaDB) stream each object through an S3 client; Aurora reads objects itself, so there the S3 client's module is never loaded. */
-function localMode(): LoadMode {
+/** Streamed loads (LOAD DATA LOCAL INFILE) read each object through an S3 client; with LOAD DATA FROM S3 Aurora reads objects itself, so there the S3 client's module is never loaded. */
+function streamedMode(): LoadMode {
   const { S3Client } = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
   const { s3Opener } = require("./s3-source") as typeof import("./s3-source");
   return { kind: "local", open: s3Opener(new S3Client({})) };
@@ -24,7 +25,7 @@ const target = {
   // Each schema version's column count, oldest first; without it, one version of every column.
   versionColumns: process.env.SCHEMA_VERSIONS ? (JSON.parse(process.env.SCHEMA_VERSIONS) as number[]) : undefined,
 };
-const mode: LoadMode = process.env.LOAD_MODE === "local" ? localMode() : { kind: "s3" };
+const mode: LoadMode = process.env.LOAD_MODE === "streamed" ? streamedMode() : { kind: "s3" };
 const auth = loaderAuthFrom(process.env);
 const user = requiredEnv(process.env, "LOADER_USER");
 
@@ -51,12 +52,12 @@ const loader = lazy(() => {
  * Takes whatever it is invoked with: anything but an S3 event fails, naming what it got. Answers
  * with what it loaded, which `npm run rebuild` reads (an S3 notification ignores it).
  */
-export const handler = async (event: unknown, context: Context): Promise<LoadSummary> => {
+export async function handler(event: unknown, context: Context): Promise<LoadSummary> {
   const { logger, log, publish } = observe();
   const { connect, loadEvent } = loader();
   logger.addContext(context);
   const summary = await loadEvent(event, { connect, target, mode, prefix: requiredEnv(process.env, "PROCESSED_PREFIX"), log });
   logger.info("load done", { ...summary });
-  publish({ ObjectsLoaded: summary.loaded, ObjectsAlreadyLoaded: summary.alreadyLoaded, RowsLoaded: summary.rows, RowsRejected: summary.rejectedRows });
+  publish({ [M.objectsLoaded]: summary.loaded, [M.objectsAlreadyLoaded]: summary.alreadyLoaded, [M.rowsLoaded]: summary.rows, [M.rowsRejected]: summary.rejectedRows });
   return summary;
-};
+}

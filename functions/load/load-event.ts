@@ -1,8 +1,8 @@
 import type { Connection } from "mysql2/promise";
 import { type Log } from "../shared/log";
-import { s3EventObjects } from "./event";
+import { LOG_MESSAGES } from "../shared/telemetry-names";
+import { s3EventObjects } from "./s3-event";
 import { loadObject, type LoadMode } from "./load-object";
-import { ROWS_REFUSED_MESSAGE } from "./log-messages";
 import { prepareSchema } from "./schema";
 import { type LoadTarget } from "./sql";
 
@@ -83,7 +83,7 @@ export async function loadEvent(event: unknown, deps: LoadDependencies): Promise
     summary.rejectedRows += outcome.rejected;
     deps.log.info("loaded object", { ...where, rows: outcome.rows, staged: outcome.staged, ...(rebuildRun && { rebuildRun }) });
     if (outcome.rejected > 0) {
-      deps.log.warn(ROWS_REFUSED_MESSAGE, { ...where, rejected: outcome.rejected, table: `${deps.target.database}.${deps.target.rejectsTable}` });
+      deps.log.warn(LOG_MESSAGES.rowsRefused, { ...where, rejected: outcome.rejected, table: `${deps.target.database}.${deps.target.rejectsTable}` });
     }
   }
   if (failures.length > 0) throw new ObjectsNotLoaded(`${failures.length} of ${created.length} objects not loaded (the others are): ${failures.join("; ")}`);

@@ -1,6 +1,6 @@
 import type { Connection, ResultSetHeader, RowDataPacket } from "mysql2/promise";
 import { NewerSchemaVersion, requiredColumns, schemaVersionOfKey } from "../shared/archive-schema";
-import { type CreatedObject } from "./event";
+import { type CreatedObject } from "./s3-event";
 import { type OpenedObject } from "./s3-source";
 import {
   foreignEncodingChecks,

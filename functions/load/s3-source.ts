@@ -2,7 +2,7 @@ import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { PassThrough, pipeline, Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { ArchiveText } from "./archive-text";
-import { type CreatedObject } from "./event";
+import { type CreatedObject } from "./s3-event";
 
 /** An opened object: its bytes as a stream, made when the database asks for them, or given back unread. */
 export interface OpenedObject {

@@ -11,16 +11,10 @@ import type { DynamoDBRecord } from "aws-lambda";
 import { backoffDelay, sleep, type BackoffOptions } from "../shared/retry";
 import { type Delta } from "./aggregate-core";
 import { type IndexChange } from "./index-core";
-import { COUNT, EXPIRES_AT, GROUP_KEY, LEDGER_KEY, SOURCE_SEQUENCE } from "./spec";
+import { COUNT, EXPIRES_AT, GROUP_KEY, LEDGER_KEY, sortableSequence, SOURCE_SEQUENCE } from "./spec";
 import { type Item } from "./stream-image";
 
 type Dynamo = Pick<DynamoDBClient, "send">;
-
-/**
- * A stream sequence number as text that sorts like the number: up to 40 digits, more than a
- * DynamoDB number holds, zero-padded.
- */
-export const sortableSequence = (sequence: string): string => sequence.padStart(40, "0");
 
 /** Only if the index item reflects an older source change, or none: a replayed record never overwrites a newer one. */
 const NEWER_ONLY = {

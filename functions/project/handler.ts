@@ -3,6 +3,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from "aws-lambda";
 import { positiveIntEnv, requiredEnv } from "../shared/env";
 import { observability } from "../shared/observability";
+import { METRIC_NAMES as M } from "../shared/telemetry-names";
 import { projectBatch } from "./project-batch";
 import { type ProjectionSpec } from "./spec";
 
@@ -17,7 +18,7 @@ const deadLetterBucket = requiredEnv(process.env, "DEAD_LETTER_BUCKET");
 const dynamodb = new DynamoDBClient({});
 const s3 = new S3Client({});
 
-export const handler = async (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> => {
+export async function handler(event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> {
   const { logger, log, publish } = observe();
   logger.addContext(context);
   const { batchItemFailures, counts } = await projectBatch(event, {
@@ -29,6 +30,6 @@ export const handler = async (event: DynamoDBStreamEvent, context: Context): Pro
     retry: { maxAttempts: 6, baseDelayMs: 25, maxDelayMs: 1_000 },
     log,
   });
-  publish({ RecordsIn: counts.received, RecordsProjected: counts.written, RecordsReplayed: counts.replayed, RecordsParked: counts.parked, RecordsRetried: counts.failed });
+  publish({ [M.recordsIn]: counts.received, [M.recordsProjected]: counts.written, [M.recordsReplayed]: counts.replayed, [M.recordsParked]: counts.parked, [M.recordsRetried]: counts.failed });
   return { batchItemFailures };
-};
+}

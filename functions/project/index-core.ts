@@ -1,5 +1,5 @@
 import type { DynamoDBRecord } from "aws-lambda";
-import { EXPIRES_AT, SOURCE_SEQUENCE, type IndexSpec } from "./spec";
+import { EXPIRES_AT, sortableSequence, SOURCE_SEQUENCE, type IndexSpec } from "./spec";
 import { toSdkItem, type Item } from "./stream-image";
 
 export type IndexChange =
@@ -45,7 +45,7 @@ export function indexChange(record: DynamoDBRecord, spec: IndexSpec): IndexChang
   const item: Item = spec.attributes
     ? { ...Object.fromEntries(spec.attributes.filter((name) => image[name]).map((name) => [name, image[name]])), ...key }
     : { ...image };
-  item[SOURCE_SEQUENCE] = { S: sequence.padStart(40, "0") };
+  item[SOURCE_SEQUENCE] = { S: sortableSequence(sequence) };
   const changedAt = stream.ApproximateCreationDateTime;
   if (spec.ttlDays !== undefined && changedAt !== undefined) item[EXPIRES_AT] = { N: String(Math.floor(changedAt) + spec.ttlDays * 86_400) };
 

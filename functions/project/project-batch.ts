@@ -1,30 +1,30 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import type { S3Client } from "@aws-sdk/client-s3";
 import type { DynamoDBBatchItemFailure, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
-import { parkRecords, tableStreamParkedKey, type ParkedRecord } from "../shared/dead-letter";
-import { type Log } from "../shared/log";
+import { errorText, isRejectedAsInvalid } from "../shared/aws-errors";
+import { type ParkedRecord } from "../shared/dead-letter";
+import { PartialBatch, type DeadLetterDependencies } from "../shared/partial-batch";
 import { type BackoffOptions } from "../shared/retry";
-import { sequenceOf } from "../shared/table-stream";
+import { tableStreamRecords } from "../shared/table-stream";
 import { aggregateChange, type AggregateChange } from "./aggregate-core";
 import { applyAggregate, applyIndexChange, type AggregateTables } from "./apply";
 import { indexChange, type IndexChange } from "./index-core";
 import { type ProjectionSpec } from "./spec";
 
-export interface ProjectDependencies {
+export interface ProjectDependencies extends DeadLetterDependencies {
   dynamodb: Pick<DynamoDBClient, "send">;
-  s3: Pick<S3Client, "send">;
-  deadLetterBucket: string;
   spec: ProjectionSpec;
   /** The index or aggregate table; the ledger only for aggregates. */
   tables: AggregateTables;
   retry: BackoffOptions & { maxAttempts: number };
-  log: Log;
 }
 
 export interface ProjectOutcome {
   batchItemFailures: DynamoDBBatchItemFailure[];
   counts: { received: number; written: number; skipped: number; replayed: number; parked: number; failed: number };
 }
+
+/** Why a record is parked: its change cannot be projected, or DynamoDB refused it as invalid (the detail says which). */
+export type ProjectReason = "not-projectable";
 
 type Verdict = "written" | "skipped" | "replayed" | { park: string };
 
@@ -33,7 +33,7 @@ function changeOf(record: DynamoDBRecord, spec: ProjectionSpec): IndexChange | A
   try {
     return spec.kind === "index" ? indexChange(record, spec) : aggregateChange(record, spec);
   } catch (error) {
-    return { kind: "poison", reason: `cannot be projected: ${(error as Error).name}: ${(error as Error).message}` };
+    return { kind: "poison", reason: `cannot be projected: ${errorText(error)}` };
   }
 }
 
@@ -56,19 +56,17 @@ async function project(record: DynamoDBRecord, deps: ProjectDependencies): Promi
  */
 export async function projectBatch(event: DynamoDBStreamEvent, deps: ProjectDependencies): Promise<ProjectOutcome> {
   const counts = { received: event.Records.length, written: 0, skipped: 0, replayed: 0, parked: 0, failed: 0 };
-  const toPark: ParkedRecord<DynamoDBRecord>[] = [];
-  const retry: string[] = [];
+  const toPark: ParkedRecord<DynamoDBRecord, ProjectReason>[] = [];
+  const batch = new PartialBatch(tableStreamRecords(), { ...deps, parkConcurrency: 4 });
   for (const record of event.Records) {
     let verdict: Verdict;
     try {
       verdict = await project(record, deps);
     } catch (error) {
-      const name = (error as Error).name;
-      if (name === "ValidationException") {
+      if (isRejectedAsInvalid(error)) {
         verdict = { park: `rejected by DynamoDB: ${(error as Error).message}` };
       } else {
-        retry.push(sequenceOf(record));
-        deps.log.warn("projection failed, the batch will be retried from this record", { sequenceNumber: sequenceOf(record), error: `${name}: ${(error as Error).message}` });
+        batch.retry(record, "projection failed, the batch will be retried from this record", { error: errorText(error) });
         break;
       }
     }
@@ -76,16 +74,8 @@ export async function projectBatch(event: DynamoDBStreamEvent, deps: ProjectDepe
     else toPark.push({ reason: "not-projectable", detail: verdict.park, record });
   }
 
-  const park = await parkRecords(deps.s3, deps.deadLetterBucket, toPark, tableStreamParkedKey, 4);
-  counts.parked = park.parked.length;
-  for (const { detail, record } of park.parked) {
-    deps.log.warn("parked record", { detail, sequenceNumber: sequenceOf(record), object: `s3://${deps.deadLetterBucket}/${tableStreamParkedKey(record)}` });
-  }
-  for (const { parked, reason } of park.failed) {
-    retry.push(sequenceOf(parked.record));
-    deps.log.warn("parking failed, record will be retried", { sequenceNumber: sequenceOf(parked.record), reason });
-  }
-  counts.failed = retry.length;
+  counts.parked = await batch.park(toPark);
+  counts.failed = batch.failed;
   deps.log.info("projection batch done", counts);
-  return { batchItemFailures: retry.map((itemIdentifier) => ({ itemIdentifier })), counts };
+  return { batchItemFailures: batch.batchItemFailures, counts };
 }

@@ -25,6 +25,11 @@ export interface AggregateSpec {
 
 /** The index item's attribute holding the source stream sequence number it reflects. */
 export const SOURCE_SEQUENCE = "sourceSequence";
+/**
+ * A stream sequence number as text that sorts like the number: up to 40 digits, more than a
+ * DynamoDB number holds, zero-padded. How SOURCE_SEQUENCE holds it, for the index and the aggregates' ledger.
+ */
+export const sortableSequence = (sequence: string): string => sequence.padStart(40, "0");
 /** The TTL attribute of index items and ledger entries. */
 export const EXPIRES_AT = "expiresAt";
 /** The aggregate table's key: the group's values, joined by "|". */

@@ -16,7 +16,7 @@ export function loaderAuthFrom(env: NodeJS.ProcessEnv): LoaderAuth {
   throw new Error(`environment variable LOADER_AUTH must be "iam" or "secret", got "${kind}"`);
 }
 
-/** Where the database is, and how to reach it (the cluster requires TLS; the local runtime's MariaDB has no certificate). */
+/** Where the database is, and how to reach it: with TLS unless DB_TLS is "off" (AuroraLoader's `database.tls`). */
 export function databaseEndpoint(env: NodeJS.ProcessEnv): Pick<ConnectionOptions, "host" | "port" | "ssl" | "connectTimeout"> {
   return {
     host: requiredEnv(env, "DB_HOST"),

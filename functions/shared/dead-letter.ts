@@ -1,11 +1,13 @@
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { DynamoDBRecord } from "aws-lambda";
 import { createHash } from "node:crypto";
+import { arnResourceName } from "./arn";
+import { errorText } from "./aws-errors";
 import { mapWithConcurrency } from "./retry";
 
 /** What a parked object holds: why the record can never be delivered, and the record exactly as it arrived. */
-export interface ParkedRecord<R> {
-  reason: string;
+export interface ParkedRecord<R, Reason extends string = string> {
+  reason: Reason;
   detail: string;
   record: R;
 }
@@ -25,7 +27,7 @@ export function parkedName(identities: readonly unknown[], record: unknown): str
 
 /** `parked/<table>/<stream sequence number>.json`: one object per DynamoDB stream record. */
 export function tableStreamParkedKey(record: DynamoDBRecord): string {
-  const table = record.eventSourceARN?.split(":table/")[1]?.split("/")[0] ?? "unknown-table";
+  const table = arnResourceName(record.eventSourceARN ?? "", "table") ?? "unknown-table";
   return `${PARKED_PREFIX}${table}/${parkedName([record.dynamodb?.SequenceNumber, record.eventID], record)}.json`;
 }
 
@@ -59,7 +61,7 @@ export async function parkRecords<R>(
       );
       result.parked.push(parked);
     } catch (error) {
-      result.failed.push({ parked, reason: `${(error as Error).name}: ${(error as Error).message}` });
+      result.failed.push({ parked, reason: errorText(error) });
     }
   });
   return result;

@@ -1,4 +1,5 @@
 import { PutRecordBatchCommand, type FirehoseClient } from "@aws-sdk/client-firehose";
+import { errorText, isRetryable } from "./aws-errors";
 import { backoffDelay, sleep, type BackoffOptions } from "./retry";
 
 /** PutRecordBatch's limits (Amazon Data Firehose quotas). */
@@ -48,15 +49,6 @@ export function planCalls<T>(entries: readonly Entry<T>[]): Entry<T>[][] {
   return calls;
 }
 
-/** Whether a failed call may succeed if made again: throttling, a server fault, a dropped connection. */
-export function isRetryable(error: unknown): boolean {
-  const e = error as { $retryable?: unknown; $fault?: string; $metadata?: unknown; name?: string };
-  if (e.$retryable || e.$fault === "server") return true;
-  if (/Throttl|ServiceUnavailable|LimitExceeded|Timeout/i.test(e.name ?? "")) return true;
-  // No response at all: the request never reached Firehose.
-  return e.$metadata === undefined;
-}
-
 /**
  * Sends entries with PutRecordBatch. A call can succeed while some of its records fail
  * (FailedPutCount): only those are sent again, with backoff, up to `maxAttempts` calls.
@@ -91,7 +83,7 @@ export async function sendToFirehose<T>(
         });
         pending = retry;
       } catch (error) {
-        for (const entry of pending) lastError.set(entry, `${(error as Error).name}: ${(error as Error).message}`);
+        for (const entry of pending) lastError.set(entry, errorText(error));
         if (!isRetryable(error)) break;
       }
     }

@@ -1,7 +1,6 @@
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 
-/** The pipeline's metrics namespace: the same one the components' log metric filters use. */
-export const METRICS_NAMESPACE = "StreamReplication";
+import { METRICS_NAMESPACE } from "./telemetry-names";
 
 /** Embedded-metric-format metrics for one function, with its name as the `service` dimension. */
 export const functionMetrics = (service: string) => new Metrics({ namespace: METRICS_NAMESPACE, serviceName: service });

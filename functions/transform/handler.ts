@@ -12,8 +12,8 @@ const columnTypes = JSON.parse(process.env.COLUMN_TYPES ?? "{}") as Record<strin
 // Compiled once per container, not per record, at the first invocation: ajv is most of this function's start.
 const transformer = lazy(() => (require("./core") as typeof import("./core")).createTransformer(schema, columns, columnTypes));
 
-export const handler = async (event: FirehoseTransformationEvent, context: Context): Promise<FirehoseTransformationResult> => {
+export async function handler(event: FirehoseTransformationEvent, context: Context): Promise<FirehoseTransformationResult> {
   const { logger, log } = observe();
   logger.addContext(context);
   return transformBatch(event, transformer(), log);
-};
+}

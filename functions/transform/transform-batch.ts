@@ -1,5 +1,6 @@
 import type { FirehoseTransformationEvent, FirehoseTransformationResult } from "aws-lambda";
 import { type Log } from "../shared/log";
+import { LOG_MESSAGES } from "../shared/telemetry-names";
 import { decodeBase64 } from "../shared/text";
 import { type TransformResult } from "./core";
 
@@ -22,7 +23,7 @@ export function transformBatch(
     const result: TransformResult = data ? transform(data) : { ok: false, reason: "the record's data is not base64" };
     if (result.ok) return { recordId: record.recordId, result: "Ok" as const, data: Buffer.from(result.line, "utf8").toString("base64") };
     failed += 1;
-    log.warn("record failed processing", { dedupKey: result.key, recordId: record.recordId, reason: result.reason });
+    log.warn(LOG_MESSAGES.recordFailedProcessing, { dedupKey: result.key, recordId: record.recordId, reason: result.reason });
     return { recordId: record.recordId, result: "ProcessingFailed" as const, data: record.data };
   });
   log.info("transform batch done", { received: records.length, ok: records.length - failed, failed });

@@ -1,7 +1,7 @@
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { randomUUID } from "node:crypto";
 import { gzipSync } from "node:zlib";
-import { LOCAL_REGION } from "../engines";
+import { LOCAL_REGION } from "../../engines";
 import { type LocalFunctions } from "./functions";
 
 export interface LocalDeliveryStreamSpec {

@@ -1,8 +1,7 @@
-/** The log line every function writes for each record it parks (the components' parked-record alarms count it). */
-export const PARKED_LOG_MESSAGE = "parked record";
+import { LOG_MESSAGES } from "../../functions/shared/telemetry-names";
 
 /**
- * The records each function parked so far, read from its log lines as the parked-record alarms
+ * The records each function parked so far, read from their `parked record` log lines as the parked-record alarms
  * read them: each dead-letter object counted once, however often a redelivered batch parks it again.
  */
 export class ParkedRecords {
@@ -10,14 +9,14 @@ export class ParkedRecords {
 
   /** Takes one line a function wrote. */
   read(functionName: string, line: string): void {
-    if (!line.startsWith("{") || !line.includes(PARKED_LOG_MESSAGE)) return;
+    if (!line.startsWith("{") || !line.includes(LOG_MESSAGES.parkedRecord)) return;
     let entry: { message?: unknown; object?: unknown };
     try {
       entry = JSON.parse(line);
     } catch {
       return;
     }
-    if (entry.message !== PARKED_LOG_MESSAGE || typeof entry.object !== "string") return;
+    if (entry.message !== LOG_MESSAGES.parkedRecord || typeof entry.object !== "string") return;
     const objects = this.objects.get(functionName) ?? new Set<string>();
     objects.add(entry.object);
     this.objects.set(functionName, objects);

@@ -2,6 +2,7 @@ import { DescribeTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynam
 import { DescribeStreamCommand as DescribeTableStreamCommand, GetRecordsCommand as GetTableRecordsCommand, GetShardIteratorCommand as GetTableShardIteratorCommand, type DynamoDBStreamsClient, type _Record } from "@aws-sdk/client-dynamodb-streams";
 import { DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand, type KinesisClient } from "@aws-sdk/client-kinesis";
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { parseArn } from "../../functions/shared/arn";
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { type Invoker } from "./functions";
@@ -69,7 +70,7 @@ function toEventJson(value: unknown): unknown {
 }
 
 /** `arn:aws:kinesis:eu-west-1:…` → `eu-west-1`. */
-const regionOf = (arn: string) => arn.split(":")[3];
+const regionOf = (arn: string) => parseArn(arn)?.region;
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 const errorText = (error: unknown) => `${(error as Error).name}: ${(error as Error).message}`;
 

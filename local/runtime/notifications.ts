@@ -1,6 +1,6 @@
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { randomBytes } from "node:crypto";
-import { LOCAL_REGION } from "../engines";
+import { LOCAL_REGION } from "../../engines";
 import { type Invoker } from "./functions";
 
 export interface NotificationSpec {

@@ -12,9 +12,9 @@ import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { bundleFunctionCode, PROJECT_ROOT } from "../../components/bundle";
 import { type AccessMode } from "../../components/dedup-table";
-import { consumerStack } from "../../stacks/poc";
-import { sourceStack } from "../../stacks/prod";
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, startKinesalite, startMariaDb, startS3Engine, type Engine } from "../engines";
+import { consumerComposition } from "../../stacks/consumer";
+import { sourceComposition } from "../../stacks/source";
+import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, startKinesalite, startMariaDb, startS3Engine, type Engine } from "../../engines";
 import { LocalCloud } from "./cloud";
 import { LocalFirehose } from "./firehose";
 import { LocalFunctions } from "./functions";
@@ -142,11 +142,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         AWS_ENDPOINT_URL_STS: shims.endpoint,
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
         POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "WARN",
-        // MariaDB here, not Aurora: no TLS certificate, no LOAD DATA FROM S3, no IAM database
-        // authentication (the loader's own user gets a password from a local secret instead), and its own port.
-        DB_TLS: "off",
-        LOAD_MODE: "local",
-        DB_PORT: String(database.port),
+        // MariaDB has no IAM database authentication: the loader's own user gets a password from a local secret instead.
         LOADER_AUTH: "secret",
         LOADER_SECRET_ARN: LOADER_SECRET_ARN,
       },
@@ -167,14 +163,15 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       projections: JSON.stringify([
         { name: "hits-per-page", projection: { kind: "aggregate", groupBy: ["page_id", { attribute: "client_timestamp", period: "day" }], sums: [{ name: "hits", attribute: "Hits" }] } },
       ]),
-      aurora: JSON.stringify({ loadMode: "local" }),
+      // MariaDB, not Aurora: no LOAD DATA FROM S3, no TLS certificate.
+      aurora: JSON.stringify({ loadMode: "streamed", database: { tls: false } }),
     };
     const prodConfig = { ...common, stream: JSON.stringify({ name: "web-analytics", shardCount: 2 }) };
 
     const realize = async (cloud: LocalCloud, stack: "prod" | "poc", config: Record<string, string>) => {
       await pulumi.runtime.setMocks(cloud, "stream-replication", stack, false, "local");
       pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [k.includes(":") ? k : `stream-replication:${k}`, v])));
-      const exported = await (stack === "prod" ? sourceStack : consumerStack)(new pulumi.Config());
+      const exported = await (stack === "prod" ? sourceComposition : consumerComposition)(new pulumi.Config());
       await cloud.settle();
       return resolveOutputs(exported);
     };

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { type Engine } from "../engines";
+import { type Engine } from "../../engines";
 
 /** What the shims answer for: the functions' calls to STS, Secrets Manager and Firehose. */
 export interface ShimHandlers {

@@ -1,5 +1,5 @@
 import { request as forward, createServer } from "node:http";
-import { type Engine } from "../engines";
+import { type Engine } from "../../engines";
 
 /**
  * A loopback proxy in front of DynamoDB Local that answers a share of BatchWriteItem requests

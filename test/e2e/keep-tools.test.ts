@@ -34,7 +34,7 @@ describe("npm start -- --keep: rebuild and backfill on the running pipeline", fu
 
   it("prints the rebuild and backfill commands with the pipeline's own names and endpoints", () => {
     const lines = keepCommands(pipeline);
-    expect(lines.find((l) => l.includes("npm run rebuild --"))).to.include(`--bucket ${pipeline.outputs.poc.archiveBucketName} `).and.include("--load-mode local");
+    expect(lines.find((l) => l.includes("npm run rebuild --"))).to.include(`--bucket ${pipeline.outputs.poc.archiveBucketName} `).and.include("--load-mode streamed");
     expect(lines.find((l) => l.includes("npm run backfill --"))).to.include(`--table ${pipeline.outputs.poc.tableName} `);
   });
 

@@ -3,7 +3,7 @@ import { expect } from "chai";
 import { createConnection, type RowDataPacket } from "mysql2/promise";
 import { runClickstream, type RunSummary } from "../../local/run";
 import { startLocalPipeline, type LocalPipeline } from "../../local/runtime/pipeline";
-import { countItems } from "../../local/tables";
+import { countItems } from "../../engines/tables";
 import { nonConformance, type EventKind } from "../support/aws-event-schemas";
 
 /** The local pipeline, started for one describe block and stopped after it. */

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { S3Event } from "aws-lambda";
 import { expect } from "chai";
-import { decodeS3Key, s3EventObjects } from "../../functions/load/event";
+import { decodeS3Key, s3EventObjects } from "../../functions/load/s3-event";
 import { migrationStatements } from "../../functions/load/schema";
 import {
   foreignEncodingChecks,

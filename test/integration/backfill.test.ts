@@ -5,8 +5,8 @@ import type { AttributeValue, DynamoDBRecord } from "aws-lambda";
 import { expect } from "chai";
 import { projectBatch, type ProjectDependencies } from "../../functions/project/project-batch";
 import { type AggregateSpec } from "../../functions/project/spec";
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, type Engine } from "../../local/engines";
-import { createDedupTable, createTable } from "../../local/tables";
+import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, type Engine } from "../../engines";
+import { createDedupTable, createTable } from "../../engines/tables";
 import { backfillCommand } from "../../tools/backfill-command";
 import { clickItem, DEDUP_KEYS } from "../support/dynamodb-stream";
 

@@ -5,7 +5,7 @@ import { loaderUserStatements } from "../../functions/db-setup/core";
 import { loadObject } from "../../functions/load/load-object";
 import { prepareSchema } from "../../functions/load/schema";
 import { type LoadTarget } from "../../functions/load/sql";
-import { startMariaDb, type MySqlEngine } from "../../local/engines";
+import { startMariaDb, type MySqlEngine } from "../../engines";
 import { CSV_COLUMNS, csvObject } from "../support/archive";
 
 describe("the loader's own database user on MariaDB", function () {

@@ -9,8 +9,8 @@ import {
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { ingestBatch, type IngestDependencies } from "../../functions/ingest/ingest-batch";
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, startS3Engine, type Engine } from "../../local/engines";
-import { createDedupTable } from "../../local/tables";
+import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, startS3Engine, type Engine } from "../../engines";
+import { createDedupTable } from "../../engines/tables";
 import { click, eventOf, kinesisRecord, sequenceNumber } from "../support/kinesis";
 import { rawDynamoDb } from "../support/raw-dynamodb";
 

@@ -7,7 +7,7 @@ import { gzipSync } from "node:zlib";
 import { loadEvent, type LoadDependencies } from "../../functions/load/load-event";
 import { s3Opener } from "../../functions/load/s3-source";
 import { foreignEncodingChecks, loadStatement, schemaStatements, stagingStatements, type LoadTarget } from "../../functions/load/sql";
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startMariaDb, startS3Engine, type Engine, type MySqlEngine } from "../../local/engines";
+import { LOCAL_CREDENTIALS, LOCAL_REGION, startMariaDb, startS3Engine, type Engine, type MySqlEngine } from "../../engines";
 import { CSV_COLUMNS, csvObject, csvRow } from "../support/archive";
 import { fixture } from "../support/kinesis";
 

@@ -5,8 +5,8 @@ import type { AttributeValue, DynamoDBRecord, DynamoDBStreamEvent } from "aws-la
 import { expect } from "chai";
 import { projectBatch, type ProjectDependencies } from "../../functions/project/project-batch";
 import { type AggregateSpec, type IndexSpec, type ProjectionSpec } from "../../functions/project/spec";
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, type Engine } from "../../local/engines";
-import { createTable } from "../../local/tables";
+import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, type Engine } from "../../engines";
+import { createTable } from "../../engines/tables";
 
 const HITS_PER_PAGE_PER_DAY: AggregateSpec = { kind: "aggregate", groupBy: ["page_id", { attribute: "client_timestamp", period: "day" }], sums: [{ name: "hits", attribute: "Hits" }] };
 const BY_USER: IndexSpec = { kind: "index", hashKey: "useremail", rangeKey: "nanotimestamp" };

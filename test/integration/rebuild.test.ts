@@ -5,7 +5,7 @@ import { loadEvent } from "../../functions/load/load-event";
 import { s3Opener } from "../../functions/load/s3-source";
 import { type LoadTarget } from "../../functions/load/sql";
 import { createTransformer, FIXED_COLUMNS } from "../../functions/transform/core";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/engines";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../engines";
 import { rebuildFromArchive, type RebuildProgress } from "../../tools/rebuild";
 import { rebuildCommand } from "../../tools/rebuild-command";
 import { archiveLine, withLoadingEngines } from "../support/archive-loading";
@@ -50,7 +50,7 @@ describe("npm run rebuild on MariaDB: the table again from the archive", functio
     const err: string[] = [];
     const { database, objects } = engines;
     const url = `mysql://${encodeURIComponent(database.user)}:${encodeURIComponent(database.password)}@${database.host}:${database.port}/${t.database}`;
-    const code = await rebuildCommand(["--bucket", BUCKET, "--database-url", url, "--load-mode", "local", "--endpoint-url", objects.endpoint, "--region", LOCAL_REGION, "--batch", "3", ...flags], {
+    const code = await rebuildCommand(["--bucket", BUCKET, "--database-url", url, "--load-mode", "streamed", "--endpoint-url", objects.endpoint, "--region", LOCAL_REGION, "--batch", "3", ...flags], {
       out: (l) => out.push(l),
       err: (l) => err.push(l),
     });

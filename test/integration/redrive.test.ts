@@ -6,7 +6,7 @@ import { gzipSync } from "node:zlib";
 import { WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "../../components/web-analytics";
 import { forwardDecision } from "../../functions/forward/core";
 import { createTransformer } from "../../functions/transform/core";
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startS3Engine, type Engine } from "../../local/engines";
+import { LOCAL_CREDENTIALS, LOCAL_REGION, startS3Engine, type Engine } from "../../engines";
 import { redrive, type RedriveOptions } from "../../tools/redrive";
 import { clickItem, DEDUP_KEYS, streamRecord } from "../support/dynamodb-stream";
 

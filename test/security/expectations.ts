@@ -250,7 +250,7 @@ function consumer(s: Scenario): Expectations {
   const poc = named(s.poc);
   const prod = named(s.prod);
   const push = s.poc.outputs.accessMode === "push";
-  const localLoads = s.poc.resources.find((r) => r.name === "clicks-load-function")!.inputs.environment.variables.LOAD_MODE === "local";
+  const localLoads = s.poc.resources.find((r) => r.name === "clicks-load-function")!.inputs.environment.variables.LOAD_MODE === "streamed";
   const table = poc.arn("clicks-table");
   const tableStream = poc.get("clicks-table").streamArn as string;
   const bucket = poc.arn("clicks-bucket");

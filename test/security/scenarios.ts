@@ -43,14 +43,14 @@ const run = async (stack: "prod" | "poc", result: Awaited<ReturnType<typeof up>>
 
 /**
  * Pull mode with the fan-out consumer, the shared table read by a projection (seed 003), customer
- * keys and Aurora loading from S3; the same with the loader streaming objects itself (`local`);
+ * keys and Aurora loading from S3; the same with the loader streaming objects itself (`streamed`);
  * and push mode with the external ID.
  */
 async function build(): Promise<Scenario[]> {
   const poc1 = await up("consumer", consumerConfig(), {});
   const prod = await up("source", { ...stackConfig("prod"), ...SHARED_TABLE }, poc1.outputs);
   const poc = await up("consumer", consumerConfig(), prod.outputs);
-  const pocLocal = await up("consumer", consumerConfig({ aurora: { loadMode: "local" } }), prod.outputs);
+  const pocLocal = await up("consumer", consumerConfig({ aurora: { loadMode: "streamed" } }), prod.outputs);
 
   const push = { accessMode: "push" };
   const prodPush1 = await up("source", { ...stackConfig("prod"), ...push }, {});

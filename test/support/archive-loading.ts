@@ -5,7 +5,7 @@ import { type LoadDependencies } from "../../functions/load/load-event";
 import { s3Opener } from "../../functions/load/s3-source";
 import { type LoadTarget } from "../../functions/load/sql";
 import { type TransformResult } from "../../functions/transform/core";
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startMariaDb, startS3Engine, type Engine, type MySqlEngine } from "../../local/engines";
+import { LOCAL_CREDENTIALS, LOCAL_REGION, startMariaDb, startS3Engine, type Engine, type MySqlEngine } from "../../engines";
 import { DEDUP_KEYS, streamRecord } from "./dynamodb-stream";
 
 /** The CSV line the archive holds for a dedup-table item inserted at a table-stream sequence, written by this transform. */

@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { AuroraLoader } from "../../components/aurora-loader";
 import { MASTER_USERNAME, SECURITY_GROUP_RULE_DESCRIPTION } from "../../components/aws-rules";
@@ -86,6 +87,11 @@ describe("AuroraLoader", () => {
       expect(fn.vpcConfig).to.deep.equal({ subnetIds: vpc().state.isolatedSubnetIds, securityGroupIds: [cloud.named("clicks-loader-sg").id] });
       expect(fn.environment.variables).to.include({ LOADER_USER: "clickstream_loader", LOADER_AUTH: "iam", DB_NAME: "clickstream", DB_TABLE: "web_analytics", MANIFEST_TABLE: "loaded_objects", REJECTS_TABLE: "rejected_rows", LOAD_MODE: "s3", PROCESSED_PREFIX: "processed/" });
       expect(fn.environment.variables).to.not.have.property("DB_SECRET_ARN");
+      // The port the cluster reports, and TLS (no DB_TLS setting) unless the loader is told otherwise.
+      for (const setup of [fn, cloud.named("clicks-db-setup-function").inputs]) {
+        expect(setup.environment.variables.DB_PORT).to.equal(String(cloud.named("clicks-cluster").state.port));
+        expect(setup.environment.variables).to.not.have.property("DB_TLS");
+      }
       expect(JSON.parse(fn.environment.variables.COLUMNS)).to.deep.equal(COLUMNS);
       for (const [name, value] of Object.entries(fn.environment.variables as Record<string, string>)) {
         expect(name, name).to.not.match(/PASSWORD|SECRET_VALUE/);
@@ -157,7 +163,7 @@ describe("AuroraLoader", () => {
     });
   });
 
-  describe("in an existing network, loading LOCAL, with every option", () => {
+  describe("in an existing network, loading streamed, with every option", () => {
     const cloud = new MockCloud();
 
     before(async () => {
@@ -167,9 +173,9 @@ describe("AuroraLoader", () => {
         archiveBucketArn: BUCKET_ARN,
         archiveKmsKeyArn: KEY_ARN,
         columns: COLUMNS,
-        loadMode: "local",
+        loadMode: "streamed",
         network: { vpcId: "vpc-0abc", subnetIds: ["subnet-a", "subnet-b"], createEndpoints: false },
-        database: { name: "analytics", minCapacity: 0, maxCapacity: 8, instanceClass: "db.r6g.large", deletionProtection: true, finalSnapshot: true, backupRetentionDays: 14, engineVersion: "8.0.mysql_aurora.3.08.2", kmsKeyArn: KEY_ARN },
+        database: { name: "analytics", minCapacity: 0, maxCapacity: 8, instanceClass: "db.r6g.large", deletionProtection: true, finalSnapshot: true, backupRetentionDays: 14, engineVersion: "8.0.mysql_aurora.3.08.2", kmsKeyArn: KEY_ARN, tls: false },
         loader: { maximumRetryAttempts: 1, maximumEventAgeInSeconds: 3600 },
       });
       await cloud.settle();
@@ -202,7 +208,7 @@ describe("AuroraLoader", () => {
       ];
       expect(policyOf(cloud.named("clicks-load-policy")).Statement.slice(3, 6)).to.deep.equal(readRows);
       expect(policyOf(cloud.named("clicks-s3-policy")).Statement).to.deep.equal(readRows);
-      expect(cloud.named("clicks-load-function").inputs.environment.variables.LOAD_MODE).to.equal("local");
+      expect(cloud.named("clicks-load-function").inputs.environment.variables.LOAD_MODE).to.equal("streamed");
       expect(cloud.named("clicks-loader-to-s3").inputs).to.include({ prefixListId: "pl-6da54004" });
       expect(cloud.named("clicks-cluster-parameters").inputs.parameters).to.deep.include({ name: "local_infile", value: "1", applyMethod: "immediate" });
     });
@@ -219,6 +225,32 @@ describe("AuroraLoader", () => {
 
     it("passes the async settings through", () => {
       expect(cloud.named("clicks-load-async").inputs).to.include({ maximumRetryAttempts: 1, maximumEventAgeInSeconds: 3600 });
+    });
+
+    it("connects without TLS when database.tls is false, the loader and its setup alike", () => {
+      for (const fn of ["clicks-load-function", "clicks-db-setup-function"]) expect(cloud.named(fn).inputs.environment.variables.DB_TLS, fn).to.equal("off");
+    });
+  });
+
+  describe("with the old name of the streamed load mode", () => {
+    const cloud = new MockCloud();
+    const warnings: string[] = [];
+
+    before(async () => {
+      await cloud.install();
+      const warn = pulumi.log.warn;
+      pulumi.log.warn = (message: string) => warnings.push(message) as unknown as Promise<void>;
+      try {
+        new AuroraLoader("old", { archiveBucketName: BUCKET, archiveBucketArn: BUCKET_ARN, columns: COLUMNS, loadMode: "local" });
+        await cloud.settle();
+      } finally {
+        pulumi.log.warn = warn;
+      }
+    });
+
+    it("still streams (loadMode \"local\" keeps working) and says it is now called \"streamed\"", () => {
+      expect(cloud.named("old-load-function").inputs.environment.variables.LOAD_MODE).to.equal("streamed");
+      expect(warnings).to.deep.include('loadMode "local" is deprecated: it is now called "streamed" (LOAD DATA LOCAL INFILE, streamed by the loader); set that instead');
     });
   });
 
@@ -242,7 +274,7 @@ describe("AuroraLoader", () => {
           'AuroraLoader "bad": invalid arguments:',
           '  - columnTypes.hits: "INT; DROP TABLE x" is not a type the loader accepts (TEXT, MEDIUMTEXT, VARCHAR(n), TINYINT, SMALLINT, INT, BIGINT, DECIMAL(p,s), DOUBLE, BOOLEAN, DATE, DATETIME(fsp), JSON)',
           '  - columnTypes names "nope", which is not a column',
-          '  - loadMode must be one of "s3", "local", got "copy"',
+          '  - loadMode must be one of "s3", "streamed", "local", got "copy"',
           '  - database.table must be a letter or "_" then up to 63 letters, digits or "_", got "web-analytics"',
           "  - database.minCapacity must be 0–256 in steps of 0.5, got 0.3",
           "  - database.maxCapacity must be 1–256 in steps of 0.5 and at least minCapacity, got 300",

@@ -14,7 +14,7 @@ import { Peer } from "./peer";
  * mode also the ingest function that writes into the consumer account. Values from the consumer
  * side come from its stack (`consumerStack`) or from config.
  */
-export async function sourceStack(pulumiConfig: pulumi.Config): Promise<Record<string, pulumi.Input<unknown>>> {
+export async function sourceComposition(pulumiConfig: pulumi.Config): Promise<Record<string, pulumi.Input<unknown>>> {
   const config = new StackConfig(pulumiConfig);
   config.warnUnknownKeys();
   const accounts = readAccounts(config);

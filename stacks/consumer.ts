@@ -13,6 +13,7 @@ import { StackConfig } from "./config";
 import { lastDeployedOutput } from "./last-deployment";
 import { alertTopic, dashboard, functionName, pipelineMetric } from "./monitoring";
 import { Peer } from "./peer";
+import { METRIC_NAMES } from "../functions/shared/telemetry-names";
 
 /** The `archive` config key: FirehoseArchive's arguments but the table's stream, which the stack gives. */
 type ArchiveSettings = Omit<FirehoseArchiveArgs, "tableStreamArn">;
@@ -30,7 +31,7 @@ type ProjectionSettings = Omit<StreamProjectionArgs, "tableStreamArn" | "tableSt
  * MySQL (AuroraLoader, unless config turns it off), and kept in projections (StreamProjection)
  * when config asks for them. Values from the source side come from its stack (`sourceStack`) or from config.
  */
-export async function consumerStack(pulumiConfig: pulumi.Config): Promise<Record<string, pulumi.Input<unknown>>> {
+export async function consumerComposition(pulumiConfig: pulumi.Config): Promise<Record<string, pulumi.Input<unknown>>> {
   const config = new StackConfig(pulumiConfig);
   config.warnUnknownKeys();
   const accounts = readAccounts(config);
@@ -90,7 +91,7 @@ export async function consumerStack(pulumiConfig: pulumi.Config): Promise<Record
     { title: "Dedup table: writes", metrics: [{ namespace: "AWS/DynamoDB", metric: "ConsumedWriteCapacityUnits", dimensions: { TableName: mode.tableName } }] },
     { title: "Forward: invocations, errors, iterator age", metrics: [lambda("Invocations", forward), lambda("Errors", forward), lambda("IteratorAge", forward, "Maximum")] },
     { title: "Firehose: records in, delivered, freshness", metrics: [delivery("IncomingRecords"), delivery("DeliveryToS3.Records"), delivery("DeliveryToS3.DataFreshness", "Maximum")] },
-    { title: "Loader: invocations, errors, rows loaded", metrics: [lambda("Invocations", load), lambda("Errors", load), ...(loader ? [pipelineMetric("RowsLoaded", "load")] : [])] },
+    { title: "Loader: invocations, errors, rows loaded", metrics: [lambda("Invocations", load), lambda("Errors", load), ...(loader ? [pipelineMetric(METRIC_NAMES.rowsLoaded, "load")] : [])] },
     { title: "Records parked or refused", metrics: [pipelineMetric("clicks-ingest-parked"), pipelineMetric("clicks-forward-parked"), pipelineMetric("clicks-failed-transformations")] },
   ]);
   return {

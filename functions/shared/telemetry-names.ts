@@ -1,0 +1,42 @@
+/**
+ * Names that the functions write and the components watch: the log messages that log metric
+ * filters count, the metric namespace and the metric names dashboards draw. Defined once, with no
+ * dependencies, so a function's first load stays small and a reworded line cannot silently break
+ * its alarm (test/unit/alarm-patterns.test.ts runs the functions and matches their real lines).
+ */
+
+/** The pipeline's metrics namespace: the functions' EMF metrics and the components' log metric filters. */
+export const METRICS_NAMESPACE = "StreamReplication";
+
+/** Log messages that alarms count, or that say a record will be retried. */
+export const LOG_MESSAGES = {
+  /** One line per record parked in a dead-letter bucket (ingest, forward, project): the parked-record alarms count it. */
+  parkedRecord: "parked record",
+  /** A record the bucket did not take: it is retried, never dropped. */
+  parkingFailed: "parking failed, record will be retried",
+  /** One line per record the transform refused, now under Firehose's error prefix: the failed-transformations alarm counts it. */
+  recordFailedProcessing: "record failed processing",
+  /** One line per object with rows the database refused: the loader's rejected-rows alarm counts it. */
+  rowsRefused: "rows refused by the database",
+} as const;
+
+/**
+ * The CloudWatch Logs filter pattern that matches a JSON log line with this message
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html#matching-terms-json-log-events).
+ */
+export const messageFilterPattern = (message: string): string => `{ $.message = "${message}" }`;
+
+/** The counts each function publishes as EMF metrics. */
+export const METRIC_NAMES = {
+  recordsIn: "RecordsIn",
+  recordsWritten: "RecordsWritten",
+  recordsArchived: "RecordsArchived",
+  recordsProjected: "RecordsProjected",
+  recordsReplayed: "RecordsReplayed",
+  recordsParked: "RecordsParked",
+  recordsRetried: "RecordsRetried",
+  objectsLoaded: "ObjectsLoaded",
+  objectsAlreadyLoaded: "ObjectsAlreadyLoaded",
+  rowsLoaded: "RowsLoaded",
+  rowsRejected: "RowsRejected",
+} as const;
