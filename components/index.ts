@@ -1,0 +1,58 @@
+/**
+ * The public surface of the `stream-replication` component package: the six components, their
+ * `Args` and settings types, their defaults, and the few building blocks a program composing them
+ * needs. Everything else lives under `components/internal/` and may change without notice.
+ *
+ * @packageDocumentation
+ */
+
+export {
+  CrossAccountStreamSource,
+  crossAccountStreamSourceDefaults,
+  FAN_OUT_LAG_METRIC,
+  type CrossAccountStreamSourceArgs,
+  type SharedTableSettings,
+  type StreamSettings,
+} from "./cross-account-stream-source";
+export {
+  DedupTable,
+  dedupTableDefaults,
+  type AccessMode,
+  type DedupTableArgs,
+  type DedupTableSettings,
+  type GlobalSecondaryIndexArgs,
+  type KeyAttributeType,
+  type ProvisionedCapacityArgs,
+} from "./dedup-table";
+export { PushIngest, type PushIngestArgs, type WriterTarget } from "./push-ingest";
+export {
+  FirehoseArchive,
+  firehoseArchiveDefaults,
+  type ArchiveBucketSettings,
+  type DeliverySettings,
+  type FirehoseArchiveArgs,
+  type ForwardSettings,
+  type TransformSettings,
+} from "./firehose-archive";
+export { StreamProjection, type ProjectionTableSettings, type StreamProjectionArgs } from "./stream-projection";
+export {
+  AuroraLoader,
+  auroraLoaderDefaults,
+  type AuroraLoaderArgs,
+  type DatabaseSettings,
+  type LoaderNetworkArgs,
+  type LoaderSettings,
+} from "./aurora-loader";
+
+// Settings shared by several components.
+export { type MonitoringArgs } from "./alarms";
+export { type IngestSettings, ingestDefaults, type IngestSource } from "./ingest-function";
+export { type StreamMappingSettings, streamMappingDefaults } from "./stream-function";
+export { type DataProtectionArgs } from "./protection";
+
+// Building blocks for programs that compose the components with resources of their own.
+export { dataResourceOptions } from "./protection";
+export { policyDocument, type PolicyStatement } from "./iam";
+export { validate, type Check } from "./validation";
+export { DYNAMODB_STREAM_MAX_READERS } from "./aws-rules";
+export { COMPONENT_PACKAGE } from "./package";
