@@ -2,8 +2,8 @@ import type { AuroraLoaderArgs } from "../components/aurora-loader";
 import type { StreamSettings } from "../components/cross-account-stream-source";
 import type { DedupTableSettings } from "../components/dedup-table";
 import type { FirehoseArchiveArgs } from "../components/firehose-archive";
-import type { IngestSettings } from "../components/ingest-function";
-import type { StreamMappingSettings } from "../components/stream-function";
+import type { IngestSettings } from "../components/internal/ingest-function";
+import type { StreamMappingSettings } from "../components/internal/stream-function";
 import type { StreamProjectionArgs } from "../components/stream-projection";
 
 /** How a function on a stream is invoked, as far as throughput goes. */

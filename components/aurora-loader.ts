@@ -4,16 +4,16 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { LOADER_PRIVILEGES, type LoaderUserSpec } from "../functions/db-setup/core";
 import { parseSqlType } from "../functions/shared/sql-columns";
-import { PROCESSED_PREFIX } from "./archive-layout";
+import { PROCESSED_PREFIX } from "./internal/archive-layout";
 import { ROWS_REFUSED_MESSAGE } from "../functions/load/log-messages";
-import { alarm, functionAlarms, logLineAlarm, type MonitoringArgs } from "./alarms";
-import { createBundledFunction } from "./bundled-function";
-import { AURORA_MYSQL_AUTO_PAUSE_SINCE, AURORA_MYSQL_DATA_API_SINCE, SECURITY_GROUP_RULE_DESCRIPTION, SECURITY_GROUP_RULE_DESCRIPTION_RULE } from "./aws-rules";
-import { policyDocument, serviceTrustPolicy, type PolicyStatement } from "./iam";
-import { checkDerivedNames } from "./names";
-import { COMPONENT_PACKAGE } from "./package";
-import { dataResourceOptions, type DataProtectionArgs } from "./protection";
-import { validate, type Check } from "./validation";
+import { alarm, functionAlarms, logLineAlarm, type MonitoringArgs } from "./internal/alarms";
+import { createBundledFunction } from "./internal/bundled-function";
+import { AURORA_MYSQL_AUTO_PAUSE_SINCE, AURORA_MYSQL_DATA_API_SINCE, SECURITY_GROUP_RULE_DESCRIPTION, SECURITY_GROUP_RULE_DESCRIPTION_RULE } from "./internal/aws-rules";
+import { policyDocument, serviceTrustPolicy, type PolicyStatement } from "./internal/iam";
+import { checkDerivedNames } from "./internal/names";
+import { COMPONENT_PACKAGE } from "./internal/package";
+import { dataResourceOptions, type DataProtectionArgs } from "./internal/protection";
+import { validate, type Check } from "./internal/validation";
 
 export interface LoaderNetworkArgs {
   /** An existing VPC. */
@@ -125,7 +125,7 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 /** MySQL 8 user names are at most 32 characters. */
 const USER_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,31}$/;
 const MYSQL_PORT = 3306;
-/** The cluster's master user, for the deploy-time setup only: 1–16 letters or digits (MASTER_USERNAME in components/aws-rules.ts; the unit test checks it). */
+/** The cluster's master user, for the deploy-time setup only: 1–16 letters or digits (MASTER_USERNAME in components/internal/aws-rules.ts; the unit test checks it). */
 const MASTER_USER = "clickstreamadmin";
 const ENGINE_VERSION = /^8\.0\.mysql_aurora\.(\d+)\.(\d+)\.(\d+)$/;
 
@@ -188,7 +188,7 @@ function validateArgs(component: pulumi.Resource, name: string, args: AuroraLoad
   check.done();
 }
 
-/** A security group rule's description, refused at preview when EC2 would refuse it at deploy (components/aws-rules.ts). */
+/** A security group rule's description, refused at preview when EC2 would refuse it at deploy (components/internal/aws-rules.ts). */
 function ruleDescription(description: string, component: pulumi.Resource): string {
   if (!SECURITY_GROUP_RULE_DESCRIPTION.test(description)) {
     throw new pulumi.ResourceError(`security group rule description "${description}" must be ${SECURITY_GROUP_RULE_DESCRIPTION_RULE}`, component, true);

@@ -1,18 +1,18 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { alarm, type MonitoringArgs } from "./alarms";
+import { alarm, type MonitoringArgs } from "./internal/alarms";
 import { type KeyAttributeType } from "./dedup-table";
-import { policyDocument, type PolicyStatement } from "./iam";
-import { checkDerivedNames, checkPhysicalName } from "./names";
-import { COMPONENT_PACKAGE } from "./package";
-import { dataResourceOptions, type DataProtectionArgs } from "./protection";
+import { policyDocument, type PolicyStatement } from "./internal/iam";
+import { checkDerivedNames, checkPhysicalName } from "./internal/names";
+import { COMPONENT_PACKAGE } from "./internal/package";
+import { dataResourceOptions, type DataProtectionArgs } from "./internal/protection";
 import {
   DYNAMODB_STREAM_READ_ACTIONS,
   KINESIS_CONSUMER_READ_ACTIONS,
   KINESIS_STREAM_READ_ACTIONS,
   KINESIS_STREAM_WRITE_ACTIONS,
-} from "./stream-access";
-import { validate } from "./validation";
+} from "./internal/stream-access";
+import { validate } from "./internal/validation";
 
 export interface StreamSettings {
   /** Physical stream name. Default: generated from the component name. */

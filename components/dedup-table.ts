@@ -1,15 +1,15 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { type MonitoringArgs } from "./alarms";
-import { checkedExternalId, EXTERNAL_ID_RULE, isValidExternalId } from "./external-id";
-import { policyDocument, type PolicyStatement } from "./iam";
-import { createIngestFunction, validateIngestSettings, type IngestSettings } from "./ingest-function";
-import { checkDerivedNames, checkPhysicalName } from "./names";
-import { COMPONENT_PACKAGE } from "./package";
-import { dataResourceOptions, type DataProtectionArgs } from "./protection";
-import { streamFunctionNames, type StreamFunction } from "./stream-function";
-import { DEDUP_TABLE_WRITE_ACTIONS, tableKeyStatements } from "./stream-access";
-import { validate } from "./validation";
+import { type MonitoringArgs } from "./internal/alarms";
+import { checkedExternalId, EXTERNAL_ID_RULE, isValidExternalId } from "./internal/external-id";
+import { policyDocument, type PolicyStatement } from "./internal/iam";
+import { createIngestFunction, validateIngestSettings, type IngestSettings } from "./internal/ingest-function";
+import { checkDerivedNames, checkPhysicalName } from "./internal/names";
+import { COMPONENT_PACKAGE } from "./internal/package";
+import { dataResourceOptions, type DataProtectionArgs } from "./internal/protection";
+import { streamFunctionNames, type StreamFunction } from "./internal/stream-function";
+import { DEDUP_TABLE_WRITE_ACTIONS, tableKeyStatements } from "./internal/stream-access";
+import { validate } from "./internal/validation";
 
 export type KeyAttributeType = "S" | "N" | "B";
 

@@ -1,19 +1,19 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ERROR_PREFIX, PROCESSED_PREFIX, SOURCE_PREFIX } from "./archive-layout";
+import { ERROR_PREFIX, PROCESSED_PREFIX, SOURCE_PREFIX } from "./internal/archive-layout";
 import { columnSqlTypes, compileSchema, FIXED_COLUMNS, type ArchiveColumn } from "../functions/transform/core";
-import { alarm, functionAlarms, logLineAlarm, type MonitoringArgs } from "./alarms";
-import { createBundledFunction } from "./bundled-function";
-import { policyDocument, serviceTrustPolicy, type PolicyStatement } from "./iam";
-import { checkDerivedNames, checkPhysicalName } from "./names";
-import { COMPONENT_PACKAGE } from "./package";
-import { type DataProtectionArgs } from "./protection";
-import { createSecureBucket } from "./secure-bucket";
-import { tableStreamReadStatements } from "./stream-access";
-import { createStreamFunction, streamFunctionNames, validateMappingSettings, type StreamMappingSettings } from "./stream-function";
-import { schemaColumnProblems } from "./schema-columns";
-import { validate } from "./validation";
-import { WEB_ANALYTICS_COLUMN_TYPES, WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "./web-analytics";
+import { alarm, functionAlarms, logLineAlarm, type MonitoringArgs } from "./internal/alarms";
+import { createBundledFunction } from "./internal/bundled-function";
+import { policyDocument, serviceTrustPolicy, type PolicyStatement } from "./internal/iam";
+import { checkDerivedNames, checkPhysicalName } from "./internal/names";
+import { COMPONENT_PACKAGE } from "./internal/package";
+import { type DataProtectionArgs } from "./internal/protection";
+import { createSecureBucket } from "./internal/secure-bucket";
+import { tableStreamReadStatements } from "./internal/stream-access";
+import { createStreamFunction, streamFunctionNames, validateMappingSettings, type StreamMappingSettings } from "./internal/stream-function";
+import { schemaColumnProblems } from "./internal/schema-columns";
+import { validate } from "./internal/validation";
+import { WEB_ANALYTICS_COLUMN_TYPES, WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "./internal/web-analytics";
 
 const HOURLY = "!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/!{timestamp:HH}/";
 

@@ -35,6 +35,7 @@ export {
   type TransformSettings,
 } from "./firehose-archive";
 export { StreamProjection, type ProjectionTableSettings, type StreamProjectionArgs } from "./stream-projection";
+export { type ProjectionSpec } from "../functions/project/spec";
 export {
   AuroraLoader,
   auroraLoaderDefaults,
@@ -45,14 +46,14 @@ export {
 } from "./aurora-loader";
 
 // Settings shared by several components.
-export { type MonitoringArgs } from "./alarms";
-export { type IngestSettings, ingestDefaults, type IngestSource } from "./ingest-function";
-export { type StreamMappingSettings, streamMappingDefaults } from "./stream-function";
-export { type DataProtectionArgs } from "./protection";
+export { type MonitoringArgs } from "./internal/alarms";
+export { type IngestSettings, ingestDefaults, type IngestSource } from "./internal/ingest-function";
+export { type StreamMappingSettings, streamMappingDefaults } from "./internal/stream-function";
+export { type DataProtectionArgs } from "./internal/protection";
 
 // Building blocks for programs that compose the components with resources of their own.
-export { dataResourceOptions } from "./protection";
-export { policyDocument, type PolicyStatement } from "./iam";
-export { validate, type Check } from "./validation";
-export { DYNAMODB_STREAM_MAX_READERS } from "./aws-rules";
-export { COMPONENT_PACKAGE } from "./package";
+export { dataResourceOptions } from "./internal/protection";
+export { policyDocument, type PolicyStatement } from "./internal/iam";
+export { validate, type Check } from "./internal/validation";
+export { DYNAMODB_STREAM_MAX_READERS } from "./internal/aws-rules";
+export { COMPONENT_PACKAGE } from "./internal/package";

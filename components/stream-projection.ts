@@ -1,15 +1,15 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { COUNT, EXPIRES_AT, GROUP_KEY, groupByName, LEDGER_KEY, type ProjectionSpec } from "../functions/project/spec";
-import { type MonitoringArgs } from "./alarms";
+import { type MonitoringArgs } from "./internal/alarms";
 import { type KeyAttributeType } from "./dedup-table";
-import { type PolicyStatement } from "./iam";
-import { checkDerivedNames, checkPhysicalName } from "./names";
-import { COMPONENT_PACKAGE } from "./package";
-import { dataResourceOptions, type DataProtectionArgs } from "./protection";
-import { tableKeyStatements, tableStreamReadStatements } from "./stream-access";
-import { createStreamFunction, streamFunctionNames, validateMappingSettings, type StreamMappingSettings } from "./stream-function";
-import { validate } from "./validation";
+import { type PolicyStatement } from "./internal/iam";
+import { checkDerivedNames, checkPhysicalName } from "./internal/names";
+import { COMPONENT_PACKAGE } from "./internal/package";
+import { dataResourceOptions, type DataProtectionArgs } from "./internal/protection";
+import { tableKeyStatements, tableStreamReadStatements } from "./internal/stream-access";
+import { createStreamFunction, streamFunctionNames, validateMappingSettings, type StreamMappingSettings } from "./internal/stream-function";
+import { validate } from "./internal/validation";
 
 export interface ProjectionTableSettings {
   /** Physical table name. Default: generated from the component name. */

@@ -1,8 +1,8 @@
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { DYNAMODB_STREAM_MAX_READERS, LOG_RETENTION_DAYS, PHYSICAL_NAME_RULES, SECURITY_GROUP_RULE_DESCRIPTION, SECURITY_GROUP_RULE_DESCRIPTION_RULE } from "../components/aws-rules";
+import { DYNAMODB_STREAM_MAX_READERS, LOG_RETENTION_DAYS, PHYSICAL_NAME_RULES, SECURITY_GROUP_RULE_DESCRIPTION, SECURITY_GROUP_RULE_DESCRIPTION_RULE } from "../components/internal/aws-rules";
 
 // AWS's own rules, which Pulumi mocks and `pulumi preview` accept but AWS refuses at deploy or at
-// run time. Each policy cites the documentation in components/aws-rules.ts or in its description.
+// run time. Each policy cites the documentation in components/internal/aws-rules.ts or in its description.
 
 type Statement = { Effect?: string; Principal?: unknown; Action?: string | string[]; Resource?: string | string[]; Condition?: unknown };
 

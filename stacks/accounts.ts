@@ -1,8 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { type AccessMode } from "../components/dedup-table";
-import { type IngestSettings } from "../components/ingest-function";
-import { validate } from "../components/validation";
+import { type AccessMode, type IngestSettings, validate } from "../components";
 import { type StackConfig } from "./config";
 
 export type Side = "source" | "consumer";

@@ -1,11 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DedupTable, type DedupTableSettings } from "../components/dedup-table";
-import { type MonitoringArgs } from "../components/alarms";
-import { AuroraLoader, type AuroraLoaderArgs } from "../components/aurora-loader";
-import { FirehoseArchive, type FirehoseArchiveArgs } from "../components/firehose-archive";
-import { StreamProjection, type StreamProjectionArgs } from "../components/stream-projection";
-import { DYNAMODB_STREAM_MAX_READERS } from "../components/aws-rules";
-import { validate } from "../components/validation";
+import { AuroraLoader, type AuroraLoaderArgs, DedupTable, type DedupTableSettings, DYNAMODB_STREAM_MAX_READERS, FirehoseArchive, type FirehoseArchiveArgs, type MonitoringArgs, StreamProjection, type StreamProjectionArgs, validate } from "../components";
 import { assertDeployingInto, checkArn, INGEST_CONFIG_KEYS, ingestConfig, readAccounts, type Accounts } from "./accounts";
 import { checkCapacity } from "./capacity";
 import { StackConfig } from "./config";
@@ -119,7 +113,7 @@ export async function consumerStack(pulumiConfig: pulumi.Config): Promise<Record
 
 /**
  * Refuses, at preview, projections the table streams cannot serve. DynamoDB Streams serves at most
- * two readers per shard; a third throttles every reader of the shard (components/aws-rules.ts). The
+ * two readers per shard; a third throttles every reader of the shard (components/internal/aws-rules.ts). The
  * dedup table's stream already feeds the archive's forward function, so it takes one projection;
  * the shared table's stream, in the source account, takes two from here (counting none of its own).
  */

@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
-import { bundleFunctionCode, PROJECT_ROOT } from "../../components/bundle";
+import { bundleFunctionCode, PROJECT_ROOT } from "../../components/internal/bundle";
 import { type AccessMode } from "../../components/dedup-table";
 import { consumerStack } from "../../stacks/poc";
 import { sourceStack } from "../../stacks/prod";

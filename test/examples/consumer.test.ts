@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { execFileSync } from "node:child_process";
 import { existsSync, realpathSync } from "node:fs";
 import * as path from "node:path";
-import { PROJECT_ROOT } from "../../components/bundle";
+import { PROJECT_ROOT } from "../../components/internal/bundle";
 import { MockCloud, resolve } from "../harness/mock-cloud";
 
 /**

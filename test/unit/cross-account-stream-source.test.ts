@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { CrossAccountStreamSource } from "../../components/cross-account-stream-source";
-import { DYNAMODB_STREAM_READ_ACTIONS, KINESIS_CONSUMER_READ_ACTIONS, KINESIS_STREAM_READ_ACTIONS, KINESIS_STREAM_WRITE_ACTIONS } from "../../components/stream-access";
+import { DYNAMODB_STREAM_READ_ACTIONS, KINESIS_CONSUMER_READ_ACTIONS, KINESIS_STREAM_READ_ACTIONS, KINESIS_STREAM_WRITE_ACTIONS } from "../../components/internal/stream-access";
 import { MockCloud, policyOf, resolve } from "../harness/mock-cloud";
 
 const CONSUMER_ROLE = "arn:aws:iam::999999999999:role/clicks-ingest-role-1a2b3c4";

@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import { DedupTable } from "../../components/dedup-table";
-import { checkedExternalId } from "../../components/external-id";
-import { KINESIS_CONSUMER_READ_ACTIONS, KINESIS_STREAM_READ_ACTIONS } from "../../components/stream-access";
+import { checkedExternalId } from "../../components/internal/external-id";
+import { KINESIS_CONSUMER_READ_ACTIONS, KINESIS_STREAM_READ_ACTIONS } from "../../components/internal/stream-access";
 import { MockCloud, policyOf, resolve } from "../harness/mock-cloud";
 
 const STREAM_ARN = "arn:aws:kinesis:eu-west-1:111111111111:stream/web-analytics";

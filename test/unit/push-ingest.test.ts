@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { PushIngest } from "../../components/push-ingest";
-import { KINESIS_STREAM_READ_ACTIONS } from "../../components/stream-access";
+import { KINESIS_STREAM_READ_ACTIONS } from "../../components/internal/stream-access";
 import { MockCloud, policyOf, resolve } from "../harness/mock-cloud";
 
 const STREAM_ARN = "arn:aws:kinesis:eu-west-1:111111111111:stream/web-analytics";

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
-import { DYNAMODB_STREAM_READ_ACTIONS, KINESIS_CONSUMER_READ_ACTIONS, KINESIS_STREAM_READ_ACTIONS } from "../../components/stream-access";
+import { DYNAMODB_STREAM_READ_ACTIONS, KINESIS_CONSUMER_READ_ACTIONS, KINESIS_STREAM_READ_ACTIONS } from "../../components/internal/stream-access";
 import { DATA_BEARING_TYPES } from "../../policy/aws-rules-policies";
 import { COMPOSITIONS, selectComposition } from "../../stacks/select";
 import { MockCloud, policyOf } from "../harness/mock-cloud";

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { StreamProjection } from "../../components/stream-projection";
-import { DYNAMODB_STREAM_READ_ACTIONS } from "../../components/stream-access";
+import { DYNAMODB_STREAM_READ_ACTIONS } from "../../components/internal/stream-access";
 import { MockCloud, policyOf, resolve } from "../harness/mock-cloud";
 
 const TABLE_ARN = "arn:aws:dynamodb:eu-west-1:999999999999:table/clicks-table-0c1d2e3";

@@ -26,7 +26,7 @@ export function validate(subject: string, what = "arguments", resource?: pulumi.
         problems.push(`${arg} must be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}, got ${JSON.stringify(value)}`);
       }
     },
-    /** An optional log retention CloudWatch Logs accepts (components/aws-rules.ts). */
+    /** An optional log retention CloudWatch Logs accepts (components/internal/aws-rules.ts). */
     logRetention(arg: string, value: number | undefined): void {
       if (value !== undefined && !(LOG_RETENTION_DAYS as readonly number[]).includes(value)) {
         problems.push(`${arg} must be a retention CloudWatch Logs accepts (${LOG_RETENTION_DAYS.join(", ")}), got ${value}`);

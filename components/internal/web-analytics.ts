@@ -1,4 +1,4 @@
-import { type ArchiveColumn } from "../functions/transform/core";
+import { type ArchiveColumn } from "../../functions/transform/core";
 
 /**
  * The archive's documented example and default: seed 001's web-analytics JSON Schema (hits, device,
