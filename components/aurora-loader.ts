@@ -197,7 +197,7 @@ function ruleDescription(description: string, component: pulumi.Resource): strin
 }
 
 /**
- * The archive's rows in Aurora MySQL for SQL (seed 001), done safely: a private cluster whose
+ * The archive's rows in Aurora MySQL for SQL (the DynamoDB-to-Aurora design), done safely: a private cluster whose
  * password RDS keeps in Secrets Manager, an S3 role that reads only `processed/`, and a loader
  * function, triggered by each new object, that loads it exactly once (see functions/load).
  */

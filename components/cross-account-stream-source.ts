@@ -30,7 +30,7 @@ export interface SharedTableSettings {
   rangeKey?: string;
   /** Types of the key attributes. Default: "S" for each. */
   attributeTypes?: Record<string, KeyAttributeType>;
-  /** Default: "NEW_AND_OLD_IMAGES" (seed 003). */
+  /** Default: "NEW_AND_OLD_IMAGES" (the cross-account DynamoDB Streams design). */
   streamViewType?: "KEYS_ONLY" | "NEW_IMAGE" | "OLD_IMAGE" | "NEW_AND_OLD_IMAGES";
 }
 
@@ -45,7 +45,7 @@ export interface CrossAccountStreamSourceArgs extends DataProtectionArgs {
   consumerRoleArn?: pulumi.Input<string>;
   /**
    * The roles, usually in another account, of the functions that read the shared table's stream
-   * (seed 003; StreamProjection's `roleArn`). The stream's resource policy grants them its read
+   * (the cross-account DynamoDB Streams design; StreamProjection's `roleArn`). The stream's resource policy grants them its read
    * actions, and the key policy `kms:Decrypt` through DynamoDB. DynamoDB Streams serves at most
    * two readers per shard, counting this account's own. Default: none; the table's stream is
    * shared with nobody.
@@ -53,7 +53,7 @@ export interface CrossAccountStreamSourceArgs extends DataProtectionArgs {
   sharedTableReaderRoleArns?: pulumi.Input<string>[];
   /** Registers an enhanced fan-out consumer with this name (dedicated 2 MB/s per shard). Default: none. */
   fanOutConsumerName?: string;
-  /** A DynamoDB table in this account whose stream is shared with `consumerRoleArn` (seed 003). Default: none. */
+  /** A DynamoDB table in this account whose stream is shared with `consumerRoleArn` (the cross-account DynamoDB Streams design). Default: none. */
   sharedTable?: SharedTableSettings;
   /** Days KMS waits before deleting the stream key once it is scheduled for deletion, 7–30. Default: 30. */
   keyDeletionWindowDays?: number;
@@ -113,8 +113,8 @@ function grantTo(roleArn: pulumi.Input<string>, sid: string, actions: string[], 
 
 /**
  * The source account's side: a Kinesis stream encrypted with its own customer-managed key, shared
- * with one consumer role through resource policies (seed 002), with an optional enhanced fan-out
- * consumer and an optional DynamoDB table whose stream is shared the same way (seed 003).
+ * with one consumer role through resource policies (the cross-account Kinesis trigger design), with an optional enhanced fan-out
+ * consumer and an optional DynamoDB table whose stream is shared the same way (the cross-account DynamoDB Streams design).
  */
 export class CrossAccountStreamSource extends pulumi.ComponentResource {
   public readonly streamName: pulumi.Output<string>;

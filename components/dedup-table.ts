@@ -172,7 +172,7 @@ function validateArgs(component: pulumi.Resource, name: string, args: DedupTable
 
 /**
  * The consumer account's landing table. Kinesis records are written exactly once, keyed by their
- * sequence number and shard (seed 000), by an ingest function on an event source mapping; records
+ * sequence number and shard (the cross-account replication design), by an ingest function on an event source mapping; records
  * that can never be written are parked, with their reason, in an encrypted dead-letter bucket.
  * In pull mode that function runs here; in push mode it runs in the source account (PushIngest)
  * and writes through this table's writer role.

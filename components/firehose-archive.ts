@@ -20,9 +20,9 @@ const HOURLY = "!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/!{timestamp:HH
 export interface DeliverySettings {
   /** Physical delivery stream name. Default: generated from the component name. */
   name?: string;
-  /** MiB Firehose buffers before writing an object, 1–128. Default: 5 (seed 000). */
+  /** MiB Firehose buffers before writing an object, 1–128. Default: 5 (the cross-account replication design). */
   bufferSizeMiB?: number;
-  /** Seconds Firehose buffers before writing an object, 0–900. Default: 300 (seed 000). */
+  /** Seconds Firehose buffers before writing an object, 0–900. Default: 300 (the cross-account replication design). */
   bufferIntervalSeconds?: number;
   /** Default: "UNCOMPRESSED" (`LOAD DATA FROM S3` reads plain text). */
   compression?: "UNCOMPRESSED" | "GZIP";
@@ -64,7 +64,7 @@ export interface FirehoseArchiveArgs extends DataProtectionArgs {
   tableKmsKeyArn?: pulumi.Input<string>;
   /** The table's key attributes, hash key first: the dedup key joins their values. Default: the dedup table's. */
   keyAttributes?: string[];
-  /** JSON Schema (draft-07, formats allowed) every archived item must match. Default: WEB_ANALYTICS_SCHEMA (seed 001). */
+  /** JSON Schema (draft-07, formats allowed) every archived item must match. Default: WEB_ANALYTICS_SCHEMA (the DynamoDB-to-Aurora design). */
   schema?: Record<string, unknown>;
   /** CSV columns after `dedup_key`, `change`, `changed_at`, `stream_sequence`. Default: WEB_ANALYTICS_COLUMNS. */
   columns?: ArchiveColumn[];
@@ -165,7 +165,7 @@ function validateArgs(component: pulumi.Resource, name: string, args: FirehoseAr
 }
 
 /**
- * The dedup table's history in S3 as validated CSV (seeds 000 and 001): a forward function on the
+ * The dedup table's history in S3 as validated CSV (the cross-account replication and DynamoDB-to-Aurora designs): a forward function on the
  * table's stream puts each change to a Firehose delivery stream, whose transform function checks
  * it against a JSON Schema and writes one CSV row per record under `processed/`; records it
  * refuses land under `failed/`, in Firehose's error format, ready to re-drive.

@@ -35,7 +35,8 @@ export {
   type TransformSettings,
 } from "./firehose-archive";
 export { StreamProjection, type ProjectionTableSettings, type StreamProjectionArgs } from "./stream-projection";
-export { type ProjectionSpec } from "../functions/project/spec";
+export { type AggregateSpec, type GroupBy, type IndexSpec, type ProjectionSpec } from "../functions/project/spec";
+export { type ArchiveColumn } from "../functions/transform/core";
 export {
   AuroraLoader,
   auroraLoaderDefaults,
@@ -53,7 +54,7 @@ export { type DataProtectionArgs } from "./internal/protection";
 
 // Building blocks for programs that compose the components with resources of their own.
 export { dataResourceOptions } from "./internal/protection";
-export { policyDocument, type PolicyStatement } from "./internal/iam";
+export { policyDocument, type PolicyStatement, type Statements } from "./internal/iam";
 export { validate, type Check } from "./internal/validation";
 export { DYNAMODB_STREAM_MAX_READERS } from "./internal/aws-rules";
 export { COMPONENT_PACKAGE } from "./internal/package";

@@ -37,7 +37,7 @@ export interface PushIngestArgs extends IngestSource, DataProtectionArgs {
 }
 
 /**
- * Push mode (seed 000): the ingest function runs in the source account, next to the stream, and
+ * Push mode (the cross-account replication design): the ingest function runs in the source account, next to the stream, and
  * writes to the consumer account's dedup table by assuming that table's writer role with an
  * external ID. Records that can never be written are parked in a dead-letter bucket here.
  */

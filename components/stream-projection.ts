@@ -26,7 +26,7 @@ export interface StreamProjectionArgs extends DataProtectionArgs {
   /**
    * The stream of the table to project; aggregates need it to carry NEW_AND_OLD_IMAGES. It may be
    * another account's, shared with this component's `roleArn` by the stream's resource policy
-   * (seed 003), in the same region. Until it is given, the function is deployed without its
+   * (the cross-account DynamoDB Streams design), in the same region. Until it is given, the function is deployed without its
    * mapping, under the role it keeps later. Default: none.
    */
   tableStreamArn?: pulumi.Input<string>;
@@ -96,7 +96,7 @@ export class StreamProjection extends pulumi.ComponentResource {
   /** Aggregates only. */
   public readonly ledgerTableName: pulumi.Output<string | undefined>;
   public readonly functionArn: pulumi.Output<string>;
-  /** The function's role: what another account's stream policy grants (seed 003). */
+  /** The function's role: what another account's stream policy grants (the cross-account DynamoDB Streams design). */
   public readonly roleArn: pulumi.Output<string>;
   public readonly deadLetterBucketName: pulumi.Output<string>;
 

@@ -16,7 +16,7 @@ type AuroraSettings = Omit<AuroraLoaderArgs, "archiveBucketName" | "archiveBucke
 type ProjectionSettings = Omit<StreamProjectionArgs, "tableStreamArn" | "tableStreamKmsKeyArn"> & { name: string };
 
 /**
- * The consumer account (seed 000's POC account): the dedup table, and in pull mode the ingest
+ * The consumer account (the cross-account replication design's POC account): the dedup table, and in pull mode the ingest
  * function reading the source stream; in push mode the writer role the source account's function
  * assumes. The table's history is archived to S3 as CSV (FirehoseArchive) and loaded into Aurora
  * MySQL (AuroraLoader, unless config turns it off), and kept in projections (StreamProjection)
@@ -149,7 +149,7 @@ function checkProjections(projections: ProjectionSettings[], shared: ProjectionS
 }
 
 /**
- * Seed 003: projections in this account fed by the source account's shared table stream. Each
+ * The cross-account DynamoDB Streams design: projections in this account fed by the source account's shared table stream. Each
  * function's role is created first, exported (`sharedTableReaderRoleArns`) for the source stack to
  * grant; its mapping follows once the source stack reports that grant (or config names the stream).
  */

@@ -5,7 +5,7 @@ import { decodeBase64, decodeUtf8 } from "../shared/text";
 import { toAttributeValue, UnstorableValue, type AttributeReason } from "./attribute-values";
 import { itemSizeBytes } from "./item-size";
 
-/** The dedup table's key schema (seed 000): hash and range attribute names. */
+/** The dedup table's key schema (the cross-account replication design): hash and range attribute names. */
 export const HASH_KEY = "seqNumbershardIdHash";
 export const RANGE_KEY = "sequenceNumber";
 /** Attributes the ingest function writes itself; a payload may not carry them. */
@@ -50,7 +50,7 @@ export function shardIdFromEventId(eventID: string): string {
   return shardId;
 }
 
-/** Seed 000's hash key: the sequence number's characters at -3 and -2, then `_`, then the shard id. */
+/** The cross-account replication design's hash key: the sequence number's characters at -3 and -2, then `_`, then the shard id. */
 export function dedupHashKey(sequenceNumber: string, shardId: string): string {
   if (!/^\d{3,}$/.test(sequenceNumber)) throw new Error(`sequence number "${sequenceNumber}" is not a Kinesis sequence number`);
   return `${sequenceNumber.slice(-3, -1)}_${shardId}`;
