@@ -5,6 +5,7 @@ import type { FirehoseArchiveArgs } from "../components/firehose-archive";
 import type { IngestSettings } from "../components/internal/ingest-function";
 import type { StreamMappingSettings } from "../components/internal/stream-function";
 import type { StreamProjectionArgs } from "../components/stream-projection";
+import type { ProjectionSpec } from "../functions/project/spec";
 
 /** How a function on a stream is invoked, as far as throughput goes. */
 export interface MappingSettings {
@@ -57,7 +58,7 @@ export interface SettingsInput {
   ingest?: IngestSettings;
   table?: DedupTableSettings;
   archive?: Pick<FirehoseArchiveArgs, "forward" | "delivery" | "transform">;
-  projections?: (Pick<StreamProjectionArgs, "projection" | "mapping"> & { name: string })[];
+  projections?: (Pick<StreamProjectionArgs, "mapping"> & { projection: ProjectionSpec; name: string })[];
   /** `enabled: false` keeps only the archive. */
   aurora?: Pick<AuroraLoaderArgs, "database"> & { enabled?: boolean };
 }

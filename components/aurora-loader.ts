@@ -15,6 +15,10 @@ import { COMPONENT_PACKAGE } from "./internal/package";
 import { dataResourceOptions, type DataProtectionArgs } from "./internal/protection";
 import { validate, type Check } from "./internal/validation";
 
+/** How the loader gets an object's rows into MySQL: Aurora reads S3 itself, or the function streams them. */
+export const LoadMode = { S3: "s3", Local: "local" } as const;
+export type LoadMode = (typeof LoadMode)[keyof typeof LoadMode];
+
 export interface LoaderNetworkArgs {
   /** An existing VPC. */
   vpcId: pulumi.Input<string>;
@@ -90,7 +94,7 @@ export interface AuroraLoaderArgs extends DataProtectionArgs {
   /** SQL types by column, from a fixed list (INT, BIGINT, DECIMAL(p,s), DATETIME, VARCHAR(n), …): FirehoseArchive's `columnTypes`, which its transform checks every value against. Default: TEXT. */
   columnTypes?: Record<string, string>;
   /** `s3`: Aurora reads each object with LOAD DATA FROM S3. `local`: the loader streams it (LOAD DATA LOCAL INFILE). Default: "s3". */
-  loadMode?: "s3" | "local";
+  loadMode?: LoadMode;
   /** An existing network. Default: a new VPC, private subnets in two zones, no NAT gateway. */
   network?: LoaderNetworkArgs;
   database?: DatabaseSettings;
@@ -168,7 +172,7 @@ function validateArgs(component: pulumi.Resource, name: string, args: AuroraLoad
     const parsed = parseSqlType(type);
     if (typeof parsed === "string") check.fail(`columnTypes.${column}: ${parsed}`);
   }
-  check.oneOf("loadMode", args.loadMode, ["s3", "local"]);
+  check.oneOf("loadMode", args.loadMode, Object.values(LoadMode));
   const db = args.database ?? {};
   for (const key of ["name", "table", "manifestTable", "rejectsTable"] as const) {
     if (db[key] !== undefined && !IDENTIFIER.test(db[key]!)) check.fail(`database.${key} must be a letter or "_" then up to 63 letters, digits or "_", got "${db[key]}"`);

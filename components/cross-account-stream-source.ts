@@ -23,6 +23,10 @@ export interface StreamSettings {
   retentionHours?: number;
 }
 
+/** What a DynamoDB table's stream carries. */
+export const StreamViewType = { KeysOnly: "KEYS_ONLY", NewImage: "NEW_IMAGE", OldImage: "OLD_IMAGE", NewAndOldImages: "NEW_AND_OLD_IMAGES" } as const;
+export type StreamViewType = (typeof StreamViewType)[keyof typeof StreamViewType];
+
 export interface SharedTableSettings {
   /** Physical table name. Default: generated from the component name. */
   name?: string;
@@ -31,7 +35,7 @@ export interface SharedTableSettings {
   /** Types of the key attributes. Default: "S" for each. */
   attributeTypes?: Record<string, KeyAttributeType>;
   /** Default: "NEW_AND_OLD_IMAGES" (the cross-account DynamoDB Streams design). */
-  streamViewType?: "KEYS_ONLY" | "NEW_IMAGE" | "OLD_IMAGE" | "NEW_AND_OLD_IMAGES";
+  streamViewType?: StreamViewType;
 }
 
 export interface CrossAccountStreamSourceArgs extends DataProtectionArgs {
@@ -92,7 +96,7 @@ function validateArgs(component: pulumi.Resource, name: string, args: CrossAccou
   }
   if (args.sharedTable) {
     if (!args.sharedTable.hashKey) check.fail("sharedTable.hashKey is required");
-    check.oneOf("sharedTable.streamViewType", args.sharedTable.streamViewType, ["KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES"]);
+    check.oneOf("sharedTable.streamViewType", args.sharedTable.streamViewType, Object.values(StreamViewType));
   } else if (args.sharedTableReaderRoleArns?.length) {
     check.fail("sharedTableReaderRoleArns needs sharedTable: there is no table whose stream they could read");
   }

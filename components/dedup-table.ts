@@ -11,7 +11,21 @@ import { streamFunctionNames, type StreamFunction } from "./internal/stream-func
 import { DEDUP_TABLE_WRITE_ACTIONS, tableKeyStatements } from "./internal/stream-access";
 import { validate } from "./internal/validation";
 
-export type KeyAttributeType = "S" | "N" | "B";
+/** A key attribute's DynamoDB type: string, number or binary. */
+export const KeyAttributeType = { S: "S", N: "N", B: "B" } as const;
+export type KeyAttributeType = (typeof KeyAttributeType)[keyof typeof KeyAttributeType];
+
+/** Which attributes a global secondary index copies. */
+export const IndexProjectionType = { All: "ALL", KeysOnly: "KEYS_ONLY", Include: "INCLUDE" } as const;
+export type IndexProjectionType = (typeof IndexProjectionType)[keyof typeof IndexProjectionType];
+
+/** On-demand or provisioned capacity. */
+export const BillingMode = { PayPerRequest: "PAY_PER_REQUEST", Provisioned: "PROVISIONED" } as const;
+export type BillingMode = (typeof BillingMode)[keyof typeof BillingMode];
+
+/** What the dedup table's stream carries: the new image, or both images (projections that aggregate need both). */
+export const DedupStreamViewType = { NewImage: "NEW_IMAGE", NewAndOldImages: "NEW_AND_OLD_IMAGES" } as const;
+export type DedupStreamViewType = (typeof DedupStreamViewType)[keyof typeof DedupStreamViewType];
 
 export interface GlobalSecondaryIndexArgs {
   name: string;
@@ -20,7 +34,7 @@ export interface GlobalSecondaryIndexArgs {
   /** Types of the index's key attributes. Default: "S" for each. */
   attributeTypes?: Record<string, KeyAttributeType>;
   /** Default: "ALL". */
-  projectionType?: "ALL" | "KEYS_ONLY" | "INCLUDE";
+  projectionType?: IndexProjectionType;
   /** Attributes copied into the index; only with projectionType "INCLUDE". */
   nonKeyAttributes?: string[];
 }
@@ -42,11 +56,11 @@ export interface DedupTableSettings {
   /** Physical table name. Default: generated from the component name. */
   name?: string;
   /** Default: "PAY_PER_REQUEST" (on-demand). */
-  billingMode?: "PAY_PER_REQUEST" | "PROVISIONED";
+  billingMode?: BillingMode;
   /** Required with billingMode "PROVISIONED", rejected otherwise. */
   capacity?: ProvisionedCapacityArgs;
   /** What the table's stream carries. Default: "NEW_IMAGE". */
-  streamViewType?: "NEW_IMAGE" | "NEW_AND_OLD_IMAGES";
+  streamViewType?: DedupStreamViewType;
   /**
    * Customer-managed KMS key for encryption at rest; every role that writes the table or reads its
    * stream here gets `kms:Decrypt` (and to write, `kms:GenerateDataKey`) on it through DynamoDB.
@@ -62,7 +76,9 @@ export interface DedupTableSettings {
   ttlAttribute?: string;
 }
 
-export type AccessMode = "pull" | "push";
+/** How records cross from the source account: the consumer reads the stream (pull), or the source writes the table (push). */
+export const AccessMode = { Pull: "pull", Push: "push" } as const;
+export type AccessMode = (typeof AccessMode)[keyof typeof AccessMode];
 
 export interface DedupTableArgs extends DataProtectionArgs {
   /**
@@ -112,7 +128,7 @@ const ROLE_ARN = /^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/;
 
 function validateAccess(check: ReturnType<typeof validate>, args: DedupTableArgs): void {
   const mode = args.accessMode ?? dedupTableDefaults.accessMode;
-  check.oneOf("accessMode", args.accessMode, ["pull", "push"]);
+  check.oneOf("accessMode", args.accessMode, Object.values(AccessMode));
   if (mode === "pull") {
     for (const arg of ["writerPrincipalArn", "writerExternalId"] as const) {
       if (args[arg] !== undefined) check.fail(`${arg} is for accessMode "push"; this table is in "pull" mode`);
@@ -139,8 +155,8 @@ function validateArgs(component: pulumi.Resource, name: string, args: DedupTable
     ...(table.name === undefined ? [["aws:dynamodb/table:Table", `${name}-table`] as const] : []),
     ...((args.accessMode ?? dedupTableDefaults.accessMode) === "pull" ? streamFunctionNames(`${name}-ingest`, `${name}-dead-letter`) : [["aws:iam/role:Role", `${name}-writer-role`] as const]),
   ]);
-  check.oneOf("table.billingMode", table.billingMode, ["PAY_PER_REQUEST", "PROVISIONED"]);
-  check.oneOf("table.streamViewType", table.streamViewType, ["NEW_IMAGE", "NEW_AND_OLD_IMAGES"]);
+  check.oneOf("table.billingMode", table.billingMode, Object.values(BillingMode));
+  check.oneOf("table.streamViewType", table.streamViewType, Object.values(DedupStreamViewType));
   if (table.billingMode === "PROVISIONED") {
     if (!table.capacity) check.fail('table.capacity is required when table.billingMode is "PROVISIONED"');
     else {

@@ -17,6 +17,14 @@ import { WEB_ANALYTICS_COLUMN_TYPES, WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA
 
 const HOURLY = "!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/!{timestamp:HH}/";
 
+/** How Firehose compresses the objects it writes. */
+export const Compression = { Uncompressed: "UNCOMPRESSED", Gzip: "GZIP" } as const;
+export type Compression = (typeof Compression)[keyof typeof Compression];
+
+/** What a REMOVE event becomes in the archive: a delete marker row, or nothing. */
+export const RemoveMode = { Marker: "marker", Skip: "skip" } as const;
+export type RemoveMode = (typeof RemoveMode)[keyof typeof RemoveMode];
+
 export interface DeliverySettings {
   /** Physical delivery stream name. Default: generated from the component name. */
   name?: string;
@@ -25,9 +33,17 @@ export interface DeliverySettings {
   /** Seconds Firehose buffers before writing an object, 0–900. Default: 300 (the cross-account replication design). */
   bufferIntervalSeconds?: number;
   /** Default: "UNCOMPRESSED" (`LOAD DATA FROM S3` reads plain text). */
-  compression?: "UNCOMPRESSED" | "GZIP";
+  compression?: Compression;
   /** Also keep every source record, untransformed, under `source/`. Default: false. */
   backupSourceRecords?: boolean;
+}
+
+/** Where S3 server access logs of the archive bucket go. */
+export interface AccessLogSettings {
+  /** The bucket receiving them, which must accept them. */
+  bucket: pulumi.Input<string>;
+  /** The key prefix they are written under. */
+  prefix: string;
 }
 
 export interface ArchiveBucketSettings {
@@ -40,7 +56,7 @@ export interface ArchiveBucketSettings {
   /** Days after which records under `failed/` move to Glacier Flexible Retrieval. Default: never. */
   failedDataGlacierAfterDays?: number;
   /** Server access logs to this bucket (which must accept them), under `<prefix>`. Default: none. */
-  accessLog?: { bucket: pulumi.Input<string>; prefix: string };
+  accessLog?: AccessLogSettings;
   /** Let `pulumi destroy` delete the bucket with its objects. Default: false. */
   forceDestroy?: boolean;
 }
@@ -65,7 +81,8 @@ export interface FirehoseArchiveArgs extends DataProtectionArgs {
   /** The table's key attributes, hash key first: the dedup key joins their values. Default: the dedup table's. */
   keyAttributes?: string[];
   /** JSON Schema (draft-07, formats allowed) every archived item must match. Default: WEB_ANALYTICS_SCHEMA (the DynamoDB-to-Aurora design). */
-  schema?: Record<string, unknown>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- `any` is what Pulumi's schema calls Any: another language passes a JSON object here.
+  schema?: Record<string, any>;
   /** CSV columns after `dedup_key`, `change`, `changed_at`, `stream_sequence`. Default: WEB_ANALYTICS_COLUMNS. */
   columns?: ArchiveColumn[];
   /**
@@ -77,7 +94,7 @@ export interface FirehoseArchiveArgs extends DataProtectionArgs {
    */
   columnTypes?: Record<string, string>;
   /** What REMOVE events become: a delete marker row, or nothing. Default: "marker". */
-  removeMode?: "marker" | "skip";
+  removeMode?: RemoveMode;
   delivery?: DeliverySettings;
   bucket?: ArchiveBucketSettings;
   /** The forward function and its mapping; batchSize defaults to 100. */
@@ -145,8 +162,8 @@ function validateArgs(component: pulumi.Resource, name: string, args: FirehoseAr
   const size = Buffer.byteLength(JSON.stringify(schema)) + Buffer.byteLength(JSON.stringify(columns)) + Buffer.byteLength(JSON.stringify(typeNames));
   if (size > SCHEMA_AND_COLUMNS_MAX_BYTES) check.fail(`schema, columns and column types take ${size} bytes as JSON; the transform's environment holds at most ${SCHEMA_AND_COLUMNS_MAX_BYTES}`);
   if (args.keyAttributes && args.keyAttributes.length === 0) check.fail("keyAttributes must name the table's key attributes");
-  check.oneOf("removeMode", args.removeMode, ["marker", "skip"]);
-  check.oneOf("delivery.compression", args.delivery?.compression, ["UNCOMPRESSED", "GZIP"]);
+  check.oneOf("removeMode", args.removeMode, Object.values(RemoveMode));
+  check.oneOf("delivery.compression", args.delivery?.compression, Object.values(Compression));
   check.integer("delivery.bufferSizeMiB", args.delivery?.bufferSizeMiB, 1, 128);
   check.integer("delivery.bufferIntervalSeconds", args.delivery?.bufferIntervalSeconds, 0, 900);
   check.integer("bucket.noncurrentVersionExpireDays", args.bucket?.noncurrentVersionExpireDays, 1, 36_500);

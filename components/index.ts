@@ -10,36 +10,54 @@ export {
   CrossAccountStreamSource,
   crossAccountStreamSourceDefaults,
   FAN_OUT_LAG_METRIC,
+  StreamViewType,
   type CrossAccountStreamSourceArgs,
   type SharedTableSettings,
   type StreamSettings,
 } from "./cross-account-stream-source";
 export {
+  AccessMode,
+  BillingMode,
+  DedupStreamViewType,
   DedupTable,
   dedupTableDefaults,
-  type AccessMode,
+  IndexProjectionType,
+  KeyAttributeType,
   type DedupTableArgs,
   type DedupTableSettings,
   type GlobalSecondaryIndexArgs,
-  type KeyAttributeType,
   type ProvisionedCapacityArgs,
 } from "./dedup-table";
 export { PushIngest, type PushIngestArgs, type WriterTarget } from "./push-ingest";
 export {
+  Compression,
   FirehoseArchive,
   firehoseArchiveDefaults,
+  RemoveMode,
+  type AccessLogSettings,
   type ArchiveBucketSettings,
   type DeliverySettings,
   type FirehoseArchiveArgs,
   type ForwardSettings,
   type TransformSettings,
 } from "./firehose-archive";
-export { StreamProjection, type ProjectionTableSettings, type StreamProjectionArgs } from "./stream-projection";
+export {
+  GroupByPeriod,
+  ProjectionKind,
+  projectionSettings,
+  StreamProjection,
+  type GroupByAttribute,
+  type ProjectionSettings,
+  type ProjectionSum,
+  type ProjectionTableSettings,
+  type StreamProjectionArgs,
+} from "./stream-projection";
 export { type AggregateSpec, type GroupBy, type IndexSpec, type ProjectionSpec } from "../functions/project/spec";
 export { type ArchiveColumn } from "../functions/transform/core";
 export {
   AuroraLoader,
   auroraLoaderDefaults,
+  LoadMode,
   type AuroraLoaderArgs,
   type DatabaseSettings,
   type LoaderNetworkArgs,

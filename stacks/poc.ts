@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { AuroraLoader, type AuroraLoaderArgs, DedupTable, type DedupTableSettings, DYNAMODB_STREAM_MAX_READERS, FirehoseArchive, type FirehoseArchiveArgs, type MonitoringArgs, StreamProjection, type StreamProjectionArgs, validate } from "../components";
+import { type ProjectionSpec } from "../functions/project/spec";
+import { AuroraLoader, type AuroraLoaderArgs, DedupTable, type DedupTableSettings, DYNAMODB_STREAM_MAX_READERS, FirehoseArchive, type FirehoseArchiveArgs, type MonitoringArgs, projectionSettings, StreamProjection, type StreamProjectionArgs, validate } from "../components";
 import { assertDeployingInto, checkArn, INGEST_CONFIG_KEYS, ingestConfig, readAccounts, type Accounts } from "./accounts";
 import { checkCapacity } from "./capacity";
 import { StackConfig } from "./config";
@@ -12,8 +13,12 @@ type ArchiveSettings = Omit<FirehoseArchiveArgs, "tableStreamArn">;
 /** The `aurora` config key: AuroraLoader's arguments but what the archive gives, and a switch. */
 type AuroraSettings = Omit<AuroraLoaderArgs, "archiveBucketName" | "archiveBucketArn" | "columns"> & { enabled?: boolean };
 
-/** One entry of the `projections` and `sharedTableProjections` config keys: a name, and StreamProjection's arguments but the table's stream and its key. */
-type ProjectionSettings = Omit<StreamProjectionArgs, "tableStreamArn" | "tableStreamKmsKeyArn"> & { name: string };
+/**
+ * One entry of the `projections` and `sharedTableProjections` config keys: a name, and
+ * StreamProjection's arguments but the table's stream and its key, the projection written the
+ * short way (a group-by entry may be an attribute's name).
+ */
+type ProjectionSettings = Omit<StreamProjectionArgs, "tableStreamArn" | "tableStreamKmsKeyArn" | "projection"> & { name: string; projection: ProjectionSpec };
 
 /**
  * The consumer account (the cross-account replication design's POC account): the dedup table, and in pull mode the ingest
@@ -60,7 +65,7 @@ export async function consumerStack(pulumiConfig: pulumi.Config): Promise<Record
       columns: archive.csvColumns,
     });
   const projectionTables = Object.fromEntries(
-    projections.map(({ name, ...args }) => [name, new StreamProjection(name, { monitoring, protectData, ...args, tableStreamArn: mode.tableStreamArn, tableStreamKmsKeyArn: table?.kmsKeyArn }).tableName]),
+    projections.map(({ name, projection, ...args }) => [name, new StreamProjection(name, { monitoring, protectData, ...args, projection: projectionSettings(projection), tableStreamArn: mode.tableStreamArn, tableStreamKmsKeyArn: table?.kmsKeyArn }).tableName]),
   );
   const capacity = await checkCapacity(
     config,
@@ -169,10 +174,10 @@ async function sharedTableConsumers(config: StackConfig, accounts: Accounts, sou
 
   const roles: Record<string, pulumi.Output<string>> = {};
   const tables: Record<string, pulumi.Output<string>> = {};
-  for (const { name, ...args } of projections) {
+  for (const { name, projection: spec, ...args } of projections) {
     const readable = streamArn && (configuredStream || granted?.[name]);
     if (!readable) pulumi.log.warn(`${source.label} has not shared its table's stream with "${name}" yet, so it has no mapping. Run \`pulumi up\` on ${source.label}, then here again.`);
-    const projection = new StreamProjection(name, { ...common, ...args, tableStreamArn: readable ? streamArn : undefined, tableStreamKmsKeyArn: readable ? keyArn : undefined });
+    const projection = new StreamProjection(name, { ...common, ...args, projection: projectionSettings(spec), tableStreamArn: readable ? streamArn : undefined, tableStreamKmsKeyArn: readable ? keyArn : undefined });
     roles[name] = projection.roleArn;
     tables[name] = projection.tableName;
   }
