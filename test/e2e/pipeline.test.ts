@@ -22,7 +22,8 @@ function checkEvents(pipeline: LocalPipeline) {
   const kinds = new Map<string, EventKind>([
     [stages.ingest, "kinesis"],
     [stages.forward, "dynamodb"],
-    ...Object.values(stages.projections).map(({ functionName }) => [functionName, "dynamodb"] as [string, EventKind]),
+    // Every projection, of the dedup table or of the source's shared table, reads a DynamoDB stream.
+    ...pipeline.functions.all().filter((fn) => "PROJECTION" in fn.environment).map(({ name }) => [name, "dynamodb"] as [string, EventKind]),
     [stages.transform, "firehose"],
     [stages.load, "s3"],
   ]);
