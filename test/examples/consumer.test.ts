@@ -56,7 +56,7 @@ describe("examples/consumer: another program uses the components from the built 
   });
 
   it("builds the functions' code from the installed package's sources", () => {
-    const built = require(path.join(PROJECT_ROOT, "dist", "components", "bundle.js")) as { PROJECT_ROOT: string; buildFunctionCode(name: string): string };
+    const built = require(path.join(PROJECT_ROOT, "dist", "components", "internal", "bundle.js")) as { PROJECT_ROOT: string; buildFunctionCode(name: string): string };
     expect(built.PROJECT_ROOT, "the built package's root, where functions/ is shipped").to.equal(PROJECT_ROOT);
     expect(built.buildFunctionCode("ingest")).to.include("exports").and.not.include(PROJECT_ROOT);
     const functions = cloud.ofType("aws:lambda/function:Function");
