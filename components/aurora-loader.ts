@@ -291,7 +291,7 @@ export class AuroraLoader extends pulumi.ComponentResource {
     }, parent);
     new aws.iam.RolePolicy(`${name}-s3-policy`, {
       role: s3Role.id,
-      policy: policyDocument(pulumi.all([bucketArn, args.archiveKmsKeyArn]).apply(([arn, keyArn]) => readProcessedRows(arn, keyArn))),
+      policy: policyDocument(pulumi.all([bucketArn, args.archiveKmsKeyArn, region]).apply(([arn, keyArn, regionName]) => readProcessedRows(arn, keyArn, regionName))),
     }, parent);
 
     const parameters = new aws.rds.ClusterParameterGroup(`${name}-cluster-parameters`, {
@@ -372,7 +372,7 @@ export class AuroraLoader extends pulumi.ComponentResource {
         // https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/UsingWithRDS.IAMDBAuth.IAMPolicy.html
         { Sid: "ConnectAsLoaderUser", Effect: "Allow", Action: "rds-db:connect", Resource: `arn:${part}:rds-db:${regionName}:${account}:dbuser:${resourceId}/${loaderUser}` },
         { Sid: "ParkFailedEvents", Effect: "Allow", Action: "sqs:SendMessage", Resource: queueArn },
-        ...(mode === "local" ? readProcessedRows(arn, keyArn) : []),
+        ...(mode === "local" ? readProcessedRows(arn, keyArn, regionName) : []),
       ]),
       memorySize: args.loader?.memorySize ?? d.memorySize,
       timeoutSeconds: args.loader?.timeoutSeconds ?? d.timeoutSeconds,
@@ -508,12 +508,30 @@ export class AuroraLoader extends pulumi.ComponentResource {
   }
 }
 
-/** Read the archive's processed rows, and decrypt them when the bucket has its own key. */
-function readProcessedRows(bucketArn: string, keyArn: string | undefined): PolicyStatement[] {
+/**
+ * Read the archive's processed rows, and decrypt them when the bucket has its own key: only through
+ * S3 (`kms:ViaService`), and only for this bucket's objects (with an S3 Bucket Key, S3 passes the
+ * bucket's ARN as the encryption context; without one, the object's).
+ * https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-key.html
+ */
+function readProcessedRows(bucketArn: string, keyArn: string | undefined, region: string): PolicyStatement[] {
+  const rows = `${bucketArn}/${PROCESSED_PREFIX}*`;
   const statements: PolicyStatement[] = [
-    { Sid: "ReadProcessedRows", Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: `${bucketArn}/${PROCESSED_PREFIX}*` },
+    { Sid: "ReadProcessedRows", Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: rows },
     { Sid: "ListProcessedRows", Effect: "Allow", Action: "s3:ListBucket", Resource: bucketArn, Condition: { StringLike: { "s3:prefix": `${PROCESSED_PREFIX}*` } } },
   ];
-  if (keyArn) statements.push({ Sid: "DecryptProcessedRows", Effect: "Allow", Action: "kms:Decrypt", Resource: keyArn });
+  if (keyArn) {
+    statements.push({
+      Sid: "DecryptProcessedRows",
+      Effect: "Allow",
+      Action: "kms:Decrypt",
+      Resource: keyArn,
+      Condition: {
+        StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` },
+        StringLike: { "kms:EncryptionContext:aws:s3:arn": [bucketArn, rows] },
+      },
+    });
+  }
   return statements;
 }

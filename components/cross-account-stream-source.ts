@@ -232,12 +232,21 @@ export class CrossAccountStreamSource extends pulumi.ComponentResource {
       }
     }
 
+    // Kinesis generates the data keys for a producer's records with the producer's permissions and
+    // the stream's ARN as the encryption context; the key serves producers through Kinesis only.
+    // https://docs.aws.amazon.com/streams/latest/dev/permissions-user-key-KMS.html
     const producerPolicy = new aws.iam.Policy(`${name}-producer`, {
       description: "Lets a producer in this account write to the clickstream",
       policy: policyDocument(
-        pulumi.all([stream.arn, key.arn]).apply(([streamArn, keyArn]): PolicyStatement[] => [
+        pulumi.all([stream.arn, key.arn, region.region]).apply(([streamArn, keyArn, regionName]): PolicyStatement[] => [
           { Sid: "WriteStream", Effect: "Allow", Action: KINESIS_STREAM_WRITE_ACTIONS, Resource: streamArn },
-          { Sid: "EncryptRecords", Effect: "Allow", Action: "kms:GenerateDataKey", Resource: keyArn },
+          {
+            Sid: "EncryptRecords",
+            Effect: "Allow",
+            Action: "kms:GenerateDataKey",
+            Resource: keyArn,
+            Condition: { StringEquals: { "kms:ViaService": `kinesis.${regionName}.amazonaws.com`, "kms:EncryptionContext:aws:kinesis:arn": streamArn } },
+          },
         ]),
       ),
     }, { parent: this });

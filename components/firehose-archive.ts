@@ -265,19 +265,20 @@ export class FirehoseArchive extends pulumi.ComponentResource {
       description: "Assumed by Firehose to write the archive bucket and invoke the transform",
       assumeRolePolicy: serviceTrustPolicy("firehose.amazonaws.com", "sts:ExternalId"),
     }, { parent: this });
+    // Firehose writes under the delivery's prefixes only: rows under processed/, refused records
+    // under failed/, and, when kept, source records under source/; it lists the bucket and its
+    // multipart uploads. https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#using-iam-s3
+    const prefixes = [PROCESSED_PREFIX, ERROR_PREFIX, ...(delivery.backupSourceRecords ? [SOURCE_PREFIX] : [])];
     const firehosePolicy = new aws.iam.RolePolicy(`${name}-firehose-policy`, {
       role: firehoseRole.id,
       policy: policyDocument(
         pulumi
           .all([bucket.arn, transform.function.arn, deliveryLogs.arn, bucketSettings.kmsKeyArn, region])
           .apply(([bucketArn, transformArn, logGroupArn, keyArn, regionName]) => {
+            const objects = prefixes.map((prefix) => `${bucketArn}/${prefix}*`);
             const statements: PolicyStatement[] = [
-              {
-                Sid: "WriteArchiveBucket",
-                Effect: "Allow",
-                Action: ["s3:AbortMultipartUpload", "s3:GetBucketLocation", "s3:GetObject", "s3:ListBucket", "s3:ListBucketMultipartUploads", "s3:PutObject"],
-                Resource: [bucketArn, `${bucketArn}/*`],
-              },
+              { Sid: "FindArchiveBucket", Effect: "Allow", Action: ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"], Resource: bucketArn },
+              { Sid: "WriteArchivePrefixes", Effect: "Allow", Action: ["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"], Resource: objects },
               { Sid: "InvokeTransform", Effect: "Allow", Action: ["lambda:InvokeFunction", "lambda:GetFunctionConfiguration"], Resource: [transformArn, `${transformArn}:*`] },
               { Sid: "WriteDeliveryLogs", Effect: "Allow", Action: "logs:PutLogEvents", Resource: `${logGroupArn}:*` },
             ];
@@ -290,7 +291,8 @@ export class FirehoseArchive extends pulumi.ComponentResource {
                 Condition: {
                   StringEquals: { "kms:ViaService": `s3.${regionName}.amazonaws.com` },
                   // With an S3 Bucket Key the context is the bucket's ARN; without one, the object's.
-                  StringLike: { "kms:EncryptionContext:aws:s3:arn": [bucketArn, `${bucketArn}/*`] },
+                  // https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-key.html
+                  StringLike: { "kms:EncryptionContext:aws:s3:arn": [bucketArn, ...objects] },
                 },
               });
             }

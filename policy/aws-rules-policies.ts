@@ -1,21 +1,9 @@
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { allows, list, statementsOf } from "./statements";
 import { DYNAMODB_STREAM_MAX_READERS, LOG_RETENTION_DAYS, PHYSICAL_NAME_RULES, SECURITY_GROUP_RULE_DESCRIPTION, SECURITY_GROUP_RULE_DESCRIPTION_RULE } from "../components/internal/aws-rules";
 
 // AWS's own rules, which Pulumi mocks and `pulumi preview` accept but AWS refuses at deploy or at
 // run time. Each policy cites the documentation in components/internal/aws-rules.ts or in its description.
-
-type Statement = { Effect?: string; Principal?: unknown; Action?: string | string[]; Resource?: string | string[]; Condition?: unknown };
-
-const statementsOf = (document: unknown): Statement[] => {
-  if (!document) return [];
-  const parsed = typeof document === "string" ? JSON.parse(document) : document;
-  const list = (parsed as { Statement?: Statement | Statement[] }).Statement ?? [];
-  return Array.isArray(list) ? list : [list];
-};
-const list = (value: string | string[] | undefined): string[] => (value === undefined ? [] : [value].flat());
-const matches = (pattern: string, value: string): boolean => new RegExp(`^${pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`).test(value);
-const allows = (statements: Statement[], action: string, resource: string): boolean =>
-  statements.some((s) => s.Effect === "Allow" && list(s.Action).some((a) => matches(a, action)) && list(s.Resource).some((r) => matches(r, resource)));
 
 /** Resource types that hold data, and so must not be deleted or replaced by a routine change. */
 export const DATA_BEARING_TYPES = ["aws:dynamodb/table:Table", "aws:s3/bucket:Bucket", "aws:kinesis/stream:Stream", "aws:rds/cluster:Cluster", "aws:sqs/queue:Queue", "aws:kms/key:Key"];

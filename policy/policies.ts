@@ -1,30 +1,7 @@
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { awsRulePolicies } from "./aws-rules-policies";
-
-type Statement = { Effect?: string; Principal?: unknown; Condition?: unknown };
-
-/** Statements of a policy document, whether it arrives as JSON text or as an object. */
-function statements(document: unknown): Statement[] {
-  if (!document) return [];
-  const parsed = typeof document === "string" ? JSON.parse(document) : document;
-  const list = (parsed as { Statement?: Statement | Statement[] }).Statement ?? [];
-  return Array.isArray(list) ? list : [list];
-}
-
-const isEveryone = (principal: unknown): boolean =>
-  principal === "*" || (typeof principal === "object" && principal !== null && [(principal as Record<string, unknown>).AWS].flat().includes("*"));
-
-/** Resource types whose `policy` (or trust policy) input is a policy document. */
-const POLICY_FIELDS: Record<string, string> = {
-  "aws:s3/bucketPolicy:BucketPolicy": "policy",
-  "aws:kinesis/resourcePolicy:ResourcePolicy": "policy",
-  "aws:dynamodb/resourcePolicy:ResourcePolicy": "policy",
-  "aws:kms/keyPolicy:KeyPolicy": "policy",
-  "aws:kms/key:Key": "policy",
-  "aws:sqs/queuePolicy:QueuePolicy": "policy",
-  "aws:sns/topicPolicy:TopicPolicy": "policy",
-  "aws:iam/role:Role": "assumeRolePolicy",
-};
+import { leastPrivilegePolicies } from "./least-privilege-policies";
+import { isEveryone, RESOURCE_POLICY_FIELDS, statementsOf } from "./statements";
 
 export const encryptionAtRest: ResourceValidationPolicy = {
   name: "encryption-at-rest",
@@ -82,9 +59,9 @@ export const noUnconditionedEveryone: ResourceValidationPolicy = {
   description: "No policy allows the `*` principal without a condition.",
   enforcementLevel: "mandatory",
   validateResource: (args, reportViolation) => {
-    const field = POLICY_FIELDS[args.type];
+    const field = RESOURCE_POLICY_FIELDS[args.type];
     if (!field) return;
-    for (const statement of statements(args.props[field])) {
+    for (const statement of statementsOf(args.props[field])) {
       if (statement.Effect === "Allow" && isEveryone(statement.Principal) && !statement.Condition) {
         reportViolation(`${args.type} allows everyone ("*") with no condition.`);
       }
@@ -114,4 +91,4 @@ export const logRetention: ResourceValidationPolicy = {
   },
 };
 
-export const policies = [encryptionAtRest, privateEncryptedBuckets, noUnconditionedEveryone, boundedStreamRetries, logRetention, ...awsRulePolicies];
+export const policies = [encryptionAtRest, privateEncryptedBuckets, noUnconditionedEveryone, boundedStreamRetries, logRetention, ...awsRulePolicies, ...leastPrivilegePolicies];

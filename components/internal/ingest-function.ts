@@ -1,4 +1,4 @@
-import type * as aws from "@pulumi/aws";
+import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { type MonitoringArgs } from "./alarms";
 import { type PolicyStatement } from "./iam";
@@ -51,6 +51,26 @@ export function validateIngestSettings(check: ReturnType<typeof validate>, inges
 }
 
 /**
+ * Decrypting the stream's records, only as Kinesis does it for this function's reads of this stream:
+ * Kinesis calls KMS with the reader's permissions and the stream's ARN as the encryption context.
+ * The key policy holds the consumer account's role to the same; in push mode, where the key is in the
+ * function's own account, this statement alone does.
+ * https://docs.aws.amazon.com/streams/latest/dev/permissions-user-key-KMS.html
+ * https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service
+ */
+function streamDecryptStatement(keyArn: string, streamArn: string, region: string): PolicyStatement {
+  return {
+    Sid: "DecryptSourceStream",
+    Effect: "Allow",
+    Action: "kms:Decrypt",
+    Resource: keyArn,
+    Condition: {
+      StringEquals: { "kms:ViaService": `kinesis.${region}.amazonaws.com`, "kms:EncryptionContext:aws:kinesis:arn": streamArn },
+    },
+  };
+}
+
+/**
  * The ingest function (`functions/ingest`) on a Kinesis stream, named `${name}-ingest`, with its
  * dead-letter bucket `${name}-dead-letter`. DedupTable runs it in the consumer account (pull mode),
  * PushIngest in the source account (push mode).
@@ -58,13 +78,14 @@ export function validateIngestSettings(check: ReturnType<typeof validate>, inges
 export function createIngestFunction(name: string, args: IngestFunctionArgs, parent: pulumi.Resource): StreamFunction {
   const settings = args.settings ?? {};
   const source = args.source;
+  const region = aws.getRegionOutput({}, { parent }).region;
   const statements = pulumi
-    .all([args.tableAccess, source?.streamArn, source?.consumerArn, source?.streamKmsKeyArn])
-    .apply(([tableAccess, streamArn, consumerArn, keyArn]) => {
+    .all([args.tableAccess, source?.streamArn, source?.consumerArn, source?.streamKmsKeyArn, region])
+    .apply(([tableAccess, streamArn, consumerArn, keyArn, regionName]) => {
       const list: PolicyStatement[] = [...tableAccess];
       if (streamArn) list.push({ Sid: "ReadSourceStream", Effect: "Allow", Action: KINESIS_STREAM_READ_ACTIONS, Resource: streamArn });
       if (consumerArn) list.push({ Sid: "ReadFanOutConsumer", Effect: "Allow", Action: KINESIS_CONSUMER_READ_ACTIONS, Resource: consumerArn });
-      if (keyArn) list.push({ Sid: "DecryptSourceStream", Effect: "Allow", Action: "kms:Decrypt", Resource: keyArn });
+      if (streamArn && keyArn) list.push(streamDecryptStatement(keyArn, streamArn, regionName));
       return list;
     });
 

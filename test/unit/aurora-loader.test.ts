@@ -188,10 +188,20 @@ describe("AuroraLoader", () => {
       expect(cloud.named("clicks-instance").inputs.instanceClass).to.equal("db.r6g.large");
     });
 
-    it("lets the loader stream processed rows from S3 and decrypt them, as Aurora's role may", () => {
-      const statements = policyOf(cloud.named("clicks-load-policy")).Statement;
-      expect(statements.map((s) => s.Sid)).to.include.members(["ReadProcessedRows", "ListProcessedRows", "DecryptProcessedRows"]);
-      expect(policyOf(cloud.named("clicks-s3-policy")).Statement[2]).to.deep.equal({ Sid: "DecryptProcessedRows", Effect: "Allow", Action: "kms:Decrypt", Resource: KEY_ARN });
+    it("lets the loader stream processed rows from S3 and decrypt them only through S3, as Aurora's role may", () => {
+      const readRows = [
+        { Sid: "ReadProcessedRows", Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: `${BUCKET_ARN}/processed/*` },
+        { Sid: "ListProcessedRows", Effect: "Allow", Action: "s3:ListBucket", Resource: BUCKET_ARN, Condition: { StringLike: { "s3:prefix": "processed/*" } } },
+        {
+          Sid: "DecryptProcessedRows",
+          Effect: "Allow",
+          Action: "kms:Decrypt",
+          Resource: KEY_ARN,
+          Condition: { StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" }, StringLike: { "kms:EncryptionContext:aws:s3:arn": [BUCKET_ARN, `${BUCKET_ARN}/processed/*`] } },
+        },
+      ];
+      expect(policyOf(cloud.named("clicks-load-policy")).Statement.slice(3, 6)).to.deep.equal(readRows);
+      expect(policyOf(cloud.named("clicks-s3-policy")).Statement).to.deep.equal(readRows);
       expect(cloud.named("clicks-load-function").inputs.environment.variables.LOAD_MODE).to.equal("local");
       expect(cloud.named("clicks-loader-to-s3").inputs).to.include({ prefixListId: "pl-6da54004" });
       expect(cloud.named("clicks-cluster-parameters").inputs.parameters).to.deep.include({ name: "local_infile", value: "1", applyMethod: "immediate" });

@@ -1,6 +1,5 @@
 import { expect } from "chai";
 import { CrossAccountStreamSource } from "../../components/cross-account-stream-source";
-import { DYNAMODB_STREAM_READ_ACTIONS, KINESIS_CONSUMER_READ_ACTIONS, KINESIS_STREAM_READ_ACTIONS, KINESIS_STREAM_WRITE_ACTIONS } from "../../components/internal/stream-access";
 import { MockCloud, policyOf, resolve } from "../harness/mock-cloud";
 
 const CONSUMER_ROLE = "arn:aws:iam::999999999999:role/clicks-ingest-role-1a2b3c4";
@@ -39,11 +38,17 @@ describe("CrossAccountStreamSource", () => {
       expect(await resolve(component.streamReadGrantedTo)).to.equal(undefined);
     });
 
-    it("offers producers a policy to write this stream and encrypt for it, and nothing more", () => {
+    it("offers producers a policy to write this stream and encrypt for it through Kinesis, and nothing more", () => {
       const stream = cloud.one("aws:kinesis/stream:Stream").state;
       expect(policyOf(cloud.one("aws:iam/policy:Policy")).Statement).to.deep.equal([
-        { Sid: "WriteStream", Effect: "Allow", Action: KINESIS_STREAM_WRITE_ACTIONS, Resource: stream.arn },
-        { Sid: "EncryptRecords", Effect: "Allow", Action: "kms:GenerateDataKey", Resource: cloud.one("aws:kms/key:Key").state.arn },
+        { Sid: "WriteStream", Effect: "Allow", Action: ["kinesis:DescribeStreamSummary", "kinesis:ListShards", "kinesis:PutRecord", "kinesis:PutRecords"], Resource: stream.arn },
+        {
+          Sid: "EncryptRecords",
+          Effect: "Allow",
+          Action: "kms:GenerateDataKey",
+          Resource: cloud.one("aws:kms/key:Key").state.arn,
+          Condition: { StringEquals: { "kms:ViaService": "kinesis.eu-west-1.amazonaws.com", "kms:EncryptionContext:aws:kinesis:arn": stream.arn } },
+        },
       ]);
     });
 
@@ -90,7 +95,7 @@ describe("CrossAccountStreamSource", () => {
     it("grants the consumer role exactly the stream read actions Lambda needs, in one policy on the stream", () => {
       const streamArn = cloud.one("aws:kinesis/stream:Stream").state.arn;
       expect(policyFor(streamArn)).to.deep.equal([
-        { Sid: "ConsumerRoleReadsStream", Effect: "Allow", Principal: { AWS: CONSUMER_ROLE }, Action: KINESIS_STREAM_READ_ACTIONS, Resource: streamArn },
+        { Sid: "ConsumerRoleReadsStream", Effect: "Allow", Principal: { AWS: CONSUMER_ROLE }, Action: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"], Resource: streamArn },
       ]);
     });
 
@@ -101,7 +106,7 @@ describe("CrossAccountStreamSource", () => {
       const policy = cloud.resources.find((r) => r.name === "clicks-fan-out-policy")!;
       expect(policy.dependencies).to.include(consumer.urn);
       expect(policyFor(consumer.state.arn)).to.deep.equal([
-        { Sid: "ConsumerRoleReadsFanOut", Effect: "Allow", Principal: { AWS: CONSUMER_ROLE }, Action: KINESIS_CONSUMER_READ_ACTIONS, Resource: consumer.state.arn },
+        { Sid: "ConsumerRoleReadsFanOut", Effect: "Allow", Principal: { AWS: CONSUMER_ROLE }, Action: ["kinesis:DescribeStreamConsumer", "kinesis:SubscribeToShard"], Resource: consumer.state.arn },
       ]);
     });
 
@@ -124,7 +129,7 @@ describe("CrossAccountStreamSource", () => {
       expect(table.inputs.attributes).to.deep.equal([{ name: "recordId", type: "S" }, { name: "createdAt", type: "N" }]);
       const statements = policyFor(table.state.streamArn);
       expect(statements).to.deep.equal([
-        { Sid: "ReadersReadTableStream", Effect: "Allow", Principal: { AWS: SCORES_ROLE }, Action: DYNAMODB_STREAM_READ_ACTIONS, Resource: table.state.streamArn },
+        { Sid: "ReadersReadTableStream", Effect: "Allow", Principal: { AWS: SCORES_ROLE }, Action: ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"], Resource: table.state.streamArn },
       ]);
       expect(cloud.resources.filter((r) => r.inputs.resourceArn === table.state.arn)).to.have.length(0);
       expect(table.inputs.serverSideEncryption).to.deep.equal({ enabled: true, kmsKeyArn: cloud.one("aws:kms/key:Key").state.arn });

@@ -2,7 +2,6 @@ import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import { DedupTable } from "../../components/dedup-table";
 import { checkedExternalId } from "../../components/internal/external-id";
-import { KINESIS_CONSUMER_READ_ACTIONS, KINESIS_STREAM_READ_ACTIONS } from "../../components/internal/stream-access";
 import { MockCloud, policyOf, resolve } from "../harness/mock-cloud";
 
 const STREAM_ARN = "arn:aws:kinesis:eu-west-1:111111111111:stream/web-analytics";
@@ -81,7 +80,12 @@ describe("DedupTable", () => {
       expect(statements).to.deep.equal([
         { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logGroup.arn}:*` },
         { Sid: "WriteDedupTable", Effect: "Allow", Action: ["dynamodb:BatchWriteItem", "dynamodb:PutItem"], Resource: table.arn },
-        { Sid: "ReadSourceStream", Effect: "Allow", Action: KINESIS_STREAM_READ_ACTIONS, Resource: STREAM_ARN },
+        {
+          Sid: "ReadSourceStream",
+          Effect: "Allow",
+          Action: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"],
+          Resource: STREAM_ARN,
+        },
         { Sid: "WriteDeadLetters", Effect: "Allow", Action: "s3:PutObject", Resource: `${bucket.arn}/*` },
         { Sid: "ListDeadLetters", Effect: "Allow", Action: "s3:ListBucket", Resource: bucket.arn },
       ]);
@@ -166,12 +170,18 @@ describe("DedupTable", () => {
       await cloud.settle();
     });
 
-    it("reads through the enhanced fan-out consumer and may describe and subscribe to it", () => {
+    it("reads through the enhanced fan-out consumer, may describe and subscribe to it, and decrypts only this stream's records through Kinesis", () => {
       const mapping = cloud.one("aws:lambda/eventSourceMapping:EventSourceMapping").inputs;
       expect(mapping.eventSourceArn).to.equal(CONSUMER_ARN);
       const statements = policyOf(cloud.one("aws:iam/rolePolicy:RolePolicy")).Statement;
-      expect(statements).to.deep.include({ Sid: "ReadFanOutConsumer", Effect: "Allow", Action: KINESIS_CONSUMER_READ_ACTIONS, Resource: CONSUMER_ARN });
-      expect(statements).to.deep.include({ Sid: "DecryptSourceStream", Effect: "Allow", Action: "kms:Decrypt", Resource: KEY_ARN });
+      expect(statements).to.deep.include({ Sid: "ReadFanOutConsumer", Effect: "Allow", Action: ["kinesis:DescribeStreamConsumer", "kinesis:SubscribeToShard"], Resource: CONSUMER_ARN });
+      expect(statements).to.deep.include({
+        Sid: "DecryptSourceStream",
+        Effect: "Allow",
+        Action: "kms:Decrypt",
+        Resource: KEY_ARN,
+        Condition: { StringEquals: { "kms:ViaService": "kinesis.eu-west-1.amazonaws.com", "kms:EncryptionContext:aws:kinesis:arn": STREAM_ARN } },
+      });
     });
 
     it("passes the mapping options through", () => {

@@ -1,6 +1,5 @@
 import { expect } from "chai";
 import { FirehoseArchive } from "../../components/firehose-archive";
-import { DYNAMODB_STREAM_READ_ACTIONS } from "../../components/internal/stream-access";
 import { WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "../../components/internal/web-analytics";
 import { MockCloud, policyOf, resolve } from "../harness/mock-cloud";
 
@@ -59,19 +58,15 @@ describe("FirehoseArchive", () => {
       expect(s3().cloudwatchLoggingOptions).to.deep.equal({ enabled: true, logGroupName: group.state.name, logStreamName: "DestinationDelivery" });
     });
 
-    it("lets Firehose, for this account only, assume its role, which may write only its bucket and invoke only its transform", () => {
+    it("lets Firehose, for this account only, assume its role, which may write only under processed/ and failed/ of its bucket and invoke only its transform", () => {
       const role = named(cloud, "clicks-firehose-role");
       expect(policyOf(role, "assumeRolePolicy").Statement).to.deep.equal([
         { Effect: "Allow", Principal: { Service: "firehose.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "sts:ExternalId": cloud.accountId } } },
       ]);
       const bucket = named(cloud, "clicks-bucket").state.arn;
       expect(policyOf(named(cloud, "clicks-firehose-policy")).Statement).to.deep.equal([
-        {
-          Sid: "WriteArchiveBucket",
-          Effect: "Allow",
-          Action: ["s3:AbortMultipartUpload", "s3:GetBucketLocation", "s3:GetObject", "s3:ListBucket", "s3:ListBucketMultipartUploads", "s3:PutObject"],
-          Resource: [bucket, `${bucket}/*`],
-        },
+        { Sid: "FindArchiveBucket", Effect: "Allow", Action: ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"], Resource: bucket },
+        { Sid: "WriteArchivePrefixes", Effect: "Allow", Action: ["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"], Resource: [`${bucket}/processed/*`, `${bucket}/failed/*`] },
         {
           Sid: "InvokeTransform",
           Effect: "Allow",
@@ -86,7 +81,7 @@ describe("FirehoseArchive", () => {
       const statements = policyOf(named(cloud, "clicks-forward-policy")).Statement;
       const deadLetter = named(cloud, "clicks-forward-dead-letter").state.arn;
       expect(statements.slice(1)).to.deep.equal([
-        { Sid: "ReadTableStream", Effect: "Allow", Action: DYNAMODB_STREAM_READ_ACTIONS, Resource: TABLE_STREAM_ARN },
+        { Sid: "ReadTableStream", Effect: "Allow", Action: ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"], Resource: TABLE_STREAM_ARN },
         { Sid: "ListTableStreams", Effect: "Allow", Action: "dynamodb:ListStreams", Resource: "*" },
         { Sid: "PutToDeliveryStream", Effect: "Allow", Action: "firehose:PutRecordBatch", Resource: cloud.one("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream").state.arn },
         { Sid: "WriteDeadLetters", Effect: "Allow", Action: "s3:PutObject", Resource: `${deadLetter}/*` },
@@ -170,17 +165,21 @@ describe("FirehoseArchive", () => {
         compressionFormat: "GZIP",
       });
       expect(s3().s3BackupConfiguration.cloudwatchLoggingOptions.logStreamName).to.equal("BackupDelivery");
+      const bucket = named(cloud, "clicks-bucket").state.arn;
+      expect(policyOf(named(cloud, "clicks-firehose-policy")).Statement[1]).to.deep.equal({
+        Sid: "WriteArchivePrefixes", Effect: "Allow", Action: ["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"], Resource: [`${bucket}/processed/*`, `${bucket}/failed/*`, `${bucket}/source/*`],
+      });
     });
 
-    it("encrypts the bucket with the customer key, and lets Firehose use it only through S3 for this bucket", () => {
+    it("encrypts the bucket with the customer key, and lets Firehose use it only through S3 for its prefixes of this bucket", () => {
       expect(named(cloud, "clicks-bucket-encryption").inputs.rules[0].applyServerSideEncryptionByDefault).to.deep.equal({ sseAlgorithm: "aws:kms", kmsMasterKeyId: KEY_ARN });
       const bucket = named(cloud, "clicks-bucket").state.arn;
-      expect(policyOf(named(cloud, "clicks-firehose-policy")).Statement[3]).to.deep.equal({
+      expect(policyOf(named(cloud, "clicks-firehose-policy")).Statement[4]).to.deep.equal({
         Sid: "EncryptArchiveObjects",
         Effect: "Allow",
         Action: ["kms:GenerateDataKey", "kms:Decrypt"],
         Resource: KEY_ARN,
-        Condition: { StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" }, StringLike: { "kms:EncryptionContext:aws:s3:arn": [bucket, `${bucket}/*`] } },
+        Condition: { StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" }, StringLike: { "kms:EncryptionContext:aws:s3:arn": [bucket, `${bucket}/processed/*`, `${bucket}/failed/*`, `${bucket}/source/*`] } },
       });
     });
 

@@ -1,6 +1,5 @@
 import { expect } from "chai";
 import { PushIngest } from "../../components/push-ingest";
-import { KINESIS_STREAM_READ_ACTIONS } from "../../components/internal/stream-access";
 import { MockCloud, policyOf, resolve } from "../harness/mock-cloud";
 
 const STREAM_ARN = "arn:aws:kinesis:eu-west-1:111111111111:stream/web-analytics";
@@ -60,13 +59,19 @@ describe("PushIngest", () => {
       });
     });
 
-    it("lets the role assume only the writer role, read only the stream and decrypt only with its key", () => {
+    it("lets the role assume only the writer role, read only the stream and decrypt only its records, through Kinesis", () => {
       const bucket = cloud.one("aws:s3/bucket:Bucket").state.arn;
       const statements = policyOf(cloud.one("aws:iam/rolePolicy:RolePolicy")).Statement.slice(1);
       expect(statements).to.deep.equal([
         { Sid: "AssumeWriterRole", Effect: "Allow", Action: "sts:AssumeRole", Resource: WRITER_ROLE },
-        { Sid: "ReadSourceStream", Effect: "Allow", Action: KINESIS_STREAM_READ_ACTIONS, Resource: STREAM_ARN },
-        { Sid: "DecryptSourceStream", Effect: "Allow", Action: "kms:Decrypt", Resource: KEY_ARN },
+        { Sid: "ReadSourceStream", Effect: "Allow", Action: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"], Resource: STREAM_ARN },
+        {
+          Sid: "DecryptSourceStream",
+          Effect: "Allow",
+          Action: "kms:Decrypt",
+          Resource: KEY_ARN,
+          Condition: { StringEquals: { "kms:ViaService": "kinesis.eu-west-1.amazonaws.com", "kms:EncryptionContext:aws:kinesis:arn": STREAM_ARN } },
+        },
         { Sid: "WriteDeadLetters", Effect: "Allow", Action: "s3:PutObject", Resource: `${bucket}/*` },
         { Sid: "ListDeadLetters", Effect: "Allow", Action: "s3:ListBucket", Resource: bucket },
       ]);

@@ -1,6 +1,5 @@
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
-import { DYNAMODB_STREAM_READ_ACTIONS, KINESIS_CONSUMER_READ_ACTIONS, KINESIS_STREAM_READ_ACTIONS } from "../../components/internal/stream-access";
 import { DATA_BEARING_TYPES } from "../../policy/aws-rules-policies";
 import { COMPOSITIONS, selectComposition } from "../../stacks/select";
 import { MockCloud, policyOf } from "../harness/mock-cloud";
@@ -53,10 +52,10 @@ describe("stacks", () => {
       const policies = prod.cloud.ofType("aws:kinesis/resourcePolicy:ResourcePolicy");
       expect(policies.map((p) => p.inputs.resourceArn)).to.deep.equal([prod.outputs.streamArn, prod.outputs.streamConsumerArn]);
       expect(policyOf(policies[0]).Statement).to.deep.equal([
-        { Sid: "ConsumerRoleReadsStream", Effect: "Allow", Principal: { AWS: role }, Action: KINESIS_STREAM_READ_ACTIONS, Resource: prod.outputs.streamArn },
+        { Sid: "ConsumerRoleReadsStream", Effect: "Allow", Principal: { AWS: role }, Action: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"], Resource: prod.outputs.streamArn },
       ]);
       expect(policyOf(policies[1]).Statement).to.deep.equal([
-        { Sid: "ConsumerRoleReadsFanOut", Effect: "Allow", Principal: { AWS: role }, Action: KINESIS_CONSUMER_READ_ACTIONS, Resource: prod.outputs.streamConsumerArn },
+        { Sid: "ConsumerRoleReadsFanOut", Effect: "Allow", Principal: { AWS: role }, Action: ["kinesis:DescribeStreamConsumer", "kinesis:SubscribeToShard"], Resource: prod.outputs.streamConsumerArn },
       ]);
       const decrypt = policyOf(prod.cloud.one("aws:kms/keyPolicy:KeyPolicy")).Statement[1];
       expect(decrypt.Principal).to.deep.equal({ AWS: role });
@@ -68,9 +67,15 @@ describe("stacks", () => {
       const mapping = poc2.cloud.named("clicks-ingest-mapping");
       expect(mapping.inputs.eventSourceArn).to.equal(prod.outputs.streamConsumerArn);
       const statements = rolePolicy(poc2.cloud);
-      expect(statements).to.deep.include({ Sid: "ReadSourceStream", Effect: "Allow", Action: KINESIS_STREAM_READ_ACTIONS, Resource: prod.outputs.streamArn });
-      expect(statements).to.deep.include({ Sid: "ReadFanOutConsumer", Effect: "Allow", Action: KINESIS_CONSUMER_READ_ACTIONS, Resource: prod.outputs.streamConsumerArn });
-      expect(statements).to.deep.include({ Sid: "DecryptSourceStream", Effect: "Allow", Action: "kms:Decrypt", Resource: prod.outputs.streamKmsKeyArn });
+      expect(statements).to.deep.include({ Sid: "ReadSourceStream", Effect: "Allow", Action: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"], Resource: prod.outputs.streamArn });
+      expect(statements).to.deep.include({ Sid: "ReadFanOutConsumer", Effect: "Allow", Action: ["kinesis:DescribeStreamConsumer", "kinesis:SubscribeToShard"], Resource: prod.outputs.streamConsumerArn });
+      expect(statements).to.deep.include({
+        Sid: "DecryptSourceStream",
+        Effect: "Allow",
+        Action: "kms:Decrypt",
+        Resource: prod.outputs.streamKmsKeyArn,
+        Condition: { StringEquals: { "kms:ViaService": "kinesis.eu-west-1.amazonaws.com", "kms:EncryptionContext:aws:kinesis:arn": prod.outputs.streamArn } },
+      });
       expect(poc2.outputs.nextStep).to.equal(`Wired: the ingest function reads ${prod.outputs.streamConsumerArn}.`);
     });
 
@@ -125,7 +130,13 @@ describe("stacks", () => {
     it("poc reads the configured stream and may decrypt with the configured key", async () => {
       const poc = await up("consumer", { sourceStreamArn: streamArn, sourceStreamKmsKeyArn: keyArn });
       expect(poc.cloud.named("clicks-ingest-mapping").inputs.eventSourceArn).to.equal(streamArn);
-      expect(rolePolicy(poc.cloud)).to.deep.include({ Sid: "DecryptSourceStream", Effect: "Allow", Action: "kms:Decrypt", Resource: keyArn });
+      expect(rolePolicy(poc.cloud)).to.deep.include({
+        Sid: "DecryptSourceStream",
+        Effect: "Allow",
+        Action: "kms:Decrypt",
+        Resource: keyArn,
+        Condition: { StringEquals: { "kms:ViaService": "kinesis.eu-west-1.amazonaws.com", "kms:EncryptionContext:aws:kinesis:arn": streamArn } },
+      });
     });
 
     it("prod grants the configured consumer role", async () => {
@@ -228,7 +239,7 @@ describe("stacks", () => {
     it("prod: shares the table's stream and key with exactly that role, and the ingest role gets nothing of the table", () => {
       const role = poc1.outputs.sharedTableReaderRoleArns["scores-by-user"];
       const streamPolicy = policyOf(prod.cloud.one("aws:dynamodb/resourcePolicy:ResourcePolicy"));
-      expect(streamPolicy.Statement).to.deep.equal([{ Sid: "ReadersReadTableStream", Effect: "Allow", Principal: { AWS: role }, Action: DYNAMODB_STREAM_READ_ACTIONS, Resource: prod.outputs.sharedTableStreamArn }]);
+      expect(streamPolicy.Statement).to.deep.equal([{ Sid: "ReadersReadTableStream", Effect: "Allow", Principal: { AWS: role }, Action: ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"], Resource: prod.outputs.sharedTableStreamArn }]);
       const keyStatements = policyOf(prod.cloud.one("aws:kms/keyPolicy:KeyPolicy")).Statement;
       expect(keyStatements.find((st) => st.Sid === "ReadersDecryptSharedTableStream")).to.deep.include({ Principal: { AWS: role }, Action: "kms:Decrypt" });
       expect(keyStatements.filter((st) => st.Principal?.AWS === poc1.outputs.ingestRoleArn).map((st) => st.Sid)).to.deep.equal(["ConsumerRoleDecryptsThisStream"]);
@@ -238,7 +249,7 @@ describe("stacks", () => {
     it("second poc run: maps prod's table stream to the projection, whose role may read that stream and decrypt it through DynamoDB", () => {
       expect(poc2.cloud.named("scores-by-user-project-mapping").inputs.eventSourceArn).to.equal(prod.outputs.sharedTableStreamArn);
       const statements = policyOf(poc2.cloud.named("scores-by-user-project-policy")).Statement;
-      expect(statements).to.deep.include({ Sid: "ReadTableStream", Effect: "Allow", Action: DYNAMODB_STREAM_READ_ACTIONS, Resource: prod.outputs.sharedTableStreamArn });
+      expect(statements).to.deep.include({ Sid: "ReadTableStream", Effect: "Allow", Action: ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"], Resource: prod.outputs.sharedTableStreamArn });
       expect(statements).to.deep.include({ Sid: "DecryptTableStream", Effect: "Allow", Action: "kms:Decrypt", Resource: prod.outputs.sharedTableKmsKeyArn, Condition: { StringEquals: { "kms:ViaService": "dynamodb.eu-west-1.amazonaws.com" } } });
       expect(poc2.cloud.named("scores-by-user-project-role").urn).to.equal(poc1.cloud.named("scores-by-user-project-role").urn);
       expect(poc2.outputs.sharedTableProjectionTables).to.deep.equal({ "scores-by-user": poc2.cloud.named("scores-by-user-table").state.name });
