@@ -5,7 +5,7 @@ import { decodeRecord, HASH_KEY, RANGE_KEY } from "../functions/ingest/core";
 import { aggregateChange } from "../functions/project/aggregate-core";
 import { indexChange } from "../functions/project/index-core";
 import { createTransformer } from "../functions/transform/core";
-import { WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "../components/web-analytics";
+import { WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "../components/internal/web-analytics";
 import { clickstreamBatches } from "../local/clickstream";
 import { archiveRecords, tableStreamRecords } from "./archive-records";
 import { printTable } from "./table";

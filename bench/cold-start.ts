@@ -3,8 +3,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { buildFunctionCode, FUNCTION_BUILD_OPTIONS, PROJECT_ROOT } from "../components/bundle";
-import { WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "../components/web-analytics";
+import { buildFunctionCode, FUNCTION_BUILD_OPTIONS, PROJECT_ROOT } from "../components/internal/bundle";
+import { WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "../components/internal/web-analytics";
 import { printTable } from "./table";
 
 const RUNS = Number(process.env.BENCH_COLD_START_RUNS ?? 15);

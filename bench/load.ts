@@ -7,7 +7,7 @@ import { createReadStream, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
-import { WEB_ANALYTICS_COLUMN_TYPES, WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "../components/web-analytics";
+import { WEB_ANALYTICS_COLUMN_TYPES, WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "../components/internal/web-analytics";
 import { loadEvent } from "../functions/load/load-event";
 import { s3Opener } from "../functions/load/s3-source";
 import { loadStatement, schemaStatements, type LoadTarget } from "../functions/load/sql";

@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { Validator } from "jsonschema";
-import { WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "../components/web-analytics";
+import { WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "../components/internal/web-analytics";
 import { createTransformer } from "../functions/transform/core";
 import { archiveRecords } from "./archive-records";
 import { printTable } from "./table";

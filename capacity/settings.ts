@@ -2,9 +2,10 @@ import type { AuroraLoaderArgs } from "../components/aurora-loader";
 import type { StreamSettings } from "../components/cross-account-stream-source";
 import type { DedupTableSettings } from "../components/dedup-table";
 import type { FirehoseArchiveArgs } from "../components/firehose-archive";
-import type { IngestSettings } from "../components/ingest-function";
-import type { StreamMappingSettings } from "../components/stream-function";
+import type { IngestSettings } from "../components/internal/ingest-function";
+import type { StreamMappingSettings } from "../components/internal/stream-function";
 import type { StreamProjectionArgs } from "../components/stream-projection";
+import type { ProjectionSpec } from "../functions/project/spec";
 
 /** How a function on a stream is invoked, as far as throughput goes. */
 export interface MappingSettings {
@@ -57,7 +58,7 @@ export interface SettingsInput {
   ingest?: IngestSettings;
   table?: DedupTableSettings;
   archive?: Pick<FirehoseArchiveArgs, "forward" | "delivery" | "transform">;
-  projections?: (Pick<StreamProjectionArgs, "projection" | "mapping"> & { name: string })[];
+  projections?: (Pick<StreamProjectionArgs, "mapping"> & { projection: ProjectionSpec; name: string })[];
   /** `enabled: false` keeps only the archive. */
   aurora?: Pick<AuroraLoaderArgs, "database"> & { enabled?: boolean };
 }

@@ -5,17 +5,26 @@ import * as random from "@pulumi/random";
 import { LOADER_PRIVILEGES, type LoaderUserSpec } from "../functions/db-setup/core";
 import { parseSqlType } from "../functions/shared/sql-columns";
 import { FIXED_COLUMNS } from "../functions/transform/core";
-import { PROCESSED_PREFIX } from "./archive-layout";
+import { PROCESSED_PREFIX } from "./internal/archive-layout";
 import { LOG_MESSAGES } from "../functions/shared/telemetry-names";
-import { alarm, functionAlarms, logLineAlarm, type MonitoringArgs } from "./alarms";
-import { createBundledFunction, DEFAULT_LOG_RETENTION_DAYS } from "./bundled-function";
-import { AURORA_MYSQL_AUTO_PAUSE_SINCE, AURORA_MYSQL_DATA_API_SINCE, SECURITY_GROUP_RULE_DESCRIPTION, SECURITY_GROUP_RULE_DESCRIPTION_RULE } from "./aws-rules";
-import { policyDocument, serviceTrustPolicy, type PolicyStatement } from "./iam";
-import { checkDerivedNames } from "./names";
-import { type ArchiveSchemaVersion } from "./schema-history";
-import { COMPONENT_PACKAGE } from "./package";
-import { dataResourceOptions, type DataProtectionArgs } from "./protection";
-import { validate, type Check } from "./validation";
+import { alarm, functionAlarms, logLineAlarm, type MonitoringArgs } from "./internal/alarms";
+import { createBundledFunction, DEFAULT_LOG_RETENTION_DAYS } from "./internal/bundled-function";
+import { AURORA_MYSQL_AUTO_PAUSE_SINCE, AURORA_MYSQL_DATA_API_SINCE, SECURITY_GROUP_RULE_DESCRIPTION, SECURITY_GROUP_RULE_DESCRIPTION_RULE } from "./internal/aws-rules";
+import { policyDocument, serviceTrustPolicy, type PolicyStatement } from "./internal/iam";
+import { checkDerivedNames } from "./internal/names";
+import { type ArchiveSchemaVersion } from "./internal/schema-history";
+import { COMPONENT_PACKAGE } from "./internal/package";
+import { dataResourceOptions, type DataProtectionArgs } from "./internal/protection";
+import { validate, type Check } from "./internal/validation";
+
+/** How the loader gets an object's rows into MySQL: Aurora reads S3 itself, or the function streams them. */
+export const LoadMode = {
+  S3: "s3",
+  Streamed: "streamed",
+  /** @deprecated The old name of `streamed` (it said "local" for LOAD DATA LOCAL, which read as the local run); accepted with a warning. */
+  Local: "local",
+} as const;
+export type LoadMode = (typeof LoadMode)[keyof typeof LoadMode];
 
 export interface LoaderNetworkArgs {
   /** An existing VPC. */
@@ -108,7 +117,7 @@ export interface AuroraLoaderArgs extends DataProtectionArgs {
    * and streams it to the database (LOAD DATA LOCAL INFILE), which works on any MySQL.
    * `local`, the old name of `streamed`, is still accepted, with a warning. Default: "s3".
    */
-  loadMode?: LoadMode | typeof DEPRECATED_STREAMED_NAME;
+  loadMode?: LoadMode;
   /** An existing network. Default: a new VPC, private subnets in two zones, no NAT gateway. */
   network?: LoaderNetworkArgs;
   database?: DatabaseSettings;
@@ -145,17 +154,15 @@ const USER_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,31}$/;
 /** The port Aurora MySQL listens on unless told otherwise: the security groups open it; the functions read the cluster's own. */
 const MYSQL_PORT = 3306;
 
-export type LoadMode = "s3" | "streamed";
-/** What `streamed` was called before: it said "local" for LOAD DATA LOCAL, which read as the local run. */
-const DEPRECATED_STREAMED_NAME = "local";
+const DEPRECATED_STREAMED_NAME = LoadMode.Local;
 
 /** The load mode `loadMode` names, warning once for the old name of `streamed`. */
-function loadModeOf(args: AuroraLoaderArgs, parent: pulumi.Resource): LoadMode {
+function loadModeOf(args: AuroraLoaderArgs, parent: pulumi.Resource): Exclude<LoadMode, typeof DEPRECATED_STREAMED_NAME> {
   if (args.loadMode !== DEPRECATED_STREAMED_NAME) return args.loadMode ?? auroraLoaderDefaults.loadMode;
   pulumi.log.warn(`loadMode "${DEPRECATED_STREAMED_NAME}" is deprecated: it is now called "streamed" (LOAD DATA LOCAL INFILE, streamed by the loader); set that instead`, parent);
   return "streamed";
 }
-/** The cluster's master user, for the deploy-time setup only: 1–16 letters or digits (MASTER_USERNAME in components/aws-rules.ts; the unit test checks it). */
+/** The cluster's master user, for the deploy-time setup only: 1–16 letters or digits (MASTER_USERNAME in components/internal/aws-rules.ts; the unit test checks it). */
 const MASTER_USER = "clickstreamadmin";
 const ENGINE_VERSION = /^8\.0\.mysql_aurora\.(\d+)\.(\d+)\.(\d+)$/;
 
@@ -202,7 +209,7 @@ function validateArgs(component: pulumi.Resource, name: string, args: AuroraLoad
   if (newest && args.columns && JSON.stringify([...FIXED_COLUMNS, ...newest.columns]) !== JSON.stringify(args.columns)) {
     check.fail(`schemaHistory's newest version (${newest.version}) has other columns than columns: pass FirehoseArchive's schemaHistory and csvColumns, from the same archive`);
   }
-  check.oneOf("loadMode", args.loadMode, ["s3", "streamed", DEPRECATED_STREAMED_NAME]);
+  check.oneOf("loadMode", args.loadMode, Object.values(LoadMode));
   const db = args.database ?? {};
   for (const key of ["name", "table", "manifestTable", "rejectsTable"] as const) {
     if (db[key] !== undefined && !IDENTIFIER.test(db[key]!)) check.fail(`database.${key} must be a letter or "_" then up to 63 letters, digits or "_", got "${db[key]}"`);
@@ -222,7 +229,7 @@ function validateArgs(component: pulumi.Resource, name: string, args: AuroraLoad
   check.done();
 }
 
-/** A security group rule's description, refused at preview when EC2 would refuse it at deploy (components/aws-rules.ts). */
+/** A security group rule's description, refused at preview when EC2 would refuse it at deploy (components/internal/aws-rules.ts). */
 function ruleDescription(description: string, component: pulumi.Resource): string {
   if (!SECURITY_GROUP_RULE_DESCRIPTION.test(description)) {
     throw new pulumi.ResourceError(`security group rule description "${description}" must be ${SECURITY_GROUP_RULE_DESCRIPTION_RULE}`, component, true);
@@ -231,7 +238,7 @@ function ruleDescription(description: string, component: pulumi.Resource): strin
 }
 
 /**
- * The archive's rows in Aurora MySQL for SQL (seed 001), done safely: a private cluster whose
+ * The archive's rows in Aurora MySQL for SQL (the DynamoDB-to-Aurora design), done safely: a private cluster whose
  * password RDS keeps in Secrets Manager, an S3 role that reads only `processed/`, and a loader
  * function, triggered by each new object, that loads it exactly once (see functions/load).
  */

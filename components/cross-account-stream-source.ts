@@ -1,18 +1,18 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { alarm, type MonitoringArgs } from "./alarms";
+import { alarm, type MonitoringArgs } from "./internal/alarms";
 import { type KeyAttributeType } from "./dedup-table";
-import { policyDocument, type PolicyStatement } from "./iam";
-import { checkDerivedNames, checkPhysicalName } from "./names";
-import { COMPONENT_PACKAGE } from "./package";
-import { dataResourceOptions, type DataProtectionArgs } from "./protection";
+import { policyDocument, type PolicyStatement } from "./internal/iam";
+import { checkDerivedNames, checkPhysicalName } from "./internal/names";
+import { COMPONENT_PACKAGE } from "./internal/package";
+import { dataResourceOptions, type DataProtectionArgs } from "./internal/protection";
 import {
   DYNAMODB_STREAM_READ_ACTIONS,
   KINESIS_CONSUMER_READ_ACTIONS,
   KINESIS_STREAM_READ_ACTIONS,
   KINESIS_STREAM_WRITE_ACTIONS,
-} from "./stream-access";
-import { validate } from "./validation";
+} from "./internal/stream-access";
+import { validate } from "./internal/validation";
 
 export interface StreamSettings {
   /** Physical stream name. Default: generated from the component name. */
@@ -23,6 +23,10 @@ export interface StreamSettings {
   retentionHours?: number;
 }
 
+/** What a DynamoDB table's stream carries. */
+export const StreamViewType = { KeysOnly: "KEYS_ONLY", NewImage: "NEW_IMAGE", OldImage: "OLD_IMAGE", NewAndOldImages: "NEW_AND_OLD_IMAGES" } as const;
+export type StreamViewType = (typeof StreamViewType)[keyof typeof StreamViewType];
+
 export interface SharedTableSettings {
   /** Physical table name. Default: generated from the component name. */
   name?: string;
@@ -30,8 +34,8 @@ export interface SharedTableSettings {
   rangeKey?: string;
   /** Types of the key attributes. Default: "S" for each. */
   attributeTypes?: Record<string, KeyAttributeType>;
-  /** Default: "NEW_AND_OLD_IMAGES" (seed 003). */
-  streamViewType?: "KEYS_ONLY" | "NEW_IMAGE" | "OLD_IMAGE" | "NEW_AND_OLD_IMAGES";
+  /** Default: "NEW_AND_OLD_IMAGES" (the cross-account DynamoDB Streams design). */
+  streamViewType?: StreamViewType;
 }
 
 export interface CrossAccountStreamSourceArgs extends DataProtectionArgs {
@@ -45,7 +49,7 @@ export interface CrossAccountStreamSourceArgs extends DataProtectionArgs {
   consumerRoleArn?: pulumi.Input<string>;
   /**
    * The roles, usually in another account, of the functions that read the shared table's stream
-   * (seed 003; StreamProjection's `roleArn`). The stream's resource policy grants them its read
+   * (the cross-account DynamoDB Streams design; StreamProjection's `roleArn`). The stream's resource policy grants them its read
    * actions, and the key policy `kms:Decrypt` through DynamoDB. DynamoDB Streams serves at most
    * two readers per shard, counting this account's own. Default: none; the table's stream is
    * shared with nobody.
@@ -53,7 +57,7 @@ export interface CrossAccountStreamSourceArgs extends DataProtectionArgs {
   sharedTableReaderRoleArns?: pulumi.Input<string>[];
   /** Registers an enhanced fan-out consumer with this name (dedicated 2 MB/s per shard). Default: none. */
   fanOutConsumerName?: string;
-  /** A DynamoDB table in this account whose stream is shared with `consumerRoleArn` (seed 003). Default: none. */
+  /** A DynamoDB table in this account whose stream is shared with `consumerRoleArn` (the cross-account DynamoDB Streams design). Default: none. */
   sharedTable?: SharedTableSettings;
   /** Days KMS waits before deleting the stream key once it is scheduled for deletion, 7–30. Default: 30. */
   keyDeletionWindowDays?: number;
@@ -88,7 +92,7 @@ function validateArgs(component: pulumi.Resource, name: string, args: CrossAccou
   }
   if (args.sharedTable) {
     if (!args.sharedTable.hashKey) check.fail("sharedTable.hashKey is required");
-    check.oneOf("sharedTable.streamViewType", args.sharedTable.streamViewType, ["KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES"]);
+    check.oneOf("sharedTable.streamViewType", args.sharedTable.streamViewType, Object.values(StreamViewType));
   } else if (args.sharedTableReaderRoleArns?.length) {
     check.fail("sharedTableReaderRoleArns needs sharedTable: there is no table whose stream they could read");
   }
@@ -107,8 +111,8 @@ function grantTo(roleArn: pulumi.Input<string>, sid: string, actions: string[], 
 
 /**
  * The source account's side: a Kinesis stream encrypted with its own customer-managed key, shared
- * with one consumer role through resource policies (seed 002), with an optional enhanced fan-out
- * consumer and an optional DynamoDB table whose stream is shared the same way (seed 003).
+ * with one consumer role through resource policies (the cross-account Kinesis trigger design), with an optional enhanced fan-out
+ * consumer and an optional DynamoDB table whose stream is shared the same way (the cross-account DynamoDB Streams design).
  */
 export class CrossAccountStreamSource extends pulumi.ComponentResource {
   public readonly streamName: pulumi.Output<string>;

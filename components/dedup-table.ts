@@ -1,18 +1,32 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { HASH_KEY, RANGE_KEY } from "../functions/shared/dedup-key";
-import { type MonitoringArgs } from "./alarms";
-import { checkedExternalId, EXTERNAL_ID_RULE, isValidExternalId } from "./external-id";
-import { policyDocument, type PolicyStatement } from "./iam";
-import { createIngestFunction, validateIngestSettings, type IngestSettings } from "./ingest-function";
-import { checkDerivedNames, checkPhysicalName } from "./names";
-import { COMPONENT_PACKAGE } from "./package";
-import { dataResourceOptions, type DataProtectionArgs } from "./protection";
-import { streamFunctionNames, type StreamFunction } from "./stream-function";
-import { DEDUP_TABLE_WRITE_ACTIONS, tableKeyStatements } from "./stream-access";
-import { validate, type Check } from "./validation";
+import { type MonitoringArgs } from "./internal/alarms";
+import { checkedExternalId, EXTERNAL_ID_RULE, isValidExternalId } from "./internal/external-id";
+import { policyDocument, type PolicyStatement } from "./internal/iam";
+import { createIngestFunction, validateIngestSettings, type IngestSettings } from "./internal/ingest-function";
+import { checkDerivedNames, checkPhysicalName } from "./internal/names";
+import { COMPONENT_PACKAGE } from "./internal/package";
+import { dataResourceOptions, type DataProtectionArgs } from "./internal/protection";
+import { streamFunctionNames, type StreamFunction } from "./internal/stream-function";
+import { DEDUP_TABLE_WRITE_ACTIONS, tableKeyStatements } from "./internal/stream-access";
+import { validate, type Check } from "./internal/validation";
 
-export type KeyAttributeType = "S" | "N" | "B";
+/** A key attribute's DynamoDB type: string, number or binary. */
+export const KeyAttributeType = { S: "S", N: "N", B: "B" } as const;
+export type KeyAttributeType = (typeof KeyAttributeType)[keyof typeof KeyAttributeType];
+
+/** Which attributes a global secondary index copies. */
+export const IndexProjectionType = { All: "ALL", KeysOnly: "KEYS_ONLY", Include: "INCLUDE" } as const;
+export type IndexProjectionType = (typeof IndexProjectionType)[keyof typeof IndexProjectionType];
+
+/** On-demand or provisioned capacity. */
+export const BillingMode = { PayPerRequest: "PAY_PER_REQUEST", Provisioned: "PROVISIONED" } as const;
+export type BillingMode = (typeof BillingMode)[keyof typeof BillingMode];
+
+/** What the dedup table's stream carries: the new image, or both images (projections that aggregate need both). */
+export const DedupStreamViewType = { NewImage: "NEW_IMAGE", NewAndOldImages: "NEW_AND_OLD_IMAGES" } as const;
+export type DedupStreamViewType = (typeof DedupStreamViewType)[keyof typeof DedupStreamViewType];
 
 export interface GlobalSecondaryIndexArgs {
   name: string;
@@ -21,7 +35,7 @@ export interface GlobalSecondaryIndexArgs {
   /** Types of the index's key attributes. Default: "S" for each. */
   attributeTypes?: Record<string, KeyAttributeType>;
   /** Default: "ALL". */
-  projectionType?: "ALL" | "KEYS_ONLY" | "INCLUDE";
+  projectionType?: IndexProjectionType;
   /** Attributes copied into the index; only with projectionType "INCLUDE". */
   nonKeyAttributes?: string[];
 }
@@ -43,11 +57,11 @@ export interface DedupTableSettings {
   /** Physical table name. Default: generated from the component name. */
   name?: string;
   /** Default: "PAY_PER_REQUEST" (on-demand). */
-  billingMode?: "PAY_PER_REQUEST" | "PROVISIONED";
+  billingMode?: BillingMode;
   /** Required with billingMode "PROVISIONED", rejected otherwise. */
   capacity?: ProvisionedCapacityArgs;
   /** What the table's stream carries. Default: "NEW_IMAGE". */
-  streamViewType?: "NEW_IMAGE" | "NEW_AND_OLD_IMAGES";
+  streamViewType?: DedupStreamViewType;
   /**
    * Customer-managed KMS key for encryption at rest; every role that writes the table or reads its
    * stream here gets `kms:Decrypt` (and to write, `kms:GenerateDataKey`) on it through DynamoDB.
@@ -63,7 +77,9 @@ export interface DedupTableSettings {
   ttlAttribute?: string;
 }
 
-export type AccessMode = "pull" | "push";
+/** How records cross from the source account: the consumer reads the stream (pull), or the source writes the table (push). */
+export const AccessMode = { Pull: "pull", Push: "push" } as const;
+export type AccessMode = (typeof AccessMode)[keyof typeof AccessMode];
 
 export interface DedupTableArgs extends DataProtectionArgs {
   /**
@@ -111,7 +127,7 @@ export const dedupTableDefaults = {
 
 function validateAccess(check: Check, args: DedupTableArgs): void {
   const mode = args.accessMode ?? dedupTableDefaults.accessMode;
-  check.oneOf("accessMode", args.accessMode, ["pull", "push"]);
+  check.oneOf("accessMode", args.accessMode, Object.values(AccessMode));
   if (mode === "pull") {
     for (const arg of ["writerPrincipalArn", "writerExternalId"] as const) {
       if (args[arg] !== undefined) check.fail(`${arg} is for accessMode "push"; this table is in "pull" mode`);
@@ -136,8 +152,8 @@ function validateArgs(component: pulumi.Resource, name: string, args: DedupTable
     ...(table.name === undefined ? [["aws:dynamodb/table:Table", `${name}-table`] as const] : []),
     ...((args.accessMode ?? dedupTableDefaults.accessMode) === "pull" ? streamFunctionNames(`${name}-ingest`, `${name}-dead-letter`) : [["aws:iam/role:Role", `${name}-writer-role`] as const]),
   ]);
-  check.oneOf("table.billingMode", table.billingMode, ["PAY_PER_REQUEST", "PROVISIONED"]);
-  check.oneOf("table.streamViewType", table.streamViewType, ["NEW_IMAGE", "NEW_AND_OLD_IMAGES"]);
+  check.oneOf("table.billingMode", table.billingMode, Object.values(BillingMode));
+  check.oneOf("table.streamViewType", table.streamViewType, Object.values(DedupStreamViewType));
   if (table.billingMode === "PROVISIONED") {
     if (!table.capacity) check.fail('table.capacity is required when table.billingMode is "PROVISIONED"');
     else {
@@ -169,7 +185,7 @@ function validateArgs(component: pulumi.Resource, name: string, args: DedupTable
 
 /**
  * The consumer account's landing table. Kinesis records are written exactly once, keyed by their
- * sequence number and shard (seed 000), by an ingest function on an event source mapping; records
+ * sequence number and shard (the cross-account replication design), by an ingest function on an event source mapping; records
  * that can never be written are parked, with their reason, in an encrypted dead-letter bucket.
  * In pull mode that function runs here; in push mode it runs in the source account (PushIngest)
  * and writes through this table's writer role.

@@ -1,37 +1,53 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { versionSegment } from "../functions/shared/archive-schema";
-import { ERROR_PREFIX, PROCESSED_PREFIX, SOURCE_PREFIX } from "./archive-layout";
+import { ERROR_PREFIX, PROCESSED_PREFIX, SOURCE_PREFIX } from "./internal/archive-layout";
 import { columnSqlTypes, compileSchema, FIXED_COLUMNS, type ArchiveColumn } from "../functions/transform/core";
 import { HASH_KEY, RANGE_KEY } from "../functions/shared/dedup-key";
-import { alarm, functionAlarms, logLineAlarm, type MonitoringArgs } from "./alarms";
-import { createBundledFunction, DEFAULT_LOG_RETENTION_DAYS } from "./bundled-function";
-import { policyDocument, serviceTrustPolicy, type PolicyStatement } from "./iam";
-import { checkDerivedNames, checkPhysicalName } from "./names";
-import { COMPONENT_PACKAGE } from "./package";
-import { type DataProtectionArgs } from "./protection";
-import { createSecureBucket } from "./secure-bucket";
-import { tableStreamReadStatements } from "./stream-access";
+import { alarm, functionAlarms, logLineAlarm, type MonitoringArgs } from "./internal/alarms";
+import { createBundledFunction, DEFAULT_LOG_RETENTION_DAYS } from "./internal/bundled-function";
+import { policyDocument, serviceTrustPolicy, type PolicyStatement } from "./internal/iam";
+import { checkDerivedNames, checkPhysicalName } from "./internal/names";
+import { COMPONENT_PACKAGE } from "./internal/package";
+import { type DataProtectionArgs } from "./internal/protection";
+import { createSecureBucket } from "./internal/secure-bucket";
+import { tableStreamReadStatements } from "./internal/stream-access";
 import { LOG_MESSAGES } from "../functions/shared/telemetry-names";
-import { createStreamFunction, streamFunctionNames, validateMappingSettings, type StreamMappingSettings } from "./stream-function";
-import { schemaColumnProblems } from "./schema-columns";
-import { nextSchema, type ArchiveSchemaVersion, type NextSchema } from "./schema-history";
-import { validate } from "./validation";
-import { WEB_ANALYTICS_COLUMN_TYPES, WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "./web-analytics";
+import { createStreamFunction, streamFunctionNames, validateMappingSettings, type StreamMappingSettings } from "./internal/stream-function";
+import { schemaColumnProblems } from "./internal/schema-columns";
+import { nextSchema, type ArchiveSchemaVersion, type NextSchema } from "./internal/schema-history";
+import { validate } from "./internal/validation";
+import { WEB_ANALYTICS_COLUMN_TYPES, WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "./internal/web-analytics";
 
 const HOURLY = "!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/!{timestamp:HH}/";
+
+/** How Firehose compresses the objects it writes. */
+export const Compression = { Uncompressed: "UNCOMPRESSED", Gzip: "GZIP" } as const;
+export type Compression = (typeof Compression)[keyof typeof Compression];
+
+/** What a REMOVE event becomes in the archive: a delete marker row, or nothing. */
+export const RemoveMode = { Marker: "marker", Skip: "skip" } as const;
+export type RemoveMode = (typeof RemoveMode)[keyof typeof RemoveMode];
 
 export interface DeliverySettings {
   /** Physical delivery stream name. Default: generated from the component name. */
   name?: string;
-  /** MiB Firehose buffers before writing an object, 1–128. Default: 5 (seed 000). */
+  /** MiB Firehose buffers before writing an object, 1–128. Default: 5 (the cross-account replication design). */
   bufferSizeMiB?: number;
-  /** Seconds Firehose buffers before writing an object, 0–900. Default: 300 (seed 000). */
+  /** Seconds Firehose buffers before writing an object, 0–900. Default: 300 (the cross-account replication design). */
   bufferIntervalSeconds?: number;
   /** Default: "UNCOMPRESSED" (`LOAD DATA FROM S3` reads plain text). */
-  compression?: "UNCOMPRESSED" | "GZIP";
+  compression?: Compression;
   /** Also keep every source record, untransformed, under `source/`. Default: false. */
   backupSourceRecords?: boolean;
+}
+
+/** Where S3 server access logs of the archive bucket go. */
+export interface AccessLogSettings {
+  /** The bucket receiving them, which must accept them. */
+  bucket: pulumi.Input<string>;
+  /** The key prefix they are written under. */
+  prefix: string;
 }
 
 export interface ArchiveBucketSettings {
@@ -44,7 +60,7 @@ export interface ArchiveBucketSettings {
   /** Days after which records under `failed/` move to Glacier Flexible Retrieval. Default: never. */
   failedDataGlacierAfterDays?: number;
   /** Server access logs to this bucket (which must accept them), under `<prefix>`. Default: none. */
-  accessLog?: { bucket: pulumi.Input<string>; prefix: string };
+  accessLog?: AccessLogSettings;
   /** Let `pulumi destroy` delete the bucket with its objects. Default: false. */
   forceDestroy?: boolean;
 }
@@ -68,8 +84,9 @@ export interface FirehoseArchiveArgs extends DataProtectionArgs {
   tableKmsKeyArn?: pulumi.Input<string>;
   /** The table's key attributes, hash key first: the dedup key joins their values. Default: the dedup table's. */
   keyAttributes?: string[];
-  /** JSON Schema (draft-07, formats allowed) every archived item must match. Default: WEB_ANALYTICS_SCHEMA (seed 001). */
-  schema?: Record<string, unknown>;
+  /** JSON Schema (draft-07, formats allowed) every archived item must match. Default: WEB_ANALYTICS_SCHEMA (the DynamoDB-to-Aurora design). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- `any` is what Pulumi's schema calls Any: another language passes a JSON object here.
+  schema?: Record<string, any>;
   /** CSV columns after `dedup_key`, `change`, `changed_at`, `stream_sequence`. Default: WEB_ANALYTICS_COLUMNS. */
   columns?: ArchiveColumn[];
   /**
@@ -92,7 +109,7 @@ export interface FirehoseArchiveArgs extends DataProtectionArgs {
    */
   schemaHistory?: ArchiveSchemaVersion[];
   /** What REMOVE events become: a delete marker row, or nothing. Default: "marker". */
-  removeMode?: "marker" | "skip";
+  removeMode?: RemoveMode;
   delivery?: DeliverySettings;
   bucket?: ArchiveBucketSettings;
   /** The forward function and its mapping; batchSize defaults to 100. */
@@ -163,8 +180,8 @@ function validateArgs(component: pulumi.Resource, name: string, args: FirehoseAr
   const size = Buffer.byteLength(JSON.stringify(schema)) + Buffer.byteLength(JSON.stringify(columns)) + Buffer.byteLength(JSON.stringify(typeNames));
   if (size > SCHEMA_AND_COLUMNS_MAX_BYTES) check.fail(`schema, columns and column types take ${size} bytes as JSON; the transform's environment holds at most ${SCHEMA_AND_COLUMNS_MAX_BYTES}`);
   if (args.keyAttributes && args.keyAttributes.length === 0) check.fail("keyAttributes must name the table's key attributes");
-  check.oneOf("removeMode", args.removeMode, ["marker", "skip"]);
-  check.oneOf("delivery.compression", args.delivery?.compression, ["UNCOMPRESSED", "GZIP"]);
+  check.oneOf("removeMode", args.removeMode, Object.values(RemoveMode));
+  check.oneOf("delivery.compression", args.delivery?.compression, Object.values(Compression));
   check.integer("delivery.bufferSizeMiB", args.delivery?.bufferSizeMiB, 1, 128);
   check.integer("delivery.bufferIntervalSeconds", args.delivery?.bufferIntervalSeconds, 0, 900);
   check.integer("bucket.noncurrentVersionExpireDays", args.bucket?.noncurrentVersionExpireDays, 1, 36_500);
@@ -184,7 +201,7 @@ function validateArgs(component: pulumi.Resource, name: string, args: FirehoseAr
 }
 
 /**
- * The dedup table's history in S3 as validated CSV (seeds 000 and 001): a forward function on the
+ * The dedup table's history in S3 as validated CSV (the cross-account replication and DynamoDB-to-Aurora designs): a forward function on the
  * table's stream puts each change to a Firehose delivery stream, whose transform function checks
  * it against a JSON Schema and writes one CSV row per record under `processed/`; records it
  * refuses land under `failed/`, in Firehose's error format, ready to re-drive.

@@ -1,14 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
-import { type MonitoringArgs } from "./alarms";
-import { createFunctionRole } from "./bundled-function";
-import { checkedExternalId } from "./external-id";
-import { type PolicyStatement } from "./iam";
-import { createIngestFunction, INGEST_DESCRIPTION, validateIngestSettings, type IngestSettings, type IngestSource } from "./ingest-function";
-import { checkDerivedNames } from "./names";
-import { COMPONENT_PACKAGE } from "./package";
-import { type DataProtectionArgs } from "./protection";
-import { streamFunctionNames, type StreamFunction } from "./stream-function";
-import { validate } from "./validation";
+import { type MonitoringArgs } from "./internal/alarms";
+import { createFunctionRole } from "./internal/bundled-function";
+import { checkedExternalId } from "./internal/external-id";
+import { type PolicyStatement } from "./internal/iam";
+import { createIngestFunction, INGEST_DESCRIPTION, validateIngestSettings, type IngestSettings, type IngestSource } from "./internal/ingest-function";
+import { checkDerivedNames } from "./internal/names";
+import { COMPONENT_PACKAGE } from "./internal/package";
+import { type DataProtectionArgs } from "./internal/protection";
+import { streamFunctionNames, type StreamFunction } from "./internal/stream-function";
+import { validate } from "./internal/validation";
 
 /** The consumer account's dedup table, as push mode reaches it. */
 export interface WriterTarget {
@@ -37,7 +37,7 @@ export interface PushIngestArgs extends IngestSource, DataProtectionArgs {
 }
 
 /**
- * Push mode (seed 000): the ingest function runs in the source account, next to the stream, and
+ * Push mode (the cross-account replication design): the ingest function runs in the source account, next to the stream, and
  * writes to the consumer account's dedup table by assuming that table's writer role with an
  * external ID. Records that can never be written are parked in a dead-letter bucket here.
  */

@@ -1,15 +1,76 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { COUNT, EXPIRES_AT, GROUP_KEY, groupByName, LEDGER_KEY, type ProjectionSpec } from "../functions/project/spec";
-import { type MonitoringArgs } from "./alarms";
+import { COUNT, EXPIRES_AT, GROUP_KEY, groupByName, LEDGER_KEY, type GroupBy, type ProjectionSpec } from "../functions/project/spec";
+import { type MonitoringArgs } from "./internal/alarms";
 import { type KeyAttributeType } from "./dedup-table";
-import { type PolicyStatement } from "./iam";
-import { checkDerivedNames, checkPhysicalName } from "./names";
-import { COMPONENT_PACKAGE } from "./package";
-import { dataResourceOptions, type DataProtectionArgs } from "./protection";
-import { tableKeyStatements, tableStreamReadStatements } from "./stream-access";
-import { createStreamFunction, streamFunctionNames, validateMappingSettings, type StreamMappingSettings } from "./stream-function";
-import { validate } from "./validation";
+import { type PolicyStatement } from "./internal/iam";
+import { checkDerivedNames, checkPhysicalName } from "./internal/names";
+import { COMPONENT_PACKAGE } from "./internal/package";
+import { dataResourceOptions, type DataProtectionArgs } from "./internal/protection";
+import { tableKeyStatements, tableStreamReadStatements } from "./internal/stream-access";
+import { createStreamFunction, streamFunctionNames, validateMappingSettings, type StreamMappingSettings } from "./internal/stream-function";
+import { validate } from "./internal/validation";
+
+/** What a projection keeps: each item again under other keys, or counters and sums per group. */
+export const ProjectionKind = { Index: "index", Aggregate: "aggregate" } as const;
+export type ProjectionKind = (typeof ProjectionKind)[keyof typeof ProjectionKind];
+
+/** The period a timestamp attribute is cut to when an aggregate groups by it. */
+export const GroupByPeriod = { Hour: "hour", Day: "day", Month: "month" } as const;
+export type GroupByPeriod = (typeof GroupByPeriod)[keyof typeof GroupByPeriod];
+
+/** An attribute an aggregate groups by, or with `period`, a timestamp attribute cut to its hour, day or month. */
+export interface GroupByAttribute {
+  attribute: string;
+  /** Default: the attribute's value as it is. */
+  period?: GroupByPeriod;
+}
+
+/** A numeric attribute an aggregate sums per group, kept under `name`. */
+export interface ProjectionSum {
+  name: string;
+  attribute: string;
+}
+
+/**
+ * What a projection keeps, one flat object whatever the kind (so every Pulumi language can pass
+ * it): `kind` says which fields apply, and a field of the other kind fails at preview.
+ */
+export interface ProjectionSettings {
+  kind: ProjectionKind;
+  /** Index, required: the index's hash key attribute. */
+  hashKey?: string;
+  /** Index: the index's range key attribute. Default: none. */
+  rangeKey?: string;
+  /** Index: attributes copied besides the keys. Default: all. */
+  attributes?: string[];
+  /** Index: days after the change an index item expires (TTL attribute `expiresAt`). Default: never. */
+  ttlDays?: number;
+  /** Aggregate, at least one: what the counters are kept per. */
+  groupBy?: GroupByAttribute[];
+  /** Aggregate: numeric attributes summed per group. Default: none (the count only). */
+  sums?: ProjectionSum[];
+}
+
+const FIELDS_OF: Record<ProjectionKind, (keyof ProjectionSettings)[]> = {
+  index: ["hashKey", "rangeKey", "attributes", "ttlDays"],
+  aggregate: ["groupBy", "sums"],
+};
+
+/** A projection spec as the stacks' config writes it (group-by entries may be plain attribute names), flattened. */
+export function projectionSettings(spec: ProjectionSpec): ProjectionSettings {
+  return spec.kind === "aggregate"
+    ? { ...spec, groupBy: spec.groupBy?.map((entry) => (typeof entry === "string" ? { attribute: entry } : entry)) }
+    : spec;
+}
+
+/** The spec the project function reads: keys in the order given, a group-by entry without a period as its attribute's name. */
+function projectionSpec(settings: ProjectionSettings): ProjectionSpec {
+  if (settings.kind !== "aggregate") return settings as ProjectionSpec;
+  return { ...settings, groupBy: settings.groupBy?.map(groupByEntry) } as ProjectionSpec;
+}
+
+const groupByEntry = (entry: GroupByAttribute): GroupBy => (entry.period === undefined ? entry.attribute : { attribute: entry.attribute, period: entry.period });
 
 export interface ProjectionTableSettings {
   /** Physical table name. Default: generated from the component name. */
@@ -26,14 +87,14 @@ export interface StreamProjectionArgs extends DataProtectionArgs {
   /**
    * The stream of the table to project; aggregates need it to carry NEW_AND_OLD_IMAGES. It may be
    * another account's, shared with this component's `roleArn` by the stream's resource policy
-   * (seed 003), in the same region. Until it is given, the function is deployed without its
+   * (the cross-account DynamoDB Streams design), in the same region. Until it is given, the function is deployed without its
    * mapping, under the role it keeps later. Default: none.
    */
   tableStreamArn?: pulumi.Input<string>;
   /** The customer-managed key of the table whose stream is read; the function may decrypt with it through DynamoDB. Default: none. */
   tableStreamKmsKeyArn?: pulumi.Input<string | undefined>;
   /** What to keep: `{kind: "index", hashKey, rangeKey, attributes, ttlDays}` or `{kind: "aggregate", groupBy, sums}`. */
-  projection: ProjectionSpec;
+  projection: ProjectionSettings;
   table?: ProjectionTableSettings;
   /** Aggregates: days each applied record is remembered, longer than any record can be redelivered. Default: 7. */
   ledgerTtlDays?: number;
@@ -53,13 +114,17 @@ const RESERVED = [GROUP_KEY, COUNT, EXPIRES_AT, "sourceSequence"];
 function validateArgs(component: pulumi.Resource, name: string, args: StreamProjectionArgs): void {
   const check = validate(`StreamProjection "${name}"`, "arguments", component);
   const spec = args.projection;
+  for (const [kind, fields] of Object.entries(FIELDS_OF)) {
+    if (spec?.kind === kind) continue;
+    for (const field of fields) if (spec?.[field] !== undefined) check.fail(`projection.${field} is for kind "${kind}"; this projection is ${JSON.stringify(spec?.kind)}`);
+  }
   checkPhysicalName(check, "table.name", "aws:dynamodb/table:Table", args.table?.name);
   checkDerivedNames(check, "name", name, [
     ...(args.table?.name === undefined ? [["aws:dynamodb/table:Table", `${name}-table`] as const] : []),
     ...(spec?.kind === "aggregate" ? [["aws:dynamodb/table:Table", `${name}-ledger`] as const] : []),
     ...streamFunctionNames(`${name}-project`, `${name}-dead-letter`),
   ]);
-  check.oneOf("projection.kind", spec?.kind, ["index", "aggregate"]);
+  check.oneOf("projection.kind", spec?.kind, Object.values(ProjectionKind));
   if (spec?.kind === "index") {
     if (!spec.hashKey) check.fail("projection.hashKey is required for an index");
     if (spec.rangeKey === spec.hashKey) check.fail("projection.rangeKey must differ from projection.hashKey");
@@ -67,8 +132,10 @@ function validateArgs(component: pulumi.Resource, name: string, args: StreamProj
   } else if (spec?.kind === "aggregate") {
     if (!spec.groupBy?.length) check.fail("projection.groupBy must name at least one attribute");
     for (const [i, entry] of (spec.groupBy ?? []).entries()) {
-      if (typeof entry !== "string") check.oneOf(`projection.groupBy[${i}].period`, entry.period, ["hour", "day", "month"]);
-      if (RESERVED.includes(groupByName(entry))) check.fail(`projection.groupBy[${i}] is named "${groupByName(entry)}", which the aggregate item uses itself`);
+      if (!entry?.attribute) check.fail(`projection.groupBy[${i}].attribute is required`);
+      check.oneOf(`projection.groupBy[${i}].period`, entry?.period, Object.values(GroupByPeriod));
+      const named = groupByName(groupByEntry(entry ?? { attribute: "" }));
+      if (RESERVED.includes(named)) check.fail(`projection.groupBy[${i}] is named "${named}", which the aggregate item uses itself`);
     }
     const names = new Set<string>();
     for (const [i, sum] of (spec.sums ?? []).entries()) {
@@ -96,14 +163,14 @@ export class StreamProjection extends pulumi.ComponentResource {
   /** Aggregates only. */
   public readonly ledgerTableName: pulumi.Output<string | undefined>;
   public readonly functionArn: pulumi.Output<string>;
-  /** The function's role: what another account's stream policy grants (seed 003). */
+  /** The function's role: what another account's stream policy grants (the cross-account DynamoDB Streams design). */
   public readonly roleArn: pulumi.Output<string>;
   public readonly deadLetterBucketName: pulumi.Output<string>;
 
   constructor(name: string, args: StreamProjectionArgs, opts?: pulumi.ComponentResourceOptions) {
     super(`${COMPONENT_PACKAGE}:index:StreamProjection`, name, {}, opts);
     validateArgs(this, name, args);
-    const spec = args.projection;
+    const spec = projectionSpec(args.projection);
     const settings = args.table ?? {};
     const keys: [string, KeyAttributeType][] =
       spec.kind === "index"

@@ -1,9 +1,9 @@
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { allows, list, statementsOf } from "./statements";
-import { DYNAMODB_STREAM_MAX_READERS, LOG_RETENTION_DAYS, PHYSICAL_NAME_RULES, SECURITY_GROUP_RULE_DESCRIPTION, SECURITY_GROUP_RULE_DESCRIPTION_RULE } from "../components/aws-rules";
+import { DYNAMODB_STREAM_MAX_READERS, LOG_RETENTION_DAYS, PHYSICAL_NAME_RULES, SECURITY_GROUP_RULE_DESCRIPTION, SECURITY_GROUP_RULE_DESCRIPTION_RULE } from "../components/internal/aws-rules";
 
 // AWS's own rules, which Pulumi mocks and `pulumi preview` accept but AWS refuses at deploy or at
-// run time. Each policy cites the documentation in components/aws-rules.ts or in its description.
+// run time. Each policy cites the documentation in components/internal/aws-rules.ts or in its description.
 
 /** Resource types that hold data, and so must not be deleted or replaced by a routine change. */
 export const DATA_BEARING_TYPES = ["aws:dynamodb/table:Table", "aws:s3/bucket:Bucket", "aws:kinesis/stream:Stream", "aws:rds/cluster:Cluster", "aws:sqs/queue:Queue", "aws:kms/key:Key"];

@@ -1,8 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { type AccessMode } from "../components/dedup-table";
-import { type IngestSettings } from "../components/ingest-function";
-import { validate, type Check } from "../components/validation";
+import { type AccessMode, type Check, type IngestSettings, validate } from "../components";
 import { parseArn } from "../functions/shared/arn";
 import { type StackConfig } from "./config";
 

@@ -3,7 +3,7 @@ import { QUOTA_KEYS, quotasFor, type ServiceQuotas } from "../capacity/limits";
 import { fits, headroom, loadProblems, planCapacity, stagesOf, type Account, type ExpectedLoad } from "../capacity/model";
 import { shortfallMessage } from "../capacity/report";
 import { pipelineSettings, type SettingsInput } from "../capacity/settings";
-import { validate } from "../components/validation";
+import { validate } from "../components";
 import { type StackConfig } from "./config";
 import { type Peer } from "./peer";
 

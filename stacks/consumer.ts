@@ -1,12 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DedupTable, type DedupTableSettings } from "../components/dedup-table";
-import { type MonitoringArgs } from "../components/alarms";
-import { AuroraLoader, type AuroraLoaderArgs } from "../components/aurora-loader";
-import { FirehoseArchive, type FirehoseArchiveArgs } from "../components/firehose-archive";
-import { type ArchiveSchemaVersion } from "../components/schema-history";
-import { StreamProjection, type StreamProjectionArgs } from "../components/stream-projection";
-import { DYNAMODB_STREAM_MAX_READERS } from "../components/aws-rules";
-import { validate } from "../components/validation";
+import { type ProjectionSpec } from "../functions/project/spec";
+import { AuroraLoader, type AuroraLoaderArgs, DedupTable, type DedupTableSettings, DYNAMODB_STREAM_MAX_READERS, FirehoseArchive, type FirehoseArchiveArgs, type MonitoringArgs, projectionSettings, StreamProjection, type StreamProjectionArgs, type ArchiveSchemaVersion, validate } from "../components";
 import { assertDeployingInto, checkArn, INGEST_CONFIG_KEYS, ingestConfig, readAccounts, type Accounts } from "./accounts";
 import { checkCapacity } from "./capacity";
 import { StackConfig } from "./config";
@@ -21,11 +15,15 @@ type ArchiveSettings = Omit<FirehoseArchiveArgs, "tableStreamArn">;
 /** The `aurora` config key: AuroraLoader's arguments but what the archive gives, and a switch. */
 type AuroraSettings = Omit<AuroraLoaderArgs, "archiveBucketName" | "archiveBucketArn" | "columns"> & { enabled?: boolean };
 
-/** One entry of the `projections` and `sharedTableProjections` config keys: a name, and StreamProjection's arguments but the table's stream and its key. */
-type ProjectionSettings = Omit<StreamProjectionArgs, "tableStreamArn" | "tableStreamKmsKeyArn"> & { name: string };
+/**
+ * One entry of the `projections` and `sharedTableProjections` config keys: a name, and
+ * StreamProjection's arguments but the table's stream and its key, the projection written the
+ * short way (a group-by entry may be an attribute's name).
+ */
+type ProjectionSettings = Omit<StreamProjectionArgs, "tableStreamArn" | "tableStreamKmsKeyArn" | "projection"> & { name: string; projection: ProjectionSpec };
 
 /**
- * The consumer account (seed 000's POC account): the dedup table, and in pull mode the ingest
+ * The consumer account (the cross-account replication design's POC account): the dedup table, and in pull mode the ingest
  * function reading the source stream; in push mode the writer role the source account's function
  * assumes. The table's history is archived to S3 as CSV (FirehoseArchive) and loaded into Aurora
  * MySQL (AuroraLoader, unless config turns it off), and kept in projections (StreamProjection)
@@ -72,7 +70,7 @@ export async function consumerComposition(pulumiConfig: pulumi.Config): Promise<
       columns: archive.csvColumns,
     });
   const projectionTables = Object.fromEntries(
-    projections.map(({ name, ...args }) => [name, new StreamProjection(name, { monitoring, protectData, ...args, tableStreamArn: mode.tableStreamArn, tableStreamKmsKeyArn: table?.kmsKeyArn }).tableName]),
+    projections.map(({ name, projection, ...args }) => [name, new StreamProjection(name, { monitoring, protectData, ...args, projection: projectionSettings(projection), tableStreamArn: mode.tableStreamArn, tableStreamKmsKeyArn: table?.kmsKeyArn }).tableName]),
   );
   const capacity = await checkCapacity(
     config,
@@ -127,7 +125,7 @@ export async function consumerComposition(pulumiConfig: pulumi.Config): Promise<
 
 /**
  * Refuses, at preview, projections the table streams cannot serve. DynamoDB Streams serves at most
- * two readers per shard; a third throttles every reader of the shard (components/aws-rules.ts). The
+ * two readers per shard; a third throttles every reader of the shard (components/internal/aws-rules.ts). The
  * dedup table's stream already feeds the archive's forward function, so it takes one projection;
  * the shared table's stream, in the source account, takes two from here (counting none of its own).
  */
@@ -163,7 +161,7 @@ function checkProjections(projections: ProjectionSettings[], shared: ProjectionS
 }
 
 /**
- * Seed 003: projections in this account fed by the source account's shared table stream. Each
+ * The cross-account DynamoDB Streams design: projections in this account fed by the source account's shared table stream. Each
  * function's role is created first, exported (`sharedTableReaderRoleArns`) for the source stack to
  * grant; its mapping follows once the source stack reports that grant (or config names the stream).
  */
@@ -183,10 +181,10 @@ async function sharedTableConsumers(config: StackConfig, accounts: Accounts, sou
 
   const roles: Record<string, pulumi.Output<string>> = {};
   const tables: Record<string, pulumi.Output<string>> = {};
-  for (const { name, ...args } of projections) {
+  for (const { name, projection: spec, ...args } of projections) {
     const readable = streamArn && (configuredStream || granted?.[name]);
     if (!readable) pulumi.log.warn(`${source.label} has not shared its table's stream with "${name}" yet, so it has no mapping. Run \`pulumi up\` on ${source.label}, then here again.`);
-    const projection = new StreamProjection(name, { ...common, ...args, tableStreamArn: readable ? streamArn : undefined, tableStreamKmsKeyArn: readable ? keyArn : undefined });
+    const projection = new StreamProjection(name, { ...common, ...args, projection: projectionSettings(spec), tableStreamArn: readable ? streamArn : undefined, tableStreamKmsKeyArn: readable ? keyArn : undefined });
     roles[name] = projection.roleArn;
     tables[name] = projection.tableName;
   }

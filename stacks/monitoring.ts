@@ -1,7 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { policyDocument, type PolicyStatement } from "../components/iam";
-import { dataResourceOptions } from "../components/protection";
+import { dataResourceOptions, policyDocument, type PolicyStatement } from "../components";
 import { arnResourceName } from "../functions/shared/arn";
 import { METRICS_NAMESPACE } from "../functions/shared/telemetry-names";
 import { type StackConfig } from "./config";

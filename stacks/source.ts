@@ -1,8 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { type MonitoringArgs } from "../components/alarms";
-import { CrossAccountStreamSource, FAN_OUT_LAG_METRIC, type SharedTableSettings, type StreamSettings } from "../components/cross-account-stream-source";
-import { PushIngest } from "../components/push-ingest";
-import { validate } from "../components/validation";
+import { CrossAccountStreamSource, FAN_OUT_LAG_METRIC, type MonitoringArgs, PushIngest, type SharedTableSettings, type StreamSettings, validate } from "../components";
 import { assertDeployingInto, checkArn, ingestConfig, readAccounts, type Accounts } from "./accounts";
 import { checkCapacity } from "./capacity";
 import { StackConfig } from "./config";

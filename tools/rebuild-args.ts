@@ -1,4 +1,4 @@
-import { PROCESSED_PREFIX } from "../components/archive-layout";
+import { PROCESSED_PREFIX } from "../components/internal/archive-layout";
 import { auroraLoaderDefaults } from "../components/aurora-loader";
 import { oneOf, readFlags, UsageError, wholeNumber } from "./cli-args";
 

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Connection } from "mysql2/promise";
-import { type ArchiveSchemaVersion } from "../components/schema-history";
-import { WEB_ANALYTICS_COLUMN_TYPES, WEB_ANALYTICS_COLUMNS } from "../components/web-analytics";
+import { type ArchiveSchemaVersion } from "../components";
+import { WEB_ANALYTICS_COLUMN_TYPES, WEB_ANALYTICS_COLUMNS } from "../components/internal/web-analytics";
 import { loadEvent } from "../functions/load/load-event";
 import { type LoadTarget } from "../functions/load/sql";
 import { FIXED_COLUMNS } from "../functions/transform/core";

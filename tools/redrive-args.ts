@@ -1,4 +1,4 @@
-import { ERROR_PREFIX } from "../components/archive-layout";
+import { ERROR_PREFIX } from "../components/internal/archive-layout";
 import { readFlags, UsageError } from "./cli-args";
 
 const HELP = "npm run redrive -- --help";

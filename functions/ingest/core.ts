@@ -51,7 +51,7 @@ export function shardIdFromEventId(eventID: string): string {
   return shardId;
 }
 
-/** Seed 000's hash key: the sequence number's characters at -3 and -2, then `_`, then the shard id. */
+/** The cross-account replication design's hash key: the sequence number's characters at -3 and -2, then `_`, then the shard id. */
 export function dedupHashKey(sequenceNumber: string, shardId: string): string {
   if (!/^\d{3,}$/.test(sequenceNumber)) throw new Error(`sequence number "${sequenceNumber}" is not a Kinesis sequence number`);
   return `${sequenceNumber.slice(-3, -1)}_${shardId}`;

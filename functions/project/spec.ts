@@ -15,7 +15,7 @@ export interface IndexSpec {
 /** A group-by attribute, or a timestamp attribute cut to its hour, day or month. */
 export type GroupBy = string | { attribute: string; period: "hour" | "day" | "month" };
 
-/** Counters and sums per group (for example hits per `page_id` per day, or seed 004's score per user). */
+/** Counters and sums per group (for example hits per `page_id` per day, or the game-scores tutorial's score per user). */
 export interface AggregateSpec {
   kind: "aggregate";
   groupBy: GroupBy[];

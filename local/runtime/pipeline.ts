@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
-import { bundleFunctionCode, PROJECT_ROOT } from "../../components/bundle";
+import { bundleFunctionCode, PROJECT_ROOT } from "../../components/internal/bundle";
 import { type AccessMode } from "../../components/dedup-table";
 import { consumerComposition } from "../../stacks/consumer";
 import { sourceComposition } from "../../stacks/source";
@@ -27,7 +27,7 @@ import { startThrottlingProxy } from "./throttling-proxy";
 const SOURCE_ACCOUNT = "111111111111";
 const CONSUMER_ACCOUNT = "999999999999";
 const EXTERNAL_ID = "local-writer-external-id";
-/** Seed 003's score per user, kept in poc from prod's shared GameScoreRecords table (pull mode). */
+/** The cross-account DynamoDB Streams design's score per user, kept in poc from prod's shared GameScoreRecords table (pull mode). */
 const SCORES_PROJECTION = "scores-by-user";
 /** The loader's own database user's password, where IAM database authentication is not available. */
 const LOADER_SECRET_ARN = `arn:aws:secretsmanager:${LOCAL_REGION}:${CONSUMER_ACCOUNT}:secret:local-loader-user`;
@@ -178,7 +178,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     let prod: Record<string, any>;
     let poc: Record<string, any>;
     if (options.accessMode === "pull") {
-      // Seed 003 too: prod shares a GameScoreRecords table's stream, poc keeps each user's score from it.
+      // The cross-account DynamoDB Streams design too: prod shares a GameScoreRecords table's stream, poc keeps each user's score from it.
       prod = await realize(prodCloud, "prod", {
         ...prodConfig,
         consumerIngestRoleArn: `arn:aws:iam::${CONSUMER_ACCOUNT}:role/clicks-ingest-role-local`,

@@ -1,7 +1,7 @@
 import type { DynamoDBRecord, FirehoseTransformationEvent } from "aws-lambda";
 import { expect } from "chai";
 import { parse as parseCsv } from "csv-parse/sync";
-import { WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "../../components/web-analytics";
+import { WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "../../components/internal/web-analytics";
 import { forwardDecision } from "../../functions/forward/core";
 import { csvField, csvLine } from "../../functions/transform/csv";
 import { createTransformer, FIXED_COLUMNS } from "../../functions/transform/core";

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { createConnection, type RowDataPacket } from "mysql2/promise";
-import { WEB_ANALYTICS_COLUMN_TYPES, WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "../../components/web-analytics";
+import { WEB_ANALYTICS_COLUMN_TYPES, WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "../../components/internal/web-analytics";
 import { loadEvent } from "../../functions/load/load-event";
 import { s3Opener } from "../../functions/load/s3-source";
 import { type LoadTarget } from "../../functions/load/sql";

@@ -3,7 +3,7 @@ import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client }
 import { mockClient, type AwsStub } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import { gzipSync } from "node:zlib";
-import { WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "../../components/web-analytics";
+import { WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "../../components/internal/web-analytics";
 import { forwardDecision } from "../../functions/forward/core";
 import { createTransformer } from "../../functions/transform/core";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startS3Engine, type Engine } from "../../engines";

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { type RowDataPacket } from "mysql2/promise";
-import { WEB_ANALYTICS_COLUMN_TYPES, WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "../../components/web-analytics";
+import { WEB_ANALYTICS_COLUMN_TYPES, WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "../../components/internal/web-analytics";
 import { loadEvent } from "../../functions/load/load-event";
 import { type LoadTarget } from "../../functions/load/sql";
 import { createTransformer, FIXED_COLUMNS, type ArchiveColumn } from "../../functions/transform/core";

@@ -4,7 +4,7 @@ import type { DynamoDBRecord, FirehoseTransformationEvent, KinesisStreamRecord }
 import { expect } from "chai";
 import * as fc from "fast-check";
 import { createConnection, type Connection, type RowDataPacket } from "mysql2/promise";
-import { schemaColumnProblems } from "../../components/schema-columns";
+import { schemaColumnProblems } from "../../components/internal/schema-columns";
 import { forwardBatch } from "../../functions/forward/forward-batch";
 import { HASH_KEY, RANGE_KEY } from "../../functions/ingest/core";
 import { ingestBatch } from "../../functions/ingest/ingest-batch";

@@ -1,4 +1,4 @@
-import { WEB_ANALYTICS_COLUMN_TYPES, WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "../../components/web-analytics";
+import { WEB_ANALYTICS_COLUMN_TYPES, WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "../../components/internal/web-analytics";
 import { forwardDecision } from "../../functions/forward/core";
 import { createTransformer, FIXED_COLUMNS } from "../../functions/transform/core";
 import { clickItem, DEDUP_KEYS, streamRecord } from "./dynamodb-stream";

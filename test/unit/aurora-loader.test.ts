@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { AuroraLoader } from "../../components/aurora-loader";
-import { MASTER_USERNAME, SECURITY_GROUP_RULE_DESCRIPTION } from "../../components/aws-rules";
+import { MASTER_USERNAME, SECURITY_GROUP_RULE_DESCRIPTION } from "../../components/internal/aws-rules";
 import { LOADER_PRIVILEGES } from "../../functions/db-setup/core";
 import { MockCloud, policyOf, resolve } from "../harness/mock-cloud";
 

@@ -2,8 +2,8 @@ import { expect } from "chai";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { buildFunctionCode, PROJECT_ROOT } from "../../components/bundle";
-import { WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "../../components/web-analytics";
+import { buildFunctionCode, PROJECT_ROOT } from "../../components/internal/bundle";
+import { WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "../../components/internal/web-analytics";
 import { fixture } from "../support/kinesis";
 
 describe("function bundling", () => {

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import { DedupTable } from "../../components/dedup-table";
-import { checkedExternalId } from "../../components/external-id";
+import { checkedExternalId } from "../../components/internal/external-id";
 import { MockCloud, policyOf, resolve } from "../harness/mock-cloud";
 
 const STREAM_ARN = "arn:aws:kinesis:eu-west-1:111111111111:stream/web-analytics";

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { FirehoseArchive } from "../../components/firehose-archive";
-import { WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "../../components/web-analytics";
+import { WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "../../components/internal/web-analytics";
 import { MockCloud, policyOf, resolve } from "../harness/mock-cloud";
 
 const TABLE_ARN = "arn:aws:dynamodb:eu-west-1:999999999999:table/clicks-table-0c1d2e3";

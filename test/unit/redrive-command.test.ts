@@ -6,8 +6,8 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "../../components/web-analytics";
-import { PROJECT_ROOT } from "../../components/bundle";
+import { WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "../../components/internal/web-analytics";
+import { PROJECT_ROOT } from "../../components/internal/bundle";
 import { redriveCommand, sdkClients, type RedriveIo } from "../../tools/redrive-command";
 
 /** Runs the command in this process with clients that reach nothing; answers its exit code and what it printed. */

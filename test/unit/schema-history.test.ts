@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import { AuroraLoader } from "../../components/aurora-loader";
 import { FirehoseArchive } from "../../components/firehose-archive";
-import { nextSchema, typeChange, type ArchiveSchemaVersion } from "../../components/schema-history";
-import { WEB_ANALYTICS_COLUMN_TYPES, WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "../../components/web-analytics";
+import { nextSchema, typeChange, type ArchiveSchemaVersion } from "../../components/internal/schema-history";
+import { WEB_ANALYTICS_COLUMN_TYPES, WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "../../components/internal/web-analytics";
 import { parseSqlType, type SqlType } from "../../functions/shared/sql-columns";
 import { MockCloud } from "../harness/mock-cloud";
 import { up } from "../support/stacks";

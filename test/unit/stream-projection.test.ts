@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { StreamProjection } from "../../components/stream-projection";
+import { projectionSettings, StreamProjection } from "../../components/stream-projection";
 import { MockCloud, policyOf, resolve } from "../harness/mock-cloud";
 
 const TABLE_ARN = "arn:aws:dynamodb:eu-west-1:999999999999:table/clicks-table-0c1d2e3";
@@ -56,7 +56,7 @@ describe("StreamProjection", () => {
       await cloud.install();
       new StreamProjection("hits-per-page", {
         tableStreamArn: TABLE_STREAM_ARN,
-        projection: { kind: "aggregate", groupBy: ["page_id", { attribute: "client_timestamp", period: "day" }], sums: [{ name: "hits", attribute: "Hits" }] },
+        projection: { kind: "aggregate", groupBy: [{ attribute: "page_id" }, { attribute: "client_timestamp", period: "day" }], sums: [{ name: "hits", attribute: "Hits" }] },
         ledgerTtlDays: 3,
       });
       await cloud.settle();
@@ -71,6 +71,12 @@ describe("StreamProjection", () => {
         LEDGER_TABLE: cloud.named("hits-per-page-ledger").state.name,
         LEDGER_TTL_DAYS: "3",
       });
+    });
+
+    it("hands its function the spec in the short form the function reads (an entry without a period as the attribute's name)", () => {
+      expect(cloud.named("hits-per-page-project-function").inputs.environment.variables.PROJECTION).to.equal(
+        JSON.stringify({ kind: "aggregate", groupBy: ["page_id", { attribute: "client_timestamp", period: "day" }], sums: [{ name: "hits", attribute: "Hits" }] }),
+      );
     });
 
     it("lets its function update only aggregates and add only ledger entries", () => {
@@ -89,7 +95,7 @@ describe("StreamProjection", () => {
 
     before(async () => {
       await cloud.install();
-      component = new StreamProjection("scores-by-user", { projection: { kind: "aggregate", groupBy: ["Username"], sums: [{ name: "score", attribute: "Score" }] }, table: { kmsKeyArn: OWN_KEY } });
+      component = new StreamProjection("scores-by-user", { projection: { kind: "aggregate", groupBy: [{ attribute: "Username" }], sums: [{ name: "score", attribute: "Score" }] }, table: { kmsKeyArn: OWN_KEY } });
       await cloud.settle();
     });
 
@@ -125,11 +131,24 @@ describe("StreamProjection", () => {
       expect(() => new StreamProjection("ok", { tableStreamArn: TABLE_STREAM_ARN, projection: { kind: "index", hashKey: "useremail" }, logRetentionDays: 13 })).to.throw(/logRetentionDays must be a retention CloudWatch Logs accepts/);
     });
 
+    it("refuses, at preview, a field of the other kind in the flat projection settings", () => {
+      const build = () =>
+        new StreamProjection("mixed", { tableStreamArn: TABLE_STREAM_ARN, projection: { kind: "index", hashKey: "useremail", groupBy: [{ attribute: "page_id" }] } });
+      expect(build).to.throw(/projection\.groupBy is for kind "aggregate"; this projection is "index"/);
+    });
+
+    it("hands the function the short spec the stacks' config writes: a group-by entry without a period as its attribute's name", () => {
+      expect(projectionSettings({ kind: "aggregate", groupBy: ["page_id", { attribute: "client_timestamp", period: "day" }] })).to.deep.equal({
+        kind: "aggregate",
+        groupBy: [{ attribute: "page_id" }, { attribute: "client_timestamp", period: "day" }],
+      });
+    });
+
     it("names every problem with an aggregate at once", () => {
       const build = () =>
         new StreamProjection("bad", {
           tableStreamArn: TABLE_STREAM_ARN,
-          projection: { kind: "aggregate", groupBy: [{ attribute: "client_timestamp", period: "week" as "day" }, "count"], sums: [{ name: "count", attribute: "Hits" }] },
+          projection: { kind: "aggregate", groupBy: [{ attribute: "client_timestamp", period: "week" as "day" }, { attribute: "count" }], sums: [{ name: "count", attribute: "Hits" }] },
           ledgerTtlDays: 0,
         });
       expect(build).to.throw(

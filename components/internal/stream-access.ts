@@ -1,6 +1,6 @@
 import { type PolicyStatement } from "./iam";
 
-/** Actions Lambda's event source mapping needs on a Kinesis stream (seed 002). */
+/** Actions Lambda's event source mapping needs on a Kinesis stream (the cross-account Kinesis trigger design). */
 export const KINESIS_STREAM_READ_ACTIONS = [
   "kinesis:DescribeStream",
   "kinesis:DescribeStreamSummary",
@@ -16,7 +16,7 @@ export const KINESIS_CONSUMER_READ_ACTIONS = ["kinesis:DescribeStreamConsumer", 
 export const KINESIS_STREAM_WRITE_ACTIONS = ["kinesis:DescribeStreamSummary", "kinesis:ListShards", "kinesis:PutRecord", "kinesis:PutRecords"];
 
 /**
- * Actions Lambda needs on a DynamoDB stream, as a stream's resource policy grants them (seed 003).
+ * Actions Lambda needs on a DynamoDB stream, as a stream's resource policy grants them (the cross-account DynamoDB Streams design).
  * `dynamodb:ListStreams` is not among them: it acts on no stream, so a stream policy cannot hold it.
  */
 export const DYNAMODB_STREAM_READ_ACTIONS = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"];

@@ -1,9 +1,22 @@
 import * as pulumi from "@pulumi/pulumi";
 import { buildSync, type BuildOptions } from "esbuild";
+import { existsSync } from "node:fs";
 import * as path from "node:path";
 
-/** The repository root: function sources live in `functions/<name>/handler.ts` below it. */
-export const PROJECT_ROOT = path.resolve(__dirname, "..");
+/**
+ * The package root (the nearest folder above this file holding `package.json`): function sources live
+ * in `functions/<name>/handler.ts` below it. From the sources that is the repository; from the built
+ * package (`dist/components/`) it is the installed package, which ships `functions/` as TypeScript so
+ * the bundles are built the same way in both.
+ */
+export const PROJECT_ROOT = packageRoot(__dirname);
+
+function packageRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, "package.json"))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`no package.json above ${from}: cannot find the function sources`);
+  }
+}
 
 /** Lambda runtime and architecture every function of this program runs on. */
 export const LAMBDA_RUNTIME = "nodejs22.x";

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { messageFilterPattern, METRICS_NAMESPACE } from "../functions/shared/telemetry-names";
+import { messageFilterPattern, METRICS_NAMESPACE } from "../../functions/shared/telemetry-names";
 
 /** Alarms: on by default; their action is the topic when one is given. */
 export interface MonitoringArgs {

@@ -7,7 +7,7 @@ import { type DerivedName } from "./names";
 import { type DataProtectionArgs } from "./protection";
 import { createSecureBucket, type SecureBucket } from "./secure-bucket";
 import { type Check } from "./validation";
-import { LOG_MESSAGES } from "../functions/shared/telemetry-names";
+import { LOG_MESSAGES } from "../../functions/shared/telemetry-names";
 
 /** How a function on a Kinesis or DynamoDB stream is invoked, and its size. */
 export interface StreamMappingSettings {

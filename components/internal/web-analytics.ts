@@ -1,7 +1,7 @@
-import { type ArchiveColumn } from "../functions/transform/core";
+import { type ArchiveColumn } from "../../functions/transform/core";
 
 /**
- * The archive's documented example and default: seed 001's web-analytics JSON Schema (hits, device,
+ * The archive's documented example and default: the DynamoDB-to-Aurora design's web-analytics JSON Schema (hits, device,
  * session), with the page the hit was on required too, as a row without its page is of no use.
  */
 export const WEB_ANALYTICS_SCHEMA = {
@@ -41,7 +41,7 @@ export const WEB_ANALYTICS_SCHEMA = {
 };
 
 /**
- * The CSV columns after `dedup_key`, `change` and `changed_at`: seed 001's table (page, hits,
+ * The CSV columns after `dedup_key`, `change` and `changed_at`: the DynamoDB-to-Aurora design's table (page, hits,
  * session start and end, country) plus who and what, each with the timestamps the event carries.
  */
 export const WEB_ANALYTICS_COLUMNS: ArchiveColumn[] = [

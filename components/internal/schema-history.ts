@@ -1,4 +1,4 @@
-import { MAX_VARCHAR, parseSqlType, TEXT_COLUMN, type SqlType } from "../functions/shared/sql-columns";
+import { MAX_VARCHAR, parseSqlType, TEXT_COLUMN, type SqlType } from "../../functions/shared/sql-columns";
 
 /** One schema version of the archive, as deployed: what its rows hold after the four fixed columns. */
 export interface ArchiveSchemaVersion {

@@ -13,7 +13,7 @@ export function autoNamed(logicalName: string, lowercased = false): string {
 /**
  * Adds a problem to `check` for each child whose auto-named physical name would break its
  * service's length limit or character set, so a component name too long or with the wrong
- * characters fails at preview, naming the child and the limit (see components/aws-rules.ts).
+ * characters fails at preview, naming the child and the limit (see components/internal/aws-rules.ts).
  */
 export function checkDerivedNames(check: Check, arg: string, value: string, children: readonly DerivedName[]): void {
   for (const [type, logicalName] of children) {

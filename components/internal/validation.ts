@@ -30,7 +30,7 @@ export function validate(subject: string, what = "arguments", resource?: pulumi.
     roleArn(arg: string, value: unknown): void {
       if (typeof value === "string" && !IAM_ROLE_ARN.test(value)) problems.push(`${arg} must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), got "${value}"`);
     },
-    /** An optional log retention CloudWatch Logs accepts (components/aws-rules.ts). */
+    /** An optional log retention CloudWatch Logs accepts (components/internal/aws-rules.ts). */
     logRetention(arg: string, value: number | undefined): void {
       if (value !== undefined && !(LOG_RETENTION_DAYS as readonly number[]).includes(value)) {
         problems.push(`${arg} must be a retention CloudWatch Logs accepts (${LOG_RETENTION_DAYS.join(", ")}), got ${value}`);

@@ -1,4 +1,4 @@
-import { type SqlType } from "../functions/shared/sql-columns";
+import { type SqlType } from "../../functions/shared/sql-columns";
 
 type Schema = Record<string, any>;
 

@@ -1,0 +1,79 @@
+/**
+ * The public surface of the `stream-replication` component package: the six components, their
+ * `Args` and settings types, their defaults, and the few building blocks a program composing them
+ * needs. Everything else lives under `components/internal/` and may change without notice.
+ *
+ * @packageDocumentation
+ */
+
+export {
+  CrossAccountStreamSource,
+  crossAccountStreamSourceDefaults,
+  FAN_OUT_LAG_METRIC,
+  StreamViewType,
+  type CrossAccountStreamSourceArgs,
+  type SharedTableSettings,
+  type StreamSettings,
+} from "./cross-account-stream-source";
+export {
+  AccessMode,
+  BillingMode,
+  DedupStreamViewType,
+  DedupTable,
+  dedupTableDefaults,
+  IndexProjectionType,
+  KeyAttributeType,
+  type DedupTableArgs,
+  type DedupTableSettings,
+  type GlobalSecondaryIndexArgs,
+  type ProvisionedCapacityArgs,
+} from "./dedup-table";
+export { PushIngest, type PushIngestArgs, type WriterTarget } from "./push-ingest";
+export {
+  Compression,
+  FirehoseArchive,
+  firehoseArchiveDefaults,
+  RemoveMode,
+  type AccessLogSettings,
+  type ArchiveBucketSettings,
+  type DeliverySettings,
+  type FirehoseArchiveArgs,
+  type ForwardSettings,
+  type TransformSettings,
+} from "./firehose-archive";
+export {
+  GroupByPeriod,
+  ProjectionKind,
+  projectionSettings,
+  StreamProjection,
+  type GroupByAttribute,
+  type ProjectionSettings,
+  type ProjectionSum,
+  type ProjectionTableSettings,
+  type StreamProjectionArgs,
+} from "./stream-projection";
+export { type AggregateSpec, type GroupBy, type IndexSpec, type ProjectionSpec } from "../functions/project/spec";
+export { type ArchiveColumn } from "../functions/transform/core";
+export {
+  AuroraLoader,
+  auroraLoaderDefaults,
+  LoadMode,
+  type AuroraLoaderArgs,
+  type DatabaseSettings,
+  type LoaderNetworkArgs,
+  type LoaderSettings,
+} from "./aurora-loader";
+
+// Settings shared by several components.
+export { type MonitoringArgs } from "./internal/alarms";
+export { type IngestSettings, ingestDefaults, type IngestSource } from "./internal/ingest-function";
+export { type StreamMappingSettings, streamMappingDefaults } from "./internal/stream-function";
+export { type DataProtectionArgs } from "./internal/protection";
+
+// Building blocks for programs that compose the components with resources of their own.
+export { dataResourceOptions } from "./internal/protection";
+export { policyDocument, type PolicyStatement, type Statements } from "./internal/iam";
+export { validate, type Check } from "./internal/validation";
+export { DYNAMODB_STREAM_MAX_READERS } from "./internal/aws-rules";
+export { COMPONENT_PACKAGE } from "./internal/package";
+export { type ArchiveSchemaVersion } from "./internal/schema-history";

@@ -1,0 +1,56 @@
+import { expect } from "chai";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+
+const ROOT = path.join(__dirname, "..", "..");
+const DOCS = path.join(ROOT, "docs");
+/** Pages a tool writes (`npm run docs:scaling`); their own test checks them. */
+const GENERATED = ["scaling.md"];
+const pages = readdirSync(DOCS).filter((f) => f.endsWith(".md"));
+
+/** GitHub's anchor for a heading: lower case, punctuation dropped, spaces as hyphens. */
+const anchor = (heading: string): string => heading.trim().toLowerCase().replace(/[^\w\- ]/g, "").replace(/ /g, "-");
+
+function headings(markdown: string): { depth: number; text: string }[] {
+  let fenced = false;
+  const found: { depth: number; text: string }[] = [];
+  for (const line of markdown.split("\n")) {
+    if (line.startsWith("```")) fenced = !fenced;
+    const match = !fenced && /^(#{2,4}) (.+)$/.exec(line);
+    if (match && match[2] !== "Contents") found.push({ depth: match[1].length, text: match[2] });
+  }
+  return found;
+}
+
+describe("README and docs/", () => {
+  const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
+
+  it("keeps the README to a few screens: what it is, the commands, the data path, one snippet per component, links", () => {
+    expect(readme.split("\n").length).to.be.below(200);
+    for (const component of ["CrossAccountStreamSource", "DedupTable", "PushIngest", "FirehoseArchive", "StreamProjection", "AuroraLoader"]) {
+      expect(readme, component).to.match(new RegExp("```ts\\n[^`]*new " + component + "\\("));
+    }
+    for (const command of ["npm start", "npm test"]) expect(readme).to.include(command);
+  });
+
+  for (const page of pages.filter((p) => !GENERATED.includes(p))) {
+    it(`docs/${page} opens with a table of contents listing every section`, () => {
+      const text = readFileSync(path.join(DOCS, page), "utf8");
+      const contents = /## Contents\n\n((?:\s*- \[.*\]\(#.*\)\n)+)/.exec(text);
+      expect(contents, "a `## Contents` list").to.not.equal(null);
+      const listed = [...contents![1].matchAll(/\[(.*)\]\(#(.*)\)/g)].map((m) => ({ text: m[1], anchor: m[2] }));
+      expect(listed).to.deep.equal(headings(text).map((h) => ({ text: h.text, anchor: anchor(h.text) })));
+    });
+  }
+
+  for (const page of ["README.md", ...pages.map((p) => `docs/${p}`)]) {
+    it(`${page}: every link into the repository resolves, and names no source design by number`, () => {
+      const text = readFileSync(path.join(ROOT, page), "utf8");
+      for (const [, target] of text.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)) {
+        if (/^[a-z]+:/.test(target)) continue;
+        expect(existsSync(path.join(ROOT, path.dirname(page), target)), `${page} links to ${target}`).to.equal(true);
+      }
+      expect(text).to.not.match(/\bseeds?\s+00\d/i);
+    });
+  }
+});
