@@ -8,7 +8,8 @@ import { FIXED_COLUMNS } from "../functions/transform/core";
 import { PROCESSED_PREFIX } from "./internal/archive-layout";
 import { LOG_MESSAGES } from "../functions/shared/telemetry-names";
 import { alarm, functionAlarms, logLineAlarm, type MonitoringArgs } from "./internal/alarms";
-import { createBundledFunction, DEFAULT_LOG_RETENTION_DAYS } from "./internal/bundled-function";
+import { createBundledFunction } from "./internal/bundled-function";
+import { auroraLoaderDefaults } from "./internal/aurora-loader-defaults";
 import { AURORA_MYSQL_AUTO_PAUSE_SINCE, AURORA_MYSQL_DATA_API_SINCE, SECURITY_GROUP_RULE_DESCRIPTION, SECURITY_GROUP_RULE_DESCRIPTION_RULE } from "./internal/aws-rules";
 import { policyDocument, serviceTrustPolicy, type PolicyStatement } from "./internal/iam";
 import { checkDerivedNames } from "./internal/names";
@@ -128,25 +129,7 @@ export interface AuroraLoaderArgs extends DataProtectionArgs {
   monitoring?: MonitoringArgs;
 }
 
-export const auroraLoaderDefaults = {
-  database: "clickstream",
-  table: "web_analytics",
-  manifestTable: "loaded_objects",
-  engineVersion: "8.0.mysql_aurora.3.08.2",
-  rejectsTable: "rejected_rows",
-  minCapacity: 0.5,
-  maxCapacity: 4,
-  dataApi: false,
-  loaderUser: "clickstream_loader",
-  instanceClass: "db.serverless",
-  backupRetentionDays: 7,
-  loadMode: "s3",
-  memorySize: 512,
-  timeoutSeconds: 300,
-  maximumRetryAttempts: 2,
-  maximumEventAgeInSeconds: 21_600,
-  logRetentionDays: DEFAULT_LOG_RETENTION_DAYS,
-} as const;
+export { auroraLoaderDefaults };
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 /** MySQL 8 user names are at most 32 characters. */

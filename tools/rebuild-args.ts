@@ -1,5 +1,5 @@
 import { PROCESSED_PREFIX } from "../components/internal/archive-layout";
-import { auroraLoaderDefaults } from "../components/aurora-loader";
+import { auroraLoaderDefaults } from "../components/internal/aurora-loader-defaults";
 import { oneOf, readFlags, UsageError, wholeNumber } from "./cli-args";
 
 const HELP = "npm run rebuild -- --help";

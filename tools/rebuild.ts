@@ -1,6 +1,7 @@
 import { paginateListObjectsV2, type S3Client } from "@aws-sdk/client-s3";
 import { hourOfKey } from "../functions/shared/archive-schema";
 import { type LoadSummary } from "../functions/load/load-event";
+import { encodeS3Key } from "../functions/load/s3-event";
 
 /** An S3 event of the rebuild's making for objects already in the archive, named by its run (see functions/load/s3-event.ts). */
 export interface RebuildEvent {
@@ -39,9 +40,6 @@ export interface RebuildDependencies {
   progress(progress: RebuildProgress): void;
 }
 
-/** A key as S3 notifications carry it: URL-encoded, spaces as "+" (the loader decodes it so). */
-const s3EventKey = (key: string) => encodeURIComponent(key).replace(/%20/g, "+");
-
 /** Is the object's hour within the range? Objects whose key has no hour are outside any range but the whole archive. */
 function inRange(key: string, options: RebuildOptions): boolean {
   if (options.from === undefined && options.to === undefined) return true;
@@ -72,7 +70,7 @@ export async function rebuildFromArchive(options: RebuildOptions, deps: RebuildD
         Records: batch.map((o) => ({
           eventSource: "aws:s3",
           eventName: "ObjectCreated:Put",
-          s3: { bucket: { name: options.bucket }, object: { key: s3EventKey(o.Key!), eTag: (o.ETag ?? "").replace(/"/g, ""), size: o.Size ?? 0 } },
+          s3: { bucket: { name: options.bucket }, object: { key: encodeS3Key(o.Key!), eTag: (o.ETag ?? "").replace(/"/g, ""), size: o.Size ?? 0 } },
         })),
       });
       progress.done += batch.length;

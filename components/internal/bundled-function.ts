@@ -3,8 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { bundleFunction, LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME } from "./bundle";
 import { policyDocument, serviceTrustPolicy, type Statements } from "./iam";
 
-/** How long the components keep their functions' and Firehose's logs unless told otherwise. */
-export const DEFAULT_LOG_RETENTION_DAYS = 30;
+export { DEFAULT_LOG_RETENTION_DAYS } from "./log-retention";
 
 export interface BundledFunctionArgs {
   /** Folder under `functions/` holding `handler.ts`. */

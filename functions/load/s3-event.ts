@@ -12,6 +12,9 @@ export function decodeS3Key(raw: string): string {
   return decodeURIComponent(raw.replace(/\+/g, "%20"));
 }
 
+/** A key as S3 notifications carry it (what decodeS3Key reads): URL-encoded, "/" kept, spaces as "+". */
+export const encodeS3Key = (key: string): string => encodeURIComponent(key).replace(/%2F/g, "/").replace(/%20/g, "+");
+
 /** An invocation that is not an S3 event the loader can act on: failed, never reported as loaded. */
 export class NotAnS3Event extends Error {}
 

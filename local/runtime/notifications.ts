@@ -1,6 +1,7 @@
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { randomBytes } from "node:crypto";
 import { LOCAL_REGION } from "../../engines";
+import { encodeS3Key } from "../../functions/load/s3-event";
 import { type Invoker } from "./functions";
 
 export interface NotificationSpec {
@@ -16,9 +17,6 @@ export interface AsyncInvokeSpec {
   /** The on-failure destination queue's URL. */
   onFailureQueueUrl?: string;
 }
-
-/** Spaces become "+", everything else URL-encoded but the slashes: how S3 puts keys in events. */
-export const eventKey = (key: string) => encodeURIComponent(key).replace(/%2F/g, "/").replace(/%20/g, "+");
 
 /**
  * S3 event notifications and Lambda's asynchronous invocation: each object created under a
@@ -63,7 +61,7 @@ export class LocalNotifications {
               s3SchemaVersion: "1.0",
               configurationId: spec.id,
               bucket: { name: bucket, ownerIdentity: { principalId: "A1LOCALBUCKETOWNER" }, arn: `arn:aws:s3:::${bucket}` },
-              object: { key: eventKey(key), size, eTag: etag, sequencer: Date.now().toString(16).toUpperCase().padStart(18, "0") },
+              object: { key: encodeS3Key(key), size, eTag: etag, sequencer: Date.now().toString(16).toUpperCase().padStart(18, "0") },
             },
           },
         ],
