@@ -39,6 +39,8 @@ const NUMBER = fc.oneof(
     ...["1.50", "1.5", "1E-7", "1e-7", "1e21", "1e+21", "1e20", "100000000000000000000", "1e400", "-1e400", "1e-400", "1E999"],
     ...["123456789012345", "-123456789012345", "1234567890123456", "999999999999999", "1000000000000000", "9007199254740993", "1706616000.001"],
     ...["1706616000.0010", "0.30000000000000004", "0.30000000000000003", "0.123456789012345", "0.1234567890123456", "12345678901234.5", "123456789012345.6"],
+    // 16 significant digits where two decimals of that length are one double: each of these prints as its neighbour.
+    ...["9.000000000000001", "-9.000000000000001", "0.9000000000000003", "-0.9000000000000003"],
   ),
   fc.stringMatching(/^-?(0|[1-9]\d{0,22})(\.\d{1,20})?([eE][+-]?\d{1,3})?$/),
   fc.double({ noNaN: true, noDefaultInfinity: true }).map(String),
@@ -266,6 +268,8 @@ describe("exact JSON parsing: the proofs that JSON.parse was exact", () => {
       expect(compactAndExact('{"a":1}', JSON.parse('{"a":1}'))).to.equal(false);
       expect(parseExactJson('{"a":{"b":1}}')).to.deep.include({ ok: true, plain: true });
       expect(parseExactJson('{"a":{"b":1,"b":2}}')).to.deep.include({ ok: false, reason: "duplicate-key" });
+      // The repeated pair is as long as the inherited one (',"injected":1'): counting inherited keys would hide it.
+      expect(parseExactJson('{"bbbbbbbb":1,"bbbbbbbb":1}')).to.deep.include({ ok: false, reason: "duplicate-key" });
     } finally {
       delete prototype.injected;
     }
@@ -282,5 +286,49 @@ describe("exact JSON parsing: the proofs that JSON.parse was exact", () => {
       }),
       propertySettings(100),
     );
+  });
+
+  it("names where and why a text is not JSON", () => {
+    const cases: [text: string, detail: string][] = [
+      ["", "unexpected end of text at position 0"],
+      ["[", "unexpected end of text at position 1"],
+      ["[x]", 'unexpected "x" at position 1'],
+      ['{"a', "unterminated string at position 1"],
+      ['["x', "unterminated string at position 1"],
+      ["{1:2}", "expected a quoted key at position 1"],
+      ['{"a" 1}', 'expected ":" at position 5'],
+      ['{"a":1 "b":2}', 'expected "," or "}" at position 7'],
+      ["[1 2]", 'expected "," or "]" at position 3'],
+      ["[1,]", 'unexpected "]" at position 3'],
+      ['{"a":"\\x"}', "invalid string (a bad escape or an unescaped control character) at position 5"],
+      ["[1] x", "unexpected text after the value at position 4"],
+      ["tru", 'unexpected "t" at position 0'],
+    ];
+    for (const [text, detail] of cases) expect(parseExactJson(text), text).to.deep.equal({ ok: false, reason: "not-json", detail });
+  });
+
+  it("refuses a value nested too deeply to walk, with the reason", () => {
+    for (const text of [`${"[".repeat(200_000)}${"]".repeat(200_000)}`, `${'{"a":'.repeat(200_000)}1${"}".repeat(200_000)}`]) {
+      expect(parseExactJson(text)).to.deep.equal({ ok: false, reason: "not-json", detail: "nested too deeply to parse" });
+    }
+  });
+
+  it("gives numbers at the top level as JSON.parse does where they print back, else as their text", () => {
+    expect(parseExactJson("5")).to.deep.equal({ ok: true, value: 5, plain: true });
+    expect(parseExactJson(" null ")).to.deep.equal({ ok: true, value: null, plain: true });
+    expect(parseExactJson('"a\\"b"')).to.deep.equal({ ok: true, value: 'a"b', plain: true });
+    expect(parseExactJson("1.50")).to.deep.equal({ ok: true, value: new LosslessNumber("1.50"), plain: false });
+    expect(parseExactJson("1e400")).to.deep.equal({ ok: true, value: new LosslessNumber("1e400"), plain: false });
+  });
+
+  it("builds objects whose keys are ordinary data, as JSON.parse's are: a caller may change or delete any of them", () => {
+    const parsed = parseExactJson('{"__proto__":{"x":1.50},"a":1.50}');
+    if (!parsed.ok) expect.fail(parsed.detail);
+    expect(parsed.plain).to.equal(false);
+    const value = parsed.value as Record<string, unknown>;
+    for (const object of [value, value.__proto__ as object]) {
+      for (const key of Object.keys(object)) expect(Object.getOwnPropertyDescriptor(object, key), key).to.include({ writable: true, enumerable: true, configurable: true });
+    }
+    expect(Object.getPrototypeOf(value)).to.equal(Object.prototype);
   });
 });
