@@ -1,3 +1,4 @@
+import { type ExactJsonResult } from "./exact-json";
 import { type Log } from "./log";
 
 /** Why a record can never be delivered: a code from its function's closed set, and a message naming the field or column. */
@@ -5,6 +6,9 @@ export interface Refusal<Reason extends string = string> {
   reason: Reason;
   detail: string;
 }
+
+/** Why a record's bytes are not a JSON object at all, in every function that reads one (ingest, transform): base64, UTF-8, then exact JSON. */
+export type JsonDataReason = "not-base64" | "not-utf8" | Extract<ExactJsonResult, { ok: false }>["reason"];
 
 /** The correlation fields of every log line about a record (its dedup key, sequence number, record ID…). */
 export type LogFields<R> = (record: R) => Record<string, unknown>;

@@ -1,7 +1,7 @@
 import Ajv, { type AnySchema } from "ajv";
 import addFormats from "ajv-formats";
 import { parseExactJson } from "../shared/exact-json";
-import { type Refusal } from "../shared/record-outcomes";
+import { type JsonDataReason, type Refusal } from "../shared/record-outcomes";
 import { FIXED_COLUMN_TYPES, parseSqlType, sqlField, TEXT_COLUMN, type SqlType } from "../shared/sql-columns";
 import { decodeUtf8 } from "../shared/text";
 import { csvLine } from "./csv";
@@ -23,14 +23,7 @@ export const FIXED_COLUMNS = ["dedup_key", "change", "changed_at", "stream_seque
  * record's log line. `not-base64` is Firehose's envelope (see transform-batch.ts), the others the
  * archive record.
  */
-export type TransformReason =
-  | "not-base64"
-  | "not-utf8"
-  | "not-json"
-  | "duplicate-key"
-  | "not-an-archive-record"
-  | "schema-violation"
-  | "does-not-fit-column";
+export type TransformReason = JsonDataReason | "not-an-archive-record" | "schema-violation" | "does-not-fit-column";
 
 /** A refused record names its dedup key when it has one: the correlation field of the log line. */
 export type TransformResult = { ok: true; line: string } | ({ ok: false; key?: string } & Refusal<TransformReason>);
