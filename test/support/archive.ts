@@ -11,7 +11,7 @@ export function csvRow(n: number, overrides: Record<string, unknown> = {}, chang
   const decision = forwardDecision(streamRecord(change, clickItem(n, overrides), sequence), { keyAttributes: DEDUP_KEYS, removeMode: "marker" });
   if (decision.kind !== "send") throw new Error("not archived");
   const result = transform(decision.data);
-  if (!result.ok) throw new Error(result.reason);
+  if (!result.ok) throw new Error(result.detail);
   return result.line;
 }
 
