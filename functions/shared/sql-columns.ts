@@ -92,22 +92,16 @@ function kindOf(value: unknown): string {
 /** As text, for a text column: strings as they are, numbers with DynamoDB's digits, booleans as words, nested values as JSON. */
 function asText(value: unknown): string {
   if (typeof value === "string") return value;
-  // Stryker disable next-line all: equivalent, a shortcut: lossless-json's stringify writes parsed numbers and booleans with the same text
   if (isNumber(value) || typeof value === "boolean") return String(value);
   return stringify(value)!;
 }
 
 /** UTF-8 bytes, computed only when the string could be over the limit (a UTF-16 unit is at most 3 bytes). */
-function utf8Over(text: string, maxBytes: number): boolean {
-  // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, the length test only spares counting the bytes of a string that cannot be over
-  if (text.length * 3 <= maxBytes) return false;
-  return Buffer.byteLength(text) > maxBytes;
-}
+const utf8Over = (text: string, maxBytes: number) => text.length * 3 > maxBytes && Buffer.byteLength(text) > maxBytes;
 
 /** Whether a double holds the number exactly as written: its shortest text is the same decimal. */
 function exactInDouble(d: DecimalText, text: string): boolean {
   const back = decimalParts(String(Number(text)))!;
-  // Stryker disable next-line ConditionalExpression: equivalent, Number() of a finite decimal keeps its sign and its magnitude, so with the same digits the point and sign agree too
   return back.digits === d.digits && back.point === d.point && back.negative === d.negative;
 }
 
@@ -180,7 +174,6 @@ export function sqlField(value: unknown, type: SqlType): SqlField {
     }
     default: {
       // The common case, cheaply: a JavaScript number that is a safe integer prints as its exact digits.
-      // Stryker disable next-line all: equivalent, a shortcut: the general path below gives the same text and the same refusals
       if (type.kind === "integer" && Number.isSafeInteger(value) && (value as number) >= Number(type.min) && (value as number) <= Number(type.max)) return fits(String(value));
       if (!isNumber(value)) return refuse(`is ${kindOf(value)}; ${type.name} holds numbers`);
       const text = String(value);
@@ -192,7 +185,6 @@ export function sqlField(value: unknown, type: SqlType): SqlField {
         return fits(plainDecimal(d));
       }
       if (fractionDigits(d) > 0) return refuse(`${shown(text)} is not an integer; ${type.name} holds integers`);
-      // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, a guard against building a 126-digit BigInt: 20 digits and more are outside every type's range anyway
       const n = d.point > 20 ? undefined : integerValue(d);
       if (n === undefined || n < type.min || n > type.max) return refuse(`${shown(text)} is outside ${type.name}'s range ${type.min}..${type.max}`);
       return fits(plainDecimal(d));
