@@ -210,45 +210,7 @@ export class DedupTable extends pulumi.ComponentResource {
     validateArgs(this, name, args);
     const d = dedupTableDefaults;
     const settings = args.table ?? {};
-    const provisioned = settings.billingMode === "PROVISIONED" ? settings.capacity : undefined;
-
-    const attributeTypes = new Map<string, KeyAttributeType>([[HASH_KEY, "S"], [RANGE_KEY, "S"]]);
-    for (const index of settings.globalSecondaryIndexes ?? []) {
-      for (const key of [index.hashKey, index.rangeKey]) {
-        if (key && !attributeTypes.has(key)) attributeTypes.set(key, index.attributeTypes?.[key] ?? "S");
-      }
-    }
-
-    const table = new aws.dynamodb.Table(`${name}-table`, {
-      name: settings.name,
-      hashKey: HASH_KEY,
-      rangeKey: RANGE_KEY,
-      attributes: [...attributeTypes].map(([attributeName, type]) => ({ name: attributeName, type })),
-      billingMode: settings.billingMode ?? d.billingMode,
-      readCapacity: provisioned?.read,
-      writeCapacity: provisioned?.write,
-      streamEnabled: true,
-      streamViewType: settings.streamViewType ?? d.streamViewType,
-      pointInTimeRecovery: { enabled: true },
-      serverSideEncryption: { enabled: true, kmsKeyArn: settings.kmsKeyArn },
-      deletionProtectionEnabled: settings.deletionProtection ?? d.deletionProtection,
-      globalSecondaryIndexes: settings.globalSecondaryIndexes?.map((index) => ({
-        name: index.name,
-        hashKey: index.hashKey,
-        rangeKey: index.rangeKey,
-        projectionType: index.projectionType ?? "ALL",
-        nonKeyAttributes: index.nonKeyAttributes,
-        readCapacity: provisioned?.read,
-        writeCapacity: provisioned?.write,
-      })),
-      ttl: settings.ttlAttribute ? { attributeName: settings.ttlAttribute, enabled: true } : undefined,
-    }, {
-      ...dataResourceOptions(this, args.protectData, settings.name),
-      // Autoscaling owns the capacity once the table exists.
-      ignoreChanges: provisioned ? ["readCapacity", "writeCapacity"] : [],
-    });
-
-    if (provisioned) this.addAutoscaling(name, table, provisioned);
+    const table = this.addTable(name, settings, args.protectData);
 
     const region = aws.getRegionOutput({}, { parent: this }).region;
     const tableAccess = pulumi.all([table.arn, settings.kmsKeyArn, region]).apply(([arn, keyArn, regionName]): PolicyStatement[] => [
@@ -295,6 +257,50 @@ export class DedupTable extends pulumi.ComponentResource {
       eventSourceMappingId: this.eventSourceMappingId,
       writerRoleArn: this.writerRoleArn,
     });
+  }
+
+  /** The table, keyed by the dedup key, with its stream on; autoscaled when provisioned. */
+  private addTable(name: string, settings: DedupTableSettings, protectData: boolean | undefined): aws.dynamodb.Table {
+    const d = dedupTableDefaults;
+    const provisioned = settings.billingMode === "PROVISIONED" ? settings.capacity : undefined;
+
+    const attributeTypes = new Map<string, KeyAttributeType>([[HASH_KEY, "S"], [RANGE_KEY, "S"]]);
+    for (const index of settings.globalSecondaryIndexes ?? []) {
+      for (const key of [index.hashKey, index.rangeKey]) {
+        if (key && !attributeTypes.has(key)) attributeTypes.set(key, index.attributeTypes?.[key] ?? "S");
+      }
+    }
+
+    const table = new aws.dynamodb.Table(`${name}-table`, {
+      name: settings.name,
+      hashKey: HASH_KEY,
+      rangeKey: RANGE_KEY,
+      attributes: [...attributeTypes].map(([attributeName, type]) => ({ name: attributeName, type })),
+      billingMode: settings.billingMode ?? d.billingMode,
+      readCapacity: provisioned?.read,
+      writeCapacity: provisioned?.write,
+      streamEnabled: true,
+      streamViewType: settings.streamViewType ?? d.streamViewType,
+      pointInTimeRecovery: { enabled: true },
+      serverSideEncryption: { enabled: true, kmsKeyArn: settings.kmsKeyArn },
+      deletionProtectionEnabled: settings.deletionProtection ?? d.deletionProtection,
+      globalSecondaryIndexes: settings.globalSecondaryIndexes?.map((index) => ({
+        name: index.name,
+        hashKey: index.hashKey,
+        rangeKey: index.rangeKey,
+        projectionType: index.projectionType ?? "ALL",
+        nonKeyAttributes: index.nonKeyAttributes,
+        readCapacity: provisioned?.read,
+        writeCapacity: provisioned?.write,
+      })),
+      ttl: settings.ttlAttribute ? { attributeName: settings.ttlAttribute, enabled: true } : undefined,
+    }, {
+      ...dataResourceOptions(this, protectData, settings.name),
+      // Autoscaling owns the capacity once the table exists.
+      ignoreChanges: provisioned ? ["readCapacity", "writeCapacity"] : [],
+    });
+    if (provisioned) this.addAutoscaling(name, table, provisioned);
+    return table;
   }
 
   /**

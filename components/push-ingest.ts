@@ -36,6 +36,15 @@ export interface PushIngestArgs extends IngestSource, DataProtectionArgs {
   monitoring?: MonitoringArgs;
 }
 
+function validateArgs(component: pulumi.Resource, name: string, args: PushIngestArgs): void {
+  const check = validate(`PushIngest "${name}"`, "arguments", component);
+  checkDerivedNames(check, "name", name, streamFunctionNames(`${name}-ingest`, `${name}-dead-letter`));
+  validateIngestSettings(check, args.ingest);
+  check.integer("deadLetterExpireAfterDays", args.deadLetterExpireAfterDays, 1, 36_500);
+  check.logRetention("logRetentionDays", args.logRetentionDays);
+  check.done();
+}
+
 /**
  * Push mode (the cross-account replication design): the ingest function runs in the source account, next to the stream, and
  * writes to the consumer account's dedup table by assuming that table's writer role with an
@@ -51,12 +60,7 @@ export class PushIngest extends pulumi.ComponentResource {
 
   constructor(name: string, args: PushIngestArgs, opts?: pulumi.ComponentResourceOptions) {
     super(`${COMPONENT_PACKAGE}:index:PushIngest`, name, {}, opts);
-    const check = validate(`PushIngest "${name}"`, "arguments", this);
-    checkDerivedNames(check, "name", name, streamFunctionNames(`${name}-ingest`, `${name}-dead-letter`));
-    validateIngestSettings(check, args.ingest);
-    check.integer("deadLetterExpireAfterDays", args.deadLetterExpireAfterDays, 1, 36_500);
-    check.logRetention("logRetentionDays", args.logRetentionDays);
-    check.done();
+    validateArgs(this, name, args);
 
     const role = createFunctionRole(`${name}-ingest`, INGEST_DESCRIPTION, this);
     let ingestFunction: StreamFunction | undefined;

@@ -8,7 +8,7 @@ import { checkDerivedNames, checkPhysicalName } from "./internal/names";
 import { COMPONENT_PACKAGE } from "./internal/package";
 import { dataResourceOptions, type DataProtectionArgs } from "./internal/protection";
 import { tableKeyStatements, tableStreamReadStatements } from "./internal/stream-access";
-import { createStreamFunction, streamFunctionNames, validateMappingSettings, type StreamMappingSettings } from "./internal/stream-function";
+import { createStreamFunction, streamFunctionNames, validateMappingSettings, type StreamFunction, type StreamMappingSettings } from "./internal/stream-function";
 import { validate } from "./internal/validation";
 
 /** What a projection keeps: each item again under other keys, or counters and sums per group. */
@@ -171,12 +171,32 @@ export class StreamProjection extends pulumi.ComponentResource {
     super(`${COMPONENT_PACKAGE}:index:StreamProjection`, name, {}, opts);
     validateArgs(this, name, args);
     const spec = projectionSpec(args.projection);
-    const settings = args.table ?? {};
+
+    const { table, ledger } = this.addTables(name, spec, args.table ?? {}, args.protectData);
+    const fn = this.addFunction(name, args, spec, table, ledger);
+
+    this.tableName = table.name;
+    this.tableArn = table.arn;
+    this.ledgerTableName = pulumi.output(ledger?.name);
+    this.functionArn = fn.function.arn;
+    this.roleArn = fn.role.arn;
+    this.deadLetterBucketName = fn.deadLetter.bucket.bucket;
+    this.registerOutputs({
+      tableName: this.tableName,
+      tableArn: this.tableArn,
+      ledgerTableName: this.ledgerTableName,
+      functionArn: this.functionArn,
+      roleArn: this.roleArn,
+      deadLetterBucketName: this.deadLetterBucketName,
+    });
+  }
+
+  /** The projection's table, and for an aggregate the ledger of records already applied. */
+  private addTables(name: string, spec: ProjectionSpec, settings: ProjectionTableSettings, protectData: boolean | undefined): { table: aws.dynamodb.Table; ledger: aws.dynamodb.Table | undefined } {
     const keys: [string, KeyAttributeType][] =
       spec.kind === "index"
         ? [spec.hashKey, spec.rangeKey].filter((k): k is string => Boolean(k)).map((k) => [k, settings.attributeTypes?.[k] ?? "S"])
         : [[GROUP_KEY, "S"]];
-
     const table = new aws.dynamodb.Table(`${name}-table`, {
       name: settings.name,
       hashKey: keys[0][0],
@@ -187,7 +207,7 @@ export class StreamProjection extends pulumi.ComponentResource {
       serverSideEncryption: { enabled: true, kmsKeyArn: settings.kmsKeyArn },
       deletionProtectionEnabled: settings.deletionProtection ?? false,
       ttl: spec.kind === "index" && spec.ttlDays !== undefined ? { attributeName: EXPIRES_AT, enabled: true } : undefined,
-    }, dataResourceOptions(this, args.protectData, settings.name));
+    }, dataResourceOptions(this, protectData, settings.name));
 
     const ledger = spec.kind === "aggregate"
       ? new aws.dynamodb.Table(`${name}-ledger`, {
@@ -197,16 +217,20 @@ export class StreamProjection extends pulumi.ComponentResource {
           pointInTimeRecovery: { enabled: true },
           serverSideEncryption: { enabled: true, kmsKeyArn: settings.kmsKeyArn },
           ttl: { attributeName: EXPIRES_AT, enabled: true },
-        }, dataResourceOptions(this, args.protectData))
+        }, dataResourceOptions(this, protectData))
       : undefined;
+    return { table, ledger };
+  }
 
+  /** The function on the table's stream that keeps the projection up to date. */
+  private addFunction(name: string, args: StreamProjectionArgs, spec: ProjectionSpec, table: aws.dynamodb.Table, ledger: aws.dynamodb.Table | undefined): StreamFunction {
     const region = aws.getRegionOutput({}, { parent: this }).region;
-    const fn = createStreamFunction(`${name}-project`, {
+    return createStreamFunction(`${name}-project`, {
       code: "project",
       description: `Keeps the ${spec.kind} ${name} up to date from a table's stream`,
       deadLetterName: `${name}-dead-letter`,
       eventSourceArn: args.tableStreamArn,
-      statements: pulumi.all([args.tableStreamArn, args.tableStreamKmsKeyArn, table.arn, ledger?.arn, settings.kmsKeyArn, region]).apply(([streamArn, streamKeyArn, tableArn, ledgerArn, ownKeyArn, regionName]): PolicyStatement[] => [
+      statements: pulumi.all([args.tableStreamArn, args.tableStreamKmsKeyArn, table.arn, ledger?.arn, args.table?.kmsKeyArn, region]).apply(([streamArn, streamKeyArn, tableArn, ledgerArn, ownKeyArn, regionName]): PolicyStatement[] => [
         ...(streamArn ? tableStreamReadStatements(streamArn, { arn: streamKeyArn, region: regionName }) : []),
         ...tableKeyStatements("UseProjectionTableKey", ownKeyArn, regionName, "write"),
         ...(spec.kind === "index"
@@ -229,20 +253,5 @@ export class StreamProjection extends pulumi.ComponentResource {
       monitoring: args.monitoring,
       protectData: args.protectData,
     }, this);
-
-    this.tableName = table.name;
-    this.tableArn = table.arn;
-    this.ledgerTableName = pulumi.output(ledger?.name);
-    this.functionArn = fn.function.arn;
-    this.roleArn = fn.role.arn;
-    this.deadLetterBucketName = fn.deadLetter.bucket.bucket;
-    this.registerOutputs({
-      tableName: this.tableName,
-      tableArn: this.tableArn,
-      ledgerTableName: this.ledgerTableName,
-      functionArn: this.functionArn,
-      roleArn: this.roleArn,
-      deadLetterBucketName: this.deadLetterBucketName,
-    });
   }
 }
