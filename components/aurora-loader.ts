@@ -6,8 +6,8 @@ import { LOADER_PRIVILEGES, type LoaderUserSpec } from "../functions/db-setup/co
 import { parseSqlType } from "../functions/shared/sql-columns";
 import { FIXED_COLUMNS } from "../functions/transform/core";
 import { PROCESSED_PREFIX } from "./internal/archive-layout";
-import { LOG_MESSAGES } from "../functions/shared/telemetry-names";
-import { alarm, functionAlarms, logLineAlarm, type MonitoringArgs } from "./internal/alarms";
+import { LOG_MESSAGES, METRIC_NAMES } from "../functions/shared/telemetry-names";
+import { alarm, alarmNamesOf, functionAlarms, logLineAlarm, type MonitoringArgs } from "./internal/alarms";
 import { createBundledFunction, type BundledFunction } from "./internal/bundled-function";
 import { auroraLoaderDefaults } from "./internal/aurora-loader-defaults";
 import { AURORA_MYSQL_AUTO_PAUSE_SINCE, AURORA_MYSQL_DATA_API_SINCE, SECURITY_GROUP_RULE_DESCRIPTION, SECURITY_GROUP_RULE_DESCRIPTION_RULE } from "./internal/aws-rules";
@@ -95,6 +95,10 @@ export interface LoaderSettings {
   maximumRetryAttempts?: number;
   /** Oldest event Lambda still retries, 60–21600 s. Default: 21600. */
   maximumEventAgeInSeconds?: number;
+  /** Days an event the loader could not load is kept in the failed-events queue, 1–14 (SQS's limit). Default: 14. */
+  deadLetterExpireAfterDays?: number;
+  /** Days the loader's and its setup function's logs are kept. Default: the component's `logRetentionDays` (30). */
+  logRetentionDays?: number;
 }
 
 export interface AuroraLoaderArgs extends DataProtectionArgs {
@@ -122,9 +126,12 @@ export interface AuroraLoaderArgs extends DataProtectionArgs {
   /** An existing network. Default: a new VPC, private subnets in two zones, no NAT gateway. */
   network?: LoaderNetworkArgs;
   database?: DatabaseSettings;
-  loader?: LoaderSettings;
-  /** Days the loader's logs are kept. Default: 30. */
+  /** The load function: its size, its retries and its failed-events queue. Defaults: see each field. */
+  load?: LoaderSettings;
+  /** Days the functions' logs are kept, unless `load.logRetentionDays` says otherwise. Default: 30. */
   logRetentionDays?: number;
+  /** @deprecated Use `load`. */
+  loader?: LoaderSettings;
   /** Alarms on the loader's errors and throttles and on events it could not load. Default: on, no topic. */
   monitoring?: MonitoringArgs;
 }
@@ -204,10 +211,16 @@ function validateArgs(component: pulumi.Resource, name: string, args: AuroraLoad
   check.integer("database.backupRetentionDays", db.backupRetentionDays, 1, 35);
   if (db.loaderUser !== undefined && !USER_NAME.test(db.loaderUser)) check.fail(`database.loaderUser must be a letter or "_" then up to 31 letters, digits or "_", got "${db.loaderUser}"`);
   validateEngine(check, db);
-  check.integer("loader.memorySize", args.loader?.memorySize, 128, 10_240);
-  check.integer("loader.timeoutSeconds", args.loader?.timeoutSeconds, 1, 900);
-  check.integer("loader.maximumRetryAttempts", args.loader?.maximumRetryAttempts, 0, 2);
-  check.integer("loader.maximumEventAgeInSeconds", args.loader?.maximumEventAgeInSeconds, 60, 21_600);
+  if (args.load && args.loader) check.fail("loader is the deprecated name of load: give load only");
+  const role = args.loader ? "loader" : "load";
+  const fn = args.load ?? args.loader;
+  check.integer(`${role}.memorySize`, fn?.memorySize, 128, 10_240);
+  check.integer(`${role}.timeoutSeconds`, fn?.timeoutSeconds, 1, 900);
+  check.integer(`${role}.maximumRetryAttempts`, fn?.maximumRetryAttempts, 0, 2);
+  check.integer(`${role}.maximumEventAgeInSeconds`, fn?.maximumEventAgeInSeconds, 60, 21_600);
+  // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html (MessageRetentionPeriod: 60 s to 14 days)
+  check.integer(`${role}.deadLetterExpireAfterDays`, fn?.deadLetterExpireAfterDays, 1, 14);
+  check.logRetention(`${role}.logRetentionDays`, fn?.logRetentionDays);
   check.logRetention("logRetentionDays", args.logRetentionDays);
   check.done();
 }
@@ -225,7 +238,6 @@ interface ResolvedSettings {
   mode: Exclude<LoadMode, typeof DEPRECATED_STREAMED_NAME>;
   database: Required<Pick<DatabaseSettings, "name" | "table" | "manifestTable" | "rejectsTable" | "engineVersion" | "minCapacity" | "maxCapacity" | "instanceClass" | "backupRetentionDays" | "deletionProtection" | "finalSnapshot" | "dataApi" | "loaderUser">> & Pick<DatabaseSettings, "kmsKeyArn">;
   loader: Required<LoaderSettings>;
-  logRetentionDays: number;
   /** Only a connection without TLS says so: the default emits no setting at all. */
   withoutTls: Record<string, string>;
   createEndpoints: boolean;
@@ -234,7 +246,7 @@ interface ResolvedSettings {
 function resolveSettings(args: AuroraLoaderArgs, component: pulumi.Resource): ResolvedSettings {
   const d = auroraLoaderDefaults;
   const db = args.database ?? {};
-  const loader = args.loader ?? {};
+  const loader = args.load ?? args.loader ?? {};
   return {
     mode: loadModeOf(args, component),
     database: {
@@ -258,8 +270,9 @@ function resolveSettings(args: AuroraLoaderArgs, component: pulumi.Resource): Re
       timeoutSeconds: loader.timeoutSeconds ?? d.timeoutSeconds,
       maximumRetryAttempts: loader.maximumRetryAttempts ?? d.maximumRetryAttempts,
       maximumEventAgeInSeconds: loader.maximumEventAgeInSeconds ?? d.maximumEventAgeInSeconds,
+      deadLetterExpireAfterDays: loader.deadLetterExpireAfterDays ?? d.deadLetterExpireAfterDays,
+      logRetentionDays: loader.logRetentionDays ?? args.logRetentionDays ?? d.logRetentionDays,
     },
-    logRetentionDays: args.logRetentionDays ?? d.logRetentionDays,
     withoutTls: db.tls === false ? { DB_TLS: "off" } : {},
     createEndpoints: args.network ? args.network.createEndpoints ?? false : true,
   };
@@ -303,8 +316,18 @@ export class AuroraLoader extends pulumi.ComponentResource {
   public readonly tableName: string;
   /** The RDS-managed secret holding the master user's name and password. */
   public readonly secretArn: pulumi.Output<string>;
-  public readonly loaderFunctionArn: pulumi.Output<string>;
+  public readonly loadFunctionArn: pulumi.Output<string>;
+  public readonly loadFunctionName: pulumi.Output<string>;
+  /** Where S3 events the loader could not load wait. */
   public readonly failedEventsQueueUrl: pulumi.Output<string>;
+  /** Alarms on: the metric (in METRICS_NAMESPACE) counting rows the database refused. */
+  public readonly rejectedRowsMetricName: string | undefined;
+  /** The loader's embedded metric (in METRICS_NAMESPACE, dimension `service: load`) counting rows loaded. */
+  public readonly rowsLoadedMetricName: string;
+  /** Every alarm of the loader. */
+  public readonly alarmNames: pulumi.Output<string[]>;
+  /** @deprecated Use `loadFunctionArn`. */
+  public readonly loaderFunctionArn: pulumi.Output<string>;
   public readonly vpcId: pulumi.Output<string>;
   public readonly subnetIds: pulumi.Output<string[]>;
 
@@ -319,11 +342,11 @@ export class AuroraLoader extends pulumi.ComponentResource {
     const groups = this.addSecurityGroups(name, network, settings, region);
     const s3Role = this.addS3Role(name, bucketArn, args.archiveKmsKeyArn, region);
     const database = this.addCluster(name, settings, network, groups.cluster, s3Role, args.protectData);
-    const failedEvents = new aws.sqs.Queue(`${name}-failed-events`, { sqsManagedSseEnabled: true, messageRetentionSeconds: 1_209_600 }, dataResourceOptions(this, args.protectData));
+    const failedEvents = new aws.sqs.Queue(`${name}-failed-events`, { sqsManagedSseEnabled: true, messageRetentionSeconds: settings.loader.deadLetterExpireAfterDays * 86_400 }, dataResourceOptions(this, args.protectData));
     const functionNetwork: FunctionNetwork = { subnetIds: network.subnetIds, securityGroupIds: [groups.loader.id] };
     const loaderUserReady = this.addLoaderUser(name, settings, database, functionNetwork, groups.endpoints);
     const loader = this.addLoaderFunction(name, args, settings, database, functionNetwork, failedEvents, bucketArn, region);
-    if (args.monitoring?.alarms ?? true) this.addAlarms(name, loader, failedEvents, settings, args.monitoring ?? {});
+    const rejectedRowsMetricName = args.monitoring?.alarms ?? true ? this.addAlarms(name, loader, failedEvents, settings, args.monitoring ?? {}) : undefined;
     this.addTrigger(name, args.archiveBucketName, bucketArn, loader, failedEvents, settings, loaderUserReady);
 
     this.clusterEndpoint = database.cluster.endpoint;
@@ -332,8 +355,13 @@ export class AuroraLoader extends pulumi.ComponentResource {
     this.databaseName = settings.database.name;
     this.tableName = settings.database.table;
     this.secretArn = database.secretArn;
-    this.loaderFunctionArn = loader.function.arn;
+    this.loadFunctionArn = loader.function.arn;
+    this.loadFunctionName = loader.function.name;
     this.failedEventsQueueUrl = failedEvents.url;
+    this.rejectedRowsMetricName = rejectedRowsMetricName;
+    this.rowsLoadedMetricName = METRIC_NAMES.rowsLoaded;
+    this.alarmNames = alarmNamesOf(this);
+    this.loaderFunctionArn = this.loadFunctionArn;
     this.vpcId = network.vpcId;
     this.subnetIds = network.subnetIds;
     this.registerOutputs({
@@ -343,8 +371,13 @@ export class AuroraLoader extends pulumi.ComponentResource {
       databaseName: this.databaseName,
       tableName: this.tableName,
       secretArn: this.secretArn,
-      loaderFunctionArn: this.loaderFunctionArn,
+      loadFunctionArn: this.loadFunctionArn,
+      loadFunctionName: this.loadFunctionName,
       failedEventsQueueUrl: this.failedEventsQueueUrl,
+      rejectedRowsMetricName: this.rejectedRowsMetricName,
+      rowsLoadedMetricName: this.rowsLoadedMetricName,
+      alarmNames: this.alarmNames,
+      loaderFunctionArn: this.loaderFunctionArn,
       vpcId: this.vpcId,
       subnetIds: this.subnetIds,
     });
@@ -526,7 +559,7 @@ export class AuroraLoader extends pulumi.ComponentResource {
       statements: secretArn.apply((secret): PolicyStatement[] => [{ Sid: "ReadMasterSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secret }]),
       memorySize: 256,
       timeoutSeconds: 120,
-      logRetentionDays: settings.logRetentionDays,
+      logRetentionDays: settings.loader.logRetentionDays,
       vpc: network,
     }, this);
     const spec: LoaderUserSpec = { user: settings.database.loaderUser, database: settings.database.name, loadFromS3: settings.mode === "s3" };
@@ -574,15 +607,15 @@ export class AuroraLoader extends pulumi.ComponentResource {
       ]),
       memorySize: settings.loader.memorySize,
       timeoutSeconds: settings.loader.timeoutSeconds,
-      logRetentionDays: settings.logRetentionDays,
+      logRetentionDays: settings.loader.logRetentionDays,
       vpc: network,
     }, this);
   }
 
-  /** The loader's errors and throttles, rows the database refused, and events it could not load. */
-  private addAlarms(name: string, loader: BundledFunction, failedEvents: aws.sqs.Queue, settings: ResolvedSettings, monitoring: MonitoringArgs): void {
+  /** The loader's errors and throttles, rows the database refused, and events it could not load; returns the refused rows' metric. */
+  private addAlarms(name: string, loader: BundledFunction, failedEvents: aws.sqs.Queue, settings: ResolvedSettings, monitoring: MonitoringArgs): string {
     functionAlarms(`${name}-load`, loader.function, monitoring, this, false);
-    logLineAlarm(`${name}-rejected-rows`, loader.logGroup, LOG_MESSAGES.rowsRefused, `rows the database refused wait in ${settings.database.rejectsTable} with its message: fix the cause, then re-drive their objects`, monitoring, this);
+    const rejectedRows = logLineAlarm(`${name}-rejected-rows`, loader.logGroup, LOG_MESSAGES.rowsRefused, `rows the database refused wait in ${settings.database.rejectsTable} with its message: fix the cause, then re-drive their objects`, monitoring, this);
     alarm(`${name}-failed-loads-alarm`, {
       description: "S3 events the loader could not load after its retries wait in the failed-events queue",
       namespace: "AWS/SQS",
@@ -591,6 +624,7 @@ export class AuroraLoader extends pulumi.ComponentResource {
       statistic: "Maximum",
       threshold: 1,
     }, monitoring, this);
+    return rejectedRows;
   }
 
   /**

@@ -4,7 +4,7 @@ import { versionSegment } from "../functions/shared/archive-schema";
 import { ERROR_PREFIX, PROCESSED_PREFIX, SOURCE_PREFIX } from "./internal/archive-layout";
 import { columnSqlTypes, compileSchema, FIXED_COLUMNS, type ArchiveColumn } from "../functions/transform/core";
 import { HASH_KEY, RANGE_KEY } from "../functions/shared/dedup-key";
-import { alarm, functionAlarms, logLineAlarm, type MonitoringArgs } from "./internal/alarms";
+import { alarm, alarmNamesOf, functionAlarms, logLineAlarm, type MonitoringArgs } from "./internal/alarms";
 import { createBundledFunction, DEFAULT_LOG_RETENTION_DAYS, type BundledFunction } from "./internal/bundled-function";
 import { policyDocument, serviceTrustPolicy, type PolicyStatement } from "./internal/iam";
 import { checkDerivedNames, checkPhysicalName } from "./internal/names";
@@ -75,6 +75,8 @@ export interface TransformSettings {
   memorySize?: number;
   /** Default: 60. */
   timeoutSeconds?: number;
+  /** Days the transform's logs are kept. Default: the component's `logRetentionDays` (30). */
+  logRetentionDays?: number;
 }
 
 export interface FirehoseArchiveArgs extends DataProtectionArgs {
@@ -112,10 +114,10 @@ export interface FirehoseArchiveArgs extends DataProtectionArgs {
   removeMode?: RemoveMode;
   delivery?: DeliverySettings;
   bucket?: ArchiveBucketSettings;
-  /** The forward function and its mapping; batchSize defaults to 100. */
+  /** The forward function, its mapping and its dead-letter bucket; batchSize defaults to 100. */
   forward?: ForwardSettings;
   transform?: TransformSettings;
-  /** Days the functions' and Firehose's logs are kept. Default: 30. */
+  /** Days Firehose's logs are kept, and the functions' unless `forward.logRetentionDays` or `transform.logRetentionDays` say otherwise. Default: 30. */
   logRetentionDays?: number;
   /** Alarms on both functions, the mapping, delivery freshness and failed transformations. Default: on, no topic. */
   monitoring?: MonitoringArgs;
@@ -195,6 +197,7 @@ function validateArgs(component: pulumi.Resource, name: string, args: FirehoseAr
   check.integer("forward.sendMaxAttempts", args.forward?.sendMaxAttempts, 1, 20);
   check.integer("transform.memorySize", args.transform?.memorySize, 128, 10_240);
   check.integer("transform.timeoutSeconds", args.transform?.timeoutSeconds, 60, 300);
+  check.logRetention("transform.logRetentionDays", args.transform?.logRetentionDays);
   check.logRetention("logRetentionDays", args.logRetentionDays);
   check.done();
   return versions;
@@ -212,8 +215,17 @@ export class FirehoseArchive extends pulumi.ComponentResource {
   public readonly deliveryStreamName: pulumi.Output<string>;
   public readonly deliveryStreamArn: pulumi.Output<string>;
   public readonly forwardFunctionArn: pulumi.Output<string>;
+  public readonly forwardFunctionName: pulumi.Output<string>;
   public readonly transformFunctionArn: pulumi.Output<string>;
+  public readonly transformFunctionName: pulumi.Output<string>;
   public readonly forwardDeadLetterBucketName: pulumi.Output<string>;
+  public readonly forwardDeadLetterBucketArn: pulumi.Output<string>;
+  /** Alarms on: the metric (in METRICS_NAMESPACE) counting the records the forward function parked. */
+  public readonly forwardParkedMetricName: string | undefined;
+  /** Alarms on: the metric (in METRICS_NAMESPACE) counting the records the transform refused. */
+  public readonly failedTransformationsMetricName: string | undefined;
+  /** Every alarm of the archive and its functions. */
+  public readonly alarmNames: pulumi.Output<string[]>;
   public readonly firehoseRoleArn: pulumi.Output<string>;
   /** Every CSV column, in file order: `dedup_key`, `change`, `changed_at`, `stream_sequence`, then `columns`. */
   public readonly csvColumns: string[];
@@ -236,15 +248,21 @@ export class FirehoseArchive extends pulumi.ComponentResource {
     const transform = this.addTransform(name, args, columns, columnTypes, logRetentionDays);
     const deliveryStream = this.addDeliveryStream(name, args, bucket, transform, versions.version, logRetentionDays, region);
     const forward = this.addForward(name, args, deliveryStream, logRetentionDays, region);
-    if (args.monitoring?.alarms ?? true) this.addAlarms(name, args, transform, deliveryStream.stream, args.monitoring ?? {});
+    const failedTransformationsMetricName = args.monitoring?.alarms ?? true ? this.addAlarms(name, args, transform, deliveryStream.stream, args.monitoring ?? {}) : undefined;
 
     this.bucketName = bucket.bucket;
     this.bucketArn = bucket.arn;
     this.deliveryStreamName = deliveryStream.stream.name;
     this.deliveryStreamArn = deliveryStream.stream.arn;
     this.forwardFunctionArn = forward.function.arn;
+    this.forwardFunctionName = forward.function.name;
     this.transformFunctionArn = transform.function.arn;
+    this.transformFunctionName = transform.function.name;
     this.forwardDeadLetterBucketName = forward.deadLetter.bucket.bucket;
+    this.forwardDeadLetterBucketArn = forward.deadLetter.bucket.arn;
+    this.forwardParkedMetricName = forward.parkedMetricName;
+    this.failedTransformationsMetricName = failedTransformationsMetricName;
+    this.alarmNames = alarmNamesOf(this);
     this.firehoseRoleArn = deliveryStream.role.arn;
     this.csvColumns = [...FIXED_COLUMNS, ...columns.map((column) => column.name)];
     this.columnTypes = columnTypes;
@@ -256,8 +274,14 @@ export class FirehoseArchive extends pulumi.ComponentResource {
       deliveryStreamName: this.deliveryStreamName,
       deliveryStreamArn: this.deliveryStreamArn,
       forwardFunctionArn: this.forwardFunctionArn,
+      forwardFunctionName: this.forwardFunctionName,
       transformFunctionArn: this.transformFunctionArn,
+      transformFunctionName: this.transformFunctionName,
       forwardDeadLetterBucketName: this.forwardDeadLetterBucketName,
+      forwardDeadLetterBucketArn: this.forwardDeadLetterBucketArn,
+      forwardParkedMetricName: this.forwardParkedMetricName,
+      failedTransformationsMetricName: this.failedTransformationsMetricName,
+      alarmNames: this.alarmNames,
       firehoseRoleArn: this.firehoseRoleArn,
       csvColumns: this.csvColumns,
       columnTypes: this.columnTypes,
@@ -309,7 +333,7 @@ export class FirehoseArchive extends pulumi.ComponentResource {
       statements: [],
       memorySize: args.transform?.memorySize ?? firehoseArchiveDefaults.transformMemorySize,
       timeoutSeconds: args.transform?.timeoutSeconds ?? firehoseArchiveDefaults.transformTimeoutSeconds,
-      logRetentionDays,
+      logRetentionDays: args.transform?.logRetentionDays ?? logRetentionDays,
     }, this);
   }
 
@@ -439,10 +463,10 @@ export class FirehoseArchive extends pulumi.ComponentResource {
     }, this);
   }
 
-  /** The transform's errors and refusals, and delivery that has stopped. (The forward function alarms on its own.) */
-  private addAlarms(name: string, args: FirehoseArchiveArgs, transform: BundledFunction, deliveryStream: aws.kinesis.FirehoseDeliveryStream, monitoring: MonitoringArgs): void {
+  /** The transform's errors and refusals, and delivery that has stopped (the forward function alarms on its own); returns the refusals' metric. */
+  private addAlarms(name: string, args: FirehoseArchiveArgs, transform: BundledFunction, deliveryStream: aws.kinesis.FirehoseDeliveryStream, monitoring: MonitoringArgs): string {
     functionAlarms(`${name}-transform`, transform.function, monitoring, this, false);
-    logLineAlarm(`${name}-failed-transformations`, transform.logGroup, LOG_MESSAGES.recordFailedProcessing, "records the transform refused, now under failed/: fix and re-drive them", monitoring, this);
+    const failedTransformations = logLineAlarm(`${name}-failed-transformations`, transform.logGroup, LOG_MESSAGES.recordFailedProcessing, "records the transform refused, now under failed/: fix and re-drive them", monitoring, this);
     const interval = args.delivery?.bufferIntervalSeconds ?? firehoseArchiveDefaults.bufferIntervalSeconds;
     alarm(`${name}-delivery-freshness-alarm`, {
       description: "the oldest record in Firehose is older than its buffer interval plus 10 minutes: delivery to S3 is stuck",
@@ -452,5 +476,6 @@ export class FirehoseArchive extends pulumi.ComponentResource {
       statistic: "Maximum",
       threshold: interval + 600,
     }, monitoring, this);
+    return failedTransformations;
   }
 }

@@ -1,14 +1,14 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { COUNT, EXPIRES_AT, GROUP_KEY, groupByName, LEDGER_KEY, type GroupBy, type ProjectionSpec } from "../functions/project/spec";
-import { type MonitoringArgs } from "./internal/alarms";
+import { alarmNamesOf, type MonitoringArgs } from "./internal/alarms";
 import { type KeyAttributeType } from "./dedup-table";
 import { type PolicyStatement } from "./internal/iam";
 import { checkDerivedNames, checkPhysicalName } from "./internal/names";
 import { COMPONENT_PACKAGE } from "./internal/package";
 import { dataResourceOptions, type DataProtectionArgs } from "./internal/protection";
 import { tableKeyStatements, tableStreamReadStatements } from "./internal/stream-access";
-import { createStreamFunction, streamFunctionNames, validateMappingSettings, type StreamFunction, type StreamMappingSettings } from "./internal/stream-function";
+import { createStreamFunction, streamFunctionNames, streamMappingDefaults, validateMappingSettings, type StreamFunction, type StreamMappingSettings } from "./internal/stream-function";
 import { validate } from "./internal/validation";
 
 /** What a projection keeps: each item again under other keys, or counters and sums per group. */
@@ -98,15 +98,23 @@ export interface StreamProjectionArgs extends DataProtectionArgs {
   table?: ProjectionTableSettings;
   /** Aggregates: days each applied record is remembered, longer than any record can be redelivered. Default: 7. */
   ledgerTtlDays?: number;
-  /** The function's mapping; batchSize defaults to 100. */
-  mapping?: StreamMappingSettings;
-  /** Default: kept forever. */
-  deadLetterExpireAfterDays?: number;
-  /** Default: 30. */
+  /** The project function and its mapping; batchSize defaults to 100. */
+  project?: StreamMappingSettings;
+  /** Days the project function's logs are kept, unless `project.logRetentionDays` says otherwise. Default: 30. */
   logRetentionDays?: number;
+  /** @deprecated Use `project`. */
+  mapping?: StreamMappingSettings;
+  /** @deprecated Use `project.deadLetterExpireAfterDays`. */
+  deadLetterExpireAfterDays?: number;
   /** Alarms on the function and its mapping. Default: on, no topic. */
   monitoring?: MonitoringArgs;
 }
+
+export const streamProjectionDefaults = {
+  ledgerTtlDays: 7,
+  deletionProtection: false,
+  project: { ...streamMappingDefaults, batchSize: 100 },
+} as const;
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,254}$/;
 const RESERVED = [GROUP_KEY, COUNT, EXPIRES_AT, "sourceSequence"];
@@ -146,7 +154,8 @@ function validateArgs(component: pulumi.Resource, name: string, args: StreamProj
     }
   }
   check.integer("ledgerTtlDays", args.ledgerTtlDays, 1, 365);
-  validateMappingSettings(check, "mapping", args.mapping);
+  if (args.project && args.mapping) check.fail("mapping is the deprecated name of project: give project only");
+  validateMappingSettings(check, args.mapping ? "mapping" : "project", args.project ?? args.mapping);
   check.integer("deadLetterExpireAfterDays", args.deadLetterExpireAfterDays, 1, 36_500);
   check.logRetention("logRetentionDays", args.logRetentionDays);
   check.done();
@@ -162,9 +171,20 @@ export class StreamProjection extends pulumi.ComponentResource {
   public readonly tableArn: pulumi.Output<string>;
   /** Aggregates only. */
   public readonly ledgerTableName: pulumi.Output<string | undefined>;
-  public readonly functionArn: pulumi.Output<string>;
+  public readonly projectFunctionArn: pulumi.Output<string>;
+  public readonly projectFunctionName: pulumi.Output<string>;
   /** The function's role: what another account's stream policy grants (the cross-account DynamoDB Streams design). */
+  public readonly projectRoleArn: pulumi.Output<string>;
+  public readonly projectDeadLetterBucketName: pulumi.Output<string>;
+  /** Alarms on: the metric (in METRICS_NAMESPACE) counting the records the function parked. */
+  public readonly projectParkedMetricName: string | undefined;
+  /** Every alarm of the function. */
+  public readonly alarmNames: pulumi.Output<string[]>;
+  /** @deprecated Use `projectFunctionArn`. */
+  public readonly functionArn: pulumi.Output<string>;
+  /** @deprecated Use `projectRoleArn`. */
   public readonly roleArn: pulumi.Output<string>;
+  /** @deprecated Use `projectDeadLetterBucketName`. */
   public readonly deadLetterBucketName: pulumi.Output<string>;
 
   constructor(name: string, args: StreamProjectionArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -178,13 +198,25 @@ export class StreamProjection extends pulumi.ComponentResource {
     this.tableName = table.name;
     this.tableArn = table.arn;
     this.ledgerTableName = pulumi.output(ledger?.name);
-    this.functionArn = fn.function.arn;
-    this.roleArn = fn.role.arn;
-    this.deadLetterBucketName = fn.deadLetter.bucket.bucket;
+    this.projectFunctionArn = fn.function.arn;
+    this.projectFunctionName = fn.function.name;
+    this.projectRoleArn = fn.role.arn;
+    this.projectDeadLetterBucketName = fn.deadLetter.bucket.bucket;
+    this.projectParkedMetricName = fn.parkedMetricName;
+    this.alarmNames = alarmNamesOf(this);
+    this.functionArn = this.projectFunctionArn;
+    this.roleArn = this.projectRoleArn;
+    this.deadLetterBucketName = this.projectDeadLetterBucketName;
     this.registerOutputs({
       tableName: this.tableName,
       tableArn: this.tableArn,
       ledgerTableName: this.ledgerTableName,
+      projectFunctionArn: this.projectFunctionArn,
+      projectFunctionName: this.projectFunctionName,
+      projectRoleArn: this.projectRoleArn,
+      projectDeadLetterBucketName: this.projectDeadLetterBucketName,
+      projectParkedMetricName: this.projectParkedMetricName,
+      alarmNames: this.alarmNames,
       functionArn: this.functionArn,
       roleArn: this.roleArn,
       deadLetterBucketName: this.deadLetterBucketName,
@@ -205,7 +237,7 @@ export class StreamProjection extends pulumi.ComponentResource {
       billingMode: "PAY_PER_REQUEST",
       pointInTimeRecovery: { enabled: true },
       serverSideEncryption: { enabled: true, kmsKeyArn: settings.kmsKeyArn },
-      deletionProtectionEnabled: settings.deletionProtection ?? false,
+      deletionProtectionEnabled: settings.deletionProtection ?? streamProjectionDefaults.deletionProtection,
       ttl: spec.kind === "index" && spec.ttlDays !== undefined ? { attributeName: EXPIRES_AT, enabled: true } : undefined,
     }, dataResourceOptions(this, protectData, settings.name));
 
@@ -243,11 +275,11 @@ export class StreamProjection extends pulumi.ComponentResource {
       environment: {
         PROJECTION: JSON.stringify(spec),
         TARGET_TABLE: table.name,
-        ...(ledger ? { LEDGER_TABLE: ledger.name, LEDGER_TTL_DAYS: String(args.ledgerTtlDays ?? 7) } : {}),
+        ...(ledger ? { LEDGER_TABLE: ledger.name, LEDGER_TTL_DAYS: String(args.ledgerTtlDays ?? streamProjectionDefaults.ledgerTtlDays) } : {}),
         POWERTOOLS_SERVICE_NAME: "project",
       },
-      settings: args.mapping ?? {},
-      defaultBatchSize: 100,
+      settings: args.project ?? args.mapping ?? {},
+      defaultBatchSize: streamProjectionDefaults.project.batchSize,
       deadLetterExpireAfterDays: args.deadLetterExpireAfterDays,
       logRetentionDays: args.logRetentionDays,
       monitoring: args.monitoring,

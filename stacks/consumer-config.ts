@@ -15,7 +15,7 @@ import {
 import { checkArn } from "./accounts";
 import { type StackConfig } from "./config";
 import { lastDeployedOutput } from "./last-deployment";
-import { configCheck, INGEST_CONFIG_KEYS, readIngestConfig, readStackBasics, type StackBasics } from "./stack-basics";
+import { configCheck, INGEST_CONFIG_KEYS, type IngestConfig, readIngestConfig, readStackBasics, type StackBasics } from "./stack-basics";
 
 /** The `archive` config key: FirehoseArchive's arguments but the table's stream, which the stack gives. */
 type ArchiveSettings = Omit<FirehoseArchiveArgs, "tableStreamArn">;
@@ -74,8 +74,8 @@ export async function readConsumerConfig(config: StackConfig): Promise<ConsumerC
   const projections = config.object<ProjectionConfig[]>("projections") ?? [];
   const sharedTableProjections = config.object<ProjectionConfig[]>("sharedTableProjections") ?? [];
   checkProjections(check, projections, sharedTableProjections, table);
-  const ingest = readIngestConfig(config);
-  const access = accounts.accessMode === "pull" ? await readPull(config, basics, check, table) : await readPush(config, basics, check, table);
+  const ingest = readIngestConfig(config, check);
+  const access = accounts.accessMode === "pull" ? await readPull(config, basics, check, table, ingest) : await readPush(config, basics, check, table);
 
   const archiveSettings = config.object<ArchiveSettings>("archive") ?? {};
   const { enabled: auroraEnabled = true, ...aurora } = config.object<AuroraSettings>("aurora") ?? {};
@@ -116,7 +116,7 @@ export async function readConsumerConfig(config: StackConfig): Promise<ConsumerC
  * once the source has granted this stack's role: a stream ARN from the source stack counts once
  * that stack reports the grant; one in config, always.
  */
-async function readPull(config: StackConfig, { accounts, peer: source, protectData }: StackBasics, check: Check, table: DedupTableSettings | undefined) {
+async function readPull(config: StackConfig, { accounts, peer: source, protectData }: StackBasics, check: Check, table: DedupTableSettings | undefined, ingest: IngestConfig) {
   const grantedTo = await source.output("streamReadGrantedTo");
   const fromSource = (configKey: string, output: string) => config.string(configKey) ?? (grantedTo ? source.output(output) : undefined);
   const [streamArn, consumerArn, streamKmsKeyArn] = await Promise.all([
@@ -131,7 +131,7 @@ async function readPull(config: StackConfig, { accounts, peer: source, protectDa
   if (streamArn && config.string("sourceStreamArn") && !streamKmsKeyArn) {
     pulumi.log.warn("sourceStreamArn is set without sourceStreamKmsKeyArn: if the stream is encrypted with a customer-managed key, the ingest role cannot decrypt its records");
   }
-  const dedupTable: DedupTableArgs = { accessMode: "pull", streamArn, consumerArn, streamKmsKeyArn, table, ...readIngestConfig(config), protectData };
+  const dedupTable: DedupTableArgs = { pull: { streamArn, consumerArn, streamKmsKeyArn }, table, ...ingest, protectData };
   return { dedupTable, pull: { grantedTo } };
 }
 
@@ -145,7 +145,7 @@ async function readPush(config: StackConfig, { accounts, peer: source, protectDa
   if (pullOnly.length > 0) {
     pulumi.log.warn(`${pullOnly.join(", ")} configure the ingest function, which runs in the source account in push mode: set them on ${source.label}`);
   }
-  const dedupTable: DedupTableArgs = { accessMode: "push", writerPrincipalArn: principalArn, writerExternalId: externalId, table, protectData };
+  const dedupTable: DedupTableArgs = { push: { principalArn, externalId: externalId! }, table, protectData };
   return { dedupTable, push: { pushFunctionArn: await source.output("pushIngestFunctionArn") } };
 }
 

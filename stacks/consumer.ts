@@ -3,9 +3,8 @@ import { AuroraLoader, DedupTable, FirehoseArchive, type MonitoringArgs, StreamP
 import { checkCapacity } from "./capacity";
 import { StackConfig } from "./config";
 import { readConsumerConfig, type ConsumerConfig, type PullWiring } from "./consumer-config";
-import { alertTopic, dashboard, functionName, pipelineMetric } from "./monitoring";
+import { alertTopic, dashboard, pipelineMetric } from "./monitoring";
 import { type Peer } from "./peer";
-import { METRIC_NAMES } from "../functions/shared/telemetry-names";
 
 /**
  * The consumer account (the cross-account replication design's POC account): the dedup table, and in pull mode the ingest
@@ -19,7 +18,7 @@ export async function consumerComposition(pulumiConfig: pulumi.Config): Promise<
   const { accounts, peer: source } = config;
   const topic = alertTopic(config.alerts);
   const monitoring: MonitoringArgs = { alarmTopicArn: topic.arn };
-  const mode = config.pull ? pullConsumer(config, config.pull, source, monitoring) : pushConsumer(config, config.push!, source);
+  const { dedup, outputs: mode } = config.pull ? pullConsumer(config, config.pull, source, monitoring) : pushConsumer(config, config.push!, source);
   const archive = new FirehoseArchive("clicks", { monitoring, ...config.archive, tableStreamArn: mode.tableStreamArn });
   const loader =
     config.aurora &&
@@ -38,18 +37,19 @@ export async function consumerComposition(pulumiConfig: pulumi.Config): Promise<
   );
   const capacity = checkCapacity(config.capacity, "consumer", config.capacityInput);
   const shared = sharedTableConsumers(config.sharedTableProjections, source, monitoring);
-  const ingest = functionName("ingestFunctionArn" in mode ? mode.ingestFunctionArn : undefined);
-  const forward = functionName(archive.forwardFunctionArn);
-  const load = functionName(loader ? loader.loaderFunctionArn : undefined);
-  const lambda = (metric: string, name: pulumi.Output<string>, stat?: string) => ({ namespace: "AWS/Lambda", metric, dimensions: { FunctionName: name }, stat });
+  const ingest = dedup.ingestFunctionName;
+  const forward = archive.forwardFunctionName;
+  const load = loader ? loader.loadFunctionName : undefined;
+  const lambda = (metric: string, name: pulumi.Input<string | undefined>, stat?: string) => ({ namespace: "AWS/Lambda", metric, dimensions: { FunctionName: name }, stat });
+  const counters = [dedup.ingestParkedMetricName, archive.forwardParkedMetricName, archive.failedTransformationsMetricName].filter((metric): metric is string => metric !== undefined);
   const delivery = (metric: string, stat?: string) => ({ namespace: "AWS/Firehose", metric, dimensions: { DeliveryStreamName: archive.deliveryStreamName }, stat });
   const board = dashboard("clickstream-consumer", [
     { title: "Ingest: invocations, errors, iterator age", metrics: [lambda("Invocations", ingest), lambda("Errors", ingest), lambda("IteratorAge", ingest, "Maximum")] },
     { title: "Dedup table: writes", metrics: [{ namespace: "AWS/DynamoDB", metric: "ConsumedWriteCapacityUnits", dimensions: { TableName: mode.tableName } }] },
     { title: "Forward: invocations, errors, iterator age", metrics: [lambda("Invocations", forward), lambda("Errors", forward), lambda("IteratorAge", forward, "Maximum")] },
     { title: "Firehose: records in, delivered, freshness", metrics: [delivery("IncomingRecords"), delivery("DeliveryToS3.Records"), delivery("DeliveryToS3.DataFreshness", "Maximum")] },
-    { title: "Loader: invocations, errors, rows loaded", metrics: [lambda("Invocations", load), lambda("Errors", load), ...(loader ? [pipelineMetric(METRIC_NAMES.rowsLoaded, "load")] : [])] },
-    { title: "Records parked or refused", metrics: [pipelineMetric("clicks-ingest-parked"), pipelineMetric("clicks-forward-parked"), pipelineMetric("clicks-failed-transformations")] },
+    { title: "Loader: invocations, errors, rows loaded", metrics: [lambda("Invocations", load), lambda("Errors", load), ...(loader ? [pipelineMetric(loader.rowsLoadedMetricName, "load")] : [])] },
+    { title: "Records parked or refused", metrics: counters.map((metric) => pipelineMetric(metric)) },
   ]);
   return {
     accessMode: accounts.accessMode,
@@ -73,7 +73,7 @@ export async function consumerComposition(pulumiConfig: pulumi.Config): Promise<
       databaseName: loader.databaseName,
       databaseTable: loader.tableName,
       databaseSecretArn: loader.secretArn,
-      loaderFunctionArn: loader.loaderFunctionArn,
+      loaderFunctionArn: loader.loadFunctionArn,
       failedLoadsQueueUrl: loader.failedEventsQueueUrl,
       vpcId: loader.vpcId,
       subnetIds: loader.subnetIds,
@@ -102,7 +102,7 @@ function sharedTableConsumers(projections: ConsumerConfig["sharedTableProjection
 
 function pullConsumer(config: ConsumerConfig, wiring: PullWiring, source: Peer, monitoring: MonitoringArgs) {
   const dedup = new DedupTable("clicks", { ...config.dedupTable, monitoring });
-  const { streamArn, consumerArn } = config.dedupTable;
+  const { streamArn, consumerArn } = config.dedupTable.pull ?? {};
   const granted = wiring.grantedTo;
 
   let nextStep: pulumi.Output<string>;
@@ -119,19 +119,22 @@ function pullConsumer(config: ConsumerConfig, wiring: PullWiring, source: Peer, 
     nextStep = pulumi.interpolate`Run \`pulumi up\` on ${source.label}: it grants ${dedup.ingestRoleArn} read access to the stream. Then run \`pulumi up\` on this stack again to start reading.`;
   }
   return {
-    tableName: dedup.tableName,
-    tableArn: dedup.tableArn,
-    tableStreamArn: dedup.tableStreamArn,
-    ingestRoleArn: dedup.ingestRoleArn,
-    ingestFunctionArn: dedup.ingestFunctionArn,
-    deadLetterBucketName: dedup.deadLetterBucketName,
-    nextStep,
+    dedup,
+    outputs: {
+      tableName: dedup.tableName,
+      tableArn: dedup.tableArn,
+      tableStreamArn: dedup.tableStreamArn,
+      ingestRoleArn: dedup.ingestRoleArn,
+      ingestFunctionArn: dedup.ingestFunctionArn,
+      deadLetterBucketName: dedup.ingestDeadLetterBucketName,
+      nextStep,
+    },
   };
 }
 
 function pushConsumer(config: ConsumerConfig, wiring: NonNullable<ConsumerConfig["push"]>, source: Peer) {
   const dedup = new DedupTable("clicks", config.dedupTable);
-  const principalArn = config.dedupTable.writerPrincipalArn;
+  const principalArn = config.dedupTable.push?.principalArn;
 
   let nextStep: pulumi.Output<string>;
   const pushFunction = wiring.pushFunctionArn;
@@ -144,11 +147,14 @@ function pushConsumer(config: ConsumerConfig, wiring: NonNullable<ConsumerConfig
     nextStep = pulumi.output(`Run \`pulumi up\` on ${source.label}: it creates the push function's role. Then run \`pulumi up\` on this stack again to create the writer role that role assumes.`);
   }
   return {
-    tableName: dedup.tableName,
-    tableArn: dedup.tableArn,
-    tableStreamArn: dedup.tableStreamArn,
-    writerRoleArn: dedup.writerRoleArn,
-    writerExternalId: config.dedupTable.writerExternalId,
-    nextStep,
+    dedup,
+    outputs: {
+      tableName: dedup.tableName,
+      tableArn: dedup.tableArn,
+      tableStreamArn: dedup.tableStreamArn,
+      writerRoleArn: dedup.writerRoleArn,
+      writerExternalId: config.dedupTable.push?.externalId,
+      nextStep,
+    },
   };
 }

@@ -1,7 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { dataResourceOptions, policyDocument, type PolicyStatement } from "../components";
-import { arnResourceName } from "../functions/shared/arn";
 import { METRICS_NAMESPACE } from "../functions/shared/telemetry-names";
 import { type AlertSettings } from "./stack-basics";
 
@@ -50,9 +49,6 @@ export function alertTopic(settings: AlertSettings): aws.sns.Topic {
   if (email) new aws.sns.TopicSubscription("alerts-email", { topic: topic.arn, protocol: "email", endpoint: email });
   return topic;
 }
-
-/** A function's name from its ARN; "" until the function exists. */
-export const functionName = (arn: pulumi.Input<string | undefined>) => pulumi.output(arn).apply((value) => (value && arnResourceName(value, "function")) ?? "");
 
 /** One metric of a widget: its dimensions, by name. */
 export interface Metric {

@@ -34,7 +34,7 @@ export async function readSourceConfig(config: StackConfig): Promise<SourceConfi
   for (const [name, arn] of Object.entries(readerRoles)) checkArn(check, `consumerSharedTableReaderRoleArns.${name}`, arn, inConsumer);
   const stream = config.object<StreamSettings>("stream");
   const fanOutConsumerName = config.string("fanOutConsumerName");
-  const ingest = readIngestConfig(config);
+  const ingest = readIngestConfig(config, check);
 
   let push: SourceConfig["push"];
   if (accounts.accessMode === "push") {

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CrossAccountStreamSource, FAN_OUT_LAG_METRIC, type MonitoringArgs, PushIngest } from "../components";
 import { checkCapacity } from "./capacity";
 import { StackConfig } from "./config";
-import { alertTopic, dashboard, functionName, type Widget } from "./monitoring";
+import { alertTopic, dashboard, type Widget } from "./monitoring";
 import { type Peer } from "./peer";
 import { readSourceConfig, type SourceConfig } from "./source-config";
 
@@ -53,7 +53,7 @@ export async function sourceComposition(pulumiConfig: pulumi.Config): Promise<Re
     return { ...outputs, dashboardName: sourceDashboard(stream, fanOutConsumerName, undefined).dashboardName, streamReadGrantedTo: stream.streamReadGrantedTo, nextStep };
   }
   const push = pushSide(config.push, consumer, stream, monitoring);
-  return { ...outputs, dashboardName: sourceDashboard(stream, fanOutConsumerName, push.pushIngestFunctionArn).dashboardName, ...push };
+  return { ...outputs, dashboardName: sourceDashboard(stream, fanOutConsumerName, push.functionName).dashboardName, ...push.outputs };
 }
 
 /**
@@ -61,8 +61,7 @@ export async function sourceComposition(pulumiConfig: pulumi.Config): Promise<Re
  * fan-out consumer's readers never call GetRecords: their lag is the consumer's own metric
  * (https://docs.aws.amazon.com/streams/latest/dev/monitoring-with-cloudwatch.html).
  */
-function sourceDashboard(stream: CrossAccountStreamSource, fanOutConsumerName: string | undefined, pushFunctionArn: pulumi.Output<string | undefined> | undefined) {
-  const push = functionName(pushFunctionArn);
+function sourceDashboard(stream: CrossAccountStreamSource, fanOutConsumerName: string | undefined, push: pulumi.Output<string | undefined> | undefined) {
   const streamName = { StreamName: stream.streamName };
   const readerLag: Widget = fanOutConsumerName
     ? { title: "Fan-out consumer: how far it is behind (ms)", metrics: [{ namespace: "AWS/Kinesis", metric: FAN_OUT_LAG_METRIC, dimensions: { ...streamName, ConsumerName: fanOutConsumerName }, stat: "Maximum" }] }
@@ -92,9 +91,12 @@ function pushSide(args: NonNullable<SourceConfig["push"]>, consumer: Peer, strea
     nextStep = pulumi.interpolate`Run \`pulumi up\` on ${consumer.label}: it creates a writer role trusting ${push.ingestRoleArn}. Then run \`pulumi up\` here again to deploy the push function.`;
   }
   return {
-    pushIngestRoleArn: push.ingestRoleArn,
-    pushIngestFunctionArn: push.ingestFunctionArn,
-    deadLetterBucketName: push.deadLetterBucketName,
-    nextStep,
+    functionName: push.ingestFunctionName,
+    outputs: {
+      pushIngestRoleArn: push.ingestRoleArn,
+      pushIngestFunctionArn: push.ingestFunctionArn,
+      deadLetterBucketName: push.ingestDeadLetterBucketName,
+      nextStep,
+    },
   };
 }

@@ -59,19 +59,20 @@ function readCapacityConfig(config: StackConfig, check: Check): CapacityConfig {
   return { load, onShortfall: onShortfall as CapacityConfig["onShortfall"], granted };
 }
 
-/** The ingest function's settings, wherever it runs: `ingest`, `deadLetterExpireAfterDays`, `logRetentionDays`. */
+/** The ingest function's settings, wherever it runs: the `ingest` key with `deadLetterExpireAfterDays` in it, and `logRetentionDays`. */
 export interface IngestConfig {
   ingest: IngestSettings | undefined;
-  deadLetterExpireAfterDays: number | undefined;
   logRetentionDays: number | undefined;
 }
 
-export function readIngestConfig(config: StackConfig): IngestConfig {
-  const deadLetterExpireAfterDays = config.number("deadLetterExpireAfterDays");
+export function readIngestConfig(config: StackConfig, check: Check): IngestConfig {
+  const ingest = config.object<IngestSettings>("ingest");
+  const days = config.number("deadLetterExpireAfterDays");
+  // 0, the declared default, keeps parked records forever.
+  const deadLetterExpireAfterDays = days === 0 ? undefined : days;
+  check.integer("deadLetterExpireAfterDays", deadLetterExpireAfterDays, 1, 36_500);
   return {
-    ingest: config.object<IngestSettings>("ingest"),
-    // 0, the declared default, keeps parked records forever.
-    deadLetterExpireAfterDays: deadLetterExpireAfterDays === 0 ? undefined : deadLetterExpireAfterDays,
+    ingest: deadLetterExpireAfterDays === undefined ? ingest : { ...ingest, deadLetterExpireAfterDays },
     logRetentionDays: config.number("logRetentionDays"),
   };
 }

@@ -18,5 +18,6 @@ export const auroraLoaderDefaults = {
   timeoutSeconds: 300,
   maximumRetryAttempts: 2,
   maximumEventAgeInSeconds: 21_600,
+  deadLetterExpireAfterDays: 14,
   logRetentionDays: DEFAULT_LOG_RETENTION_DAYS,
 } as const;

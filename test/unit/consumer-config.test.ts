@@ -27,16 +27,18 @@ async function refusal(config: Record<string, string>, sourceOutputs?: Outputs):
 describe("consumer stack config (stacks/consumer-config.ts)", () => {
   it("gives DedupTable no stream in pull mode until the source stack reports its grant, then the stream, fan-out consumer and key", async () => {
     const before = await read({}, { streamArn: STREAM });
-    expect(before.dedupTable).to.deep.include({ accessMode: "pull", streamArn: undefined });
+    expect(before.dedupTable.pull).to.deep.include({ streamArn: undefined });
     const after = await read({ table: JSON.stringify({ billingMode: "PAY_PER_REQUEST" }), ingest: JSON.stringify({ batchSize: 100 }) }, { streamArn: STREAM, streamConsumerArn: `${STREAM}/consumer/poc:1`, streamKmsKeyArn: KEY, streamReadGrantedTo: `arn:aws:iam::${CONSUMER}:role/ingest` });
-    expect(after.dedupTable).to.deep.include({ accessMode: "pull", streamArn: STREAM, consumerArn: `${STREAM}/consumer/poc:1`, streamKmsKeyArn: KEY, table: { billingMode: "PAY_PER_REQUEST" }, ingest: { batchSize: 100 } });
+    expect(after.dedupTable).to.deep.include({ pull: { streamArn: STREAM, consumerArn: `${STREAM}/consumer/poc:1`, streamKmsKeyArn: KEY }, table: { billingMode: "PAY_PER_REQUEST" }, ingest: { batchSize: 100 } });
+    expect(after.dedupTable.push).to.equal(undefined);
     expect(after.pull).to.deep.equal({ grantedTo: `arn:aws:iam::${CONSUMER}:role/ingest` });
   });
 
   it("gives DedupTable the source's push role and the external ID in push mode", async () => {
     const role = `arn:aws:iam::${SOURCE}:role/clicks-ingest-role`;
     const config = await read({ accessMode: "push", writerExternalId: "poc-writer-7f3a" }, { accessMode: "push", pushIngestRoleArn: role, pushIngestFunctionArn: `arn:aws:lambda:eu-west-1:${SOURCE}:function:push` });
-    expect(config.dedupTable).to.deep.include({ accessMode: "push", writerPrincipalArn: role });
+    expect(config.dedupTable.push).to.deep.include({ principalArn: role });
+    expect(config.dedupTable.pull).to.equal(undefined);
     expect(config.push).to.deep.equal({ pushFunctionArn: `arn:aws:lambda:eu-west-1:${SOURCE}:function:push` });
   });
 

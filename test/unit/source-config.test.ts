@@ -38,7 +38,8 @@ describe("source stack config (stacks/source-config.ts)", () => {
 
   it("gives PushIngest its writer in push mode once the consumer reports role, table and external ID, and the ingest settings (0 days: kept forever)", async () => {
     const config = await read({ accessMode: "push", ingest: JSON.stringify({ batchSize: 50 }), deadLetterExpireAfterDays: "0" }, { accessMode: "push", writerRoleArn: WRITER_ROLE, tableName: "clicks-table", writerExternalId: "poc-writer-7f3a" });
-    expect(config.push).to.deep.include({ ingest: { batchSize: 50 }, deadLetterExpireAfterDays: undefined });
+    expect(config.push).to.deep.include({ ingest: { batchSize: 50 } });
+    expect((await read({ accessMode: "push", deadLetterExpireAfterDays: "30" })).push).to.deep.include({ ingest: { deadLetterExpireAfterDays: 30 } });
     const writer = config.push!.writer!;
     expect(writer.roleArn).to.equal(WRITER_ROLE);
     expect(writer.tableName).to.equal("clicks-table");
@@ -57,6 +58,10 @@ describe("source stack config (stacks/source-config.ts)", () => {
     expect(error.message).to.include("serviceQuotas.lambdaConcurrency must be a positive number, got -1");
     expect(error.message).to.include("serviceQuotas.shards is not a quota the capacity model knows");
     expect(error.message).to.include(`consumerIngestRoleArn must be an ARN like arn:aws:iam::<account>:role/…, got "arn:aws:iam::${CONSUMER}:root"`);
+  });
+
+  it("refuses deadLetterExpireAfterDays out of range under its config key's name", async () => {
+    expect((await refusal({ accessMode: "push", deadLetterExpireAfterDays: "40000" })).message).to.include("deadLetterExpireAfterDays must be an integer from 1 to 36500, got 40000");
   });
 
   it("refuses a shared-table reader role of another account", async () => {
