@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { HASH_KEY, RANGE_KEY } from "../functions/shared/dedup-key";
+import { DEFAULT_LOG_RETENTION_DAYS, ingestDefaults } from "./internal/shared-defaults";
 import { alarmNamesOf, type MonitoringArgs } from "./internal/alarms";
 import { checkedExternalId, EXTERNAL_ID_RULE, isValidExternalId } from "./internal/external-id";
 import { policyDocument, type PolicyStatement } from "./internal/iam";
@@ -148,6 +149,9 @@ export const dedupTableDefaults = {
   streamViewType: "NEW_IMAGE",
   deletionProtection: false,
   targetUtilization: 70,
+  logRetentionDays: DEFAULT_LOG_RETENTION_DAYS,
+  /** Pull mode's ingest function (`ingest`). */
+  ingest: ingestDefaults,
 } as const;
 
 function validateAccess(check: Check, args: DedupTableArgs, component: pulumi.Resource): void {

@@ -5,7 +5,8 @@ import { ERROR_PREFIX, PROCESSED_PREFIX, SOURCE_PREFIX } from "./internal/archiv
 import { columnSqlTypes, compileSchema, FIXED_COLUMNS, type ArchiveColumn } from "../functions/transform/core";
 import { HASH_KEY, RANGE_KEY } from "../functions/shared/dedup-key";
 import { alarm, alarmNamesOf, functionAlarms, logLineAlarm, type MonitoringArgs } from "./internal/alarms";
-import { createBundledFunction, DEFAULT_LOG_RETENTION_DAYS, type BundledFunction } from "./internal/bundled-function";
+import { createBundledFunction, type BundledFunction } from "./internal/bundled-function";
+import { DEFAULT_LOG_RETENTION_DAYS, streamFunctionDefaults } from "./internal/shared-defaults";
 import { policyDocument, serviceTrustPolicy, type PolicyStatement } from "./internal/iam";
 import { checkDerivedNames, checkPhysicalName } from "./internal/names";
 import { COMPONENT_PACKAGE } from "./internal/package";
@@ -136,6 +137,10 @@ export const firehoseArchiveDefaults = {
   transformMemorySize: 256,
   transformTimeoutSeconds: 60,
   logRetentionDays: DEFAULT_LOG_RETENTION_DAYS,
+  /** The forward function (`forward`); `forwardBatchSize` and `sendMaxAttempts` above are the same values. */
+  forward: { ...streamFunctionDefaults, batchSize: 100, sendMaxAttempts: 6 },
+  /** The transform function (`transform`); `transformMemorySize` and `transformTimeoutSeconds` above are the same values. */
+  transform: { memorySize: 256, timeoutSeconds: 60, logRetentionDays: DEFAULT_LOG_RETENTION_DAYS },
 } as const;
 
 /** Lambda's limit on a function's environment is 4 KB, and the schema and columns travel in it. */
@@ -331,8 +336,8 @@ export class FirehoseArchive extends pulumi.ComponentResource {
         POWERTOOLS_SERVICE_NAME: "transform",
       },
       statements: [],
-      memorySize: args.transform?.memorySize ?? firehoseArchiveDefaults.transformMemorySize,
-      timeoutSeconds: args.transform?.timeoutSeconds ?? firehoseArchiveDefaults.transformTimeoutSeconds,
+      memorySize: args.transform?.memorySize ?? firehoseArchiveDefaults.transform.memorySize,
+      timeoutSeconds: args.transform?.timeoutSeconds ?? firehoseArchiveDefaults.transform.timeoutSeconds,
       logRetentionDays: args.transform?.logRetentionDays ?? logRetentionDays,
     }, this);
   }
@@ -452,11 +457,11 @@ export class FirehoseArchive extends pulumi.ComponentResource {
         DELIVERY_STREAM_NAME: delivery.stream.name,
         KEY_ATTRIBUTES: (args.keyAttributes ?? d.keyAttributes).join(","),
         REMOVE_MODE: args.removeMode ?? d.removeMode,
-        SEND_MAX_ATTEMPTS: String(args.forward?.sendMaxAttempts ?? d.sendMaxAttempts),
+        SEND_MAX_ATTEMPTS: String(args.forward?.sendMaxAttempts ?? d.forward.sendMaxAttempts),
         POWERTOOLS_SERVICE_NAME: "forward",
       },
       settings: args.forward ?? {},
-      defaultBatchSize: d.forwardBatchSize,
+      defaultBatchSize: d.forward.batchSize,
       logRetentionDays,
       monitoring: args.monitoring,
       protectData: args.protectData,

@@ -27,8 +27,10 @@ export {
   type DedupTableSettings,
   type GlobalSecondaryIndexArgs,
   type ProvisionedCapacityArgs,
+  type PullAccessArgs,
+  type PushAccessArgs,
 } from "./dedup-table";
-export { PushIngest, type PushIngestArgs, type WriterTarget } from "./push-ingest";
+export { PushIngest, pushIngestDefaults, type PushIngestArgs, type WriterTarget } from "./push-ingest";
 export {
   Compression,
   FirehoseArchive,
@@ -46,6 +48,7 @@ export {
   ProjectionKind,
   projectionSettings,
   StreamProjection,
+  streamProjectionDefaults,
   type GroupByAttribute,
   type ProjectionSettings,
   type ProjectionSum,
@@ -68,6 +71,7 @@ export {
 export { type MonitoringArgs } from "./internal/alarms";
 export { type IngestSettings, ingestDefaults, type IngestSource } from "./internal/ingest-function";
 export { type StreamMappingSettings, streamMappingDefaults } from "./internal/stream-function";
+export { DEFAULT_LOG_RETENTION_DAYS, streamFunctionDefaults } from "./internal/shared-defaults";
 export { type DataProtectionArgs } from "./internal/protection";
 
 // Building blocks for programs that compose the components with resources of their own.

@@ -8,6 +8,7 @@ import { checkDerivedNames } from "./internal/names";
 import { COMPONENT_PACKAGE } from "./internal/package";
 import { type DataProtectionArgs } from "./internal/protection";
 import { streamFunctionNames, type StreamFunction } from "./internal/stream-function";
+import { DEFAULT_LOG_RETENTION_DAYS, ingestDefaults } from "./internal/shared-defaults";
 import { validate } from "./internal/validation";
 
 /** The consumer account's dedup table, as push mode reaches it. */
@@ -35,6 +36,12 @@ export interface PushIngestArgs extends IngestSource, DataProtectionArgs {
   /** Alarms on the function and its mapping. Default: on, no topic. */
   monitoring?: MonitoringArgs;
 }
+
+export const pushIngestDefaults = {
+  logRetentionDays: DEFAULT_LOG_RETENTION_DAYS,
+  /** The ingest function (`ingest`). */
+  ingest: ingestDefaults,
+} as const;
 
 function validateArgs(component: pulumi.Resource, name: string, args: PushIngestArgs): void {
   const check = validate(`PushIngest "${name}"`, "arguments", component);

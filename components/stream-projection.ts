@@ -8,7 +8,8 @@ import { checkDerivedNames, checkPhysicalName } from "./internal/names";
 import { COMPONENT_PACKAGE } from "./internal/package";
 import { dataResourceOptions, type DataProtectionArgs } from "./internal/protection";
 import { tableKeyStatements, tableStreamReadStatements } from "./internal/stream-access";
-import { createStreamFunction, streamFunctionNames, streamMappingDefaults, validateMappingSettings, type StreamFunction, type StreamMappingSettings } from "./internal/stream-function";
+import { DEFAULT_LOG_RETENTION_DAYS, streamFunctionDefaults } from "./internal/shared-defaults";
+import { createStreamFunction, streamFunctionNames, validateMappingSettings, type StreamFunction, type StreamMappingSettings } from "./internal/stream-function";
 import { validate } from "./internal/validation";
 
 /** What a projection keeps: each item again under other keys, or counters and sums per group. */
@@ -113,7 +114,9 @@ export interface StreamProjectionArgs extends DataProtectionArgs {
 export const streamProjectionDefaults = {
   ledgerTtlDays: 7,
   deletionProtection: false,
-  project: { ...streamMappingDefaults, batchSize: 100 },
+  logRetentionDays: DEFAULT_LOG_RETENTION_DAYS,
+  /** The project function (`project`). */
+  project: { ...streamFunctionDefaults, batchSize: 100 },
 } as const;
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,254}$/;

@@ -1,4 +1,4 @@
-import { DEFAULT_LOG_RETENTION_DAYS } from "./log-retention";
+import { DEFAULT_LOG_RETENTION_DAYS } from "./shared-defaults";
 
 /** AuroraLoader's defaults, in a module of their own so that tools (`npm run rebuild`) read them without loading Pulumi. */
 export const auroraLoaderDefaults = {
@@ -20,4 +20,6 @@ export const auroraLoaderDefaults = {
   maximumEventAgeInSeconds: 21_600,
   deadLetterExpireAfterDays: 14,
   logRetentionDays: DEFAULT_LOG_RETENTION_DAYS,
+  /** The load function's settings (`load`); the flat fields above are the same values, kept for programs that read them. */
+  load: { memorySize: 512, timeoutSeconds: 300, maximumRetryAttempts: 2, maximumEventAgeInSeconds: 21_600, deadLetterExpireAfterDays: 14, logRetentionDays: DEFAULT_LOG_RETENTION_DAYS },
 } as const;

@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { functionAlarms, logLineAlarm, type MonitoringArgs } from "./alarms";
-import { createBundledFunction, DEFAULT_LOG_RETENTION_DAYS, type BundledFunction } from "./bundled-function";
+import { createBundledFunction, type BundledFunction } from "./bundled-function";
+import { streamFunctionDefaults } from "./shared-defaults";
 import { type PolicyStatement } from "./iam";
 import { type DerivedName } from "./names";
 import { type DataProtectionArgs } from "./protection";
@@ -31,15 +32,8 @@ export interface StreamMappingSettings {
   logRetentionDays?: number;
 }
 
-export const streamMappingDefaults = {
-  parallelizationFactor: 1,
-  maximumBatchingWindowInSeconds: 0,
-  maximumRetryAttempts: 10,
-  maximumRecordAgeInSeconds: 86_400,
-  memorySize: 256,
-  timeoutSeconds: 120,
-  logRetentionDays: DEFAULT_LOG_RETENTION_DAYS,
-} as const;
+/** The defaults of every function on a stream (components/internal/shared-defaults.ts). */
+export const streamMappingDefaults = streamFunctionDefaults;
 
 /** The children `createStreamFunction(name, {deadLetterName})` names after `name`, for `checkDerivedNames`. */
 export const streamFunctionNames = (name: string, deadLetterName: string): DerivedName[] => [
