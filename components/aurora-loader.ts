@@ -14,6 +14,7 @@ import { AURORA_MYSQL_AUTO_PAUSE_SINCE, AURORA_MYSQL_DATA_API_SINCE, SECURITY_GR
 import { policyDocument, serviceTrustPolicy, type PolicyStatement } from "./internal/iam";
 import { checkDerivedNames } from "./internal/names";
 import { type ArchiveSchemaVersion } from "./internal/schema-history";
+import { checkOverrides } from "./internal/overrides";
 import { COMPONENT_PACKAGE } from "./internal/package";
 import { dataResourceOptions, type DataProtectionArgs } from "./internal/protection";
 import { validate, type Check } from "./internal/validation";
@@ -101,7 +102,24 @@ export interface LoaderSettings {
   logRetentionDays?: number;
 }
 
+/** Provider arguments for AuroraLoader's main resources, merged over the component's own (pulumi-awsx's pass-through style). */
+export interface AuroraLoaderOverrides {
+  /**
+   * The cluster (aws.rds.Cluster), except what the loader and its network depend on: its engine,
+   * database, users and authentication, network, parameter group and S3 role.
+   */
+  cluster?: Partial<aws.rds.ClusterArgs>;
+}
+
+/** What the cluster overrides may not change. */
+const OWNED_CLUSTER_ARGS = [
+  "engine", "engineMode", "databaseName", "masterUsername", "masterPassword", "manageMasterUserPassword", "iamDatabaseAuthenticationEnabled",
+  "dbSubnetGroupName", "vpcSecurityGroupIds", "dbClusterParameterGroupName", "iamRoles", "port",
+] as const;
+
 export interface AuroraLoaderArgs extends DataProtectionArgs {
+  /** Escape hatch: provider arguments merged over what this component sets on its main resources. Default: none. */
+  overrides?: AuroraLoaderOverrides;
   /** The archive bucket (FirehoseArchive's `bucketName` and `bucketArn`). */
   archiveBucketName: pulumi.Input<string>;
   archiveBucketArn: pulumi.Input<string>;
@@ -222,6 +240,7 @@ function validateArgs(component: pulumi.Resource, name: string, args: AuroraLoad
   check.integer(`${role}.deadLetterExpireAfterDays`, fn?.deadLetterExpireAfterDays, 1, 14);
   check.logRetention(`${role}.logRetentionDays`, fn?.logRetentionDays);
   check.logRetention("logRetentionDays", args.logRetentionDays);
+  checkOverrides(check, "overrides.cluster", args.overrides?.cluster, OWNED_CLUSTER_ARGS, "the loader and its network depend on it (see database.* for what is settable)");
   check.done();
 }
 
@@ -341,7 +360,7 @@ export class AuroraLoader extends pulumi.ComponentResource {
     const network = this.addNetwork(name, args.network);
     const groups = this.addSecurityGroups(name, network, settings, region);
     const s3Role = this.addS3Role(name, bucketArn, args.archiveKmsKeyArn, region);
-    const database = this.addCluster(name, settings, network, groups.cluster, s3Role, args.protectData);
+    const database = this.addCluster(name, settings, network, groups.cluster, s3Role, args.protectData, args.overrides?.cluster);
     const failedEvents = new aws.sqs.Queue(`${name}-failed-events`, { sqsManagedSseEnabled: true, messageRetentionSeconds: settings.loader.deadLetterExpireAfterDays * 86_400 }, dataResourceOptions(this, args.protectData));
     const functionNetwork: FunctionNetwork = { subnetIds: network.subnetIds, securityGroupIds: [groups.loader.id] };
     const loaderUserReady = this.addLoaderUser(name, settings, database, functionNetwork, groups.endpoints);
@@ -491,7 +510,7 @@ export class AuroraLoader extends pulumi.ComponentResource {
   }
 
   /** The private Serverless v2 cluster, TLS only, its password kept by RDS, and its one instance. */
-  private addCluster(name: string, settings: ResolvedSettings, network: Network, securityGroup: aws.ec2.SecurityGroup, s3Role: aws.iam.Role, protectData: boolean | undefined): Database {
+  private addCluster(name: string, settings: ResolvedSettings, network: Network, securityGroup: aws.ec2.SecurityGroup, s3Role: aws.iam.Role, protectData: boolean | undefined, overrides: Partial<aws.rds.ClusterArgs> | undefined): Database {
     const parent = { parent: this };
     const db = settings.database;
     const parameters = new aws.rds.ClusterParameterGroup(`${name}-cluster-parameters`, {
@@ -531,6 +550,7 @@ export class AuroraLoader extends pulumi.ComponentResource {
       // The loader signs in with IAM tokens, so it needs no password.
       iamDatabaseAuthenticationEnabled: true,
       copyTagsToSnapshot: true,
+      ...overrides,
     }, dataResourceOptions(this, protectData));
     const instance = new aws.rds.ClusterInstance(`${name}-instance`, {
       clusterIdentifier: cluster.id,

@@ -4,6 +4,7 @@ import { alarm, type MonitoringArgs } from "./internal/alarms";
 import { type KeyAttributeType } from "./dedup-table";
 import { policyDocument, type PolicyStatement } from "./internal/iam";
 import { checkDerivedNames, checkPhysicalName } from "./internal/names";
+import { checkOverrides } from "./internal/overrides";
 import { COMPONENT_PACKAGE } from "./internal/package";
 import { dataResourceOptions, type DataProtectionArgs } from "./internal/protection";
 import {
@@ -38,7 +39,18 @@ export interface SharedTableSettings {
   streamViewType?: StreamViewType;
 }
 
+/** Provider arguments for CrossAccountStreamSource's main resources, merged over the component's own (pulumi-awsx's pass-through style). */
+export interface CrossAccountStreamSourceOverrides {
+  /** The stream (aws.kinesis.Stream), except its name, capacity mode and encryption, which the grants and the capacity check depend on. */
+  stream?: aws.kinesis.StreamArgs;
+}
+
+/** What the stream overrides may not change. */
+const OWNED_STREAM_ARGS = ["name", "shardCount", "streamModeDetails", "encryptionType", "kmsKeyId"] as const;
+
 export interface CrossAccountStreamSourceArgs extends DataProtectionArgs {
+  /** Escape hatch: provider arguments merged over what this component sets on its main resources. Default: none. */
+  overrides?: CrossAccountStreamSourceOverrides;
   /** The Kinesis stream. Defaults: see each field. */
   stream?: StreamSettings;
   /**
@@ -97,6 +109,7 @@ function validateArgs(component: pulumi.Resource, name: string, args: CrossAccou
     check.fail("sharedTableReaderRoleArns needs sharedTable: there is no table whose stream they could read");
   }
   for (const [i, arn] of (args.sharedTableReaderRoleArns ?? []).entries()) check.roleArn(`sharedTableReaderRoleArns[${i}]`, arn);
+  checkOverrides(check, "overrides.stream", args.overrides?.stream, OWNED_STREAM_ARGS, "set stream.name and stream.shardCount instead; the stream's key is the component's own");
   check.done();
 }
 
@@ -192,6 +205,7 @@ export class CrossAccountStreamSource extends pulumi.ComponentResource {
       retentionPeriod: args.stream?.retentionHours ?? d.retentionHours,
       encryptionType: "KMS",
       kmsKeyId: key.arn,
+      ...args.overrides?.stream,
     }, dataResourceOptions(this, args.protectData, args.stream?.name));
     return { key, stream };
   }

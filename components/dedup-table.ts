@@ -11,6 +11,7 @@ import { COMPONENT_PACKAGE } from "./internal/package";
 import { dataResourceOptions, type DataProtectionArgs } from "./internal/protection";
 import { streamFunctionNames, type StreamFunction } from "./internal/stream-function";
 import { DEDUP_TABLE_WRITE_ACTIONS, tableKeyStatements } from "./internal/stream-access";
+import { checkOverrides } from "./internal/overrides";
 import { validate, type Check } from "./internal/validation";
 
 /** A key attribute's DynamoDB type: string, number or binary. */
@@ -117,6 +118,8 @@ export interface DedupTableArgs extends DataProtectionArgs {
   logRetentionDays?: number;
   /** Pull: alarms on the ingest function and its mapping. Default: on, no topic. */
   monitoring?: MonitoringArgs;
+  /** Escape hatch: provider arguments merged over what this component sets on its main resources. Default: none. */
+  overrides?: DedupTableOverrides;
   /** @deprecated Give `pull` or `push` instead. */
   accessMode?: AccessMode;
   /** @deprecated Use `pull.streamArn`. */
@@ -132,6 +135,15 @@ export interface DedupTableArgs extends DataProtectionArgs {
   /** @deprecated Use `ingest.deadLetterExpireAfterDays`. */
   deadLetterExpireAfterDays?: number;
 }
+
+/** Provider arguments for DedupTable's main resources, merged over the component's own (pulumi-awsx's pass-through style). */
+export interface DedupTableOverrides {
+  /** The table (aws.dynamodb.Table), except its name, keys, attributes and stream, which the pipeline depends on. */
+  table?: aws.dynamodb.TableArgs;
+}
+
+/** What DedupTable's table overrides may not change. */
+const OWNED_TABLE_ARGS = ["name", "hashKey", "rangeKey", "attributes", "streamEnabled", "streamViewType"] as const;
 
 /** The deprecated flat fields that `pull` and `push` replace. */
 const FLAT_ACCESS_FIELDS = ["accessMode", "streamArn", "consumerArn", "streamKmsKeyArn", "writerPrincipalArn", "writerExternalId"] as const;
@@ -222,6 +234,7 @@ function validateArgs(component: pulumi.Resource, name: string, args: DedupTable
   if (table.ttlAttribute === "") check.fail("table.ttlAttribute must not be empty");
   validateIngestSettings(check, args.ingest);
   validateAccess(check, args, component);
+  checkOverrides(check, "overrides.table", args.overrides?.table, OWNED_TABLE_ARGS, "the dedup key, the stream and the name are the pipeline's (set table.name and table.streamViewType instead)");
   check.integer("deadLetterExpireAfterDays", args.deadLetterExpireAfterDays, 1, 36_500);
   check.logRetention("logRetentionDays", args.logRetentionDays);
   check.done();
@@ -261,7 +274,7 @@ export class DedupTable extends pulumi.ComponentResource {
     super(`${COMPONENT_PACKAGE}:index:DedupTable`, name, {}, opts);
     validateArgs(this, name, args);
     const settings = args.table ?? {};
-    const table = this.addTable(name, settings, args.protectData);
+    const table = this.addTable(name, settings, args.protectData, args.overrides?.table);
 
     const region = aws.getRegionOutput({}, { parent: this }).region;
     const tableAccess = pulumi.all([table.arn, settings.kmsKeyArn, region]).apply(([arn, keyArn, regionName]): PolicyStatement[] => [
@@ -321,7 +334,7 @@ export class DedupTable extends pulumi.ComponentResource {
   }
 
   /** The table, keyed by the dedup key, with its stream on; autoscaled when provisioned. */
-  private addTable(name: string, settings: DedupTableSettings, protectData: boolean | undefined): aws.dynamodb.Table {
+  private addTable(name: string, settings: DedupTableSettings, protectData: boolean | undefined, overrides: aws.dynamodb.TableArgs | undefined): aws.dynamodb.Table {
     const d = dedupTableDefaults;
     const provisioned = settings.billingMode === "PROVISIONED" ? settings.capacity : undefined;
 
@@ -355,6 +368,7 @@ export class DedupTable extends pulumi.ComponentResource {
         writeCapacity: provisioned?.write,
       })),
       ttl: settings.ttlAttribute ? { attributeName: settings.ttlAttribute, enabled: true } : undefined,
+      ...overrides,
     }, {
       ...dataResourceOptions(this, protectData, settings.name),
       // Autoscaling owns the capacity once the table exists.

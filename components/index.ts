@@ -12,6 +12,7 @@ export {
   FAN_OUT_LAG_METRIC,
   StreamViewType,
   type CrossAccountStreamSourceArgs,
+  type CrossAccountStreamSourceOverrides,
   type SharedTableSettings,
   type StreamSettings,
 } from "./cross-account-stream-source";
@@ -24,6 +25,7 @@ export {
   IndexProjectionType,
   KeyAttributeType,
   type DedupTableArgs,
+  type DedupTableOverrides,
   type DedupTableSettings,
   type GlobalSecondaryIndexArgs,
   type ProvisionedCapacityArgs,
@@ -54,6 +56,7 @@ export {
   type ProjectionSum,
   type ProjectionTableSettings,
   type StreamProjectionArgs,
+  type StreamProjectionOverrides,
 } from "./stream-projection";
 export { type AggregateSpec, type GroupBy, type IndexSpec, type ProjectionSpec } from "../functions/project/spec";
 export { type ArchiveColumn } from "../functions/transform/core";
@@ -62,6 +65,7 @@ export {
   auroraLoaderDefaults,
   LoadMode,
   type AuroraLoaderArgs,
+  type AuroraLoaderOverrides,
   type DatabaseSettings,
   type LoaderNetworkArgs,
   type LoaderSettings,

@@ -5,6 +5,7 @@ import { alarmNamesOf, type MonitoringArgs } from "./internal/alarms";
 import { type KeyAttributeType } from "./dedup-table";
 import { type PolicyStatement } from "./internal/iam";
 import { checkDerivedNames, checkPhysicalName } from "./internal/names";
+import { checkOverrides } from "./internal/overrides";
 import { COMPONENT_PACKAGE } from "./internal/package";
 import { dataResourceOptions, type DataProtectionArgs } from "./internal/protection";
 import { tableKeyStatements, tableStreamReadStatements } from "./internal/stream-access";
@@ -84,7 +85,18 @@ export interface ProjectionTableSettings {
   deletionProtection?: boolean;
 }
 
+/** Provider arguments for StreamProjection's main resources, merged over the component's own (pulumi-awsx's pass-through style). */
+export interface StreamProjectionOverrides {
+  /** The projection's table (aws.dynamodb.Table), except its name, keys and attributes, which the function writes by. */
+  table?: aws.dynamodb.TableArgs;
+}
+
+/** What the table overrides may not change. */
+const OWNED_TABLE_ARGS = ["name", "hashKey", "rangeKey", "attributes"] as const;
+
 export interface StreamProjectionArgs extends DataProtectionArgs {
+  /** Escape hatch: provider arguments merged over what this component sets on its main resources. Default: none. */
+  overrides?: StreamProjectionOverrides;
   /**
    * The stream of the table to project; aggregates need it to carry NEW_AND_OLD_IMAGES. It may be
    * another account's, shared with this component's `roleArn` by the stream's resource policy
@@ -157,6 +169,7 @@ function validateArgs(component: pulumi.Resource, name: string, args: StreamProj
     }
   }
   check.integer("ledgerTtlDays", args.ledgerTtlDays, 1, 365);
+  checkOverrides(check, "overrides.table", args.overrides?.table, OWNED_TABLE_ARGS, "the projection decides its keys (set table.name for the name)");
   if (args.project && args.mapping) check.fail("mapping is the deprecated name of project: give project only");
   validateMappingSettings(check, args.mapping ? "mapping" : "project", args.project ?? args.mapping);
   check.integer("deadLetterExpireAfterDays", args.deadLetterExpireAfterDays, 1, 36_500);
@@ -195,7 +208,7 @@ export class StreamProjection extends pulumi.ComponentResource {
     validateArgs(this, name, args);
     const spec = projectionSpec(args.projection);
 
-    const { table, ledger } = this.addTables(name, spec, args.table ?? {}, args.protectData);
+    const { table, ledger } = this.addTables(name, spec, args.table ?? {}, args.protectData, args.overrides?.table);
     const fn = this.addFunction(name, args, spec, table, ledger);
 
     this.tableName = table.name;
@@ -227,7 +240,7 @@ export class StreamProjection extends pulumi.ComponentResource {
   }
 
   /** The projection's table, and for an aggregate the ledger of records already applied. */
-  private addTables(name: string, spec: ProjectionSpec, settings: ProjectionTableSettings, protectData: boolean | undefined): { table: aws.dynamodb.Table; ledger: aws.dynamodb.Table | undefined } {
+  private addTables(name: string, spec: ProjectionSpec, settings: ProjectionTableSettings, protectData: boolean | undefined, overrides: aws.dynamodb.TableArgs | undefined): { table: aws.dynamodb.Table; ledger: aws.dynamodb.Table | undefined } {
     const keys: [string, KeyAttributeType][] =
       spec.kind === "index"
         ? [spec.hashKey, spec.rangeKey].filter((k): k is string => Boolean(k)).map((k) => [k, settings.attributeTypes?.[k] ?? "S"])
@@ -242,6 +255,7 @@ export class StreamProjection extends pulumi.ComponentResource {
       serverSideEncryption: { enabled: true, kmsKeyArn: settings.kmsKeyArn },
       deletionProtectionEnabled: settings.deletionProtection ?? streamProjectionDefaults.deletionProtection,
       ttl: spec.kind === "index" && spec.ttlDays !== undefined ? { attributeName: EXPIRES_AT, enabled: true } : undefined,
+      ...overrides,
     }, dataResourceOptions(this, protectData, settings.name));
 
     const ledger = spec.kind === "aggregate"

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { AuroraLoader } from "../../components/aurora-loader";
+import { CrossAccountStreamSource } from "../../components/cross-account-stream-source";
 import { DedupTable } from "../../components/dedup-table";
 import { FirehoseArchive } from "../../components/firehose-archive";
 import { PushIngest } from "../../components/push-ingest";
@@ -141,8 +142,29 @@ describe("one interface style across components", () => {
     expect(table.ingestParkedMetricName).to.equal("table-ingest-parked");
   });
 
+  it("passes overrides through to the main resources, over the component's own arguments", async () => {
+    const cloud = new MockCloud();
+    await cloud.install();
+    new DedupTable("clicks", { pull: {}, overrides: { table: { tableClass: "STANDARD_INFREQUENT_ACCESS", pointInTimeRecovery: { enabled: false } } } });
+    new StreamProjection("by-user", { projection: INDEX, overrides: { table: { tags: { team: "analytics" } } } });
+    new CrossAccountStreamSource("source", { overrides: { stream: { retentionPeriod: 72, tags: { team: "web" } } } });
+    new AuroraLoader("warehouse", { archiveBucketName: BUCKET, archiveBucketArn: `arn:aws:s3:::${BUCKET}`, columns: COLUMNS, overrides: { cluster: { preferredMaintenanceWindow: "sun:03:00-sun:04:00" } } });
+    await cloud.settle();
+    expect(cloud.named("clicks-table").inputs).to.deep.include({ tableClass: "STANDARD_INFREQUENT_ACCESS", pointInTimeRecovery: { enabled: false }, streamEnabled: true });
+    expect(cloud.named("by-user-table").inputs.tags).to.deep.equal({ team: "analytics" });
+    expect(cloud.named("source-stream").inputs).to.deep.include({ retentionPeriod: 72, encryptionType: "KMS", tags: { team: "web" } });
+    expect(cloud.named("warehouse-cluster").inputs).to.include({ preferredMaintenanceWindow: "sun:03:00-sun:04:00", engine: "aurora-mysql" });
+  });
+
   describe("refuses at preview", () => {
     before(() => new MockCloud().install());
+
+    it("overrides of what the pipeline depends on, naming the setting to use instead", () => {
+      expect(() => new DedupTable("bad", { pull: {}, overrides: { table: { hashKey: "id", streamEnabled: false } } })).to.throw(/overrides\.table\.hashKey cannot be overridden[\s\S]*overrides\.table\.streamEnabled cannot be overridden: the dedup key, the stream and the name are the pipeline's/);
+      expect(() => new StreamProjection("bad", { projection: INDEX, overrides: { table: { name: "other" } } })).to.throw(/overrides\.table\.name cannot be overridden/);
+      expect(() => new CrossAccountStreamSource("bad", { overrides: { stream: { kmsKeyId: "alias/aws/kinesis" } } })).to.throw(/overrides\.stream\.kmsKeyId cannot be overridden/);
+      expect(() => new AuroraLoader("bad", { archiveBucketName: BUCKET, archiveBucketArn: `arn:aws:s3:::${BUCKET}`, columns: COLUMNS, overrides: { cluster: { port: 3307 } } })).to.throw(/overrides\.cluster\.port cannot be overridden/);
+    });
 
     it("role settings out of range, and a deprecated name beside its new one", () => {
       expect(() => new FirehoseArchive("bad", { tableStreamArn: TABLE_STREAM, forward: { deadLetterExpireAfterDays: 0 }, transform: { logRetentionDays: 2 } })).to.throw(/forward\.deadLetterExpireAfterDays must be an integer from 1 to 36500, got 0[\s\S]*transform\.logRetentionDays must be a retention CloudWatch Logs accepts/);
