@@ -107,11 +107,11 @@ export type SettingKey =
   | "archive.forward.maximumBatchingWindowInSeconds"
   | "archive.delivery.bufferSizeMiB"
   | "aurora.database.maxCapacity"
-  | `projections[${number}].mapping.parallelizationFactor`;
+  | `projections[${number}].project.parallelizationFactor`;
 
 /** Where each suggested setting lives in PipelineSettings: the object holding it, and its field. */
 function location(settings: PipelineSettings, key: SettingKey): [Record<string, unknown> | undefined, string] {
-  const projection = /^projections\[(\d+)\]\.mapping\.parallelizationFactor$/.exec(key);
+  const projection = /^projections\[(\d+)\]\.project\.parallelizationFactor$/.exec(key);
   if (projection) return [settings.projections[Number(projection[1])]?.mapping as unknown as Record<string, unknown>, "parallelizationFactor"];
   const locations: Record<string, [unknown, string]> = {
     "stream.shardCount": [settings.stream, "shardCount"],

@@ -124,6 +124,9 @@ export interface FirehoseArchiveArgs extends DataProtectionArgs {
   monitoring?: MonitoringArgs;
 }
 
+const FORWARD = { ...streamFunctionDefaults, batchSize: 100, sendMaxAttempts: 6 } as const;
+const TRANSFORM = { memorySize: 256, timeoutSeconds: 60, logRetentionDays: DEFAULT_LOG_RETENTION_DAYS } as const;
+
 export const firehoseArchiveDefaults = {
   keyAttributes: [HASH_KEY, RANGE_KEY],
   removeMode: "marker",
@@ -132,15 +135,15 @@ export const firehoseArchiveDefaults = {
   compression: "UNCOMPRESSED",
   noncurrentVersionExpireDays: 30,
   failedDataExpireDays: 90,
-  forwardBatchSize: 100,
-  sendMaxAttempts: 6,
-  transformMemorySize: 256,
-  transformTimeoutSeconds: 60,
+  forwardBatchSize: FORWARD.batchSize,
+  sendMaxAttempts: FORWARD.sendMaxAttempts,
+  transformMemorySize: TRANSFORM.memorySize,
+  transformTimeoutSeconds: TRANSFORM.timeoutSeconds,
   logRetentionDays: DEFAULT_LOG_RETENTION_DAYS,
   /** The forward function (`forward`); `forwardBatchSize` and `sendMaxAttempts` above are the same values. */
-  forward: { ...streamFunctionDefaults, batchSize: 100, sendMaxAttempts: 6 },
+  forward: FORWARD,
   /** The transform function (`transform`); `transformMemorySize` and `transformTimeoutSeconds` above are the same values. */
-  transform: { memorySize: 256, timeoutSeconds: 60, logRetentionDays: DEFAULT_LOG_RETENTION_DAYS },
+  transform: TRANSFORM,
 } as const;
 
 /** Lambda's limit on a function's environment is 4 KB, and the schema and columns travel in it. */
