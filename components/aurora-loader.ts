@@ -15,6 +15,7 @@ import { policyDocument, serviceTrustPolicy, type PolicyStatement } from "./inte
 import { checkDerivedNames } from "./internal/names";
 import { type ArchiveSchemaVersion } from "./internal/schema-history";
 import { checkOverrides } from "./internal/overrides";
+import { withDefaults } from "./internal/shared-defaults";
 import { COMPONENT_PACKAGE } from "./internal/package";
 import { dataResourceOptions, type DataProtectionArgs } from "./internal/protection";
 import { validate, type Check } from "./internal/validation";
@@ -265,7 +266,6 @@ interface ResolvedSettings {
 function resolveSettings(args: AuroraLoaderArgs, component: pulumi.Resource): ResolvedSettings {
   const d = auroraLoaderDefaults;
   const db = args.database ?? {};
-  const loader = args.load ?? args.loader ?? {};
   return {
     mode: loadModeOf(args, component),
     database: {
@@ -284,14 +284,7 @@ function resolveSettings(args: AuroraLoaderArgs, component: pulumi.Resource): Re
       loaderUser: db.loaderUser ?? d.loaderUser,
       kmsKeyArn: db.kmsKeyArn,
     },
-    loader: {
-      memorySize: loader.memorySize ?? d.memorySize,
-      timeoutSeconds: loader.timeoutSeconds ?? d.timeoutSeconds,
-      maximumRetryAttempts: loader.maximumRetryAttempts ?? d.maximumRetryAttempts,
-      maximumEventAgeInSeconds: loader.maximumEventAgeInSeconds ?? d.maximumEventAgeInSeconds,
-      deadLetterExpireAfterDays: loader.deadLetterExpireAfterDays ?? d.deadLetterExpireAfterDays,
-      logRetentionDays: loader.logRetentionDays ?? args.logRetentionDays ?? d.logRetentionDays,
-    },
+    loader: withDefaults<LoaderSettings>({ ...d.load, logRetentionDays: args.logRetentionDays ?? d.load.logRetentionDays }, args.load ?? args.loader),
     withoutTls: db.tls === false ? { DB_TLS: "off" } : {},
     createEndpoints: args.network ? args.network.createEndpoints ?? false : true,
   };
