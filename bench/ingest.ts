@@ -13,7 +13,7 @@ import { clickstreamBatches } from "../local/clickstream";
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 30_000);
 const REPETITIONS = Number(process.env.BENCH_REPETITIONS ?? 3);
-/** Seed 000's way takes one round trip per record: a few thousand give it a stable rate. */
+/** The cross-account replication design's way takes one round trip per record: a few thousand give it a stable rate. */
 const BASELINE_RECORDS = Math.min(RECORDS, 6_000);
 const BATCH_SIZE = 300;
 const CONCURRENCY = 4;
@@ -29,7 +29,7 @@ interface Contender {
 
 function baseline(dynamodb: DynamoDBClient): Contender {
   return {
-    name: "baseline (seed 000)",
+    name: "baseline (PutItem per record)",
     prepare: (batches) => async (table, batch) => {
       for (const record of batches[batch].Records) {
         const payload = JSON.parse(Buffer.from(record.kinesis.data, "base64").toString("utf8")) as Record<string, unknown>;
@@ -130,7 +130,7 @@ function report(runs: readonly Result[][]): void {
 }
 
 /**
- * Ingest function vs seed 000's one PutItem per record vs a bare BatchWriteItem ceiling, on
+ * Ingest function vs the cross-account replication design's one PutItem per record vs a bare BatchWriteItem ceiling, on
  * DynamoDB Local: REPETITIONS interleaved runs (each contender once per round, on a fresh table),
  * medians compared. The baseline writes one record per round trip, so it runs on fewer records.
  */

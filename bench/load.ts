@@ -24,7 +24,7 @@ function csvObject(rows: number): string {
   return archiveRecords(rows)
     .map((data) => {
       const result = transform(data);
-      if (!result.ok) throw new Error(result.reason);
+      if (!result.ok) throw new Error(result.detail);
       return result.line;
     })
     .join("");

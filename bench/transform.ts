@@ -11,7 +11,7 @@ type Transform = (data: Buffer) => string | undefined;
 
 const get = (item: Record<string, any>, path: string) => path.split(".").reduce((value, step) => value?.[step], item);
 
-/** Seed 001's way: a new validator for every record, fields joined without quoting, stamped with the transform's clock. */
+/** The DynamoDB-to-Aurora design's way: a new validator for every record, fields joined without quoting, stamped with the transform's clock. */
 function seedWay(): Transform {
   return (data) => {
     const record = JSON.parse(data.toString("utf8"));
@@ -50,11 +50,11 @@ function measure(name: string, transform: Transform, records: readonly Buffer[])
   return { name, seconds, perSecond: records.length / seconds, bytes };
 }
 
-/** The transform vs seed 001's validator-per-record way vs a parse-and-join floor. */
+/** The transform vs the DynamoDB-to-Aurora design's validator-per-record way vs a parse-and-join floor. */
 export function benchTransform(): void {
   if (!Number.isInteger(RECORDS) || RECORDS < 1) throw new Error(`BENCH_TRANSFORM_RECORDS must be a positive integer, got "${process.env.BENCH_TRANSFORM_RECORDS}"`);
   const records = archiveRecords(RECORDS);
-  const results = [measure("baseline (seed 001)", seedWay(), records), measure("ours (transform)", ours(), records), measure("floor (parse + join)", floor(), records)];
+  const results = [measure("baseline (validator per record)", seedWay(), records), measure("ours (transform)", ours(), records), measure("floor (parse + join)", floor(), records)];
   console.log(`## Transform: ${RECORDS} archive records, one after another, in this process\n`);
   printTable([["contender", "seconds", "records/s"], ...results.map((r) => [r.name, r.seconds.toFixed(2), r.perSecond.toFixed(0)])]);
   const [base, mine, bottom] = results;

@@ -24,7 +24,7 @@ export interface RedriveReport {
   objects: number;
   records: number;
   sent: number;
-  /** Records the check still refuses, by reason. */
+  /** Records the check still refuses, by the message naming their field or column. */
   stillInvalid: Record<string, number>;
   /** Records Firehose did not take after every attempt. */
   notAccepted: number;
@@ -84,7 +84,7 @@ export async function redrive(options: RedriveOptions): Promise<RedriveReport> {
       const entries: Entry<number>[] = [];
       for (const [i, data] of records.entries()) {
         const verdict = options.check?.(data);
-        if (verdict && !verdict.ok) report.stillInvalid[verdict.reason] = (report.stillInvalid[verdict.reason] ?? 0) + 1;
+        if (verdict && !verdict.ok) report.stillInvalid[verdict.detail] = (report.stillInvalid[verdict.detail] ?? 0) + 1;
         else entries.push({ id: i, data });
       }
       if (options.dryRun) continue;

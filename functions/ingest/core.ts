@@ -2,6 +2,7 @@ import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import type { KinesisStreamRecord } from "aws-lambda";
 import { HASH_KEY, RANGE_KEY } from "../shared/dedup-key";
 import { isJsonNumber, parseExactJson } from "../shared/exact-json";
+import { type JsonDataReason } from "../shared/record-outcomes";
 import { decodeBase64, decodeUtf8 } from "../shared/text";
 import { AttributeConverter, UnstorableValue, type AttributeReason } from "./attribute-values";
 import { numberSize, textSize } from "./item-size";
@@ -13,10 +14,7 @@ export const RESERVED_ATTRIBUTES = [HASH_KEY, RANGE_KEY, "shardId", "approximate
 export const MAX_ITEM_BYTES = 400 * 1024;
 export type PoisonReason =
   | "bad-envelope"
-  | "not-base64"
-  | "not-utf8"
-  | "not-json"
-  | "duplicate-key"
+  | JsonDataReason
   | "not-an-object"
   | "reserved-attribute"
   | AttributeReason

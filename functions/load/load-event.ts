@@ -1,7 +1,8 @@
 import type { Connection } from "mysql2/promise";
 import { type Log } from "../shared/log";
 import { LOG_MESSAGES } from "../shared/telemetry-names";
-import { s3EventObjects } from "./s3-event";
+import { RecordOutcomes } from "../shared/record-outcomes";
+import { s3EventObjects, type CreatedObject } from "./s3-event";
 import { loadObject, type LoadMode } from "./load-object";
 import { prepareSchema } from "./schema";
 import { type LoadTarget } from "./sql";
@@ -30,6 +31,11 @@ const schemaReady = new WeakMap<Connection, Set<string>>();
 /** MySQL's "Table doesn't exist": dropped or recreated since this connection prepared it. */
 const NO_SUCH_TABLE = 1146;
 
+/** An object's correlation fields in every log line about it. */
+const objectWhere = (object: CreatedObject) => ({ bucket: object.bucket, key: object.key });
+/** What names an object once among an event's objects: its address and ETag, as the manifest does. */
+const objectVersion = (object: CreatedObject) => `s3://${object.bucket}/${object.key} ${object.etag}`;
+
 /** Objects the loader could not load: each with its reason, all of them in one error. */
 export class ObjectsNotLoaded extends Error {}
 
@@ -55,9 +61,9 @@ export async function loadEvent(event: unknown, deps: LoadDependencies): Promise
     schemaReady.set(connection, ready.add(table));
   };
   await prepare();
-  const failures: string[] = [];
+  const outcomes = new RecordOutcomes<CreatedObject>(objectWhere, objectVersion, deps.log);
   for (const object of created) {
-    const where = { bucket: object.bucket, key: object.key };
+    const where = objectWhere(object);
     const load = () => loadObject(connection, deps.target, object, deps.mode, { prefix: deps.prefix, rebuildRun });
     let outcome: Awaited<ReturnType<typeof loadObject>>;
     try {
@@ -69,8 +75,7 @@ export async function loadEvent(event: unknown, deps: LoadDependencies): Promise
         return load();
       });
     } catch (error) {
-      failures.push(`s3://${object.bucket}/${object.key}: ${(error as Error).message}`);
-      deps.log.warn("object not loaded", { ...where, error: (error as Error).message });
+      outcomes.retry(object, "object not loaded", { error: (error as Error).message });
       continue;
     }
     if (outcome.status === "already-loaded") {
@@ -86,6 +91,9 @@ export async function loadEvent(event: unknown, deps: LoadDependencies): Promise
       deps.log.warn(LOG_MESSAGES.rowsRefused, { ...where, rejected: outcome.rejected, table: `${deps.target.database}.${deps.target.rejectsTable}` });
     }
   }
-  if (failures.length > 0) throw new ObjectsNotLoaded(`${failures.length} of ${created.length} objects not loaded (the others are): ${failures.join("; ")}`);
+  if (outcomes.failed > 0) {
+    const failures = outcomes.retried.map(({ record, why }) => `s3://${record.bucket}/${record.key}: ${why.error}`);
+    throw new ObjectsNotLoaded(`${failures.length} of ${created.length} objects not loaded (the others are): ${failures.join("; ")}`);
+  }
   return summary;
 }

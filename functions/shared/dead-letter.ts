@@ -3,12 +3,11 @@ import type { DynamoDBRecord } from "aws-lambda";
 import { createHash } from "node:crypto";
 import { arnResourceName } from "./arn";
 import { errorText } from "./aws-errors";
+import { type Refusal } from "./record-outcomes";
 import { mapWithConcurrency } from "./retry";
 
 /** What a parked object holds: why the record can never be delivered, and the record exactly as it arrived. */
-export interface ParkedRecord<R, Reason extends string = string> {
-  reason: Reason;
-  detail: string;
+export interface ParkedRecord<R, Reason extends string = string> extends Refusal<Reason> {
   record: R;
 }
 

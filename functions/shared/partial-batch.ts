@@ -1,6 +1,7 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import { parkRecords, type ParkedRecord } from "./dead-letter";
 import { type Log } from "./log";
+import { RecordOutcomes } from "./record-outcomes";
 import { LOG_MESSAGES } from "./telemetry-names";
 
 /** How a stream function names its records: what a partial batch response and its log lines say of one. */
@@ -31,35 +32,24 @@ export interface PartialBatchDependencies extends DeadLetterDependencies {
  * their reason and logged, records that must be tried again are logged and collected, and
  * `batchItemFailures` names the latter (https://docs.aws.amazon.com/lambda/latest/dg/services-kinesis-batchfailurereporting.html).
  */
-export class PartialBatch<R> {
-  private readonly retrying = new Set<string>();
-
-  constructor(private readonly identity: RecordIdentity<R>, private readonly deps: PartialBatchDependencies) {}
-
-  /** Marks a record for retry, logging why under `message`. */
-  retry(record: R, message: string, why: Record<string, unknown>): void {
-    this.retrying.add(this.identity.itemIdentifier(record));
-    this.deps.log.warn(message, { ...this.identity.logFields(record), ...why });
+export class PartialBatch<R> extends RecordOutcomes<R> {
+  constructor(private readonly identity: RecordIdentity<R>, private readonly deps: PartialBatchDependencies) {
+    super((record) => identity.logFields(record), (record) => identity.itemIdentifier(record), deps.log);
   }
 
   /** Parks each poison record with its reason; one the bucket does not take is retried, never dropped. Returns how many were parked. */
   async park<Reason extends string>(poison: readonly ParkedRecord<R, Reason>[]): Promise<number> {
-    const { s3, deadLetterBucket, log, parkConcurrency } = this.deps;
+    const { s3, deadLetterBucket, parkConcurrency } = this.deps;
     const result = await parkRecords(s3, deadLetterBucket, poison, (record) => this.identity.parkedKey(record), parkConcurrency);
-    for (const { reason, detail, record } of result.parked) {
-      log.warn(LOG_MESSAGES.parkedRecord, { ...this.identity.logFields(record), reason, detail, object: `s3://${deadLetterBucket}/${this.identity.parkedKey(record)}` });
+    for (const parked of result.parked) {
+      this.refuse(parked.record, LOG_MESSAGES.parkedRecord, parked, { object: `s3://${deadLetterBucket}/${this.identity.parkedKey(parked.record)}` });
     }
     for (const { parked, reason } of result.failed) this.retry(parked.record, LOG_MESSAGES.parkingFailed, { reason });
     return result.parked.length;
   }
 
-  /** Records to retry so far. */
-  get failed(): number {
-    return this.retrying.size;
-  }
-
   /** The partial batch response: the records Lambda must send again. */
   get batchItemFailures(): { itemIdentifier: string }[] {
-    return [...this.retrying].map((itemIdentifier) => ({ itemIdentifier }));
+    return this.retried.map(({ id }) => ({ itemIdentifier: id }));
   }
 }

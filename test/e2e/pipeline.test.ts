@@ -70,7 +70,7 @@ describe("the whole pipeline on local engines", function () {
       expect(Object.keys(summary.rejected).sort()).to.deep.equal(["item-too-large", "not-an-object", "not-json"]);
     });
 
-    it("keeps each user's score exact in poc from prod's shared GameScoreRecords table, across accounts (seed 003)", async () => {
+    it("keeps each user's score exact in poc from prod's shared GameScoreRecords table, across accounts (the cross-account DynamoDB Streams design)", async () => {
       const pipeline = handle.pipeline!;
       const { dynamodb } = pipeline.clients;
       const sharedTable = pipeline.outputs.prod.sharedTableName as string;

@@ -15,7 +15,7 @@ const poisoned = (outcome: ReturnType<typeof decodeRecord>): PoisonRecord => {
 };
 
 describe("ingest core", () => {
-  describe("the dedup key (seed 000's rule)", () => {
+  describe("the dedup key (the cross-account replication design's rule)", () => {
     it("joins the sequence number's characters at -3 and -2 to the shard id", () => {
       expect(dedupHashKey("49648798411111169765201534322676841348246990356337393698", "shardId-000000000000")).to.equal(
         "69_shardId-000000000000",
@@ -62,7 +62,7 @@ describe("ingest core", () => {
   });
 
   describe("attributes", () => {
-    it("keeps null and empty-string fields at every depth (seed 000 dropped top-level ones), and false, 0 and nested values", () => {
+    it("keeps null and empty-string fields at every depth (the cross-account replication design dropped top-level ones), and false, 0 and nested values", () => {
       const item = unmarshall(
         decoded(decodeRecord(kinesisRecord({ a: null, b: "", c: false, d: 0, e: { f: null, g: "" } }, sequenceNumber(2)))).item,
       );

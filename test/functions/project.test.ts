@@ -228,7 +228,7 @@ describe("projection function", () => {
       });
     });
 
-    it("sums seed 004's scores per user, leaving out records with no user", () => {
+    it("sums the game-scores tutorial's scores per user, leaving out records with no user", () => {
       const score = (user: string | undefined, points: string): Image => ({ RecordID: { N: "1" }, ...(user ? { Username: { S: user } } : {}), Score: { N: points } });
       const change = aggregateChange(record("INSERT", { NewImage: score("Jane Doe", "90") }), SCORE_PER_USER);
       expect(change.kind === "apply" && change.deltas[0]).to.deep.include({ group: "Jane Doe", count: 1, sums: { score: "90" } });

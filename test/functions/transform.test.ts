@@ -4,7 +4,8 @@ import { parse as parseCsv } from "csv-parse/sync";
 import { WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "../../components/internal/web-analytics";
 import { forwardDecision } from "../../functions/forward/core";
 import { csvField, csvLine } from "../../functions/transform/csv";
-import { createTransformer, FIXED_COLUMNS } from "../../functions/transform/core";
+import { LOG_MESSAGES } from "../../functions/shared/telemetry-names";
+import { createTransformer, FIXED_COLUMNS, type TransformReason } from "../../functions/transform/core";
 import { transformBatch } from "../../functions/transform/transform-batch";
 import { clickItem, DEDUP_KEYS, streamRecord } from "../support/dynamodb-stream";
 import { fixture } from "../support/kinesis";
@@ -23,7 +24,7 @@ function forwarded(record: DynamoDBRecord): Buffer {
 /** The row a transform produced, read back by an independent CSV parser, as named columns. */
 function row(data: Buffer): Record<string, string> {
   const result = transform(data);
-  if (!result.ok) throw new Error(result.reason);
+  if (!result.ok) throw new Error(result.detail);
   const rows = parseCsv(result.line, { columns: HEADER, relax_column_count: false }) as Record<string, string>[];
   expect(rows).to.have.length(1);
   return rows[0];
@@ -117,7 +118,7 @@ describe("transform function", () => {
     const failure = (data: Buffer | string) => {
       const result = transform(Buffer.isBuffer(data) ? data : Buffer.from(data));
       if (result.ok) throw new Error("accepted");
-      return result.reason;
+      return result.detail;
     };
 
     it("names the schema violation, and the record's dedup key for the log line", () => {
@@ -209,7 +210,7 @@ describe("transform function", () => {
     const refusal = (item: Record<string, unknown> | string) => {
       const result = typed(archived(item as Record<string, unknown>));
       if (result.ok) throw new Error(`accepted: ${result.line}`);
-      return result.reason;
+      return result.detail;
     };
 
     it("refuses an integer past INT's range and a string past TEXT's 64 KiB, naming the column", () => {
@@ -234,7 +235,7 @@ describe("transform function", () => {
 
     it("writes each value as its column holds it: booleans as 1/0, UTC times in MySQL's form, JSON as JSON, decimals plain, null distinct from absent in JSON", () => {
       const result = typed(archived('{"Hits": 7, "price": 1.5E+3, "ratio": 0.1, "flag": true, "day": "2026-11-26", "at": "2026-11-26T10:00:01.25Z", "doc": {"s": "x", "n": null}, "code": "🚀ab"}' as unknown as Record<string, unknown>));
-      if (!result.ok) throw new Error(result.reason);
+      if (!result.ok) throw new Error(result.detail);
       expect(result.line).to.equal('k|1,INSERT,2026-11-26T10:00:00.000Z,500,7,NULL,1500,0.1,1,2026-11-26,2026-11-26 10:00:01.25,"{""s"":""x"",""n"":null}",🚀ab\n');
       const nulls = typed(archived('{"doc": null}' as unknown as Record<string, unknown>));
       expect(nulls.ok && nulls.line.split(",").slice(4)).to.deep.equal(["NULL", "NULL", "NULL", "NULL", "NULL", "NULL", "NULL", "null", "NULL\n"]);
@@ -242,8 +243,8 @@ describe("transform function", () => {
 
     it("refuses a dedup key longer than its 191-character column, and a record without a stream sequence number", () => {
       const long = transform(Buffer.from(`{"key":"${"k".repeat(192)}","change":"REMOVE","sequence":"1","item":null}`));
-      expect(long).to.deep.include({ ok: false, reason: "column dedup_key: the value is 192 characters; VARCHAR(191) holds 191" });
-      expect(transform(Buffer.from('{"key":"k","change":"REMOVE","item":null}'))).to.deep.include({ ok: false, reason: 'not an archive record: "sequence" is undefined, not a stream sequence number' });
+      expect(long).to.deep.include({ ok: false, reason: "does-not-fit-column", detail: "column dedup_key: the value is 192 characters; VARCHAR(191) holds 191" });
+      expect(transform(Buffer.from('{"key":"k","change":"REMOVE","item":null}'))).to.deep.include({ ok: false, reason: "not-an-archive-record", detail: 'not an archive record: "sequence" is undefined, not a stream sequence number' });
     });
   });
 
@@ -262,16 +263,16 @@ describe("transform function", () => {
         { recordId: "a", result: "ProcessingFailed", data: `${good}!!garbage` },
         { recordId: "b", result: "ProcessingFailed", data: `${good.slice(0, 8)} ${good.slice(8)}` },
       ]);
-      expect(warnings.map((w) => w.reason)).to.deep.equal(["the record's data is not base64", "the record's data is not base64"]);
+      expect(warnings.map((w) => [w.reason, w.detail])).to.deep.equal([["not-base64", "the record's data is not base64"], ["not-base64", "the record's data is not base64"]]);
     });
 
     it("refuses text that is not UTF-8 instead of replacing it with U+FFFD", () => {
       const bytes = Buffer.concat([Buffer.from('{"key":"k","change":"INSERT","sequence":"1","item":{"page_id":"p'), Buffer.from([0xff, 0xfe]), Buffer.from('"}}')]);
-      expect(transform(bytes)).to.deep.equal({ ok: false, reason: "not UTF-8 text" });
+      expect(transform(bytes)).to.deep.equal({ ok: false, reason: "not-utf8", detail: "not UTF-8 text" });
     });
 
     it("refuses a record with a key given twice, whatever its numbers", () => {
-      expect(transform(Buffer.from('{"key":"k","key":"j","change":"REMOVE","sequence":"1","item":null}'))).to.deep.equal({ ok: false, reason: 'duplicate key: the top-level object holds the key "key" twice' });
+      expect(transform(Buffer.from('{"key":"k","key":"j","change":"REMOVE","sequence":"1","item":null}'))).to.deep.equal({ ok: false, reason: "duplicate-key", detail: 'duplicate key: the top-level object holds the key "key" twice' });
     });
 
     it("reads a column whose path names a JavaScript internal from the item's own fields only", () => {
@@ -280,6 +281,51 @@ describe("transform function", () => {
       expect(absent.ok && absent.line).to.equal("k,INSERT,NULL,1,NULL,NULL,NULL\n");
       const present = internals(Buffer.from('{"key":"k","change":"INSERT","sequence":"1","item":{"constructor":"c","__proto__":{"x":1},"toString":{"a":[]}}}'));
       expect(present.ok && present.line).to.equal('k,INSERT,NULL,1,c,1,"{""a"":[]}"\n');
+    });
+  });
+
+  describe("typed reasons", () => {
+    const columns = [{ name: "hits", path: "Hits" }];
+    const typed = createTransformer({ type: "object", properties: { Hits: { type: "integer" } } }, columns, { hits: "INT" });
+    const archive = (fields: Record<string, unknown>) => Buffer.from(JSON.stringify({ key: "k|500", change: "INSERT", changedAt: "2026-11-26T10:00:00.000Z", sequence: "500", item: {}, ...fields }));
+    /** One record per reason, as Firehose sends it: the record's data (base64 unless given as it is), the detail its log line carries, and the dedup key it names. */
+    const examples: Record<TransformReason, { data: Buffer | string; detail: string | RegExp; dedupKey?: string }> = {
+      "not-base64": { data: "eyJrZXkiOiJrIn0=!!", detail: "the record's data is not base64" },
+      "not-utf8": { data: Buffer.concat([Buffer.from('{"key":"k|500","change":"INSERT","item":{"p":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}}')]), detail: "not UTF-8 text" },
+      "not-json": { data: Buffer.from("Hello World"), detail: /^not JSON: / },
+      "duplicate-key": { data: Buffer.from('{"key":"k|500","key":"j|500"}'), detail: 'duplicate key: the top-level object holds the key "key" twice' },
+      "not-an-archive-record": { data: archive({ change: "UPSERT" }), detail: 'not an archive record: "change" is "UPSERT"', dedupKey: "k|500" },
+      "schema-violation": { data: archive({ item: { Hits: "three" } }), detail: "schema: item/Hits must be integer", dedupKey: "k|500" },
+      "does-not-fit-column": { data: archive({ item: { Hits: 2147483648 } }), detail: "column hits (INT): item.Hits 2147483648 is outside INT's range -2147483648..2147483647", dedupKey: "k|500" },
+    };
+
+    it("refuses each record with its reason code and a detail naming the field or column, in the one line the failed-transformations alarm counts, keeping its data for Firehose's error prefix", () => {
+      const reasons = Object.keys(examples) as TransformReason[];
+      const event = fixture<FirehoseTransformationEvent>("firehose-direct-put.json");
+      const good = { recordId: "good", approximateArrivalTimestamp: 1664029185290, data: archive({ item: { Hits: 7 } }).toString("base64") };
+      event.records = [
+        ...reasons.map((reason, i) => {
+          const { data } = examples[reason];
+          return { recordId: `r${i}`, approximateArrivalTimestamp: 1664029185290 + i, data: Buffer.isBuffer(data) ? data.toString("base64") : data };
+        }),
+        good,
+      ];
+      const lines: { level: string; message: string; [field: string]: unknown }[] = [];
+      const result = transformBatch(event, typed, { info: (message, extra) => lines.push({ level: "info", message, ...extra }), warn: (message, extra) => lines.push({ level: "warn", message, ...extra }) });
+
+      expect(result.records).to.deep.equal([
+        ...event.records.slice(0, -1).map(({ recordId, data }) => ({ recordId, result: "ProcessingFailed", data })),
+        { recordId: "good", result: "Ok", data: Buffer.from("k|500,INSERT,2026-11-26T10:00:00.000Z,500,7\n").toString("base64") },
+      ]);
+      const refused = lines.filter((line) => line.level === "warn");
+      expect(refused.map((line) => line.reason)).to.deep.equal(reasons);
+      for (const [i, line] of refused.entries()) {
+        const { detail, dedupKey } = examples[reasons[i]];
+        expect(line, reasons[i]).to.include({ message: LOG_MESSAGES.recordFailedProcessing, recordId: `r${i}`, dedupKey });
+        if (typeof detail === "string") expect(line.detail, reasons[i]).to.equal(detail);
+        else expect(line.detail, reasons[i]).to.match(detail);
+      }
+      expect(lines.filter((line) => line.level === "info")).to.deep.equal([{ level: "info", message: "transform batch done", received: reasons.length + 1, ok: 1, failed: reasons.length }]);
     });
   });
 
@@ -293,7 +339,8 @@ describe("transform function", () => {
         { recordId: "record2", result: "ProcessingFailed", data: "eyJIZWxsbyI6IldvcmxkIn0=" },
       ]);
       expect(warnings.map((w) => w.recordId)).to.deep.equal(["record1", "record2"]);
-      expect(String(warnings[0].reason)).to.match(/^not JSON/);
+      expect(warnings[0].reason).to.equal("not-json");
+      expect(String(warnings[0].detail)).to.match(/^not JSON/);
     });
 
     it("answers the Kinesis-source fixture without throwing", () => {

@@ -274,7 +274,7 @@ describe("the value contract, generated, through every function on the local eng
         expect(forwarded.counts).to.include({ received: stream.length, sent: stream.length });
         const refusedByTransform = new Map<string, string>();
         const event: FirehoseTransformationEvent = { invocationId: "i", deliveryStreamArn: "arn:aws:firehose:eu-west-1:999999999999:deliverystream/d", region: LOCAL_REGION, records: archived.map((data, i) => ({ recordId: String(i), approximateArrivalTimestamp: 0, data: data.toString("base64") })) };
-        const answer = transformBatch(event, transform, { info() {}, warn: (_message, extra) => refusedByTransform.set(String(extra?.dedupKey), String(extra?.reason)) });
+        const answer = transformBatch(event, transform, { info() {}, warn: (_message, extra) => refusedByTransform.set(String(extra?.dedupKey), `${extra?.reason}: ${extra?.detail}`) });
         const lines = answer.records.filter((r) => r.result === "Ok").map((r) => Buffer.from(r.data!, "base64").toString("utf8"));
 
         // The loader: the lines in up to four objects, loaded in a shuffled order, one of them twice.

@@ -22,7 +22,7 @@ export const CUSTOMER_KEYS = {
   archive: "arn:aws:kms:eu-west-1:999999999999:key/5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b",
 } as const;
 
-/** The example poc config with every option that adds a grant: customer keys on the table, the projection and the archive, and seed 003's score projection. */
+/** The example poc config with every option that adds a grant: customer keys on the table, the projection and the archive, and the cross-account DynamoDB Streams design's score projection. */
 function consumerConfig(extra: Record<string, unknown> = {}): Record<string, string> {
   const example = stackConfig("poc");
   const table = { ...JSON.parse(example.table), kmsKeyArn: CUSTOMER_KEYS.table };
@@ -42,7 +42,7 @@ function consumerConfig(extra: Record<string, unknown> = {}): Record<string, str
 const run = async (stack: "prod" | "poc", result: Awaited<ReturnType<typeof up>>): Promise<StackRun> => ({ stack, resources: result.cloud.resources, outputs: result.outputs });
 
 /**
- * Pull mode with the fan-out consumer, the shared table read by a projection (seed 003), customer
+ * Pull mode with the fan-out consumer, the shared table read by a projection (the cross-account DynamoDB Streams design), customer
  * keys and Aurora loading from S3; the same with the loader streaming objects itself (`streamed`);
  * and push mode with the external ID.
  */

@@ -13,7 +13,7 @@ export function archiveLine(transform: (data: Buffer) => TransformResult, item: 
   const decision = forwardDecision(streamRecord("INSERT", item, String(sequence)), { keyAttributes: DEDUP_KEYS, removeMode: "marker" });
   if (decision.kind !== "send") throw new Error("not archived");
   const result = transform(decision.data);
-  if (!result.ok) throw new Error(result.reason);
+  if (!result.ok) throw new Error(result.detail);
   return result.line;
 }
 

@@ -6,12 +6,12 @@ import { clickItem, DEDUP_KEYS, streamRecord } from "./dynamodb-stream";
 export const CSV_COLUMNS = [...FIXED_COLUMNS, ...WEB_ANALYTICS_COLUMNS.map((c) => c.name)];
 const transform = createTransformer(WEB_ANALYTICS_SCHEMA, WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_COLUMN_TYPES);
 
-/** The CSV line the archive holds for a change of click `n` (seed 001's fields), as forward and transform make it. */
+/** The CSV line the archive holds for a change of click `n` (the DynamoDB-to-Aurora design's web-analytics fields), as forward and transform make it. */
 export function csvRow(n: number, overrides: Record<string, unknown> = {}, change: "INSERT" | "MODIFY" | "REMOVE" = "INSERT", sequence = String(1000 + n)): string {
   const decision = forwardDecision(streamRecord(change, clickItem(n, overrides), sequence), { keyAttributes: DEDUP_KEYS, removeMode: "marker" });
   if (decision.kind !== "send") throw new Error("not archived");
   const result = transform(decision.data);
-  if (!result.ok) throw new Error(result.reason);
+  if (!result.ok) throw new Error(result.detail);
   return result.line;
 }
 

@@ -4,7 +4,7 @@ import type { AttributeValue, DynamoDBRecord } from "aws-lambda";
 export const TABLE_STREAM_ARN = "arn:aws:dynamodb:eu-west-1:999999999999:table/clicks-table-0c1d2e3/stream/2026-01-01T00:00:00.000";
 export const DEDUP_KEYS = ["seqNumbershardIdHash", "sequenceNumber"];
 
-/** A web-analytics click as the ingest function leaves it in the dedup table (seed 001's fields). */
+/** A web-analytics click as the ingest function leaves it in the dedup table (the DynamoDB-to-Aurora design's web-analytics fields). */
 export function clickItem(n: number, overrides: Record<string, unknown> = {}): Record<string, unknown> {
   const sequenceNumber = `49648798411111169765201534322676841348246990350000${String(n).padStart(6, "0")}`;
   return {

@@ -21,7 +21,7 @@ export const CLI_DEFAULTS: Record<string, string> = Object.fromEntries(
 
 export type Outputs = Record<string, any>;
 
-/** Seed 003 as the stacks wire it: prod's GameScoreRecords table, and poc's score per user kept from its stream. */
+/** The cross-account DynamoDB Streams design as the stacks wire it: prod's GameScoreRecords table, and poc's score per user kept from its stream. */
 export const SHARED_TABLE = { sharedTable: JSON.stringify({ name: "GameScoreRecords", hashKey: "RecordID", attributeTypes: { RecordID: "N" } }) };
 export const SCORES_BY_USER = { sharedTableProjections: JSON.stringify([{ name: "scores-by-user", projection: { kind: "aggregate", groupBy: ["Username"], sums: [{ name: "score", attribute: "Score" }] } }]) };
 

@@ -20,7 +20,7 @@ describe("DedupTable", () => {
       await cloud.settle();
     });
 
-    it("keys the table as seed 000: hash seqNumbershardIdHash, range sequenceNumber, both strings", () => {
+    it("keys the table as the cross-account replication design does: hash seqNumbershardIdHash, range sequenceNumber, both strings", () => {
       const table = cloud.one("aws:dynamodb/table:Table").inputs;
       expect(table.hashKey).to.equal("seqNumbershardIdHash");
       expect(table.rangeKey).to.equal("sequenceNumber");

@@ -31,7 +31,7 @@ describe("FirehoseArchive", () => {
       expect(delivery.serverSideEncryption).to.deep.equal({ enabled: true, keyType: "AWS_OWNED_CMK" });
     });
 
-    it("buffers 5 MiB or 300 s (seed 000), writes plain .csv, and keeps no source copy", () => {
+    it("buffers 5 MiB or 300 s (the cross-account replication design), writes plain .csv, and keeps no source copy", () => {
       expect(s3()).to.include({ bufferingSize: 5, bufferingInterval: 300, compressionFormat: "UNCOMPRESSED", fileExtension: ".csv", s3BackupMode: "Disabled" });
       expect(s3().s3BackupConfiguration).to.equal(undefined);
     });

@@ -220,7 +220,7 @@ describe("stacks", () => {
   });
 
 
-  describe("seed 003: poc keeps each user's score from prod's shared table, across accounts, in three runs: poc, prod, poc", () => {
+  describe("the cross-account DynamoDB Streams design: poc keeps each user's score from prod's shared table, across accounts, in three runs: poc, prod, poc", () => {
     let poc1: Awaited<ReturnType<typeof up>>;
     let prod: Awaited<ReturnType<typeof up>>;
     let poc2: Awaited<ReturnType<typeof up>>;
