@@ -18,7 +18,13 @@ export async function consumerComposition(pulumiConfig: pulumi.Config): Promise<
   const { accounts, peer: source } = config;
   const topic = alertTopic(config.alerts);
   const monitoring: MonitoringArgs = { alarmTopicArn: topic.arn };
-  const { dedup, outputs: mode } = config.pull ? pullConsumer(config, config.pull, source, monitoring) : pushConsumer(config, config.push!, source);
+  const dedup = new DedupTable("clicks", { ...config.dedupTable, monitoring });
+  const mode = {
+    tableName: dedup.tableName,
+    tableArn: dedup.tableArn,
+    tableStreamArn: dedup.tableStreamArn,
+    ...(config.pull ? pullWiring(dedup, config, config.pull, source) : pushWiring(dedup, config, config.push!, source)),
+  };
   const archive = new FirehoseArchive("clicks", { monitoring, ...config.archive, tableStreamArn: mode.tableStreamArn });
   const loader =
     config.aurora &&
@@ -100,8 +106,8 @@ function sharedTableConsumers(projections: ConsumerConfig["sharedTableProjection
   return { sharedTableReaderRoleArns: roles, sharedTableProjectionTables: tables };
 }
 
-function pullConsumer(config: ConsumerConfig, wiring: PullWiring, source: Peer, monitoring: MonitoringArgs) {
-  const dedup = new DedupTable("clicks", { ...config.dedupTable, monitoring });
+/** Pull mode's outputs: the ingest function's, and what to run next. */
+function pullWiring(dedup: DedupTable, config: ConsumerConfig, wiring: PullWiring, source: Peer) {
   const { streamArn, consumerArn } = config.dedupTable.pull ?? {};
   const granted = wiring.grantedTo;
 
@@ -119,21 +125,15 @@ function pullConsumer(config: ConsumerConfig, wiring: PullWiring, source: Peer, 
     nextStep = pulumi.interpolate`Run \`pulumi up\` on ${source.label}: it grants ${dedup.ingestRoleArn} read access to the stream. Then run \`pulumi up\` on this stack again to start reading.`;
   }
   return {
-    dedup,
-    outputs: {
-      tableName: dedup.tableName,
-      tableArn: dedup.tableArn,
-      tableStreamArn: dedup.tableStreamArn,
-      ingestRoleArn: dedup.ingestRoleArn,
-      ingestFunctionArn: dedup.ingestFunctionArn,
-      deadLetterBucketName: dedup.ingestDeadLetterBucketName,
-      nextStep,
-    },
+    ingestRoleArn: dedup.ingestRoleArn,
+    ingestFunctionArn: dedup.ingestFunctionArn,
+    deadLetterBucketName: dedup.ingestDeadLetterBucketName,
+    nextStep,
   };
 }
 
-function pushConsumer(config: ConsumerConfig, wiring: NonNullable<ConsumerConfig["push"]>, source: Peer) {
-  const dedup = new DedupTable("clicks", config.dedupTable);
+/** Push mode's outputs: the writer role and its external ID, and what to run next. */
+function pushWiring(dedup: DedupTable, config: ConsumerConfig, wiring: NonNullable<ConsumerConfig["push"]>, source: Peer) {
   const principalArn = config.dedupTable.push?.principalArn;
 
   let nextStep: pulumi.Output<string>;
@@ -147,14 +147,8 @@ function pushConsumer(config: ConsumerConfig, wiring: NonNullable<ConsumerConfig
     nextStep = pulumi.output(`Run \`pulumi up\` on ${source.label}: it creates the push function's role. Then run \`pulumi up\` on this stack again to create the writer role that role assumes.`);
   }
   return {
-    dedup,
-    outputs: {
-      tableName: dedup.tableName,
-      tableArn: dedup.tableArn,
-      tableStreamArn: dedup.tableStreamArn,
-      writerRoleArn: dedup.writerRoleArn,
-      writerExternalId: config.dedupTable.push?.externalId,
-      nextStep,
-    },
+    writerRoleArn: dedup.writerRoleArn,
+    writerExternalId: config.dedupTable.push?.externalId,
+    nextStep,
   };
 }
