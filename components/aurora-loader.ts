@@ -230,7 +230,7 @@ function validateArgs(component: pulumi.Resource, name: string, args: AuroraLoad
   check.integer("database.backupRetentionDays", db.backupRetentionDays, 1, 35);
   if (db.loaderUser !== undefined && !USER_NAME.test(db.loaderUser)) check.fail(`database.loaderUser must be a letter or "_" then up to 31 letters, digits or "_", got "${db.loaderUser}"`);
   validateEngine(check, db);
-  if (args.load && args.loader) check.fail("loader is the deprecated name of load: give load only");
+  check.deprecated("loader", args.loader, "load", args.load);
   const role = args.loader ? "loader" : "load";
   const fn = args.load ?? args.loader;
   check.integer(`${role}.memorySize`, fn?.memorySize, 128, 10_240);

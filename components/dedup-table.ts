@@ -181,7 +181,7 @@ function validateAccess(check: Check, args: DedupTableArgs, component: pulumi.Re
     }
     return;
   }
-  if (flat.length > 0) pulumi.log.warn(`${flat.join(", ")} are deprecated: give pull: {streamArn, consumerArn, streamKmsKeyArn} or push: {principalArn, externalId} instead`, component);
+  if (flat.length > 0) pulumi.log.warn(`${flat.join(", ")} ${flat.length === 1 ? "is" : "are"} deprecated: give pull: {streamArn, consumerArn, streamKmsKeyArn} or push: {principalArn, externalId} instead`, component);
   const mode = args.accessMode ?? dedupTableDefaults.accessMode;
   check.oneOf("accessMode", args.accessMode, Object.values(AccessMode));
   if (mode === "pull") {
@@ -236,6 +236,7 @@ function validateArgs(component: pulumi.Resource, name: string, args: DedupTable
   validateAccess(check, args, component);
   checkOverrides(check, "overrides.table", args.overrides?.table, OWNED_TABLE_ARGS, "the dedup key, the stream and the name are the pipeline's (set table.name and table.streamViewType instead)");
   check.integer("deadLetterExpireAfterDays", args.deadLetterExpireAfterDays, 1, 36_500);
+  if (!accessOf(args).push) check.deprecated("deadLetterExpireAfterDays", args.deadLetterExpireAfterDays, "ingest.deadLetterExpireAfterDays", args.ingest?.deadLetterExpireAfterDays);
   check.logRetention("logRetentionDays", args.logRetentionDays);
   check.done();
 }

@@ -48,6 +48,7 @@ function validateArgs(component: pulumi.Resource, name: string, args: PushIngest
   checkDerivedNames(check, "name", name, streamFunctionNames(`${name}-ingest`, `${name}-dead-letter`));
   validateIngestSettings(check, args.ingest);
   check.integer("deadLetterExpireAfterDays", args.deadLetterExpireAfterDays, 1, 36_500);
+  check.deprecated("deadLetterExpireAfterDays", args.deadLetterExpireAfterDays, "ingest.deadLetterExpireAfterDays", args.ingest?.deadLetterExpireAfterDays);
   check.logRetention("logRetentionDays", args.logRetentionDays);
   check.done();
 }

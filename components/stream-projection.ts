@@ -170,7 +170,8 @@ function validateArgs(component: pulumi.Resource, name: string, args: StreamProj
   }
   check.integer("ledgerTtlDays", args.ledgerTtlDays, 1, 365);
   checkOverrides(check, "overrides.table", args.overrides?.table, OWNED_TABLE_ARGS, "the projection decides its keys (set table.name for the name)");
-  if (args.project && args.mapping) check.fail("mapping is the deprecated name of project: give project only");
+  check.deprecated("mapping", args.mapping, "project", args.project);
+  check.deprecated("deadLetterExpireAfterDays", args.deadLetterExpireAfterDays, "project.deadLetterExpireAfterDays", (args.project ?? args.mapping)?.deadLetterExpireAfterDays);
   validateMappingSettings(check, args.mapping ? "mapping" : "project", args.project ?? args.mapping);
   check.integer("deadLetterExpireAfterDays", args.deadLetterExpireAfterDays, 1, 36_500);
   check.logRetention("logRetentionDays", args.logRetentionDays);

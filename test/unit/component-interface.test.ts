@@ -5,6 +5,7 @@ import { DedupTable } from "../../components/dedup-table";
 import { FirehoseArchive } from "../../components/firehose-archive";
 import { PushIngest } from "../../components/push-ingest";
 import { StreamProjection } from "../../components/stream-projection";
+import * as pulumi from "@pulumi/pulumi";
 import { MockCloud, resolve } from "../harness/mock-cloud";
 
 const STREAM_ARN = "arn:aws:kinesis:eu-west-1:111111111111:stream/web-analytics";
@@ -172,7 +173,35 @@ describe("one interface style across components", () => {
       const loaderArgs = { archiveBucketName: BUCKET, archiveBucketArn: `arn:aws:s3:::${BUCKET}`, columns: COLUMNS };
       expect(() => new AuroraLoader("bad", { ...loaderArgs, load: { deadLetterExpireAfterDays: 15 } })).to.throw(/load\.deadLetterExpireAfterDays must be an integer from 1 to 14, got 15/);
       expect(() => new AuroraLoader("bad", { ...loaderArgs, load: {}, loader: {} })).to.throw(/loader is the deprecated name of load: give load only/);
+      expect(() => new DedupTable("bad", { ingest: { deadLetterExpireAfterDays: 30 }, deadLetterExpireAfterDays: 60 })).to.throw(/deadLetterExpireAfterDays is the deprecated name of ingest\.deadLetterExpireAfterDays: give ingest\.deadLetterExpireAfterDays only/);
+      expect(() => new StreamProjection("bad", { projection: INDEX, project: { deadLetterExpireAfterDays: 30 }, deadLetterExpireAfterDays: 60 })).to.throw(/deadLetterExpireAfterDays is the deprecated name of project\.deadLetterExpireAfterDays/);
     });
+  });
+
+  it("honours each deprecated name alone, warning at preview what replaces it", async () => {
+    const cloud = new MockCloud();
+    await cloud.install();
+    const warnings: string[] = [];
+    const warn = pulumi.log.warn;
+    pulumi.log.warn = (message: string) => warnings.push(message) as unknown as Promise<void>;
+    try {
+      new DedupTable("clicks", { deadLetterExpireAfterDays: 60 });
+      new StreamProjection("by-user", { tableStreamArn: TABLE_STREAM, projection: INDEX, mapping: { batchSize: 20 }, deadLetterExpireAfterDays: 45 });
+      new AuroraLoader("warehouse", { archiveBucketName: BUCKET, archiveBucketArn: `arn:aws:s3:::${BUCKET}`, columns: COLUMNS, loader: { memorySize: 1024 } });
+      await cloud.settle();
+    } finally {
+      pulumi.log.warn = warn;
+    }
+    expect(warnings).to.include.members([
+      "deadLetterExpireAfterDays is deprecated: give ingest.deadLetterExpireAfterDays instead",
+      "mapping is deprecated: give project instead",
+      "deadLetterExpireAfterDays is deprecated: give project.deadLetterExpireAfterDays instead",
+      "loader is deprecated: give load instead",
+    ]);
+    expect(lifecycleDays(cloud, "clicks-dead-letter")).to.equal(60);
+    expect(lifecycleDays(cloud, "by-user-dead-letter")).to.equal(45);
+    expect(cloud.one("aws:lambda/eventSourceMapping:EventSourceMapping").inputs).to.include({ batchSize: 20 });
+    expect(cloud.named("warehouse-load-function").inputs.memorySize).to.equal(1024);
   });
 });
 
