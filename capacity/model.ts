@@ -223,7 +223,7 @@ export function planCapacity(load: ExpectedLoad, settings: PipelineSettings, quo
     const perBatch = 1 / (cpuSeconds(aggregate ? "projectAggregate" : "projectIndex", bytes, projection.mapping.memorySize) + (aggregate ? DYNAMODB_TRANSACTION_SECONDS : DYNAMODB_REQUEST_SECONDS));
     add({
       id: `projection.${projection.name}.throughput`, account: "consumer", what: `Projection ${projection.name}, records/s per table stream shard`, need: perTableShard, limit: projection.mapping.parallelizationFactor * perBatch, unit: "records/s", basis: "estimated", source: FIGURES,
-      fix: parallelization(`projections[${i}].mapping.parallelizationFactor`, perTableShard, perBatch, { kind: "design", text: "batched writes in the projection function" }),
+      fix: parallelization(`projections[${i}].project.parallelizationFactor`, perTableShard, perBatch, { kind: "design", text: "batched writes in the projection function" }),
     });
     const units = events * (aggregate ? DYNAMODB.transactionalWriteUnits : unitsPerItem);
     add({ id: `projection.${projection.name}.writes`, account: "consumer", what: `Projection ${projection.name}, table write units`, need: units, limit: quotas.dynamodbTableWriteUnits, unit: "WRU/s", basis: "published", source: QUOTA_PAGES.dynamodbTableWriteUnits, fix: { kind: "quota", name: "dynamodbTableWriteUnits", value: up(units) } });

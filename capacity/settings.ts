@@ -58,7 +58,7 @@ export interface SettingsInput {
   ingest?: IngestSettings;
   table?: DedupTableSettings;
   archive?: Pick<FirehoseArchiveArgs, "forward" | "delivery" | "transform">;
-  projections?: (Pick<StreamProjectionArgs, "mapping"> & { projection: ProjectionSpec; name: string })[];
+  projections?: (Pick<StreamProjectionArgs, "project" | "mapping"> & { projection: ProjectionSpec; name: string })[];
   /** `enabled: false` keeps only the archive. */
   aurora?: Pick<AuroraLoaderArgs, "database"> & { enabled?: boolean };
 }
@@ -92,7 +92,7 @@ export function pipelineSettings(input: SettingsInput): PipelineSettings {
       bufferIntervalSeconds: input.archive?.delivery?.bufferIntervalSeconds ?? d.delivery.bufferIntervalSeconds,
     },
     transform: { memorySize: input.archive?.transform?.memorySize ?? d.transformMemorySize },
-    projections: (input.projections ?? []).map((p) => ({ name: p.name, kind: p.projection.kind, mapping: mapping(p.mapping, d.projectionBatchSize) })),
+    projections: (input.projections ?? []).map((p) => ({ name: p.name, kind: p.projection.kind, mapping: mapping(p.project ?? p.mapping, d.projectionBatchSize) })),
     aurora,
   };
 }
@@ -107,11 +107,11 @@ export type SettingKey =
   | "archive.forward.maximumBatchingWindowInSeconds"
   | "archive.delivery.bufferSizeMiB"
   | "aurora.database.maxCapacity"
-  | `projections[${number}].mapping.parallelizationFactor`;
+  | `projections[${number}].project.parallelizationFactor`;
 
 /** Where each suggested setting lives in PipelineSettings: the object holding it, and its field. */
 function location(settings: PipelineSettings, key: SettingKey): [Record<string, unknown> | undefined, string] {
-  const projection = /^projections\[(\d+)\]\.mapping\.parallelizationFactor$/.exec(key);
+  const projection = /^projections\[(\d+)\]\.project\.parallelizationFactor$/.exec(key);
   if (projection) return [settings.projections[Number(projection[1])]?.mapping as unknown as Record<string, unknown>, "parallelizationFactor"];
   const locations: Record<string, [unknown, string]> = {
     "stream.shardCount": [settings.stream, "shardCount"],

@@ -4,6 +4,7 @@ import { alarm, type MonitoringArgs } from "./internal/alarms";
 import { type KeyAttributeType } from "./dedup-table";
 import { policyDocument, type PolicyStatement } from "./internal/iam";
 import { checkDerivedNames, checkPhysicalName } from "./internal/names";
+import { checkOverrides } from "./internal/overrides";
 import { COMPONENT_PACKAGE } from "./internal/package";
 import { dataResourceOptions, type DataProtectionArgs } from "./internal/protection";
 import {
@@ -38,7 +39,18 @@ export interface SharedTableSettings {
   streamViewType?: StreamViewType;
 }
 
+/** Provider arguments for CrossAccountStreamSource's main resources, merged over the component's own (pulumi-awsx's pass-through style). */
+export interface CrossAccountStreamSourceOverrides {
+  /** The stream (aws.kinesis.Stream), except its name, capacity mode and encryption, which the grants and the capacity check depend on. */
+  stream?: aws.kinesis.StreamArgs;
+}
+
+/** What the stream overrides may not change. */
+const OWNED_STREAM_ARGS = ["name", "shardCount", "streamModeDetails", "encryptionType", "kmsKeyId"] as const;
+
 export interface CrossAccountStreamSourceArgs extends DataProtectionArgs {
+  /** Escape hatch: provider arguments merged over what this component sets on its main resources. Default: none. */
+  overrides?: CrossAccountStreamSourceOverrides;
   /** The Kinesis stream. Defaults: see each field. */
   stream?: StreamSettings;
   /**
@@ -97,6 +109,7 @@ function validateArgs(component: pulumi.Resource, name: string, args: CrossAccou
     check.fail("sharedTableReaderRoleArns needs sharedTable: there is no table whose stream they could read");
   }
   for (const [i, arn] of (args.sharedTableReaderRoleArns ?? []).entries()) check.roleArn(`sharedTableReaderRoleArns[${i}]`, arn);
+  checkOverrides(check, "overrides.stream", args.overrides?.stream, OWNED_STREAM_ARGS, "set stream.name and stream.shardCount instead; the stream's key is the component's own");
   check.done();
 }
 
@@ -134,16 +147,56 @@ export class CrossAccountStreamSource extends pulumi.ComponentResource {
   constructor(name: string, args: CrossAccountStreamSourceArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super(`${COMPONENT_PACKAGE}:index:CrossAccountStreamSource`, name, {}, opts);
     validateArgs(this, name, args);
-    const d = crossAccountStreamSourceDefaults;
     const consumerRole = args.consumerRoleArn;
     const readers = args.sharedTable ? args.sharedTableReaderRoleArns ?? [] : [];
+    const region = aws.getRegionOutput({}, { parent: this }).region;
 
+    const { key, stream } = this.addStream(name, args);
+    this.addKeyPolicy(name, key, stream, consumerRole, readers, region);
+    // PutResourcePolicy replaces a resource's whole policy, so each ARN gets exactly one policy resource.
+    if (consumerRole !== undefined) {
+      new aws.kinesis.ResourcePolicy(`${name}-stream-policy`, {
+        resourceArn: stream.arn,
+        policy: grantTo(consumerRole, "ConsumerRoleReadsStream", KINESIS_STREAM_READ_ACTIONS, stream.arn),
+      }, { parent: this });
+    }
+    const consumer = args.fanOutConsumerName === undefined ? undefined : this.addFanOut(name, args.fanOutConsumerName, stream, consumerRole);
+    const producerPolicy = this.addProducerPolicy(name, stream, key, region);
+    const sharedTable = args.sharedTable && this.addSharedTable(name, args.sharedTable, readers, key.arn, args.protectData);
+    if (consumer && (args.monitoring?.alarms ?? true)) this.addFanOutAlarm(name, stream, consumer, args.fanOutConsumerName!, args.monitoring ?? {});
+
+    this.streamName = stream.name;
+    this.streamArn = stream.arn;
+    this.streamConsumerArn = pulumi.output(consumer?.arn);
+    this.streamKmsKeyArn = key.arn;
+    this.producerPolicyArn = producerPolicy.arn;
+    this.streamReadGrantedTo = pulumi.output(consumerRole);
+    this.sharedTableName = pulumi.output(sharedTable?.name);
+    this.sharedTableStreamArn = pulumi.output(sharedTable?.streamArn);
+    this.sharedTableKmsKeyArn = pulumi.output(sharedTable ? key.arn : undefined);
+    this.sharedTableReadGrantedTo = pulumi.all(readers);
+    this.registerOutputs({
+      streamName: this.streamName,
+      streamArn: this.streamArn,
+      streamConsumerArn: this.streamConsumerArn,
+      streamKmsKeyArn: this.streamKmsKeyArn,
+      producerPolicyArn: this.producerPolicyArn,
+      streamReadGrantedTo: this.streamReadGrantedTo,
+      sharedTableName: this.sharedTableName,
+      sharedTableStreamArn: this.sharedTableStreamArn,
+      sharedTableKmsKeyArn: this.sharedTableKmsKeyArn,
+      sharedTableReadGrantedTo: this.sharedTableReadGrantedTo,
+    });
+  }
+
+  /** The stream, encrypted with its own customer-managed key. */
+  private addStream(name: string, args: CrossAccountStreamSourceArgs): { key: aws.kms.Key; stream: aws.kinesis.Stream } {
+    const d = crossAccountStreamSourceDefaults;
     const key = new aws.kms.Key(`${name}-key`, {
       description: "Encrypts the clickstream at rest in Kinesis",
       enableKeyRotation: true,
       deletionWindowInDays: args.keyDeletionWindowDays ?? d.keyDeletionWindowDays,
     }, dataResourceOptions(this, args.protectData));
-
     const shardCount = args.stream?.shardCount;
     const stream = new aws.kinesis.Stream(`${name}-stream`, {
       name: args.stream?.name,
@@ -152,18 +205,24 @@ export class CrossAccountStreamSource extends pulumi.ComponentResource {
       retentionPeriod: args.stream?.retentionHours ?? d.retentionHours,
       encryptionType: "KMS",
       kmsKeyId: key.arn,
+      ...args.overrides?.stream,
     }, dataResourceOptions(this, args.protectData, args.stream?.name));
+    return { key, stream };
+  }
 
-    // The grant names the stream ARN, and the stream names the key: the key's policy is a
-    // resource of its own, written once both exist.
+  /**
+   * The key's policy: the account administers it, the consumer role decrypts this stream's records
+   * through Kinesis, the shared table's readers its stream through DynamoDB. The grant names the
+   * stream ARN, and the stream names the key: the policy is a resource of its own, written once both exist.
+   */
+  private addKeyPolicy(name: string, key: aws.kms.Key, stream: aws.kinesis.Stream, consumerRole: pulumi.Input<string> | undefined, readers: pulumi.Input<string>[], region: pulumi.Output<string>): void {
     const identity = aws.getCallerIdentityOutput({}, { parent: this });
     const partition = aws.getPartitionOutput({}, { parent: this });
-    const region = aws.getRegionOutput({}, { parent: this });
     new aws.kms.KeyPolicy(`${name}-key-policy`, {
       keyId: key.id,
       policy: policyDocument(
         pulumi
-          .all([identity.accountId, partition.partition, region.region, stream.arn, consumerRole, pulumi.all(readers)])
+          .all([identity.accountId, partition.partition, region, stream.arn, consumerRole, pulumi.all(readers)])
           .apply(([account, part, regionName, streamArn, roleArn, readerRoles]) => {
             const statements: PolicyStatement[] = [
               // Without it nobody in the account, not even an administrator, could manage the key.
@@ -199,40 +258,37 @@ export class CrossAccountStreamSource extends pulumi.ComponentResource {
           }),
       ),
     }, { parent: this });
+  }
 
-    // PutResourcePolicy replaces a resource's whole policy, so each ARN gets exactly one policy resource.
+  /** An enhanced fan-out consumer of the stream, readable by the consumer role when there is one. */
+  private addFanOut(name: string, consumerName: string, stream: aws.kinesis.Stream, consumerRole: pulumi.Input<string> | undefined): aws.kinesis.StreamConsumer {
+    // The name is unique per stream: a replacement must delete the old consumer first.
+    const consumer = new aws.kinesis.StreamConsumer(`${name}-fan-out`, {
+      name: consumerName,
+      streamArn: stream.arn,
+    }, { parent: this, deleteBeforeReplace: true });
     if (consumerRole !== undefined) {
-      new aws.kinesis.ResourcePolicy(`${name}-stream-policy`, {
-        resourceArn: stream.arn,
-        policy: grantTo(consumerRole, "ConsumerRoleReadsStream", KINESIS_STREAM_READ_ACTIONS, stream.arn),
-      }, { parent: this });
+      // Kinesis refuses a consumer policy until the consumer is ACTIVE; the provider returns from
+      // creating it only then. The policy follows the consumer's ARN, so a re-created consumer
+      // gets a new policy.
+      new aws.kinesis.ResourcePolicy(`${name}-fan-out-policy`, {
+        resourceArn: consumer.arn,
+        policy: grantTo(consumerRole, "ConsumerRoleReadsFanOut", KINESIS_CONSUMER_READ_ACTIONS, consumer.arn),
+      }, { parent: this, dependsOn: [consumer] });
     }
+    return consumer;
+  }
 
-    let consumer: aws.kinesis.StreamConsumer | undefined;
-    if (args.fanOutConsumerName !== undefined) {
-      // The name is unique per stream: a replacement must delete the old consumer first.
-      consumer = new aws.kinesis.StreamConsumer(`${name}-fan-out`, {
-        name: args.fanOutConsumerName,
-        streamArn: stream.arn,
-      }, { parent: this, deleteBeforeReplace: true });
-      if (consumerRole !== undefined) {
-        // Kinesis refuses a consumer policy until the consumer is ACTIVE; the provider returns from
-        // creating it only then. The policy follows the consumer's ARN, so a re-created consumer
-        // gets a new policy.
-        new aws.kinesis.ResourcePolicy(`${name}-fan-out-policy`, {
-          resourceArn: consumer.arn,
-          policy: grantTo(consumerRole, "ConsumerRoleReadsFanOut", KINESIS_CONSUMER_READ_ACTIONS, consumer.arn),
-        }, { parent: this, dependsOn: [consumer] });
-      }
-    }
-
-    // Kinesis generates the data keys for a producer's records with the producer's permissions and
-    // the stream's ARN as the encryption context; the key serves producers through Kinesis only.
-    // https://docs.aws.amazon.com/streams/latest/dev/permissions-user-key-KMS.html
-    const producerPolicy = new aws.iam.Policy(`${name}-producer`, {
+  /**
+   * What a producer in this account needs. Kinesis generates the data keys for a producer's records
+   * with the producer's permissions and the stream's ARN as the encryption context; the key serves
+   * producers through Kinesis only. https://docs.aws.amazon.com/streams/latest/dev/permissions-user-key-KMS.html
+   */
+  private addProducerPolicy(name: string, stream: aws.kinesis.Stream, key: aws.kms.Key, region: pulumi.Output<string>): aws.iam.Policy {
+    return new aws.iam.Policy(`${name}-producer`, {
       description: "Lets a producer in this account write to the clickstream",
       policy: policyDocument(
-        pulumi.all([stream.arn, key.arn, region.region]).apply(([streamArn, keyArn, regionName]): PolicyStatement[] => [
+        pulumi.all([stream.arn, key.arn, region]).apply(([streamArn, keyArn, regionName]): PolicyStatement[] => [
           { Sid: "WriteStream", Effect: "Allow", Action: KINESIS_STREAM_WRITE_ACTIONS, Resource: streamArn },
           {
             Sid: "EncryptRecords",
@@ -244,48 +300,24 @@ export class CrossAccountStreamSource extends pulumi.ComponentResource {
         ]),
       ),
     }, { parent: this });
+  }
 
-    const sharedTable = args.sharedTable && this.addSharedTable(name, args.sharedTable, readers, key.arn, args.protectData);
-
-    const monitoring = args.monitoring ?? {};
-    if (consumer && (monitoring.alarms ?? true)) {
-      // Enhanced fan-out readers never call GetRecords, so GetRecords.IteratorAgeMilliseconds says
-      // nothing about them; Kinesis reports their lag per consumer instead.
-      // https://docs.aws.amazon.com/streams/latest/dev/monitoring-with-cloudwatch.html
-      alarm(`${name}-fan-out-lag-alarm`, {
-        description: `the fan-out consumer ${args.fanOutConsumerName} is more than 5 minutes behind the stream`,
-        namespace: "AWS/Kinesis",
-        metricName: FAN_OUT_LAG_METRIC,
-        dimensions: { StreamName: stream.name, ConsumerName: consumer.name },
-        statistic: "Maximum",
-        threshold: 300_000,
-        periodSeconds: 60,
-        evaluationPeriods: 5,
-      }, monitoring, this);
-    }
-
-    this.streamName = stream.name;
-    this.streamArn = stream.arn;
-    this.streamConsumerArn = pulumi.output(consumer?.arn);
-    this.streamKmsKeyArn = key.arn;
-    this.producerPolicyArn = producerPolicy.arn;
-    this.streamReadGrantedTo = pulumi.output(consumerRole);
-    this.sharedTableName = pulumi.output(sharedTable?.name);
-    this.sharedTableStreamArn = pulumi.output(sharedTable?.streamArn);
-    this.sharedTableKmsKeyArn = pulumi.output(sharedTable ? key.arn : undefined);
-    this.sharedTableReadGrantedTo = pulumi.all(readers);
-    this.registerOutputs({
-      streamName: this.streamName,
-      streamArn: this.streamArn,
-      streamConsumerArn: this.streamConsumerArn,
-      streamKmsKeyArn: this.streamKmsKeyArn,
-      producerPolicyArn: this.producerPolicyArn,
-      streamReadGrantedTo: this.streamReadGrantedTo,
-      sharedTableName: this.sharedTableName,
-      sharedTableStreamArn: this.sharedTableStreamArn,
-      sharedTableKmsKeyArn: this.sharedTableKmsKeyArn,
-      sharedTableReadGrantedTo: this.sharedTableReadGrantedTo,
-    });
+  /**
+   * Enhanced fan-out readers never call GetRecords, so GetRecords.IteratorAgeMilliseconds says
+   * nothing about them; Kinesis reports their lag per consumer instead.
+   * https://docs.aws.amazon.com/streams/latest/dev/monitoring-with-cloudwatch.html
+   */
+  private addFanOutAlarm(name: string, stream: aws.kinesis.Stream, consumer: aws.kinesis.StreamConsumer, consumerName: string, monitoring: MonitoringArgs): void {
+    alarm(`${name}-fan-out-lag-alarm`, {
+      description: `the fan-out consumer ${consumerName} is more than 5 minutes behind the stream`,
+      namespace: "AWS/Kinesis",
+      metricName: FAN_OUT_LAG_METRIC,
+      dimensions: { StreamName: stream.name, ConsumerName: consumer.name },
+      statistic: "Maximum",
+      threshold: 300_000,
+      periodSeconds: 60,
+      evaluationPeriods: 5,
+    }, monitoring, this);
   }
 
   private addSharedTable(name: string, settings: SharedTableSettings, readers: pulumi.Input<string>[], keyArn: pulumi.Output<string>, protectData: boolean | undefined): aws.dynamodb.Table {

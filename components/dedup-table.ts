@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { HASH_KEY, RANGE_KEY } from "../functions/shared/dedup-key";
-import { type MonitoringArgs } from "./internal/alarms";
+import { DEFAULT_LOG_RETENTION_DAYS, ingestDefaults } from "./internal/shared-defaults";
+import { alarmNamesOf, type MonitoringArgs } from "./internal/alarms";
 import { checkedExternalId, EXTERNAL_ID_RULE, isValidExternalId } from "./internal/external-id";
 import { policyDocument, type PolicyStatement } from "./internal/iam";
 import { createIngestFunction, validateIngestSettings, type IngestSettings } from "./internal/ingest-function";
@@ -10,6 +11,7 @@ import { COMPONENT_PACKAGE } from "./internal/package";
 import { dataResourceOptions, type DataProtectionArgs } from "./internal/protection";
 import { streamFunctionNames, type StreamFunction } from "./internal/stream-function";
 import { DEDUP_TABLE_WRITE_ACTIONS, tableKeyStatements } from "./internal/stream-access";
+import { checkOverrides } from "./internal/overrides";
 import { validate, type Check } from "./internal/validation";
 
 /** A key attribute's DynamoDB type: string, number or binary. */
@@ -81,40 +83,76 @@ export interface DedupTableSettings {
 export const AccessMode = { Pull: "pull", Push: "push" } as const;
 export type AccessMode = (typeof AccessMode)[keyof typeof AccessMode];
 
-export interface DedupTableArgs extends DataProtectionArgs {
+/** Pull mode: an ingest function here reads the source stream through its resource policy. */
+export interface PullAccessArgs {
   /**
-   * How records cross from the source account. "pull": an ingest function here reads the source
-   * stream through its resource policy. "push": a function in the source account writes here
-   * through `writerPrincipalArn` assuming this table's writer role. Default: "pull".
-   */
-  accessMode?: AccessMode;
-  /**
-   * Pull: ARN of the Kinesis stream the ingest function reads. Until it is given (the source
-   * account has not granted this function's role access yet), the function is deployed without
-   * its event source mapping. Default: none.
+   * ARN of the Kinesis stream the ingest function reads. Until it is given (the source account has
+   * not granted this function's role access yet), the function is deployed without its event
+   * source mapping. Default: none.
    */
   streamArn?: pulumi.Input<string>;
-  /** Pull: ARN of an enhanced fan-out consumer of that stream; when set, the mapping reads through it. Default: none. */
+  /** ARN of an enhanced fan-out consumer of that stream; when set, the mapping reads through it. Default: none. */
   consumerArn?: pulumi.Input<string | undefined>;
-  /** Pull: KMS key the stream is encrypted with; the ingest role may decrypt with it. Default: none. */
+  /** KMS key the stream is encrypted with; the ingest role may decrypt with it. Default: none. */
   streamKmsKeyArn?: pulumi.Input<string | undefined>;
-  /**
-   * Push: the role, in the source account, that may assume this table's writer role. Until it is
-   * given, no writer role is deployed. Default: none.
-   */
-  writerPrincipalArn?: pulumi.Input<string>;
-  /** Push, required: the external ID the writer role demands of whoever assumes it. */
-  writerExternalId?: pulumi.Input<string>;
+}
+
+/** Push mode: a function in the source account (PushIngest) writes here by assuming this table's writer role. */
+export interface PushAccessArgs {
+  /** The role, in the source account, that may assume the writer role. Until it is given, no writer role is deployed. Default: none. */
+  principalArn?: pulumi.Input<string>;
+  /** The external ID the writer role demands of whoever assumes it. */
+  externalId: pulumi.Input<string>;
+}
+
+export interface DedupTableArgs extends DataProtectionArgs {
+  /** How records cross from the source account: give `pull` or `push`, not both. Default: `pull: {}` (no stream yet). */
+  pull?: PullAccessArgs;
+  /** How records cross from the source account: give `pull` or `push`, not both. */
+  push?: PushAccessArgs;
   /** The table. Defaults: see each field. */
   table?: DedupTableSettings;
   /** Pull: the ingest function and its event source mapping. Defaults: see each field. */
   ingest?: IngestSettings;
-  /** Pull: days parked records and failed-batch records are kept in the dead-letter bucket. Default: kept forever. */
-  deadLetterExpireAfterDays?: number;
-  /** Pull: days the ingest function's logs are kept. Default: 30. */
+  /** Pull: days the ingest function's logs are kept, unless `ingest.logRetentionDays` says otherwise. Default: 30. */
   logRetentionDays?: number;
   /** Pull: alarms on the ingest function and its mapping. Default: on, no topic. */
   monitoring?: MonitoringArgs;
+  /** Escape hatch: provider arguments merged over what this component sets on its main resources. Default: none. */
+  overrides?: DedupTableOverrides;
+  /** @deprecated Give `pull` or `push` instead. */
+  accessMode?: AccessMode;
+  /** @deprecated Use `pull.streamArn`. */
+  streamArn?: pulumi.Input<string>;
+  /** @deprecated Use `pull.consumerArn`. */
+  consumerArn?: pulumi.Input<string | undefined>;
+  /** @deprecated Use `pull.streamKmsKeyArn`. */
+  streamKmsKeyArn?: pulumi.Input<string | undefined>;
+  /** @deprecated Use `push.principalArn`. */
+  writerPrincipalArn?: pulumi.Input<string>;
+  /** @deprecated Use `push.externalId`. */
+  writerExternalId?: pulumi.Input<string>;
+  /** @deprecated Use `ingest.deadLetterExpireAfterDays`. */
+  deadLetterExpireAfterDays?: number;
+}
+
+/** Provider arguments for DedupTable's main resources, merged over the component's own (pulumi-awsx's pass-through style). */
+export interface DedupTableOverrides {
+  /** The table (aws.dynamodb.Table), except its name, keys, attributes and stream, which the pipeline depends on. */
+  table?: aws.dynamodb.TableArgs;
+}
+
+/** What DedupTable's table overrides may not change. */
+const OWNED_TABLE_ARGS = ["name", "hashKey", "rangeKey", "attributes", "streamEnabled", "streamViewType"] as const;
+
+/** The deprecated flat fields that `pull` and `push` replace. */
+const FLAT_ACCESS_FIELDS = ["accessMode", "streamArn", "consumerArn", "streamKmsKeyArn", "writerPrincipalArn", "writerExternalId"] as const;
+
+/** The access mode and its settings: `pull` or `push`, or the deprecated flat fields mapped onto them. */
+function accessOf(args: DedupTableArgs): { pull?: PullAccessArgs; push?: PushAccessArgs } {
+  if (args.pull || args.push) return { pull: args.pull, push: args.push };
+  if ((args.accessMode ?? dedupTableDefaults.accessMode) === "push") return { push: { principalArn: args.writerPrincipalArn, externalId: args.writerExternalId! } };
+  return { pull: { streamArn: args.streamArn, consumerArn: args.consumerArn, streamKmsKeyArn: args.streamKmsKeyArn } };
 }
 
 export const dedupTableDefaults = {
@@ -123,9 +161,27 @@ export const dedupTableDefaults = {
   streamViewType: "NEW_IMAGE",
   deletionProtection: false,
   targetUtilization: 70,
+  logRetentionDays: DEFAULT_LOG_RETENTION_DAYS,
+  /** Pull mode's ingest function (`ingest`). */
+  ingest: ingestDefaults,
 } as const;
 
-function validateAccess(check: Check, args: DedupTableArgs): void {
+function validateAccess(check: Check, args: DedupTableArgs, component: pulumi.Resource): void {
+  const flat = FLAT_ACCESS_FIELDS.filter((field) => args[field] !== undefined);
+  if (args.pull || args.push) {
+    if (args.pull && args.push) check.fail("give either pull or push, not both: a table is fed one way");
+    for (const field of flat) check.fail(`${field} is the deprecated flat form of pull and push: move it into ${args.push ? "push" : "pull"}`);
+    if (args.push) {
+      for (const arg of ["ingest", "deadLetterExpireAfterDays", "logRetentionDays"] as const) {
+        if (args[arg] !== undefined) check.fail(`${arg} is for pull; with push the ingest function runs in the source account (PushIngest)`);
+      }
+      if (args.push.externalId === undefined) check.fail("push.externalId is required");
+      if (typeof args.push.externalId === "string" && !isValidExternalId(args.push.externalId)) check.fail(`push.externalId must be ${EXTERNAL_ID_RULE}`);
+      check.roleArn("push.principalArn", args.push.principalArn);
+    }
+    return;
+  }
+  if (flat.length > 0) pulumi.log.warn(`${flat.join(", ")} ${flat.length === 1 ? "is" : "are"} deprecated: give pull: {streamArn, consumerArn, streamKmsKeyArn} or push: {principalArn, externalId} instead`, component);
   const mode = args.accessMode ?? dedupTableDefaults.accessMode;
   check.oneOf("accessMode", args.accessMode, Object.values(AccessMode));
   if (mode === "pull") {
@@ -150,7 +206,7 @@ function validateArgs(component: pulumi.Resource, name: string, args: DedupTable
   checkPhysicalName(check, "table.name", "aws:dynamodb/table:Table", table.name);
   checkDerivedNames(check, "name", name, [
     ...(table.name === undefined ? [["aws:dynamodb/table:Table", `${name}-table`] as const] : []),
-    ...((args.accessMode ?? dedupTableDefaults.accessMode) === "pull" ? streamFunctionNames(`${name}-ingest`, `${name}-dead-letter`) : [["aws:iam/role:Role", `${name}-writer-role`] as const]),
+    ...(accessOf(args).pull ? streamFunctionNames(`${name}-ingest`, `${name}-dead-letter`) : [["aws:iam/role:Role", `${name}-writer-role`] as const]),
   ]);
   check.oneOf("table.billingMode", table.billingMode, Object.values(BillingMode));
   check.oneOf("table.streamViewType", table.streamViewType, Object.values(DedupStreamViewType));
@@ -177,8 +233,10 @@ function validateArgs(component: pulumi.Resource, name: string, args: DedupTable
   }
   if (table.ttlAttribute === "") check.fail("table.ttlAttribute must not be empty");
   validateIngestSettings(check, args.ingest);
-  validateAccess(check, args);
+  validateAccess(check, args, component);
+  checkOverrides(check, "overrides.table", args.overrides?.table, OWNED_TABLE_ARGS, "the dedup key, the stream and the name are the pipeline's (set table.name and table.streamViewType instead)");
   check.integer("deadLetterExpireAfterDays", args.deadLetterExpireAfterDays, 1, 36_500);
+  if (!accessOf(args).push) check.deprecated("deadLetterExpireAfterDays", args.deadLetterExpireAfterDays, "ingest.deadLetterExpireAfterDays", args.ingest?.deadLetterExpireAfterDays);
   check.logRetention("logRetentionDays", args.logRetentionDays);
   check.done();
 }
@@ -198,18 +256,87 @@ export class DedupTable extends pulumi.ComponentResource {
   public readonly ingestFunctionArn: pulumi.Output<string | undefined>;
   public readonly ingestFunctionName: pulumi.Output<string | undefined>;
   public readonly ingestRoleArn: pulumi.Output<string | undefined>;
+  public readonly ingestDeadLetterBucketName: pulumi.Output<string | undefined>;
+  public readonly ingestDeadLetterBucketArn: pulumi.Output<string | undefined>;
+  /** Pull mode, alarms on: the metric (in METRICS_NAMESPACE) counting the records the ingest function parked. */
+  public readonly ingestParkedMetricName: string | undefined;
+  /** @deprecated Use `ingestDeadLetterBucketName`. */
   public readonly deadLetterBucketName: pulumi.Output<string | undefined>;
+  /** @deprecated Use `ingestDeadLetterBucketArn`. */
   public readonly deadLetterBucketArn: pulumi.Output<string | undefined>;
   /** Pull mode, once the stream is given. */
   public readonly eventSourceMappingId: pulumi.Output<string | undefined>;
   /** Push mode, once the writer principal is given: the role the source account's function assumes. */
   public readonly writerRoleArn: pulumi.Output<string | undefined>;
+  /** Every alarm of this table and its function. */
+  public readonly alarmNames: pulumi.Output<string[]>;
 
   constructor(name: string, args: DedupTableArgs, opts?: pulumi.ComponentResourceOptions) {
     super(`${COMPONENT_PACKAGE}:index:DedupTable`, name, {}, opts);
     validateArgs(this, name, args);
-    const d = dedupTableDefaults;
     const settings = args.table ?? {};
+    const table = this.addTable(name, settings, args.protectData, args.overrides?.table);
+
+    const region = aws.getRegionOutput({}, { parent: this }).region;
+    const tableAccess = pulumi.all([table.arn, settings.kmsKeyArn, region]).apply(([arn, keyArn, regionName]): PolicyStatement[] => [
+      { Sid: "WriteDedupTable", Effect: "Allow", Action: DEDUP_TABLE_WRITE_ACTIONS, Resource: arn },
+      ...tableKeyStatements("UseDedupTableKey", keyArn, regionName, "write"),
+    ]);
+
+    const access = accessOf(args);
+    let ingestFunction: StreamFunction | undefined;
+    let writerRole: aws.iam.Role | undefined;
+    if (access.pull) {
+      const { streamArn, consumerArn, streamKmsKeyArn } = access.pull;
+      ingestFunction = createIngestFunction(name, {
+        source: streamArn === undefined ? undefined : { streamArn, consumerArn, streamKmsKeyArn },
+        tableName: table.name,
+        tableAccess,
+        settings: args.ingest,
+        deadLetterExpireAfterDays: args.deadLetterExpireAfterDays,
+        logRetentionDays: args.logRetentionDays,
+        monitoring: args.monitoring,
+        protectData: args.protectData,
+      }, this);
+    } else if (access.push?.principalArn !== undefined) {
+      writerRole = this.addWriterRole(name, access.push.principalArn, access.push.externalId, tableAccess);
+    }
+
+    this.tableName = table.name;
+    this.tableArn = table.arn;
+    this.tableStreamArn = table.streamArn;
+    this.ingestFunctionArn = pulumi.output(ingestFunction?.function.arn);
+    this.ingestFunctionName = pulumi.output(ingestFunction?.function.name);
+    this.ingestRoleArn = pulumi.output(ingestFunction?.role.arn);
+    this.ingestDeadLetterBucketName = pulumi.output(ingestFunction?.deadLetter.bucket.bucket);
+    this.ingestDeadLetterBucketArn = pulumi.output(ingestFunction?.deadLetter.bucket.arn);
+    this.ingestParkedMetricName = ingestFunction?.parkedMetricName;
+    this.deadLetterBucketName = this.ingestDeadLetterBucketName;
+    this.deadLetterBucketArn = this.ingestDeadLetterBucketArn;
+    this.eventSourceMappingId = pulumi.output(ingestFunction?.mapping?.uuid);
+    this.writerRoleArn = pulumi.output(writerRole?.arn);
+    this.alarmNames = alarmNamesOf(this);
+    this.registerOutputs({
+      tableName: this.tableName,
+      tableArn: this.tableArn,
+      tableStreamArn: this.tableStreamArn,
+      ingestFunctionArn: this.ingestFunctionArn,
+      ingestFunctionName: this.ingestFunctionName,
+      ingestRoleArn: this.ingestRoleArn,
+      ingestDeadLetterBucketName: this.ingestDeadLetterBucketName,
+      ingestDeadLetterBucketArn: this.ingestDeadLetterBucketArn,
+      ingestParkedMetricName: this.ingestParkedMetricName,
+      deadLetterBucketName: this.deadLetterBucketName,
+      deadLetterBucketArn: this.deadLetterBucketArn,
+      eventSourceMappingId: this.eventSourceMappingId,
+      writerRoleArn: this.writerRoleArn,
+      alarmNames: this.alarmNames,
+    });
+  }
+
+  /** The table, keyed by the dedup key, with its stream on; autoscaled when provisioned. */
+  private addTable(name: string, settings: DedupTableSettings, protectData: boolean | undefined, overrides: aws.dynamodb.TableArgs | undefined): aws.dynamodb.Table {
+    const d = dedupTableDefaults;
     const provisioned = settings.billingMode === "PROVISIONED" ? settings.capacity : undefined;
 
     const attributeTypes = new Map<string, KeyAttributeType>([[HASH_KEY, "S"], [RANGE_KEY, "S"]]);
@@ -242,59 +369,14 @@ export class DedupTable extends pulumi.ComponentResource {
         writeCapacity: provisioned?.write,
       })),
       ttl: settings.ttlAttribute ? { attributeName: settings.ttlAttribute, enabled: true } : undefined,
+      ...overrides,
     }, {
-      ...dataResourceOptions(this, args.protectData, settings.name),
+      ...dataResourceOptions(this, protectData, settings.name),
       // Autoscaling owns the capacity once the table exists.
       ignoreChanges: provisioned ? ["readCapacity", "writeCapacity"] : [],
     });
-
     if (provisioned) this.addAutoscaling(name, table, provisioned);
-
-    const region = aws.getRegionOutput({}, { parent: this }).region;
-    const tableAccess = pulumi.all([table.arn, settings.kmsKeyArn, region]).apply(([arn, keyArn, regionName]): PolicyStatement[] => [
-      { Sid: "WriteDedupTable", Effect: "Allow", Action: DEDUP_TABLE_WRITE_ACTIONS, Resource: arn },
-      ...tableKeyStatements("UseDedupTableKey", keyArn, regionName, "write"),
-    ]);
-
-    let ingestFunction: StreamFunction | undefined;
-    let writerRole: aws.iam.Role | undefined;
-    if ((args.accessMode ?? d.accessMode) === "pull") {
-      ingestFunction = createIngestFunction(name, {
-        source: args.streamArn === undefined ? undefined : { streamArn: args.streamArn, consumerArn: args.consumerArn, streamKmsKeyArn: args.streamKmsKeyArn },
-        tableName: table.name,
-        tableAccess,
-        settings: args.ingest,
-        deadLetterExpireAfterDays: args.deadLetterExpireAfterDays,
-        logRetentionDays: args.logRetentionDays,
-        monitoring: args.monitoring,
-        protectData: args.protectData,
-      }, this);
-    } else if (args.writerPrincipalArn !== undefined) {
-      writerRole = this.addWriterRole(name, args.writerPrincipalArn, args.writerExternalId!, tableAccess);
-    }
-
-    this.tableName = table.name;
-    this.tableArn = table.arn;
-    this.tableStreamArn = table.streamArn;
-    this.ingestFunctionArn = pulumi.output(ingestFunction?.function.arn);
-    this.ingestFunctionName = pulumi.output(ingestFunction?.function.name);
-    this.ingestRoleArn = pulumi.output(ingestFunction?.role.arn);
-    this.deadLetterBucketName = pulumi.output(ingestFunction?.deadLetter.bucket.bucket);
-    this.deadLetterBucketArn = pulumi.output(ingestFunction?.deadLetter.bucket.arn);
-    this.eventSourceMappingId = pulumi.output(ingestFunction?.mapping?.uuid);
-    this.writerRoleArn = pulumi.output(writerRole?.arn);
-    this.registerOutputs({
-      tableName: this.tableName,
-      tableArn: this.tableArn,
-      tableStreamArn: this.tableStreamArn,
-      ingestFunctionArn: this.ingestFunctionArn,
-      ingestFunctionName: this.ingestFunctionName,
-      ingestRoleArn: this.ingestRoleArn,
-      deadLetterBucketName: this.deadLetterBucketName,
-      deadLetterBucketArn: this.deadLetterBucketArn,
-      eventSourceMappingId: this.eventSourceMappingId,
-      writerRoleArn: this.writerRoleArn,
-    });
+    return table;
   }
 
   /**

@@ -4,8 +4,9 @@ import { versionSegment } from "../functions/shared/archive-schema";
 import { ERROR_PREFIX, PROCESSED_PREFIX, SOURCE_PREFIX } from "./internal/archive-layout";
 import { columnSqlTypes, compileSchema, FIXED_COLUMNS, type ArchiveColumn } from "../functions/transform/core";
 import { HASH_KEY, RANGE_KEY } from "../functions/shared/dedup-key";
-import { alarm, functionAlarms, logLineAlarm, type MonitoringArgs } from "./internal/alarms";
-import { createBundledFunction, DEFAULT_LOG_RETENTION_DAYS } from "./internal/bundled-function";
+import { alarm, alarmNamesOf, functionAlarms, logLineAlarm, type MonitoringArgs } from "./internal/alarms";
+import { createBundledFunction, type BundledFunction } from "./internal/bundled-function";
+import { DEFAULT_LOG_RETENTION_DAYS, streamFunctionDefaults } from "./internal/shared-defaults";
 import { policyDocument, serviceTrustPolicy, type PolicyStatement } from "./internal/iam";
 import { checkDerivedNames, checkPhysicalName } from "./internal/names";
 import { COMPONENT_PACKAGE } from "./internal/package";
@@ -13,7 +14,7 @@ import { type DataProtectionArgs } from "./internal/protection";
 import { createSecureBucket } from "./internal/secure-bucket";
 import { tableStreamReadStatements } from "./internal/stream-access";
 import { LOG_MESSAGES } from "../functions/shared/telemetry-names";
-import { createStreamFunction, streamFunctionNames, validateMappingSettings, type StreamMappingSettings } from "./internal/stream-function";
+import { createStreamFunction, streamFunctionNames, validateMappingSettings, type StreamFunction, type StreamMappingSettings } from "./internal/stream-function";
 import { schemaColumnProblems } from "./internal/schema-columns";
 import { nextSchema, type ArchiveSchemaVersion, type NextSchema } from "./internal/schema-history";
 import { validate } from "./internal/validation";
@@ -75,6 +76,8 @@ export interface TransformSettings {
   memorySize?: number;
   /** Default: 60. */
   timeoutSeconds?: number;
+  /** Days the transform's logs are kept. Default: the component's `logRetentionDays` (30). */
+  logRetentionDays?: number;
 }
 
 export interface FirehoseArchiveArgs extends DataProtectionArgs {
@@ -112,14 +115,17 @@ export interface FirehoseArchiveArgs extends DataProtectionArgs {
   removeMode?: RemoveMode;
   delivery?: DeliverySettings;
   bucket?: ArchiveBucketSettings;
-  /** The forward function and its mapping; batchSize defaults to 100. */
+  /** The forward function, its mapping and its dead-letter bucket; batchSize defaults to 100. */
   forward?: ForwardSettings;
   transform?: TransformSettings;
-  /** Days the functions' and Firehose's logs are kept. Default: 30. */
+  /** Days Firehose's logs are kept, and the functions' unless `forward.logRetentionDays` or `transform.logRetentionDays` say otherwise. Default: 30. */
   logRetentionDays?: number;
   /** Alarms on both functions, the mapping, delivery freshness and failed transformations. Default: on, no topic. */
   monitoring?: MonitoringArgs;
 }
+
+const FORWARD = { ...streamFunctionDefaults, batchSize: 100, sendMaxAttempts: 6 } as const;
+const TRANSFORM = { memorySize: 256, timeoutSeconds: 60, logRetentionDays: DEFAULT_LOG_RETENTION_DAYS } as const;
 
 export const firehoseArchiveDefaults = {
   keyAttributes: [HASH_KEY, RANGE_KEY],
@@ -129,11 +135,15 @@ export const firehoseArchiveDefaults = {
   compression: "UNCOMPRESSED",
   noncurrentVersionExpireDays: 30,
   failedDataExpireDays: 90,
-  forwardBatchSize: 100,
-  sendMaxAttempts: 6,
-  transformMemorySize: 256,
-  transformTimeoutSeconds: 60,
+  forwardBatchSize: FORWARD.batchSize,
+  sendMaxAttempts: FORWARD.sendMaxAttempts,
+  transformMemorySize: TRANSFORM.memorySize,
+  transformTimeoutSeconds: TRANSFORM.timeoutSeconds,
   logRetentionDays: DEFAULT_LOG_RETENTION_DAYS,
+  /** The forward function (`forward`); `forwardBatchSize` and `sendMaxAttempts` above are the same values. */
+  forward: FORWARD,
+  /** The transform function (`transform`); `transformMemorySize` and `transformTimeoutSeconds` above are the same values. */
+  transform: TRANSFORM,
 } as const;
 
 /** Lambda's limit on a function's environment is 4 KB, and the schema and columns travel in it. */
@@ -195,6 +205,7 @@ function validateArgs(component: pulumi.Resource, name: string, args: FirehoseAr
   check.integer("forward.sendMaxAttempts", args.forward?.sendMaxAttempts, 1, 20);
   check.integer("transform.memorySize", args.transform?.memorySize, 128, 10_240);
   check.integer("transform.timeoutSeconds", args.transform?.timeoutSeconds, 60, 300);
+  check.logRetention("transform.logRetentionDays", args.transform?.logRetentionDays);
   check.logRetention("logRetentionDays", args.logRetentionDays);
   check.done();
   return versions;
@@ -212,8 +223,17 @@ export class FirehoseArchive extends pulumi.ComponentResource {
   public readonly deliveryStreamName: pulumi.Output<string>;
   public readonly deliveryStreamArn: pulumi.Output<string>;
   public readonly forwardFunctionArn: pulumi.Output<string>;
+  public readonly forwardFunctionName: pulumi.Output<string>;
   public readonly transformFunctionArn: pulumi.Output<string>;
+  public readonly transformFunctionName: pulumi.Output<string>;
   public readonly forwardDeadLetterBucketName: pulumi.Output<string>;
+  public readonly forwardDeadLetterBucketArn: pulumi.Output<string>;
+  /** Alarms on: the metric (in METRICS_NAMESPACE) counting the records the forward function parked. */
+  public readonly forwardParkedMetricName: string | undefined;
+  /** Alarms on: the metric (in METRICS_NAMESPACE) counting the records the transform refused. */
+  public readonly failedTransformationsMetricName: string | undefined;
+  /** Every alarm of the archive and its functions. */
+  public readonly alarmNames: pulumi.Output<string[]>;
   public readonly firehoseRoleArn: pulumi.Output<string>;
   /** Every CSV column, in file order: `dedup_key`, `change`, `changed_at`, `stream_sequence`, then `columns`. */
   public readonly csvColumns: string[];
@@ -227,40 +247,89 @@ export class FirehoseArchive extends pulumi.ComponentResource {
   constructor(name: string, args: FirehoseArchiveArgs, opts?: pulumi.ComponentResourceOptions) {
     super(`${COMPONENT_PACKAGE}:index:FirehoseArchive`, name, {}, opts);
     const versions = validateArgs(this, name, args);
-    const d = firehoseArchiveDefaults;
-    const delivery = args.delivery ?? {};
-    const bucketSettings = args.bucket ?? {};
     const columns = args.columns ?? WEB_ANALYTICS_COLUMNS;
     const columnTypes = args.columnTypes ?? (args.columns ? {} : WEB_ANALYTICS_COLUMN_TYPES);
-    const logRetentionDays = args.logRetentionDays ?? d.logRetentionDays;
+    const logRetentionDays = args.logRetentionDays ?? firehoseArchiveDefaults.logRetentionDays;
     const region = aws.getRegionOutput({}, { parent: this }).region;
 
-    const archive = createSecureBucket(`${name}-bucket`, {
+    const bucket = this.addBucket(name, args);
+    const transform = this.addTransform(name, args, columns, columnTypes, logRetentionDays);
+    const deliveryStream = this.addDeliveryStream(name, args, bucket, transform, versions.version, logRetentionDays, region);
+    const forward = this.addForward(name, args, deliveryStream, logRetentionDays, region);
+    const failedTransformationsMetricName = args.monitoring?.alarms ?? true ? this.addAlarms(name, args, transform, deliveryStream.stream, args.monitoring ?? {}) : undefined;
+
+    this.bucketName = bucket.bucket;
+    this.bucketArn = bucket.arn;
+    this.deliveryStreamName = deliveryStream.stream.name;
+    this.deliveryStreamArn = deliveryStream.stream.arn;
+    this.forwardFunctionArn = forward.function.arn;
+    this.forwardFunctionName = forward.function.name;
+    this.transformFunctionArn = transform.function.arn;
+    this.transformFunctionName = transform.function.name;
+    this.forwardDeadLetterBucketName = forward.deadLetter.bucket.bucket;
+    this.forwardDeadLetterBucketArn = forward.deadLetter.bucket.arn;
+    this.forwardParkedMetricName = forward.parkedMetricName;
+    this.failedTransformationsMetricName = failedTransformationsMetricName;
+    this.alarmNames = alarmNamesOf(this);
+    this.firehoseRoleArn = deliveryStream.role.arn;
+    this.csvColumns = [...FIXED_COLUMNS, ...columns.map((column) => column.name)];
+    this.columnTypes = columnTypes;
+    this.schemaVersion = versions.version;
+    this.schemaHistory = versions.history;
+    this.registerOutputs({
+      bucketName: this.bucketName,
+      bucketArn: this.bucketArn,
+      deliveryStreamName: this.deliveryStreamName,
+      deliveryStreamArn: this.deliveryStreamArn,
+      forwardFunctionArn: this.forwardFunctionArn,
+      forwardFunctionName: this.forwardFunctionName,
+      transformFunctionArn: this.transformFunctionArn,
+      transformFunctionName: this.transformFunctionName,
+      forwardDeadLetterBucketName: this.forwardDeadLetterBucketName,
+      forwardDeadLetterBucketArn: this.forwardDeadLetterBucketArn,
+      forwardParkedMetricName: this.forwardParkedMetricName,
+      failedTransformationsMetricName: this.failedTransformationsMetricName,
+      alarmNames: this.alarmNames,
+      firehoseRoleArn: this.firehoseRoleArn,
+      csvColumns: this.csvColumns,
+      columnTypes: this.columnTypes,
+      schemaVersion: this.schemaVersion,
+      schemaHistory: this.schemaHistory,
+    });
+  }
+
+  /** The versioned, encrypted archive bucket: old versions expire, refused records age out. */
+  private addBucket(name: string, args: FirehoseArchiveArgs): aws.s3.Bucket {
+    const d = firehoseArchiveDefaults;
+    const settings = args.bucket ?? {};
+    return createSecureBucket(`${name}-bucket`, {
       protectData: args.protectData,
-      kmsKeyArn: bucketSettings.kmsKeyArn,
-      forceDestroy: bucketSettings.forceDestroy,
+      kmsKeyArn: settings.kmsKeyArn,
+      forceDestroy: settings.forceDestroy,
       versioned: true,
-      accessLog: bucketSettings.accessLog,
+      accessLog: settings.accessLog,
       lifecycleRules: [
         {
           id: "expire-noncurrent-versions",
           status: "Enabled",
           filter: {},
-          noncurrentVersionExpiration: { noncurrentDays: bucketSettings.noncurrentVersionExpireDays ?? d.noncurrentVersionExpireDays },
+          noncurrentVersionExpiration: { noncurrentDays: settings.noncurrentVersionExpireDays ?? d.noncurrentVersionExpireDays },
           abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
         },
         {
           id: "age-failed-data",
           status: "Enabled",
           filter: { prefix: ERROR_PREFIX },
-          expiration: { days: bucketSettings.failedDataExpireDays ?? d.failedDataExpireDays },
-          transitions: bucketSettings.failedDataGlacierAfterDays === undefined ? undefined : [{ days: bucketSettings.failedDataGlacierAfterDays, storageClass: "GLACIER" }],
+          expiration: { days: settings.failedDataExpireDays ?? d.failedDataExpireDays },
+          transitions: settings.failedDataGlacierAfterDays === undefined ? undefined : [{ days: settings.failedDataGlacierAfterDays, storageClass: "GLACIER" }],
         },
       ],
-    }, this);
-    const bucket = archive.bucket;
+    }, this).bucket;
+  }
 
-    const transform = createBundledFunction(`${name}-transform`, {
+  /** Firehose's data processor: one CSV row per record that matches the schema. */
+  private addTransform(name: string, args: FirehoseArchiveArgs, columns: ArchiveColumn[], columnTypes: Record<string, string>, logRetentionDays: number): BundledFunction {
+    return createBundledFunction(`${name}-transform`, {
       code: "transform",
       description: "Firehose data processor: checks each archive record against the JSON Schema and writes one CSV row",
       environment: {
@@ -270,11 +339,16 @@ export class FirehoseArchive extends pulumi.ComponentResource {
         POWERTOOLS_SERVICE_NAME: "transform",
       },
       statements: [],
-      memorySize: args.transform?.memorySize ?? d.transformMemorySize,
-      timeoutSeconds: args.transform?.timeoutSeconds ?? d.transformTimeoutSeconds,
-      logRetentionDays,
+      memorySize: args.transform?.memorySize ?? firehoseArchiveDefaults.transform.memorySize,
+      timeoutSeconds: args.transform?.timeoutSeconds ?? firehoseArchiveDefaults.transform.timeoutSeconds,
+      logRetentionDays: args.transform?.logRetentionDays ?? logRetentionDays,
     }, this);
+  }
 
+  /** The delivery stream, its log group and its role, writing rows under processed/ and refusals under failed/. */
+  private addDeliveryStream(name: string, args: FirehoseArchiveArgs, bucket: aws.s3.Bucket, transform: BundledFunction, version: number, logRetentionDays: number, region: pulumi.Output<string>): { stream: aws.kinesis.FirehoseDeliveryStream; role: aws.iam.Role } {
+    const d = firehoseArchiveDefaults;
+    const delivery = args.delivery ?? {};
     const deliveryLogs = new aws.cloudwatch.LogGroup(`${name}-delivery-logs`, {
       namePrefix: `/aws/kinesisfirehose/${name}-`,
       retentionInDays: logRetentionDays,
@@ -283,20 +357,63 @@ export class FirehoseArchive extends pulumi.ComponentResource {
     const backupLog = delivery.backupSourceRecords
       ? new aws.cloudwatch.LogStream(`${name}-backup-log`, { logGroupName: deliveryLogs.name, name: "BackupDelivery" }, { parent: this })
       : undefined;
+    const { role, policy } = this.addFirehoseRole(name, args, bucket, transform, deliveryLogs, region);
 
-    const firehoseRole = new aws.iam.Role(`${name}-firehose-role`, {
+    const compression = delivery.compression ?? d.compression;
+    const stream = new aws.kinesis.FirehoseDeliveryStream(`${name}-delivery`, {
+      name: delivery.name,
+      destination: "extended_s3",
+      serverSideEncryption: { enabled: true, keyType: "AWS_OWNED_CMK" },
+      extendedS3Configuration: {
+        roleArn: role.arn,
+        bucketArn: bucket.arn,
+        prefix: `${PROCESSED_PREFIX}${versionSegment(version)}${HOURLY}`,
+        errorOutputPrefix: `${ERROR_PREFIX}!{firehose:error-output-type}/${HOURLY}`,
+        bufferingSize: delivery.bufferSizeMiB ?? d.bufferSizeMiB,
+        bufferingInterval: delivery.bufferIntervalSeconds ?? d.bufferIntervalSeconds,
+        compressionFormat: compression,
+        fileExtension: compression === "GZIP" ? ".csv.gz" : ".csv",
+        cloudwatchLoggingOptions: { enabled: true, logGroupName: deliveryLogs.name, logStreamName: destinationLog.name },
+        processingConfiguration: {
+          enabled: true,
+          processors: [{ type: "Lambda", parameters: [{ parameterName: "LambdaArn", parameterValue: transform.function.arn }] }],
+        },
+        s3BackupMode: delivery.backupSourceRecords ? "Enabled" : "Disabled",
+        s3BackupConfiguration: backupLog && {
+          roleArn: role.arn,
+          bucketArn: bucket.arn,
+          prefix: `${SOURCE_PREFIX}${HOURLY}`,
+          // Firehose refuses a prefix with expressions unless failures have a prefix of their own.
+          errorOutputPrefix: `${ERROR_PREFIX}source-backup-!{firehose:error-output-type}/${HOURLY}`,
+          compressionFormat: "GZIP",
+          cloudwatchLoggingOptions: { enabled: true, logGroupName: deliveryLogs.name, logStreamName: backupLog.name },
+        },
+      },
+    }, {
+      parent: this,
+      dependsOn: [policy],
+      // A fixed name is unique per account and region: a replacement must delete the old stream first.
+      deleteBeforeReplace: delivery.name !== undefined,
+    });
+    return { stream, role };
+  }
+
+  /**
+   * Firehose's role writes under the delivery's prefixes only: rows under processed/, refused
+   * records under failed/, and, when kept, source records under source/; it lists the bucket and
+   * its multipart uploads. https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#using-iam-s3
+   */
+  private addFirehoseRole(name: string, args: FirehoseArchiveArgs, bucket: aws.s3.Bucket, transform: BundledFunction, deliveryLogs: aws.cloudwatch.LogGroup, region: pulumi.Output<string>): { role: aws.iam.Role; policy: aws.iam.RolePolicy } {
+    const role = new aws.iam.Role(`${name}-firehose-role`, {
       description: "Assumed by Firehose to write the archive bucket and invoke the transform",
       assumeRolePolicy: serviceTrustPolicy("firehose.amazonaws.com", "sts:ExternalId"),
     }, { parent: this });
-    // Firehose writes under the delivery's prefixes only: rows under processed/, refused records
-    // under failed/, and, when kept, source records under source/; it lists the bucket and its
-    // multipart uploads. https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#using-iam-s3
-    const prefixes = [PROCESSED_PREFIX, ERROR_PREFIX, ...(delivery.backupSourceRecords ? [SOURCE_PREFIX] : [])];
-    const firehosePolicy = new aws.iam.RolePolicy(`${name}-firehose-policy`, {
-      role: firehoseRole.id,
+    const prefixes = [PROCESSED_PREFIX, ERROR_PREFIX, ...(args.delivery?.backupSourceRecords ? [SOURCE_PREFIX] : [])];
+    const policy = new aws.iam.RolePolicy(`${name}-firehose-policy`, {
+      role: role.id,
       policy: policyDocument(
         pulumi
-          .all([bucket.arn, transform.function.arn, deliveryLogs.arn, bucketSettings.kmsKeyArn, region])
+          .all([bucket.arn, transform.function.arn, deliveryLogs.arn, args.bucket?.kmsKeyArn, region])
           .apply(([bucketArn, transformArn, logGroupArn, keyArn, regionName]) => {
             const objects = prefixes.map((prefix) => `${bucketArn}/${prefix}*`);
             const statements: PolicyStatement[] = [
@@ -323,108 +440,50 @@ export class FirehoseArchive extends pulumi.ComponentResource {
           }),
       ),
     }, { parent: this });
+    return { role, policy };
+  }
 
-    const compression = delivery.compression ?? d.compression;
-    const deliveryStream = new aws.kinesis.FirehoseDeliveryStream(`${name}-delivery`, {
-      name: delivery.name,
-      destination: "extended_s3",
-      serverSideEncryption: { enabled: true, keyType: "AWS_OWNED_CMK" },
-      extendedS3Configuration: {
-        roleArn: firehoseRole.arn,
-        bucketArn: bucket.arn,
-        prefix: `${PROCESSED_PREFIX}${versionSegment(versions.version)}${HOURLY}`,
-        errorOutputPrefix: `${ERROR_PREFIX}!{firehose:error-output-type}/${HOURLY}`,
-        bufferingSize: delivery.bufferSizeMiB ?? d.bufferSizeMiB,
-        bufferingInterval: delivery.bufferIntervalSeconds ?? d.bufferIntervalSeconds,
-        compressionFormat: compression,
-        fileExtension: compression === "GZIP" ? ".csv.gz" : ".csv",
-        cloudwatchLoggingOptions: { enabled: true, logGroupName: deliveryLogs.name, logStreamName: destinationLog.name },
-        processingConfiguration: {
-          enabled: true,
-          processors: [{ type: "Lambda", parameters: [{ parameterName: "LambdaArn", parameterValue: transform.function.arn }] }],
-        },
-        s3BackupMode: delivery.backupSourceRecords ? "Enabled" : "Disabled",
-        s3BackupConfiguration: backupLog && {
-          roleArn: firehoseRole.arn,
-          bucketArn: bucket.arn,
-          prefix: `${SOURCE_PREFIX}${HOURLY}`,
-          // Firehose refuses a prefix with expressions unless failures have a prefix of their own.
-          errorOutputPrefix: `${ERROR_PREFIX}source-backup-!{firehose:error-output-type}/${HOURLY}`,
-          compressionFormat: "GZIP",
-          cloudwatchLoggingOptions: { enabled: true, logGroupName: deliveryLogs.name, logStreamName: backupLog.name },
-        },
-      },
-    }, {
-      parent: this,
-      dependsOn: [firehosePolicy],
-      // A fixed name is unique per account and region: a replacement must delete the old stream first.
-      deleteBeforeReplace: delivery.name !== undefined,
-    });
-
+  /** The forward function on the table's stream, putting each change to the delivery stream. */
+  private addForward(name: string, args: FirehoseArchiveArgs, delivery: { stream: aws.kinesis.FirehoseDeliveryStream }, logRetentionDays: number, region: pulumi.Output<string>): StreamFunction {
+    const d = firehoseArchiveDefaults;
     const tableStreamArn = pulumi.output(args.tableStreamArn);
-    const forward = createStreamFunction(`${name}-forward`, {
+    return createStreamFunction(`${name}-forward`, {
       code: "forward",
       description: "Puts each change of the dedup table to the archive's delivery stream",
       deadLetterName: `${name}-forward-dead-letter`,
       eventSourceArn: tableStreamArn,
-      statements: pulumi.all([tableStreamArn, deliveryStream.arn, args.tableKmsKeyArn, region]).apply(([streamArn, deliveryArn, keyArn, regionName]): PolicyStatement[] => [
+      statements: pulumi.all([tableStreamArn, delivery.stream.arn, args.tableKmsKeyArn, region]).apply(([streamArn, deliveryArn, keyArn, regionName]): PolicyStatement[] => [
         ...tableStreamReadStatements(streamArn, { arn: keyArn, region: regionName }),
         { Sid: "PutToDeliveryStream", Effect: "Allow", Action: "firehose:PutRecordBatch", Resource: deliveryArn },
       ]),
       environment: {
-        DELIVERY_STREAM_NAME: deliveryStream.name,
+        DELIVERY_STREAM_NAME: delivery.stream.name,
         KEY_ATTRIBUTES: (args.keyAttributes ?? d.keyAttributes).join(","),
         REMOVE_MODE: args.removeMode ?? d.removeMode,
-        SEND_MAX_ATTEMPTS: String(args.forward?.sendMaxAttempts ?? d.sendMaxAttempts),
+        SEND_MAX_ATTEMPTS: String(args.forward?.sendMaxAttempts ?? d.forward.sendMaxAttempts),
         POWERTOOLS_SERVICE_NAME: "forward",
       },
       settings: args.forward ?? {},
-      defaultBatchSize: d.forwardBatchSize,
+      defaultBatchSize: d.forward.batchSize,
       logRetentionDays,
       monitoring: args.monitoring,
       protectData: args.protectData,
     }, this);
+  }
 
-    const monitoring = args.monitoring ?? {};
-    if (monitoring.alarms ?? true) {
-      functionAlarms(`${name}-transform`, transform.function, monitoring, this, false);
-      logLineAlarm(`${name}-failed-transformations`, transform.logGroup, LOG_MESSAGES.recordFailedProcessing, "records the transform refused, now under failed/: fix and re-drive them", monitoring, this);
-      const interval = delivery.bufferIntervalSeconds ?? d.bufferIntervalSeconds;
-      alarm(`${name}-delivery-freshness-alarm`, {
-        description: "the oldest record in Firehose is older than its buffer interval plus 10 minutes: delivery to S3 is stuck",
-        namespace: "AWS/Firehose",
-        metricName: "DeliveryToS3.DataFreshness",
-        dimensions: { DeliveryStreamName: deliveryStream.name },
-        statistic: "Maximum",
-        threshold: interval + 600,
-      }, monitoring, this);
-    }
-
-    this.bucketName = bucket.bucket;
-    this.bucketArn = bucket.arn;
-    this.deliveryStreamName = deliveryStream.name;
-    this.deliveryStreamArn = deliveryStream.arn;
-    this.forwardFunctionArn = forward.function.arn;
-    this.transformFunctionArn = transform.function.arn;
-    this.forwardDeadLetterBucketName = forward.deadLetter.bucket.bucket;
-    this.firehoseRoleArn = firehoseRole.arn;
-    this.csvColumns = [...FIXED_COLUMNS, ...columns.map((column) => column.name)];
-    this.columnTypes = columnTypes;
-    this.schemaVersion = versions.version;
-    this.schemaHistory = versions.history;
-    this.registerOutputs({
-      bucketName: this.bucketName,
-      bucketArn: this.bucketArn,
-      deliveryStreamName: this.deliveryStreamName,
-      deliveryStreamArn: this.deliveryStreamArn,
-      forwardFunctionArn: this.forwardFunctionArn,
-      transformFunctionArn: this.transformFunctionArn,
-      forwardDeadLetterBucketName: this.forwardDeadLetterBucketName,
-      firehoseRoleArn: this.firehoseRoleArn,
-      csvColumns: this.csvColumns,
-      columnTypes: this.columnTypes,
-      schemaVersion: this.schemaVersion,
-      schemaHistory: this.schemaHistory,
-    });
+  /** The transform's errors and refusals, and delivery that has stopped (the forward function alarms on its own); returns the refusals' metric. */
+  private addAlarms(name: string, args: FirehoseArchiveArgs, transform: BundledFunction, deliveryStream: aws.kinesis.FirehoseDeliveryStream, monitoring: MonitoringArgs): string {
+    functionAlarms(`${name}-transform`, transform.function, monitoring, this, false);
+    const failedTransformations = logLineAlarm(`${name}-failed-transformations`, transform.logGroup, LOG_MESSAGES.recordFailedProcessing, "records the transform refused, now under failed/: fix and re-drive them", monitoring, this);
+    const interval = args.delivery?.bufferIntervalSeconds ?? firehoseArchiveDefaults.bufferIntervalSeconds;
+    alarm(`${name}-delivery-freshness-alarm`, {
+      description: "the oldest record in Firehose is older than its buffer interval plus 10 minutes: delivery to S3 is stuck",
+      namespace: "AWS/Firehose",
+      metricName: "DeliveryToS3.DataFreshness",
+      dimensions: { DeliveryStreamName: deliveryStream.name },
+      statistic: "Maximum",
+      threshold: interval + 600,
+    }, monitoring, this);
+    return failedTransformations;
   }
 }

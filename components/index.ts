@@ -12,6 +12,7 @@ export {
   FAN_OUT_LAG_METRIC,
   StreamViewType,
   type CrossAccountStreamSourceArgs,
+  type CrossAccountStreamSourceOverrides,
   type SharedTableSettings,
   type StreamSettings,
 } from "./cross-account-stream-source";
@@ -24,11 +25,14 @@ export {
   IndexProjectionType,
   KeyAttributeType,
   type DedupTableArgs,
+  type DedupTableOverrides,
   type DedupTableSettings,
   type GlobalSecondaryIndexArgs,
   type ProvisionedCapacityArgs,
+  type PullAccessArgs,
+  type PushAccessArgs,
 } from "./dedup-table";
-export { PushIngest, type PushIngestArgs, type WriterTarget } from "./push-ingest";
+export { PushIngest, pushIngestDefaults, type PushIngestArgs, type WriterTarget } from "./push-ingest";
 export {
   Compression,
   FirehoseArchive,
@@ -46,11 +50,13 @@ export {
   ProjectionKind,
   projectionSettings,
   StreamProjection,
+  streamProjectionDefaults,
   type GroupByAttribute,
   type ProjectionSettings,
   type ProjectionSum,
   type ProjectionTableSettings,
   type StreamProjectionArgs,
+  type StreamProjectionOverrides,
 } from "./stream-projection";
 export { type AggregateSpec, type GroupBy, type IndexSpec, type ProjectionSpec } from "../functions/project/spec";
 export { type ArchiveColumn } from "../functions/transform/core";
@@ -59,6 +65,7 @@ export {
   auroraLoaderDefaults,
   LoadMode,
   type AuroraLoaderArgs,
+  type AuroraLoaderOverrides,
   type DatabaseSettings,
   type LoaderNetworkArgs,
   type LoaderSettings,
@@ -68,6 +75,7 @@ export {
 export { type MonitoringArgs } from "./internal/alarms";
 export { type IngestSettings, ingestDefaults, type IngestSource } from "./internal/ingest-function";
 export { type StreamMappingSettings, streamMappingDefaults } from "./internal/stream-function";
+export { DEFAULT_LOG_RETENTION_DAYS, streamFunctionDefaults } from "./internal/shared-defaults";
 export { type DataProtectionArgs } from "./internal/protection";
 
 // Building blocks for programs that compose the components with resources of their own.

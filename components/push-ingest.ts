@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { type MonitoringArgs } from "./internal/alarms";
+import { alarmNamesOf, type MonitoringArgs } from "./internal/alarms";
 import { createFunctionRole } from "./internal/bundled-function";
 import { checkedExternalId } from "./internal/external-id";
 import { type PolicyStatement } from "./internal/iam";
@@ -8,6 +8,7 @@ import { checkDerivedNames } from "./internal/names";
 import { COMPONENT_PACKAGE } from "./internal/package";
 import { type DataProtectionArgs } from "./internal/protection";
 import { streamFunctionNames, type StreamFunction } from "./internal/stream-function";
+import { DEFAULT_LOG_RETENTION_DAYS, ingestDefaults } from "./internal/shared-defaults";
 import { validate } from "./internal/validation";
 
 /** The consumer account's dedup table, as push mode reaches it. */
@@ -28,12 +29,28 @@ export interface PushIngestArgs extends IngestSource, DataProtectionArgs {
   writer?: WriterTarget;
   /** The ingest function and its event source mapping. Defaults: see each field. */
   ingest?: IngestSettings;
-  /** Days parked records and failed-batch records are kept in the dead-letter bucket. Default: kept forever. */
-  deadLetterExpireAfterDays?: number;
-  /** Days the ingest function's logs are kept. Default: 30. */
+  /** Days the ingest function's logs are kept, unless `ingest.logRetentionDays` says otherwise. Default: 30. */
   logRetentionDays?: number;
+  /** @deprecated Use `ingest.deadLetterExpireAfterDays`. */
+  deadLetterExpireAfterDays?: number;
   /** Alarms on the function and its mapping. Default: on, no topic. */
   monitoring?: MonitoringArgs;
+}
+
+export const pushIngestDefaults = {
+  logRetentionDays: DEFAULT_LOG_RETENTION_DAYS,
+  /** The ingest function (`ingest`). */
+  ingest: ingestDefaults,
+} as const;
+
+function validateArgs(component: pulumi.Resource, name: string, args: PushIngestArgs): void {
+  const check = validate(`PushIngest "${name}"`, "arguments", component);
+  checkDerivedNames(check, "name", name, streamFunctionNames(`${name}-ingest`, `${name}-dead-letter`));
+  validateIngestSettings(check, args.ingest);
+  check.integer("deadLetterExpireAfterDays", args.deadLetterExpireAfterDays, 1, 36_500);
+  check.deprecated("deadLetterExpireAfterDays", args.deadLetterExpireAfterDays, "ingest.deadLetterExpireAfterDays", args.ingest?.deadLetterExpireAfterDays);
+  check.logRetention("logRetentionDays", args.logRetentionDays);
+  check.done();
 }
 
 /**
@@ -46,17 +63,18 @@ export class PushIngest extends pulumi.ComponentResource {
   public readonly ingestRoleArn: pulumi.Output<string>;
   public readonly ingestFunctionArn: pulumi.Output<string | undefined>;
   public readonly ingestFunctionName: pulumi.Output<string | undefined>;
-  public readonly deadLetterBucketName: pulumi.Output<string | undefined>;
+  public readonly ingestDeadLetterBucketName: pulumi.Output<string | undefined>;
+  /** Alarms on: the metric (in METRICS_NAMESPACE) counting the records the ingest function parked. */
+  public readonly ingestParkedMetricName: string | undefined;
   public readonly eventSourceMappingId: pulumi.Output<string | undefined>;
+  /** Every alarm of the function. */
+  public readonly alarmNames: pulumi.Output<string[]>;
+  /** @deprecated Use `ingestDeadLetterBucketName`. */
+  public readonly deadLetterBucketName: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: PushIngestArgs, opts?: pulumi.ComponentResourceOptions) {
     super(`${COMPONENT_PACKAGE}:index:PushIngest`, name, {}, opts);
-    const check = validate(`PushIngest "${name}"`, "arguments", this);
-    checkDerivedNames(check, "name", name, streamFunctionNames(`${name}-ingest`, `${name}-dead-letter`));
-    validateIngestSettings(check, args.ingest);
-    check.integer("deadLetterExpireAfterDays", args.deadLetterExpireAfterDays, 1, 36_500);
-    check.logRetention("logRetentionDays", args.logRetentionDays);
-    check.done();
+    validateArgs(this, name, args);
 
     const role = createFunctionRole(`${name}-ingest`, INGEST_DESCRIPTION, this);
     let ingestFunction: StreamFunction | undefined;
@@ -81,14 +99,20 @@ export class PushIngest extends pulumi.ComponentResource {
     this.ingestRoleArn = role.arn;
     this.ingestFunctionArn = pulumi.output(ingestFunction?.function.arn);
     this.ingestFunctionName = pulumi.output(ingestFunction?.function.name);
-    this.deadLetterBucketName = pulumi.output(ingestFunction?.deadLetter.bucket.bucket);
+    this.ingestDeadLetterBucketName = pulumi.output(ingestFunction?.deadLetter.bucket.bucket);
+    this.ingestParkedMetricName = ingestFunction?.parkedMetricName;
+    this.deadLetterBucketName = this.ingestDeadLetterBucketName;
     this.eventSourceMappingId = pulumi.output(ingestFunction?.mapping?.uuid);
+    this.alarmNames = alarmNamesOf(this);
     this.registerOutputs({
       ingestRoleArn: this.ingestRoleArn,
       ingestFunctionArn: this.ingestFunctionArn,
       ingestFunctionName: this.ingestFunctionName,
+      ingestDeadLetterBucketName: this.ingestDeadLetterBucketName,
+      ingestParkedMetricName: this.ingestParkedMetricName,
       deadLetterBucketName: this.deadLetterBucketName,
       eventSourceMappingId: this.eventSourceMappingId,
+      alarmNames: this.alarmNames,
     });
   }
 }

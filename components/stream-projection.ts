@@ -1,14 +1,16 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { COUNT, EXPIRES_AT, GROUP_KEY, groupByName, LEDGER_KEY, type GroupBy, type ProjectionSpec } from "../functions/project/spec";
-import { type MonitoringArgs } from "./internal/alarms";
+import { alarmNamesOf, type MonitoringArgs } from "./internal/alarms";
 import { type KeyAttributeType } from "./dedup-table";
 import { type PolicyStatement } from "./internal/iam";
 import { checkDerivedNames, checkPhysicalName } from "./internal/names";
+import { checkOverrides } from "./internal/overrides";
 import { COMPONENT_PACKAGE } from "./internal/package";
 import { dataResourceOptions, type DataProtectionArgs } from "./internal/protection";
 import { tableKeyStatements, tableStreamReadStatements } from "./internal/stream-access";
-import { createStreamFunction, streamFunctionNames, validateMappingSettings, type StreamMappingSettings } from "./internal/stream-function";
+import { DEFAULT_LOG_RETENTION_DAYS, streamFunctionDefaults } from "./internal/shared-defaults";
+import { createStreamFunction, streamFunctionNames, validateMappingSettings, type StreamFunction, type StreamMappingSettings } from "./internal/stream-function";
 import { validate } from "./internal/validation";
 
 /** What a projection keeps: each item again under other keys, or counters and sums per group. */
@@ -83,7 +85,18 @@ export interface ProjectionTableSettings {
   deletionProtection?: boolean;
 }
 
+/** Provider arguments for StreamProjection's main resources, merged over the component's own (pulumi-awsx's pass-through style). */
+export interface StreamProjectionOverrides {
+  /** The projection's table (aws.dynamodb.Table), except its name, keys and attributes, which the function writes by. */
+  table?: aws.dynamodb.TableArgs;
+}
+
+/** What the table overrides may not change. */
+const OWNED_TABLE_ARGS = ["name", "hashKey", "rangeKey", "attributes"] as const;
+
 export interface StreamProjectionArgs extends DataProtectionArgs {
+  /** Escape hatch: provider arguments merged over what this component sets on its main resources. Default: none. */
+  overrides?: StreamProjectionOverrides;
   /**
    * The stream of the table to project; aggregates need it to carry NEW_AND_OLD_IMAGES. It may be
    * another account's, shared with this component's `roleArn` by the stream's resource policy
@@ -98,15 +111,25 @@ export interface StreamProjectionArgs extends DataProtectionArgs {
   table?: ProjectionTableSettings;
   /** Aggregates: days each applied record is remembered, longer than any record can be redelivered. Default: 7. */
   ledgerTtlDays?: number;
-  /** The function's mapping; batchSize defaults to 100. */
-  mapping?: StreamMappingSettings;
-  /** Default: kept forever. */
-  deadLetterExpireAfterDays?: number;
-  /** Default: 30. */
+  /** The project function and its mapping; batchSize defaults to 100. */
+  project?: StreamMappingSettings;
+  /** Days the project function's logs are kept, unless `project.logRetentionDays` says otherwise. Default: 30. */
   logRetentionDays?: number;
+  /** @deprecated Use `project`. */
+  mapping?: StreamMappingSettings;
+  /** @deprecated Use `project.deadLetterExpireAfterDays`. */
+  deadLetterExpireAfterDays?: number;
   /** Alarms on the function and its mapping. Default: on, no topic. */
   monitoring?: MonitoringArgs;
 }
+
+export const streamProjectionDefaults = {
+  ledgerTtlDays: 7,
+  deletionProtection: false,
+  logRetentionDays: DEFAULT_LOG_RETENTION_DAYS,
+  /** The project function (`project`). */
+  project: { ...streamFunctionDefaults, batchSize: 100 },
+} as const;
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,254}$/;
 const RESERVED = [GROUP_KEY, COUNT, EXPIRES_AT, "sourceSequence"];
@@ -146,7 +169,10 @@ function validateArgs(component: pulumi.Resource, name: string, args: StreamProj
     }
   }
   check.integer("ledgerTtlDays", args.ledgerTtlDays, 1, 365);
-  validateMappingSettings(check, "mapping", args.mapping);
+  checkOverrides(check, "overrides.table", args.overrides?.table, OWNED_TABLE_ARGS, "the projection decides its keys (set table.name for the name)");
+  check.deprecated("mapping", args.mapping, "project", args.project);
+  check.deprecated("deadLetterExpireAfterDays", args.deadLetterExpireAfterDays, "project.deadLetterExpireAfterDays", (args.project ?? args.mapping)?.deadLetterExpireAfterDays);
+  validateMappingSettings(check, args.mapping ? "mapping" : "project", args.project ?? args.mapping);
   check.integer("deadLetterExpireAfterDays", args.deadLetterExpireAfterDays, 1, 36_500);
   check.logRetention("logRetentionDays", args.logRetentionDays);
   check.done();
@@ -162,21 +188,64 @@ export class StreamProjection extends pulumi.ComponentResource {
   public readonly tableArn: pulumi.Output<string>;
   /** Aggregates only. */
   public readonly ledgerTableName: pulumi.Output<string | undefined>;
-  public readonly functionArn: pulumi.Output<string>;
+  public readonly projectFunctionArn: pulumi.Output<string>;
+  public readonly projectFunctionName: pulumi.Output<string>;
   /** The function's role: what another account's stream policy grants (the cross-account DynamoDB Streams design). */
+  public readonly projectRoleArn: pulumi.Output<string>;
+  public readonly projectDeadLetterBucketName: pulumi.Output<string>;
+  /** Alarms on: the metric (in METRICS_NAMESPACE) counting the records the function parked. */
+  public readonly projectParkedMetricName: string | undefined;
+  /** Every alarm of the function. */
+  public readonly alarmNames: pulumi.Output<string[]>;
+  /** @deprecated Use `projectFunctionArn`. */
+  public readonly functionArn: pulumi.Output<string>;
+  /** @deprecated Use `projectRoleArn`. */
   public readonly roleArn: pulumi.Output<string>;
+  /** @deprecated Use `projectDeadLetterBucketName`. */
   public readonly deadLetterBucketName: pulumi.Output<string>;
 
   constructor(name: string, args: StreamProjectionArgs, opts?: pulumi.ComponentResourceOptions) {
     super(`${COMPONENT_PACKAGE}:index:StreamProjection`, name, {}, opts);
     validateArgs(this, name, args);
     const spec = projectionSpec(args.projection);
-    const settings = args.table ?? {};
+
+    const { table, ledger } = this.addTables(name, spec, args.table ?? {}, args.protectData, args.overrides?.table);
+    const fn = this.addFunction(name, args, spec, table, ledger);
+
+    this.tableName = table.name;
+    this.tableArn = table.arn;
+    this.ledgerTableName = pulumi.output(ledger?.name);
+    this.projectFunctionArn = fn.function.arn;
+    this.projectFunctionName = fn.function.name;
+    this.projectRoleArn = fn.role.arn;
+    this.projectDeadLetterBucketName = fn.deadLetter.bucket.bucket;
+    this.projectParkedMetricName = fn.parkedMetricName;
+    this.alarmNames = alarmNamesOf(this);
+    this.functionArn = this.projectFunctionArn;
+    this.roleArn = this.projectRoleArn;
+    this.deadLetterBucketName = this.projectDeadLetterBucketName;
+    this.registerOutputs({
+      tableName: this.tableName,
+      tableArn: this.tableArn,
+      ledgerTableName: this.ledgerTableName,
+      projectFunctionArn: this.projectFunctionArn,
+      projectFunctionName: this.projectFunctionName,
+      projectRoleArn: this.projectRoleArn,
+      projectDeadLetterBucketName: this.projectDeadLetterBucketName,
+      projectParkedMetricName: this.projectParkedMetricName,
+      alarmNames: this.alarmNames,
+      functionArn: this.functionArn,
+      roleArn: this.roleArn,
+      deadLetterBucketName: this.deadLetterBucketName,
+    });
+  }
+
+  /** The projection's table, and for an aggregate the ledger of records already applied. */
+  private addTables(name: string, spec: ProjectionSpec, settings: ProjectionTableSettings, protectData: boolean | undefined, overrides: aws.dynamodb.TableArgs | undefined): { table: aws.dynamodb.Table; ledger: aws.dynamodb.Table | undefined } {
     const keys: [string, KeyAttributeType][] =
       spec.kind === "index"
         ? [spec.hashKey, spec.rangeKey].filter((k): k is string => Boolean(k)).map((k) => [k, settings.attributeTypes?.[k] ?? "S"])
         : [[GROUP_KEY, "S"]];
-
     const table = new aws.dynamodb.Table(`${name}-table`, {
       name: settings.name,
       hashKey: keys[0][0],
@@ -185,9 +254,10 @@ export class StreamProjection extends pulumi.ComponentResource {
       billingMode: "PAY_PER_REQUEST",
       pointInTimeRecovery: { enabled: true },
       serverSideEncryption: { enabled: true, kmsKeyArn: settings.kmsKeyArn },
-      deletionProtectionEnabled: settings.deletionProtection ?? false,
+      deletionProtectionEnabled: settings.deletionProtection ?? streamProjectionDefaults.deletionProtection,
       ttl: spec.kind === "index" && spec.ttlDays !== undefined ? { attributeName: EXPIRES_AT, enabled: true } : undefined,
-    }, dataResourceOptions(this, args.protectData, settings.name));
+      ...overrides,
+    }, dataResourceOptions(this, protectData, settings.name));
 
     const ledger = spec.kind === "aggregate"
       ? new aws.dynamodb.Table(`${name}-ledger`, {
@@ -197,16 +267,20 @@ export class StreamProjection extends pulumi.ComponentResource {
           pointInTimeRecovery: { enabled: true },
           serverSideEncryption: { enabled: true, kmsKeyArn: settings.kmsKeyArn },
           ttl: { attributeName: EXPIRES_AT, enabled: true },
-        }, dataResourceOptions(this, args.protectData))
+        }, dataResourceOptions(this, protectData))
       : undefined;
+    return { table, ledger };
+  }
 
+  /** The function on the table's stream that keeps the projection up to date. */
+  private addFunction(name: string, args: StreamProjectionArgs, spec: ProjectionSpec, table: aws.dynamodb.Table, ledger: aws.dynamodb.Table | undefined): StreamFunction {
     const region = aws.getRegionOutput({}, { parent: this }).region;
-    const fn = createStreamFunction(`${name}-project`, {
+    return createStreamFunction(`${name}-project`, {
       code: "project",
       description: `Keeps the ${spec.kind} ${name} up to date from a table's stream`,
       deadLetterName: `${name}-dead-letter`,
       eventSourceArn: args.tableStreamArn,
-      statements: pulumi.all([args.tableStreamArn, args.tableStreamKmsKeyArn, table.arn, ledger?.arn, settings.kmsKeyArn, region]).apply(([streamArn, streamKeyArn, tableArn, ledgerArn, ownKeyArn, regionName]): PolicyStatement[] => [
+      statements: pulumi.all([args.tableStreamArn, args.tableStreamKmsKeyArn, table.arn, ledger?.arn, args.table?.kmsKeyArn, region]).apply(([streamArn, streamKeyArn, tableArn, ledgerArn, ownKeyArn, regionName]): PolicyStatement[] => [
         ...(streamArn ? tableStreamReadStatements(streamArn, { arn: streamKeyArn, region: regionName }) : []),
         ...tableKeyStatements("UseProjectionTableKey", ownKeyArn, regionName, "write"),
         ...(spec.kind === "index"
@@ -219,30 +293,15 @@ export class StreamProjection extends pulumi.ComponentResource {
       environment: {
         PROJECTION: JSON.stringify(spec),
         TARGET_TABLE: table.name,
-        ...(ledger ? { LEDGER_TABLE: ledger.name, LEDGER_TTL_DAYS: String(args.ledgerTtlDays ?? 7) } : {}),
+        ...(ledger ? { LEDGER_TABLE: ledger.name, LEDGER_TTL_DAYS: String(args.ledgerTtlDays ?? streamProjectionDefaults.ledgerTtlDays) } : {}),
         POWERTOOLS_SERVICE_NAME: "project",
       },
-      settings: args.mapping ?? {},
-      defaultBatchSize: 100,
+      settings: args.project ?? args.mapping ?? {},
+      defaultBatchSize: streamProjectionDefaults.project.batchSize,
       deadLetterExpireAfterDays: args.deadLetterExpireAfterDays,
       logRetentionDays: args.logRetentionDays,
       monitoring: args.monitoring,
       protectData: args.protectData,
     }, this);
-
-    this.tableName = table.name;
-    this.tableArn = table.arn;
-    this.ledgerTableName = pulumi.output(ledger?.name);
-    this.functionArn = fn.function.arn;
-    this.roleArn = fn.role.arn;
-    this.deadLetterBucketName = fn.deadLetter.bucket.bucket;
-    this.registerOutputs({
-      tableName: this.tableName,
-      tableArn: this.tableArn,
-      ledgerTableName: this.ledgerTableName,
-      functionArn: this.functionArn,
-      roleArn: this.roleArn,
-      deadLetterBucketName: this.deadLetterBucketName,
-    });
   }
 }

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { type AccessMode, type Check, type IngestSettings, validate } from "../components";
+import { type AccessMode, type Check, validate } from "../components";
 import { parseArn } from "../functions/shared/arn";
 import { type StackConfig } from "./config";
 
@@ -64,17 +64,3 @@ export function checkArn(
     check.fail(`${label} is in region ${region}, but this stack deploys to ${expected.region}: both accounts must use one region, as Lambda requires`);
   }
 }
-
-/** The ingest function's settings, where it runs: `ingest`, `deadLetterExpireAfterDays`, `logRetentionDays`. */
-export function ingestConfig(config: StackConfig) {
-  const deadLetterExpireAfterDays = config.number("deadLetterExpireAfterDays");
-  return {
-    ingest: config.object<IngestSettings>("ingest"),
-    // 0, the declared default, keeps parked records forever.
-    deadLetterExpireAfterDays: deadLetterExpireAfterDays === 0 ? undefined : deadLetterExpireAfterDays,
-    logRetentionDays: config.number("logRetentionDays"),
-  };
-}
-
-/** The keys `ingestConfig` reads: they configure the ingest function, wherever it runs. */
-export const INGEST_CONFIG_KEYS = ["ingest", "deadLetterExpireAfterDays", "logRetentionDays"];

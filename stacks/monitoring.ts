@@ -1,9 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { dataResourceOptions, policyDocument, type PolicyStatement } from "../components";
-import { arnResourceName } from "../functions/shared/arn";
 import { METRICS_NAMESPACE } from "../functions/shared/telemetry-names";
-import { type StackConfig } from "./config";
+import { type AlertSettings } from "./stack-basics";
 
 /**
  * The key of the alarm topic. CloudWatch publishes alarm notifications to an encrypted topic only
@@ -35,7 +34,7 @@ export function alertTopicKeyPolicy(account: string, partition: string, region: 
  * use, with an e-mail subscription when config names an address (`alertEmail`; AWS asks the
  * address to confirm).
  */
-export function alertTopic(config: StackConfig): aws.sns.Topic {
+export function alertTopic(settings: AlertSettings): aws.sns.Topic {
   const identity = aws.getCallerIdentityOutput();
   const partition = aws.getPartitionOutput().partition;
   const region = aws.getRegionOutput().region;
@@ -44,15 +43,12 @@ export function alertTopic(config: StackConfig): aws.sns.Topic {
     enableKeyRotation: true,
     deletionWindowInDays: 30,
     policy: policyDocument(pulumi.all([identity.accountId, partition, region]).apply(([account, part, regionName]) => alertTopicKeyPolicy(account, part, regionName))),
-  }, dataResourceOptions(undefined, config.boolean("protectData")));
+  }, dataResourceOptions(undefined, settings.protectData));
   const topic = new aws.sns.Topic("alerts", { kmsMasterKeyId: key.arn });
-  const email = config.string("alertEmail");
+  const email = settings.email;
   if (email) new aws.sns.TopicSubscription("alerts-email", { topic: topic.arn, protocol: "email", endpoint: email });
   return topic;
 }
-
-/** A function's name from its ARN; "" until the function exists. */
-export const functionName = (arn: pulumi.Input<string | undefined>) => pulumi.output(arn).apply((value) => (value && arnResourceName(value, "function")) ?? "");
 
 /** One metric of a widget: its dimensions, by name. */
 export interface Metric {

@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import { CrossAccountStreamSource, FAN_OUT_LAG_METRIC, type MonitoringArgs, PushIngest, type SharedTableSettings, type StreamSettings, validate } from "../components";
-import { assertDeployingInto, checkArn, ingestConfig, readAccounts, type Accounts } from "./accounts";
+import { CrossAccountStreamSource, FAN_OUT_LAG_METRIC, type MonitoringArgs, PushIngest } from "../components";
 import { checkCapacity } from "./capacity";
 import { StackConfig } from "./config";
-import { alertTopic, dashboard, functionName, type Widget } from "./monitoring";
-import { Peer } from "./peer";
+import { alertTopic, dashboard, type Widget } from "./monitoring";
+import { type Peer } from "./peer";
+import { readSourceConfig, type SourceConfig } from "./source-config";
 
 /**
  * The source (production) account: the clickstream, its key and the grants that share it; in push
@@ -12,36 +12,12 @@ import { Peer } from "./peer";
  * side come from its stack (`consumerStack`) or from config.
  */
 export async function sourceComposition(pulumiConfig: pulumi.Config): Promise<Record<string, pulumi.Input<unknown>>> {
-  const config = new StackConfig(pulumiConfig);
-  config.warnUnknownKeys();
-  const accounts = readAccounts(config);
-  await assertDeployingInto(accounts, "source");
-  const consumer = new Peer(config, "consumer");
-  await consumer.assertAgrees(accounts);
-
-  const consumerRoleArn = accounts.accessMode === "pull" ? await consumer.value("consumerIngestRoleArn", "ingestRoleArn") : undefined;
-  const sharedTable = config.object<SharedTableSettings>("sharedTable");
-  const readerRoles = sharedTable ? (await consumer.map("consumerSharedTableReaderRoleArns", "sharedTableReaderRoleArns")) ?? {} : {};
-  const check = validate(`stack "${pulumi.getStack()}"`, "config");
-  checkArn(check, "consumerIngestRoleArn", consumerRoleArn, { service: "iam", resource: "role/", account: accounts.consumerAccountId });
-  for (const [name, arn] of Object.entries(readerRoles)) {
-    checkArn(check, `consumerSharedTableReaderRoleArns.${name}`, arn, { service: "iam", resource: "role/", account: accounts.consumerAccountId });
-  }
-  check.done();
-
-  const protectData = config.boolean("protectData");
-  const topic = alertTopic(config);
+  const config = await readSourceConfig(new StackConfig(pulumiConfig));
+  const { accounts, peer: consumer, readerRoles } = config;
+  const topic = alertTopic(config.alerts);
   const monitoring: MonitoringArgs = { alarmTopicArn: topic.arn };
-  const fanOutConsumerName = config.string("fanOutConsumerName");
-  const stream = new CrossAccountStreamSource("clicks", {
-    stream: config.object<StreamSettings>("stream"),
-    consumerRoleArn,
-    fanOutConsumerName,
-    sharedTable,
-    sharedTableReaderRoleArns: Object.values(readerRoles),
-    protectData,
-    monitoring,
-  });
+  const stream = new CrossAccountStreamSource("clicks", { ...config.streamSource, monitoring });
+  const streamShardCount = config.streamSource.stream?.shardCount;
   const outputs = {
     accessMode: accounts.accessMode,
     region: accounts.region,
@@ -57,13 +33,16 @@ export async function sourceComposition(pulumiConfig: pulumi.Config): Promise<Re
     // By projection name, as the consumer stack named its readers: it maps each only once granted.
     sharedTableReadGrantedTo: readerRoles,
     alertTopicArn: topic.arn,
-    ...(await sourceCapacity(config, accounts)),
+    ...(streamShardCount !== undefined && { streamShardCount }),
+    ...checkCapacity(config.capacity, "source", config.capacityInput),
   };
-  if (sharedTable && Object.keys(readerRoles).length === 0) {
+  if (config.streamSource.sharedTable && Object.keys(readerRoles).length === 0) {
     pulumi.log.warn(`the shared table's stream is shared with nobody yet: ${consumer.label} reports no sharedTableReaderRoleArns (set sharedTableProjections there, run \`pulumi up\` on it, then here again)`);
   }
 
-  if (accounts.accessMode === "pull") {
+  const fanOutConsumerName = config.streamSource.fanOutConsumerName;
+  if (!config.push) {
+    const consumerRoleArn = config.streamSource.consumerRoleArn;
     let nextStep: pulumi.Output<string>;
     if (consumerRoleArn) {
       nextStep = pulumi.output(`Granted ${consumerRoleArn} read access. Run \`pulumi up\` on ${consumer.label} if its ingest function has no event source mapping yet.`);
@@ -73,8 +52,8 @@ export async function sourceComposition(pulumiConfig: pulumi.Config): Promise<Re
     }
     return { ...outputs, dashboardName: sourceDashboard(stream, fanOutConsumerName, undefined).dashboardName, streamReadGrantedTo: stream.streamReadGrantedTo, nextStep };
   }
-  const push = await pushSide(config, accounts, consumer, stream, monitoring);
-  return { ...outputs, dashboardName: sourceDashboard(stream, fanOutConsumerName, push.pushIngestFunctionArn).dashboardName, ...push };
+  const push = pushSide(config.push, consumer, stream, monitoring);
+  return { ...outputs, dashboardName: sourceDashboard(stream, fanOutConsumerName, push.functionName).dashboardName, ...push.outputs };
 }
 
 /**
@@ -82,8 +61,7 @@ export async function sourceComposition(pulumiConfig: pulumi.Config): Promise<Re
  * fan-out consumer's readers never call GetRecords: their lag is the consumer's own metric
  * (https://docs.aws.amazon.com/streams/latest/dev/monitoring-with-cloudwatch.html).
  */
-function sourceDashboard(stream: CrossAccountStreamSource, fanOutConsumerName: string | undefined, pushFunctionArn: pulumi.Output<string | undefined> | undefined) {
-  const push = functionName(pushFunctionArn);
+function sourceDashboard(stream: CrossAccountStreamSource, fanOutConsumerName: string | undefined, push: pulumi.Output<string | undefined> | undefined) {
   const streamName = { StreamName: stream.streamName };
   const readerLag: Widget = fanOutConsumerName
     ? { title: "Fan-out consumer: how far it is behind (ms)", metrics: [{ namespace: "AWS/Kinesis", metric: FAN_OUT_LAG_METRIC, dimensions: { ...streamName, ConsumerName: fanOutConsumerName }, stat: "Maximum" }] }
@@ -95,57 +73,30 @@ function sourceDashboard(stream: CrossAccountStreamSource, fanOutConsumerName: s
   ]);
 }
 
-async function pushSide(config: StackConfig, accounts: Accounts, consumer: Peer, stream: CrossAccountStreamSource, monitoring: MonitoringArgs) {
-  const [writerRoleArn, tableName, externalId] = await Promise.all([
-    consumer.value("consumerWriterRoleArn", "writerRoleArn"),
-    consumer.value("consumerTableName", "tableName"),
-    consumer.secret("writerExternalId", "writerExternalId"),
-  ]);
-  const check = validate(`stack "${pulumi.getStack()}"`, "config");
-  checkArn(check, "consumerWriterRoleArn", writerRoleArn, { service: "iam", resource: "role/", account: accounts.consumerAccountId });
-  if (Boolean(writerRoleArn) !== Boolean(tableName)) {
-    check.fail(`the consumer's writer role and table name go together: ${writerRoleArn ? "consumerTableName" : "consumerWriterRoleArn"} is missing`);
-  }
-  if (writerRoleArn && !externalId) {
-    check.fail(`writerExternalId is required with accessMode "push": set it with \`pulumi config set --secret writerExternalId <value>\` (the consumer stack's value), or read it from ${consumer.label} by setting consumerStack`);
-  }
-  check.done();
-
-  const writer = writerRoleArn && tableName && externalId ? { roleArn: writerRoleArn, tableName, externalId } : undefined;
+function pushSide(args: NonNullable<SourceConfig["push"]>, consumer: Peer, stream: CrossAccountStreamSource, monitoring: MonitoringArgs) {
   const push = new PushIngest("clicks", {
     streamArn: stream.streamArn,
     consumerArn: stream.streamConsumerArn,
     streamKmsKeyArn: stream.streamKmsKeyArn,
-    writer,
-    ...ingestConfig(config),
+    ...args,
     monitoring,
-    protectData: config.boolean("protectData"),
   });
 
   let nextStep: pulumi.Output<string>;
+  const writer = args.writer;
   if (writer) {
-    nextStep = pulumi.interpolate`Wired: ${push.ingestFunctionArn} writes to ${tableName} through ${writerRoleArn}.`;
+    nextStep = pulumi.interpolate`Wired: ${push.ingestFunctionArn} writes to ${writer.tableName} through ${writer.roleArn}.`;
   } else {
     pulumi.log.warn(`${consumer.label} has no writer role for this stack's push function yet, so the function is not deployed. Run \`pulumi up\` on ${consumer.label}, then here again.`);
     nextStep = pulumi.interpolate`Run \`pulumi up\` on ${consumer.label}: it creates a writer role trusting ${push.ingestRoleArn}. Then run \`pulumi up\` here again to deploy the push function.`;
   }
   return {
-    pushIngestRoleArn: push.ingestRoleArn,
-    pushIngestFunctionArn: push.ingestFunctionArn,
-    deadLetterBucketName: push.deadLetterBucketName,
-    nextStep,
+    functionName: push.ingestFunctionName,
+    outputs: {
+      pushIngestRoleArn: push.ingestRoleArn,
+      pushIngestFunctionArn: push.ingestFunctionArn,
+      deadLetterBucketName: push.ingestDeadLetterBucketName,
+      nextStep,
+    },
   };
-}
-
-/** The stream's shard count, for the consumer stack's capacity check, and this side's capacity check. */
-async function sourceCapacity(config: StackConfig, accounts: Accounts) {
-  const stream = config.object<StreamSettings>("stream");
-  const capacity = await checkCapacity(config, "source", {
-    region: accounts.region,
-    accessMode: accounts.accessMode,
-    stream,
-    fanOut: config.string("fanOutConsumerName") !== undefined,
-    ingest: ingestConfig(config).ingest,
-  });
-  return { ...(stream?.shardCount !== undefined && { streamShardCount: stream.shardCount }), ...capacity };
 }

@@ -21,10 +21,18 @@ interface AlarmSpec {
   evaluationPeriods?: number;
 }
 
+/** Every alarm created so far, by the component it belongs to: what its `alarmNames` output lists. */
+const alarmsByComponent = new WeakMap<pulumi.Resource, aws.cloudwatch.MetricAlarm[]>();
+
+/** The names of the alarms created for `component`, in the order they were created. */
+export function alarmNamesOf(component: pulumi.Resource): pulumi.Output<string[]> {
+  return pulumi.all((alarmsByComponent.get(component) ?? []).map((a) => a.name));
+}
+
 /** One alarm, named `${name}`, that fires at or above its threshold and treats missing data as fine. */
 export function alarm(name: string, spec: AlarmSpec, monitoring: MonitoringArgs, parent: pulumi.Resource): aws.cloudwatch.MetricAlarm {
   const actions = monitoring.alarmTopicArn ? [monitoring.alarmTopicArn] : [];
-  return new aws.cloudwatch.MetricAlarm(name, {
+  const created = new aws.cloudwatch.MetricAlarm(name, {
     alarmDescription: spec.description,
     namespace: spec.namespace,
     metricName: spec.metricName,
@@ -38,16 +46,19 @@ export function alarm(name: string, spec: AlarmSpec, monitoring: MonitoringArgs,
     alarmActions: actions,
     okActions: actions,
   }, { parent });
+  alarmsByComponent.set(parent, [...(alarmsByComponent.get(parent) ?? []), created]);
+  return created;
 }
 
-/** Counts the log lines matching `message` in a function's log group, as a metric in METRICS_NAMESPACE, and alarms on any. */
-export function logLineAlarm(name: string, logGroup: aws.cloudwatch.LogGroup, message: string, description: string, monitoring: MonitoringArgs, parent: pulumi.Resource) {
+/** Counts the log lines matching `message` in a function's log group, as the metric `name` in METRICS_NAMESPACE, and alarms on any. Returns the metric's name. */
+export function logLineAlarm(name: string, logGroup: aws.cloudwatch.LogGroup, message: string, description: string, monitoring: MonitoringArgs, parent: pulumi.Resource): string {
   new aws.cloudwatch.LogMetricFilter(`${name}-filter`, {
     logGroupName: logGroup.name,
     pattern: messageFilterPattern(message),
     metricTransformation: { namespace: METRICS_NAMESPACE, name, value: "1", defaultValue: "0", unit: "Count" },
   }, { parent });
-  return alarm(`${name}-alarm`, { description, namespace: METRICS_NAMESPACE, metricName: name, statistic: "Sum", threshold: 1 }, monitoring, parent);
+  alarm(`${name}-alarm`, { description, namespace: METRICS_NAMESPACE, metricName: name, statistic: "Sum", threshold: 1 }, monitoring, parent);
+  return name;
 }
 
 /** Errors and throttles of a function, and for a stream function how far behind its mapping is. */

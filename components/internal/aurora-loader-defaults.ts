@@ -1,4 +1,7 @@
-import { DEFAULT_LOG_RETENTION_DAYS } from "./log-retention";
+import { DEFAULT_LOG_RETENTION_DAYS } from "./shared-defaults";
+
+/** The load function's settings (`load`). */
+const LOAD = { memorySize: 512, timeoutSeconds: 300, maximumRetryAttempts: 2, maximumEventAgeInSeconds: 21_600, deadLetterExpireAfterDays: 14, logRetentionDays: DEFAULT_LOG_RETENTION_DAYS } as const;
 
 /** AuroraLoader's defaults, in a module of their own so that tools (`npm run rebuild`) read them without loading Pulumi. */
 export const auroraLoaderDefaults = {
@@ -14,9 +17,7 @@ export const auroraLoaderDefaults = {
   instanceClass: "db.serverless",
   backupRetentionDays: 7,
   loadMode: "s3",
-  memorySize: 512,
-  timeoutSeconds: 300,
-  maximumRetryAttempts: 2,
-  maximumEventAgeInSeconds: 21_600,
-  logRetentionDays: DEFAULT_LOG_RETENTION_DAYS,
+  /** The load function's settings, also flat (as before `load`) for programs that read them there. */
+  ...LOAD,
+  load: LOAD,
 } as const;

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { bundleFunction, LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME } from "./bundle";
 import { policyDocument, serviceTrustPolicy, type Statements } from "./iam";
 
-export { DEFAULT_LOG_RETENTION_DAYS } from "./log-retention";
+export { DEFAULT_LOG_RETENTION_DAYS } from "./shared-defaults";
 
 export interface BundledFunctionArgs {
   /** Folder under `functions/` holding `handler.ts`. */

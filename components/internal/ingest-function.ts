@@ -5,6 +5,7 @@ import { type PolicyStatement } from "./iam";
 import { type DataProtectionArgs } from "./protection";
 import { KINESIS_CONSUMER_READ_ACTIONS, KINESIS_STREAM_READ_ACTIONS } from "./stream-access";
 import { createStreamFunction, validateMappingSettings, type StreamFunction, type StreamMappingSettings } from "./stream-function";
+import { ingestDefaults } from "./shared-defaults";
 import { type validate } from "./validation";
 
 export interface IngestSettings extends StreamMappingSettings {
@@ -14,7 +15,7 @@ export interface IngestSettings extends StreamMappingSettings {
   writeMaxAttempts?: number;
 }
 
-export const ingestDefaults = { batchSize: 300, writeConcurrency: 4, writeMaxAttempts: 8 } as const;
+export { ingestDefaults };
 
 /** The Kinesis stream the ingest function reads, and what reading it takes. */
 export interface IngestSource {

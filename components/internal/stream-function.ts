@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { functionAlarms, logLineAlarm, type MonitoringArgs } from "./alarms";
-import { createBundledFunction, DEFAULT_LOG_RETENTION_DAYS, type BundledFunction } from "./bundled-function";
+import { createBundledFunction, type BundledFunction } from "./bundled-function";
+import { streamFunctionDefaults } from "./shared-defaults";
 import { type PolicyStatement } from "./iam";
 import { type DerivedName } from "./names";
 import { type DataProtectionArgs } from "./protection";
@@ -25,17 +26,14 @@ export interface StreamMappingSettings {
   memorySize?: number;
   /** Default: 120. */
   timeoutSeconds?: number;
+  /** Days parked records and failed-batch records are kept in the dead-letter bucket, 1–36500. Default: kept forever. */
+  deadLetterExpireAfterDays?: number;
+  /** Days the function's logs are kept. Default: the component's `logRetentionDays` (30). */
+  logRetentionDays?: number;
 }
 
-export const streamMappingDefaults = {
-  parallelizationFactor: 1,
-  maximumBatchingWindowInSeconds: 0,
-  maximumRetryAttempts: 10,
-  maximumRecordAgeInSeconds: 86_400,
-  memorySize: 256,
-  timeoutSeconds: 120,
-  logRetentionDays: DEFAULT_LOG_RETENTION_DAYS,
-} as const;
+/** The defaults of every function on a stream (components/internal/shared-defaults.ts). */
+export const streamMappingDefaults = streamFunctionDefaults;
 
 /** The children `createStreamFunction(name, {deadLetterName})` names after `name`, for `checkDerivedNames`. */
 export const streamFunctionNames = (name: string, deadLetterName: string): DerivedName[] => [
@@ -53,6 +51,8 @@ export function validateMappingSettings(check: Check, prefix: string, settings: 
   check.integer(`${prefix}.maximumRecordAgeInSeconds`, settings.maximumRecordAgeInSeconds, 60, 604_800);
   check.integer(`${prefix}.memorySize`, settings.memorySize, 128, 10_240);
   check.integer(`${prefix}.timeoutSeconds`, settings.timeoutSeconds, 1, 900);
+  check.integer(`${prefix}.deadLetterExpireAfterDays`, settings.deadLetterExpireAfterDays, 1, 36_500);
+  check.logRetention(`${prefix}.logRetentionDays`, settings.logRetentionDays);
 }
 
 export interface StreamFunctionArgs extends DataProtectionArgs {
@@ -70,7 +70,9 @@ export interface StreamFunctionArgs extends DataProtectionArgs {
   settings: StreamMappingSettings;
   /** This function's batch size when `settings` has none. */
   defaultBatchSize: number;
+  /** The component's own setting, when `settings` has none. */
   deadLetterExpireAfterDays?: number;
+  /** The component's own setting, when `settings` has none. */
   logRetentionDays?: number;
   role?: aws.iam.Role;
   /** Errors, throttles, iterator age and parked records. Default: alarms on, no topic. */
@@ -80,6 +82,8 @@ export interface StreamFunctionArgs extends DataProtectionArgs {
 export interface StreamFunction extends BundledFunction {
   deadLetter: SecureBucket;
   mapping: aws.lambda.EventSourceMapping | undefined;
+  /** The metric counting parked records (METRICS_NAMESPACE), when alarms are on. */
+  parkedMetricName: string | undefined;
 }
 
 /**
@@ -91,7 +95,7 @@ export interface StreamFunction extends BundledFunction {
 export function createStreamFunction(name: string, args: StreamFunctionArgs, parent: pulumi.Resource): StreamFunction {
   const d = streamMappingDefaults;
   const settings = args.settings;
-  const deadLetter = createSecureBucket(args.deadLetterName, { expireAfterDays: args.deadLetterExpireAfterDays, protectData: args.protectData }, parent);
+  const deadLetter = createSecureBucket(args.deadLetterName, { expireAfterDays: settings.deadLetterExpireAfterDays ?? args.deadLetterExpireAfterDays, protectData: args.protectData }, parent);
   const statements = pulumi.all([args.statements, deadLetter.bucket.arn]).apply(([own, bucketArn]): PolicyStatement[] => [
     ...own,
     // Parked records go under parked/; Lambda writes failed-batch records for the mapping (it needs ListBucket too).
@@ -106,7 +110,7 @@ export function createStreamFunction(name: string, args: StreamFunctionArgs, par
     statements,
     memorySize: settings.memorySize ?? d.memorySize,
     timeoutSeconds: settings.timeoutSeconds ?? d.timeoutSeconds,
-    logRetentionDays: args.logRetentionDays ?? d.logRetentionDays,
+    logRetentionDays: settings.logRetentionDays ?? args.logRetentionDays ?? d.logRetentionDays,
     role: args.role,
   }, parent);
 
@@ -125,9 +129,10 @@ export function createStreamFunction(name: string, args: StreamFunctionArgs, par
   }, { parent, dependsOn: [fn.policy] });
 
   const monitoring = args.monitoring ?? {};
+  let parkedMetricName: string | undefined;
   if (monitoring.alarms ?? true) {
     functionAlarms(name, fn.function, monitoring, parent, true);
-    logLineAlarm(`${name}-parked`, fn.logGroup, LOG_MESSAGES.parkedRecord, `${name} parked records it can never handle in its dead-letter bucket`, monitoring, parent);
+    parkedMetricName = logLineAlarm(`${name}-parked`, fn.logGroup, LOG_MESSAGES.parkedRecord, `${name} parked records it can never handle in its dead-letter bucket`, monitoring, parent);
   }
-  return { ...fn, deadLetter, mapping };
+  return { ...fn, deadLetter, mapping, parkedMetricName };
 }

@@ -36,6 +36,15 @@ export function validate(subject: string, what = "arguments", resource?: pulumi.
         problems.push(`${arg} must be a retention CloudWatch Logs accepts (${LOG_RETENTION_DAYS.join(", ")}), got ${value}`);
       }
     },
+    /**
+     * A deprecated argument: still honoured, with a warning at preview naming what replaces it;
+     * refused beside its replacement, since one of the two would be ignored.
+     */
+    deprecated(arg: string, value: unknown, instead: string, insteadValue: unknown): void {
+      if (value === undefined) return;
+      if (insteadValue !== undefined) problems.push(`${arg} is the deprecated name of ${instead}: give ${instead} only`);
+      else void pulumi.log.warn(`${arg} is deprecated: give ${instead} instead`, resource);
+    },
     done(): void {
       if (problems.length === 0) return;
       const message = `${subject}: invalid ${what}:\n  - ${problems.join("\n  - ")}`;

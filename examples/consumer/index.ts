@@ -8,7 +8,7 @@ const config = new pulumi.Config();
 const table = new DedupTable("clicks", {
   // Until the source account grants access, leave `sourceStreamArn` unset: the ingest function is
   // deployed without its event source mapping.
-  streamArn: config.get("sourceStreamArn"),
+  pull: { streamArn: config.get("sourceStreamArn") },
   table: { name: config.get("tableName") },
 });
 

@@ -20,6 +20,6 @@ export function parseArn(arn: string): Arn | undefined {
 /** The name after `type` in an ARN's resource: `clicks` for `…:table/clicks/stream/2026…` and type `table`, or for `…:function:clicks` and type `function`. */
 export function arnResourceName(arn: string, type: string): string | undefined {
   const resource = parseArn(arn)?.resource;
-  if (!resource?.startsWith(type) || !"/:".includes(resource[type.length] ?? "-")) return undefined;
+  if (!resource?.startsWith(type) || !/^[/:]/.test(resource.slice(type.length))) return undefined;
   return resource.slice(type.length + 1).split(/[/:]/)[0] || undefined;
 }

@@ -27,6 +27,16 @@ export const SCORES_BY_USER = { sharedTableProjections: JSON.stringify([{ name: 
 
 /** Runs one stack's composition under mocks, as `pulumi up` would, and returns its resolved outputs; `lastDeployment` are the stack's outputs from before (none: a first deployment). */
 export async function up(side: "source" | "consumer", config: Record<string, string>, peerOutputs?: Outputs, accountId?: string, options: { cliDefaults?: boolean; lastDeployment?: Outputs } = {}) {
+  const cloud = await installStack(side, config, peerOutputs, accountId, options);
+  const exported = await COMPOSITIONS[side](new pulumi.Config());
+  await cloud.settle();
+  const outputs: Outputs = {};
+  for (const [name, value] of Object.entries(exported)) outputs[name] = await resolve(pulumi.output(value));
+  return { cloud, outputs };
+}
+
+/** A stack's mock cloud with its config, as the Pulumi CLI would hand it to the program, and the other stack's outputs. */
+export async function installStack(side: "source" | "consumer", config: Record<string, string>, peerOutputs?: Outputs, accountId?: string, options: { cliDefaults?: boolean; lastDeployment?: Outputs } = {}): Promise<MockCloud> {
   const peerStack = side === "source" ? POC_STACK : PROD_STACK;
   const stack = side === "source" ? "prod" : "poc";
   const cloud = new MockCloud({
@@ -37,11 +47,7 @@ export async function up(side: "source" | "consumer", config: Record<string, str
     secretStackOutputs: ["writerExternalId"],
   });
   await cloud.install({ ...(options.cliDefaults === false ? {} : CLI_DEFAULTS), ...ACCOUNTS, ...(peerOutputs ? { [`${side === "source" ? "consumer" : "source"}Stack`]: peerStack } : {}), ...config });
-  const exported = await COMPOSITIONS[side](new pulumi.Config());
-  await cloud.settle();
-  const outputs: Outputs = {};
-  for (const [name, value] of Object.entries(exported)) outputs[name] = await resolve(pulumi.output(value));
-  return { cloud, outputs };
+  return cloud;
 }
 
 /** A stack's config file, as `pulumi config` hands it to the program: objects as JSON, project keys unprefixed. */

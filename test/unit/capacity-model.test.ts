@@ -246,7 +246,7 @@ describe("capacity model", () => {
       const input = { table: provisionedTable, projections: [index] };
       expect(proportionalVerdicts("projection.by-user.throughput", input)).to.deep.equal(BELOW_AT_ABOVE);
       const perBatch = stage("projection.by-user.throughput", {}, input).limit;
-      expect(stage("projection.by-user.throughput", { eventsPerSecond: 200 * perBatch * 2.5 }, input).fix).to.deep.equal({ kind: "setting", key: "projections[0].mapping.parallelizationFactor", value: 3 });
+      expect(stage("projection.by-user.throughput", { eventsPerSecond: 200 * perBatch * 2.5 }, input).fix).to.deep.equal({ kind: "setting", key: "projections[0].project.parallelizationFactor", value: 3 });
       const transactions = { table: provisionedTable, projections: [aggregate] };
       const perTransaction = stage("projection.hits.throughput", {}, transactions).limit;
       expect(stage("projection.hits.throughput", { eventsPerSecond: 200 * perTransaction * 10.5 }, transactions).fix.kind).to.equal("design");

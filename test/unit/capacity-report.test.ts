@@ -22,7 +22,7 @@ describe("capacity report", () => {
         "request a Firehose Direct PUT quota, MiB/s (records/s and requests/s scale with it) of 14, then declare it in serviceQuotas.firehoseMiBPerSecond",
     );
     const projection = planCapacity(load, settings({ projections: [byUser] }), quotasFor("eu-west-1")).find((s) => s.id === "projection.by-user.throughput")!;
-    expect(shortfallMessage(projection, load)).to.match(/^capacity: Projection by-user, records\/s per table stream shard \[projection\.by-user\.throughput\] needs 250 records\/s for 10,000 events\/s of 1,024 bytes, over its limit of 97\.\d \(estimated\): set projections\[0\]\.mapping\.parallelizationFactor to 3$/);
+    expect(shortfallMessage(projection, load)).to.match(/^capacity: Projection by-user, records\/s per table stream shard \[projection\.by-user\.throughput\] needs 250 records\/s for 10,000 events\/s of 1,024 bytes, over its limit of 97\.\d \(estimated\): set projections\[0\]\.project\.parallelizationFactor to 3$/);
   });
 
   it("says each kind of fix as an instruction", () => {
@@ -56,7 +56,7 @@ describe("capacity sizing", () => {
     expect(sized.stages.every(fits)).to.equal(true);
     expect(sized.changes).to.deep.equal([
       { kind: "quota", name: "firehoseMiBPerSecond", value: 14 },
-      { kind: "setting", key: "projections[0].mapping.parallelizationFactor", value: 3 },
+      { kind: "setting", key: "projections[0].project.parallelizationFactor", value: 3 },
     ]);
     expect(sized.granted).to.deep.equal({ firehoseMiBPerSecond: 14 });
     expect(sized.settings.projections[0].mapping.parallelizationFactor).to.equal(3);

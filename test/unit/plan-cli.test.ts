@@ -43,7 +43,7 @@ describe("npm run plan", () => {
       expect(request.load).to.deep.equal({ eventsPerSecond: 2000, eventBytes: 1024 });
       expect(request.input.region).to.equal("eu-west-1");
       expect(request.input.fanOut).to.equal(true);
-      expect(request.input.projections![0].mapping).to.deep.equal({ parallelizationFactor: 3 });
+      expect(request.input.projections![0].project).to.deep.equal({ parallelizationFactor: 3 });
       expect(request.granted).to.deep.equal({ lambdaConcurrency: 3000 });
       const flags = parse("--config", join(ROOT, "Pulumi.poc.yaml"), "--events-per-second", "9", "--shards", "4", "--region", "us-east-1");
       expect(flags.load.eventsPerSecond).to.equal(9);

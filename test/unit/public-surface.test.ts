@@ -21,7 +21,7 @@ describe("the package's public surface (components/index.ts)", () => {
   });
 
   it("exports each component's defaults object", () => {
-    for (const name of ["crossAccountStreamSourceDefaults", "dedupTableDefaults", "firehoseArchiveDefaults", "auroraLoaderDefaults"]) {
+    for (const name of ["crossAccountStreamSourceDefaults", "dedupTableDefaults", "pushIngestDefaults", "firehoseArchiveDefaults", "streamProjectionDefaults", "auroraLoaderDefaults"]) {
       expect((surface as Record<string, unknown>)[name], name).to.be.an("object");
     }
   });

@@ -1,0 +1,210 @@
+import { expect } from "chai";
+import { AuroraLoader } from "../../components/aurora-loader";
+import { CrossAccountStreamSource } from "../../components/cross-account-stream-source";
+import { DedupTable } from "../../components/dedup-table";
+import { FirehoseArchive } from "../../components/firehose-archive";
+import { PushIngest } from "../../components/push-ingest";
+import { StreamProjection } from "../../components/stream-projection";
+import * as pulumi from "@pulumi/pulumi";
+import { MockCloud, resolve } from "../harness/mock-cloud";
+
+const STREAM_ARN = "arn:aws:kinesis:eu-west-1:111111111111:stream/web-analytics";
+const TABLE_STREAM = "arn:aws:dynamodb:eu-west-1:999999999999:table/clicks/stream/2026-01-01T00:00:00.000";
+const PRINCIPAL = "arn:aws:iam::111111111111:role/clicks-ingest-role";
+const BUCKET = "clicks-bucket-1a2b3c4";
+const COLUMNS = ["dedup_key", "change", "changed_at", "stream_sequence", "page_id", "hits"];
+const INDEX = { kind: "index" as const, hashKey: "useremail" };
+
+/** What each realized resource was given, by logical name: the comparison of two shapes of the same arguments. */
+const inputsByName = (cloud: MockCloud) => Object.fromEntries(cloud.resources.map((r) => [r.name, JSON.stringify(r.inputs)]));
+
+describe("one interface style across components", () => {
+  describe("DedupTable's access modes as pull or push", () => {
+    it("builds from pull: {…} exactly what the deprecated flat fields build", async () => {
+      const nested = new MockCloud();
+      await nested.install();
+      new DedupTable("clicks", { pull: { streamArn: STREAM_ARN }, ingest: { batchSize: 50, deadLetterExpireAfterDays: 90 } });
+      await nested.settle();
+      const flat = new MockCloud();
+      await flat.install();
+      new DedupTable("clicks", { streamArn: STREAM_ARN, ingest: { batchSize: 50 }, deadLetterExpireAfterDays: 90 });
+      await flat.settle();
+      expect(inputsByName(nested)).to.deep.equal(inputsByName(flat));
+      expect(nested.one("aws:lambda/eventSourceMapping:EventSourceMapping").inputs).to.include({ eventSourceArn: STREAM_ARN, batchSize: 50 });
+    });
+
+    it("builds from push: {…} the writer role trusting the principal with the external ID, and no function", async () => {
+      const cloud = new MockCloud();
+      await cloud.install();
+      const table = new DedupTable("clicks", { push: { principalArn: PRINCIPAL, externalId: "poc-writer-7f3a" } });
+      await cloud.settle();
+      expect(cloud.ofType("aws:lambda/function:Function")).to.have.length(0);
+      const trust = JSON.parse(cloud.named("clicks-writer-role").inputs.assumeRolePolicy as string).Statement[0];
+      expect(trust).to.deep.include({ Principal: { AWS: PRINCIPAL }, Condition: { StringEquals: { "sts:ExternalId": "poc-writer-7f3a" } } });
+      expect(await resolve(table.writerRoleArn)).to.equal(cloud.named("clicks-writer-role").state.arn);
+    });
+
+    describe("refuses at preview", () => {
+      before(() => new MockCloud().install());
+      const build = (args: ConstructorParameters<typeof DedupTable>[1]) => () => new DedupTable("bad", args);
+
+      it("both modes at once", () => {
+        expect(build({ pull: {}, push: { externalId: "poc-writer-7f3a" } })).to.throw(/DedupTable "bad": invalid arguments:[\s\S]*give either pull or push, not both/);
+      });
+
+      it("a mode object beside the deprecated flat fields, naming where they go", () => {
+        expect(build({ pull: {}, streamArn: STREAM_ARN })).to.throw(/streamArn is the deprecated flat form of pull and push: move it into pull/);
+        expect(build({ push: { externalId: "poc-writer-7f3a" }, writerPrincipalArn: PRINCIPAL })).to.throw(/writerPrincipalArn is the deprecated flat form of pull and push: move it into push/);
+      });
+
+      it("push without an external ID, with a bad one, with a principal that is no role, or with the pull-only ingest settings", () => {
+        expect(build({ push: {} as never })).to.throw(/push\.externalId is required/);
+        expect(build({ push: { externalId: "no spaces allowed" } })).to.throw(/push\.externalId must be 2–1224 characters/);
+        expect(build({ push: { externalId: "poc-writer-7f3a", principalArn: "arn:aws:iam::111111111111:root" } })).to.throw(/push\.principalArn must be an IAM role ARN/);
+        expect(build({ push: { externalId: "poc-writer-7f3a" }, ingest: { batchSize: 5 } })).to.throw(/ingest is for pull; with push the ingest function runs in the source account/);
+      });
+    });
+  });
+
+  describe("function settings by role, with the same fields", () => {
+    const cloud = new MockCloud();
+    let archive: FirehoseArchive;
+    let projection: StreamProjection;
+    let loader: AuroraLoader;
+
+    before(async () => {
+      await cloud.install();
+      archive = new FirehoseArchive("clicks", { tableStreamArn: TABLE_STREAM, forward: { deadLetterExpireAfterDays: 30, logRetentionDays: 90 }, transform: { logRetentionDays: 14 } });
+      projection = new StreamProjection("by-user", { tableStreamArn: TABLE_STREAM, projection: INDEX, project: { batchSize: 25, deadLetterExpireAfterDays: 7 } });
+      loader = new AuroraLoader("warehouse", { archiveBucketName: BUCKET, archiveBucketArn: `arn:aws:s3:::${BUCKET}`, columns: COLUMNS, load: { memorySize: 1024, deadLetterExpireAfterDays: 4, logRetentionDays: 60 } });
+      await cloud.settle();
+    });
+
+    const lifecycleOf = (bucket: string) => cloud.ofType("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").find((r) => r.name === `${bucket}-lifecycle`)!.inputs;
+    const retentionOf = (fn: string) => cloud.ofType("aws:cloudwatch/logGroup:LogGroup").find((r) => r.name === `${fn}-logs`)?.inputs.retentionInDays;
+
+    it("expires FirehoseArchive's forward dead letters, and keeps each function's logs, as its role's settings say", () => {
+      expect(lifecycleOf("clicks-forward-dead-letter").rules[0].expiration).to.deep.equal({ days: 30 });
+      expect(retentionOf("clicks-forward")).to.equal(90);
+      expect(retentionOf("clicks-transform")).to.equal(14);
+    });
+
+    it("takes StreamProjection's settings under project", () => {
+      expect(cloud.named("by-user-project-mapping").inputs.batchSize).to.equal(25);
+      expect(lifecycleOf("by-user-dead-letter").rules[0].expiration).to.deep.equal({ days: 7 });
+    });
+
+    it("takes AuroraLoader's settings under load: its size, its logs, and how long its failed events are kept", () => {
+      expect(cloud.named("warehouse-load-function").inputs.memorySize).to.equal(1024);
+      expect(retentionOf("warehouse-load")).to.equal(60);
+      expect(cloud.named("warehouse-failed-events").inputs.messageRetentionSeconds).to.equal(4 * 86_400);
+    });
+
+    it("names every function's outputs by role, so that no one parses them out of ARNs", async () => {
+      expect(await resolve(archive.forwardFunctionName)).to.equal(cloud.named("clicks-forward-function").state.name);
+      expect(await resolve(archive.transformFunctionName)).to.equal(cloud.named("clicks-transform-function").state.name);
+      expect(await resolve(archive.forwardDeadLetterBucketArn)).to.equal(cloud.named("clicks-forward-dead-letter").state.arn);
+      expect(await resolve(projection.projectFunctionName)).to.equal(cloud.named("by-user-project-function").state.name);
+      expect(await resolve(projection.projectRoleArn)).to.equal(cloud.named("by-user-project-role").state.arn);
+      expect(await resolve(projection.projectDeadLetterBucketName)).to.equal(cloud.named("by-user-dead-letter").state.bucket);
+      expect(await resolve(loader.loadFunctionName)).to.equal(cloud.named("warehouse-load-function").state.name);
+    });
+
+    it("keeps the old output names as aliases of the new", async () => {
+      expect(await resolve(projection.functionArn)).to.equal(await resolve(projection.projectFunctionArn));
+      expect(await resolve(projection.roleArn)).to.equal(await resolve(projection.projectRoleArn));
+      expect(await resolve(projection.deadLetterBucketName)).to.equal(await resolve(projection.projectDeadLetterBucketName));
+      expect(await resolve(loader.loaderFunctionArn)).to.equal(await resolve(loader.loadFunctionArn));
+    });
+
+    it("names the metrics its log filters count, and lists every alarm it created", async () => {
+      const filterMetric = (name: string) => cloud.named(`${name}-filter`).inputs.metricTransformation.name;
+      expect(archive.forwardParkedMetricName).to.equal(filterMetric("clicks-forward-parked"));
+      expect(archive.failedTransformationsMetricName).to.equal(filterMetric("clicks-failed-transformations"));
+      expect(projection.projectParkedMetricName).to.equal(filterMetric("by-user-project-parked"));
+      expect(loader.rejectedRowsMetricName).to.equal(filterMetric("warehouse-rejected-rows"));
+      const alarmsOf = (prefix: string) => cloud.ofType("aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.name.startsWith(prefix)).map((a) => a.state.name);
+      expect(await resolve(archive.alarmNames)).to.have.members(alarmsOf("clicks-")).and.have.length.greaterThan(4);
+      expect(await resolve(loader.alarmNames)).to.have.members(alarmsOf("warehouse-"));
+    });
+  });
+
+  it("names PushIngest's and DedupTable's dead-letter bucket and parked-record metric by role", async () => {
+    const cloud = new MockCloud();
+    await cloud.install();
+    const push = new PushIngest("clicks", { streamArn: STREAM_ARN, writer: { roleArn: "arn:aws:iam::999999999999:role/w", externalId: "poc-writer-7f3a", tableName: "t" }, ingest: { deadLetterExpireAfterDays: 3 } });
+    const table = new DedupTable("table", { pull: {} });
+    await cloud.settle();
+    expect(await resolve(push.ingestDeadLetterBucketName)).to.equal(cloud.named("clicks-dead-letter").state.bucket);
+    expect(await resolve(push.deadLetterBucketName)).to.equal(cloud.named("clicks-dead-letter").state.bucket);
+    expect(lifecycleDays(cloud, "clicks-dead-letter")).to.equal(3);
+    expect(push.ingestParkedMetricName).to.equal("clicks-ingest-parked");
+    expect(await resolve(table.ingestDeadLetterBucketArn)).to.equal(cloud.named("table-dead-letter").state.arn);
+    expect(table.ingestParkedMetricName).to.equal("table-ingest-parked");
+  });
+
+  it("passes overrides through to the main resources, over the component's own arguments", async () => {
+    const cloud = new MockCloud();
+    await cloud.install();
+    new DedupTable("clicks", { pull: {}, overrides: { table: { tableClass: "STANDARD_INFREQUENT_ACCESS", pointInTimeRecovery: { enabled: false } } } });
+    new StreamProjection("by-user", { projection: INDEX, overrides: { table: { tags: { team: "analytics" } } } });
+    new CrossAccountStreamSource("source", { overrides: { stream: { retentionPeriod: 72, tags: { team: "web" } } } });
+    new AuroraLoader("warehouse", { archiveBucketName: BUCKET, archiveBucketArn: `arn:aws:s3:::${BUCKET}`, columns: COLUMNS, overrides: { cluster: { preferredMaintenanceWindow: "sun:03:00-sun:04:00" } } });
+    await cloud.settle();
+    expect(cloud.named("clicks-table").inputs).to.deep.include({ tableClass: "STANDARD_INFREQUENT_ACCESS", pointInTimeRecovery: { enabled: false }, streamEnabled: true });
+    expect(cloud.named("by-user-table").inputs.tags).to.deep.equal({ team: "analytics" });
+    expect(cloud.named("source-stream").inputs).to.deep.include({ retentionPeriod: 72, encryptionType: "KMS", tags: { team: "web" } });
+    expect(cloud.named("warehouse-cluster").inputs).to.include({ preferredMaintenanceWindow: "sun:03:00-sun:04:00", engine: "aurora-mysql" });
+  });
+
+  describe("refuses at preview", () => {
+    before(() => new MockCloud().install());
+
+    it("overrides of what the pipeline depends on, naming the setting to use instead", () => {
+      expect(() => new DedupTable("bad", { pull: {}, overrides: { table: { hashKey: "id", streamEnabled: false } } })).to.throw(/overrides\.table\.hashKey cannot be overridden[\s\S]*overrides\.table\.streamEnabled cannot be overridden: the dedup key, the stream and the name are the pipeline's/);
+      expect(() => new StreamProjection("bad", { projection: INDEX, overrides: { table: { name: "other" } } })).to.throw(/overrides\.table\.name cannot be overridden/);
+      expect(() => new CrossAccountStreamSource("bad", { overrides: { stream: { kmsKeyId: "alias/aws/kinesis" } } })).to.throw(/overrides\.stream\.kmsKeyId cannot be overridden/);
+      expect(() => new AuroraLoader("bad", { archiveBucketName: BUCKET, archiveBucketArn: `arn:aws:s3:::${BUCKET}`, columns: COLUMNS, overrides: { cluster: { port: 3307 } } })).to.throw(/overrides\.cluster\.port cannot be overridden/);
+    });
+
+    it("role settings out of range, and a deprecated name beside its new one", () => {
+      expect(() => new FirehoseArchive("bad", { tableStreamArn: TABLE_STREAM, forward: { deadLetterExpireAfterDays: 0 }, transform: { logRetentionDays: 2 } })).to.throw(/forward\.deadLetterExpireAfterDays must be an integer from 1 to 36500, got 0[\s\S]*transform\.logRetentionDays must be a retention CloudWatch Logs accepts/);
+      expect(() => new StreamProjection("bad", { projection: INDEX, project: {}, mapping: {} })).to.throw(/mapping is the deprecated name of project: give project only/);
+      const loaderArgs = { archiveBucketName: BUCKET, archiveBucketArn: `arn:aws:s3:::${BUCKET}`, columns: COLUMNS };
+      expect(() => new AuroraLoader("bad", { ...loaderArgs, load: { deadLetterExpireAfterDays: 15 } })).to.throw(/load\.deadLetterExpireAfterDays must be an integer from 1 to 14, got 15/);
+      expect(() => new AuroraLoader("bad", { ...loaderArgs, load: {}, loader: {} })).to.throw(/loader is the deprecated name of load: give load only/);
+      expect(() => new DedupTable("bad", { ingest: { deadLetterExpireAfterDays: 30 }, deadLetterExpireAfterDays: 60 })).to.throw(/deadLetterExpireAfterDays is the deprecated name of ingest\.deadLetterExpireAfterDays: give ingest\.deadLetterExpireAfterDays only/);
+      expect(() => new StreamProjection("bad", { projection: INDEX, project: { deadLetterExpireAfterDays: 30 }, deadLetterExpireAfterDays: 60 })).to.throw(/deadLetterExpireAfterDays is the deprecated name of project\.deadLetterExpireAfterDays/);
+    });
+  });
+
+  it("honours each deprecated name alone, warning at preview what replaces it", async () => {
+    const cloud = new MockCloud();
+    await cloud.install();
+    const warnings: string[] = [];
+    const warn = pulumi.log.warn;
+    pulumi.log.warn = (message: string) => warnings.push(message) as unknown as Promise<void>;
+    try {
+      new DedupTable("clicks", { deadLetterExpireAfterDays: 60 });
+      new StreamProjection("by-user", { tableStreamArn: TABLE_STREAM, projection: INDEX, mapping: { batchSize: 20 }, deadLetterExpireAfterDays: 45 });
+      new AuroraLoader("warehouse", { archiveBucketName: BUCKET, archiveBucketArn: `arn:aws:s3:::${BUCKET}`, columns: COLUMNS, loader: { memorySize: 1024 } });
+      await cloud.settle();
+    } finally {
+      pulumi.log.warn = warn;
+    }
+    expect(warnings).to.include.members([
+      "deadLetterExpireAfterDays is deprecated: give ingest.deadLetterExpireAfterDays instead",
+      "mapping is deprecated: give project instead",
+      "deadLetterExpireAfterDays is deprecated: give project.deadLetterExpireAfterDays instead",
+      "loader is deprecated: give load instead",
+    ]);
+    expect(lifecycleDays(cloud, "clicks-dead-letter")).to.equal(60);
+    expect(lifecycleDays(cloud, "by-user-dead-letter")).to.equal(45);
+    expect(cloud.one("aws:lambda/eventSourceMapping:EventSourceMapping").inputs).to.include({ batchSize: 20 });
+    expect(cloud.named("warehouse-load-function").inputs.memorySize).to.equal(1024);
+  });
+});
+
+function lifecycleDays(cloud: MockCloud, bucket: string): number {
+  return cloud.named(`${bucket}-lifecycle`).inputs.rules[0].expiration.days;
+}
