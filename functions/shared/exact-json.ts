@@ -69,8 +69,9 @@ function shortestLength(n: number): number {
   // Also refuses Infinity, which a token past a double's range such as 1e400 parses to.
   if (magnitude < 0.1 || !Number.isFinite(n)) return Number.NaN;
   const text = String(n);
-  // Stryker disable next-line EqualityOperator: equivalent, a magnitude of exactly 1 is an integer and never gets here.
-  const significant = text.length - (text[0] === "-" ? 1 : 0) - (magnitude < 1 ? 2 : 1);
+  const sign = text[0] === "-" ? 1 : 0;
+  // Every character but the sign, the point, and the 0 before the point below 1.
+  const significant = text.length - sign - (text[sign] === "0" ? 2 : 1);
   return significant <= 15 ? text.length : Number.NaN;
 }
 
@@ -104,7 +105,6 @@ export function compactAndExact(text: string, parsed: unknown): boolean {
  */
 export function parsedExactly(text: string, parsed: unknown): boolean {
   let colons = 0;
-  // Stryker disable next-line EqualityOperator: equivalent, at the end charCodeAt gives NaN, which only steps past it.
   for (let i = 0; i < text.length; ) {
     const c = text.charCodeAt(i);
     if (c === 0x22) {
@@ -178,7 +178,6 @@ class JsonError extends Error {
 }
 
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
-// Stryker disable next-line Regex: equivalent, JSON.parse decodes any string literal; the test only skips it where nothing needs decoding.
 const NEEDS_DECODING = /[\\\u0000-\u001f]/;
 
 /** Sets a key as an own data property, as JSON.parse does, so `__proto__` stays a key. */
@@ -200,7 +199,6 @@ function exactParse(text: string): ExactJsonResult {
     const start = i;
     let end = text.indexOf('"', i + 1);
     for (;;) {
-      // Stryker disable next-line EqualityOperator: equivalent, indexOf from i + 1 is never 0.
       if (end < 0) fail("unterminated string");
       let backslashes = 0;
       while (text.charCodeAt(end - 1 - backslashes) === 0x5c) backslashes += 1;
@@ -209,7 +207,6 @@ function exactParse(text: string): ExactJsonResult {
     }
     i = end + 1;
     const raw = text.slice(start, i);
-    // Stryker disable next-line ConditionalExpression: equivalent, JSON.parse decodes any string literal; the test only skips it where nothing needs decoding.
     if (!NEEDS_DECODING.test(raw)) return raw.slice(1, -1);
     try {
       return JSON.parse(raw) as string;
