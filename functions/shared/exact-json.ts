@@ -12,17 +12,98 @@ export type ExactJsonResult =
   | { ok: true; value: unknown; plain: boolean }
   | { ok: false; reason: "not-json" | "duplicate-key"; detail: string };
 
-/** The text of a number, from either form `parseExactJson` gives. */
-export const numberText = (value: number | LosslessNumber): string => (typeof value === "number" ? String(value) : value.value);
+/** The text of a number, from either form `parseExactJson` gives (a LosslessNumber prints as its text). */
+export const numberText = (value: number | LosslessNumber): string => String(value);
 
 export const isJsonNumber = (value: unknown): value is number | LosslessNumber => typeof value === "number" || value instanceof LosslessNumber;
 
 /**
+ * The length of `value` written as compact JSON (no whitespace, no escapes) with each number in
+ * its shortest form, or NaN when some number has another form at most as long (see
+ * `shortestLength`). Objects are read with for…in, whose keyed reads stay fast whatever the
+ * record's shape; it also lists inherited enumerable keys, so `compactAndExact` first makes sure
+ * that Object.prototype has none.
+ */
+function compactLength(value: unknown): number {
+  if (typeof value === "string") return value.length + 2;
+  if (typeof value === "number") return shortestLength(value);
+  if (value === null) return 4;
+  if (typeof value === "boolean") return value ? 4 : 5;
+  // Brackets and commas: 2 for no members, members + 1 otherwise; each key adds its quotes and colon.
+  if (Array.isArray(value)) {
+    let length = Math.max(2, value.length + 1);
+    for (let i = 0; i < value.length; i++) length += compactLength(value[i]);
+    return length;
+  }
+  let members = 0;
+  let length = 0;
+  for (const key in value as object) {
+    members += 1;
+    length += key.length + 3 + compactLength((value as Record<string, unknown>)[key]);
+  }
+  return length + Math.max(2, members + 1);
+}
+
+/**
+ * The length of `String(n)` when every other JSON number token that parses to `n` is longer, else
+ * NaN. That holds for
+ * - an integer of at most 15 digits with at most one trailing zero: a token for another decimal
+ *   that rounds to it needs a fraction of many digits (below 1e15, neighbouring doubles are at
+ *   most 1/8 apart), and one for the same value adds a fraction or an exponent (`1e2` is as short
+ *   as `100`, hence the trailing zeros);
+ * - a fraction of at least 0.1 in magnitude with at most 15 significant digits (no exponent, no
+ *   leading zeros after the point): any two decimals of at most 15 significant digits are
+ *   different doubles (DBL_DIG), so a token for another decimal has 16 digits or more, and one for
+ *   the same decimal adds zeros or an exponent (`5e-1` is longer than `0.5`; `5e-2` is as long as
+ *   `0.05`, hence the 0.1).
+ */
+function shortestLength(n: number): number {
+  const magnitude = Math.abs(n);
+  if (Number.isInteger(n)) {
+    // 0 ends in zeros but has no shorter token; -0 prints as 0, but each token for it carries a sign, so it is never proven.
+    if (magnitude > 999_999_999_999_999 || (n % 100 === 0 && n !== 0)) return Number.NaN;
+    let digits = 1;
+    for (let power = 10; power <= magnitude; power *= 10) digits += 1;
+    return n < 0 ? digits + 1 : digits;
+  }
+  // Also refuses Infinity, which a token past a double's range such as 1e400 parses to.
+  if (magnitude < 0.1 || !Number.isFinite(n)) return Number.NaN;
+  const text = String(n);
+  const sign = text[0] === "-" ? 1 : 0;
+  // Every character but the sign, the point, and the 0 before the point below 1.
+  const significant = text.length - sign - (text[sign] === "0" ? 2 : 1);
+  return significant <= 15 ? text.length : Number.NaN;
+}
+
+/** The length of a text without the whitespace after its JSON value. */
+function trimmedLength(text: string): number {
+  let end = text.length;
+  for (let c = text.charCodeAt(end - 1); c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09; c = text.charCodeAt(--end - 1));
+  return end;
+}
+
+/**
+ * Whether `JSON.parse(text)` gave the exact value, proven by length alone. Every part of a JSON
+ * text is at least as long as its part of the compact form of what it parses to, and only its
+ * compact self is exactly as long: whitespace and escapes add characters, a key given twice adds
+ * its key and value to the text but not to the parsed value, and each number has its one shortest
+ * token (`shortestLength`). So a text exactly as long as the compact form of its parsed value
+ * holds no duplicate key and no number but its exact shortest form. This covers compact JSON (what
+ * JSON.stringify and the forward function write) without reading the text at all. Exported for
+ * tests, as is `parsedExactly`.
+ */
+export function compactAndExact(text: string, parsed: unknown): boolean {
+  if (Object.keys(Object.prototype).length > 0) return false;
+  return compactLength(parsed) === trimmedLength(text);
+}
+
+/**
  * Whether `JSON.parse(text)` gave the exact value: a scan of the (valid) text outside its strings
  * counts the object keys (one `:` each) and checks that every number token prints back as its own
- * text. Strings are skipped with `indexOf`, so the scan is cheap next to the parse itself.
+ * text. Strings are skipped with `indexOf`. It costs about half the parse, so it only runs where
+ * the length proof cannot vouch for the text (whitespace, escapes, numbers such as `100`).
  */
-function parsedExactly(text: string, parsed: unknown): boolean {
+export function parsedExactly(text: string, parsed: unknown): boolean {
   let colons = 0;
   for (let i = 0; i < text.length; ) {
     const c = text.charCodeAt(i);
@@ -41,9 +122,8 @@ function parsedExactly(text: string, parsed: unknown): boolean {
     } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
       let end = i + 1;
       for (let d = text.charCodeAt(end); (d >= 0x30 && d <= 0x39) || d === 0x2e || d === 0x65 || d === 0x45 || d === 0x2b || d === 0x2d; d = text.charCodeAt(++end));
-      // Valid JSON has no leading zeros: a short integer token other than -0 prints back as itself.
       const token = text.slice(i, end);
-      if ((end - i > 15 || /[.eE]|^-0$/.test(token)) && String(Number(token)) !== token) return false;
+      if (String(Number(token)) !== token) return false;
       i = end;
     } else {
       i += 1;
@@ -63,14 +143,15 @@ function keyCount(value: unknown): number {
   // Object.values reads any object's own values alike, where a keyed read slows down as record shapes vary.
   const values = Object.values(value);
   count += values.length;
-  for (const child of values) if (child !== null && typeof child === "object") count += keyCount(child);
+  for (const child of values) count += keyCount(child);
   return count;
 }
 
 /**
- * The fast path is `JSON.parse`, taken only when it provably gives the exact result: every number
- * token prints back as its own text, and the text holds no more keys than the parsed value (so no
- * key was given twice). Anything else takes the exact parser.
+ * The fast path is `JSON.parse`, taken only when it provably gives the exact result: the text is
+ * the compact form of the parsed value, or a scan shows that every number token prints back as
+ * its own text and the text holds no more keys than the parsed value (so no key was given twice).
+ * Anything else takes the exact parser.
  */
 export function parseExactJson(text: string): ExactJsonResult {
   let fast: unknown;
@@ -79,14 +160,12 @@ export function parseExactJson(text: string): ExactJsonResult {
   } catch {
     return exactParse(text);
   }
-  if (fast === null || typeof fast !== "object") return exactParse(text);
-  let exact: boolean;
   try {
-    exact = parsedExactly(text, fast);
+    if (compactAndExact(text, fast) || parsedExactly(text, fast)) return { ok: true, value: fast, plain: true };
   } catch {
-    return { ok: false, reason: "not-json", detail: "nested too deeply to parse" };
+    // Nested too deeply to walk: the exact parser, which goes no deeper, says so.
   }
-  return exact ? { ok: true, value: fast, plain: true } : exactParse(text);
+  return exactParse(text);
 }
 
 class JsonError extends Error {
