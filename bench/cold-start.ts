@@ -6,6 +6,7 @@ import * as path from "node:path";
 import { buildFunctionCode, FUNCTION_BUILD_OPTIONS, PROJECT_ROOT } from "../components/internal/bundle";
 import { WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "../components/internal/web-analytics";
 import { printTable } from "./table";
+import { median } from "./median";
 
 const RUNS = Number(process.env.BENCH_COLD_START_RUNS ?? 15);
 
@@ -63,7 +64,6 @@ function floorCode(clients: readonly string[]): string {
   return buildSync({ ...FUNCTION_BUILD_OPTIONS, stdin: { contents, resolveDir: PROJECT_ROOT, loader: "js" } }).outputFiles[0].text;
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /** Each function's bundle size and module initialisation against a floor bundle holding only the same AWS SDK clients. */
 export function benchColdStart(): void {

@@ -10,6 +10,7 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, startS3Engine, typ
 import { countItems, createDedupTable } from "../engines/tables";
 import { printTable } from "./table";
 import { clickstreamBatches } from "../local/clickstream";
+import { median } from "./median";
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 30_000);
 const REPETITIONS = Number(process.env.BENCH_REPETITIONS ?? 3);
@@ -111,7 +112,6 @@ async function measure(dynamodb: DynamoDBClient, contender: Contender, batches: 
   return { name: contender.name, records, seconds, perSecond: records / seconds };
 }
 
-const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 function report(runs: readonly Result[][]): void {
   const names = runs[0].map((r) => r.name);
