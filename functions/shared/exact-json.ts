@@ -88,9 +88,10 @@ function trimmedLength(text: string): number {
  * compact self is exactly as long: whitespace and escapes add characters, a key given twice adds
  * its key and value to the text but not to the parsed value, and each number has its one shortest
  * token (`shortestLength`). So a text exactly as long as the compact form of its parsed value
- * holds no duplicate key and no number but its exact shortest form. This covers compact JSON (what
- * JSON.stringify and the forward function write) without reading the text at all. Exported for
- * tests, as is `parsedExactly`.
+ * holds no duplicate key and no number but its exact shortest form. This covers compact JSON
+ * without escapes (what the forward function writes for its records) without reading the text at
+ * all. Sound only when `parsed` is `JSON.parse(text)`: it measures plain JSON values, nothing else.
+ * Exported for tests, as is `parsedExactly`.
  */
 export function compactAndExact(text: string, parsed: unknown): boolean {
   if (Object.keys(Object.prototype).length > 0) return false;
