@@ -115,7 +115,7 @@ export interface AuroraLoaderOverrides {
 /** What the cluster overrides may not change. */
 const OWNED_CLUSTER_ARGS = [
   "engine", "engineMode", "databaseName", "masterUsername", "masterPassword", "manageMasterUserPassword", "iamDatabaseAuthenticationEnabled",
-  "dbSubnetGroupName", "vpcSecurityGroupIds", "dbClusterParameterGroupName", "iamRoles", "port",
+  "dbSubnetGroupName", "vpcSecurityGroupIds", "dbClusterParameterGroupName", "iamRoles", "port", "storageEncrypted", "kmsKeyId",
 ] as const;
 
 export interface AuroraLoaderArgs extends DataProtectionArgs {
@@ -241,7 +241,7 @@ function validateArgs(component: pulumi.Resource, name: string, args: AuroraLoad
   check.integer(`${role}.deadLetterExpireAfterDays`, fn?.deadLetterExpireAfterDays, 1, 14);
   check.logRetention(`${role}.logRetentionDays`, fn?.logRetentionDays);
   check.logRetention("logRetentionDays", args.logRetentionDays);
-  checkOverrides(check, "overrides.cluster", args.overrides?.cluster, OWNED_CLUSTER_ARGS, "the loader and its network depend on it (see database.* for what is settable)");
+  checkOverrides(check, "overrides.cluster", args.overrides?.cluster, OWNED_CLUSTER_ARGS, "the loader, its network and the data's encryption depend on it (see database.* for what is settable, database.kmsKeyArn for the key)");
   check.done();
 }
 

@@ -143,7 +143,7 @@ export interface DedupTableOverrides {
 }
 
 /** What DedupTable's table overrides may not change. */
-const OWNED_TABLE_ARGS = ["name", "hashKey", "rangeKey", "attributes", "streamEnabled", "streamViewType"] as const;
+const OWNED_TABLE_ARGS = ["name", "hashKey", "rangeKey", "attributes", "streamEnabled", "streamViewType", "serverSideEncryption"] as const;
 
 /** The deprecated flat fields that `pull` and `push` replace. */
 const FLAT_ACCESS_FIELDS = ["accessMode", "streamArn", "consumerArn", "streamKmsKeyArn", "writerPrincipalArn", "writerExternalId"] as const;
@@ -234,7 +234,7 @@ function validateArgs(component: pulumi.Resource, name: string, args: DedupTable
   if (table.ttlAttribute === "") check.fail("table.ttlAttribute must not be empty");
   validateIngestSettings(check, args.ingest);
   validateAccess(check, args, component);
-  checkOverrides(check, "overrides.table", args.overrides?.table, OWNED_TABLE_ARGS, "the dedup key, the stream and the name are the pipeline's (set table.name and table.streamViewType instead)");
+  checkOverrides(check, "overrides.table", args.overrides?.table, OWNED_TABLE_ARGS, "the dedup key, the stream, the name and the encryption are the pipeline's (set table.name, table.streamViewType and table.kmsKeyArn instead)");
   check.integer("deadLetterExpireAfterDays", args.deadLetterExpireAfterDays, 1, 36_500);
   if (!accessOf(args).push) check.deprecated("deadLetterExpireAfterDays", args.deadLetterExpireAfterDays, "ingest.deadLetterExpireAfterDays", args.ingest?.deadLetterExpireAfterDays);
   check.logRetention("logRetentionDays", args.logRetentionDays);

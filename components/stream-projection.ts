@@ -92,7 +92,7 @@ export interface StreamProjectionOverrides {
 }
 
 /** What the table overrides may not change. */
-const OWNED_TABLE_ARGS = ["name", "hashKey", "rangeKey", "attributes"] as const;
+const OWNED_TABLE_ARGS = ["name", "hashKey", "rangeKey", "attributes", "serverSideEncryption"] as const;
 
 export interface StreamProjectionArgs extends DataProtectionArgs {
   /** Escape hatch: provider arguments merged over what this component sets on its main resources. Default: none. */
@@ -169,7 +169,7 @@ function validateArgs(component: pulumi.Resource, name: string, args: StreamProj
     }
   }
   check.integer("ledgerTtlDays", args.ledgerTtlDays, 1, 365);
-  checkOverrides(check, "overrides.table", args.overrides?.table, OWNED_TABLE_ARGS, "the projection decides its keys (set table.name for the name)");
+  checkOverrides(check, "overrides.table", args.overrides?.table, OWNED_TABLE_ARGS, "the projection decides its keys and encryption (set table.name for the name, table.kmsKeyArn for the key)");
   check.deprecated("mapping", args.mapping, "project", args.project);
   check.deprecated("deadLetterExpireAfterDays", args.deadLetterExpireAfterDays, "project.deadLetterExpireAfterDays", (args.project ?? args.mapping)?.deadLetterExpireAfterDays);
   validateMappingSettings(check, args.mapping ? "mapping" : "project", args.project ?? args.mapping);

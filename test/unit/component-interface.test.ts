@@ -161,10 +161,14 @@ describe("one interface style across components", () => {
     before(() => new MockCloud().install());
 
     it("overrides of what the pipeline depends on, naming the setting to use instead", () => {
-      expect(() => new DedupTable("bad", { pull: {}, overrides: { table: { hashKey: "id", streamEnabled: false } } })).to.throw(/overrides\.table\.hashKey cannot be overridden[\s\S]*overrides\.table\.streamEnabled cannot be overridden: the dedup key, the stream and the name are the pipeline's/);
+      expect(() => new DedupTable("bad", { pull: {}, overrides: { table: { hashKey: "id", streamEnabled: false } } })).to.throw(/overrides\.table\.hashKey cannot be overridden[\s\S]*overrides\.table\.streamEnabled cannot be overridden: the dedup key, the stream, the name and the encryption are the pipeline's/);
       expect(() => new StreamProjection("bad", { projection: INDEX, overrides: { table: { name: "other" } } })).to.throw(/overrides\.table\.name cannot be overridden/);
       expect(() => new CrossAccountStreamSource("bad", { overrides: { stream: { kmsKeyId: "alias/aws/kinesis" } } })).to.throw(/overrides\.stream\.kmsKeyId cannot be overridden/);
       expect(() => new AuroraLoader("bad", { archiveBucketName: BUCKET, archiveBucketArn: `arn:aws:s3:::${BUCKET}`, columns: COLUMNS, overrides: { cluster: { port: 3307 } } })).to.throw(/overrides\.cluster\.port cannot be overridden/);
+      // Encryption at rest is the components' own: the escape hatch does not turn it off or swap the key.
+      expect(() => new DedupTable("bad", { pull: {}, overrides: { table: { serverSideEncryption: { enabled: false } } } })).to.throw(/overrides\.table\.serverSideEncryption cannot be overridden[^\n]*table\.kmsKeyArn/);
+      expect(() => new StreamProjection("bad", { projection: INDEX, overrides: { table: { serverSideEncryption: { enabled: false } } } })).to.throw(/overrides\.table\.serverSideEncryption cannot be overridden/);
+      expect(() => new AuroraLoader("bad", { archiveBucketName: BUCKET, archiveBucketArn: `arn:aws:s3:::${BUCKET}`, columns: COLUMNS, overrides: { cluster: { storageEncrypted: false, kmsKeyId: "alias/aws/rds" } } })).to.throw(/overrides\.cluster\.storageEncrypted cannot be overridden[\s\S]*overrides\.cluster\.kmsKeyId cannot be overridden[^\n]*database\.kmsKeyArn/);
     });
 
     it("role settings out of range, and a deprecated name beside its new one", () => {
