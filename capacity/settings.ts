@@ -2,7 +2,9 @@ import type { AuroraLoaderArgs } from "../components/aurora-loader";
 import type { StreamSettings } from "../components/cross-account-stream-source";
 import type { DedupTableSettings } from "../components/dedup-table";
 import type { FirehoseArchiveArgs } from "../components/firehose-archive";
+import { auroraLoaderDefaults } from "../components/internal/aurora-loader-defaults";
 import type { IngestSettings } from "../components/internal/ingest-function";
+import { ingestDefaults, streamFunctionDefaults } from "../components/internal/shared-defaults";
 import type { StreamMappingSettings } from "../components/internal/stream-function";
 import type { StreamProjectionArgs } from "../components/stream-projection";
 import type { ProjectionSpec } from "../functions/project/spec";
@@ -34,19 +36,20 @@ export interface PipelineSettings {
 
 /**
  * The components' defaults for the settings above, as they apply them. The model runs without
- * loading Pulumi (so `npm run plan` starts fast), hence a copy here; the capacity settings unit
- * test realizes each component with no settings and checks its resources carry these values.
+ * loading Pulumi (so `npm run plan` starts fast): what the components keep in modules without
+ * Pulumi is read from there, the rest is a copy; the capacity settings unit test realizes each
+ * component with no settings and checks its resources carry these values.
  */
 export const CAPACITY_DEFAULTS = {
-  mapping: { parallelizationFactor: 1, maximumBatchingWindowInSeconds: 0, memorySize: 256 },
-  ingest: { batchSize: 300, writeConcurrency: 4 },
+  mapping: streamFunctionDefaults,
+  ingest: ingestDefaults,
   forwardBatchSize: 100,
   projectionBatchSize: 100,
   /** DedupTable's autoscaling maximum when capacity.maxWrite is unset: ten times the minimum. */
   maxWriteFactor: 10,
   delivery: { bufferSizeMiB: 5, bufferIntervalSeconds: 300 },
   transformMemorySize: 256,
-  auroraMaxCapacity: 4,
+  auroraMaxCapacity: auroraLoaderDefaults.maxCapacity,
 } as const;
 
 /** The config a stack reads, in the shapes its components take; everything optional. */

@@ -21,11 +21,12 @@ export const streamFunctionDefaults = {
 export const ingestDefaults = { ...streamFunctionDefaults, batchSize: 300, writeConcurrency: 4, writeMaxAttempts: 8 } as const;
 
 /**
- * The user's settings over a component's defaults, leaving out what the user left undefined (as
- * AWS Solutions Constructs' consolidateProps merges defaults with props).
+ * The user's settings over a component's defaults, leaving out what the user left unset
+ * (undefined or null, as `??` would), as AWS Solutions Constructs' consolidateProps merges
+ * defaults with props.
  */
 export function withDefaults<T extends object>(defaults: { [K in keyof T]-?: NonNullable<T[K]> }, given: T | undefined): { [K in keyof T]-?: NonNullable<T[K]> } {
   const merged: Record<string, unknown> = { ...defaults };
-  for (const [key, value] of Object.entries(given ?? {})) if (value !== undefined) merged[key] = value;
+  for (const [key, value] of Object.entries(given ?? {})) if (value !== undefined && value !== null) merged[key] = value;
   return merged as { [K in keyof T]-?: NonNullable<T[K]> };
 }

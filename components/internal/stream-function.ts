@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { functionAlarms, logLineAlarm, type MonitoringArgs } from "./alarms";
 import { createBundledFunction, type BundledFunction } from "./bundled-function";
-import { streamFunctionDefaults } from "./shared-defaults";
+import { streamFunctionDefaults, withDefaults } from "./shared-defaults";
 import { type PolicyStatement } from "./iam";
 import { type DerivedName } from "./names";
 import { type DataProtectionArgs } from "./protection";
@@ -93,9 +93,12 @@ export interface StreamFunction extends BundledFunction {
  * parks records it can never handle.
  */
 export function createStreamFunction(name: string, args: StreamFunctionArgs, parent: pulumi.Resource): StreamFunction {
-  const d = streamMappingDefaults;
-  const settings = args.settings;
-  const deadLetter = createSecureBucket(args.deadLetterName, { expireAfterDays: settings.deadLetterExpireAfterDays ?? args.deadLetterExpireAfterDays, protectData: args.protectData }, parent);
+  const { deadLetterExpireAfterDays, ...given } = args.settings;
+  const settings = withDefaults<Omit<StreamMappingSettings, "deadLetterExpireAfterDays">>(
+    { ...streamFunctionDefaults, batchSize: args.defaultBatchSize, logRetentionDays: args.logRetentionDays ?? streamFunctionDefaults.logRetentionDays },
+    given,
+  );
+  const deadLetter = createSecureBucket(args.deadLetterName, { expireAfterDays: deadLetterExpireAfterDays ?? args.deadLetterExpireAfterDays, protectData: args.protectData }, parent);
   const statements = pulumi.all([args.statements, deadLetter.bucket.arn]).apply(([own, bucketArn]): PolicyStatement[] => [
     ...own,
     // Parked records go under parked/; Lambda writes failed-batch records for the mapping (it needs ListBucket too).
@@ -108,9 +111,9 @@ export function createStreamFunction(name: string, args: StreamFunctionArgs, par
     description: args.description,
     environment: { DEAD_LETTER_BUCKET: deadLetter.bucket.bucket, ...args.environment },
     statements,
-    memorySize: settings.memorySize ?? d.memorySize,
-    timeoutSeconds: settings.timeoutSeconds ?? d.timeoutSeconds,
-    logRetentionDays: settings.logRetentionDays ?? args.logRetentionDays ?? d.logRetentionDays,
+    memorySize: settings.memorySize,
+    timeoutSeconds: settings.timeoutSeconds,
+    logRetentionDays: settings.logRetentionDays,
     role: args.role,
   }, parent);
 
@@ -118,12 +121,12 @@ export function createStreamFunction(name: string, args: StreamFunctionArgs, par
     functionName: fn.function.arn,
     eventSourceArn: args.eventSourceArn,
     startingPosition: "TRIM_HORIZON",
-    batchSize: settings.batchSize ?? args.defaultBatchSize,
-    parallelizationFactor: settings.parallelizationFactor ?? d.parallelizationFactor,
-    maximumBatchingWindowInSeconds: settings.maximumBatchingWindowInSeconds ?? d.maximumBatchingWindowInSeconds,
+    batchSize: settings.batchSize,
+    parallelizationFactor: settings.parallelizationFactor,
+    maximumBatchingWindowInSeconds: settings.maximumBatchingWindowInSeconds,
     bisectBatchOnFunctionError: true,
-    maximumRetryAttempts: settings.maximumRetryAttempts ?? d.maximumRetryAttempts,
-    maximumRecordAgeInSeconds: settings.maximumRecordAgeInSeconds ?? d.maximumRecordAgeInSeconds,
+    maximumRetryAttempts: settings.maximumRetryAttempts,
+    maximumRecordAgeInSeconds: settings.maximumRecordAgeInSeconds,
     functionResponseTypes: ["ReportBatchItemFailures"],
     destinationConfig: { onFailure: { destinationArn: deadLetter.bucket.arn } },
   }, { parent, dependsOn: [fn.policy] });
