@@ -53,4 +53,14 @@ describe("README and docs/", () => {
       expect(text).to.not.match(/\bseeds?\s+00\d/i);
     });
   }
+
+  it("names only npm scripts package.json has, wherever a page or a command's help says `npm run`", () => {
+    const scripts = Object.keys(JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).scripts);
+    const sources = ["README.md", ...pages.map((p) => `docs/${p}`), ...readdirSync(path.join(ROOT, "tools")).map((f) => `tools/${f}`), ...readdirSync(path.join(ROOT, "local")).filter((f) => f.endsWith(".ts")).map((f) => `local/${f}`)];
+    for (const source of sources) {
+      for (const [, script] of readFileSync(path.join(ROOT, source), "utf8").matchAll(/npm run ([\w:-]+)/g)) {
+        expect(scripts, `${source} says \`npm run ${script}\``).to.include(script);
+      }
+    }
+  });
 });
