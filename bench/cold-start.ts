@@ -4,36 +4,14 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { buildFunctionCode, FUNCTION_BUILD_OPTIONS, PROJECT_ROOT } from "../components/internal/bundle";
-import { WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "../components/internal/web-analytics";
+import { defaultFunctionEnvironments } from "../components/settings/function-environments";
 import { printTable } from "./table";
 import { median } from "./median";
 
 const RUNS = Number(process.env.BENCH_COLD_START_RUNS ?? 15);
 
-/** What each function's component sets in its environment (values are stand-ins; only their shape matters to the module). */
-const ENVIRONMENT: Record<string, Record<string, string>> = {
-  ingest: { TABLE_NAME: "clicks-table", DEAD_LETTER_BUCKET: "clicks-dead-letter", WRITE_CONCURRENCY: "4", WRITE_MAX_ATTEMPTS: "8" },
-  forward: { DELIVERY_STREAM_NAME: "clicks-archive", DEAD_LETTER_BUCKET: "clicks-forward-dead-letter", KEY_ATTRIBUTES: "seqNumbershardIdHash,sequenceNumber", REMOVE_MODE: "marker", SEND_MAX_ATTEMPTS: "6" },
-  transform: { SCHEMA: JSON.stringify(WEB_ANALYTICS_SCHEMA), COLUMNS: JSON.stringify(WEB_ANALYTICS_COLUMNS) },
-  load: {
-    DB_HOST: "clicks.cluster-abc.eu-west-1.rds.amazonaws.com",
-    DB_PORT: "3306",
-    DB_NAME: "analytics",
-    DB_TABLE: "clicks",
-    MANIFEST_TABLE: "loaded_objects",
-    DB_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:999999999999:secret:rds!cluster-abc",
-    COLUMNS: JSON.stringify(["dedup_key", "change", "changed_at", "stream_sequence", ...WEB_ANALYTICS_COLUMNS.map((c) => c.name)]),
-    COLUMN_TYPES: JSON.stringify({ hits: "INT" }),
-    LOAD_MODE: "s3",
-    PROCESSED_PREFIX: "processed/",
-  },
-  project: {
-    PROJECTION: JSON.stringify({ kind: "aggregate", groupBy: ["page_id", { attribute: "client_timestamp", period: "day" }], sums: [{ name: "hits", attribute: "Hits" }] }),
-    TARGET_TABLE: "hits-per-page",
-    LEDGER_TABLE: "hits-per-page-ledger",
-    DEAD_LETTER_BUCKET: "hits-per-page-dead-letter",
-  },
-};
+/** What each function's component sets in its environment, from the components' own settings models. */
+const ENVIRONMENT: Record<string, Record<string, string>> = defaultFunctionEnvironments();
 
 /** Requires a bundle in a fresh Node process and answers how long the require took: the module's initialisation, as Lambda's Init phase runs it. */
 const INIT_PROBE = `const { performance } = require("node:perf_hooks"); const t = performance.now(); require(process.argv[1]); process.stdout.write(String(performance.now() - t));`;

@@ -1,12 +1,10 @@
-import type { AuroraLoaderArgs } from "../components/aurora-loader";
-import type { StreamSettings } from "../components/cross-account-stream-source";
-import type { DedupTableSettings } from "../components/dedup-table";
-import type { FirehoseArchiveArgs } from "../components/firehose-archive";
-import { auroraLoaderDefaults } from "../components/internal/aurora-loader-defaults";
-import type { IngestSettings } from "../components/internal/ingest-function";
-import { ingestDefaults, streamFunctionDefaults } from "../components/internal/shared-defaults";
-import type { StreamMappingSettings } from "../components/internal/stream-function";
-import type { StreamProjectionArgs } from "../components/stream-projection";
+import { SettingsCheck } from "../components/settings/check";
+import { resolveDatabase, type AuroraLoaderArgs } from "../components/settings/aurora-loader";
+import { type StreamSettings } from "../components/settings/cross-account-stream-source";
+import { resolveTable, type DedupTableSettings } from "../components/settings/dedup-table";
+import { resolveDelivery, resolveForward, resolveTransform, type FirehoseArchiveArgs } from "../components/settings/firehose-archive";
+import { commonDefaults, resolveIngest, type IngestSettings } from "../components/settings/shared";
+import { resolveProject, type StreamProjectionArgs } from "../components/settings/stream-projection";
 import type { ProjectionSpec } from "../functions/project/spec";
 
 /** How a function on a stream is invoked, as far as throughput goes. */
@@ -34,24 +32,6 @@ export interface PipelineSettings {
   aurora?: { maxCapacity: number };
 }
 
-/**
- * The components' defaults for the settings above, as they apply them. The model runs without
- * loading Pulumi (so `npm run plan` starts fast): what the components keep in modules without
- * Pulumi is read from there, the rest is a copy; the capacity settings unit test realizes each
- * component with no settings and checks its resources carry these values.
- */
-export const CAPACITY_DEFAULTS = {
-  mapping: streamFunctionDefaults,
-  ingest: ingestDefaults,
-  forwardBatchSize: 100,
-  projectionBatchSize: 100,
-  /** DedupTable's autoscaling maximum when capacity.maxWrite is unset: ten times the minimum. */
-  maxWriteFactor: 10,
-  delivery: { bufferSizeMiB: 5, bufferIntervalSeconds: 300 },
-  transformMemorySize: 256,
-  auroraMaxCapacity: auroraLoaderDefaults.maxCapacity,
-} as const;
-
 /** The config a stack reads, in the shapes its components take; everything optional. */
 export interface SettingsInput {
   region: string;
@@ -61,42 +41,35 @@ export interface SettingsInput {
   ingest?: IngestSettings;
   table?: DedupTableSettings;
   archive?: Pick<FirehoseArchiveArgs, "forward" | "delivery" | "transform">;
-  projections?: (Pick<StreamProjectionArgs, "project" | "mapping"> & { projection: ProjectionSpec; name: string })[];
+  projections?: (Pick<StreamProjectionArgs, "project"> & { projection: ProjectionSpec; name: string })[];
   /** `enabled: false` keeps only the archive. */
   aurora?: Pick<AuroraLoaderArgs, "database"> & { enabled?: boolean };
 }
 
-function mapping(settings: StreamMappingSettings | undefined, batchSize: number): MappingSettings {
-  const d = CAPACITY_DEFAULTS.mapping;
-  return {
-    batchSize: settings?.batchSize ?? batchSize,
-    parallelizationFactor: settings?.parallelizationFactor ?? d.parallelizationFactor,
-    maximumBatchingWindowInSeconds: settings?.maximumBatchingWindowInSeconds ?? d.maximumBatchingWindowInSeconds,
-    memorySize: settings?.memorySize ?? d.memorySize,
-  };
-}
+const mapping = ({ batchSize, parallelizationFactor, maximumBatchingWindowInSeconds, memorySize }: MappingSettings): MappingSettings => ({ batchSize, parallelizationFactor, maximumBatchingWindowInSeconds, memorySize });
 
-/** The pipeline's settings from a stack's config, with the components' defaults where it says nothing. */
+/**
+ * The pipeline's settings from a stack's config, resolved by the components' own settings models
+ * (components/settings/), so the model sizes exactly what the components deploy. The stacks and
+ * the components report the problems; here they are not the question.
+ */
 export function pipelineSettings(input: SettingsInput): PipelineSettings {
-  const d = CAPACITY_DEFAULTS;
-  const capacity = input.table?.billingMode === "PROVISIONED" ? input.table.capacity : undefined;
-  const aurora = input.aurora?.enabled === false ? undefined : { maxCapacity: input.aurora?.database?.maxCapacity ?? d.auroraMaxCapacity };
+  const check = new SettingsCheck();
+  const logs = commonDefaults.logRetentionDays;
+  const ingest = resolveIngest(check, input.ingest, logs);
+  const table = resolveTable(check, input.table ?? {});
+  const delivery = resolveDelivery(check, input.archive?.delivery);
   return {
     region: input.region,
     accessMode: input.accessMode ?? "pull",
     stream: { shardCount: input.stream?.shardCount, fanOut: input.fanOut ?? false },
-    ingest: { ...mapping(input.ingest, d.ingest.batchSize), writeConcurrency: input.ingest?.writeConcurrency ?? d.ingest.writeConcurrency },
-    table: capacity
-      ? { billingMode: "PROVISIONED", writeUnits: capacity.write, maxWriteUnits: capacity.maxWrite ?? capacity.write * d.maxWriteFactor }
-      : { billingMode: "PAY_PER_REQUEST" },
-    forward: mapping(input.archive?.forward, d.forwardBatchSize),
-    delivery: {
-      bufferSizeMiB: input.archive?.delivery?.bufferSizeMiB ?? d.delivery.bufferSizeMiB,
-      bufferIntervalSeconds: input.archive?.delivery?.bufferIntervalSeconds ?? d.delivery.bufferIntervalSeconds,
-    },
-    transform: { memorySize: input.archive?.transform?.memorySize ?? d.transformMemorySize },
-    projections: (input.projections ?? []).map((p) => ({ name: p.name, kind: p.projection.kind, mapping: mapping(p.project ?? p.mapping, d.projectionBatchSize) })),
-    aurora,
+    ingest: { ...mapping(ingest), writeConcurrency: ingest.writeConcurrency },
+    table: table.capacity ? { billingMode: "PROVISIONED", writeUnits: table.capacity.write, maxWriteUnits: table.capacity.maxWrite } : { billingMode: "PAY_PER_REQUEST" },
+    forward: mapping(resolveForward(check, input.archive?.forward, logs)),
+    delivery: { bufferSizeMiB: delivery.bufferSizeMiB, bufferIntervalSeconds: delivery.bufferIntervalSeconds },
+    transform: { memorySize: resolveTransform(check, input.archive?.transform, logs).memorySize },
+    projections: (input.projections ?? []).map((p) => ({ name: p.name, kind: p.projection.kind, mapping: mapping(resolveProject(check, p.project, logs)) })),
+    aurora: input.aurora?.enabled === false ? undefined : { maxCapacity: resolveDatabase(check, input.aurora?.database).maxCapacity },
   };
 }
 

@@ -1,7 +1,8 @@
 /**
  * The public surface of the `stream-replication` component package: the six components, their
  * `Args` and settings types, their defaults, and the few building blocks a program composing them
- * needs. Everything else lives under `components/internal/` and may change without notice.
+ * needs. Everything else lives under `components/internal/` and `components/settings/` and may
+ * change without notice.
  *
  * @packageDocumentation
  */
@@ -40,6 +41,7 @@ export {
   RemoveMode,
   type AccessLogSettings,
   type ArchiveBucketSettings,
+  type DeliveryResources,
   type DeliverySettings,
   type FirehoseArchiveArgs,
   type ForwardSettings,
@@ -71,12 +73,11 @@ export {
   type LoaderSettings,
 } from "./aurora-loader";
 
-// Settings shared by several components.
-export { type MonitoringArgs } from "./internal/alarms";
-export { type IngestSettings, ingestDefaults, type IngestSource } from "./internal/ingest-function";
-export { type StreamMappingSettings, streamMappingDefaults } from "./internal/stream-function";
-export { DEFAULT_LOG_RETENTION_DAYS, streamFunctionDefaults } from "./internal/shared-defaults";
-export { type DataProtectionArgs } from "./internal/protection";
+// Settings and child resources shared by several components.
+export { commonDefaults, ingestDefaults, streamFunctionDefaults, type CommonArgs, type IngestSettings, type MonitoringArgs, type StreamFunctionSettings } from "./settings/shared";
+export { type FunctionResources } from "./internal/bundled-function";
+export { type StreamFunctionResources } from "./internal/stream-function";
+export { type DatabaseResources } from "./internal/aurora-cluster";
 
 // Building blocks for programs that compose the components with resources of their own.
 export { dataResourceOptions } from "./internal/protection";

@@ -100,7 +100,7 @@ function sharedTableConsumers(projections: ConsumerConfig["sharedTableProjection
   for (const { name, readable, args } of projections) {
     if (!readable) pulumi.log.warn(`${source.label} has not shared its table's stream with "${name}" yet, so it has no mapping. Run \`pulumi up\` on ${source.label}, then here again.`);
     const projection = new StreamProjection(name, { monitoring, ...args });
-    roles[name] = projection.roleArn;
+    roles[name] = projection.projectRoleArn;
     tables[name] = projection.tableName;
   }
   return { sharedTableReaderRoleArns: roles, sharedTableProjectionTables: tables };

@@ -43,7 +43,7 @@ export function alertTopic(settings: AlertSettings): aws.sns.Topic {
     enableKeyRotation: true,
     deletionWindowInDays: 30,
     policy: policyDocument(pulumi.all([identity.accountId, partition, region]).apply(([account, part, regionName]) => alertTopicKeyPolicy(account, part, regionName))),
-  }, dataResourceOptions(undefined, settings.protectData));
+  }, dataResourceOptions({ protectData: settings.protectData ?? true }));
   const topic = new aws.sns.Topic("alerts", { kmsMasterKeyId: key.arn });
   const email = settings.email;
   if (email) new aws.sns.TopicSubscription("alerts-email", { topic: topic.arn, protocol: "email", endpoint: email });

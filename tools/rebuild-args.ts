@@ -1,5 +1,5 @@
 import { PROCESSED_PREFIX } from "../components/internal/archive-layout";
-import { auroraLoaderDefaults } from "../components/internal/aurora-loader-defaults";
+import { auroraLoaderDefaults } from "../components/settings/aurora-loader";
 import { oneOf, readFlags, UsageError, wholeNumber } from "./cli-args";
 
 const HELP = "npm run rebuild -- --help";
@@ -18,8 +18,8 @@ resume after a crash. Rows already in the table are replaced only by newer chang
                              name resumes a run
   --from <YYYY-MM-DDTHH>     only objects of this hour (UTC, as in their keys) and later
   --to <YYYY-MM-DDTHH>       only objects of this hour and earlier
-  --table <name>             the rows' table (default: ${auroraLoaderDefaults.table}); also --manifest-table
-                             (default: ${auroraLoaderDefaults.manifestTable}) and --rejects-table (default: ${auroraLoaderDefaults.rejectsTable})
+  --table <name>             the rows' table (default: ${auroraLoaderDefaults.database.table}); also --manifest-table
+                             (default: ${auroraLoaderDefaults.database.manifestTable}) and --rejects-table (default: ${auroraLoaderDefaults.database.rejectsTable})
   --schema-history <file>    the archive's schema versions, a JSON file of the stack output archiveSchemaHistory
                              (default: the web-analytics columns, one version)
   --load-mode <s3|streamed>  s3: Aurora reads each object itself (LOAD DATA FROM S3); streamed: this command
@@ -92,7 +92,7 @@ export function parseRebuildArgs(argv: readonly string[], env: NodeJS.ProcessEnv
     run: text("run") ?? `rebuild-${now.toISOString().slice(0, 19).replace(/[-:]/g, "").replace("T", "-")}`,
     from: text("from"),
     to: text("to"),
-    tables: { table: text("table") ?? auroraLoaderDefaults.table, manifestTable: text("manifest-table") ?? auroraLoaderDefaults.manifestTable, rejectsTable: text("rejects-table") ?? auroraLoaderDefaults.rejectsTable },
+    tables: { table: text("table") ?? auroraLoaderDefaults.database.table, manifestTable: text("manifest-table") ?? auroraLoaderDefaults.database.manifestTable, rejectsTable: text("rejects-table") ?? auroraLoaderDefaults.database.rejectsTable },
     schemaHistory: text("schema-history"),
     loadMode,
     batchObjects,

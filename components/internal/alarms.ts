@@ -1,14 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { messageFilterPattern, METRICS_NAMESPACE } from "../../functions/shared/telemetry-names";
-
-/** Alarms: on by default; their action is the topic when one is given. */
-export interface MonitoringArgs {
-  /** Default: true. */
-  alarms?: boolean;
-  /** SNS topic every alarm notifies (and notifies again when it clears). Default: none, alarms only show in CloudWatch. */
-  alarmTopicArn?: pulumi.Input<string>;
-}
+import { tagsOf, type Children } from "./context";
 
 interface AlarmSpec {
   description: string;
@@ -29,9 +22,10 @@ export function alarmNamesOf(component: pulumi.Resource): pulumi.Output<string[]
   return pulumi.all((alarmsByComponent.get(component) ?? []).map((a) => a.name));
 }
 
-/** One alarm, named `${name}`, that fires at or above its threshold and treats missing data as fine. */
-export function alarm(name: string, spec: AlarmSpec, monitoring: MonitoringArgs, parent: pulumi.Resource): aws.cloudwatch.MetricAlarm {
-  const actions = monitoring.alarmTopicArn ? [monitoring.alarmTopicArn] : [];
+/** One alarm, named `${name}`, that fires at or above its threshold and treats missing data as fine; its action is the component's topic, if any. */
+export function alarm(name: string, spec: AlarmSpec, children: Children): aws.cloudwatch.MetricAlarm {
+  const topic = children.monitoring.alarmTopicArn;
+  const actions = topic ? [topic] : [];
   const created = new aws.cloudwatch.MetricAlarm(name, {
     alarmDescription: spec.description,
     namespace: spec.namespace,
@@ -45,27 +39,28 @@ export function alarm(name: string, spec: AlarmSpec, monitoring: MonitoringArgs,
     treatMissingData: "notBreaching",
     alarmActions: actions,
     okActions: actions,
-  }, { parent });
-  alarmsByComponent.set(parent, [...(alarmsByComponent.get(parent) ?? []), created]);
+    tags: tagsOf(children),
+  }, { parent: children.parent });
+  alarmsByComponent.set(children.parent, [...(alarmsByComponent.get(children.parent) ?? []), created]);
   return created;
 }
 
 /** Counts the log lines matching `message` in a function's log group, as the metric `name` in METRICS_NAMESPACE, and alarms on any. Returns the metric's name. */
-export function logLineAlarm(name: string, logGroup: aws.cloudwatch.LogGroup, message: string, description: string, monitoring: MonitoringArgs, parent: pulumi.Resource): string {
+export function logLineAlarm(name: string, logGroup: aws.cloudwatch.LogGroup, message: string, description: string, children: Children): string {
   new aws.cloudwatch.LogMetricFilter(`${name}-filter`, {
     logGroupName: logGroup.name,
     pattern: messageFilterPattern(message),
     metricTransformation: { namespace: METRICS_NAMESPACE, name, value: "1", defaultValue: "0", unit: "Count" },
-  }, { parent });
-  alarm(`${name}-alarm`, { description, namespace: METRICS_NAMESPACE, metricName: name, statistic: "Sum", threshold: 1 }, monitoring, parent);
+  }, { parent: children.parent });
+  alarm(`${name}-alarm`, { description, namespace: METRICS_NAMESPACE, metricName: name, statistic: "Sum", threshold: 1 }, children);
   return name;
 }
 
 /** Errors and throttles of a function, and for a stream function how far behind its mapping is. */
-export function functionAlarms(name: string, fn: aws.lambda.Function, monitoring: MonitoringArgs, parent: pulumi.Resource, onStream: boolean): void {
+export function functionAlarms(name: string, fn: aws.lambda.Function, children: Children, onStream: boolean): void {
   const dimensions = { FunctionName: fn.name };
-  alarm(`${name}-errors-alarm`, { description: `${name} failed invocations`, namespace: "AWS/Lambda", metricName: "Errors", dimensions, statistic: "Sum", threshold: 1 }, monitoring, parent);
-  alarm(`${name}-throttles-alarm`, { description: `${name} throttled invocations`, namespace: "AWS/Lambda", metricName: "Throttles", dimensions, statistic: "Sum", threshold: 1 }, monitoring, parent);
+  alarm(`${name}-errors-alarm`, { description: `${name} failed invocations`, namespace: "AWS/Lambda", metricName: "Errors", dimensions, statistic: "Sum", threshold: 1 }, children);
+  alarm(`${name}-throttles-alarm`, { description: `${name} throttled invocations`, namespace: "AWS/Lambda", metricName: "Throttles", dimensions, statistic: "Sum", threshold: 1 }, children);
   if (onStream) {
     alarm(`${name}-iterator-age-alarm`, {
       description: `${name} is more than 5 minutes behind its stream`,
@@ -76,6 +71,6 @@ export function functionAlarms(name: string, fn: aws.lambda.Function, monitoring
       threshold: 300_000,
       periodSeconds: 60,
       evaluationPeriods: 5,
-    }, monitoring, parent);
+    }, children);
   }
 }

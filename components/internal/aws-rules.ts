@@ -20,6 +20,13 @@ export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 36
 export const IAM_ROLE_ARN = /^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 
 /**
+ * An external ID STS accepts: 2–1224 letters, digits and `+=,.@:/-`.
+ * https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html
+ */
+export const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
+export const EXTERNAL_ID_RULE = "2–1224 characters of letters, digits and +=,.@:/-";
+
+/**
  * Characters EC2 accepts in a security group rule's description, up to 255 of them. The rule that
  * references a security group or prefix list leaves out "&", so neither does this.
  * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IpRange.html

@@ -1,9 +1,19 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { bundleFunction, LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME } from "./bundle";
+import { tagsOf, type Children } from "./context";
 import { policyDocument, serviceTrustPolicy, type Statements } from "./iam";
 
-export { DEFAULT_LOG_RETENTION_DAYS } from "./shared-defaults";
+/** A function a component deployed: what a program attaches its own alarms, grants or subscriptions to. */
+export interface FunctionResources {
+  function: aws.lambda.Function;
+  /** Its execution role. */
+  role: aws.iam.Role;
+  /** The role's inline policy: what the function may do. */
+  policy: aws.iam.RolePolicy;
+  /** Where the function logs, with the component's retention. */
+  logGroup: aws.cloudwatch.LogGroup;
+}
 
 export interface BundledFunctionArgs {
   /** Folder under `functions/` holding `handler.ts`. */
@@ -29,39 +39,34 @@ const VPC_NETWORK_INTERFACES = {
   Resource: "*",
 };
 
-export interface BundledFunction {
-  function: aws.lambda.Function;
-  role: aws.iam.Role;
-  logGroup: aws.cloudwatch.LogGroup;
-  /** The role's inline policy; depend on it before anything uses the role's permissions. */
-  policy: aws.iam.RolePolicy;
-}
-
 /**
  * The execution role `createBundledFunction(name, …)` would create, for when another account must
  * be told the role's ARN before the function can be deployed. Pass it back as `role`: the logical
  * name is the same, so the role is kept, not replaced, when the function arrives.
  */
-export function createFunctionRole(name: string, description: string, parent: pulumi.Resource): aws.iam.Role {
+export function createFunctionRole(name: string, description: string, children: Children): aws.iam.Role {
   return new aws.iam.Role(`${name}-role`, {
     description,
     assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com"),
-  }, { parent });
+    tags: tagsOf(children),
+  }, { parent: children.parent });
 }
 
 /**
- * A function, its own role and its own log group, named `${name}` and parented to `parent`.
+ * A function, its own role and its own log group, named `${name}` and parented to the component.
  * The role may write only to that log group, plus `statements`.
  */
-export function createBundledFunction(name: string, args: BundledFunctionArgs, parent: pulumi.Resource): BundledFunction {
-  const opts = { parent };
-  const role = args.role ?? createFunctionRole(name, args.description, parent);
+export function createBundledFunction(name: string, args: BundledFunctionArgs, children: Children): FunctionResources {
+  const opts = { parent: children.parent };
+  const tags = tagsOf(children);
+  const role = args.role ?? createFunctionRole(name, args.description, children);
 
   // The function logs here through loggingConfig, so the group can exist, with its retention,
   // before the function does.
   const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, {
     namePrefix: `/aws/lambda/${name}-`,
     retentionInDays: args.logRetentionDays,
+    tags,
   }, opts);
 
   const policy = new aws.iam.RolePolicy(`${name}-policy`, {
@@ -92,7 +97,8 @@ export function createBundledFunction(name: string, args: BundledFunctionArgs, p
     environment: { variables: args.environment },
     loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
     vpcConfig: args.vpc,
-  }, { parent, dependsOn: [policy, logGroup] });
+    tags,
+  }, { ...opts, dependsOn: [policy, logGroup] });
 
-  return { function: fn, role, logGroup, policy };
+  return { function: fn, role, policy, logGroup };
 }

@@ -1,21 +1,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { type MonitoringArgs } from "./alarms";
+import { ingestEnvironment } from "../../functions/ingest/environment";
+import { type ResolvedIngest } from "../settings/shared";
+import { type Children } from "./context";
 import { type PolicyStatement } from "./iam";
-import { type DataProtectionArgs } from "./protection";
 import { KINESIS_CONSUMER_READ_ACTIONS, KINESIS_STREAM_READ_ACTIONS } from "./stream-access";
-import { createStreamFunction, validateMappingSettings, type StreamFunction, type StreamMappingSettings } from "./stream-function";
-import { ingestDefaults } from "./shared-defaults";
-import { type validate } from "./validation";
-
-export interface IngestSettings extends StreamMappingSettings {
-  /** BatchWriteItem requests in flight per invocation. Default: 4. */
-  writeConcurrency?: number;
-  /** BatchWriteItem attempts per chunk before its unprocessed items are retried by Lambda. Default: 8. */
-  writeMaxAttempts?: number;
-}
-
-export { ingestDefaults };
+import { createStreamFunction, type StreamFunctionResources } from "./stream-function";
 
 /** The Kinesis stream the ingest function reads, and what reading it takes. */
 export interface IngestSource {
@@ -26,30 +16,20 @@ export interface IngestSource {
   streamKmsKeyArn?: pulumi.Input<string | undefined>;
 }
 
-export interface IngestFunctionArgs extends DataProtectionArgs {
+export interface IngestFunctionArgs {
   /** Until the source is known, the function is deployed without its event source mapping. */
   source?: IngestSource;
   tableName: pulumi.Input<string>;
   /** How the function reaches the table: write access to it, or the right to assume a role that has it. */
   tableAccess: pulumi.Input<PolicyStatement[]>;
-  /** Environment besides the table. */
-  environment?: Record<string, pulumi.Input<string>>;
-  settings?: IngestSettings;
-  deadLetterExpireAfterDays?: number;
-  logRetentionDays?: number;
+  /** Push mode: the writer role to assume, with its external ID. */
+  writer?: { roleArn: pulumi.Input<string>; externalId: pulumi.Input<string> };
+  settings: ResolvedIngest;
   /** An execution role created earlier with `createFunctionRole(`${name}-ingest`, INGEST_DESCRIPTION, …)`. */
   role?: aws.iam.Role;
-  monitoring?: MonitoringArgs;
 }
 
 export const INGEST_DESCRIPTION = "Writes Kinesis records to the dedup table exactly once; parks records that can never be written";
-
-/** Adds a problem to `check` for each ingest setting out of range. */
-export function validateIngestSettings(check: ReturnType<typeof validate>, ingest: IngestSettings = {}): void {
-  validateMappingSettings(check, "ingest", ingest);
-  check.integer("ingest.writeConcurrency", ingest.writeConcurrency, 1, 64);
-  check.integer("ingest.writeMaxAttempts", ingest.writeMaxAttempts, 1, 20);
-}
 
 /**
  * Decrypting the stream's records, only as Kinesis does it for this function's reads of this stream:
@@ -76,10 +56,9 @@ function streamDecryptStatement(keyArn: string, streamArn: string, region: strin
  * dead-letter bucket `${name}-dead-letter`. DedupTable runs it in the consumer account (pull mode),
  * PushIngest in the source account (push mode).
  */
-export function createIngestFunction(name: string, args: IngestFunctionArgs, parent: pulumi.Resource): StreamFunction {
-  const settings = args.settings ?? {};
-  const source = args.source;
-  const region = aws.getRegionOutput({}, { parent }).region;
+export function createIngestFunction(name: string, args: IngestFunctionArgs, children: Children): { resources: StreamFunctionResources; parkedMetricName?: string } {
+  const { source, settings } = args;
+  const region = aws.getRegionOutput({}, { parent: children.parent }).region;
   const statements = pulumi
     .all([args.tableAccess, source?.streamArn, source?.consumerArn, source?.streamKmsKeyArn, region])
     .apply(([tableAccess, streamArn, consumerArn, keyArn, regionName]) => {
@@ -96,19 +75,15 @@ export function createIngestFunction(name: string, args: IngestFunctionArgs, par
     deadLetterName: `${name}-dead-letter`,
     eventSourceArn: source && pulumi.all([source.consumerArn, source.streamArn]).apply(([consumerArn, streamArn]) => consumerArn ?? streamArn),
     statements,
-    environment: {
-      TABLE_NAME: args.tableName,
-      WRITE_CONCURRENCY: String(settings.writeConcurrency ?? ingestDefaults.writeConcurrency),
-      WRITE_MAX_ATTEMPTS: String(settings.writeMaxAttempts ?? ingestDefaults.writeMaxAttempts),
-      POWERTOOLS_SERVICE_NAME: "ingest",
-      ...args.environment,
-    },
+    environment: (deadLetterBucket) =>
+      ingestEnvironment<pulumi.Input<string>>({
+        tableName: args.tableName,
+        deadLetterBucket,
+        writeConcurrency: settings.writeConcurrency,
+        writeMaxAttempts: settings.writeMaxAttempts,
+        writer: args.writer,
+      }),
     settings,
-    defaultBatchSize: ingestDefaults.batchSize,
-    deadLetterExpireAfterDays: args.deadLetterExpireAfterDays,
-    logRetentionDays: args.logRetentionDays,
     role: args.role,
-    monitoring: args.monitoring,
-    protectData: args.protectData,
-  }, parent);
+  }, children);
 }

@@ -1,10 +1,8 @@
-import { type Check } from "./validation";
-
 /**
  * Refuses overrides of the arguments a component owns because the rest of the pipeline depends on
  * them (keys, streams, names checked elsewhere): the escape hatch is for everything else.
  */
-export function checkOverrides(check: Check, label: string, overrides: object | undefined, owned: readonly string[], instead: string): void {
+export function checkOverrides(check: { fail(problem: string): void }, label: string, overrides: object | undefined, owned: readonly string[], instead: string): void {
   for (const key of owned) {
     if (overrides && key in overrides) check.fail(`${label}.${key} cannot be overridden: ${instead}`);
   }

@@ -1,4 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
+import { type Children } from "./context";
 
 /**
  * Resource options for a child that holds data (a table, bucket, stream, cluster, queue or key):
@@ -9,15 +10,6 @@ import type * as pulumi from "@pulumi/pulumi";
  * the name the old one still holds
  * (https://www.pulumi.com/docs/iac/concepts/resources/options/deletebeforereplace/).
  */
-export function dataResourceOptions(parent: pulumi.Resource | undefined, protectData: boolean | undefined, fixedName?: unknown): pulumi.CustomResourceOptions {
-  return { parent, protect: protectData ?? true, ...(fixedName === undefined ? {} : { deleteBeforeReplace: true }) };
-}
-
-/** A component's argument that decides whether its data-bearing children are protected. */
-export interface DataProtectionArgs {
-  /**
-   * Protect every child that holds data (tables, buckets, streams, clusters, queues, keys) from
-   * deletion and replacement. Set false only for stacks whose data may be thrown away. Default: true.
-   */
-  protectData?: boolean;
+export function dataResourceOptions(children: Partial<Pick<Children, "parent">> & Pick<Children, "protectData">, fixedName?: unknown): pulumi.CustomResourceOptions {
+  return { parent: children.parent, protect: children.protectData, ...(fixedName === undefined ? {} : { deleteBeforeReplace: true }) };
 }

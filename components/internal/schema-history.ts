@@ -110,3 +110,11 @@ export function nextSchema(history: readonly ArchiveSchemaVersion[] | undefined,
   if (columns.length === last.columns.length && !widened) return { history: [...history], version: last.version, problems: [] };
   return { history: [...history, current(last.version + 1)], version: last.version + 1, problems: [] };
 }
+
+/** Whether a value has the shape of a schema history (FirehoseArchive's `schemaHistory` output), as a caller without types may pass anything. */
+export function isSchemaHistory(value: unknown): value is ArchiveSchemaVersion[] {
+  return (
+    Array.isArray(value) &&
+    value.every((v) => typeof v === "object" && v !== null && Number.isInteger(v.version) && Array.isArray(v.columns) && v.columns.every((c: unknown) => typeof c === "string") && typeof v.columnTypes === "object" && v.columnTypes !== null)
+  );
+}

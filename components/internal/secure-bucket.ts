@@ -1,9 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { tagsOf, type Children } from "./context";
 import { denyInsecureTransport, policyDocument } from "./iam";
-import { dataResourceOptions, type DataProtectionArgs } from "./protection";
+import { dataResourceOptions } from "./protection";
 
-export interface SecureBucketArgs extends DataProtectionArgs {
+export interface SecureBucketArgs {
   /** Customer-managed KMS key for SSE-KMS. Default: SSE-S3 (AES-256). */
   kmsKeyArn?: pulumi.Input<string>;
   /** Days after which objects expire. Default: never. */
@@ -18,18 +19,13 @@ export interface SecureBucketArgs extends DataProtectionArgs {
   accessLog?: { bucket: pulumi.Input<string>; prefix: string };
 }
 
-export interface SecureBucket {
-  bucket: aws.s3.Bucket;
-  policy: aws.s3.BucketPolicy;
-}
-
 /**
  * A private bucket: owner-enforced objects, all public access blocked, encrypted by default,
  * and a policy that refuses any request not made over TLS.
  */
-export function createSecureBucket(name: string, args: SecureBucketArgs, parent: pulumi.Resource): SecureBucket {
-  const opts = { parent };
-  const bucket = new aws.s3.Bucket(name, { forceDestroy: args.forceDestroy ?? false }, dataResourceOptions(parent, args.protectData));
+export function createSecureBucket(name: string, args: SecureBucketArgs, children: Children): aws.s3.Bucket {
+  const opts = { parent: children.parent };
+  const bucket = new aws.s3.Bucket(name, { forceDestroy: args.forceDestroy ?? false, tags: tagsOf(children) }, dataResourceOptions(children));
 
   const publicAccess = new aws.s3.BucketPublicAccessBlock(`${name}-public-access`, {
     bucket: bucket.id,
@@ -66,17 +62,17 @@ export function createSecureBucket(name: string, args: SecureBucketArgs, parent:
   ];
   if (rules.length > 0) {
     // Rules on noncurrent versions need versioning on first.
-    new aws.s3.BucketLifecycleConfiguration(`${name}-lifecycle`, { bucket: bucket.id, rules }, { parent, dependsOn: versioning ? [versioning] : [] });
+    new aws.s3.BucketLifecycleConfiguration(`${name}-lifecycle`, { bucket: bucket.id, rules }, { ...opts, dependsOn: versioning ? [versioning] : [] });
   }
 
   if (args.accessLog) {
     new aws.s3.BucketLogging(`${name}-access-log`, { bucket: bucket.id, targetBucket: args.accessLog.bucket, targetPrefix: args.accessLog.prefix }, opts);
   }
 
-  const policy = new aws.s3.BucketPolicy(`${name}-policy`, {
+  new aws.s3.BucketPolicy(`${name}-policy`, {
     bucket: bucket.id,
     policy: policyDocument([denyInsecureTransport("s3:*", [bucket.arn, pulumi.interpolate`${bucket.arn}/*`])]),
-  }, { parent, dependsOn: [publicAccess] });
+  }, { ...opts, dependsOn: [publicAccess] });
 
-  return { bucket, policy };
+  return bucket;
 }

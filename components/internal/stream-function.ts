@@ -1,61 +1,21 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { functionAlarms, logLineAlarm, type MonitoringArgs } from "./alarms";
-import { createBundledFunction, type BundledFunction } from "./bundled-function";
-import { streamFunctionDefaults, withDefaults } from "./shared-defaults";
-import { type PolicyStatement } from "./iam";
-import { type DerivedName } from "./names";
-import { type DataProtectionArgs } from "./protection";
-import { createSecureBucket, type SecureBucket } from "./secure-bucket";
-import { type Check } from "./validation";
 import { LOG_MESSAGES } from "../../functions/shared/telemetry-names";
+import { type ResolvedStreamFunction } from "../settings/shared";
+import { functionAlarms, logLineAlarm } from "./alarms";
+import { createBundledFunction, type FunctionResources } from "./bundled-function";
+import { tagsOf, type Children } from "./context";
+import { type PolicyStatement } from "./iam";
+import { createSecureBucket } from "./secure-bucket";
 
-/** How a function on a Kinesis or DynamoDB stream is invoked, and its size. */
-export interface StreamMappingSettings {
-  /** Records per invocation, 1–10000. */
-  batchSize?: number;
-  /** Concurrent batches per shard, 1–10. Default: 1. */
-  parallelizationFactor?: number;
-  /** Seconds to gather records before invoking, 0–300. Default: 0. */
-  maximumBatchingWindowInSeconds?: number;
-  /** Retries of a failing batch before it goes to the on-failure destination, 0–10000. Default: 10. */
-  maximumRetryAttempts?: number;
-  /** Oldest record age, in seconds, the mapping still sends, 60–604800. Default: 86400 (one day). */
-  maximumRecordAgeInSeconds?: number;
-  /** Default: 256. */
-  memorySize?: number;
-  /** Default: 120. */
-  timeoutSeconds?: number;
-  /** Days parked records and failed-batch records are kept in the dead-letter bucket, 1–36500. Default: kept forever. */
-  deadLetterExpireAfterDays?: number;
-  /** Days the function's logs are kept. Default: the component's `logRetentionDays` (30). */
-  logRetentionDays?: number;
+/** A function on a stream a component deployed: its mapping, once its stream is known, and the bucket it parks records in. */
+export interface StreamFunctionResources extends FunctionResources {
+  /** Where records the function can never handle, and batches the mapping gives up on, are parked. */
+  deadLetterBucket: aws.s3.Bucket;
+  mapping?: aws.lambda.EventSourceMapping;
 }
 
-/** The defaults of every function on a stream (components/internal/shared-defaults.ts). */
-export const streamMappingDefaults = streamFunctionDefaults;
-
-/** The children `createStreamFunction(name, {deadLetterName})` names after `name`, for `checkDerivedNames`. */
-export const streamFunctionNames = (name: string, deadLetterName: string): DerivedName[] => [
-  ["aws:lambda/function:Function", `${name}-function`],
-  ["aws:iam/role:Role", `${name}-role`],
-  ["aws:s3/bucket:Bucket", deadLetterName],
-];
-
-/** Adds a problem to `check` for each mapping setting out of range, named `${prefix}.<setting>`. */
-export function validateMappingSettings(check: Check, prefix: string, settings: StreamMappingSettings = {}): void {
-  check.integer(`${prefix}.batchSize`, settings.batchSize, 1, 10_000);
-  check.integer(`${prefix}.parallelizationFactor`, settings.parallelizationFactor, 1, 10);
-  check.integer(`${prefix}.maximumBatchingWindowInSeconds`, settings.maximumBatchingWindowInSeconds, 0, 300);
-  check.integer(`${prefix}.maximumRetryAttempts`, settings.maximumRetryAttempts, 0, 10_000);
-  check.integer(`${prefix}.maximumRecordAgeInSeconds`, settings.maximumRecordAgeInSeconds, 60, 604_800);
-  check.integer(`${prefix}.memorySize`, settings.memorySize, 128, 10_240);
-  check.integer(`${prefix}.timeoutSeconds`, settings.timeoutSeconds, 1, 900);
-  check.integer(`${prefix}.deadLetterExpireAfterDays`, settings.deadLetterExpireAfterDays, 1, 36_500);
-  check.logRetention(`${prefix}.logRetentionDays`, settings.logRetentionDays);
-}
-
-export interface StreamFunctionArgs extends DataProtectionArgs {
+export interface StreamFunctionArgs {
   /** Folder under `functions/`. */
   code: string;
   description: string;
@@ -65,41 +25,22 @@ export interface StreamFunctionArgs extends DataProtectionArgs {
   eventSourceArn?: pulumi.Input<string>;
   /** What the function may do besides its logs and dead letters. */
   statements: pulumi.Input<PolicyStatement[]>;
-  /** Environment besides DEAD_LETTER_BUCKET. */
-  environment: Record<string, pulumi.Input<string>>;
-  settings: StreamMappingSettings;
-  /** This function's batch size when `settings` has none. */
-  defaultBatchSize: number;
-  /** The component's own setting, when `settings` has none. */
-  deadLetterExpireAfterDays?: number;
-  /** The component's own setting, when `settings` has none. */
-  logRetentionDays?: number;
+  /** The function's environment, from its dead-letter bucket's name. */
+  environment: (deadLetterBucket: pulumi.Output<string>) => Record<string, pulumi.Input<string>>;
+  settings: ResolvedStreamFunction;
   role?: aws.iam.Role;
-  /** Errors, throttles, iterator age and parked records. Default: alarms on, no topic. */
-  monitoring?: MonitoringArgs;
-}
-
-export interface StreamFunction extends BundledFunction {
-  deadLetter: SecureBucket;
-  mapping: aws.lambda.EventSourceMapping | undefined;
-  /** The metric counting parked records (METRICS_NAMESPACE), when alarms are on. */
-  parkedMetricName: string | undefined;
 }
 
 /**
  * A function on a stream (`${name}`, mapped as `${name}-mapping`) with a dead-letter bucket: the
  * mapping starts at the trim horizon, bisects failing batches, retries a bounded number of times,
  * takes partial batch responses, and sends what still fails to the bucket, where the function also
- * parks records it can never handle.
+ * parks records it can never handle. With alarms on, returns the metric counting parked records.
  */
-export function createStreamFunction(name: string, args: StreamFunctionArgs, parent: pulumi.Resource): StreamFunction {
-  const { deadLetterExpireAfterDays, ...given } = args.settings;
-  const settings = withDefaults<Omit<StreamMappingSettings, "deadLetterExpireAfterDays">>(
-    { ...streamFunctionDefaults, batchSize: args.defaultBatchSize, logRetentionDays: args.logRetentionDays ?? streamFunctionDefaults.logRetentionDays },
-    given,
-  );
-  const deadLetter = createSecureBucket(args.deadLetterName, { expireAfterDays: deadLetterExpireAfterDays ?? args.deadLetterExpireAfterDays, protectData: args.protectData }, parent);
-  const statements = pulumi.all([args.statements, deadLetter.bucket.arn]).apply(([own, bucketArn]): PolicyStatement[] => [
+export function createStreamFunction(name: string, args: StreamFunctionArgs, children: Children): { resources: StreamFunctionResources; parkedMetricName?: string } {
+  const { settings } = args;
+  const deadLetterBucket = createSecureBucket(args.deadLetterName, { expireAfterDays: settings.deadLetterExpireAfterDays }, children);
+  const statements = pulumi.all([args.statements, deadLetterBucket.arn]).apply(([own, bucketArn]): PolicyStatement[] => [
     ...own,
     // Parked records go under parked/; Lambda writes failed-batch records for the mapping (it needs ListBucket too).
     { Sid: "WriteDeadLetters", Effect: "Allow", Action: "s3:PutObject", Resource: `${bucketArn}/*` },
@@ -109,13 +50,13 @@ export function createStreamFunction(name: string, args: StreamFunctionArgs, par
   const fn = createBundledFunction(name, {
     code: args.code,
     description: args.description,
-    environment: { DEAD_LETTER_BUCKET: deadLetter.bucket.bucket, ...args.environment },
+    environment: args.environment(deadLetterBucket.bucket),
     statements,
     memorySize: settings.memorySize,
     timeoutSeconds: settings.timeoutSeconds,
     logRetentionDays: settings.logRetentionDays,
     role: args.role,
-  }, parent);
+  }, children);
 
   const mapping = args.eventSourceArn === undefined ? undefined : new aws.lambda.EventSourceMapping(`${name}-mapping`, {
     functionName: fn.function.arn,
@@ -128,14 +69,14 @@ export function createStreamFunction(name: string, args: StreamFunctionArgs, par
     maximumRetryAttempts: settings.maximumRetryAttempts,
     maximumRecordAgeInSeconds: settings.maximumRecordAgeInSeconds,
     functionResponseTypes: ["ReportBatchItemFailures"],
-    destinationConfig: { onFailure: { destinationArn: deadLetter.bucket.arn } },
-  }, { parent, dependsOn: [fn.policy] });
+    destinationConfig: { onFailure: { destinationArn: deadLetterBucket.arn } },
+    tags: tagsOf(children),
+  }, { parent: children.parent, dependsOn: [fn.policy] });
 
-  const monitoring = args.monitoring ?? {};
   let parkedMetricName: string | undefined;
-  if (monitoring.alarms ?? true) {
-    functionAlarms(name, fn.function, monitoring, parent, true);
-    parkedMetricName = logLineAlarm(`${name}-parked`, fn.logGroup, LOG_MESSAGES.parkedRecord, `${name} parked records it can never handle in its dead-letter bucket`, monitoring, parent);
+  if (children.monitoring.alarms) {
+    functionAlarms(name, fn.function, children, true);
+    parkedMetricName = logLineAlarm(`${name}-parked`, fn.logGroup, LOG_MESSAGES.parkedRecord, `${name} parked records it can never handle in its dead-letter bucket`, children);
   }
-  return { ...fn, deadLetter, mapping, parkedMetricName };
+  return { resources: { ...fn, deadLetterBucket, ...(mapping && { mapping }) }, parkedMetricName };
 }

@@ -1,9 +1,9 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
 import { createConnection } from "mysql2/promise";
-import { databaseEndpoint, loaderAuthFrom } from "../shared/db-auth";
-import { requiredEnv } from "../shared/env";
+import { connectionOptions } from "../shared/db-auth";
 import { loaderUserStatements, parseSpec, type UserAuth } from "./core";
+import { readDbSetupEnvironment } from "./environment";
 
 const logger = new Logger({ serviceName: "db-setup" });
 
@@ -14,10 +14,10 @@ const logger = new Logger({ serviceName: "db-setup" });
  */
 export async function handler(event: unknown): Promise<{ user: string; statements: number }> {
   const spec = parseSpec(event);
-  const masterSecretArn = requiredEnv(process.env, "DB_SECRET_ARN");
+  const { database, masterSecretArn } = readDbSetupEnvironment(process.env);
   const master = await getSecret<{ username?: string; password?: string }>(masterSecretArn, { transform: "json", maxAge: 0 });
   if (!master?.username || !master.password) throw new Error(`secret ${masterSecretArn} holds no username and password`);
-  const loaderAuth = loaderAuthFrom(process.env);
+  const loaderAuth = database.auth;
   let auth: UserAuth = { kind: "iam" };
   if (loaderAuth.kind === "secret") {
     const secret = await getSecret<{ password?: string }>(loaderAuth.secretArn, { transform: "json", maxAge: 0 });
@@ -25,7 +25,7 @@ export async function handler(event: unknown): Promise<{ user: string; statement
     auth = { kind: "password", password: secret.password };
   }
   const statements = loaderUserStatements(spec, auth);
-  const connection = await createConnection({ ...databaseEndpoint(process.env), user: master.username, password: master.password });
+  const connection = await createConnection({ ...connectionOptions(database), user: master.username, password: master.password });
   try {
     for (const statement of statements) await connection.query(statement);
   } finally {

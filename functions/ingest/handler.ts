@@ -2,27 +2,24 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
 import { STSClient } from "@aws-sdk/client-sts";
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
-import { positiveIntEnv, requiredEnv } from "../shared/env";
 import { observability } from "../shared/observability";
 import { METRIC_NAMES as M } from "../shared/telemetry-names";
+import { readIngestEnvironment } from "./environment";
 import { ingestBatch } from "./ingest-batch";
 import { sessionNameFor, writerRoleCredentials } from "./writer-credentials";
 
 const observe = observability("ingest");
-const tableName = requiredEnv(process.env, "TABLE_NAME");
-const deadLetterBucket = requiredEnv(process.env, "DEAD_LETTER_BUCKET");
-const concurrency = positiveIntEnv(process.env, "WRITE_CONCURRENCY", 4);
-const maxAttempts = positiveIntEnv(process.env, "WRITE_MAX_ATTEMPTS", 8);
+const settings = readIngestEnvironment(process.env);
 // Push mode: the table is in another account, written through its writer role.
-const writerRoleArn = process.env.WRITER_ROLE_ARN;
+const writer = settings.writer;
 const dynamodb = new DynamoDBClient({
   // BatchWrites retries with its own backoff: SDK retries under it would multiply the attempts.
   maxAttempts: 1,
-  ...(writerRoleArn && {
+  ...(writer && {
     credentials: writerRoleCredentials({
       sts: new STSClient({}),
-      roleArn: writerRoleArn,
-      externalId: requiredEnv(process.env, "WRITER_EXTERNAL_ID"),
+      roleArn: writer.roleArn,
+      externalId: writer.externalId,
       sessionName: sessionNameFor(process.env.AWS_LAMBDA_FUNCTION_NAME ?? "local"),
       durationSeconds: 900,
       refreshMarginSeconds: 300,
@@ -37,8 +34,8 @@ export async function handler(event: KinesisStreamEvent, context: Context): Prom
   const { batchItemFailures, counts } = await ingestBatch(event, {
     dynamodb,
     s3,
-    deadLetterBucket,
-    write: { tableName, concurrency, maxAttempts, baseDelayMs: 50, maxDelayMs: 2_000 },
+    deadLetterBucket: settings.deadLetterBucket,
+    write: { tableName: settings.tableName, concurrency: settings.writeConcurrency, maxAttempts: settings.writeMaxAttempts, baseDelayMs: 50, maxDelayMs: 2_000 },
     log,
   });
   publish({ [M.recordsIn]: counts.received, [M.recordsWritten]: counts.written, [M.recordsParked]: counts.parked, [M.recordsRetried]: counts.failed });

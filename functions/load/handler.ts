@@ -1,11 +1,11 @@
 import type { Context } from "aws-lambda";
-import { databaseEndpoint, loaderAuthFrom, loaderCredentials } from "../shared/db-auth";
-import { requiredEnv } from "../shared/env";
+import { connectionOptions, loaderCredentials } from "../shared/db-auth";
 import { lazy } from "../shared/lazy";
 import { observability } from "../shared/observability";
 import { type LoadSummary } from "./load-event";
 import { METRIC_NAMES as M } from "../shared/telemetry-names";
 import { type LoadMode } from "./load-object";
+import { readLoadEnvironment } from "./environment";
 
 /** Streamed loads (LOAD DATA LOCAL INFILE) read each object through an S3 client; with LOAD DATA FROM S3 Aurora reads objects itself, so there the S3 client's module is never loaded. */
 function streamedMode(): LoadMode {
@@ -15,19 +15,9 @@ function streamedMode(): LoadMode {
 }
 
 const observe = observability("load");
-const target = {
-  database: requiredEnv(process.env, "DB_NAME"),
-  table: requiredEnv(process.env, "DB_TABLE"),
-  manifestTable: requiredEnv(process.env, "MANIFEST_TABLE"),
-  rejectsTable: requiredEnv(process.env, "REJECTS_TABLE"),
-  columns: JSON.parse(requiredEnv(process.env, "COLUMNS")) as string[],
-  columnTypes: JSON.parse(process.env.COLUMN_TYPES ?? "{}") as Record<string, string>,
-  // Each schema version's column count, oldest first; without it, one version of every column.
-  versionColumns: process.env.SCHEMA_VERSIONS ? (JSON.parse(process.env.SCHEMA_VERSIONS) as number[]) : undefined,
-};
-const mode: LoadMode = process.env.LOAD_MODE === "streamed" ? streamedMode() : { kind: "s3" };
-const auth = loaderAuthFrom(process.env);
-const user = requiredEnv(process.env, "LOADER_USER");
+const settings = readLoadEnvironment(process.env);
+const { target, user, processedPrefix } = settings;
+const mode: LoadMode = settings.mode === "streamed" ? streamedMode() : { kind: "s3" };
 
 // mysql2, the RDS signer and Powertools' Secrets Manager client load at the first invocation: most of this function's start.
 const loader = lazy(() => {
@@ -38,8 +28,8 @@ const loader = lazy(() => {
   // The loader signs in as its own user, never as the master user: with a fresh IAM token for each
   // new connection (signed locally, no network call), or locally with a password from a secret.
   const connect = reusedConnection(async () => {
-    const endpoint = databaseEndpoint(process.env);
-    const credentials = await loaderCredentials(auth, user, { host: endpoint.host!, port: endpoint.port! }, {
+    const endpoint = connectionOptions(settings.database);
+    const credentials = await loaderCredentials(settings.database.auth, user, { host: endpoint.host!, port: endpoint.port! }, {
       token: (hostname, port, username) => new Signer({ hostname, port, username }).getAuthToken(),
       secret: (arn) => getSecret<{ password?: string }>(arn, { transform: "json", maxAge: 300 }),
     });
@@ -56,7 +46,7 @@ export async function handler(event: unknown, context: Context): Promise<LoadSum
   const { logger, log, publish } = observe();
   const { connect, loadEvent } = loader();
   logger.addContext(context);
-  const summary = await loadEvent(event, { connect, target, mode, prefix: requiredEnv(process.env, "PROCESSED_PREFIX"), log });
+  const summary = await loadEvent(event, { connect, target, mode, prefix: processedPrefix, log });
   logger.info("load done", { ...summary });
   publish({ [M.objectsLoaded]: summary.loaded, [M.objectsAlreadyLoaded]: summary.alreadyLoaded, [M.rowsLoaded]: summary.rows, [M.rowsRejected]: summary.rejectedRows });
   return summary;

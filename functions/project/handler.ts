@@ -1,20 +1,15 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from "aws-lambda";
-import { positiveIntEnv, requiredEnv } from "../shared/env";
 import { observability } from "../shared/observability";
 import { METRIC_NAMES as M } from "../shared/telemetry-names";
+import { readProjectEnvironment } from "./environment";
 import { projectBatch } from "./project-batch";
-import { type ProjectionSpec } from "./spec";
 
 const observe = observability("project");
-const spec = JSON.parse(requiredEnv(process.env, "PROJECTION")) as ProjectionSpec;
-const tables = {
-  target: requiredEnv(process.env, "TARGET_TABLE"),
-  ledger: spec.kind === "aggregate" ? requiredEnv(process.env, "LEDGER_TABLE") : "",
-  ledgerTtlDays: positiveIntEnv(process.env, "LEDGER_TTL_DAYS", 7),
-};
-const deadLetterBucket = requiredEnv(process.env, "DEAD_LETTER_BUCKET");
+const { spec, targetTable, ledger, deadLetterBucket } = readProjectEnvironment(process.env);
+// An index has no ledger: its items carry the sequence of the change they hold.
+const tables = { target: targetTable, ledger: ledger?.table ?? "", ledgerTtlDays: ledger?.ttlDays ?? 0 };
 const dynamodb = new DynamoDBClient({});
 const s3 = new S3Client({});
 

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { loaderUserStatements, LOADER_PRIVILEGES, parseSpec } from "../../functions/db-setup/core";
-import { loaderAuthFrom, loaderCredentials } from "../../functions/shared/db-auth";
+import { loaderCredentials, readDatabaseEnvironment } from "../../functions/shared/db-auth";
 
 describe("the loader's own database user", () => {
   describe("setup statements", () => {
@@ -52,7 +52,7 @@ describe("the loader's own database user", () => {
     };
 
     it("on Aurora, with an IAM token as a clear-text password over TLS, and no secret read at all", async () => {
-      const auth = loaderAuthFrom({});
+      const auth = readDatabaseEnvironment({ DB_HOST: "cluster.example", DB_PORT: "3306", DB_TLS: "on", LOADER_AUTH: "iam" }).auth;
       expect(auth).to.deep.equal({ kind: "iam" });
       expect(await loaderCredentials(auth, "clickstream_loader", endpoint, { ...sources, secret: async () => expect.fail("no secret") })).to.deep.equal({
         user: "clickstream_loader",
@@ -62,7 +62,7 @@ describe("the loader's own database user", () => {
     });
 
     it("on an engine without IAM, with the password from the local secret", async () => {
-      const auth = loaderAuthFrom({ LOADER_AUTH: "secret", LOADER_SECRET_ARN: "arn:local" });
+      const auth = readDatabaseEnvironment({ DB_HOST: "127.0.0.1", DB_PORT: "3306", DB_TLS: "off", LOADER_AUTH: "secret", LOADER_SECRET_ARN: "arn:local" }).auth;
       expect(await loaderCredentials(auth, "clickstream_loader", endpoint, sources)).to.deep.equal({ user: "clickstream_loader", password: "local-password" });
       await loaderCredentials({ kind: "secret", secretArn: "arn:empty" }, "u", endpoint, sources).then(
         () => expect.fail("signed in without a password"),
@@ -71,7 +71,7 @@ describe("the loader's own database user", () => {
     });
 
     it("refuses an unknown way of signing in", () => {
-      expect(() => loaderAuthFrom({ LOADER_AUTH: "master" })).to.throw(/LOADER_AUTH must be "iam" or "secret", got "master"/);
+      expect(() => readDatabaseEnvironment({ DB_HOST: "h", DB_PORT: "3306", DB_TLS: "on", LOADER_AUTH: "master" })).to.throw(/LOADER_AUTH must be "iam" or "secret", got "master"/);
     });
   });
 });

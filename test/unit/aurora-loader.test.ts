@@ -1,4 +1,3 @@
-import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { AuroraLoader } from "../../components/aurora-loader";
 import { MASTER_USERNAME, SECURITY_GROUP_RULE_DESCRIPTION } from "../../components/internal/aws-rules";
@@ -87,10 +86,10 @@ describe("AuroraLoader", () => {
       expect(fn.vpcConfig).to.deep.equal({ subnetIds: vpc().state.isolatedSubnetIds, securityGroupIds: [cloud.named("clicks-loader-sg").id] });
       expect(fn.environment.variables).to.include({ LOADER_USER: "clickstream_loader", LOADER_AUTH: "iam", DB_NAME: "clickstream", DB_TABLE: "web_analytics", MANIFEST_TABLE: "loaded_objects", REJECTS_TABLE: "rejected_rows", LOAD_MODE: "s3", PROCESSED_PREFIX: "processed/" });
       expect(fn.environment.variables).to.not.have.property("DB_SECRET_ARN");
-      // The port the cluster reports, and TLS (no DB_TLS setting) unless the loader is told otherwise.
+      // The port the cluster reports, and TLS unless the loader is told otherwise.
       for (const setup of [fn, cloud.named("clicks-db-setup-function").inputs]) {
         expect(setup.environment.variables.DB_PORT).to.equal(String(cloud.named("clicks-cluster").state.port));
-        expect(setup.environment.variables).to.not.have.property("DB_TLS");
+        expect(setup.environment.variables.DB_TLS).to.equal("on");
       }
       expect(JSON.parse(fn.environment.variables.COLUMNS)).to.deep.equal(COLUMNS);
       for (const [name, value] of Object.entries(fn.environment.variables as Record<string, string>)) {
@@ -176,7 +175,7 @@ describe("AuroraLoader", () => {
         loadMode: "streamed",
         network: { vpcId: "vpc-0abc", subnetIds: ["subnet-a", "subnet-b"], createEndpoints: false },
         database: { name: "analytics", minCapacity: 0, maxCapacity: 8, instanceClass: "db.r6g.large", deletionProtection: true, finalSnapshot: true, backupRetentionDays: 14, engineVersion: "8.0.mysql_aurora.3.08.2", kmsKeyArn: KEY_ARN, tls: false },
-        loader: { maximumRetryAttempts: 1, maximumEventAgeInSeconds: 3600 },
+        load: { maximumRetryAttempts: 1, maximumEventAgeInSeconds: 3600 },
       });
       await cloud.settle();
     });
@@ -232,28 +231,6 @@ describe("AuroraLoader", () => {
     });
   });
 
-  describe("with the old name of the streamed load mode", () => {
-    const cloud = new MockCloud();
-    const warnings: string[] = [];
-
-    before(async () => {
-      await cloud.install();
-      const warn = pulumi.log.warn;
-      pulumi.log.warn = (message: string) => warnings.push(message) as unknown as Promise<void>;
-      try {
-        new AuroraLoader("old", { archiveBucketName: BUCKET, archiveBucketArn: BUCKET_ARN, columns: COLUMNS, loadMode: "local" });
-        await cloud.settle();
-      } finally {
-        pulumi.log.warn = warn;
-      }
-    });
-
-    it("still streams (loadMode \"local\" keeps working) and says it is now called \"streamed\"", () => {
-      expect(cloud.named("old-load-function").inputs.environment.variables.LOAD_MODE).to.equal("streamed");
-      expect(warnings).to.deep.include('loadMode "local" is deprecated: it is now called "streamed" (LOAD DATA LOCAL INFILE, streamed by the loader); set that instead');
-    });
-  });
-
   describe("argument validation", () => {
     before(() => new MockCloud().install());
 
@@ -266,20 +243,20 @@ describe("AuroraLoader", () => {
           columnTypes: { hits: "INT; DROP TABLE x", nope: "INT" },
           loadMode: "copy" as "s3",
           database: { table: "web-analytics", minCapacity: 0.3, maxCapacity: 300 },
-          loader: { maximumRetryAttempts: 3 },
+          load: { maximumRetryAttempts: 3 },
           logRetentionDays: 13,
         });
       expect(build).to.throw(
         [
           'AuroraLoader "bad": invalid arguments:',
+          "  - logRetentionDays must be a retention CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653), got 13",
           '  - columnTypes.hits: "INT; DROP TABLE x" is not a type the loader accepts (TEXT, MEDIUMTEXT, VARCHAR(n), TINYINT, SMALLINT, INT, BIGINT, DECIMAL(p,s), DOUBLE, BOOLEAN, DATE, DATETIME(fsp), JSON)',
           '  - columnTypes names "nope", which is not a column',
-          '  - loadMode must be one of "s3", "streamed", "local", got "copy"',
+          '  - loadMode must be one of "s3", "streamed", got "copy"',
           '  - database.table must be a letter or "_" then up to 63 letters, digits or "_", got "web-analytics"',
           "  - database.minCapacity must be 0–256 in steps of 0.5, got 0.3",
           "  - database.maxCapacity must be 1–256 in steps of 0.5 and at least minCapacity, got 300",
-          "  - loader.maximumRetryAttempts must be an integer from 0 to 2, got 3",
-          "  - logRetentionDays must be a retention CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653), got 13",
+          "  - load.maximumRetryAttempts must be an integer from 0 to 2, got 3",
         ].join("\n"),
       );
     });

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { buildFunctionCode, PROJECT_ROOT } from "../../components/internal/bundle";
-import { WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "../../components/internal/web-analytics";
+import { defaultFunctionEnvironments } from "../../components/settings/function-environments";
 import { fixture } from "../support/kinesis";
 
 describe("function bundling", () => {
@@ -15,14 +15,8 @@ describe("function bundling", () => {
     expect(buildFunctionCode("ingest")).not.to.include(PROJECT_ROOT);
   });
 
-  const environments: Record<string, Record<string, string>> = {
-    ingest: { TABLE_NAME: "clicks", DEAD_LETTER_BUCKET: "dead-letters" },
-    forward: { DELIVERY_STREAM_NAME: "clicks-archive", DEAD_LETTER_BUCKET: "dead-letters", KEY_ATTRIBUTES: "Id", REMOVE_MODE: "marker" },
-    transform: { SCHEMA: JSON.stringify(WEB_ANALYTICS_SCHEMA), COLUMNS: JSON.stringify(WEB_ANALYTICS_COLUMNS) },
-    load: { DB_NAME: "clickstream", DB_TABLE: "web_analytics", MANIFEST_TABLE: "loaded_objects", REJECTS_TABLE: "rejected_rows", COLUMNS: '["dedup_key"]', LOADER_USER: "clickstream_loader", LOADER_AUTH: "iam" },
-    "db-setup": { DB_HOST: "cluster.example", DB_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:999999999999:secret:rds-x" },
-    project: { PROJECTION: JSON.stringify({ kind: "aggregate", groupBy: ["page_id"] }), TARGET_TABLE: "hits", LEDGER_TABLE: "ledger", DEAD_LETTER_BUCKET: "dead-letters" },
-  };
+  /** Each function's environment as its component writes it with its default settings. */
+  const environments: Record<string, Record<string, string>> = defaultFunctionEnvironments();
 
   /** Loads a bundle from a folder with no node_modules: only what the bundle carries can load. */
   function loadBundle(name: string): { handler: (...args: unknown[]) => Promise<unknown> } {

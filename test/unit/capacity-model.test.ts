@@ -234,8 +234,8 @@ describe("capacity model", () => {
   });
 
   describe("projections", () => {
-    const index = { name: "by-user", projection: { kind: "index" as const, hashKey: "useremail" }, mapping: { memorySize: ONE_VCPU } };
-    const aggregate = { name: "hits", projection: { kind: "aggregate" as const, groupBy: ["page_id"] }, mapping: { memorySize: ONE_VCPU } };
+    const index = { name: "by-user", projection: { kind: "index" as const, hashKey: "useremail" }, project: { memorySize: ONE_VCPU } };
+    const aggregate = { name: "hits", projection: { kind: "aggregate" as const, groupBy: ["page_id"] }, project: { memorySize: ONE_VCPU } };
 
     it("an index writes one record at a time; an aggregate, one transaction at a time", () => {
       expect(stage("projection.by-user.throughput", {}, { projections: [index] }).limit).to.be.closeTo(1 / (CPU_MICROS_PER_RECORD.projectIndex * 1e-6 + DYNAMODB_REQUEST_SECONDS), 1e-9);
@@ -297,7 +297,7 @@ describe("capacity model", () => {
       // one busy transform and one LOAD DATA at a time.
       const load = { eventsPerSecond: 100 };
       expect(stage("lambda.consumer", load).need).to.equal(4 + 4 + 1 + 1);
-      const projections = [{ name: "by-user", projection: { kind: "index" as const, hashKey: "useremail" }, mapping: { parallelizationFactor: 3 } }];
+      const projections = [{ name: "by-user", projection: { kind: "index" as const, hashKey: "useremail" }, project: { parallelizationFactor: 3 } }];
       expect(stage("lambda.consumer", load, { ingest: { parallelizationFactor: 2 }, projections }).need).to.equal(8 + 4 + 12 + 1 + 1);
       const push = plan(load, { accessMode: "push" });
       expect(stagesOf(push, "source").find((s) => s.id === "lambda.source")!.need).to.equal(4);

@@ -70,7 +70,7 @@ describe("capacity sizing", () => {
   });
 
   it("keeps quotas already granted, and the settings a stack already has when they are higher", () => {
-    const sized = sizeFor(load, settings({ projections: [{ ...byUser, mapping: { parallelizationFactor: 5 } }] }), { firehoseMiBPerSecond: 20 });
+    const sized = sizeFor(load, settings({ projections: [{ ...byUser, project: { parallelizationFactor: 5 } }] }), { firehoseMiBPerSecond: 20 });
     expect(sized.changes).to.deep.equal([]);
     expect(sized.granted).to.deep.equal({ firehoseMiBPerSecond: 20 });
     expect(sized.settings.projections[0].mapping.parallelizationFactor).to.equal(5);

@@ -21,7 +21,7 @@ describe("capacity settings", () => {
 
     before(async () => {
       await cloud.install();
-      new DedupTable("clicks", { streamArn: STREAM_ARN });
+      new DedupTable("clicks", { pull: { streamArn: STREAM_ARN } });
       new DedupTable("provisioned", { table: { billingMode: "PROVISIONED", capacity: { read: 5, write: 20 } } });
       new FirehoseArchive("clicks", { tableStreamArn: TABLE_STREAM_ARN });
       new StreamProjection("by-user", { tableStreamArn: TABLE_STREAM_ARN, projection: { kind: "index", hashKey: "useremail" } });
@@ -74,7 +74,7 @@ describe("capacity settings", () => {
         ingest: { batchSize: 500, parallelizationFactor: 2, maximumBatchingWindowInSeconds: 1, memorySize: 1024, writeConcurrency: 8 },
         table: { billingMode: "PROVISIONED", capacity: { read: 10, write: 200, maxWrite: 5_000 } },
         archive: { forward: { batchSize: 400, parallelizationFactor: 3 }, delivery: { bufferSizeMiB: 64, bufferIntervalSeconds: 60 }, transform: { memorySize: 512 } },
-        projections: [{ name: "hits", projection: { kind: "aggregate", groupBy: ["page_id"] }, mapping: { parallelizationFactor: 4 } }],
+        projections: [{ name: "hits", projection: { kind: "aggregate", groupBy: ["page_id"] }, project: { parallelizationFactor: 4 } }],
         aurora: { enabled: false, database: { maxCapacity: 16 } },
       });
       expect(settings).to.deep.equal({

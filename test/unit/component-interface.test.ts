@@ -1,11 +1,11 @@
 import { expect } from "chai";
+import { readFileSync } from "node:fs";
 import { AuroraLoader } from "../../components/aurora-loader";
 import { CrossAccountStreamSource } from "../../components/cross-account-stream-source";
 import { DedupTable } from "../../components/dedup-table";
 import { FirehoseArchive } from "../../components/firehose-archive";
 import { PushIngest } from "../../components/push-ingest";
 import { StreamProjection } from "../../components/stream-projection";
-import * as pulumi from "@pulumi/pulumi";
 import { MockCloud, resolve } from "../harness/mock-cloud";
 
 const STREAM_ARN = "arn:aws:kinesis:eu-west-1:111111111111:stream/web-analytics";
@@ -15,24 +15,8 @@ const BUCKET = "clicks-bucket-1a2b3c4";
 const COLUMNS = ["dedup_key", "change", "changed_at", "stream_sequence", "page_id", "hits"];
 const INDEX = { kind: "index" as const, hashKey: "useremail" };
 
-/** What each realized resource was given, by logical name: the comparison of two shapes of the same arguments. */
-const inputsByName = (cloud: MockCloud) => Object.fromEntries(cloud.resources.map((r) => [r.name, JSON.stringify(r.inputs)]));
-
 describe("one interface style across components", () => {
   describe("DedupTable's access modes as pull or push", () => {
-    it("builds from pull: {…} exactly what the deprecated flat fields build", async () => {
-      const nested = new MockCloud();
-      await nested.install();
-      new DedupTable("clicks", { pull: { streamArn: STREAM_ARN }, ingest: { batchSize: 50, deadLetterExpireAfterDays: 90 } });
-      await nested.settle();
-      const flat = new MockCloud();
-      await flat.install();
-      new DedupTable("clicks", { streamArn: STREAM_ARN, ingest: { batchSize: 50 }, deadLetterExpireAfterDays: 90 });
-      await flat.settle();
-      expect(inputsByName(nested)).to.deep.equal(inputsByName(flat));
-      expect(nested.one("aws:lambda/eventSourceMapping:EventSourceMapping").inputs).to.include({ eventSourceArn: STREAM_ARN, batchSize: 50 });
-    });
-
     it("builds from push: {…} the writer role trusting the principal with the external ID, and no function", async () => {
       const cloud = new MockCloud();
       await cloud.install();
@@ -50,11 +34,6 @@ describe("one interface style across components", () => {
 
       it("both modes at once", () => {
         expect(build({ pull: {}, push: { externalId: "poc-writer-7f3a" } })).to.throw(/DedupTable "bad": invalid arguments:[\s\S]*give either pull or push, not both/);
-      });
-
-      it("a mode object beside the deprecated flat fields, naming where they go", () => {
-        expect(build({ pull: {}, streamArn: STREAM_ARN })).to.throw(/streamArn is the deprecated flat form of pull and push: move it into pull/);
-        expect(build({ push: { externalId: "poc-writer-7f3a" }, writerPrincipalArn: PRINCIPAL })).to.throw(/writerPrincipalArn is the deprecated flat form of pull and push: move it into push/);
       });
 
       it("push without an external ID, with a bad one, with a principal that is no role, or with the pull-only ingest settings", () => {
@@ -110,13 +89,6 @@ describe("one interface style across components", () => {
       expect(await resolve(loader.loadFunctionName)).to.equal(cloud.named("warehouse-load-function").state.name);
     });
 
-    it("keeps the old output names as aliases of the new", async () => {
-      expect(await resolve(projection.functionArn)).to.equal(await resolve(projection.projectFunctionArn));
-      expect(await resolve(projection.roleArn)).to.equal(await resolve(projection.projectRoleArn));
-      expect(await resolve(projection.deadLetterBucketName)).to.equal(await resolve(projection.projectDeadLetterBucketName));
-      expect(await resolve(loader.loaderFunctionArn)).to.equal(await resolve(loader.loadFunctionArn));
-    });
-
     it("names the metrics its log filters count, and lists every alarm it created", async () => {
       const filterMetric = (name: string) => cloud.named(`${name}-filter`).inputs.metricTransformation.name;
       expect(archive.forwardParkedMetricName).to.equal(filterMetric("clicks-forward-parked"));
@@ -136,7 +108,6 @@ describe("one interface style across components", () => {
     const table = new DedupTable("table", { pull: {} });
     await cloud.settle();
     expect(await resolve(push.ingestDeadLetterBucketName)).to.equal(cloud.named("clicks-dead-letter").state.bucket);
-    expect(await resolve(push.deadLetterBucketName)).to.equal(cloud.named("clicks-dead-letter").state.bucket);
     expect(lifecycleDays(cloud, "clicks-dead-letter")).to.equal(3);
     expect(push.ingestParkedMetricName).to.equal("clicks-ingest-parked");
     expect(await resolve(table.ingestDeadLetterBucketArn)).to.equal(cloud.named("table-dead-letter").state.arn);
@@ -171,43 +142,92 @@ describe("one interface style across components", () => {
       expect(() => new AuroraLoader("bad", { archiveBucketName: BUCKET, archiveBucketArn: `arn:aws:s3:::${BUCKET}`, columns: COLUMNS, overrides: { cluster: { storageEncrypted: false, kmsKeyId: "alias/aws/rds" } } })).to.throw(/overrides\.cluster\.storageEncrypted cannot be overridden[\s\S]*overrides\.cluster\.kmsKeyId cannot be overridden[^\n]*database\.kmsKeyArn/);
     });
 
-    it("role settings out of range, and a deprecated name beside its new one", () => {
+    it("role settings out of range", () => {
       expect(() => new FirehoseArchive("bad", { tableStreamArn: TABLE_STREAM, forward: { deadLetterExpireAfterDays: 0 }, transform: { logRetentionDays: 2 } })).to.throw(/forward\.deadLetterExpireAfterDays must be an integer from 1 to 36500, got 0[\s\S]*transform\.logRetentionDays must be a retention CloudWatch Logs accepts/);
-      expect(() => new StreamProjection("bad", { projection: INDEX, project: {}, mapping: {} })).to.throw(/mapping is the deprecated name of project: give project only/);
       const loaderArgs = { archiveBucketName: BUCKET, archiveBucketArn: `arn:aws:s3:::${BUCKET}`, columns: COLUMNS };
       expect(() => new AuroraLoader("bad", { ...loaderArgs, load: { deadLetterExpireAfterDays: 15 } })).to.throw(/load\.deadLetterExpireAfterDays must be an integer from 1 to 14, got 15/);
-      expect(() => new AuroraLoader("bad", { ...loaderArgs, load: {}, loader: {} })).to.throw(/loader is the deprecated name of load: give load only/);
-      expect(() => new DedupTable("bad", { ingest: { deadLetterExpireAfterDays: 30 }, deadLetterExpireAfterDays: 60 })).to.throw(/deadLetterExpireAfterDays is the deprecated name of ingest\.deadLetterExpireAfterDays: give ingest\.deadLetterExpireAfterDays only/);
-      expect(() => new StreamProjection("bad", { projection: INDEX, project: { deadLetterExpireAfterDays: 30 }, deadLetterExpireAfterDays: 60 })).to.throw(/deadLetterExpireAfterDays is the deprecated name of project\.deadLetterExpireAfterDays/);
     });
   });
 
-  it("honours each deprecated name alone, warning at preview what replaces it", async () => {
+  describe("catches, at preview, the mistakes of a caller without the type checker (JavaScript, another language, `as any`)", () => {
+    before(() => new MockCloud().install());
+    const loose = (build: (args: any) => unknown, args: Record<string, unknown>) => () => build(args); // eslint-disable-line @typescript-eslint/no-explicit-any
+
+    it("a required argument left out", () => {
+      expect(loose((a) => new FirehoseArchive("bad", a), {})).to.throw(/FirehoseArchive "bad": invalid arguments:[\s\S]*tableStreamArn is required: the dedup table's stream/);
+      expect(loose((a) => new PushIngest("bad", a), {})).to.throw(/streamArn is required/);
+      expect(loose((a) => new StreamProjection("bad", a), {})).to.throw(/projection is required/);
+      expect(loose((a) => new AuroraLoader("bad", a), { columns: COLUMNS })).to.throw(/archiveBucketName is required[\s\S]*archiveBucketArn is required/);
+    });
+
+    it("an ARN of the wrong kind, or a name where an ARN belongs", () => {
+      expect(loose((a) => new DedupTable("bad", a), { pull: { streamArn: "clicks-stream" } })).to.throw(/pull\.streamArn must be an ARN like arn:aws:kinesis:<region>:<account>:stream\/<name>, got "clicks-stream"/);
+      expect(loose((a) => new FirehoseArchive("bad", a), { tableStreamArn: STREAM_ARN })).to.throw(/tableStreamArn must be an ARN like arn:aws:dynamodb:/);
+      expect(loose((a) => new CrossAccountStreamSource("bad", a), { consumerRoleArn: "clicks-ingest-role" })).to.throw(/consumerRoleArn must be an IAM role ARN/);
+      expect(loose((a) => new DedupTable("bad", a), { pull: {}, monitoring: { alarmTopicArn: "alerts" } })).to.throw(/monitoring\.alarmTopicArn must be an ARN like arn:aws:sns:/);
+    });
+
+    it("a misspelt key, at any depth, with the key it most likely meant", () => {
+      expect(loose((a) => new DedupTable("bad", a), { pul: { streamArn: STREAM_ARN } })).to.throw(/pul is not an argument: did you mean pull\?/);
+      expect(loose((a) => new DedupTable("bad", a), { table: { bilingMode: "PROVISIONED" } })).to.throw(/table\.bilingMode is not an argument of table: did you mean billingMode\?/);
+      expect(loose((a) => new FirehoseArchive("bad", a), { tableStreamArn: TABLE_STREAM, forward: { batchsize: 10 } })).to.throw(/forward\.batchsize is not an argument of forward: did you mean batchSize\?/);
+      expect(loose((a) => new AuroraLoader("bad", a), { archiveBucketName: BUCKET, archiveBucketArn: `arn:aws:s3:::${BUCKET}`, columns: COLUMNS, database: { maxCapacty: 8 } })).to.throw(/database\.maxCapacty is not an argument of database: did you mean maxCapacity\?/);
+      expect(loose((a) => new StreamProjection("bad", a), { projection: { kind: "aggregate", groupBy: [{ atribute: "page_id" }] } })).to.throw(/projection\.groupBy\[0\]\.atribute is not an argument of projection\.groupBy\[0\]: did you mean attribute\?/);
+      expect(loose((a) => new CrossAccountStreamSource("bad", a), { stream: { shards: 2 } })).to.throw(/stream\.shards is not an argument of stream; known: name, shardCount, retentionHours/);
+    });
+  });
+
+  describe("tags every child that takes tags", () => {
     const cloud = new MockCloud();
-    await cloud.install();
-    const warnings: string[] = [];
-    const warn = pulumi.log.warn;
-    pulumi.log.warn = (message: string) => warnings.push(message) as unknown as Promise<void>;
-    try {
-      new DedupTable("clicks", { deadLetterExpireAfterDays: 60 });
-      new StreamProjection("by-user", { tableStreamArn: TABLE_STREAM, projection: INDEX, mapping: { batchSize: 20 }, deadLetterExpireAfterDays: 45 });
-      new AuroraLoader("warehouse", { archiveBucketName: BUCKET, archiveBucketArn: `arn:aws:s3:::${BUCKET}`, columns: COLUMNS, loader: { memorySize: 1024 } });
+    const tags = { project: "clickstream", owner: "data-platform" };
+
+    before(async () => {
+      await cloud.install();
+      new CrossAccountStreamSource("source", { tags, consumerRoleArn: PRINCIPAL, fanOutConsumerName: "poc", sharedTable: { hashKey: "id" }, sharedTableReaderRoleArns: [PRINCIPAL] });
+      new DedupTable("pull", { tags, pull: { streamArn: STREAM_ARN }, table: { billingMode: "PROVISIONED", capacity: { read: 1, write: 1 } } });
+      new DedupTable("push", { tags, push: { principalArn: PRINCIPAL, externalId: "poc-writer-7f3a" } });
+      new PushIngest("push-ingest", { tags, streamArn: STREAM_ARN, writer: { roleArn: PRINCIPAL, externalId: "poc-writer-7f3a", tableName: "t" } });
+      new FirehoseArchive("archive", { tags, tableStreamArn: TABLE_STREAM, delivery: { backupSourceRecords: true } });
+      new StreamProjection("aggregate", { tags, tableStreamArn: TABLE_STREAM, projection: { kind: "aggregate", groupBy: [{ attribute: "page_id" }] } });
+      new AuroraLoader("warehouse", { tags, archiveBucketName: BUCKET, archiveBucketArn: `arn:aws:s3:::${BUCKET}`, columns: COLUMNS, database: { finalSnapshot: true } });
+      new AuroraLoader("existing", { tags, archiveBucketName: BUCKET, archiveBucketArn: `arn:aws:s3:::${BUCKET}`, columns: COLUMNS, loadMode: "streamed", network: { vpcId: "vpc-1", subnetIds: ["subnet-1", "subnet-2"], createEndpoints: true } });
       await cloud.settle();
-    } finally {
-      pulumi.log.warn = warn;
-    }
-    expect(warnings).to.include.members([
-      "deadLetterExpireAfterDays is deprecated: give ingest.deadLetterExpireAfterDays instead",
-      "mapping is deprecated: give project instead",
-      "deadLetterExpireAfterDays is deprecated: give project.deadLetterExpireAfterDays instead",
-      "loader is deprecated: give load instead",
-    ]);
-    expect(lifecycleDays(cloud, "clicks-dead-letter")).to.equal(60);
-    expect(lifecycleDays(cloud, "by-user-dead-letter")).to.equal(45);
-    expect(cloud.one("aws:lambda/eventSourceMapping:EventSourceMapping").inputs).to.include({ batchSize: 20 });
-    expect(cloud.named("warehouse-load-function").inputs.memorySize).to.equal(1024);
+    });
+
+    it("gives the tags to every child whose provider arguments take tags, as @pulumi/aws declares them", () => {
+      const children = cloud.resources.filter((r) => !r.type.startsWith("stream-replication:"));
+      const sameTags = (given: Record<string, string> | undefined) => JSON.stringify(Object.entries(given ?? {}).sort()) === JSON.stringify(Object.entries(tags).sort());
+      const untagged = children.filter((r) => takesTags(r.type) && !sameTags(r.inputs.tags)).map((r) => `${r.type} ${r.name}`);
+      expect(untagged).to.deep.equal([]);
+      // The check above sees every kind of child: each component's own, the helpers' and the network's.
+      expect(children.filter((r) => takesTags(r.type)).length).to.be.greaterThan(60);
+    });
+
+    it("leaves tags off every child when none are given, so that a stack without tags sees no change", async () => {
+      const plain = new MockCloud();
+      await plain.install();
+      new DedupTable("pull", { pull: { streamArn: STREAM_ARN } });
+      await plain.settle();
+      expect(plain.resources.filter((r) => r.inputs.tags !== undefined).map((r) => r.name)).to.deep.equal([]);
+    });
+
+    it("refuses tags AWS would refuse", () => {
+      expect(() => new DedupTable("bad", { pull: {}, tags: { "aws:owner": "x", team: "a|b" } })).to.throw(/tags key "aws:owner" must be 1–128 letters[\s\S]*tags\.team must be a string of up to 256 letters/);
+    });
   });
 });
+
+/**
+ * Whether a resource type's arguments take `tags`, as the installed @pulumi/aws declares them
+ * (`aws:s3/bucket:Bucket` → node_modules/@pulumi/aws/s3/bucket.d.ts, interface BucketArgs).
+ */
+function takesTags(type: string): boolean {
+  const match = /^aws:([a-zA-Z0-9]+)\/([a-zA-Z0-9]+):([A-Za-z0-9]+)$/.exec(type);
+  if (!match) return type === "awsx:ec2:Vpc";
+  const declarations = readFileSync(require.resolve(`@pulumi/aws/${match[1]}/${match[2]}.d.ts`), "utf8");
+  const args = new RegExp(`export interface ${match[3]}Args \\{([\\s\\S]*?)\\n\\}`).exec(declarations);
+  return Boolean(args && /\n\s+tags\?: pulumi\.Input/.test(args[1]));
+}
 
 function lifecycleDays(cloud: MockCloud, bucket: string): number {
   return cloud.named(`${bucket}-lifecycle`).inputs.rules[0].expiration.days;

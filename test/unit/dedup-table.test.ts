@@ -16,7 +16,7 @@ describe("DedupTable", () => {
 
     before(async () => {
       await cloud.install();
-      component = new DedupTable("clicks", { streamArn: STREAM_ARN });
+      component = new DedupTable("clicks", { pull: { streamArn: STREAM_ARN } });
       await cloud.settle();
     });
 
@@ -142,7 +142,17 @@ describe("DedupTable", () => {
       expect(await resolve(component.tableStreamArn)).to.equal(table.streamArn);
       expect(await resolve(component.ingestFunctionArn)).to.equal(cloud.one("aws:lambda/function:Function").state.arn);
       expect(await resolve(component.ingestRoleArn)).to.equal(cloud.one("aws:iam/role:Role").state.arn);
-      expect(await resolve(component.deadLetterBucketArn)).to.equal(cloud.one("aws:s3/bucket:Bucket").state.arn);
+      expect(await resolve(component.ingestDeadLetterBucketArn)).to.equal(cloud.one("aws:s3/bucket:Bucket").state.arn);
+    });
+
+    it("exposes its child resources themselves, for a program to attach what the component did not think of", async () => {
+      expect(await resolve(component.table.arn)).to.equal(cloud.one("aws:dynamodb/table:Table").state.arn);
+      expect(await resolve(component.ingest!.function.arn)).to.equal(cloud.one("aws:lambda/function:Function").state.arn);
+      expect(await resolve(component.ingest!.role.arn)).to.equal(cloud.one("aws:iam/role:Role").state.arn);
+      expect(await resolve(component.ingest!.logGroup.arn)).to.equal(cloud.one("aws:cloudwatch/logGroup:LogGroup").state.arn);
+      expect(await resolve(component.ingest!.deadLetterBucket.arn)).to.equal(cloud.one("aws:s3/bucket:Bucket").state.arn);
+      expect(await resolve(component.ingest!.mapping!.uuid)).to.equal(await resolve(component.eventSourceMappingId));
+      expect(component.writerRole).to.equal(undefined);
     });
   });
 
@@ -152,9 +162,7 @@ describe("DedupTable", () => {
     before(async () => {
       await cloud.install();
       new DedupTable("clicks", {
-        streamArn: STREAM_ARN,
-        consumerArn: CONSUMER_ARN,
-        streamKmsKeyArn: KEY_ARN,
+        pull: { streamArn: STREAM_ARN, consumerArn: CONSUMER_ARN, streamKmsKeyArn: KEY_ARN },
         table: {
           billingMode: "PROVISIONED",
           capacity: { read: 20, write: 20, maxWrite: 400, targetUtilization: 60 },
@@ -164,8 +172,7 @@ describe("DedupTable", () => {
           globalSecondaryIndexes: [{ name: "by-user", hashKey: "useremail", rangeKey: "nanotimestamp", attributeTypes: { nanotimestamp: "N" } }],
           ttlAttribute: "expiresAt",
         },
-        ingest: { batchSize: 100, parallelizationFactor: 4, maximumBatchingWindowInSeconds: 5, maximumRetryAttempts: 3, maximumRecordAgeInSeconds: 3600 },
-        deadLetterExpireAfterDays: 90,
+        ingest: { batchSize: 100, parallelizationFactor: 4, maximumBatchingWindowInSeconds: 5, maximumRetryAttempts: 3, maximumRecordAgeInSeconds: 3600, deadLetterExpireAfterDays: 90 },
       });
       await cloud.settle();
     });
@@ -225,7 +232,7 @@ describe("DedupTable", () => {
 
   describe("argument validation", () => {
     const build = (args: Partial<ConstructorParameters<typeof DedupTable>[1]>) => () =>
-      new DedupTable("bad", { streamArn: STREAM_ARN, ...args });
+      new DedupTable("bad", { pull: { streamArn: STREAM_ARN }, ...args });
 
     before(() => new MockCloud().install());
 
@@ -250,17 +257,13 @@ describe("DedupTable", () => {
     });
 
     it("keeps each access mode's arguments to that mode", () => {
-      expect(build({ writerPrincipalArn: WRITER_PRINCIPAL })).to.throw(/writerPrincipalArn is for accessMode "push"; this table is in "pull" mode/);
-      expect(build({ accessMode: "push", writerExternalId: "x-1234" })).to.throw(/streamArn is for accessMode "pull"; in "push" mode the ingest function runs in the source account/);
+      expect(build({ push: { externalId: "x-1234" } })).to.throw(/give either pull or push, not both/);
+      expect(() => new DedupTable("bad", { push: { externalId: "x-1234" }, ingest: { batchSize: 10 } })).to.throw(/ingest is for pull; with push the ingest function runs in the source account/);
     });
 
     it("requires an external ID in push mode, and a role ARN as the writer principal", () => {
-      const push = () => new DedupTable("bad", { accessMode: "push", writerPrincipalArn: "arn:aws:iam::111111111111:root" });
-      expect(push).to.throw(/writerExternalId is required with accessMode "push"[\s\S]*writerPrincipalArn must be an IAM role ARN/);
-    });
-
-    it("rejects an unknown access mode", () => {
-      expect(build({ accessMode: "both" as "pull" })).to.throw(/accessMode must be one of "pull", "push", got "both"/);
+      const push = () => new DedupTable("bad", { push: { principalArn: "arn:aws:iam::111111111111:root" } as never });
+      expect(push).to.throw(/push\.externalId is required[\s\S]*push\.principalArn must be an IAM role ARN/);
     });
   });
 
@@ -290,7 +293,7 @@ describe("DedupTable", () => {
     it("keeps the logical names it will have once the stream is given, so nothing is replaced", async () => {
       const later = new MockCloud();
       await later.install();
-      new DedupTable("clicks", { streamArn: STREAM_ARN });
+      new DedupTable("clicks", { pull: { streamArn: STREAM_ARN } });
       await later.settle();
       const urns = (c: MockCloud) => c.resources.map((r) => r.urn);
       expect(urns(later)).to.include.members(urns(cloud));
@@ -306,7 +309,7 @@ describe("DedupTable", () => {
 
     before(async () => {
       await cloud.install();
-      component = new DedupTable("clicks", { accessMode: "push", writerPrincipalArn: WRITER_PRINCIPAL, writerExternalId: "poc-writer-7f3a" });
+      component = new DedupTable("clicks", { push: { principalArn: WRITER_PRINCIPAL, externalId: "poc-writer-7f3a" } });
       await cloud.settle();
     });
 
@@ -335,6 +338,8 @@ describe("DedupTable", () => {
       expect(cloud.ofType("aws:s3/bucket:Bucket")).to.have.length(0);
       expect(await resolve(component.writerRoleArn)).to.equal(cloud.one("aws:iam/role:Role").state.arn);
       expect(await resolve(component.ingestRoleArn)).to.equal(undefined);
+      expect(await resolve(component.writerRole!.arn)).to.equal(cloud.one("aws:iam/role:Role").state.arn);
+      expect(component.ingest).to.equal(undefined);
     });
 
     it("refuses, once its value is known, an external ID STS would refuse", async () => {
@@ -345,7 +350,7 @@ describe("DedupTable", () => {
     it("waits for the writer principal before creating the writer role", async () => {
       const early = new MockCloud();
       await early.install();
-      const table = new DedupTable("clicks", { accessMode: "push", writerExternalId: "poc-writer-7f3a" });
+      const table = new DedupTable("clicks", { push: { externalId: "poc-writer-7f3a" } });
       await early.settle();
       expect(early.ofType("aws:iam/role:Role")).to.have.length(0);
       expect(await resolve(table.writerRoleArn)).to.equal(undefined);

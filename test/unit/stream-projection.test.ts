@@ -102,7 +102,8 @@ describe("StreamProjection", () => {
     it("deploys its function and role without a mapping or stream access, so the other account can grant the role", async () => {
       expect(cloud.has("scores-by-user-project-mapping")).to.equal(false);
       expect(policyOf(cloud.named("scores-by-user-project-policy")).Statement.map((s) => s.Sid)).to.not.include("ReadTableStream");
-      expect(await resolve(component.roleArn)).to.equal(cloud.named("scores-by-user-project-role").state.arn);
+      expect(await resolve(component.projectRoleArn)).to.equal(cloud.named("scores-by-user-project-role").state.arn);
+      expect(component.project.mapping).to.equal(undefined);
     });
 
     it("may use its own tables' customer key through DynamoDB, and protects its tables and dead-letter bucket", () => {

@@ -1,0 +1,315 @@
+import type * as aws from "@pulumi/aws";
+import type * as pulumi from "@pulumi/pulumi";
+import { parseSqlType } from "../../functions/shared/sql-columns";
+import { FIXED_COLUMNS } from "../../functions/transform/core";
+import { AURORA_MYSQL_AUTO_PAUSE_SINCE, AURORA_MYSQL_DATA_API_SINCE } from "../internal/aws-rules";
+import { checkDerivedNames } from "../internal/names";
+import { checkOverrides } from "../internal/overrides";
+import { isSchemaHistory, type ArchiveSchemaVersion } from "../internal/schema-history";
+import { keysOf, SettingsCheck, withDefaults, type Widened } from "./check";
+import { COMMON_KEYS, commonDefaults, resolveCommon, resolveLogRetention, type CommonArgs, type MonitoringArgs, type ResolvedCommon } from "./shared";
+
+/** How the loader gets an object's rows into MySQL: Aurora reads S3 itself, or the function streams them. */
+export const LoadMode = { S3: "s3", Streamed: "streamed" } as const;
+export type LoadMode = (typeof LoadMode)[keyof typeof LoadMode];
+
+export interface LoaderNetworkArgs {
+  /** An existing VPC. */
+  vpcId: pulumi.Input<string>;
+  /** Its private subnets, in at least two availability zones, for the cluster and the loader. */
+  subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * Add the S3 gateway endpoint (on every route table of the VPC) and a Secrets Manager interface
+   * endpoint with private DNS. Leave it off when the network already has either: AWS refuses a
+   * second S3 endpoint route in a route table and a second Secrets Manager endpoint with private
+   * DNS in a VPC. Off, the network must reach S3 and Secrets Manager itself (its own endpoints or
+   * a NAT gateway). Default: false.
+   */
+  createEndpoints?: boolean;
+}
+
+export interface DatabaseSettings {
+  /** Default: "clickstream". */
+  name?: string;
+  /** Default: "web_analytics". */
+  table?: string;
+  /** Default: "loaded_objects". */
+  manifestTable?: string;
+  /** Rows the database refused, with its message (see docs/components.md, "Rows the database refuses"). Default: "rejected_rows". */
+  rejectsTable?: string;
+  /**
+   * Aurora MySQL 3 version, such as "8.0.mysql_aurora.3.08.2": at least 3.07 with `dataApi`, 3.08
+   * with `minCapacity` 0. AWS upgrades minor versions in maintenance windows; set the new one here
+   * then. Default: "8.0.mysql_aurora.3.08.2".
+   */
+  engineVersion?: string;
+  /**
+   * The loader and its setup function connect with TLS, verified against the RDS certificate
+   * authorities mysql2 ships (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/UsingWithRDS.SSL.html).
+   * Turn it off only for a MySQL without a certificate, such as the local run's MariaDB. Default: true.
+   */
+  tls?: boolean;
+  /** Serverless v2 capacity in ACUs, 0–256 (0 pauses when idle, from Aurora MySQL 3.08). Default: 0.5. */
+  minCapacity?: number;
+  /** Default: 4. */
+  maxCapacity?: number;
+  /** Instance class. Default: "db.serverless" (Serverless v2). */
+  instanceClass?: string;
+  /** Days of automated backups, 1–35. Default: 7. */
+  backupRetentionDays?: number;
+  /** Default: false. */
+  deletionProtection?: boolean;
+  /** Take a final snapshot, named uniquely per cluster, when the cluster is deleted. Default: false. */
+  finalSnapshot?: boolean;
+  /** Customer-managed KMS key for storage encryption. Default: the AWS-managed key. */
+  kmsKeyArn?: pulumi.Input<string>;
+  /**
+   * The RDS Data API: SQL over HTTPS for any principal allowed `rds-data:ExecuteStatement` and
+   * the master secret, as the master user. Needs Aurora MySQL 3.07 or newer. Default: false.
+   */
+  dataApi?: boolean;
+  /** The loader's own database user (IAM database authentication, no password). Default: "clickstream_loader". */
+  loaderUser?: string;
+}
+
+export interface LoaderSettings {
+  /** Default: 512. */
+  memorySize?: number;
+  /** Default: 300. */
+  timeoutSeconds?: number;
+  /** Asynchronous retries of a failed event, 0–2. Default: 2. */
+  maximumRetryAttempts?: number;
+  /** Oldest event Lambda still retries, 60–21600 s. Default: 21600. */
+  maximumEventAgeInSeconds?: number;
+  /** Days an event the loader could not load is kept in the failed-events queue, 1–14 (SQS's limit). Default: 14. */
+  deadLetterExpireAfterDays?: number;
+  /** Days the loader's and its setup function's logs are kept. Default: the component's `logRetentionDays` (30). */
+  logRetentionDays?: number;
+}
+
+/** Provider arguments for AuroraLoader's main resources, merged over the component's own (pulumi-awsx's pass-through style). */
+export interface AuroraLoaderOverrides {
+  /**
+   * The cluster (aws.rds.Cluster), except what the loader and its network depend on: its engine,
+   * database, users and authentication, network, parameter group and S3 role.
+   */
+  cluster?: Partial<aws.rds.ClusterArgs>;
+}
+
+export interface AuroraLoaderArgs extends CommonArgs {
+  /** Escape hatch: provider arguments merged over what this component sets on its main resources. Default: none. */
+  overrides?: AuroraLoaderOverrides;
+  /** The archive bucket (FirehoseArchive's `bucketName`). */
+  archiveBucketName: pulumi.Input<string>;
+  /** The archive bucket's ARN (FirehoseArchive's `bucketArn`). */
+  archiveBucketArn: pulumi.Input<string>;
+  /** The bucket's customer-managed key, when it has one: the S3 role and the loader may decrypt with it. Default: none. */
+  archiveKmsKeyArn?: pulumi.Input<string>;
+  /** The CSV's columns in file order (FirehoseArchive's `csvColumns`); the first is the dedup key. */
+  columns: string[];
+  /** SQL types by column, from a fixed list (INT, BIGINT, DECIMAL(p,s), DATETIME, VARCHAR(n), …): FirehoseArchive's `columnTypes`, which its transform checks every value against. Default: TEXT. */
+  columnTypes?: Record<string, string>;
+  /**
+   * The archive's schema versions (FirehoseArchive's `schemaHistory`), newest last, whose columns
+   * are `columns`: the loader reads each object with the columns of the version in its key, and
+   * adds a new version's columns to its table. Default: one version, `columns`.
+   */
+  schemaHistory?: ArchiveSchemaVersion[];
+  /**
+   * `s3`: Aurora reads each object itself (LOAD DATA FROM S3). `streamed`: the loader reads it from S3
+   * and streams it to the database (LOAD DATA LOCAL INFILE), which works on any MySQL. Default: "s3".
+   */
+  loadMode?: LoadMode;
+  /** An existing network. Default: a new VPC, private subnets in two zones, no NAT gateway. */
+  network?: LoaderNetworkArgs;
+  database?: DatabaseSettings;
+  /** The load function: its size, its retries and its failed-events queue. Defaults: see each field. */
+  load?: LoaderSettings;
+  /** Days the functions' logs are kept, unless `load.logRetentionDays` says otherwise. Default: 30. */
+  logRetentionDays?: number;
+  /** Alarms on the loader's errors and throttles and on events it could not load. Default: on, no topic. */
+  monitoring?: MonitoringArgs;
+}
+
+/** AuroraLoader's defaults, in the shape of its arguments. */
+export const auroraLoaderDefaults = {
+  ...commonDefaults,
+  loadMode: "s3",
+  database: {
+    name: "clickstream",
+    table: "web_analytics",
+    manifestTable: "loaded_objects",
+    rejectsTable: "rejected_rows",
+    engineVersion: "8.0.mysql_aurora.3.08.2",
+    tls: true,
+    minCapacity: 0.5,
+    maxCapacity: 4,
+    instanceClass: "db.serverless",
+    backupRetentionDays: 7,
+    deletionProtection: false,
+    finalSnapshot: false,
+    dataApi: false,
+    loaderUser: "clickstream_loader",
+  },
+  load: { memorySize: 512, timeoutSeconds: 300, maximumRetryAttempts: 2, maximumEventAgeInSeconds: 21_600, deadLetterExpireAfterDays: 14 },
+  /** The setup function that creates the loader's database user at deploy time. */
+  dbSetup: { memorySize: 256, timeoutSeconds: 120 },
+} as const;
+
+export interface ResolvedAuroraLoader extends ResolvedCommon {
+  archive: { bucketName: pulumi.Input<string>; bucketArn: pulumi.Input<string>; kmsKeyArn?: pulumi.Input<string> };
+  columns: string[];
+  columnTypes: Record<string, string>;
+  /** Each schema version's column count, oldest first. */
+  versionColumns: number[];
+  mode: LoadMode;
+  /** A new VPC when unset. */
+  network?: Omit<LoaderNetworkArgs, "createEndpoints">;
+  /** Whether the component adds the S3 and Secrets Manager endpoints (always with a new VPC). */
+  createEndpoints: boolean;
+  database: Widened<typeof auroraLoaderDefaults.database> & { kmsKeyArn?: pulumi.Input<string> };
+  load: Widened<typeof auroraLoaderDefaults.load> & { logRetentionDays: number };
+  dbSetup: Widened<typeof auroraLoaderDefaults.dbSetup> & { logRetentionDays: number };
+  overrides: AuroraLoaderOverrides;
+}
+
+const ARGS = keysOf<AuroraLoaderArgs>()(
+  ...COMMON_KEYS, "overrides", "archiveBucketName", "archiveBucketArn", "archiveKmsKeyArn", "columns", "columnTypes", "schemaHistory",
+  "loadMode", "network", "database", "load", "logRetentionDays", "monitoring",
+);
+const NETWORK = keysOf<LoaderNetworkArgs>()("vpcId", "subnetIds", "createEndpoints");
+const DATABASE = keysOf<DatabaseSettings>()(
+  "name", "table", "manifestTable", "rejectsTable", "engineVersion", "tls", "minCapacity", "maxCapacity", "instanceClass",
+  "backupRetentionDays", "deletionProtection", "finalSnapshot", "kmsKeyArn", "dataApi", "loaderUser",
+);
+const LOAD = keysOf<LoaderSettings>()("memorySize", "timeoutSeconds", "maximumRetryAttempts", "maximumEventAgeInSeconds", "deadLetterExpireAfterDays", "logRetentionDays");
+const OVERRIDES = keysOf<AuroraLoaderOverrides>()("cluster");
+
+/** What the cluster overrides may not change. */
+const OWNED_CLUSTER_ARGS = [
+  "engine", "engineMode", "databaseName", "masterUsername", "masterPassword", "manageMasterUserPassword", "iamDatabaseAuthenticationEnabled",
+  "dbSubnetGroupName", "vpcSecurityGroupIds", "dbClusterParameterGroupName", "iamRoles", "port", "storageEncrypted", "kmsKeyId",
+] as const;
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+/** MySQL 8 user names are at most 32 characters. */
+const USER_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,31}$/;
+const ENGINE_VERSION = /^8\.0\.mysql_aurora\.(\d+)\.(\d+)\.(\d+)$/;
+
+/** Every problem with AuroraLoader's arguments, and its settings with every default filled in. */
+export function resolveAuroraLoader(name: string, args: AuroraLoaderArgs): { settings: ResolvedAuroraLoader; problems: string[] } {
+  const d = auroraLoaderDefaults;
+  const check = new SettingsCheck();
+  check.knownKeys("", args, ARGS);
+  const common = resolveCommon(check, args);
+  const logRetentionDays = resolveLogRetention(check, args.logRetentionDays);
+  checkDerivedNames(check, "name", name, [
+    ["aws:rds/cluster:Cluster", `${name}-cluster`],
+    ["aws:lambda/function:Function", `${name}-load-function`],
+    ["aws:iam/role:Role", `${name}-load-role`],
+    ["aws:lambda/function:Function", `${name}-db-setup-function`],
+    ["aws:iam/role:Role", `${name}-db-setup-role`],
+    ["aws:iam/role:Role", `${name}-s3-role`],
+    ["aws:sqs/queue:Queue", `${name}-failed-events`],
+  ]);
+  check.required("archiveBucketName", args.archiveBucketName, "the archive bucket (FirehoseArchive's bucketName)");
+  check.required("archiveBucketArn", args.archiveBucketArn, "the archive bucket's ARN (FirehoseArchive's bucketArn)");
+  check.arn("archiveBucketArn", args.archiveBucketArn, "s3", "", "arn:aws:s3:::<bucket>");
+  check.arn("archiveKmsKeyArn", args.archiveKmsKeyArn, "kms", "key/", "arn:aws:kms:<region>:<account>:key/<id>");
+  const columns = resolveColumns(check, args);
+  check.oneOf("loadMode", args.loadMode, Object.values(LoadMode));
+  if (check.knownKeys("network", args.network, NETWORK)) {
+    check.required("network.vpcId", args.network!.vpcId, "the VPC the cluster and the loader run in");
+    check.required("network.subnetIds", args.network!.subnetIds, "its private subnets, in at least two availability zones");
+    check.boolean("network.createEndpoints", args.network!.createEndpoints);
+  }
+  const database = resolveDatabase(check, args.database);
+  const load = resolveLoad(check, args.load, logRetentionDays);
+  check.knownKeys("overrides", args.overrides, OVERRIDES);
+  checkOverrides(check, "overrides.cluster", args.overrides?.cluster, OWNED_CLUSTER_ARGS, "the loader, its network and the data's encryption depend on it (see database.* for what is settable, database.kmsKeyArn for the key)");
+  const { createEndpoints, ...network } = args.network ?? { createEndpoints: true };
+  return {
+    settings: {
+      ...common,
+      archive: { bucketName: args.archiveBucketName, bucketArn: args.archiveBucketArn, kmsKeyArn: args.archiveKmsKeyArn },
+      ...columns,
+      mode: args.loadMode ?? d.loadMode,
+      network: args.network && (network as ResolvedAuroraLoader["network"]),
+      createEndpoints: createEndpoints ?? false,
+      database,
+      load,
+      dbSetup: { ...d.dbSetup, logRetentionDays: load.logRetentionDays },
+      overrides: args.overrides ?? {},
+    },
+    problems: check.problems,
+  };
+}
+
+/** The columns, their types and the schema versions, which must be FirehoseArchive's. */
+function resolveColumns(check: SettingsCheck, args: AuroraLoaderArgs): Pick<ResolvedAuroraLoader, "columns" | "columnTypes" | "versionColumns"> {
+  const columns = Array.isArray(args.columns) && args.columns.every((c) => typeof c === "string") ? args.columns : [];
+  if (columns.length === 0) check.fail("columns must list the CSV's columns (FirehoseArchive's csvColumns)");
+  if (check.knownKeys("columnTypes", args.columnTypes, Object.keys(args.columnTypes ?? {}))) {
+    for (const [column, type] of Object.entries(args.columnTypes!)) {
+      if (!columns.includes(column)) check.fail(`columnTypes names "${column}", which is not a column`);
+      const parsed = typeof type === "string" ? parseSqlType(type) : `${JSON.stringify(type)} is not a SQL type`;
+      if (typeof parsed === "string") check.fail(`columnTypes.${column}: ${parsed}`);
+    }
+  }
+  const history = args.schemaHistory ?? [];
+  if (!isSchemaHistory(history)) {
+    check.fail("schemaHistory must be FirehoseArchive's schemaHistory: a list of {version, columns, columnTypes}");
+    return { columns, columnTypes: {}, versionColumns: [columns.length] };
+  }
+  const newest = history[history.length - 1];
+  if (newest && JSON.stringify([...FIXED_COLUMNS, ...newest.columns]) !== JSON.stringify(columns)) {
+    check.fail(`schemaHistory's newest version (${newest.version}) has other columns than columns: pass FirehoseArchive's schemaHistory and csvColumns, from the same archive`);
+  }
+  const versionColumns = history.length > 0 ? history.map((v) => FIXED_COLUMNS.length + v.columns.length) : [columns.length];
+  return { columns, columnTypes: args.columnTypes ?? {}, versionColumns };
+}
+
+/** The database's settings (`database`), checked, with every default filled in. */
+export function resolveDatabase(check: SettingsCheck, given: DatabaseSettings | undefined): ResolvedAuroraLoader["database"] {
+  check.knownKeys("database", given, DATABASE);
+  const db = { ...withDefaults(auroraLoaderDefaults.database, given), kmsKeyArn: given?.kmsKeyArn };
+  for (const key of ["name", "table", "manifestTable", "rejectsTable"] as const) {
+    if (given?.[key] !== undefined && !IDENTIFIER.test(given[key]!)) check.fail(`database.${key} must be a letter or "_" then up to 63 letters, digits or "_", got "${given[key]}"`);
+  }
+  if (!(db.minCapacity >= 0 && db.minCapacity <= 256 && (db.minCapacity * 2) % 1 === 0)) check.fail(`database.minCapacity must be 0–256 in steps of 0.5, got ${db.minCapacity}`);
+  if (!(db.maxCapacity >= 1 && db.maxCapacity <= 256 && db.maxCapacity >= db.minCapacity && (db.maxCapacity * 2) % 1 === 0)) {
+    check.fail(`database.maxCapacity must be 1–256 in steps of 0.5 and at least minCapacity, got ${db.maxCapacity}`);
+  }
+  check.integer("database.backupRetentionDays", given?.backupRetentionDays, 1, 35);
+  check.matches("database.loaderUser", given?.loaderUser, USER_NAME, 'a letter or "_" then up to 31 letters, digits or "_"');
+  for (const key of ["tls", "deletionProtection", "finalSnapshot", "dataApi"] as const) check.boolean(`database.${key}`, given?.[key]);
+  check.arn("database.kmsKeyArn", given?.kmsKeyArn, "kms", "key/", "arn:aws:kms:<region>:<account>:key/<id>");
+  const version = ENGINE_VERSION.exec(db.engineVersion);
+  if (!version) {
+    check.fail(`database.engineVersion must be an Aurora MySQL 3 version such as "${auroraLoaderDefaults.database.engineVersion}", got "${db.engineVersion}"`);
+  } else {
+    const atLeast = (release: string) => compareVersions(version.slice(1).map(Number), release.split(".").map(Number)) >= 0;
+    if (db.dataApi && !atLeast(AURORA_MYSQL_DATA_API_SINCE)) check.fail(`database.dataApi needs Aurora MySQL ${AURORA_MYSQL_DATA_API_SINCE} or newer, but database.engineVersion is "${db.engineVersion}"`);
+    if (db.minCapacity === 0 && !atLeast(AURORA_MYSQL_AUTO_PAUSE_SINCE)) {
+      check.fail(`database.minCapacity 0 (automatic pause) needs Aurora MySQL ${AURORA_MYSQL_AUTO_PAUSE_SINCE} or newer, but database.engineVersion is "${db.engineVersion}"`);
+    }
+  }
+  return db;
+}
+
+function compareVersions(have: number[], need: number[]): number {
+  for (let i = 0; i < need.length; i++) if (have[i] !== need[i]) return have[i] - need[i];
+  return 0;
+}
+
+function resolveLoad(check: SettingsCheck, given: LoaderSettings | undefined, logRetentionDays: number): ResolvedAuroraLoader["load"] {
+  check.knownKeys("load", given, LOAD);
+  check.integer("load.memorySize", given?.memorySize, 128, 10_240);
+  check.integer("load.timeoutSeconds", given?.timeoutSeconds, 1, 900);
+  check.integer("load.maximumRetryAttempts", given?.maximumRetryAttempts, 0, 2);
+  check.integer("load.maximumEventAgeInSeconds", given?.maximumEventAgeInSeconds, 60, 21_600);
+  // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html (MessageRetentionPeriod: 60 s to 14 days)
+  check.integer("load.deadLetterExpireAfterDays", given?.deadLetterExpireAfterDays, 1, 14);
+  check.logRetention("load.logRetentionDays", given?.logRetentionDays);
+  return { ...withDefaults(auroraLoaderDefaults.load, given), logRetentionDays: given?.logRetentionDays ?? logRetentionDays };
+}

@@ -1,0 +1,275 @@
+import type * as aws from "@pulumi/aws";
+import type * as pulumi from "@pulumi/pulumi";
+import { HASH_KEY, RANGE_KEY } from "../../functions/shared/dedup-key";
+import { EXTERNAL_ID, EXTERNAL_ID_RULE } from "../internal/aws-rules";
+import { checkDerivedNames, checkPhysicalName, streamFunctionNames } from "../internal/names";
+import { checkOverrides } from "../internal/overrides";
+import { keysOf, SettingsCheck } from "./check";
+import { COMMON_KEYS, commonDefaults, ingestDefaults, resolveCommon, resolveIngest, resolveLogRetention, streamFunctionDefaults, type CommonArgs, type IngestSettings, type MonitoringArgs, type ResolvedCommon, type ResolvedIngest } from "./shared";
+
+/** A key attribute's DynamoDB type: string, number or binary. */
+export const KeyAttributeType = { S: "S", N: "N", B: "B" } as const;
+export type KeyAttributeType = (typeof KeyAttributeType)[keyof typeof KeyAttributeType];
+
+/** Which attributes a global secondary index copies. */
+export const IndexProjectionType = { All: "ALL", KeysOnly: "KEYS_ONLY", Include: "INCLUDE" } as const;
+export type IndexProjectionType = (typeof IndexProjectionType)[keyof typeof IndexProjectionType];
+
+/** On-demand or provisioned capacity. */
+export const BillingMode = { PayPerRequest: "PAY_PER_REQUEST", Provisioned: "PROVISIONED" } as const;
+export type BillingMode = (typeof BillingMode)[keyof typeof BillingMode];
+
+/** What the dedup table's stream carries: the new image, or both images (projections that aggregate need both). */
+export const DedupStreamViewType = { NewImage: "NEW_IMAGE", NewAndOldImages: "NEW_AND_OLD_IMAGES" } as const;
+export type DedupStreamViewType = (typeof DedupStreamViewType)[keyof typeof DedupStreamViewType];
+
+/** How records cross from the source account: the consumer reads the stream (pull), or the source writes the table (push). */
+export const AccessMode = { Pull: "pull", Push: "push" } as const;
+export type AccessMode = (typeof AccessMode)[keyof typeof AccessMode];
+
+export interface GlobalSecondaryIndexArgs {
+  name: string;
+  hashKey: string;
+  rangeKey?: string;
+  /** Types of the index's key attributes. Default: "S" for each. */
+  attributeTypes?: Record<string, KeyAttributeType>;
+  /** Default: "ALL". */
+  projectionType?: IndexProjectionType;
+  /** Attributes copied into the index; only with projectionType "INCLUDE". */
+  nonKeyAttributes?: string[];
+}
+
+export interface ProvisionedCapacityArgs {
+  /** Read capacity units to start with, and the autoscaling minimum. */
+  read: number;
+  /** Write capacity units to start with, and the autoscaling minimum. */
+  write: number;
+  /** Autoscaling maximum for reads. Default: 10 × `read`. */
+  maxRead?: number;
+  /** Autoscaling maximum for writes. Default: 10 × `write`. */
+  maxWrite?: number;
+  /** Utilization percentage target tracking aims for, 20–90. Default: 70. */
+  targetUtilization?: number;
+}
+
+export interface DedupTableSettings {
+  /** Physical table name. Default: generated from the component name. */
+  name?: string;
+  /** Default: "PAY_PER_REQUEST" (on-demand). */
+  billingMode?: BillingMode;
+  /** Required with billingMode "PROVISIONED", rejected otherwise. */
+  capacity?: ProvisionedCapacityArgs;
+  /** What the table's stream carries. Default: "NEW_IMAGE". */
+  streamViewType?: DedupStreamViewType;
+  /**
+   * Customer-managed KMS key for encryption at rest; every role that writes the table or reads its
+   * stream here gets `kms:Decrypt` (and to write, `kms:GenerateDataKey`) on it through DynamoDB.
+   * Pass the same key to FirehoseArchive's and StreamProjection's `tableKmsKeyArn`. Default: the
+   * AWS-managed key `alias/aws/dynamodb`.
+   */
+  kmsKeyArn?: pulumi.Input<string>;
+  /** Refuse DeleteTable. Default: false. */
+  deletionProtection?: boolean;
+  /** Default: none. */
+  globalSecondaryIndexes?: GlobalSecondaryIndexArgs[];
+  /** Attribute holding an epoch-seconds expiry time. Default: no TTL. */
+  ttlAttribute?: string;
+}
+
+/** Pull mode: an ingest function here reads the source stream through its resource policy. */
+export interface PullAccessArgs {
+  /**
+   * ARN of the Kinesis stream the ingest function reads. Until it is given (the source account has
+   * not granted this function's role access yet), the function is deployed without its event
+   * source mapping. Default: none.
+   */
+  streamArn?: pulumi.Input<string>;
+  /** ARN of an enhanced fan-out consumer of that stream; when set, the mapping reads through it. Default: none. */
+  consumerArn?: pulumi.Input<string | undefined>;
+  /** KMS key the stream is encrypted with; the ingest role may decrypt with it. Default: none. */
+  streamKmsKeyArn?: pulumi.Input<string | undefined>;
+}
+
+/** Push mode: a function in the source account (PushIngest) writes here by assuming this table's writer role. */
+export interface PushAccessArgs {
+  /** The role, in the source account, that may assume the writer role. Until it is given, no writer role is deployed. Default: none. */
+  principalArn?: pulumi.Input<string>;
+  /** The external ID the writer role demands of whoever assumes it. */
+  externalId: pulumi.Input<string>;
+}
+
+/** Provider arguments for DedupTable's main resources, merged over the component's own (pulumi-awsx's pass-through style). */
+export interface DedupTableOverrides {
+  /** The table (aws.dynamodb.Table), except its name, keys, attributes and stream, which the pipeline depends on. */
+  table?: aws.dynamodb.TableArgs;
+}
+
+export interface DedupTableArgs extends CommonArgs {
+  /** How records cross from the source account: give `pull` or `push`, not both. Default: `pull: {}` (no stream yet). */
+  pull?: PullAccessArgs;
+  /** How records cross from the source account: give `pull` or `push`, not both. */
+  push?: PushAccessArgs;
+  /** The table. Defaults: see each field. */
+  table?: DedupTableSettings;
+  /** Pull: the ingest function and its event source mapping. Defaults: see each field. */
+  ingest?: IngestSettings;
+  /** Pull: days the ingest function's logs are kept, unless `ingest.logRetentionDays` says otherwise. Default: 30. */
+  logRetentionDays?: number;
+  /** Pull: alarms on the ingest function and its mapping. Default: on, no topic. */
+  monitoring?: MonitoringArgs;
+  /** Escape hatch: provider arguments merged over what this component sets on its main resources. Default: none. */
+  overrides?: DedupTableOverrides;
+}
+
+/** DedupTable's defaults, in the shape of its arguments. */
+export const dedupTableDefaults = {
+  ...commonDefaults,
+  table: {
+    billingMode: "PAY_PER_REQUEST",
+    streamViewType: "NEW_IMAGE",
+    deletionProtection: false,
+    /** Each index's key attribute types and projection. */
+    globalSecondaryIndex: { attributeType: "S", projectionType: "ALL" },
+    /** Provisioned capacity: the autoscaling maximum is `maxOverMinimum` times the minimum unless given. */
+    capacity: { maxOverMinimum: 10, targetUtilization: 70 },
+  },
+  /** Pull mode's ingest function. */
+  ingest: { ...streamFunctionDefaults, ...ingestDefaults },
+} as const;
+
+/** DedupTable's settings with every default filled in: what the component builds. */
+export interface ResolvedDedupTable extends ResolvedCommon {
+  table: {
+    name?: string;
+    billingMode: BillingMode;
+    capacity?: Required<ProvisionedCapacityArgs>;
+    streamViewType: DedupStreamViewType;
+    kmsKeyArn?: pulumi.Input<string>;
+    deletionProtection: boolean;
+    /** Every key attribute: the dedup key's, then each index's. */
+    attributes: { name: string; type: KeyAttributeType }[];
+    globalSecondaryIndexes: (Omit<GlobalSecondaryIndexArgs, "attributeTypes"> & { projectionType: IndexProjectionType })[];
+    ttlAttribute?: string;
+  };
+  /** Pull mode: the stream, and the ingest function that reads it. */
+  pull?: { source?: { streamArn: pulumi.Input<string>; consumerArn?: pulumi.Input<string | undefined>; streamKmsKeyArn?: pulumi.Input<string | undefined> }; ingest: ResolvedIngest };
+  /** Push mode: the writer role's principal (once known) and external ID. */
+  push?: PushAccessArgs;
+  overrides: DedupTableOverrides;
+}
+
+const ARGS = keysOf<DedupTableArgs>()(...COMMON_KEYS, "pull", "push", "table", "ingest", "logRetentionDays", "monitoring", "overrides");
+const TABLE = keysOf<DedupTableSettings>()("name", "billingMode", "capacity", "streamViewType", "kmsKeyArn", "deletionProtection", "globalSecondaryIndexes", "ttlAttribute");
+const CAPACITY = keysOf<ProvisionedCapacityArgs>()("read", "write", "maxRead", "maxWrite", "targetUtilization");
+const INDEX = keysOf<GlobalSecondaryIndexArgs>()("name", "hashKey", "rangeKey", "attributeTypes", "projectionType", "nonKeyAttributes");
+const PULL = keysOf<PullAccessArgs>()("streamArn", "consumerArn", "streamKmsKeyArn");
+const PUSH = keysOf<PushAccessArgs>()("principalArn", "externalId");
+const OVERRIDES = keysOf<DedupTableOverrides>()("table");
+
+/** What the table overrides may not change. */
+const OWNED_TABLE_ARGS = ["name", "hashKey", "rangeKey", "attributes", "streamEnabled", "streamViewType", "serverSideEncryption"] as const;
+
+/** Every problem with DedupTable's arguments, and its settings with every default filled in. */
+export function resolveDedupTable(name: string, args: DedupTableArgs): { settings: ResolvedDedupTable; problems: string[] } {
+  const check = new SettingsCheck();
+  check.knownKeys("", args, ARGS);
+  const common = resolveCommon(check, args);
+  const logRetentionDays = resolveLogRetention(check, args.logRetentionDays);
+  const table = resolveTable(check, args.table ?? {});
+  const mode = resolveAccess(check, args, logRetentionDays);
+  checkDerivedNames(check, "name", name, [
+    ...(table.name === undefined ? [["aws:dynamodb/table:Table", `${name}-table`] as const] : []),
+    ...(mode.pull ? streamFunctionNames(`${name}-ingest`, `${name}-dead-letter`) : [["aws:iam/role:Role", `${name}-writer-role`] as const]),
+  ]);
+  check.knownKeys("overrides", args.overrides, OVERRIDES);
+  checkOverrides(check, "overrides.table", args.overrides?.table, OWNED_TABLE_ARGS, "the dedup key, the stream, the name and the encryption are the pipeline's (set table.name, table.streamViewType and table.kmsKeyArn instead)");
+  return { settings: { ...common, table, ...mode, overrides: args.overrides ?? {} }, problems: check.problems };
+}
+
+/** The table's settings (`table`), checked, with every default filled in. */
+export function resolveTable(check: SettingsCheck, given: DedupTableSettings): ResolvedDedupTable["table"] {
+  const d = dedupTableDefaults.table;
+  check.knownKeys("table", given, TABLE);
+  checkPhysicalName(check, "table.name", "aws:dynamodb/table:Table", given.name);
+  check.oneOf("table.billingMode", given.billingMode, Object.values(BillingMode));
+  check.oneOf("table.streamViewType", given.streamViewType, Object.values(DedupStreamViewType));
+  check.boolean("table.deletionProtection", given.deletionProtection);
+  check.arn("table.kmsKeyArn", given.kmsKeyArn, "kms", "key/", "arn:aws:kms:<region>:<account>:key/<id>");
+  if (given.ttlAttribute === "") check.fail("table.ttlAttribute must not be empty");
+  const billingMode = given.billingMode ?? d.billingMode;
+
+  let capacity: Required<ProvisionedCapacityArgs> | undefined;
+  if (billingMode === "PROVISIONED") {
+    if (!given.capacity) check.fail('table.capacity is required when table.billingMode is "PROVISIONED"');
+    else if (check.knownKeys("table.capacity", given.capacity, CAPACITY)) {
+      const { read, write, maxRead, maxWrite, targetUtilization } = given.capacity;
+      check.integer("table.capacity.read", read, 1, 40_000);
+      check.integer("table.capacity.write", write, 1, 40_000);
+      check.integer("table.capacity.maxRead", maxRead, read, 40_000);
+      check.integer("table.capacity.maxWrite", maxWrite, write, 40_000);
+      check.integer("table.capacity.targetUtilization", targetUtilization, 20, 90);
+      capacity = {
+        read,
+        write,
+        maxRead: maxRead ?? read * d.capacity.maxOverMinimum,
+        maxWrite: maxWrite ?? write * d.capacity.maxOverMinimum,
+        targetUtilization: targetUtilization ?? d.capacity.targetUtilization,
+      };
+    }
+  } else if (given.capacity) {
+    check.fail('table.capacity conflicts with table.billingMode "PAY_PER_REQUEST" (the default): set billingMode to "PROVISIONED" or drop capacity');
+  }
+
+  const attributes = new Map<string, KeyAttributeType>([[HASH_KEY, "S"], [RANGE_KEY, "S"]]);
+  const indexNames = new Set<string>();
+  const indexes: ResolvedDedupTable["table"]["globalSecondaryIndexes"] = [];
+  check.each("table.globalSecondaryIndexes", given.globalSecondaryIndexes, (index, path) => {
+    if (!check.knownKeys(path, index, INDEX)) return;
+    if (!index.name || !index.hashKey) check.fail(`${path} needs a name and a hashKey`);
+    if (indexNames.has(index.name)) check.fail(`table.globalSecondaryIndexes has two indexes named "${index.name}"`);
+    indexNames.add(index.name);
+    check.oneOf(`${path}.projectionType`, index.projectionType, Object.values(IndexProjectionType));
+    if (index.nonKeyAttributes?.length && index.projectionType !== "INCLUDE") check.fail(`${path}.nonKeyAttributes needs projectionType "INCLUDE"`);
+    for (const key of [index.hashKey, index.rangeKey]) {
+      if (key && !attributes.has(key)) attributes.set(key, index.attributeTypes?.[key] ?? d.globalSecondaryIndex.attributeType);
+    }
+    const { attributeTypes: _types, ...rest } = index;
+    indexes.push({ ...rest, projectionType: index.projectionType ?? d.globalSecondaryIndex.projectionType });
+  });
+
+  return {
+    name: given.name,
+    billingMode,
+    capacity,
+    streamViewType: given.streamViewType ?? d.streamViewType,
+    kmsKeyArn: given.kmsKeyArn,
+    deletionProtection: given.deletionProtection ?? d.deletionProtection,
+    attributes: [...attributes].map(([attribute, type]) => ({ name: attribute, type })),
+    globalSecondaryIndexes: indexes,
+    ttlAttribute: given.ttlAttribute,
+  };
+}
+
+/** `pull` or `push` (neither: pull without a stream yet), and what each mode needs. */
+function resolveAccess(check: SettingsCheck, args: DedupTableArgs, logRetentionDays: number): Pick<ResolvedDedupTable, "pull" | "push"> {
+  if (args.pull !== undefined && args.push !== undefined) check.fail("give either pull or push, not both: a table is fed one way");
+  if (args.push !== undefined) {
+    for (const arg of ["ingest", "logRetentionDays"] as const) {
+      if (args[arg] !== undefined) check.fail(`${arg} is for pull; with push the ingest function runs in the source account (PushIngest)`);
+    }
+    if (!check.knownKeys("push", args.push, PUSH)) return { push: args.push };
+    check.required("push.externalId", args.push.externalId, "the external ID the writer role demands");
+    check.matches("push.externalId", args.push.externalId, EXTERNAL_ID, EXTERNAL_ID_RULE);
+    check.roleArn("push.principalArn", args.push.principalArn);
+    return { push: args.push };
+  }
+  const pull = args.pull ?? {};
+  check.knownKeys("pull", args.pull, PULL);
+  check.arn("pull.streamArn", pull.streamArn, "kinesis", "stream/", "arn:aws:kinesis:<region>:<account>:stream/<name>");
+  check.arn("pull.consumerArn", pull.consumerArn, "kinesis", "stream/", "arn:aws:kinesis:<region>:<account>:stream/<name>/consumer/<consumer>:<created>");
+  check.arn("pull.streamKmsKeyArn", pull.streamKmsKeyArn, "kms", "key/", "arn:aws:kms:<region>:<account>:key/<id>");
+  if (pull.streamArn === undefined && pull.consumerArn !== undefined) check.fail("pull.consumerArn needs pull.streamArn: the consumer reads that stream");
+  const ingest = resolveIngest(check, args.ingest, logRetentionDays);
+  const { streamArn, consumerArn, streamKmsKeyArn } = pull;
+  return { pull: { source: streamArn === undefined ? undefined : { streamArn, consumerArn, streamKmsKeyArn }, ingest } };
+}

@@ -1,0 +1,166 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { keysOf, withDefaults, type SettingsCheck, type Widened } from "./check";
+
+/**
+ * What every component takes besides its own settings, and the settings of the functions that
+ * several components run. Pulumi-free (types only), like every module under components/settings/.
+ */
+
+/** Alarms: on by default; their action is the topic when one is given. */
+export interface MonitoringArgs {
+  /** Default: true. */
+  alarms?: boolean;
+  /** SNS topic every alarm notifies (and notifies again when it clears). Default: none, alarms only show in CloudWatch. */
+  alarmTopicArn?: pulumi.Input<string>;
+}
+
+/** The arguments every component takes. */
+export interface CommonArgs {
+  /**
+   * Protect every child that holds data (tables, buckets, streams, clusters, queues, keys) from
+   * deletion and replacement. Set false only for stacks whose data may be thrown away. Default: true.
+   */
+  protectData?: boolean;
+  /** Tags for every child resource that takes tags. Default: none. */
+  tags?: Record<string, string>;
+}
+
+export const commonDefaults = { protectData: true, alarms: true, logRetentionDays: 30 } as const;
+
+/** `CommonArgs` and `monitoring`, resolved. */
+export interface ResolvedCommon {
+  protectData: boolean;
+  tags: Record<string, string>;
+  monitoring: { alarms: boolean; alarmTopicArn?: pulumi.Input<string> };
+}
+
+export const COMMON_KEYS = keysOf<CommonArgs>()("protectData", "tags");
+const MONITORING_KEYS = keysOf<MonitoringArgs>()("alarms", "alarmTopicArn");
+
+/**
+ * AWS's tag rules: keys of 1–128 and values of up to 256 Unicode letters, digits, spaces and
+ * `_ . : / = + - @`, keys not starting with `aws:`.
+ * https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html#tag-conventions
+ */
+const TAG_KEY = /^(?!aws:)[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
+const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
+
+export function resolveCommon(check: SettingsCheck, args: CommonArgs & { monitoring?: MonitoringArgs }): ResolvedCommon {
+  check.boolean("protectData", args.protectData);
+  const tags = args.tags ?? {};
+  if (check.knownKeys("tags", args.tags, Object.keys(tags))) {
+    for (const [key, value] of Object.entries(tags)) {
+      check.matches(`tags key ${JSON.stringify(key)}`, key, TAG_KEY, "1–128 letters, digits, spaces and _.:/=+-@, not starting with aws:");
+      check.matches(`tags.${key}`, value, TAG_VALUE, "a string of up to 256 letters, digits, spaces and _.:/=+-@");
+    }
+  }
+  const monitoring = args.monitoring ?? {};
+  check.knownKeys("monitoring", args.monitoring, MONITORING_KEYS);
+  check.boolean("monitoring.alarms", monitoring.alarms);
+  check.arn("monitoring.alarmTopicArn", monitoring.alarmTopicArn, "sns", "", "arn:aws:sns:<region>:<account>:<topic>");
+  return {
+    protectData: args.protectData ?? commonDefaults.protectData,
+    tags,
+    monitoring: { alarms: monitoring.alarms ?? commonDefaults.alarms, alarmTopicArn: monitoring.alarmTopicArn },
+  };
+}
+
+/** How a function on a Kinesis or DynamoDB stream is invoked, and its size. */
+export interface StreamFunctionSettings {
+  /** Records per invocation, 1–10000. Default: the role's (ingest 300, forward 100, project 100). */
+  batchSize?: number;
+  /** Concurrent batches per shard, 1–10. Default: 1. */
+  parallelizationFactor?: number;
+  /** Seconds to gather records before invoking, 0–300. Default: 0. */
+  maximumBatchingWindowInSeconds?: number;
+  /** Retries of a failing batch before it goes to the on-failure destination, 0–10000. Default: 10. */
+  maximumRetryAttempts?: number;
+  /** Oldest record age, in seconds, the mapping still sends, 60–604800. Default: 86400 (one day). */
+  maximumRecordAgeInSeconds?: number;
+  /** Default: 256. */
+  memorySize?: number;
+  /** Default: 120. */
+  timeoutSeconds?: number;
+  /** Days parked records and failed-batch records are kept in the dead-letter bucket, 1–36500. Default: kept forever. */
+  deadLetterExpireAfterDays?: number;
+  /** Days the function's logs are kept. Default: the component's `logRetentionDays` (30). */
+  logRetentionDays?: number;
+}
+
+/** The defaults of every function on a stream; each role adds its batch size. */
+export const streamFunctionDefaults = {
+  parallelizationFactor: 1,
+  maximumBatchingWindowInSeconds: 0,
+  maximumRetryAttempts: 10,
+  maximumRecordAgeInSeconds: 86_400,
+  memorySize: 256,
+  timeoutSeconds: 120,
+} as const;
+
+/** A stream function's settings with every default filled in; `deadLetterExpireAfterDays` unset keeps dead letters forever. */
+export type ResolvedStreamFunction = Widened<typeof streamFunctionDefaults> & { batchSize: number; logRetentionDays: number; deadLetterExpireAfterDays?: number };
+
+const STREAM_FUNCTION_KEYS = keysOf<StreamFunctionSettings>()(
+  "batchSize", "parallelizationFactor", "maximumBatchingWindowInSeconds", "maximumRetryAttempts", "maximumRecordAgeInSeconds",
+  "memorySize", "timeoutSeconds", "deadLetterExpireAfterDays", "logRetentionDays",
+);
+
+/**
+ * A stream function's settings at `path` (`ingest`, `forward`, `project`), checked against what
+ * Lambda accepts, over the role's batch size and the component's log retention.
+ * https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html
+ */
+export function resolveStreamFunction(
+  check: SettingsCheck,
+  path: string,
+  given: StreamFunctionSettings | undefined,
+  role: { batchSize: number; logRetentionDays: number },
+  extraKeys: readonly string[] = [],
+): ResolvedStreamFunction {
+  check.knownKeys(path, given, [...STREAM_FUNCTION_KEYS, ...extraKeys]);
+  const settings = given ?? {};
+  check.integer(`${path}.batchSize`, settings.batchSize, 1, 10_000);
+  check.integer(`${path}.parallelizationFactor`, settings.parallelizationFactor, 1, 10);
+  check.integer(`${path}.maximumBatchingWindowInSeconds`, settings.maximumBatchingWindowInSeconds, 0, 300);
+  check.integer(`${path}.maximumRetryAttempts`, settings.maximumRetryAttempts, 0, 10_000);
+  check.integer(`${path}.maximumRecordAgeInSeconds`, settings.maximumRecordAgeInSeconds, 60, 604_800);
+  check.integer(`${path}.memorySize`, settings.memorySize, 128, 10_240);
+  check.integer(`${path}.timeoutSeconds`, settings.timeoutSeconds, 1, 900);
+  check.integer(`${path}.deadLetterExpireAfterDays`, settings.deadLetterExpireAfterDays, 1, 36_500);
+  check.logRetention(`${path}.logRetentionDays`, settings.logRetentionDays);
+  return {
+    ...withDefaults({ ...streamFunctionDefaults, ...role }, settings),
+    deadLetterExpireAfterDays: settings.deadLetterExpireAfterDays,
+  };
+}
+
+/** The ingest function's settings: a stream function that writes in batches. */
+export interface IngestSettings extends StreamFunctionSettings {
+  /** BatchWriteItem requests in flight per invocation, 1–64. Default: 4. */
+  writeConcurrency?: number;
+  /** BatchWriteItem attempts per chunk before its unprocessed items are retried by Lambda, 1–20. Default: 8. */
+  writeMaxAttempts?: number;
+}
+
+/** The ingest function, wherever it runs (DedupTable in pull mode, PushIngest). */
+export const ingestDefaults = { batchSize: 300, writeConcurrency: 4, writeMaxAttempts: 8 } as const;
+
+export type ResolvedIngest = ResolvedStreamFunction & { writeConcurrency: number; writeMaxAttempts: number };
+
+/** The ingest function's settings at `ingest`, over the component's log retention. */
+export function resolveIngest(check: SettingsCheck, given: IngestSettings | undefined, logRetentionDays: number): ResolvedIngest {
+  const mapping = resolveStreamFunction(check, "ingest", given, { batchSize: ingestDefaults.batchSize, logRetentionDays }, ["writeConcurrency", "writeMaxAttempts"]);
+  check.integer("ingest.writeConcurrency", given?.writeConcurrency, 1, 64);
+  check.integer("ingest.writeMaxAttempts", given?.writeMaxAttempts, 1, 20);
+  return {
+    ...mapping,
+    writeConcurrency: given?.writeConcurrency ?? ingestDefaults.writeConcurrency,
+    writeMaxAttempts: given?.writeMaxAttempts ?? ingestDefaults.writeMaxAttempts,
+  };
+}
+
+/** A component's `logRetentionDays`, the default of every log it keeps. */
+export function resolveLogRetention(check: SettingsCheck, value: number | undefined): number {
+  check.logRetention("logRetentionDays", value);
+  return value ?? commonDefaults.logRetentionDays;
+}

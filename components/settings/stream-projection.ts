@@ -1,0 +1,222 @@
+import type * as aws from "@pulumi/aws";
+import type * as pulumi from "@pulumi/pulumi";
+import { COUNT, EXPIRES_AT, GROUP_KEY, groupByName, SOURCE_SEQUENCE, type GroupBy, type ProjectionSpec } from "../../functions/project/spec";
+import { checkDerivedNames, checkPhysicalName, streamFunctionNames } from "../internal/names";
+import { checkOverrides } from "../internal/overrides";
+import { keysOf, SettingsCheck } from "./check";
+import { type KeyAttributeType } from "./dedup-table";
+import { COMMON_KEYS, commonDefaults, resolveCommon, resolveLogRetention, resolveStreamFunction, streamFunctionDefaults, type CommonArgs, type MonitoringArgs, type ResolvedCommon, type ResolvedStreamFunction, type StreamFunctionSettings } from "./shared";
+
+/** What a projection keeps: each item again under other keys, or counters and sums per group. */
+export const ProjectionKind = { Index: "index", Aggregate: "aggregate" } as const;
+export type ProjectionKind = (typeof ProjectionKind)[keyof typeof ProjectionKind];
+
+/** The period a timestamp attribute is cut to when an aggregate groups by it. */
+export const GroupByPeriod = { Hour: "hour", Day: "day", Month: "month" } as const;
+export type GroupByPeriod = (typeof GroupByPeriod)[keyof typeof GroupByPeriod];
+
+/** An attribute an aggregate groups by, or with `period`, a timestamp attribute cut to its hour, day or month. */
+export interface GroupByAttribute {
+  attribute: string;
+  /** Default: the attribute's value as it is. */
+  period?: GroupByPeriod;
+}
+
+/** A numeric attribute an aggregate sums per group, kept under `name`. */
+export interface ProjectionSum {
+  name: string;
+  attribute: string;
+}
+
+/**
+ * What a projection keeps, one flat object whatever the kind (so every Pulumi language can pass
+ * it): `kind` says which fields apply, and a field of the other kind fails at preview.
+ */
+export interface ProjectionSettings {
+  kind: ProjectionKind;
+  /** Index, required: the index's hash key attribute. */
+  hashKey?: string;
+  /** Index: the index's range key attribute. Default: none. */
+  rangeKey?: string;
+  /** Index: attributes copied besides the keys. Default: all. */
+  attributes?: string[];
+  /** Index: days after the change an index item expires (TTL attribute `expiresAt`). Default: never. */
+  ttlDays?: number;
+  /** Aggregate, at least one: what the counters are kept per. */
+  groupBy?: GroupByAttribute[];
+  /** Aggregate: numeric attributes summed per group. Default: none (the count only). */
+  sums?: ProjectionSum[];
+}
+
+export interface ProjectionTableSettings {
+  /** Physical table name. Default: generated from the component name. */
+  name?: string;
+  /** Types of an index's key attributes. Default: "S" for each. */
+  attributeTypes?: Record<string, KeyAttributeType>;
+  /** Customer-managed KMS key for encryption at rest; the function may use it through DynamoDB. Default: the AWS-managed key. */
+  kmsKeyArn?: pulumi.Input<string>;
+  /** Default: false. */
+  deletionProtection?: boolean;
+}
+
+/** Provider arguments for StreamProjection's main resources, merged over the component's own (pulumi-awsx's pass-through style). */
+export interface StreamProjectionOverrides {
+  /** The projection's table (aws.dynamodb.Table), except its name, keys and attributes, which the function writes by. */
+  table?: aws.dynamodb.TableArgs;
+}
+
+export interface StreamProjectionArgs extends CommonArgs {
+  /** Escape hatch: provider arguments merged over what this component sets on its main resources. Default: none. */
+  overrides?: StreamProjectionOverrides;
+  /**
+   * The stream of the table to project; aggregates need it to carry NEW_AND_OLD_IMAGES. It may be
+   * another account's, shared with this component's `projectRoleArn` by the stream's resource
+   * policy (the cross-account DynamoDB Streams design), in the same region. Until it is given, the
+   * function is deployed without its mapping, under the role it keeps later. Default: none.
+   */
+  tableStreamArn?: pulumi.Input<string>;
+  /** The customer-managed key of the table whose stream is read; the function may decrypt with it through DynamoDB. Default: none. */
+  tableStreamKmsKeyArn?: pulumi.Input<string | undefined>;
+  /** What to keep: `{kind: "index", hashKey, rangeKey, attributes, ttlDays}` or `{kind: "aggregate", groupBy, sums}`. */
+  projection: ProjectionSettings;
+  table?: ProjectionTableSettings;
+  /** Aggregates: days each applied record is remembered, longer than any record can be redelivered, 1–365. Default: 7. */
+  ledgerTtlDays?: number;
+  /** The project function and its mapping. */
+  project?: StreamFunctionSettings;
+  /** Days the project function's logs are kept, unless `project.logRetentionDays` says otherwise. Default: 30. */
+  logRetentionDays?: number;
+  /** Alarms on the function and its mapping. Default: on, no topic. */
+  monitoring?: MonitoringArgs;
+}
+
+/** StreamProjection's defaults, in the shape of its arguments. */
+export const streamProjectionDefaults = {
+  ...commonDefaults,
+  ledgerTtlDays: 7,
+  table: { deletionProtection: false, attributeType: "S" },
+  /** The project function. */
+  project: { ...streamFunctionDefaults, batchSize: 100 },
+} as const;
+
+export interface ResolvedStreamProjection extends ResolvedCommon {
+  tableStreamArn?: pulumi.Input<string>;
+  tableStreamKmsKeyArn?: pulumi.Input<string | undefined>;
+  /** What the project function reads: keys in the order given, a group-by entry without a period as its attribute's name. */
+  spec: ProjectionSpec;
+  table: { name?: string; keys: { name: string; type: KeyAttributeType }[]; kmsKeyArn?: pulumi.Input<string>; deletionProtection: boolean; ttl: boolean };
+  /** Aggregates only: how long each ledger entry is kept. */
+  ledgerTtlDays?: number;
+  project: ResolvedStreamFunction;
+  overrides: StreamProjectionOverrides;
+}
+
+const ARGS = keysOf<StreamProjectionArgs>()(...COMMON_KEYS, "overrides", "tableStreamArn", "tableStreamKmsKeyArn", "projection", "table", "ledgerTtlDays", "project", "logRetentionDays", "monitoring");
+const PROJECTION = keysOf<ProjectionSettings>()("kind", "hashKey", "rangeKey", "attributes", "ttlDays", "groupBy", "sums");
+const TABLE = keysOf<ProjectionTableSettings>()("name", "attributeTypes", "kmsKeyArn", "deletionProtection");
+const GROUP_BY = keysOf<GroupByAttribute>()("attribute", "period");
+const SUM = keysOf<ProjectionSum>()("name", "attribute");
+const OVERRIDES = keysOf<StreamProjectionOverrides>()("table");
+
+const FIELDS_OF: Record<ProjectionKind, (keyof ProjectionSettings)[]> = {
+  index: ["hashKey", "rangeKey", "attributes", "ttlDays"],
+  aggregate: ["groupBy", "sums"],
+};
+/** What the table overrides may not change. */
+const OWNED_TABLE_ARGS = ["name", "hashKey", "rangeKey", "attributes", "serverSideEncryption"] as const;
+const NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,254}$/;
+const RESERVED = [GROUP_KEY, COUNT, EXPIRES_AT, SOURCE_SEQUENCE];
+
+/** A projection spec as the stacks' config writes it (group-by entries may be plain attribute names), flattened. */
+export function projectionSettings(spec: ProjectionSpec): ProjectionSettings {
+  return spec.kind === "aggregate" ? { ...spec, groupBy: spec.groupBy?.map((entry) => (typeof entry === "string" ? { attribute: entry } : entry)) } : spec;
+}
+
+const groupByEntry = (entry: GroupByAttribute): GroupBy => (entry.period === undefined ? entry.attribute : { attribute: entry.attribute, period: entry.period });
+
+/** Every problem with StreamProjection's arguments, and its settings with every default filled in. */
+export function resolveStreamProjection(name: string, args: StreamProjectionArgs): { settings: ResolvedStreamProjection; problems: string[] } {
+  const d = streamProjectionDefaults;
+  const check = new SettingsCheck();
+  check.knownKeys("", args, ARGS);
+  const common = resolveCommon(check, args);
+  const logRetentionDays = resolveLogRetention(check, args.logRetentionDays);
+  check.required("projection", args.projection, 'what to keep: {kind: "index", hashKey, …} or {kind: "aggregate", groupBy, …}');
+  const spec = resolveProjection(check, args.projection ?? { kind: undefined as unknown as ProjectionKind });
+  const table = args.table ?? {};
+  check.knownKeys("table", args.table, TABLE);
+  checkPhysicalName(check, "table.name", "aws:dynamodb/table:Table", table.name);
+  check.boolean("table.deletionProtection", table.deletionProtection);
+  check.arn("table.kmsKeyArn", table.kmsKeyArn, "kms", "key/", "arn:aws:kms:<region>:<account>:key/<id>");
+  check.arn("tableStreamArn", args.tableStreamArn, "dynamodb", "table/", "arn:aws:dynamodb:<region>:<account>:table/<name>/stream/<label>");
+  check.arn("tableStreamKmsKeyArn", args.tableStreamKmsKeyArn, "kms", "key/", "arn:aws:kms:<region>:<account>:key/<id>");
+  checkDerivedNames(check, "name", name, [
+    ...(table.name === undefined ? [["aws:dynamodb/table:Table", `${name}-table`] as const] : []),
+    ...(spec.kind === "aggregate" ? [["aws:dynamodb/table:Table", `${name}-ledger`] as const] : []),
+    ...streamFunctionNames(`${name}-project`, `${name}-dead-letter`),
+  ]);
+  check.integer("ledgerTtlDays", args.ledgerTtlDays, 1, 365);
+  if (spec.kind !== "aggregate" && args.ledgerTtlDays !== undefined) check.fail('ledgerTtlDays is for kind "aggregate": an index keeps no ledger');
+  check.knownKeys("overrides", args.overrides, OVERRIDES);
+  checkOverrides(check, "overrides.table", args.overrides?.table, OWNED_TABLE_ARGS, "the projection decides its keys and encryption (set table.name for the name, table.kmsKeyArn for the key)");
+  const keyNames = spec.kind === "index" ? [spec.hashKey, spec.rangeKey].filter((k): k is string => Boolean(k)) : [GROUP_KEY];
+  return {
+    settings: {
+      ...common,
+      tableStreamArn: args.tableStreamArn,
+      tableStreamKmsKeyArn: args.tableStreamKmsKeyArn,
+      spec,
+      table: {
+        name: table.name,
+        keys: keyNames.map((key) => ({ name: key, type: (spec.kind === "index" ? table.attributeTypes?.[key] : undefined) ?? d.table.attributeType })),
+        kmsKeyArn: table.kmsKeyArn,
+        deletionProtection: table.deletionProtection ?? d.table.deletionProtection,
+        ttl: spec.kind === "index" && spec.ttlDays !== undefined,
+      },
+      ledgerTtlDays: spec.kind === "aggregate" ? args.ledgerTtlDays ?? d.ledgerTtlDays : undefined,
+      project: resolveProject(check, args.project, logRetentionDays),
+      overrides: args.overrides ?? {},
+    },
+    problems: check.problems,
+  };
+}
+
+/** The project function's settings (`project`), over the component's log retention. */
+export function resolveProject(check: SettingsCheck, given: StreamFunctionSettings | undefined, logRetentionDays: number): ResolvedStreamFunction {
+  return resolveStreamFunction(check, "project", given, { batchSize: streamProjectionDefaults.project.batchSize, logRetentionDays });
+}
+
+/** The projection, checked for its kind, as the spec the project function reads. */
+function resolveProjection(check: SettingsCheck, given: ProjectionSettings): ProjectionSpec {
+  check.knownKeys("projection", given, PROJECTION);
+  check.oneOf("projection.kind", given.kind, Object.values(ProjectionKind));
+  for (const [kind, fields] of Object.entries(FIELDS_OF)) {
+    if (given.kind === kind) continue;
+    for (const field of fields) if (given[field] !== undefined) check.fail(`projection.${field} is for kind "${kind}"; this projection is ${JSON.stringify(given.kind)}`);
+  }
+  if (given.kind === "aggregate") {
+    if (!given.groupBy?.length) check.fail("projection.groupBy must name at least one attribute");
+    check.each("projection.groupBy", given.groupBy, (entry, path) => {
+      if (!check.knownKeys(path, entry, GROUP_BY)) return;
+      check.oneOf(`${path}.period`, entry.period, Object.values(GroupByPeriod));
+      if (typeof entry.attribute !== "string" || !entry.attribute) check.fail(`${path}.attribute is required`);
+      else if (RESERVED.includes(groupByName(groupByEntry(entry)))) check.fail(`${path} is named "${groupByName(groupByEntry(entry))}", which the aggregate item uses itself`);
+    });
+    const names = new Set<string>();
+    check.each("projection.sums", given.sums, (sum, path) => {
+      if (!check.knownKeys(path, sum, SUM)) return;
+      if (!NAME.test(sum.name ?? "") || RESERVED.includes(sum.name)) check.fail(`${path}.name must be an attribute name other than ${RESERVED.join(", ")}, got ${JSON.stringify(sum.name)}`);
+      if (names.has(sum.name)) check.fail(`projection.sums has two sums named "${sum.name}"`);
+      names.add(sum.name);
+      if (!sum.attribute) check.fail(`${path}.attribute is required`);
+    });
+    const groupBy = Array.isArray(given.groupBy) ? given.groupBy.map((entry) => groupByEntry(entry ?? { attribute: "" })) : [];
+    return { ...given, groupBy } as ProjectionSpec;
+  }
+  if (given.kind === "index") {
+    if (!given.hashKey) check.fail("projection.hashKey is required for an index");
+    if (given.rangeKey !== undefined && given.rangeKey === given.hashKey) check.fail("projection.rangeKey must differ from projection.hashKey");
+    check.integer("projection.ttlDays", given.ttlDays, 1, 36_500);
+  }
+  return given as ProjectionSpec;
+}
