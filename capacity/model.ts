@@ -102,32 +102,86 @@ function parallelization(key: SettingKey, perShard: number, perBatch: number, be
   return needed <= LAMBDA.maxParallelizationFactor ? { kind: "setting", key, value: needed } : beyond;
 }
 
+/** What every step of the plan reads: the load, the settings, the quotas, and the figures derived once from them. */
+interface Plan {
+  load: ExpectedLoad;
+  settings: PipelineSettings;
+  quotas: ServiceQuotas;
+  events: number;
+  bytes: number;
+  /** The account the ingest function runs in. */
+  ingestAccount: Account;
+  /** Source stream shards: the provisioned count, or what an on-demand stream keeps for this load. */
+  shards: number;
+  /** The dedup table's item for one event, and its write units. */
+  unitsPerItem: number;
+  tableUnits: number;
+  /** The dedup table's stream shards, and the events each carries. */
+  tableStreamShards: number;
+  perTableShard: number;
+}
+
 /**
  * The capacity of every stage of the pipeline for `load`, as `settings` configure it, against
- * `quotas`. Pure: the same inputs give the same stages.
+ * `quotas`, stage by stage in the order records flow. Pure: the same inputs give the same stages.
  */
 export function planCapacity(load: ExpectedLoad, settings: PipelineSettings, quotas: ServiceQuotas): Stage[] {
   const problems = loadProblems(load);
   if (problems.length > 0) throw new Error(`expectedLoad: ${problems.join("; ")}`);
+  const plan = derive(load, settings, quotas);
+  const loader = archiveStages(plan);
+  return [
+    ...streamStages(plan),
+    ...ingestStages(plan),
+    ...tableStages(plan),
+    ...forwardStages(plan),
+    ...firehoseStages(plan),
+    ...plan.settings.projections.flatMap((projection, i) => projectionStages(plan, projection, i)),
+    ...loader.stages,
+    ...concurrencyStages(plan, loader.concurrency),
+  ];
+}
+
+/**
+ * The figures every step shares. Kinesis: each shard takes 1 MiB/s or 1,000 records/s; on-demand
+ * streams start at 4 MiB/s and keep capacity for twice the peak they have seen; AWS gives no shard
+ * count, so twice the fewest shards that carry the load, and at least 4, is taken as theirs. The
+ * table's stream has a shard per partition, each partition at most 1,000 write units; on-demand
+ * tables start warm at 4,000 and keep capacity for twice their peak; AWS gives no partition count,
+ * so the fewest partitions for that capacity are taken as the stream's shards.
+ */
+function derive(load: ExpectedLoad, settings: PipelineSettings, quotas: ServiceQuotas): Plan {
   const events = load.eventsPerSecond;
   const bytes = load.eventBytes;
-  const stages: Stage[] = [];
-  const add = (stage: Stage) => stages.push(stage);
-  const ingestAccount: Account = settings.accessMode === "push" ? "source" : "consumer";
+  const minShards = minStreamShards(events, bytes);
+  const shards = settings.stream.shardCount ?? Math.max(KINESIS.onDemandInitialWriteBytesPerSecond / KINESIS.shardWriteBytesPerSecond, 2 * minShards);
+  const unitsPerItem = up(itemBytes(bytes) / DYNAMODB.writeUnitBytes);
+  const tableUnits = events * unitsPerItem;
+  const table = settings.table;
+  const tableCapacity = table.billingMode === "PROVISIONED" ? Math.max(table.writeUnits!, tableUnits) : Math.max(DYNAMODB.onDemandInitialWriteUnitsPerSecond, 2 * tableUnits);
+  const tableStreamShards = up(tableCapacity / DYNAMODB.partitionWriteUnitsPerSecond);
+  return {
+    load, settings, quotas, events, bytes, shards, unitsPerItem, tableUnits, tableStreamShards,
+    ingestAccount: settings.accessMode === "push" ? "source" : "consumer",
+    perTableShard: events / tableStreamShards,
+  };
+}
 
-  // Kinesis: each shard takes 1 MiB/s or 1,000 records/s. On-demand streams start at 4 MiB/s and
-  // keep capacity for twice the peak they have seen; AWS gives no shard count, so twice the
-  // fewest shards that carry the load, and at least 4, is taken as theirs.
+/** The fewest shards that carry the writes: 1 MiB/s or 1,000 records/s each. */
+const minStreamShards = (events: number, bytes: number) => Math.max(1, up((events * bytes) / KINESIS.shardWriteBytesPerSecond), up(events / KINESIS.shardWriteRecordsPerSecond));
+
+/** The source stream: its shards (or on-demand throughput), and the read throughput readers share. */
+function streamStages({ load, settings, quotas, events, bytes, shards }: Plan): Stage[] {
+  const stages: Stage[] = [];
   const writeBytes = events * bytes;
-  const minShards = Math.max(1, up(writeBytes / KINESIS.shardWriteBytesPerSecond), up(events / KINESIS.shardWriteRecordsPerSecond));
+  const minShards = minStreamShards(events, bytes);
   const provisioned = settings.stream.shardCount;
-  const shards = provisioned ?? Math.max(KINESIS.onDemandInitialWriteBytesPerSecond / KINESIS.shardWriteBytesPerSecond, 2 * minShards);
   if (provisioned !== undefined) {
-    add({ id: "stream.shards", account: "source", what: "Kinesis shards (1 MiB/s or 1,000 records/s each)", need: minShards, limit: provisioned, unit: "shards", basis: "published", source: KINESIS.shardPage, fix: { kind: "setting", key: "stream.shardCount", value: minShards } });
-    add({ id: "stream.accountShards", account: "source", what: "Kinesis shards in the account", need: provisioned, limit: quotas.kinesisShards, unit: "shards", basis: "published", source: QUOTA_PAGES.kinesisShards, fix: { kind: "quota", name: "kinesisShards", value: provisioned } });
+    stages.push({ id: "stream.shards", account: "source", what: "Kinesis shards (1 MiB/s or 1,000 records/s each)", need: minShards, limit: provisioned, unit: "shards", basis: "published", source: KINESIS.shardPage, fix: { kind: "setting", key: "stream.shardCount", value: minShards } });
+    stages.push({ id: "stream.accountShards", account: "source", what: "Kinesis shards in the account", need: provisioned, limit: quotas.kinesisShards, unit: "shards", basis: "published", source: QUOTA_PAGES.kinesisShards, fix: { kind: "quota", name: "kinesisShards", value: provisioned } });
   } else {
     const mib = writeBytes / MiB;
-    add({
+    stages.push({
       id: "stream.onDemand", account: "source", what: "Kinesis on-demand write throughput", need: mib, limit: quotas.kinesisOnDemandMaxWriteMiBPerSecond, unit: "MiB/s", basis: "published", source: QUOTA_PAGES.kinesisOnDemandMaxWriteMiBPerSecond,
       fix: mib <= KINESIS.onDemandMaxWriteMiBPerSecondOnRequest ? { kind: "quota", name: "kinesisOnDemandMaxWriteMiBPerSecond", value: up(mib) } : { kind: "design", text: "the clickstream split over several streams" },
     });
@@ -135,142 +189,164 @@ export function planCapacity(load: ExpectedLoad, settings: PipelineSettings, quo
   const perShardWrite = Math.min(KINESIS.shardWriteBytesPerSecond, writeBytes / shards);
   const sharedReaders = (load.otherStreamReaders ?? expectedLoadDefaults.otherStreamReaders) + (settings.stream.fanOut ? 0 : 1);
   if (sharedReaders > 0) {
-    add({
+    stages.push({
       id: "stream.read", account: "source", what: "Kinesis shared read throughput per shard", need: (perShardWrite * sharedReaders) / MiB, limit: KINESIS.shardReadBytesPerSecond / MiB, unit: "MiB/s", basis: "published", source: KINESIS.shardPage,
       fix: settings.stream.fanOut ? { kind: "advice", text: "fewer shared-throughput readers, or more shards" } : { kind: "setting", key: "fanOutConsumerName", value: 1 },
     });
   }
+  return stages;
+}
 
-  // Ingest: one batch at a time per shard and concurrent batch; a batch decodes each record, then
-  // writes them with BatchWriteItem, 25 items a request, writeConcurrency requests at a time.
+/**
+ * Ingest: one batch at a time per shard and concurrent batch; a batch decodes each record, then
+ * writes them with BatchWriteItem, 25 items a request, writeConcurrency requests at a time.
+ */
+function ingestStages({ settings, events, bytes, shards, ingestAccount }: Plan): Stage[] {
   const ingest = settings.ingest;
-  const ingestRounds = up(up(ingest.batchSize / 25) / ingest.writeConcurrency);
-  const ingestPerBatch = ingest.batchSize / (ingest.batchSize * cpuSeconds("ingest", bytes, ingest.memorySize) + ingestRounds * DYNAMODB_REQUEST_SECONDS);
-  const ingestPerShard = events / shards;
-  add({
-    id: "ingest.throughput", account: ingestAccount, what: "Ingest function, records/s per source shard", need: ingestPerShard, limit: ingest.parallelizationFactor * ingestPerBatch, unit: "records/s", basis: "estimated", source: FIGURES,
-    fix: parallelization("ingest.parallelizationFactor", ingestPerShard, ingestPerBatch, { kind: "advice", text: "a higher ingest.memorySize (more CPU per batch), or more shards" }),
-  });
+  const rounds = up(up(ingest.batchSize / 25) / ingest.writeConcurrency);
+  const perBatch = ingest.batchSize / (ingest.batchSize * cpuSeconds("ingest", bytes, ingest.memorySize) + rounds * DYNAMODB_REQUEST_SECONDS);
+  const perShard = events / shards;
+  return [{
+    id: "ingest.throughput", account: ingestAccount, what: "Ingest function, records/s per source shard", need: perShard, limit: ingest.parallelizationFactor * perBatch, unit: "records/s", basis: "estimated", source: FIGURES,
+    fix: parallelization("ingest.parallelizationFactor", perShard, perBatch, { kind: "advice", text: "a higher ingest.memorySize (more CPU per batch), or more shards" }),
+  }];
+}
 
-  // The dedup table: one item per event. Its hash key takes 100 values per source shard (two
-  // digits of the sequence number, then the shard), so each key gets a hundredth of a shard's writes.
+/**
+ * The dedup table: one item per event. Its hash key takes 100 values per source shard (two digits
+ * of the sequence number, then the shard), so each key gets a hundredth of a shard's writes. Its
+ * stream serves two readers per shard.
+ */
+function tableStages({ settings, quotas, bytes, shards, tableUnits }: Plan): Stage[] {
   const item = itemBytes(bytes);
-  const unitsPerItem = up(item / DYNAMODB.writeUnitBytes);
-  const tableUnits = events * unitsPerItem;
-  add({
+  const table = settings.table;
+  const stages: Stage[] = [{
     id: "table.itemSize", account: "consumer", what: "DynamoDB item size (larger events are parked)", need: item, limit: DYNAMODB.maxItemBytes, unit: "bytes", basis: "published", source: DYNAMODB.itemPage,
     fix: { kind: "advice", text: `events under ${DYNAMODB.maxItemBytes - (item - bytes)} bytes: keep large payloads in S3 and send their key` },
-  });
-  const table = settings.table;
+  }];
   if (table.billingMode === "PROVISIONED") {
     const quotaShort = tableUnits > quotas.dynamodbTableWriteUnits;
-    add({
+    stages.push({
       id: "table.writes", account: "consumer", what: "DynamoDB table write units (provisioned maximum)", need: tableUnits, limit: Math.min(table.maxWriteUnits!, quotas.dynamodbTableWriteUnits), unit: "WCU/s", basis: "published", source: QUOTA_PAGES.dynamodbTableWriteUnits,
       fix: quotaShort ? { kind: "quota", name: "dynamodbTableWriteUnits", value: up(tableUnits) } : { kind: "setting", key: "table.capacity.maxWrite", value: up(tableUnits) },
     });
   } else {
-    add({ id: "table.writes", account: "consumer", what: "DynamoDB table write units (on-demand)", need: tableUnits, limit: quotas.dynamodbTableWriteUnits, unit: "WRU/s", basis: "published", source: QUOTA_PAGES.dynamodbTableWriteUnits, fix: { kind: "quota", name: "dynamodbTableWriteUnits", value: up(tableUnits) } });
+    stages.push({ id: "table.writes", account: "consumer", what: "DynamoDB table write units (on-demand)", need: tableUnits, limit: quotas.dynamodbTableWriteUnits, unit: "WRU/s", basis: "published", source: QUOTA_PAGES.dynamodbTableWriteUnits, fix: { kind: "quota", name: "dynamodbTableWriteUnits", value: up(tableUnits) } });
   }
   const spreadShards = up(tableUnits / 100 / DYNAMODB.partitionWriteUnitsPerSecond);
-  add({
+  stages.push({
     id: "table.keySpread", account: "consumer", what: "DynamoDB write units per dedup hash key", need: tableUnits / shards / 100, limit: DYNAMODB.partitionWriteUnitsPerSecond, unit: "WCU/s", basis: "published", source: DYNAMODB.partitionPage,
-    fix: provisioned !== undefined ? { kind: "setting", key: "stream.shardCount", value: spreadShards } : { kind: "advice", text: `${spreadShards} or more source shards` },
+    fix: settings.stream.shardCount !== undefined ? { kind: "setting", key: "stream.shardCount", value: spreadShards } : { kind: "advice", text: `${spreadShards} or more source shards` },
   });
-
-  // The table's stream has a shard per partition, each partition at most 1,000 write units.
-  // On-demand tables start warm at 4,000 and keep capacity for twice their peak; AWS gives no
-  // partition count, so the fewest partitions for that capacity are taken as the stream's shards.
-  const tableCapacity = table.billingMode === "PROVISIONED" ? Math.max(table.writeUnits!, tableUnits) : Math.max(DYNAMODB.onDemandInitialWriteUnitsPerSecond, 2 * tableUnits);
-  const tableStreamShards = up(tableCapacity / DYNAMODB.partitionWriteUnitsPerSecond);
-  const perTableShard = events / tableStreamShards;
-  add({
+  stages.push({
     id: "tableStream.readers", account: "consumer", what: "Readers of each table stream shard (forward, projections)", need: 1 + settings.projections.length, limit: DYNAMODB.streamReadersPerShard, unit: "readers", basis: "published", source: DYNAMODB.streamPage,
     fix: { kind: "design", text: "at most one projection, or the table's changes sent to a Kinesis data stream that every reader consumes" },
   });
+  return stages;
+}
 
-  // Forward: a batch turns each change into an archive record and puts them in PutRecordBatch
-  // calls of up to 500 records or 4 MiB, one call after another.
-  const archiveBytes = archiveRecordBytes(bytes);
-  const perCall = Math.max(1, Math.min(FIREHOSE.recordsPerCall, Math.floor(FIREHOSE.bytesPerCall / archiveBytes)));
+/** Records per PutRecordBatch call: up to 500 records or 4 MiB. */
+const recordsPerCall = (bytes: number) => Math.max(1, Math.min(FIREHOSE.recordsPerCall, Math.floor(FIREHOSE.bytesPerCall / archiveRecordBytes(bytes))));
+
+/** Forward: a batch turns each change into an archive record and puts them in PutRecordBatch calls, one after another. */
+function forwardStages({ settings, bytes, perTableShard }: Plan): Stage[] {
   const forward = settings.forward;
-  const forwardPerBatch = forward.batchSize / (forward.batchSize * cpuSeconds("forward", bytes, forward.memorySize) + up(forward.batchSize / perCall) * FIREHOSE_REQUEST_SECONDS);
-  add({
-    id: "forward.throughput", account: "consumer", what: "Forward function, records/s per table stream shard", need: perTableShard, limit: forward.parallelizationFactor * forwardPerBatch, unit: "records/s", basis: "estimated", source: FIGURES,
-    fix: parallelization("archive.forward.parallelizationFactor", perTableShard, forwardPerBatch, { kind: "advice", text: "a higher archive.forward.memorySize (more CPU per batch)" }),
-  });
+  const perBatch = forward.batchSize / (forward.batchSize * cpuSeconds("forward", bytes, forward.memorySize) + up(forward.batchSize / recordsPerCall(bytes)) * FIREHOSE_REQUEST_SECONDS);
+  return [{
+    id: "forward.throughput", account: "consumer", what: "Forward function, records/s per table stream shard", need: perTableShard, limit: forward.parallelizationFactor * perBatch, unit: "records/s", basis: "estimated", source: FIGURES,
+    fix: parallelization("archive.forward.parallelizationFactor", perTableShard, perBatch, { kind: "advice", text: "a higher archive.forward.memorySize (more CPU per batch)" }),
+  }];
+}
 
-  // Firehose Direct PUT, per delivery stream. Its three quotas scale together, so each is raised
-  // as bytes. A caught-up mapping invokes the function with what arrived since its last poll
-  // (4 a second), or since the batching window opened.
-  const firehoseMiB = (events * archiveBytes) / MiB;
+/**
+ * Firehose Direct PUT, per delivery stream. Its three quotas scale together, so each is raised as
+ * bytes. A caught-up mapping invokes the function with what arrived since its last poll (4 a
+ * second), or since the batching window opened.
+ */
+function firehoseStages({ settings, quotas, events, bytes, perTableShard }: Plan): Stage[] {
+  const forward = settings.forward;
+  const perCall = recordsPerCall(bytes);
+  const firehoseMiB = (events * archiveRecordBytes(bytes)) / MiB;
   const asMiB = (value: number, quota: number): Fix => ({ kind: "quota", name: "firehoseMiBPerSecond", value: up((value / quota) * quotas.firehoseMiBPerSecond) });
-  add({ id: "firehose.bytes", account: "consumer", what: "Firehose Direct PUT throughput", need: firehoseMiB, limit: quotas.firehoseMiBPerSecond, unit: "MiB/s", basis: "published", source: QUOTA_PAGES.firehoseMiBPerSecond, fix: { kind: "quota", name: "firehoseMiBPerSecond", value: up(firehoseMiB) } });
-  add({ id: "firehose.records", account: "consumer", what: "Firehose Direct PUT records", need: events, limit: quotas.firehoseRecordsPerSecond, unit: "records/s", basis: "published", source: QUOTA_PAGES.firehoseRecordsPerSecond, fix: asMiB(events, quotas.firehoseRecordsPerSecond) });
   const window = Math.max(forward.maximumBatchingWindowInSeconds, 1 / LAMBDA.tableStreamPollsPerSecond);
   const perRequest = Math.max(1, Math.min(forward.batchSize, perCall, perTableShard * window));
   const requests = events / perRequest;
   // The shortest batching window whose calls are full enough for the request quota, if one is.
   const wanted = events / quotas.firehoseRequestsPerSecond;
   const fullEnough = wanted <= Math.min(forward.batchSize, perCall) ? up(wanted / perTableShard) : Infinity;
-  add({
-    id: "firehose.requests", account: "consumer", what: "Firehose PutRecordBatch calls", need: requests, limit: quotas.firehoseRequestsPerSecond, unit: "requests/s", basis: "published", source: QUOTA_PAGES.firehoseRequestsPerSecond,
-    fix: fullEnough <= 300 ? { kind: "setting", key: "archive.forward.maximumBatchingWindowInSeconds", value: fullEnough } : asMiB(requests, quotas.firehoseRequestsPerSecond),
-  });
+  return [
+    { id: "firehose.bytes", account: "consumer", what: "Firehose Direct PUT throughput", need: firehoseMiB, limit: quotas.firehoseMiBPerSecond, unit: "MiB/s", basis: "published", source: QUOTA_PAGES.firehoseMiBPerSecond, fix: { kind: "quota", name: "firehoseMiBPerSecond", value: up(firehoseMiB) } },
+    { id: "firehose.records", account: "consumer", what: "Firehose Direct PUT records", need: events, limit: quotas.firehoseRecordsPerSecond, unit: "records/s", basis: "published", source: QUOTA_PAGES.firehoseRecordsPerSecond, fix: asMiB(events, quotas.firehoseRecordsPerSecond) },
+    {
+      id: "firehose.requests", account: "consumer", what: "Firehose PutRecordBatch calls", need: requests, limit: quotas.firehoseRequestsPerSecond, unit: "requests/s", basis: "published", source: QUOTA_PAGES.firehoseRequestsPerSecond,
+      fix: fullEnough <= 300 ? { kind: "setting", key: "archive.forward.maximumBatchingWindowInSeconds", value: fullEnough } : asMiB(requests, quotas.firehoseRequestsPerSecond),
+    },
+  ];
+}
 
-  // Projections: one DynamoDB write (a transaction, for aggregates) per record, in order.
-  for (const [i, projection] of settings.projections.entries()) {
-    const aggregate = projection.kind === "aggregate";
-    const perBatch = 1 / (cpuSeconds(aggregate ? "projectAggregate" : "projectIndex", bytes, projection.mapping.memorySize) + (aggregate ? DYNAMODB_TRANSACTION_SECONDS : DYNAMODB_REQUEST_SECONDS));
-    add({
+/** A projection: one DynamoDB write (a transaction, for aggregates) per record, in order. */
+function projectionStages({ load, quotas, events, bytes, unitsPerItem, perTableShard }: Plan, projection: PipelineSettings["projections"][number], i: number): Stage[] {
+  const aggregate = projection.kind === "aggregate";
+  const perBatch = 1 / (cpuSeconds(aggregate ? "projectAggregate" : "projectIndex", bytes, projection.mapping.memorySize) + (aggregate ? DYNAMODB_TRANSACTION_SECONDS : DYNAMODB_REQUEST_SECONDS));
+  const units = events * (aggregate ? DYNAMODB.transactionalWriteUnits : unitsPerItem);
+  const stages: Stage[] = [
+    {
       id: `projection.${projection.name}.throughput`, account: "consumer", what: `Projection ${projection.name}, records/s per table stream shard`, need: perTableShard, limit: projection.mapping.parallelizationFactor * perBatch, unit: "records/s", basis: "estimated", source: FIGURES,
       fix: parallelization(`projections[${i}].project.parallelizationFactor`, perTableShard, perBatch, { kind: "design", text: "batched writes in the projection function" }),
+    },
+    { id: `projection.${projection.name}.writes`, account: "consumer", what: `Projection ${projection.name}, table write units`, need: units, limit: quotas.dynamodbTableWriteUnits, unit: "WRU/s", basis: "published", source: QUOTA_PAGES.dynamodbTableWriteUnits, fix: { kind: "quota", name: "dynamodbTableWriteUnits", value: up(units) } },
+  ];
+  if (aggregate) {
+    const hottest = events * (load.hottestGroupShare ?? expectedLoadDefaults.hottestGroupShare) * DYNAMODB.transactionalWriteUnits;
+    stages.push({
+      id: `projection.${projection.name}.hotKey`, account: "consumer", what: `Projection ${projection.name}, write units on the busiest group`, need: hottest, limit: DYNAMODB.partitionWriteUnitsPerSecond, unit: "WCU/s", basis: "published", source: DYNAMODB.partitionPage,
+      fix: { kind: "design", text: "finer groups, or each group's counter split over several items" },
     });
-    const units = events * (aggregate ? DYNAMODB.transactionalWriteUnits : unitsPerItem);
-    add({ id: `projection.${projection.name}.writes`, account: "consumer", what: `Projection ${projection.name}, table write units`, need: units, limit: quotas.dynamodbTableWriteUnits, unit: "WRU/s", basis: "published", source: QUOTA_PAGES.dynamodbTableWriteUnits, fix: { kind: "quota", name: "dynamodbTableWriteUnits", value: up(units) } });
-    if (aggregate) {
-      const hottest = events * (load.hottestGroupShare ?? expectedLoadDefaults.hottestGroupShare) * DYNAMODB.transactionalWriteUnits;
-      add({
-        id: `projection.${projection.name}.hotKey`, account: "consumer", what: `Projection ${projection.name}, write units on the busiest group`, need: hottest, limit: DYNAMODB.partitionWriteUnitsPerSecond, unit: "WCU/s", basis: "published", source: DYNAMODB.partitionPage,
-        fix: { kind: "design", text: "finer groups, or each group's counter split over several items" },
-      });
-    }
   }
+  return stages;
+}
 
-  // The archive: Firehose writes an object when its buffer fills or its interval ends, all under
-  // one hourly prefix; the loader loads each object with one LOAD DATA statement.
-  const csvBytes = writeBytes * CSV_BYTES_PER_EVENT_BYTE;
+/**
+ * The archive: Firehose writes an object when its buffer fills or its interval ends, all under one
+ * hourly prefix; the loader loads each object with one LOAD DATA statement. Returns the loaders
+ * busy at once, for the concurrency step.
+ */
+function archiveStages({ settings, events, bytes }: Plan): { stages: Stage[]; concurrency: number } {
+  const csvBytes = events * bytes * CSV_BYTES_PER_EVENT_BYTE;
   const objects = Math.max(1 / settings.delivery.bufferIntervalSeconds, csvBytes / (settings.delivery.bufferSizeMiB * MiB));
-  add({
+  const stages: Stage[] = [{
     id: "s3.objects", account: "consumer", what: "Archive objects written under one prefix", need: objects, limit: S3.putsPerSecondPerPrefix, unit: "PUT/s", basis: "published", source: S3.prefixPage,
     fix: { kind: "setting", key: "archive.delivery.bufferSizeMiB", value: Math.min(128, up(csvBytes / S3.putsPerSecondPerPrefix / MiB)) },
-  });
+  }];
+  if (!settings.aurora) return { stages, concurrency: 0 };
   const rowsPerStatement = LOAD_ROWS_PER_CORE_SECOND * Math.min(1, BENCH_EVENT_BYTES / bytes);
-  let loadConcurrency = 0;
-  if (settings.aurora) {
-    const perAcu = rowsPerStatement / ACUS_PER_VCPU;
-    const acus = up(events / perAcu, 0.5);
-    add({
-      id: "aurora.rows", account: "consumer", what: "Aurora rows loaded, at maximum capacity", need: events, limit: settings.aurora.maxCapacity * perAcu, unit: "rows/s", basis: "estimated", source: FIGURES,
-      fix: acus <= AURORA.maxCapacity ? { kind: "setting", key: "aurora.database.maxCapacity", value: acus } : { kind: "design", text: "the Aurora load path replaced: query the archive in place (Athena), or load a warehouse" },
-    });
-    loadConcurrency = events / rowsPerStatement;
-  }
+  const perAcu = rowsPerStatement / ACUS_PER_VCPU;
+  const acus = up(events / perAcu, 0.5);
+  stages.push({
+    id: "aurora.rows", account: "consumer", what: "Aurora rows loaded, at maximum capacity", need: events, limit: settings.aurora.maxCapacity * perAcu, unit: "rows/s", basis: "estimated", source: FIGURES,
+    fix: acus <= AURORA.maxCapacity ? { kind: "setting", key: "aurora.database.maxCapacity", value: acus } : { kind: "design", text: "the Aurora load path replaced: query the archive in place (Athena), or load a warehouse" },
+  });
+  return { stages, concurrency: events / rowsPerStatement };
+}
 
-  // Lambda concurrency, per account: a stream mapping runs up to shards × parallelization factor
-  // batches at once; the transform and the loader run as many as are busy at once.
+/**
+ * Lambda concurrency, per account: a stream mapping runs up to shards × parallelization factor
+ * batches at once; the transform and the loader run as many as are busy at once.
+ */
+function concurrencyStages({ settings, quotas, events, bytes, shards, tableStreamShards, ingestAccount }: Plan, loaders: number): Stage[] {
   const mapped = (m: MappingSettings, streamShards: number) => up(streamShards) * m.parallelizationFactor;
-  const ingestConcurrency = mapped(ingest, shards);
-  const consumerConcurrency =
-    (ingestAccount === "consumer" ? ingestConcurrency : 0) +
-    mapped(forward, tableStreamShards) +
+  const ingest = mapped(settings.ingest, shards);
+  const consumer =
+    (ingestAccount === "consumer" ? ingest : 0) +
+    mapped(settings.forward, tableStreamShards) +
     settings.projections.reduce((sum, p) => sum + mapped(p.mapping, tableStreamShards), 0) +
     up(events * cpuSeconds("transform", bytes, settings.transform.memorySize)) +
-    up(loadConcurrency);
-  const concurrency = (account: Account, need: number) =>
-    add({ id: `lambda.${account}`, account, what: `Lambda concurrent executions, ${account} account`, need, limit: quotas.lambdaConcurrency, unit: "executions", basis: "published", source: QUOTA_PAGES.lambdaConcurrency, fix: { kind: "quota", name: "lambdaConcurrency", value: need } });
-  if (ingestAccount === "source") concurrency("source", ingestConcurrency);
-  concurrency("consumer", consumerConcurrency);
-  return stages;
+    up(loaders);
+  const stage = (account: Account, need: number): Stage => ({
+    id: `lambda.${account}`, account, what: `Lambda concurrent executions, ${account} account`, need, limit: quotas.lambdaConcurrency, unit: "executions", basis: "published", source: QUOTA_PAGES.lambdaConcurrency,
+    fix: { kind: "quota", name: "lambdaConcurrency", value: need },
+  });
+  return [...(ingestAccount === "source" ? [stage("source", ingest)] : []), stage("consumer", consumer)];
 }
 
 /** The stages one account's stack deploys. */

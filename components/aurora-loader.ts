@@ -57,23 +57,23 @@ export class AuroraLoader extends pulumi.ComponentResource {
     super(`${COMPONENT_PACKAGE}:index:AuroraLoader`, name, {}, opts);
     const { settings, problems } = resolveAuroraLoader(name, args);
     refuseProblems(this, `AuroraLoader "${name}"`, problems);
-    const children = childrenOf(this, settings);
-    const region = aws.getRegionOutput({}, { parent: this }).region;
+    const children = childrenOf(this, name, settings);
 
-    const network = createLoaderNetwork(name, settings, region, children);
-    const { secretArn, ...database } = createAuroraCluster(name, settings, network, region, children);
+    const network = createLoaderNetwork(children, settings);
+    const { secretArn, ...database } = createAuroraCluster(children, settings, network);
     this.database = database;
     this.failedEventsQueue = new aws.sqs.Queue(`${name}-failed-events`, {
       sqsManagedSseEnabled: true,
       messageRetentionSeconds: settings.load.deadLetterExpireAfterDays * 86_400,
       tags: tagsOf(children),
     }, dataResourceOptions(children));
-    const connection: DatabaseEnvironment<pulumi.Input<string>> = { host: database.cluster.endpoint, port: database.cluster.port.apply(String), tls: settings.database.tls, auth: { kind: "iam" } };
-    const setup = addLoaderUser(name, settings, database, connection, secretArn, network, children);
+    const connection: Connection = { host: database.cluster.endpoint, port: database.cluster.port.apply(String), tls: settings.database.tls, auth: { kind: "iam" } };
+    const setup = addLoaderUser(children, settings, { database, connection, secretArn, network });
     this.dbSetup = setup.function;
-    this.load = addLoadFunction(name, settings, database.cluster, connection, this.failedEventsQueue, network, region, children);
-    const rejectedRowsMetricName = settings.monitoring.alarms ? addAlarms(name, settings, this.load, this.failedEventsQueue, children) : undefined;
-    addTrigger(name, settings, this.load, this.failedEventsQueue, setup.invocation, children);
+    const uses = { cluster: database.cluster, connection, failedEvents: this.failedEventsQueue, network };
+    this.load = addLoadFunction(children, settings, uses);
+    const rejectedRowsMetricName = settings.monitoring.alarms ? addAlarms(children, settings, { load: this.load, failedEvents: this.failedEventsQueue }) : undefined;
+    addTrigger(children, settings, { load: this.load, failedEvents: this.failedEventsQueue, loaderUserReady: setup.invocation });
 
     this.clusterEndpoint = database.cluster.endpoint;
     this.clusterPort = database.cluster.port;
@@ -112,6 +112,9 @@ export class AuroraLoader extends pulumi.ComponentResource {
   }
 }
 
+/** How the loader and its setup function reach the database, as their environment says it. */
+type Connection = DatabaseEnvironment<pulumi.Input<string>>;
+
 /** The functions' place in the network: their subnets and their security group. */
 const functionNetwork = (network: LoaderNetwork) => ({ subnetIds: network.subnetIds, securityGroupIds: [network.loaderSecurityGroup.id] });
 
@@ -121,7 +124,9 @@ const functionNetwork = (network: LoaderNetwork) => ({ subnetIds: network.subnet
  * again whenever the cluster is re-created or the user's privileges change. The invocation fails
  * the deployment, with the database's message, if the user cannot be created.
  */
-function addLoaderUser(name: string, settings: ResolvedAuroraLoader, database: DatabaseResources, connection: DatabaseEnvironment<pulumi.Input<string>>, secretArn: pulumi.Output<string>, network: LoaderNetwork, children: Children) {
+function addLoaderUser(children: Children, settings: ResolvedAuroraLoader, uses: { database: DatabaseResources; connection: Connection; secretArn: pulumi.Output<string>; network: LoaderNetwork }) {
+  const { name } = children;
+  const { database, connection, secretArn, network } = uses;
   const setup = createBundledFunction(`${name}-db-setup`, {
     code: "db-setup",
     description: "Creates the loader's own database user with only what loading needs; run at deploy time",
@@ -141,13 +146,14 @@ function addLoaderUser(name: string, settings: ResolvedAuroraLoader, database: D
 }
 
 /** The loader: signs in as its own user, loads each processed object once, parks what it cannot load. */
-function addLoadFunction(name: string, settings: ResolvedAuroraLoader, cluster: aws.rds.Cluster, connection: DatabaseEnvironment<pulumi.Input<string>>, failedEvents: aws.sqs.Queue, network: LoaderNetwork, region: pulumi.Output<string>, children: Children): FunctionResources {
+function addLoadFunction(children: Children, settings: ResolvedAuroraLoader, uses: { cluster: aws.rds.Cluster; connection: Connection; failedEvents: aws.sqs.Queue; network: LoaderNetwork }): FunctionResources {
   const db = settings.database;
+  const { cluster, connection, failedEvents, network } = uses;
   const parent = { parent: children.parent };
   const identity = aws.getCallerIdentityOutput({}, parent);
   const partition = aws.getPartitionOutput({}, parent).partition;
   const statements = pulumi
-    .all([cluster.clusterResourceId, partition, region, identity.accountId, failedEvents.arn, settings.archive.bucketArn, settings.archive.kmsKeyArn])
+    .all([cluster.clusterResourceId, partition, children.region, identity.accountId, failedEvents.arn, settings.archive.bucketArn, settings.archive.kmsKeyArn])
     .apply(([resourceId, part, regionName, account, queueArn, bucketArn, keyArn]): PolicyStatement[] => [
       // IAM database authentication as the loader's own user only; never the master secret.
       // https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/UsingWithRDS.IAMDBAuth.IAMPolicy.html
@@ -155,7 +161,7 @@ function addLoadFunction(name: string, settings: ResolvedAuroraLoader, cluster: 
       { Sid: "ParkFailedEvents", Effect: "Allow", Action: "sqs:SendMessage", Resource: queueArn },
       ...(settings.mode === "streamed" ? readProcessedRows(bucketArn, keyArn, regionName) : []),
     ]);
-  return createBundledFunction(`${name}-load`, {
+  return createBundledFunction(`${children.name}-load`, {
     code: "load",
     description: "Loads each new processed/ object of the archive into Aurora MySQL, exactly once",
     environment: loadEnvironment({
@@ -174,9 +180,12 @@ function addLoadFunction(name: string, settings: ResolvedAuroraLoader, cluster: 
 }
 
 /** The loader's errors and throttles, rows the database refused, and events it could not load; returns the refused rows' metric. */
-function addAlarms(name: string, settings: ResolvedAuroraLoader, load: FunctionResources, failedEvents: aws.sqs.Queue, children: Children): string {
+function addAlarms(children: Children, settings: ResolvedAuroraLoader, watched: { load: FunctionResources; failedEvents: aws.sqs.Queue }): string {
+  const { name } = children;
+  const { load, failedEvents } = watched;
   functionAlarms(`${name}-load`, load.function, children, false);
-  const rejectedRows = logLineAlarm(`${name}-rejected-rows`, load.logGroup, LOG_MESSAGES.rowsRefused, `rows the database refused wait in ${settings.database.rejectsTable} with its message: fix the cause, then re-drive their objects`, children);
+  const description = `rows the database refused wait in ${settings.database.rejectsTable} with its message: fix the cause, then re-drive their objects`;
+  const rejectedRows = logLineAlarm(`${name}-rejected-rows`, { logGroup: load.logGroup, message: LOG_MESSAGES.rowsRefused, description }, children);
   alarm(`${name}-failed-loads-alarm`, {
     description: "S3 events the loader could not load after its retries wait in the failed-events queue",
     namespace: "AWS/SQS",
@@ -192,7 +201,9 @@ function addAlarms(name: string, settings: ResolvedAuroraLoader, load: FunctionR
  * Each new processed/ object invokes the loader, once the loader's user exists; an event that
  * still fails after its retries is parked in the failed-events queue.
  */
-function addTrigger(name: string, settings: ResolvedAuroraLoader, load: FunctionResources, failedEvents: aws.sqs.Queue, loaderUserReady: pulumi.Resource, children: Children): void {
+function addTrigger(children: Children, settings: ResolvedAuroraLoader, uses: { load: FunctionResources; failedEvents: aws.sqs.Queue; loaderUserReady: pulumi.Resource }): void {
+  const { name } = children;
+  const { load, failedEvents, loaderUserReady } = uses;
   const parent = { parent: children.parent };
   new aws.lambda.FunctionEventInvokeConfig(`${name}-load-async`, {
     functionName: load.function.name,

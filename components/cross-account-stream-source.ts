@@ -50,10 +50,9 @@ export class CrossAccountStreamSource extends pulumi.ComponentResource {
     super(`${COMPONENT_PACKAGE}:index:CrossAccountStreamSource`, name, {}, opts);
     const { settings, problems } = resolveCrossAccountStreamSource(name, args);
     refuseProblems(this, `CrossAccountStreamSource "${name}"`, problems);
-    const children = childrenOf(this, settings);
+    const children = childrenOf(this, name, settings);
     const consumerRole = settings.consumerRoleArn;
     const readers = settings.sharedTable?.readerRoleArns ?? [];
-    const region = aws.getRegionOutput({}, { parent: this }).region;
 
     this.key = new aws.kms.Key(`${name}-key`, {
       description: "Encrypts the clickstream at rest in Kinesis",
@@ -61,8 +60,8 @@ export class CrossAccountStreamSource extends pulumi.ComponentResource {
       deletionWindowInDays: settings.keyDeletionWindowDays,
       tags: tagsOf(children),
     }, dataResourceOptions(children));
-    this.stream = addStream(name, settings, this.key, children);
-    addKeyPolicy(name, this.key, this.stream, consumerRole, readers, region, children);
+    this.stream = addStream(children, settings, this.key);
+    addKeyPolicy(children, { key: this.key, stream: this.stream, consumerRole, readers });
     // PutResourcePolicy replaces a resource's whole policy, so each ARN gets exactly one policy resource.
     if (consumerRole !== undefined) {
       new aws.kinesis.ResourcePolicy(`${name}-stream-policy`, {
@@ -70,9 +69,9 @@ export class CrossAccountStreamSource extends pulumi.ComponentResource {
         policy: grantTo(consumerRole, "ConsumerRoleReadsStream", KINESIS_STREAM_READ_ACTIONS, this.stream.arn),
       }, { parent: this });
     }
-    if (settings.fanOutConsumerName !== undefined) this.fanOutConsumer = addFanOut(name, settings.fanOutConsumerName, this.stream, consumerRole, children);
-    this.producerPolicy = addProducerPolicy(name, this.stream, this.key, region, children);
-    if (settings.sharedTable) this.sharedTable = addSharedTable(name, settings.sharedTable, this.key.arn, children);
+    if (settings.fanOutConsumerName !== undefined) this.fanOutConsumer = addFanOut(children, settings.fanOutConsumerName, { stream: this.stream, consumerRole });
+    this.producerPolicy = addProducerPolicy(children, this.stream, this.key);
+    if (settings.sharedTable) this.sharedTable = addSharedTable(children, settings.sharedTable, this.key.arn);
 
     this.streamName = this.stream.name;
     this.streamArn = this.stream.arn;
@@ -112,9 +111,9 @@ function grantTo(roleArn: pulumi.Input<string>, sid: string, actions: string[], 
 }
 
 /** The stream, encrypted with its own customer-managed key; on-demand unless given a shard count. */
-function addStream(name: string, settings: ResolvedCrossAccountStreamSource, key: aws.kms.Key, children: Children): aws.kinesis.Stream {
+function addStream(children: Children, settings: ResolvedCrossAccountStreamSource, key: aws.kms.Key): aws.kinesis.Stream {
   const { stream } = settings;
-  return new aws.kinesis.Stream(`${name}-stream`, {
+  return new aws.kinesis.Stream(`${children.name}-stream`, {
     name: stream.name,
     streamModeDetails: { streamMode: stream.shardCount === undefined ? "ON_DEMAND" : "PROVISIONED" },
     shardCount: stream.shardCount,
@@ -131,12 +130,13 @@ function addStream(name: string, settings: ResolvedCrossAccountStreamSource, key
  * through Kinesis, the shared table's readers its stream through DynamoDB. The grant names the
  * stream ARN, and the stream names the key: the policy is a resource of its own, written once both exist.
  */
-function addKeyPolicy(name: string, key: aws.kms.Key, stream: aws.kinesis.Stream, consumerRole: pulumi.Input<string> | undefined, readers: pulumi.Input<string>[], region: pulumi.Output<string>, children: Children): void {
+function addKeyPolicy(children: Children, grants: { key: aws.kms.Key; stream: aws.kinesis.Stream; consumerRole?: pulumi.Input<string>; readers: pulumi.Input<string>[] }): void {
+  const { key, stream, consumerRole, readers } = grants;
   const parent = { parent: children.parent };
   const identity = aws.getCallerIdentityOutput({}, parent);
   const partition = aws.getPartitionOutput({}, parent);
   const statements = pulumi
-    .all([identity.accountId, partition.partition, region, stream.arn, consumerRole, pulumi.all(readers)])
+    .all([identity.accountId, partition.partition, children.region, stream.arn, consumerRole, pulumi.all(readers)])
     .apply(([account, part, regionName, streamArn, roleArn, readerRoles]) => {
       const list: PolicyStatement[] = [
         // Without it nobody in the account, not even an administrator, could manage the key.
@@ -165,11 +165,13 @@ function addKeyPolicy(name: string, key: aws.kms.Key, stream: aws.kinesis.Stream
       }
       return list;
     });
-  new aws.kms.KeyPolicy(`${name}-key-policy`, { keyId: key.id, policy: policyDocument(statements) }, parent);
+  new aws.kms.KeyPolicy(`${children.name}-key-policy`, { keyId: key.id, policy: policyDocument(statements) }, parent);
 }
 
 /** An enhanced fan-out consumer of the stream, readable by the consumer role when there is one. */
-function addFanOut(name: string, consumerName: string, stream: aws.kinesis.Stream, consumerRole: pulumi.Input<string> | undefined, children: Children): aws.kinesis.StreamConsumer {
+function addFanOut(children: Children, consumerName: string, reads: { stream: aws.kinesis.Stream; consumerRole?: pulumi.Input<string> }): aws.kinesis.StreamConsumer {
+  const { name } = children;
+  const { stream, consumerRole } = reads;
   // The name is unique per stream: a replacement must delete the old consumer first.
   const consumer = new aws.kinesis.StreamConsumer(`${name}-fan-out`, { name: consumerName, streamArn: stream.arn, tags: tagsOf(children) }, { parent: children.parent, deleteBeforeReplace: true });
   if (consumerRole !== undefined) {
@@ -204,11 +206,11 @@ function addFanOut(name: string, consumerName: string, stream: aws.kinesis.Strea
  * with the producer's permissions and the stream's ARN as the encryption context; the key serves
  * producers through Kinesis only. https://docs.aws.amazon.com/streams/latest/dev/permissions-user-key-KMS.html
  */
-function addProducerPolicy(name: string, stream: aws.kinesis.Stream, key: aws.kms.Key, region: pulumi.Output<string>, children: Children): aws.iam.Policy {
-  return new aws.iam.Policy(`${name}-producer`, {
+function addProducerPolicy(children: Children, stream: aws.kinesis.Stream, key: aws.kms.Key): aws.iam.Policy {
+  return new aws.iam.Policy(`${children.name}-producer`, {
     description: "Lets a producer in this account write to the clickstream",
     policy: policyDocument(
-      pulumi.all([stream.arn, key.arn, region]).apply(([streamArn, keyArn, regionName]): PolicyStatement[] => [
+      pulumi.all([stream.arn, key.arn, children.region]).apply(([streamArn, keyArn, regionName]): PolicyStatement[] => [
         { Sid: "WriteStream", Effect: "Allow", Action: KINESIS_STREAM_WRITE_ACTIONS, Resource: streamArn },
         {
           Sid: "EncryptRecords",
@@ -224,7 +226,8 @@ function addProducerPolicy(name: string, stream: aws.kinesis.Stream, key: aws.km
 }
 
 /** The table whose stream is shared, with the stream's resource policy granting its readers. */
-function addSharedTable(name: string, settings: NonNullable<ResolvedCrossAccountStreamSource["sharedTable"]>, keyArn: pulumi.Output<string>, children: Children): aws.dynamodb.Table {
+function addSharedTable(children: Children, settings: NonNullable<ResolvedCrossAccountStreamSource["sharedTable"]>, keyArn: pulumi.Output<string>): aws.dynamodb.Table {
+  const { name } = children;
   const table = new aws.dynamodb.Table(`${name}-shared-table`, {
     name: settings.name,
     hashKey: settings.hashKey,

@@ -49,21 +49,21 @@ export class DedupTable extends pulumi.ComponentResource {
     super(`${COMPONENT_PACKAGE}:index:DedupTable`, name, {}, opts);
     const { settings, problems } = resolveDedupTable(name, args);
     refuseProblems(this, `DedupTable "${name}"`, problems);
-    const children = childrenOf(this, settings);
+    const children = childrenOf(this, name, settings);
 
-    this.table = addTable(name, settings, children);
-    const region = aws.getRegionOutput({}, { parent: this }).region;
-    const tableAccess = pulumi.all([this.table.arn, settings.table.kmsKeyArn, region]).apply(([arn, keyArn, regionName]): PolicyStatement[] => [
+    this.table = addTable(children, settings);
+    const tableAccess = pulumi.all([this.table.arn, settings.table.kmsKeyArn, children.region]).apply(([arn, keyArn, regionName]): PolicyStatement[] => [
       { Sid: "WriteDedupTable", Effect: "Allow", Action: DEDUP_TABLE_WRITE_ACTIONS, Resource: arn },
       ...tableKeyStatements("UseDedupTableKey", keyArn, regionName, "write"),
     ]);
     let parkedMetricName: string | undefined;
     if (settings.pull) {
-      const created = createIngestFunction(name, { source: settings.pull.source, tableName: this.table.name, tableAccess, settings: settings.pull.ingest }, children);
+      const created = createIngestFunction({ source: settings.pull.source, tableName: this.table.name, tableAccess, settings: settings.pull.ingest }, children);
       this.ingest = created.resources;
       parkedMetricName = created.parkedMetricName;
     } else if (settings.push?.principalArn !== undefined) {
-      this.writerRole = addWriterRole(name, settings.push.principalArn, checkedExternalId(settings.push.externalId, `DedupTable "${name}": push.externalId`, this), tableAccess, children);
+      const externalId = checkedExternalId(settings.push.externalId, `DedupTable "${name}": push.externalId`, this);
+      this.writerRole = addWriterRole(children, { principalArn: settings.push.principalArn, externalId, tableAccess });
     }
 
     this.tableName = this.table.name;
@@ -99,7 +99,8 @@ export class DedupTable extends pulumi.ComponentResource {
 }
 
 /** The table, keyed by the dedup key, with its stream on; autoscaled when provisioned. */
-function addTable(name: string, settings: ResolvedDedupTable, children: Children): aws.dynamodb.Table {
+function addTable(children: Children, settings: ResolvedDedupTable): aws.dynamodb.Table {
+  const { name } = children;
   const { table: t, overrides } = settings;
   const capacity = t.capacity;
   const table = new aws.dynamodb.Table(`${name}-table`, {
@@ -124,12 +125,13 @@ function addTable(name: string, settings: ResolvedDedupTable, children: Children
     // Autoscaling owns the capacity once the table exists.
     ignoreChanges: capacity ? ["readCapacity", "writeCapacity"] : [],
   });
-  if (capacity) addAutoscaling(name, table, capacity, children);
+  if (capacity) addAutoscaling(children, table, capacity);
   return table;
 }
 
 /** Target tracking on reads and writes, between the provisioned minimum and maximum. */
-function addAutoscaling(name: string, table: aws.dynamodb.Table, capacity: Required<NonNullable<ResolvedDedupTable["table"]["capacity"]>>, children: Children): void {
+function addAutoscaling(children: Children, table: aws.dynamodb.Table, capacity: Required<NonNullable<ResolvedDedupTable["table"]["capacity"]>>): void {
+  const { name } = children;
   const dimensions = [
     { kind: "read", unit: "ReadCapacityUnits", min: capacity.read, max: capacity.maxRead, metric: "DynamoDBReadCapacityUtilization" },
     { kind: "write", unit: "WriteCapacityUnits", min: capacity.write, max: capacity.maxWrite, metric: "DynamoDBWriteCapacityUtilization" },
@@ -160,8 +162,9 @@ function addAutoscaling(name: string, table: aws.dynamodb.Table, capacity: Requi
  * Push mode's writer role: only `principalArn` may assume it, only with the external ID, and it
  * may only write items to this table.
  */
-function addWriterRole(name: string, principalArn: pulumi.Input<string>, externalId: pulumi.Output<string>, tableAccess: pulumi.Output<PolicyStatement[]>, children: Children): aws.iam.Role {
-  const role = new aws.iam.Role(`${name}-writer-role`, {
+function addWriterRole(children: Children, writer: { principalArn: pulumi.Input<string>; externalId: pulumi.Output<string>; tableAccess: pulumi.Output<PolicyStatement[]> }): aws.iam.Role {
+  const { principalArn, externalId, tableAccess } = writer;
+  const role = new aws.iam.Role(`${children.name}-writer-role`, {
     description: "Assumed by the source account's ingest function to write the dedup table",
     assumeRolePolicy: policyDocument(
       pulumi.all([principalArn, externalId]).apply(([principal, id]) => [
@@ -176,6 +179,6 @@ function addWriterRole(name: string, principalArn: pulumi.Input<string>, externa
     ),
     tags: tagsOf(children),
   }, { parent: children.parent });
-  new aws.iam.RolePolicy(`${name}-writer-policy`, { role: role.id, policy: policyDocument(tableAccess) }, { parent: children.parent });
+  new aws.iam.RolePolicy(`${children.name}-writer-policy`, { role: role.id, policy: policyDocument(tableAccess) }, { parent: children.parent });
   return role;
 }

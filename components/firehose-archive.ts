@@ -76,10 +76,9 @@ export class FirehoseArchive extends pulumi.ComponentResource {
     super(`${COMPONENT_PACKAGE}:index:FirehoseArchive`, name, {}, opts);
     const { settings, problems } = resolveFirehoseArchive(name, args);
     refuseProblems(this, `FirehoseArchive "${name}"`, problems);
-    const children = childrenOf(this, settings);
-    const region = aws.getRegionOutput({}, { parent: this }).region;
+    const children = childrenOf(this, name, settings);
 
-    this.bucket = addBucket(name, settings, children);
+    this.bucket = addBucket(children, settings);
     this.transform = createBundledFunction(`${name}-transform`, {
       code: "transform",
       description: "Firehose data processor: checks each archive record against the JSON Schema and writes one CSV row",
@@ -87,10 +86,10 @@ export class FirehoseArchive extends pulumi.ComponentResource {
       statements: [],
       ...settings.transform,
     }, children);
-    this.delivery = addDeliveryStream(name, settings, this.bucket, this.transform, region, children);
-    const forward = addForward(name, settings, this.delivery.deliveryStream, region, children);
+    this.delivery = addDeliveryStream(children, settings, { bucket: this.bucket, transform: this.transform });
+    const forward = addForward(children, settings, this.delivery.deliveryStream);
     this.forward = forward.resources;
-    const failedTransformations = settings.monitoring.alarms ? addAlarms(name, settings, this.transform, this.delivery.deliveryStream, children) : undefined;
+    const failedTransformations = settings.monitoring.alarms ? addAlarms(children, settings, { transform: this.transform, deliveryStream: this.delivery.deliveryStream }) : undefined;
 
     this.bucketName = this.bucket.bucket;
     this.bucketArn = this.bucket.arn;
@@ -138,9 +137,9 @@ export class FirehoseArchive extends pulumi.ComponentResource {
 }
 
 /** The versioned, encrypted archive bucket: old versions expire, refused records age out. */
-function addBucket(name: string, settings: ResolvedFirehoseArchive, children: Children): aws.s3.Bucket {
+function addBucket(children: Children, settings: ResolvedFirehoseArchive): aws.s3.Bucket {
   const bucket = settings.bucket;
-  return createSecureBucket(`${name}-bucket`, {
+  return createSecureBucket(`${children.name}-bucket`, {
     kmsKeyArn: bucket.kmsKeyArn,
     forceDestroy: bucket.forceDestroy,
     versioned: true,
@@ -165,8 +164,10 @@ function addBucket(name: string, settings: ResolvedFirehoseArchive, children: Ch
 }
 
 /** The delivery stream, its log group and its role, writing rows under processed/ and refusals under failed/. */
-function addDeliveryStream(name: string, settings: ResolvedFirehoseArchive, bucket: aws.s3.Bucket, transform: FunctionResources, region: pulumi.Output<string>, children: Children): DeliveryResources {
+function addDeliveryStream(children: Children, settings: ResolvedFirehoseArchive, writes: { bucket: aws.s3.Bucket; transform: FunctionResources }): DeliveryResources {
   const { delivery } = settings;
+  const { bucket, transform } = writes;
+  const { name } = children;
   const opts = { parent: children.parent };
   const logGroup = new aws.cloudwatch.LogGroup(`${name}-delivery-logs`, {
     namePrefix: `/aws/kinesisfirehose/${name}-`,
@@ -175,7 +176,7 @@ function addDeliveryStream(name: string, settings: ResolvedFirehoseArchive, buck
   }, opts);
   const destinationLog = new aws.cloudwatch.LogStream(`${name}-delivery-log`, { logGroupName: logGroup.name, name: "DestinationDelivery" }, opts);
   const backupLog = delivery.backupSourceRecords ? new aws.cloudwatch.LogStream(`${name}-backup-log`, { logGroupName: logGroup.name, name: "BackupDelivery" }, opts) : undefined;
-  const { role, policy } = addFirehoseRole(name, settings, bucket, transform, logGroup, region, children);
+  const { role, policy } = addFirehoseRole(children, settings, { ...writes, logGroup });
 
   const deliveryStream = new aws.kinesis.FirehoseDeliveryStream(`${name}-delivery`, {
     name: delivery.name,
@@ -221,14 +222,16 @@ function addDeliveryStream(name: string, settings: ResolvedFirehoseArchive, buck
  * records under failed/, and, when kept, source records under source/; it lists the bucket and
  * its multipart uploads. https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#using-iam-s3
  */
-function addFirehoseRole(name: string, settings: ResolvedFirehoseArchive, bucket: aws.s3.Bucket, transform: FunctionResources, logGroup: aws.cloudwatch.LogGroup, region: pulumi.Output<string>, children: Children): { role: aws.iam.Role; policy: aws.iam.RolePolicy } {
+function addFirehoseRole(children: Children, settings: ResolvedFirehoseArchive, uses: { bucket: aws.s3.Bucket; transform: FunctionResources; logGroup: aws.cloudwatch.LogGroup }): { role: aws.iam.Role; policy: aws.iam.RolePolicy } {
+  const { name } = children;
+  const { bucket, transform, logGroup } = uses;
   const role = new aws.iam.Role(`${name}-firehose-role`, {
     description: "Assumed by Firehose to write the archive bucket and invoke the transform",
     assumeRolePolicy: serviceTrustPolicy("firehose.amazonaws.com", "sts:ExternalId"),
     tags: tagsOf(children),
   }, { parent: children.parent });
   const prefixes = [PROCESSED_PREFIX, ERROR_PREFIX, ...(settings.delivery.backupSourceRecords ? [SOURCE_PREFIX] : [])];
-  const statements = pulumi.all([bucket.arn, transform.function.arn, logGroup.arn, settings.bucket.kmsKeyArn, region]).apply(([bucketArn, transformArn, logGroupArn, keyArn, regionName]) => {
+  const statements = pulumi.all([bucket.arn, transform.function.arn, logGroup.arn, settings.bucket.kmsKeyArn, children.region]).apply(([bucketArn, transformArn, logGroupArn, keyArn, regionName]) => {
     const objects = prefixes.map((prefix) => `${bucketArn}/${prefix}*`);
     const list: PolicyStatement[] = [
       { Sid: "FindArchiveBucket", Effect: "Allow", Action: ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"], Resource: bucketArn },
@@ -257,14 +260,15 @@ function addFirehoseRole(name: string, settings: ResolvedFirehoseArchive, bucket
 }
 
 /** The forward function on the table's stream, putting each change to the delivery stream. */
-function addForward(name: string, settings: ResolvedFirehoseArchive, deliveryStream: aws.kinesis.FirehoseDeliveryStream, region: pulumi.Output<string>, children: Children) {
+function addForward(children: Children, settings: ResolvedFirehoseArchive, deliveryStream: aws.kinesis.FirehoseDeliveryStream) {
+  const { name } = children;
   const tableStreamArn = pulumi.output(settings.tableStreamArn);
   return createStreamFunction(`${name}-forward`, {
     code: "forward",
     description: "Puts each change of the dedup table to the archive's delivery stream",
     deadLetterName: `${name}-forward-dead-letter`,
     eventSourceArn: tableStreamArn,
-    statements: pulumi.all([tableStreamArn, deliveryStream.arn, settings.tableKmsKeyArn, region]).apply(([streamArn, deliveryArn, keyArn, regionName]): PolicyStatement[] => [
+    statements: pulumi.all([tableStreamArn, deliveryStream.arn, settings.tableKmsKeyArn, children.region]).apply(([streamArn, deliveryArn, keyArn, regionName]): PolicyStatement[] => [
       ...tableStreamReadStatements(streamArn, { arn: keyArn, region: regionName }),
       { Sid: "PutToDeliveryStream", Effect: "Allow", Action: "firehose:PutRecordBatch", Resource: deliveryArn },
     ]),
@@ -281,9 +285,15 @@ function addForward(name: string, settings: ResolvedFirehoseArchive, deliveryStr
 }
 
 /** The transform's errors and refusals, and delivery that has stopped (the forward function alarms on its own); returns the refusals' metric. */
-function addAlarms(name: string, settings: ResolvedFirehoseArchive, transform: FunctionResources, deliveryStream: aws.kinesis.FirehoseDeliveryStream, children: Children): string {
+function addAlarms(children: Children, settings: ResolvedFirehoseArchive, watched: { transform: FunctionResources; deliveryStream: aws.kinesis.FirehoseDeliveryStream }): string {
+  const { name } = children;
+  const { transform, deliveryStream } = watched;
   functionAlarms(`${name}-transform`, transform.function, children, false);
-  const failedTransformations = logLineAlarm(`${name}-failed-transformations`, transform.logGroup, LOG_MESSAGES.recordFailedProcessing, "records the transform refused, now under failed/: fix and re-drive them", children);
+  const failedTransformations = logLineAlarm(
+    `${name}-failed-transformations`,
+    { logGroup: transform.logGroup, message: LOG_MESSAGES.recordFailedProcessing, description: "records the transform refused, now under failed/: fix and re-drive them" },
+    children,
+  );
   alarm(`${name}-delivery-freshness-alarm`, {
     description: "the oldest record in Firehose is older than its buffer interval plus 10 minutes: delivery to S3 is stuck",
     namespace: "AWS/Firehose",

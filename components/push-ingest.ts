@@ -38,13 +38,13 @@ export class PushIngest extends pulumi.ComponentResource {
     super(`${COMPONENT_PACKAGE}:index:PushIngest`, name, {}, opts);
     const { settings, problems } = resolvePushIngest(name, args);
     refuseProblems(this, `PushIngest "${name}"`, problems);
-    const children = childrenOf(this, settings);
+    const children = childrenOf(this, name, settings);
 
     this.role = createFunctionRole(`${name}-ingest`, INGEST_DESCRIPTION, children);
     let parkedMetricName: string | undefined;
     const writer = settings.writer;
     if (writer) {
-      const created = createIngestFunction(name, {
+      const created = createIngestFunction({
         source: settings.source,
         tableName: writer.tableName,
         tableAccess: pulumi.output(writer.roleArn).apply((arn): PolicyStatement[] => [{ Sid: "AssumeWriterRole", Effect: "Allow", Action: "sts:AssumeRole", Resource: arn }]),

@@ -44,11 +44,11 @@ export class StreamProjection extends pulumi.ComponentResource {
     super(`${COMPONENT_PACKAGE}:index:StreamProjection`, name, {}, opts);
     const { settings, problems } = resolveStreamProjection(name, args);
     refuseProblems(this, `StreamProjection "${name}"`, problems);
-    const children = childrenOf(this, settings);
+    const children = childrenOf(this, name, settings);
 
-    this.table = addTable(name, settings, children);
-    this.ledger = settings.ledgerTtlDays === undefined ? undefined : addLedger(name, settings, children);
-    const project = addFunction(name, settings, this.table, this.ledger, children);
+    this.table = addTable(children, settings);
+    this.ledger = settings.ledgerTtlDays === undefined ? undefined : addLedger(children, settings);
+    const project = addFunction(children, settings, { table: this.table, ledger: this.ledger });
     this.project = project.resources;
 
     this.tableName = this.table.name;
@@ -78,9 +78,9 @@ export class StreamProjection extends pulumi.ComponentResource {
 }
 
 /** The projection's table, keyed as the spec says. */
-function addTable(name: string, settings: ResolvedStreamProjection, children: Children): aws.dynamodb.Table {
+function addTable(children: Children, settings: ResolvedStreamProjection): aws.dynamodb.Table {
   const { table } = settings;
-  return new aws.dynamodb.Table(`${name}-table`, {
+  return new aws.dynamodb.Table(`${children.name}-table`, {
     name: table.name,
     hashKey: table.keys[0].name,
     rangeKey: table.keys[1]?.name,
@@ -96,8 +96,8 @@ function addTable(name: string, settings: ResolvedStreamProjection, children: Ch
 }
 
 /** An aggregate's ledger: one entry per applied record, expiring after `ledgerTtlDays`. */
-function addLedger(name: string, settings: ResolvedStreamProjection, children: Children): aws.dynamodb.Table {
-  return new aws.dynamodb.Table(`${name}-ledger`, {
+function addLedger(children: Children, settings: ResolvedStreamProjection): aws.dynamodb.Table {
+  return new aws.dynamodb.Table(`${children.name}-ledger`, {
     hashKey: LEDGER_KEY,
     attributes: [{ name: LEDGER_KEY, type: "S" }],
     billingMode: "PAY_PER_REQUEST",
@@ -109,11 +109,12 @@ function addLedger(name: string, settings: ResolvedStreamProjection, children: C
 }
 
 /** The function on the table's stream that keeps the projection up to date. */
-function addFunction(name: string, settings: ResolvedStreamProjection, table: aws.dynamodb.Table, ledger: aws.dynamodb.Table | undefined, children: Children) {
+function addFunction(children: Children, settings: ResolvedStreamProjection, writes: { table: aws.dynamodb.Table; ledger?: aws.dynamodb.Table }) {
   const { spec } = settings;
-  const region = aws.getRegionOutput({}, { parent: children.parent }).region;
+  const { name } = children;
+  const { table, ledger } = writes;
   const statements = pulumi
-    .all([settings.tableStreamArn, settings.tableStreamKmsKeyArn, table.arn, ledger?.arn, settings.table.kmsKeyArn, region])
+    .all([settings.tableStreamArn, settings.tableStreamKmsKeyArn, table.arn, ledger?.arn, settings.table.kmsKeyArn, children.region])
     .apply(([streamArn, streamKeyArn, tableArn, ledgerArn, ownKeyArn, regionName]): PolicyStatement[] => [
       ...(streamArn ? tableStreamReadStatements(streamArn, { arn: streamKeyArn, region: regionName }) : []),
       ...tableKeyStatements("UseProjectionTableKey", ownKeyArn, regionName, "write"),

@@ -46,7 +46,8 @@ export function alarm(name: string, spec: AlarmSpec, children: Children): aws.cl
 }
 
 /** Counts the log lines matching `message` in a function's log group, as the metric `name` in METRICS_NAMESPACE, and alarms on any. Returns the metric's name. */
-export function logLineAlarm(name: string, logGroup: aws.cloudwatch.LogGroup, message: string, description: string, children: Children): string {
+export function logLineAlarm(name: string, counted: { logGroup: aws.cloudwatch.LogGroup; message: string; description: string }, children: Children): string {
+  const { logGroup, message, description } = counted;
   new aws.cloudwatch.LogMetricFilter(`${name}-filter`, {
     logGroupName: logGroup.name,
     pattern: messageFilterPattern(message),

@@ -24,7 +24,8 @@ export interface DatabaseResources {
  * one instance, and the S3 role it loads the archive's processed rows with. Returns the master
  * secret's ARN too (empty until RDS reports it: a fresh deployment's provider outputs may be).
  */
-export function createAuroraCluster(name: string, settings: ResolvedAuroraLoader, network: LoaderNetwork, region: pulumi.Output<string>, children: Children): DatabaseResources & { secretArn: pulumi.Output<string> } {
+export function createAuroraCluster(children: Children, settings: ResolvedAuroraLoader, network: LoaderNetwork): DatabaseResources & { secretArn: pulumi.Output<string> } {
+  const { name } = children;
   const opts = { parent: children.parent };
   const tags = tagsOf(children);
   const db = settings.database;
@@ -35,7 +36,7 @@ export function createAuroraCluster(name: string, settings: ResolvedAuroraLoader
   }, opts);
   new aws.iam.RolePolicy(`${name}-s3-policy`, {
     role: s3Role.id,
-    policy: policyDocument(pulumi.all([settings.archive.bucketArn, settings.archive.kmsKeyArn, region]).apply(([arn, key, regionName]) => readProcessedRows(arn, key, regionName))),
+    policy: policyDocument(pulumi.all([settings.archive.bucketArn, settings.archive.kmsKeyArn, children.region]).apply(([arn, key, regionName]) => readProcessedRows(arn, key, regionName))),
   }, opts);
 
   const parameters = new aws.rds.ClusterParameterGroup(`${name}-cluster-parameters`, {

@@ -52,15 +52,15 @@ function streamDecryptStatement(keyArn: string, streamArn: string, region: strin
 }
 
 /**
- * The ingest function (`functions/ingest`) on a Kinesis stream, named `${name}-ingest`, with its
- * dead-letter bucket `${name}-dead-letter`. DedupTable runs it in the consumer account (pull mode),
+ * The ingest function (`functions/ingest`) on a Kinesis stream, named `<component>-ingest`, with its
+ * dead-letter bucket `<component>-dead-letter`. DedupTable runs it in the consumer account (pull mode),
  * PushIngest in the source account (push mode).
  */
-export function createIngestFunction(name: string, args: IngestFunctionArgs, children: Children): { resources: StreamFunctionResources; parkedMetricName?: string } {
+export function createIngestFunction(args: IngestFunctionArgs, children: Children): { resources: StreamFunctionResources; parkedMetricName?: string } {
   const { source, settings } = args;
-  const region = aws.getRegionOutput({}, { parent: children.parent }).region;
+  const { name } = children;
   const statements = pulumi
-    .all([args.tableAccess, source?.streamArn, source?.consumerArn, source?.streamKmsKeyArn, region])
+    .all([args.tableAccess, source?.streamArn, source?.consumerArn, source?.streamKmsKeyArn, children.region])
     .apply(([tableAccess, streamArn, consumerArn, keyArn, regionName]) => {
       const list: PolicyStatement[] = [...tableAccess];
       if (streamArn) list.push({ Sid: "ReadSourceStream", Effect: "Allow", Action: KINESIS_STREAM_READ_ACTIONS, Resource: streamArn });

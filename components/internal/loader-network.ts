@@ -27,7 +27,8 @@ export interface LoaderNetwork {
  * security groups: the cluster's admits MySQL from the loader's only; the loader's reaches the
  * cluster and AWS over HTTPS, through endpoints when the component adds them.
  */
-export function createLoaderNetwork(name: string, settings: ResolvedAuroraLoader, region: pulumi.Output<string>, children: Children): LoaderNetwork {
+export function createLoaderNetwork(children: Children, settings: ResolvedAuroraLoader): LoaderNetwork {
+  const { name, region } = children;
   const opts = { parent: children.parent };
   const tags = tagsOf(children);
   const vpc = settings.network

@@ -76,7 +76,7 @@ export function createStreamFunction(name: string, args: StreamFunctionArgs, chi
   let parkedMetricName: string | undefined;
   if (children.monitoring.alarms) {
     functionAlarms(name, fn.function, children, true);
-    parkedMetricName = logLineAlarm(`${name}-parked`, fn.logGroup, LOG_MESSAGES.parkedRecord, `${name} parked records it can never handle in its dead-letter bucket`, children);
+    parkedMetricName = logLineAlarm(`${name}-parked`, { logGroup: fn.logGroup, message: LOG_MESSAGES.parkedRecord, description: `${name} parked records it can never handle in its dead-letter bucket` }, children);
   }
   return { resources: { ...fn, deadLetterBucket, ...(mapping && { mapping }) }, parkedMetricName };
 }

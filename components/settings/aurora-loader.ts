@@ -6,7 +6,7 @@ import { AURORA_MYSQL_AUTO_PAUSE_SINCE, AURORA_MYSQL_DATA_API_SINCE } from "../i
 import { checkDerivedNames } from "../internal/names";
 import { checkOverrides } from "../internal/overrides";
 import { isSchemaHistory, type ArchiveSchemaVersion } from "../internal/schema-history";
-import { keysOf, SettingsCheck, withDefaults, type Widened } from "./check";
+import { ARN, keysOf, SettingsCheck, withDefaults, type Widened } from "./check";
 import { COMMON_KEYS, commonDefaults, resolveCommon, resolveLogRetention, type CommonArgs, type MonitoringArgs, type ResolvedCommon } from "./shared";
 
 /** How the loader gets an object's rows into MySQL: Aurora reads S3 itself, or the function streams them. */
@@ -214,8 +214,8 @@ export function resolveAuroraLoader(name: string, args: AuroraLoaderArgs): { set
   ]);
   check.required("archiveBucketName", args.archiveBucketName, "the archive bucket (FirehoseArchive's bucketName)");
   check.required("archiveBucketArn", args.archiveBucketArn, "the archive bucket's ARN (FirehoseArchive's bucketArn)");
-  check.arn("archiveBucketArn", args.archiveBucketArn, "s3", "", "arn:aws:s3:::<bucket>");
-  check.arn("archiveKmsKeyArn", args.archiveKmsKeyArn, "kms", "key/", "arn:aws:kms:<region>:<account>:key/<id>");
+  check.arn("archiveBucketArn", args.archiveBucketArn, ARN.bucket);
+  check.arn("archiveKmsKeyArn", args.archiveKmsKeyArn, ARN.kmsKey);
   const columns = resolveColumns(check, args);
   check.oneOf("loadMode", args.loadMode, Object.values(LoadMode));
   if (check.knownKeys("network", args.network, NETWORK)) {
@@ -226,7 +226,7 @@ export function resolveAuroraLoader(name: string, args: AuroraLoaderArgs): { set
   const database = resolveDatabase(check, args.database);
   const load = resolveLoad(check, args.load, logRetentionDays);
   check.knownKeys("overrides", args.overrides, OVERRIDES);
-  checkOverrides(check, "overrides.cluster", args.overrides?.cluster, OWNED_CLUSTER_ARGS, "the loader, its network and the data's encryption depend on it (see database.* for what is settable, database.kmsKeyArn for the key)");
+  checkOverrides(check, "overrides.cluster", args.overrides?.cluster, { keys: OWNED_CLUSTER_ARGS, instead: "the loader, its network and the data's encryption depend on it (see database.* for what is settable, database.kmsKeyArn for the key)" });
   const { createEndpoints, ...network } = args.network ?? { createEndpoints: true };
   return {
     settings: {
@@ -283,7 +283,7 @@ export function resolveDatabase(check: SettingsCheck, given: DatabaseSettings | 
   check.integer("database.backupRetentionDays", given?.backupRetentionDays, 1, 35);
   check.matches("database.loaderUser", given?.loaderUser, USER_NAME, 'a letter or "_" then up to 31 letters, digits or "_"');
   for (const key of ["tls", "deletionProtection", "finalSnapshot", "dataApi"] as const) check.boolean(`database.${key}`, given?.[key]);
-  check.arn("database.kmsKeyArn", given?.kmsKeyArn, "kms", "key/", "arn:aws:kms:<region>:<account>:key/<id>");
+  check.arn("database.kmsKeyArn", given?.kmsKeyArn, ARN.kmsKey);
   const version = ENGINE_VERSION.exec(db.engineVersion);
   if (!version) {
     check.fail(`database.engineVersion must be an Aurora MySQL 3 version such as "${auroraLoaderDefaults.database.engineVersion}", got "${db.engineVersion}"`);

@@ -52,11 +52,11 @@ export class SettingsCheck {
    * a name or an ARN of the wrong kind fails here rather than in the deployment.
    * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html
    */
-  arn(path: string, value: unknown, service: string, resourcePrefix: string, example: string): void {
+  arn(path: string, value: unknown, kind: ArnKind): void {
     if (value === undefined || isPending(value)) return;
     const parsed = typeof value === "string" ? parseArn(value) : undefined;
-    if (!parsed || parsed.service !== service || !parsed.resource.startsWith(resourcePrefix) || parsed.resource.length === resourcePrefix.length) {
-      this.fail(`${path} must be an ARN like ${example}, got ${show(value)}`);
+    if (!parsed || parsed.service !== kind.service || !parsed.resource.startsWith(kind.resource) || parsed.resource.length === kind.resource.length) {
+      this.fail(`${path} must be an ARN like ${kind.example}, got ${show(value)}`);
     }
   }
 
@@ -97,6 +97,23 @@ export class SettingsCheck {
     value.forEach((element, i) => check(element, `${path}[${i}]`));
   }
 }
+
+/** An ARN's service and resource type (its resource's start), and an example for messages. */
+export interface ArnKind {
+  service: string;
+  resource: string;
+  example: string;
+}
+
+/** The ARNs the components take. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html */
+export const ARN = {
+  kinesisStream: { service: "kinesis", resource: "stream/", example: "arn:aws:kinesis:<region>:<account>:stream/<name>" },
+  kinesisConsumer: { service: "kinesis", resource: "stream/", example: "arn:aws:kinesis:<region>:<account>:stream/<name>/consumer/<consumer>:<created>" },
+  kmsKey: { service: "kms", resource: "key/", example: "arn:aws:kms:<region>:<account>:key/<id>" },
+  tableStream: { service: "dynamodb", resource: "table/", example: "arn:aws:dynamodb:<region>:<account>:table/<name>/stream/<label>" },
+  bucket: { service: "s3", resource: "", example: "arn:aws:s3:::<bucket>" },
+  topic: { service: "sns", resource: "", example: "arn:aws:sns:<region>:<account>:<topic>" },
+} as const satisfies Record<string, ArnKind>;
 
 /**
  * The keys of `T`, checked by the compiler to be every key and only keys of `T`: the list the

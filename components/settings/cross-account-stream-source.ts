@@ -112,7 +112,7 @@ export function resolveCrossAccountStreamSource(name: string, args: CrossAccount
     ["aws:iam/policy:Policy", `${name}-producer`],
   ]);
   check.knownKeys("overrides", args.overrides, OVERRIDES);
-  checkOverrides(check, "overrides.stream", args.overrides?.stream, OWNED_STREAM_ARGS, "set stream.name and stream.shardCount instead; the stream's key is the component's own");
+  checkOverrides(check, "overrides.stream", args.overrides?.stream, { keys: OWNED_STREAM_ARGS, instead: "set stream.name and stream.shardCount instead; the stream's key is the component's own" });
   return {
     settings: {
       ...common,

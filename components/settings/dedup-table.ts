@@ -4,7 +4,7 @@ import { HASH_KEY, RANGE_KEY } from "../../functions/shared/dedup-key";
 import { EXTERNAL_ID, EXTERNAL_ID_RULE } from "../internal/aws-rules";
 import { checkDerivedNames, checkPhysicalName, streamFunctionNames } from "../internal/names";
 import { checkOverrides } from "../internal/overrides";
-import { keysOf, SettingsCheck } from "./check";
+import { ARN, keysOf, SettingsCheck } from "./check";
 import { COMMON_KEYS, commonDefaults, ingestDefaults, resolveCommon, resolveIngest, resolveLogRetention, streamFunctionDefaults, type CommonArgs, type IngestSettings, type MonitoringArgs, type ResolvedCommon, type ResolvedIngest } from "./shared";
 
 /** A key attribute's DynamoDB type: string, number or binary. */
@@ -182,7 +182,7 @@ export function resolveDedupTable(name: string, args: DedupTableArgs): { setting
     ...(mode.pull ? streamFunctionNames(`${name}-ingest`, `${name}-dead-letter`) : [["aws:iam/role:Role", `${name}-writer-role`] as const]),
   ]);
   check.knownKeys("overrides", args.overrides, OVERRIDES);
-  checkOverrides(check, "overrides.table", args.overrides?.table, OWNED_TABLE_ARGS, "the dedup key, the stream, the name and the encryption are the pipeline's (set table.name, table.streamViewType and table.kmsKeyArn instead)");
+  checkOverrides(check, "overrides.table", args.overrides?.table, { keys: OWNED_TABLE_ARGS, instead: "the dedup key, the stream, the name and the encryption are the pipeline's (set table.name, table.streamViewType and table.kmsKeyArn instead)" });
   return { settings: { ...common, table, ...mode, overrides: args.overrides ?? {} }, problems: check.problems };
 }
 
@@ -194,7 +194,7 @@ export function resolveTable(check: SettingsCheck, given: DedupTableSettings): R
   check.oneOf("table.billingMode", given.billingMode, Object.values(BillingMode));
   check.oneOf("table.streamViewType", given.streamViewType, Object.values(DedupStreamViewType));
   check.boolean("table.deletionProtection", given.deletionProtection);
-  check.arn("table.kmsKeyArn", given.kmsKeyArn, "kms", "key/", "arn:aws:kms:<region>:<account>:key/<id>");
+  check.arn("table.kmsKeyArn", given.kmsKeyArn, ARN.kmsKey);
   if (given.ttlAttribute === "") check.fail("table.ttlAttribute must not be empty");
   const billingMode = given.billingMode ?? d.billingMode;
 
@@ -265,9 +265,9 @@ function resolveAccess(check: SettingsCheck, args: DedupTableArgs, logRetentionD
   }
   const pull = args.pull ?? {};
   check.knownKeys("pull", args.pull, PULL);
-  check.arn("pull.streamArn", pull.streamArn, "kinesis", "stream/", "arn:aws:kinesis:<region>:<account>:stream/<name>");
-  check.arn("pull.consumerArn", pull.consumerArn, "kinesis", "stream/", "arn:aws:kinesis:<region>:<account>:stream/<name>/consumer/<consumer>:<created>");
-  check.arn("pull.streamKmsKeyArn", pull.streamKmsKeyArn, "kms", "key/", "arn:aws:kms:<region>:<account>:key/<id>");
+  check.arn("pull.streamArn", pull.streamArn, ARN.kinesisStream);
+  check.arn("pull.consumerArn", pull.consumerArn, ARN.kinesisConsumer);
+  check.arn("pull.streamKmsKeyArn", pull.streamKmsKeyArn, ARN.kmsKey);
   if (pull.streamArn === undefined && pull.consumerArn !== undefined) check.fail("pull.consumerArn needs pull.streamArn: the consumer reads that stream");
   const ingest = resolveIngest(check, args.ingest, logRetentionDays);
   const { streamArn, consumerArn, streamKmsKeyArn } = pull;

@@ -5,7 +5,7 @@ import { checkDerivedNames, checkPhysicalName, streamFunctionNames } from "../in
 import { schemaColumnProblems } from "../internal/schema-columns";
 import { isSchemaHistory, nextSchema, type ArchiveSchemaVersion } from "../internal/schema-history";
 import { WEB_ANALYTICS_COLUMN_TYPES, WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "../internal/web-analytics";
-import { keysOf, SettingsCheck, withDefaults, type Widened } from "./check";
+import { ARN, keysOf, SettingsCheck, withDefaults, type Widened } from "./check";
 import { COMMON_KEYS, commonDefaults, resolveCommon, resolveLogRetention, resolveStreamFunction, streamFunctionDefaults, type CommonArgs, type MonitoringArgs, type ResolvedCommon, type ResolvedStreamFunction, type StreamFunctionSettings } from "./shared";
 
 /** How Firehose compresses the objects it writes. */
@@ -165,8 +165,8 @@ export function resolveFirehoseArchive(name: string, args: FirehoseArchiveArgs):
   const common = resolveCommon(check, args);
   const logRetentionDays = resolveLogRetention(check, args.logRetentionDays);
   check.required("tableStreamArn", args.tableStreamArn, "the dedup table's stream (DedupTable's tableStreamArn)");
-  check.arn("tableStreamArn", args.tableStreamArn, "dynamodb", "table/", "arn:aws:dynamodb:<region>:<account>:table/<name>/stream/<label>");
-  check.arn("tableKmsKeyArn", args.tableKmsKeyArn, "kms", "key/", "arn:aws:kms:<region>:<account>:key/<id>");
+  check.arn("tableStreamArn", args.tableStreamArn, ARN.tableStream);
+  check.arn("tableKmsKeyArn", args.tableKmsKeyArn, ARN.kmsKey);
   if (args.keyAttributes !== undefined && !(Array.isArray(args.keyAttributes) && args.keyAttributes.length > 0 && args.keyAttributes.every((k) => typeof k === "string" && k !== ""))) {
     check.fail("keyAttributes must name the table's key attributes, hash key first");
   }
@@ -250,7 +250,7 @@ function resolveSchema(check: SettingsCheck, args: FirehoseArchiveArgs): Pick<Re
 /** The forward function's settings (`forward`), over the component's log retention. */
 export function resolveForward(check: SettingsCheck, given: ForwardSettings | undefined, logRetentionDays: number): ResolvedFirehoseArchive["forward"] {
   const d = firehoseArchiveDefaults.forward;
-  const forward = resolveStreamFunction(check, "forward", given, { batchSize: d.batchSize, logRetentionDays }, ["sendMaxAttempts"]);
+  const forward = resolveStreamFunction(check, "forward", given, { batchSize: d.batchSize, logRetentionDays, ownKeys: ["sendMaxAttempts"] });
   check.integer("forward.sendMaxAttempts", given?.sendMaxAttempts, 1, 20);
   return { ...forward, sendMaxAttempts: given?.sendMaxAttempts ?? d.sendMaxAttempts };
 }
@@ -278,7 +278,7 @@ export function resolveDelivery(check: SettingsCheck, given: DeliverySettings | 
 
 function resolveBucket(check: SettingsCheck, given: ArchiveBucketSettings | undefined): ResolvedFirehoseArchive["bucket"] {
   check.knownKeys("bucket", given, BUCKET);
-  check.arn("bucket.kmsKeyArn", given?.kmsKeyArn, "kms", "key/", "arn:aws:kms:<region>:<account>:key/<id>");
+  check.arn("bucket.kmsKeyArn", given?.kmsKeyArn, ARN.kmsKey);
   check.integer("bucket.noncurrentVersionExpireDays", given?.noncurrentVersionExpireDays, 1, 36_500);
   check.integer("bucket.failedDataExpireDays", given?.failedDataExpireDays, 1, 36_500);
   check.integer("bucket.failedDataGlacierAfterDays", given?.failedDataGlacierAfterDays, 1, 36_500);

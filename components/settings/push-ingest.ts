@@ -1,7 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { EXTERNAL_ID, EXTERNAL_ID_RULE } from "../internal/aws-rules";
 import { checkDerivedNames, streamFunctionNames } from "../internal/names";
-import { keysOf, SettingsCheck } from "./check";
+import { ARN, keysOf, SettingsCheck } from "./check";
 import { COMMON_KEYS, commonDefaults, ingestDefaults, resolveCommon, resolveIngest, resolveLogRetention, streamFunctionDefaults, type CommonArgs, type IngestSettings, type MonitoringArgs, type ResolvedCommon, type ResolvedIngest } from "./shared";
 
 /** The consumer account's dedup table, as push mode reaches it. */
@@ -57,9 +57,9 @@ export function resolvePushIngest(name: string, args: PushIngestArgs): { setting
   const common = resolveCommon(check, args);
   checkDerivedNames(check, "name", name, streamFunctionNames(`${name}-ingest`, `${name}-dead-letter`));
   check.required("streamArn", args.streamArn, "the Kinesis stream the ingest function reads (CrossAccountStreamSource's streamArn)");
-  check.arn("streamArn", args.streamArn, "kinesis", "stream/", "arn:aws:kinesis:<region>:<account>:stream/<name>");
-  check.arn("consumerArn", args.consumerArn, "kinesis", "stream/", "arn:aws:kinesis:<region>:<account>:stream/<name>/consumer/<consumer>:<created>");
-  check.arn("streamKmsKeyArn", args.streamKmsKeyArn, "kms", "key/", "arn:aws:kms:<region>:<account>:key/<id>");
+  check.arn("streamArn", args.streamArn, ARN.kinesisStream);
+  check.arn("consumerArn", args.consumerArn, ARN.kinesisConsumer);
+  check.arn("streamKmsKeyArn", args.streamKmsKeyArn, ARN.kmsKey);
   if (check.knownKeys("writer", args.writer, WRITER)) {
     const writer = args.writer!;
     check.required("writer.roleArn", writer.roleArn, "the consumer's writer role (DedupTable's writerRoleArn)");

@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { keysOf, withDefaults, type SettingsCheck, type Widened } from "./check";
+import { ARN, keysOf, withDefaults, type SettingsCheck, type Widened } from "./check";
 
 /**
  * What every component takes besides its own settings, and the settings of the functions that
@@ -57,7 +57,7 @@ export function resolveCommon(check: SettingsCheck, args: CommonArgs & { monitor
   const monitoring = args.monitoring ?? {};
   check.knownKeys("monitoring", args.monitoring, MONITORING_KEYS);
   check.boolean("monitoring.alarms", monitoring.alarms);
-  check.arn("monitoring.alarmTopicArn", monitoring.alarmTopicArn, "sns", "", "arn:aws:sns:<region>:<account>:<topic>");
+  check.arn("monitoring.alarmTopicArn", monitoring.alarmTopicArn, ARN.topic);
   return {
     protectData: args.protectData ?? commonDefaults.protectData,
     tags,
@@ -114,10 +114,10 @@ export function resolveStreamFunction(
   check: SettingsCheck,
   path: string,
   given: StreamFunctionSettings | undefined,
-  role: { batchSize: number; logRetentionDays: number },
-  extraKeys: readonly string[] = [],
+  role: { batchSize: number; logRetentionDays: number; ownKeys?: readonly string[] },
 ): ResolvedStreamFunction {
-  check.knownKeys(path, given, [...STREAM_FUNCTION_KEYS, ...extraKeys]);
+  const { ownKeys = [], ...defaults } = role;
+  check.knownKeys(path, given, [...STREAM_FUNCTION_KEYS, ...ownKeys]);
   const settings = given ?? {};
   check.integer(`${path}.batchSize`, settings.batchSize, 1, 10_000);
   check.integer(`${path}.parallelizationFactor`, settings.parallelizationFactor, 1, 10);
@@ -129,7 +129,7 @@ export function resolveStreamFunction(
   check.integer(`${path}.deadLetterExpireAfterDays`, settings.deadLetterExpireAfterDays, 1, 36_500);
   check.logRetention(`${path}.logRetentionDays`, settings.logRetentionDays);
   return {
-    ...withDefaults({ ...streamFunctionDefaults, ...role }, settings),
+    ...withDefaults({ ...streamFunctionDefaults, ...defaults }, settings),
     deadLetterExpireAfterDays: settings.deadLetterExpireAfterDays,
   };
 }
@@ -149,7 +149,7 @@ export type ResolvedIngest = ResolvedStreamFunction & { writeConcurrency: number
 
 /** The ingest function's settings at `ingest`, over the component's log retention. */
 export function resolveIngest(check: SettingsCheck, given: IngestSettings | undefined, logRetentionDays: number): ResolvedIngest {
-  const mapping = resolveStreamFunction(check, "ingest", given, { batchSize: ingestDefaults.batchSize, logRetentionDays }, ["writeConcurrency", "writeMaxAttempts"]);
+  const mapping = resolveStreamFunction(check, "ingest", given, { batchSize: ingestDefaults.batchSize, logRetentionDays, ownKeys: ["writeConcurrency", "writeMaxAttempts"] });
   check.integer("ingest.writeConcurrency", given?.writeConcurrency, 1, 64);
   check.integer("ingest.writeMaxAttempts", given?.writeMaxAttempts, 1, 20);
   return {

@@ -3,7 +3,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { COUNT, EXPIRES_AT, GROUP_KEY, groupByName, SOURCE_SEQUENCE, type GroupBy, type ProjectionSpec } from "../../functions/project/spec";
 import { checkDerivedNames, checkPhysicalName, streamFunctionNames } from "../internal/names";
 import { checkOverrides } from "../internal/overrides";
-import { keysOf, SettingsCheck } from "./check";
+import { ARN, keysOf, SettingsCheck } from "./check";
 import { type KeyAttributeType } from "./dedup-table";
 import { COMMON_KEYS, commonDefaults, resolveCommon, resolveLogRetention, resolveStreamFunction, streamFunctionDefaults, type CommonArgs, type MonitoringArgs, type ResolvedCommon, type ResolvedStreamFunction, type StreamFunctionSettings } from "./shared";
 
@@ -147,9 +147,9 @@ export function resolveStreamProjection(name: string, args: StreamProjectionArgs
   check.knownKeys("table", args.table, TABLE);
   checkPhysicalName(check, "table.name", "aws:dynamodb/table:Table", table.name);
   check.boolean("table.deletionProtection", table.deletionProtection);
-  check.arn("table.kmsKeyArn", table.kmsKeyArn, "kms", "key/", "arn:aws:kms:<region>:<account>:key/<id>");
-  check.arn("tableStreamArn", args.tableStreamArn, "dynamodb", "table/", "arn:aws:dynamodb:<region>:<account>:table/<name>/stream/<label>");
-  check.arn("tableStreamKmsKeyArn", args.tableStreamKmsKeyArn, "kms", "key/", "arn:aws:kms:<region>:<account>:key/<id>");
+  check.arn("table.kmsKeyArn", table.kmsKeyArn, ARN.kmsKey);
+  check.arn("tableStreamArn", args.tableStreamArn, ARN.tableStream);
+  check.arn("tableStreamKmsKeyArn", args.tableStreamKmsKeyArn, ARN.kmsKey);
   checkDerivedNames(check, "name", name, [
     ...(table.name === undefined ? [["aws:dynamodb/table:Table", `${name}-table`] as const] : []),
     ...(spec.kind === "aggregate" ? [["aws:dynamodb/table:Table", `${name}-ledger`] as const] : []),
@@ -158,7 +158,7 @@ export function resolveStreamProjection(name: string, args: StreamProjectionArgs
   check.integer("ledgerTtlDays", args.ledgerTtlDays, 1, 365);
   if (spec.kind !== "aggregate" && args.ledgerTtlDays !== undefined) check.fail('ledgerTtlDays is for kind "aggregate": an index keeps no ledger');
   check.knownKeys("overrides", args.overrides, OVERRIDES);
-  checkOverrides(check, "overrides.table", args.overrides?.table, OWNED_TABLE_ARGS, "the projection decides its keys and encryption (set table.name for the name, table.kmsKeyArn for the key)");
+  checkOverrides(check, "overrides.table", args.overrides?.table, { keys: OWNED_TABLE_ARGS, instead: "the projection decides its keys and encryption (set table.name for the name, table.kmsKeyArn for the key)" });
   const keyNames = spec.kind === "index" ? [spec.hashKey, spec.rangeKey].filter((k): k is string => Boolean(k)) : [GROUP_KEY];
   return {
     settings: {

@@ -2,7 +2,7 @@
  * Names that the functions write and the components watch: the log messages that log metric
  * filters count, the metric namespace and the metric names dashboards draw. Defined once, with no
  * dependencies, so a function's first load stays small and a reworded line cannot silently break
- * its alarm (test/unit/alarm-patterns.test.ts runs the functions and matches their real lines).
+ * its alarm (test/integration/alarm-patterns.test.ts runs the functions and matches their real lines).
  */
 
 /** The pipeline's metrics namespace: the functions' EMF metrics and the components' log metric filters. */

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 
@@ -62,5 +63,20 @@ describe("README and docs/", () => {
         expect(scripts, `${source} says \`npm run ${script}\``).to.include(script);
       }
     }
+  });
+
+  it("names only files the repository has, wherever a comment, a page or a config names one by its path", () => {
+    const tracked = execFileSync("git", ["ls-files"], { cwd: ROOT, encoding: "utf8" }).split("\n").filter((f) => f && !/^(docs\/api|test\/fixtures)\/|lock\.json$|^schema\.json$/.test(f));
+    const folders = "components|functions|stacks|local|tools|capacity|bench|test|engines|mocks|policy|docs|mutation|examples";
+    const missing: string[] = [];
+    for (const file of tracked) {
+      const text = readFileSync(path.join(ROOT, file), "utf8");
+      for (const [named] of text.matchAll(new RegExp(`\\b(?:${folders})/[\\w./-]+\\.(?:ts|md|json|ya?ml|mjs|cjs|sh)\\b`, "g"))) {
+        // Written by builds and tools, not kept in the repository.
+        if (/^(dist|reports)\/|\.d\.ts$|\/package\.json$|mutation\.json$/.test(named)) continue;
+        if (!existsSync(path.join(ROOT, named))) missing.push(`${file} names ${named}`);
+      }
+    }
+    expect(missing).to.deep.equal([]);
   });
 });
