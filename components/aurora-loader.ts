@@ -9,7 +9,7 @@ import { alarm, alarmNamesOf, functionAlarms, logLineAlarm } from "./internal/al
 import { PROCESSED_PREFIX } from "./internal/archive-layout";
 import { createAuroraCluster, readProcessedRows, type DatabaseResources } from "./internal/aurora-cluster";
 import { createBundledFunction, type FunctionResources } from "./internal/bundled-function";
-import { childrenOf, tagsOf, type Children } from "./internal/context";
+import { childrenOf, declaredOutputs, tagsOf, type Children } from "./internal/context";
 import { type PolicyStatement } from "./internal/iam";
 import { createLoaderNetwork, type LoaderNetwork } from "./internal/loader-network";
 import { COMPONENT_PACKAGE } from "./internal/package";
@@ -89,26 +89,7 @@ export class AuroraLoader extends pulumi.ComponentResource {
     this.alarmNames = alarmNamesOf(this);
     this.vpcId = network.vpcId;
     this.subnetIds = network.subnetIds;
-    this.registerOutputs({
-      database: this.database,
-      load: this.load,
-      dbSetup: this.dbSetup,
-      failedEventsQueue: this.failedEventsQueue,
-      clusterEndpoint: this.clusterEndpoint,
-      clusterPort: this.clusterPort,
-      clusterArn: this.clusterArn,
-      databaseName: this.databaseName,
-      tableName: this.tableName,
-      secretArn: this.secretArn,
-      loadFunctionArn: this.loadFunctionArn,
-      loadFunctionName: this.loadFunctionName,
-      failedEventsQueueUrl: this.failedEventsQueueUrl,
-      rejectedRowsMetricName: this.rejectedRowsMetricName,
-      rowsLoadedMetricName: this.rowsLoadedMetricName,
-      alarmNames: this.alarmNames,
-      vpcId: this.vpcId,
-      subnetIds: this.subnetIds,
-    });
+    this.registerOutputs(declaredOutputs(this));
   }
 }
 

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { alarm } from "./internal/alarms";
-import { childrenOf, tagsOf, type Children } from "./internal/context";
+import { childrenOf, declaredOutputs, tagsOf, type Children } from "./internal/context";
 import { policyDocument, type PolicyStatement } from "./internal/iam";
 import { COMPONENT_PACKAGE } from "./internal/package";
 import { dataResourceOptions } from "./internal/protection";
@@ -13,6 +13,13 @@ export * from "./settings/cross-account-stream-source";
 
 /** How far an enhanced fan-out consumer is behind the stream, per consumer (Kinesis's metric). */
 export const FAN_OUT_LAG_METRIC = "SubscribeToShardEvent.MillisBehindLatest";
+
+/**
+ * The stream-level metrics of records refused to producers because the stream was at its limit:
+ * published without enhanced monitoring, for provisioned and on-demand streams alike.
+ * https://docs.aws.amazon.com/streams/latest/dev/monitoring-with-cloudwatch.html
+ */
+export const PRODUCER_THROTTLING_METRICS = ["WriteProvisionedThroughputExceeded", "PutRecords.ThrottledRecords"] as const;
 
 /**
  * The source account's side: a Kinesis stream encrypted with its own customer-managed key, shared
@@ -71,6 +78,7 @@ export class CrossAccountStreamSource extends pulumi.ComponentResource {
     }
     if (settings.fanOutConsumerName !== undefined) this.fanOutConsumer = addFanOut(children, settings.fanOutConsumerName, { stream: this.stream, consumerRole });
     this.producerPolicy = addProducerPolicy(children, this.stream, this.key);
+    if (settings.monitoring.alarms) addThrottlingAlarms(children, this.stream);
     if (settings.sharedTable) this.sharedTable = addSharedTable(children, settings.sharedTable, this.key.arn);
 
     this.streamName = this.stream.name;
@@ -83,23 +91,7 @@ export class CrossAccountStreamSource extends pulumi.ComponentResource {
     this.sharedTableStreamArn = pulumi.output(this.sharedTable?.streamArn);
     this.sharedTableKmsKeyArn = pulumi.output(this.sharedTable ? this.key.arn : undefined);
     this.sharedTableReadGrantedTo = pulumi.all(readers);
-    this.registerOutputs({
-      stream: this.stream,
-      key: this.key,
-      fanOutConsumer: this.fanOutConsumer,
-      producerPolicy: this.producerPolicy,
-      sharedTable: this.sharedTable,
-      streamName: this.streamName,
-      streamArn: this.streamArn,
-      streamConsumerArn: this.streamConsumerArn,
-      streamKmsKeyArn: this.streamKmsKeyArn,
-      producerPolicyArn: this.producerPolicyArn,
-      streamReadGrantedTo: this.streamReadGrantedTo,
-      sharedTableName: this.sharedTableName,
-      sharedTableStreamArn: this.sharedTableStreamArn,
-      sharedTableKmsKeyArn: this.sharedTableKmsKeyArn,
-      sharedTableReadGrantedTo: this.sharedTableReadGrantedTo,
-    });
+    this.registerOutputs(declaredOutputs(this));
   }
 }
 
@@ -199,6 +191,20 @@ function addFanOut(children: Children, consumerName: string, reads: { stream: aw
     }, children);
   }
   return consumer;
+}
+
+/** Producers throttled: records the stream refused them, which they must send again or lose. */
+function addThrottlingAlarms(children: Children, stream: aws.kinesis.Stream): void {
+  for (const metricName of PRODUCER_THROTTLING_METRICS) {
+    alarm(`${children.name}-${metricName === "WriteProvisionedThroughputExceeded" ? "write-throttled" : "put-records-throttled"}-alarm`, {
+      description: `producers' records refused by the stream (${metricName}): they must retry them, or lose them; more shards or on-demand capacity is the fix`,
+      namespace: "AWS/Kinesis",
+      metricName,
+      dimensions: { StreamName: stream.name },
+      statistic: "Sum",
+      threshold: 1,
+    }, children);
+  }
 }
 
 /**

@@ -1,8 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { HASH_KEY, RANGE_KEY } from "../functions/shared/dedup-key";
+import { EXPIRES_AT, HASH_KEY, RANGE_KEY } from "../functions/shared/dedup-key";
 import { alarmNamesOf } from "./internal/alarms";
-import { childrenOf, tagsOf, type Children } from "./internal/context";
+import { childrenOf, declaredOutputs, tagsOf, type Children } from "./internal/context";
 import { checkedExternalId } from "./internal/external-id";
 import { policyDocument, type PolicyStatement } from "./internal/iam";
 import { createIngestFunction } from "./internal/ingest-function";
@@ -44,6 +44,8 @@ export class DedupTable extends pulumi.ComponentResource {
   public readonly writerRoleArn: pulumi.Output<string | undefined>;
   /** Every alarm of this table and its function. */
   public readonly alarmNames: pulumi.Output<string[]>;
+  /** Pull mode: days after its arrival in Kinesis an item expires, unless items never do (`table.expireItems` false). */
+  public readonly itemExpireAfterDays: number | undefined;
 
   constructor(name: string, args: DedupTableArgs, opts?: pulumi.ComponentResourceOptions) {
     super(`${COMPONENT_PACKAGE}:index:DedupTable`, name, {}, opts);
@@ -58,7 +60,8 @@ export class DedupTable extends pulumi.ComponentResource {
     ]);
     let parkedMetricName: string | undefined;
     if (settings.pull) {
-      const created = createIngestFunction({ source: settings.pull.source, tableName: this.table.name, tableAccess, settings: settings.pull.ingest }, children);
+      const { source, ingest, expireAfterSeconds } = settings.pull;
+      const created = createIngestFunction({ source, tableName: this.table.name, tableAccess, settings: ingest, expireAfterSeconds }, children);
       this.ingest = created.resources;
       parkedMetricName = created.parkedMetricName;
     } else if (settings.push?.principalArn !== undefined) {
@@ -78,23 +81,8 @@ export class DedupTable extends pulumi.ComponentResource {
     this.eventSourceMappingId = pulumi.output(this.ingest?.mapping?.uuid);
     this.writerRoleArn = pulumi.output(this.writerRole?.arn);
     this.alarmNames = alarmNamesOf(this);
-    this.registerOutputs({
-      table: this.table,
-      ingest: this.ingest,
-      writerRole: this.writerRole,
-      tableName: this.tableName,
-      tableArn: this.tableArn,
-      tableStreamArn: this.tableStreamArn,
-      ingestFunctionArn: this.ingestFunctionArn,
-      ingestFunctionName: this.ingestFunctionName,
-      ingestRoleArn: this.ingestRoleArn,
-      ingestDeadLetterBucketName: this.ingestDeadLetterBucketName,
-      ingestDeadLetterBucketArn: this.ingestDeadLetterBucketArn,
-      ingestParkedMetricName: this.ingestParkedMetricName,
-      eventSourceMappingId: this.eventSourceMappingId,
-      writerRoleArn: this.writerRoleArn,
-      alarmNames: this.alarmNames,
-    });
+    this.itemExpireAfterDays = settings.pull?.expireAfterSeconds === undefined ? undefined : settings.pull.expireAfterSeconds / 86_400;
+    this.registerOutputs(declaredOutputs(this));
   }
 }
 
@@ -117,7 +105,9 @@ function addTable(children: Children, settings: ResolvedDedupTable): aws.dynamod
     serverSideEncryption: { enabled: true, kmsKeyArn: t.kmsKeyArn },
     deletionProtectionEnabled: t.deletionProtection,
     globalSecondaryIndexes: t.globalSecondaryIndexes.length === 0 ? undefined : t.globalSecondaryIndexes.map((index) => ({ ...index, readCapacity: capacity?.read, writeCapacity: capacity?.write })),
-    ttl: t.ttlAttribute ? { attributeName: t.ttlAttribute, enabled: true } : undefined,
+    // DynamoDB deletes an item once the epoch seconds in its TTL attribute have passed, typically within a few days.
+    // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/TTL.html
+    ttl: t.expireItems ? { attributeName: EXPIRES_AT, enabled: true } : undefined,
     tags: tagsOf(children),
     ...overrides.table,
   }, {

@@ -2,13 +2,14 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { forwardEnvironment } from "../functions/forward/environment";
 import { versionSegment } from "../functions/shared/archive-schema";
+import { ALL_BUT_EXPIRIES } from "../functions/shared/table-stream";
 import { LOG_MESSAGES } from "../functions/shared/telemetry-names";
 import { FIXED_COLUMNS } from "../functions/transform/core";
 import { transformEnvironment } from "../functions/transform/environment";
 import { alarm, alarmNamesOf, functionAlarms, logLineAlarm } from "./internal/alarms";
 import { ERROR_PREFIX, PROCESSED_PREFIX, SOURCE_PREFIX } from "./internal/archive-layout";
 import { createBundledFunction, type FunctionResources } from "./internal/bundled-function";
-import { childrenOf, tagsOf, type Children } from "./internal/context";
+import { childrenOf, declaredOutputs, tagsOf, type Children } from "./internal/context";
 import { policyDocument, serviceTrustPolicy, type PolicyStatement } from "./internal/iam";
 import { COMPONENT_PACKAGE } from "./internal/package";
 import { createSecureBucket } from "./internal/secure-bucket";
@@ -109,30 +110,7 @@ export class FirehoseArchive extends pulumi.ComponentResource {
     this.columnTypes = settings.columnTypes;
     this.schemaVersion = settings.schemaVersion;
     this.schemaHistory = settings.schemaHistory;
-    this.registerOutputs({
-      bucket: this.bucket,
-      delivery: this.delivery,
-      forward: this.forward,
-      transform: this.transform,
-      bucketName: this.bucketName,
-      bucketArn: this.bucketArn,
-      deliveryStreamName: this.deliveryStreamName,
-      deliveryStreamArn: this.deliveryStreamArn,
-      forwardFunctionArn: this.forwardFunctionArn,
-      forwardFunctionName: this.forwardFunctionName,
-      transformFunctionArn: this.transformFunctionArn,
-      transformFunctionName: this.transformFunctionName,
-      forwardDeadLetterBucketName: this.forwardDeadLetterBucketName,
-      forwardDeadLetterBucketArn: this.forwardDeadLetterBucketArn,
-      forwardParkedMetricName: this.forwardParkedMetricName,
-      failedTransformationsMetricName: this.failedTransformationsMetricName,
-      alarmNames: this.alarmNames,
-      firehoseRoleArn: this.firehoseRoleArn,
-      csvColumns: this.csvColumns,
-      columnTypes: this.columnTypes,
-      schemaVersion: this.schemaVersion,
-      schemaHistory: this.schemaHistory,
-    });
+    this.registerOutputs(declaredOutputs(this));
   }
 }
 
@@ -281,6 +259,7 @@ function addForward(children: Children, settings: ResolvedFirehoseArchive, deliv
         sendMaxAttempts: settings.forward.sendMaxAttempts,
       }),
     settings: settings.forward,
+    filters: ALL_BUT_EXPIRIES,
   }, children);
 }
 

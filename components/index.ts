@@ -11,6 +11,7 @@ export {
   CrossAccountStreamSource,
   crossAccountStreamSourceDefaults,
   FAN_OUT_LAG_METRIC,
+  PRODUCER_THROTTLING_METRICS,
   StreamViewType,
   type CrossAccountStreamSourceArgs,
   type CrossAccountStreamSourceOverrides,
@@ -76,7 +77,7 @@ export {
 // Settings and child resources shared by several components.
 export { commonDefaults, ingestDefaults, streamFunctionDefaults, type CommonArgs, type IngestSettings, type MonitoringArgs, type StreamFunctionSettings } from "./settings/shared";
 export { type FunctionResources } from "./internal/bundled-function";
-export { type StreamFunctionResources } from "./internal/stream-function";
+export { MAPPING_DISCARD_METRICS, type StreamFunctionResources } from "./internal/stream-function";
 export { type DatabaseResources } from "./internal/aurora-cluster";
 
 // Building blocks for programs that compose the components with resources of their own.

@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { alarmNamesOf } from "./internal/alarms";
 import { createFunctionRole } from "./internal/bundled-function";
-import { childrenOf } from "./internal/context";
+import { childrenOf, declaredOutputs } from "./internal/context";
 import { checkedExternalId } from "./internal/external-id";
 import { type PolicyStatement } from "./internal/iam";
 import { createIngestFunction, INGEST_DESCRIPTION } from "./internal/ingest-function";
@@ -33,6 +33,8 @@ export class PushIngest extends pulumi.ComponentResource {
   public readonly eventSourceMappingId: pulumi.Output<string | undefined>;
   /** Every alarm of the function. */
   public readonly alarmNames: pulumi.Output<string[]>;
+  /** Days after its arrival in Kinesis an item the function writes expires, unless items never do (`expireItems` false). */
+  public readonly itemExpireAfterDays: number | undefined;
 
   constructor(name: string, args: PushIngestArgs, opts?: pulumi.ComponentResourceOptions) {
     super(`${COMPONENT_PACKAGE}:index:PushIngest`, name, {}, opts);
@@ -50,6 +52,7 @@ export class PushIngest extends pulumi.ComponentResource {
         tableAccess: pulumi.output(writer.roleArn).apply((arn): PolicyStatement[] => [{ Sid: "AssumeWriterRole", Effect: "Allow", Action: "sts:AssumeRole", Resource: arn }]),
         writer: { roleArn: writer.roleArn, externalId: checkedExternalId(writer.externalId, `PushIngest "${name}": writer.externalId`, this) },
         settings: settings.ingest,
+        expireAfterSeconds: settings.expireAfterSeconds,
         role: this.role,
       }, children);
       this.ingest = created.resources;
@@ -63,16 +66,7 @@ export class PushIngest extends pulumi.ComponentResource {
     this.ingestParkedMetricName = parkedMetricName;
     this.eventSourceMappingId = pulumi.output(this.ingest?.mapping?.uuid);
     this.alarmNames = alarmNamesOf(this);
-    this.registerOutputs({
-      role: this.role,
-      ingest: this.ingest,
-      ingestRoleArn: this.ingestRoleArn,
-      ingestFunctionArn: this.ingestFunctionArn,
-      ingestFunctionName: this.ingestFunctionName,
-      ingestDeadLetterBucketName: this.ingestDeadLetterBucketName,
-      ingestParkedMetricName: this.ingestParkedMetricName,
-      eventSourceMappingId: this.eventSourceMappingId,
-      alarmNames: this.alarmNames,
-    });
+    this.itemExpireAfterDays = settings.expireAfterSeconds === undefined ? undefined : settings.expireAfterSeconds / 86_400;
+    this.registerOutputs(declaredOutputs(this));
   }
 }

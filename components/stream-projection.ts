@@ -2,8 +2,9 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { projectEnvironment } from "../functions/project/environment";
 import { EXPIRES_AT, LEDGER_KEY } from "../functions/project/spec";
+import { ALL_BUT_EXPIRIES } from "../functions/shared/table-stream";
 import { alarmNamesOf } from "./internal/alarms";
-import { childrenOf, tagsOf, type Children } from "./internal/context";
+import { childrenOf, declaredOutputs, tagsOf, type Children } from "./internal/context";
 import { type PolicyStatement } from "./internal/iam";
 import { COMPONENT_PACKAGE } from "./internal/package";
 import { dataResourceOptions } from "./internal/protection";
@@ -60,20 +61,7 @@ export class StreamProjection extends pulumi.ComponentResource {
     this.projectDeadLetterBucketName = this.project.deadLetterBucket.bucket;
     this.projectParkedMetricName = project.parkedMetricName;
     this.alarmNames = alarmNamesOf(this);
-    this.registerOutputs({
-      table: this.table,
-      ledger: this.ledger,
-      project: this.project,
-      tableName: this.tableName,
-      tableArn: this.tableArn,
-      ledgerTableName: this.ledgerTableName,
-      projectFunctionArn: this.projectFunctionArn,
-      projectFunctionName: this.projectFunctionName,
-      projectRoleArn: this.projectRoleArn,
-      projectDeadLetterBucketName: this.projectDeadLetterBucketName,
-      projectParkedMetricName: this.projectParkedMetricName,
-      alarmNames: this.alarmNames,
-    });
+    this.registerOutputs(declaredOutputs(this));
   }
 }
 
@@ -139,5 +127,6 @@ function addFunction(children: Children, settings: ResolvedStreamProjection, wri
         ledger: ledger && { table: ledger.name, ttlDays: settings.ledgerTtlDays! },
       }),
     settings: settings.project,
+    filters: ALL_BUT_EXPIRIES,
   }, children);
 }

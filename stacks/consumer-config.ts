@@ -47,8 +47,8 @@ export interface ConsumerConfig extends StackBasics {
   /** DedupTable's arguments but `monitoring`. */
   dedupTable: DedupTableArgs;
   pull?: PullWiring;
-  /** Push mode: the source stack's push function, once it reports one. */
-  push?: { pushFunctionArn: string | undefined };
+  /** Push mode: the source stack's push function, once it reports one, and when the items it writes expire. */
+  push?: { pushFunctionArn: string | undefined; itemExpireAfterDays: number | undefined };
   /** FirehoseArchive's arguments but the table's stream and `monitoring`. */
   archive: Omit<FirehoseArchiveArgs, "tableStreamArn" | "monitoring">;
   /** AuroraLoader's arguments but what the archive gives and `monitoring`; undefined when `aurora.enabled` is false. */
@@ -119,10 +119,12 @@ export async function readConsumerConfig(config: StackConfig): Promise<ConsumerC
 async function readPull(config: StackConfig, { accounts, peer: source, protectData }: StackBasics, check: Check, table: DedupTableSettings | undefined, ingest: IngestConfig) {
   const grantedTo = await source.output("streamReadGrantedTo");
   const fromSource = (configKey: string, output: string) => config.string(configKey) ?? (grantedTo ? source.output(output) : undefined);
-  const [streamArn, consumerArn, streamKmsKeyArn] = await Promise.all([
+  const [streamArn, consumerArn, streamKmsKeyArn, streamRetentionHours] = await Promise.all([
     fromSource("sourceStreamArn", "streamArn"),
     fromSource("sourceConsumerArn", "streamConsumerArn"),
     fromSource("sourceStreamKmsKeyArn", "streamKmsKeyArn"),
+    // How long the source keeps records decides how long the table keeps items: config, else the source stack's.
+    Promise.resolve(config.number("sourceStreamRetentionHours")).then((hours) => hours || source.number("streamRetentionHours")),
   ]);
   const inSource = { account: accounts.sourceAccountId, region: accounts.region };
   checkArn(check, "sourceStreamArn", streamArn, { service: "kinesis", resource: "stream/", ...inSource });
@@ -131,7 +133,7 @@ async function readPull(config: StackConfig, { accounts, peer: source, protectDa
   if (streamArn && config.string("sourceStreamArn") && !streamKmsKeyArn) {
     pulumi.log.warn("sourceStreamArn is set without sourceStreamKmsKeyArn: if the stream is encrypted with a customer-managed key, the ingest role cannot decrypt its records");
   }
-  const dedupTable: DedupTableArgs = { pull: { streamArn, consumerArn, streamKmsKeyArn }, table, ...ingest, protectData };
+  const dedupTable: DedupTableArgs = { pull: { streamArn, consumerArn, streamKmsKeyArn, streamRetentionHours }, table, ...ingest, protectData };
   return { dedupTable, pull: { grantedTo } };
 }
 
@@ -146,7 +148,7 @@ async function readPush(config: StackConfig, { accounts, peer: source, protectDa
     pulumi.log.warn(`${pullOnly.join(", ")} configure the ingest function, which runs in the source account in push mode: set them on ${source.label}`);
   }
   const dedupTable: DedupTableArgs = { push: { principalArn, externalId: externalId! }, table, protectData };
-  return { dedupTable, push: { pushFunctionArn: await source.output("pushIngestFunctionArn") } };
+  return { dedupTable, push: { pushFunctionArn: await source.output("pushIngestFunctionArn"), itemExpireAfterDays: await source.number("itemExpireAfterDays") } };
 }
 
 /**

@@ -3,7 +3,7 @@ import { AuroraLoader, DedupTable, FirehoseArchive, type MonitoringArgs, StreamP
 import { checkCapacity } from "./capacity";
 import { StackConfig } from "./config";
 import { readConsumerConfig, type ConsumerConfig, type PullWiring } from "./consumer-config";
-import { alertTopic, dashboard, pipelineMetric } from "./monitoring";
+import { alertTopic, dashboard, discardedRecords, pipelineMetric } from "./monitoring";
 import { type Peer } from "./peer";
 
 /**
@@ -38,9 +38,10 @@ export async function consumerComposition(pulumiConfig: pulumi.Config): Promise<
       archiveKmsKeyArn: config.archive.bucket?.kmsKeyArn,
       columns: archive.csvColumns,
     });
-  const projectionTables = Object.fromEntries(
-    config.projections.map(({ name, args }) => [name, new StreamProjection(name, { monitoring, ...args, tableStreamArn: mode.tableStreamArn }).tableName]),
-  );
+  // An aggregate's ledger must remember each item longer than the table keeps it.
+  const tableItemExpireAfterDays = config.pull ? dedup.itemExpireAfterDays : config.push?.itemExpireAfterDays;
+  const projections = config.projections.map(({ name, args }) => new StreamProjection(name, { monitoring, ...args, tableStreamArn: mode.tableStreamArn, tableItemExpireAfterDays }));
+  const projectionTables = Object.fromEntries(projections.map((projection, i) => [config.projections[i].name, projection.tableName]));
   const capacity = checkCapacity(config.capacity, "consumer", config.capacityInput);
   const shared = sharedTableConsumers(config.sharedTableProjections, source, monitoring);
   const ingest = dedup.ingestFunctionName;
@@ -56,6 +57,7 @@ export async function consumerComposition(pulumiConfig: pulumi.Config): Promise<
     { title: "Firehose: records in, delivered, freshness", metrics: [delivery("IncomingRecords"), delivery("DeliveryToS3.Records"), delivery("DeliveryToS3.DataFreshness", "Maximum")] },
     { title: "Loader: invocations, errors, rows loaded", metrics: [lambda("Invocations", load), lambda("Errors", load), ...(loader ? [pipelineMetric(loader.rowsLoadedMetricName, "load")] : [])] },
     { title: "Records parked or refused", metrics: counters.map((metric) => pipelineMetric(metric)) },
+    discardedRecords([dedup.eventSourceMappingId, archive.forward.mapping?.uuid, ...projections.map((p) => p.project.mapping?.uuid)]),
   ]);
   return {
     accessMode: accounts.accessMode,

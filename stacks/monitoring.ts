@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { dataResourceOptions, policyDocument, type PolicyStatement } from "../components";
+import { dataResourceOptions, MAPPING_DISCARD_METRICS, policyDocument, type PolicyStatement } from "../components";
 import { METRICS_NAMESPACE } from "../functions/shared/telemetry-names";
 import { type AlertSettings } from "./stack-basics";
 
@@ -96,6 +96,12 @@ export function dashboard(name: string, widgets: Widget[]): aws.cloudwatch.Dashb
     };
   });
   return new aws.cloudwatch.Dashboard(name, { dashboardName: pulumi.interpolate`${name}-${pulumi.getStack()}`, dashboardBody: pulumi.jsonStringify(body) });
+}
+
+/** What the mappings gave up on (sent to their dead-letter buckets, dropped), per mapping. */
+export function discardedRecords(mappingIds: pulumi.Input<string | undefined>[]): Widget {
+  const metrics = mappingIds.flatMap((id) => MAPPING_DISCARD_METRICS.map((metric) => ({ namespace: "AWS/Lambda", metric, dimensions: { EventSourceMappingUUID: id } })));
+  return { title: "Mappings: records given up after retries or age (dead-letter bucket, dropped)", metrics };
 }
 
 /** The pipeline's own counters: from a log metric filter, or a function's embedded metrics (by its service). */

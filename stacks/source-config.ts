@@ -51,7 +51,7 @@ export async function readSourceConfig(config: StackConfig): Promise<SourceConfi
       check.fail(`writerExternalId is required with accessMode "push": set it with \`pulumi config set --secret writerExternalId <value>\` (the consumer stack's value), or read it from ${consumer.label} by setting consumerStack`);
     }
     const writer = writerRoleArn && tableName && externalId ? { roleArn: writerRoleArn, tableName, externalId } : undefined;
-    push = { writer, ...ingest, protectData: basics.protectData };
+    push = { writer, ...ingest, streamRetentionHours: stream?.retentionHours, protectData: basics.protectData };
   }
   check.done();
 

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { CrossAccountStreamSource, FAN_OUT_LAG_METRIC, type MonitoringArgs, PushIngest } from "../components";
+import { CrossAccountStreamSource, crossAccountStreamSourceDefaults, FAN_OUT_LAG_METRIC, type MonitoringArgs, PRODUCER_THROTTLING_METRICS, PushIngest } from "../components";
 import { checkCapacity } from "./capacity";
 import { StackConfig } from "./config";
-import { alertTopic, dashboard, type Widget } from "./monitoring";
+import { alertTopic, dashboard, discardedRecords, type Widget } from "./monitoring";
 import { type Peer } from "./peer";
 import { readSourceConfig, type SourceConfig } from "./source-config";
 
@@ -33,6 +33,8 @@ export async function sourceComposition(pulumiConfig: pulumi.Config): Promise<Re
     // By projection name, as the consumer stack named its readers: it maps each only once granted.
     sharedTableReadGrantedTo: readerRoles,
     alertTopicArn: topic.arn,
+    // How long the stream keeps records: how long the consumer's dedup table must keep its items.
+    streamRetentionHours: config.streamSource.stream?.retentionHours ?? crossAccountStreamSourceDefaults.stream.retentionHours,
     ...(streamShardCount !== undefined && { streamShardCount }),
     ...checkCapacity(config.capacity, "source", config.capacityInput),
   };
@@ -50,10 +52,10 @@ export async function sourceComposition(pulumiConfig: pulumi.Config): Promise<Re
       pulumi.log.warn(`${consumer.label} has not reported its ingest role yet, so the stream is shared with nobody. Run \`pulumi up\` on ${consumer.label}, then here again.`);
       nextStep = pulumi.output(`Run \`pulumi up\` on ${consumer.label}: it creates the ingest role. Then run \`pulumi up\` here again to grant that role read access.`);
     }
-    return { ...outputs, dashboardName: sourceDashboard(stream, fanOutConsumerName, undefined).dashboardName, streamReadGrantedTo: stream.streamReadGrantedTo, nextStep };
+    return { ...outputs, dashboardName: sourceDashboard(stream, fanOutConsumerName).dashboardName, streamReadGrantedTo: stream.streamReadGrantedTo, nextStep };
   }
   const push = pushSide(config.push, consumer, stream, monitoring);
-  return { ...outputs, dashboardName: sourceDashboard(stream, fanOutConsumerName, push.functionName).dashboardName, ...push.outputs };
+  return { ...outputs, dashboardName: sourceDashboard(stream, fanOutConsumerName, push.component).dashboardName, ...push.outputs };
 }
 
 /**
@@ -61,15 +63,18 @@ export async function sourceComposition(pulumiConfig: pulumi.Config): Promise<Re
  * fan-out consumer's readers never call GetRecords: their lag is the consumer's own metric
  * (https://docs.aws.amazon.com/streams/latest/dev/monitoring-with-cloudwatch.html).
  */
-function sourceDashboard(stream: CrossAccountStreamSource, fanOutConsumerName: string | undefined, push: pulumi.Output<string | undefined> | undefined) {
+function sourceDashboard(stream: CrossAccountStreamSource, fanOutConsumerName: string | undefined, pushIngest?: PushIngest) {
   const streamName = { StreamName: stream.streamName };
+  const push = pushIngest?.ingestFunctionName;
   const readerLag: Widget = fanOutConsumerName
     ? { title: "Fan-out consumer: how far it is behind (ms)", metrics: [{ namespace: "AWS/Kinesis", metric: FAN_OUT_LAG_METRIC, dimensions: { ...streamName, ConsumerName: fanOutConsumerName }, stat: "Maximum" }] }
     : { title: "Stream: how far readers are behind (ms)", metrics: [{ namespace: "AWS/Kinesis", metric: "GetRecords.IteratorAgeMilliseconds", dimensions: streamName, stat: "Maximum" }] };
   return dashboard("clickstream-source", [
     { title: "Stream: records in and out", metrics: [{ namespace: "AWS/Kinesis", metric: "IncomingRecords", dimensions: streamName }, { namespace: "AWS/Kinesis", metric: fanOutConsumerName ? "SubscribeToShardEvent.Records" : "GetRecords.Records", dimensions: fanOutConsumerName ? { ...streamName, ConsumerName: fanOutConsumerName } : streamName }] },
     readerLag,
+    { title: "Producers: records throttled", metrics: PRODUCER_THROTTLING_METRICS.map((metric) => ({ namespace: "AWS/Kinesis", metric, dimensions: streamName })) },
     { title: "Push ingest: invocations, errors, iterator age", metrics: [{ namespace: "AWS/Lambda", metric: "Invocations", dimensions: { FunctionName: push } }, { namespace: "AWS/Lambda", metric: "Errors", dimensions: { FunctionName: push } }, { namespace: "AWS/Lambda", metric: "IteratorAge", dimensions: { FunctionName: push }, stat: "Maximum" }] },
+    discardedRecords([pushIngest?.eventSourceMappingId]),
   ]);
 }
 
@@ -91,10 +96,11 @@ function pushSide(args: NonNullable<SourceConfig["push"]>, consumer: Peer, strea
     nextStep = pulumi.interpolate`Run \`pulumi up\` on ${consumer.label}: it creates a writer role trusting ${push.ingestRoleArn}. Then run \`pulumi up\` here again to deploy the push function.`;
   }
   return {
-    functionName: push.ingestFunctionName,
+    component: push,
     outputs: {
       pushIngestRoleArn: push.ingestRoleArn,
       pushIngestFunctionArn: push.ingestFunctionArn,
+      itemExpireAfterDays: push.itemExpireAfterDays,
       deadLetterBucketName: push.ingestDeadLetterBucketName,
       nextStep,
     },

@@ -22,3 +22,12 @@ export function tagsOf(children: Children): Record<string, string> | undefined {
 
 /** The options of a child without data: parented to the component. */
 export const childOptions = (children: Children, more: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions => ({ parent: children.parent, ...more });
+
+/**
+ * Every output a component declares (its own public properties, which Pulumi's component provider
+ * also reads for other languages), for `registerOutputs`: the component's own, not the engine's
+ * `urn` and `__…` fields.
+ */
+export function declaredOutputs(component: pulumi.ComponentResource): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(component).filter(([key]) => key !== "urn" && !key.startsWith("__")));
+}

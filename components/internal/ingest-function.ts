@@ -25,6 +25,8 @@ export interface IngestFunctionArgs {
   /** Push mode: the writer role to assume, with its external ID. */
   writer?: { roleArn: pulumi.Input<string>; externalId: pulumi.Input<string> };
   settings: ResolvedIngest;
+  /** Seconds after its record's arrival an item expires; none when items never do. */
+  expireAfterSeconds?: number;
   /** An execution role created earlier with `createFunctionRole(`${name}-ingest`, INGEST_DESCRIPTION, …)`. */
   role?: aws.iam.Role;
 }
@@ -81,6 +83,7 @@ export function createIngestFunction(args: IngestFunctionArgs, children: Childre
         deadLetterBucket,
         writeConcurrency: settings.writeConcurrency,
         writeMaxAttempts: settings.writeMaxAttempts,
+        expireAfterSeconds: args.expireAfterSeconds,
         writer: args.writer,
       }),
     settings,

@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { LOG_MESSAGES } from "../../functions/shared/telemetry-names";
 import { type ResolvedStreamFunction } from "../settings/shared";
-import { functionAlarms, logLineAlarm } from "./alarms";
+import { alarm, functionAlarms, logLineAlarm } from "./alarms";
 import { createBundledFunction, type FunctionResources } from "./bundled-function";
 import { tagsOf, type Children } from "./context";
 import { type PolicyStatement } from "./iam";
@@ -29,6 +29,31 @@ export interface StreamFunctionArgs {
   environment: (deadLetterBucket: pulumi.Output<string>) => Record<string, pulumi.Input<string>>;
   settings: ResolvedStreamFunction;
   role?: aws.iam.Role;
+  /** Lambda event filter patterns, OR'd: only matching records invoke the function. Default: every record. */
+  filters?: readonly object[];
+}
+
+/**
+ * What a mapping gives up on, after its retries or past its maximum record age: the batches it sends
+ * to the on-failure destination, and the records it drops (which excludes those sent there). Lambda
+ * publishes both per mapping once `metricsConfig` asks for EventCount.
+ * https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html#event-source-mapping-metrics
+ */
+export const MAPPING_DISCARD_METRICS = ["OnFailureDestinationDeliveredEventCount", "DroppedEventCount"] as const;
+
+function discardAlarms(name: string, mapping: aws.lambda.EventSourceMapping, children: Children): void {
+  const dimensions = { EventSourceMappingUUID: mapping.uuid };
+  const what = { OnFailureDestinationDeliveredEventCount: "sent to its dead-letter bucket", DroppedEventCount: "dropped" };
+  for (const metricName of MAPPING_DISCARD_METRICS) {
+    alarm(`${name}-${metricName === "DroppedEventCount" ? "dropped" : "on-failure"}-alarm`, {
+      description: `${name}'s mapping gave up on records after its retries or maximum record age: ${what[metricName]}`,
+      namespace: "AWS/Lambda",
+      metricName,
+      dimensions,
+      statistic: "Sum",
+      threshold: 1,
+    }, children);
+  }
 }
 
 /**
@@ -70,6 +95,9 @@ export function createStreamFunction(name: string, args: StreamFunctionArgs, chi
     maximumRecordAgeInSeconds: settings.maximumRecordAgeInSeconds,
     functionResponseTypes: ["ReportBatchItemFailures"],
     destinationConfig: { onFailure: { destinationArn: deadLetterBucket.arn } },
+    filterCriteria: args.filters && { filters: args.filters.map((pattern) => ({ pattern: JSON.stringify(pattern) })) },
+    // The mapping's own counts, among them the records it gives up on: a partial batch failure raises no Errors.
+    metricsConfig: { metrics: ["EventCount"] },
     tags: tagsOf(children),
   }, { parent: children.parent, dependsOn: [fn.policy] });
 
@@ -77,6 +105,7 @@ export function createStreamFunction(name: string, args: StreamFunctionArgs, chi
   if (children.monitoring.alarms) {
     functionAlarms(name, fn.function, children, true);
     parkedMetricName = logLineAlarm(`${name}-parked`, { logGroup: fn.logGroup, message: LOG_MESSAGES.parkedRecord, description: `${name} parked records it can never handle in its dead-letter bucket` }, children);
+    if (mapping) discardAlarms(name, mapping, children);
   }
   return { resources: { ...fn, deadLetterBucket, ...(mapping && { mapping }) }, parkedMetricName };
 }

@@ -5,7 +5,24 @@ import { EXTERNAL_ID, EXTERNAL_ID_RULE } from "../internal/aws-rules";
 import { checkDerivedNames, checkPhysicalName, streamFunctionNames } from "../internal/names";
 import { checkOverrides } from "../internal/overrides";
 import { ARN, keysOf, SettingsCheck } from "./check";
-import { COMMON_KEYS, commonDefaults, ingestDefaults, resolveCommon, resolveIngest, resolveLogRetention, streamFunctionDefaults, type CommonArgs, type IngestSettings, type MonitoringArgs, type ResolvedCommon, type ResolvedIngest } from "./shared";
+import { crossAccountStreamSourceDefaults } from "./cross-account-stream-source";
+import {
+  COMMON_KEYS,
+  commonDefaults,
+  ingestDefaults,
+  itemExpiryDefaults,
+  resolveCommon,
+  resolveIngest,
+  resolveItemExpiry,
+  resolveLogRetention,
+  streamFunctionDefaults,
+  type CommonArgs,
+  type IngestSettings,
+  type ItemExpirySettings,
+  type MonitoringArgs,
+  type ResolvedCommon,
+  type ResolvedIngest,
+} from "./shared";
 
 /** A key attribute's DynamoDB type: string, number or binary. */
 export const KeyAttributeType = { S: "S", N: "N", B: "B" } as const;
@@ -52,7 +69,7 @@ export interface ProvisionedCapacityArgs {
   targetUtilization?: number;
 }
 
-export interface DedupTableSettings {
+export interface DedupTableSettings extends ItemExpirySettings {
   /** Physical table name. Default: generated from the component name. */
   name?: string;
   /** Default: "PAY_PER_REQUEST" (on-demand). */
@@ -72,8 +89,6 @@ export interface DedupTableSettings {
   deletionProtection?: boolean;
   /** Default: none. */
   globalSecondaryIndexes?: GlobalSecondaryIndexArgs[];
-  /** Attribute holding an epoch-seconds expiry time. Default: no TTL. */
-  ttlAttribute?: string;
 }
 
 /** Pull mode: an ingest function here reads the source stream through its resource policy. */
@@ -88,6 +103,8 @@ export interface PullAccessArgs {
   consumerArn?: pulumi.Input<string | undefined>;
   /** KMS key the stream is encrypted with; the ingest role may decrypt with it. Default: none. */
   streamKmsKeyArn?: pulumi.Input<string | undefined>;
+  /** Hours the stream keeps records (CrossAccountStreamSource's `stream.retentionHours`): how long items must stay to deduplicate them. Default: 24. */
+  streamRetentionHours?: number;
 }
 
 /** Push mode: a function in the source account (PushIngest) writes here by assuming this table's writer role. */
@@ -128,11 +145,13 @@ export const dedupTableDefaults = {
     billingMode: "PAY_PER_REQUEST",
     streamViewType: "NEW_IMAGE",
     deletionProtection: false,
+    expireItems: itemExpiryDefaults.expireItems,
     /** Each index's key attribute types and projection. */
     globalSecondaryIndex: { attributeType: "S", projectionType: "ALL" },
     /** Provisioned capacity: the autoscaling maximum is `maxOverMinimum` times the minimum unless given. */
     capacity: { maxOverMinimum: 10, targetUtilization: 70 },
   },
+  pull: { streamRetentionHours: crossAccountStreamSourceDefaults.stream.retentionHours },
   /** Pull mode's ingest function. */
   ingest: { ...streamFunctionDefaults, ...ingestDefaults },
 } as const;
@@ -149,20 +168,25 @@ export interface ResolvedDedupTable extends ResolvedCommon {
     /** Every key attribute: the dedup key's, then each index's. */
     attributes: { name: string; type: KeyAttributeType }[];
     globalSecondaryIndexes: (Omit<GlobalSecondaryIndexArgs, "attributeTypes"> & { projectionType: IndexProjectionType })[];
-    ttlAttribute?: string;
+    /** TTL on the items' expiry attribute. */
+    expireItems: boolean;
   };
-  /** Pull mode: the stream, and the ingest function that reads it. */
-  pull?: { source?: { streamArn: pulumi.Input<string>; consumerArn?: pulumi.Input<string | undefined>; streamKmsKeyArn?: pulumi.Input<string | undefined> }; ingest: ResolvedIngest };
+  /** Pull mode: the stream, the ingest function that reads it, and the seconds after arrival the items it writes expire. */
+  pull?: {
+    source?: { streamArn: pulumi.Input<string>; consumerArn?: pulumi.Input<string | undefined>; streamKmsKeyArn?: pulumi.Input<string | undefined> };
+    ingest: ResolvedIngest;
+    expireAfterSeconds?: number;
+  };
   /** Push mode: the writer role's principal (once known) and external ID. */
   push?: PushAccessArgs;
   overrides: DedupTableOverrides;
 }
 
 const ARGS = keysOf<DedupTableArgs>()(...COMMON_KEYS, "pull", "push", "table", "ingest", "logRetentionDays", "monitoring", "overrides");
-const TABLE = keysOf<DedupTableSettings>()("name", "billingMode", "capacity", "streamViewType", "kmsKeyArn", "deletionProtection", "globalSecondaryIndexes", "ttlAttribute");
+const TABLE = keysOf<DedupTableSettings>()("name", "billingMode", "capacity", "streamViewType", "kmsKeyArn", "deletionProtection", "globalSecondaryIndexes", "expireItems", "expireAfterDays");
 const CAPACITY = keysOf<ProvisionedCapacityArgs>()("read", "write", "maxRead", "maxWrite", "targetUtilization");
 const INDEX = keysOf<GlobalSecondaryIndexArgs>()("name", "hashKey", "rangeKey", "attributeTypes", "projectionType", "nonKeyAttributes");
-const PULL = keysOf<PullAccessArgs>()("streamArn", "consumerArn", "streamKmsKeyArn");
+const PULL = keysOf<PullAccessArgs>()("streamArn", "consumerArn", "streamKmsKeyArn", "streamRetentionHours");
 const PUSH = keysOf<PushAccessArgs>()("principalArn", "externalId");
 const OVERRIDES = keysOf<DedupTableOverrides>()("table");
 
@@ -195,7 +219,6 @@ export function resolveTable(check: SettingsCheck, given: DedupTableSettings): R
   check.oneOf("table.streamViewType", given.streamViewType, Object.values(DedupStreamViewType));
   check.boolean("table.deletionProtection", given.deletionProtection);
   check.arn("table.kmsKeyArn", given.kmsKeyArn, ARN.kmsKey);
-  if (given.ttlAttribute === "") check.fail("table.ttlAttribute must not be empty");
   const billingMode = given.billingMode ?? d.billingMode;
 
   let capacity: Required<ProvisionedCapacityArgs> | undefined;
@@ -246,7 +269,7 @@ export function resolveTable(check: SettingsCheck, given: DedupTableSettings): R
     deletionProtection: given.deletionProtection ?? d.deletionProtection,
     attributes: [...attributes].map(([attribute, type]) => ({ name: attribute, type })),
     globalSecondaryIndexes: indexes,
-    ttlAttribute: given.ttlAttribute,
+    expireItems: given.expireItems ?? d.expireItems,
   };
 }
 
@@ -257,6 +280,7 @@ function resolveAccess(check: SettingsCheck, args: DedupTableArgs, logRetentionD
     for (const arg of ["ingest", "logRetentionDays"] as const) {
       if (args[arg] !== undefined) check.fail(`${arg} is for pull; with push the ingest function runs in the source account (PushIngest)`);
     }
+    if (args.table?.expireAfterDays !== undefined) check.fail("table.expireAfterDays is for pull; with push the ingest function in the source account decides when items expire (PushIngest's expireAfterDays)");
     if (!check.knownKeys("push", args.push, PUSH)) return { push: args.push };
     check.required("push.externalId", args.push.externalId, "the external ID the writer role demands");
     check.matches("push.externalId", args.push.externalId, EXTERNAL_ID, EXTERNAL_ID_RULE);
@@ -269,7 +293,10 @@ function resolveAccess(check: SettingsCheck, args: DedupTableArgs, logRetentionD
   check.arn("pull.consumerArn", pull.consumerArn, ARN.kinesisConsumer);
   check.arn("pull.streamKmsKeyArn", pull.streamKmsKeyArn, ARN.kmsKey);
   if (pull.streamArn === undefined && pull.consumerArn !== undefined) check.fail("pull.consumerArn needs pull.streamArn: the consumer reads that stream");
+  check.integer("pull.streamRetentionHours", pull.streamRetentionHours, 24, 8_760);
   const ingest = resolveIngest(check, args.ingest, logRetentionDays);
+  const streamRetentionHours = pull.streamRetentionHours ?? dedupTableDefaults.pull.streamRetentionHours;
+  const expireAfterSeconds = resolveItemExpiry(check, "table", args.table ?? {}, { streamRetentionHours, maximumRecordAgeInSeconds: ingest.maximumRecordAgeInSeconds });
   const { streamArn, consumerArn, streamKmsKeyArn } = pull;
-  return { pull: { source: streamArn === undefined ? undefined : { streamArn, consumerArn, streamKmsKeyArn }, ingest } };
+  return { pull: { source: streamArn === undefined ? undefined : { streamArn, consumerArn, streamKmsKeyArn }, ingest, expireAfterSeconds } };
 }

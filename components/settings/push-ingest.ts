@@ -2,7 +2,24 @@ import type * as pulumi from "@pulumi/pulumi";
 import { EXTERNAL_ID, EXTERNAL_ID_RULE } from "../internal/aws-rules";
 import { checkDerivedNames, streamFunctionNames } from "../internal/names";
 import { ARN, keysOf, SettingsCheck } from "./check";
-import { COMMON_KEYS, commonDefaults, ingestDefaults, resolveCommon, resolveIngest, resolveLogRetention, streamFunctionDefaults, type CommonArgs, type IngestSettings, type MonitoringArgs, type ResolvedCommon, type ResolvedIngest } from "./shared";
+import { crossAccountStreamSourceDefaults } from "./cross-account-stream-source";
+import {
+  COMMON_KEYS,
+  commonDefaults,
+  ingestDefaults,
+  itemExpiryDefaults,
+  resolveCommon,
+  resolveIngest,
+  resolveItemExpiry,
+  resolveLogRetention,
+  streamFunctionDefaults,
+  type CommonArgs,
+  type IngestSettings,
+  type ItemExpirySettings,
+  type MonitoringArgs,
+  type ResolvedCommon,
+  type ResolvedIngest,
+} from "./shared";
 
 /** The consumer account's dedup table, as push mode reaches it. */
 export interface WriterTarget {
@@ -13,13 +30,15 @@ export interface WriterTarget {
   tableName: pulumi.Input<string>;
 }
 
-export interface PushIngestArgs extends CommonArgs {
+export interface PushIngestArgs extends CommonArgs, ItemExpirySettings {
   /** The Kinesis stream the ingest function reads (CrossAccountStreamSource's `streamArn`). */
   streamArn: pulumi.Input<string>;
   /** An enhanced fan-out consumer of the stream; the mapping reads through it when set. Default: none. */
   consumerArn?: pulumi.Input<string | undefined>;
   /** The key the stream is encrypted with; the function may decrypt its records with it. Default: none. */
   streamKmsKeyArn?: pulumi.Input<string | undefined>;
+  /** Hours the stream keeps records (CrossAccountStreamSource's `stream.retentionHours`): how long the items it writes must stay to deduplicate them. Default: 24. */
+  streamRetentionHours?: number;
   /**
    * Where to write. Until it is given (the consumer account has no writer role trusting this
    * component's role yet), only the execution role is deployed: its ARN is what the writer role
@@ -37,6 +56,8 @@ export interface PushIngestArgs extends CommonArgs {
 /** PushIngest's defaults, in the shape of its arguments. */
 export const pushIngestDefaults = {
   ...commonDefaults,
+  streamRetentionHours: crossAccountStreamSourceDefaults.stream.retentionHours,
+  expireItems: itemExpiryDefaults.expireItems,
   /** The ingest function. */
   ingest: { ...streamFunctionDefaults, ...ingestDefaults },
 } as const;
@@ -45,9 +66,13 @@ export interface ResolvedPushIngest extends ResolvedCommon {
   source: { streamArn: pulumi.Input<string>; consumerArn?: pulumi.Input<string | undefined>; streamKmsKeyArn?: pulumi.Input<string | undefined> };
   writer?: WriterTarget;
   ingest: ResolvedIngest;
+  /** Seconds after its record's arrival an item the function writes expires; none when items never do. */
+  expireAfterSeconds?: number;
 }
 
-const ARGS = keysOf<PushIngestArgs>()(...COMMON_KEYS, "streamArn", "consumerArn", "streamKmsKeyArn", "writer", "ingest", "logRetentionDays", "monitoring");
+const ARGS = keysOf<PushIngestArgs>()(
+  ...COMMON_KEYS, "streamArn", "consumerArn", "streamKmsKeyArn", "streamRetentionHours", "expireItems", "expireAfterDays", "writer", "ingest", "logRetentionDays", "monitoring",
+);
 const WRITER = keysOf<WriterTarget>()("roleArn", "externalId", "tableName");
 
 /** Every problem with PushIngest's arguments, and its settings with every default filled in. */
@@ -69,6 +94,9 @@ export function resolvePushIngest(name: string, args: PushIngestArgs): { setting
     check.required("writer.tableName", writer.tableName, "the dedup table (DedupTable's tableName)");
   }
   const ingest = resolveIngest(check, args.ingest, resolveLogRetention(check, args.logRetentionDays));
+  check.integer("streamRetentionHours", args.streamRetentionHours, 24, 8_760);
+  const redelivery = { streamRetentionHours: args.streamRetentionHours ?? pushIngestDefaults.streamRetentionHours, maximumRecordAgeInSeconds: ingest.maximumRecordAgeInSeconds };
+  const expireAfterSeconds = resolveItemExpiry(check, "", args, redelivery);
   const { streamArn, consumerArn, streamKmsKeyArn } = args;
-  return { settings: { ...common, source: { streamArn, consumerArn, streamKmsKeyArn }, writer: args.writer, ingest }, problems: check.problems };
+  return { settings: { ...common, source: { streamArn, consumerArn, streamKmsKeyArn }, writer: args.writer, ingest, expireAfterSeconds }, problems: check.problems };
 }

@@ -159,6 +159,48 @@ export function resolveIngest(check: SettingsCheck, given: IngestSettings | unde
   };
 }
 
+/** Whether, and after how long, the dedup table's items expire (DedupTable's `table`, PushIngest's own). */
+export interface ItemExpirySettings {
+  /**
+   * Expire each item of the dedup table (DynamoDB TTL on `dedupExpiresAt`) once no redelivery can
+   * bring its record again: the table's job, deduplication, needs no more, and the archive keeps the
+   * history. Default: true.
+   */
+  expireItems?: boolean;
+  /**
+   * Days after its arrival in Kinesis an item expires, at least the source stream's retention plus the
+   * ingest mapping's maximum record age and a day. Default: that least number of days.
+   */
+  expireAfterDays?: number;
+}
+
+export const itemExpiryDefaults = { expireItems: true, marginSeconds: 86_400 } as const;
+
+/**
+ * Seconds after its record's arrival an item expires, or undefined when items never do. The least is
+ * the longest a record can still be delivered: for as long as the source stream keeps it (a mapping
+ * re-created at the trim horizon reads it again), and for as long as the mapping retries it, with a
+ * day to spare. https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html
+ */
+export function resolveItemExpiry(check: SettingsCheck, path: string, given: ItemExpirySettings, redelivery: { streamRetentionHours: number; maximumRecordAgeInSeconds: number }): number | undefined {
+  const at = (name: string) => (path ? `${path}.${name}` : name);
+  check.boolean(at("expireItems"), given.expireItems);
+  check.integer(at("expireAfterDays"), given.expireAfterDays, 1, 36_500);
+  if (!(given.expireItems ?? itemExpiryDefaults.expireItems)) {
+    if (given.expireAfterDays !== undefined) check.fail(`${at("expireAfterDays")} needs ${at("expireItems")}: items that never expire have no expiry`);
+    return undefined;
+  }
+  const least = redelivery.streamRetentionHours * 3_600 + redelivery.maximumRecordAgeInSeconds + itemExpiryDefaults.marginSeconds;
+  const leastDays = Math.ceil(least / 86_400);
+  if (given.expireAfterDays !== undefined && given.expireAfterDays < leastDays) {
+    check.fail(
+      `${at("expireAfterDays")} ${given.expireAfterDays} is shorter than a record can be delivered again: the source stream keeps it ${redelivery.streamRetentionHours} h, ` +
+        `the mapping retries it for up to ${redelivery.maximumRecordAgeInSeconds} s, and a day to spare makes ${leastDays} days at least; a redelivered record would be written, and counted, twice`,
+    );
+  }
+  return (given.expireAfterDays ?? leastDays) * 86_400;
+}
+
 /** A component's `logRetentionDays`, the default of every log it keeps. */
 export function resolveLogRetention(check: SettingsCheck, value: number | undefined): number {
   check.logRetention("logRetentionDays", value);

@@ -80,8 +80,14 @@ export interface StreamProjectionArgs extends CommonArgs {
   /** What to keep: `{kind: "index", hashKey, rangeKey, attributes, ttlDays}` or `{kind: "aggregate", groupBy, sums}`. */
   projection: ProjectionSettings;
   table?: ProjectionTableSettings;
-  /** Aggregates: days each applied record is remembered, longer than any record can be redelivered, 1–365. Default: 7. */
+  /** Aggregates: days each applied record is remembered, longer than any record can be redelivered, 1–365. Default: 7, or a day past `tableItemExpireAfterDays`. */
   ledgerTtlDays?: number;
+  /**
+   * Days after which the projected table's items expire (DedupTable's `itemExpireAfterDays`): an
+   * aggregate's ledger must remember each item longer, or a record delivered again after its item
+   * expired would be counted twice. Default: none, items that never expire.
+   */
+  tableItemExpireAfterDays?: number;
   /** The project function and its mapping. */
   project?: StreamFunctionSettings;
   /** Days the project function's logs are kept, unless `project.logRetentionDays` says otherwise. Default: 30. */
@@ -111,7 +117,9 @@ export interface ResolvedStreamProjection extends ResolvedCommon {
   overrides: StreamProjectionOverrides;
 }
 
-const ARGS = keysOf<StreamProjectionArgs>()(...COMMON_KEYS, "overrides", "tableStreamArn", "tableStreamKmsKeyArn", "projection", "table", "ledgerTtlDays", "project", "logRetentionDays", "monitoring");
+const ARGS = keysOf<StreamProjectionArgs>()(
+  ...COMMON_KEYS, "overrides", "tableStreamArn", "tableStreamKmsKeyArn", "projection", "table", "ledgerTtlDays", "tableItemExpireAfterDays", "project", "logRetentionDays", "monitoring",
+);
 const PROJECTION = keysOf<ProjectionSettings>()("kind", "hashKey", "rangeKey", "attributes", "ttlDays", "groupBy", "sums");
 const TABLE = keysOf<ProjectionTableSettings>()("name", "attributeTypes", "kmsKeyArn", "deletionProtection");
 const GROUP_BY = keysOf<GroupByAttribute>()("attribute", "period");
@@ -156,7 +164,13 @@ export function resolveStreamProjection(name: string, args: StreamProjectionArgs
     ...streamFunctionNames(`${name}-project`, `${name}-dead-letter`),
   ]);
   check.integer("ledgerTtlDays", args.ledgerTtlDays, 1, 365);
+  check.integer("tableItemExpireAfterDays", args.tableItemExpireAfterDays, 1, 36_500);
   if (spec.kind !== "aggregate" && args.ledgerTtlDays !== undefined) check.fail('ledgerTtlDays is for kind "aggregate": an index keeps no ledger');
+  const itemsExpire = args.tableItemExpireAfterDays;
+  const ledgerTtlDays = args.ledgerTtlDays ?? Math.max(d.ledgerTtlDays, (itemsExpire ?? 0) + 1);
+  if (spec.kind === "aggregate" && itemsExpire !== undefined && ledgerTtlDays <= itemsExpire) {
+    check.fail(`ledgerTtlDays ${ledgerTtlDays} must outlast the table's items, which expire after ${itemsExpire} days (tableItemExpireAfterDays): a record delivered again after its ledger entry expired would be counted twice`);
+  }
   check.knownKeys("overrides", args.overrides, OVERRIDES);
   checkOverrides(check, "overrides.table", args.overrides?.table, { keys: OWNED_TABLE_ARGS, instead: "the projection decides its keys and encryption (set table.name for the name, table.kmsKeyArn for the key)" });
   const keyNames = spec.kind === "index" ? [spec.hashKey, spec.rangeKey].filter((k): k is string => Boolean(k)) : [GROUP_KEY];
@@ -173,7 +187,7 @@ export function resolveStreamProjection(name: string, args: StreamProjectionArgs
         deletionProtection: table.deletionProtection ?? d.table.deletionProtection,
         ttl: spec.kind === "index" && spec.ttlDays !== undefined,
       },
-      ledgerTtlDays: spec.kind === "aggregate" ? args.ledgerTtlDays ?? d.ledgerTtlDays : undefined,
+      ledgerTtlDays: spec.kind === "aggregate" ? ledgerTtlDays : undefined,
       project: resolveProject(check, args.project, logRetentionDays),
       overrides: args.overrides ?? {},
     },

@@ -8,6 +8,8 @@ export interface IngestEnvironment<T = string> {
   writeConcurrency: number;
   /** BatchWriteItem attempts per chunk before its unprocessed items are left to Lambda's retry. */
   writeMaxAttempts: number;
+  /** Seconds after its record's arrival an item expires (its `dedupExpiresAt`); none when items never do. */
+  expireAfterSeconds?: number;
   /** Push mode: the consumer account's writer role, assumed with its external ID. */
   writer?: { roleArn: T; externalId: T };
 }
@@ -19,6 +21,7 @@ export function ingestEnvironment<T>(settings: IngestEnvironment<T>): Record<str
     DEAD_LETTER_BUCKET: settings.deadLetterBucket,
     WRITE_CONCURRENCY: String(settings.writeConcurrency),
     WRITE_MAX_ATTEMPTS: String(settings.writeMaxAttempts),
+    ...(settings.expireAfterSeconds !== undefined && { EXPIRE_AFTER_SECONDS: String(settings.expireAfterSeconds) }),
     ...(settings.writer && { WRITER_ROLE_ARN: settings.writer.roleArn, WRITER_EXTERNAL_ID: settings.writer.externalId }),
     POWERTOOLS_SERVICE_NAME: "ingest",
   };
@@ -32,6 +35,7 @@ export function readIngestEnvironment(env: Environment): IngestEnvironment {
     deadLetterBucket: requiredEnv(env, "DEAD_LETTER_BUCKET"),
     writeConcurrency: positiveIntEnv(env, "WRITE_CONCURRENCY"),
     writeMaxAttempts: positiveIntEnv(env, "WRITE_MAX_ATTEMPTS"),
+    ...(env.EXPIRE_AFTER_SECONDS !== undefined && { expireAfterSeconds: positiveIntEnv(env, "EXPIRE_AFTER_SECONDS") }),
     ...(writerRoleArn && { writer: { roleArn: writerRoleArn, externalId: requiredEnv(env, "WRITER_EXTERNAL_ID") } }),
   };
 }

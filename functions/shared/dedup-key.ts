@@ -6,3 +6,9 @@
  */
 export const HASH_KEY = "seqNumbershardIdHash";
 export const RANGE_KEY = "sequenceNumber";
+
+/**
+ * The dedup table's TTL attribute: epoch seconds after which DynamoDB may delete the item, written by
+ * the ingest function from the record's arrival in Kinesis, once no redelivery can bring it again.
+ */
+export const EXPIRES_AT = "dedupExpiresAt";

@@ -170,7 +170,7 @@ describe("DedupTable", () => {
           kmsKeyArn: "arn:aws:kms:eu-west-1:999999999999:key/table-key",
           deletionProtection: true,
           globalSecondaryIndexes: [{ name: "by-user", hashKey: "useremail", rangeKey: "nanotimestamp", attributeTypes: { nanotimestamp: "N" } }],
-          ttlAttribute: "expiresAt",
+          expireAfterDays: 10,
         },
         ingest: { batchSize: 100, parallelizationFactor: 4, maximumBatchingWindowInSeconds: 5, maximumRetryAttempts: 3, maximumRecordAgeInSeconds: 3600, deadLetterExpireAfterDays: 90 },
       });
@@ -221,7 +221,8 @@ describe("DedupTable", () => {
       expect(table.attributes).to.deep.include({ name: "useremail", type: "S" });
       expect(table.attributes).to.deep.include({ name: "nanotimestamp", type: "N" });
       expect(table.globalSecondaryIndexes[0]).to.include({ name: "by-user", hashKey: "useremail", rangeKey: "nanotimestamp", projectionType: "ALL", readCapacity: 20 });
-      expect(table.ttl).to.deep.equal({ attributeName: "expiresAt", enabled: true });
+      expect(table.ttl).to.deep.equal({ attributeName: "dedupExpiresAt", enabled: true });
+      expect(cloud.one("aws:lambda/function:Function").inputs.environment.variables.EXPIRE_AFTER_SECONDS).to.equal(String(10 * 86_400));
     });
 
     it("expires dead letters after the given days", () => {
@@ -299,6 +300,9 @@ describe("DedupTable", () => {
       expect(urns(later)).to.include.members(urns(cloud));
       expect(urns(later).filter((u) => !urns(cloud).includes(u))).to.deep.equal([
         "urn:pulumi:test::stream-replication::stream-replication:index:DedupTable$aws:lambda/eventSourceMapping:EventSourceMapping::clicks-ingest-mapping",
+        // The mapping's alarms on the records it gives up on come with it.
+        "urn:pulumi:test::stream-replication::stream-replication:index:DedupTable$aws:cloudwatch/metricAlarm:MetricAlarm::clicks-ingest-on-failure-alarm",
+        "urn:pulumi:test::stream-replication::stream-replication:index:DedupTable$aws:cloudwatch/metricAlarm:MetricAlarm::clicks-ingest-dropped-alarm",
       ]);
     });
   });
@@ -354,6 +358,40 @@ describe("DedupTable", () => {
       await early.settle();
       expect(early.ofType("aws:iam/role:Role")).to.have.length(0);
       expect(await resolve(table.writerRoleArn)).to.equal(undefined);
+    });
+  });
+
+  describe("item expiry: the table keeps an item as long as its record can be delivered again, and no longer", () => {
+    const expiry = async (args: ConstructorParameters<typeof DedupTable>[1]) => {
+      const cloud = new MockCloud();
+      await cloud.install();
+      const component = new DedupTable("clicks", args);
+      await cloud.settle();
+      const fn = cloud.ofType("aws:lambda/function:Function")[0];
+      return { ttl: cloud.one("aws:dynamodb/table:Table").inputs.ttl, seconds: fn?.inputs.environment.variables.EXPIRE_AFTER_SECONDS, days: component.itemExpireAfterDays };
+    };
+
+    it("by default: the source stream's 24 h, the mapping's one day of retries, and a day to spare", async () => {
+      expect(await expiry({ pull: { streamArn: STREAM_ARN } })).to.deep.equal({ ttl: { attributeName: "dedupExpiresAt", enabled: true }, seconds: String(3 * 86_400), days: 3 });
+    });
+
+    it("longer when the source stream keeps records longer, or the mapping retries them longer", async () => {
+      expect((await expiry({ pull: { streamArn: STREAM_ARN, streamRetentionHours: 168 }, ingest: { maximumRecordAgeInSeconds: 3_600 } })).days).to.equal(9);
+    });
+
+    it("never, with table.expireItems false: no TTL and no expiry written", async () => {
+      expect(await expiry({ pull: { streamArn: STREAM_ARN }, table: { expireItems: false } })).to.deep.equal({ ttl: undefined, seconds: undefined, days: undefined });
+    });
+
+    it("in push mode, on the attribute the source account's ingest function writes", async () => {
+      expect((await expiry({ push: { principalArn: WRITER_PRINCIPAL, externalId: "poc-writer-7f3a" } })).ttl).to.deep.equal({ attributeName: "dedupExpiresAt", enabled: true });
+    });
+
+    it("refuses at preview an expiry a redelivered record could outlive, naming the least", async () => {
+      await new MockCloud().install();
+      expect(() => new DedupTable("bad", { pull: { streamRetentionHours: 72 }, table: { expireAfterDays: 4 } })).to.throw(
+        /table\.expireAfterDays 4 is shorter than a record can be delivered again: the source stream keeps it 72 h, the mapping retries it for up to 86400 s, and a day to spare makes 5 days at least/,
+      );
     });
   });
 });

@@ -86,6 +86,7 @@ describe("monitoring", function () {
       "Firehose: records in, delivered, freshness",
       "Loader: invocations, errors, rows loaded",
       "Records parked or refused",
+      "Mappings: records given up after retries or age (dead-letter bucket, dropped)",
     ]);
     expect(body.widgets[1].properties.metrics).to.deep.equal([["AWS/DynamoDB", "ConsumedWriteCapacityUnits", "TableName", poc.outputs.tableName]]);
     expect(body.widgets[0].properties.metrics[0]).to.deep.equal(["AWS/Lambda", "Invocations", "FunctionName", poc.cloud.named("clicks-ingest-function").state.name]);

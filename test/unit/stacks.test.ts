@@ -86,7 +86,7 @@ describe("stacks", () => {
     it("exports every value the other account needs, by name", () => {
       expect(Object.keys(prod.outputs).sort()).to.deep.equal([
         "accessMode", "accountId", "alertTopicArn", "dashboardName", "nextStep", "producerPolicyArn", "region", "sharedTableKmsKeyArn", "sharedTableName", "sharedTableReadGrantedTo",
-        "sharedTableStreamArn", "streamArn", "streamConsumerArn", "streamKmsKeyArn", "streamName", "streamReadGrantedTo",
+        "sharedTableStreamArn", "streamArn", "streamConsumerArn", "streamKmsKeyArn", "streamName", "streamReadGrantedTo", "streamRetentionHours",
       ]);
       expect(Object.keys(poc2.outputs).sort()).to.deep.equal([
         "accessMode", "accountId", "alertTopicArn", "archiveBucketName", "archiveCsvColumns", "archiveSchemaHistory", "archiveSchemaVersion", "clusterArn", "clusterEndpoint", "clusterPort", "dashboardName", "databaseName",
