@@ -41,6 +41,9 @@ function recordsLoaded(result: ResultSetHeader): number {
   return match ? Number(match[1]) : result.affectedRows;
 }
 
+/** A warning that a value is not text in the column's character set: "Incorrect string value" (1366), "Invalid utf8mb4 character string" (1300). */
+const INVALID_TEXT = /^\w+ (1366|1300): /;
+
 const warningsOf = async (connection: Connection): Promise<string[]> =>
   (await connection.query<RowDataPacket[]>("SHOW WARNINGS"))[0].map((w) => `${w.Level} ${w.Code}: ${w.Message}`);
 
@@ -64,7 +67,9 @@ function isDataError(error: unknown): boolean {
  * with LOAD DATA FROM S3, whose bytes the loader cannot check) the object is loaded into a
  * staging table as text and applied line by line range: newest change wins, and a line the
  * database refuses is parked with the database's own message in the rejects table while every
- * other line loads. Only an object that cannot be read as CSV at all fails whole.
+ * other line loads. Only an object that cannot be read as the archive's text at all fails whole
+ * (a corrupt GZIP stream, a compressed object under a `.csv` key, a first line that is not UTF-8):
+ * the loader's failed path, never "loaded" with its binary lines as rejects.
  *
  * The object's key says which schema version wrote it: its lines have that version's columns (or
  * the previous version's, see `requiredColumns`), and the columns added since load as NULL. An
@@ -133,6 +138,8 @@ async function loadStaged(connection: Connection, target: LoadTarget, id: string
     for (const warning of warnings) {
       const row = /\brow (\d+)/i.exec(warning);
       if (!row) throw new UnreadableObject(`s3://${object.bucket}/${object.key} is not the archive's CSV: ${warning}`);
+      // A first line that is not UTF-8 is an object that is not text at all (LOAD DATA FROM S3 gives the loader no bytes to check before).
+      if (Number(row[1]) === 1 && INVALID_TEXT.test(warning)) throw new UnreadableObject(`s3://${object.bucket}/${object.key} cannot be read: its first line is not UTF-8 text, as every line of the archive is (${warning})`);
       await connection.query(refuseLine(target), [warning, Number(row[1])]);
     }
   }

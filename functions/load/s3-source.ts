@@ -1,6 +1,7 @@
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { PassThrough, pipeline, Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
+import { ArchiveHead } from "./archive-head";
 import { ArchiveText } from "./archive-text";
 import { type CreatedObject } from "./s3-event";
 
@@ -15,9 +16,10 @@ export interface OpenedObject {
 }
 
 /**
- * Opens an archive object for LOAD DATA LOCAL: unzipped when it is `.gz`, and read as
- * `ArchiveText` (no BOM, LF line ends). Any failure along the way (a body cut short, a corrupt
- * GZIP stream) becomes an error of the stream the database reads, so the load fails cleanly and
+ * Opens an archive object for LOAD DATA LOCAL: unzipped when it is `.gz`, its start checked to be
+ * text (`ArchiveHead`: not compressed, UTF-8), and read as `ArchiveText` (no BOM, LF line ends).
+ * Any failure along the way (a body cut short, a corrupt GZIP stream, an object that is not text)
+ * becomes an error of the stream the database reads, so the load fails cleanly and
  * nothing is left to throw where no one listens.
  */
 export function s3Opener(s3: Pick<S3Client, "send">): (object: CreatedObject) => Promise<OpenedObject> {
@@ -32,7 +34,7 @@ export function s3Opener(s3: Pick<S3Client, "send">): (object: CreatedObject) =>
         // Listened to for good: the database's reader stops listening once the load ends.
         out.on("error", () => undefined);
         // On a failure, pipeline destroys every stage, `out` with the error, which the reader sees.
-        pipeline([Body, ...(object.key.endsWith(".gz") ? [createGunzip()] : []), new ArchiveText(), out], (error) => (failure ??= error ?? undefined));
+        pipeline([Body, ...(object.key.endsWith(".gz") ? [createGunzip()] : []), new ArchiveHead(), new ArchiveText(), out], (error) => (failure ??= error ?? undefined));
         if (failure) process.nextTick(() => out.destroy(failure));
         return out;
       },
