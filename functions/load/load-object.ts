@@ -1,8 +1,10 @@
 import type { Connection, ResultSetHeader, RowDataPacket } from "mysql2/promise";
 import { NewerSchemaVersion, requiredColumns, schemaVersionOfKey } from "../shared/archive-schema";
 import { type CreatedObject } from "./s3-event";
+import { headKeys } from "./head-keys";
 import { type OpenedObject } from "./s3-source";
 import {
+  anyKeyLoaded,
   foreignEncodingChecks,
   loadStatement,
   manifestForgetForRebuild,
@@ -31,6 +33,9 @@ export interface LoadOptions {
   /** A rebuild run: the object is loaded again unless this run already loaded it (see `manifestForgetForRebuild`). */
   rebuildRun?: string;
 }
+
+/** How much of an object's start is read ahead for its first keys (some hundred lines of the archive). */
+const PROBE_BYTES = 64 * 1024;
 
 /** An object the loader cannot read as the archive's CSV at all: refused whole, nothing of it loaded. */
 export class UnreadableObject extends Error {}
@@ -62,8 +67,9 @@ function isDataError(error: unknown): boolean {
 /**
  * Loads one object in one transaction. Its manifest row is claimed first (a second event for an
  * object already loaded, or being loaded, changes nothing). The fast path is LOAD DATA straight
- * into the rows' table, kept only when it raised no warning at all: every line was a new key and
- * every value fit its column, exactly what the staged path would have done. Otherwise (and always
+ * into the rows' table, tried only when none of the keys of the object's first lines has a row
+ * yet, and kept only when it raised no warning at all: every line was a new key and every value
+ * fit its column, exactly what the staged path would have done. Otherwise (and always
  * with LOAD DATA FROM S3, whose bytes the loader cannot check) the object is loaded into a
  * staging table as text and applied line by line range: newest change wins, and a line the
  * database refuses is parked with the database's own message in the rejects table while every
@@ -95,8 +101,9 @@ export async function loadObject(connection: Connection, target: LoadTarget, obj
     // A re-driven object's refused lines are recorded again by this load, or are gone for good.
     await connection.query(rejectsClear(target), [id]);
     const source = mode.kind === "s3" ? ({ kind: "s3", bucket: object.bucket, key: object.key } as const) : ({ kind: "local" } as const);
-    const load = async (into: "rows" | "staging"): Promise<ResultSetHeader> => {
-      const opened = mode.kind === "local" ? await mode.open(object) : undefined;
+    /** LOAD DATA into the rows' table or into staging; LOCAL from `opened`, or from the object opened now. */
+    const load = async (into: "rows" | "staging", opened?: OpenedObject): Promise<ResultSetHeader> => {
+      if (mode.kind === "local") opened ??= await mode.open(object);
       try {
         return (await connection.query<ResultSetHeader>({ sql: loadStatement(target, source, into, required), infileStreamFactory: opened && (() => opened.stream()) }))[0];
       } catch (error) {
@@ -110,13 +117,29 @@ export async function loadObject(connection: Connection, target: LoadTarget, obj
 
     let outcome: Loaded | undefined;
     if (mode.kind === "local") {
-      await connection.query("SAVEPOINT fast_path");
-      const loaded = await load("rows").catch((error: unknown) => {
-        if (error instanceof UnreadableObject || !isDataError(error)) throw error;
-        return undefined;
-      });
-      if (loaded && loaded.warningStatus === 0) outcome = { status: "loaded", rows: recordsLoaded(loaded), rejected: 0, staged: false };
-      else await connection.query("ROLLBACK TO SAVEPOINT fast_path");
+      const opened = await mode.open(object);
+      try {
+        // The keys at the start of the object decide the way in: when any has a row, the object is
+        // not all new keys, and the fast path would only fail (after taking those rows' locks in file order).
+        const head = await opened.peek(PROBE_BYTES);
+        const failure = opened.failure();
+        if (failure) throw new UnreadableObject(`${address} cannot be read: ${failure.message}`);
+        const keys = headKeys(head);
+        const [[{ loaded: anyLoaded }]] = keys.length ? await connection.query<RowDataPacket[]>(anyKeyLoaded(target), [keys]) : [[{ loaded: 0 }]];
+        if (Number(anyLoaded) === 1) {
+          outcome = await loadStaged(connection, target, id, object, mode, () => load("staging", opened));
+        } else {
+          await connection.query("SAVEPOINT fast_path");
+          const loaded = await load("rows", opened).catch((error: unknown) => {
+            if (error instanceof UnreadableObject || !isDataError(error)) throw error;
+            return undefined;
+          });
+          if (loaded && loaded.warningStatus === 0) outcome = { status: "loaded", rows: recordsLoaded(loaded), rejected: 0, staged: false };
+          else await connection.query("ROLLBACK TO SAVEPOINT fast_path");
+        }
+      } finally {
+        opened.close();
+      }
     }
     outcome ??= await loadStaged(connection, target, id, object, mode, () => load("staging"));
     await connection.query(manifestUpdate(target), [outcome.rows, id]);
@@ -143,21 +166,25 @@ async function loadStaged(connection: Connection, target: LoadTarget, id: string
       await connection.query(refuseLine(target), [warning, Number(row[1])]);
     }
   }
-  if (mode.kind === "s3") for (const statement of foreignEncodingChecks(target)) await connection.query(statement);
+  let anyRefused = staged.warningStatus > 0;
+  if (mode.kind === "s3") {
+    for (const statement of foreignEncodingChecks(target)) anyRefused = (await connection.query<ResultSetHeader>(statement))[0].affectedRows > 0 || anyRefused;
+  }
   const [[{ lines_: lines }]] = await connection.query<RowDataPacket[]>(stagedLines(target));
-  await applyLines(connection, target, 1, Number(lines));
-  const [refused] = await connection.query<ResultSetHeader>(rejectsInsert(target), [id, object.bucket, object.key]);
-  return { status: "loaded", rows: Number(lines) - refused.affectedRows, rejected: refused.affectedRows, staged: true };
+  anyRefused = (await applyLines(connection, target, 1, Number(lines))) || anyRefused;
+  // Without a refused line there is nothing to record, and no need to read the staged lines again.
+  const rejected = anyRefused ? (await connection.query<ResultSetHeader>(rejectsInsert(target), [id, object.bucket, object.key]))[0].affectedRows : 0;
+  return { status: "loaded", rows: Number(lines) - rejected, rejected, staged: true };
 }
 
 /**
  * Applies staged lines from..to in one statement, or, when the database refuses any of them (an
  * error, or a warning such as a rounded decimal), in two halves, down to the single lines it
  * refuses, which are marked with its message. Each attempt is undone to its savepoint first, so
- * the lines still go in file order and nothing half-applied stays.
+ * nothing half-applied stays. Says whether it refused any line.
  */
-async function applyLines(connection: Connection, target: LoadTarget, from: number, to: number): Promise<void> {
-  if (from > to) return;
+async function applyLines(connection: Connection, target: LoadTarget, from: number, to: number): Promise<boolean> {
+  if (from > to) return false;
   await connection.query("SAVEPOINT line_range");
   let refusal: string | undefined;
   try {
@@ -167,13 +194,13 @@ async function applyLines(connection: Connection, target: LoadTarget, from: numb
     if (!isDataError(error)) throw error;
     refusal = `${(error as { code?: string }).code}: ${(error as Error).message}`;
   }
-  if (refusal === undefined) return;
+  if (refusal === undefined) return false;
   await connection.query("ROLLBACK TO SAVEPOINT line_range");
   if (from === to) {
     await connection.query(refuseLine(target), [refusal, from]);
-    return;
+    return true;
   }
   const middle = Math.floor((from + to) / 2);
-  await applyLines(connection, target, from, middle);
-  await applyLines(connection, target, middle + 1, to);
+  const before = await applyLines(connection, target, from, middle);
+  return (await applyLines(connection, target, middle + 1, to)) || before;
 }

@@ -30,7 +30,8 @@ describe("the loader's own database user on MariaDB", function () {
     await database?.stop();
   });
 
-  const open = async () => ({ stream: () => Readable.from([Buffer.from(csvObject(1, 5))]), close: () => undefined, failure: () => undefined });
+  const body = Buffer.from(csvObject(1, 5));
+  const open = async () => ({ stream: () => Readable.from([body]), peek: async (bytes: number) => body.subarray(0, bytes), close: () => undefined, failure: () => undefined });
   const options = { prefix: "processed/" };
 
   it("creates its database and tables, and loads an object exactly once, with only the privileges the setup grants", async () => {
