@@ -52,7 +52,7 @@ export class ObjectsNotLoaded extends Error {}
  * already loaded. An event that is not an S3 event at all fails, naming what it got.
  */
 export async function loadEvent(event: unknown, deps: LoadDependencies): Promise<LoadSummary> {
-  const { created, ignored, rebuildRun } = s3EventObjects(event, deps.prefix);
+  const { created, ignored, rebuildRun, repair } = s3EventObjects(event, deps.prefix);
   for (const reason of ignored) deps.log.info("record ignored", { reason });
   const summary: LoadSummary = { loaded: 0, alreadyLoaded: 0, rows: 0, rejectedRows: 0 };
   if (created.length === 0) return summary;
@@ -71,7 +71,7 @@ export async function loadEvent(event: unknown, deps: LoadDependencies): Promise
     const where = objectWhere(object);
     // Loaders run at once, one per object, and may take the same rows' locks: a deadlock or a lock wait timeout is retried here, the whole transaction again.
     const load = () =>
-      retryLockConflicts(() => loadObject(connection, deps.target, object, deps.mode, { prefix: deps.prefix, rebuildRun }), deps.lockRetry ?? LOAD_LOCK_RETRY, (retry) =>
+      retryLockConflicts(() => loadObject(connection, deps.target, object, deps.mode, { prefix: deps.prefix, rebuildRun, repair }), deps.lockRetry ?? LOAD_LOCK_RETRY, (retry) =>
         deps.log.warn(LOG_MESSAGES.loadRetried, { ...where, ...retry }),
       );
     let outcome: Awaited<ReturnType<typeof loadObject>>;

@@ -2,6 +2,7 @@ import type { Connection, ResultSetHeader, RowDataPacket } from "mysql2/promise"
 import { NewerSchemaVersion, requiredColumns, schemaVersionOfKey } from "../shared/archive-schema";
 import { type CreatedObject } from "./s3-event";
 import { headKeys } from "./head-keys";
+import { claimStatements } from "./repair-sql";
 import { type OpenedObject } from "./s3-source";
 import {
   anyKeyLoaded,
@@ -32,6 +33,8 @@ export interface LoadOptions {
   prefix: string;
   /** A rebuild run: the object is loaded again unless this run already loaded it (see `manifestForgetForRebuild`). */
   rebuildRun?: string;
+  /** The rebuild run repairs the table (a rebuild of the whole archive): its first change of a key replaces what the row held (see repair-sql.ts). */
+  repair?: boolean;
 }
 
 /** How much of an object's start is read ahead for its first keys (some hundred lines of the archive). */
@@ -115,8 +118,10 @@ export async function loadObject(connection: Connection, target: LoadTarget, obj
       }
     };
 
+    const repairRun = options.repair && options.rebuildRun !== undefined ? options.rebuildRun : undefined;
     let outcome: Loaded | undefined;
-    if (mode.kind === "local") {
+    // A repairing rebuild stages every object: it claims the keys it writes.
+    if (mode.kind === "local" && repairRun === undefined) {
       const opened = await mode.open(object);
       try {
         // The keys at the start of the object decide the way in: when any has a row, the object is
@@ -127,7 +132,7 @@ export async function loadObject(connection: Connection, target: LoadTarget, obj
         const keys = headKeys(head);
         const [[{ loaded: anyLoaded }]] = keys.length ? await connection.query<RowDataPacket[]>(anyKeyLoaded(target), [keys]) : [[{ loaded: 0 }]];
         if (Number(anyLoaded) === 1) {
-          outcome = await loadStaged(connection, target, id, object, mode, () => load("staging", opened));
+          outcome = await loadStaged(connection, target, id, object, mode, () => load("staging", opened), repairRun);
         } else {
           await connection.query("SAVEPOINT fast_path");
           const loaded = await load("rows", opened).catch((error: unknown) => {
@@ -141,7 +146,7 @@ export async function loadObject(connection: Connection, target: LoadTarget, obj
         opened.close();
       }
     }
-    outcome ??= await loadStaged(connection, target, id, object, mode, () => load("staging"));
+    outcome ??= await loadStaged(connection, target, id, object, mode, () => load("staging"), repairRun);
     await connection.query(manifestUpdate(target), [outcome.rows, id]);
     await connection.commit();
     return outcome;
@@ -151,7 +156,7 @@ export async function loadObject(connection: Connection, target: LoadTarget, obj
   }
 }
 
-async function loadStaged(connection: Connection, target: LoadTarget, id: string, object: CreatedObject, mode: LoadMode, load: () => Promise<ResultSetHeader>): Promise<Loaded> {
+async function loadStaged(connection: Connection, target: LoadTarget, id: string, object: CreatedObject, mode: LoadMode, load: () => Promise<ResultSetHeader>, repairRun?: string): Promise<Loaded> {
   for (const statement of stagingStatements(target)) await connection.query(statement);
   const staged = await load();
   if (staged.warningStatus > 0) {
@@ -171,6 +176,7 @@ async function loadStaged(connection: Connection, target: LoadTarget, id: string
     for (const statement of foreignEncodingChecks(target)) anyRefused = (await connection.query<ResultSetHeader>(statement))[0].affectedRows > 0 || anyRefused;
   }
   const [[{ lines_: lines }]] = await connection.query<RowDataPacket[]>(stagedLines(target));
+  if (repairRun !== undefined) for (const statement of claimStatements(target)) await connection.query(statement, [target.table, repairRun]);
   anyRefused = (await applyLines(connection, target, 1, Number(lines))) || anyRefused;
   // Without a refused line there is nothing to record, and no need to read the staged lines again.
   const rejected = anyRefused ? (await connection.query<ResultSetHeader>(rejectsInsert(target), [id, object.bucket, object.key]))[0].affectedRows : 0;

@@ -29,6 +29,10 @@ export const MANIFEST_REBUILD_RUN = "rebuild_run VARCHAR(64) NULL";
 const STAGING = "load_staging";
 
 const table = (target: LoadTarget, name: string) => `${escapeId(target.database)}.${escapeId(name)}`;
+/** A table of the target's database, as an escaped, qualified name. */
+export const qualifiedTable = table;
+/** The session's staging table, as an escaped, qualified name. */
+export const stagingTable = (target: LoadTarget): string => table(target, STAGING);
 const columnList = (target: LoadTarget, prefix = "") => target.columns.map((c) => `${prefix}${escapeId(c)}`).join(", ");
 
 /**

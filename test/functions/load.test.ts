@@ -168,11 +168,15 @@ describe("loader function", () => {
     });
   });
 
-  it("takes a rebuild's run name from the event, and refuses one that is not a plain name", () => {
+  it("takes a rebuild's run name and whether it repairs from the event, and refuses a run that is not a plain name", () => {
     const event = (run: unknown) => ({ Records: [{ eventSource: "aws:s3", eventName: "ObjectCreated:Put", s3: { bucket: { name: "b" }, object: { key: "processed/a.csv" } } }], rebuild: { run } });
     expect(s3EventObjects(event("rebuild-2026-11-26T10:00:00Z"), "processed/").rebuildRun).to.equal("rebuild-2026-11-26T10:00:00Z");
     expect(() => s3EventObjects(event("x'; DROP TABLE t"), "processed/")).to.throw(/rebuild\.run must be 1 to 64 letters, digits or "_\.:-", got "x'; DROP TABLE t"/);
     expect(() => s3EventObjects(event(undefined), "processed/")).to.throw(/rebuild\.run must be/);
+    const repairing = (repair: unknown) => ({ ...event("r1"), rebuild: { run: "r1", repair } });
+    expect(s3EventObjects(repairing(true), "processed/")).to.include({ rebuildRun: "r1", repair: true });
+    expect(s3EventObjects(repairing(false), "processed/")).to.not.have.property("repair");
+    expect(() => s3EventObjects(repairing("yes"), "processed/")).to.throw('a rebuild event\'s rebuild.repair must be true or false, got "yes"');
   });
 });
 
