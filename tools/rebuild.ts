@@ -35,11 +35,12 @@ export interface RebuildProgress {
   removed?: number;
 }
 
-/** An object to load, as the manifest names it. */
+/** An object to load, as the listing or the manifest names it. */
 export interface ArchiveObject {
   bucket: string;
   key: string;
   etag: string;
+  size?: number;
 }
 
 /** The database side of a rebuild of the whole archive, which repairs the table (tools/rebuild-repair.ts). */
@@ -89,7 +90,7 @@ export async function rebuildFromArchive(options: RebuildOptions, deps: RebuildD
   const load = async (batch: ArchiveObject[]) => {
     const summary = await deps.load({
       rebuild: { run: options.run, ...(repairing && { repair: true as const }) },
-      Records: batch.map((o) => ({ eventSource: "aws:s3", eventName: "ObjectCreated:Put", s3: { bucket: { name: o.bucket }, object: { key: encodeS3Key(o.key), eTag: o.etag, size: 0 } } })),
+      Records: batch.map((o) => ({ eventSource: "aws:s3", eventName: "ObjectCreated:Put", s3: { bucket: { name: o.bucket }, object: { key: encodeS3Key(o.key), eTag: o.etag, size: o.size ?? 0 } } })),
     });
     progress.done += batch.length;
     progress.loaded += summary.loaded;
@@ -105,7 +106,7 @@ export async function rebuildFromArchive(options: RebuildOptions, deps: RebuildD
   for await (const page of paginateListObjectsV2({ client: deps.s3 as S3Client }, { Bucket: options.bucket, Prefix: options.prefix })) {
     const objects = (page.Contents ?? []).filter((o) => o.Key && !o.Key.endsWith("/") && inRange(o.Key, options));
     progress.listed += objects.length;
-    await inBatches(objects.map((o) => ({ bucket: options.bucket, key: o.Key!, etag: (o.ETag ?? "").replace(/"/g, "") })));
+    await inBatches(objects.map((o) => ({ bucket: options.bucket, key: o.Key!, etag: (o.ETag ?? "").replace(/"/g, ""), size: o.Size })));
   }
   if (!repairing || progress.listed === 0) return progress;
   for (let round = 1; ; round++) {

@@ -132,7 +132,7 @@ export async function loadObject(connection: Connection, target: LoadTarget, obj
         const keys = headKeys(head);
         const [[{ loaded: anyLoaded }]] = keys.length ? await connection.query<RowDataPacket[]>(anyKeyLoaded(target), [keys]) : [[{ loaded: 0 }]];
         if (Number(anyLoaded) === 1) {
-          outcome = await loadStaged(connection, target, id, object, mode, () => load("staging", opened), repairRun);
+          outcome = await loadStaged(connection, target, id, object, mode, () => load("staging", opened));
         } else {
           await connection.query("SAVEPOINT fast_path");
           const loaded = await load("rows", opened).catch((error: unknown) => {

@@ -36,9 +36,12 @@ export const stagingTable = (target: LoadTarget): string => table(target, STAGIN
 const columnList = (target: LoadTarget, prefix = "") => target.columns.map((c) => `${prefix}${escapeId(c)}`).join(", ");
 
 /**
- * READ COMMITTED: reads of the rows' table inside a load take no locks and no gap is locked, so
- * loaders running at once wait for one another only on the rows both write (see `upsertStatement`);
- * each row's newest change is decided on the row itself, locked, whatever the isolation level.
+ * READ COMMITTED: reads of the rows' table inside a load take no locks and searches lock no gaps,
+ * so loaders running at once wait for one another only on the rows both write (see
+ * `upsertStatement`); each row's newest change is decided on the row itself, locked, whatever the
+ * isolation level. (With binary logging on, READ COMMITTED needs row-based logging, ROW or MIXED:
+ * https://dev.mysql.com/doc/refman/8.0/en/innodb-transaction-isolation-levels.html; Aurora MySQL
+ * leaves binary logging off unless a parameter group turns it on.)
  * Strict mode makes MySQL refuse a value that does not fit its column instead of coercing it
  * (https://dev.mysql.com/doc/refman/8.0/en/sql-mode.html#sql-mode-strict); the loader also treats
  * any warning or note as a refusal, and reads up to 65,535 of them (https://dev.mysql.com/doc/refman/8.0/en/server-system-variables.html#sysvar_max_error_count).
