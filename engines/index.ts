@@ -144,9 +144,11 @@ export async function startMariaDb(): Promise<MySqlEngine> {
   const socket = path.join(dir, "mariadb.sock");
   const child = spawn(
     server,
-    // A throwaway server: commits need not wait for the disk (innodb-flush-log-at-trx-commit=2).
+    // A throwaway server: commits need not wait for the disk (innodb-flush-log-at-trx-commit=2). Its
+    // temporary files stay in its own folder: servers of other processes (in other PID namespaces)
+    // can name theirs alike in a shared /tmp, and delete each other's.
     [
-      "--no-defaults", `--datadir=${dataDir}`, `--socket=${socket}`, `--port=${port}`, "--bind-address=127.0.0.1", "--skip-name-resolve",
+      "--no-defaults", `--datadir=${dataDir}`, `--socket=${socket}`, `--tmpdir=${dir}`, `--port=${port}`, "--bind-address=127.0.0.1", "--skip-name-resolve",
       "--local-infile=1", "--innodb-buffer-pool-size=256M", "--innodb-flush-log-at-trx-commit=2", ...asUser,
     ],
     { stdio: ["ignore", "ignore", "pipe"] },

@@ -7,9 +7,11 @@ const HELP = "npm run rebuild -- --help";
 export const REBUILD_USAGE = `npm run rebuild -- --bucket <archive bucket> --database-url <mysql://user@host:port/database> [options]
 
 Loads the archive's processed objects into the MySQL table again, with the loader's own code and
-LOAD DATA: after the table was dropped or lost rows, or to fill a new database. Each object's load
+LOAD DATA: after the table was dropped or damaged, or to fill a new database. Each object's load
 is recorded in the manifest under the run's name; run the same command with the same --run to
-resume after a crash. Rows already in the table are replaced only by newer changes.
+resume after a crash. Over the whole archive it repairs: the table ends equal to a clean load of
+the archive (rows changed by hand are replaced, rows no object holds deleted). With --from/--to it
+only adds: rows already in the table are replaced only by newer changes.
 
   --bucket <name>            the archive bucket (stack output archiveBucketName); required
   --database-url <url>       mysql://user[:password]@host[:port]/database (stack outputs clusterEndpoint,

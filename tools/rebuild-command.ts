@@ -8,6 +8,7 @@ import { FIXED_COLUMNS } from "../functions/transform/core";
 import { UsageError } from "./cli-args";
 import { parseRebuildArgs, REBUILD_USAGE, type RebuildArgs } from "./rebuild-args";
 import { rebuildFromArchive, type RebuildProgress } from "./rebuild";
+import { databaseRepair } from "./rebuild-repair";
 
 export interface RebuildIo {
   out(line: string): void;
@@ -82,9 +83,16 @@ export async function rebuildCommand(argv: readonly string[], io: RebuildIo): Pr
     io.out(`rebuild ${run}: s3://${args.bucket}/${args.prefix} into ${db.name}.${args.tables.table}${args.from || args.to ? `, hours ${args.from ?? "…"} to ${args.to ?? "…"}` : ""}; if it stops, run the same command with --run ${run} to resume`);
     const done = await rebuildFromArchive(
       { bucket: args.bucket, prefix: args.prefix, run, from: args.from, to: args.to, batchObjects: args.batchObjects },
-      { s3, load: (event) => loadEvent(event, { connect: async () => open, target, mode, prefix: args.prefix, log }), progress: (p) => io.out(progressLine(run, p)) },
+      {
+        s3,
+        load: (event) => loadEvent(event, { connect: async () => open, target, mode, prefix: args.prefix, log }),
+        progress: (p) => io.out(progressLine(run, p)),
+        repair: databaseRepair(open, target, { bucket: args.bucket, prefix: args.prefix }),
+      },
     );
-    io.out(done.done === 0 ? `rebuild ${run}: no objects under s3://${args.bucket}/${args.prefix} in that range` : `${progressLine(run, done)}; done`);
+    const repaired = done.removed === undefined ? "" : `; the table now holds the archive exactly (${done.removed.toLocaleString("en")} rows no object holds removed)`;
+    const none = `rebuild ${run}: no objects under s3://${args.bucket}/${args.prefix}${args.from || args.to ? " in that range" : ""}: nothing loaded, the table left as it is`;
+    io.out(done.done === 0 ? none : `${progressLine(run, done)}${repaired}; done`);
     return 0;
   } catch (error) {
     io.err(`rebuild ${run} stopped: ${(error as Error).message}`);

@@ -39,11 +39,18 @@ export class AttributeConverter {
 
   /** A top-level attribute: its name and value both count towards the item's size. */
   attribute(name: string, value: unknown): AttributeValue {
+    this.checkName(name);
     this.bytes += textSize(name, this.ascii);
     this.path.push(name);
     const converted = this.convert(value, 1);
     this.path.pop();
     return converted;
+  }
+
+  /** A field name DynamoDB can keep as it was sent, at any depth: not empty, and Unicode text. */
+  private checkName(name: string): void {
+    if (name === "") throw new UnstorableValue("invalid-attribute-name", `${this.where()} has a field with an empty name, which DynamoDB refuses`);
+    if (!this.ascii && !isWellFormedText(name)) throw new UnstorableValue("invalid-string", `a key in ${this.where()} holds a lone UTF-16 surrogate, which is not Unicode text`);
   }
 
   private where(): string {
@@ -82,8 +89,7 @@ export class AttributeConverter {
     }
     const map: Record<string, AttributeValue> = Object.create(null);
     for (const key of Object.keys(value as object)) {
-      if (key === "") throw new UnstorableValue("invalid-attribute-name", `${this.where()} has a field with an empty name, which DynamoDB refuses`);
-      if (!this.ascii && !isWellFormedText(key)) throw new UnstorableValue("invalid-string", `a key in ${this.where()} holds a lone UTF-16 surrogate, which is not Unicode text`);
+      this.checkName(key);
       this.bytes += ELEMENT_SIZE + textSize(key, this.ascii);
       this.path.push(key);
       map[key] = this.convert((value as Record<string, unknown>)[key], depth + 1);

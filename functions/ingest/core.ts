@@ -97,7 +97,6 @@ export function decodeRecord(record: KinesisStreamRecord): RecordOutcome {
     if ((RESERVED_ATTRIBUTES as readonly string[]).includes(name)) {
       return poison(record, "reserved-attribute", `payload field "${name}" collides with an attribute the ingest function writes`);
     }
-    if (name === "") return poison(record, "invalid-attribute-name", "payload has a field with an empty name");
     try {
       attributes[name] = converter.attribute(name, payload[name]);
     } catch (error) {

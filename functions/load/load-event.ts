@@ -3,6 +3,7 @@ import { type Log } from "../shared/log";
 import { LOG_MESSAGES } from "../shared/telemetry-names";
 import { RecordOutcomes } from "../shared/record-outcomes";
 import { s3EventObjects, type CreatedObject } from "./s3-event";
+import { LOAD_LOCK_RETRY, retryLockConflicts, type LockRetryOptions } from "./lock-retry";
 import { loadObject, type LoadMode } from "./load-object";
 import { prepareSchema } from "./schema";
 import { type LoadTarget } from "./sql";
@@ -15,6 +16,8 @@ export interface LoadDependencies {
   /** Only objects under it are loaded (`processed/`). */
   prefix: string;
   log: Log;
+  /** How a load that meets a lock conflict is retried (default LOAD_LOCK_RETRY). */
+  lockRetry?: LockRetryOptions;
 }
 
 export interface LoadSummary {
@@ -41,13 +44,15 @@ export class ObjectsNotLoaded extends Error {}
 
 /**
  * Loads each created object of an S3 event, every one of them even when another fails, once the
- * schema is prepared (created, or migrated to a newer schema version) for the connection. The
+ * schema is prepared (created, or migrated to a newer schema version) for the connection; a load
+ * that meets another loader's locks (a deadlock, a lock wait timeout) is run again, a bounded
+ * number of times with backoff, each retry logged as `load retried after a lock conflict`. The
  * objects that failed are reported together in one thrown error, so Lambda's asynchronous retries
  * and then its on-failure destination take the event; on a retry the manifest skips the objects
  * already loaded. An event that is not an S3 event at all fails, naming what it got.
  */
 export async function loadEvent(event: unknown, deps: LoadDependencies): Promise<LoadSummary> {
-  const { created, ignored, rebuildRun } = s3EventObjects(event, deps.prefix);
+  const { created, ignored, rebuildRun, repair } = s3EventObjects(event, deps.prefix);
   for (const reason of ignored) deps.log.info("record ignored", { reason });
   const summary: LoadSummary = { loaded: 0, alreadyLoaded: 0, rows: 0, rejectedRows: 0 };
   if (created.length === 0) return summary;
@@ -64,7 +69,11 @@ export async function loadEvent(event: unknown, deps: LoadDependencies): Promise
   const outcomes = new RecordOutcomes<CreatedObject>(objectWhere, objectVersion, deps.log);
   for (const object of created) {
     const where = objectWhere(object);
-    const load = () => loadObject(connection, deps.target, object, deps.mode, { prefix: deps.prefix, rebuildRun });
+    // Loaders run at once, one per object, and may take the same rows' locks: a deadlock or a lock wait timeout is retried here, the whole transaction again.
+    const load = () =>
+      retryLockConflicts(() => loadObject(connection, deps.target, object, deps.mode, { prefix: deps.prefix, rebuildRun, repair }), deps.lockRetry ?? LOAD_LOCK_RETRY, (retry) =>
+        deps.log.warn(LOG_MESSAGES.loadRetried, { ...where, ...retry }),
+      );
     let outcome: Awaited<ReturnType<typeof loadObject>>;
     try {
       outcome = await load().catch(async (error: { errno?: number }) => {

@@ -1,8 +1,11 @@
 import type { Connection, ResultSetHeader, RowDataPacket } from "mysql2/promise";
 import { NewerSchemaVersion, requiredColumns, schemaVersionOfKey } from "../shared/archive-schema";
 import { type CreatedObject } from "./s3-event";
+import { headKeys } from "./head-keys";
+import { claimStatements } from "./repair-sql";
 import { type OpenedObject } from "./s3-source";
 import {
+  anyKeyLoaded,
   foreignEncodingChecks,
   loadStatement,
   manifestForgetForRebuild,
@@ -30,7 +33,12 @@ export interface LoadOptions {
   prefix: string;
   /** A rebuild run: the object is loaded again unless this run already loaded it (see `manifestForgetForRebuild`). */
   rebuildRun?: string;
+  /** The rebuild run repairs the table (a rebuild of the whole archive): its first change of a key replaces what the row held (see repair-sql.ts). */
+  repair?: boolean;
 }
+
+/** How much of an object's start is read ahead for its first keys (some hundred lines of the archive). */
+const PROBE_BYTES = 64 * 1024;
 
 /** An object the loader cannot read as the archive's CSV at all: refused whole, nothing of it loaded. */
 export class UnreadableObject extends Error {}
@@ -40,6 +48,9 @@ function recordsLoaded(result: ResultSetHeader): number {
   const match = /Records:\s*(\d+)/.exec(result.info ?? "");
   return match ? Number(match[1]) : result.affectedRows;
 }
+
+/** A warning that a value is not text in the column's character set: "Incorrect string value" (1366), "Invalid utf8mb4 character string" (1300). */
+const INVALID_TEXT = /^\w+ (1366|1300): /;
 
 const warningsOf = async (connection: Connection): Promise<string[]> =>
   (await connection.query<RowDataPacket[]>("SHOW WARNINGS"))[0].map((w) => `${w.Level} ${w.Code}: ${w.Message}`);
@@ -59,12 +70,15 @@ function isDataError(error: unknown): boolean {
 /**
  * Loads one object in one transaction. Its manifest row is claimed first (a second event for an
  * object already loaded, or being loaded, changes nothing). The fast path is LOAD DATA straight
- * into the rows' table, kept only when it raised no warning at all: every line was a new key and
- * every value fit its column, exactly what the staged path would have done. Otherwise (and always
+ * into the rows' table, tried only when none of the keys of the object's first lines has a row
+ * yet, and kept only when it raised no warning at all: every line was a new key and every value
+ * fit its column, exactly what the staged path would have done. Otherwise (and always
  * with LOAD DATA FROM S3, whose bytes the loader cannot check) the object is loaded into a
  * staging table as text and applied line by line range: newest change wins, and a line the
  * database refuses is parked with the database's own message in the rejects table while every
- * other line loads. Only an object that cannot be read as CSV at all fails whole.
+ * other line loads. Only an object that cannot be read as the archive's text at all fails whole
+ * (a corrupt GZIP stream, a compressed object under a `.csv` key, a first line that is not UTF-8):
+ * the loader's failed path, never "loaded" with its binary lines as rejects.
  *
  * The object's key says which schema version wrote it: its lines have that version's columns (or
  * the previous version's, see `requiredColumns`), and the columns added since load as NULL. An
@@ -90,8 +104,9 @@ export async function loadObject(connection: Connection, target: LoadTarget, obj
     // A re-driven object's refused lines are recorded again by this load, or are gone for good.
     await connection.query(rejectsClear(target), [id]);
     const source = mode.kind === "s3" ? ({ kind: "s3", bucket: object.bucket, key: object.key } as const) : ({ kind: "local" } as const);
-    const load = async (into: "rows" | "staging"): Promise<ResultSetHeader> => {
-      const opened = mode.kind === "local" ? await mode.open(object) : undefined;
+    /** LOAD DATA into the rows' table or into staging; LOCAL from `opened`, or from the object opened now. */
+    const load = async (into: "rows" | "staging", opened?: OpenedObject): Promise<ResultSetHeader> => {
+      if (mode.kind === "local") opened ??= await mode.open(object);
       try {
         return (await connection.query<ResultSetHeader>({ sql: loadStatement(target, source, into, required), infileStreamFactory: opened && (() => opened.stream()) }))[0];
       } catch (error) {
@@ -103,17 +118,35 @@ export async function loadObject(connection: Connection, target: LoadTarget, obj
       }
     };
 
+    const repairRun = options.repair && options.rebuildRun !== undefined ? options.rebuildRun : undefined;
     let outcome: Loaded | undefined;
-    if (mode.kind === "local") {
-      await connection.query("SAVEPOINT fast_path");
-      const loaded = await load("rows").catch((error: unknown) => {
-        if (error instanceof UnreadableObject || !isDataError(error)) throw error;
-        return undefined;
-      });
-      if (loaded && loaded.warningStatus === 0) outcome = { status: "loaded", rows: recordsLoaded(loaded), rejected: 0, staged: false };
-      else await connection.query("ROLLBACK TO SAVEPOINT fast_path");
+    // A repairing rebuild stages every object: it claims the keys it writes.
+    if (mode.kind === "local" && repairRun === undefined) {
+      const opened = await mode.open(object);
+      try {
+        // The keys at the start of the object decide the way in: when any has a row, the object is
+        // not all new keys, and the fast path would only fail (after taking those rows' locks in file order).
+        const head = await opened.peek(PROBE_BYTES);
+        const failure = opened.failure();
+        if (failure) throw new UnreadableObject(`${address} cannot be read: ${failure.message}`);
+        const keys = headKeys(head);
+        const [[{ loaded: anyLoaded }]] = keys.length ? await connection.query<RowDataPacket[]>(anyKeyLoaded(target), [keys]) : [[{ loaded: 0 }]];
+        if (Number(anyLoaded) === 1) {
+          outcome = await loadStaged(connection, target, id, object, mode, () => load("staging", opened));
+        } else {
+          await connection.query("SAVEPOINT fast_path");
+          const loaded = await load("rows", opened).catch((error: unknown) => {
+            if (error instanceof UnreadableObject || !isDataError(error)) throw error;
+            return undefined;
+          });
+          if (loaded && loaded.warningStatus === 0) outcome = { status: "loaded", rows: recordsLoaded(loaded), rejected: 0, staged: false };
+          else await connection.query("ROLLBACK TO SAVEPOINT fast_path");
+        }
+      } finally {
+        opened.close();
+      }
     }
-    outcome ??= await loadStaged(connection, target, id, object, mode, () => load("staging"));
+    outcome ??= await loadStaged(connection, target, id, object, mode, () => load("staging"), repairRun);
     await connection.query(manifestUpdate(target), [outcome.rows, id]);
     await connection.commit();
     return outcome;
@@ -123,7 +156,7 @@ export async function loadObject(connection: Connection, target: LoadTarget, obj
   }
 }
 
-async function loadStaged(connection: Connection, target: LoadTarget, id: string, object: CreatedObject, mode: LoadMode, load: () => Promise<ResultSetHeader>): Promise<Loaded> {
+async function loadStaged(connection: Connection, target: LoadTarget, id: string, object: CreatedObject, mode: LoadMode, load: () => Promise<ResultSetHeader>, repairRun?: string): Promise<Loaded> {
   for (const statement of stagingStatements(target)) await connection.query(statement);
   const staged = await load();
   if (staged.warningStatus > 0) {
@@ -133,24 +166,31 @@ async function loadStaged(connection: Connection, target: LoadTarget, id: string
     for (const warning of warnings) {
       const row = /\brow (\d+)/i.exec(warning);
       if (!row) throw new UnreadableObject(`s3://${object.bucket}/${object.key} is not the archive's CSV: ${warning}`);
+      // A first line that is not UTF-8 is an object that is not text at all (LOAD DATA FROM S3 gives the loader no bytes to check before).
+      if (Number(row[1]) === 1 && INVALID_TEXT.test(warning)) throw new UnreadableObject(`s3://${object.bucket}/${object.key} cannot be read: its first line is not UTF-8 text, as every line of the archive is (${warning})`);
       await connection.query(refuseLine(target), [warning, Number(row[1])]);
     }
   }
-  if (mode.kind === "s3") for (const statement of foreignEncodingChecks(target)) await connection.query(statement);
+  let anyRefused = staged.warningStatus > 0;
+  if (mode.kind === "s3") {
+    for (const statement of foreignEncodingChecks(target)) anyRefused = (await connection.query<ResultSetHeader>(statement))[0].affectedRows > 0 || anyRefused;
+  }
   const [[{ lines_: lines }]] = await connection.query<RowDataPacket[]>(stagedLines(target));
-  await applyLines(connection, target, 1, Number(lines));
-  const [refused] = await connection.query<ResultSetHeader>(rejectsInsert(target), [id, object.bucket, object.key]);
-  return { status: "loaded", rows: Number(lines) - refused.affectedRows, rejected: refused.affectedRows, staged: true };
+  if (repairRun !== undefined) for (const statement of claimStatements(target)) await connection.query(statement, [target.table, repairRun]);
+  anyRefused = (await applyLines(connection, target, 1, Number(lines))) || anyRefused;
+  // Without a refused line there is nothing to record, and no need to read the staged lines again.
+  const rejected = anyRefused ? (await connection.query<ResultSetHeader>(rejectsInsert(target), [id, object.bucket, object.key]))[0].affectedRows : 0;
+  return { status: "loaded", rows: Number(lines) - rejected, rejected, staged: true };
 }
 
 /**
  * Applies staged lines from..to in one statement, or, when the database refuses any of them (an
  * error, or a warning such as a rounded decimal), in two halves, down to the single lines it
  * refuses, which are marked with its message. Each attempt is undone to its savepoint first, so
- * the lines still go in file order and nothing half-applied stays.
+ * nothing half-applied stays. Says whether it refused any line.
  */
-async function applyLines(connection: Connection, target: LoadTarget, from: number, to: number): Promise<void> {
-  if (from > to) return;
+async function applyLines(connection: Connection, target: LoadTarget, from: number, to: number): Promise<boolean> {
+  if (from > to) return false;
   await connection.query("SAVEPOINT line_range");
   let refusal: string | undefined;
   try {
@@ -160,13 +200,13 @@ async function applyLines(connection: Connection, target: LoadTarget, from: numb
     if (!isDataError(error)) throw error;
     refusal = `${(error as { code?: string }).code}: ${(error as Error).message}`;
   }
-  if (refusal === undefined) return;
+  if (refusal === undefined) return false;
   await connection.query("ROLLBACK TO SAVEPOINT line_range");
   if (from === to) {
     await connection.query(refuseLine(target), [refusal, from]);
-    return;
+    return true;
   }
   const middle = Math.floor((from + to) / 2);
-  await applyLines(connection, target, from, middle);
-  await applyLines(connection, target, middle + 1, to);
+  const before = await applyLines(connection, target, from, middle);
+  return (await applyLines(connection, target, middle + 1, to)) || before;
 }

@@ -33,6 +33,8 @@ export interface S3EventObjects {
   ignored: string[];
   /** Set when a rebuild sent the event (`npm run rebuild`): its run name. */
   rebuildRun?: string;
+  /** Set when that rebuild repairs the table (a rebuild of the whole archive, see repair-sql.ts). */
+  repair?: boolean;
 }
 
 /** A rebuild run's name: it goes into the manifest, so it is short and plain. */
@@ -41,15 +43,17 @@ const RUN_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
 /**
  * `npm run rebuild` invokes the loader with S3 events of its own making for objects already in the
  * archive, and names its run in a `rebuild` field next to `Records`: objects are then loaded again
- * unless that run already loaded them. An S3 notification never has the field.
+ * unless that run already loaded them; `repair: true` when the run repairs the table. An S3
+ * notification never has the field.
  */
-function rebuildRunOf(event: unknown): string | undefined {
-  const rebuild = (event as { rebuild?: { run?: unknown } })?.rebuild;
+function rebuildOf(event: unknown): { rebuildRun: string; repair?: boolean } | undefined {
+  const rebuild = (event as { rebuild?: { run?: unknown; repair?: unknown } })?.rebuild;
   if (rebuild === undefined) return undefined;
   if (typeof rebuild?.run !== "string" || !RUN_NAME.test(rebuild.run)) {
     throw new NotAnS3Event(`a rebuild event's rebuild.run must be 1 to 64 letters, digits or "_.:-", got ${JSON.stringify(rebuild?.run)}`);
   }
-  return rebuild.run;
+  if (rebuild.repair !== undefined && typeof rebuild.repair !== "boolean") throw new NotAnS3Event(`a rebuild event's rebuild.repair must be true or false, got ${JSON.stringify(rebuild.repair)}`);
+  return { rebuildRun: rebuild.run, ...(rebuild.repair && { repair: true }) };
 }
 
 /**
@@ -65,8 +69,7 @@ export function s3EventObjects(event: unknown, prefix: string): S3EventObjects {
   if (!Array.isArray(records)) throw new NotAnS3Event(`not an S3 event: got ${shapeOf(event)}, with no Records list`);
   if (records.length === 0) throw new NotAnS3Event("an S3 event with no records: nothing says which object to load");
   const problems: string[] = [];
-  const run = rebuildRunOf(event);
-  const result: S3EventObjects = { created: [], ignored: [], ...(run !== undefined && { rebuildRun: run }) };
+  const result: S3EventObjects = { created: [], ignored: [], ...rebuildOf(event) };
   for (const [i, record] of (records as S3Event["Records"]).entries()) {
     const source = (record as { eventSource?: unknown })?.eventSource;
     if (source !== "aws:s3") {

@@ -29,14 +29,25 @@ export const MANIFEST_REBUILD_RUN = "rebuild_run VARCHAR(64) NULL";
 const STAGING = "load_staging";
 
 const table = (target: LoadTarget, name: string) => `${escapeId(target.database)}.${escapeId(name)}`;
+/** A table of the target's database, as an escaped, qualified name. */
+export const qualifiedTable = table;
+/** The session's staging table, as an escaped, qualified name. */
+export const stagingTable = (target: LoadTarget): string => table(target, STAGING);
 const columnList = (target: LoadTarget, prefix = "") => target.columns.map((c) => `${prefix}${escapeId(c)}`).join(", ");
 
 /**
+ * READ COMMITTED: reads of the rows' table inside a load take no locks and searches lock no gaps,
+ * so loaders running at once wait for one another only on the rows both write (see
+ * `upsertStatement`); each row's newest change is decided on the row itself, locked, whatever the
+ * isolation level. (With binary logging on, READ COMMITTED needs row-based logging, ROW or MIXED:
+ * https://dev.mysql.com/doc/refman/8.0/en/innodb-transaction-isolation-levels.html; Aurora MySQL
+ * leaves binary logging off unless a parameter group turns it on.)
  * Strict mode makes MySQL refuse a value that does not fit its column instead of coercing it
  * (https://dev.mysql.com/doc/refman/8.0/en/sql-mode.html#sql-mode-strict); the loader also treats
  * any warning or note as a refusal, and reads up to 65,535 of them (https://dev.mysql.com/doc/refman/8.0/en/server-system-variables.html#sysvar_max_error_count).
  */
 export const SESSION_STATEMENTS = [
+  "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED",
   "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'",
   "SET SESSION max_error_count = 65535",
 ];
@@ -127,17 +138,30 @@ export function foreignEncodingChecks(target: LoadTarget): string[] {
   ];
 }
 
+/** Whether any of some keys (given as the one parameter) has a row: a consistent read, which takes no lock. */
+export const anyKeyLoaded = (target: LoadTarget) => `SELECT EXISTS (SELECT 1 FROM ${table(target, target.table)} WHERE ${escapeId(target.columns[0])} IN (?)) AS loaded`;
+
 export const stagedLines = (target: LoadTarget) => `SELECT COUNT(*) AS lines_ FROM ${table(target, STAGING)}`;
 
 /**
- * Applies staged lines from..to, in file order, so that each row keeps the change with the highest
- * stream sequence of its item: a new key is inserted; an existing one is overwritten only by a
- * newer change (sequences compared as numbers of up to 40 digits), so a replayed or reordered
- * older change, a REMOVE's delete marker included, never undoes a newer one. `stream_sequence` is
- * assigned last, as ON DUPLICATE KEY UPDATE assigns left to right.
+ * Applies staged lines from..to so that each row keeps the change with the highest stream sequence
+ * of its item: a new key is inserted; an existing one is overwritten only by a newer change
+ * (sequences compared as numbers of up to 40 digits), so a replayed or reordered older change, a
+ * REMOVE's delete marker included, never undoes a newer one. `stream_sequence` is assigned last,
+ * as ON DUPLICATE KEY UPDATE assigns left to right.
+ *
+ * A line whose change the row holds already (the same sequence: a redelivered or reloaded object)
+ * is left out before anything is written, by a read of the rows' table that takes no lock under
+ * READ COMMITTED (https://dev.mysql.com/doc/refman/8.0/en/innodb-locks-set.html: "If the
+ * transaction isolation level is READ COMMITTED, InnoDB does the search on S as a consistent read
+ * (no locks)"); an older change still goes through the statement, so the database checks its values
+ * as before. Lines go in the order of the dedup key (then of the line), the order of the table's
+ * primary key: loaders applying objects that share items take those rows' locks in the same order,
+ * so one waits for the other instead of deadlocking.
  */
 export function upsertStatement(target: LoadTarget): string {
   const rows = table(target, target.table);
+  const key = escapeId(target.columns[0]);
   const current = (column: string) => `${rows}.${escapeId(column)}`;
   const newer = `LPAD(s.stream_sequence, 40, '0') > COALESCE(LPAD(${current("stream_sequence")}, 40, '0'), '')`;
   const assignments = target.columns
@@ -146,8 +170,9 @@ export function upsertStatement(target: LoadTarget): string {
     .concat("stream_sequence")
     .map((c) => `${current(c)} = IF(${newer}, s.${escapeId(c)}, ${current(c)})`);
   return (
-    `INSERT INTO ${rows} (${columnList(target)}) SELECT ${columnList(target, "s.")} FROM ${table(target, STAGING)} s ` +
-    `WHERE s.line BETWEEN ? AND ? AND s.refused IS NULL ORDER BY s.line ON DUPLICATE KEY UPDATE ${assignments.join(", ")}`
+    `INSERT INTO ${rows} (${columnList(target)}) SELECT ${columnList(target, "s.")} FROM ${table(target, STAGING)} s LEFT JOIN ${rows} r ON r.${key} = s.${key} ` +
+    `WHERE s.line BETWEEN ? AND ? AND s.refused IS NULL AND COALESCE(r.stream_sequence <> s.stream_sequence, TRUE) ` +
+    `ORDER BY s.${key}, s.line ON DUPLICATE KEY UPDATE ${assignments.join(", ")}`
   );
 }
 

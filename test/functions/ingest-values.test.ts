@@ -1,7 +1,10 @@
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { expect } from "chai";
+import * as fc from "fast-check";
 import { decodeRecord, type DecodedRecord, type PoisonRecord } from "../../functions/ingest/core";
+import { anyKey } from "../support/json-values";
 import { kinesisRecord, sequenceNumber } from "../support/kinesis";
+import { propertySettings } from "../support/property";
 
 /** The ingest side of the value contract (README, "The value contract"): each value exactly, or the record parked with its reason. */
 const item = (json: string): Record<string, AttributeValue> => {
@@ -112,6 +115,41 @@ describe("ingest keeps every value exactly, or parks the record with its reason"
   it("parks a nested field with an empty name or a lone surrogate in its name, naming where", () => {
     expect(parked('{"a": {"": 1}}')).to.include({ reason: "invalid-attribute-name", detail: "payload.a has a field with an empty name, which DynamoDB refuses" });
     expect(parked('{"a": [{"\\udc00": 1}]}')).to.include({ reason: "invalid-string", detail: "a key in payload.a[0] holds a lone UTF-16 surrogate, which is not Unicode text" });
+  });
+
+  describe("field names at every depth (Why: a top-level name with a lone surrogate reached MySQL, the same name nested was parked)", () => {
+    /** A lone surrogate put somewhere into a name; next to the name's own characters it never makes a pair, as they hold none alone. */
+    const loneSurrogateName = fc
+      .tuple(fc.oneof(anyKey, fc.constant("")), fc.integer({ min: 0xd800, max: 0xdfff }), fc.oneof(anyKey, fc.constant("")))
+      .map(([before, unit, after]) => `${before}${String.fromCharCode(unit)}${after}`);
+    const name = fc.oneof(anyKey, fc.constant(""), loneSurrogateName);
+    /** The containers from the payload down to the object holding the name: `field` an object's field `f`, `item` an array's first element (never the payload's own). */
+    const path = fc.array(fc.constantFrom("field", "item"), { maxLength: 6 }).map((steps) => (steps.length ? ["field", ...steps.slice(1)] : []));
+    /** Does UTF-8 keep the text? A lone surrogate is the one thing it cannot (it becomes U+FFFD): an oracle apart from the code's own check. */
+    const isUnicode = (text: string) => Buffer.from(text, "utf8").toString("utf8") === text;
+
+    it("parks a name with a lone surrogate as invalid-string and an empty name as invalid-attribute-name, at the top as nested, and keeps every other name", () => {
+      fc.assert(
+        fc.property(name, path, (key, steps) => {
+          let value: unknown = { [key]: 7 };
+          for (const step of [...steps].reverse()) value = step === "field" ? { f: value } : [value];
+          const where = `payload${steps.map((step) => (step === "field" ? ".f" : "[0]")).join("")}`;
+          // JSON.stringify writes a lone surrogate as its \u escape, as a producer's JSON would.
+          const outcome = decodeRecord(kinesisRecord(JSON.stringify({ top: 1, ...(value as object) }), sequenceNumber(3)));
+          if (!isUnicode(key)) {
+            expect(outcome).to.include({ ok: false, reason: "invalid-string", detail: `a key in ${where} holds a lone UTF-16 surrogate, which is not Unicode text` });
+          } else if (key === "") {
+            expect(outcome).to.include({ ok: false, reason: "invalid-attribute-name", detail: `${where} has a field with an empty name, which DynamoDB refuses` });
+          } else {
+            if (!outcome.ok) throw new Error(`parked as ${outcome.reason}: ${outcome.detail}`);
+            let stored: AttributeValue = { M: outcome.item };
+            for (const step of steps) stored = step === "field" ? stored.M!.f : stored.L![0];
+            expect(stored.M![key]).to.deep.equal({ N: "7" });
+          }
+        }),
+        propertySettings(500),
+      );
+    });
   });
 
   it("shows a number it parks whole up to 40 characters, and its first 37 then … beyond", () => {

@@ -118,12 +118,13 @@ describe("loader function", () => {
     expect(() => schemaStatements({ ...TARGET, columnTypes: { hits: "INT); DROP TABLE x; --" } })).to.throw(/column type "INT\); DROP TABLE x; --" for hits is not one the loader accepts/);
   });
 
-  it("upserts only where the staged change is newer, assigning the sequence last, in file order", () => {
+  it("upserts only where the staged change is newer, leaving out changes the rows hold already, assigning the sequence last, in the order of the dedup key", () => {
     const rows = "`clickstream`.`web_analytics`";
     const newer = `LPAD(s.stream_sequence, 40, '0') > COALESCE(LPAD(${rows}.\`stream_sequence\`, 40, '0'), '')`;
     expect(upsertStatement(TARGET)).to.equal(
       `INSERT INTO ${rows} (\`dedup_key\`, \`change\`, \`stream_sequence\`, \`hits\`) SELECT s.\`dedup_key\`, s.\`change\`, s.\`stream_sequence\`, s.\`hits\` FROM \`clickstream\`.\`load_staging\` s ` +
-        "WHERE s.line BETWEEN ? AND ? AND s.refused IS NULL ORDER BY s.line ON DUPLICATE KEY UPDATE " +
+        `LEFT JOIN ${rows} r ON r.\`dedup_key\` = s.\`dedup_key\` ` +
+        "WHERE s.line BETWEEN ? AND ? AND s.refused IS NULL AND COALESCE(r.stream_sequence <> s.stream_sequence, TRUE) ORDER BY s.`dedup_key`, s.line ON DUPLICATE KEY UPDATE " +
         `${rows}.\`change\` = IF(${newer}, s.\`change\`, ${rows}.\`change\`), ${rows}.\`hits\` = IF(${newer}, s.\`hits\`, ${rows}.\`hits\`), ` +
         `${rows}.\`stream_sequence\` = IF(${newer}, s.\`stream_sequence\`, ${rows}.\`stream_sequence\`)`,
     );
@@ -167,11 +168,15 @@ describe("loader function", () => {
     });
   });
 
-  it("takes a rebuild's run name from the event, and refuses one that is not a plain name", () => {
+  it("takes a rebuild's run name and whether it repairs from the event, and refuses a run that is not a plain name", () => {
     const event = (run: unknown) => ({ Records: [{ eventSource: "aws:s3", eventName: "ObjectCreated:Put", s3: { bucket: { name: "b" }, object: { key: "processed/a.csv" } } }], rebuild: { run } });
     expect(s3EventObjects(event("rebuild-2026-11-26T10:00:00Z"), "processed/").rebuildRun).to.equal("rebuild-2026-11-26T10:00:00Z");
     expect(() => s3EventObjects(event("x'; DROP TABLE t"), "processed/")).to.throw(/rebuild\.run must be 1 to 64 letters, digits or "_\.:-", got "x'; DROP TABLE t"/);
     expect(() => s3EventObjects(event(undefined), "processed/")).to.throw(/rebuild\.run must be/);
+    const repairing = (repair: unknown) => ({ ...event("r1"), rebuild: { run: "r1", repair } });
+    expect(s3EventObjects(repairing(true), "processed/")).to.include({ rebuildRun: "r1", repair: true });
+    expect(s3EventObjects(repairing(false), "processed/")).to.not.have.property("repair");
+    expect(() => s3EventObjects(repairing("yes"), "processed/")).to.throw('a rebuild event\'s rebuild.repair must be true or false, got "yes"');
   });
 });
 
@@ -179,8 +184,9 @@ describe("loader SQL", () => {
   const db = "`clickstream`";
   const staging = `${db}.\`load_staging\``;
 
-  it("makes every session strict and able to read every warning a load raises", () => {
+  it("makes every session READ COMMITTED, strict and able to read every warning a load raises", () => {
     expect(SESSION_STATEMENTS).to.deep.equal([
+      "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED",
       "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'",
       "SET SESSION max_error_count = 65535",
     ]);

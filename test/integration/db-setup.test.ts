@@ -6,6 +6,7 @@ import { loadObject } from "../../functions/load/load-object";
 import { prepareSchema } from "../../functions/load/schema";
 import { type LoadTarget } from "../../functions/load/sql";
 import { startMariaDb, type MySqlEngine } from "../../engines";
+import { databaseRepair } from "../../tools/rebuild-repair";
 import { CSV_COLUMNS, csvObject } from "../support/archive";
 
 describe("the loader's own database user on MariaDB", function () {
@@ -30,7 +31,8 @@ describe("the loader's own database user on MariaDB", function () {
     await database?.stop();
   });
 
-  const open = async () => ({ stream: () => Readable.from([Buffer.from(csvObject(1, 5))]), close: () => undefined, failure: () => undefined });
+  const body = Buffer.from(csvObject(1, 5));
+  const open = async () => ({ stream: () => Readable.from([body]), peek: async (bytes: number) => body.subarray(0, bytes), close: () => undefined, failure: () => undefined });
   const options = { prefix: "processed/" };
 
   it("creates its database and tables, and loads an object exactly once, with only the privileges the setup grants", async () => {
@@ -55,6 +57,21 @@ describe("the loader's own database user on MariaDB", function () {
     expect(columns.find((c) => c.name === "country").type).to.equal("varchar(16)");
     const object = { bucket: "archive", key: "processed/2026/11/26/10/c.csv", etag: "e3", size: 1 };
     expect(await loadObject(loader, v2, object, { kind: "local", open }, options)).to.include({ status: "loaded", rows: 5, staged: false });
+  });
+
+  it("repairs its table with a rebuild of the whole archive (as npm run rebuild signs in) with those privileges", async () => {
+    const repaired = { ...target, table: "repaired" };
+    const object = { bucket: "archive", key: "processed/2026/11/26/10/r.csv", etag: "e4", size: 1 };
+    await prepareSchema(loader, repaired);
+    expect(await loadObject(loader, repaired, object, { kind: "local", open }, options)).to.include({ status: "loaded", rows: 5 });
+    await admin.query("UPDATE clickstream.repaired SET hits = -1");
+    await admin.query("INSERT INTO clickstream.repaired (dedup_key) VALUES ('made-up')");
+    const repair = databaseRepair(loader, repaired, { bucket: "archive", prefix: "processed/" });
+    expect(await repair.begin("r2")).to.equal(true);
+    expect(await loadObject(loader, repaired, object, { kind: "local", open }, { ...options, rebuildRun: "r2", repair: true })).to.include({ status: "loaded", rows: 5 });
+    expect(await repair.finish("r2")).to.deep.equal({ others: [], removed: 1 });
+    const [rows] = await admin.query<any[]>("SELECT hits FROM clickstream.repaired");
+    expect(rows.map((r) => r.hits).sort()).to.deep.equal([2, 3, 4, 5, 1].sort());
   });
 
   it("may do nothing else: no other database, no users, no dropping its tables", async () => {

@@ -4,6 +4,7 @@ import { expect } from "chai";
 import { createConnection, type Connection, type RowDataPacket } from "mysql2/promise";
 import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
+import { HEAD_BYTES } from "../../functions/load/archive-head";
 import { loadEvent, type LoadDependencies } from "../../functions/load/load-event";
 import { s3Opener } from "../../functions/load/s3-source";
 import { foreignEncodingChecks, loadStatement, schemaStatements, stagingStatements, type LoadTarget } from "../../functions/load/sql";
@@ -210,6 +211,51 @@ describe("loader on MariaDB and a local S3", function () {
       expect(failure?.message).to.match(/^2 of 4 objects not loaded/);
       expect((await manifest(t)).map((m) => m.object_key).sort()).to.deep.equal(["processed/2026/11/27/01/a.csv", "processed/2026/11/27/01/b.csv"]);
       expect(await rows(t)).to.have.length(6);
+    });
+
+    describe("an object that is not text is refused whole (Why: a GZIP object under a .csv key was recorded as loaded, its binary lines in rejected_rows)", () => {
+      /** Loads an object that must fail whole: the reason, and nothing of it in the table, the rejects or the manifest. */
+      async function refusedWhole(key: string, body: Buffer): Promise<string> {
+        const t = target();
+        let failure: Error | undefined;
+        await loadEvent(await put(key, body), deps(t)).catch((error: Error) => (failure = error));
+        expect(failure, "the load fails").to.be.instanceOf(Error);
+        expect(await rows(t)).to.have.length(0);
+        expect(await rejects(t)).to.have.length(0);
+        expect(await manifest(t)).to.have.length(0);
+        return failure!.message;
+      }
+
+      it("names a GZIP object under a .csv key (and one compressed twice under .gz) as compressed", async () => {
+        const gzipped = gzipSync(csvObject(1900, 1999));
+        expect(await refusedWhole("processed/2026/11/27/03/clicks.csv", gzipped)).to.equal(
+          "1 of 1 objects not loaded (the others are): s3://archive/processed/2026/11/27/03/clicks.csv: s3://archive/processed/2026/11/27/03/clicks.csv cannot be read: it starts with GZIP's signature (1f 8b): a compressed object under a key that does not end in .gz, or one compressed twice",
+        );
+        expect(await refusedWhole("processed/2026/11/27/03/twice.csv.gz", gzipSync(gzipped))).to.match(/twice\.csv\.gz cannot be read: it starts with GZIP's signature/);
+      });
+
+      it("refuses bytes that are not UTF-8 text from the first line, however short the object", async () => {
+        const binary = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 131 + 7) % 256));
+        expect(await refusedWhole("processed/2026/11/27/03/binary.csv", binary)).to.match(/binary\.csv cannot be read: its first line is not UTF-8 text/);
+        expect(await refusedWhole("processed/2026/11/27/03/one-byte.csv", Buffer.from([0xff]))).to.match(/one-byte\.csv cannot be read: its first line is not UTF-8 text/);
+      });
+
+      it("refuses an object whose first line stops being UTF-8 past what the stream checks, from the database's own warning (as with LOAD DATA FROM S3)", async () => {
+        const line = Buffer.concat([Buffer.from(csvRow(1950).replace("ana.silva", `${"x".repeat(HEAD_BYTES)}ana.silva`).replace(/\n$/, "")), Buffer.from([0xc3, 0x28, 0x0a])]);
+        expect(await refusedWhole("processed/2026/11/27/03/long-first-line.csv", Buffer.concat([line, Buffer.from(csvObject(1951, 1952))]))).to.match(
+          /long-first-line\.csv cannot be read: its first line is not UTF-8 text, as every line of the archive is \(Warning 1366: Incorrect string value/,
+        );
+      });
+
+      it("still loads a text object whose later line is not UTF-8, parking that line", async () => {
+        const t = target();
+        const [before, after] = csvRow(1962).split(",NL,");
+        const body = Buffer.concat([Buffer.from(`${csvObject(1960, 1961)}${before},N`), Buffer.from([0xff]), Buffer.from(`L,${after}${csvObject(1963, 1963)}`)]);
+        expect(await loadEvent(await put("processed/2026/11/27/03/one-bad-line.csv", body), deps(t))).to.deep.include({ loaded: 1, rows: 3, rejectedRows: 1 });
+        const [reject] = await rejects(t);
+        expect(reject.line).to.equal(3);
+        expect(reject.error).to.match(/^Warning 1366: Incorrect string value: '\\xFFL' for column .*country.* at row 3$/);
+      });
     });
 
     it("with LOAD DATA FROM S3, which it cannot read away, refuses a first field starting with a BOM and a last field holding a CR as lines, with the reason", async () => {

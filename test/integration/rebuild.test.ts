@@ -1,3 +1,4 @@
+import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { expect } from "chai";
 import { createConnection, type RowDataPacket } from "mysql2/promise";
 import { WEB_ANALYTICS_COLUMN_TYPES, WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "../../components/internal/web-analytics";
@@ -8,6 +9,7 @@ import { createTransformer, FIXED_COLUMNS } from "../../functions/transform/core
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../engines";
 import { rebuildFromArchive, type RebuildProgress } from "../../tools/rebuild";
 import { rebuildCommand } from "../../tools/rebuild-command";
+import { databaseRepair } from "../../tools/rebuild-repair";
 import { archiveLine, withLoadingEngines } from "../support/archive-loading";
 import { clickItem } from "../support/dynamodb-stream";
 
@@ -74,12 +76,77 @@ describe("npm run rebuild on MariaDB: the table again from the archive", functio
     expect(code).to.equal(0);
     expect(await rows(target)).to.deep.equal(before);
     expect(out[0]).to.match(/^rebuild after-drop: s3:\/\/archive\/processed\/ into rebuilt_\d+\.web_analytics; if it stops, run the same command with --run after-drop to resume$/);
-    expect(out.at(-1)).to.equal("rebuild after-drop: 12 objects, 12 loaded now, 0 already loaded by this run (100% of those listed so far); 73 rows, 0 refused; done");
+    expect(out.at(-1)).to.equal(
+      "rebuild after-drop: 12 objects, 12 loaded now, 0 already loaded by this run (100% of those listed so far); 73 rows, 0 refused; the table now holds the archive exactly (0 rows no object holds removed); done",
+    );
 
     // The same run again: nothing to do, the same rows.
     const again = await rebuild(target, "--run", "after-drop");
     expect(again.out.at(-1)).to.equal("rebuild after-drop: 12 objects, 0 loaded now, 12 already loaded by this run (100% of those listed so far); 0 rows, 0 refused; done");
     expect(await rows(target)).to.deep.equal(before);
+  });
+
+  describe("a rebuild repairs (Why: rows altered in place stayed altered, as a row was replaced only by a newer change)", () => {
+    it("ends, after rows were changed, deleted and added by hand, with exactly a clean load of the archive", async () => {
+      const target = await liveLoaded();
+      const key = async (page: string) => (await engines.admin.query<RowDataPacket[]>("SELECT dedup_key FROM ??.?? WHERE page_id = ?", [target.database, target.table, page]))[0][0].dedup_key;
+      const [altered, advanced, deleted] = [await key("p-1005"), await key("p-1007"), await key("p-1009")];
+      // A value changed; a row given a sequence newer than any change of its item (newest wins would keep it); a row deleted; a row no object holds.
+      await engines.admin.query("UPDATE ??.?? SET hits = -1, country = 'XX' WHERE dedup_key = ?", [target.database, target.table, altered]);
+      await engines.admin.query("UPDATE ??.?? SET hits = -2, stream_sequence = '99999999999999999999' WHERE dedup_key = ?", [target.database, target.table, advanced]);
+      await engines.admin.query("DELETE FROM ??.?? WHERE dedup_key = ?", [target.database, target.table, deleted]);
+      await engines.admin.query("INSERT INTO ??.?? (dedup_key, `change`, stream_sequence, hits) VALUES ('00_shardId-000000000000|made-up', 'INSERT', '1', 7)", [target.database, target.table]);
+
+      const { code, out, err } = await rebuild(target, "--run", "repair");
+      expect(err, err.join("\n")).to.deep.equal([]);
+      expect(code).to.equal(0);
+      expect(out.at(-1)).to.match(/; the table now holds the archive exactly \(1 rows no object holds removed\); done$/);
+      const clean = await liveLoaded();
+      expect(await rows(target)).to.deep.equal(await rows(clean));
+    });
+
+    it("keeps what the live loader loads while it runs, also new items in an object the listing did not see", async () => {
+      const target = await liveLoaded();
+      await engines.admin.query("UPDATE ??.?? SET hits = -1", [target.database, target.table]);
+      // While the rebuild loads its second batch, Firehose delivers an object: new items, and newer changes of items the run has loaded already and of items it has not.
+      const late = { key: "processed/2026/11/26/13/clicks-delivery-1-2026-11-26-13-00-00-late.csv", body: [line(200, 9000), line(201, 9001), line(2, 9002), line(58, 9003)].join("") };
+      const { database, s3 } = engines;
+      const connection = await createConnection({ host: database.host, port: database.port, user: database.user, password: database.password });
+      let batches = 0;
+      const live = await engines.loader(target);
+      const load = (event: Parameters<typeof loadEvent>[0]) => loadEvent(event, { connect: async () => connection, target, mode: { kind: "local", open: s3Opener(s3) }, prefix: "processed/", log: { info() {}, warn() {} } });
+      const done = await rebuildFromArchive(
+        { bucket: BUCKET, prefix: "processed/", run: "with-live-loads", batchObjects: 3 },
+        {
+          s3,
+          load: async (event) => {
+            if (++batches === 2) await loadEvent(await engines.put(late.key, late.body), live);
+            return load(event);
+          },
+          progress: () => undefined,
+          repair: databaseRepair(connection, target, { bucket: BUCKET, prefix: "processed/" }),
+        },
+      ).finally(() => Promise.all([connection.end(), live.end()]));
+      const clean = await liveLoaded();
+      const cleanLive = await engines.loader(clean);
+      await loadEvent(await engines.put(late.key, late.body), cleanLive);
+      await cleanLive.end();
+      expect((await rows(target)).map((r) => r.page_id)).to.include.members(["p-1200", "p-1201"]);
+      expect(await rows(target)).to.deep.equal(await rows(clean));
+      // The late object, loaded by the live loader after the listing, was loaded by the run too before it ended.
+      expect(done).to.include({ listed: 13, done: 13, removed: 0 });
+    });
+
+    it("leaves the table as it is when it finds no object at all, rather than emptying it", async () => {
+      const target = await liveLoaded();
+      const before = await rows(target);
+      await engines.s3.send(new CreateBucketCommand({ Bucket: "empty" }));
+      // The last --bucket is the one taken.
+      const { code, out } = await rebuild(target, "--run", "wrong-bucket", "--bucket", "empty");
+      expect(code).to.equal(0);
+      expect(out.at(-1)).to.equal("rebuild wrong-bucket: no objects under s3://empty/processed/: nothing loaded, the table left as it is");
+      expect(await rows(target)).to.deep.equal(before);
+    });
   });
 
   it("ends with the same rows when a rebuild interrupted halfway is started again with its run name", async () => {
@@ -105,6 +172,7 @@ describe("npm run rebuild on MariaDB: the table again from the archive", functio
           return load({ ...event, Records: event.Records.slice(1) });
         },
         progress: (p) => seen.push(p),
+        repair: databaseRepair(connection, target, { bucket: BUCKET, prefix: "processed/" }),
       },
     ).then(() => undefined, (error: Error) => error);
     expect(crashed, "the first attempt stops").to.be.instanceOf(Error);
