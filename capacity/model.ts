@@ -10,6 +10,7 @@ import {
   type CostedFunction,
 } from "./figures";
 import { AURORA, DYNAMODB, FIREHOSE, KINESIS, LAMBDA, MiB, QUOTA_PAGES, S3, type ServiceQuotas } from "./limits";
+import { AURORA_MYSQL_MAX_CONNECTIONS_PAGE, maxCapacityForLoaders } from "../components/internal/aurora-connections";
 import { type MappingSettings, type PipelineSettings, type SettingKey } from "./settings";
 import { archiveRecordBytes, itemBytes } from "./sizes";
 
@@ -326,7 +327,14 @@ function archiveStages({ settings, events, bytes }: Plan): { stages: Stage[]; co
     id: "aurora.rows", account: "consumer", what: "Aurora rows loaded, at maximum capacity", need: events, limit: settings.aurora.maxCapacity * perAcu, unit: "rows/s", basis: "estimated", source: FIGURES,
     fix: acus <= AURORA.maxCapacity ? { kind: "setting", key: "aurora.database.maxCapacity", value: acus } : { kind: "design", text: "the Aurora load path replaced: query the archive in place (Athena), or load a warehouse" },
   });
-  return { stages, concurrency: events / rowsPerStatement };
+  // Each load holds one connection; the loader may run only as many at once as its reserved concurrency, half the cluster's connections.
+  const loaders = events / rowsPerStatement;
+  const enough = maxCapacityForLoaders(up(loaders));
+  stages.push({
+    id: "aurora.loaders", account: "consumer", what: "Loads at once (the loader's reserved concurrency, half the cluster's connections)", need: loaders, limit: settings.aurora.loaders, unit: "loaders", basis: "published", source: AURORA_MYSQL_MAX_CONNECTIONS_PAGE,
+    fix: enough !== undefined ? { kind: "setting", key: "aurora.database.maxCapacity", value: Math.max(enough, settings.aurora.maxCapacity) } : { kind: "design", text: "fewer, larger archive objects (a larger archive.delivery.bufferSizeMiB), or the load path replaced" },
+  });
+  return { stages, concurrency: Math.min(loaders, settings.aurora.loaders) };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { SettingsCheck } from "../components/settings/check";
-import { resolveDatabase, type AuroraLoaderArgs } from "../components/settings/aurora-loader";
+import { resolveAuroraLoader, type AuroraLoaderArgs } from "../components/settings/aurora-loader";
 import { type StreamSettings } from "../components/settings/cross-account-stream-source";
 import { resolveTable, type DedupTableSettings } from "../components/settings/dedup-table";
 import { resolveDelivery, resolveForward, resolveTransform, type FirehoseArchiveArgs } from "../components/settings/firehose-archive";
@@ -28,8 +28,8 @@ export interface PipelineSettings {
   delivery: { bufferSizeMiB: number; bufferIntervalSeconds: number };
   transform: { memorySize: number };
   projections: { name: string; kind: "index" | "aggregate"; mapping: MappingSettings }[];
-  /** Unset when the stack keeps only the archive. */
-  aurora?: { maxCapacity: number };
+  /** Unset when the stack keeps only the archive. `loaders`: how many loads may run at once (AuroraLoader's `load.maximumConcurrency`). */
+  aurora?: { maxCapacity: number; loaders: number };
 }
 
 /** The config a stack reads, in the shapes its components take; everything optional. */
@@ -43,7 +43,7 @@ export interface SettingsInput {
   archive?: Pick<FirehoseArchiveArgs, "forward" | "delivery" | "transform">;
   projections?: (Pick<StreamProjectionArgs, "project"> & { projection: ProjectionSpec; name: string })[];
   /** `enabled: false` keeps only the archive. */
-  aurora?: Pick<AuroraLoaderArgs, "database"> & { enabled?: boolean };
+  aurora?: Pick<AuroraLoaderArgs, "database" | "load"> & { enabled?: boolean };
 }
 
 const mapping = ({ batchSize, parallelizationFactor, maximumBatchingWindowInSeconds, memorySize }: MappingSettings): MappingSettings => ({ batchSize, parallelizationFactor, maximumBatchingWindowInSeconds, memorySize });
@@ -69,8 +69,13 @@ export function pipelineSettings(input: SettingsInput): PipelineSettings {
     delivery: { bufferSizeMiB: delivery.bufferSizeMiB, bufferIntervalSeconds: delivery.bufferIntervalSeconds },
     transform: { memorySize: resolveTransform(check, input.archive?.transform, logs).memorySize },
     projections: (input.projections ?? []).map((p) => ({ name: p.name, kind: p.projection.kind, mapping: mapping(resolveProject(check, p.project, logs)) })),
-    aurora: input.aurora?.enabled === false ? undefined : { maxCapacity: resolveDatabase(check, input.aurora?.database).maxCapacity },
+    aurora: input.aurora?.enabled === false ? undefined : aurora(input.aurora),
   };
+}
+
+function aurora(input: SettingsInput["aurora"]): PipelineSettings["aurora"] {
+  const settings = resolveAuroraLoader("capacity", { archiveBucketName: "", archiveBucketArn: "", columns: [], database: input?.database, load: input?.load }).settings;
+  return { maxCapacity: settings.database.maxCapacity, loaders: settings.load.maximumConcurrency };
 }
 
 /** A config setting the capacity model can suggest, by its path in the stack's config. */

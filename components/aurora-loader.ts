@@ -156,6 +156,7 @@ function addLoadFunction(children: Children, settings: ResolvedAuroraLoader, use
     memorySize: settings.load.memorySize,
     timeoutSeconds: settings.load.timeoutSeconds,
     logRetentionDays: settings.load.logRetentionDays,
+    reservedConcurrency: settings.load.maximumConcurrency,
     vpc: functionNetwork(network),
   }, children);
 }

@@ -27,6 +27,8 @@ export interface BundledFunctionArgs {
   logRetentionDays: number;
   /** The execution role, when it had to exist before the function (`createFunctionRole`). Default: created here. */
   role?: aws.iam.Role;
+  /** Invocations that may run at once, reserved from the account's concurrency. Default: unreserved. */
+  reservedConcurrency?: number;
   /** Run in these subnets with these security groups. Default: outside any VPC. */
   vpc?: { subnetIds: pulumi.Input<pulumi.Input<string>[]>; securityGroupIds: pulumi.Input<pulumi.Input<string>[]> };
 }
@@ -97,6 +99,7 @@ export function createBundledFunction(name: string, args: BundledFunctionArgs, c
     environment: { variables: args.environment },
     loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
     vpcConfig: args.vpc,
+    reservedConcurrentExecutions: args.reservedConcurrency,
     tags,
   }, { ...opts, dependsOn: [policy, logGroup] });
 

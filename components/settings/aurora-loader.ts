@@ -2,6 +2,7 @@ import type * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 import { parseSqlType } from "../../functions/shared/sql-columns";
 import { FIXED_COLUMNS } from "../../functions/transform/core";
+import { isServerlessCapacity, safeLoaderConcurrency } from "../internal/aurora-connections";
 import { AURORA_MYSQL_AUTO_PAUSE_SINCE, AURORA_MYSQL_DATA_API_SINCE } from "../internal/aws-rules";
 import { checkDerivedNames } from "../internal/names";
 import { checkOverrides } from "../internal/overrides";
@@ -85,6 +86,11 @@ export interface LoaderSettings {
   deadLetterExpireAfterDays?: number;
   /** Days the loader's and its setup function's logs are kept. Default: the component's `logRetentionDays` (30). */
   logRetentionDays?: number;
+  /**
+   * Loader invocations that may run at once (its reserved concurrency), each holding one connection:
+   * at most half the cluster's connections at its maximum capacity. Default: that half.
+   */
+  maximumConcurrency?: number;
 }
 
 /** Provider arguments for AuroraLoader's main resources, merged over the component's own (pulumi-awsx's pass-through style). */
@@ -168,7 +174,7 @@ export interface ResolvedAuroraLoader extends ResolvedCommon {
   /** Whether the component adds the S3 and Secrets Manager endpoints (always with a new VPC). */
   createEndpoints: boolean;
   database: Widened<typeof auroraLoaderDefaults.database> & { kmsKeyArn?: pulumi.Input<string> };
-  load: Widened<typeof auroraLoaderDefaults.load> & { logRetentionDays: number };
+  load: Widened<typeof auroraLoaderDefaults.load> & { logRetentionDays: number; maximumConcurrency: number };
   dbSetup: Widened<typeof auroraLoaderDefaults.dbSetup> & { logRetentionDays: number };
   overrides: AuroraLoaderOverrides;
 }
@@ -182,7 +188,7 @@ const DATABASE = keysOf<DatabaseSettings>()(
   "name", "table", "manifestTable", "rejectsTable", "engineVersion", "tls", "minCapacity", "maxCapacity", "instanceClass",
   "backupRetentionDays", "deletionProtection", "finalSnapshot", "kmsKeyArn", "dataApi", "loaderUser",
 );
-const LOAD = keysOf<LoaderSettings>()("memorySize", "timeoutSeconds", "maximumRetryAttempts", "maximumEventAgeInSeconds", "deadLetterExpireAfterDays", "logRetentionDays");
+const LOAD = keysOf<LoaderSettings>()("memorySize", "timeoutSeconds", "maximumRetryAttempts", "maximumEventAgeInSeconds", "deadLetterExpireAfterDays", "logRetentionDays", "maximumConcurrency");
 const OVERRIDES = keysOf<AuroraLoaderOverrides>()("cluster");
 
 /** What the cluster overrides may not change. */
@@ -224,7 +230,7 @@ export function resolveAuroraLoader(name: string, args: AuroraLoaderArgs): { set
     check.boolean("network.createEndpoints", args.network!.createEndpoints);
   }
   const database = resolveDatabase(check, args.database);
-  const load = resolveLoad(check, args.load, logRetentionDays);
+  const load = resolveLoad(check, args.load, { logRetentionDays, database });
   check.knownKeys("overrides", args.overrides, OVERRIDES);
   checkOverrides(check, "overrides.cluster", args.overrides?.cluster, { keys: OWNED_CLUSTER_ARGS, instead: "the loader, its network and the data's encryption depend on it (see database.* for what is settable, database.kmsKeyArn for the key)" });
   const { createEndpoints, ...network } = args.network ?? { createEndpoints: true };
@@ -302,7 +308,8 @@ function compareVersions(have: number[], need: number[]): number {
   return 0;
 }
 
-function resolveLoad(check: SettingsCheck, given: LoaderSettings | undefined, logRetentionDays: number): ResolvedAuroraLoader["load"] {
+function resolveLoad(check: SettingsCheck, given: LoaderSettings | undefined, component: { logRetentionDays: number; database: ResolvedAuroraLoader["database"] }): ResolvedAuroraLoader["load"] {
+  const { logRetentionDays, database } = component;
   check.knownKeys("load", given, LOAD);
   check.integer("load.memorySize", given?.memorySize, 128, 10_240);
   check.integer("load.timeoutSeconds", given?.timeoutSeconds, 1, 900);
@@ -311,5 +318,8 @@ function resolveLoad(check: SettingsCheck, given: LoaderSettings | undefined, lo
   // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html (MessageRetentionPeriod: 60 s to 14 days)
   check.integer("load.deadLetterExpireAfterDays", given?.deadLetterExpireAfterDays, 1, 14);
   check.logRetention("load.logRetentionDays", given?.logRetentionDays);
-  return { ...withDefaults(auroraLoaderDefaults.load, given), logRetentionDays: given?.logRetentionDays ?? logRetentionDays };
+  // A capacity range the checks above refused has no connection count: the problem is named already.
+  const connections = isServerlessCapacity(database) ? safeLoaderConcurrency(database) : 1;
+  check.integer("load.maximumConcurrency", given?.maximumConcurrency, 1, connections);
+  return { ...withDefaults(auroraLoaderDefaults.load, given), logRetentionDays: given?.logRetentionDays ?? logRetentionDays, maximumConcurrency: given?.maximumConcurrency ?? connections };
 }

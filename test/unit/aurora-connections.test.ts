@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import * as fc from "fast-check";
-import { AURORA_MYSQL_MAX_CONNECTIONS, auroraMySqlMaxConnections, safeLoaderConcurrency } from "../../capacity/aurora-connections";
+import { AURORA_MYSQL_MAX_CONNECTIONS, auroraMySqlMaxConnections, safeLoaderConcurrency } from "../../components/internal/aurora-connections";
 import { propertySettings } from "../support/property";
 
 /** A capacity range Serverless v2 accepts: half steps, 0 to 256, the maximum at least 1 and not below the minimum. */
@@ -9,7 +9,7 @@ const capacityRange = fc
   .filter(([min, max]) => min <= max)
   .map(([min, max]) => ({ minCapacity: min / 2, maxCapacity: max / 2 }));
 
-describe("Aurora MySQL Serverless v2 connections (capacity/aurora-connections.ts)", () => {
+describe("Aurora MySQL Serverless v2 connections (components/internal/aurora-connections.ts)", () => {
   it("gives AWS's published max_connections at each published maximum ACU, whatever the minimum", () => {
     // Written out from the AWS page, not read from the table under test.
     const published: [number, number][] = [[1, 90], [4, 135], [8, 1_000], [16, 2_000], [32, 3_000], [64, 4_000], [128, 5_000]];

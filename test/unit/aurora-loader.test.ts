@@ -22,6 +22,10 @@ describe("AuroraLoader", () => {
 
     const vpc = () => cloud.one("awsx:ec2:Vpc");
 
+    it("lets at most half the cluster's connections load at once: 67 loaders for the 135 connections of 4 ACUs", () => {
+      expect(cloud.named("clicks-load-function").inputs.reservedConcurrentExecutions).to.equal(67);
+    });
+
     it("builds a VPC of private subnets in two zones with no NAT gateway", () => {
       expect(vpc().inputs).to.deep.include({ numberOfAvailabilityZones: 2, natGateways: { strategy: "None" }, subnetSpecs: [{ type: "Isolated" }] });
     });
@@ -263,6 +267,13 @@ describe("AuroraLoader", () => {
 
     const withDatabase = (database: Record<string, unknown>) => () =>
       new AuroraLoader("clicks", { archiveBucketName: BUCKET, archiveBucketArn: BUCKET_ARN, columns: COLUMNS, database });
+
+    it("refuses more loaders at once than half the connections of the cluster at its maximum capacity", () => {
+      const build = (maximumConcurrency: number, maxCapacity: number) => () =>
+        new AuroraLoader("clicks", { archiveBucketName: BUCKET, archiveBucketArn: BUCKET_ARN, columns: COLUMNS, database: { maxCapacity }, load: { maximumConcurrency } });
+      expect(build(68, 4)).to.throw(/load\.maximumConcurrency must be an integer from 1 to 67, got 68/);
+      expect(build(500, 8)).to.not.throw();
+    });
 
     it("refuses the Data API and automatic pause on engine versions that lack them, and engine versions that are not Aurora MySQL 3", () => {
       expect(withDatabase({ engineVersion: "8.0.mysql_aurora.3.06.1", dataApi: true })).to.throw(/database\.dataApi needs Aurora MySQL 3\.07\.0 or newer, but database\.engineVersion is "8\.0\.mysql_aurora\.3\.06\.1"/);

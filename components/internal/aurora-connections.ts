@@ -30,6 +30,13 @@ export interface ServerlessCapacity {
   maxCapacity: number;
 }
 
+/** Whether a capacity range is one Aurora Serverless v2 accepts, so it has a connection count. */
+export function isServerlessCapacity(capacity: ServerlessCapacity): boolean {
+  const { minCapacity, maxCapacity } = capacity;
+  const halfSteps = (value: number) => typeof value === "number" && Number.isFinite(value) && Number.isInteger(value * 2);
+  return halfSteps(minCapacity) && halfSteps(maxCapacity) && minCapacity >= 0 && maxCapacity >= 1 && maxCapacity <= 256 && minCapacity <= maxCapacity;
+}
+
 /** The fraction of the connections the loader may hold; the rest stays for `npm run rebuild`, the setup function, people and other clients. */
 export const LOADER_CONNECTION_SHARE = 0.5;
 
@@ -40,8 +47,7 @@ export const LOADER_CONNECTION_SHARE = 0.5;
  */
 export function auroraMySqlMaxConnections(capacity: ServerlessCapacity): number {
   const { minCapacity, maxCapacity } = capacity;
-  const halfSteps = (value: number) => Number.isFinite(value) && Number.isInteger(value * 2);
-  if (!halfSteps(minCapacity) || !halfSteps(maxCapacity) || minCapacity < 0 || maxCapacity < 1 || maxCapacity > 256 || minCapacity > maxCapacity) {
+  if (!isServerlessCapacity(capacity)) {
     throw new RangeError(`an Aurora Serverless v2 capacity range is 0 to 256 ACUs in half steps, with a maximum of at least 1 and not below the minimum: got ${minCapacity} to ${maxCapacity}`);
   }
   let connections = AURORA_MYSQL_MAX_CONNECTIONS[0][1];
@@ -56,4 +62,9 @@ export function auroraMySqlMaxConnections(capacity: ServerlessCapacity): number 
  */
 export function safeLoaderConcurrency(capacity: ServerlessCapacity): number {
   return Math.max(1, Math.floor(auroraMySqlMaxConnections(capacity) * LOADER_CONNECTION_SHARE));
+}
+
+/** The least published maximum capacity whose loaders' share of the connections carries `loaders` at once, or undefined when none does. */
+export function maxCapacityForLoaders(loaders: number): number | undefined {
+  return AURORA_MYSQL_MAX_CONNECTIONS.find(([, connections]) => Math.floor(connections * LOADER_CONNECTION_SHARE) >= loaders)?.[0];
 }
