@@ -15,7 +15,7 @@ import { createLoaderNetwork, type LoaderNetwork } from "./internal/loader-netwo
 import { COMPONENT_PACKAGE } from "./internal/package";
 import { dataResourceOptions } from "./internal/protection";
 import { refuseProblems } from "./internal/validation";
-import { resolveAuroraLoader, type AuroraLoaderArgs, type ResolvedAuroraLoader } from "./settings/aurora-loader";
+import { resolveAuroraLoader, type AuroraLoaderArgs, type AuroraLoaderDeployment, type ResolvedAuroraLoader } from "./settings/aurora-loader";
 
 export * from "./settings/aurora-loader";
 
@@ -52,6 +52,8 @@ export class AuroraLoader extends pulumi.ComponentResource {
   public readonly alarmNames: pulumi.Output<string[]>;
   public readonly vpcId: pulumi.Output<string>;
   public readonly subnetIds: pulumi.Output<string[]>;
+  /** What this deployment runs that the next must agree with: give it back as `lastDeployment`. */
+  public readonly deployment: pulumi.Output<AuroraLoaderDeployment>;
 
   constructor(name: string, args: AuroraLoaderArgs, opts?: pulumi.ComponentResourceOptions) {
     super(`${COMPONENT_PACKAGE}:index:AuroraLoader`, name, {}, opts);
@@ -89,6 +91,7 @@ export class AuroraLoader extends pulumi.ComponentResource {
     this.alarmNames = alarmNamesOf(this);
     this.vpcId = network.vpcId;
     this.subnetIds = network.subnetIds;
+    this.deployment = database.cluster.engineVersionActual.apply((engineVersion) => ({ engineVersion }));
     this.registerOutputs(declaredOutputs(this));
   }
 }

@@ -1,13 +1,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { alarm } from "./internal/alarms";
+import { alarm, alarmNamesOf } from "./internal/alarms";
 import { childrenOf, declaredOutputs, tagsOf, type Children } from "./internal/context";
 import { policyDocument, type PolicyStatement } from "./internal/iam";
 import { COMPONENT_PACKAGE } from "./internal/package";
 import { dataResourceOptions } from "./internal/protection";
 import { DYNAMODB_STREAM_READ_ACTIONS, KINESIS_CONSUMER_READ_ACTIONS, KINESIS_STREAM_READ_ACTIONS, KINESIS_STREAM_WRITE_ACTIONS } from "./internal/stream-access";
 import { refuseProblems } from "./internal/validation";
-import { resolveCrossAccountStreamSource, type CrossAccountStreamSourceArgs, type ResolvedCrossAccountStreamSource } from "./settings/cross-account-stream-source";
+import { resolveCrossAccountStreamSource, type CrossAccountStreamSourceArgs, type CrossAccountStreamSourceDeployment, type ResolvedCrossAccountStreamSource } from "./settings/cross-account-stream-source";
 
 export * from "./settings/cross-account-stream-source";
 
@@ -52,6 +52,10 @@ export class CrossAccountStreamSource extends pulumi.ComponentResource {
   public readonly sharedTableKmsKeyArn: pulumi.Output<string | undefined>;
   /** The roles the shared table's stream is shared with. */
   public readonly sharedTableReadGrantedTo: pulumi.Output<string[]>;
+  /** Every alarm of the stream and its fan-out consumer. */
+  public readonly alarmNames: pulumi.Output<string[]>;
+  /** What this deployment holds that a later one must not lose records over: give it back as `lastDeployment`. */
+  public readonly deployment: CrossAccountStreamSourceDeployment;
 
   constructor(name: string, args: CrossAccountStreamSourceArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super(`${COMPONENT_PACKAGE}:index:CrossAccountStreamSource`, name, {}, opts);
@@ -91,6 +95,8 @@ export class CrossAccountStreamSource extends pulumi.ComponentResource {
     this.sharedTableStreamArn = pulumi.output(this.sharedTable?.streamArn);
     this.sharedTableKmsKeyArn = pulumi.output(this.sharedTable ? this.key.arn : undefined);
     this.sharedTableReadGrantedTo = pulumi.all(readers);
+    this.alarmNames = alarmNamesOf(this);
+    this.deployment = settings.sharedTable ? { sharedTableStreamViewType: settings.sharedTable.streamViewType } : {};
     this.registerOutputs(declaredOutputs(this));
   }
 }

@@ -10,8 +10,8 @@ import { COMPONENT_PACKAGE } from "./internal/package";
 import { dataResourceOptions } from "./internal/protection";
 import { DEDUP_TABLE_WRITE_ACTIONS, tableKeyStatements } from "./internal/stream-access";
 import { type StreamFunctionResources } from "./internal/stream-function";
-import { refuseProblems } from "./internal/validation";
-import { resolveDedupTable, type DedupTableArgs, type ResolvedDedupTable } from "./settings/dedup-table";
+import { checkedLiveChange, refuseProblems } from "./internal/validation";
+import { DEDUP_TABLE_LIVE_CHANGES, resolveDedupTable, type DedupTableArgs, type DedupTableDeployment, type ResolvedDedupTable } from "./settings/dedup-table";
 
 export * from "./settings/dedup-table";
 
@@ -46,6 +46,8 @@ export class DedupTable extends pulumi.ComponentResource {
   public readonly alarmNames: pulumi.Output<string[]>;
   /** Pull mode: days after its arrival in Kinesis an item expires, unless items never do (`table.expireItems` false). */
   public readonly itemExpireAfterDays: number | undefined;
+  /** What this deployment holds that a later one must not lose records over: give it back as `lastDeployment`. */
+  public readonly deployment: pulumi.Output<DedupTableDeployment>;
 
   constructor(name: string, args: DedupTableArgs, opts?: pulumi.ComponentResourceOptions) {
     super(`${COMPONENT_PACKAGE}:index:DedupTable`, name, {}, opts);
@@ -82,8 +84,18 @@ export class DedupTable extends pulumi.ComponentResource {
     this.writerRoleArn = pulumi.output(this.writerRole?.arn);
     this.alarmNames = alarmNamesOf(this);
     this.itemExpireAfterDays = settings.pull?.expireAfterSeconds === undefined ? undefined : settings.pull.expireAfterSeconds / 86_400;
+    this.deployment = deploymentOf(this, name, settings, args);
     this.registerOutputs(declaredOutputs(this));
   }
+}
+
+/** The `deployment` output; a source stream known only now (another resource's output) is compared with the last deployment's here. */
+function deploymentOf(component: DedupTable, name: string, settings: ResolvedDedupTable, args: DedupTableArgs): pulumi.Output<DedupTableDeployment> {
+  const change = { ...DEDUP_TABLE_LIVE_CHANGES.source, from: args.lastDeployment?.sourceStreamArn, to: settings.pull?.source?.streamArn };
+  return checkedLiveChange(component, `DedupTable "${name}"`, change, args.liveChangesAcknowledged).apply((sourceStreamArn) => ({
+    streamViewType: settings.table.streamViewType,
+    ...(sourceStreamArn !== undefined && { sourceStreamArn }),
+  }));
 }
 
 /** The table, keyed by the dedup key, with its stream on; autoscaled when provisioned. */

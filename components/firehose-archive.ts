@@ -16,7 +16,8 @@ import { createSecureBucket } from "./internal/secure-bucket";
 import { tableStreamReadStatements } from "./internal/stream-access";
 import { createStreamFunction, type StreamFunctionResources } from "./internal/stream-function";
 import { type ArchiveSchemaVersion } from "./internal/schema-history";
-import { refuseProblems } from "./internal/validation";
+import { checkedLiveChange, refuseProblems } from "./internal/validation";
+import { TABLE_STREAM_SOURCE_CHANGE, type TableStreamDeployment } from "./settings/shared";
 import { resolveFirehoseArchive, type FirehoseArchiveArgs, type ResolvedFirehoseArchive } from "./settings/firehose-archive";
 
 export * from "./settings/firehose-archive";
@@ -72,6 +73,8 @@ export class FirehoseArchive extends pulumi.ComponentResource {
   public readonly schemaVersion: number;
   /** Every schema version deployed, this one last: give it back as `schemaHistory` next time, and to AuroraLoader. */
   public readonly schemaHistory: ArchiveSchemaVersion[];
+  /** The stream the forward function reads: give it back as `lastDeployment`. */
+  public readonly deployment: pulumi.Output<TableStreamDeployment>;
 
   constructor(name: string, args: FirehoseArchiveArgs, opts?: pulumi.ComponentResourceOptions) {
     super(`${COMPONENT_PACKAGE}:index:FirehoseArchive`, name, {}, opts);
@@ -110,6 +113,8 @@ export class FirehoseArchive extends pulumi.ComponentResource {
     this.columnTypes = settings.columnTypes;
     this.schemaVersion = settings.schemaVersion;
     this.schemaHistory = settings.schemaHistory;
+    const sourceChange = { ...TABLE_STREAM_SOURCE_CHANGE, from: args.lastDeployment?.tableStreamArn, to: settings.tableStreamArn };
+    this.deployment = checkedLiveChange(this, `FirehoseArchive "${name}"`, sourceChange, args.liveChangesAcknowledged).apply((tableStreamArn) => ({ tableStreamArn }));
     this.registerOutputs(declaredOutputs(this));
   }
 }

@@ -14,6 +14,7 @@ export {
   PRODUCER_THROTTLING_METRICS,
   StreamViewType,
   type CrossAccountStreamSourceArgs,
+  type CrossAccountStreamSourceDeployment,
   type CrossAccountStreamSourceOverrides,
   type SharedTableSettings,
   type StreamSettings,
@@ -27,6 +28,7 @@ export {
   IndexProjectionType,
   KeyAttributeType,
   type DedupTableArgs,
+  type DedupTableDeployment,
   type DedupTableOverrides,
   type DedupTableSettings,
   type GlobalSecondaryIndexArgs,
@@ -68,6 +70,7 @@ export {
   auroraLoaderDefaults,
   LoadMode,
   type AuroraLoaderArgs,
+  type AuroraLoaderDeployment,
   type AuroraLoaderOverrides,
   type DatabaseSettings,
   type LoaderNetworkArgs,
@@ -75,7 +78,19 @@ export {
 } from "./aurora-loader";
 
 // Settings and child resources shared by several components.
-export { commonDefaults, ingestDefaults, streamFunctionDefaults, type CommonArgs, type IngestSettings, type MonitoringArgs, type StreamFunctionSettings } from "./settings/shared";
+export {
+  commonDefaults,
+  ingestDefaults,
+  itemExpiryDefaults,
+  streamFunctionDefaults,
+  type CommonArgs,
+  type IngestSettings,
+  type ItemExpirySettings,
+  type LiveChangeArgs,
+  type MonitoringArgs,
+  type StreamFunctionSettings,
+  type TableStreamDeployment,
+} from "./settings/shared";
 export { type FunctionResources } from "./internal/bundled-function";
 export { MAPPING_DISCARD_METRICS, type StreamFunctionResources } from "./internal/stream-function";
 export { type DatabaseResources } from "./internal/aurora-cluster";

@@ -10,7 +10,8 @@ import { COMPONENT_PACKAGE } from "./internal/package";
 import { dataResourceOptions } from "./internal/protection";
 import { tableKeyStatements, tableStreamReadStatements } from "./internal/stream-access";
 import { createStreamFunction, type StreamFunctionResources } from "./internal/stream-function";
-import { refuseProblems } from "./internal/validation";
+import { checkedLiveChange, refuseProblems } from "./internal/validation";
+import { TABLE_STREAM_SOURCE_CHANGE, type TableStreamDeployment } from "./settings/shared";
 import { resolveStreamProjection, type ResolvedStreamProjection, type StreamProjectionArgs } from "./settings/stream-projection";
 
 export * from "./settings/stream-projection";
@@ -40,6 +41,8 @@ export class StreamProjection extends pulumi.ComponentResource {
   public readonly projectParkedMetricName: string | undefined;
   /** Every alarm of the function. */
   public readonly alarmNames: pulumi.Output<string[]>;
+  /** The stream the function reads: give it back as `lastDeployment`. */
+  public readonly deployment: pulumi.Output<TableStreamDeployment>;
 
   constructor(name: string, args: StreamProjectionArgs, opts?: pulumi.ComponentResourceOptions) {
     super(`${COMPONENT_PACKAGE}:index:StreamProjection`, name, {}, opts);
@@ -61,6 +64,8 @@ export class StreamProjection extends pulumi.ComponentResource {
     this.projectDeadLetterBucketName = this.project.deadLetterBucket.bucket;
     this.projectParkedMetricName = project.parkedMetricName;
     this.alarmNames = alarmNamesOf(this);
+    const sourceChange = { ...TABLE_STREAM_SOURCE_CHANGE, from: args.lastDeployment?.tableStreamArn, to: settings.tableStreamArn };
+    this.deployment = checkedLiveChange(this, `StreamProjection "${name}"`, sourceChange, args.liveChangesAcknowledged).apply((tableStreamArn) => ({ tableStreamArn }));
     this.registerOutputs(declaredOutputs(this));
   }
 }

@@ -15,6 +15,20 @@ export interface MockAwsOptions {
   secretStackOutputs?: string[];
   /** Whether a stack given no outputs exists without any yet (a first deployment, such as a stack reading its own last one) rather than being an error. Default: never. */
   isNewStack?: (stackName: string) => boolean;
+  /** An existing network, as EC2 would describe it. Default: every subnet in zone a, two route tables, the first the main one, no S3 route. */
+  network?: MockNetwork;
+}
+
+export interface MockNetwork {
+  /** Each subnet's Availability Zone. */
+  subnetZones?: Record<string, string>;
+  /** Every route table of the VPC. */
+  routeTables?: string[];
+  /** The route table a subnet is explicitly associated with; a subnet not listed uses the main one. */
+  subnetRouteTables?: Record<string, string>;
+  mainRouteTable?: string;
+  /** Route tables with a route to the S3 prefix list: a gateway endpoint of the network's own. */
+  routedToS3?: string[];
 }
 
 /**
@@ -44,12 +58,30 @@ export class MockAwsState {
       case "aws:index/getPartition:getPartition":
         return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
       case "aws:ec2/getRouteTables:getRouteTables":
-        return { id: region, ids: [`rtb-${shortHash(String(args.inputs.vpcId))}a`, `rtb-${shortHash(String(args.inputs.vpcId))}b`] };
+        return { id: region, ids: this.routeTables(args.inputs) };
+      case "aws:ec2/getSubnet:getSubnet":
+        return { id: args.inputs.id, availabilityZone: this.options.network?.subnetZones?.[args.inputs.id] ?? `${region}a`, vpcId: "vpc-mock" };
       case "aws:ec2/getPrefixList:getPrefixList":
         return { id: "pl-6da54004", name: args.inputs.name, cidrBlocks: ["52.218.0.0/17"] };
       default:
         return args.inputs;
     }
+  }
+
+  /**
+   * Route tables as DescribeRouteTables filters them: a subnet's own (or none, when it uses the main
+   * table implicitly), the VPC's main one, those with a route to a prefix list; unfiltered, every
+   * table of the VPC. The network is `options.network`, else two tables of the VPC.
+   */
+  private routeTables(inputs: { vpcId?: string; filters?: { name: string; values: string[] }[] }): string[] {
+    const network = this.options.network ?? {};
+    const filter = inputs.filters?.[0];
+    const all = network.routeTables ?? [`rtb-${shortHash(String(inputs.vpcId))}a`, `rtb-${shortHash(String(inputs.vpcId))}b`];
+    if (!filter) return all;
+    if (filter.name === "association.subnet-id") return filter.values.flatMap((subnet) => (network.subnetRouteTables?.[subnet] ? [network.subnetRouteTables[subnet]] : []));
+    if (filter.name === "association.main") return [network.mainRouteTable ?? all[0]];
+    if (filter.name === "route.destination-prefix-list-id") return network.routedToS3 ?? [];
+    return all;
   }
 
   /** Physical identity and computed outputs for a resource, shaped like the real provider's. */
@@ -110,6 +142,7 @@ export class MockAwsState {
           state: {
             ...inputs,
             clusterIdentifier: id,
+            engineVersionActual: inputs.engineVersion,
             clusterResourceId: `cluster-${shortHash(name).toUpperCase()}ABCDEFGHIJKLMNOP`,
             arn: `arn:aws:rds:${region}:${account}:cluster:${id}`,
             endpoint: `${id}.cluster-c1a2b3c4d5e6.${region}.rds.amazonaws.com`,

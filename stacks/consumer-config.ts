@@ -4,6 +4,9 @@ import { type ProjectionSpec } from "../functions/project/spec";
 import {
   type ArchiveSchemaVersion,
   type AuroraLoaderArgs,
+  type AuroraLoaderDeployment,
+  type DedupTableDeployment,
+  type TableStreamDeployment,
   type Check,
   type DedupTableArgs,
   type DedupTableSettings,
@@ -29,6 +32,15 @@ type AuroraSettings = Omit<AuroraLoaderArgs, "archiveBucketName" | "archiveBucke
  * short way (a group-by entry may be an attribute's name).
  */
 export type ProjectionConfig = Omit<StreamProjectionArgs, "tableStreamArn" | "tableStreamKmsKeyArn" | "projection"> & { name: string; projection: ProjectionSpec };
+
+/** The consumer stack's `deployments` output: each component's `deployment`, given back to it as `lastDeployment`. */
+export interface ConsumerDeployments {
+  dedupTable: DedupTableDeployment;
+  archive: TableStreamDeployment;
+  loader?: AuroraLoaderDeployment;
+  /** By projection name, the dedup table's projections and the shared table's. */
+  projections: Record<string, TableStreamDeployment>;
+}
 
 /** A projection to compose: its name, and StreamProjection's arguments but `monitoring` (and the dedup table's stream, for `projections`). */
 export interface NamedProjection<Args> {
@@ -89,14 +101,21 @@ export async function readConsumerConfig(config: StackConfig): Promise<ConsumerC
 
   // The schema versions deployed so far: from config when set there, else from this stack's last deployment.
   const schemaHistory = archiveSettings.schemaHistory ?? ((await lastDeployedOutput("archiveSchemaHistory")) as ArchiveSchemaVersion[] | undefined);
+  // What the last deployment holds that this one must not lose records over, and the changes whose runbook was followed.
+  const last = ((await lastDeployedOutput("deployments")) ?? {}) as Partial<ConsumerDeployments>;
+  const liveChangesAcknowledged = config.object<string[]>("liveChangesAcknowledged");
   const { columnTypes: auroraColumnTypes, ...auroraArgs } = aurora;
   return {
     ...basics,
     ...access,
-    archive: { protectData, tableKmsKeyArn: table?.kmsKeyArn, ...archiveSettings, columnTypes: archiveSettings.columnTypes ?? auroraColumnTypes, schemaHistory },
-    aurora: auroraEnabled ? { protectData, ...auroraArgs } : undefined,
-    projections: projections.map(({ name, projection, ...args }) => ({ name, args: { protectData, ...args, projection: projectionSettings(projection), tableStreamKmsKeyArn: table?.kmsKeyArn } })),
-    sharedTableProjections: shared,
+    dedupTable: { ...access.dedupTable, lastDeployment: last.dedupTable, liveChangesAcknowledged },
+    archive: { protectData, tableKmsKeyArn: table?.kmsKeyArn, ...archiveSettings, columnTypes: archiveSettings.columnTypes ?? auroraColumnTypes, schemaHistory, lastDeployment: last.archive, liveChangesAcknowledged },
+    aurora: auroraEnabled ? { protectData, ...auroraArgs, lastDeployment: last.loader } : undefined,
+    projections: projections.map(({ name, projection, ...args }) => ({
+      name,
+      args: { protectData, ...args, projection: projectionSettings(projection), tableStreamKmsKeyArn: table?.kmsKeyArn, lastDeployment: last.projections?.[name], liveChangesAcknowledged },
+    })),
+    sharedTableProjections: shared.map((projection) => ({ ...projection, args: { ...projection.args, lastDeployment: last.projections?.[projection.name], liveChangesAcknowledged } })),
     capacityInput: {
       region: accounts.region,
       accessMode: accounts.accessMode,

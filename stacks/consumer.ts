@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { AuroraLoader, DedupTable, FirehoseArchive, type MonitoringArgs, StreamProjection } from "../components";
+import { AuroraLoader, DedupTable, FirehoseArchive, type MonitoringArgs, StreamProjection, type TableStreamDeployment } from "../components";
 import { checkCapacity } from "./capacity";
 import { StackConfig } from "./config";
 import { readConsumerConfig, type ConsumerConfig, type PullWiring } from "./consumer-config";
@@ -18,18 +18,20 @@ export async function consumerComposition(pulumiConfig: pulumi.Config): Promise<
   const { accounts, peer: source } = config;
   const topic = alertTopic(config.alerts);
   const monitoring: MonitoringArgs = { alarmTopicArn: topic.arn };
-  const dedup = new DedupTable("clicks", { ...config.dedupTable, monitoring });
+  // What every component takes from the stack: its alarms' topic and its tags.
+  const common = { monitoring, tags: config.tags };
+  const dedup = new DedupTable("clicks", { ...config.dedupTable, ...common });
   const mode = {
     tableName: dedup.tableName,
     tableArn: dedup.tableArn,
     tableStreamArn: dedup.tableStreamArn,
     ...(config.pull ? pullWiring(dedup, config, config.pull, source) : pushWiring(dedup, config, config.push!, source)),
   };
-  const archive = new FirehoseArchive("clicks", { monitoring, ...config.archive, tableStreamArn: mode.tableStreamArn });
+  const archive = new FirehoseArchive("clicks", { ...common, ...config.archive, tableStreamArn: mode.tableStreamArn });
   const loader =
     config.aurora &&
     new AuroraLoader("clicks", {
-      monitoring,
+      ...common,
       ...config.aurora,
       columnTypes: archive.columnTypes,
       schemaHistory: archive.schemaHistory,
@@ -40,10 +42,10 @@ export async function consumerComposition(pulumiConfig: pulumi.Config): Promise<
     });
   // An aggregate's ledger must remember each item longer than the table keeps it.
   const tableItemExpireAfterDays = config.pull ? dedup.itemExpireAfterDays : config.push?.itemExpireAfterDays;
-  const projections = config.projections.map(({ name, args }) => new StreamProjection(name, { monitoring, ...args, tableStreamArn: mode.tableStreamArn, tableItemExpireAfterDays }));
+  const projections = config.projections.map(({ name, args }) => new StreamProjection(name, { ...common, ...args, tableStreamArn: mode.tableStreamArn, tableItemExpireAfterDays }));
   const projectionTables = Object.fromEntries(projections.map((projection, i) => [config.projections[i].name, projection.tableName]));
   const capacity = checkCapacity(config.capacity, "consumer", config.capacityInput);
-  const shared = sharedTableConsumers(config.sharedTableProjections, source, monitoring);
+  const shared = sharedTableConsumers(config.sharedTableProjections, source, common);
   const ingest = dedup.ingestFunctionName;
   const forward = archive.forwardFunctionName;
   const load = loader ? loader.loadFunctionName : undefined;
@@ -65,7 +67,7 @@ export async function consumerComposition(pulumiConfig: pulumi.Config): Promise<
     accountId: accounts.consumerAccountId,
     ...mode,
     projectionTables,
-    ...shared,
+    ...(shared.sharedTableReaderRoleArns && { sharedTableReaderRoleArns: shared.sharedTableReaderRoleArns, sharedTableProjectionTables: shared.sharedTableProjectionTables }),
     alertTopicArn: topic.arn,
     dashboardName: board.dashboardName,
     archiveBucketName: archive.bucketName,
@@ -87,6 +89,13 @@ export async function consumerComposition(pulumiConfig: pulumi.Config): Promise<
       subnetIds: loader.subnetIds,
     }),
     ...capacity,
+    // Given back to each component next time, as its lastDeployment (stacks/consumer-config.ts).
+    deployments: {
+      dedupTable: dedup.deployment,
+      archive: archive.deployment,
+      ...(loader && { loader: loader.deployment }),
+      projections: { ...Object.fromEntries(projections.map((p, i) => [config.projections[i].name, p.deployment])), ...shared.deployments },
+    },
   };
 }
 
@@ -95,17 +104,19 @@ export async function consumerComposition(pulumiConfig: pulumi.Config): Promise<
  * function's role is created first, exported (`sharedTableReaderRoleArns`) for the source stack to
  * grant; its mapping follows once the source stack reports that grant (or config names the stream).
  */
-function sharedTableConsumers(projections: ConsumerConfig["sharedTableProjections"], source: Peer, monitoring: MonitoringArgs) {
-  if (projections.length === 0) return {};
+function sharedTableConsumers(projections: ConsumerConfig["sharedTableProjections"], source: Peer, common: { monitoring: MonitoringArgs; tags: Record<string, string> }) {
+  if (projections.length === 0) return { deployments: {} };
   const roles: Record<string, pulumi.Output<string>> = {};
   const tables: Record<string, pulumi.Output<string>> = {};
+  const deployments: Record<string, pulumi.Output<TableStreamDeployment>> = {};
   for (const { name, readable, args } of projections) {
     if (!readable) pulumi.log.warn(`${source.label} has not shared its table's stream with "${name}" yet, so it has no mapping. Run \`pulumi up\` on ${source.label}, then here again.`);
-    const projection = new StreamProjection(name, { monitoring, ...args });
+    const projection = new StreamProjection(name, { ...common, ...args });
     roles[name] = projection.projectRoleArn;
     tables[name] = projection.tableName;
+    deployments[name] = projection.deployment;
   }
-  return { sharedTableReaderRoleArns: roles, sharedTableProjectionTables: tables };
+  return { sharedTableReaderRoleArns: roles, sharedTableProjectionTables: tables, deployments };
 }
 
 /** Pull mode's outputs: the ingest function's, and what to run next. */

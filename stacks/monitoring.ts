@@ -43,8 +43,9 @@ export function alertTopic(settings: AlertSettings): aws.sns.Topic {
     enableKeyRotation: true,
     deletionWindowInDays: 30,
     policy: policyDocument(pulumi.all([identity.accountId, partition, region]).apply(([account, part, regionName]) => alertTopicKeyPolicy(account, part, regionName))),
+    tags: settings.tags,
   }, dataResourceOptions({ protectData: settings.protectData ?? true }));
-  const topic = new aws.sns.Topic("alerts", { kmsMasterKeyId: key.arn });
+  const topic = new aws.sns.Topic("alerts", { kmsMasterKeyId: key.arn, tags: settings.tags });
   const email = settings.email;
   if (email) new aws.sns.TopicSubscription("alerts-email", { topic: topic.arn, protocol: "email", endpoint: email });
   return topic;

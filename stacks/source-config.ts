@@ -1,5 +1,6 @@
 import { type SettingsInput } from "../capacity/settings";
-import { type CrossAccountStreamSourceArgs, type PushIngestArgs, type SharedTableSettings, type StreamSettings } from "../components";
+import { type CrossAccountStreamSourceArgs, type CrossAccountStreamSourceDeployment, type PushIngestArgs, type SharedTableSettings, type StreamSettings } from "../components";
+import { lastDeployedOutput } from "./last-deployment";
 import { checkArn } from "./accounts";
 import { type StackConfig } from "./config";
 import { configCheck, readIngestConfig, readStackBasics, type StackBasics } from "./stack-basics";
@@ -51,13 +52,26 @@ export async function readSourceConfig(config: StackConfig): Promise<SourceConfi
       check.fail(`writerExternalId is required with accessMode "push": set it with \`pulumi config set --secret writerExternalId <value>\` (the consumer stack's value), or read it from ${consumer.label} by setting consumerStack`);
     }
     const writer = writerRoleArn && tableName && externalId ? { roleArn: writerRoleArn, tableName, externalId } : undefined;
-    push = { writer, ...ingest, streamRetentionHours: stream?.retentionHours, protectData: basics.protectData };
+    push = { writer, ...ingest, streamRetentionHours: stream?.retentionHours, protectData: basics.protectData, tags: basics.tags };
   }
   check.done();
 
+  // What the last deployment holds that this one must not lose records over, and the changes whose runbook was followed.
+  const last = ((await lastDeployedOutput("deployments")) ?? {}) as { streamSource?: CrossAccountStreamSourceDeployment };
+  const liveChangesAcknowledged = config.object<string[]>("liveChangesAcknowledged");
   return {
     ...basics,
-    streamSource: { stream, consumerRoleArn, fanOutConsumerName, sharedTable, sharedTableReaderRoleArns: Object.values(readerRoles), protectData: basics.protectData },
+    streamSource: {
+      stream,
+      consumerRoleArn,
+      fanOutConsumerName,
+      sharedTable,
+      sharedTableReaderRoleArns: Object.values(readerRoles),
+      protectData: basics.protectData,
+      tags: basics.tags,
+      lastDeployment: last.streamSource,
+      liveChangesAcknowledged,
+    },
     readerRoles,
     push,
     capacityInput: { region: accounts.region, accessMode: accounts.accessMode, stream, fanOut: fanOutConsumerName !== undefined, ingest: ingest.ingest },

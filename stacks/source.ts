@@ -37,6 +37,8 @@ export async function sourceComposition(pulumiConfig: pulumi.Config): Promise<Re
     streamRetentionHours: config.streamSource.stream?.retentionHours ?? crossAccountStreamSourceDefaults.stream.retentionHours,
     ...(streamShardCount !== undefined && { streamShardCount }),
     ...checkCapacity(config.capacity, "source", config.capacityInput),
+    // Given back to the stream's component next time, as its lastDeployment (stacks/source-config.ts).
+    deployments: { streamSource: stream.deployment },
   };
   if (config.streamSource.sharedTable && Object.keys(readerRoles).length === 0) {
     pulumi.log.warn(`the shared table's stream is shared with nobody yet: ${consumer.label} reports no sharedTableReaderRoleArns (set sharedTableProjections there, run \`pulumi up\` on it, then here again)`);

@@ -17,10 +17,13 @@ export interface CapacityConfig {
 export interface AlertSettings {
   email: string | undefined;
   protectData: boolean | undefined;
+  tags: Record<string, string>;
 }
 
 /** What both stacks read the same way: the accounts, the other side's stack, data protection, alerts and capacity. */
 export interface StackBasics {
+  /** Every component's and resource's tags: the project, the stack, the owner and the data's classification. */
+  tags: Record<string, string>;
   accounts: Accounts;
   /** The other side's stack, for what it exports and for messages naming it. */
   peer: Peer;
@@ -43,7 +46,24 @@ export async function readStackBasics(config: StackConfig, side: Side, check: Ch
   const peer = new Peer(config, side === "source" ? "consumer" : "source");
   await peer.assertAgrees(accounts);
   const protectData = config.boolean("protectData");
-  return { accounts, peer, protectData, alerts: { email: config.string("alertEmail"), protectData }, capacity: readCapacityConfig(config, check) };
+  const tags = stackTags(config);
+  return { tags, accounts, peer, protectData, alerts: { email: config.string("alertEmail"), protectData, tags }, capacity: readCapacityConfig(config, check) };
+}
+
+/**
+ * The tags every resource of the stack carries: the project and the stack, who owns it (`owner`),
+ * and what its data is (`dataClassification`: the clickstream holds e-mail addresses, so personal
+ * by default), with any of `tags` on top.
+ */
+function stackTags(config: StackConfig): Record<string, string> {
+  const owner = config.string("owner");
+  return {
+    project: pulumi.getProject(),
+    stack: pulumi.getStack(),
+    ...(owner && { owner }),
+    "data-classification": config.string("dataClassification") ?? "personal",
+    ...config.object<Record<string, string>>("tags"),
+  };
 }
 
 function readCapacityConfig(config: StackConfig, check: Check): CapacityConfig {

@@ -69,14 +69,14 @@ export function createLoaderNetwork(children: Children, settings: ResolvedAurora
     return { ...network, endpoints: [] };
   }
 
-  // S3 through a gateway endpoint on every route table; Secrets Manager through an interface endpoint the loader alone may use.
+  // S3 through a gateway endpoint on the route tables of the loader's subnets; Secrets Manager through an interface endpoint the loader alone may use.
   // https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html (one endpoint route per service in a route table)
   // https://docs.aws.amazon.com/vpc/latest/privatelink/privatelink-access-aws-services.html (private DNS: one endpoint per service in a VPC)
   const s3Endpoint = new aws.ec2.VpcEndpoint(`${name}-s3-endpoint`, {
     vpcId,
     serviceName: pulumi.interpolate`com.amazonaws.${region}.s3`,
     vpcEndpointType: "Gateway",
-    routeTableIds: aws.ec2.getRouteTablesOutput({ vpcId }, opts).ids,
+    routeTableIds: vpc ? aws.ec2.getRouteTablesOutput({ vpcId }, opts).ids : loaderRouteTables(children, { vpcId, subnetIds, s3PrefixList }),
     tags,
   }, opts);
   const endpointGroup = securityGroup("endpoint-sg", "AWS interface endpoints: HTTPS from the loader only");
@@ -85,13 +85,52 @@ export function createLoaderNetwork(children: Children, settings: ResolvedAurora
     vpcId,
     serviceName: pulumi.interpolate`com.amazonaws.${region}.secretsmanager`,
     vpcEndpointType: "Interface",
-    subnetIds,
+    subnetIds: vpc ? subnetIds : onePerZone(children, subnetIds),
     securityGroupIds: [endpointGroup.id],
     privateDnsEnabled: true,
     tags,
   }, opts);
   rule("egress", "loader-to-endpoints", { securityGroupId: loader.id, referencedSecurityGroupId: endpointGroup.id, ...https }, "HTTPS to the Secrets Manager endpoint");
   return { ...network, endpoints: [s3Endpoint, secretsEndpoint] };
+}
+
+type Lookup = { vpcId: pulumi.Output<string>; subnetIds: pulumi.Output<string[]>; s3PrefixList: pulumi.Output<string> };
+
+/**
+ * The route tables of the loader's subnets in an existing network: each subnet's own, or the VPC's
+ * main one for a subnet without one (its implicit association, which DescribeRouteTables does not
+ * list by subnet). A table that already routes to S3, through a gateway endpoint of the network's
+ * own, is left to it, and said: a route table holds one route per prefix list.
+ * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeRouteTables.html
+ */
+function loaderRouteTables(children: Children, network: Lookup): pulumi.Output<string[]> {
+  const opts = { parent: children.parent };
+  const byFilter = (name: string, values: pulumi.Input<string>[], vpcId?: pulumi.Input<string>) => aws.ec2.getRouteTablesOutput({ vpcId, filters: [{ name, values }] }, opts).ids.apply((ids) => ids ?? []);
+  const main = byFilter("association.main", ["true"], network.vpcId);
+  const routedToS3 = byFilter("route.destination-prefix-list-id", [network.s3PrefixList], network.vpcId);
+  return pulumi.all([network.subnetIds, main, routedToS3]).apply(([subnetIds, mainTables, reaching]) =>
+    pulumi.all(subnetIds.map((id) => byFilter("association.subnet-id", [id]))).apply((explicit) => {
+      const tables = [...new Set(explicit.map((ids) => (ids.length > 0 ? ids : mainTables)).flat())];
+      const reused = tables.filter((id) => reaching.includes(id));
+      if (reused.length > 0) {
+        void pulumi.log.warn(`route tables ${reused.join(", ")} of the loader's subnets reach S3 already, through a gateway endpoint of the network's own: the loader uses it there`, children.parent);
+      }
+      return tables.filter((id) => !reaching.includes(id));
+    }),
+  );
+}
+
+/**
+ * One subnet per Availability Zone, the first given in each: an interface endpoint takes at most one
+ * subnet in a zone, and CreateVpcEndpoint fails with two.
+ * https://docs.aws.amazon.com/vpc/latest/privatelink/create-interface-endpoint.html
+ */
+function onePerZone(children: Children, subnetIds: pulumi.Output<string[]>): pulumi.Output<string[]> {
+  return subnetIds.apply((ids) =>
+    pulumi.all(ids.map((id) => aws.ec2.getSubnetOutput({ id }, { parent: children.parent }).availabilityZone)).apply((zones) =>
+      ids.filter((_id, i) => zones.indexOf(zones[i]) === i),
+    ),
+  );
 }
 
 /** A security group rule's description, refused at preview when EC2 would refuse it at deploy (components/internal/aws-rules.ts). */

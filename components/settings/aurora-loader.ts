@@ -102,6 +102,12 @@ export interface AuroraLoaderOverrides {
   cluster?: Partial<aws.rds.ClusterArgs>;
 }
 
+/** What AuroraLoader deployed that the next deployment must agree with: its `deployment` output, given back as `lastDeployment`. */
+export interface AuroraLoaderDeployment {
+  /** The engine version the cluster runs, which AWS may have raised since (a forced minor upgrade). */
+  engineVersion?: string;
+}
+
 export interface AuroraLoaderArgs extends CommonArgs {
   /** Escape hatch: provider arguments merged over what this component sets on its main resources. Default: none. */
   overrides?: AuroraLoaderOverrides;
@@ -131,10 +137,12 @@ export interface AuroraLoaderArgs extends CommonArgs {
   database?: DatabaseSettings;
   /** The load function: its size, its retries and its failed-events queue. Defaults: see each field. */
   load?: LoaderSettings;
-  /** Days the functions' logs are kept, unless `load.logRetentionDays` says otherwise. Default: 30. */
+  /** Days the cluster's exported logs and the functions' are kept, unless `load.logRetentionDays` says otherwise for the functions. Default: 30. */
   logRetentionDays?: number;
   /** Alarms on the loader's errors and throttles and on events it could not load. Default: on, no topic. */
   monitoring?: MonitoringArgs;
+  /** This component's `deployment` output from the last deployment: preview compares the running engine version with `database.engineVersion`. Default: none, a first deployment. */
+  lastDeployment?: AuroraLoaderDeployment;
 }
 
 /** AuroraLoader's defaults, in the shape of its arguments. */
@@ -176,13 +184,16 @@ export interface ResolvedAuroraLoader extends ResolvedCommon {
   database: Widened<typeof auroraLoaderDefaults.database> & { kmsKeyArn?: pulumi.Input<string> };
   load: Widened<typeof auroraLoaderDefaults.load> & { logRetentionDays: number; maximumConcurrency: number };
   dbSetup: Widened<typeof auroraLoaderDefaults.dbSetup> & { logRetentionDays: number };
+  /** Days the cluster's exported logs are kept. */
+  logRetentionDays: number;
   overrides: AuroraLoaderOverrides;
 }
 
 const ARGS = keysOf<AuroraLoaderArgs>()(
   ...COMMON_KEYS, "overrides", "archiveBucketName", "archiveBucketArn", "archiveKmsKeyArn", "columns", "columnTypes", "schemaHistory",
-  "loadMode", "network", "database", "load", "logRetentionDays", "monitoring",
+  "loadMode", "network", "database", "load", "logRetentionDays", "monitoring", "lastDeployment",
 );
+const DEPLOYMENT = keysOf<AuroraLoaderDeployment>()("engineVersion");
 const NETWORK = keysOf<LoaderNetworkArgs>()("vpcId", "subnetIds", "createEndpoints");
 const DATABASE = keysOf<DatabaseSettings>()(
   "name", "table", "manifestTable", "rejectsTable", "engineVersion", "tls", "minCapacity", "maxCapacity", "instanceClass",
@@ -195,6 +206,8 @@ const OVERRIDES = keysOf<AuroraLoaderOverrides>()("cluster");
 const OWNED_CLUSTER_ARGS = [
   "engine", "engineMode", "databaseName", "masterUsername", "masterPassword", "manageMasterUserPassword", "iamDatabaseAuthenticationEnabled",
   "dbSubnetGroupName", "vpcSecurityGroupIds", "dbClusterParameterGroupName", "iamRoles", "port", "storageEncrypted", "kmsKeyId",
+  // Checked against each other at preview, or kept as the component keeps them (its version, the audit log, the master secret's key):
+  "engineVersion", "serverlessv2ScalingConfiguration", "enableHttpEndpoint", "masterUserSecretKmsKeyId", "autoMinorVersionUpgrade", "enabledCloudwatchLogsExports",
 ] as const;
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
@@ -230,9 +243,14 @@ export function resolveAuroraLoader(name: string, args: AuroraLoaderArgs): { set
     check.boolean("network.createEndpoints", args.network!.createEndpoints);
   }
   const database = resolveDatabase(check, args.database);
+  check.knownKeys("lastDeployment", args.lastDeployment, DEPLOYMENT);
+  checkRunningVersion(check, database.engineVersion, args.lastDeployment?.engineVersion);
   const load = resolveLoad(check, args.load, { logRetentionDays, database });
   check.knownKeys("overrides", args.overrides, OVERRIDES);
-  checkOverrides(check, "overrides.cluster", args.overrides?.cluster, { keys: OWNED_CLUSTER_ARGS, instead: "the loader, its network and the data's encryption depend on it (see database.* for what is settable, database.kmsKeyArn for the key)" });
+  checkOverrides(check, "overrides.cluster", args.overrides?.cluster, {
+    keys: OWNED_CLUSTER_ARGS,
+    instead: "the loader, its network, the data's encryption and the checks on the engine depend on it (set database.engineVersion, minCapacity, maxCapacity, dataApi, kmsKeyArn instead)",
+  });
   const { createEndpoints, ...network } = args.network ?? { createEndpoints: true };
   return {
     settings: {
@@ -245,6 +263,7 @@ export function resolveAuroraLoader(name: string, args: AuroraLoaderArgs): { set
       database,
       load,
       dbSetup: { ...d.dbSetup, logRetentionDays: load.logRetentionDays },
+      logRetentionDays,
       overrides: args.overrides ?? {},
     },
     problems: check.problems,
@@ -301,6 +320,22 @@ export function resolveDatabase(check: SettingsCheck, given: DatabaseSettings | 
     }
   }
   return db;
+}
+
+/**
+ * The configured engine version against the one the cluster runs. Aurora applies minor upgrades
+ * itself at a version's end of support, or for a critical security issue, even with automatic
+ * upgrades off; configured below the running version, the next deployment would ask RDS for a
+ * downgrade, which it refuses.
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.VersionPolicy.Upgrading.html
+ */
+function checkRunningVersion(check: SettingsCheck, configured: string, running: string | undefined): void {
+  const [have, now] = [ENGINE_VERSION.exec(configured), running === undefined ? null : ENGINE_VERSION.exec(running)];
+  if (!have || !now || compareVersions(have.slice(1).map(Number), now.slice(1).map(Number)) >= 0) return;
+  check.fail(
+    `database.engineVersion is "${configured}", but the cluster runs "${running}": AWS upgraded it (at the version's end of support, or for a security fix) or it was upgraded outside Pulumi. ` +
+      `Set database.engineVersion to "${running}"; a deployment would otherwise ask RDS for a downgrade, which RDS refuses (docs/change-over-time.md#upgrading-aurora)`,
+  );
 }
 
 function compareVersions(have: number[], need: number[]): number {

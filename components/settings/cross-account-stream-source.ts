@@ -4,7 +4,7 @@ import { checkDerivedNames, checkPhysicalName } from "../internal/names";
 import { checkOverrides } from "../internal/overrides";
 import { keysOf, SettingsCheck } from "./check";
 import { type KeyAttributeType } from "./dedup-table";
-import { COMMON_KEYS, commonDefaults, resolveCommon, type CommonArgs, type MonitoringArgs, type ResolvedCommon } from "./shared";
+import { checkLiveChange, COMMON_KEYS, commonDefaults, resolveCommon, type CommonArgs, type LiveChangeArgs, type MonitoringArgs, type ResolvedCommon } from "./shared";
 
 export interface StreamSettings {
   /** Physical stream name. Default: generated from the component name. */
@@ -36,7 +36,13 @@ export interface CrossAccountStreamSourceOverrides {
   stream?: aws.kinesis.StreamArgs;
 }
 
-export interface CrossAccountStreamSourceArgs extends CommonArgs {
+/** What CrossAccountStreamSource deployed that a later change must not lose records over: its `deployment` output, given back as `lastDeployment`. */
+export interface CrossAccountStreamSourceDeployment {
+  /** The shared table stream's view type. */
+  sharedTableStreamViewType?: string;
+}
+
+export interface CrossAccountStreamSourceArgs extends CommonArgs, LiveChangeArgs {
   /** Escape hatch: provider arguments merged over what this component sets on its main resources. Default: none. */
   overrides?: CrossAccountStreamSourceOverrides;
   /** The Kinesis stream. Defaults: see each field. */
@@ -61,8 +67,10 @@ export interface CrossAccountStreamSourceArgs extends CommonArgs {
   sharedTable?: SharedTableSettings;
   /** Days KMS waits before deleting the stream key once it is scheduled for deletion, 7–30. Default: 30. */
   keyDeletionWindowDays?: number;
-  /** An alarm when the fan-out consumer falls more than 5 minutes behind. Default: on, no topic. */
+  /** Alarms on producers throttled, and on the fan-out consumer falling more than 5 minutes behind. Default: on, no topic. */
   monitoring?: MonitoringArgs;
+  /** This component's `deployment` output from the last deployment: preview refuses changes that would lose records. Default: none, a first deployment. */
+  lastDeployment?: CrossAccountStreamSourceDeployment;
 }
 
 /** CrossAccountStreamSource's defaults, in the shape of its arguments. */
@@ -83,7 +91,9 @@ export interface ResolvedCrossAccountStreamSource extends ResolvedCommon {
   overrides: CrossAccountStreamSourceOverrides;
 }
 
-const ARGS = keysOf<CrossAccountStreamSourceArgs>()(...COMMON_KEYS, "overrides", "stream", "consumerRoleArn", "sharedTableReaderRoleArns", "fanOutConsumerName", "sharedTable", "keyDeletionWindowDays", "monitoring");
+const ARGS = keysOf<CrossAccountStreamSourceArgs>()(
+  ...COMMON_KEYS, "overrides", "stream", "consumerRoleArn", "sharedTableReaderRoleArns", "fanOutConsumerName", "sharedTable", "keyDeletionWindowDays", "monitoring", "lastDeployment", "liveChangesAcknowledged",
+);
 const STREAM = keysOf<StreamSettings>()("name", "shardCount", "retentionHours");
 const SHARED_TABLE = keysOf<SharedTableSettings>()("name", "hashKey", "rangeKey", "attributeTypes", "streamViewType");
 const OVERRIDES = keysOf<CrossAccountStreamSourceOverrides>()("stream");
@@ -111,6 +121,14 @@ export function resolveCrossAccountStreamSource(name: string, args: CrossAccount
     ...(sharedTable && sharedTable.name === undefined ? [["aws:dynamodb/table:Table", `${name}-shared-table`] as const] : []),
     ["aws:iam/policy:Policy", `${name}-producer`],
   ]);
+  check.knownKeys("lastDeployment", args.lastDeployment, ["sharedTableStreamViewType"]);
+  checkLiveChange(check, {
+    setting: "sharedTable.streamViewType",
+    from: args.lastDeployment?.sharedTableStreamViewType,
+    to: sharedTable?.streamViewType,
+    loses: "DynamoDB disables the shared table's stream and creates a new one, so the changes written in between, and those its readers have not read yet, never reach them",
+    runbook: "docs/change-over-time.md#changing-the-tables-stream",
+  }, args.liveChangesAcknowledged);
   check.knownKeys("overrides", args.overrides, OVERRIDES);
   checkOverrides(check, "overrides.stream", args.overrides?.stream, { keys: OWNED_STREAM_ARGS, instead: "set stream.name and stream.shardCount instead; the stream's key is the component's own" });
   return {

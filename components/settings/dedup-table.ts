@@ -10,6 +10,7 @@ import {
   COMMON_KEYS,
   commonDefaults,
   ingestDefaults,
+  checkLiveChange,
   itemExpiryDefaults,
   resolveCommon,
   resolveIngest,
@@ -19,6 +20,7 @@ import {
   type CommonArgs,
   type IngestSettings,
   type ItemExpirySettings,
+  type LiveChangeArgs,
   type MonitoringArgs,
   type ResolvedCommon,
   type ResolvedIngest,
@@ -121,7 +123,15 @@ export interface DedupTableOverrides {
   table?: aws.dynamodb.TableArgs;
 }
 
-export interface DedupTableArgs extends CommonArgs {
+/** What DedupTable deployed that a later change must not lose records over: its `deployment` output, given back as `lastDeployment`. */
+export interface DedupTableDeployment {
+  /** The table stream's view type. */
+  streamViewType?: string;
+  /** Pull mode: the stream the ingest function reads. */
+  sourceStreamArn?: string;
+}
+
+export interface DedupTableArgs extends CommonArgs, LiveChangeArgs {
   /** How records cross from the source account: give `pull` or `push`, not both. Default: `pull: {}` (no stream yet). */
   pull?: PullAccessArgs;
   /** How records cross from the source account: give `pull` or `push`, not both. */
@@ -136,6 +146,8 @@ export interface DedupTableArgs extends CommonArgs {
   monitoring?: MonitoringArgs;
   /** Escape hatch: provider arguments merged over what this component sets on its main resources. Default: none. */
   overrides?: DedupTableOverrides;
+  /** This component's `deployment` output from the last deployment: preview refuses changes that would lose records. Default: none, a first deployment. */
+  lastDeployment?: DedupTableDeployment;
 }
 
 /** DedupTable's defaults, in the shape of its arguments. */
@@ -182,7 +194,22 @@ export interface ResolvedDedupTable extends ResolvedCommon {
   overrides: DedupTableOverrides;
 }
 
-const ARGS = keysOf<DedupTableArgs>()(...COMMON_KEYS, "pull", "push", "table", "ingest", "logRetentionDays", "monitoring", "overrides");
+const ARGS = keysOf<DedupTableArgs>()(...COMMON_KEYS, "pull", "push", "table", "ingest", "logRetentionDays", "monitoring", "overrides", "lastDeployment", "liveChangesAcknowledged");
+const DEPLOYMENT = keysOf<DedupTableDeployment>()("streamViewType", "sourceStreamArn");
+
+/** The runbooks of the live changes DedupTable refuses unless acknowledged. */
+export const DEDUP_TABLE_LIVE_CHANGES = {
+  streamViewType: {
+    setting: "table.streamViewType",
+    loses: "DynamoDB disables the table's stream and creates a new one, so the changes written in between, and those not yet read from the old stream, never reach the archive, MySQL or the projections",
+    runbook: "docs/change-over-time.md#changing-the-tables-stream",
+  },
+  source: {
+    setting: "pull.streamArn",
+    loses: "the ingest mapping is re-created on the new stream, so the old stream's records it has not read yet never reach the table",
+    runbook: "docs/change-over-time.md#moving-the-ingest-to-another-stream",
+  },
+} as const;
 const TABLE = keysOf<DedupTableSettings>()("name", "billingMode", "capacity", "streamViewType", "kmsKeyArn", "deletionProtection", "globalSecondaryIndexes", "expireItems", "expireAfterDays");
 const CAPACITY = keysOf<ProvisionedCapacityArgs>()("read", "write", "maxRead", "maxWrite", "targetUtilization");
 const INDEX = keysOf<GlobalSecondaryIndexArgs>()("name", "hashKey", "rangeKey", "attributeTypes", "projectionType", "nonKeyAttributes");
@@ -207,6 +234,10 @@ export function resolveDedupTable(name: string, args: DedupTableArgs): { setting
   ]);
   check.knownKeys("overrides", args.overrides, OVERRIDES);
   checkOverrides(check, "overrides.table", args.overrides?.table, { keys: OWNED_TABLE_ARGS, instead: "the dedup key, the stream, the name and the encryption are the pipeline's (set table.name, table.streamViewType and table.kmsKeyArn instead)" });
+  check.knownKeys("lastDeployment", args.lastDeployment, DEPLOYMENT);
+  const last = args.lastDeployment ?? {};
+  checkLiveChange(check, { ...DEDUP_TABLE_LIVE_CHANGES.streamViewType, from: last.streamViewType, to: table.streamViewType }, args.liveChangesAcknowledged);
+  checkLiveChange(check, { ...DEDUP_TABLE_LIVE_CHANGES.source, from: last.sourceStreamArn, to: mode.pull?.source?.streamArn }, args.liveChangesAcknowledged);
   return { settings: { ...common, table, ...mode, overrides: args.overrides ?? {} }, problems: check.problems };
 }
 

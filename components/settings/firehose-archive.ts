@@ -1,12 +1,13 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { HASH_KEY, RANGE_KEY } from "../../functions/shared/dedup-key";
+import { parseSqlType } from "../../functions/shared/sql-columns";
 import { columnSqlTypes, compileSchema, FIXED_COLUMNS, type ArchiveColumn } from "../../functions/transform/core";
 import { checkDerivedNames, checkPhysicalName, streamFunctionNames } from "../internal/names";
 import { schemaColumnProblems } from "../internal/schema-columns";
 import { isSchemaHistory, nextSchema, type ArchiveSchemaVersion } from "../internal/schema-history";
 import { WEB_ANALYTICS_COLUMN_TYPES, WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "../internal/web-analytics";
 import { ARN, keysOf, SettingsCheck, withDefaults, type Widened } from "./check";
-import { COMMON_KEYS, commonDefaults, resolveCommon, resolveLogRetention, resolveStreamFunction, streamFunctionDefaults, type CommonArgs, type MonitoringArgs, type ResolvedCommon, type ResolvedStreamFunction, type StreamFunctionSettings } from "./shared";
+import { COMMON_KEYS, commonDefaults, resolveCommon, resolveLogRetention, resolveStreamFunction, streamFunctionDefaults, type CommonArgs, type LiveChangeArgs, type TableStreamDeployment, checkLiveChange, TABLE_STREAM_SOURCE_CHANGE, type MonitoringArgs, type ResolvedCommon, type ResolvedStreamFunction, type StreamFunctionSettings } from "./shared";
 
 /** How Firehose compresses the objects it writes. */
 export const Compression = { Uncompressed: "UNCOMPRESSED", Gzip: "GZIP" } as const;
@@ -66,7 +67,7 @@ export interface TransformSettings {
   logRetentionDays?: number;
 }
 
-export interface FirehoseArchiveArgs extends CommonArgs {
+export interface FirehoseArchiveArgs extends CommonArgs, LiveChangeArgs {
   /** The dedup table's stream (DedupTable's `tableStreamArn`). */
   tableStreamArn: pulumi.Input<string>;
   /** The dedup table's customer-managed key (DedupTable's `table.kmsKeyArn`), when it has one: the forward function may decrypt its stream with it. Default: none. */
@@ -108,6 +109,8 @@ export interface FirehoseArchiveArgs extends CommonArgs {
   logRetentionDays?: number;
   /** Alarms on both functions, the mapping, delivery freshness and failed transformations. Default: on, no topic. */
   monitoring?: MonitoringArgs;
+  /** This component's `deployment` output from the last deployment: preview refuses moving its mapping to another stream. Default: none, a first deployment. */
+  lastDeployment?: TableStreamDeployment;
 }
 
 /** FirehoseArchive's defaults, in the shape of its arguments. */
@@ -145,7 +148,7 @@ export interface ResolvedFirehoseArchive extends ResolvedCommon {
 
 const ARGS = keysOf<FirehoseArchiveArgs>()(
   ...COMMON_KEYS, "tableStreamArn", "tableKmsKeyArn", "keyAttributes", "schema", "columns", "columnTypes", "schemaHistory", "removeMode",
-  "delivery", "bucket", "forward", "transform", "logRetentionDays", "monitoring",
+  "delivery", "bucket", "forward", "transform", "logRetentionDays", "monitoring", "lastDeployment", "liveChangesAcknowledged",
 );
 const DELIVERY = keysOf<DeliverySettings>()("name", "bufferSizeMiB", "bufferIntervalSeconds", "compression", "backupSourceRecords");
 const BUCKET = keysOf<ArchiveBucketSettings>()("kmsKeyArn", "noncurrentVersionExpireDays", "failedDataExpireDays", "failedDataGlacierAfterDays", "accessLog", "forceDestroy");
@@ -167,6 +170,8 @@ export function resolveFirehoseArchive(name: string, args: FirehoseArchiveArgs):
   check.required("tableStreamArn", args.tableStreamArn, "the dedup table's stream (DedupTable's tableStreamArn)");
   check.arn("tableStreamArn", args.tableStreamArn, ARN.tableStream);
   check.arn("tableKmsKeyArn", args.tableKmsKeyArn, ARN.kmsKey);
+  check.knownKeys("lastDeployment", args.lastDeployment, ["tableStreamArn"]);
+  checkLiveChange(check, { ...TABLE_STREAM_SOURCE_CHANGE, from: args.lastDeployment?.tableStreamArn, to: args.tableStreamArn }, args.liveChangesAcknowledged);
   if (args.keyAttributes !== undefined && !(Array.isArray(args.keyAttributes) && args.keyAttributes.length > 0 && args.keyAttributes.every((k) => typeof k === "string" && k !== ""))) {
     check.fail("keyAttributes must name the table's key attributes, hash key first");
   }
@@ -223,8 +228,9 @@ function resolveSchema(check: SettingsCheck, args: FirehoseArchiveArgs): Pick<Re
   if (args.columns !== undefined && !Array.isArray(args.columns)) wellFormed = false;
   if (check.knownKeys("columnTypes", args.columnTypes, Object.keys(args.columnTypes ?? {}))) {
     for (const [column, type] of Object.entries(columnTypes)) {
-      if (typeof type !== "string") check.fail(`columnTypes.${column} must be a SQL type such as "INT", got ${JSON.stringify(type)}`);
       if (Array.isArray(columns) && !columns.some((c) => c?.name === column)) check.fail(`columnTypes names "${column}", which is not one of the columns`);
+      const parsed = typeof type === "string" ? parseSqlType(type) : `${JSON.stringify(type)} is not a SQL type such as "INT"`;
+      if (typeof parsed === "string") check.fail(`columnTypes: column ${column}: ${parsed}`);
     }
   } else if (args.columnTypes !== undefined) wellFormed = false;
   if (args.schemaHistory !== undefined && !isSchemaHistory(args.schemaHistory)) {
@@ -233,11 +239,7 @@ function resolveSchema(check: SettingsCheck, args: FirehoseArchiveArgs): Pick<Re
   }
   // The checks across schema, columns and types need each well formed: a malformed one is named above.
   if (wellFormed && check.problems.length === problemsBefore) {
-    try {
-      for (const problem of schemaColumnProblems(schema, columns, columnSqlTypes(columns, columnTypes))) check.fail(problem);
-    } catch (error) {
-      check.fail(`columnTypes: ${(error as Error).message}`);
-    }
+    for (const problem of schemaColumnProblems(schema, columns, columnSqlTypes(columns, columnTypes))) check.fail(problem);
     const versions = nextSchema(args.schemaHistory, columns.map((c) => c.name), columnTypes);
     for (const problem of versions.problems) check.fail(`against the deployed schema version ${versions.version}: ${problem}`);
     const size = Buffer.byteLength(JSON.stringify(schema)) + Buffer.byteLength(JSON.stringify(columns)) + Buffer.byteLength(JSON.stringify(columnTypes));

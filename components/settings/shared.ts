@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { ARN, keysOf, withDefaults, type SettingsCheck, type Widened } from "./check";
+import { ARN, isPending, keysOf, withDefaults, type SettingsCheck, type Widened } from "./check";
 
 /**
  * What every component takes besides its own settings, and the settings of the functions that
@@ -199,6 +199,54 @@ export function resolveItemExpiry(check: SettingsCheck, path: string, given: Ite
     );
   }
   return (given.expireAfterDays ?? leastDays) * 86_400;
+}
+
+/** A change to a deployed stack that no resource replacement shows, described for the message that refuses it. */
+export interface LiveChange {
+  /** The argument, as `liveChangesAcknowledged` names it. */
+  setting: string;
+  /** Its value at the last deployment, and now; no change when either is not known. */
+  from: unknown;
+  to: unknown;
+  /** What the change would lose. */
+  loses: string;
+  /** The runbook in the docs. */
+  runbook: string;
+}
+
+/**
+ * Refuses at preview a change to a deployed stack that would lose records without replacing any
+ * resource, so `protect` cannot see it (a new table stream, a mapping moved to another source),
+ * unless the caller acknowledged it after following its runbook. Values not known yet are not
+ * compared here: the component compares them once known.
+ */
+export function checkLiveChange(check: SettingsCheck, change: LiveChange, acknowledged: readonly string[] | undefined): void {
+  if (change.from === undefined || change.to === undefined || isPending(change.from) || isPending(change.to) || change.from === change.to) return;
+  if (acknowledged?.includes(change.setting)) return;
+  check.fail(liveChangeMessage(change));
+}
+
+export const liveChangeMessage = (change: LiveChange): string =>
+  `${change.setting} changes from ${JSON.stringify(change.from)} to ${JSON.stringify(change.to)} on a deployed stack: ${change.loses}. ` +
+  `Follow ${change.runbook}, then acknowledge it with liveChangesAcknowledged: ["${change.setting}"]`;
+
+/** What a function on a table's stream deployed: its source, which a later deployment must not move without its runbook. */
+export interface TableStreamDeployment {
+  /** The table stream the function's mapping reads. */
+  tableStreamArn?: string;
+}
+
+/** A mapping on a table's stream moved to another stream: what the stream changes lose. */
+export const TABLE_STREAM_SOURCE_CHANGE = {
+  setting: "tableStreamArn",
+  loses: "the mapping is re-created on the new stream, so the old stream's changes it has not read yet are never archived or projected",
+  runbook: "docs/change-over-time.md#changing-the-tables-stream",
+} as const;
+
+/** The argument that lets a live change through, once its runbook was followed. */
+export interface LiveChangeArgs {
+  /** Settings whose change on a deployed stack was prepared by their runbook (docs/change-over-time.md), so preview lets it through. Default: none. */
+  liveChangesAcknowledged?: string[];
 }
 
 /** A component's `logRetentionDays`, the default of every log it keeps. */

@@ -5,7 +5,7 @@ import { checkDerivedNames, checkPhysicalName, streamFunctionNames } from "../in
 import { checkOverrides } from "../internal/overrides";
 import { ARN, keysOf, SettingsCheck } from "./check";
 import { type KeyAttributeType } from "./dedup-table";
-import { COMMON_KEYS, commonDefaults, resolveCommon, resolveLogRetention, resolveStreamFunction, streamFunctionDefaults, type CommonArgs, type MonitoringArgs, type ResolvedCommon, type ResolvedStreamFunction, type StreamFunctionSettings } from "./shared";
+import { COMMON_KEYS, commonDefaults, resolveCommon, resolveLogRetention, resolveStreamFunction, streamFunctionDefaults, type CommonArgs, type LiveChangeArgs, type TableStreamDeployment, checkLiveChange, TABLE_STREAM_SOURCE_CHANGE, type MonitoringArgs, type ResolvedCommon, type ResolvedStreamFunction, type StreamFunctionSettings } from "./shared";
 
 /** What a projection keeps: each item again under other keys, or counters and sums per group. */
 export const ProjectionKind = { Index: "index", Aggregate: "aggregate" } as const;
@@ -65,7 +65,7 @@ export interface StreamProjectionOverrides {
   table?: aws.dynamodb.TableArgs;
 }
 
-export interface StreamProjectionArgs extends CommonArgs {
+export interface StreamProjectionArgs extends CommonArgs, LiveChangeArgs {
   /** Escape hatch: provider arguments merged over what this component sets on its main resources. Default: none. */
   overrides?: StreamProjectionOverrides;
   /**
@@ -94,6 +94,8 @@ export interface StreamProjectionArgs extends CommonArgs {
   logRetentionDays?: number;
   /** Alarms on the function and its mapping. Default: on, no topic. */
   monitoring?: MonitoringArgs;
+  /** This component's `deployment` output from the last deployment: preview refuses moving its mapping to another stream. Default: none, a first deployment. */
+  lastDeployment?: TableStreamDeployment;
 }
 
 /** StreamProjection's defaults, in the shape of its arguments. */
@@ -118,7 +120,7 @@ export interface ResolvedStreamProjection extends ResolvedCommon {
 }
 
 const ARGS = keysOf<StreamProjectionArgs>()(
-  ...COMMON_KEYS, "overrides", "tableStreamArn", "tableStreamKmsKeyArn", "projection", "table", "ledgerTtlDays", "tableItemExpireAfterDays", "project", "logRetentionDays", "monitoring",
+  ...COMMON_KEYS, "overrides", "tableStreamArn", "tableStreamKmsKeyArn", "projection", "table", "ledgerTtlDays", "tableItemExpireAfterDays", "project", "logRetentionDays", "monitoring", "lastDeployment", "liveChangesAcknowledged",
 );
 const PROJECTION = keysOf<ProjectionSettings>()("kind", "hashKey", "rangeKey", "attributes", "ttlDays", "groupBy", "sums");
 const TABLE = keysOf<ProjectionTableSettings>()("name", "attributeTypes", "kmsKeyArn", "deletionProtection");
@@ -158,6 +160,8 @@ export function resolveStreamProjection(name: string, args: StreamProjectionArgs
   check.arn("table.kmsKeyArn", table.kmsKeyArn, ARN.kmsKey);
   check.arn("tableStreamArn", args.tableStreamArn, ARN.tableStream);
   check.arn("tableStreamKmsKeyArn", args.tableStreamKmsKeyArn, ARN.kmsKey);
+  check.knownKeys("lastDeployment", args.lastDeployment, ["tableStreamArn"]);
+  checkLiveChange(check, { ...TABLE_STREAM_SOURCE_CHANGE, from: args.lastDeployment?.tableStreamArn, to: args.tableStreamArn }, args.liveChangesAcknowledged);
   checkDerivedNames(check, "name", name, [
     ...(table.name === undefined ? [["aws:dynamodb/table:Table", `${name}-table`] as const] : []),
     ...(spec.kind === "aggregate" ? [["aws:dynamodb/table:Table", `${name}-ledger`] as const] : []),

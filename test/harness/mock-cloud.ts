@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { MockAwsState } from "../../mocks/aws-state";
+import { MockAwsState, type MockNetwork } from "../../mocks/aws-state";
 import { unwrapSecrets } from "../../mocks/inputs";
 
 /** One resource the program registered, as the engine would have seen it. */
@@ -31,6 +31,8 @@ export interface MockCloudOptions {
   stackOutputs?: Record<string, Record<string, unknown>>;
   /** Names of those outputs that the other stack holds as secrets. */
   secretStackOutputs?: string[];
+  /** An existing network, as EC2 describes it to the data sources. */
+  network?: MockNetwork;
 }
 
 /**
@@ -62,6 +64,7 @@ export class MockCloud implements pulumi.runtime.Mocks {
       stackOutputs: options.stackOutputs,
       secretStackOutputs: options.secretStackOutputs,
       isNewStack: (name) => name === ownStack,
+      network: options.network,
     });
   }
 

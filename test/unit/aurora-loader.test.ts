@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { AuroraLoader } from "../../components/aurora-loader";
 import { MASTER_USERNAME, SECURITY_GROUP_RULE_DESCRIPTION } from "../../components/internal/aws-rules";
@@ -232,6 +233,42 @@ describe("AuroraLoader", () => {
 
     it("connects without TLS when database.tls is false, the loader and its setup alike", () => {
       for (const fn of ["clicks-load-function", "clicks-db-setup-function"]) expect(cloud.named(fn).inputs.environment.variables.DB_TLS, fn).to.equal("off");
+    });
+  });
+
+  describe("in an existing network, adding its endpoints", () => {
+    const network = {
+      subnetZones: { "subnet-a1": "eu-west-1a", "subnet-a2": "eu-west-1a", "subnet-b1": "eu-west-1b" },
+      routeTables: ["rtb-own-a1", "rtb-main", "rtb-own-b1", "rtb-other-workload"],
+      subnetRouteTables: { "subnet-a1": "rtb-own-a1", "subnet-b1": "rtb-own-b1" },
+      mainRouteTable: "rtb-main",
+      routedToS3: ["rtb-own-b1"],
+    };
+    const cloud = new MockCloud({ network });
+    const warnings: string[] = [];
+
+    before(async () => {
+      await cloud.install();
+      const warn = pulumi.log.warn;
+      pulumi.log.warn = (message: string) => warnings.push(message) as unknown as Promise<void>;
+      try {
+        new AuroraLoader("clicks", { archiveBucketName: BUCKET, archiveBucketArn: BUCKET_ARN, columns: COLUMNS, network: { vpcId: "vpc-0abc", subnetIds: ["subnet-a1", "subnet-a2", "subnet-b1"], createEndpoints: true } });
+        await cloud.settle();
+      } finally {
+        pulumi.log.warn = warn;
+      }
+    });
+
+    it("puts the Secrets Manager endpoint in one subnet per Availability Zone, as AWS requires", () => {
+      expect(cloud.named("clicks-secrets-endpoint").inputs.subnetIds).to.deep.equal(["subnet-a1", "subnet-b1"]);
+    });
+
+    it("routes S3 only from the loader's subnets: their own route tables, and the main one for a subnet without its own; never another workload's", () => {
+      expect(cloud.named("clicks-s3-endpoint").inputs.routeTableIds).to.deep.equal(["rtb-own-a1", "rtb-main"]);
+    });
+
+    it("leaves a route table that reaches S3 already to the network's own endpoint, and says so", () => {
+      expect(warnings.join("\n")).to.match(/route tables rtb-own-b1 of the loader's subnets reach S3 already/);
     });
   });
 

@@ -29,7 +29,7 @@ describe("consumer stack config (stacks/consumer-config.ts)", () => {
     const before = await read({}, { streamArn: STREAM });
     expect(before.dedupTable.pull).to.deep.include({ streamArn: undefined });
     const after = await read({ table: JSON.stringify({ billingMode: "PAY_PER_REQUEST" }), ingest: JSON.stringify({ batchSize: 100 }) }, { streamArn: STREAM, streamConsumerArn: `${STREAM}/consumer/poc:1`, streamKmsKeyArn: KEY, streamReadGrantedTo: `arn:aws:iam::${CONSUMER}:role/ingest` });
-    expect(after.dedupTable).to.deep.include({ pull: { streamArn: STREAM, consumerArn: `${STREAM}/consumer/poc:1`, streamKmsKeyArn: KEY }, table: { billingMode: "PAY_PER_REQUEST" }, ingest: { batchSize: 100 } });
+    expect(after.dedupTable).to.deep.include({ pull: { streamArn: STREAM, consumerArn: `${STREAM}/consumer/poc:1`, streamKmsKeyArn: KEY, streamRetentionHours: undefined }, table: { billingMode: "PAY_PER_REQUEST" }, ingest: { batchSize: 100 } });
     expect(after.dedupTable.push).to.equal(undefined);
     expect(after.pull).to.deep.equal({ grantedTo: `arn:aws:iam::${CONSUMER}:role/ingest` });
   });
@@ -39,7 +39,7 @@ describe("consumer stack config (stacks/consumer-config.ts)", () => {
     const config = await read({ accessMode: "push", writerExternalId: "poc-writer-7f3a" }, { accessMode: "push", pushIngestRoleArn: role, pushIngestFunctionArn: `arn:aws:lambda:eu-west-1:${SOURCE}:function:push` });
     expect(config.dedupTable.push).to.deep.include({ principalArn: role });
     expect(config.dedupTable.pull).to.equal(undefined);
-    expect(config.push).to.deep.equal({ pushFunctionArn: `arn:aws:lambda:eu-west-1:${SOURCE}:function:push` });
+    expect(config.push).to.deep.equal({ pushFunctionArn: `arn:aws:lambda:eu-west-1:${SOURCE}:function:push`, itemExpireAfterDays: undefined });
   });
 
   it("sends aurora's column types to the archive, keeps the table's key for the archive and projections, and leaves Aurora out when disabled", async () => {

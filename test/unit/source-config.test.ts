@@ -26,7 +26,8 @@ async function refusal(config: Record<string, string>, consumerOutputs?: Outputs
 describe("source stack config (stacks/source-config.ts)", () => {
   it("gives CrossAccountStreamSource its arguments: the stream settings, the fan-out name and the role the consumer stack reports", async () => {
     const config = await read({ stream: JSON.stringify({ shardCount: 2 }), fanOutConsumerName: "poc-ingest", protectData: "false" }, { ingestRoleArn: INGEST_ROLE });
-    expect(config.streamSource).to.deep.equal({ stream: { shardCount: 2 }, consumerRoleArn: INGEST_ROLE, fanOutConsumerName: "poc-ingest", sharedTable: undefined, sharedTableReaderRoleArns: [], protectData: false });
+    expect(config.streamSource).to.deep.include({ stream: { shardCount: 2 }, consumerRoleArn: INGEST_ROLE, fanOutConsumerName: "poc-ingest", sharedTable: undefined, sharedTableReaderRoleArns: [], protectData: false });
+    expect(config.streamSource.tags).to.deep.equal({ project: "stream-replication", stack: "prod", "data-classification": "personal" });
     expect(config.push).to.equal(undefined);
     expect(config.capacityInput).to.deep.include({ accessMode: "pull", stream: { shardCount: 2 }, fanOut: true });
   });

@@ -85,12 +85,12 @@ describe("stacks", () => {
 
     it("exports every value the other account needs, by name", () => {
       expect(Object.keys(prod.outputs).sort()).to.deep.equal([
-        "accessMode", "accountId", "alertTopicArn", "dashboardName", "nextStep", "producerPolicyArn", "region", "sharedTableKmsKeyArn", "sharedTableName", "sharedTableReadGrantedTo",
+        "accessMode", "accountId", "alertTopicArn", "dashboardName", "deployments", "nextStep", "producerPolicyArn", "region", "sharedTableKmsKeyArn", "sharedTableName", "sharedTableReadGrantedTo",
         "sharedTableStreamArn", "streamArn", "streamConsumerArn", "streamKmsKeyArn", "streamName", "streamReadGrantedTo", "streamRetentionHours",
       ]);
       expect(Object.keys(poc2.outputs).sort()).to.deep.equal([
         "accessMode", "accountId", "alertTopicArn", "archiveBucketName", "archiveCsvColumns", "archiveSchemaHistory", "archiveSchemaVersion", "clusterArn", "clusterEndpoint", "clusterPort", "dashboardName", "databaseName",
-        "databaseSecretArn", "databaseTable", "deadLetterBucketName", "deliveryStreamName", "failedLoadsQueueUrl", "forwardDeadLetterBucketName", "ingestFunctionArn",
+        "databaseSecretArn", "databaseTable", "deadLetterBucketName", "deliveryStreamName", "deployments", "failedLoadsQueueUrl", "forwardDeadLetterBucketName", "ingestFunctionArn",
         "ingestRoleArn", "loaderFunctionArn", "nextStep", "projectionTables", "region", "subnetIds", "tableArn", "tableName", "tableStreamArn", "vpcId",
       ]);
     });
