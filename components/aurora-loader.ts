@@ -10,7 +10,7 @@ import { PROCESSED_PREFIX } from "./internal/archive-layout";
 import { createAuroraCluster, readProcessedRows, type DatabaseResources } from "./internal/aurora-cluster";
 import { createBundledFunction, type FunctionResources } from "./internal/bundled-function";
 import { childrenOf, declaredOutputs, tagsOf, type Children } from "./internal/context";
-import { type PolicyStatement } from "./internal/iam";
+import { denyInsecureTransport, policyDocument, type PolicyStatement } from "./internal/iam";
 import { createLoaderNetwork, type LoaderNetwork } from "./internal/loader-network";
 import { COMPONENT_PACKAGE } from "./internal/package";
 import { dataResourceOptions } from "./internal/protection";
@@ -69,6 +69,10 @@ export class AuroraLoader extends pulumi.ComponentResource {
       messageRetentionSeconds: settings.load.deadLetterExpireAfterDays * 86_400,
       tags: tagsOf(children),
     }, dataResourceOptions(children));
+    new aws.sqs.QueuePolicy(`${name}-failed-events-policy`, {
+      queueUrl: this.failedEventsQueue.url,
+      policy: policyDocument([denyInsecureTransport("sqs:*", [this.failedEventsQueue.arn])]),
+    }, { parent: this });
     const connection: Connection = { host: database.cluster.endpoint, port: database.cluster.port.apply(String), tls: settings.database.tls, auth: { kind: "iam" } };
     const setup = addLoaderUser(children, settings, { database, connection, secretArn, network });
     this.dbSetup = setup.function;

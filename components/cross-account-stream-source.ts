@@ -72,7 +72,8 @@ export class CrossAccountStreamSource extends pulumi.ComponentResource {
       tags: tagsOf(children),
     }, dataResourceOptions(children));
     this.stream = addStream(children, settings, this.key);
-    addKeyPolicy(children, { key: this.key, stream: this.stream, consumerRole, readers });
+    if (settings.sharedTable) this.sharedTable = addSharedTable(children, settings.sharedTable, this.key.arn);
+    addKeyPolicy(children, { key: this.key, stream: this.stream, consumerRole, readers, sharedTableName: this.sharedTable?.name });
     // PutResourcePolicy replaces a resource's whole policy, so each ARN gets exactly one policy resource.
     if (consumerRole !== undefined) {
       new aws.kinesis.ResourcePolicy(`${name}-stream-policy`, {
@@ -83,7 +84,6 @@ export class CrossAccountStreamSource extends pulumi.ComponentResource {
     if (settings.fanOutConsumerName !== undefined) this.fanOutConsumer = addFanOut(children, settings.fanOutConsumerName, { stream: this.stream, consumerRole });
     this.producerPolicy = addProducerPolicy(children, this.stream, this.key);
     if (settings.monitoring.alarms) addThrottlingAlarms(children, this.stream);
-    if (settings.sharedTable) this.sharedTable = addSharedTable(children, settings.sharedTable, this.key.arn);
 
     this.streamName = this.stream.name;
     this.streamArn = this.stream.arn;
@@ -128,14 +128,14 @@ function addStream(children: Children, settings: ResolvedCrossAccountStreamSourc
  * through Kinesis, the shared table's readers its stream through DynamoDB. The grant names the
  * stream ARN, and the stream names the key: the policy is a resource of its own, written once both exist.
  */
-function addKeyPolicy(children: Children, grants: { key: aws.kms.Key; stream: aws.kinesis.Stream; consumerRole?: pulumi.Input<string>; readers: pulumi.Input<string>[] }): void {
+function addKeyPolicy(children: Children, grants: { key: aws.kms.Key; stream: aws.kinesis.Stream; consumerRole?: pulumi.Input<string>; readers: pulumi.Input<string>[]; sharedTableName?: pulumi.Output<string> }): void {
   const { key, stream, consumerRole, readers } = grants;
   const parent = { parent: children.parent };
   const identity = aws.getCallerIdentityOutput({}, parent);
   const partition = aws.getPartitionOutput({}, parent);
   const statements = pulumi
-    .all([identity.accountId, partition.partition, children.region, stream.arn, consumerRole, pulumi.all(readers)])
-    .apply(([account, part, regionName, streamArn, roleArn, readerRoles]) => {
+    .all([identity.accountId, partition.partition, children.region, stream.arn, consumerRole, pulumi.all(readers), grants.sharedTableName])
+    .apply(([account, part, regionName, streamArn, roleArn, readerRoles, sharedTableName]) => {
       const list: PolicyStatement[] = [
         // Without it nobody in the account, not even an administrator, could manage the key.
         { Sid: "AccountAdministersKey", Effect: "Allow", Principal: { AWS: `arn:${part}:iam::${account}:root` }, Action: "kms:*", Resource: "*" },
@@ -150,15 +150,17 @@ function addKeyPolicy(children: Children, grants: { key: aws.kms.Key; stream: aw
           Condition: { StringEquals: { "kms:ViaService": `kinesis.${regionName}.amazonaws.com`, "kms:EncryptionContext:aws:kinesis:arn": streamArn } },
         });
       }
-      if (readerRoles.length > 0) {
-        // The shared table is encrypted with this key, and its stream with the table's key.
+      if (readerRoles.length > 0 && sharedTableName) {
+        // The shared table is encrypted with this key, and its stream with the table's key; DynamoDB
+        // names the table in the encryption context, so the readers decrypt that table's data only.
+        // https://docs.aws.amazon.com/kms/latest/developerguide/services-dynamodb.html
         list.push({
           Sid: "ReadersDecryptSharedTableStream",
           Effect: "Allow",
           Principal: { AWS: readerRoles.length === 1 ? readerRoles[0] : readerRoles },
           Action: "kms:Decrypt",
           Resource: "*",
-          Condition: { StringEquals: { "kms:ViaService": `dynamodb.${regionName}.amazonaws.com` } },
+          Condition: { StringEquals: { "kms:ViaService": `dynamodb.${regionName}.amazonaws.com`, "kms:EncryptionContext:aws:dynamodb:tableName": sharedTableName } },
         });
       }
       return list;

@@ -75,7 +75,12 @@ export const tlsOnlyBuckets: StackValidationPolicy = {
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html
  * https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#firehose-assume-role
  */
-const SOURCE_KEYS = ["aws:sourceaccount", "aws:sourcearn", "aws:sourceorgid", "aws:sourceorgpaths", "sts:externalid"];
+const SOURCE_KEYS = [
+  "aws:sourceaccount", "aws:sourcearn", "aws:sourceorgid", "aws:sourceorgpaths", "sts:externalid",
+  // CloudWatch Logs calls KMS with the log group's ARN as the encryption context: a key policy holds it to this account's groups by that.
+  // https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
+  "kms:encryptioncontext:aws:logs:arn",
+];
 
 const services = (principal: unknown): string[] => (typeof principal === "object" && principal !== null ? list((principal as Record<string, unknown>).Service as string | string[]) : []);
 const heldToSource = (statement: Statement): boolean =>

@@ -48,14 +48,6 @@ export class StackConfig {
     return value === "" ? undefined : value;
   }
 
-  /** A secret string (set with `pulumi config set --secret`), or undefined when not set. */
-  secret(key: string): pulumi.Output<string> | undefined {
-    this.declaration(key);
-    // Read the plain value first: the CLI's default for an unset key is "", which is no secret.
-    if (!this.config.get(key)) return undefined;
-    return this.config.getSecret(key);
-  }
-
   /** A number, or the declared default when not set. */
   number(key: string): number | undefined {
     const declaration = this.declaration(key);

@@ -159,8 +159,9 @@ async function readPull(config: StackConfig, { accounts, peer: source, protectDa
 /** Push mode: the source's push function role, which the writer role trusts, and the external ID it must present. */
 async function readPush(config: StackConfig, { accounts, peer: source, protectData }: StackBasics, check: Check, table: DedupTableSettings | undefined) {
   const principalArn = await source.value("sourceIngestRoleArn", "pushIngestRoleArn");
-  const externalId = config.secret("writerExternalId");
-  if (!externalId) check.fail('writerExternalId is required with accessMode "push": set it with `pulumi config set --secret writerExternalId <value>`');
+  // Not a secret: AWS documents the external ID as none, and anyone who may read the writer role sees it in its trust policy.
+  const externalId = config.string("writerExternalId");
+  if (!externalId) check.fail('writerExternalId is required with accessMode "push": set it with `pulumi config set writerExternalId "$(openssl rand -hex 16)"`');
   checkArn(check, "sourceIngestRoleArn", principalArn, { service: "iam", resource: "role/", account: accounts.sourceAccountId });
   const pullOnly = INGEST_CONFIG_KEYS.filter((key) => config.isSet(key));
   if (pullOnly.length > 0) {

@@ -30,6 +30,32 @@ export function alertTopicKeyPolicy(account: string, partition: string, region: 
 }
 
 /**
+ * The alarm topic's policy, which replaces SNS's default one: the account manages the topic,
+ * CloudWatch alarms of this account publish to it, and nothing reaches it but over TLS.
+ * https://docs.aws.amazon.com/sns/latest/dg/sns-security-best-practices.html#enforce-encryption-data-in-transit
+ */
+export function alertTopicPolicy(account: string, partition: string, region: string, topicArn: string): PolicyStatement[] {
+  return [
+    {
+      Sid: "AccountManagesTopic",
+      Effect: "Allow",
+      Principal: { AWS: `arn:${partition}:iam::${account}:root` },
+      Action: ["sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:AddPermission", "sns:RemovePermission", "sns:DeleteTopic", "sns:Subscribe", "sns:ListSubscriptionsByTopic", "sns:Publish"],
+      Resource: topicArn,
+    },
+    {
+      Sid: "CloudWatchAlarmsPublish",
+      Effect: "Allow",
+      Principal: { Service: "cloudwatch.amazonaws.com" },
+      Action: "sns:Publish",
+      Resource: topicArn,
+      Condition: { StringEquals: { "aws:SourceAccount": account }, ArnLike: { "aws:SourceArn": `arn:${partition}:cloudwatch:${region}:${account}:alarm:*` } },
+    },
+    { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "sns:*", Resource: topicArn, Condition: { Bool: { "aws:SecureTransport": "false" } } },
+  ];
+}
+
+/**
  * The stack's alarm topic, encrypted with its own customer-managed key that CloudWatch alarms may
  * use, with an e-mail subscription when config names an address (`alertEmail`; AWS asks the
  * address to confirm).
@@ -46,6 +72,10 @@ export function alertTopic(settings: AlertSettings): aws.sns.Topic {
     tags: settings.tags,
   }, dataResourceOptions({ protectData: settings.protectData ?? true }));
   const topic = new aws.sns.Topic("alerts", { kmsMasterKeyId: key.arn, tags: settings.tags });
+  new aws.sns.TopicPolicy("alerts-policy", {
+    arn: topic.arn,
+    policy: policyDocument(pulumi.all([identity.accountId, partition, region, topic.arn]).apply(([account, part, regionName, arn]) => alertTopicPolicy(account, part, regionName, arn))),
+  });
   const email = settings.email;
   if (email) new aws.sns.TopicSubscription("alerts-email", { topic: topic.arn, protocol: "email", endpoint: email });
   return topic;

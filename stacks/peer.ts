@@ -36,16 +36,6 @@ export class Peer {
     return value && typeof value === "object" && Object.keys(value).length > 0 ? (value as Record<string, string>) : undefined;
   }
 
-  /** Like `value`, for a secret: config secret, else the other stack's secret output. */
-  async secret(configKey: string, outputName: string): Promise<pulumi.Output<string> | undefined> {
-    const configured = this.config.secret(configKey);
-    if (configured) return configured;
-    if (!this.reference) return undefined;
-    const details = await this.reference.getOutputDetails(outputName);
-    const value = details.secretValue ?? details.value;
-    return typeof value === "string" && value ? pulumi.secret(value) : undefined;
-  }
-
   /** An output of the other stack, or undefined (no reference, or not exported yet). */
   async output(name: string): Promise<string | undefined> {
     if (!this.reference) return undefined;

@@ -42,14 +42,14 @@ export async function readSourceConfig(config: StackConfig): Promise<SourceConfi
     const [writerRoleArn, tableName, externalId] = await Promise.all([
       consumer.value("consumerWriterRoleArn", "writerRoleArn"),
       consumer.value("consumerTableName", "tableName"),
-      consumer.secret("writerExternalId", "writerExternalId"),
+      consumer.value("writerExternalId", "writerExternalId"),
     ]);
     checkArn(check, "consumerWriterRoleArn", writerRoleArn, inConsumer);
     if (Boolean(writerRoleArn) !== Boolean(tableName)) {
       check.fail(`the consumer's writer role and table name go together: ${writerRoleArn ? "consumerTableName" : "consumerWriterRoleArn"} is missing`);
     }
     if (writerRoleArn && !externalId) {
-      check.fail(`writerExternalId is required with accessMode "push": set it with \`pulumi config set --secret writerExternalId <value>\` (the consumer stack's value), or read it from ${consumer.label} by setting consumerStack`);
+      check.fail(`writerExternalId is required with accessMode "push": set it with \`pulumi config set writerExternalId <value>\` (the consumer stack's value), or read it from ${consumer.label} by setting consumerStack`);
     }
     const writer = writerRoleArn && tableName && externalId ? { roleArn: writerRoleArn, tableName, externalId } : undefined;
     push = { writer, ...ingest, streamRetentionHours: stream?.retentionHours, protectData: basics.protectData, tags: basics.tags };

@@ -44,7 +44,6 @@ export async function installStack(side: "source" | "consumer", config: Record<s
     accountId: accountId ?? (side === "source" ? SOURCE : CONSUMER),
     // The stack's own outputs from its last deployment, which it reads back through a StackReference to itself.
     stackOutputs: { ...(peerOutputs && { [peerStack]: peerOutputs }), ...(options.lastDeployment && { [`organization/stream-replication/${stack}`]: options.lastDeployment }) },
-    secretStackOutputs: ["writerExternalId"],
   });
   await cloud.install({ ...(options.cliDefaults === false ? {} : CLI_DEFAULTS), ...ACCOUNTS, ...(peerOutputs ? { [`${side === "source" ? "consumer" : "source"}Stack`]: peerStack } : {}), ...config });
   return cloud;

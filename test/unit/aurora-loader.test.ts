@@ -56,6 +56,8 @@ describe("AuroraLoader", () => {
         parameters: [
           { name: "aws_default_s3_role", value: role, applyMethod: "immediate" },
           { name: "require_secure_transport", value: "ON", applyMethod: "immediate" },
+          { name: "server_audit_logging", value: "1", applyMethod: "immediate" },
+          { name: "server_audit_events", value: "CONNECT,QUERY_DDL,QUERY_DCL", applyMethod: "immediate" },
         ],
       });
       expect(cloud.named("clicks-cluster").inputs.iamRoles).to.deep.equal([role]);

@@ -1,5 +1,4 @@
 import { expect } from "chai";
-import { readFileSync } from "node:fs";
 import { AuroraLoader } from "../../components/aurora-loader";
 import { CrossAccountStreamSource } from "../../components/cross-account-stream-source";
 import { DedupTable } from "../../components/dedup-table";
@@ -7,6 +6,7 @@ import { FirehoseArchive } from "../../components/firehose-archive";
 import { PushIngest } from "../../components/push-ingest";
 import { StreamProjection } from "../../components/stream-projection";
 import { MockCloud, resolve } from "../harness/mock-cloud";
+import { takesTags } from "../support/tags";
 
 const STREAM_ARN = "arn:aws:kinesis:eu-west-1:111111111111:stream/web-analytics";
 const TABLE_STREAM = "arn:aws:dynamodb:eu-west-1:999999999999:table/clicks/stream/2026-01-01T00:00:00.000";
@@ -139,7 +139,7 @@ describe("one interface style across components", () => {
       // Encryption at rest is the components' own: the escape hatch does not turn it off or swap the key.
       expect(() => new DedupTable("bad", { pull: {}, overrides: { table: { serverSideEncryption: { enabled: false } } } })).to.throw(/overrides\.table\.serverSideEncryption cannot be overridden[^\n]*table\.kmsKeyArn/);
       expect(() => new StreamProjection("bad", { projection: INDEX, overrides: { table: { serverSideEncryption: { enabled: false } } } })).to.throw(/overrides\.table\.serverSideEncryption cannot be overridden/);
-      expect(() => new AuroraLoader("bad", { archiveBucketName: BUCKET, archiveBucketArn: `arn:aws:s3:::${BUCKET}`, columns: COLUMNS, overrides: { cluster: { storageEncrypted: false, kmsKeyId: "alias/aws/rds" } } })).to.throw(/overrides\.cluster\.storageEncrypted cannot be overridden[\s\S]*overrides\.cluster\.kmsKeyId cannot be overridden[^\n]*database\.kmsKeyArn/);
+      expect(() => new AuroraLoader("bad", { archiveBucketName: BUCKET, archiveBucketArn: `arn:aws:s3:::${BUCKET}`, columns: COLUMNS, overrides: { cluster: { storageEncrypted: false, kmsKeyId: "alias/aws/rds" } } })).to.throw(/overrides\.cluster\.storageEncrypted cannot be overridden[\s\S]*overrides\.cluster\.kmsKeyId cannot be overridden[^\n]*kmsKeyArn/);
     });
 
     it("role settings out of range", () => {
@@ -216,18 +216,6 @@ describe("one interface style across components", () => {
     });
   });
 });
-
-/**
- * Whether a resource type's arguments take `tags`, as the installed @pulumi/aws declares them
- * (`aws:s3/bucket:Bucket` → node_modules/@pulumi/aws/s3/bucket.d.ts, interface BucketArgs).
- */
-function takesTags(type: string): boolean {
-  const match = /^aws:([a-zA-Z0-9]+)\/([a-zA-Z0-9]+):([A-Za-z0-9]+)$/.exec(type);
-  if (!match) return type === "awsx:ec2:Vpc";
-  const declarations = readFileSync(require.resolve(`@pulumi/aws/${match[1]}/${match[2]}.d.ts`), "utf8");
-  const args = new RegExp(`export interface ${match[3]}Args \\{([\\s\\S]*?)\\n\\}`).exec(declarations);
-  return Boolean(args && /\n\s+tags\?: pulumi\.Input/.test(args[1]));
-}
 
 function lifecycleDays(cloud: MockCloud, bucket: string): number {
   return cloud.named(`${bucket}-lifecycle`).inputs.rules[0].expiration.days;

@@ -139,7 +139,7 @@ describe("CrossAccountStreamSource", () => {
         Principal: { AWS: SCORES_ROLE },
         Action: "kms:Decrypt",
         Resource: "*",
-        Condition: { StringEquals: { "kms:ViaService": "dynamodb.eu-west-1.amazonaws.com" } },
+        Condition: { StringEquals: { "kms:ViaService": "dynamodb.eu-west-1.amazonaws.com", "kms:EncryptionContext:aws:dynamodb:tableName": "GameScoreRecords" } },
       });
     });
 

@@ -410,7 +410,7 @@ describe("stacks", () => {
     });
 
     it("requires the external ID in push mode", async () => {
-      expect(await refusal(() => up("consumer", { accessMode: "push" }))).to.match(/writerExternalId is required with accessMode "push": set it with `pulumi config set --secret writerExternalId <value>`/);
+      expect(await refusal(() => up("consumer", { accessMode: "push" }))).to.match(/writerExternalId is required with accessMode "push": set it with `pulumi config set writerExternalId "\$\(openssl rand -hex 16\)"`/);
     });
   });
 
