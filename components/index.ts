@@ -65,6 +65,8 @@ export {
 } from "./stream-projection";
 export { type AggregateSpec, type GroupBy, type IndexSpec, type ProjectionSpec } from "../functions/project/spec";
 export { type ArchiveColumn } from "../functions/transform/core";
+/** The archive's default schema, columns and column types (the DynamoDB-to-Aurora design's web analytics), to extend from a program. */
+export { WEB_ANALYTICS_COLUMN_TYPES, WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "./internal/web-analytics";
 export {
   AuroraLoader,
   auroraLoaderDefaults,

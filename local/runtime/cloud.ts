@@ -7,8 +7,8 @@ import { type LocalFirehose } from "./firehose";
 import { type LocalFunctions } from "./functions";
 import { type MappingSpec } from "./mappings";
 import { arnResourceName, parseArn } from "../../functions/shared/arn";
-import { MockAwsState, shortHash } from "../../mocks/aws-state";
-import { unwrapSecrets } from "../../mocks/inputs";
+import { MockAwsState, shortHash } from "../../components/testing/aws-state";
+import { unwrapSecrets } from "../../components/testing/inputs";
 import { type LocalNotifications } from "./notifications";
 
 export interface LocalEngines {

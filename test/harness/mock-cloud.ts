@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { MockAwsState, type MockNetwork } from "../../mocks/aws-state";
-import { unwrapSecrets } from "../../mocks/inputs";
+import { MockAwsState, type MockNetwork } from "../../components/testing/aws-state";
+import { unwrapSecrets } from "../../components/testing/inputs";
 
 /** One resource the program registered, as the engine would have seen it. */
 export interface RecordedResource {
