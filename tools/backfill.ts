@@ -1,6 +1,7 @@
 import { DescribeTableCommand, ScanCommand, type AttributeValue as SdkAttributeValue, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { AttributeValue, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
 import { type ProjectOutcome } from "../functions/project/project-batch";
+import { BACKFILL_SEQUENCE } from "../functions/project/spec";
 import { backoffDelay, sleep as realSleep } from "../functions/shared/retry";
 
 export interface BackfillOptions {
@@ -66,7 +67,7 @@ export function backfillRecord(item: Record<string, SdkAttributeValue>, keyNames
     eventName: "INSERT",
     eventSource: "aws:dynamodb",
     eventSourceARN: `${tableArn}/stream/backfill`,
-    dynamodb: { Keys: keys, NewImage: image, SequenceNumber: "0", StreamViewType: "NEW_AND_OLD_IMAGES", ApproximateCreationDateTime: Math.floor(scannedAt / 1000) },
+    dynamodb: { Keys: keys, NewImage: image, SequenceNumber: BACKFILL_SEQUENCE, StreamViewType: "NEW_AND_OLD_IMAGES", ApproximateCreationDateTime: Math.floor(scannedAt / 1000) },
   };
 }
 

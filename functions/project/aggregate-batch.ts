@@ -1,0 +1,195 @@
+import { TransactionCanceledException, TransactWriteItemsCommand, type AttributeValue, type DynamoDBClient, type Put, type TransactWriteItem } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBRecord } from "aws-lambda";
+import { isRejectedAsInvalid } from "../shared/aws-errors";
+import { backoffDelay, sleep, type BackoffOptions } from "../shared/retry";
+import { deltaProblem, mergeDeltas } from "./aggregate-core";
+import { groupUpdate, type AggregateTables } from "./apply";
+import { encodeCounted, planItem, type Assumed, type ItemChange, type ItemPlan } from "./item-state";
+import { COUNTED, EXPIRES_AT, LEDGER_KEY, SOURCE_SEQUENCE } from "./spec";
+
+/**
+ * TransactWriteItems takes up to 100 actions whose items add up to at most 4 MB
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html).
+ * Bytes are counted as the actions' JSON, more than the items themselves.
+ */
+export const TRANSACTION_LIMITS = { actions: 100, bytes: 4 * 1024 * 1024 } as const;
+
+/** How a record ends: applied (and changing a group, or not), already applied, or parked with why. */
+export type BatchVerdict = "written" | "skipped" | "replayed" | { park: string };
+
+export interface BatchOutcome {
+  verdicts: Map<DynamoDBRecord, BatchVerdict>;
+  /** When a write failed: the records it left unapplied (with those of every write after it), and why. */
+  failed?: { records: DynamoDBRecord[]; error: unknown };
+}
+
+/** One item's changes in the batch, oldest first, and what its ledger entry is taken to hold. */
+interface Work {
+  item: string;
+  changes: ItemChange[];
+  assumed: Assumed;
+}
+
+/** Cancellation reasons that say "try again later" (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html, TransactionCanceledException). */
+const CONTENDED = new Set(["TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"]);
+
+type Dynamo = Pick<DynamoDBClient, "send">;
+
+interface Context {
+  dynamodb: Dynamo;
+  tables: AggregateTables;
+  retry: BackoffOptions & { maxAttempts: number };
+  verdicts: Map<DynamoDBRecord, BatchVerdict>;
+}
+
+/** The condition that the entry holds what the plan assumed. */
+function assumption(assumed: Assumed, plan: ItemPlan): Pick<Put, "ConditionExpression" | "ExpressionAttributeNames" | "ExpressionAttributeValues"> {
+  const names = { "#seq": SOURCE_SEQUENCE, "#counted": COUNTED };
+  if (assumed.kind === "absent") return { ConditionExpression: "attribute_not_exists(#id)", ExpressionAttributeNames: { "#id": LEDGER_KEY } };
+  if (assumed.kind === "entry") return { ConditionExpression: "#seq = :seq AND #counted = :counted", ExpressionAttributeNames: names, ExpressionAttributeValues: { ":seq": { S: assumed.sequence }, ":counted": { S: assumed.counted } } };
+  // A guess: every change of the batch is newer than the entry, which holds what the oldest one's old image adds, or is absent when that is nothing.
+  const values = { ":first": { S: plan.applied[0].sequence }, ":counted": { S: encodeCounted(assumed.counted) } };
+  if (assumed.counted) return { ConditionExpression: "#seq < :first AND #counted = :counted", ExpressionAttributeNames: names, ExpressionAttributeValues: values };
+  return { ConditionExpression: "attribute_not_exists(#id) OR (#seq < :first AND #counted = :counted)", ExpressionAttributeNames: { ...names, "#id": LEDGER_KEY }, ExpressionAttributeValues: values };
+}
+
+/** The entry's put, conditional on the entry holding what the plan assumed; when it does not, DynamoDB returns what it holds. An entry of an item that adds nothing expires. */
+function entryPut(tables: AggregateTables, work: Work, plan: ItemPlan): TransactWriteItem {
+  const { sequence, counted, changedAt } = plan.entry!;
+  const item: Record<string, AttributeValue> = { [LEDGER_KEY]: { S: work.item }, [SOURCE_SEQUENCE]: { S: sequence }, [COUNTED]: { S: counted } };
+  if (counted === encodeCounted(undefined)) item[EXPIRES_AT] = { N: String(Math.floor(changedAt ?? Date.now() / 1000) + tables.ledgerTtlDays * 86_400) };
+  return { Put: { TableName: tables.ledger, Item: item, ...assumption(work.assumed, plan), ReturnValuesOnConditionCheckFailure: "ALL_OLD" } };
+}
+
+/** What the entry holds, as DynamoDB returned it with a failed condition (no item: there is none). */
+function assumedFrom(item: Record<string, AttributeValue> | undefined): Assumed {
+  if (!item || Object.keys(item).length === 0) return { kind: "absent" };
+  const sequence = item[SOURCE_SEQUENCE]?.S;
+  const counted = item[COUNTED]?.S;
+  if (sequence === undefined || counted === undefined) throw new Error(`the ledger entry ${item[LEDGER_KEY]?.S} has no ${SOURCE_SEQUENCE} or ${COUNTED}: it was not written by this projection`);
+  return { kind: "entry", sequence, counted };
+}
+
+function settle(ctx: Context, plan: ItemPlan): void {
+  for (const change of plan.replayed) ctx.verdicts.set(change.record, "replayed");
+  for (const change of plan.applied) ctx.verdicts.set(change.record, plan.deltas.length > 0 ? "written" : "skipped");
+}
+
+const actionBytes = (actions: readonly TransactWriteItem[]): number => actions.reduce((sum, action) => sum + JSON.stringify(action).length, 0);
+
+/** Items cut into transactions within the limits, in the order given; an item's entry and its groups' updates always go together. */
+function cut(ctx: Context, works: readonly Work[]): Work[][] {
+  const transactions: Work[][] = [];
+  let current: Work[] = [];
+  let entries = 0;
+  let bytes = 0;
+  let groups = new Set<string>();
+  for (const work of works) {
+    const plan = planItem(work.changes, work.assumed);
+    const own = plan.deltas.map((d) => d.group).filter((g) => !groups.has(g));
+    const size = actionBytes([...(plan.entry ? [entryPut(ctx.tables, work, plan)] : []), ...plan.deltas.map((d) => groupUpdate(ctx.tables.target, d))]);
+    if (current.length > 0 && (entries + 1 + groups.size + own.length > TRANSACTION_LIMITS.actions || bytes + size > TRANSACTION_LIMITS.bytes)) {
+      transactions.push(current);
+      [current, entries, bytes, groups] = [[], 0, 0, new Set()];
+    }
+    current.push(work);
+    entries += plan.entry ? 1 : 0;
+    bytes += size;
+    for (const delta of plan.deltas) groups.add(delta.group);
+  }
+  if (current.length > 0) transactions.push(current);
+  return transactions;
+}
+
+/** Applies one transaction's items: learns what their entries hold when a guess was wrong, retries contention with backoff, splits or parks what DynamoDB refuses. */
+async function transact(ctx: Context, works: Work[]): Promise<void> {
+  for (let contention = 0; ; ) {
+    const plans = works.map((work) => ({ work, plan: planItem(work.changes, work.assumed) }));
+    const writing = plans.filter((p) => p.plan.entry);
+    const deltas = mergeDeltas(writing.flatMap((p) => p.plan.deltas));
+    const actions = [...writing.map((p) => entryPut(ctx.tables, p.work, p.plan)), ...deltas.map((d) => groupUpdate(ctx.tables.target, d))];
+    // What DynamoDB says an entry holds can add groups the guess did not have.
+    if (works.length > 1 && (actions.length > TRANSACTION_LIMITS.actions || actionBytes(actions) > TRANSACTION_LIMITS.bytes)) return halves(ctx, works, transact);
+    const tooBig = deltaProblem(deltas);
+    if (tooBig) return refused(ctx, works, tooBig);
+    if (writing.length === 0) return plans.forEach((p) => settle(ctx, p.plan));
+    try {
+      await ctx.dynamodb.send(new TransactWriteItemsCommand({ TransactItems: actions }));
+      return plans.forEach((p) => settle(ctx, p.plan));
+    } catch (error) {
+      if (isRejectedAsInvalid(error)) return refused(ctx, works, `rejected by DynamoDB: ${(error as Error).message}`);
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      // One reason per action, in the request's order (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_CancellationReason.html): the entries come first.
+      const reasons = error.CancellationReasons ?? [];
+      const invalid = reasons.find((r) => r.Code === "ValidationError");
+      if (invalid) return refused(ctx, works, `rejected by DynamoDB: ${invalid.Message ?? error.message}`);
+      let learned = false;
+      let changedMeanwhile = false;
+      writing.forEach(({ work }, i) => {
+        if (reasons[i]?.Code !== "ConditionalCheckFailed") return;
+        // A wrong guess is learned at no cost; an entry that changed since it was read means another writer got there first.
+        if (work.assumed.kind !== "guess") changedMeanwhile = true;
+        work.assumed = assumedFrom(reasons[i].Item);
+        learned = true;
+      });
+      const contended = changedMeanwhile || reasons.some((r) => CONTENDED.has(r.Code ?? ""));
+      if (!learned && !contended) throw error;
+      if (contended) {
+        if (++contention >= ctx.retry.maxAttempts) throw error;
+        await sleep(backoffDelay(contention - 1, ctx.retry));
+      }
+    }
+  }
+}
+
+async function halves(ctx: Context, works: Work[], each: (ctx: Context, works: Work[]) => Promise<void>): Promise<void> {
+  const middle = Math.ceil(works.length / 2);
+  await each(ctx, works.slice(0, middle));
+  await each(ctx, works.slice(middle));
+}
+
+/**
+ * DynamoDB refused a transaction's writes as invalid (or a sum would pass 38 digits): halved until
+ * one item is left, whose newest change is then parked with the reason and the item applied
+ * again without it, so that one bad change never holds back the others.
+ */
+async function refused(ctx: Context, works: Work[], reason: string): Promise<void> {
+  if (works.length > 1) return halves(ctx, works, transact);
+  const [work] = works;
+  const { applied } = planItem(work.changes, work.assumed);
+  const newest = applied[applied.length - 1];
+  ctx.verdicts.set(newest.record, { park: reason });
+  work.changes = work.changes.filter((c) => c !== newest);
+  return transact(ctx, works);
+}
+
+/**
+ * Applies a batch's keyed changes to an aggregate: per item, the newest change (by stream
+ * sequence) sets what the item adds, and the difference from what its ledger entry says it added
+ * goes to the groups; per transaction, each group's differences are summed and it is updated
+ * once, together with the entries of its items. Transactions run one after another (they share
+ * groups); at the first that fails the batch stops, naming what it left unapplied.
+ */
+export async function applyAggregateBatch(dynamodb: Dynamo, tables: AggregateTables, changes: readonly ItemChange[], retry: BackoffOptions & { maxAttempts: number }): Promise<BatchOutcome> {
+  const ctx: Context = { dynamodb, tables, retry, verdicts: new Map() };
+  const byItem = new Map<string, ItemChange[]>();
+  for (const change of changes) byItem.set(change.item, [...(byItem.get(change.item) ?? []), change]);
+  const works: Work[] = [];
+  for (const [item, list] of byItem) {
+    const sorted = [...list].sort((a, b) => (a.sequence < b.sequence ? -1 : a.sequence > b.sequence ? 1 : 0));
+    // The same record twice in one batch counts once.
+    const unique = sorted.filter((c, i) => i === 0 || c.sequence !== sorted[i - 1].sequence);
+    for (const twice of sorted.filter((c) => !unique.includes(c))) ctx.verdicts.set(twice.record, "replayed");
+    works.push({ item, changes: unique, assumed: { kind: "guess", counted: unique[0].before } });
+  }
+  const transactions = cut(ctx, works);
+  for (const [i, transaction] of transactions.entries()) {
+    try {
+      await transact(ctx, transaction);
+    } catch (error) {
+      const left = transactions.slice(i).flat().flatMap((w) => w.changes.map((c) => c.record)).filter((r) => !ctx.verdicts.has(r));
+      return { verdicts: ctx.verdicts, failed: { records: left, error } };
+    }
+  }
+  return { verdicts: ctx.verdicts };
+}
