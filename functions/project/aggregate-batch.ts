@@ -6,13 +6,8 @@ import { deltaProblem, mergeDeltas } from "./aggregate-core";
 import { groupUpdate, type AggregateTables } from "./apply";
 import { encodeCounted, planItem, type Assumed, type ItemChange, type ItemPlan } from "./item-state";
 import { COUNTED, EXPIRES_AT, LEDGER_KEY, SOURCE_SEQUENCE } from "./spec";
+import { TRANSACTION_LIMITS, TRANSACTIONS_IN_FLIGHT } from "./write-limits";
 
-/**
- * TransactWriteItems takes up to 100 actions whose items add up to at most 4 MB
- * (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html).
- * Bytes are counted as the actions' JSON, more than the items themselves.
- */
-export const TRANSACTION_LIMITS = { actions: 100, bytes: 4 * 1024 * 1024 } as const;
 
 /** How a record ends: applied (and changing a group, or not), already applied, or parked with why. */
 export type BatchVerdict = "written" | "skipped" | "replayed" | { park: string };
@@ -75,30 +70,56 @@ function settle(ctx: Context, plan: ItemPlan): void {
   for (const change of plan.applied) ctx.verdicts.set(change.record, plan.deltas.length > 0 ? "written" : "skipped");
 }
 
+/** An upper bound of the bytes TRANSACTION_LIMITS counts: the actions' JSON, more than their items. */
 const actionBytes = (actions: readonly TransactWriteItem[]): number => actions.reduce((sum, action) => sum + JSON.stringify(action).length, 0);
 
+/** A transaction's items, and the groups their first plans update. */
+interface Transaction {
+  works: Work[];
+  groups: Set<string>;
+}
+
 /** Items cut into transactions within the limits, in the order given; an item's entry and its groups' updates always go together. */
-function cut(ctx: Context, works: readonly Work[]): Work[][] {
-  const transactions: Work[][] = [];
-  let current: Work[] = [];
+function cut(ctx: Context, works: readonly Work[]): Transaction[] {
+  const transactions: Transaction[] = [];
+  let current: Transaction = { works: [], groups: new Set() };
   let entries = 0;
   let bytes = 0;
-  let groups = new Set<string>();
   for (const work of works) {
     const plan = planItem(work.changes, work.assumed);
-    const own = plan.deltas.map((d) => d.group).filter((g) => !groups.has(g));
+    const own = plan.deltas.map((d) => d.group).filter((g) => !current.groups.has(g));
     const size = actionBytes([...(plan.entry ? [entryPut(ctx.tables, work, plan)] : []), ...plan.deltas.map((d) => groupUpdate(ctx.tables.target, d))]);
-    if (current.length > 0 && (entries + 1 + groups.size + own.length > TRANSACTION_LIMITS.actions || bytes + size > TRANSACTION_LIMITS.bytes)) {
+    if (current.works.length > 0 && (entries + 1 + current.groups.size + own.length > TRANSACTION_LIMITS.actions || bytes + size > TRANSACTION_LIMITS.bytes)) {
       transactions.push(current);
-      [current, entries, bytes, groups] = [[], 0, 0, new Set()];
+      [current, entries, bytes] = [{ works: [], groups: new Set() }, 0, 0];
     }
-    current.push(work);
+    current.works.push(work);
     entries += plan.entry ? 1 : 0;
     bytes += size;
-    for (const delta of plan.deltas) groups.add(delta.group);
+    for (const delta of plan.deltas) current.groups.add(delta.group);
   }
-  if (current.length > 0) transactions.push(current);
+  if (current.works.length > 0) transactions.push(current);
   return transactions;
+}
+
+/**
+ * Transactions in waves that run at once: in order, each joining the current wave unless it
+ * updates a group a transaction of that wave updates (or the wave is full), so that a batch's own
+ * transactions do not conflict and a group's updates keep their order.
+ */
+function waves(transactions: readonly Transaction[]): Transaction[][] {
+  const result: Transaction[][] = [];
+  let wave: Transaction[] = [];
+  const shared = (t: Transaction) => wave.some((other) => [...t.groups].some((g) => other.groups.has(g)));
+  for (const transaction of transactions) {
+    if (wave.length > 0 && (wave.length >= TRANSACTIONS_IN_FLIGHT || shared(transaction))) {
+      result.push(wave);
+      wave = [];
+    }
+    wave.push(transaction);
+  }
+  if (wave.length > 0) result.push(wave);
+  return result;
 }
 
 /** Applies one transaction's items: learns what their entries hold when a guess was wrong, retries contention with backoff, splits or parks what DynamoDB refuses. */
@@ -167,8 +188,8 @@ async function refused(ctx: Context, works: Work[], reason: string): Promise<voi
  * Applies a batch's keyed changes to an aggregate: per item, the newest change (by stream
  * sequence) sets what the item adds, and the difference from what its ledger entry says it added
  * goes to the groups; per transaction, each group's differences are summed and it is updated
- * once, together with the entries of its items. Transactions run one after another (they share
- * groups); at the first that fails the batch stops, naming what it left unapplied.
+ * once, together with the entries of its items. Transactions that share no group run at once
+ * (`waves`); after a wave in which one failed the batch stops, naming what it left unapplied.
  */
 export async function applyAggregateBatch(dynamodb: Dynamo, tables: AggregateTables, changes: readonly ItemChange[], retry: BackoffOptions & { maxAttempts: number }): Promise<BatchOutcome> {
   const ctx: Context = { dynamodb, tables, retry, verdicts: new Map() };
@@ -182,13 +203,13 @@ export async function applyAggregateBatch(dynamodb: Dynamo, tables: AggregateTab
     for (const twice of sorted.filter((c) => !unique.includes(c))) ctx.verdicts.set(twice.record, "replayed");
     works.push({ item, changes: unique, assumed: { kind: "guess", counted: unique[0].before } });
   }
-  const transactions = cut(ctx, works);
-  for (const [i, transaction] of transactions.entries()) {
-    try {
-      await transact(ctx, transaction);
-    } catch (error) {
-      const left = transactions.slice(i).flat().flatMap((w) => w.changes.map((c) => c.record)).filter((r) => !ctx.verdicts.has(r));
-      return { verdicts: ctx.verdicts, failed: { records: left, error } };
+  const planned = waves(cut(ctx, works));
+  for (const [i, wave] of planned.entries()) {
+    const settled = await Promise.allSettled(wave.map((t) => transact(ctx, t.works)));
+    const failure = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+    if (failure) {
+      const left = planned.slice(i).flat().flatMap((t) => t.works).flatMap((w) => w.changes.map((c) => c.record)).filter((r) => !ctx.verdicts.has(r));
+      return { verdicts: ctx.verdicts, failed: { records: left, error: failure.reason } };
     }
   }
   return { verdicts: ctx.verdicts };

@@ -7,13 +7,8 @@ import { deleteIfNewer, putIfNewer } from "./apply";
 import { keyOf, type IndexChange } from "./index-core";
 import { sortableSequence, type IndexSpec } from "./spec";
 import { type Item } from "./stream-image";
+import { INDEX_WRITE_CONCURRENCY } from "./write-limits";
 
-/**
- * Index writes in flight at once. Each is its own conditional PutItem or DeleteItem: the index's
- * writes need no atomicity across keys, and a transaction would cost twice the write units
- * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis.html#transaction-capacity-handling).
- */
-export const INDEX_WRITE_CONCURRENCY = 16;
 
 type Write = { kind: "put"; item: Item; sequence: string; record: DynamoDBRecord } | { kind: "delete"; key: Item; sequence: string; record: DynamoDBRecord };
 type KeyOutcome = "written" | "stale" | { error: unknown };
