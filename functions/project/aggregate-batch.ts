@@ -70,8 +70,16 @@ function settle(ctx: Context, plan: ItemPlan): void {
   for (const change of plan.applied) ctx.verdicts.set(change.record, plan.deltas.length > 0 ? "written" : "skipped");
 }
 
-/** An upper bound of the bytes TRANSACTION_LIMITS counts: the actions' JSON, more than their items. */
-const actionBytes = (actions: readonly TransactWriteItem[]): number => actions.reduce((sum, action) => sum + JSON.stringify(action).length, 0);
+/**
+ * More than the bytes an item's actions add to a transaction: its entry's texts, each group's key,
+ * values and sums (three bytes a UTF-16 unit at most in UTF-8), and room for names and numbers.
+ */
+function itemBytes(work: Work, plan: ItemPlan): number {
+  const text = (t: string) => 3 * t.length;
+  let bytes = plan.entry ? text(work.item) + text(plan.entry.counted) + 100 : 0;
+  for (const delta of plan.deltas) bytes += 2 * text(delta.group) + Object.entries({ ...delta.values, ...delta.sums }).reduce((sum, [name, value]) => sum + text(name) + text(value), 0) + 100;
+  return bytes;
+}
 
 /** A transaction's items, and the groups their first plans update. */
 interface Transaction {
@@ -79,23 +87,20 @@ interface Transaction {
   groups: Set<string>;
 }
 
-/** Items cut into transactions within the limits, in the order given; an item's entry and its groups' updates always go together. */
-function cut(ctx: Context, works: readonly Work[]): Transaction[] {
+/** Items cut into transactions of up to 100 actions, in the order given; an item's entry and its groups' updates always go together. */
+function cut(works: readonly Work[]): Transaction[] {
   const transactions: Transaction[] = [];
   let current: Transaction = { works: [], groups: new Set() };
   let entries = 0;
-  let bytes = 0;
   for (const work of works) {
     const plan = planItem(work.changes, work.assumed);
     const own = plan.deltas.map((d) => d.group).filter((g) => !current.groups.has(g));
-    const size = actionBytes([...(plan.entry ? [entryPut(ctx.tables, work, plan)] : []), ...plan.deltas.map((d) => groupUpdate(ctx.tables.target, d))]);
-    if (current.works.length > 0 && (entries + 1 + current.groups.size + own.length > TRANSACTION_LIMITS.actions || bytes + size > TRANSACTION_LIMITS.bytes)) {
+    if (current.works.length > 0 && entries + 1 + current.groups.size + own.length > TRANSACTION_LIMITS.actions) {
       transactions.push(current);
-      [current, entries, bytes] = [{ works: [], groups: new Set() }, 0, 0];
+      [current, entries] = [{ works: [], groups: new Set() }, 0];
     }
     current.works.push(work);
     entries += plan.entry ? 1 : 0;
-    bytes += size;
     for (const delta of plan.deltas) current.groups.add(delta.group);
   }
   if (current.works.length > 0) transactions.push(current);
@@ -129,8 +134,9 @@ async function transact(ctx: Context, works: Work[]): Promise<void> {
     const writing = plans.filter((p) => p.plan.entry);
     const deltas = mergeDeltas(writing.flatMap((p) => p.plan.deltas));
     const actions = [...writing.map((p) => entryPut(ctx.tables, p.work, p.plan)), ...deltas.map((d) => groupUpdate(ctx.tables.target, d))];
-    // What DynamoDB says an entry holds can add groups the guess did not have.
-    if (works.length > 1 && (actions.length > TRANSACTION_LIMITS.actions || actionBytes(actions) > TRANSACTION_LIMITS.bytes)) return halves(ctx, works, transact);
+    // Halved when over the limits: items of (rare) large texts, or groups that what DynamoDB said an entry holds added.
+    const bytes = plans.reduce((sum, p) => sum + itemBytes(p.work, p.plan), 0);
+    if (works.length > 1 && (actions.length > TRANSACTION_LIMITS.actions || bytes > TRANSACTION_LIMITS.bytes)) return halves(ctx, works, transact);
     const tooBig = deltaProblem(deltas);
     if (tooBig) return refused(ctx, works, tooBig);
     if (writing.length === 0) return plans.forEach((p) => settle(ctx, p.plan));
@@ -203,7 +209,7 @@ export async function applyAggregateBatch(dynamodb: Dynamo, tables: AggregateTab
     for (const twice of sorted.filter((c) => !unique.includes(c))) ctx.verdicts.set(twice.record, "replayed");
     works.push({ item, changes: unique, assumed: { kind: "guess", counted: unique[0].before } });
   }
-  const planned = waves(cut(ctx, works));
+  const planned = waves(cut(works));
   for (const [i, wave] of planned.entries()) {
     const settled = await Promise.allSettled(wave.map((t) => transact(ctx, t.works)));
     const failure = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");

@@ -117,6 +117,22 @@ describe("projection batches: per item state and per key writes", () => {
       expect(sent[1][1].Update!.ExpressionAttributeValues).to.deep.include({ ":count": { N: "0" }, ":s0": { N: "6" } });
     });
 
+    it("cuts a batch into transactions of at most 100 actions and 4 MB", async () => {
+      const cuts = async (changes: ItemChange[]) => {
+        const sizes: { actions: number; bytes: number }[] = [];
+        const dynamodb = { send: async (command: { input: { TransactItems: TransactWriteItem[] } }) => void sizes.push({ actions: command.input.TransactItems.length, bytes: JSON.stringify(command.input.TransactItems).length }) };
+        expect((await applyAggregateBatch(dynamodb as never, TABLES, changes, RETRY)).failed).to.equal(undefined);
+        return sizes;
+      };
+      // 150 items over 30 groups: 70 entries and 30 updates fill a transaction.
+      const many = await cuts(Array.from({ length: 150 }, (_, i) => changeOf(record("INSERT", String(1_000 + i), { NewImage: click(`j${i}`, `p${i % 30}`, "1") }))));
+      expect(many.map((s) => s.actions)).to.deep.equal([100, 100, 20]);
+      // 40 items on pages named by 40 KB each: 80 actions, but far more than 4 MB.
+      const big = await cuts(Array.from({ length: 40 }, (_, i) => changeOf(record("INSERT", String(100 + i), { NewImage: click(`i${i}`, `${i}`.padEnd(40_000, "p"), "1") }))));
+      expect(big.length).to.be.greaterThan(1);
+      expect(Math.max(...big.map((s) => s.bytes))).to.be.at.most(4 * 1024 * 1024);
+    });
+
     it("keeps the entry of a removed item (so that a replay or a late backfill does not count it again) until ledgerTtlDays after the change", async () => {
       const sent: TransactWriteItem[][] = [];
       const dynamodb = { send: async (command: { input: { TransactItems: TransactWriteItem[] } }) => void sent.push(command.input.TransactItems) };
