@@ -8,7 +8,6 @@ import { encodeCounted, planItem, type Assumed, type ItemChange, type ItemPlan }
 import { COUNTED, EXPIRES_AT, LEDGER_KEY, SOURCE_SEQUENCE } from "./spec";
 import { TRANSACTION_LIMITS, TRANSACTIONS_IN_FLIGHT } from "./write-limits";
 
-
 /** How a record ends: applied (and changing a group, or not), already applied, or parked with why. */
 export type BatchVerdict = "written" | "skipped" | "replayed" | { park: string };
 
@@ -136,7 +135,7 @@ async function transact(ctx: Context, works: Work[]): Promise<void> {
     const actions = [...writing.map((p) => entryPut(ctx.tables, p.work, p.plan)), ...deltas.map((d) => groupUpdate(ctx.tables.target, d))];
     // Halved when over the limits: items of (rare) large texts, or groups that what DynamoDB said an entry holds added.
     const bytes = plans.reduce((sum, p) => sum + itemBytes(p.work, p.plan), 0);
-    if (works.length > 1 && (actions.length > TRANSACTION_LIMITS.actions || bytes > TRANSACTION_LIMITS.bytes)) return halves(ctx, works, transact);
+    if (works.length > 1 && (actions.length > TRANSACTION_LIMITS.actions || bytes > TRANSACTION_LIMITS.bytes)) return halves(ctx, works);
     const tooBig = deltaProblem(deltas);
     if (tooBig) return refused(ctx, works, tooBig);
     if (writing.length === 0) return plans.forEach((p) => settle(ctx, p.plan));
@@ -169,10 +168,10 @@ async function transact(ctx: Context, works: Work[]): Promise<void> {
   }
 }
 
-async function halves(ctx: Context, works: Work[], each: (ctx: Context, works: Work[]) => Promise<void>): Promise<void> {
+async function halves(ctx: Context, works: Work[]): Promise<void> {
   const middle = Math.ceil(works.length / 2);
-  await each(ctx, works.slice(0, middle));
-  await each(ctx, works.slice(middle));
+  await transact(ctx, works.slice(0, middle));
+  await transact(ctx, works.slice(middle));
 }
 
 /**
@@ -181,7 +180,7 @@ async function halves(ctx: Context, works: Work[], each: (ctx: Context, works: W
  * again without it, so that one bad change never holds back the others.
  */
 async function refused(ctx: Context, works: Work[], reason: string): Promise<void> {
-  if (works.length > 1) return halves(ctx, works, transact);
+  if (works.length > 1) return halves(ctx, works);
   const [work] = works;
   const { applied } = planItem(work.changes, work.assumed);
   const newest = applied[applied.length - 1];
@@ -200,7 +199,10 @@ async function refused(ctx: Context, works: Work[], reason: string): Promise<voi
 export async function applyAggregateBatch(dynamodb: Dynamo, tables: AggregateTables, changes: readonly ItemChange[], retry: BackoffOptions & { maxAttempts: number }): Promise<BatchOutcome> {
   const ctx: Context = { dynamodb, tables, retry, verdicts: new Map() };
   const byItem = new Map<string, ItemChange[]>();
-  for (const change of changes) byItem.set(change.item, [...(byItem.get(change.item) ?? []), change]);
+  for (const change of changes) {
+    if (!byItem.has(change.item)) byItem.set(change.item, []);
+    byItem.get(change.item)!.push(change);
+  }
   const works: Work[] = [];
   for (const [item, list] of byItem) {
     const sorted = [...list].sort((a, b) => (a.sequence < b.sequence ? -1 : a.sequence > b.sequence ? 1 : 0));

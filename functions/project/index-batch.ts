@@ -9,7 +9,6 @@ import { sortableSequence, type IndexSpec } from "./spec";
 import { type Item } from "./stream-image";
 import { INDEX_WRITE_CONCURRENCY } from "./write-limits";
 
-
 type Write = { kind: "put"; item: Item; sequence: string; record: DynamoDBRecord } | { kind: "delete"; key: Item; sequence: string; record: DynamoDBRecord };
 type KeyOutcome = "written" | "stale" | { error: unknown };
 
