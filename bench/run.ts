@@ -4,6 +4,7 @@ import { benchColdStart } from "./cold-start";
 import { benchForward } from "./forward";
 import { benchIngest } from "./ingest";
 import { benchLoad } from "./load";
+import { benchProjection } from "./projection";
 import { benchScaling } from "./scaling";
 import { benchTransform } from "./transform";
 
@@ -12,6 +13,7 @@ const SECTIONS: Record<string, () => void | Promise<void>> = {
   ingest: benchIngest,
   transform: benchTransform,
   forward: benchForward,
+  projection: benchProjection,
   load: benchLoad,
   capacity: benchCapacityFigures,
   "cold-start": benchColdStart,

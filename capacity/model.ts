@@ -13,6 +13,7 @@ import { AURORA, DYNAMODB, FIREHOSE, KINESIS, LAMBDA, MiB, QUOTA_PAGES, S3, type
 import { AURORA_MYSQL_MAX_CONNECTIONS_PAGE, maxCapacityForLoaders } from "../components/internal/aurora-connections";
 import { type MappingSettings, type PipelineSettings, type SettingKey } from "./settings";
 import { archiveRecordBytes, itemBytes } from "./sizes";
+import { INDEX_WRITE_CONCURRENCY, TRANSACTION_LIMITS } from "../functions/project/write-limits";
 
 /** The traffic a pipeline is sized for (the `expectedLoad` config key). */
 export interface ExpectedLoad {
@@ -285,15 +286,23 @@ function firehoseStages({ settings, quotas, events, bytes, perTableShard }: Plan
   ];
 }
 
-/** A projection: one DynamoDB write (a transaction, for aggregates) per record, in order. */
+/**
+ * A projection, a batch at a time: an index makes one conditional write per record (its newest
+ * change per key), INDEX_WRITE_CONCURRENCY at once; an aggregate writes an entry per item and an
+ * update per group, at most one of each per record, in transactions of up to 100 actions run one
+ * after another (a batch's transactions share its busiest groups). A projection that falls behind
+ * gets full batches, so full batches give its throughput.
+ */
 function projectionStages({ load, quotas, events, bytes, unitsPerItem, perTableShard }: Plan, projection: PipelineSettings["projections"][number], i: number): Stage[] {
   const aggregate = projection.kind === "aggregate";
-  const perBatch = 1 / (cpuSeconds(aggregate ? "projectAggregate" : "projectIndex", bytes, projection.mapping.memorySize) + (aggregate ? DYNAMODB_TRANSACTION_SECONDS : DYNAMODB_REQUEST_SECONDS));
+  const records = projection.mapping.batchSize;
+  const writing = aggregate ? up((2 * records) / TRANSACTION_LIMITS.actions) * DYNAMODB_TRANSACTION_SECONDS : up(records / INDEX_WRITE_CONCURRENCY) * DYNAMODB_REQUEST_SECONDS;
+  const perBatch = records / (records * cpuSeconds(aggregate ? "projectAggregate" : "projectIndex", bytes, projection.mapping.memorySize) + writing);
   const units = events * (aggregate ? DYNAMODB.transactionalWriteUnits : unitsPerItem);
   const stages: Stage[] = [
     {
       id: `projection.${projection.name}.throughput`, account: "consumer", what: `Projection ${projection.name}, records/s per table stream shard`, need: perTableShard, limit: projection.mapping.parallelizationFactor * perBatch, unit: "records/s", basis: "estimated", source: FIGURES,
-      fix: parallelization(`projections[${i}].project.parallelizationFactor`, perTableShard, perBatch, { kind: "design", text: "batched writes in the projection function" }),
+      fix: parallelization(`projections[${i}].project.parallelizationFactor`, perTableShard, perBatch, { kind: "advice", text: `a larger projections[${i}].project.batchSize (more records per write round trip) or memorySize (more CPU per batch)` }),
     },
     { id: `projection.${projection.name}.writes`, account: "consumer", what: `Projection ${projection.name}, table write units`, need: units, limit: quotas.dynamodbTableWriteUnits, unit: "WRU/s", basis: "published", source: QUOTA_PAGES.dynamodbTableWriteUnits, fix: { kind: "quota", name: "dynamodbTableWriteUnits", value: up(units) } },
   ];

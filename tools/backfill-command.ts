@@ -9,8 +9,8 @@ export const BACKFILL_USAGE = `npm run backfill -- --table <dedup table> --proje
 
 Feeds the history already in the dedup table to a projection added later: a rate-limited parallel
 scan, each page projected by the projection's own code as if the live stream had brought each
-item's insertion. Items the live stream also brings count once, so run it while the projection
-is live; run it again after a failure, within the projection's ledgerTtlDays. The projection
+item's insertion. An aggregate counts each item once, in its newest state, whatever the table
+changes while the scan runs: run it while the projection is live, and again after a failure. The projection
 function's environment (PROJECTION, TARGET_TABLE, LEDGER_TABLE, DEAD_LETTER_BUCKET) has the values.
 
   --table <name>               the dedup table (stack output tableName); required

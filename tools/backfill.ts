@@ -1,6 +1,7 @@
 import { DescribeTableCommand, ScanCommand, type AttributeValue as SdkAttributeValue, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { AttributeValue, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
 import { type ProjectOutcome } from "../functions/project/project-batch";
+import { BACKFILL_SEQUENCE } from "../functions/project/spec";
 import { backoffDelay, sleep as realSleep } from "../functions/shared/retry";
 
 export interface BackfillOptions {
@@ -51,11 +52,10 @@ export function rateLimiter(perSecond: number, now: () => number, sleep: (ms: nu
 
 /**
  * An item as the live stream would bring it at its insertion: an INSERT with the item as its new
- * image and its key. Its eventID says it is a backfill; the projection's ledger also records the
- * insertion by the item's key, as the live INSERT does, so each item counts once whichever comes
- * first. Its sequence number is 0, older than any the stream gives, so an index projection never
- * lets it overwrite what the live stream wrote; its time is the scan's, from which the ledger
- * keeps its entries `ledgerTtlDays`.
+ * image and its key. Its eventID says it is a backfill. Its sequence number is BACKFILL_SEQUENCE,
+ * older than any the stream gives: an aggregate counts it only when the item's ledger entry is
+ * absent (the live stream then moves the item on from the state read here), and an index never
+ * lets it overwrite what the live stream wrote. Its time is the scan's.
  */
 export function backfillRecord(item: Record<string, SdkAttributeValue>, keyNames: readonly string[], tableArn: string, scannedAt: number): DynamoDBRecord {
   // The SDK's and aws-lambda's AttributeValue types differ in shape, not in meaning.
@@ -66,7 +66,7 @@ export function backfillRecord(item: Record<string, SdkAttributeValue>, keyNames
     eventName: "INSERT",
     eventSource: "aws:dynamodb",
     eventSourceARN: `${tableArn}/stream/backfill`,
-    dynamodb: { Keys: keys, NewImage: image, SequenceNumber: "0", StreamViewType: "NEW_AND_OLD_IMAGES", ApproximateCreationDateTime: Math.floor(scannedAt / 1000) },
+    dynamodb: { Keys: keys, NewImage: image, SequenceNumber: BACKFILL_SEQUENCE, StreamViewType: "NEW_AND_OLD_IMAGES", ApproximateCreationDateTime: Math.floor(scannedAt / 1000) },
   };
 }
 

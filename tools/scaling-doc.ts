@@ -1,5 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { INDEX_WRITE_CONCURRENCY } from "../functions/project/write-limits";
 import {
   ACUS_PER_VCPU,
   BENCH_EVENT_BYTES,
@@ -104,8 +105,8 @@ function notesFor(step: Step, all: Step[]): string {
       const projection = s("projection.by-user.throughput");
       const batches = step.settings.projections[0].mapping.parallelizationFactor;
       return (
-        `The index projection writes one record at a time, about ${n(projection.limit / batches)} records/s per batch, so a table stream shard's ` +
-        `${n(projection.need)} records/s take ${n(batches)} batches at once. The table's stream has ${n(s("tableStream.readers").need)} of its ${n(DYNAMODB.streamReadersPerShard)} readers ` +
+        `The index projection writes a batch's records ${n(INDEX_WRITE_CONCURRENCY)} at once, about ${n(projection.limit / batches)} records/s per batch, so a table stream shard's ` +
+        `${n(projection.need)} records/s take ${batches === 1 ? "one batch" : `${n(batches)} batches`} at a time. The table's stream has ${n(s("tableStream.readers").need)} of its ${n(DYNAMODB.streamReadersPerShard)} readers ` +
         `(the forward function and the projection): a second projection is a change of design at any rate — the table's changes sent to a Kinesis data stream, which up to ${n(KINESIS.fanOutConsumersPerStream)} fan-out consumers can read ([AWS](${KINESIS.fanOutPage})).`
       );
     }

@@ -44,8 +44,15 @@ export function groupKey(values: readonly string[]): string {
   return values.map((v) => v.replace(/[\\|]/g, (c) => `\\${c}`)).join("|");
 }
 
+/** What one item adds to its group: a count of one, and an amount per sum (as the image writes it). */
+export interface Contribution {
+  group: string;
+  values: Record<string, string>;
+  sums: Record<string, string>;
+}
+
 /** An image's contribution to its group, undefined when it lacks a group-by value, or why it cannot have one. */
-function contribution(image: Record<string, AttributeValue>, spec: AggregateSpec, sign: 1 | -1): Delta | undefined | { problem: string } {
+export function contributionOf(image: Record<string, AttributeValue>, spec: AggregateSpec): Contribution | undefined | { problem: string } {
   const values: Record<string, string> = {};
   for (const entry of spec.groupBy) {
     const value = groupValue(image, entry);
@@ -57,10 +64,54 @@ function contribution(image: Record<string, AttributeValue>, spec: AggregateSpec
     // Absent and NULL add nothing; any other value that is not a number is no amount at all.
     const value = image[attribute];
     if (value && value.N === undefined && value.NULL === undefined) return { problem: `${attribute} is not a number, so it cannot be summed into ${name}` };
-    const amount = value?.N ?? "0";
-    sums[name] = sign === 1 ? amount : negateDecimal(amount);
+    sums[name] = value?.N ?? "0";
   }
-  return { group: groupKey(Object.values(values)), values, count: sign, sums };
+  return { group: groupKey(Object.values(values)), values, sums };
+}
+
+const signed = (c: Contribution, sign: 1 | -1): Delta => ({
+  group: c.group,
+  values: c.values,
+  count: sign,
+  sums: Object.fromEntries(Object.entries(c.sums).map(([name, amount]) => [name, sign === 1 ? amount : negateDecimal(amount)])),
+});
+
+/** Deltas summed per group, in the order groups first appear; those that cancel out are dropped. */
+export function mergeDeltas(parts: readonly Delta[]): Delta[] {
+  const byGroup = new Map<string, Delta>();
+  for (const part of parts) {
+    const existing = byGroup.get(part.group);
+    if (!existing) {
+      byGroup.set(part.group, { ...part, sums: { ...part.sums } });
+      continue;
+    }
+    existing.count += part.count;
+    for (const [sum, amount] of Object.entries(part.sums)) existing.sums[sum] = existing.sums[sum] === undefined ? amount : addDecimals(existing.sums[sum], amount);
+  }
+  return [...byGroup.values()].filter((d) => d.count !== 0 || Object.values(d.sums).some((amount) => !isZeroDecimal(amount)));
+}
+
+/** What moving an item from one contribution to another changes: the new one added, the old one taken away. */
+export const difference = (from: Contribution | undefined, to: Contribution | undefined): Delta[] =>
+  mergeDeltas([...(to ? [signed(to, 1)] : []), ...(from ? [signed(from, -1)] : [])]);
+
+/** Why DynamoDB's ADD cannot take one of these changes (it takes up to 38 significant digits), or undefined. */
+export function deltaProblem(deltas: readonly Delta[]): string | undefined {
+  for (const delta of deltas) {
+    for (const [sum, amount] of Object.entries(delta.sums)) {
+      const tooBig = dynamoNumberProblem(amount);
+      if (tooBig) return `the change to sum ${sum} of group ${JSON.stringify(delta.group)}, ${amount.slice(0, 45)}, ${tooBig.why}`;
+    }
+  }
+  return undefined;
+}
+
+/** Why a record cannot be aggregated whatever its old image: an unknown event, or no new image where one must be. */
+export function eventProblem(record: DynamoDBRecord): string | undefined {
+  const name = record.eventName;
+  if (name !== "INSERT" && name !== "MODIFY" && name !== "REMOVE") return `eventName "${name}" is not INSERT, MODIFY or REMOVE`;
+  if (name !== "REMOVE" && !record.dynamodb?.NewImage) return `${name} without NewImage: the table's stream view type must include new images`;
+  return undefined;
 }
 
 /**
@@ -71,34 +122,18 @@ function contribution(image: Record<string, AttributeValue>, spec: AggregateSpec
 export function aggregateChange(record: DynamoDBRecord, spec: AggregateSpec): AggregateChange {
   const stream = record.dynamodb ?? {};
   const name = record.eventName;
-  if (name !== "INSERT" && name !== "MODIFY" && name !== "REMOVE") return { kind: "poison", reason: `eventName "${name}" is not INSERT, MODIFY or REMOVE` };
-  if (name !== "REMOVE" && !stream.NewImage) return { kind: "poison", reason: `${name} without NewImage: the table's stream view type must include new images` };
+  const invalid = eventProblem(record);
+  if (invalid) return { kind: "poison", reason: invalid };
   if (name !== "INSERT" && !stream.OldImage) {
     return { kind: "poison", reason: `${name} without OldImage: aggregates need the stream view type NEW_AND_OLD_IMAGES to take the old values away` };
   }
   // The checks above make sure the images these read are there.
-  const contributions = [name !== "REMOVE" ? contribution(stream.NewImage!, spec, 1) : undefined, name !== "INSERT" ? contribution(stream.OldImage!, spec, -1) : undefined];
-  const problem = contributions.find((c): c is { problem: string } => c !== undefined && "problem" in c);
+  const after = name !== "REMOVE" ? contributionOf(stream.NewImage!, spec) : undefined;
+  const before = name !== "INSERT" ? contributionOf(stream.OldImage!, spec) : undefined;
+  const problem = [after, before].find((c): c is { problem: string } => c !== undefined && "problem" in c);
   if (problem) return { kind: "poison", reason: problem.problem };
-  const parts = contributions.filter((d): d is Delta => d !== undefined);
-
-  const byGroup = new Map<string, Delta>();
-  for (const part of parts) {
-    const existing = byGroup.get(part.group);
-    if (!existing) {
-      byGroup.set(part.group, part);
-      continue;
-    }
-    existing.count += part.count;
-    for (const [sum, amount] of Object.entries(part.sums)) existing.sums[sum] = addDecimals(existing.sums[sum], amount);
-  }
-  const deltas = [...byGroup.values()].filter((d) => d.count !== 0 || Object.values(d.sums).some((amount) => !isZeroDecimal(amount)));
+  const deltas = difference(before as Contribution | undefined, after as Contribution | undefined);
   // DynamoDB's ADD takes a number of up to 38 significant digits; a larger change is parked, never rounded.
-  for (const delta of deltas) {
-    for (const [sum, amount] of Object.entries(delta.sums)) {
-      const tooBig = dynamoNumberProblem(amount);
-      if (tooBig) return { kind: "poison", reason: `the change to sum ${sum} of group ${JSON.stringify(delta.group)}, ${amount.slice(0, 45)}, ${tooBig.why}` };
-    }
-  }
-  return { kind: "apply", deltas };
+  const tooBig = deltaProblem(deltas);
+  return tooBig ? { kind: "poison", reason: tooBig } : { kind: "apply", deltas };
 }

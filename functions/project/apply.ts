@@ -32,25 +32,35 @@ async function conditional(write: () => Promise<unknown>): Promise<"written" | "
   }
 }
 
-/** Writes one index change; "stale" when the index already holds a newer change of that item. */
+/** Puts an index item unless the index holds a newer change of it: "stale" then. */
+export const putIfNewer = (dynamodb: Dynamo, table: string, item: Item, sequence: string): Promise<"written" | "stale"> =>
+  conditional(() => dynamodb.send(new PutItemCommand({ TableName: table, Item: item, ...NEWER_ONLY, ExpressionAttributeValues: { ":seq": { S: sortableSequence(sequence) } } })));
+
+/** Deletes an index item unless it reflects a newer change: "stale" then. */
+export const deleteIfNewer = (dynamodb: Dynamo, table: string, key: Item, sequence: string): Promise<"written" | "stale"> =>
+  conditional(() => dynamodb.send(new DeleteItemCommand({ TableName: table, Key: key, ...NEWER_ONLY, ExpressionAttributeValues: { ":seq": { S: sortableSequence(sequence) } } })));
+
+/** Writes one record's index change on its own (the per-record way); "stale" when the index already holds a newer change of that item. */
 export async function applyIndexChange(dynamodb: Dynamo, table: string, change: Extract<IndexChange, { kind: "put" | "delete" }>): Promise<"written" | "stale"> {
-  const values = { ":seq": { S: sortableSequence(change.sequence) } };
-  const remove = (key: Item) => dynamodb.send(new DeleteItemCommand({ TableName: table, Key: key, ...NEWER_ONLY, ExpressionAttributeValues: values }));
-  if (change.kind === "delete") return conditional(() => remove(change.key));
-  const outcome = await conditional(() => dynamodb.send(new PutItemCommand({ TableName: table, Item: change.item, ...NEWER_ONLY, ExpressionAttributeValues: values })));
+  if (change.kind === "delete") return deleteIfNewer(dynamodb, table, change.key, change.sequence);
+  const outcome = await putIfNewer(dynamodb, table, change.item, change.sequence);
   // Even when the put was stale (a retry after a crash between the two writes), the old key must go.
-  if (change.replaces) await conditional(() => remove(change.replaces!));
+  if (change.replaces) await deleteIfNewer(dynamodb, table, change.replaces, change.sequence);
   return outcome;
 }
 
 export interface AggregateTables {
   target: string;
   ledger: string;
-  /** Days a ledger entry is kept: longer than any record can be redelivered. */
+  /**
+   * Days the ledger keeps an entry that counts nothing (a removed item's, a record's without keys),
+   * after its change: longer than any record can be redelivered. An item's entry that counts stays.
+   */
   ledgerTtlDays: number;
 }
 
-function update(table: string, delta: Delta): TransactWriteItem {
+/** The update that adds a delta to its group's aggregate item (and sets the group's values on it). */
+export function groupUpdate(table: string, delta: Delta): TransactWriteItem {
   const names: Record<string, string> = { "#count": COUNT };
   const values: Record<string, { N: string } | { S: string }> = { ":count": { N: String(delta.count) } };
   const add = ["#count :count"];
@@ -76,23 +86,11 @@ function update(table: string, delta: Delta): TransactWriteItem {
 }
 
 /**
- * The ledger entry an item's insertion makes, the same whether the live stream or a backfill
- * (`npm run backfill`, which scans the table) brings it: `insert:` and the item's key. Undefined
- * for records other than INSERT, and for a record without keys.
- */
-export function insertLedgerKey(record: DynamoDBRecord): string | undefined {
-  const keys = record.dynamodb?.Keys;
-  if (record.eventName !== "INSERT" || !keys || Object.keys(keys).length === 0) return undefined;
-  return `insert:${JSON.stringify(Object.keys(keys).sort().map((name) => [name, keys[name]]))}`;
-}
-
-/**
- * Applies one record's deltas and records its eventID in the ledger, in one transaction: either
- * both happen or neither. A record whose eventID is already in the ledger changes nothing
- * ("replayed"), so retries and replays keep every aggregate exact. An INSERT also records the
- * item's insertion (`insertLedgerKey`), so an item a backfill already counted is not counted again
- * when the live stream brings it, nor the other way round. Conflicting transactions are tried
- * again with backoff.
+ * Applies the deltas of one record without keys and records its eventID in the ledger, in one
+ * transaction: either both happen or neither. A record whose eventID is already in the ledger
+ * changes nothing ("replayed"), so retries and replays keep every aggregate exact. Conflicting
+ * transactions are tried again with backoff. Records with keys (every record a table stream
+ * gives) are applied per item and in batches instead (`applyAggregateBatch`).
  */
 export async function applyAggregate(
   dynamodb: Dynamo,
@@ -102,21 +100,19 @@ export async function applyAggregate(
   retry: BackoffOptions & { maxAttempts: number },
 ): Promise<"applied" | "replayed"> {
   const changedAt = Math.floor(record.dynamodb?.ApproximateCreationDateTime ?? Date.now() / 1000);
-  const ledgerEntry = (id: string): TransactWriteItem => ({
+  const entry: TransactWriteItem = {
     Put: {
       TableName: tables.ledger,
       Item: {
-        [LEDGER_KEY]: { S: id },
+        [LEDGER_KEY]: { S: record.eventID ?? "" },
         sequenceNumber: { S: record.dynamodb?.SequenceNumber ?? "" },
         [EXPIRES_AT]: { N: String(changedAt + tables.ledgerTtlDays * 86_400) },
       },
       ConditionExpression: "attribute_not_exists(#id)",
       ExpressionAttributeNames: { "#id": LEDGER_KEY },
     },
-  });
-  const insertion = insertLedgerKey(record);
-  const entries = [ledgerEntry(record.eventID ?? ""), ...(insertion ? [ledgerEntry(insertion)] : [])];
-  const items = [...entries, ...deltas.map((delta) => update(tables.target, delta))];
+  };
+  const items = [entry, ...deltas.map((delta) => groupUpdate(tables.target, delta))];
   for (let attempt = 0; ; attempt++) {
     try {
       await dynamodb.send(new TransactWriteItemsCommand({ TransactItems: items }));
@@ -124,8 +120,8 @@ export async function applyAggregate(
     } catch (error) {
       if (!(error instanceof TransactionCanceledException)) throw error;
       const codes = (error.CancellationReasons ?? []).map((reason) => reason.Code ?? "None");
-      // One reason per item, in the request's order (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_CancellationReason.html): the ledger entries come first.
-      if (codes.slice(0, entries.length).includes("ConditionalCheckFailed")) return "replayed";
+      // One reason per item, in the request's order (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_CancellationReason.html): the ledger entry comes first.
+      if (codes[0] === "ConditionalCheckFailed") return "replayed";
       if (!codes.includes("TransactionConflict") || attempt + 1 >= retry.maxAttempts) throw error;
       await sleep(backoffDelay(attempt, retry));
     }

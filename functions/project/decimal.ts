@@ -38,3 +38,9 @@ export function negateDecimal(a: string): string {
 }
 
 export const isZeroDecimal = (a: string): boolean => parse(a).units === 0n;
+
+/** The one text of a number's value: `1.50`, `1.5` and `15E-1` all give `1.5`, `-0` gives `0`. */
+export function canonicalDecimal(a: string): string {
+  const x = parse(a);
+  return format(x.units, x.scale);
+}

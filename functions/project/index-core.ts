@@ -8,7 +8,8 @@ export type IndexChange =
   | { kind: "skip"; why: string }
   | { kind: "poison"; reason: string };
 
-function keyOf(image: Item, spec: IndexSpec): Item | undefined {
+/** An image's index key: its hash and range key attributes, undefined when one is missing or empty. */
+export function keyOf(image: Item, spec: IndexSpec): Item | undefined {
   const names = spec.rangeKey ? [spec.hashKey, spec.rangeKey] : [spec.hashKey];
   const key: Item = {};
   for (const name of names) {
@@ -23,7 +24,7 @@ const sameKey = (a: Item, b: Item): boolean => JSON.stringify(a) === JSON.string
 
 /**
  * What one stream record does to the index: INSERT and MODIFY put the new image under its index
- * key (and delete the old index item when the key changed, given the old image); REMOVE deletes.
+ * key (and delete the old index item when the key changed or is gone, given the old image); REMOVE deletes.
  * Each write carries the source sequence number, so a replayed older record cannot overwrite a newer one.
  */
 export function indexChange(record: DynamoDBRecord, spec: IndexSpec): IndexChange {
@@ -40,7 +41,12 @@ export function indexChange(record: DynamoDBRecord, spec: IndexSpec): IndexChang
   if (!stream.NewImage) return { kind: "poison", reason: `${record.eventName} without NewImage: the table's stream view type must include new images` };
   const image = toSdkItem(stream.NewImage);
   const key = keyOf(image, spec);
-  if (!key) return { kind: "skip", why: `the item has no (or an empty) ${spec.rangeKey ? `${spec.hashKey} and ${spec.rangeKey}` : spec.hashKey}` };
+  const oldKey = oldImage && keyOf(oldImage, spec);
+  if (!key) {
+    // The item lost its index key: the index item its old image had must go.
+    if (oldKey) return { kind: "delete", key: oldKey, sequence };
+    return { kind: "skip", why: `the item has no (or an empty) ${spec.rangeKey ? `${spec.hashKey} and ${spec.rangeKey}` : spec.hashKey}` };
+  }
 
   const item: Item = spec.attributes
     ? { ...Object.fromEntries(spec.attributes.filter((name) => image[name]).map((name) => [name, image[name]])), ...key }
@@ -49,6 +55,5 @@ export function indexChange(record: DynamoDBRecord, spec: IndexSpec): IndexChang
   const changedAt = stream.ApproximateCreationDateTime;
   if (spec.ttlDays !== undefined && changedAt !== undefined) item[EXPIRES_AT] = { N: String(Math.floor(changedAt) + spec.ttlDays * 86_400) };
 
-  const oldKey = oldImage && keyOf(oldImage, spec);
   return { kind: "put", item, sequence, replaces: oldKey && !sameKey(oldKey, key) ? oldKey : undefined };
 }

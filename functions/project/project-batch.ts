@@ -5,10 +5,13 @@ import { type ParkedRecord } from "../shared/dead-letter";
 import { PartialBatch, type DeadLetterDependencies } from "../shared/partial-batch";
 import { type BackoffOptions } from "../shared/retry";
 import { tableStreamRecords } from "../shared/table-stream";
-import { aggregateChange, type AggregateChange } from "./aggregate-core";
-import { applyAggregate, applyIndexChange, type AggregateTables } from "./apply";
+import { applyAggregateBatch, type BatchOutcome, type BatchVerdict } from "./aggregate-batch";
+import { aggregateChange } from "./aggregate-core";
+import { applyAggregate, type AggregateTables } from "./apply";
+import { applyIndexBatch } from "./index-batch";
 import { indexChange, type IndexChange } from "./index-core";
-import { type ProjectionSpec } from "./spec";
+import { itemChange, itemLedgerKey, type ItemChange } from "./item-state";
+import { type AggregateSpec, type IndexSpec, type ProjectionSpec } from "./spec";
 
 export interface ProjectDependencies extends DeadLetterDependencies {
   dynamodb: Pick<DynamoDBClient, "send">;
@@ -26,54 +29,96 @@ export interface ProjectOutcome {
 /** Why a record is parked: its change cannot be projected, or DynamoDB refused it as invalid (the detail says which). */
 export type ProjectReason = "not-projectable";
 
-type Verdict = "written" | "skipped" | "replayed" | { park: string };
-
-/** What one record changes, decided by pure code: the same record always gives the same answer, so one it fails on is poison, never retried. */
-function changeOf(record: DynamoDBRecord, spec: ProjectionSpec): IndexChange | AggregateChange {
+/** Pure code that decides what a record changes: one it throws on is poison, never retried (the same record always fails the same way). */
+function decided<T>(decide: () => T): T | { problem: string } {
   try {
-    return spec.kind === "index" ? indexChange(record, spec) : aggregateChange(record, spec);
+    return decide();
   } catch (error) {
-    return { kind: "poison", reason: `cannot be projected: ${errorText(error)}` };
+    return { problem: `cannot be projected: ${errorText(error)}` };
   }
 }
 
-async function project(record: DynamoDBRecord, deps: ProjectDependencies): Promise<Verdict> {
-  const change = changeOf(record, deps.spec);
-  if (change.kind === "poison") return { park: change.reason };
-  if (change.kind === "skip") return "skipped";
-  if (change.kind === "apply") {
-    if (change.deltas.length === 0) return "skipped";
-    return (await applyAggregate(deps.dynamodb, deps.tables, record, change.deltas, deps.retry)) === "applied" ? "written" : "replayed";
+async function projectIndex(records: readonly DynamoDBRecord[], spec: IndexSpec, deps: ProjectDependencies, verdicts: Map<DynamoDBRecord, BatchVerdict>): Promise<BatchOutcome["failed"]> {
+  const writes: { record: DynamoDBRecord; change: Extract<IndexChange, { kind: "put" | "delete" }> }[] = [];
+  for (const record of records) {
+    const change = decided(() => indexChange(record, spec));
+    if ("problem" in change) verdicts.set(record, { park: change.problem });
+    else if (change.kind === "poison") verdicts.set(record, { park: change.reason });
+    else if (change.kind === "skip") verdicts.set(record, "skipped");
+    else writes.push({ record, change });
   }
-  return (await applyIndexChange(deps.dynamodb, deps.tables.target, change)) === "written" ? "written" : "replayed";
+  const outcome = await applyIndexBatch(deps.dynamodb, deps.tables.target, spec, writes);
+  for (const [record, verdict] of outcome.verdicts) verdicts.set(record, verdict);
+  return outcome.failed;
+}
+
+/** A record without keys cannot be tied to its item: its change is applied alone, as the difference of its images, once per eventID. */
+async function projectAlone(record: DynamoDBRecord, spec: AggregateSpec, deps: ProjectDependencies): Promise<BatchVerdict> {
+  const change = decided(() => aggregateChange(record, spec));
+  if ("problem" in change) return { park: change.problem };
+  if (change.kind === "poison") return { park: change.reason };
+  if (change.deltas.length === 0) return "skipped";
+  try {
+    return (await applyAggregate(deps.dynamodb, deps.tables, record, change.deltas, deps.retry)) === "applied" ? "written" : "replayed";
+  } catch (error) {
+    if (isRejectedAsInvalid(error)) return { park: `rejected by DynamoDB: ${(error as Error).message}` };
+    throw error;
+  }
+}
+
+async function projectAggregate(records: readonly DynamoDBRecord[], spec: AggregateSpec, deps: ProjectDependencies, verdicts: Map<DynamoDBRecord, BatchVerdict>): Promise<BatchOutcome["failed"]> {
+  const keyed: ItemChange[] = [];
+  const alone: DynamoDBRecord[] = [];
+  for (const record of records) {
+    const item = itemLedgerKey(record);
+    if (!item) {
+      alone.push(record);
+      continue;
+    }
+    const change = decided(() => itemChange(record, item, spec));
+    if ("problem" in change) verdicts.set(record, { park: change.problem });
+    else keyed.push(change);
+  }
+  const outcome = await applyAggregateBatch(deps.dynamodb, deps.tables, keyed, deps.retry);
+  for (const [record, verdict] of outcome.verdicts) verdicts.set(record, verdict);
+  if (outcome.failed) return { records: [...outcome.failed.records, ...alone], error: outcome.failed.error };
+  for (const [i, record] of alone.entries()) {
+    try {
+      verdicts.set(record, await projectAlone(record, spec, deps));
+    } catch (error) {
+      return { records: alone.slice(i), error };
+    }
+  }
+  return undefined;
 }
 
 /**
- * Projects a table stream batch in order. Records that can never be projected are parked with
- * their reason; at the first record that fails, the batch stops and reports it, so Lambda retries
- * from there (records projected again are no-ops: the ledger for aggregates, the source sequence
- * number for the index).
+ * Projects a table stream batch: an index writes each key's newest change, an aggregate each
+ * item's newest state and each group once (see `applyIndexBatch`, `applyAggregateBatch`).
+ * Records that can never be projected are parked with their reason. When a write fails, the
+ * earliest record it left unapplied is reported, so Lambda retries the batch from there
+ * (https://docs.aws.amazon.com/lambda/latest/dg/services-ddb-batchfailurereporting.html: from the
+ * lowest sequence number reported); records after it that were applied are projected again as
+ * no-ops (the ledger's entries for aggregates, the source sequence number for the index), so
+ * only the records before it are counted and parked now.
  */
 export async function projectBatch(event: DynamoDBStreamEvent, deps: ProjectDependencies): Promise<ProjectOutcome> {
-  const counts = { received: event.Records.length, written: 0, skipped: 0, replayed: 0, parked: 0, failed: 0 };
-  const toPark: ParkedRecord<DynamoDBRecord, ProjectReason>[] = [];
+  const records = event.Records;
+  const counts = { received: records.length, written: 0, skipped: 0, replayed: 0, parked: 0, failed: 0 };
+  const verdicts = new Map<DynamoDBRecord, BatchVerdict>();
+  const failed = deps.spec.kind === "index" ? await projectIndex(records, deps.spec, deps, verdicts) : await projectAggregate(records, deps.spec, deps, verdicts);
+
   const batch = new PartialBatch(tableStreamRecords(), { ...deps, parkConcurrency: 4 });
-  for (const record of event.Records) {
-    let verdict: Verdict;
-    try {
-      verdict = await project(record, deps);
-    } catch (error) {
-      if (isRejectedAsInvalid(error)) {
-        verdict = { park: `rejected by DynamoDB: ${(error as Error).message}` };
-      } else {
-        batch.retry(record, "projection failed, the batch will be retried from this record", { error: errorText(error) });
-        break;
-      }
-    }
+  const unapplied = new Set(failed?.records);
+  const retryFrom = failed ? records.findIndex((r) => unapplied.has(r)) : -1;
+  const settled = retryFrom === -1 ? records : records.slice(0, retryFrom);
+  if (retryFrom !== -1) batch.retry(records[retryFrom], "projection failed, the batch will be retried from this record", { error: errorText(failed!.error) });
+  const toPark: ParkedRecord<DynamoDBRecord, ProjectReason>[] = [];
+  for (const record of settled) {
+    const verdict = verdicts.get(record)!;
     if (typeof verdict === "string") counts[verdict] += 1;
     else toPark.push({ reason: "not-projectable", detail: verdict.park, record });
   }
-
   counts.parked = await batch.park(toPark);
   counts.failed = batch.failed;
   deps.log.info("projection batch done", counts);

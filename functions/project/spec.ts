@@ -36,8 +36,18 @@ export const EXPIRES_AT = "expiresAt";
 export const GROUP_KEY = "group";
 /** The aggregate item's record counter. */
 export const COUNT = "count";
-/** The ledger table's key: the stream record's eventID. */
+/**
+ * The ledger table's key: `item:` and an item's key for the entry that says what the item adds to
+ * the aggregates; a stream record's eventID for a record without keys, applied on its own.
+ */
 export const LEDGER_KEY = "eventId";
+/** An item's ledger entry's attribute holding what the item adds to the aggregates now (`encodeCounted`). */
+export const COUNTED = "counted";
+/**
+ * The sequence number `npm run backfill` gives the INSERT it makes of each item it reads: older
+ * than any the stream gives, so a backfilled item never overrides what the live stream wrote.
+ */
+export const BACKFILL_SEQUENCE = "0";
 
 /** The name a group-by entry takes as an attribute of the aggregate item. */
 export function groupByName(entry: GroupBy): string {

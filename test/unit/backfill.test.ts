@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { insertLedgerKey } from "../../functions/project/apply";
+import { itemLedgerKey } from "../../functions/project/item-state";
 import { backfillRecord, rateLimiter } from "../../tools/backfill";
 import { parseBackfillArgs } from "../../tools/backfill-command";
 
@@ -17,15 +17,19 @@ describe("backfill", () => {
     expect(waits).to.have.length(3);
   });
 
-  it("makes an item the INSERT the live stream would bring, whose insertion the ledger records by the item's key as it does the live one's", () => {
+  it("makes an item the INSERT the live stream would bring, whose ledger entry is the one every live change of the item has", () => {
     const item = { hash: { S: "12_shardId-000000000000" }, range: { S: "4964" }, page_id: { S: "p-1" } };
     const record = backfillRecord(item, ["hash", "range"], "arn:aws:dynamodb:eu-west-1:999999999999:table/dedup", 1_764_151_200_123);
     expect(record).to.deep.include({ eventName: "INSERT", eventID: 'backfill:[{"S":"12_shardId-000000000000"},{"S":"4964"}]' });
     expect(record.dynamodb).to.deep.equal({ Keys: { hash: item.hash, range: item.range }, NewImage: item, SequenceNumber: "0", StreamViewType: "NEW_AND_OLD_IMAGES", ApproximateCreationDateTime: 1_764_151_200 });
     const live = { eventID: "shardId-1:49", eventName: "INSERT" as const, dynamodb: { Keys: { range: item.range, hash: item.hash }, NewImage: item, SequenceNumber: "4900" } };
-    expect(insertLedgerKey(live)).to.equal(insertLedgerKey(record));
-    expect(insertLedgerKey({ ...live, eventName: "MODIFY" })).to.equal(undefined);
-    expect(insertLedgerKey({ ...live, dynamodb: { ...live.dynamodb, Keys: {} } })).to.equal(undefined);
+    expect(itemLedgerKey(record)).to.equal('item:[["hash",{"S":"12_shardId-000000000000"}],["range",{"S":"4964"}]]');
+    expect(itemLedgerKey(live)).to.equal(itemLedgerKey(record));
+    expect(itemLedgerKey({ ...live, eventName: "MODIFY" })).to.equal(itemLedgerKey(record));
+    expect(itemLedgerKey({ ...live, dynamodb: { ...live.dynamodb, Keys: {} } })).to.equal(undefined);
+    // A binary key: the stream gives it as base64, a scan as bytes.
+    const scanned = backfillRecord({ hash: { B: Uint8Array.from([0, 1, 255]) } }, ["hash"], "arn:aws:dynamodb:eu-west-1:999999999999:table/dedup", 0);
+    expect(itemLedgerKey(scanned)).to.equal(itemLedgerKey({ eventName: "REMOVE", dynamodb: { Keys: { hash: { B: "AAH/" } } } }));
   });
 
   it("reads the projection from JSON or a file, and refuses one the projection code cannot use", () => {

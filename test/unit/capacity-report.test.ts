@@ -7,6 +7,8 @@ import { sizeFor } from "../../capacity/sizing";
 
 const settings = (input = {}) => pipelineSettings({ region: "eu-west-1", ...input });
 const byUser = { name: "by-user", projection: { kind: "index" as const, hashKey: "useremail" } };
+/** Batches of one record: a projection that falls behind at this load. */
+const byUserOneByOne = { ...byUser, project: { batchSize: 1 } };
 const load = { eventsPerSecond: 10_000, eventBytes: 1_024 };
 
 describe("capacity report", () => {
@@ -21,7 +23,7 @@ describe("capacity report", () => {
       "capacity: Firehose Direct PUT throughput [firehose.bytes] needs 13.5 MiB/s for 10,000 events/s of 1,024 bytes, over its limit of 5: " +
         "request a Firehose Direct PUT quota, MiB/s (records/s and requests/s scale with it) of 14, then declare it in serviceQuotas.firehoseMiBPerSecond",
     );
-    const projection = planCapacity(load, settings({ projections: [byUser] }), quotasFor("eu-west-1")).find((s) => s.id === "projection.by-user.throughput")!;
+    const projection = planCapacity(load, settings({ projections: [byUserOneByOne] }), quotasFor("eu-west-1")).find((s) => s.id === "projection.by-user.throughput")!;
     expect(shortfallMessage(projection, load)).to.match(/^capacity: Projection by-user, records\/s per table stream shard \[projection\.by-user\.throughput\] needs 250 records\/s for 10,000 events\/s of 1,024 bytes, over its limit of 97\.\d \(estimated\): set projections\[0\]\.project\.parallelizationFactor to 3$/);
   });
 
@@ -51,7 +53,7 @@ describe("capacity report", () => {
 
 describe("capacity sizing", () => {
   it("raises settings and quotas until every stage fits, and lists what it changed", () => {
-    const sized = sizeFor(load, settings({ projections: [byUser] }));
+    const sized = sizeFor(load, settings({ projections: [byUserOneByOne] }));
     expect(sized.unresolved).to.deep.equal([]);
     expect(sized.stages.every(fits)).to.equal(true);
     expect(sized.changes).to.deep.equal([

@@ -65,7 +65,7 @@ describe("npm run plan", () => {
       expect(fits).to.equal(true);
       expect(text).to.match(/^2,000 events\/s of 1,024 bytes, an on-demand stream, eu-west-1, pull mode\n\nsource account\nstage +need +limit +unit +headroom +fix\nstream\.onDemand /);
       expect(text).to.match(/\nconsumer account\nstage +need +limit/);
-      expect(text).to.match(/\nprojection\.by-user\.throughput +250 +~293 +records\/s +1\.17x +ok\n/);
+      expect(text).to.match(/\nprojection\.by-user\.throughput +250 +~3,218 +records\/s +12\.9x +ok\n/);
       expect(text.endsWith("Every stage carries this load.")).to.equal(true);
     });
 

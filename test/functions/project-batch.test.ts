@@ -1,0 +1,182 @@
+import { ConditionalCheckFailedException, TransactionCanceledException, type TransactWriteItem } from "@aws-sdk/client-dynamodb";
+import type { AttributeValue, DynamoDBRecord } from "aws-lambda";
+import { expect } from "chai";
+import { applyAggregateBatch } from "../../functions/project/aggregate-batch";
+import { applyIndexBatch } from "../../functions/project/index-batch";
+import { indexChange } from "../../functions/project/index-core";
+import { encodeCounted, itemChange, itemLedgerKey, planItem, type ItemChange } from "../../functions/project/item-state";
+import { type AggregateSpec, type IndexSpec } from "../../functions/project/spec";
+
+const HITS: AggregateSpec = { kind: "aggregate", groupBy: ["page"], sums: [{ name: "hits", attribute: "hits" }] };
+const BY_PAGE: IndexSpec = { kind: "index", hashKey: "page", rangeKey: "id" };
+const TABLES = { target: "hits", ledger: "ledger", ledgerTtlDays: 2 };
+const RETRY = { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 1 };
+
+type Image = Record<string, AttributeValue>;
+const click = (id: string, page: string | undefined, hits: string): Image => ({ id: { S: id }, ...(page ? { page: { S: page } } : {}), hits: { N: hits } });
+
+function record(eventName: "INSERT" | "MODIFY" | "REMOVE", sequence: string, images: { NewImage?: Image; OldImage?: Image }): DynamoDBRecord {
+  const id = (images.NewImage ?? images.OldImage)!.id;
+  return { eventID: `e-${sequence}`, eventName, eventSource: "aws:dynamodb", dynamodb: { ApproximateCreationDateTime: 1764151200, SequenceNumber: sequence, Keys: { id }, ...images } };
+}
+
+function changeOf(r: DynamoDBRecord): ItemChange {
+  const change = itemChange(r, itemLedgerKey(r)!, HITS);
+  if ("problem" in change) throw new Error(change.problem);
+  return change;
+}
+
+describe("projection batches: per item state and per key writes", () => {
+  describe("an item's ledger entry", () => {
+    it("writes what the item adds as one text, whatever text its numbers had", () => {
+      const a = changeOf(record("INSERT", "10", { NewImage: click("a", "p1", "1.50") }));
+      const b = changeOf(record("INSERT", "11", { NewImage: click("a", "p1", "15E-1") }));
+      expect(encodeCounted(a.after)).to.equal('["p1",{"page":"p1"},{"hits":"1.5"}]').and.equal(encodeCounted(b.after));
+      expect(encodeCounted(undefined)).to.equal("none");
+    });
+
+    it("applies a MODIFY or REMOVE by its new state alone: without an old image, or with one that could not be placed", () => {
+      const modify = itemChange(record("MODIFY", "12", { NewImage: click("a", "p2", "3") }), "item:a", HITS);
+      expect(modify).to.deep.include({ after: { group: "p2", values: { page: "p2" }, sums: { hits: "3" } }, before: undefined });
+      const remove = itemChange(record("REMOVE", "13", { OldImage: { ...click("a", "p2", "3"), hits: { S: "x" } } }), "item:a", HITS);
+      expect(remove).to.deep.include({ after: undefined, before: undefined });
+      expect(itemChange(record("MODIFY", "14", { NewImage: { ...click("a", "p2", "3"), hits: { S: "x" } } }), "item:a", HITS)).to.deep.equal({ problem: "hits is not a number, so it cannot be summed into hits" });
+      const noSequence = record("INSERT", "15", { NewImage: click("a", "p2", "3") });
+      delete noSequence.dynamodb!.SequenceNumber;
+      expect(itemChange(noSequence, "item:a", HITS)).to.deep.equal({ problem: "the record has no SequenceNumber" });
+    });
+
+    it("moves the item from what its entry says it adds to its newest change's state, and leaves out changes not newer than the entry", () => {
+      const changes = [
+        changeOf(record("INSERT", "100", { NewImage: click("a", "p1", "1") })),
+        changeOf(record("MODIFY", "200", { OldImage: click("a", "p1", "1"), NewImage: click("a", "p1", "4") })),
+        changeOf(record("MODIFY", "300", { OldImage: click("a", "p1", "4"), NewImage: click("a", "p2", "5") })),
+      ];
+      const plan = planItem(changes, { kind: "entry", sequence: changes[1].sequence, counted: encodeCounted(changes[1].after) });
+      expect(plan.replayed).to.deep.equal(changes.slice(0, 2));
+      expect(plan.applied).to.deep.equal(changes.slice(2));
+      expect(plan.deltas.map((d) => [d.group, d.count, d.sums.hits])).to.deep.equal([["p2", 1, "5"], ["p1", -1, "-4"]]);
+      expect(plan.entry).to.deep.equal({ sequence: changes[2].sequence, counted: '["p2",{"page":"p2"},{"hits":"5"}]', changedAt: 1764151200 });
+      const replay = planItem(changes, { kind: "entry", sequence: changes[2].sequence, counted: "none" });
+      expect([replay.applied, replay.deltas, replay.entry]).to.deep.equal([[], [], undefined]);
+    });
+
+    it("writes no entry for a backfilled item that adds nothing, but does for a live change that adds nothing (a later backfill must not count the item)", () => {
+      const backfilled = changeOf(record("INSERT", "0", { NewImage: click("a", undefined, "1") }));
+      const nothing = planItem([backfilled], { kind: "absent" });
+      expect([nothing.applied, nothing.deltas, nothing.entry]).to.deep.equal([[backfilled], [], undefined]);
+      const removed = changeOf(record("REMOVE", "500", { OldImage: click("a", "p1", "1") }));
+      expect(planItem([removed], { kind: "absent" }).entry).to.deep.include({ counted: "none" });
+    });
+  });
+
+  describe("aggregate transactions", () => {
+    it("learns from the cancellation reasons what an entry holds, drops the item's replayed changes and writes the rest again", async () => {
+      const a = changeOf(record("INSERT", "100", { NewImage: click("a", "p1", "2") }));
+      const b = changeOf(record("INSERT", "101", { NewImage: click("b", "p1", "3") }));
+      const sent: TransactWriteItem[][] = [];
+      const dynamodb = {
+        send: async (command: { input: { TransactItems: TransactWriteItem[] } }) => {
+          sent.push(command.input.TransactItems);
+          if (sent.length > 1) return {};
+          // Item a's entry already holds this very change: the record is a replay.
+          const held = { eventId: { S: a.item }, sourceSequence: { S: a.sequence }, counted: { S: encodeCounted(a.after) } };
+          throw new TransactionCanceledException({ message: "cancelled", $metadata: {}, CancellationReasons: [{ Code: "ConditionalCheckFailed", Item: held }, { Code: "None" }, { Code: "None" }] });
+        },
+      };
+      const outcome = await applyAggregateBatch(dynamodb as never, TABLES, [a, b], RETRY);
+      expect(outcome.failed).to.equal(undefined);
+      expect([...outcome.verdicts.values()]).to.deep.equal(["replayed", "written"]);
+      expect(sent[0].map((i) => Object.keys(i)[0])).to.deep.equal(["Put", "Put", "Update"]);
+      expect(sent[0][0].Put!.ConditionExpression).to.equal("attribute_not_exists(#id) OR (#seq < :first AND #counted = :counted)");
+      // The entry of an item that counts lives as long as the item counts.
+      expect(sent[0][0].Put!.Item).to.deep.equal({ eventId: { S: a.item }, sourceSequence: { S: a.sequence }, counted: { S: '["p1",{"page":"p1"},{"hits":"2"}]' } });
+      expect(sent[0][2].Update!.ExpressionAttributeValues).to.deep.include({ ":count": { N: "2" }, ":s0": { N: "5" } });
+      expect(sent[1].map((i) => i.Put?.Item?.eventId.S ?? i.Update!.Key!.group.S)).to.deep.equal([b.item, "p1"]);
+      expect(sent[1][1].Update!.ExpressionAttributeValues).to.deep.include({ ":count": { N: "1" }, ":s0": { N: "3" } });
+    });
+
+    it("checks an entry DynamoDB described exactly, and gives up after the attempts when it keeps changing under it", async () => {
+      const a = changeOf(record("MODIFY", "100", { OldImage: click("a", "p1", "2"), NewImage: click("a", "p1", "7") }));
+      const sent: TransactWriteItem[][] = [];
+      let version = 0;
+      const dynamodb = {
+        send: async (command: { input: { TransactItems: TransactWriteItem[] } }) => {
+          sent.push(command.input.TransactItems);
+          version += 1;
+          const held = { eventId: { S: a.item }, sourceSequence: { S: String(version).padStart(40, "0") }, counted: { S: encodeCounted({ group: "p1", values: { page: "p1" }, sums: { hits: String(version) } }) } };
+          throw new TransactionCanceledException({ message: "cancelled", $metadata: {}, CancellationReasons: [{ Code: "ConditionalCheckFailed", Item: held }, { Code: "None" }] });
+        },
+      };
+      const outcome = await applyAggregateBatch(dynamodb as never, TABLES, [a], RETRY);
+      expect(outcome.failed?.records).to.deep.equal([a.record]);
+      // The guess, then what DynamoDB said twice more, once per attempt left.
+      expect(sent).to.have.length(4);
+      expect(sent[1][0].Put).to.deep.include({ ConditionExpression: "#seq = :seq AND #counted = :counted" });
+      expect(sent[1][0].Put!.ExpressionAttributeValues).to.deep.equal({ ":seq": { S: "1".padStart(40, "0") }, ":counted": { S: '["p1",{"page":"p1"},{"hits":"1"}]' } });
+      expect(sent[1][1].Update!.ExpressionAttributeValues).to.deep.include({ ":count": { N: "0" }, ":s0": { N: "6" } });
+    });
+
+    it("cuts a batch into transactions of at most 100 actions and 4 MB", async () => {
+      const cuts = async (changes: ItemChange[]) => {
+        const sizes: { actions: number; bytes: number }[] = [];
+        const dynamodb = { send: async (command: { input: { TransactItems: TransactWriteItem[] } }) => void sizes.push({ actions: command.input.TransactItems.length, bytes: JSON.stringify(command.input.TransactItems).length }) };
+        expect((await applyAggregateBatch(dynamodb as never, TABLES, changes, RETRY)).failed).to.equal(undefined);
+        return sizes;
+      };
+      // 150 items over 30 groups: 70 entries and 30 updates fill a transaction.
+      const many = await cuts(Array.from({ length: 150 }, (_, i) => changeOf(record("INSERT", String(1_000 + i), { NewImage: click(`j${i}`, `p${i % 30}`, "1") }))));
+      expect(many.map((s) => s.actions)).to.deep.equal([100, 100, 20]);
+      // 40 items on pages named by 40 KB each: 80 actions, but far more than 4 MB.
+      const big = await cuts(Array.from({ length: 40 }, (_, i) => changeOf(record("INSERT", String(100 + i), { NewImage: click(`i${i}`, `${i}`.padEnd(40_000, "p"), "1") }))));
+      expect(big.length).to.be.greaterThan(1);
+      expect(Math.max(...big.map((s) => s.bytes))).to.be.at.most(4 * 1024 * 1024);
+    });
+
+    it("keeps the entry of a removed item (so that a replay or a late backfill does not count it again) until ledgerTtlDays after the change", async () => {
+      const sent: TransactWriteItem[][] = [];
+      const dynamodb = { send: async (command: { input: { TransactItems: TransactWriteItem[] } }) => void sent.push(command.input.TransactItems) };
+      const removed = changeOf(record("REMOVE", "100", { OldImage: click("a", "p1", "2") }));
+      expect((await applyAggregateBatch(dynamodb as never, TABLES, [removed], RETRY)).verdicts.get(removed.record)).to.equal("written");
+      expect(sent[0][0].Put!.Item).to.deep.include({ counted: { S: "none" }, expiresAt: { N: String(1764151200 + 2 * 86_400) } });
+      expect(sent[0][0].Put!.ConditionExpression).to.equal("#seq < :first AND #counted = :counted");
+    });
+  });
+
+  describe("index writes", () => {
+    const put = (id: string, page: string | undefined, hits: string, sequence: string) => {
+      const r = record("INSERT", sequence, { NewImage: click(id, page, hits) });
+      return { record: r, change: indexChange(r, BY_PAGE) as never };
+    };
+
+    it("deletes the index item of an item that lost its index key (Why: a MODIFY without the key was skipped, leaving the old item)", () => {
+      const change = indexChange(record("MODIFY", "9", { OldImage: click("a", "p1", "1"), NewImage: click("a", undefined, "1") }), BY_PAGE);
+      expect(change).to.deep.equal({ kind: "delete", key: { page: { S: "p1" }, id: { S: "a" } }, sequence: "9" });
+    });
+
+    it("writes only each key's newest change, and parks a change DynamoDB refuses, writing the key's next newest instead", async () => {
+      const sent: { name: string; hits?: string }[] = [];
+      const dynamodb = {
+        send: async (command: { constructor: { name: string }; input: { Item?: Record<string, { N?: string }> } }) => {
+          const hits = command.input.Item?.hits.N;
+          sent.push({ name: command.constructor.name, hits });
+          if (hits === "3") throw Object.assign(new Error("Item size has exceeded the maximum allowed size"), { name: "ValidationException" });
+          if (hits === "9") throw new ConditionalCheckFailedException({ message: "The conditional request failed", $metadata: {} });
+          return {};
+        },
+      };
+      const changes = [put("a", "p1", "1", "10"), put("a", "p1", "2", "20"), put("a", "p1", "3", "30"), put("b", "p1", "9", "40")];
+      const outcome = await applyIndexBatch(dynamodb as never, "by-page", BY_PAGE, changes);
+      expect(sent.map((s) => s.hits).sort()).to.deep.equal(["2", "3", "9"]);
+      expect(changes.map((c) => outcome.verdicts.get(c.record))).to.deep.equal(["written", "written", { park: "rejected by DynamoDB: Item size has exceeded the maximum allowed size" }, "replayed"]);
+      expect(outcome.failed).to.equal(undefined);
+    });
+
+    it("leaves every record of a key whose write failed unapplied", async () => {
+      const dynamodb = { send: async () => Promise.reject(Object.assign(new Error("socket hang up"), { name: "TimeoutError" })) };
+      const changes = [put("a", "p1", "1", "10"), put("a", "p1", "2", "20")];
+      const outcome = await applyIndexBatch(dynamodb as never, "by-page", BY_PAGE, changes);
+      expect(outcome.failed?.records).to.deep.equal(changes.map((c) => c.record));
+    });
+  });
+});
