@@ -95,7 +95,6 @@ describe("projections in batches on DynamoDB Local: every record counted once, t
     // An item inserted and removed in the same batch changes no group: its records are skipped.
     expect(outcome.counts).to.include({ received: 375, written: 375 - 2 * 63, skipped: 2 * 63, replayed: 0, parked: 0 });
     expect(Math.max(...sizes)).to.be.at.most(TRANSACTION_LIMITS.actions);
-    console.log(sizes);
     expect(await aggregatesIn(dynamodb, aggregate.tables.target, "large-")).to.deep.equal(expectedAggregates("large-", history.states));
 
     const again = await projectBatch({ Records: history.records }, aggregate);
