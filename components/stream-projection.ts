@@ -51,7 +51,7 @@ export class StreamProjection extends pulumi.ComponentResource {
     const children = childrenOf(this, name, settings);
 
     this.table = addTable(children, settings);
-    this.ledger = settings.ledgerTtlDays === undefined ? undefined : addLedger(children, settings);
+    this.ledger = settings.ledger === undefined ? undefined : addLedger(children, settings);
     const project = addFunction(children, settings, { table: this.table, ledger: this.ledger });
     this.project = project.resources;
 
@@ -88,7 +88,11 @@ function addTable(children: Children, settings: ResolvedStreamProjection): aws.d
   }, dataResourceOptions(children, table.name));
 }
 
-/** An aggregate's ledger: one entry per applied record, expiring after `ledgerTtlDays`. */
+/**
+ * An aggregate's ledger: one entry per item it has seen, what the item adds and the change that
+ * said so, written in the same transaction as the groups' updates. Entries of items that count
+ * nothing expire `ledgerTtlDays` after their change; so do the others when the table's items expire.
+ */
 function addLedger(children: Children, settings: ResolvedStreamProjection): aws.dynamodb.Table {
   return new aws.dynamodb.Table(`${children.name}-ledger`, {
     hashKey: LEDGER_KEY,
@@ -129,7 +133,7 @@ function addFunction(children: Children, settings: ResolvedStreamProjection, wri
         spec,
         targetTable: table.name,
         deadLetterBucket,
-        ledger: ledger && { table: ledger.name, ttlDays: settings.ledgerTtlDays! },
+        ledger: ledger && { table: ledger.name, ...settings.ledger! },
       }),
     settings: settings.project,
     filters: ALL_BUT_EXPIRIES,

@@ -34,6 +34,8 @@ export function keptTools(pipeline: Kept): { rebuild: KeptTool; backfill: KeptTo
         "--projection", env.PROJECTION,
         "--target-table", env.TARGET_TABLE,
         "--ledger-table", env.LEDGER_TABLE,
+        "--ledger-ttl-days", env.LEDGER_TTL_DAYS,
+        ...(env.LEDGER_COUNTED_ENTRIES_EXPIRE === "true" ? ["--counted-entries-expire"] : []),
         "--dead-letter-bucket", env.DEAD_LETTER_BUCKET,
         "--endpoint-url", pipeline.dynamodbEndpoint,
       ],

@@ -21,7 +21,9 @@ function's environment (PROJECTION, TARGET_TABLE, LEDGER_TABLE, DEAD_LETTER_BUCK
   --items-per-second <n>       the rate limit over all segments (default: 200)
   --segments <n>               parallel scan segments (default: 4)
   --page-size <n>              items per scan page and projected batch (default: 100)
-  --ledger-ttl-days <n>        the projection's ledgerTtlDays (default: 7)
+  --ledger-ttl-days <n>        the projection's ledgerTtlDays (LEDGER_TTL_DAYS; default: 7)
+  --counted-entries-expire     the ledger's entries all expire, as the table's items do
+                               (LEDGER_COUNTED_ENTRIES_EXPIRE is true)
   --endpoint-url <url>         a DynamoDB endpoint other than AWS's (the local engines; S3's, for parking, from
                                AWS_ENDPOINT_URL_S3)
   --region <region>            the table's region (default: AWS_REGION, or the profile's region)
@@ -38,6 +40,7 @@ export interface BackfillArgs {
   segments: number;
   pageSize: number;
   ledgerTtlDays: number;
+  countedEntriesExpire: boolean;
   endpointUrl?: string;
   region?: string;
   profile?: string;
@@ -61,7 +64,7 @@ function projectionSpec(raw: string): ProjectionSpec | string {
 export function parseBackfillArgs(argv: readonly string[]): BackfillArgs | "help" {
   if (argv.includes("--help") || argv.includes("-h")) return "help";
   const strings = ["table", "projection", "target-table", "ledger-table", "dead-letter-bucket", "items-per-second", "segments", "page-size", "ledger-ttl-days", "endpoint-url", "region", "profile"];
-  const values = readFlags(argv, { ...Object.fromEntries(strings.map((name) => [name, { type: "string" as const }])), help: { type: "boolean", short: "h" } }, HELP);
+  const values = readFlags(argv, { ...Object.fromEntries(strings.map((name) => [name, { type: "string" as const }])), help: { type: "boolean", short: "h" }, "counted-entries-expire": { type: "boolean" } }, HELP);
   const text = (name: string) => (typeof values[name] === "string" && (values[name] as string).trim() !== "" ? (values[name] as string) : undefined);
   const problems: string[] = [];
   for (const name of ["table", "projection", "target-table", "dead-letter-bucket"]) if (!text(name)) problems.push(`--${name} is required`);
@@ -88,6 +91,7 @@ export function parseBackfillArgs(argv: readonly string[]): BackfillArgs | "help
     segments: numbers.segments,
     pageSize: numbers["page-size"],
     ledgerTtlDays: numbers["ledger-ttl-days"],
+    countedEntriesExpire: values["counted-entries-expire"] === true,
     endpointUrl: text("endpoint-url"),
     region: text("region"),
     profile: text("profile"),
@@ -122,7 +126,7 @@ export async function backfillCommand(argv: readonly string[], io: { out(line: s
   const dynamodb = new DynamoDBClient({ ...settings, ...(args.endpointUrl && { endpoint: args.endpointUrl }) });
   // Parking goes to S3 at AWS's endpoint, or the one AWS_ENDPOINT_URL_S3 names.
   const s3 = new S3Client(settings);
-  const tables = { target: args.targetTable, ledger: args.ledgerTable ?? "", ledgerTtlDays: args.ledgerTtlDays };
+  const tables = { target: args.targetTable, ledger: args.ledgerTable ?? "", ledgerTtlDays: args.ledgerTtlDays, countedEntriesExpire: args.countedEntriesExpire };
   const log = { info() {}, warn: (message: string, fields?: object) => io.err(`${message} ${JSON.stringify(fields ?? {})}`) };
   let shown = 0;
   try {

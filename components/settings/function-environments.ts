@@ -41,7 +41,7 @@ export function defaultFunctionEnvironments(): Record<"ingest" | "forward" | "tr
     ingest: ingestEnvironment({ tableName: s.tableName, deadLetterBucket: s.deadLetterBucket, writeConcurrency: ingest.writeConcurrency, writeMaxAttempts: ingest.writeMaxAttempts }),
     forward: forwardEnvironment({ deliveryStreamName: s.deliveryStreamName, deadLetterBucket: s.deadLetterBucket, keyAttributes: archive.keyAttributes, removeMode: archive.removeMode, sendMaxAttempts: archive.forward.sendMaxAttempts }),
     transform: transformEnvironment(archive),
-    project: projectEnvironment({ spec: projection.spec, targetTable: s.tableName, deadLetterBucket: s.deadLetterBucket, ledger: { table: `${s.tableName}-ledger`, ttlDays: projection.ledgerTtlDays! } }),
+    project: projectEnvironment({ spec: projection.spec, targetTable: s.tableName, deadLetterBucket: s.deadLetterBucket, ledger: { table: `${s.tableName}-ledger`, ...projection.ledger! } }),
     load: loadEnvironment({
       database,
       user: db.loaderUser,

@@ -80,12 +80,19 @@ export interface StreamProjectionArgs extends CommonArgs, LiveChangeArgs {
   /** What to keep: `{kind: "index", hashKey, rangeKey, attributes, ttlDays}` or `{kind: "aggregate", groupBy, sums}`. */
   projection: ProjectionSettings;
   table?: ProjectionTableSettings;
-  /** Aggregates: days each applied record is remembered, longer than any record can be redelivered, 1–365. Default: 7, or a day past `tableItemExpireAfterDays`. */
+  /**
+   * Aggregates: days the ledger keeps the entry of an item that counts nothing (a removed item's)
+   * after its change, longer than any record can be redelivered, 1–365. Entries of items that count
+   * stay, unless the projected table's items expire (`tableItemExpireAfterDays`): then every entry
+   * expires this many days after its item's last change. Default: 7, or a day past
+   * `tableItemExpireAfterDays`.
+   */
   ledgerTtlDays?: number;
   /**
-   * Days after which the projected table's items expire (DedupTable's `itemExpireAfterDays`): an
-   * aggregate's ledger must remember each item longer, or a record delivered again after its item
-   * expired would be counted twice. Default: none, items that never expire.
+   * Days after which the projected table's items expire (DedupTable's `itemExpireAfterDays`). An
+   * item that expired is never changed again, so an aggregate's ledger entries expire too, but
+   * after the item: a record delivered again after its entry expired would be counted twice.
+   * Default: none, items that never expire.
    */
   tableItemExpireAfterDays?: number;
   /** The project function and its mapping. */
@@ -113,8 +120,8 @@ export interface ResolvedStreamProjection extends ResolvedCommon {
   /** What the project function reads: keys in the order given, a group-by entry without a period as its attribute's name. */
   spec: ProjectionSpec;
   table: { name?: string; keys: { name: string; type: KeyAttributeType }[]; kmsKeyArn?: pulumi.Input<string>; deletionProtection: boolean; ttl: boolean };
-  /** Aggregates only: how long each ledger entry is kept. */
-  ledgerTtlDays?: number;
+  /** Aggregates only: how long ledger entries are kept after their item's last change, and whether entries of items that count expire too. */
+  ledger?: { ttlDays: number; countedEntriesExpire: boolean };
   project: ResolvedStreamFunction;
   overrides: StreamProjectionOverrides;
 }
@@ -191,7 +198,7 @@ export function resolveStreamProjection(name: string, args: StreamProjectionArgs
         deletionProtection: table.deletionProtection ?? d.table.deletionProtection,
         ttl: spec.kind === "index" && spec.ttlDays !== undefined,
       },
-      ledgerTtlDays: spec.kind === "aggregate" ? ledgerTtlDays : undefined,
+      ledger: spec.kind === "aggregate" ? { ttlDays: ledgerTtlDays, countedEntriesExpire: itemsExpire !== undefined } : undefined,
       project: resolveProject(check, args.project, logRetentionDays),
       overrides: args.overrides ?? {},
     },

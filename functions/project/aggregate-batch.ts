@@ -47,11 +47,11 @@ function assumption(assumed: Assumed, plan: ItemPlan): Pick<Put, "ConditionExpre
   return { ConditionExpression: "attribute_not_exists(#id) OR (#seq < :first AND #counted = :counted)", ExpressionAttributeNames: { ...names, "#id": LEDGER_KEY }, ExpressionAttributeValues: values };
 }
 
-/** The entry's put, conditional on the entry holding what the plan assumed; when it does not, DynamoDB returns what it holds. An entry of an item that adds nothing expires. */
+/** The entry's put, conditional on the entry holding what the plan assumed; when it does not, DynamoDB returns what it holds. An entry of an item that adds nothing expires, and so does every entry when the table's items expire. */
 function entryPut(tables: AggregateTables, work: Work, plan: ItemPlan): TransactWriteItem {
   const { sequence, counted, changedAt } = plan.entry!;
   const item: Record<string, AttributeValue> = { [LEDGER_KEY]: { S: work.item }, [SOURCE_SEQUENCE]: { S: sequence }, [COUNTED]: { S: counted } };
-  if (counted === encodeCounted(undefined)) item[EXPIRES_AT] = { N: String(Math.floor(changedAt ?? Date.now() / 1000) + tables.ledgerTtlDays * 86_400) };
+  if (tables.countedEntriesExpire || counted === encodeCounted(undefined)) item[EXPIRES_AT] = { N: String(Math.floor(changedAt ?? Date.now() / 1000) + tables.ledgerTtlDays * 86_400) };
   return { Put: { TableName: tables.ledger, Item: item, ...assumption(work.assumed, plan), ReturnValuesOnConditionCheckFailure: "ALL_OLD" } };
 }
 

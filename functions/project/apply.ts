@@ -54,9 +54,11 @@ export interface AggregateTables {
   ledger: string;
   /**
    * Days the ledger keeps an entry that counts nothing (a removed item's, a record's without keys),
-   * after its change: longer than any record can be redelivered. An item's entry that counts stays.
+   * after its change: longer than any record can be redelivered. An item's entry that counts stays,
+   * unless `countedEntriesExpire` (the table's items expire, and an expired item never changes again).
    */
   ledgerTtlDays: number;
+  countedEntriesExpire: boolean;
 }
 
 /** The update that adds a delta to its group's aggregate item (and sets the group's values on it). */

@@ -1,4 +1,4 @@
-import { jsonEnv, positiveIntEnv, requiredEnv, type Environment } from "../shared/env";
+import { choiceEnv, jsonEnv, positiveIntEnv, requiredEnv, type Environment } from "../shared/env";
 import { type ProjectionSpec } from "./spec";
 
 /** The project function's settings, as StreamProjection sets them in the environment. */
@@ -6,8 +6,8 @@ export interface ProjectEnvironment<T = string> {
   spec: ProjectionSpec;
   targetTable: T;
   deadLetterBucket: T;
-  /** Aggregates: the ledger of applied records, and how many days each entry is kept. */
-  ledger?: { table: T; ttlDays: number };
+  /** Aggregates: the ledger, the days an entry is kept after its item's last change, and whether entries of items that count expire too. */
+  ledger?: { table: T; ttlDays: number; countedEntriesExpire: boolean };
 }
 
 export function projectEnvironment<T>(settings: ProjectEnvironment<T>): Record<string, T | string> {
@@ -15,7 +15,7 @@ export function projectEnvironment<T>(settings: ProjectEnvironment<T>): Record<s
     PROJECTION: JSON.stringify(settings.spec),
     TARGET_TABLE: settings.targetTable,
     DEAD_LETTER_BUCKET: settings.deadLetterBucket,
-    ...(settings.ledger && { LEDGER_TABLE: settings.ledger.table, LEDGER_TTL_DAYS: String(settings.ledger.ttlDays) }),
+    ...(settings.ledger && { LEDGER_TABLE: settings.ledger.table, LEDGER_TTL_DAYS: String(settings.ledger.ttlDays), LEDGER_COUNTED_ENTRIES_EXPIRE: String(settings.ledger.countedEntriesExpire) }),
     POWERTOOLS_SERVICE_NAME: "project",
   };
 }
@@ -26,6 +26,6 @@ export function readProjectEnvironment(env: Environment): ProjectEnvironment {
     spec,
     targetTable: requiredEnv(env, "TARGET_TABLE"),
     deadLetterBucket: requiredEnv(env, "DEAD_LETTER_BUCKET"),
-    ...(spec.kind === "aggregate" && { ledger: { table: requiredEnv(env, "LEDGER_TABLE"), ttlDays: positiveIntEnv(env, "LEDGER_TTL_DAYS") } }),
+    ...(spec.kind === "aggregate" && { ledger: { table: requiredEnv(env, "LEDGER_TABLE"), ttlDays: positiveIntEnv(env, "LEDGER_TTL_DAYS"), countedEntriesExpire: choiceEnv(env, "LEDGER_COUNTED_ENTRIES_EXPIRE", ["true", "false"]) === "true" } }),
   };
 }

@@ -9,7 +9,7 @@ import { projectBatch } from "./project-batch";
 const observe = observability("project");
 const { spec, targetTable, ledger, deadLetterBucket } = readProjectEnvironment(process.env);
 // An index has no ledger: its items carry the sequence of the change they hold.
-const tables = { target: targetTable, ledger: ledger?.table ?? "", ledgerTtlDays: ledger?.ttlDays ?? 0 };
+const tables = { target: targetTable, ledger: ledger?.table ?? "", ledgerTtlDays: ledger?.ttlDays ?? 0, countedEntriesExpire: ledger?.countedEntriesExpire ?? false };
 const dynamodb = new DynamoDBClient({});
 const s3 = new S3Client({});
 

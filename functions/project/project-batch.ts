@@ -4,7 +4,8 @@ import { errorText, isRejectedAsInvalid } from "../shared/aws-errors";
 import { type ParkedRecord } from "../shared/dead-letter";
 import { PartialBatch, type DeadLetterDependencies } from "../shared/partial-batch";
 import { type BackoffOptions } from "../shared/retry";
-import { tableStreamRecords } from "../shared/table-stream";
+import { isExpiry, sequenceOf, tableStreamRecords } from "../shared/table-stream";
+import { LOG_MESSAGES } from "../shared/telemetry-names";
 import { applyAggregateBatch, type BatchOutcome, type BatchVerdict } from "./aggregate-batch";
 import { aggregateChange } from "./aggregate-core";
 import { applyAggregate, type AggregateTables } from "./apply";
@@ -23,7 +24,8 @@ export interface ProjectDependencies extends DeadLetterDependencies {
 
 export interface ProjectOutcome {
   batchItemFailures: DynamoDBBatchItemFailure[];
-  counts: { received: number; written: number; skipped: number; replayed: number; parked: number; failed: number };
+  /** `expired`: TTL expiries, which change no projection; `skipped`: records that change nothing (an index's, each logged with why). */
+  counts: { received: number; written: number; skipped: number; expired: number; replayed: number; parked: number; failed: number };
 }
 
 /** Why a record is parked: its change cannot be projected, or DynamoDB refused it as invalid (the detail says which). */
@@ -38,13 +40,19 @@ function decided<T>(decide: () => T): T | { problem: string } {
   }
 }
 
-async function projectIndex(records: readonly DynamoDBRecord[], spec: IndexSpec, deps: ProjectDependencies, verdicts: Map<DynamoDBRecord, BatchVerdict>): Promise<BatchOutcome["failed"]> {
+/** An index's records that change nothing, and why: each is logged when the batch settles. */
+type SkipReasons = Map<DynamoDBRecord, string>;
+
+async function projectIndex(records: readonly DynamoDBRecord[], spec: IndexSpec, deps: ProjectDependencies, verdicts: Map<DynamoDBRecord, BatchVerdict>, whySkipped: SkipReasons): Promise<BatchOutcome["failed"]> {
   const writes: { record: DynamoDBRecord; change: Extract<IndexChange, { kind: "put" | "delete" }> }[] = [];
   for (const record of records) {
     const change = decided(() => indexChange(record, spec));
     if ("problem" in change) verdicts.set(record, { park: change.problem });
     else if (change.kind === "poison") verdicts.set(record, { park: change.reason });
-    else if (change.kind === "skip") verdicts.set(record, "skipped");
+    else if (change.kind === "skip") {
+      verdicts.set(record, "skipped");
+      whySkipped.set(record, change.why);
+    }
     else writes.push({ record, change });
   }
   const outcome = await applyIndexBatch(deps.dynamodb, deps.tables.target, spec, writes);
@@ -94,7 +102,8 @@ async function projectAggregate(records: readonly DynamoDBRecord[], spec: Aggreg
 
 /**
  * Projects a table stream batch: an index writes each key's newest change, an aggregate each
- * item's newest state and each group once (see `applyIndexBatch`, `applyAggregateBatch`).
+ * item's newest state and each group once (see `applyIndexBatch`, `applyAggregateBatch`). A TTL
+ * expiry is the table forgetting an item, not a delete: it changes no projection.
  * Records that can never be projected are parked with their reason. When a write fails, the
  * earliest record it left unapplied is reported, so Lambda retries the batch from there
  * (https://docs.aws.amazon.com/lambda/latest/dg/services-ddb-batchfailurereporting.html: from the
@@ -104,9 +113,11 @@ async function projectAggregate(records: readonly DynamoDBRecord[], spec: Aggreg
  */
 export async function projectBatch(event: DynamoDBStreamEvent, deps: ProjectDependencies): Promise<ProjectOutcome> {
   const records = event.Records;
-  const counts = { received: records.length, written: 0, skipped: 0, replayed: 0, parked: 0, failed: 0 };
+  const counts = { received: records.length, written: 0, skipped: 0, expired: 0, replayed: 0, parked: 0, failed: 0 };
   const verdicts = new Map<DynamoDBRecord, BatchVerdict>();
-  const failed = deps.spec.kind === "index" ? await projectIndex(records, deps.spec, deps, verdicts) : await projectAggregate(records, deps.spec, deps, verdicts);
+  const changes = records.filter((record) => !isExpiry(record));
+  const whySkipped: SkipReasons = new Map();
+  const failed = deps.spec.kind === "index" ? await projectIndex(changes, deps.spec, deps, verdicts, whySkipped) : await projectAggregate(changes, deps.spec, deps, verdicts);
 
   const batch = new PartialBatch(tableStreamRecords(), { ...deps, parkConcurrency: 4 });
   const unapplied = new Set(failed?.records);
@@ -115,7 +126,8 @@ export async function projectBatch(event: DynamoDBStreamEvent, deps: ProjectDepe
   if (retryFrom !== -1) batch.retry(records[retryFrom], "projection failed, the batch will be retried from this record", { error: errorText(failed!.error) });
   const toPark: ParkedRecord<DynamoDBRecord, ProjectReason>[] = [];
   for (const record of settled) {
-    const verdict = verdicts.get(record)!;
+    const verdict = isExpiry(record) ? "expired" : verdicts.get(record)!;
+    if (whySkipped.has(record)) deps.log.info(LOG_MESSAGES.skippedRecord, { reason: whySkipped.get(record), sequenceNumber: sequenceOf(record) });
     if (typeof verdict === "string") counts[verdict] += 1;
     else toPark.push({ reason: "not-projectable", detail: verdict.park, record });
   }

@@ -18,6 +18,8 @@ export const LOG_MESSAGES = {
   recordFailedProcessing: "record failed processing",
   /** One line per object with rows the database refused: the loader's rejected-rows alarm counts it. */
   rowsRefused: "rows refused by the database",
+  /** One line per record an index projection skips (an item without the index's keys), with why. */
+  skippedRecord: "record skipped",
   /** One line per retry of an object's load after a deadlock or a lock wait timeout in MySQL. */
   loadRetried: "load retried after a lock conflict",
 } as const;

@@ -51,7 +51,7 @@ describe("function settings", () => {
       "project",
       fc.oneof(
         fc.record({ spec: fc.constant({ kind: "index" as const, hashKey: "useremail" }), targetTable: name, deadLetterBucket: name }),
-        fc.record({ spec: fc.constant({ kind: "aggregate" as const, groupBy: ["page_id"] }), targetTable: name, deadLetterBucket: name, ledger: fc.record({ table: name, ttlDays: count }) }),
+        fc.record({ spec: fc.constant({ kind: "aggregate" as const, groupBy: ["page_id"] }), targetTable: name, deadLetterBucket: name, ledger: fc.record({ table: name, ttlDays: count, countedEntriesExpire: fc.boolean() }) }),
       ),
       projectEnvironment,
       readProjectEnvironment,

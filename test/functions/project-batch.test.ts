@@ -1,15 +1,18 @@
 import { ConditionalCheckFailedException, TransactionCanceledException, type TransactWriteItem } from "@aws-sdk/client-dynamodb";
-import type { AttributeValue, DynamoDBRecord } from "aws-lambda";
+import type { AttributeValue, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
 import { expect } from "chai";
 import { applyAggregateBatch } from "../../functions/project/aggregate-batch";
 import { applyIndexBatch } from "../../functions/project/index-batch";
 import { indexChange } from "../../functions/project/index-core";
 import { encodeCounted, itemChange, itemLedgerKey, planItem, type ItemChange } from "../../functions/project/item-state";
+import { projectBatch } from "../../functions/project/project-batch";
+import { LOG_MESSAGES } from "../../functions/shared/telemetry-names";
 import { type AggregateSpec, type IndexSpec } from "../../functions/project/spec";
+import { fixture } from "../support/kinesis";
 
 const HITS: AggregateSpec = { kind: "aggregate", groupBy: ["page"], sums: [{ name: "hits", attribute: "hits" }] };
 const BY_PAGE: IndexSpec = { kind: "index", hashKey: "page", rangeKey: "id" };
-const TABLES = { target: "hits", ledger: "ledger", ledgerTtlDays: 2 };
+const TABLES = { target: "hits", ledger: "ledger", ledgerTtlDays: 2, countedEntriesExpire: false };
 const RETRY = { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 1 };
 
 type Image = Record<string, AttributeValue>;
@@ -141,6 +144,17 @@ describe("projection batches: per item state and per key writes", () => {
       expect(sent[0][0].Put!.Item).to.deep.include({ counted: { S: "none" }, expiresAt: { N: String(1764151200 + 2 * 86_400) } });
       expect(sent[0][0].Put!.ConditionExpression).to.equal("#seq < :first AND #counted = :counted");
     });
+
+    it("keeps the entry of an item that counts for good, unless the table's items expire: then ledgerTtlDays after its last change (Why: entries of expired items piled up forever)", async () => {
+      const entryOf = async (tables: typeof TABLES) => {
+        const sent: TransactWriteItem[][] = [];
+        const dynamodb = { send: async (command: { input: { TransactItems: TransactWriteItem[] } }) => void sent.push(command.input.TransactItems) };
+        await applyAggregateBatch(dynamodb as never, tables, [changeOf(record("INSERT", "100", { NewImage: click("a", "p1", "2") }))], RETRY);
+        return sent[0][0].Put!.Item!;
+      };
+      expect(await entryOf(TABLES)).to.not.have.property("expiresAt");
+      expect(await entryOf({ ...TABLES, countedEntriesExpire: true })).to.deep.include({ expiresAt: { N: String(1764151200 + 2 * 86_400) } });
+    });
   });
 
   describe("index writes", () => {
@@ -178,5 +192,44 @@ describe("projection batches: per item state and per key writes", () => {
       const outcome = await applyIndexBatch(dynamodb as never, "by-page", BY_PAGE, changes);
       expect(outcome.failed?.records).to.deep.equal(changes.map((c) => c.record));
     });
+  });
+});
+
+describe("a whole batch (projectBatch)", () => {
+  const written = () => {
+    const sent: string[] = [];
+    return { sent, dynamodb: { send: async (command: { constructor: { name: string } }) => void sent.push(command.constructor.name) } };
+  };
+  const deps = (spec: AggregateSpec | IndexSpec, dynamodb: object, lines: { message: string; extra?: Record<string, unknown> }[] = []) => ({
+    dynamodb: dynamodb as never,
+    s3: { send: async () => ({}) } as never,
+    deadLetterBucket: "dead-letters",
+    spec,
+    tables: TABLES,
+    retry: RETRY,
+    log: { info: (message: string, extra?: Record<string, unknown>) => void lines.push({ message, extra }), warn() {} },
+  });
+
+  it("takes AWS's TTL expiry for no delete: an index keeps its item, an aggregate its counts; each counted as expired (Why: expiry blanked the analytics history)", async () => {
+    const expiry = fixture<DynamoDBStreamEvent>("dynamodb-stream-ttl-expiry.json");
+    for (const spec of [{ kind: "index", hashKey: "Id" } as IndexSpec, { kind: "aggregate", groupBy: ["Message"] } as AggregateSpec]) {
+      const { sent, dynamodb } = written();
+      const outcome = await projectBatch(expiry, deps(spec, dynamodb));
+      expect(outcome.counts, spec.kind).to.include({ received: 1, expired: 1, written: 0, parked: 0 });
+      expect(sent, spec.kind).to.deep.equal([]);
+    }
+    // The same REMOVE made by a user is a delete.
+    const { sent, dynamodb } = written();
+    const userRemove = { ...expiry.Records[0], userIdentity: undefined };
+    expect((await projectBatch({ Records: [userRemove] }, deps({ kind: "index", hashKey: "Id" }, dynamodb))).counts).to.include({ expired: 0, written: 1 });
+    expect(sent).to.deep.equal(["DeleteItemCommand"]);
+  });
+
+  it("logs each record an index skips with why, and counts it (Why: skipped records left no trace)", async () => {
+    const lines: { message: string; extra?: Record<string, unknown> }[] = [];
+    const anonymous = record("INSERT", "100", { NewImage: click("a", undefined, "1") });
+    const outcome = await projectBatch({ Records: [anonymous] }, deps(BY_PAGE, written().dynamodb, lines));
+    expect(outcome.counts).to.include({ skipped: 1, written: 0 });
+    expect(lines).to.deep.include({ message: LOG_MESSAGES.skippedRecord, extra: { reason: "the item has no (or an empty) page and id", sequenceNumber: "100" } });
   });
 });

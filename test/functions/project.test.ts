@@ -275,7 +275,7 @@ describe("projection function", () => {
       const change = aggregateChange(insert, HITS_PER_PAGE_PER_DAY);
       if (change.kind !== "apply") throw new Error(change.kind);
       const retry = { baseDelayMs: 1, maxDelayMs: 1, maxAttempts: 1 };
-      expect(await applyAggregate(dynamodb as never, { target: "hits", ledger: "ledger", ledgerTtlDays: 2 }, insert, change.deltas, retry)).to.equal("applied");
+      expect(await applyAggregate(dynamodb as never, { target: "hits", ledger: "ledger", ledgerTtlDays: 2, countedEntriesExpire: false }, insert, change.deltas, retry)).to.equal("applied");
       expect(sent.map((c) => c.input)).to.deep.equal([
         {
           TransactItems: [

@@ -91,7 +91,7 @@ describe("alarm filter patterns match what the functions log", function () {
     "forward-logs": () =>
       linesOf((log) => forwardBatch({ Records: [tableRecord("TRUNCATE")] }, { firehose: s3Accepting, s3: s3Accepting, deadLetterBucket: "dlq", keyAttributes: ["id"], removeMode: "marker", send: { deliveryStreamName: "d", maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 }, log })),
     "project-logs": () =>
-      linesOf((log) => projectBatch({ Records: [tableRecord("INSERT")] }, { dynamodb: s3Accepting, s3: s3Accepting, deadLetterBucket: "dlq", spec: { kind: "aggregate", groupBy: ["Username"], sums: [{ name: "score", attribute: "Score" }] }, tables: { target: "t", ledger: "l", ledgerTtlDays: 1 }, retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 }, log })),
+      linesOf((log) => projectBatch({ Records: [tableRecord("INSERT")] }, { dynamodb: s3Accepting, s3: s3Accepting, deadLetterBucket: "dlq", spec: { kind: "aggregate", groupBy: ["Username"], sums: [{ name: "score", attribute: "Score" }] }, tables: { target: "t", ledger: "l", ledgerTtlDays: 1, countedEntriesExpire: false }, retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 }, log })),
     "transform-logs": async () => {
       const event: FirehoseTransformationEvent = { invocationId: "i", deliveryStreamArn: "arn:aws:firehose:eu-west-1:999999999999:deliverystream/d", region: "eu-west-1", records: [{ recordId: "r1", approximateArrivalTimestamp: 0, data: Buffer.from("not json").toString("base64") }] };
       return linesOf(async (log) => transformBatch(event, createTransformer({ type: "object" }, [], {}), log));

@@ -58,7 +58,7 @@ describe("npm run backfill on DynamoDB Local: a projection added late", function
     const n = ++projections;
     const target = await createTable(dynamodb, `hits-${n}`, ["group", "S"]);
     const ledger = await createTable(dynamodb, `ledger-${n}`, ["eventId", "S"]);
-    return { dynamodb, s3, deadLetterBucket: "unused", spec: HITS_PER_PAGE_PER_DAY, tables: { target, ledger, ledgerTtlDays: 7 }, retry: { maxAttempts: 6, baseDelayMs: 5, maxDelayMs: 50 }, log: { info() {}, warn() {} } };
+    return { dynamodb, s3, deadLetterBucket: "unused", spec: HITS_PER_PAGE_PER_DAY, tables: { target, ledger, ledgerTtlDays: 7, countedEntriesExpire: false }, retry: { maxAttempts: 6, baseDelayMs: 5, maxDelayMs: 50 }, log: { info() {}, warn() {} } };
   }
   /** The live projection: the stream's records from click `from` to `to`, in batches of 40 as a mapping would send them. */
   async function live(deps: ProjectDependencies, from: number, to: number) {

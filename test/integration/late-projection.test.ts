@@ -51,7 +51,7 @@ describe("a projection added late and backfilled equals the same projection run 
       s3,
       deadLetterBucket: "unused",
       spec: HITS_PER_PAGE,
-      tables: { target: await createTable(dynamodb, `${name}-hits`, ["group", "S"]), ledger: await createTable(dynamodb, `${name}-ledger`, ["eventId", "S"]), ledgerTtlDays: 7 },
+      tables: { target: await createTable(dynamodb, `${name}-hits`, ["group", "S"]), ledger: await createTable(dynamodb, `${name}-ledger`, ["eventId", "S"]), ledgerTtlDays: 7, countedEntriesExpire: false },
       retry: { maxAttempts: 6, baseDelayMs: 5, maxDelayMs: 50 },
       log: { info() {}, warn() {} },
     });

@@ -86,7 +86,7 @@ describe("projections on DynamoDB Local", function () {
     const n = ++tables;
     const target = spec.kind === "index" ? await createTable(dynamodb, `by-user-${n}`, ["useremail", "S"], ["nanotimestamp", "S"]) : await createTable(dynamodb, `hits-${n}`, ["group", "S"]);
     const ledger = spec.kind === "aggregate" ? await createTable(dynamodb, `ledger-${n}`, ["eventId", "S"]) : "";
-    return { dynamodb: client, s3, deadLetterBucket: "unused", spec, tables: { target, ledger, ledgerTtlDays: 7 }, retry: { maxAttempts: 4, baseDelayMs: 5, maxDelayMs: 20 }, log: { info() {}, warn() {} } };
+    return { dynamodb: client, s3, deadLetterBucket: "unused", spec, tables: { target, ledger, ledgerTtlDays: 7, countedEntriesExpire: false }, retry: { maxAttempts: 4, baseDelayMs: 5, maxDelayMs: 20 }, log: { info() {}, warn() {} } };
   }
 
   async function aggregates(table: string): Promise<Record<string, { count: number; hits: number }>> {

@@ -30,7 +30,7 @@ describe("projections in batches on DynamoDB Local: every record counted once, t
       s3,
       deadLetterBucket: "unused",
       spec,
-      tables: { target, ledger, ledgerTtlDays: 7 },
+      tables: { target, ledger, ledgerTtlDays: 7, countedEntriesExpire: false },
       retry: { maxAttempts: 6, baseDelayMs: 2, maxDelayMs: 20 },
       log: { info() {}, warn() {} },
     });

@@ -342,8 +342,8 @@ describe("the value contract, generated, through every function on the local eng
         const ledger = await createTable(dynamodb, `ledger-${n}`, ["eventId", "S"]);
         const index = await createTable(dynamodb, `index-${n}`, ["u", "S"], ["r", "S"]);
         const projectDeps = { dynamodb, s3, deadLetterBucket: "dead-letters", retry: { maxAttempts: 4, baseDelayMs: 5, maxDelayMs: 20 }, log: silent };
-        const sums = await projectBatch({ Records: stream }, { ...projectDeps, spec: { kind: "aggregate", groupBy: ["g"], sums: [{ name: "total", attribute: "amount" }] }, tables: { target: aggregate, ledger, ledgerTtlDays: 1 } });
-        const indexed = await projectBatch({ Records: stream }, { ...projectDeps, spec: { kind: "index", hashKey: "u", rangeKey: "r" }, tables: { target: index, ledger: "", ledgerTtlDays: 1 } });
+        const sums = await projectBatch({ Records: stream }, { ...projectDeps, spec: { kind: "aggregate", groupBy: ["g"], sums: [{ name: "total", attribute: "amount" }] }, tables: { target: aggregate, ledger, ledgerTtlDays: 1, countedEntriesExpire: false } });
+        const indexed = await projectBatch({ Records: stream }, { ...projectDeps, spec: { kind: "index", hashKey: "u", rangeKey: "r" }, tables: { target: index, ledger: "", ledgerTtlDays: 1, countedEntriesExpire: false } });
         expect([sums.batchItemFailures, indexed.batchItemFailures, sums.counts.parked, indexed.counts.parked]).to.deep.equal([[], [], 0, 0]);
         const remaining = records.filter((p, i) => !parkedByIngest.has(kinesis[i].kinesis.sequenceNumber) && !p.deleted);
         const expected = new Map<string, { count: bigint; micros: bigint }>();

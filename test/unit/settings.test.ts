@@ -51,7 +51,7 @@ describe("the components' settings models", () => {
     expect(archive.bucket).to.include(firehoseArchiveDefaults.bucket);
     expect(archive.forward).to.deep.include({ ...firehoseArchiveDefaults.forward, logRetentionDays: 30 });
     expect(archive.transform).to.deep.include(firehoseArchiveDefaults.transform);
-    expect(resolveStreamProjection("x", { projection: { kind: "aggregate", groupBy: [{ attribute: "page_id" }] } }).settings).to.deep.include({ ledgerTtlDays: streamProjectionDefaults.ledgerTtlDays });
+    expect(resolveStreamProjection("x", { projection: { kind: "aggregate", groupBy: [{ attribute: "page_id" }] } }).settings).to.deep.include({ ledger: { ttlDays: streamProjectionDefaults.ledgerTtlDays, countedEntriesExpire: false } });
     const loader = resolveAuroraLoader("clicks", BUCKET).settings;
     expect(loader.database).to.deep.include(auroraLoaderDefaults.database);
     expect(loader.load).to.deep.include(auroraLoaderDefaults.load);

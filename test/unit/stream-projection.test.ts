@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { resolveStreamProjection } from "../../components/settings/stream-projection";
 import { projectionSettings, StreamProjection } from "../../components/stream-projection";
 import { MockCloud, policyOf, resolve } from "../harness/mock-cloud";
 
@@ -70,7 +71,18 @@ describe("StreamProjection", () => {
       expect(cloud.named("hits-per-page-project-function").inputs.environment.variables).to.include({
         LEDGER_TABLE: cloud.named("hits-per-page-ledger").state.name,
         LEDGER_TTL_DAYS: "3",
+        LEDGER_COUNTED_ENTRIES_EXPIRE: "false",
       });
+    });
+
+    it("on a table whose items expire, expires every ledger entry, a day past the items by default, and refuses a ledger that forgets an item before the table does", () => {
+      const resolved = (args: { ledgerTtlDays?: number; tableItemExpireAfterDays?: number }) =>
+        resolveStreamProjection("hits", { projection: { kind: "aggregate", groupBy: [{ attribute: "page_id" }] }, ...args });
+      expect(resolved({ tableItemExpireAfterDays: 9 }).settings.ledger).to.deep.equal({ ttlDays: 10, countedEntriesExpire: true });
+      expect(resolved({ tableItemExpireAfterDays: 2 }).settings.ledger).to.deep.equal({ ttlDays: 7, countedEntriesExpire: true });
+      expect(resolved({ tableItemExpireAfterDays: 9, ledgerTtlDays: 9 }).problems).to.deep.equal([
+        "ledgerTtlDays 9 must outlast the table's items, which expire after 9 days (tableItemExpireAfterDays): a record delivered again after its ledger entry expired would be counted twice",
+      ]);
     });
 
     it("hands its function the spec in the short form the function reads (an entry without a period as the attribute's name)", () => {
