@@ -114,6 +114,8 @@ export class LocalCloud implements pulumi.runtime.Mocks {
           maximumRetryAttempts: inputs.maximumRetryAttempts ?? 10_000,
           reportBatchItemFailures: (inputs.functionResponseTypes ?? []).includes("ReportBatchItemFailures"),
           onFailureBucket: inputs.destinationConfig?.onFailure?.destinationArn?.replace("arn:aws:s3:::", ""),
+          filters: inputs.filterCriteria?.filters?.map((filter: { pattern: string }) => filter.pattern),
+          enabled: inputs.enabled ?? true,
         });
         break;
       }
