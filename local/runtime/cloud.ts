@@ -1,4 +1,4 @@
-import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient, type KeySchemaElement } from "@aws-sdk/client-dynamodb";
+import { CreateTableCommand, DescribeTableCommand, UpdateTimeToLiveCommand, type DynamoDBClient, type KeySchemaElement } from "@aws-sdk/client-dynamodb";
 import { CreateStreamCommand, DescribeStreamSummaryCommand, type KinesisClient } from "@aws-sdk/client-kinesis";
 import { CreateBucketCommand, type S3Client } from "@aws-sdk/client-s3";
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
@@ -194,6 +194,10 @@ export class LocalCloud implements pulumi.runtime.Mocks {
         StreamSpecification: inputs.streamEnabled ? { StreamEnabled: true, StreamViewType: inputs.streamViewType } : undefined,
       }),
     );
+    if (inputs.ttl?.enabled) {
+      // DynamoDB Local keeps the setting (DescribeTimeToLive answers with it) but deletes nothing.
+      await this.engines.dynamodb.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: inputs.ttl.attributeName, Enabled: true } }));
+    }
     const { Table } = await this.engines.dynamodb.send(new DescribeTableCommand({ TableName: name }));
     const label = Table?.LatestStreamLabel ?? "";
     return { streamArn: inputs.streamEnabled ? `${tableArn}/stream/${label}` : undefined, streamLabel: label };

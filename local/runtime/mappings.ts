@@ -16,6 +16,7 @@ export interface MappingSpec {
   kind: "kinesis" | "dynamodb";
   /** The stream's name (Kinesis) or the table's name (DynamoDB), taken from the source ARN. */
   source: string;
+  /** The stream's ARN: a table's stream has a new one whenever the stream is enabled again. */
   sourceArn: string;
   batchSize: number;
   bisectBatchOnFunctionError: boolean;
@@ -49,6 +50,7 @@ export interface MappingProgress {
   functionName: string;
   kind: MappingSpec["kind"];
   source: string;
+  sourceArn: string;
   /** Records read from the source, each counted once. */
   read: number;
   /** Records whose batch is finished (handled by the function, or sent to the on-failure destination), and those filtered out. */
@@ -122,7 +124,7 @@ export class LocalMappings {
     // A pattern Lambda would refuse fails here, as CreateEventSourceMapping would.
     const delivers = spec.filters ? compileFilters(spec.filters) : () => true;
     const source = spec.kind === "kinesis" ? await this.kinesisSource(spec) : await this.tableSource(spec);
-    const progress: MappingProgress = { uuid: spec.uuid, functionName: spec.functionName, kind: spec.kind, source: spec.source, read: 0, done: 0, filtered: 0, inserts: 0, inFlight: 0 };
+    const progress: MappingProgress = { uuid: spec.uuid, functionName: spec.functionName, kind: spec.kind, source: spec.source, sourceArn: spec.sourceArn, read: 0, done: 0, filtered: 0, inserts: 0, inFlight: 0 };
     this.states.set(spec.uuid, spec.enabled ? "enabled" : "disabled");
     const shards = await source.shards();
     const ids = new Set(shards.map((shard) => shard.id));
