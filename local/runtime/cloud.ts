@@ -195,7 +195,6 @@ export class LocalCloud implements pulumi.runtime.Mocks {
       }),
     );
     if (inputs.ttl?.enabled) {
-      // DynamoDB Local keeps the setting (DescribeTimeToLive answers with it) but deletes nothing.
       await this.engines.dynamodb.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: inputs.ttl.attributeName, Enabled: true } }));
     }
     const { Table } = await this.engines.dynamodb.send(new DescribeTableCommand({ TableName: name }));

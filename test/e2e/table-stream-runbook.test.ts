@@ -21,6 +21,9 @@ async function until(what: string, done: () => boolean): Promise<void> {
  * the ingest mapping where it is; the view type change disables the table's stream and enables a new
  * one on DynamoDB Local, and replaces each mapping on it by one at the new stream's trim horizon, as
  * the provider and Lambda do; `ingest.enabled: true` resumes the ingest mapping where it stopped.
+ * The pipeline starts with NEW_AND_OLD_IMAGES (its aggregate needs them), so the change goes to
+ * NEW_IMAGE, which the stack would refuse with that aggregate: what is tested is the procedure,
+ * the same either way; an INSERT's new image, all the archive and the aggregate read, is in both.
  */
 describe("the runbook for changing the table's stream, on the local pipeline", function () {
   this.timeout(600_000);
