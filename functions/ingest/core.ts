@@ -74,7 +74,7 @@ export interface DecodeOptions {
  * From the record's arrival, which Lambda gives in seconds with a fraction
  * (https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html), so a redelivery gives the same expiry.
  */
-export const expiresAt = (approximateArrivalTimestamp: number, expireAfterSeconds: number): number => Math.floor(approximateArrivalTimestamp) + expireAfterSeconds;
+const expiresAt = (approximateArrivalTimestamp: number, expireAfterSeconds: number): number => Math.floor(approximateArrivalTimestamp) + expireAfterSeconds;
 
 /**
  * Turns one Kinesis record into the dedup table's item, or says why it never can be.

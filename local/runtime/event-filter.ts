@@ -6,8 +6,10 @@
  *
  * - Every field a pattern names must match (AND); a rule list matches when one of its rules does (OR).
  * - A field is matched on its leaf values, as EventBridge flattens an event: an array gives each
- *   element, an object none (patterns nest into it instead). A field the record lacks has no value,
- *   so no rule matches it but `{"exists": false}`, also when a parent object is absent.
+ *   element, an object none (patterns nest into it instead; operators work on leaves only:
+ *   https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html).
+ *   A field the record lacks has no value, so no rule matches it but `{"exists": false}`, also
+ *   when a parent object is absent.
  * - Rules: a string, number, boolean or null (equal, of the same type: strings character by
  *   character, no case folding), `{"exists": true|false}`, `{"anything-but": value | [values] |
  *   {"prefix": text}}` (a value, present, that is none of them), `{"prefix": text}`, `{"numeric":
@@ -38,8 +40,6 @@ function objects(value: unknown): Record<string, unknown>[] {
   if (Array.isArray(value)) return value.flatMap(objects);
   return [];
 }
-
-const equal = (a: Json, b: Json) => a === b;
 
 const NUMERIC: Record<string, (value: number, bound: number) => boolean> = {
   "=": (v, b) => v === b,
@@ -83,14 +83,14 @@ function compileAnythingBut(where: string, excluded: unknown): (value: Json) => 
     return (value) => typeof value === "string" && !prefixed(value);
   }
   const values = (Array.isArray(excluded) ? excluded : [excluded]).map((value) => literal(where, value));
-  return (value) => !values.some((other) => equal(value, other));
+  return (value) => !values.includes(value);
 }
 
 /** One rule of a field's list. */
 function compileRule(where: string, rule: unknown): Rule {
   if (!isObject(rule)) {
     const expected = literal(where, rule);
-    return (values) => values.some((value) => equal(value, expected));
+    return (values) => values.includes(expected);
   }
   const keys = Object.keys(rule);
   if (keys.length !== 1) invalid(where, `has a rule with ${keys.length} operators: ${JSON.stringify(rule)}`);

@@ -288,11 +288,10 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         await clients.dynamodb.send(new UpdateTableCommand({ TableName: table, StreamSpecification: { StreamEnabled: false } }));
         await clients.dynamodb.send(new UpdateTableCommand({ TableName: table, StreamSpecification: { StreamEnabled: true, StreamViewType: streamViewType } }));
         const { Table } = await clients.dynamodb.send(new DescribeTableCommand({ TableName: table }));
-        let streamArn = "";
+        const streamArn = `${poc.tableArn}/stream/${Table!.LatestStreamLabel}`;
         for (const [i, spec] of specs.entries()) {
           if (spec.kind !== "dynamodb" || spec.source !== table) continue;
           // A mapping's event source cannot change in place: the mapping is replaced, at the new stream's trim horizon.
-          streamArn = spec.sourceArn.replace(/\/stream\/[^/]+$/, `/stream/${Table!.LatestStreamLabel}`);
           mappings.delete(spec.uuid);
           specs[i] = { ...spec, uuid: randomUUID(), sourceArn: streamArn };
           await mappings.start(specs[i]);
