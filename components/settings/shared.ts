@@ -85,10 +85,13 @@ export interface StreamFunctionSettings {
   deadLetterExpireAfterDays?: number;
   /** Days the function's logs are kept. Default: the component's `logRetentionDays` (30). */
   logRetentionDays?: number;
+  /** Whether the mapping reads its stream; false pauses it where it is, for a runbook (docs/change-over-time.md). Default: true. */
+  enabled?: boolean;
 }
 
 /** The defaults of every function on a stream; each role adds its batch size. */
 export const streamFunctionDefaults = {
+  enabled: true,
   parallelizationFactor: 1,
   maximumBatchingWindowInSeconds: 0,
   maximumRetryAttempts: 10,
@@ -102,7 +105,7 @@ export type ResolvedStreamFunction = Widened<typeof streamFunctionDefaults> & { 
 
 const STREAM_FUNCTION_KEYS = keysOf<StreamFunctionSettings>()(
   "batchSize", "parallelizationFactor", "maximumBatchingWindowInSeconds", "maximumRetryAttempts", "maximumRecordAgeInSeconds",
-  "memorySize", "timeoutSeconds", "deadLetterExpireAfterDays", "logRetentionDays",
+  "memorySize", "timeoutSeconds", "deadLetterExpireAfterDays", "logRetentionDays", "enabled",
 );
 
 /**
@@ -128,6 +131,7 @@ export function resolveStreamFunction(
   check.integer(`${path}.timeoutSeconds`, settings.timeoutSeconds, 1, 900);
   check.integer(`${path}.deadLetterExpireAfterDays`, settings.deadLetterExpireAfterDays, 1, 36_500);
   check.logRetention(`${path}.logRetentionDays`, settings.logRetentionDays);
+  check.boolean(`${path}.enabled`, settings.enabled);
   return {
     ...withDefaults({ ...streamFunctionDefaults, ...defaults }, settings),
     deadLetterExpireAfterDays: settings.deadLetterExpireAfterDays,

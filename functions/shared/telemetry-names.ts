@@ -37,6 +37,8 @@ export const METRIC_NAMES = {
   recordsArchived: "RecordsArchived",
   recordsProjected: "RecordsProjected",
   recordsReplayed: "RecordsReplayed",
+  /** TTL expiries a table stream function let pass without taking them for deletes. */
+  recordsExpired: "RecordsExpired",
   recordsParked: "RecordsParked",
   recordsRetried: "RecordsRetried",
   objectsLoaded: "ObjectsLoaded",

@@ -13,6 +13,7 @@ describe("telemetry names (functions/shared/telemetry-names.ts)", () => {
       "RecordsArchived",
       "RecordsProjected",
       "RecordsReplayed",
+      "RecordsExpired",
       "RecordsParked",
       "RecordsRetried",
       "ObjectsLoaded",
