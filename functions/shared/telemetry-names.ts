@@ -39,6 +39,8 @@ export const METRIC_NAMES = {
   recordsReplayed: "RecordsReplayed",
   /** TTL expiries a table stream function let pass without taking them for deletes. */
   recordsExpired: "RecordsExpired",
+  /** Records an index projection skipped (each logged with why). */
+  recordsSkipped: "RecordsSkipped",
   recordsParked: "RecordsParked",
   recordsRetried: "RecordsRetried",
   objectsLoaded: "ObjectsLoaded",

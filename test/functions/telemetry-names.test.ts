@@ -14,6 +14,7 @@ describe("telemetry names (functions/shared/telemetry-names.ts)", () => {
       "RecordsProjected",
       "RecordsReplayed",
       "RecordsExpired",
+      "RecordsSkipped",
       "RecordsParked",
       "RecordsRetried",
       "ObjectsLoaded",
