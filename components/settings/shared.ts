@@ -216,6 +216,11 @@ export interface LiveChange {
   loses: string;
   /** The runbook in the docs. */
   runbook: string;
+  /**
+   * Changes it brings about that other components see only once deployed, too late for their
+   * preview (a new table stream moves every mapping on it): acknowledged together with it.
+   */
+  bringsAbout?: readonly string[];
 }
 
 /**
@@ -226,13 +231,14 @@ export interface LiveChange {
  */
 export function checkLiveChange(check: SettingsCheck, change: LiveChange, acknowledged: readonly string[] | undefined): void {
   if (change.from === undefined || change.to === undefined || isPending(change.from) || isPending(change.to) || change.from === change.to) return;
-  if (acknowledged?.includes(change.setting)) return;
+  const settings = [change.setting, ...(change.bringsAbout ?? [])];
+  if (settings.every((setting) => acknowledged?.includes(setting))) return;
   check.fail(liveChangeMessage(change));
 }
 
 export const liveChangeMessage = (change: LiveChange): string =>
   `${change.setting} changes from ${JSON.stringify(change.from)} to ${JSON.stringify(change.to)} on a deployed stack: ${change.loses}. ` +
-  `Follow ${change.runbook}, then acknowledge it with liveChangesAcknowledged: ["${change.setting}"]`;
+  `Follow ${change.runbook}, then acknowledge it with liveChangesAcknowledged: ${JSON.stringify([change.setting, ...(change.bringsAbout ?? [])])}`;
 
 /** What a function on a table's stream deployed: its source, which a later deployment must not move without its runbook. */
 export interface TableStreamDeployment {
