@@ -14,7 +14,6 @@ export interface Option<T> {
   /** The value's placeholder in the help, as `n` in `--batch <n>`; none for a switch. */
   readonly placeholder?: string;
   readonly help: string;
-  readonly short?: string;
   readonly required?: boolean;
   /** Repeatable: each occurrence adds a value. */
   readonly multiple?: boolean;
@@ -86,7 +85,7 @@ function valued<T>(spec: Valued<T>, read: (raw: string, flag: string) => T): Opt
   };
 }
 
-/** Text, not blank; `pattern` and `says` (what it must be) restrict it; `read` converts it, throwing the problem's words. */
+/** Text, not blank; `pattern` and `says` (what it must be, in words) restrict it. */
 export function text<const S extends Valued<string> & { pattern?: RegExp; says?: string }>(spec: S): Option<Got<string, S>> {
   return valued(spec, (raw, flag) => {
     if (raw.trim() === "") throw new UsageError(`${flag} needs a value`);
@@ -163,8 +162,8 @@ export function hour<const S extends Valued<string>>(spec: S): Option<Got<string
 }
 
 /** A switch: present or not. */
-export function flag(spec: { help: string; short?: string }): Option<boolean> {
-  return { help: spec.help, short: spec.short, read: (given) => given === true };
+export function flag(spec: { help: string }): Option<boolean> {
+  return { help: spec.help, read: (given) => given === true };
 }
 
 /** A repeatable option: every occurrence's value, each read by `read` (a UsageError naming the flag when one is wrong). */
@@ -225,9 +224,7 @@ export function readCommandLine<O extends Options>(command: Command<O>, argv: re
     parsed = parseArgs({
       args: joinNegativeNumbers(argv, options),
       // Every option repeatable here, so that one given twice is told rather than the last silently kept.
-      options: Object.fromEntries(
-        Object.entries(options).map(([name, o]) => [name, { type: o.placeholder ? "string" : "boolean", multiple: true, ...(o.short && { short: o.short }) }]),
-      ) as never,
+      options: Object.fromEntries(Object.entries(options).map(([name, o]) => [name, { type: o.placeholder ? "string" : "boolean", multiple: true }])) as never,
       strict: true,
       allowPositionals: command.operands !== undefined,
     }) as never;
@@ -275,8 +272,7 @@ function wrap(words: string, indent: number, width: number): string {
   return lines.join(`\n${" ".repeat(indent)}`);
 }
 
-const written = (name: string, option: Option<unknown>) =>
-  `${option.short ? `-${option.short}, ` : ""}--${name}${option.placeholder ? ` <${option.placeholder}>` : ""}`;
+const written = (name: string, option: Option<unknown>) => `--${name}${option.placeholder ? ` <${option.placeholder}>` : ""}`;
 
 /** The command's help: how to run it, what it does, every option with its default, and its exit statuses. */
 export function helpText<O extends Options>(command: Command<O>): string {

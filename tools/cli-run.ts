@@ -6,7 +6,7 @@ export interface Io {
   err(line: string): void;
 }
 
-export const consoleIo: Io = { out: (line) => console.log(line), err: (line) => console.error(line) };
+const consoleIo: Io = { out: (line) => console.log(line), err: (line) => console.error(line) };
 
 const joined = (text: string) => text.replace(/\s*\n\s*/g, " ").trim();
 
