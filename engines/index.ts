@@ -9,6 +9,8 @@ import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
 export interface Engine {
   endpoint: string;
   stop(): Promise<void>;
+  /** The engine's process, where it has one of its own (the local runtime's chaos run pauses it). */
+  pid?: number;
 }
 
 /** Credentials the local engines accept; they check none. */
@@ -86,6 +88,7 @@ export async function startDynamoDbLocal(): Promise<Engine> {
   }
   return {
     endpoint,
+    pid: child.pid,
     stop: async () => {
       process.removeListener("exit", killOnExit);
       await stopProcess(child);
@@ -103,7 +106,7 @@ function startNodeEngine(engine: "kinesalite" | "fauxqs"): Promise<Engine> {
     child.once("message", (message: { endpoint?: string; error?: string }) => {
       if (!message.endpoint) return reject(new Error(`${engine} did not start: ${message.error}`));
       child.removeAllListeners("exit");
-      resolve({ endpoint: message.endpoint, stop: () => stopProcess(child) });
+      resolve({ endpoint: message.endpoint, pid: child.pid, stop: () => stopProcess(child) });
     });
   });
 }
@@ -125,6 +128,8 @@ export interface MySqlEngine extends Engine {
   port: number;
   user: string;
   password: string;
+  /** Stops the server as a shutdown does and starts it again on the same port and data: connections break, committed data stays. */
+  restart(): Promise<void>;
 }
 
 /**
@@ -142,43 +147,55 @@ export async function startMariaDb(): Promise<MySqlEngine> {
   if (install.status !== 0) throw new Error(`mariadb-install-db failed: ${install.stderr || install.stdout}`);
   const port = await freePort();
   const socket = path.join(dir, "mariadb.sock");
-  const child = spawn(
-    server,
-    // A throwaway server: commits need not wait for the disk (innodb-flush-log-at-trx-commit=2). Its
-    // temporary files stay in its own folder: servers of other processes (in other PID namespaces)
-    // can name theirs alike in a shared /tmp, and delete each other's.
-    [
-      "--no-defaults", `--datadir=${dataDir}`, `--socket=${socket}`, `--tmpdir=${dir}`, `--port=${port}`, "--bind-address=127.0.0.1", "--skip-name-resolve",
-      "--local-infile=1", "--innodb-buffer-pool-size=256M", "--innodb-flush-log-at-trx-commit=2", ...asUser,
-    ],
-    { stdio: ["ignore", "ignore", "pipe"] },
-  );
-  let stderr = "";
-  child.stderr?.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
-  const killOnExit = () => child.kill("SIGKILL");
-  process.once("exit", killOnExit);
   const { createConnection } = await import("mysql2/promise");
   const password = "local";
-  await waitUntil(
-    async () => {
-      // Root may log in by socket only; the tests use a TCP user like the cluster's master user,
-      // who may grant (the setup function creates the loader's own user with it).
-      const root = await createConnection({ socketPath: socket, user: "root" });
-      await root.query("CREATE USER IF NOT EXISTS 'loader'@'127.0.0.1' IDENTIFIED BY ?", [password]);
-      await root.query("GRANT ALL PRIVILEGES ON *.* TO 'loader'@'127.0.0.1' WITH GRANT OPTION");
-      await root.end();
-      return true;
-    },
-    "MariaDB",
-    60_000,
-    () => (child.exitCode !== null ? `exited with ${child.exitCode}: ${stderr.trim().split("\n").slice(-3).join(" / ")}` : undefined),
-  );
+  let child: ChildProcess;
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
+  const launch = async () => {
+    child = spawn(
+      server,
+      // A throwaway server: commits need not wait for the disk (innodb-flush-log-at-trx-commit=2). Its
+      // temporary files stay in its own folder: servers of other processes (in other PID namespaces)
+      // can name theirs alike in a shared /tmp, and delete each other's.
+      [
+        "--no-defaults", `--datadir=${dataDir}`, `--socket=${socket}`, `--tmpdir=${dir}`, `--port=${port}`, "--bind-address=127.0.0.1", "--skip-name-resolve",
+        "--local-infile=1", "--innodb-buffer-pool-size=256M", "--innodb-flush-log-at-trx-commit=2", ...asUser,
+      ],
+      { stdio: ["ignore", "ignore", "pipe"] },
+    );
+    let stderr = "";
+    child.stderr?.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+    const started = child;
+    await waitUntil(
+      async () => {
+        // Root may log in by socket only; the tests use a TCP user like the cluster's master user,
+        // who may grant (the setup function creates the loader's own user with it).
+        const root = await createConnection({ socketPath: socket, user: "root" });
+        await root.query("CREATE USER IF NOT EXISTS 'loader'@'127.0.0.1' IDENTIFIED BY ?", [password]);
+        await root.query("GRANT ALL PRIVILEGES ON *.* TO 'loader'@'127.0.0.1' WITH GRANT OPTION");
+        await root.end();
+        return true;
+      },
+      "MariaDB",
+      60_000,
+      () => (started.exitCode !== null ? `exited with ${started.exitCode}: ${stderr.trim().split("\n").slice(-3).join(" / ")}` : undefined),
+    );
+  };
+  await launch();
   return {
     endpoint: `mysql://127.0.0.1:${port}`,
     host: "127.0.0.1",
     port,
     user: "loader",
     password,
+    get pid() {
+      return child.pid;
+    },
+    restart: async () => {
+      await stopProcess(child);
+      await launch();
+    },
     stop: async () => {
       process.removeListener("exit", killOnExit);
       await stopProcess(child);

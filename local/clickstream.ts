@@ -28,7 +28,7 @@ const FIRST_NAMES = ["ana", "ben", "chloe", "dmitri", "eva", "farid", "grace", "
 const LAST_NAMES = ["silva", "meyer", "okafor", "nguyen", "kowalski", "rossi", "haddad", "larsen", "tanaka", "garcia"];
 
 /** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

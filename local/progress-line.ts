@@ -16,7 +16,7 @@ export function progressLine(update: RunProgress): string {
     `forwarded ${p.forward.done}${parked(p.forward)}`,
     `Firehose ${p.firehose.buffered} buffered, ${p.firehose.delivered} archived${p.firehose.failed > 0 ? `, ${p.firehose.failed} refused by the transform` : ""}`,
     `MySQL ${update.loadedRows}/${update.valid} rows`,
-    ...p.projections.map((projection) => `${projection.name} ${projection.done}/${p.tableStreamRecords}${parked(projection)}`),
+    ...p.projections.map((projection) => `${projection.name} ${projection.done}/${projection.streamRecords}${parked(projection)}`),
   ];
   return parts.join(" · ");
 }

@@ -8,6 +8,7 @@ import { decodeRecord, dedupHashKey } from "../functions/ingest/core";
 import { PARKED_PREFIX } from "../functions/shared/dead-letter";
 import { mapWithConcurrency } from "../functions/shared/retry";
 import { clickstreamBatches } from "./clickstream";
+import { type FunctionStats } from "./runtime/functions";
 import { type LocalPipeline } from "./runtime/pipeline";
 import { activity, pendingWork, type PipelineProgress } from "./runtime/progress";
 
@@ -23,6 +24,10 @@ export interface RunOptions {
   progress?: (update: RunProgress) => void;
   /** Give up when nothing in the pipeline moves for this long. Default: 2 minutes. */
   stallMs?: number;
+  /** Told of each event as PutRecords accepts it: its dedup key (`hash|sequence`), its data, and why ingest must park it, if it must. */
+  onProduced?: (key: string, data: Buffer, parkReason: string | undefined) => void;
+  /** Told of each valid event once the loader has put its row into MySQL, and whether every event is produced and loaded now. */
+  onRowLoaded?: (key: string, allLoaded: boolean) => void;
 }
 
 export interface RunProgress {
@@ -63,6 +68,8 @@ export interface RunSummary {
   duplicated: number;
   lost: number;
   projections: Record<string, ProjectionCount>;
+  /** Every function, by the part it plays (ingest, forward, …, or its own name): what it did. */
+  functions: Record<string, Omit<FunctionStats, "name">>;
   latencyMs: { p50: number; p95: number; p99: number; max: number };
   /** From the first event produced to the last row loaded. */
   seconds: number;
@@ -75,6 +82,19 @@ export interface RunSummary {
 
 const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : 0);
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+/** What every function did, by the part it plays. */
+function functionsByPart(pipeline: LocalPipeline): RunSummary["functions"] {
+  const { stages } = pipeline;
+  const parts = new Map<string, string>([
+    [stages.ingest, "ingest"],
+    [stages.forward, "forward"],
+    [stages.transform, "transform"],
+    [stages.load, "load"],
+    ...Object.entries(stages.projections).map(([name, p]): [string, string] => [p.functionName, `projection ${name}`]),
+  ]);
+  return Object.fromEntries(pipeline.functions.stats().map(({ name, ...stats }) => [parts.get(name) ?? name, stats]));
+}
 
 /** Parked records by reason, from the ingest function's dead-letter bucket. */
 async function rejectedByReason(pipeline: LocalPipeline, bucket: string): Promise<Record<string, number>> {
@@ -143,17 +163,19 @@ function loadWatcher(pipeline: LocalPipeline, onRow: (key: string, at: number) =
 export async function runClickstream(pipeline: LocalPipeline, options: RunOptions): Promise<RunSummary> {
   const say = options.progress ?? (() => undefined);
   const stallMs = options.stallMs ?? 120_000;
-  const records = clickstreamBatches({ records: options.events, batchSize: options.events, seed: options.seed ?? 42, malformedShare: options.malformedShare })[0].Records.map((r) => ({
-    data: Buffer.from(r.kinesis.data, "base64"),
-    partitionKey: r.kinesis.partitionKey,
-    valid: decodeRecord(r).ok,
-  }));
+  const records = clickstreamBatches({ records: options.events, batchSize: options.events, seed: options.seed ?? 42, malformedShare: options.malformedShare })[0].Records.map((r) => {
+    const outcome = decodeRecord(r);
+    return { data: Buffer.from(r.kinesis.data, "base64"), partitionKey: r.kinesis.partitionKey, valid: outcome.ok, parkReason: outcome.ok ? undefined : outcome.reason };
+  });
   pipeline.mappings.redeliverShare = options.duplicateShare;
 
   const producedAt = new Map<string, number>();
   const loadedAt = new Map<string, number>();
   const watcher = loadWatcher(pipeline, (key, at) => {
-    if (producedAt.has(key) && !loadedAt.has(key)) loadedAt.set(key, at);
+    if (producedAt.has(key) && !loadedAt.has(key)) {
+      loadedAt.set(key, at);
+      options.onRowLoaded?.(key, produced === records.length && loadedAt.size === producedAt.size);
+    }
   });
   const valid = records.filter((r) => r.valid).length;
   const started = performance.now();
@@ -175,7 +197,9 @@ export async function runClickstream(pipeline: LocalPipeline, options: RunOption
       const answers = await pipeline.produce(slice);
       const now = performance.now();
       answers.forEach(({ shardId, sequenceNumber }, j) => {
-        if (slice[j].valid) producedAt.set(`${dedupHashKey(sequenceNumber, shardId)}|${sequenceNumber}`, now);
+        const key = `${dedupHashKey(sequenceNumber, shardId)}|${sequenceNumber}`;
+        if (slice[j].valid) producedAt.set(key, now);
+        options.onProduced?.(key, slice[j].data, slice[j].parkReason);
       });
       produced += slice.length;
       const due = started + (produced / options.rate) * 1000;
@@ -230,6 +254,7 @@ export async function runClickstream(pipeline: LocalPipeline, options: RunOption
     duplicated: inMySql.size - matched,
     lost: producedAt.size - matched,
     projections,
+    functions: functionsByPart(pipeline),
     latencyMs: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99), max: latencies[latencies.length - 1] ?? 0 },
     seconds,
     eventsPerSecond: seconds > 0 ? matched / seconds : 0,

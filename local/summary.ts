@@ -31,6 +31,12 @@ export function summaryRows(summary: RunSummary, mode: "pull" | "push"): [string
         : `${projection.count} events counted in its groups by ${projection.keys.join(" and ")} (each valid event once)${parked}`,
     ]);
   }
+  for (const [part, stats] of Object.entries(summary.functions)) {
+    rows.push([
+      `function ${part}`,
+      `${stats.invocations} invocations${stats.errors ? ` (${stats.errors} failed, retried as Lambda retries them)` : ""}, ${stats.instances} ${stats.instances === 1 ? "process" : "processes"}, ${stats.busySeconds.toFixed(1)} s invoked, ${stats.cpuSeconds.toFixed(1)} s of CPU`,
+    ]);
+  }
   rows.push(
     ["duplicated (must be 0)", `${summary.duplicated} rows in MySQL that match no valid event`],
     ["lost (must be 0)", `${summary.lost} valid events without a row in MySQL`],

@@ -96,7 +96,7 @@ export class LocalCloud implements pulumi.runtime.Mocks {
         return { id: QueueUrl!, state: { ...state, url: QueueUrl, arn: Attributes?.QueueArn ?? state.arn } };
       }
       case "aws:lambda/function:Function":
-        this.runtime.functions.register({ name: state.name, arn: state.arn, role: String(inputs.role), code: await bundleText(inputs.code), environment: inputs.environment?.variables ?? {}, memorySize: inputs.memorySize ?? 128 });
+        this.runtime.functions.register({ name: state.name, arn: state.arn, role: String(inputs.role), code: await bundleText(inputs.code), environment: inputs.environment?.variables ?? {}, memorySize: inputs.memorySize ?? 128, reservedConcurrency: inputs.reservedConcurrentExecutions });
         break;
       case "aws:lambda/eventSourceMapping:EventSourceMapping": {
         const source = String(inputs.eventSourceArn);

@@ -50,6 +50,10 @@ export class LocalFirehose {
   readonly counts = { received: 0, delivered: 0, failed: 0, objects: 0 };
   /** A test refuses records with it, as Firehose answers part of a PutRecordBatch with failures. */
   refuse: (record: Buffer) => boolean = () => false;
+  /** Milliseconds a delivery waits before its objects are written (a chaos run delays some); none by default. */
+  deliveryDelayMs: () => number = () => 0;
+  /** Whether a delivery writes its records a second time, in another object, as Firehose's at-least-once delivery may. */
+  duplicateDelivery: () => boolean = () => false;
 
   constructor(
     private readonly s3: S3Client,
@@ -138,7 +142,9 @@ export class LocalFirehose {
         }
       });
     }
-    if (ok.length > 0) {
+    const delay = this.deliveryDelayMs();
+    if (delay > 0) await new Promise((done) => setTimeout(done, delay));
+    for (let copies = this.duplicateDelivery() ? 2 : 1; ok.length > 0 && copies > 0; copies--) {
       await this.write(spec, `${expandPrefix(spec.prefix, at)}${objectName(spec.name, at)}${spec.fileExtension}`, Buffer.concat(ok), true);
       this.counts.delivered += ok.length;
     }

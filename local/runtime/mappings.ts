@@ -111,11 +111,14 @@ export class LocalMappings {
   readonly counts = { batches: 0, retries: 0, failedBatches: 0, redelivered: 0 };
   /** Share of successful batches delivered a second time, as Lambda does after a timeout it cannot see through. */
   redeliverShare = 0;
+  /** Milliseconds a delivery of a batch to the function waits first (a chaos run delays some); none by default. */
+  deliveryDelayMs: (functionName: string) => number = () => 0;
 
   constructor(
     private readonly clients: { kinesis: KinesisClient; dynamodb: DynamoDBClient; streams: DynamoDBStreamsClient; s3: S3Client },
     private readonly functions: Invoker,
-    private readonly random: () => number = Math.random,
+    /** Draws whether a batch is delivered again; a chaos run draws from its seed. */
+    public random: () => number = Math.random,
   ) {}
 
   async start(spec: MappingSpec): Promise<void> {
@@ -270,6 +273,7 @@ export class LocalMappings {
       this.counts.batches += 1;
       let failedFrom: number | undefined;
       try {
+        await this.delay(spec.functionName);
         const response = await this.functions.invoke<{ batchItemFailures?: { itemIdentifier: string }[] } | null>(spec.functionName, this.event(batch));
         const failures = spec.reportBatchItemFailures ? response?.batchItemFailures ?? [] : [];
         if (failures.length > 0) {
@@ -278,6 +282,7 @@ export class LocalMappings {
           failedFrom = indexes.some((i) => i < 0) ? 0 : Math.min(...indexes);
         } else if (this.redeliverShare > 0 && this.random() < this.redeliverShare) {
           this.counts.redelivered += 1;
+          await this.delay(spec.functionName);
           await this.functions.invoke(spec.functionName, this.event(batch)).catch(() => undefined);
         }
       } catch {
@@ -299,6 +304,11 @@ export class LocalMappings {
         await this.sendToOnFailure(spec, shardId, rest, attempts + 1);
       }
     }
+  }
+
+  private async delay(functionName: string): Promise<void> {
+    const ms = this.deliveryDelayMs(functionName);
+    if (ms > 0) await sleep(ms);
   }
 
   private async sendToOnFailure(spec: MappingSpec, shardId: string, batch: LambdaRecord[], attempts: number): Promise<void> {

@@ -30,10 +30,16 @@ export class LocalNotifications {
   readonly counts = { events: 0, handled: 0, failedEvents: 0 };
   /** A test delivers each event twice with it, as S3 may. */
   deliveries = 1;
+  /** Each delivery of an object's event, by how many milliseconds it waits first (a chaos run delays, and so reorders, some, and duplicates some). */
+  deliveryDelays: () => number[] = () => Array<number>(this.deliveries).fill(0);
   /** Called once a function has handled an object's event without error. */
   onHandled: (bucket: string, key: string) => void = () => undefined;
 
-  constructor(private readonly functions: Invoker, private readonly sqs: SQSClient, private readonly retryDelayMs: number) {}
+  /**
+   * Milliseconds before the first asynchronous retry (the nth waits n times as long): Lambda waits
+   * a minute and then two, a local run far less.
+   */
+  constructor(private readonly functions: Invoker, private readonly sqs: SQSClient, public retryDelayMs: number) {}
 
   register(spec: NotificationSpec): void {
     this.specs.push(spec);
@@ -66,7 +72,10 @@ export class LocalNotifications {
           },
         ],
       };
-      for (let i = 0; i < this.deliveries; i++) this.track(this.invokeAsync(spec.functionName, event).then((ok) => ok && this.onHandled(bucket, key)));
+      for (const delay of this.deliveryDelays()) {
+        const delivered = delay > 0 ? new Promise((done) => setTimeout(done, delay)).then(() => this.invokeAsync(spec.functionName, event)) : this.invokeAsync(spec.functionName, event);
+        this.track(delivered.then((ok) => ok && this.onHandled(bucket, key)));
+      }
     }
   }
 

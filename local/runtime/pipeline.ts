@@ -58,6 +58,10 @@ export interface LocalPipeline {
   dynamodbEndpoint: string;
   s3Endpoint: string;
   functions: LocalFunctions;
+  /** The engines' processes (a chaos run pauses and resumes them). */
+  engineProcesses: { dynamodb?: number; kinesis?: number; s3?: number };
+  /** Stops MariaDB as a shutdown does and starts it again: connections break, committed data stays. */
+  restartDatabase(): Promise<void>;
   /** Writes the throttling proxy refused so far. */
   throttledWrites: () => number;
   firehose: LocalFirehose;
@@ -207,6 +211,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       prod = await realize(prodCloud, "prod", { ...prodConfig, consumerWriterRoleArn: poc.writerRoleArn, consumerTableName: poc.tableName, writerExternalId: EXTERNAL_ID });
     }
 
+    functions.planted.checkAllApplied();
     phase(`stacks realized: prod and poc (${options.accessMode} mode), ${functions.all().length} functions, ${prodCloud.mappings.length + pocCloud.mappings.length} mappings`, performance.now() - startedAt);
     startedAt = performance.now();
     await functions.warm();
@@ -216,7 +221,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     const specs = [...prodCloud.mappings, ...pocCloud.mappings];
     for (const spec of specs) await mappings.start(spec);
 
-    const stages = stageFunctions(functions, specs, poc.projectionTables ?? {});
+    const stages = stageFunctions(functions, specs, { ...poc.projectionTables, ...poc.sharedTableProjectionTables });
     const progress = (): PipelineProgress => {
       const read = mappings.progress();
       const tableMappings = read.filter((m) => m.kind === "dynamodb" && m.source === poc.tableName);
@@ -227,7 +232,12 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         forward: mappingStage(read, stages.forward, functions.parked.by(stages.forward)),
         firehose: { ...firehose!.counts, buffered: firehose!.buffered },
         load: { handled: notifications.counts.handled, inFlight: notifications.inFlight },
-        projections: Object.entries(stages.projections).map(([name, { functionName }]) => ({ name, ...mappingStage(read, functionName, functions.parked.by(functionName)) })),
+        projections: Object.entries(stages.projections).map(([name, { functionName }]) => {
+          const stage = mappingStage(read, functionName, functions.parked.by(functionName));
+          const ofTable = tableMappings.some((m) => m.functionName === functionName);
+          // A projection of prod's shared table is its stream's only reader here: what it read is on that stream.
+          return { name, ...stage, streamRecords: ofTable ? streamRecords(tableMappings) : stage.read };
+        }),
       };
     };
     return {
@@ -239,6 +249,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       dynamodbEndpoint: dynamo.endpoint,
       s3Endpoint: objects.endpoint,
       functions,
+      engineProcesses: { dynamodb: dynamo.pid, kinesis: kinesalite.pid, s3: objects.pid },
+      restartDatabase: () => database.restart(),
       throttledWrites: () => (throttling ? throttling.throttled() : 0),
       firehose,
       notifications,

@@ -25,7 +25,8 @@ export interface PipelineProgress {
   firehose: { received: number; buffered: number; delivered: number; failed: number; objects: number };
   /** S3 events for the loader: handled without error, and still running (with their retries). */
   load: { handled: number; inFlight: number };
-  projections: (MappingStage & { name: string })[];
+  /** Each projection, with the records on the stream it reads (the dedup table's, or prod's shared table's) as far as known. */
+  projections: (MappingStage & { name: string; streamRecords: number })[];
 }
 
 /** Which function plays which part, by name. */
@@ -55,14 +56,14 @@ export function pendingWork(progress: PipelineProgress): string[] {
   const pending: string[] = [];
   const stage = (label: string, s: MappingStage, of?: number) => {
     if (s.readError) pending.push(`${label} (cannot read its stream: ${s.readError})`);
-    else if (s.inFlight > 0) pending.push(`${label} (a batch of ${s.inFlight} records in the function${of !== undefined ? `; ${s.done} of ${of} table stream records handled` : ""})`);
-    else if (of !== undefined && s.done < of) pending.push(`${label} (${s.done} of ${of} table stream records handled)`);
+    else if (s.inFlight > 0) pending.push(`${label} (a batch of ${s.inFlight} records in the function${of !== undefined ? `; ${s.done} of ${of} stream records handled` : ""})`);
+    else if (of !== undefined && s.done < of) pending.push(`${label} (${s.done} of ${of} stream records handled)`);
   };
   stage("ingest", progress.ingest);
   stage("forward", progress.forward, progress.tableStreamRecords);
   if (progress.firehose.buffered > 0) pending.push(`Firehose (${progress.firehose.buffered} records in its buffer)`);
   if (progress.load.inFlight > 0) pending.push(`the loader (${progress.load.inFlight} ${progress.load.inFlight === 1 ? "object" : "objects"} being loaded)`);
-  for (const projection of progress.projections) stage(`projection ${projection.name}`, projection, progress.tableStreamRecords);
+  for (const projection of progress.projections) stage(`projection ${projection.name}`, projection, projection.streamRecords);
   return pending;
 }
 

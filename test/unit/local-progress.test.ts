@@ -16,8 +16,8 @@ function idle(): PipelineProgress {
     firehose: { received: 3_249, buffered: 0, delivered: 3_249, failed: 0, objects: 12 },
     load: { handled: 12, inFlight: 0 },
     projections: [
-      { name: "by-user", ...stage(2_943) },
-      { name: "hits-per-page", ...stage(2_943) },
+      { name: "by-user", ...stage(2_943), streamRecords: 2_943 },
+      { name: "hits-per-page", ...stage(2_943), streamRecords: 2_943 },
     ],
   };
 }
@@ -32,8 +32,15 @@ describe("the local run's progress", () => {
 
     it("names each projection behind the table's stream, with how far it got", () => {
       const p = idle();
-      p.projections[1] = { name: "hits-per-page", ...stage(2_000) };
-      expect(pendingWork(p)).to.deep.equal(["projection hits-per-page (2000 of 2943 table stream records handled)"]);
+      p.projections[1] = { name: "hits-per-page", ...stage(2_000), streamRecords: 2_943 };
+      expect(pendingWork(p)).to.deep.equal(["projection hits-per-page (2000 of 2943 stream records handled)"]);
+    });
+
+    it("measures a projection of another table's stream against that stream's records", () => {
+      const p = idle();
+      p.projections.push({ name: "scores-by-user", ...stage(40), streamRecords: 90 });
+      expect(pendingWork(p)).to.deep.equal(["projection scores-by-user (40 of 90 stream records handled)"]);
+      expect(progressLine(update(p, { loadedRows: 2_900 }))).to.match(/ · scores-by-user 40\/90$/);
     });
 
     it("names a batch in a function, Firehose's buffer and objects being loaded, in the order records flow", () => {
@@ -41,12 +48,12 @@ describe("the local run's progress", () => {
       p.ingest = stage(2_700, { inFlight: 300 });
       p.firehose.buffered = 120;
       p.load.inFlight = 2;
-      p.projections[0] = { name: "by-user", ...stage(2_800, { inFlight: 100 }) };
+      p.projections[0] = { name: "by-user", ...stage(2_800, { inFlight: 100 }), streamRecords: 2_943 };
       expect(pendingWork(p)).to.deep.equal([
         "ingest (a batch of 300 records in the function)",
         "Firehose (120 records in its buffer)",
         "the loader (2 objects being loaded)",
-        "projection by-user (a batch of 100 records in the function; 2800 of 2943 table stream records handled)",
+        "projection by-user (a batch of 100 records in the function; 2800 of 2943 stream records handled)",
       ]);
     });
 
@@ -69,7 +76,7 @@ describe("the local run's progress", () => {
   describe("the progress line", () => {
     it("shows every stage, parked records and each projection", () => {
       const p = idle();
-      p.projections[1] = { name: "hits-per-page", ...stage(2_000, { parked: 3 }) };
+      p.projections[1] = { name: "hits-per-page", ...stage(2_000, { parked: 3 }), streamRecords: 2_943 };
       expect(progressLine(update(p, { loadedRows: 2_900 }))).to.equal(
         "produced 3000/3000 · ingest 3000 read, 57 parked · dedup table 2943 · forwarded 2943 · Firehose 0 buffered, 3249 archived · MySQL 2900/2943 rows · by-user 2943/2943 · hits-per-page 2000/2943, 3 parked",
       );
@@ -77,8 +84,8 @@ describe("the local run's progress", () => {
 
     it("says what the drain waits for once every row is in", () => {
       const p = idle();
-      p.projections[1] = { name: "hits-per-page", ...stage(2_000) };
-      expect(progressLine(update(p, { draining: pendingWork(p) }))).to.equal("all 2943 rows loaded; waiting for projection hits-per-page (2000 of 2943 table stream records handled)");
+      p.projections[1] = { name: "hits-per-page", ...stage(2_000), streamRecords: 2_943 };
+      expect(progressLine(update(p, { draining: pendingWork(p) }))).to.equal("all 2943 rows loaded; waiting for projection hits-per-page (2000 of 2943 stream records handled)");
     });
 
     it("is printed only when it says something new", () => {
@@ -109,6 +116,10 @@ describe("the local run's progress", () => {
         "by-user": { kind: "index", keys: ["useremail", "nanotimestamp"], count: 2_370, parked: 0 },
         "hits-per-page": { kind: "aggregate", keys: ["page_id", "client_timestamp"], count: 2_943, parked: 0 },
       },
+      functions: {
+        ingest: { invocations: 31, errors: 2, busySeconds: 9.25, cpuSeconds: 4.5, instances: 3 },
+        "projection scores-by-user": { invocations: 0, errors: 0, busySeconds: 0, cpuSeconds: 0.4, instances: 1 },
+      },
       latencyMs: { p50: 13_300, p95: 20_500, p99: 21_200, max: 21_200 },
       seconds: 24.3,
       eventsPerSecond: 121,
@@ -122,6 +133,11 @@ describe("the local run's progress", () => {
 
     it("explains why an index holds fewer items than rows", () => {
       expect(line("projection by-user")).to.include("2370 items: an index holds one item per event with a value for useremail and nanotimestamp, which 573 events lack");
+    });
+
+    it("has a line for every function, the idle ones too", () => {
+      expect(line("function ingest")).to.match(/function ingest +31 invocations \(2 failed, retried as Lambda retries them\), 3 processes, 9\.3 s invoked, 4\.5 s of CPU$/);
+      expect(line("function projection scores-by-user")).to.match(/ +0 invocations, 1 process, 0\.0 s invoked, 0\.4 s of CPU$/);
     });
 
     it("says what the throughput and latency are measured between", () => {

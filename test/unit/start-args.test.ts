@@ -20,17 +20,19 @@ const refusal = (argv: string[]): string => {
 
 describe("npm start's arguments", () => {
   it("defaults to 3,000 events at 1,000 a second in pull mode", () => {
-    expect(parseStartArgs([])).to.deep.equal({ events: 3_000, rate: 1_000, malformedShare: 0.02, duplicateShare: 0.1, mode: "pull", keep: false });
+    expect(parseStartArgs([])).to.deep.equal({ events: 3_000, rate: 1_000, malformedShare: 0.02, duplicateShare: 0.1, mode: "pull", keep: false, chaos: false, seed: undefined });
   });
 
   it("reads every flag, in either spelling of a value", () => {
-    expect(parseStartArgs(["--events", "100000", "--rate=2500", "--malformed-share", "0.5", "--duplicate-share", "0", "--mode", "push", "--keep"])).to.deep.equal({
+    expect(parseStartArgs(["--events", "100000", "--rate=2500", "--malformed-share", "0.5", "--duplicate-share", "0", "--mode", "push", "--keep", "--chaos", "--seed", "7"])).to.deep.equal({
       events: 100_000,
       rate: 2_500,
       malformedShare: 0.5,
       duplicateShare: 0,
       mode: "push",
       keep: true,
+      chaos: true,
+      seed: 7,
     });
   });
 
@@ -45,6 +47,11 @@ describe("npm start's arguments", () => {
       expect(refusal([`--events=${value}`])).to.equal(`--events takes a whole number from 1 to 1,000,000, got "${value}"`);
     });
   }
+
+  it("takes a seed from 0 to 2^32 - 1", () => {
+    expect(refusal(["--seed", "4294967296"])).to.equal('--seed takes a whole number from 0 to 4,294,967,295, got "4294967296"');
+    expect(refusal(["--seed", "-1"])).to.equal('--seed takes a whole number from 0 to 4,294,967,295, got "-1"');
+  });
 
   it("takes only whole numbers for --rate", () => {
     expect(refusal(["--rate", "2.5"])).to.equal('--rate takes a whole number from 1 to 100,000, got "2.5"');
@@ -90,7 +97,8 @@ describe("npm start's arguments", () => {
       const result = runEntry("local/start.ts", ["--help"], { forbidSideEffects: true });
       expect(result.status, result.stderr).to.equal(0);
       expect(result.stdout).to.match(/^npm start -- \[options\]\n/);
-      expect(result.stdout).to.include("  --events <n>").and.include("Exit status: 0 when every valid event reached MySQL once;");
+      expect(result.stdout).to.include("  --events <n>").and.include("Exit status: 0 when every valid event reached MySQL once (with --chaos: the end state is exact);");
+      expect(result.stdout).to.include("  --chaos ").and.include("  --seed <n> ");
     });
 
     it("refuses a wrong argument in one line pointing to --help, exit 2, before starting anything", () => {

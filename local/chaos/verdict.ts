@@ -1,0 +1,127 @@
+import { paginateScan } from "@aws-sdk/client-dynamodb";
+import { createConnection } from "mysql2/promise";
+import { type LocalPipeline } from "../runtime/pipeline";
+import { type RunSummary } from "../run";
+
+/** An event as produced: its data, and why ingest must park it, when it must. */
+export interface ProducedEvent {
+  data: Buffer;
+  parkReason?: string;
+}
+
+interface AggregateSpec {
+  kind: string;
+  groupBy: (string | { attribute: string; period: "hour" | "day" | "month" })[];
+  sums?: { name: string; attribute: string }[];
+}
+
+type Groups = Map<string, Record<string, number>>;
+
+const PERIOD_LENGTH = { hour: 13, day: 10, month: 7 };
+
+/** What an aggregate must hold, recomputed here from the events' newest values: per group, its count and sums. */
+function recompute(spec: AggregateSpec, events: Iterable<Record<string, unknown>>): Groups {
+  const groups: Groups = new Map();
+  for (const event of events) {
+    const values: string[] = [];
+    for (const entry of spec.groupBy) {
+      const value = event[typeof entry === "string" ? entry : entry.attribute];
+      if (typeof value !== "string" && typeof value !== "number") break;
+      values.push(typeof entry === "string" ? String(value) : new Date(String(value)).toISOString().slice(0, PERIOD_LENGTH[entry.period]));
+    }
+    if (values.length < spec.groupBy.length) continue;
+    const group = groups.get(JSON.stringify(values)) ?? { count: 0 };
+    group.count += 1;
+    for (const { name, attribute } of spec.sums ?? []) group[name] = (group[name] ?? 0) + Number(event[attribute] ?? 0);
+    groups.set(JSON.stringify(values), group);
+  }
+  return groups;
+}
+
+/** What an aggregate's table holds, per group. */
+async function groupsIn(pipeline: LocalPipeline, table: string, spec: AggregateSpec): Promise<Groups> {
+  const names = spec.groupBy.map((entry) => (typeof entry === "string" ? entry : `${entry.attribute}_${entry.period}`));
+  const groups: Groups = new Map();
+  for await (const page of paginateScan({ client: pipeline.clients.dynamodb }, { TableName: table })) {
+    for (const item of page.Items ?? []) {
+      const counts: Record<string, number> = { count: Number(item.count?.N ?? 0) };
+      for (const { name } of spec.sums ?? []) counts[name] = Number(item[name]?.N ?? 0);
+      // A group whose count went back to nothing holds nothing.
+      if (counts.count !== 0 || Object.values(counts).some((v) => v !== 0)) groups.set(JSON.stringify(names.map((n) => item[n]?.S ?? item[n]?.N)), counts);
+    }
+  }
+  return groups;
+}
+
+function compareGroups(expected: Groups, actual: Groups): string | undefined {
+  const wrong: string[] = [];
+  for (const key of new Set([...expected.keys(), ...actual.keys()])) {
+    const want = JSON.stringify(expected.get(key) ?? null);
+    const got = JSON.stringify(actual.get(key) ?? null);
+    if (want !== got) wrong.push(`${key}: ${got} instead of ${want}`);
+  }
+  return wrong.length ? `${wrong.length} of ${expected.size} groups differ from a recomputation from the valid events, e.g. ${wrong[0]}` : undefined;
+}
+
+/**
+ * The chaos run's verdict on the exact end state, as problems (none: the run passes): every valid
+ * event once in MySQL with its newest values, every aggregate equal to a recomputation from the
+ * valid events, every malformed event parked with its reason, nothing sent to a failure
+ * destination, and every scheduled fault injected.
+ */
+export async function chaosVerdict(
+  pipeline: LocalPipeline,
+  summary: RunSummary,
+  produced: ReadonlyMap<string, ProducedEvent>,
+  updatedHits: ReadonlyMap<string, number>,
+  faults: { scheduled: Record<string, number>; injected: Record<string, number> },
+): Promise<string[]> {
+  const problems: string[] = [];
+  if (summary.stalled) problems.push(`the pipeline stopped moving: ${summary.stalled}`);
+  const newest = new Map<string, Record<string, unknown>>();
+  for (const [key, event] of produced) {
+    if (event.parkReason) continue;
+    const values = JSON.parse(event.data.toString("utf8")) as Record<string, unknown>;
+    newest.set(key, updatedHits.has(key) ? { ...values, Hits: updatedHits.get(key) } : values);
+  }
+
+  const connection = await createConnection({ host: pipeline.database.host, port: pipeline.database.port, user: pipeline.database.user, password: pipeline.database.password });
+  const [rows] = await connection.query<any[]>("SELECT dedup_key, hits FROM ??.??", [pipeline.database.name, pipeline.database.table]).finally(() => connection.end());
+  const inMySql = new Map(rows.map((row: { dedup_key: string; hits: number | null }) => [row.dedup_key, row.hits]));
+  const lost = [...newest.keys()].filter((key) => !inMySql.has(key));
+  const extra = [...inMySql.keys()].filter((key) => !newest.has(key));
+  const stale = [...newest.entries()].filter(([key, values]) => inMySql.has(key) && Number(inMySql.get(key)) !== Number(values.Hits));
+  if (lost.length) problems.push(`${lost.length} valid events have no row in MySQL, e.g. ${lost[0]}`);
+  if (extra.length) problems.push(`${extra.length} rows in MySQL match no valid event, e.g. ${extra[0]}`);
+  if (stale.length) problems.push(`${stale.length} rows in MySQL do not hold their event's newest values, e.g. ${stale[0][0]}: hits ${inMySql.get(stale[0][0])} instead of ${stale[0][1].Hits}`);
+
+  const table = pipeline.outputs.poc.tableName as string;
+  const fedByTable = new Set(pipeline.mappings.progress().filter((m) => m.source === table).map((m) => m.functionName));
+  for (const [name, projection] of Object.entries(pipeline.stages.projections)) {
+    const spec = JSON.parse(pipeline.functions.all().find((f) => f.name === projection.functionName)?.environment.PROJECTION ?? "{}") as AggregateSpec;
+    if (spec.kind !== "aggregate") {
+      problems.push(`projection ${name} is an index: this verdict recomputes aggregates only`);
+      continue;
+    }
+    // A projection of another table (prod's shared one) gets nothing from the clickstream: it must hold nothing.
+    const expected = recompute(spec, fedByTable.has(projection.functionName) ? newest.values() : []);
+    const differs = compareGroups(expected, await groupsIn(pipeline, projection.table, spec));
+    if (differs) problems.push(`projection ${name}: ${differs}`);
+  }
+
+  const expectedParked: Record<string, number> = {};
+  for (const event of produced.values()) if (event.parkReason) expectedParked[event.parkReason] = (expectedParked[event.parkReason] ?? 0) + 1;
+  const sorted = (counts: Record<string, number>) => JSON.stringify(Object.fromEntries(Object.entries(counts).sort()));
+  if (sorted(expectedParked) !== sorted(summary.rejected)) problems.push(`parked by ingest ${sorted(summary.rejected)}, but the malformed events were ${sorted(expectedParked)}`);
+
+  const { mappings, notifications, firehose } = pipeline;
+  if (mappings.counts.failedBatches) problems.push(`${mappings.counts.failedBatches} mapping batches ran out of retries and went to their on-failure bucket`);
+  if (notifications.counts.failedEvents) problems.push(`${notifications.counts.failedEvents} S3 events ran out of the loader's retries and went to its failed-events queue`);
+  if (firehose.counts.failed) problems.push(`${firehose.counts.failed} records failed the Firehose transform and went to its error prefix`);
+
+  for (const [kind, due] of Object.entries(faults.scheduled)) {
+    const done = faults.injected[kind] ?? 0;
+    if (done < due) problems.push(`${kind}: ${done} of the ${due} scheduled were injected`);
+  }
+  return problems;
+}
