@@ -80,6 +80,14 @@ export interface RunSummary {
   stalled?: string;
 }
 
+/**
+ * Events per PutRecords call: a fortieth of a second's worth (at most 500, the call's limit). Every
+ * event of a call gets the call's answer as its produced time, and most of a call's events end in
+ * the same object: with a quarter second's worth, the last call of a 3,000-event run held more than
+ * 5% of its events, so p95, p99 and max were one and the same number.
+ */
+export const producerChunk = (rate: number) => Math.max(1, Math.min(500, Math.round(rate / 40)));
+
 const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : 0);
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
@@ -191,7 +199,7 @@ export async function runClickstream(pipeline: LocalPipeline, options: RunOption
   let drainSeconds = 0;
   let stalled: string | undefined;
   try {
-    const chunk = Math.max(1, Math.min(500, Math.round(options.rate / 4)));
+    const chunk = producerChunk(options.rate);
     for (let i = 0; i < records.length; i += chunk) {
       const slice = records.slice(i, i + chunk);
       const answers = await pipeline.produce(slice);
