@@ -74,7 +74,7 @@ export class LocalCloud implements pulumi.runtime.Mocks {
     }
   }
 
-  /** The state AWS would give the resource (mocks/aws-state.ts), made real on the engines and the runtime where there is one. */
+  /** The state AWS would give the resource (components/testing/aws-state.ts), made real on the engines and the runtime where there is one. */
   private async realize(type: string, name: string, inputs: Record<string, any>): Promise<{ id: string; state: Record<string, any> }> {
     const { id, state } = this.aws.realize(type, name, inputs);
     switch (type) {

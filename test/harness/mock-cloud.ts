@@ -37,7 +37,7 @@ export interface MockCloudOptions {
 
 /**
  * Pulumi mocks that record every registered resource, with its parent, dependencies and options,
- * and answer like AWS would (mocks/aws-state.ts: physical names, ARNs, caller identity, region,
+ * and answer like AWS would (components/testing/aws-state.ts: physical names, ARNs, caller identity, region,
  * partition, StackReference outputs).
  */
 export class MockCloud implements pulumi.runtime.Mocks {
