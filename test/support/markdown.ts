@@ -32,7 +32,7 @@ export function codeBlocks(page: string): CodeBlock[] {
     .map((t) => ({ page, lang: t.info.trim().split(/\s+/)[0] ?? "", text: t.content, line: t.map![0] + 1 }));
 }
 
-/** Every link target of a page, as written (`docs/x.md#anchor`, `#anchor`, `https://…`). */
+/** Every link target of a page, as written (`other.md#anchor`, `#anchor`, `https://…`). */
 export function links(page: string): string[] {
   const found: string[] = [];
   const walk = (list: Token[]) => {

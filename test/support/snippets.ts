@@ -1,5 +1,6 @@
 import { load } from "js-yaml";
-import { type CodeBlock } from "./markdown";
+import * as path from "node:path";
+import { ROOT, type CodeBlock } from "./markdown";
 
 /** The languages a page's code blocks may say; `text` is output or a picture, which nothing runs. */
 export const LANGUAGES = ["ts", "yaml", "sh", "json", "text"] as const;
@@ -26,13 +27,20 @@ export function tsPrograms(blocks: CodeBlock[]): SnippetProgram[] {
   return programs;
 }
 
+/**
+ * A program that opens with `// <folder>/<file>.ts` is a file of this repository (code a contributor
+ * writes, on docs/development.md): its relative imports resolve from that folder.
+ */
+const REPOSITORY_FILE = /^\/\/ ([\w-]+)\/\S+\.ts$/;
+
 /** A program's source, and where each of its lines comes from (`page:line`). */
 export function programSource(program: SnippetProgram): { text: string; origin: (line: number) => string } {
+  const folder = REPOSITORY_FILE.exec(program.blocks[0].text.split("\n")[0])?.[1];
   const origins: string[] = [];
   const lines: string[] = [];
   for (const block of program.blocks) {
     block.text.replace(/\n$/, "").split("\n").forEach((line, i) => {
-      lines.push(line);
+      lines.push(folder ? line.replace(/(from ")(\.\.?\/[^"]+)"/, (_, from: string, relative: string) => `${from}${path.join(ROOT, folder, relative)}"`) : line);
       // The block's first line of code is the line after its opening fence.
       origins.push(`${block.page}:${block.line + 1 + i}`);
     });
