@@ -58,10 +58,18 @@ function readStackConfig(file: string): Record<string, unknown> {
 
 const flagOf = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
+/** The stack config keys `npm run plan` reads (a stack's config file is not type-checked: the model reports what it refuses). */
+type PlanConfig = Omit<SettingsInput, "region" | "fanOut"> & {
+  "aws:region"?: string;
+  expectedLoad?: Partial<ExpectedLoad>;
+  fanOutConsumerName?: string;
+  serviceQuotas?: Partial<ServiceQuotas>;
+};
+
 /** The load, settings and quotas of the command line and its config files; a UsageError when the load is missing or wrong. */
 export function planRequest(values: Parsed<typeof options>): PlanRequest {
-  const config: Record<string, any> = Object.assign({}, ...values.config.map(readStackConfig));
-  const configured: Partial<ExpectedLoad> = config.expectedLoad ?? {};
+  const config: PlanConfig = Object.assign({}, ...values.config.map(readStackConfig));
+  const configured = config.expectedLoad ?? {};
   const load = {
     ...configured,
     eventsPerSecond: values["events-per-second"] ?? configured.eventsPerSecond,
