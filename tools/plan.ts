@@ -1,16 +1,20 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { load as parseYaml } from "js-yaml";
+import { costsOf, dedupTableSize, runningCosts } from "../capacity/costs";
+import { ESTIMATES, FIGURES } from "../capacity/estimates";
 import { QUOTA_KEYS, quotasFor, type ServiceQuotas } from "../capacity/limits";
 import { fits, loadProblems, planCapacity, stagesOf, type ExpectedLoad } from "../capacity/model";
-import { fixText, formatNumber, planRows, textTable } from "../capacity/report";
+import { PRICES_NOTE } from "../capacity/prices";
+import { COST_NUMBER_COLUMNS, costRows, fixText, formatDollars, formatNumber, planRows, tableSizeText, textTable } from "../capacity/report";
 import { pipelineSettings, type SettingsInput } from "../capacity/settings";
 import { sizeFor } from "../capacity/sizing";
 
 export const USAGE = `npm run plan -- --events-per-second <n> --event-bytes <n> [options]
 
 Prints what each stage of the pipeline needs for that load, its limit, the headroom, and what
-fixes the stages that fall short. Nothing is deployed and no AWS account is needed.
+fixes the stages that fall short; then what it costs to run, stage by stage, per million events
+and per month at that load. Nothing is deployed and no AWS account is needed.
 
   --events-per-second <n>       events per second at peak
   --event-bytes <n>             average size of an event, bytes
@@ -106,6 +110,7 @@ export function parsePlanArgs(args: string[]): PlanRequest | "help" {
     accessMode: config.accessMode,
     stream: shards !== undefined ? { ...config.stream, shardCount: shards } : config.stream,
     fanOut: config.fanOutConsumerName !== undefined,
+    streamRetentionHours: config.sourceStreamRetentionHours,
     ingest: config.ingest,
     table: config.table,
     archive: config.archive,
@@ -122,7 +127,18 @@ export function planReport({ load, input, granted }: PlanRequest): { text: strin
   const stream = settings.stream.shardCount === undefined ? "an on-demand stream" : `${settings.stream.shardCount} shards`;
   const lines = [`${formatNumber(load.eventsPerSecond)} events/s of ${formatNumber(load.eventBytes)} bytes, ${stream}, ${settings.region}, ${settings.accessMode} mode`];
   for (const account of ["source", "consumer"] as const) lines.push("", `${account} account`, textTable(planRows(stagesOf(stages, account))));
-  lines.push("", "~ estimated from the project's bench figures (capacity/figures.ts); the rest are AWS's published limits.");
+  const measuredOn = ESTIMATES.measured.functions.measuredOn;
+  lines.push(
+    "",
+    `~ estimated from figures measured on ${measuredOn.cpu}, ${measuredOn.date.slice(0, 10)} (${FIGURES}), scaled to Lambda arm64 by ${formatNumber(ESTIMATES.speed.factor)}x; the rest are AWS's published limits.`,
+  );
+  const costs = runningCosts(load, settings);
+  lines.push("", `Running cost at ${formatNumber(load.eventsPerSecond)} events/s all month, ${PRICES_NOTE}:`);
+  for (const account of ["source", "consumer"] as const) lines.push("", `${account} account`, textTable(costRows(costsOf(costs, account)), COST_NUMBER_COLUMNS));
+  const grows = costs.filter((c) => c.grows).reduce((sum, c) => sum + c.perMonth, 0);
+  lines.push("", tableSizeText(dedupTableSize(load, settings), load, costs));
+  if (grows > 0) lines.push(`Storage that is kept (marked "more each month") adds ${formatDollars(grows)} to the monthly bill every month.`);
+  lines.push("");
   const short = stages.filter((s) => !fits(s));
   if (short.length === 0) {
     lines.push("Every stage carries this load.");
