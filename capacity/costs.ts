@@ -1,5 +1,5 @@
 import { KINESIS_POLLS_PER_SECOND } from "./assumptions";
-import { DYNAMODB, FIREHOSE, LAMBDA, defaultQuotas } from "./limits";
+import { AURORA, DYNAMODB, FIREHOSE, LAMBDA, defaultQuotas } from "./limits";
 import {
   acusFor,
   archiveObjects,
@@ -198,14 +198,15 @@ function projectionCosts({ events, bytes, unitsPerItem, perTableShard }: Plan, p
 
 /**
  * The loader and Aurora: an invocation per archive object, as long as its LOAD DATA takes; the
- * cluster at the ACUs the load needs (at least its minimum, at most its maximum), and its volume
- * growing by the rows loaded (taken at the CSV row's size).
+ * cluster at the ACUs the load needs (at least its minimum, and past its configured maximum as the
+ * other lines count writes past a quota: the cost of carrying the load, up to Serverless v2's 256
+ * ACUs), and its volume growing by the rows loaded (taken at the CSV row's size).
  */
 function loaderCosts({ settings, events, bytes }: Plan, cost: CostLine, lambda: LambdaLines): Cost[] {
   const aurora = settings.aurora;
   if (!aurora) return [];
   const { objects } = archiveObjects(settings, events, bytes);
-  const acus = Math.max(aurora.minCapacity, Math.min(aurora.maxCapacity, acusFor(events, bytes)));
+  const acus = Math.max(aurora.minCapacity, Math.min(AURORA.maxCapacity, acusFor(events, bytes)));
   return [
     ...lambda("load", "consumer", "Load function", objects, events / objects / loadRowsPerSecond(bytes), aurora.loaderMemorySize),
     cost("aurora.capacity", "consumer", `Aurora Serverless v2 (${acus} ACUs)`, acus * HOURS_PER_MONTH, "ACU-hours", PRICES.aurora.acuHour),

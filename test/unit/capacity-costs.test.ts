@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { costTotals, costsOf, dedupTableSize, runningCosts, type Cost } from "../../capacity/costs";
 import { ESTIMATES } from "../../capacity/estimates";
-import { cpuSeconds, forwardBatchSeconds, ingestBatchSeconds } from "../../capacity/model";
+import { acusFor, cpuSeconds, forwardBatchSeconds, ingestBatchSeconds } from "../../capacity/model";
 import { pipelineSettings, type SettingsInput } from "../../capacity/settings";
 import { archiveRecordBytes, itemBytes } from "../../capacity/sizes";
 
@@ -105,6 +105,14 @@ describe("running costs", () => {
       close(aggregate.get("dynamodb.projection.hits.writes")!.perMonth, ((4 * 1_000 * MONTH) / 1e6) * 0.625);
       const index = costs({ eventsPerSecond: 1_000, eventBytes: 1_024 }, { projections: [{ name: "by-user", projection: { kind: "index", hashKey: "useremail" } }] });
       close(index.get("dynamodb.projection.by-user.writes")!.perMonth, ((2 * 1_000 * MONTH) / 1e6) * 0.625); // 1,199-byte items: 2 units
+    });
+
+    it("Aurora at the ACUs the load needs, past a maximum too low to carry it, as writes are costed past a quota (Why: plan costed 1,000,000 rows/s at the default 4 ACUs)", () => {
+      const load = { eventsPerSecond: 100_000, eventBytes: 600 };
+      const acus = acusFor(100_000, 600);
+      expect(acus).to.be.above(pipelineSettings({ region: "eu-west-1" }).aurora!.maxCapacity);
+      close(costs(load).get("aurora.capacity")!.perMonth, acus * 730 * 0.12);
+      close(costs({ eventsPerSecond: 10_000_000, eventBytes: 600 }).get("aurora.capacity")!.quantity, 256 * 730); // Serverless v2's most
     });
 
     it("no loader, no Aurora and no GETs when the stack keeps only the archive", () => {
