@@ -9,7 +9,7 @@ import { AURORA, DYNAMODB, FIREHOSE, KINESIS, LAMBDA, LARGE_REGIONS, MiB, defaul
 import { planCapacity, type ExpectedLoad, type Stage } from "../capacity/model";
 import { GB, HOURS_PER_MONTH, PRICES, PRICES_CHECKED, PRICES_REGION } from "../capacity/prices";
 import { COST_NUMBER_COLUMNS, costRows, fixText, formatDollars, formatNumber, markdownTable, planRows, shortfallMessage } from "../capacity/report";
-import { parsePlanArgs, type PlanRequest } from "./plan";
+import { parsePlanArgs, type PlanRequest } from "./plan-args";
 import { pipelineSettings, type PipelineSettings } from "../capacity/settings";
 import { sizeFor } from "../capacity/sizing";
 import { archiveRecordBytes, itemBytes } from "../capacity/sizes";
