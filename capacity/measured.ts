@@ -54,7 +54,7 @@ export interface MeasuredFigures {
 
 export const MEASURED_FIGURES_PATH = join(__dirname, "measured-figures.json");
 /** The commands that write each part of the file. */
-export const WRITE_COMMAND = "npm run bench -- capacity load --write";
+const WRITE_COMMAND = "npm run bench -- capacity load --write";
 
 type Problems = string[];
 
@@ -78,7 +78,7 @@ function checkMachine(problems: Problems, path: string, value: unknown): void {
 }
 
 /** Every problem with a figures file's contents, one per entry; empty when it is usable. */
-export function measuredFiguresProblems(value: unknown): string[] {
+function measuredFiguresProblems(value: unknown): string[] {
   const problems: Problems = [];
   const root = object(problems, "the file", value);
   const functions = object(problems, "functions", root.functions);

@@ -269,7 +269,7 @@ function tableStages({ settings, quotas, bytes, shards, tableUnits }: Plan): Sta
 }
 
 /** Records per PutRecordBatch call: up to 500 records or 4 MiB. */
-export const recordsPerCall = (bytes: number) => Math.max(1, Math.min(FIREHOSE.recordsPerCall, Math.floor(FIREHOSE.bytesPerCall / archiveRecordBytes(bytes))));
+const recordsPerCall = (bytes: number) => Math.max(1, Math.min(FIREHOSE.recordsPerCall, Math.floor(FIREHOSE.bytesPerCall / archiveRecordBytes(bytes))));
 
 /** Forward: a batch turns each change into an archive record and puts them in PutRecordBatch calls, one after another. */
 function forwardStages({ settings, bytes, perTableShard }: Plan): Stage[] {
