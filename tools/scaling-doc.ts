@@ -95,8 +95,8 @@ volume discounts are left out. How each line is counted:
   gets what Firehose buffers (${n(FIREHOSE.transformBufferBytes / MiB)} MiB or ${n(FIREHOSE.transformBufferSeconds)} seconds, [AWS](${FIREHOSE.transformPage})); the loader an object
   each, as long as its LOAD DATA takes.
 - **DynamoDB**: a write request unit per KB of each dedup item (${formatDollars(p.dynamodb.perMillionWriteRequestUnits)} per million); an index
-  projection writes an item per event, an aggregate an entry and at most one group update per
-  event, each in a transaction at twice the units: four. Storage and point-in-time recovery at
+  projection writes an item per event (taken at the dedup item's size); an aggregate an entry and
+  at most one group update per event, each in a transaction at twice the units: four. Storage and point-in-time recovery at
   the table's steady size (below). Reads of the table's stream cost nothing: Lambda makes them.
 - **Kinesis**: on demand, the stream's hours, the bytes in (each record rounded up to 1 KB) and
   out to the ingest function; provisioned, shard-hours, PUT payload units (25 KB each), retention
