@@ -32,7 +32,8 @@ export const PLAN: Command<typeof options> = {
   name: "npm run plan",
   synopsis: "--events-per-second <n> --event-bytes <n> [options]",
   about: `Prints what each stage of the pipeline needs for that load, its limit, the headroom, and what
-fixes the stages that fall short. Nothing is deployed and no AWS account is needed.`,
+fixes the stages that fall short; then what it costs to run, stage by stage, per million events
+and per month at that load. Nothing is deployed and no AWS account is needed.`,
   options,
   exit: { done: "when every stage carries the load", failed: "when one does not" },
 };
@@ -89,6 +90,7 @@ export function planRequest(values: Parsed<typeof options>): PlanRequest {
     accessMode: config.accessMode,
     stream: values.shards !== undefined ? { ...config.stream, shardCount: values.shards } : config.stream,
     fanOut: config.fanOutConsumerName !== undefined,
+    streamRetentionHours: config.sourceStreamRetentionHours,
     ingest: config.ingest,
     table: config.table,
     archive: config.archive,
