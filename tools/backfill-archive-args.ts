@@ -3,9 +3,6 @@ import { type ProjectionArchiveSettings } from "../components/settings/projectio
 import { isSchemaHistory, type ArchiveSchemaVersion } from "../components/internal/schema-history";
 import { WEB_ANALYTICS_COLUMN_TYPES, WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "../components/internal/web-analytics";
 
-/** An hour as the archive's keys hold it, UTC. */
-export const HOUR = /^\d{4}-\d{2}-\d{2}T\d{2}$/;
-
 /** The archive's default schema and columns, as FirehoseArchive deploys them when given none. */
 export const DEFAULT_ARCHIVE: ProjectionArchiveSettings = { schema: WEB_ANALYTICS_SCHEMA, columns: WEB_ANALYTICS_COLUMNS, columnTypes: WEB_ANALYTICS_COLUMN_TYPES };
 

@@ -1,7 +1,7 @@
 import { PutRecordBatchCommand, FirehoseClient } from "@aws-sdk/client-firehose";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { DynamoDBStreamEvent } from "aws-lambda";
-import { mockClient, type AwsStub } from "aws-sdk-client-mock";
+import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import { parse } from "lossless-json";
 import { forwardDecision, type ArchiveRecord, type ForwardOptions } from "../../functions/forward/core";
@@ -167,8 +167,8 @@ describe("forward function", () => {
 
   describe("a batch against a Firehose that fails some records", () => {
     // Mocked from the first hook to the last, not while other files run: mockClient patches the class.
-    let firehose: AwsStub<any, any, any>;
-    let s3: AwsStub<any, any, any>;
+    let firehose: AwsClientStub<FirehoseClient>;
+    let s3: AwsClientStub<S3Client>;
     const warnings: Record<string, unknown>[] = [];
     const deps = (maxAttempts = 4): ForwardDependencies => ({
       ...OPTIONS,

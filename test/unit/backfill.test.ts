@@ -6,6 +6,9 @@ import { WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "../../components/in
 import { archiveAttributes, neededAttributes, type ProjectionArchiveSettings } from "../../components/settings/projection-archive";
 import { forwardDecision } from "../../functions/forward/core";
 import { AttributeConverter } from "../../functions/ingest/attribute-values";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import { itemLedgerKey } from "../../functions/project/item-state";
 import { type AggregateSpec, type IndexSpec, type ProjectionSpec } from "../../functions/project/spec";
 import { parseExactJson } from "../../functions/shared/exact-json";
@@ -13,11 +16,13 @@ import { createTransformer, FIXED_COLUMNS } from "../../functions/transform/core
 import { backfillRecord, rateLimiter } from "../../tools/backfill";
 import { DEFAULT_ARCHIVE } from "../../tools/backfill-archive-args";
 import { archiveRecord, type RowReading } from "../../tools/backfill-archive-row";
-import { parseBackfillArgs } from "../../tools/backfill-command";
 import { csvRow } from "../support/archive";
 import { clickItem, streamRecord } from "../support/dynamodb-stream";
 import { anyValue, isNumber, write } from "../support/json-values";
 import { propertySettings } from "../support/property";
+import { archiveOf, BACKFILL, backfillCommand, type BackfillArgs } from "../../tools/backfill-command";
+import { readCommandLine } from "../../tools/cli-args";
+import { runEntry } from "../support/command-line";
 
 describe("backfill", () => {
   it("reads no faster than the rate limit over all workers, and waits only when ahead of it", async () => {
@@ -50,10 +55,41 @@ describe("backfill", () => {
 
   it("reads the projection from JSON or a file, and refuses one the projection code cannot use", () => {
     const base = ["--table", "t", "--target-table", "x", "--dead-letter-bucket", "b"];
-    const args = parseBackfillArgs([...base, "--projection", '{"kind":"index","hashKey":"useremail"}']);
-    expect(args).to.deep.include({ spec: { kind: "index", hashKey: "useremail" }, itemsPerSecond: 200, segments: 4, pageSize: 100, ledgerTtlDays: 7 });
-    expect(() => parseBackfillArgs([...base, "--projection", '{"kind":"sum"}'])).to.throw(/--projection must be \{"kind": "aggregate"/);
-    expect(() => parseBackfillArgs([...base, "--projection", "no-such-file.json"])).to.throw(/--projection must be the projection as JSON or a JSON file, got "no-such-file.json"/);
+    const args = readCommandLine(BACKFILL, [...base, "--projection", '{"kind":"index","hashKey":"useremail"}']);
+    expect(args).to.deep.include({ projection: { kind: "index", hashKey: "useremail" }, "items-per-second": 200, segments: 4, "page-size": 100, "ledger-ttl-days": 7 });
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "backfill-")), "projection.json");
+    writeFileSync(file, '{"kind":"aggregate","groupBy":["page_id"]}');
+    expect(readCommandLine(BACKFILL, [...base, "--projection", file, "--ledger-table", "l"])).to.deep.include({ projection: { kind: "aggregate", groupBy: ["page_id"] } });
+    expect(() => readCommandLine(BACKFILL, [...base, "--projection", '{"kind":"sum"}'])).to.throw(/^--projection must be \{"kind": "aggregate"/);
+    expect(() => readCommandLine(BACKFILL, [...base, "--projection", "no-such-file.json"])).to.throw(/^--projection must be the projection as JSON or a JSON file, got "no-such-file.json"/);
+  });
+});
+
+describe("npm run backfill's command line", function () {
+  this.timeout(30_000);
+  const required = ["--table", "t", "--projection", '{"kind":"index","hashKey":"useremail"}', "--target-table", "x", "--dead-letter-bucket", "b"];
+  const refusal = async (argv: string[]) => {
+    const err: string[] = [];
+    const code = await backfillCommand(argv, { out() {}, err: (l) => err.push(l) });
+    return { code, err };
+  };
+
+  it("answers --help at once: no AWS call, no child process, exit 0", () => {
+    const result = runEntry("tools/backfill-cli.ts", ["--help"], { forbidSideEffects: true });
+    expect(result.status, result.stderr).to.equal(0);
+    expect(result.stdout).to.match(/^npm run backfill -- --table <name> --projection <json\|file> --target-table <name> --dead-letter-bucket <name> \[options\]\n/);
+  });
+
+  it("calls a negative number out of range, in one line that points to --help", async () => {
+    expect(await refusal([...required, "--segments", "-2"])).to.deep.equal({ code: 2, err: ['--segments takes a whole number from 1 to 1,000,000, got "-2"; see npm run backfill -- --help'] });
+    expect(await refusal([...required, "--page-size", "1001", "--ledger-ttl-days", "0"])).to.deep.equal({
+      code: 2,
+      err: ['--page-size takes a whole number from 1 to 1,000, got "1001"; --ledger-ttl-days takes a whole number from 1 to 365, got "0"; see npm run backfill -- --help'],
+    });
+  });
+
+  it("refuses an endpoint that is not a URL", async () => {
+    expect((await refusal([...required, "--endpoint-url", "localhost:8000"])).err).to.deep.equal(['--endpoint-url takes an http:// or https:// URL, got "localhost:8000"; see npm run backfill -- --help']);
   });
 });
 
@@ -161,16 +197,22 @@ describe("backfill from the archive: rows as the stream records they were", () =
 
   it("reads the archive's settings from the transform function's environment, and its schema history, refusing what does not match", () => {
     const base = ["--table", "t", "--target-table", "x", "--dead-letter-bucket", "b", "--projection", '{"kind":"index","hashKey":"page_id"}'];
+    const read = (argv: string[]) => archiveOf(readCommandLine(BACKFILL, [...base, ...argv]) as BackfillArgs);
     const environment = { SCHEMA: JSON.stringify(WEB_ANALYTICS_SCHEMA), COLUMNS: JSON.stringify(WEB_ANALYTICS_COLUMNS), COLUMN_TYPES: "{}", POWERTOOLS_SERVICE_NAME: "transform" };
-    const args = parseBackfillArgs([...base, "--archive-bucket", "archive", "--archive-settings", JSON.stringify(environment), "--from", "2026-11-01T00"]);
-    expect(args).to.deep.include({ archive: { bucket: "archive", settings: { schema: WEB_ANALYTICS_SCHEMA, columns: WEB_ANALYTICS_COLUMNS, columnTypes: {} }, from: "2026-11-01T00", to: undefined } });
-    expect((parseBackfillArgs([...base, "--archive-bucket", "archive"]) as { archive: unknown }).archive).to.deep.equal({ bucket: "archive", settings: DEFAULT_ARCHIVE, from: undefined, to: undefined });
-    expect(() => parseBackfillArgs([...base, "--from", "2026-11-01T00"])).to.throw("--from is for the archive pass: give --archive-bucket too; see npm run backfill -- --help");
-    expect(() => parseBackfillArgs([...base, "--archive-bucket", "a", "--from", "2026-11-02T00", "--to", "2026-11-01"])).to.throw(
-      '--to takes an hour as YYYY-MM-DDTHH (UTC), such as 2026-11-26T09, got "2026-11-01"; --from 2026-11-02T00 is after --to 2026-11-01',
-    );
-    expect(() => parseBackfillArgs([...base, "--archive-bucket", "a", "--archive-settings", '{"SCHEMA": "{}", "COLUMNS": "[]"}'])).to.throw(/--archive-settings must be the transform function's environment, .*: COLUMNS is not a list of \{name, path\}/);
+    expect(read(["--archive-bucket", "archive", "--archive-settings", JSON.stringify(environment), "--from", "2026-11-01T00"])).to.deep.equal({
+      bucket: "archive",
+      settings: { schema: WEB_ANALYTICS_SCHEMA, columns: WEB_ANALYTICS_COLUMNS, columnTypes: {} },
+      from: "2026-11-01T00",
+      to: undefined,
+    });
+    expect(read(["--archive-bucket", "archive"])).to.deep.equal({ bucket: "archive", settings: DEFAULT_ARCHIVE, from: undefined, to: undefined });
+    expect(read([])).to.equal(undefined);
+    expect(() => read(["--from", "2026-11-01T00", "--schema-history", "[]"])).to.throw(/^--schema-history must hold the stack output archiveSchemaHistory/);
+    expect(() => read(["--from", "2026-11-01T00"])).to.throw(/^--from is for the archive pass: give --archive-bucket too$/);
+    expect(() => read(["--archive-bucket", "a", "--from", "2026-11-02T00", "--to", "2026-11-01T23"])).to.throw(/^--from 2026-11-02T00 is after --to 2026-11-01T23$/);
+    expect(() => read(["--archive-bucket", "a", "--to", "2026-11-01"])).to.throw(/^--to takes an hour of the calendar as YYYY-MM-DDTHH/);
+    expect(() => read(["--archive-bucket", "a", "--archive-settings", '{"SCHEMA": "{}", "COLUMNS": "[]"}'])).to.throw(/^--archive-settings must be the transform function's environment, .*: COLUMNS is not a list of \{name, path\}/);
     const history = JSON.stringify([{ version: 1, columns: ["page_id"], columnTypes: {} }]);
-    expect(() => parseBackfillArgs([...base, "--archive-bucket", "a", "--schema-history", history])).to.throw(/--schema-history ends with the columns page_id, but the archive's are page_id, hits, event/);
+    expect(() => read(["--archive-bucket", "a", "--schema-history", history])).to.throw(/^--schema-history ends with the columns page_id, but the archive's are page_id, hits, event/);
   });
 });

@@ -116,7 +116,7 @@ describe("day 2 on a real account", () => {
         expect(group.inputs).to.include({ name: `/aws/rds/cluster/${cluster}/${type}`, retentionInDays: 30, kmsKeyId: key.state.arn });
         expect(cloud.named("clicks-instance").dependencies).to.include(group.urn);
       }
-      const logs = policyOf(key).Statement.find((s) => s.Sid === "CloudWatchLogsEncryptsClusterLogs");
+      const logs = policyOf(key).Statement.find((s) => s.Sid === "CloudWatchLogsEncryptsClusterLogs")!;
       expect(logs.Principal).to.deep.equal({ Service: "logs.eu-west-1.amazonaws.com" });
       expect(logs.Condition.ArnLike["kms:EncryptionContext:aws:logs:arn"]).to.equal(`arn:aws:logs:eu-west-1:999999999999:log-group:/aws/rds/cluster/${cluster}/*`);
     });
@@ -173,7 +173,7 @@ describe("day 2 on a real account", () => {
     });
 
     it("lets the shared table's readers decrypt that table's data only", () => {
-      const readers = policyOf(cloud.named("source-key-policy")).Statement.find((s) => s.Sid === "ReadersDecryptSharedTableStream");
+      const readers = policyOf(cloud.named("source-key-policy")).Statement.find((s) => s.Sid === "ReadersDecryptSharedTableStream")!;
       expect(readers.Condition.StringEquals["kms:EncryptionContext:aws:dynamodb:tableName"]).to.equal(cloud.named("source-shared-table").state.name);
     });
   });
