@@ -42,7 +42,7 @@ const options = {
   "schema-history": converted({ value: "file", help: "the archive's schema versions, a JSON file of the stack output archiveSchemaHistory", shownDefault: "one version" }, schemaHistoryArg),
   from: hour({ help: "only archive objects of this hour (UTC, as in their keys) and later" }),
   to: hour({ help: "only archive objects of this hour and earlier" }),
-  "endpoint-url": text({ value: "url", help: "a DynamoDB endpoint other than AWS's (the local engines; S3's, for parking, from AWS_ENDPOINT_URL_S3)", pattern: /^https?:\/\/[^\s/]+/, says: "an http:// or https:// URL" }),
+  "endpoint-url": text({ value: "url", help: "a DynamoDB endpoint other than AWS's (the local engines; S3's, for the archive and parking, from AWS_ENDPOINT_URL_S3)", pattern: /^https?:\/\/[^\s/]+/, says: "an http:// or https:// URL" }),
   ...awsOptions("the table's"),
 };
 
@@ -110,7 +110,7 @@ async function backfill(args: BackfillArgs, io: Io): Promise<number> {
   const { archivePass } = require("./backfill-archive-command") as typeof import("./backfill-archive-command");
   const settings = clientSettings(args);
   const dynamodb = new DynamoDBClient({ ...settings, ...(args["endpoint-url"] && { endpoint: args["endpoint-url"] }) });
-  // Parking goes to S3 at AWS's endpoint, or the one AWS_ENDPOINT_URL_S3 names.
+  // The archive and parking are in S3 at AWS's endpoint, or the one AWS_ENDPOINT_URL_S3 names.
   const s3 = new S3Client(settings);
   const tables = { target: args["target-table"], ledger: args["ledger-table"] ?? "", ledgerTtlDays: args["ledger-ttl-days"], countedEntriesExpire: args["counted-entries-expire"] };
   const log = { info() {}, warn: (message: string, fields?: object) => io.err(`${message} ${JSON.stringify(fields ?? {})}`) };
