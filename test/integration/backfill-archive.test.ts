@@ -1,5 +1,5 @@
 import { BatchWriteItemCommand, DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
-import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import type { AttributeValue, DynamoDBRecord } from "aws-lambda";
 import { expect } from "chai";
@@ -184,5 +184,31 @@ describe("npm run backfill from the archive: a projection added after the table 
       }),
       propertySettings(6),
     );
+  });
+
+  it("parks a row it cannot make a record, and an object that is not the archive's CSV, with the reason, and counts every good row", async () => {
+    const table = await createDedupTable(dynamodb, "dedup-parking");
+    const bucket = "archive-parking";
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const hour = "processed/2026/11/26/09/";
+    const rows = [csvRow(1, { Hits: 3 }, "INSERT", "2010"), "not-a-key,UPSERT,2026-11-26T09:00:00.000Z,2020\n", csvRow(2, { Hits: 4 }, "INSERT", "2030")];
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${hour}clicks-a`, Body: rows.join("") }));
+    // A compressed object under a key that does not end in .gz.
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${hour}clicks-b`, Body: Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x01, 0x02, 0x0a]) }));
+    const late = await projection("parking-late", HITS_PER_PAGE_PER_DAY);
+
+    const run = await backfill(table, bucket, late);
+    expect(run.code, run.err.join("\n")).to.equal(0);
+    expect(run.out.at(-1)).to.equal("backfill from the archive: 1 of 2 objects read (0 read by an earlier run), 3 rows: 0 of items still in the table, 2 projected, 0 already counted, 0 skipped, 2 parked; done");
+    expect(await contents(late)).to.deep.equal({ "p-1001|2026-11-26": { count: 1, hits: 3 }, "p-1002|2026-11-26": { count: 1, hits: 4 } });
+    const { Contents = [] } = await s3.send(new ListObjectsV2Command({ Bucket: "dead-letter", Prefix: `parked/archive/${hour}` }));
+    const parked = await Promise.all(Contents.map(async ({ Key }) => [Key, JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: "dead-letter", Key }))).Body!.transformToString())]));
+    expect(Object.fromEntries(parked.map(([key, body]) => [key, { reason: body.reason, detail: body.detail }]))).to.deep.equal({
+      [`parked/archive/${hour}clicks-a/row-2.json`]: { reason: "not-projectable", detail: 'change is "UPSERT", not INSERT, MODIFY or REMOVE' },
+      [`parked/archive/${hour}clicks-b.json`]: {
+        reason: "not-projectable",
+        detail: "it cannot be read as the archive's CSV after 0 rows: it starts with GZIP's signature (1f 8b): a compressed object under a key that does not end in .gz, or one compressed twice",
+      },
+    });
   });
 });
