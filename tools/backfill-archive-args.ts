@@ -6,12 +6,12 @@ import { WEB_ANALYTICS_COLUMN_TYPES, WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA
 /** The archive's default schema and columns, as FirehoseArchive deploys them when given none. */
 export const DEFAULT_ARCHIVE: ProjectionArchiveSettings = { schema: WEB_ANALYTICS_SCHEMA, columns: WEB_ANALYTICS_COLUMNS, columnTypes: WEB_ANALYTICS_COLUMN_TYPES };
 
-/** JSON given inline or as a file. */
-function jsonOf(raw: string): { value: unknown } | { problem: string } {
+/** JSON given inline or as a file; `what` names what it must be ("the projection as JSON"). */
+export function jsonOf(raw: string, what = "JSON"): { value: unknown } | { problem: string } {
   try {
     return { value: JSON.parse(raw.trim().startsWith("{") || raw.trim().startsWith("[") || !existsSync(raw) ? raw : readFileSync(raw, "utf8")) };
   } catch (error) {
-    return { problem: `must be JSON or a JSON file, got "${raw.slice(0, 60)}": ${(error as Error).message}` };
+    return { problem: `must be ${what} or a JSON file, got "${raw.slice(0, 60)}": ${(error as Error).message}` };
   }
 }
 

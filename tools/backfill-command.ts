@@ -1,22 +1,18 @@
 import type { DynamoDBStreamEvent } from "aws-lambda";
-import { existsSync, readFileSync } from "node:fs";
+import { type ProjectionArchiveSettings } from "../components/settings/projection-archive";
 import { type ProjectionSpec } from "../functions/project/spec";
 import { awsOptions, checkAwsAccess, clientSettings } from "./aws-access";
 import { converted, flag, hour, text, UsageError, whole, type Command, type Parsed, type Values } from "./cli-args";
 import { oneLine, runCommand, type Io } from "./cli-run";
 import { type BackfillProgress } from "./backfill";
-import { type ProjectionArchiveSettings } from "../components/settings/projection-archive";
 import { type ArchiveProgress } from "./backfill-archive";
-import { archiveSettingsArg, DEFAULT_ARCHIVE, schemaHistoryArg, withHistory } from "./backfill-archive-args";
+import { archiveSettingsArg, DEFAULT_ARCHIVE, jsonOf, schemaHistoryArg, withHistory } from "./backfill-archive-args";
 
 /** The projection, inline or from a file, checked for what the projection code needs. */
 function projectionSpec(raw: string): ProjectionSpec | { problem: string } {
-  let spec: unknown;
-  try {
-    spec = JSON.parse(raw.trim().startsWith("{") || !existsSync(raw) ? raw : readFileSync(raw, "utf8"));
-  } catch (error) {
-    return { problem: `must be the projection as JSON or a JSON file, got "${raw.slice(0, 60)}": ${(error as Error).message}` };
-  }
+  const json = jsonOf(raw, "the projection as JSON");
+  if ("problem" in json) return json;
+  const spec = json.value;
   const kind = (spec as { kind?: unknown })?.kind;
   if (kind === "aggregate" && Array.isArray((spec as { groupBy?: unknown }).groupBy)) return spec as ProjectionSpec;
   if (kind === "index" && typeof (spec as { hashKey?: unknown }).hashKey === "string") return spec as ProjectionSpec;
