@@ -155,6 +155,12 @@ async function unseenBecause(mutant: Mutant): Promise<string | undefined> {
     if (absent.length > 0) return "the statement's condition never holds for the added action, whose requests do not carry its key";
     const refusals = await Promise.all(reachable.map((r) => undecidable(action.name, r)));
     if (refusals.every((r) => r !== undefined)) return `the IAM evaluator cannot decide the added action on the statement's resource (${refusals[0]})`;
+    // Outside key policies, a grant to the resource's own account lets its principals do what their identity policies allow, which they may do anyway.
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html
+    const ownAccount = `arn:aws:iam::${document.governs.split(":")[4]}:root`;
+    if (resourcePolicy && document.kind !== "key" && typeof statement.Principal === "object" && list(statement.Principal.AWS).every((p) => p === ownAccount)) {
+      return "a resource policy's grant to its own account adds nothing to what that account's identity policies allow";
+    }
   }
   if (mutant.operator === "add a sibling resource" && grantedElsewhere(mutant)) return "another statement of the document already grants the same actions on that resource under the same conditions";
   if (mutant.operator === "drop a condition" && /kms:EncryptionContext:/i.test(mutant.detail)) return "the IAM evaluator cannot read kms:EncryptionContext conditions";

@@ -45,7 +45,7 @@ describe("capacity checked at preview", () => {
       const config = { expectedLoad: JSON.stringify({ eventsPerSecond: 100_000, eventBytes: 1_024 }), capacityCheck: "fail" };
       const failure = await up("consumer", config).then(() => undefined, (error: Error) => error);
       expect(failure).to.be.instanceOf(pulumi.RunError);
-      expect(failure!.message).to.match(/^stack "poc" cannot carry its expectedLoad \(capacityCheck is "fail"\):\n  - capacity: /);
+      expect(failure!.message).to.match(/^stack "poc" cannot carry its expectedLoad \(capacityCheck is "fail"\):\n {2}- capacity: /);
       expect(failure!.message).to.include("[table.writes] needs 200,000 WRU/s");
       expect(failure!.message).to.include("[aurora.rows]");
     });

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DATA_BEARING_TYPES } from "../../policy/aws-rules-policies";
 import { COMPOSITIONS, selectComposition } from "../../stacks/select";
 import { MockCloud, policyOf } from "../harness/mock-cloud";
+import { type PulumiValues } from "../../components/testing/inputs";
 import { CONSUMER, POC_STACK, PROD_STACK, SCORES_BY_USER, SHARED_TABLE, SOURCE, stackConfig, up } from "../support/stacks";
 
 const rolePolicy = (cloud: MockCloud) => policyOf(cloud.named("clicks-ingest-policy")).Statement;
@@ -205,7 +206,7 @@ describe("stacks", () => {
       const prod = await up("source", { fanOutConsumerName: "poc-ingest", ...SHARED_TABLE }, poc1.outputs);
       const prod1 = await up("source", { accessMode: "push" }, {});
       const poc = await up("consumer", { accessMode: "push", writerExternalId: "poc-writer-7f3a" }, prod1.outputs);
-      const allowedPrincipals = (documents: { Statement: any[] }[], ownAccount: string) =>
+      const allowedPrincipals = (documents: { Statement: PulumiValues[] }[], ownAccount: string) =>
         documents
           .flatMap((d) => d.Statement)
           .filter((statement) => statement.Effect === "Allow" && statement.Principal?.AWS !== `arn:aws:iam::${ownAccount}:root`)

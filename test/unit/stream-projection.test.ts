@@ -227,7 +227,7 @@ describe("StreamProjection", () => {
           ledgerTtlDays: 0,
         });
       expect(build).to.throw(
-        /StreamProjection "bad": invalid arguments:\n  - projection\.groupBy\[0\]\.period must be one of "hour", "day", "month", got "week"\n  - projection\.groupBy\[1\] is named "count", which the aggregate item uses itself\n  - projection\.sums\[0\]\.name must be an attribute name other than group, count, expiresAt, sourceSequence, got "count"\n  - ledgerTtlDays must be an integer from 1 to 365, got 0/,
+        /StreamProjection "bad": invalid arguments:\n {2}- projection\.groupBy\[0\]\.period must be one of "hour", "day", "month", got "week"\n {2}- projection\.groupBy\[1\] is named "count", which the aggregate item uses itself\n {2}- projection\.sums\[0\]\.name must be an attribute name other than group, count, expiresAt, sourceSequence, got "count"\n {2}- ledgerTtlDays must be an integer from 1 to 365, got 0/,
       );
     });
 
