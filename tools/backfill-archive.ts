@@ -130,7 +130,12 @@ async function* rowsOf(s3: Pick<S3Client, "send">, object: ArchiveObject): Async
   }
 }
 
-/** The keys of the items the table still holds, unexpired, by ledger key, read strongly consistent. */
+/**
+ * The keys of the items the table still holds, unexpired, by ledger key, read strongly consistent.
+ * An item past its `dedupExpiresAt` is expired although reads return it until DynamoDB deletes it,
+ * days later (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ttl-expired-items.html):
+ * its rows are the archive's to give.
+ */
 async function stillInTable(deps: ArchivePassDependencies, table: string, records: readonly DynamoDBRecord[], maxAttempts: number): Promise<Set<string>> {
   const now = Math.floor((deps.now ?? Date.now)() / 1000);
   const keys = new Map(records.map((r) => [itemLedgerKey(r)!, toSdkItem(r.dynamodb!.Keys!)]));

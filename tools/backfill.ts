@@ -1,8 +1,7 @@
-import { DescribeTableCommand, ScanCommand, type AttributeValue as SdkAttributeValue, type DynamoDBClient, type ScanCommandInput } from "@aws-sdk/client-dynamodb";
+import { DescribeTableCommand, ScanCommand, type AttributeValue as SdkAttributeValue, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { AttributeValue, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
 import { type ProjectOutcome } from "../functions/project/project-batch";
 import { BACKFILL_SEQUENCE } from "../functions/project/spec";
-import { EXPIRES_AT as DEDUP_EXPIRES_AT } from "../functions/shared/dedup-key";
 import { backoffDelay, sleep as realSleep } from "../functions/shared/retry";
 
 export interface BackfillOptions {
@@ -43,17 +42,6 @@ export async function describeKeys(dynamodb: Pick<DynamoDBClient, "send">, table
   const types = new Map((Table?.AttributeDefinitions ?? []).map((d) => [d.AttributeName, d.AttributeType]));
   const keys = (Table?.KeySchema ?? []).map((k) => ({ name: k.AttributeName!, type: (types.get(k.AttributeName) ?? "S") as "S" | "N" | "B" }));
   return { keys, tableArn: Table?.TableArn ?? `arn:aws:dynamodb:::table/${table}` };
-}
-
-/**
- * A filter that leaves out items past their expiry (`dedupExpiresAt`): DynamoDB deletes an expired
- * item days later, and returns it to reads until then
- * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ttl-expired-items.html). An
- * expired item is the archive's to give, so that it is counted once whenever the backfill runs,
- * however late DynamoDB deletes it. A table whose items have no expiry is read whole.
- */
-export function unexpired(nowMs: number): Pick<ScanCommandInput, "FilterExpression" | "ExpressionAttributeNames" | "ExpressionAttributeValues"> {
-  return { FilterExpression: "attribute_not_exists(#expires) OR #expires > :now", ExpressionAttributeNames: { "#expires": DEDUP_EXPIRES_AT }, ExpressionAttributeValues: { ":now": { N: String(Math.floor(nowMs / 1000)) } } };
 }
 
 /**
@@ -136,7 +124,7 @@ export async function backfillProjection(options: BackfillOptions, deps: Backfil
     let start: Record<string, SdkAttributeValue> | undefined;
     do {
       await limit(options.pageSize);
-      const page = await deps.dynamodb.send(new ScanCommand({ TableName: options.table, Segment: index, TotalSegments: options.segments, Limit: options.pageSize, ExclusiveStartKey: start, ...unexpired(now()) }));
+      const page = await deps.dynamodb.send(new ScanCommand({ TableName: options.table, Segment: index, TotalSegments: options.segments, Limit: options.pageSize, ExclusiveStartKey: start }));
       start = page.LastEvaluatedKey;
       const items = page.Items ?? [];
       progress.scanned += items.length;

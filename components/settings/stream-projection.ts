@@ -3,13 +3,13 @@ import type * as pulumi from "@pulumi/pulumi";
 import { COUNT, EXPIRES_AT, GROUP_KEY, groupByName, SOURCE_SEQUENCE, type GroupBy, type ProjectionSpec } from "../../functions/project/spec";
 import { checkDerivedNames, checkPhysicalName, streamFunctionNames } from "../internal/names";
 import { checkOverrides } from "../internal/overrides";
+import { isSchemaHistory } from "../internal/schema-history";
 import { ARN, keysOf, SettingsCheck } from "./check";
 import { type KeyAttributeType } from "./dedup-table";
 import { archiveGaps, type ProjectionArchiveSettings } from "./projection-archive";
-import { isSchemaHistory } from "../internal/schema-history";
+import { COMMON_KEYS, commonDefaults, resolveCommon, resolveLogRetention, resolveStreamFunction, streamFunctionDefaults, type CommonArgs, type LiveChangeArgs, type TableStreamDeployment, checkLiveChange, TABLE_STREAM_SOURCE_CHANGE, type MonitoringArgs, type ResolvedCommon, type ResolvedStreamFunction, type StreamFunctionSettings } from "./shared";
 
 export type { ProjectionArchiveSettings } from "./projection-archive";
-import { COMMON_KEYS, commonDefaults, resolveCommon, resolveLogRetention, resolveStreamFunction, streamFunctionDefaults, type CommonArgs, type LiveChangeArgs, type TableStreamDeployment, checkLiveChange, TABLE_STREAM_SOURCE_CHANGE, type MonitoringArgs, type ResolvedCommon, type ResolvedStreamFunction, type StreamFunctionSettings } from "./shared";
 
 /** What a projection keeps: each item again under other keys, or counters and sums per group. */
 export const ProjectionKind = { Index: "index", Aggregate: "aggregate" } as const;
