@@ -21,7 +21,7 @@ export interface ArchivePassArgs {
 }
 
 /** Where the backfill parks a row of an archive object: `parked/archive/<object key>/row-<n>.json`, an object it cannot read at `…/<object key>.json`. */
-export const parkedRowKey = (row: ParkedRow["record"]): string => `${PARKED_PREFIX}archive/${row.object.replace(/^s3:\/\/[^/]+\//, "")}${row.row === undefined ? "" : `/row-${row.row}`}.json`;
+const parkedRowKey = (row: ParkedRow["record"]): string => `${PARKED_PREFIX}archive/${row.object.replace(/^s3:\/\/[^/]+\//, "")}${row.row === undefined ? "" : `/row-${row.row}`}.json`;
 
 /**
  * The archive pass of `npm run backfill`, after the table scan: says first what the archive cannot

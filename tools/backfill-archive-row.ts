@@ -52,7 +52,7 @@ function otherThanString(text: string): string | undefined {
 }
 
 /** The attribute a field gives back, exactly as the table's item held it, or why the field cannot say. */
-export function attributeOf(held: ArchiveAttribute, field: string): AttributeValue | { problem: string } {
+function attributeOf(held: ArchiveAttribute, field: string): AttributeValue | { problem: string } {
   const column = `column ${held.column}`;
   switch (held.reading) {
     case "string":

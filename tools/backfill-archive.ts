@@ -98,7 +98,7 @@ function inRange(key: string, options: ArchivePassOptions): boolean {
  * lists in key order (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html),
  * which puts every version's objects after version 1's.
  */
-export async function archiveObjects(s3: Pick<S3Client, "send">, options: ArchivePassOptions): Promise<ArchiveObject[]> {
+async function archiveObjects(s3: Pick<S3Client, "send">, options: ArchivePassOptions): Promise<ArchiveObject[]> {
   const objects: ArchiveObject[] = [];
   for await (const page of paginateListObjectsV2({ client: s3 as S3Client }, { Bucket: options.bucket, Prefix: options.prefix })) {
     for (const o of page.Contents ?? []) {
