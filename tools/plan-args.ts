@@ -60,8 +60,9 @@ function readStackConfig(file: string): Record<string, unknown> {
 const flagOf = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 /** The stack config keys `npm run plan` reads (a stack's config file is not type-checked: the model reports what it refuses). */
-type PlanConfig = Omit<SettingsInput, "region" | "fanOut"> & {
+type PlanConfig = Omit<SettingsInput, "region" | "fanOut" | "streamRetentionHours"> & {
   "aws:region"?: string;
+  sourceStreamRetentionHours?: number;
   expectedLoad?: Partial<ExpectedLoad>;
   fanOutConsumerName?: string;
   serviceQuotas?: Partial<ServiceQuotas>;
