@@ -48,7 +48,11 @@ async function run(options: StartOptions): Promise<number> {
       progress: changePrinter((line) => console.log(line)),
       ...(chaos && { onProduced: (key, data, parkReason) => produced.set(key, { data, parkReason }), onRowLoaded: (key, allLoaded) => chaos.rowLoaded(key, allLoaded) }),
     });
-    await chaos?.stop();
+    if (chaos) {
+      await chaos.stop();
+      // A change in place still on its way when the rows were in: carried through before the verdict.
+      await pipeline.drain();
+    }
     console.log("");
     for (const line of summaryLines(summary, options.mode)) console.log(line);
     let failed = summary.lost > 0 || summary.duplicated > 0 || summary.stalled !== undefined;

@@ -1,5 +1,6 @@
 import { paginateScan } from "@aws-sdk/client-dynamodb";
-import { createConnection } from "mysql2/promise";
+import { createConnection, type RowDataPacket } from "mysql2/promise";
+import { HASH_KEY, RANGE_KEY } from "../../functions/shared/dedup-key";
 import { type LocalPipeline } from "../runtime/pipeline";
 import { type RunSummary } from "../run";
 
@@ -36,6 +37,16 @@ function recompute(spec: AggregateSpec, events: Iterable<Record<string, unknown>
     groups.set(JSON.stringify(values), group);
   }
   return groups;
+}
+
+/** The dedup table's items: Hits by dedup key (`hash|sequence`). */
+async function tableHits(pipeline: LocalPipeline): Promise<Map<string, number>> {
+  const hits = new Map<string, number>();
+  const names = { "#hash": HASH_KEY, "#range": RANGE_KEY, "#hits": "Hits" };
+  for await (const page of paginateScan({ client: pipeline.clients.dynamodb }, { TableName: pipeline.outputs.poc.tableName as string, ProjectionExpression: "#hash, #range, #hits", ExpressionAttributeNames: names })) {
+    for (const item of page.Items ?? []) hits.set(`${item[HASH_KEY].S}|${item[RANGE_KEY].S}`, Number(item.Hits?.N));
+  }
+  return hits;
 }
 
 /** What an aggregate's table holds, per group. */
@@ -78,22 +89,32 @@ export async function chaosVerdict(
 ): Promise<string[]> {
   const problems: string[] = [];
   if (summary.stalled) problems.push(`the pipeline stopped moving: ${summary.stalled}`);
+  // The newest values are the dedup table's, which must hold each valid event's item with the Hits it
+  // was produced with or was changed to. (A redelivered ingest batch may write an item again after
+  // its change in place: the item then holds its produced values, newer than the change.)
+  const hitsInTable = await tableHits(pipeline);
   const newest = new Map<string, Record<string, unknown>>();
+  const wrongItems: string[] = [];
   for (const [key, event] of produced) {
     if (event.parkReason) continue;
     const values = JSON.parse(event.data.toString("utf8")) as Record<string, unknown>;
-    newest.set(key, updatedHits.has(key) ? { ...values, Hits: updatedHits.get(key) } : values);
+    const hits = hitsInTable.get(key);
+    if (hits === undefined || (hits !== Number(values.Hits) && hits !== updatedHits.get(key))) wrongItems.push(`${key}: ${hits ?? "no item"}`);
+    newest.set(key, { ...values, Hits: hits ?? values.Hits });
   }
+  const strayItems = [...hitsInTable.keys()].filter((key) => !newest.has(key));
+  if (wrongItems.length) problems.push(`${wrongItems.length} valid events' items in the dedup table are missing or hold Hits neither produced nor changed to, e.g. ${wrongItems[0]}`);
+  if (strayItems.length) problems.push(`${strayItems.length} items in the dedup table match no valid event, e.g. ${strayItems[0]}`);
 
   const connection = await createConnection({ host: pipeline.database.host, port: pipeline.database.port, user: pipeline.database.user, password: pipeline.database.password });
-  const [rows] = await connection.query<any[]>("SELECT dedup_key, hits FROM ??.??", [pipeline.database.name, pipeline.database.table]).finally(() => connection.end());
-  const inMySql = new Map(rows.map((row: { dedup_key: string; hits: number | null }) => [row.dedup_key, row.hits]));
+  const [rows] = await connection.query<RowDataPacket[]>("SELECT dedup_key, hits FROM ??.??", [pipeline.database.name, pipeline.database.table]).finally(() => connection.end());
+  const inMySql = new Map(rows.map((row) => [row.dedup_key as string, row.hits as number | null]));
   const lost = [...newest.keys()].filter((key) => !inMySql.has(key));
   const extra = [...inMySql.keys()].filter((key) => !newest.has(key));
   const stale = [...newest.entries()].filter(([key, values]) => inMySql.has(key) && Number(inMySql.get(key)) !== Number(values.Hits));
   if (lost.length) problems.push(`${lost.length} valid events have no row in MySQL, e.g. ${lost[0]}`);
   if (extra.length) problems.push(`${extra.length} rows in MySQL match no valid event, e.g. ${extra[0]}`);
-  if (stale.length) problems.push(`${stale.length} rows in MySQL do not hold their event's newest values, e.g. ${stale[0][0]}: hits ${inMySql.get(stale[0][0])} instead of ${stale[0][1].Hits}`);
+  if (stale.length) problems.push(`${stale.length} rows in MySQL do not hold their item's newest values, e.g. ${stale[0][0]}: hits ${inMySql.get(stale[0][0])} instead of ${stale[0][1].Hits}`);
 
   const table = pipeline.outputs.poc.tableName as string;
   const fedByTable = new Set(pipeline.mappings.progress().filter((m) => m.source === table).map((m) => m.functionName));

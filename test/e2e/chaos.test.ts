@@ -46,7 +46,7 @@ const PLANTED: Record<string, { changes: PlantedChange[]; noticed: string }> = {
   },
   "the loader's newest-wins comparison reversed": {
     changes: [{ find: "LPAD(s.stream_sequence, 40, '0') > COALESCE", replace: "LPAD(s.stream_sequence, 40, '0') < COALESCE" }],
-    noticed: "rows in MySQL do not hold their event's newest values",
+    noticed: "rows in MySQL do not hold their item's newest values",
   },
 };
 
