@@ -101,7 +101,11 @@ function functionsByPart(pipeline: LocalPipeline): RunSummary["functions"] {
     [stages.load, "load"],
     ...Object.entries(stages.projections).map(([name, p]): [string, string] => [p.functionName, `projection ${name}`]),
   ]);
-  return Object.fromEntries(pipeline.functions.stats().map(({ name, ...stats }) => [parts.get(name) ?? name, stats]));
+  // In the order records flow through them; any other function (the database setup) last.
+  const order = [...parts.keys()];
+  const rank = (name: string) => (order.includes(name) ? order.indexOf(name) : order.length);
+  const stats = pipeline.functions.stats().sort((a, b) => rank(a.name) - rank(b.name));
+  return Object.fromEntries(stats.map(({ name, ...counts }) => [parts.get(name) ?? name, counts]));
 }
 
 /** Parked records by reason, from the ingest function's dead-letter bucket. */

@@ -43,8 +43,8 @@ export class ChaosInjector {
   /** For the throttling proxy: the share of writes to refuse now. */
   readonly throttleShare = () => (this.throttling > 0 ? BURST_THROTTLE_SHARE : 0);
 
-  /** Starts the faults; `windowMs` is how long events will flow. Returns the schedule. */
-  start(pipeline: LocalPipeline, windowMs: number): ScheduledFault[] {
+  /** Starts the faults; `windowMs` is how long events will flow. */
+  start(pipeline: LocalPipeline, windowMs: number): void {
     this.pipeline = pipeline;
     this.running = this.updating = true;
     const stages = [pipeline.stages.ingest, pipeline.stages.forward, pipeline.stages.transform, pipeline.stages.load, ...this.tableProjections(pipeline)];
@@ -60,7 +60,6 @@ export class ChaosInjector {
       return Array.from({ length: copies }, () => (r() < 0.3 ? this.count("S3 notification delayed (reordered)", 200 + Math.round(r() * 2_000)) : 0));
     };
     for (const fault of this.schedule) this.timers.push(setTimeout(() => this.work.push(this.inject(fault)), fault.atMs));
-    return this.schedule;
   }
 
   /** Scheduled faults by kind, for the verdict: how many were due. */
