@@ -1,7 +1,7 @@
 // `npm start`: arguments first, with nothing heavy imported, so --help and a wrong flag answer at once.
 import { performance } from "node:perf_hooks";
-import { UsageError } from "../tools/cli-args";
-import { parseStartArgs, START_USAGE, type StartOptions } from "./start-args";
+import { runCommand, runMain } from "../tools/cli-run";
+import { START, startOptions, type StartOptions } from "./start-args";
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
@@ -48,19 +48,5 @@ async function run(options: StartOptions): Promise<number> {
   }
 }
 
-async function main(argv: string[]): Promise<number> {
-  const options = parseStartArgs(argv);
-  if (options === "help") {
-    console.log(START_USAGE);
-    return 0;
-  }
-  return run(options);
-}
-
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(error instanceof UsageError ? 2 : 1);
-  },
-);
+// Exit status 0 when every valid event reached MySQL once, 1 when not, 2 on a wrong argument.
+runMain((argv, io) => runCommand(START, argv, io, (values) => run(startOptions(values))));

@@ -2,5 +2,6 @@
 // warn about the Node version on every client.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 import { backfillCommand } from "./backfill-command";
+import { runMain } from "./cli-run";
 
-backfillCommand(process.argv.slice(2), { out: (line) => console.log(line), err: (line) => console.error(line) }).then((code) => process.exit(code));
+runMain(backfillCommand);

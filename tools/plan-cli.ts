@@ -1,16 +1,13 @@
-import { parsePlanArgs, planReport, USAGE, UsageError } from "./plan";
+// `npm run plan`: the capacity model is loaded only once the arguments are read.
+import { runCommand, runMain } from "./cli-run";
+import { PLAN, planRequest } from "./plan-args";
 
-try {
-  const request = parsePlanArgs(process.argv.slice(2));
-  if (request === "help") {
-    console.log(USAGE);
-  } else {
+runMain((argv, io) =>
+  runCommand(PLAN, argv, io, (values) => {
+    const request = planRequest(values);
+    const { planReport } = require("./plan") as typeof import("./plan");
     const { text, fits } = planReport(request);
-    console.log(text);
-    process.exitCode = fits ? 0 : 1;
-  }
-} catch (error) {
-  if (!(error instanceof UsageError)) throw error;
-  console.error(`${error.message}\n\n${USAGE}`);
-  process.exitCode = 2;
-}
+    io.out(text);
+    return fits ? 0 : 1;
+  }),
+);

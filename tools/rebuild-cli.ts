@@ -1,6 +1,7 @@
 // `npm run rebuild`: the SDK is loaded only after the arguments are read, and told first not to
 // warn about the Node version on every client.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
+import { runMain } from "./cli-run";
 import { rebuildCommand } from "./rebuild-command";
 
-rebuildCommand(process.argv.slice(2), { out: (line) => console.log(line), err: (line) => console.error(line) }).then((code) => process.exit(code));
+runMain(rebuildCommand);

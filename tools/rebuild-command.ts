@@ -2,18 +2,13 @@ import { readFileSync } from "node:fs";
 import type { Connection } from "mysql2/promise";
 import { type ArchiveSchemaVersion } from "../components";
 import { WEB_ANALYTICS_COLUMN_TYPES, WEB_ANALYTICS_COLUMNS } from "../components/internal/web-analytics";
-import { loadEvent } from "../functions/load/load-event";
 import { type LoadTarget } from "../functions/load/sql";
 import { FIXED_COLUMNS } from "../functions/transform/core";
+import { checkAwsAccess, clientSettings } from "./aws-access";
 import { UsageError } from "./cli-args";
-import { parseRebuildArgs, REBUILD_USAGE, type RebuildArgs } from "./rebuild-args";
-import { rebuildFromArchive, type RebuildProgress } from "./rebuild";
-import { databaseRepair } from "./rebuild-repair";
-
-export interface RebuildIo {
-  out(line: string): void;
-  err(line: string): void;
-}
+import { oneLine, runCommand, type Io } from "./cli-run";
+import { REBUILD, rebuildArgs, type RebuildArgs } from "./rebuild-args";
+import { type RebuildProgress } from "./rebuild";
 
 /** The archive's schema versions, from the stack output archiveSchemaHistory saved as a file, or the default columns' one version. */
 function schemaHistory(file: string | undefined): ArchiveSchemaVersion[] {
@@ -46,33 +41,30 @@ export const progressLine = (run: string, p: RebuildProgress) =>
   `rebuild ${run}: ${p.done.toLocaleString("en")} objects, ${p.loaded.toLocaleString("en")} loaded now, ${p.alreadyLoaded.toLocaleString("en")} already loaded by this run${percent(p)}; ${p.rows.toLocaleString("en")} rows, ${p.rejectedRows.toLocaleString("en")} refused`;
 
 /**
- * `npm run rebuild`: reads its arguments, connects to the database and the archive, and reloads
- * the objects with the loader's own code, telling its progress a batch at a time. Exit status 0
- * when every object loaded, 1 when the rebuild stopped (run it again with the same --run), 2 on a
- * usage problem.
+ * `npm run rebuild`: reads its arguments, checks the AWS region and credentials, connects to the
+ * database and the archive, and reloads the objects with the loader's own code, telling its
+ * progress a batch at a time. Exit status 0 when every object loaded, 1 when the rebuild stopped
+ * (it says whether the run started, and so whether the same --run resumes it), 2 on a usage problem.
  */
-export async function rebuildCommand(argv: readonly string[], io: RebuildIo): Promise<number> {
-  let args: RebuildArgs | "help";
-  let history: ArchiveSchemaVersion[];
-  try {
-    args = parseRebuildArgs(argv);
-    if (args === "help") {
-      io.out(REBUILD_USAGE);
-      return 0;
-    }
-    history = schemaHistory(args.schemaHistory);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    io.err(error.message);
-    return 2;
-  }
+export function rebuildCommand(argv: readonly string[], io: Io): Promise<number> {
+  return runCommand(REBUILD, argv, io, (values) => rebuild(rebuildArgs(values), io));
+}
+
+async function rebuild(args: RebuildArgs, io: Io): Promise<number> {
+  const history = schemaHistory(args.schemaHistory);
   const { S3Client } = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
   const { createConnection } = require("mysql2/promise") as typeof import("mysql2/promise");
   const { s3Opener } = require("../functions/load/s3-source") as typeof import("../functions/load/s3-source");
-  const s3 = new S3Client({ ...(args.region && { region: args.region }), ...(args.profile && { profile: args.profile }), ...(args.endpointUrl && { endpoint: args.endpointUrl, forcePathStyle: true }) });
+  const { loadEvent } = require("../functions/load/load-event") as typeof import("../functions/load/load-event");
+  const { rebuildFromArchive } = require("./rebuild") as typeof import("./rebuild");
+  const { databaseRepair } = require("./rebuild-repair") as typeof import("./rebuild-repair");
+  const s3 = new S3Client({ ...clientSettings(args), ...(args.endpointUrl && { endpoint: args.endpointUrl, forcePathStyle: true }) });
   let connection: Connection | undefined;
   const run = args.run;
+  // The run has started once it may have recorded something under its name: its start (a repair) or an object's load.
+  let started = false;
   try {
+    await checkAwsAccess(s3, args);
     const db = args.database;
     // Over TLS the password may be an IAM authentication token, which the server takes as clear text, as the loader signs in.
     connection = await createConnection({ host: db.host, port: db.port, user: db.user, password: db.password, ...(db.tls && { ssl: "Amazon RDS", enableCleartextPlugin: true }) });
@@ -80,14 +72,25 @@ export async function rebuildCommand(argv: readonly string[], io: RebuildIo): Pr
     const mode = args.loadMode === "streamed" ? { kind: "local" as const, open: s3Opener(s3) } : { kind: "s3" as const };
     const log = { info() {}, warn: (message: string, fields?: object) => io.err(`${message} ${JSON.stringify(fields ?? {})}`) };
     const open = connection;
+    const repair = databaseRepair(open, target, { bucket: args.bucket, prefix: args.prefix });
     io.out(`rebuild ${run}: s3://${args.bucket}/${args.prefix} into ${db.name}.${args.tables.table}${args.from || args.to ? `, hours ${args.from ?? "…"} to ${args.to ?? "…"}` : ""}; if it stops, run the same command with --run ${run} to resume`);
     const done = await rebuildFromArchive(
       { bucket: args.bucket, prefix: args.prefix, run, from: args.from, to: args.to, batchObjects: args.batchObjects },
       {
         s3,
-        load: (event) => loadEvent(event, { connect: async () => open, target, mode, prefix: args.prefix, log }),
+        load: (event) => {
+          started = true;
+          return loadEvent(event, { connect: async () => open, target, mode, prefix: args.prefix, log });
+        },
         progress: (p) => io.out(progressLine(run, p)),
-        repair: databaseRepair(open, target, { bucket: args.bucket, prefix: args.prefix }),
+        repair: {
+          begin: async (name) => {
+            const begun = await repair.begin(name);
+            started = true;
+            return begun;
+          },
+          finish: (name) => repair.finish(name),
+        },
       },
     );
     const repaired = done.removed === undefined ? "" : `; the table now holds the archive exactly (${done.removed.toLocaleString("en")} rows no object holds removed)`;
@@ -95,7 +98,12 @@ export async function rebuildCommand(argv: readonly string[], io: RebuildIo): Pr
     io.out(done.done === 0 ? none : `${progressLine(run, done)}${repaired}; done`);
     return 0;
   } catch (error) {
-    io.err(`rebuild ${run} stopped: ${(error as Error).message}`);
+    if (error instanceof UsageError) throw error;
+    if (!started) {
+      io.err(`rebuild ${run} could not start: ${oneLine(error)}; nothing was loaded`);
+      return 1;
+    }
+    io.err(`rebuild ${run} stopped: ${oneLine(error)}`);
     io.err(`run the same command with --run ${run} to resume: objects this run loaded are skipped`);
     return 1;
   } finally {

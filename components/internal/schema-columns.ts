@@ -1,6 +1,6 @@
 import { type SqlType } from "../../functions/shared/sql-columns";
 
-type Schema = Record<string, any>;
+type Schema = Record<string, unknown>;
 
 /** The subschema that describes the value at a dotted path of the item, through `properties`; undefined where the schema does not say. */
 export function schemaAt(schema: Schema, path: string): Schema | undefined {

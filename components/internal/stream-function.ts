@@ -87,6 +87,7 @@ export function createStreamFunction(name: string, args: StreamFunctionArgs, chi
     functionName: fn.function.arn,
     eventSourceArn: args.eventSourceArn,
     startingPosition: "TRIM_HORIZON",
+    enabled: settings.enabled,
     batchSize: settings.batchSize,
     parallelizationFactor: settings.parallelizationFactor,
     maximumBatchingWindowInSeconds: settings.maximumBatchingWindowInSeconds,

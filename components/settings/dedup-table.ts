@@ -11,6 +11,7 @@ import {
   commonDefaults,
   ingestDefaults,
   checkLiveChange,
+  TABLE_STREAM_SOURCE_CHANGE,
   itemExpiryDefaults,
   resolveCommon,
   resolveIngest,
@@ -203,6 +204,8 @@ export const DEDUP_TABLE_LIVE_CHANGES = {
     setting: "table.streamViewType",
     loses: "DynamoDB disables the table's stream and creates a new one, so the changes written in between, and those not yet read from the old stream, never reach the archive, MySQL or the projections",
     runbook: "docs/change-over-time.md#changing-the-tables-stream",
+    // The archive's and the projections' mappings then move to the new stream, a change their own check sees only during the update.
+    bringsAbout: [TABLE_STREAM_SOURCE_CHANGE.setting],
   },
   source: {
     setting: "pull.streamArn",

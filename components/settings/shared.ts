@@ -85,10 +85,13 @@ export interface StreamFunctionSettings {
   deadLetterExpireAfterDays?: number;
   /** Days the function's logs are kept. Default: the component's `logRetentionDays` (30). */
   logRetentionDays?: number;
+  /** Whether the mapping reads its stream; false pauses it where it is, for a runbook (docs/change-over-time.md). Default: true. */
+  enabled?: boolean;
 }
 
 /** The defaults of every function on a stream; each role adds its batch size. */
 export const streamFunctionDefaults = {
+  enabled: true,
   parallelizationFactor: 1,
   maximumBatchingWindowInSeconds: 0,
   maximumRetryAttempts: 10,
@@ -102,7 +105,7 @@ export type ResolvedStreamFunction = Widened<typeof streamFunctionDefaults> & { 
 
 const STREAM_FUNCTION_KEYS = keysOf<StreamFunctionSettings>()(
   "batchSize", "parallelizationFactor", "maximumBatchingWindowInSeconds", "maximumRetryAttempts", "maximumRecordAgeInSeconds",
-  "memorySize", "timeoutSeconds", "deadLetterExpireAfterDays", "logRetentionDays",
+  "memorySize", "timeoutSeconds", "deadLetterExpireAfterDays", "logRetentionDays", "enabled",
 );
 
 /**
@@ -128,6 +131,7 @@ export function resolveStreamFunction(
   check.integer(`${path}.timeoutSeconds`, settings.timeoutSeconds, 1, 900);
   check.integer(`${path}.deadLetterExpireAfterDays`, settings.deadLetterExpireAfterDays, 1, 36_500);
   check.logRetention(`${path}.logRetentionDays`, settings.logRetentionDays);
+  check.boolean(`${path}.enabled`, settings.enabled);
   return {
     ...withDefaults({ ...streamFunctionDefaults, ...defaults }, settings),
     deadLetterExpireAfterDays: settings.deadLetterExpireAfterDays,
@@ -212,6 +216,11 @@ export interface LiveChange {
   loses: string;
   /** The runbook in the docs. */
   runbook: string;
+  /**
+   * Changes it brings about that other components see only once deployed, too late for their
+   * preview (a new table stream moves every mapping on it): acknowledged together with it.
+   */
+  bringsAbout?: readonly string[];
 }
 
 /**
@@ -222,13 +231,14 @@ export interface LiveChange {
  */
 export function checkLiveChange(check: SettingsCheck, change: LiveChange, acknowledged: readonly string[] | undefined): void {
   if (change.from === undefined || change.to === undefined || isPending(change.from) || isPending(change.to) || change.from === change.to) return;
-  if (acknowledged?.includes(change.setting)) return;
+  const settings = [change.setting, ...(change.bringsAbout ?? [])];
+  if (settings.every((setting) => acknowledged?.includes(setting))) return;
   check.fail(liveChangeMessage(change));
 }
 
 export const liveChangeMessage = (change: LiveChange): string =>
   `${change.setting} changes from ${JSON.stringify(change.from)} to ${JSON.stringify(change.to)} on a deployed stack: ${change.loses}. ` +
-  `Follow ${change.runbook}, then acknowledge it with liveChangesAcknowledged: ["${change.setting}"]`;
+  `Follow ${change.runbook}, then acknowledge it with liveChangesAcknowledged: ${JSON.stringify([change.setting, ...(change.bringsAbout ?? [])])}`;
 
 /** What a function on a table's stream deployed: its source, which a later deployment must not move without its runbook. */
 export interface TableStreamDeployment {

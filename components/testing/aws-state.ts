@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
+import { type PulumiValues } from "./inputs";
 
 /** Seven hex digits of a name's digest: the stable suffix the mocks add where AWS or autonaming would add a random one. */
 export const shortHash = (text: string): string => createHash("sha256").update(text).digest("hex").slice(0, 7);
@@ -48,7 +49,7 @@ export class MockAwsState {
   }
 
   /** What a data source (provider function) answers; anything unknown echoes its inputs. */
-  call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
+  call(args: pulumi.runtime.MockCallArgs): PulumiValues {
     const { accountId, region } = this;
     switch (args.token) {
       case "aws:index/getCallerIdentity:getCallerIdentity":
@@ -85,7 +86,7 @@ export class MockAwsState {
   }
 
   /** Physical identity and computed outputs for a resource, shaped like the real provider's. */
-  realize(type: string, name: string, inputs: Record<string, any>): { id: string; state: Record<string, any> } {
+  realize(type: string, name: string, inputs: PulumiValues): { id: string; state: PulumiValues } {
     const { accountId: account, region } = this;
     const autoName = `${name}-${shortHash(name)}`;
     const physical: string = inputs.name ?? (inputs.namePrefix ? `${inputs.namePrefix}${shortHash(name)}` : autoName);

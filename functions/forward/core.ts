@@ -1,6 +1,7 @@
 import type { AttributeValue, DynamoDBRecord } from "aws-lambda";
 import { LosslessNumber, stringify } from "lossless-json";
 import { FIREHOSE_LIMITS } from "../shared/firehose-sender";
+import { isExpiry } from "../shared/table-stream";
 
 export type Change = "INSERT" | "MODIFY" | "REMOVE";
 
@@ -32,6 +33,8 @@ export type ForwardReason = "unknown-event" | "missing-key" | "no-image" | "unre
 export type ForwardDecision =
   | { kind: "send"; record: DynamoDBRecord; data: Buffer }
   | { kind: "skip"; record: DynamoDBRecord }
+  /** A TTL expiry: the table forgetting an item, never archived (not even as a delete marker). */
+  | { kind: "expired"; record: DynamoDBRecord }
   | { kind: "poison"; record: DynamoDBRecord; reason: ForwardReason; detail: string };
 
 const CHANGES: readonly string[] = ["INSERT", "MODIFY", "REMOVE"];
@@ -75,6 +78,7 @@ export function dedupKeyOf(keys: Record<string, AttributeValue> | undefined, key
 
 /** Decides what one DynamoDB stream record becomes in the archive. */
 export function forwardDecision(record: DynamoDBRecord, options: ForwardOptions): ForwardDecision {
+  if (isExpiry(record)) return { kind: "expired", record };
   const change = record.eventName ?? "";
   if (!CHANGES.includes(change)) return { kind: "poison", record, reason: "unknown-event", detail: `eventName "${change}" is not INSERT, MODIFY or REMOVE` };
   if (change === "REMOVE" && options.removeMode === "skip") return { kind: "skip", record };

@@ -13,7 +13,8 @@ export interface ForwardDependencies extends ForwardOptions, DeadLetterDependenc
 
 export interface ForwardOutcome {
   batchItemFailures: DynamoDBBatchItemFailure[];
-  counts: { received: number; sent: number; skipped: number; parked: number; failed: number; firehoseCalls: number };
+  /** `expired`: TTL expiries, which are never archived; `skipped`: the REMOVEs `removeMode: "skip"` leaves out. */
+  counts: { received: number; sent: number; skipped: number; expired: number; parked: number; failed: number; firehoseCalls: number };
 }
 
 /** The record's dedup key, the correlation field of its log lines, when its keys hold one. */
@@ -29,17 +30,20 @@ function correlationKey(record: DynamoDBRecord, keyAttributes: readonly string[]
 
 /**
  * Forwards a DynamoDB stream batch to the delivery stream: every INSERT and MODIFY as an archive
- * record, REMOVE as a delete marker or not at all, records that can never be archived parked with
- * their reason, and only the records still failing reported for retry (partial batch response).
+ * record, a user's REMOVE as a delete marker or not at all, a TTL expiry never (only counted),
+ * records that can never be archived parked with their reason, and only the records still failing
+ * reported for retry (partial batch response).
  */
 export async function forwardBatch(event: DynamoDBStreamEvent, deps: ForwardDependencies): Promise<ForwardOutcome> {
   const entries: Entry<DynamoDBRecord>[] = [];
   const toPark: ParkedRecord<DynamoDBRecord, ForwardReason>[] = [];
   let skipped = 0;
+  let expired = 0;
   for (const record of event.Records) {
     const decision = forwardDecision(record, deps);
     if (decision.kind === "send") entries.push({ id: record, data: decision.data });
     else if (decision.kind === "skip") skipped += 1;
+    else if (decision.kind === "expired") expired += 1;
     else toPark.push({ reason: decision.reason, detail: decision.detail, record });
   }
 
@@ -47,7 +51,7 @@ export async function forwardBatch(event: DynamoDBStreamEvent, deps: ForwardDepe
   const batch = new PartialBatch(tableStreamRecords((record) => correlationKey(record, deps.keyAttributes)), { ...deps, parkConcurrency: 4 });
   const parked = await batch.park(toPark);
   for (const { id, error } of send.failed) batch.retry(id, "put to Firehose failed, record will be retried", { error });
-  const counts = { received: event.Records.length, sent: send.sent, skipped, parked, failed: batch.failed, firehoseCalls: send.calls };
+  const counts = { received: event.Records.length, sent: send.sent, skipped, expired, parked, failed: batch.failed, firehoseCalls: send.calls };
   deps.log.info("forward batch done", counts);
   return { batchItemFailures: batch.batchItemFailures, counts };
 }

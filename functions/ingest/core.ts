@@ -1,6 +1,6 @@
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import type { KinesisStreamRecord } from "aws-lambda";
-import { HASH_KEY, RANGE_KEY } from "../shared/dedup-key";
+import { EXPIRES_AT, HASH_KEY, RANGE_KEY } from "../shared/dedup-key";
 import { isJsonNumber, parseExactJson } from "../shared/exact-json";
 import { type JsonDataReason } from "../shared/record-outcomes";
 import { decodeBase64, decodeUtf8 } from "../shared/text";
@@ -8,8 +8,8 @@ import { AttributeConverter, UnstorableValue, type AttributeReason } from "./att
 import { numberSize, textSize } from "./item-size";
 
 export { HASH_KEY, RANGE_KEY };
-/** Attributes the ingest function writes itself; a payload may not carry them. */
-export const RESERVED_ATTRIBUTES = [HASH_KEY, RANGE_KEY, "shardId", "approximateArrivalTimestamp"] as const;
+/** Attributes the ingest function writes itself; a payload may not carry them (the expiry either, whether items expire or not). */
+export const RESERVED_ATTRIBUTES = [HASH_KEY, RANGE_KEY, "shardId", "approximateArrivalTimestamp", EXPIRES_AT] as const;
 /** DynamoDB's item size limit. */
 export const MAX_ITEM_BYTES = 400 * 1024;
 export type PoisonReason =
@@ -63,11 +63,24 @@ function poison(record: KinesisStreamRecord, reason: PoisonReason, detail: strin
   return { ok: false, record, reason, detail };
 }
 
+export interface DecodeOptions {
+  /** Seconds after its record's arrival in Kinesis an item expires (its `dedupExpiresAt`); none when items never do. */
+  expireAfterSeconds?: number;
+}
+
+/**
+ * When DynamoDB may delete the item: epoch seconds, a Number, as TTL requires
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/time-to-live-ttl-before-you-start.html).
+ * From the record's arrival, which Lambda gives in seconds with a fraction
+ * (https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html), so a redelivery gives the same expiry.
+ */
+const expiresAt = (approximateArrivalTimestamp: number, expireAfterSeconds: number): number => Math.floor(approximateArrivalTimestamp) + expireAfterSeconds;
+
 /**
  * Turns one Kinesis record into the dedup table's item, or says why it never can be.
  * Pure: the same record always gives the same item, which is what makes replays idempotent.
  */
-export function decodeRecord(record: KinesisStreamRecord): RecordOutcome {
+export function decodeRecord(record: KinesisStreamRecord, options: DecodeOptions = {}): RecordOutcome {
   const { data, sequenceNumber, approximateArrivalTimestamp } = record.kinesis;
   let shardId: string;
   let hashKey: string;
@@ -76,6 +89,9 @@ export function decodeRecord(record: KinesisStreamRecord): RecordOutcome {
     hashKey = dedupHashKey(sequenceNumber, shardId);
   } catch (error) {
     return poison(record, "bad-envelope", (error as Error).message);
+  }
+  if (typeof approximateArrivalTimestamp !== "number" || !Number.isFinite(approximateArrivalTimestamp)) {
+    return poison(record, "bad-envelope", `kinesis.approximateArrivalTimestamp ${JSON.stringify(approximateArrivalTimestamp) ?? "(none)"} is not epoch seconds`);
   }
 
   const bytes = decodeBase64(data);
@@ -112,10 +128,15 @@ export function decodeRecord(record: KinesisStreamRecord): RecordOutcome {
   attributes[HASH_KEY] = { S: hashKey };
   attributes.approximateArrivalTimestamp = { N: arrivalTimestamp };
   // The key attributes passed the envelope checks above: ASCII names and values.
-  const size =
+  let size =
     converter.bytes +
     textSize(RANGE_KEY + sequenceNumber + "shardId" + shardId + HASH_KEY + hashKey + "approximateArrivalTimestamp", true) +
     numberSize(arrivalTimestamp);
+  if (options.expireAfterSeconds !== undefined) {
+    const expiry = String(expiresAt(approximateArrivalTimestamp, options.expireAfterSeconds));
+    attributes[EXPIRES_AT] = { N: expiry };
+    size += textSize(EXPIRES_AT, true) + numberSize(expiry);
+  }
   if (size > MAX_ITEM_BYTES) {
     return poison(record, "item-too-large", `item is ${size} bytes, over DynamoDB's ${MAX_ITEM_BYTES}-byte limit`);
   }

@@ -35,6 +35,7 @@ export async function handler(event: KinesisStreamEvent, context: Context): Prom
     dynamodb,
     s3,
     deadLetterBucket: settings.deadLetterBucket,
+    expireAfterSeconds: settings.expireAfterSeconds,
     write: { tableName: settings.tableName, concurrency: settings.writeConcurrency, maxAttempts: settings.writeMaxAttempts, baseDelayMs: 50, maxDelayMs: 2_000 },
     log,
   });

@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { KinesisStreamBatchItemFailure, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
 import { BatchWrites, type BatchWriteOptions } from "./batch-writer";
-import { decodeRecord, dedupHashKey, shardIdFromEventId, type PoisonReason } from "./core";
+import { decodeRecord, dedupHashKey, shardIdFromEventId, type DecodeOptions, type PoisonReason } from "./core";
 import { parseArn } from "../shared/arn";
 import { PARKED_PREFIX, parkedName, type ParkedRecord } from "../shared/dead-letter";
 import { PartialBatch, type DeadLetterDependencies, type RecordIdentity } from "../shared/partial-batch";
@@ -29,7 +29,7 @@ const kinesisRecords: RecordIdentity<KinesisStreamRecord> = {
   parkedKey: parkedObjectKey,
 };
 
-export interface IngestDependencies extends DeadLetterDependencies {
+export interface IngestDependencies extends DeadLetterDependencies, DecodeOptions {
   dynamodb: Pick<DynamoDBClient, "send">;
   write: BatchWriteOptions;
 }
@@ -58,7 +58,7 @@ export async function ingestBatch(event: KinesisStreamEvent, deps: IngestDepende
   // Each new item joins the next BatchWriteItem as soon as it is decoded: decoding the rest of the
   // batch overlaps the writes already in flight.
   for (const record of event.Records) {
-    const outcome = decodeRecord(record);
+    const outcome = decodeRecord(record, deps);
     if (!outcome.ok) {
       toPark.push({ reason: outcome.reason, detail: outcome.detail, record });
       continue;

@@ -25,6 +25,6 @@ export async function handler(event: DynamoDBStreamEvent, context: Context): Pro
     retry: { maxAttempts: 6, baseDelayMs: 25, maxDelayMs: 1_000 },
     log,
   });
-  publish({ [M.recordsIn]: counts.received, [M.recordsProjected]: counts.written, [M.recordsReplayed]: counts.replayed, [M.recordsParked]: counts.parked, [M.recordsRetried]: counts.failed });
+  publish({ [M.recordsIn]: counts.received, [M.recordsProjected]: counts.written, [M.recordsReplayed]: counts.replayed, [M.recordsSkipped]: counts.skipped, [M.recordsExpired]: counts.expired, [M.recordsParked]: counts.parked, [M.recordsRetried]: counts.failed });
   return { batchItemFailures };
 }

@@ -37,6 +37,10 @@ export const METRIC_NAMES = {
   recordsArchived: "RecordsArchived",
   recordsProjected: "RecordsProjected",
   recordsReplayed: "RecordsReplayed",
+  /** TTL expiries a table stream function let pass without taking them for deletes. */
+  recordsExpired: "RecordsExpired",
+  /** Records an index projection skipped (each logged with why). */
+  recordsSkipped: "RecordsSkipped",
   recordsParked: "RecordsParked",
   recordsRetried: "RecordsRetried",
   objectsLoaded: "ObjectsLoaded",

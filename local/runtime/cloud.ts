@@ -1,4 +1,4 @@
-import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient, type KeySchemaElement } from "@aws-sdk/client-dynamodb";
+import { CreateTableCommand, DescribeTableCommand, UpdateTimeToLiveCommand, type DynamoDBClient, type KeySchemaElement } from "@aws-sdk/client-dynamodb";
 import { CreateStreamCommand, DescribeStreamSummaryCommand, type KinesisClient } from "@aws-sdk/client-kinesis";
 import { CreateBucketCommand, type S3Client } from "@aws-sdk/client-s3";
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
@@ -74,7 +74,7 @@ export class LocalCloud implements pulumi.runtime.Mocks {
     }
   }
 
-  /** The state AWS would give the resource (mocks/aws-state.ts), made real on the engines and the runtime where there is one. */
+  /** The state AWS would give the resource (components/testing/aws-state.ts), made real on the engines and the runtime where there is one. */
   private async realize(type: string, name: string, inputs: Record<string, any>): Promise<{ id: string; state: Record<string, any> }> {
     const { id, state } = this.aws.realize(type, name, inputs);
     switch (type) {
@@ -114,6 +114,8 @@ export class LocalCloud implements pulumi.runtime.Mocks {
           maximumRetryAttempts: inputs.maximumRetryAttempts ?? 10_000,
           reportBatchItemFailures: (inputs.functionResponseTypes ?? []).includes("ReportBatchItemFailures"),
           onFailureBucket: inputs.destinationConfig?.onFailure?.destinationArn?.replace("arn:aws:s3:::", ""),
+          filters: inputs.filterCriteria?.filters?.map((filter: { pattern: string }) => filter.pattern),
+          enabled: inputs.enabled ?? true,
         });
         break;
       }
@@ -192,6 +194,9 @@ export class LocalCloud implements pulumi.runtime.Mocks {
         StreamSpecification: inputs.streamEnabled ? { StreamEnabled: true, StreamViewType: inputs.streamViewType } : undefined,
       }),
     );
+    if (inputs.ttl?.enabled) {
+      await this.engines.dynamodb.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: inputs.ttl.attributeName, Enabled: true } }));
+    }
     const { Table } = await this.engines.dynamodb.send(new DescribeTableCommand({ TableName: name }));
     const label = Table?.LatestStreamLabel ?? "";
     return { streamArn: inputs.streamEnabled ? `${tableArn}/stream/${label}` : undefined, streamLabel: label };

@@ -5,6 +5,7 @@ import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { parseArn } from "../../functions/shared/arn";
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
+import { compileFilters, type Matcher } from "./event-filter";
 import { type Invoker } from "./functions";
 
 export interface MappingSpec {
@@ -15,12 +16,17 @@ export interface MappingSpec {
   kind: "kinesis" | "dynamodb";
   /** The stream's name (Kinesis) or the table's name (DynamoDB), taken from the source ARN. */
   source: string;
+  /** The stream's ARN: a table's stream has a new one whenever the stream is enabled again. */
   sourceArn: string;
   batchSize: number;
   bisectBatchOnFunctionError: boolean;
   maximumRetryAttempts: number;
   reportBatchItemFailures: boolean;
   onFailureBucket?: string;
+  /** The mapping's `filterCriteria` patterns (JSON text, OR'd); none: every record is delivered. */
+  filters?: string[];
+  /** A disabled mapping reads nothing until it is enabled, then goes on from where it stopped. */
+  enabled: boolean;
 }
 
 type LambdaRecord = Record<string, any> & { sequence: string };
@@ -44,10 +50,13 @@ export interface MappingProgress {
   functionName: string;
   kind: MappingSpec["kind"];
   source: string;
+  sourceArn: string;
   /** Records read from the source, each counted once. */
   read: number;
-  /** Records whose batch is finished: handled by the function, or sent to the on-failure destination. */
+  /** Records whose batch is finished (handled by the function, or sent to the on-failure destination), and those filtered out. */
   done: number;
+  /** Records that matched none of the mapping's filters: read past, never delivered. */
+  filtered: number;
   /** For a table's stream: the INSERT records among those read, one per new item. */
   inserts: number;
   /** Records in a batch being delivered now. */
@@ -76,6 +85,8 @@ const errorText = (error: unknown) => `${(error as Error).name}: ${(error as Err
 
 interface Poller {
   spec: MappingSpec;
+  /** Whether a record is delivered: it matches one of the mapping's filters, or the mapping has none. */
+  delivers: Matcher;
   shardId: string;
   progress: MappingProgress;
   /** When the last read that found nothing started: `caughtUpSince` compares it with the last time a record moved. */
@@ -95,6 +106,8 @@ export class LocalMappings {
   private running = true;
   private readonly loops: Promise<void>[] = [];
   private readonly pollers: Poller[] = [];
+  /** Mappings by UUID: whether each is enabled, or deleted (its pollers stop). */
+  private readonly states = new Map<string, "enabled" | "disabled" | "deleted">();
   readonly counts = { batches: 0, retries: 0, failedBatches: 0, redelivered: 0 };
   /** Share of successful batches delivered a second time, as Lambda does after a timeout it cannot see through. */
   redeliverShare = 0;
@@ -106,16 +119,34 @@ export class LocalMappings {
   ) {}
 
   async start(spec: MappingSpec): Promise<void> {
+    if (this.states.has(spec.uuid)) throw new Error(`a mapping ${spec.uuid} exists already`);
+    if (spec.filters && spec.kind === "kinesis") throw new Error(`mapping ${spec.uuid}: the local runtime filters table stream records only, not Kinesis records`);
+    // A pattern Lambda would refuse fails here, as CreateEventSourceMapping would.
+    const delivers = spec.filters ? compileFilters(spec.filters) : () => true;
     const source = spec.kind === "kinesis" ? await this.kinesisSource(spec) : await this.tableSource(spec);
-    const progress: MappingProgress = { uuid: spec.uuid, functionName: spec.functionName, kind: spec.kind, source: spec.source, read: 0, done: 0, inserts: 0, inFlight: 0 };
+    const progress: MappingProgress = { uuid: spec.uuid, functionName: spec.functionName, kind: spec.kind, source: spec.source, sourceArn: spec.sourceArn, read: 0, done: 0, filtered: 0, inserts: 0, inFlight: 0 };
+    this.states.set(spec.uuid, spec.enabled ? "enabled" : "disabled");
     const shards = await source.shards();
     const ids = new Set(shards.map((shard) => shard.id));
     // Lambda starts with the shards whose parent is gone, and moves to a child once its parent ends.
-    for (const shard of shards.filter((s) => !s.parentId || !ids.has(s.parentId))) this.follow(spec, source, shard.id, progress);
+    for (const shard of shards.filter((s) => !s.parentId || !ids.has(s.parentId))) this.follow(spec, delivers, source, shard.id, progress);
   }
 
-  private follow(spec: MappingSpec, source: ShardSource, shardId: string, progress: MappingProgress): void {
-    const poller: Poller = { spec, shardId, progress, emptyReadStartedAt: -1, busy: false, ended: false };
+  /** Pauses (false) or resumes (true) a mapping, as UpdateEventSourceMapping's `Enabled` does: a resumed mapping goes on after the last record it read. */
+  setEnabled(uuid: string, enabled: boolean): void {
+    const state = this.states.get(uuid);
+    if (state === undefined || state === "deleted") throw new Error(`no mapping ${uuid}`);
+    this.states.set(uuid, enabled ? "enabled" : "disabled");
+  }
+
+  /** Deletes a mapping, as DeleteEventSourceMapping does: it reads nothing more, and a batch being delivered finishes. */
+  delete(uuid: string): void {
+    if (!this.states.has(uuid)) throw new Error(`no mapping ${uuid}`);
+    this.states.set(uuid, "deleted");
+  }
+
+  private follow(spec: MappingSpec, delivers: Matcher, source: ShardSource, shardId: string, progress: MappingProgress): void {
+    const poller: Poller = { spec, delivers, shardId, progress, emptyReadStartedAt: -1, busy: false, ended: false };
     this.pollers.push(poller);
     this.loops.push(this.poll(poller, source));
   }
@@ -171,7 +202,11 @@ export class LocalMappings {
     const { spec, shardId, progress } = poller;
     let last: string | undefined;
     let iterator: string | undefined;
-    while (this.running) {
+    while (this.running && this.states.get(spec.uuid) !== "deleted") {
+      if (this.states.get(spec.uuid) === "disabled") {
+        await sleep(IDLE_POLL_MS);
+        continue;
+      }
       const startedAt = performance.now();
       try {
         iterator ??= await source.iterator(shardId, last);
@@ -181,7 +216,11 @@ export class LocalMappings {
         if (records.length > 0) {
           progress.read += records.length;
           if (spec.kind === "dynamodb") progress.inserts += records.filter((r) => r.eventName === "INSERT").length;
-          await this.handOver(poller, records);
+          // Records matching no filter are read past, never delivered, and fill no batch.
+          const delivered = records.filter((record) => poller.delivers(this.eventRecord(record)));
+          progress.filtered += records.length - delivered.length;
+          progress.done += records.length - delivered.length;
+          if (delivered.length > 0) await this.handOver(poller, delivered);
           last = records[records.length - 1].sequence;
         } else {
           poller.emptyReadStartedAt = startedAt;
@@ -196,9 +235,9 @@ export class LocalMappings {
         await sleep(FAILED_READ_BACKOFF_MS);
       }
     }
-    if (this.running) {
+    if (this.running && this.states.get(spec.uuid) !== "deleted") {
       const children = (await source.shards().catch(() => [])).filter((shard) => shard.parentId === shardId);
-      for (const child of children) this.follow(spec, source, child.id, progress);
+      for (const child of children) this.follow(spec, poller.delivers, source, child.id, progress);
     }
     poller.ended = true;
   }
@@ -215,8 +254,13 @@ export class LocalMappings {
     }
   }
 
+  /** A record as the function's event carries it, without the runtime's own bookkeeping. */
+  private eventRecord({ sequence: _sequence, ...record }: LambdaRecord): Record<string, unknown> {
+    return record;
+  }
+
   private event(records: LambdaRecord[]): unknown {
-    return { Records: records.map(({ sequence: _sequence, ...record }) => record) };
+    return { Records: records.map((record) => this.eventRecord(record)) };
   }
 
   private async deliver(spec: MappingSpec, shardId: string, records: LambdaRecord[]): Promise<void> {
@@ -280,9 +324,10 @@ export class LocalMappings {
   /**
    * Whether every shard still being read has found nothing new in a read that started at `since`
    * or later, with no batch in flight: everything written to the sources before then is handled.
+   * A disabled mapping reads nothing, so it is caught up once its batch in flight is done.
    */
   caughtUpSince(since: number): boolean {
-    return this.pollers.every((poller) => poller.ended || (!poller.busy && poller.emptyReadStartedAt >= since));
+    return this.pollers.every((poller) => poller.ended || (!poller.busy && (poller.emptyReadStartedAt >= since || this.states.get(poller.spec.uuid) === "disabled")));
   }
 
   async stop(): Promise<void> {

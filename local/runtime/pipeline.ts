@@ -1,11 +1,11 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DescribeTableCommand, DynamoDBClient, UpdateTableCommand, type StreamViewType } from "@aws-sdk/client-dynamodb";
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import { KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import * as pulumi from "@pulumi/pulumi";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -18,7 +18,7 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, startKinesalite, s
 import { LocalCloud } from "./cloud";
 import { LocalFirehose } from "./firehose";
 import { LocalFunctions } from "./functions";
-import { LocalMappings, type MappingSpec } from "./mappings";
+import { LocalMappings, type MappingProgress, type MappingSpec } from "./mappings";
 import { LocalNotifications } from "./notifications";
 import { activity, mappingStage, pendingWork, type PipelineProgress, type StageFunctions } from "./progress";
 import { startServiceShims } from "./service-shims";
@@ -76,6 +76,15 @@ export interface LocalPipeline {
   drain(options?: DrainOptions): Promise<void>;
   /** Starts a mapping again from the trim horizon, as re-creating it does. */
   restartMapping(functionNamePrefix: string): Promise<void>;
+  /** Pauses (false) or resumes (true) the mappings of the functions named so, as their `enabled` setting does. */
+  setMappingEnabled(functionNamePrefix: string, enabled: boolean): void;
+  /**
+   * Gives the dedup table's stream another view type as a deployment does (the stack is not
+   * realized again): DynamoDB takes no change to an enabled stream, so the stream is disabled and
+   * a new one enabled, with a new ARN; each mapping on it is replaced by one on the new stream, from
+   * its trim horizon. Answers with the new stream's ARN.
+   */
+  changeTableStream(streamViewType: StreamViewType): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -214,7 +223,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       return {
         ingest: mappingStage(read, stages.ingest, functions.parked.by(stages.ingest)),
         tableItems: tableMappings.filter((m) => m.functionName === stages.forward).reduce((sum, m) => sum + m.inserts, 0),
-        tableStreamRecords: Math.max(0, ...tableMappings.map((m) => m.read)),
+        tableStreamRecords: streamRecords(tableMappings),
         forward: mappingStage(read, stages.forward, functions.parked.by(stages.forward)),
         firehose: { ...firehose!.counts, buffered: firehose!.buffered },
         load: { handled: notifications.counts.handled, inFlight: notifications.inFlight },
@@ -267,6 +276,28 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         if (!spec) throw new Error(`no mapping for a function named ${prefix}…`);
         await mappings.start({ ...spec, uuid: `${spec.uuid}-again` });
       },
+      setMappingEnabled: (prefix, enabled) => {
+        const named = specs.filter((s) => s.functionName.startsWith(prefix));
+        if (named.length === 0) throw new Error(`no mapping for a function named ${prefix}…`);
+        for (const spec of named) mappings.setEnabled(spec.uuid, enabled);
+      },
+      changeTableStream: async (streamViewType) => {
+        const table = poc.tableName as string;
+        // As the provider does it: UpdateTable refuses a new view type on an enabled stream
+        // ("Table already has an enabled stream"), so it disables the stream and enables another.
+        await clients.dynamodb.send(new UpdateTableCommand({ TableName: table, StreamSpecification: { StreamEnabled: false } }));
+        await clients.dynamodb.send(new UpdateTableCommand({ TableName: table, StreamSpecification: { StreamEnabled: true, StreamViewType: streamViewType } }));
+        const { Table } = await clients.dynamodb.send(new DescribeTableCommand({ TableName: table }));
+        const streamArn = `${poc.tableArn}/stream/${Table!.LatestStreamLabel}`;
+        for (const [i, spec] of specs.entries()) {
+          if (spec.kind !== "dynamodb" || spec.source !== table) continue;
+          // A mapping's event source cannot change in place: the mapping is replaced, at the new stream's trim horizon.
+          mappings.delete(spec.uuid);
+          specs[i] = { ...spec, uuid: randomUUID(), sourceArn: streamArn };
+          await mappings.start(specs[i]);
+        }
+        return streamArn;
+      },
       stop: async () => {
         await mappings.stop();
         await firehose!.stop();
@@ -282,6 +313,13 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
+}
+
+/** Records on a table's streams, as far as the furthest reader of each stream got: a new stream starts at none. */
+function streamRecords(tableMappings: readonly MappingProgress[]): number {
+  const furthest = new Map<string, number>();
+  for (const m of tableMappings) furthest.set(m.sourceArn, Math.max(furthest.get(m.sourceArn) ?? 0, m.read));
+  return [...furthest.values()].reduce((sum, read) => sum + read, 0);
 }
 
 /** The four engines, started at once; each one that started is added to `engines` (to be stopped), also when another fails. */

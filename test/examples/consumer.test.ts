@@ -21,7 +21,7 @@ describe("examples/consumer: another program uses the components from the built 
 
   before(async function () {
     const installed = path.join(EXAMPLE, "node_modules", "stream-replication");
-    if (!existsSync(installed)) throw new Error(`the example's dependencies are not installed: run \`npm ci --prefix examples/consumer\``);
+    if (!existsSync(installed)) throw new Error(`the example's dependencies are not installed: run \`npm install --prefix examples/consumer\` (it has no lock file; .ci/run does the same)`);
     if (!existsSync(path.join(PROJECT_ROOT, "dist", "components", "index.js"))) throw new Error("the package is not built: run `npm run build`");
     cloud = new MockCloud({ project: "clicks-consumer", stack: "dev", accountId: "999999999999" });
     await cloud.install({ "aws:region": "eu-west-1", sourceStreamArn: STREAM, tableName: "clicks-dedup" });

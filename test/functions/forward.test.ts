@@ -1,12 +1,13 @@
 import { PutRecordBatchCommand, FirehoseClient } from "@aws-sdk/client-firehose";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { DynamoDBStreamEvent } from "aws-lambda";
-import { mockClient, type AwsStub } from "aws-sdk-client-mock";
+import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import { parse } from "lossless-json";
 import { forwardDecision, type ArchiveRecord, type ForwardOptions } from "../../functions/forward/core";
 import { forwardBatch, type ForwardDependencies } from "../../functions/forward/forward-batch";
 import { FIREHOSE_LIMITS, planCalls } from "../../functions/shared/firehose-sender";
+import { nonConformance } from "../support/aws-event-schemas";
 import { clickItem, DEDUP_KEYS, streamRecord } from "../support/dynamodb-stream";
 import { fixture } from "../support/kinesis";
 
@@ -82,6 +83,23 @@ describe("forward function", () => {
       expect(forwardDecision(remove, { ...OPTIONS, removeMode: "skip" }).kind).to.equal("skip");
     });
 
+    it("never archives a TTL expiry (AWS's own event), in either remove mode: it is the table forgetting an item, not a delete", () => {
+      const event = fixture<DynamoDBStreamEvent>("dynamodb-stream-ttl-expiry.json");
+      expect(nonConformance("dynamodb", event)).to.deep.equal([]);
+      for (const removeMode of ["marker", "skip"] as const) {
+        expect(forwardDecision(event.Records[0], { keyAttributes: ["Id"], removeMode })).to.deep.equal({ kind: "expired", record: event.Records[0] });
+      }
+    });
+
+    it("archives a user's REMOVE of the same item as a delete marker: only DynamoDB's own principal makes an expiry", () => {
+      const expiry = fixture<DynamoDBStreamEvent>("dynamodb-stream-ttl-expiry.json").Records[0];
+      const byUser = { ...structuredClone(expiry), userIdentity: undefined };
+      const byOtherService = { ...structuredClone(expiry), userIdentity: { type: "Service", principalId: "replication.dynamodb.amazonaws.com" } };
+      for (const record of [byUser, byOtherService]) {
+        expect(archived(forwardDecision(record, { keyAttributes: ["Id"], removeMode: "marker" }))).to.deep.equal({ key: "101", change: "REMOVE", changedAt: "2023-09-06T10:45:55.000Z", sequence: "333", item: null });
+      }
+    });
+
     it("skips only REMOVEs when told to, still archiving every INSERT and MODIFY", () => {
       const skip = { ...OPTIONS, removeMode: "skip" } as const;
       expect(archived(forwardDecision(streamRecord("INSERT", clickItem(8), "107"), skip))).to.include({ change: "INSERT", sequence: "107" });
@@ -149,8 +167,8 @@ describe("forward function", () => {
 
   describe("a batch against a Firehose that fails some records", () => {
     // Mocked from the first hook to the last, not while other files run: mockClient patches the class.
-    let firehose: AwsStub<any, any, any>;
-    let s3: AwsStub<any, any, any>;
+    let firehose: AwsClientStub<FirehoseClient>;
+    let s3: AwsClientStub<S3Client>;
     const warnings: Record<string, unknown>[] = [];
     const infos: Record<string, unknown>[] = [];
     const deps = (maxAttempts = 4, options: ForwardOptions = OPTIONS): ForwardDependencies => ({
@@ -244,9 +262,22 @@ describe("forward function", () => {
       const event = batch(4);
       for (const i of [1, 3]) event.Records[i] = streamRecord("REMOVE", clickItem(i), String(1000 + i));
       const outcome = await forwardBatch(event, deps(4, { ...OPTIONS, removeMode: "skip" }));
-      const counts = { received: 4, sent: 2, skipped: 2, parked: 0, failed: 0, firehoseCalls: 1 };
+      const counts = { received: 4, sent: 2, skipped: 2, expired: 0, parked: 0, failed: 0, firehoseCalls: 1 };
       expect(outcome.counts).to.deep.equal(counts);
       expect(infos).to.deep.equal([{ message: "forward batch done", ...counts }]);
+    });
+
+    it("sends the rest of a batch holding a TTL expiry, counting the expiry, parking nothing and retrying nothing", async () => {
+      failRecords(() => false);
+      const expiry = fixture<DynamoDBStreamEvent>("dynamodb-stream-ttl-expiry.json").Records[0];
+      const userDelete = streamRecord("REMOVE", clickItem(2), "1002");
+      const event = { Records: [...batch(2).Records, expiry, userDelete] };
+      const outcome = await forwardBatch(event, deps());
+      expect(outcome.counts).to.include({ received: 4, sent: 3, expired: 1, skipped: 0, parked: 0, failed: 0 });
+      expect(outcome.batchItemFailures).to.deep.equal([]);
+      expect(s3.commandCalls(PutObjectCommand)).to.have.length(0);
+      const sent = firehose.commandCalls(PutRecordBatchCommand).flatMap((c) => c.args[0].input.Records!.map((r) => JSON.parse(Buffer.from(r.Data!).toString())));
+      expect(sent.map((r) => [r.change, r.sequence])).to.deep.equal([["INSERT", "1000"], ["INSERT", "1001"], ["REMOVE", "1002"]]);
     });
 
     it("reports a poison record for retry when the bucket cannot take it, never dropping it", async () => {

@@ -3,6 +3,7 @@ import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { KinesisStreamEvent } from "aws-lambda";
 import { decodeRecord, dedupHashKey, MAX_ITEM_BYTES, shardIdFromEventId, type DecodedRecord, type PoisonRecord } from "../../functions/ingest/core";
 import { AttributeConverter } from "../../functions/ingest/attribute-values";
+import { EXPIRES_AT } from "../../functions/shared/dedup-key";
 import { itemSizeBytes } from "../../functions/ingest/item-size";
 import { click, fixture, kinesisRecord, sequenceNumber } from "../support/kinesis";
 
@@ -62,6 +63,35 @@ describe("ingest core", () => {
     });
   });
 
+  describe("the expiry", () => {
+    it("writes dedupExpiresAt, a Number of epoch seconds, from the record's arrival in Kinesis plus the window, counted in the item's size", () => {
+      const event = fixture<KinesisStreamEvent>("kinesis-stream-one-record.json");
+      const outcome = decoded(decodeRecord(event.Records[0], { expireAfterSeconds: 86_400 }));
+      // The fixture arrived at 1545084650.987: the whole second, then a day.
+      expect(outcome.item[EXPIRES_AT]).to.deep.equal({ N: "1545171050" });
+      expect(outcome.bytes).to.equal(itemSizeBytes(outcome.item));
+      expect(outcome.bytes - decoded(decodeRecord(event.Records[0])).bytes).to.equal(EXPIRES_AT.length + 6);
+    });
+
+    it("writes no expiry when items never expire", () => {
+      const { item } = decoded(decodeRecord(kinesisRecord(click(1), sequenceNumber(1))));
+      expect(item).not.to.have.property(EXPIRES_AT);
+    });
+
+    it("gives a redelivered record the same expiry, whenever it is delivered again", () => {
+      const record = kinesisRecord(click(2), sequenceNumber(2));
+      expect(decodeRecord(structuredClone(record), { expireAfterSeconds: 7 * 86_400 })).to.deep.equal(decodeRecord(structuredClone(record), { expireAfterSeconds: 7 * 86_400 }));
+    });
+
+    it("parks a record whose arrival time is not epoch seconds, whether items expire or not", () => {
+      for (const options of [{}, { expireAfterSeconds: 86_400 }]) {
+        const record = kinesisRecord(click(3), sequenceNumber(3));
+        (record.kinesis as { approximateArrivalTimestamp: unknown }).approximateArrivalTimestamp = "yesterday";
+        expect(poisoned(decodeRecord(record, options))).to.include({ reason: "bad-envelope", detail: 'kinesis.approximateArrivalTimestamp "yesterday" is not epoch seconds' });
+      }
+    });
+  });
+
   describe("attributes", () => {
     it("keeps null and empty-string fields at every depth (the cross-account replication design dropped top-level ones), and false, 0 and nested values", () => {
       const item = unmarshall(
@@ -97,6 +127,7 @@ describe("ingest core", () => {
       ["JSON null", "null", "not-an-object", /null, not a JSON object/],
       ["a payload carrying the range key", { sequenceNumber: "1" }, "reserved-attribute", /"sequenceNumber" collides/],
       ["a payload carrying the hash key", { seqNumbershardIdHash: "x" }, "reserved-attribute", /"seqNumbershardIdHash" collides/],
+      ["a payload carrying the expiry", { dedupExpiresAt: 1 }, "reserved-attribute", /"dedupExpiresAt" collides/],
       ["a field with an empty name", { "": 1 }, "invalid-attribute-name", /empty name/],
       ["a number DynamoDB cannot hold", { big: 1e200 }, "number-out-of-range", /payload\.big = 1e\+200/],
       ["an item over 400 KB", { blob: "x".repeat(410 * 1024) }, "item-too-large", /over DynamoDB's 409600-byte limit/],

@@ -13,6 +13,8 @@ describe("telemetry names (functions/shared/telemetry-names.ts)", () => {
       "RecordsArchived",
       "RecordsProjected",
       "RecordsReplayed",
+      "RecordsExpired",
+      "RecordsSkipped",
       "RecordsParked",
       "RecordsRetried",
       "ObjectsLoaded",

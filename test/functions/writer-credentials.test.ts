@@ -1,5 +1,5 @@
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
-import { mockClient, type AwsStub } from "aws-sdk-client-mock";
+import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import { sessionNameFor, writerRoleCredentials } from "../../functions/ingest/writer-credentials";
 
@@ -8,7 +8,7 @@ const MINUTE = 60_000;
 
 describe("push mode: writer role credentials", () => {
   // Mocked from the first hook to the last, not while other files run: mockClient patches the class.
-  let sts: AwsStub<any, any, any>;
+  let sts: AwsClientStub<STSClient>;
   let clock: number;
   let issued: number;
   let refuseNext: boolean;

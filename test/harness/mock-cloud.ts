@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { MockAwsState, type MockNetwork } from "../../components/testing/aws-state";
-import { unwrapSecrets } from "../../components/testing/inputs";
+import { unwrapSecrets, type PulumiValues } from "../../components/testing/inputs";
 
 /** One resource the program registered, as the engine would have seen it. */
 export interface RecordedResource {
@@ -15,9 +15,18 @@ export interface RecordedResource {
   protect: boolean;
   /** Pulumi leaves it in the cloud when it deletes it from the stack. */
   retainOnDelete: boolean;
-  inputs: Record<string, any>;
+  inputs: PulumiValues;
   id: string;
-  state: Record<string, any>;
+  state: PulumiValues;
+}
+
+/** What the monitor's register request tells of a resource's options (the engine's gRPC message). */
+interface RegisterResourceRequest {
+  getParent(): string;
+  getDependenciesList(): string[];
+  getDeletebeforereplace(): boolean;
+  getProtect(): boolean | undefined;
+  getRetainondelete(): boolean | undefined;
 }
 
 export interface MockCloudOptions {
@@ -37,7 +46,7 @@ export interface MockCloudOptions {
 
 /**
  * Pulumi mocks that record every registered resource, with its parent, dependencies and options,
- * and answer like AWS would (mocks/aws-state.ts: physical names, ARNs, caller identity, region,
+ * and answer like AWS would (components/testing/aws-state.ts: physical names, ARNs, caller identity, region,
  * partition, StackReference outputs).
  */
 export class MockCloud implements pulumi.runtime.Mocks {
@@ -74,9 +83,9 @@ export class MockCloud implements pulumi.runtime.Mocks {
     pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [k.includes(":") ? k : `${this.project}:${k}`, v])));
     await pulumi.runtime.setMocks(this, this.project, this.stack, false, this.organization);
     // The mocks interface is not told a resource's parent or options; the monitor's request carries them.
-    const monitor = pulumi.runtime.getMonitor() as any;
+    const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(request: RegisterResourceRequest, callback: unknown): unknown };
     const register = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (request: any, callback: any) => {
+    monitor.registerResource = (request, callback) => {
       this.pending = {
         parentUrn: request.getParent() || undefined,
         dependencies: request.getDependenciesList(),
@@ -88,7 +97,7 @@ export class MockCloud implements pulumi.runtime.Mocks {
     };
   }
 
-  newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
+  newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: PulumiValues } {
     const { parentUrn, dependencies, deleteBeforeReplace, protect, retainOnDelete } = this.pending ?? { parentUrn: undefined, dependencies: [], deleteBeforeReplace: false, protect: false, retainOnDelete: false };
     this.pending = undefined;
     const inputs = unwrapSecrets(args.inputs);
@@ -109,7 +118,7 @@ export class MockCloud implements pulumi.runtime.Mocks {
     return { id, state };
   }
 
-  call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
+  call(args: pulumi.runtime.MockCallArgs): PulumiValues {
     return this.aws.call(args);
   }
 
@@ -168,6 +177,6 @@ export function resolve<T>(output: pulumi.Output<T>): Promise<T> {
 }
 
 /** A policy document input, parsed. */
-export function policyOf(resource: RecordedResource, field = "policy"): { Version: string; Statement: any[] } {
+export function policyOf(resource: RecordedResource, field = "policy"): { Version: string; Statement: PulumiValues[] } {
   return JSON.parse(resource.inputs[field]);
 }

@@ -117,7 +117,7 @@ describe("npm run backfill on DynamoDB Local: a projection added late", function
     const code = await backfillCommand(["--table", "t", "--projection", '{"kind":"aggregate","groupBy":["a"]}', "--target-table", "x", "--items-per-second", "0"], { out() {}, err: (l) => err.push(l) });
     expect(code).to.equal(2);
     expect(err[0]).to.equal(
-      "--dead-letter-bucket is required; --ledger-table is required for an aggregate: its ledger keeps each item counted once; --items-per-second takes a whole number from 1 to 1,000,000, got \"0\"; see npm run backfill -- --help",
+      "--dead-letter-bucket is required; --items-per-second takes a whole number from 1 to 1,000,000, got \"0\"; --ledger-table is required for an aggregate: its ledger keeps each item counted once; see npm run backfill -- --help",
     );
   });
 });

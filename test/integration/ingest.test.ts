@@ -1,13 +1,16 @@
 import { expect } from "chai";
 import {
   BatchWriteItemCommand,
+  DescribeTimeToLiveCommand,
   DynamoDBClient,
   GetItemCommand,
   ScanCommand,
+  UpdateTimeToLiveCommand,
   type BatchWriteItemCommandOutput,
 } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
+import { EXPIRES_AT } from "../../functions/shared/dedup-key";
 import { ingestBatch, type IngestDependencies } from "../../functions/ingest/ingest-batch";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, startS3Engine, type Engine } from "../../engines";
 import { createDedupTable } from "../../engines/tables";
@@ -109,6 +112,21 @@ describe("ingest on DynamoDB Local and a local S3", function () {
     await ingestBatch(eventOf(structuredClone(poison)), deps(table));
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: "dead-letters", Prefix: "parked/web-analytics/shardId-000000000003/" }));
     expect(listed.Contents?.map((o) => o.Key)).to.deep.equal([`parked/web-analytics/shardId-000000000003/${sequenceNumber(77)}.json`]);
+  });
+
+  it("writes each item's expiry as a Number on a table whose TTL is on that attribute", async () => {
+    const table = await newTable();
+    // As DedupTable sets it up: TTL on dedupExpiresAt.
+    await dynamodb.send(new UpdateTimeToLiveCommand({ TableName: table, TimeToLiveSpecification: { AttributeName: EXPIRES_AT, Enabled: true } }));
+    const records = clicks(30);
+    records.forEach((record, i) => (record.kinesis.approximateArrivalTimestamp = 1764000000 + i + 0.75));
+    const outcome = await ingestBatch(eventOf(...records), { ...deps(table), expireAfterSeconds: 3 * 86_400 });
+    expect(outcome.counts).to.include({ written: 30, parked: 0 });
+    const { TimeToLiveDescription } = await dynamodb.send(new DescribeTimeToLiveCommand({ TableName: table }));
+    expect(TimeToLiveDescription).to.deep.include({ TimeToLiveStatus: "ENABLED", AttributeName: EXPIRES_AT });
+    const { Item } = await rawDynamoDb(endpoint, "GetItem", { TableName: table, Key: { seqNumbershardIdHash: { S: "01_shardId-000000000000" }, sequenceNumber: { S: sequenceNumber(10) } } });
+    expect(Item[EXPIRES_AT]).to.deep.equal({ N: String(1764000010 + 3 * 86_400) });
+    expect((await itemsIn(table)).every((item) => typeof item[EXPIRES_AT] === "number")).to.equal(true);
   });
 
   it("ends with every item written when DynamoDB returns UnprocessedItems the first times", async () => {

@@ -52,7 +52,8 @@ describe("npm run rebuild on MariaDB: the table again from the archive", functio
     const err: string[] = [];
     const { database, objects } = engines;
     const url = `mysql://${encodeURIComponent(database.user)}:${encodeURIComponent(database.password)}@${database.host}:${database.port}/${t.database}`;
-    const code = await rebuildCommand(["--bucket", BUCKET, "--database-url", url, "--load-mode", "streamed", "--endpoint-url", objects.endpoint, "--region", LOCAL_REGION, "--batch", "3", ...flags], {
+    const bucket = flags.includes("--bucket") ? [] : ["--bucket", BUCKET];
+    const code = await rebuildCommand([...bucket, "--database-url", url, "--load-mode", "streamed", "--endpoint-url", objects.endpoint, "--region", LOCAL_REGION, "--batch", "3", ...flags], {
       out: (l) => out.push(l),
       err: (l) => err.push(l),
     });
@@ -141,7 +142,6 @@ describe("npm run rebuild on MariaDB: the table again from the archive", functio
       const target = await liveLoaded();
       const before = await rows(target);
       await engines.s3.send(new CreateBucketCommand({ Bucket: "empty" }));
-      // The last --bucket is the one taken.
       const { code, out } = await rebuild(target, "--run", "wrong-bucket", "--bucket", "empty");
       expect(code).to.equal(0);
       expect(out.at(-1)).to.equal("rebuild wrong-bucket: no objects under s3://empty/processed/: nothing loaded, the table left as it is");
@@ -199,13 +199,29 @@ describe("npm run rebuild on MariaDB: the table again from the archive", functio
     expect(clicks).to.deep.equal([16, ...Array.from({ length: 20 }, (_, i) => 21 + i)]);
   });
 
+  it("offers to resume a run once it started: its start is recorded, so the same --run goes on from there", async () => {
+    const target = await liveLoaded();
+    const { database, objects } = engines;
+    const url = `mysql://${encodeURIComponent(database.user)}:${encodeURIComponent(database.password)}@${database.host}:${database.port}/${target.database}`;
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await rebuildCommand(["--bucket", "no-such-bucket", "--database-url", url, "--load-mode", "streamed", "--endpoint-url", objects.endpoint, "--region", LOCAL_REGION, "--run", "listing-fails"], {
+      out: (l) => out.push(l),
+      err: (l) => err.push(l),
+    });
+    expect(code).to.equal(1);
+    expect(err).to.have.length(2);
+    expect(err[0]).to.match(/^rebuild listing-fails stopped: \w+/);
+    expect(err[1]).to.equal("run the same command with --run listing-fails to resume: objects this run loaded are skipped");
+  });
+
   it("says what is wrong with its arguments, exit status 2", async () => {
     const out: string[] = [];
     const err: string[] = [];
     const code = await rebuildCommand(["--bucket", BUCKET, "--database-url", "postgres://x", "--from", "2026-11-26", "--run", "no spaces"], { out: (l) => out.push(l), err: (l) => err.push(l) });
     expect(code).to.equal(2);
     expect(err[0]).to.equal(
-      '--database-url must be mysql://user[:password]@host[:port]/database, got "postgres://x"; --from takes an hour as YYYY-MM-DDTHH (UTC), such as 2026-11-26T09, got "2026-11-26"; --run takes 1 to 64 letters, digits or "_.:-", got "no spaces"; see npm run rebuild -- --help',
+      '--database-url must be mysql://user[:password]@host[:port]/database, got "postgres://x"; --run takes 1 to 64 letters, digits or "_.:-", got "no spaces"; --from takes an hour of the calendar as YYYY-MM-DDTHH (UTC), such as 2026-11-26T09, got "2026-11-26"; see npm run rebuild -- --help',
     );
   });
 });

@@ -1,6 +1,6 @@
 import { FirehoseClient, PutRecordBatchCommand } from "@aws-sdk/client-firehose";
 import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { mockClient, type AwsStub } from "aws-sdk-client-mock";
+import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import { gzipSync } from "node:zlib";
 import { WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "../../components/internal/web-analytics";
@@ -32,7 +32,7 @@ function archiveRecord(n: number, overrides: Record<string, unknown> = {}): Buff
 describe("re-driving failed records from S3 on a local engine", function () {
   this.timeout(60_000);
   // Mocked from the first hook to the last, not while other files run: mockClient patches the class.
-  let firehose: AwsStub<any, any, any>;
+  let firehose: AwsClientStub<FirehoseClient>;
   let engine: Engine;
   let s3: S3Client;
   let buckets = 0;

@@ -26,7 +26,7 @@ export const CUSTOMER_KEYS = {
 function consumerConfig(extra: Record<string, unknown> = {}): Record<string, string> {
   const example = stackConfig("poc");
   const table = { ...JSON.parse(example.table), kmsKeyArn: CUSTOMER_KEYS.table };
-  const archive = JSON.parse(example.archive);
+  const archive = example.archive ? JSON.parse(example.archive) : {};
   const projections = JSON.parse(example.projections).map((p: Record<string, unknown>) => ({ ...p, table: { kmsKeyArn: CUSTOMER_KEYS.projectionTable } }));
   const aurora = { ...JSON.parse(example.aurora), ...(extra.aurora as object) };
   return {

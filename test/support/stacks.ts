@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { declaredConfig } from "../../stacks/config";
 import { COMPOSITIONS } from "../../stacks/select";
 import { MockCloud, resolve } from "../harness/mock-cloud";
+import { type PulumiValues } from "../../components/testing/inputs";
 
 export const SOURCE = "111111111111";
 export const CONSUMER = "999999999999";
@@ -19,7 +20,7 @@ export const CLI_DEFAULTS: Record<string, string> = Object.fromEntries(
     .map(([key, { default: value }]) => [key, typeof value === "object" ? JSON.stringify(value) : String(value)]),
 );
 
-export type Outputs = Record<string, any>;
+export type Outputs = PulumiValues;
 
 /** The cross-account DynamoDB Streams design as the stacks wire it: prod's GameScoreRecords table, and poc's score per user kept from its stream. */
 export const SHARED_TABLE = { sharedTable: JSON.stringify({ name: "GameScoreRecords", hashKey: "RecordID", attributeTypes: { RecordID: "N" } }) };

@@ -49,6 +49,7 @@ describe("DedupTable", () => {
         eventSourceArn: STREAM_ARN,
         functionName: fn.state.arn,
         startingPosition: "TRIM_HORIZON",
+        enabled: true,
         batchSize: 300,
         bisectBatchOnFunctionError: true,
         maximumRetryAttempts: 10,
@@ -172,7 +173,7 @@ describe("DedupTable", () => {
           globalSecondaryIndexes: [{ name: "by-user", hashKey: "useremail", rangeKey: "nanotimestamp", attributeTypes: { nanotimestamp: "N" } }],
           expireAfterDays: 10,
         },
-        ingest: { batchSize: 100, parallelizationFactor: 4, maximumBatchingWindowInSeconds: 5, maximumRetryAttempts: 3, maximumRecordAgeInSeconds: 3600, deadLetterExpireAfterDays: 90 },
+        ingest: { batchSize: 100, parallelizationFactor: 4, maximumBatchingWindowInSeconds: 5, maximumRetryAttempts: 3, maximumRecordAgeInSeconds: 3600, deadLetterExpireAfterDays: 90, enabled: false },
       });
       await cloud.settle();
     });
@@ -191,9 +192,9 @@ describe("DedupTable", () => {
       });
     });
 
-    it("passes the mapping options through", () => {
+    it("passes the mapping options through, a paused mapping (enabled: false) included", () => {
       expect(cloud.one("aws:lambda/eventSourceMapping:EventSourceMapping").inputs).to.include({
-        batchSize: 100, parallelizationFactor: 4, maximumBatchingWindowInSeconds: 5, maximumRetryAttempts: 3, maximumRecordAgeInSeconds: 3600,
+        batchSize: 100, parallelizationFactor: 4, maximumBatchingWindowInSeconds: 5, maximumRetryAttempts: 3, maximumRecordAgeInSeconds: 3600, enabled: false,
       });
     });
 
@@ -239,6 +240,10 @@ describe("DedupTable", () => {
 
     it("names an out-of-range batch size", () => {
       expect(build({ ingest: { batchSize: 0 } })).to.throw(/DedupTable "bad".*\n.*ingest\.batchSize must be an integer from 1 to 10000, got 0/);
+    });
+
+    it("names an enabled setting that is not true or false", () => {
+      expect(build({ ingest: { enabled: "no" as never } })).to.throw(/ingest\.enabled must be true or false, got "no"/);
     });
 
     it("requires capacity with provisioned billing", () => {

@@ -1,9 +1,11 @@
 import { expect } from "chai";
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parsePlanArgs, planReport, UsageError, type PlanRequest } from "../../tools/plan";
+import { UsageError } from "../../tools/cli-args";
+import { planReport } from "../../tools/plan";
+import { parsePlanArgs, type PlanRequest } from "../../tools/plan-args";
+import { runEntry } from "../support/command-line";
 
 const ROOT = join(__dirname, "..", "..");
 const parse = (...args: string[]) => parsePlanArgs(args) as PlanRequest;
@@ -27,15 +29,26 @@ describe("npm run plan", () => {
       expect(request.granted).to.deep.equal({});
     });
 
-    it("says which argument is missing or wrong", () => {
+    it("says which argument is missing or wrong, every problem in one line", () => {
       expect(usageError("--event-bytes", "800")).to.equal("--events-per-second is required (or expectedLoad.eventsPerSecond in a --config file)");
-      expect(usageError("--events-per-second", "10k", "--event-bytes", "800")).to.equal('--events-per-second must be a number, got "10k"');
-      expect(usageError("--events-per-second", "0", "--event-bytes", "1.5")).to.equal("--events-per-second must be a positive number, got 0\n--event-bytes must be a positive integer, got 1.5");
-      expect(usageError("--events-per-second", "1", "--event-bytes", "1", "--shards", "2.5")).to.equal("--shards must be a whole number of shards, got 2.5");
+      expect(usageError("--events-per-second", "10k", "--event-bytes", "800")).to.equal('--events-per-second takes a number above 0, got "10k"');
+      expect(usageError("--events-per-second", "0", "--event-bytes", "1.5")).to.equal('--events-per-second takes a number above 0, got "0"; --event-bytes takes a whole number of at least 1, got "1.5"');
+      expect(usageError("--events-per-second", "1", "--event-bytes", "1", "--shards", "2.5")).to.equal('--shards takes a whole number of at least 1, got "2.5"');
       expect(usageError("--events-per-second", "1", "--event-bytes", "1", "--quota", "lambda=5")).to.match(/^--quota lambda=5: no quota "lambda"; known: lambdaConcurrency, /);
-      expect(usageError("--events-per-second", "1", "--event-bytes", "1", "--quota", "lambdaConcurrency=-5")).to.equal("--quota lambdaConcurrency=-5: the value must be positive");
-      expect(usageError("--events-per-second", "1", "--event-bytes", "1", "--hottest-group-share", "2")).to.equal("--hottest-group-share must be a number above 0 and at most 1, got 2");
-      expect(usageError("--events", "1")).to.match(/Unknown option '--events'/);
+      expect(usageError("--events-per-second", "1", "--event-bytes", "1", "--quota", "lambdaConcurrency=0")).to.equal("--quota lambdaConcurrency=0: the value must be a number above 0");
+      expect(usageError("--events-per-second", "1", "--event-bytes", "1", "--hottest-group-share", "2")).to.equal('--hottest-group-share takes a number above 0 and at most 1, got "2"');
+      expect(usageError("--events", "1")).to.equal("unknown option --events (did you mean --events-per-second?)");
+    });
+
+    it("calls a negative number out of range, not an ambiguous argument", () => {
+      expect(usageError("--events-per-second", "-5", "--event-bytes", "800")).to.equal('--events-per-second takes a number above 0, got "-5"');
+      expect(usageError("--events-per-second", "5", "--event-bytes", "800", "--quota", "lambdaConcurrency=-5")).to.equal("--quota lambdaConcurrency=-5: the value must be a number above 0");
+    });
+
+    it("checks a load from a config file as the flags are checked, naming the setting", () => {
+      const dir = mkdtempSync(join(tmpdir(), "plan-"));
+      writeFileSync(join(dir, "zero.yaml"), "config:\n  stream-replication:expectedLoad:\n    eventsPerSecond: 0\n    eventBytes: 512\n");
+      expect(usageError("--config", join(dir, "zero.yaml"))).to.equal("expectedLoad.eventsPerSecond (--events-per-second) must be a positive number, got 0");
     });
 
     it("reads the stacks' config files: their settings, region, load and granted quotas", () => {
@@ -80,17 +93,23 @@ describe("npm run plan", () => {
     });
   });
 
-  describe("the command", () => {
-    const run = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"), join(ROOT, "tools", "plan-cli.ts"), ...args], { encoding: "utf8", cwd: ROOT });
+  describe("the command", function () {
+    this.timeout(30_000);
+    const run = (...args: string[]) => runEntry("tools/plan-cli.ts", args, { forbidSideEffects: true });
 
-    it("exits 0 when the load fits, 1 when it does not, 2 with the usage for a bad argument", () => {
+    it("exits 0 when the load fits, 1 when it does not, 2 with one line pointing to --help for a bad argument", () => {
       const fitting = run("--events-per-second", "100", "--event-bytes", "500");
       expect(fitting.status, fitting.stderr).to.equal(0);
       expect(fitting.stdout).to.include("Every stage carries this load.");
       expect(run("--events-per-second", "100000", "--event-bytes", "1024").status).to.equal(1);
-      const bad = run("--event-bytes", "500");
-      expect(bad.status).to.equal(2);
-      expect(bad.stderr).to.match(/^--events-per-second is required .*\n\nnpm run plan -- --events-per-second <n> --event-bytes <n> \[options\]/);
+      expect(run("--event-bytes", "500")).to.deep.equal({ status: 2, stdout: "", stderr: "--events-per-second is required (or expectedLoad.eventsPerSecond in a --config file); see npm run plan -- --help\n" });
+    });
+
+    it("answers --help with its options and exit statuses, exit 0", () => {
+      const help = run("--help");
+      expect(help.status, help.stderr).to.equal(0);
+      expect(help.stdout).to.match(/^npm run plan -- --events-per-second <n> --event-bytes <n> \[options\]\n/);
+      expect(help.stdout).to.include("  --quota <name>=<value>").and.include("Exit status: 0 when every stage carries the load; 1 when one does not;");
     });
   });
 });

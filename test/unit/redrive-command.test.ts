@@ -2,13 +2,12 @@ import { FirehoseClient } from "@aws-sdk/client-firehose";
 import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "../../components/internal/web-analytics";
-import { PROJECT_ROOT } from "../../components/internal/bundle";
 import { redriveCommand, sdkClients, type RedriveIo } from "../../tools/redrive-command";
+import { runEntry } from "../support/command-line";
 
 /** Runs the command in this process with clients that reach nothing; answers its exit code and what it printed. */
 async function run(argv: string[], clients?: RedriveIo["clients"]) {
@@ -16,21 +15,6 @@ async function run(argv: string[], clients?: RedriveIo["clients"]) {
   const err: string[] = [];
   const code = await redriveCommand(argv, { out: (line) => out.push(line), err: (line) => err.push(line), clients });
   return { code, out: out.join("\n"), err: err.join("\n") };
-}
-
-/** Runs `npm run redrive`'s entry in a child process with only the given environment: no AWS configuration of this machine leaks in. */
-function runCli(argv: string[], env: Record<string, string>) {
-  const home = mkdtempSync(path.join(tmpdir(), "redrive-home-"));
-  try {
-    const result = spawnSync(process.execPath, ["--require", "tsx/cjs", "tools/redrive-cli.ts", ...argv], {
-      cwd: PROJECT_ROOT,
-      encoding: "utf8",
-      env: { PATH: process.env.PATH, HOME: home, AWS_EC2_METADATA_DISABLED: "true", ...env },
-    });
-    return { code: result.status, out: result.stdout, err: result.stderr };
-  } finally {
-    rmSync(home, { recursive: true, force: true });
-  }
 }
 
 describe("the re-drive command", function () {
@@ -61,26 +45,28 @@ describe("the re-drive command", function () {
     const list = file("types-list.json", JSON.stringify(["INT"]));
     expect(await run([...required, "--schema", schema, "--columns", columns, "--column-types", list])).to.deep.include({
       code: 2,
-      err: `--column-types ${list} must hold a JSON object of SQL types by column, as the archive's columnTypes`,
+      err: `--column-types ${list} must hold a JSON object of SQL types by column, as the archive's columnTypes; see npm run redrive -- --help`,
     });
   });
 
   it("names an unknown option", async () => {
-    expect(await run([...required, "--delete"])).to.deep.include({ code: 2, err: "unknown option --delete; see npm run redrive -- --help" });
+    expect(await run([...required, "--delete"])).to.deep.include({ code: 2, err: "unknown option --delete (did you mean --delete-sent?); see npm run redrive -- --help" });
   });
 
   it("names the file when a schema is not JSON, cannot be read, or is not a schema", async () => {
     const columns = file("columns.json", JSON.stringify(WEB_ANALYTICS_COLUMNS));
     const notJson = file("schema.yaml", "type: object\n");
-    expect((await run([...required, "--schema", notJson, "--columns", columns])).err).to.match(new RegExp(`^--schema ${notJson} is not JSON: `));
+    expect((await run([...required, "--schema", notJson, "--columns", columns])).err).to.match(new RegExp(`^--schema ${notJson} is not JSON: .*; see npm run redrive -- --help$`));
     const missing = path.join(dir, "nowhere.json");
     expect((await run([...required, "--schema", missing, "--columns", columns])).err).to.match(new RegExp(`^--schema ${missing} cannot be read: ENOENT`));
     const notSchema = file("not-a-schema.json", JSON.stringify({ type: "no-such-type" }));
     expect((await run([...required, "--schema", notSchema, "--columns", columns])).err).to.match(new RegExp(`^--schema ${notSchema} and --columns ${columns} do not make a check: `));
   });
 
-  it("gives --region and --profile to the clients", async () => {
+  it("gives --region and --profile to the clients, once the profile is found in the config file", async () => {
     const s3 = mockClient(S3Client);
+    const saved = process.env.AWS_CONFIG_FILE;
+    process.env.AWS_CONFIG_FILE = file("config", "[profile analytics]\nregion = eu-central-1\n");
     try {
       s3.on(ListObjectsV2Command).resolves({ Contents: [] });
       let given: unknown;
@@ -93,6 +79,8 @@ describe("the re-drive command", function () {
       expect(result.out).to.include("re-drove 0 of 0 records from 0 objects under s3://clicks-archive/failed/processing-failed/; 0 still fail");
     } finally {
       s3.restore();
+      if (saved === undefined) delete process.env.AWS_CONFIG_FILE;
+      else process.env.AWS_CONFIG_FILE = saved;
     }
   });
 
@@ -102,15 +90,9 @@ describe("the re-drive command", function () {
     expect(await s3.config.maxAttempts()).to.equal(3);
   });
 
-  it("without a region, says how to give one, and prints nothing from the SDK", () => {
-    const result = runCli(required, {});
-    expect(result.code).to.equal(2);
-    expect(result.err.trim()).to.equal("no AWS region: pass --region <region> or set AWS_REGION (a profile with a region, by --profile or AWS_PROFILE, also does)");
-  });
-
-  it("without credentials, says how to give them, and prints nothing from the SDK", () => {
-    const result = runCli([...required, "--region", "eu-west-1"], {});
-    expect(result.code).to.equal(2);
-    expect(result.err.trim()).to.equal("no AWS credentials: pass --profile <name> or set AWS_PROFILE, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+  it("answers --help at once: no AWS call, no child process, exit 0", () => {
+    const result = runEntry("tools/redrive-cli.ts", ["--help"], { forbidSideEffects: true });
+    expect(result.status, result.stderr).to.equal(0);
+    expect(result.stdout).to.match(/^npm run redrive -- --bucket <name> --delivery-stream <name> \[options\]\n/);
   });
 });
