@@ -7,8 +7,9 @@ import { buildFunctionCode, FUNCTION_BUILD_OPTIONS, PROJECT_ROOT } from "../comp
 import { defaultFunctionEnvironments } from "../components/settings/function-environments";
 import { printTable } from "./table";
 import { median } from "./median";
+import { benchSize, checkSizes } from "./sizes";
 
-const RUNS = Number(process.env.BENCH_COLD_START_RUNS ?? 15);
+const RUNS = benchSize("BENCH_COLD_START_RUNS");
 
 /** What each function's component sets in its environment, from the components' own settings models. */
 const ENVIRONMENT: Record<string, Record<string, string>> = defaultFunctionEnvironments();
@@ -45,7 +46,7 @@ function floorCode(clients: readonly string[]): string {
 
 /** Each function's bundle size and module initialisation against a floor bundle holding only the same AWS SDK clients. */
 export function benchColdStart(): void {
-  if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error(`BENCH_COLD_START_RUNS must be a positive integer, got "${process.env.BENCH_COLD_START_RUNS}"`);
+  checkSizes("BENCH_COLD_START_RUNS");
   const functionsDir = path.join(PROJECT_ROOT, "functions");
   const names = readdirSync(functionsDir).filter((name) => existsSync(path.join(functionsDir, name, "handler.ts")));
   const dir = mkdtempSync(path.join(tmpdir(), "bench-cold-start-"));

@@ -2,9 +2,10 @@ import { PutRecordBatchCommand, type FirehoseClient } from "@aws-sdk/client-fire
 import type { DynamoDBStreamEvent } from "aws-lambda";
 import { forwardBatch } from "../functions/forward/forward-batch";
 import { tableStreamRecords } from "./archive-records";
+import { benchSize, checkSizes } from "./sizes";
 import { printTable } from "./table";
 
-const RECORDS = 10_000;
+const RECORDS = benchSize("BENCH_FORWARD_RECORDS");
 /** Lambda's largest batch from a DynamoDB stream. */
 const BATCH_SIZE = 10_000;
 
@@ -21,8 +22,9 @@ function countingFirehose() {
   return { client, counter };
 }
 
-/** Firehose calls per 10,000 stream records: the forward function vs the cross-account replication design's one put_record per record. */
+/** Firehose calls per BENCH_FORWARD_RECORDS stream records: the forward function vs the cross-account replication design's one put_record per record. */
 export async function benchForward(): Promise<void> {
+  checkSizes("BENCH_FORWARD_RECORDS");
   const records = tableStreamRecords(RECORDS);
   const rows: string[][] = [["mapping batch size", "records", "PutRecordBatch calls", "put_record calls (one per record)", "ours/baseline"]];
   for (const batchSize of [100, 1_000, BATCH_SIZE]) {

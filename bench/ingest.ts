@@ -11,9 +11,10 @@ import { countItems, createDedupTable } from "../engines/tables";
 import { printTable } from "./table";
 import { clickstreamBatches } from "../local/clickstream";
 import { median } from "./median";
+import { benchSize, checkSizes } from "./sizes";
 
-const RECORDS = Number(process.env.BENCH_RECORDS ?? 30_000);
-const REPETITIONS = Number(process.env.BENCH_REPETITIONS ?? 3);
+const RECORDS = benchSize("BENCH_RECORDS");
+const REPETITIONS = benchSize("BENCH_REPETITIONS");
 /** The cross-account replication design's way takes one round trip per record: a few thousand give it a stable rate. */
 const BASELINE_RECORDS = Math.min(RECORDS, 6_000);
 const BATCH_SIZE = 300;
@@ -135,9 +136,7 @@ function report(runs: readonly Result[][]): void {
  * medians compared. The baseline writes one record per round trip, so it runs on fewer records.
  */
 export async function benchIngest(): Promise<void> {
-  for (const [name, value] of Object.entries({ BENCH_RECORDS: RECORDS, BENCH_REPETITIONS: REPETITIONS })) {
-    if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${process.env[name]}"`);
-  }
+  checkSizes("BENCH_RECORDS", "BENCH_REPETITIONS");
   const batches = clickstreamBatches({ records: RECORDS, batchSize: BATCH_SIZE, seed: 0 });
   const baselineBatches = batches.slice(0, Math.ceil(BASELINE_RECORDS / BATCH_SIZE));
   const warmUpBatches = clickstreamBatches({ records: BATCH_SIZE, batchSize: BATCH_SIZE, seed: 1 });

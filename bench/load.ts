@@ -15,12 +15,14 @@ import { createTransformer, FIXED_COLUMNS } from "../functions/transform/core";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startMariaDb, startS3Engine } from "../engines";
 import { archiveRecords } from "./archive-records";
 import { median } from "./median";
+import { thisMachine, writeMeasuredPart } from "./figures-file";
+import { atFullSize, benchSize, checkSizes } from "./sizes";
 import { printTable } from "./table";
 
-const ROWS = Number(process.env.BENCH_LOAD_ROWS ?? 100_000);
-const ROUNDS = Number(process.env.BENCH_LOAD_ROUNDS ?? 3);
+const ROWS = benchSize("BENCH_LOAD_ROWS");
+const ROUNDS = benchSize("BENCH_LOAD_ROUNDS");
 /** The baseline takes one round trip per row: a part of the object gives it a stable rate. */
-const BASELINE_ROWS = Math.min(ROWS, Number(process.env.BENCH_LOAD_BASELINE_ROWS ?? 10_000));
+const BASELINE_ROWS = Math.min(ROWS, benchSize("BENCH_LOAD_BASELINE_ROWS"));
 const COLUMNS = [...FIXED_COLUMNS, ...WEB_ANALYTICS_COLUMNS.map((c) => c.name)];
 const KEY = "processed/2026/11/26/10/bench.csv";
 
@@ -47,22 +49,19 @@ async function count(connection: Connection, target: LoadTarget): Promise<number
   return Number(row.n);
 }
 
-const positive = (name: string, value: number) => {
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${process.env[name]}"`);
-};
-
 /**
  * The loader against raw `LOAD DATA LOCAL INFILE` from a local file (the ceiling: no S3, no
  * manifest, no checks), on MariaDB, in ROUNDS rounds on fresh databases, each round back to back:
  * the loader on a fresh table (its fast path), raw LOAD DATA on a fresh table, and the loader again
  * on the same rows as a new object (every row loaded already: its staged path, newest wins). Prints
  * each contender's median and the ratios ours/raw and staged/raw, of the medians and per round; a
- * row-by-row INSERT baseline runs once, on the first BASELINE_ROWS rows.
+ * row-by-row INSERT baseline runs once, on the first BASELINE_ROWS rows. With `write` (and full
+ * sizes), writes the loader's rows per second to capacity/measured-figures.json.
  */
-export async function benchLoad(): Promise<void> {
-  positive("BENCH_LOAD_ROWS", ROWS);
-  positive("BENCH_LOAD_ROUNDS", ROUNDS);
-  positive("BENCH_LOAD_BASELINE_ROWS", BASELINE_ROWS);
+export async function benchLoad({ write = false } = {}): Promise<void> {
+  checkSizes("BENCH_LOAD_ROWS", "BENCH_LOAD_ROUNDS", "BENCH_LOAD_BASELINE_ROWS");
+  if (write && !atFullSize("BENCH_LOAD_ROWS", "BENCH_LOAD_ROUNDS")) throw new Error("--write takes figures from full-size runs only: unset BENCH_LOAD_ROWS and BENCH_LOAD_ROUNDS");
+  const measuredOn = thisMachine();
   const body = csvObject(ROWS);
   const [database, objects] = await Promise.all([startMariaDb(), startS3Engine()]);
   const dir = mkdtempSync(path.join(tmpdir(), "bench-load-"));
@@ -117,6 +116,7 @@ export async function benchLoad(): Promise<void> {
     console.log(`\nours/baseline = ${(ROWS / medians.ours / (BASELINE_ROWS / baselineSeconds)).toFixed(2)}x (rows per second)`);
     console.log(`ours/raw      = ${(medians.raw / medians.ours).toFixed(2)}x (goal 0.8; per round ${perRound("ours")})`);
     console.log(`staged/raw    = ${(medians.raw / medians.staged).toFixed(2)}x (goal 0.5; per round ${perRound("staged")}; an object whose rows are all loaded already)`);
+    if (write) writeMeasuredPart("load", { measuredOn, rounds: ROUNDS, rows: ROWS, rowBytes: Buffer.byteLength(body) / ROWS, rowsPerSecond: ROWS / medians.ours });
   } finally {
     await connection.end();
     s3.destroy();

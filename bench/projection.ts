@@ -15,10 +15,11 @@ import { countItems, createTable } from "../engines/tables";
 import { tableStreamRecords } from "./archive-records";
 import { median } from "./median";
 import { projectOneByOne } from "./projection-baseline";
+import { benchSize, checkSizes } from "./sizes";
 import { printTable } from "./table";
 
-const RECORDS = Number(process.env.BENCH_PROJECTION_RECORDS ?? 10_000);
-const ROUNDS = Number(process.env.BENCH_PROJECTION_ROUNDS ?? 3);
+const RECORDS = benchSize("BENCH_PROJECTION_RECORDS");
+const ROUNDS = benchSize("BENCH_PROJECTION_ROUNDS");
 /** One transaction per record: a thousand give it a stable rate. */
 const BASELINE_RECORDS = Math.min(RECORDS, 1_000);
 /** The StreamProjection component's default batch size. */
@@ -178,9 +179,7 @@ function report(title: string, runs: readonly Result[][]): void {
  * interleaved rounds, medians compared; the one-by-one way runs on fewer records.
  */
 export async function benchProjection(): Promise<void> {
-  for (const [name, value] of Object.entries({ BENCH_PROJECTION_RECORDS: RECORDS, BENCH_PROJECTION_ROUNDS: ROUNDS })) {
-    if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${process.env[name]}"`);
-  }
+  checkSizes("BENCH_PROJECTION_RECORDS", "BENCH_PROJECTION_ROUNDS");
   const stream = tableStreamRecords(RECORDS).map((r) => ({ ...r, eventID: `event-${r.eventID}` }));
   const batches = chunk(stream, BATCH_SIZE);
   const baselineBatches = chunk(stream.slice(0, BASELINE_RECORDS), BATCH_SIZE);

@@ -4,11 +4,12 @@ import { WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "../components/inter
 import { createTransformer } from "../functions/transform/core";
 import { archiveRecords } from "./archive-records";
 import { median } from "./median";
+import { benchSize, checkSizes } from "./sizes";
 import { printTable } from "./table";
 
-const RECORDS = Number(process.env.BENCH_TRANSFORM_RECORDS ?? 100_000);
+const RECORDS = benchSize("BENCH_TRANSFORM_RECORDS");
 /** Rounds of ours against the floor, back to back: the median ratio steadies a figure one run on a shared machine swings by ±20%. */
-const ROUNDS = 5;
+const ROUNDS = benchSize("BENCH_TRANSFORM_ROUNDS");
 
 type Transform = (data: Buffer) => string | undefined;
 
@@ -58,7 +59,7 @@ function measure(name: string, transform: Transform, records: readonly Buffer[])
  * far behind) vs a parse-and-join floor, ours and the floor in ROUNDS rounds back to back.
  */
 export function benchTransform(): void {
-  if (!Number.isInteger(RECORDS) || RECORDS < 1) throw new Error(`BENCH_TRANSFORM_RECORDS must be a positive integer, got "${process.env.BENCH_TRANSFORM_RECORDS}"`);
+  checkSizes("BENCH_TRANSFORM_RECORDS", "BENCH_TRANSFORM_ROUNDS");
   const records = archiveRecords(RECORDS);
   const base = measure("baseline (validator per record)", seedWay(), records);
   const [transform, join] = [ours(), floor()];

@@ -55,6 +55,11 @@ export const DYNAMODB = {
   // "Do not allow more than two processes to read from the same DynamoDB Streams shard at the same time."
   streamPage: "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html#limits-dynamodb-streams",
   streamReadersPerShard: 2,
+  // TTL deletes expired items in the background, "typically within a few days" (the TTL guide);
+  // "DynamoDB typically deletes expired items within two days of expiration" (UpdateTimeToLive).
+  // Until then they "still count towards storage" (ttl-expired-items.html). Two days are taken.
+  ttlPage: "https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateTimeToLive.html",
+  ttlDeletionLagDays: 2,
 } as const;
 
 export const FIREHOSE = {
@@ -64,6 +69,11 @@ export const FIREHOSE = {
   callPage: "https://docs.aws.amazon.com/firehose/latest/APIReference/API_PutRecordBatch.html",
   recordsPerCall: 500,
   bytesPerCall: 4 * MiB,
+  // The transform is invoked with what Firehose buffered: "The default Lambda buffering size hint
+  // is 1 MB", the interval 60 seconds (the component keeps both defaults).
+  transformPage: "https://docs.aws.amazon.com/firehose/latest/dev/data-transformation.html",
+  transformBufferBytes: 1 * MiB,
+  transformBufferSeconds: 60,
 } as const;
 
 export const S3 = {

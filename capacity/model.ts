@@ -1,14 +1,6 @@
-import {
-  ACUS_PER_VCPU,
-  BENCH_EVENT_BYTES,
-  CPU_MICROS_PER_RECORD,
-  CSV_BYTES_PER_EVENT_BYTE,
-  DYNAMODB_REQUEST_SECONDS,
-  DYNAMODB_TRANSACTION_SECONDS,
-  FIREHOSE_REQUEST_SECONDS,
-  LOAD_ROWS_PER_CORE_SECOND,
-  type CostedFunction,
-} from "./figures";
+import { ACUS_PER_VCPU, DYNAMODB_REQUEST_SECONDS, DYNAMODB_TRANSACTION_SECONDS, FIREHOSE_REQUEST_SECONDS } from "./assumptions";
+import { ESTIMATES, FIGURES } from "./estimates";
+import { type CostedFunction } from "./measured";
 import { AURORA, DYNAMODB, FIREHOSE, KINESIS, LAMBDA, MiB, QUOTA_PAGES, S3, type ServiceQuotas } from "./limits";
 import { AURORA_MYSQL_MAX_CONNECTIONS_PAGE, maxCapacityForLoaders } from "../components/internal/aurora-connections";
 import { type MappingSettings, type PipelineSettings, type SettingKey } from "./settings";
@@ -73,9 +65,9 @@ export interface Stage {
   need: number;
   limit: number;
   unit: string;
-  /** "published": the limit is AWS's number. "estimated": it rests on capacity/figures.ts. */
+  /** "published": the limit is AWS's number. "estimated": it rests on the measured figures (capacity/estimates.ts). */
   basis: "published" | "estimated";
-  /** Where the limit comes from: AWS's page, or capacity/figures.ts. */
+  /** Where the limit comes from: AWS's page, or capacity/measured-figures.json. */
   source: string;
   /** What carries the need: the fix when the stage falls short. */
   fix: Fix;
@@ -86,16 +78,35 @@ export const fits = (stage: Stage): boolean => stage.need <= stage.limit;
 export const headroom = (stage: Stage): number => (stage.need === 0 ? Infinity : stage.limit / stage.need);
 
 /** Rounds up to a multiple of `step`, ignoring floating-point dust. */
-/** Where the estimated limits come from. */
-export const FIGURES = "capacity/figures.ts";
+export const up = (value: number, step = 1): number => Math.ceil(value / step - 1e-9) * step;
 
-const up = (value: number, step = 1): number => Math.ceil(value / step - 1e-9) * step;
-
-/** What a function's core costs in CPU seconds per record, at this event size and memory. */
-function cpuSeconds(fn: CostedFunction, eventBytes: number, memorySize: number): number {
-  const size = Math.max(1, eventBytes / BENCH_EVENT_BYTES);
+/** What a function's core takes in seconds per record on Lambda, at this event size and memory: its CPU time over its share of a vCPU. */
+export function cpuSeconds(fn: CostedFunction, eventBytes: number, memorySize: number): number {
+  const size = Math.max(1, eventBytes / ESTIMATES.eventBytes);
   const share = Math.max(1, LAMBDA.memoryMbPerVcpu / memorySize);
-  return CPU_MICROS_PER_RECORD[fn] * 1e-6 * size * share;
+  return ESTIMATES.cpuMicrosPerRecord[fn] * 1e-6 * size * share;
+}
+
+/** Seconds an ingest invocation of `records` takes: decoding each, then BatchWriteItem 25 items a request, writeConcurrency requests at a time. */
+export function ingestBatchSeconds(settings: PipelineSettings, bytes: number, records: number): number {
+  const ingest = settings.ingest;
+  return records * cpuSeconds("ingest", bytes, ingest.memorySize) + up(up(records / 25) / ingest.writeConcurrency) * DYNAMODB_REQUEST_SECONDS;
+}
+
+/** Seconds a forward invocation of `records` takes: an archive record each, then PutRecordBatch calls one after another. */
+export function forwardBatchSeconds(settings: PipelineSettings, bytes: number, records: number): number {
+  return records * cpuSeconds("forward", bytes, settings.forward.memorySize) + up(records / recordsPerCall(bytes)) * FIREHOSE_REQUEST_SECONDS;
+}
+
+/**
+ * Seconds a projection invocation of `records` takes: an index makes one conditional write per
+ * record, INDEX_WRITE_CONCURRENCY at once; an aggregate writes an entry per item and an update per
+ * group, at most one of each per record, in transactions of up to 100 actions one after another.
+ */
+export function projectionBatchSeconds(projection: PipelineSettings["projections"][number], bytes: number, records: number): number {
+  const aggregate = projection.kind === "aggregate";
+  const writing = aggregate ? up((2 * records) / TRANSACTION_LIMITS.actions) * DYNAMODB_TRANSACTION_SECONDS : up(records / INDEX_WRITE_CONCURRENCY) * DYNAMODB_REQUEST_SECONDS;
+  return records * cpuSeconds(aggregate ? "projectAggregate" : "projectIndex", bytes, projection.mapping.memorySize) + writing;
 }
 
 /** The parallelization factor that carries `perShard` records/s at `perBatch` each, or `beyond` when 10 does not. */
@@ -105,7 +116,7 @@ function parallelization(key: SettingKey, perShard: number, perBatch: number, be
 }
 
 /** What every step of the plan reads: the load, the settings, the quotas, and the figures derived once from them. */
-interface Plan {
+export interface Plan {
   load: ExpectedLoad;
   settings: PipelineSettings;
   quotas: ServiceQuotas;
@@ -130,9 +141,9 @@ interface Plan {
 export function planCapacity(load: ExpectedLoad, settings: PipelineSettings, quotas: ServiceQuotas): Stage[] {
   const problems = loadProblems(load);
   if (problems.length > 0) throw new Error(`expectedLoad: ${problems.join("; ")}`);
-  const plan = derive(load, settings, quotas);
+  const plan = derivePlan(load, settings, quotas);
   const loader = archiveStages(plan);
-  return [
+  return oneValuePerQuota([
     ...streamStages(plan),
     ...ingestStages(plan),
     ...tableStages(plan),
@@ -141,7 +152,18 @@ export function planCapacity(load: ExpectedLoad, settings: PipelineSettings, quo
     ...plan.settings.projections.flatMap((projection, i) => projectionStages(plan, projection, i)),
     ...loader.stages,
     ...concurrencyStages(plan, loader.concurrency),
-  ];
+  ]);
+}
+
+/**
+ * Several stages can be carried by one quota (Firehose's byte quota raises its records and
+ * requests quotas with it; every table has the table-level write quota): each such stage's fix
+ * asks for the one value that carries them all, the highest any of them needs.
+ */
+function oneValuePerQuota(stages: Stage[]): Stage[] {
+  const highest = new Map<string, number>();
+  for (const { fix } of stages.filter((s) => !fits(s))) if (fix.kind === "quota") highest.set(fix.name, Math.max(highest.get(fix.name) ?? 0, fix.value));
+  return stages.map((stage) => (stage.fix.kind === "quota" && highest.has(stage.fix.name) ? { ...stage, fix: { ...stage.fix, value: highest.get(stage.fix.name)! } } : stage));
 }
 
 /**
@@ -152,7 +174,7 @@ export function planCapacity(load: ExpectedLoad, settings: PipelineSettings, quo
  * tables start warm at 4,000 and keep capacity for twice their peak; AWS gives no partition count,
  * so the fewest partitions for that capacity are taken as the stream's shards.
  */
-function derive(load: ExpectedLoad, settings: PipelineSettings, quotas: ServiceQuotas): Plan {
+export function derivePlan(load: ExpectedLoad, settings: PipelineSettings, quotas: ServiceQuotas): Plan {
   const events = load.eventsPerSecond;
   const bytes = load.eventBytes;
   const minShards = minStreamShards(events, bytes);
@@ -192,7 +214,7 @@ function streamStages({ load, settings, quotas, events, bytes, shards }: Plan): 
   const sharedReaders = (load.otherStreamReaders ?? expectedLoadDefaults.otherStreamReaders) + (settings.stream.fanOut ? 0 : 1);
   if (sharedReaders > 0) {
     stages.push({
-      id: "stream.read", account: "source", what: "Kinesis shared read throughput per shard", need: (perShardWrite * sharedReaders) / MiB, limit: KINESIS.shardReadBytesPerSecond / MiB, unit: "MiB/s", basis: "published", source: KINESIS.shardPage,
+      id: "stream.read", account: "source", what: "Kinesis shared read throughput per shard", need: (perShardWrite * sharedReaders) / MiB, limit: KINESIS.shardReadBytesPerSecond / MiB, unit: "MiB/s per shard", basis: "published", source: KINESIS.shardPage,
       fix: settings.stream.fanOut ? { kind: "advice", text: "fewer shared-throughput readers, or more shards" } : { kind: "setting", key: "fanOutConsumerName", value: 1 },
     });
   }
@@ -205,11 +227,10 @@ function streamStages({ load, settings, quotas, events, bytes, shards }: Plan): 
  */
 function ingestStages({ settings, events, bytes, shards, ingestAccount }: Plan): Stage[] {
   const ingest = settings.ingest;
-  const rounds = up(up(ingest.batchSize / 25) / ingest.writeConcurrency);
-  const perBatch = ingest.batchSize / (ingest.batchSize * cpuSeconds("ingest", bytes, ingest.memorySize) + rounds * DYNAMODB_REQUEST_SECONDS);
+  const perBatch = ingest.batchSize / ingestBatchSeconds(settings, bytes, ingest.batchSize);
   const perShard = events / shards;
   return [{
-    id: "ingest.throughput", account: ingestAccount, what: "Ingest function, records/s per source shard", need: perShard, limit: ingest.parallelizationFactor * perBatch, unit: "records/s", basis: "estimated", source: FIGURES,
+    id: "ingest.throughput", account: ingestAccount, what: "Ingest function, records/s per source shard", need: perShard, limit: ingest.parallelizationFactor * perBatch, unit: "records/s per source shard", basis: "estimated", source: FIGURES,
     fix: parallelization("ingest.parallelizationFactor", perShard, perBatch, { kind: "advice", text: "a higher ingest.memorySize (more CPU per batch), or more shards" }),
   }];
 }
@@ -237,7 +258,7 @@ function tableStages({ settings, quotas, bytes, shards, tableUnits }: Plan): Sta
   }
   const spreadShards = up(tableUnits / 100 / DYNAMODB.partitionWriteUnitsPerSecond);
   stages.push({
-    id: "table.keySpread", account: "consumer", what: "DynamoDB write units per dedup hash key", need: tableUnits / shards / 100, limit: DYNAMODB.partitionWriteUnitsPerSecond, unit: "WCU/s", basis: "published", source: DYNAMODB.partitionPage,
+    id: "table.keySpread", account: "consumer", what: "DynamoDB write units per dedup hash key", need: tableUnits / shards / 100, limit: DYNAMODB.partitionWriteUnitsPerSecond, unit: "WCU/s per hash key", basis: "published", source: DYNAMODB.partitionPage,
     fix: settings.stream.shardCount !== undefined ? { kind: "setting", key: "stream.shardCount", value: spreadShards } : { kind: "advice", text: `${spreadShards} or more source shards` },
   });
   stages.push({
@@ -253,9 +274,9 @@ const recordsPerCall = (bytes: number) => Math.max(1, Math.min(FIREHOSE.recordsP
 /** Forward: a batch turns each change into an archive record and puts them in PutRecordBatch calls, one after another. */
 function forwardStages({ settings, bytes, perTableShard }: Plan): Stage[] {
   const forward = settings.forward;
-  const perBatch = forward.batchSize / (forward.batchSize * cpuSeconds("forward", bytes, forward.memorySize) + up(forward.batchSize / recordsPerCall(bytes)) * FIREHOSE_REQUEST_SECONDS);
+  const perBatch = forward.batchSize / forwardBatchSeconds(settings, bytes, forward.batchSize);
   return [{
-    id: "forward.throughput", account: "consumer", what: "Forward function, records/s per table stream shard", need: perTableShard, limit: forward.parallelizationFactor * perBatch, unit: "records/s", basis: "estimated", source: FIGURES,
+    id: "forward.throughput", account: "consumer", what: "Forward function, records/s per table stream shard", need: perTableShard, limit: forward.parallelizationFactor * perBatch, unit: "records/s per table stream shard", basis: "estimated", source: FIGURES,
     fix: parallelization("archive.forward.parallelizationFactor", perTableShard, perBatch, { kind: "advice", text: "a higher archive.forward.memorySize (more CPU per batch)" }),
   }];
 }
@@ -295,13 +316,11 @@ function firehoseStages({ settings, quotas, events, bytes, perTableShard }: Plan
  */
 function projectionStages({ load, quotas, events, bytes, unitsPerItem, perTableShard }: Plan, projection: PipelineSettings["projections"][number], i: number): Stage[] {
   const aggregate = projection.kind === "aggregate";
-  const records = projection.mapping.batchSize;
-  const writing = aggregate ? up((2 * records) / TRANSACTION_LIMITS.actions) * DYNAMODB_TRANSACTION_SECONDS : up(records / INDEX_WRITE_CONCURRENCY) * DYNAMODB_REQUEST_SECONDS;
-  const perBatch = records / (records * cpuSeconds(aggregate ? "projectAggregate" : "projectIndex", bytes, projection.mapping.memorySize) + writing);
+  const perBatch = projection.mapping.batchSize / projectionBatchSeconds(projection, bytes, projection.mapping.batchSize);
   const units = events * (aggregate ? DYNAMODB.transactionalWriteUnits : unitsPerItem);
   const stages: Stage[] = [
     {
-      id: `projection.${projection.name}.throughput`, account: "consumer", what: `Projection ${projection.name}, records/s per table stream shard`, need: perTableShard, limit: projection.mapping.parallelizationFactor * perBatch, unit: "records/s", basis: "estimated", source: FIGURES,
+      id: `projection.${projection.name}.throughput`, account: "consumer", what: `Projection ${projection.name}, records/s per table stream shard`, need: perTableShard, limit: projection.mapping.parallelizationFactor * perBatch, unit: "records/s per table stream shard", basis: "estimated", source: FIGURES,
       fix: parallelization(`projections[${i}].project.parallelizationFactor`, perTableShard, perBatch, { kind: "advice", text: `a larger projections[${i}].project.batchSize (more records per write round trip) or memorySize (more CPU per batch)` }),
     },
     { id: `projection.${projection.name}.writes`, account: "consumer", what: `Projection ${projection.name}, table write units`, need: units, limit: quotas.dynamodbTableWriteUnits, unit: "WRU/s", basis: "published", source: QUOTA_PAGES.dynamodbTableWriteUnits, fix: { kind: "quota", name: "dynamodbTableWriteUnits", value: up(units) } },
@@ -309,12 +328,24 @@ function projectionStages({ load, quotas, events, bytes, unitsPerItem, perTableS
   if (aggregate) {
     const hottest = events * (load.hottestGroupShare ?? expectedLoadDefaults.hottestGroupShare) * DYNAMODB.transactionalWriteUnits;
     stages.push({
-      id: `projection.${projection.name}.hotKey`, account: "consumer", what: `Projection ${projection.name}, write units on the busiest group`, need: hottest, limit: DYNAMODB.partitionWriteUnitsPerSecond, unit: "WCU/s", basis: "published", source: DYNAMODB.partitionPage,
+      id: `projection.${projection.name}.hotKey`, account: "consumer", what: `Projection ${projection.name}, write units on the busiest group`, need: hottest, limit: DYNAMODB.partitionWriteUnitsPerSecond, unit: "WCU/s per group", basis: "published", source: DYNAMODB.partitionPage,
       fix: { kind: "design", text: "finer groups, or each group's counter split over several items" },
     });
   }
   return stages;
 }
+
+/** The archive's CSV bytes a second, and the objects a second Firehose writes them in: one when its buffer fills or its interval ends. */
+export function archiveObjects(settings: PipelineSettings, events: number, bytes: number): { csvBytes: number; objects: number } {
+  const csvBytes = events * bytes * ESTIMATES.csvBytesPerEventByte;
+  return { csvBytes, objects: Math.max(1 / settings.delivery.bufferIntervalSeconds, csvBytes / (settings.delivery.bufferSizeMiB * MiB)) };
+}
+
+/** Rows of these events one LOAD DATA statement loads a second on one vCPU: the bench's rate, slower in proportion for longer rows. */
+export const loadRowsPerSecond = (bytes: number): number => ESTIMATES.loadRowsPerSecond * Math.min(1, ESTIMATES.loadRowBytes / (bytes * ESTIMATES.csvBytesPerEventByte));
+
+/** ACUs that load `events` rows a second of these events, in steps of half an ACU. */
+export const acusFor = (events: number, bytes: number): number => up(events / (loadRowsPerSecond(bytes) / ACUS_PER_VCPU), 0.5);
 
 /**
  * The archive: Firehose writes an object when its buffer fills or its interval ends, all under one
@@ -322,16 +353,15 @@ function projectionStages({ load, quotas, events, bytes, unitsPerItem, perTableS
  * busy at once, for the concurrency step.
  */
 function archiveStages({ settings, events, bytes }: Plan): { stages: Stage[]; concurrency: number } {
-  const csvBytes = events * bytes * CSV_BYTES_PER_EVENT_BYTE;
-  const objects = Math.max(1 / settings.delivery.bufferIntervalSeconds, csvBytes / (settings.delivery.bufferSizeMiB * MiB));
+  const { csvBytes, objects } = archiveObjects(settings, events, bytes);
   const stages: Stage[] = [{
     id: "s3.objects", account: "consumer", what: "Archive objects written under one prefix", need: objects, limit: S3.putsPerSecondPerPrefix, unit: "PUT/s", basis: "published", source: S3.prefixPage,
     fix: { kind: "setting", key: "archive.delivery.bufferSizeMiB", value: Math.min(128, up(csvBytes / S3.putsPerSecondPerPrefix / MiB)) },
   }];
   if (!settings.aurora) return { stages, concurrency: 0 };
-  const rowsPerStatement = LOAD_ROWS_PER_CORE_SECOND * Math.min(1, BENCH_EVENT_BYTES / bytes);
+  const rowsPerStatement = loadRowsPerSecond(bytes);
   const perAcu = rowsPerStatement / ACUS_PER_VCPU;
-  const acus = up(events / perAcu, 0.5);
+  const acus = acusFor(events, bytes);
   stages.push({
     id: "aurora.rows", account: "consumer", what: "Aurora rows loaded, at maximum capacity", need: events, limit: settings.aurora.maxCapacity * perAcu, unit: "rows/s", basis: "estimated", source: FIGURES,
     fix: acus <= AURORA.maxCapacity ? { kind: "setting", key: "aurora.database.maxCapacity", value: acus } : { kind: "design", text: "the Aurora load path replaced: query the archive in place (Athena), or load a warehouse" },

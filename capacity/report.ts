@@ -1,5 +1,7 @@
-import { type ServiceQuotas } from "./limits";
+import { costTotals, type Cost, type TableSize } from "./costs";
+import { DYNAMODB, type ServiceQuotas } from "./limits";
 import { fits, headroom, type ExpectedLoad, type Fix, type Stage } from "./model";
+import { GB } from "./prices";
 
 const QUOTA_NAMES: Record<keyof ServiceQuotas, string> = {
   lambdaConcurrency: "Lambda concurrent executions quota",
@@ -11,21 +13,27 @@ const QUOTA_NAMES: Record<keyof ServiceQuotas, string> = {
   firehoseRequestsPerSecond: "Firehose Direct PUT requests/s quota",
 };
 
-/** A number as people read it: thousands separated, two significant decimals below 10, one below 100. */
+/**
+ * Every number the plan prints, one way: thousands separated, whole from 100 up, three
+ * significant digits below (so a small value never reads as 0).
+ */
 export function formatNumber(value: number): string {
   if (!Number.isFinite(value)) return "∞";
-  const digits = value >= 100 ? 0 : value >= 10 ? 1 : 2;
-  return value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: 0 });
+  const rounded = Math.abs(value) >= 100 ? Math.round(value) : Number(value.toPrecision(3));
+  return rounded.toLocaleString("en-US", { maximumFractionDigits: 20 });
 }
 
-/** A limit / need ratio: two significant digits below 1, so a deep shortfall does not read as 0. */
-export const formatRatio = (value: number): string => `${value < 1 ? Number(value.toPrecision(2)).toString() : formatNumber(value)}x`;
+/** A limit / need ratio. */
+export const formatRatio = (value: number): string => `${formatNumber(value)}x`;
+
+/** Dollars. */
+export const formatDollars = (value: number): string => `$${formatNumber(value)}`;
 
 /** The fix in a few words, for a table cell. */
 export function fixCell(fix: Fix): string {
   switch (fix.kind) {
     case "setting":
-      return fix.key === "fanOutConsumerName" ? "fanOutConsumerName (enhanced fan-out)" : `${fix.key}: ${fix.value}`;
+      return fix.key === "fanOutConsumerName" ? "fanOutConsumerName (enhanced fan-out)" : `${fix.key}: ${formatNumber(fix.value)}`;
     case "quota":
       return `quota ${fix.name}: ${formatNumber(fix.value)}`;
     case "advice":
@@ -41,7 +49,7 @@ export function fixText(fix: Fix): string {
     case "setting":
       return fix.key === "fanOutConsumerName"
         ? "set fanOutConsumerName in the source stack, so the ingest function reads through enhanced fan-out (2 MiB/s per shard of its own)"
-        : `set ${fix.key} to ${fix.value}`;
+        : `set ${fix.key} to ${formatNumber(fix.value)}`;
     case "quota":
       return `request a ${QUOTA_NAMES[fix.name]} of ${formatNumber(fix.value)}, then declare it in serviceQuotas.${fix.name}`;
     case "advice":
@@ -78,12 +86,41 @@ export function planRows(stages: readonly Stage[]): string[][] {
 const NUMBER_COLUMNS = [1, 2, 4];
 
 /** Rows as aligned text, the columns of numbers right-aligned. */
-export function textTable(rows: readonly string[][]): string {
+export function textTable(rows: readonly string[][], numberColumns: readonly number[] = NUMBER_COLUMNS): string {
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
   const last = widths.length - 1;
   return rows
-    .map((row) => row.map((cell, column) => (NUMBER_COLUMNS.includes(column) ? cell.padStart(widths[column]) : cell.padEnd(column === last ? 0 : widths[column]))).join("  ").trimEnd())
+    .map((row) => row.map((cell, column) => (numberColumns.includes(column) ? cell.padStart(widths[column]) : cell.padEnd(column === last ? 0 : widths[column]))).join("  ").trimEnd())
     .join("\n");
+}
+
+/** The running-cost table's columns of numbers: quantity, per million events, per month. */
+export const COST_NUMBER_COLUMNS = [1, 3, 4];
+
+/**
+ * The running costs as rows: a header, a row per line, and the total. Storage that grows shows
+ * what each month adds to the monthly bill, and is left out of the total.
+ */
+export function costRows(costs: readonly Cost[]): string[][] {
+  const totals = costTotals(costs);
+  return [
+    ["cost", "a month", "unit", "$ per million events", "$ a month"],
+    ...costs.map((c) => [c.id, formatNumber(c.quantity), c.unit, formatDollars(c.perMillionEvents), `${c.grows ? "+" : ""}${formatDollars(c.perMonth)}${c.grows ? " more each month" : ""}`]),
+    ["total", "", "", formatDollars(totals.perMillionEvents), formatDollars(totals.perMonth)],
+  ];
+}
+
+/** The dedup table's size in a sentence: steady with its arithmetic, or growing. */
+export function tableSizeText(size: TableSize, load: ExpectedLoad, costs: readonly Cost[]): string {
+  const storage = costs.filter((c) => c.id === "dynamodb.table.storage" || c.id === "dynamodb.table.pitr").reduce((sum, c) => sum + c.perMonth, 0);
+  const events = `${formatNumber(load.eventsPerSecond)} events/s × ${formatNumber(size.itemBytes)} bytes an item`;
+  if (size.kind === "growing") {
+    return `Dedup table: its items never expire, so it grows by ${events} = ${formatNumber(size.bytesPerMonth / GB)} GB a month, and its storage with point-in-time recovery by ${formatDollars(storage)} a month, every month.`;
+  }
+  return (
+    `Dedup table: ${events} × ${formatNumber(size.keptDays)} days (${formatNumber(size.expireAfterDays)} until items expire, ` +
+    `then ${DYNAMODB.ttlDeletionLagDays} until DynamoDB deletes them) = ${formatNumber(size.bytes / GB)} GB at steady state; ${formatDollars(storage)} a month with point-in-time recovery.`
+  );
 }
 
 /** Rows as a Markdown table, the columns of numbers right-aligned. */

@@ -3,7 +3,8 @@ import { resolveAuroraLoader, type AuroraLoaderArgs } from "../components/settin
 import { type StreamSettings } from "../components/settings/cross-account-stream-source";
 import { resolveTable, type DedupTableSettings } from "../components/settings/dedup-table";
 import { resolveDelivery, resolveForward, resolveTransform, type FirehoseArchiveArgs } from "../components/settings/firehose-archive";
-import { commonDefaults, resolveIngest, type IngestSettings } from "../components/settings/shared";
+import { commonDefaults, resolveIngest, resolveItemExpiry, type IngestSettings } from "../components/settings/shared";
+import { crossAccountStreamSourceDefaults } from "../components/settings/cross-account-stream-source";
 import { resolveProject, type StreamProjectionArgs } from "../components/settings/stream-projection";
 import type { ProjectionSpec } from "../functions/project/spec";
 
@@ -19,17 +20,23 @@ export interface MappingSettings {
 export interface PipelineSettings {
   region: string;
   accessMode: "pull" | "push";
-  /** `shardCount` unset: on-demand. `fanOut`: the ingest function reads through an enhanced fan-out consumer. */
-  stream: { shardCount?: number; fanOut: boolean };
+  /** `shardCount` unset: on-demand. `fanOut`: the ingest function reads through an enhanced fan-out consumer. `retentionHours`: how long it keeps records. */
+  stream: { shardCount?: number; fanOut: boolean; retentionHours: number };
   ingest: MappingSettings & { writeConcurrency: number };
-  /** `writeUnits` and `maxWriteUnits` (the autoscaling range) only when provisioned. */
-  table: { billingMode: "PAY_PER_REQUEST" | "PROVISIONED"; writeUnits?: number; maxWriteUnits?: number };
+  /**
+   * `writeUnits`, `maxWriteUnits` (the autoscaling range) and `targetUtilization` (percent) only
+   * when provisioned. `expireAfterDays`: days after arrival an item expires; unset, items never do.
+   */
+  table: { billingMode: "PAY_PER_REQUEST" | "PROVISIONED"; writeUnits?: number; maxWriteUnits?: number; targetUtilization?: number; expireAfterDays?: number };
   forward: MappingSettings;
   delivery: { bufferSizeMiB: number; bufferIntervalSeconds: number };
   transform: { memorySize: number };
   projections: { name: string; kind: "index" | "aggregate"; mapping: MappingSettings }[];
-  /** Unset when the stack keeps only the archive. `loaders`: how many loads may run at once (AuroraLoader's `load.maximumConcurrency`). */
-  aurora?: { maxCapacity: number; loaders: number };
+  /**
+   * Unset when the stack keeps only the archive. `loaders`: how many loads may run at once
+   * (AuroraLoader's `load.maximumConcurrency`); `loaderMemorySize`: the load function's memory.
+   */
+  aurora?: { minCapacity: number; maxCapacity: number; loaders: number; loaderMemorySize: number };
 }
 
 /** The config a stack reads, in the shapes its components take; everything optional. */
@@ -38,6 +45,10 @@ export interface SettingsInput {
   accessMode?: "pull" | "push";
   stream?: StreamSettings;
   fanOut?: boolean;
+  /** Hours the source stream keeps records, when `stream` does not say (the consumer stack reads it from the source stack). Default: 24. */
+  streamRetentionHours?: number;
+  /** Push mode: days after arrival the push function's items expire, as the source stack reports them. Default: the least, from the retention. */
+  itemExpireAfterDays?: number;
   ingest?: IngestSettings;
   table?: DedupTableSettings;
   archive?: Pick<FirehoseArchiveArgs, "forward" | "delivery" | "transform">;
@@ -59,12 +70,18 @@ export function pipelineSettings(input: SettingsInput): PipelineSettings {
   const ingest = resolveIngest(check, input.ingest, logs);
   const table = resolveTable(check, input.table ?? {});
   const delivery = resolveDelivery(check, input.archive?.delivery);
+  const accessMode = input.accessMode ?? "pull";
+  const retentionHours = input.stream?.retentionHours ?? input.streamRetentionHours ?? crossAccountStreamSourceDefaults.stream.retentionHours;
+  const expireAfterDays = itemExpiryDays(check, input, { streamRetentionHours: retentionHours, maximumRecordAgeInSeconds: ingest.maximumRecordAgeInSeconds });
+  const capacity = table.capacity;
   return {
     region: input.region,
-    accessMode: input.accessMode ?? "pull",
-    stream: { shardCount: input.stream?.shardCount, fanOut: input.fanOut ?? false },
+    accessMode,
+    stream: { shardCount: input.stream?.shardCount, fanOut: input.fanOut ?? false, retentionHours },
     ingest: { ...mapping(ingest), writeConcurrency: ingest.writeConcurrency },
-    table: table.capacity ? { billingMode: "PROVISIONED", writeUnits: table.capacity.write, maxWriteUnits: table.capacity.maxWrite } : { billingMode: "PAY_PER_REQUEST" },
+    table: capacity
+      ? { billingMode: "PROVISIONED", writeUnits: capacity.write, maxWriteUnits: capacity.maxWrite, targetUtilization: capacity.targetUtilization, expireAfterDays }
+      : { billingMode: "PAY_PER_REQUEST", expireAfterDays },
     forward: mapping(resolveForward(check, input.archive?.forward, logs)),
     delivery: { bufferSizeMiB: delivery.bufferSizeMiB, bufferIntervalSeconds: delivery.bufferIntervalSeconds },
     transform: { memorySize: resolveTransform(check, input.archive?.transform, logs).memorySize },
@@ -75,7 +92,22 @@ export function pipelineSettings(input: SettingsInput): PipelineSettings {
 
 function aurora(input: SettingsInput["aurora"]): PipelineSettings["aurora"] {
   const settings = resolveAuroraLoader("capacity", { archiveBucketName: "", archiveBucketArn: "", columns: [], database: input?.database, load: input?.load }).settings;
-  return { maxCapacity: settings.database.maxCapacity, loaders: settings.load.maximumConcurrency };
+  return { minCapacity: settings.database.minCapacity, maxCapacity: settings.database.maxCapacity, loaders: settings.load.maximumConcurrency, loaderMemorySize: settings.load.memorySize };
+}
+
+/**
+ * Days after arrival the dedup table's items expire, as the components decide it: in pull mode
+ * from `table.expireItems` and `table.expireAfterDays`; in push mode the source's push function
+ * writes the expiry (the least, unless the source reports its own), and the table's TTL is on
+ * unless `table.expireItems` is false.
+ */
+function itemExpiryDays(check: SettingsCheck, input: SettingsInput, redelivery: Parameters<typeof resolveItemExpiry>[3]): number | undefined {
+  const table = input.table ?? {};
+  const push = input.accessMode === "push";
+  if (push && table.expireItems === false) return undefined;
+  if (push && input.itemExpireAfterDays !== undefined) return input.itemExpireAfterDays;
+  const seconds = resolveItemExpiry(check, "table", push ? {} : table, redelivery);
+  return seconds === undefined ? undefined : seconds / 86_400;
 }
 
 /** A config setting the capacity model can suggest, by its path in the stack's config. */

@@ -48,6 +48,8 @@ export class StreamProjection extends pulumi.ComponentResource {
     super(`${COMPONENT_PACKAGE}:index:StreamProjection`, name, {}, opts);
     const { settings, problems } = resolveStreamProjection(name, args);
     refuseProblems(this, `StreamProjection "${name}"`, problems);
+    // A warning, not a refusal: the projection works live whatever the archive holds, and a late backfill parks, with the reason, each row it cannot use.
+    for (const gap of settings.archiveGaps) pulumi.log.warn(`StreamProjection "${name}": ${gap}`, this);
     const children = childrenOf(this, name, settings);
 
     this.table = addTable(children, settings);

@@ -121,6 +121,9 @@ export async function readConsumerConfig(config: StackConfig): Promise<ConsumerC
       accessMode: accounts.accessMode,
       // The source stream's shard count, which this side's stages divide the load by; unset: on-demand.
       stream: { shardCount: sourceShardCount },
+      // When the dedup table's items expire: from the source stream's retention in pull mode, as the source's push function reports it in push mode.
+      streamRetentionHours: access.dedupTable.pull?.streamRetentionHours,
+      itemExpireAfterDays: "push" in access ? access.push.itemExpireAfterDays : undefined,
       ingest: ingest.ingest,
       table,
       archive: archiveSettings,

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { AuroraLoader, DedupTable, FirehoseArchive, type MonitoringArgs, StreamProjection, type TableStreamDeployment } from "../components";
+import { AuroraLoader, DedupTable, FirehoseArchive, firehoseArchiveDefaults, type MonitoringArgs, StreamProjection, type TableStreamDeployment } from "../components";
 import { checkCapacity } from "./capacity";
 import { StackConfig } from "./config";
 import { readConsumerConfig, type ConsumerConfig, type PullWiring } from "./consumer-config";
@@ -42,7 +42,9 @@ export async function consumerComposition(pulumiConfig: pulumi.Config): Promise<
     });
   // An aggregate's ledger must remember each item longer than the table keeps it.
   const tableItemExpireAfterDays = config.pull ? dedup.itemExpireAfterDays : config.push?.itemExpireAfterDays;
-  const projections = config.projections.map(({ name, args }) => new StreamProjection(name, { ...common, ...args, tableStreamArn: mode.tableStreamArn, tableItemExpireAfterDays }));
+  // What `npm run backfill` reads for the items the table has let expire: preview says what it lacks.
+  const archived = { schema: config.archive.schema ?? firehoseArchiveDefaults.schema, columns: config.archive.columns ?? firehoseArchiveDefaults.columns, columnTypes: archive.columnTypes, schemaHistory: archive.schemaHistory };
+  const projections = config.projections.map(({ name, args }) => new StreamProjection(name, { ...common, ...args, tableStreamArn: mode.tableStreamArn, tableItemExpireAfterDays, archive: archived }));
   const projectionTables = Object.fromEntries(projections.map((projection, i) => [config.projections[i].name, projection.tableName]));
   const capacity = checkCapacity(config.capacity, "consumer", config.capacityInput);
   const shared = sharedTableConsumers(config.sharedTableProjections, source, common);

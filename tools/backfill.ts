@@ -36,6 +36,14 @@ export interface BackfillDependencies {
   sleep?: (ms: number) => Promise<void>;
 }
 
+/** A table's key attributes, hash first, with their types, and its ARN. */
+export async function describeKeys(dynamodb: Pick<DynamoDBClient, "send">, table: string): Promise<{ keys: { name: string; type: "S" | "N" | "B" }[]; tableArn: string }> {
+  const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: table }));
+  const types = new Map((Table?.AttributeDefinitions ?? []).map((d) => [d.AttributeName, d.AttributeType]));
+  const keys = (Table?.KeySchema ?? []).map((k) => ({ name: k.AttributeName!, type: (types.get(k.AttributeName) ?? "S") as "S" | "N" | "B" }));
+  return { keys, tableArn: Table?.TableArn ?? `arn:aws:dynamodb:::table/${table}` };
+}
+
 /**
  * Spaces out reads so that, over the run, no more than `perSecond` items are read a second: each
  * page waits for its turn, and the turns are shared by every segment's worker.
@@ -70,6 +78,33 @@ export function backfillRecord(item: Record<string, SdkAttributeValue>, keyNames
   };
 }
 
+/** What a projection did with the records it was given. */
+export type ProjectedCounts = Pick<BackfillProgress, "written" | "replayed" | "skipped" | "parked">;
+
+/**
+ * Projects records through the projection's batch code, counting what it did into `counts`. A
+ * batch the projection cannot finish is sent again whole, with backoff: what it already applied is
+ * replayed, a no-op. After `maxAttempts` the backfill stops, naming it.
+ */
+export async function projectWithRetries(
+  project: (event: DynamoDBStreamEvent) => Promise<ProjectOutcome>,
+  records: DynamoDBRecord[],
+  counts: ProjectedCounts,
+  maxAttempts: number,
+  sleep: (ms: number) => Promise<void>,
+): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const { batchItemFailures, counts: done } = await project({ Records: records });
+    counts.written += done.written;
+    counts.replayed += done.replayed;
+    counts.skipped += done.skipped;
+    counts.parked += done.parked;
+    if (batchItemFailures.length === 0) return;
+    if (attempt + 1 >= maxAttempts) throw new Error(`the projection failed ${maxAttempts} times on a batch of ${records.length} records; run the backfill again: what is already counted is not counted twice`);
+    await sleep(backoffDelay(attempt, { baseDelayMs: 100, maxDelayMs: 5_000 }));
+  }
+}
+
 /**
  * Feeds every item of the table to a projection through its own batch code, as if the live stream
  * had brought each item's insertion: a parallel scan, rate-limited, each page one batch. Items the
@@ -80,26 +115,10 @@ export function backfillRecord(item: Record<string, SdkAttributeValue>, keyNames
 export async function backfillProjection(options: BackfillOptions, deps: BackfillDependencies): Promise<BackfillProgress> {
   const now = deps.now ?? Date.now;
   const sleep = deps.sleep ?? realSleep;
-  const { Table } = await deps.dynamodb.send(new DescribeTableCommand({ TableName: options.table }));
-  const keyNames = (Table?.KeySchema ?? []).map((k) => k.AttributeName!);
-  const tableArn = Table?.TableArn ?? `arn:aws:dynamodb:::table/${options.table}`;
+  const { keys, tableArn } = await describeKeys(deps.dynamodb, options.table);
+  const keyNames = keys.map((k) => k.name);
   const limit = rateLimiter(options.itemsPerSecond, now, sleep);
   const progress: BackfillProgress = { scanned: 0, written: 0, replayed: 0, skipped: 0, parked: 0 };
-
-  async function projectPage(records: DynamoDBRecord[]): Promise<void> {
-    let pending = records;
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      const { batchItemFailures, counts } = await deps.project({ Records: pending });
-      progress.written += counts.written;
-      progress.replayed += counts.replayed;
-      progress.skipped += counts.skipped;
-      progress.parked += counts.parked;
-      if (batchItemFailures.length === 0) return;
-      if (attempt + 1 >= options.maxAttempts) throw new Error(`the projection failed ${options.maxAttempts} times on a page of ${pending.length} items; run the backfill again: items already counted are not counted twice`);
-      // Every backfilled record has sequence number 0, so the page is sent again whole: what it already applied is replayed, a no-op.
-      await sleep(backoffDelay(attempt, { baseDelayMs: 100, maxDelayMs: 5_000 }));
-    }
-  }
 
   const segment = async (index: number) => {
     let start: Record<string, SdkAttributeValue> | undefined;
@@ -109,7 +128,7 @@ export async function backfillProjection(options: BackfillOptions, deps: Backfil
       start = page.LastEvaluatedKey;
       const items = page.Items ?? [];
       progress.scanned += items.length;
-      if (items.length > 0) await projectPage(items.map((item) => backfillRecord(item, keyNames, tableArn, now())));
+      if (items.length > 0) await projectWithRetries(deps.project, items.map((item) => backfillRecord(item, keyNames, tableArn, now())), progress, options.maxAttempts, sleep);
       deps.progress({ ...progress });
     } while (start);
   };

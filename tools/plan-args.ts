@@ -32,7 +32,8 @@ export const PLAN: Command<typeof options> = {
   name: "npm run plan",
   synopsis: "--events-per-second <n> --event-bytes <n> [options]",
   about: `Prints what each stage of the pipeline needs for that load, its limit, the headroom, and what
-fixes the stages that fall short. Nothing is deployed and no AWS account is needed.`,
+fixes the stages that fall short; then what it costs to run, stage by stage, per million events
+and per month at that load. Nothing is deployed and no AWS account is needed.`,
   options,
   exit: { done: "when every stage carries the load", failed: "when one does not" },
 };
@@ -58,10 +59,19 @@ function readStackConfig(file: string): Record<string, unknown> {
 
 const flagOf = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
+/** The stack config keys `npm run plan` reads (a stack's config file is not type-checked: the model reports what it refuses). */
+type PlanConfig = Omit<SettingsInput, "region" | "fanOut" | "streamRetentionHours"> & {
+  "aws:region"?: string;
+  sourceStreamRetentionHours?: number;
+  expectedLoad?: Partial<ExpectedLoad>;
+  fanOutConsumerName?: string;
+  serviceQuotas?: Partial<ServiceQuotas>;
+};
+
 /** The load, settings and quotas of the command line and its config files; a UsageError when the load is missing or wrong. */
 export function planRequest(values: Parsed<typeof options>): PlanRequest {
-  const config: Record<string, any> = Object.assign({}, ...values.config.map(readStackConfig));
-  const configured: Partial<ExpectedLoad> = config.expectedLoad ?? {};
+  const config: PlanConfig = Object.assign({}, ...values.config.map(readStackConfig));
+  const configured = config.expectedLoad ?? {};
   const load = {
     ...configured,
     eventsPerSecond: values["events-per-second"] ?? configured.eventsPerSecond,
@@ -81,6 +91,7 @@ export function planRequest(values: Parsed<typeof options>): PlanRequest {
     accessMode: config.accessMode,
     stream: values.shards !== undefined ? { ...config.stream, shardCount: values.shards } : config.stream,
     fanOut: config.fanOutConsumerName !== undefined,
+    streamRetentionHours: config.sourceStreamRetentionHours,
     ingest: config.ingest,
     table: config.table,
     archive: config.archive,

@@ -1,18 +1,15 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { INDEX_WRITE_CONCURRENCY } from "../functions/project/write-limits";
-import {
-  ACUS_PER_VCPU,
-  BENCH_EVENT_BYTES,
-  CPU_MICROS_PER_RECORD,
-  DYNAMODB_REQUEST_SECONDS,
-  DYNAMODB_TRANSACTION_SECONDS,
-  FIREHOSE_REQUEST_SECONDS,
-  LOAD_ROWS_PER_CORE_SECOND,
-} from "../capacity/figures";
+import { ACUS_PER_VCPU, DYNAMODB_REQUEST_SECONDS, DYNAMODB_TRANSACTION_SECONDS, FIREHOSE_REQUEST_SECONDS } from "../capacity/assumptions";
+import { costsOf, costTotals, dedupTableSize, runningCosts } from "../capacity/costs";
+import { ESTIMATES, FIGURES } from "../capacity/estimates";
+import { LAMBDA_ARM64_SOURCE } from "../capacity/lambda-speed";
 import { AURORA, DYNAMODB, FIREHOSE, KINESIS, LAMBDA, LARGE_REGIONS, MiB, defaultQuotas, quotasFor, type ServiceQuotas } from "../capacity/limits";
-import { FIGURES, planCapacity, type ExpectedLoad, type Stage } from "../capacity/model";
-import { fixText, formatNumber, markdownTable, planRows, shortfallMessage } from "../capacity/report";
+import { planCapacity, type ExpectedLoad, type Stage } from "../capacity/model";
+import { GB, HOURS_PER_MONTH, PRICES, PRICES_CHECKED, PRICES_REGION } from "../capacity/prices";
+import { COST_NUMBER_COLUMNS, costRows, fixText, formatDollars, formatNumber, markdownTable, planRows, shortfallMessage } from "../capacity/report";
+import { parsePlanArgs, type PlanRequest } from "./plan-args";
 import { pipelineSettings, type PipelineSettings } from "../capacity/settings";
 import { sizeFor } from "../capacity/sizing";
 import { archiveRecordBytes, itemBytes } from "../capacity/sizes";
@@ -56,13 +53,93 @@ function stagesTable(): string {
 }
 
 function estimates(): string {
-  const per = (micros: number) => `${n(micros)} µs`;
+  const { measured, speed, cpuMicrosPerRecord: lambda } = ESTIMATES;
+  const { functions, load } = measured;
+  const here = functions.cpuMicrosPerRecord;
+  const per = (name: keyof typeof here) => `${n(here[name])} µs (${n(lambda[name])} on Lambda)`;
+  const on = (m: typeof functions.measuredOn) => `${m.cpu}, ${m.cores} cores, Node ${m.node}, ${m.date.slice(0, 10)}, load average ${n(m.loadAverage)}`;
   return [
-    `- **CPU per record** of each function's core, measured by \`npm run bench\` (section "Capacity figures") as CPU time on one core, for the bench's ${n(BENCH_EVENT_BYTES)}-byte clickstream events: ingest ${per(CPU_MICROS_PER_RECORD.ingest)}, forward ${per(CPU_MICROS_PER_RECORD.forward)}, transform ${per(CPU_MICROS_PER_RECORD.transform)}, index projection ${per(CPU_MICROS_PER_RECORD.projectIndex)}, aggregate projection ${per(CPU_MICROS_PER_RECORD.projectAggregate)}. A function gets memory / ${n(LAMBDA.memoryMbPerVcpu)} MB of a vCPU ([AWS](${LAMBDA.memoryPage})), so at the default 256 MB each record costs ${n(LAMBDA.memoryMbPerVcpu / 256)} times that; larger events cost more in proportion.`,
-    `- **Rows per ACU**: one LOAD DATA statement loaded ${n(LOAD_ROWS_PER_CORE_SECOND)} of the bench's rows a second on one core (\`npm run bench\`, section "Load", MariaDB). An ACU is about 2 GiB of memory "and corresponding CPU" ([AWS](${AURORA.capacityPage})); the memory-optimized classes Aurora runs on have 8 GiB per vCPU, so ${ACUS_PER_VCPU} ACUs count as one vCPU: ${n(LOAD_ROWS_PER_CORE_SECOND / ACUS_PER_VCPU)} rows/s per ACU, linear in ACUs.`,
-    `- **Call latency**: ${n(DYNAMODB_REQUEST_SECONDS * 1_000)} ms per DynamoDB request, the top of the "single-digit millisecond" AWS gives; ${n(DYNAMODB_TRANSACTION_SECONDS * 1_000)} ms per transaction (prepare and commit); ${n(FIREHOSE_REQUEST_SECONDS * 1_000)} ms per PutRecordBatch call, for which AWS publishes nothing.`,
+    `- **CPU per record** of each function's core, written by \`npm run bench -- capacity --write\` to [${FIGURES}](../${FIGURES}) (never typed): CPU time on one core, the median of ${n(functions.rounds)} rounds of ${n(functions.records)} of the bench's ${n(functions.eventBytes)}-byte clickstream events, measured on ${on(functions.measuredOn)}: ingest ${per("ingest")}, forward ${per("forward")}, transform ${per("transform")}, index projection ${per("projectIndex")}, aggregate projection ${per("projectAggregate")}.`,
+    `- **From this machine to Lambda's arm64**: AWS gives a function memory / ${n(LAMBDA.memoryMbPerVcpu)} MB of a vCPU ([AWS](${LAMBDA.memoryPage})) and publishes no per-core speed, so the same bench run also times two Node.js workloads whose durations on Lambda arm64 at ${n(LAMBDA.memoryMbPerVcpu)} MB were published ([benchmark of November 2025](${LAMBDA_ARM64_SOURCE})): chained SHA-256 ${n(speed.byWorkload.sha256Chain)}x, a 100 MiB sort ${n(speed.byWorkload.float64Sort)}x Lambda's time over this machine's. The model takes the larger, ${n(speed.factor)}x, assuming the functions' cores scale like the slower workload (capacity/lambda-speed.ts). At the default 256 MB a record costs ${n(LAMBDA.memoryMbPerVcpu / 256)} times the Lambda figure; larger events cost more in proportion.`,
+    `- **Rows per ACU**: one LOAD DATA statement of the loader loaded ${n(load.rowsPerSecond)} of the bench's ${n(load.rowBytes)}-byte rows a second (\`npm run bench -- load --write\`, MariaDB, median of ${n(load.rounds)} rounds of ${n(load.rows)} rows, on ${on(load.measuredOn)}), taken as ${n(ESTIMATES.loadRowsPerSecond)} on one vCPU of Lambda's speed. An ACU is about 2 GiB of memory "and corresponding CPU" ([AWS](${AURORA.capacityPage})); the memory-optimized classes Aurora runs on have 8 GiB per vCPU, so ${ACUS_PER_VCPU} ACUs count as one vCPU: ${n(ESTIMATES.loadRowsPerSecond / ACUS_PER_VCPU)} rows/s per ACU, linear in ACUs.`,
+    `- **Call latency**: ${n(DYNAMODB_REQUEST_SECONDS * 1_000)} ms per DynamoDB request, the top of the "single-digit millisecond" AWS gives; ${n(DYNAMODB_TRANSACTION_SECONDS * 1_000)} ms per transaction (prepare and commit); ${n(FIREHOSE_REQUEST_SECONDS * 1_000)} ms per PutRecordBatch call, for which AWS publishes nothing (capacity/assumptions.ts).`,
     `- **Shard counts** AWS does not publish: an on-demand stream is taken to have twice the fewest shards that carry its peak (at least ${n(KINESIS.onDemandInitialWriteBytesPerSecond / MiB)}, its starting 4 MiB/s), and a table's stream one shard per ${n(DYNAMODB.partitionWriteUnitsPerSecond)} write units of twice its peak (at least ${n(DYNAMODB.onDemandInitialWriteUnitsPerSecond / DYNAMODB.partitionWriteUnitsPerSecond)}, its starting warm throughput) — both keep capacity for twice the peak they have seen.`,
   ].join("\n");
+}
+
+/** The example configs, as `npm run plan -- --config Pulumi.prod.yaml --config Pulumi.poc.yaml` reads them. */
+function exampleRequest(): PlanRequest {
+  const root = join(__dirname, "..");
+  return parsePlanArgs(["--config", join(root, "Pulumi.prod.yaml"), "--config", join(root, "Pulumi.poc.yaml")]) as PlanRequest;
+}
+
+/** The running costs of the example configs at their declared load, and how each is counted. */
+function costsSection(): string {
+  const { load, input } = exampleRequest();
+  const settings = pipelineSettings(input);
+  const costs = runningCosts(load, settings);
+  const total = costTotals(costs);
+  const grows = costs.filter((c) => c.grows).reduce((sum, c) => sum + c.perMonth, 0);
+  const tables = (["source", "consumer"] as const).map((account) => `${account === "source" ? "The source account" : "The consumer account"}:\n\n${markdownTable(costRows(costsOf(costs, account)), COST_NUMBER_COLUMNS)}`).join("\n\n");
+  const p = PRICES;
+  return `\`npm run plan\` and each stack's preview (the \`runningCost\` output) give what the declared load costs to run,
+stage by stage, per million events and per month, at AWS's list prices for ${PRICES_REGION} as checked on
+${PRICES_CHECKED} ([capacity/prices.ts](../capacity/prices.ts), each price with its AWS page). The load
+is taken as running all month (${n(HOURS_PER_MONTH)} hours), so for a peak it is an upper bound; free tiers and
+volume discounts are left out. How each line is counted:
+
+- **Lambda**: a request per invocation (${formatDollars(p.lambda.perMillionRequests)} per million) and duration in GB-seconds of arm64
+  (${formatDollars(p.lambda.arm64PerGbSecond)} each). A stream function is invoked with what arrived since its last
+  poll (Kinesis once a second, a table stream ${n(LAMBDA.tableStreamPollsPerSecond)} times) or in its batching window, at most a
+  batch; an invocation lasts as long as the capacity model's time for that batch. The transform
+  gets what Firehose buffers (${n(FIREHOSE.transformBufferBytes / MiB)} MiB or ${n(FIREHOSE.transformBufferSeconds)} seconds, [AWS](${FIREHOSE.transformPage})); the loader an object
+  each, as long as its LOAD DATA takes.
+- **DynamoDB**: a write request unit per KB of each dedup item (${formatDollars(p.dynamodb.perMillionWriteRequestUnits)} per million); an index
+  projection writes an item per event (taken at the dedup item's size); an aggregate an entry and
+  at most one group update per event, each in a transaction at twice the units: four. Storage and point-in-time recovery at
+  the table's steady size (below). Reads of the table's stream cost nothing: Lambda makes them.
+- **Kinesis**: on demand, the stream's hours, the bytes in (each record rounded up to 1 KB) and
+  out to the ingest function; provisioned, shard-hours, PUT payload units (25 KB each), retention
+  past 24 hours, and the fan-out consumer's shard-hours and bytes.
+- **Firehose**: Direct PUT bytes, each record rounded up to 5 KB (${formatDollars(p.firehose.perGbIngested)} per GB).
+- **S3**: a PUT per archive object, a GET when the loader reads it, and the archive's bytes,
+  which are kept.
+- **Aurora**: the ACUs the capacity model says the load needs (at least the cluster's minimum), and
+  the rows' bytes the volume keeps.
+
+Storage that is kept (the archive, Aurora's rows, a table whose items never expire) shows what each
+month adds to the monthly bill, and is left out of the totals. At the example configs' load
+(${n(load.eventsPerSecond)} events/s of ${n(load.eventBytes)} bytes, \`npm run plan -- --config Pulumi.prod.yaml --config Pulumi.poc.yaml\`),
+${formatDollars(total.perMonth)} a month, ${formatDollars(total.perMillionEvents)} per million events, and ${formatDollars(grows)} more each month for what is kept:
+
+${tables}`;
+}
+
+/** The dedup table's steady size at the example configs' load, with its arithmetic. */
+function tableSizeSection(): string {
+  const { load, input } = exampleRequest();
+  const settings = pipelineSettings(input);
+  const size = dedupTableSize(load, settings);
+  if (size.kind !== "steady") throw new Error("the example configs' dedup table items are expected to expire");
+  const never = dedupTableSize(load, { ...settings, table: { ...settings.table, expireAfterDays: undefined } });
+  if (never.kind !== "growing") throw new Error("unreachable");
+  const d = PRICES.dynamodb;
+  const perGb = d.storagePerGbMonth + d.pitrPerGbMonth;
+  return `The dedup table's items expire (\`table.expireItems\`, on by default): ingest writes \`dedupExpiresAt\` as the record's
+arrival plus the least window that outlasts every redelivery, the source stream's retention plus the
+ingest mapping's maximum record age plus a day ([components](components.md#deduptable-consumer-account)). DynamoDB's TTL then deletes
+expired items in the background: "DynamoDB typically deletes expired items within two days of
+expiration" ([AWS](${DYNAMODB.ttlPage})), "within a few days" in the TTL guide; until then they still
+count towards storage. The capacity model takes ${n(DYNAMODB.ttlDeletionLagDays)} days of that lag, so the table
+holds events/s × item bytes × (expiry window + ${n(DYNAMODB.ttlDeletionLagDays)} days).
+
+At the example configs' load, ${n(load.eventsPerSecond)} events/s of ${n(load.eventBytes)} bytes, with prod's ${n(settings.stream.retentionHours)}-hour retention
+(an expiry window of ${n(size.expireAfterDays)} days): each item is ${n(itemBytes(load.eventBytes))} bytes as ingest writes it, plus DynamoDB's ${n(d.itemOverheadBytes)} bytes
+of per-item overhead, ${n(size.itemBytes)} bytes billed; ${n(load.eventsPerSecond)} × ${n(size.itemBytes)} × ${n(size.keptDays)} days × 86,400 s = **${n(size.bytes / GB)} GB**,
+steady. At ${formatDollars(d.storagePerGbMonth)} per GB-month and ${formatDollars(d.pitrPerGbMonth)} for point-in-time recovery on the same bytes, that is
+**${formatDollars((size.bytes / GB) * perGb)} a month**. A table whose items never expire (\`table.expireItems: false\`) grows by
+${n(never.bytesPerMonth / GB)} GB a month instead, adding ${formatDollars((never.bytesPerMonth / GB) * perGb)} to the monthly bill every month. \`npm run plan\`
+and the consumer stack's preview state the table's size for the load and settings they are given.`;
 }
 
 interface Step {
@@ -184,11 +261,12 @@ events per second with the model's own numbers.
 4. Once AWS grants a quota, declare it in \`serviceQuotas\` (\`firehoseMiBPerSecond: 14\`), so the
    check counts with it.
 5. \`pulumi stack output capacityHeadroom\` gives each stage's need, limit, unit and headroom (limit
-   / need).
+   / need); \`pulumi stack output runningCost\` what the stack's side costs at that load
+   ([Running costs](#running-costs)), which the preview also states in a line.
 6. \`npm run plan -- --events-per-second 10000 --event-bytes 1024\` prints the same table for any
    load without deploying, from the components' defaults or the stacks' config files
-   (\`--config Pulumi.prod.yaml --config Pulumi.poc.yaml\`), and what would carry a load that does
-   not fit.
+   (\`--config Pulumi.prod.yaml --config Pulumi.poc.yaml\`), what would carry a load that does
+   not fit, and the running cost of both accounts, line by line.
 
 ## What the model checks
 
@@ -204,9 +282,18 @@ per ACU, or how many shards an on-demand stream or table has. The model takes th
 
 ${estimates()}
 
-The estimates err on the slow side (the bench runs on a shared machine; the item and archive sizes
+The estimates err on the slow side (the larger of the two speed ratios; the item and archive sizes
 are upper bounds), but they are estimates: watch the functions' iterator age and Aurora's CPU, and
-update \`capacity/figures.ts\` when \`npm run bench\` drifts.
+write the figures again (\`npm run bench -- capacity load --write\`, then \`npm run docs:scaling\`) when
+\`npm run bench -- capacity\` shows them drifting.
+
+## Running costs
+
+${costsSection()}
+
+## The dedup table's size
+
+${tableSizeSection()}
 
 ## The walk
 
@@ -233,7 +320,9 @@ ${regionsTable()}
   them as even. The dedup key spreads each shard's writes over 100 hash keys, which the model checks.
 - **Retries and replays.** A retried or re-driven batch is traffic too; size the peak with margin.
 - **Reads.** Queries on Aurora and the projections' readers compete with the loads and writes.
-- **Cost.** The model checks limits, not what crossing them costs.
+- **Costs the running-cost lines leave out**: requests to the projections' and Aurora's readers,
+  Aurora's I/O, the projections' storage, Kinesis retention past 24 hours on an on-demand stream,
+  CloudWatch logs and metrics, KMS requests, data transfer, and NAT or VPC endpoints.
 - **Secondary indexes.** A global secondary index on the dedup table (\`table.globalSecondaryIndexes\`)
   takes write units of its own, under its own table-level quota, for every event it indexes.
 `;

@@ -14,7 +14,7 @@ export function schemaAt(schema: Schema, path: string): Schema | undefined {
 }
 
 /** The JSON types a subschema allows (null aside: every column is nullable), or undefined when it names none. */
-function jsonTypes(schema: Schema): string[] | undefined {
+export function jsonTypes(schema: Schema): string[] | undefined {
   const type = schema.type;
   const types = typeof type === "string" ? [type] : Array.isArray(type) ? type : undefined;
   return types?.filter((t) => t !== "null");

@@ -3,9 +3,13 @@ import type * as pulumi from "@pulumi/pulumi";
 import { COUNT, EXPIRES_AT, GROUP_KEY, groupByName, SOURCE_SEQUENCE, type GroupBy, type ProjectionSpec } from "../../functions/project/spec";
 import { checkDerivedNames, checkPhysicalName, streamFunctionNames } from "../internal/names";
 import { checkOverrides } from "../internal/overrides";
+import { isSchemaHistory } from "../internal/schema-history";
 import { ARN, keysOf, SettingsCheck } from "./check";
 import { type KeyAttributeType } from "./dedup-table";
+import { archiveGaps, type ProjectionArchiveSettings } from "./projection-archive";
 import { COMMON_KEYS, commonDefaults, resolveCommon, resolveLogRetention, resolveStreamFunction, streamFunctionDefaults, type CommonArgs, type LiveChangeArgs, type TableStreamDeployment, checkLiveChange, TABLE_STREAM_SOURCE_CHANGE, type MonitoringArgs, type ResolvedCommon, type ResolvedStreamFunction, type StreamFunctionSettings } from "./shared";
+
+export type { ProjectionArchiveSettings } from "./projection-archive";
 
 /** What a projection keeps: each item again under other keys, or counters and sums per group. */
 export const ProjectionKind = { Index: "index", Aggregate: "aggregate" } as const;
@@ -103,6 +107,14 @@ export interface StreamProjectionArgs extends CommonArgs, LiveChangeArgs {
   monitoring?: MonitoringArgs;
   /** This component's `deployment` output from the last deployment: preview refuses moving its mapping to another stream. Default: none, a first deployment. */
   lastDeployment?: TableStreamDeployment;
+  /**
+   * What the archive of the projected table holds (its FirehoseArchive's `schema`, `columns`,
+   * `columnTypes` and `schemaHistory`), which `npm run backfill` reads for the items the table has
+   * let expire: preview warns, naming the attribute, when the archive cannot give one the projection
+   * reads (no column holds it, its type is not known, its column came later), and when an index
+   * copies every attribute. Default: none, no check.
+   */
+  archive?: ProjectionArchiveSettings;
 }
 
 /** StreamProjection's defaults, in the shape of its arguments. */
@@ -124,16 +136,19 @@ export interface ResolvedStreamProjection extends ResolvedCommon {
   ledger?: { ttlDays: number; countedEntriesExpire: boolean };
   project: ResolvedStreamFunction;
   overrides: StreamProjectionOverrides;
+  /** What a backfill from the archive could not give the projection (`archive`): preview warns with each. */
+  archiveGaps: string[];
 }
 
 const ARGS = keysOf<StreamProjectionArgs>()(
-  ...COMMON_KEYS, "overrides", "tableStreamArn", "tableStreamKmsKeyArn", "projection", "table", "ledgerTtlDays", "tableItemExpireAfterDays", "project", "logRetentionDays", "monitoring", "lastDeployment", "liveChangesAcknowledged",
+  ...COMMON_KEYS, "overrides", "tableStreamArn", "tableStreamKmsKeyArn", "projection", "table", "ledgerTtlDays", "tableItemExpireAfterDays", "project", "logRetentionDays", "monitoring", "lastDeployment", "liveChangesAcknowledged", "archive",
 );
 const PROJECTION = keysOf<ProjectionSettings>()("kind", "hashKey", "rangeKey", "attributes", "ttlDays", "groupBy", "sums");
 const TABLE = keysOf<ProjectionTableSettings>()("name", "attributeTypes", "kmsKeyArn", "deletionProtection");
 const GROUP_BY = keysOf<GroupByAttribute>()("attribute", "period");
 const SUM = keysOf<ProjectionSum>()("name", "attribute");
 const OVERRIDES = keysOf<StreamProjectionOverrides>()("table");
+const ARCHIVE = keysOf<ProjectionArchiveSettings>()("schema", "columns", "columnTypes", "schemaHistory");
 
 const FIELDS_OF: Record<ProjectionKind, (keyof ProjectionSettings)[]> = {
   index: ["hashKey", "rangeKey", "attributes", "ttlDays"],
@@ -201,6 +216,7 @@ export function resolveStreamProjection(name: string, args: StreamProjectionArgs
       ledger: spec.kind === "aggregate" ? { ttlDays: ledgerTtlDays, countedEntriesExpire: itemsExpire !== undefined } : undefined,
       project: resolveProject(check, args.project, logRetentionDays),
       overrides: args.overrides ?? {},
+      archiveGaps: checkArchive(check, args.archive) && check.problems.length === 0 ? archiveGaps(spec, args.archive!) : [],
     },
     problems: check.problems,
   };
@@ -209,6 +225,18 @@ export function resolveStreamProjection(name: string, args: StreamProjectionArgs
 /** The project function's settings (`project`), over the component's log retention. */
 export function resolveProject(check: SettingsCheck, given: StreamFunctionSettings | undefined, logRetentionDays: number): ResolvedStreamFunction {
   return resolveStreamFunction(check, "project", given, { batchSize: streamProjectionDefaults.project.batchSize, logRetentionDays });
+}
+
+/** Whether `archive` is given and has the shape of FirehoseArchive's settings; what does not is a problem. */
+function checkArchive(check: SettingsCheck, archive: ProjectionArchiveSettings | undefined): boolean {
+  if (!check.knownKeys("archive", archive, ARCHIVE)) return false;
+  const before = check.problems.length;
+  const isObject = (value: unknown) => value !== null && typeof value === "object" && !Array.isArray(value);
+  if (!isObject(archive!.schema)) check.fail("archive.schema must be the archive's JSON Schema, an object");
+  if (!Array.isArray(archive!.columns) || !archive!.columns.every((c) => typeof c?.name === "string" && typeof c?.path === "string")) check.fail("archive.columns must be the archive's columns, a list of {name, path}");
+  if (archive!.columnTypes !== undefined && (!isObject(archive!.columnTypes) || !Object.values(archive!.columnTypes).every((t) => typeof t === "string"))) check.fail("archive.columnTypes must be an object of SQL types by column");
+  if (archive!.schemaHistory !== undefined && !isSchemaHistory(archive!.schemaHistory)) check.fail("archive.schemaHistory must be FirehoseArchive's schemaHistory output: a list of {version, columns, columnTypes}");
+  return check.problems.length === before;
 }
 
 /** The projection, checked for its kind, as the spec the project function reads. */

@@ -18,7 +18,7 @@ function parse(text: string): { units: bigint; scale: number } {
 
 function format(units: bigint, scale: number): string {
   const negative = units < 0n;
-  let digits = (negative ? -units : units).toString().padStart(scale + 1, "0");
+  const digits = (negative ? -units : units).toString().padStart(scale + 1, "0");
   let text = scale > 0 ? `${digits.slice(0, -scale)}.${digits.slice(-scale)}` : digits;
   if (scale > 0) text = text.replace(/\.?0+$/, "");
   return negative ? `-${text}` : text;

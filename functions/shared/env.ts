@@ -29,6 +29,6 @@ export function jsonEnv<T>(env: Environment, name: string): T {
   try {
     return JSON.parse(raw) as T;
   } catch (error) {
-    throw new Error(`environment variable ${name} must be JSON: ${(error as Error).message}`);
+    throw new Error(`environment variable ${name} must be JSON: ${(error as Error).message}`, { cause: error });
   }
 }

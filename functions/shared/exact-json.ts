@@ -179,6 +179,8 @@ class JsonError extends Error {
 }
 
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+// A string needs decoding when it holds an escape or a control character (which JSON refuses unescaped).
+// eslint-disable-next-line no-control-regex
 const NEEDS_DECODING = /[\\\u0000-\u001f]/;
 
 /** Sets a key as an own data property, as JSON.parse does, so `__proto__` stays a key. */
@@ -254,7 +256,10 @@ function exactParse(text: string): ExactJsonResult {
       const next = text.charCodeAt(i);
       i += 1;
       if (next === 0x7d) return result;
-      if (next !== 0x2c) (i -= 1), fail('expected "," or "}"');
+      if (next !== 0x2c) {
+        i -= 1;
+        fail('expected "," or "}"');
+      }
     }
   };
   const array = (): unknown[] => {
@@ -270,7 +275,10 @@ function exactParse(text: string): ExactJsonResult {
       const next = text.charCodeAt(i);
       i += 1;
       if (next === 0x5d) return result;
-      if (next !== 0x2c) (i -= 1), fail('expected "," or "]"');
+      if (next !== 0x2c) {
+        i -= 1;
+        fail('expected "," or "]"');
+      }
     }
   };
   try {

@@ -18,7 +18,10 @@ async function runKept(command: typeof rebuildCommand, tool: KeptTool) {
     const code = await command(tool.args, { out: (l) => out.push(l), err: (l) => err.push(l) });
     return { code, out, err };
   } finally {
-    for (const [k, v] of Object.entries(saved)) (v === undefined ? delete process.env[k] : (process.env[k] = v));
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
   }
 }
 

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import type * as pulumi from "@pulumi/pulumi";
 import { execFileSync } from "node:child_process";
 import { existsSync, realpathSync } from "node:fs";
 import * as path from "node:path";
@@ -28,7 +29,7 @@ describe("examples/consumer: another program uses the components from the built 
     const program = require(path.join(EXAMPLE, "index.ts")) as Record<string, unknown>;
     await cloud.settle();
     outputs = {};
-    for (const [name, value] of Object.entries(program)) outputs[name] = await resolve(value as any);
+    for (const [name, value] of Object.entries(program)) outputs[name] = await resolve(value as pulumi.Output<unknown>);
   });
 
   it("resolves the package through its `exports` to the built JavaScript, not the TypeScript sources", () => {

@@ -8,7 +8,7 @@ import { kinesisRecord, sequenceNumber } from "../support/kinesis";
 import { propertySettings } from "../support/property";
 
 /** The same JSON text with every non-ASCII character written as a `\u` escape, as some producers send it. */
-const asciiEscaped = (text: string) => text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+const asciiEscaped = (text: string) => text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 
 const decoded = (text: string): DecodedRecord => {
   const outcome = decodeRecord(kinesisRecord(text, sequenceNumber(7)));

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { createConnection, type Connection } from "mysql2/promise";
+import { createConnection, type Connection, type RowDataPacket } from "mysql2/promise";
 import { Readable } from "node:stream";
 import { loaderUserStatements } from "../../functions/db-setup/core";
 import { loadObject } from "../../functions/load/load-object";
@@ -52,9 +52,9 @@ describe("the loader's own database user on MariaDB", function () {
     await prepareSchema(loader, v1);
     const v2: LoadTarget = { ...v1, columns: [...CSV_COLUMNS, "referrer"], columnTypes: { ...v1.columnTypes, country: "VARCHAR(16)" }, versionColumns: [CSV_COLUMNS.length, CSV_COLUMNS.length + 1] };
     await prepareSchema(loader, v2);
-    const [columns] = await admin.query<any[]>("SELECT COLUMN_NAME AS name, COLUMN_TYPE AS type FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'clickstream' AND TABLE_NAME = 'migrated' ORDER BY ORDINAL_POSITION");
+    const [columns] = await admin.query<RowDataPacket[]>("SELECT COLUMN_NAME AS name, COLUMN_TYPE AS type FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'clickstream' AND TABLE_NAME = 'migrated' ORDER BY ORDINAL_POSITION");
     expect(columns.map((c) => c.name)).to.deep.equal([...CSV_COLUMNS, "referrer"]);
-    expect(columns.find((c) => c.name === "country").type).to.equal("varchar(16)");
+    expect(columns.find((c) => c.name === "country")!.type).to.equal("varchar(16)");
     const object = { bucket: "archive", key: "processed/2026/11/26/10/c.csv", etag: "e3", size: 1 };
     expect(await loadObject(loader, v2, object, { kind: "local", open }, options)).to.include({ status: "loaded", rows: 5, staged: false });
   });
@@ -70,7 +70,7 @@ describe("the loader's own database user on MariaDB", function () {
     expect(await repair.begin("r2")).to.equal(true);
     expect(await loadObject(loader, repaired, object, { kind: "local", open }, { ...options, rebuildRun: "r2", repair: true })).to.include({ status: "loaded", rows: 5 });
     expect(await repair.finish("r2")).to.deep.equal({ others: [], removed: 1 });
-    const [rows] = await admin.query<any[]>("SELECT hits FROM clickstream.repaired");
+    const [rows] = await admin.query<RowDataPacket[]>("SELECT hits FROM clickstream.repaired");
     expect(rows.map((r) => r.hits).sort()).to.deep.equal([2, 3, 4, 5, 1].sort());
   });
 

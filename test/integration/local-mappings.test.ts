@@ -3,6 +3,7 @@ import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import type { KinesisClient } from "@aws-sdk/client-kinesis";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { expect } from "chai";
+import type { DynamoDBStreamEvent } from "aws-lambda";
 import { performance } from "node:perf_hooks";
 import { ALL_BUT_EXPIRIES } from "../../functions/shared/table-stream";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, type Engine } from "../../engines";
@@ -47,8 +48,8 @@ describe("local mappings on a table stream", function () {
     const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: table }));
     const received = new Map<string, { eventName: string; id: string }[]>();
     const invoker = {
-      invoke: async <T>(name: string, event: any): Promise<T> => {
-        for (const record of event.Records) received.set(name, [...(received.get(name) ?? []), { eventName: record.eventName, id: record.dynamodb.Keys.id.S }]);
+      invoke: async <T>(name: string, event: DynamoDBStreamEvent): Promise<T> => {
+        for (const record of event.Records) received.set(name, [...(received.get(name) ?? []), { eventName: record.eventName!, id: record.dynamodb!.Keys!.id.S! }]);
         return { batchItemFailures: [] } as T;
       },
     };

@@ -77,6 +77,9 @@ describe("loaders at once on overlapping objects (Why: two loaders on changes of
     // Every key has a row, so both objects take the staged path. A third session holds the row of
     // the item in the middle of both objects, so both loaders stop there, each holding the rows it
     // reached before; then it lets go. In file order they would now need each other's rows.
+    // However slow the machine, the first loader to stop must still be waiting when the second arrives.
+    const [[{ lockWait }]] = await engines.admin.query<RowDataPacket[]>("SELECT @@GLOBAL.innodb_lock_wait_timeout AS lockWait");
+    await engines.admin.query("SET GLOBAL innodb_lock_wait_timeout = 3600");
     const holder = await engines.loader(t);
     const held = await holder.connect();
     await held.query("BEGIN");
@@ -87,12 +90,16 @@ describe("loaders at once on overlapping objects (Why: two loaders on changes of
       const loader = await engines.loader(t);
       return loadEvent(event, { ...loader, lockRetry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 } }).finally(() => loader.end());
     });
-    for (let waiting = 0; waiting < 2; await new Promise((done) => setTimeout(done, 50))) {
+    // A load that ends before both wait (it failed) ends the wait too: its error is the test's answer.
+    let ended = false;
+    const settled = Promise.allSettled(loads).finally(() => (ended = true));
+    for (let waiting = 0; waiting < 2 && !ended; await new Promise((done) => setTimeout(done, 50))) {
       [[{ waiting }]] = await engines.admin.query<RowDataPacket[]>("SELECT COUNT(*) AS waiting FROM information_schema.INNODB_TRX WHERE trx_state = 'LOCK WAIT'");
     }
     await held.query("ROLLBACK");
     await holder.end();
-    const outcomes = await Promise.allSettled(loads);
+    const outcomes = await settled;
+    await engines.admin.query("SET GLOBAL innodb_lock_wait_timeout = ?", [lockWait]);
     expect(outcomes.map((o) => (o.status === "rejected" ? String(o.reason) : o.status))).to.deep.equal(["fulfilled", "fulfilled"]);
     expect((await rows(t)).every((row) => row.hits === 30_000)).to.equal(true);
   });

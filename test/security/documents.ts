@@ -18,7 +18,7 @@ export interface PolicyDocument {
 }
 
 /** identity: a role's permissions; trust: who may assume a role; the rest are resource policies. */
-export type DocumentKind = "identity" | "trust" | "key" | "bucket" | "stream" | "table" | "function";
+export type DocumentKind = "identity" | "trust" | "key" | "bucket" | "stream" | "table" | "function" | "topic" | "queue";
 
 /** One policy document a stack emits, and what it governs. */
 export interface EmittedDocument {
@@ -42,10 +42,12 @@ const KINDS: Record<string, DocumentKind> = {
   "aws:s3/bucketPolicy:BucketPolicy": "bucket",
   "aws:kinesis/resourcePolicy:ResourcePolicy": "stream",
   "aws:dynamodb/resourcePolicy:ResourcePolicy": "table",
+  "aws:sns/topicPolicy:TopicPolicy": "topic",
+  "aws:sqs/queuePolicy:QueuePolicy": "queue",
 };
 
 /** Resource types whose inputs hold a policy document this suite does not know how to check yet: the suite fails on them. */
-const UNCHECKED = ["aws:sqs/queuePolicy:QueuePolicy", "aws:sns/topicPolicy:TopicPolicy", "aws:iam/rolePolicyAttachment:RolePolicyAttachment"];
+const UNCHECKED = ["aws:iam/rolePolicyAttachment:RolePolicyAttachment"];
 
 function governed(run: StackRun, resource: RecordedResource): string {
   const find = (type: string, test: (r: RecordedResource) => boolean): string => {
@@ -66,6 +68,10 @@ function governed(run: StackRun, resource: RecordedResource): string {
       return find("aws:s3/bucket:Bucket", (r) => r.id === resource.inputs.bucket);
     case "aws:lambda/permission:Permission":
       return find("aws:lambda/function:Function", (r) => r.state.name === resource.inputs.function);
+    case "aws:sns/topicPolicy:TopicPolicy":
+      return find("aws:sns/topic:Topic", (r) => r.state.arn === resource.inputs.arn);
+    case "aws:sqs/queuePolicy:QueuePolicy":
+      return find("aws:sqs/queue:Queue", (r) => r.state.url === resource.inputs.queueUrl);
     default:
       return resource.inputs.resourceArn;
   }

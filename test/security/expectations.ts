@@ -108,6 +108,8 @@ const FAN_OUT_READ = ["kinesis:DescribeStreamConsumer", "kinesis:SubscribeToShar
 const through = (service: string): Context => ({ "kms:ViaService": `${service}.${REGION}.amazonaws.com` });
 const viaService = (service: string) => ({ StringEquals: through(service) as Record<string, string> });
 
+/** The request context of this account's CloudWatch alarms acting through a service principal. */
+const alarmsOf = (account: string): Context => ({ "aws:SourceAccount": account, "aws:SourceArn": `arn:aws:cloudwatch:${REGION}:${account}:alarm:*` });
 const alertsKeyDocument = (account: string): Statement[] => [
   { Sid: "AccountAdministersKey", Effect: "Allow", Principal: { AWS: root(account) }, Action: "kms:*", Resource: "*" },
   {
@@ -127,10 +129,39 @@ const alertsKeyPolicy = (stack: string, account: string, key: string): ResourceP
       principal: "cloudwatch.amazonaws.com",
       actions: ["kms:Decrypt", "kms:GenerateDataKey*"],
       resources: [key],
-      context: { "aws:SourceAccount": account, "aws:SourceArn": `arn:aws:cloudwatch:${REGION}:${account}:alarm:*` },
+      context: alarmsOf(account),
     },
   ],
 });
+
+const TOPIC_MANAGEMENT = ["sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:AddPermission", "sns:RemovePermission", "sns:DeleteTopic", "sns:Subscribe", "sns:ListSubscriptionsByTopic", "sns:Publish"];
+const alertsTopicDocument = (account: string, topic: string): Statement[] => [
+  { Sid: "AccountManagesTopic", Effect: "Allow", Principal: { AWS: root(account) }, Action: TOPIC_MANAGEMENT, Resource: topic },
+  {
+    Sid: "CloudWatchAlarmsPublish",
+    Effect: "Allow",
+    Principal: { Service: "cloudwatch.amazonaws.com" },
+    Action: "sns:Publish",
+    Resource: topic,
+    Condition: { StringEquals: { "aws:SourceAccount": account }, ArnLike: { "aws:SourceArn": `arn:aws:cloudwatch:${REGION}:${account}:alarm:*` } },
+  },
+  { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "sns:*", Resource: topic, Condition: { Bool: { "aws:SecureTransport": "false" } } },
+];
+/** The alarm topic's policy: the account manages it, its alarms publish to it, nobody reaches it without TLS. */
+const alertsTopicPolicy = (stack: string, account: string, topic: string): ResourcePolicyExpectation => ({
+  document: `${stack}:alerts-policy`,
+  grants: [
+    // The account's own roles act on its topic through their identity policies whatever this one lists.
+    { principal: root(account), actions: ["sns:*"], resources: [topic] },
+    { principal: "cloudwatch.amazonaws.com", actions: ["sns:Publish"], resources: [topic], context: alarmsOf(account) },
+  ],
+  refusals: [{ actions: ["sns:*"], context: { "aws:SecureTransport": "false" } }],
+});
+/** The failed-events queue's policy: nothing granted (the loader's role sends through its own policy), everything refused without TLS. */
+const tlsOnlyQueue = (queue: string): Statement[] => [
+  { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "sqs:*", Resource: [queue], Condition: { Bool: { "aws:SecureTransport": "false" } } },
+];
+const tlsOnlyQueuePolicy = (document: string): ResourcePolicyExpectation => ({ document, grants: [], refusals: [{ actions: ["sqs:*"], context: { "aws:SecureTransport": "false" } }] });
 
 /** A bucket's policy: nothing granted, everything refused without TLS. */
 const tlsOnlyPolicy = (document: string): ResourcePolicyExpectation => ({ document, grants: [], refusals: [{ actions: ["s3:*"], context: { "aws:SecureTransport": "false" } }] });
@@ -144,10 +175,13 @@ function source(s: Scenario, ingestRole: string, scoresRole: string | undefined)
   const consumer = prod.arn("clicks-fan-out");
   const key = prod.arn("clicks-key");
   const sharedStream = scoresRole ? prod.get("clicks-shared-table").streamArn : undefined;
+  // The shared table's readers decrypt that table's data only.
+  const sharedTableData = scoresRole ? { ...through("dynamodb"), "kms:EncryptionContext:aws:dynamodb:tableName": prod.get("clicks-shared-table").name as string } : {};
   const producer = `arn:aws:iam::${SOURCE}:role/web-producer`;
 
   const documents: Record<string, Statement[]> = {
     "prod:alerts-key": alertsKeyDocument(SOURCE),
+    "prod:alerts-policy": alertsTopicDocument(SOURCE, prod.arn("alerts")),
     "prod:clicks-key-policy": [
       { Sid: "AccountAdministersKey", Effect: "Allow", Principal: { AWS: root(SOURCE) }, Action: "kms:*", Resource: "*" },
       ...(push
@@ -162,7 +196,9 @@ function source(s: Scenario, ingestRole: string, scoresRole: string | undefined)
               Condition: { StringEquals: { "kms:ViaService": `kinesis.${REGION}.amazonaws.com`, "kms:EncryptionContext:aws:kinesis:arn": stream } },
             },
           ]),
-      ...(scoresRole ? [{ Sid: "ReadersDecryptSharedTableStream", Effect: "Allow" as const, Principal: { AWS: scoresRole }, Action: "kms:Decrypt", Resource: "*", Condition: viaService("dynamodb") }] : []),
+      ...(scoresRole
+        ? [{ Sid: "ReadersDecryptSharedTableStream", Effect: "Allow" as const, Principal: { AWS: scoresRole }, Action: "kms:Decrypt", Resource: "*", Condition: { StringEquals: sharedTableData } }]
+        : []),
     ],
     "prod:clicks-producer": [
       { Sid: "WriteStream", Effect: "Allow", Action: ["kinesis:DescribeStreamSummary", "kinesis:ListShards", "kinesis:PutRecord", "kinesis:PutRecords"], Resource: stream },
@@ -188,11 +224,13 @@ function source(s: Scenario, ingestRole: string, scoresRole: string | undefined)
   ];
   const resourcePolicies: ResourcePolicyExpectation[] = [
     alertsKeyPolicy("prod", SOURCE, prod.arn("alerts-key")),
+    alertsTopicPolicy("prod", SOURCE, prod.arn("alerts")),
     {
       document: "prod:clicks-key-policy",
       grants: [
         { principal: root(SOURCE), actions: ["kms:*"], resources: [key] },
         ...(push ? [] : [{ principal: ingestRole, actions: ["kms:Decrypt"], resources: [key], context: through("kinesis") }]),
+        // The evaluator cannot read encryption-context conditions (test/security/simulator.ts): the documents above hold them.
         ...(scoresRole ? [{ principal: scoresRole, actions: ["kms:Decrypt"], resources: [key], context: through("dynamodb") }] : []),
       ],
     },
@@ -261,6 +299,8 @@ function consumer(s: Scenario): Expectations {
   const secret = cluster.masterUserSecrets[0].secretArn as string;
   const dbUser = `arn:aws:rds-db:${REGION}:${CONSUMER}:dbuser:${cluster.clusterResourceId}/clickstream_loader`;
   const queue = poc.arn("clicks-failed-events");
+  const clusterLogs = `arn:aws:logs:${REGION}:${CONSUMER}:log-group:/aws/rds/cluster/${cluster.clusterIdentifier}/*`;
+  const LOG_KEY_USE = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"];
   const lambda = (name: string): RoleExpectation["trust"] => ({ document: `poc:${name}-role:trust`, principal: "lambda.amazonaws.com", context: { "aws:SourceAccount": CONSUMER } });
   const useTableKey = (sid: string, key: string): Statement => ({ Sid: sid, Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: key, Condition: viaService("dynamodb") });
   const processedRows = `${bucket}/processed/*`;
@@ -285,6 +325,19 @@ function consumer(s: Scenario): Expectations {
 
   const documents: Record<string, Statement[]> = {
     "poc:alerts-key": alertsKeyDocument(CONSUMER),
+    "poc:alerts-policy": alertsTopicDocument(CONSUMER, poc.arn("alerts")),
+    "poc:clicks-failed-events-policy": tlsOnlyQueue(queue),
+    "poc:clicks-logs-key": [
+      { Sid: "AccountAdministersKey", Effect: "Allow", Principal: { AWS: root(CONSUMER) }, Action: "kms:*", Resource: "*" },
+      {
+        Sid: "CloudWatchLogsEncryptsClusterLogs",
+        Effect: "Allow",
+        Principal: { Service: `logs.${REGION}.amazonaws.com` },
+        Action: LOG_KEY_USE,
+        Resource: "*",
+        Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": clusterLogs } },
+      },
+    ],
     "poc:clicks-transform-role:trust": lambdaTrust(CONSUMER),
     "poc:clicks-transform-policy": [writeOwnLogs(logs("clicks-transform"))],
     "poc:clicks-forward-role:trust": lambdaTrust(CONSUMER),
@@ -457,6 +510,16 @@ function consumer(s: Scenario): Expectations {
   ];
   const resourcePolicies: ResourcePolicyExpectation[] = [
     alertsKeyPolicy("poc", CONSUMER, poc.arn("alerts-key")),
+    alertsTopicPolicy("poc", CONSUMER, poc.arn("alerts")),
+    tlsOnlyQueuePolicy("poc:clicks-failed-events-policy"),
+    {
+      document: "poc:clicks-logs-key",
+      grants: [
+        { principal: root(CONSUMER), actions: ["kms:*"], resources: [poc.arn("clicks-logs-key")] },
+        // Held to the cluster's log groups by an encryption-context condition, which the evaluator cannot read: the document above holds it.
+        { principal: `logs.${REGION}.amazonaws.com`, actions: LOG_KEY_USE, resources: [poc.arn("clicks-logs-key")] },
+      ],
+    },
     tlsOnlyPolicy("poc:clicks-bucket-policy"),
     tlsOnlyPolicy("poc:clicks-forward-dead-letter-policy"),
     tlsOnlyPolicy("poc:by-user-dead-letter-policy"),

@@ -145,10 +145,20 @@ export class MutationRun {
  * undefined when there is no such reason: then a check is missing. The evaluator cannot read
  * kms:EncryptionContext conditions (test/security/simulator.ts); and the access paths ask a
  * resource policy's grantee only about the actions it is granted, so an action added to its
- * statement that acts on the resource is asked by no path.
+ * statement that acts on the resource is asked by no path; and a resource policy's grant to its own
+ * account changes nothing the evaluator can see.
  */
 function unseenBecause(mutant: Mutant, pathsAsking: number): string | undefined {
   if (mutant.operator === "drop a condition" && /kms:EncryptionContext:/i.test(mutant.detail)) return "the IAM evaluator cannot read kms:EncryptionContext conditions";
-  if (mutant.operator === "add an action of the statement's service" && pathsAsking === 0) return "no access path asks the document about the added action";
+  if (mutant.operator !== "add an action of the statement's service") return undefined;
+  if (pathsAsking === 0) return "no access path asks the document about the added action";
+  // Outside key policies, a grant to the resource's own account lets its principals do what their identity policies allow, which they may do anyway.
+  // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html
+  const { document } = mutant;
+  const statement = document.document.Statement[mutant.statement];
+  const ownAccount = `arn:aws:iam::${document.governs.split(":")[4]}:root`;
+  if (!["identity", "trust", "key"].includes(document.kind) && typeof statement.Principal === "object" && list(statement.Principal.AWS).every((p) => p === ownAccount)) {
+    return "a resource policy's grant to its own account adds nothing to what that account's identity policies allow";
+  }
   return undefined;
 }

@@ -322,14 +322,14 @@ describe("AuroraLoader", () => {
     });
 
     it("refuses a component name that makes the loader's function name longer than Lambda allows, as a ResourceError on the component", () => {
-      let error: any;
+      let error: Error | undefined;
       try {
         new AuroraLoader("clickstream-analytics-loader-for-the-poc-account", { archiveBucketName: BUCKET, archiveBucketArn: BUCKET_ARN, columns: COLUMNS });
       } catch (e) {
-        error = e;
+        error = e as Error;
       }
       expect(error?.constructor?.name).to.equal("ResourceError");
-      expect(error.message).to.include('name "clickstream-analytics-loader-for-the-poc-account" makes the Lambda function name "clickstream-analytics-loader-for-the-poc-account-db-setup-function-0000000" 74 characters long; AWS allows 64');
+      expect(error!.message).to.include('name "clickstream-analytics-loader-for-the-poc-account" makes the Lambda function name "clickstream-analytics-loader-for-the-poc-account-db-setup-function-0000000" 74 characters long; AWS allows 64');
     });
   });
 });

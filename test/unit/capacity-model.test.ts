@@ -1,11 +1,18 @@
 import { expect } from "chai";
-import { BENCH_EVENT_BYTES, CPU_MICROS_PER_RECORD, DYNAMODB_REQUEST_SECONDS, DYNAMODB_TRANSACTION_SECONDS, FIREHOSE_REQUEST_SECONDS } from "../../capacity/figures";
+import { ACUS_PER_VCPU, DYNAMODB_REQUEST_SECONDS, DYNAMODB_TRANSACTION_SECONDS, FIREHOSE_REQUEST_SECONDS } from "../../capacity/assumptions";
+import { ESTIMATES } from "../../capacity/estimates";
 import { MiB, quotasFor, type ServiceQuotas } from "../../capacity/limits";
 import { fits, headroom, loadProblems, planCapacity, stagesOf, type ExpectedLoad, type Stage } from "../../capacity/model";
 import { pipelineSettings, type SettingsInput } from "../../capacity/settings";
 import { archiveRecordBytes, itemBytes } from "../../capacity/sizes";
 
 const REGION = "eu-west-1";
+/** The measured figures, scaled to Lambda: CPU µs per record at one vCPU, for events up to the bench's size. */
+const CPU_MICROS_PER_RECORD = ESTIMATES.cpuMicrosPerRecord;
+/** A whole number of bytes no larger than the bench's events: the model costs them as the bench measured. */
+const BENCH_EVENT_BYTES = Math.floor(ESTIMATES.eventBytes);
+/** Rows one ACU loads a second, of rows no longer than the bench's. */
+const ROWS_PER_ACU = ESTIMATES.loadRowsPerSecond / ACUS_PER_VCPU;
 /** One vCPU's worth of memory: the bench's CPU figures apply unscaled. */
 const ONE_VCPU = 1_769;
 
@@ -117,7 +124,7 @@ describe("capacity model", () => {
       const at = (memorySize: number, eventBytes: number) => stage("ingest.throughput", { eventBytes }, { stream: { shardCount: 1 }, ingest: { memorySize, batchSize: 25, writeConcurrency: 1 } }).limit;
       const cpu = (share: number, size: number) => 25 / (25 * CPU_MICROS_PER_RECORD.ingest * 1e-6 * share * size + DYNAMODB_REQUEST_SECONDS);
       expect(at(256, BENCH_EVENT_BYTES)).to.be.closeTo(cpu(ONE_VCPU / 256, 1), 1e-9);
-      expect(at(3_538, 4 * BENCH_EVENT_BYTES)).to.be.closeTo(cpu(1, 4), 1e-9);
+      expect(at(3_538, 4 * BENCH_EVENT_BYTES)).to.be.closeTo(cpu(1, (4 * BENCH_EVENT_BYTES) / ESTIMATES.eventBytes), 1e-9);
     });
 
     it("keeps up while one shard's records fit its concurrent batches, and says which parallelization factor would", () => {
@@ -184,12 +191,13 @@ describe("capacity model", () => {
 
     it("splits a batch into calls of at most 500 records or 4 MiB", () => {
       const big = 4 * MiB - archiveRecordBytes(0);
-      const perBatch = 100 / (100 * CPU_MICROS_PER_RECORD.forward * 1e-6 * (big / BENCH_EVENT_BYTES) + 100 * FIREHOSE_REQUEST_SECONDS);
+      const perBatch = 100 / (100 * CPU_MICROS_PER_RECORD.forward * 1e-6 * (big / ESTIMATES.eventBytes) + 100 * FIREHOSE_REQUEST_SECONDS);
       expect(stage("forward.throughput", { eventBytes: big }, input).limit).to.be.closeTo(perBatch, 1e-9);
     });
 
     it("keeps up while a table stream shard's records fit its concurrent batches", () => {
-      const small = { ...input, archive: { forward: { memorySize: 128 } } };
+      // Batches of 10 records, a call each: slow enough to fall behind before the table's 200 stream shards grow.
+      const small = { ...input, archive: { forward: { memorySize: 128, batchSize: 10 } } };
       expect(proportionalVerdicts("forward.throughput", small)).to.deep.equal(BELOW_AT_ABOVE);
       const perBatch = stage("forward.throughput", {}, small).limit;
       expect(stage("forward.throughput", { eventsPerSecond: 200 * perBatch * 1.2 }, small).fix).to.deep.equal({ kind: "setting", key: "archive.forward.parallelizationFactor", value: 2 });
@@ -212,14 +220,31 @@ describe("capacity model", () => {
 
     it("takes 500,000 records/s in eu-west-1; more records means a higher byte quota, as the three scale together", () => {
       expect(verdicts("firehose.records", 500_000, (records) => ({ eventsPerSecond: records, eventBytes: 1 }))).to.deep.equal(BELOW_AT_ABOVE);
-      expect(stage("firehose.records", { eventsPerSecond: 600_000, eventBytes: 1 }).fix).to.deep.equal({ kind: "quota", name: "firehoseMiBPerSecond", value: 6 });
+      // 600,000 records/s need 6 MiB/s of the byte quota; their bytes (each archive record carries the item's key and times) need more, and that one value is asked for.
+      const short = { eventsPerSecond: 600_000, eventBytes: 1 };
+      const fix = stage("firehose.records", short).fix;
+      expect(fix).to.deep.equal(stage("firehose.bytes", short).fix);
+      expect(fix).to.include({ kind: "quota", name: "firehoseMiBPerSecond" }).and.to.have.property("value").at.least(6);
       expect(stage("firehose.records", { eventsPerSecond: 600_000, eventBytes: 1 }, {}, { firehoseMiBPerSecond: 6 }).limit).to.equal(600_000);
     });
 
     it("takes 2,000 calls/s; calls carry up to a batch, 500 records or what arrived in the batching window", () => {
       const input = { archive: { forward: { maximumBatchingWindowInSeconds: 10 } } };
       expect(verdicts("firehose.requests", 2_000, (calls) => ({ eventsPerSecond: calls * 100, eventBytes: 1 }), input)).to.deep.equal(BELOW_AT_ABOVE);
-      expect(stage("firehose.requests", { eventsPerSecond: 200_100, eventBytes: 1 }, input).fix).to.deep.equal({ kind: "quota", name: "firehoseMiBPerSecond", value: 6 });
+      const short = { eventsPerSecond: 200_100, eventBytes: 1 };
+      expect(stage("firehose.requests", short, input).fix).to.deep.equal(stage("firehose.bytes", short, input).fix);
+      expect(fits(stage("firehose.requests", short, input, { firehoseMiBPerSecond: 6 }))).to.equal(true);
+    });
+
+    it("asks for one value of the byte quota, the highest any of its three stages needs (Why: plan showed 1,352, 10 and 40 MiB/s for one quota)", () => {
+      // 1,000,000 events/s of 1 KiB: the bytes need 1,352 MiB/s, the records alone 10, the calls alone 40.
+      const firehose = plan({ eventsPerSecond: 1_000_000, eventBytes: 1_024 }).filter((s) => s.id.startsWith("firehose."));
+      expect(firehose.map((s) => s.id)).to.deep.equal(["firehose.bytes", "firehose.records", "firehose.requests"]);
+      expect(firehose.every((s) => !fits(s))).to.equal(true);
+      expect(firehose.map((s) => s.fix)).to.deep.equal(Array(3).fill({ kind: "quota", name: "firehoseMiBPerSecond", value: 1_352 }));
+      // Each table takes the table-level quota: the dedup table's and the projection's ask for the same value.
+      const tables = plan({ eventsPerSecond: 100_000, eventBytes: 1_024 }, { projections: [{ name: "p", projection: { kind: "aggregate", groupBy: ["page_id"] } }] }).filter((s) => s.id.endsWith(".writes"));
+      expect(new Set(tables.map((s) => JSON.stringify(s.fix))).size).to.equal(1);
     });
 
     it("suggests the batching window that fills calls enough, when one does", () => {
@@ -285,16 +310,17 @@ describe("capacity model", () => {
       expect(stage("s3.objects", { eventsPerSecond: 1 }, { archive: { delivery: { bufferIntervalSeconds: 60 } } }).need).to.equal(1 / 60);
     });
 
-    it("Aurora loads about 7,000 of the bench's rows a second per ACU, up to its maximum capacity", () => {
-      expect(stage("aurora.rows", {}).limit).to.equal(4 * 7_000);
-      expect(verdicts("aurora.rows", 28_000, (rows) => ({ eventsPerSecond: rows }))).to.deep.equal(BELOW_AT_ABOVE);
-      expect(stage("aurora.rows", { eventsPerSecond: 28_001 }).fix).to.deep.equal({ kind: "setting", key: "aurora.database.maxCapacity", value: 4.5 });
-      expect(stage("aurora.rows", { eventBytes: 2 * BENCH_EVENT_BYTES }, { aurora: { database: { maxCapacity: 8 } } }).limit).to.equal(8 * 3_500);
+    it("Aurora loads a quarter of the measured rows per vCPU a second per ACU, up to its maximum capacity, fewer of longer rows", () => {
+      expect(stage("aurora.rows", {}).limit).to.be.closeTo(4 * ROWS_PER_ACU, 1e-9);
+      expect(proportionalVerdicts("aurora.rows")).to.deep.equal(BELOW_AT_ABOVE);
+      expect(stage("aurora.rows", { eventsPerSecond: 4 * ROWS_PER_ACU + 1 }).fix).to.deep.equal({ kind: "setting", key: "aurora.database.maxCapacity", value: 4.5 });
+      const longer = 2 * ESTIMATES.loadRowBytes / ESTIMATES.csvBytesPerEventByte;
+      expect(stage("aurora.rows", { eventBytes: Math.round(longer) }, { aurora: { database: { maxCapacity: 8 } } }).limit).to.be.closeTo((8 * ROWS_PER_ACU * ESTIMATES.loadRowBytes) / (Math.round(longer) * ESTIMATES.csvBytesPerEventByte), 1e-6);
     });
 
     it("past 256 ACUs, the largest Serverless v2 cluster, the load path itself must change", () => {
-      expect(stage("aurora.rows", { eventsPerSecond: 256 * 7_000 }).fix).to.deep.equal({ kind: "setting", key: "aurora.database.maxCapacity", value: 256 });
-      expect(stage("aurora.rows", { eventsPerSecond: 256 * 7_000 + 1 }).fix.kind).to.equal("design");
+      expect(stage("aurora.rows", { eventsPerSecond: 255.9 * ROWS_PER_ACU }).fix).to.deep.equal({ kind: "setting", key: "aurora.database.maxCapacity", value: 256 });
+      expect(stage("aurora.rows", { eventsPerSecond: 256 * ROWS_PER_ACU + 1 }).fix.kind).to.equal("design");
     });
 
     it("has no Aurora stage when the stack keeps only the archive", () => {
@@ -339,7 +365,7 @@ describe("capacity model", () => {
     it("cites an AWS documentation page for every published limit, and the bench figures for every estimated one", () => {
       const aggregate = { name: "hits", projection: { kind: "aggregate" as const, groupBy: ["page_id"] } };
       for (const s of [...plan({}, { projections: [aggregate] }), ...plan({}, { stream: { shardCount: 1 }, accessMode: "push" })]) {
-        expect(s.source, s.id).to.match(s.basis === "published" ? /^https:\/\/docs\.aws\.amazon\.com\/[\w./#-]+$/ : /^capacity\/figures\.ts$/);
+        expect(s.source, s.id).to.match(s.basis === "published" ? /^https:\/\/docs\.aws\.amazon\.com\/[\w./#-]+$/ : /^capacity\/measured-figures\.json$/);
       }
     });
 

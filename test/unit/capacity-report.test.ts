@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { quotasFor } from "../../capacity/limits";
 import { fits, planCapacity, type Stage } from "../../capacity/model";
-import { fixText, formatNumber, formatRatio, markdownTable, planRows, shortfallMessage, textTable } from "../../capacity/report";
+import { fixCell, fixText, formatDollars, formatNumber, formatRatio, markdownTable, planRows, shortfallMessage, textTable } from "../../capacity/report";
 import { pipelineSettings } from "../../capacity/settings";
 import { sizeFor } from "../../capacity/sizing";
 
@@ -12,9 +12,13 @@ const byUserOneByOne = { ...byUser, project: { batchSize: 1 } };
 const load = { eventsPerSecond: 10_000, eventBytes: 1_024 };
 
 describe("capacity report", () => {
-  it("writes numbers as people read them, and a deep shortfall's headroom as more than 0", () => {
-    expect([0.004, 0.25, 1.456, 13.51, 97.66, 1_234.5, 2_000_000, Infinity].map(formatNumber)).to.deep.equal(["0", "0.25", "1.46", "13.5", "97.7", "1,235", "2,000,000", "∞"]);
-    expect([0.000742, 0.37, 1, 1_049.2, Infinity].map(formatRatio)).to.deep.equal(["0.00074x", "0.37x", "1x", "1,049x", "∞x"]);
+  it("writes every number one way: thousands separated, whole from 100, three significant digits below, never a small value as 0 (Why: plan wrote numbers two ways)", () => {
+    expect([0.004, 0.25, 1.456, 13.51, 97.66, 1_234.5, 2_000_000, Infinity].map(formatNumber)).to.deep.equal(["0.004", "0.25", "1.46", "13.5", "97.7", "1,235", "2,000,000", "∞"]);
+    expect([0.000742, 0.37, 1, 1_049.2, Infinity].map(formatRatio)).to.deep.equal(["0.000742x", "0.37x", "1x", "1,049x", "∞x"]);
+    expect([0.0000133334, 6_570.4].map(formatDollars)).to.deep.equal(["$0.0000133", "$6,570"]);
+    // A setting's value as the numbers beside it, not as JavaScript prints it.
+    expect(fixCell({ kind: "setting", key: "stream.shardCount", value: 12_000 })).to.equal("stream.shardCount: 12,000");
+    expect(fixText({ kind: "setting", key: "aurora.database.maxCapacity", value: 4.5 })).to.equal("set aurora.database.maxCapacity to 4.5");
   });
 
   it("names the stage, what it needs, its limit and the fix in a shortfall", () => {
@@ -24,7 +28,9 @@ describe("capacity report", () => {
         "request a Firehose Direct PUT quota, MiB/s (records/s and requests/s scale with it) of 14, then declare it in serviceQuotas.firehoseMiBPerSecond",
     );
     const projection = planCapacity(load, settings({ projections: [byUserOneByOne] }), quotasFor("eu-west-1")).find((s) => s.id === "projection.by-user.throughput")!;
-    expect(shortfallMessage(projection, load)).to.match(/^capacity: Projection by-user, records\/s per table stream shard \[projection\.by-user\.throughput\] needs 250 records\/s for 10,000 events\/s of 1,024 bytes, over its limit of 97\.\d \(estimated\): set projections\[0\]\.project\.parallelizationFactor to 3$/);
+    expect(shortfallMessage(projection, load)).to.equal(
+      `capacity: Projection by-user, records/s per table stream shard [projection.by-user.throughput] needs 250 records/s per table stream shard for 10,000 events/s of 1,024 bytes, over its limit of ${formatNumber(projection.limit)} (estimated): set projections[0].project.parallelizationFactor to 3`,
+    );
   });
 
   it("says each kind of fix as an instruction", () => {

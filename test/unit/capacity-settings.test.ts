@@ -3,7 +3,7 @@ import { AuroraLoader } from "../../components/aurora-loader";
 import { DedupTable } from "../../components/dedup-table";
 import { FirehoseArchive } from "../../components/firehose-archive";
 import { StreamProjection } from "../../components/stream-projection";
-import { pipelineSettings, withSetting } from "../../capacity/settings";
+import { pipelineSettings, withSetting, type SettingsInput } from "../../capacity/settings";
 import { archiveRecordBytes, itemBytes } from "../../capacity/sizes";
 import { archiveRecords } from "../../bench/archive-records";
 import { decodeRecord } from "../../functions/ingest/core";
@@ -52,15 +52,18 @@ describe("capacity settings", () => {
       expect(settings.projections[0].mapping).to.deep.equal(emitted("by-user-project"));
     });
 
-    it("the table's billing, and a provisioned table's autoscaling range", () => {
+    it("the table's billing, a provisioned table's autoscaling range and target, and when its items expire", () => {
       expect(settings.table.billingMode).to.equal(cloud.named("clicks-table").inputs.billingMode);
       const provisioned = pipelineSettings({ region: "eu-west-1", table: { billingMode: "PROVISIONED", capacity: { read: 5, write: 20 } } }).table;
       const target = cloud.named("provisioned-write-scaling").inputs;
-      expect(provisioned).to.deep.equal({ billingMode: "PROVISIONED", writeUnits: target.minCapacity, maxWriteUnits: target.maxCapacity });
+      const policy = cloud.named("provisioned-write-scaling-policy").inputs.targetTrackingScalingPolicyConfiguration;
+      expect(provisioned).to.deep.equal({ billingMode: "PROVISIONED", writeUnits: target.minCapacity, maxWriteUnits: target.maxCapacity, targetUtilization: policy.targetValue, expireAfterDays: settings.table.expireAfterDays });
+      expect(settings.table.expireAfterDays! * 86_400).to.equal(Number(cloud.named("clicks-ingest-function").inputs.environment.variables.EXPIRE_AFTER_SECONDS));
     });
 
-    it("the cluster's maximum capacity", () => {
-      expect(settings.aurora!.maxCapacity).to.equal(cloud.named("clicks-cluster").inputs.serverlessv2ScalingConfiguration.maxCapacity);
+    it("the cluster's capacity range and the load function's memory", () => {
+      const scaling = cloud.named("clicks-cluster").inputs.serverlessv2ScalingConfiguration;
+      expect(settings.aurora).to.include({ minCapacity: scaling.minCapacity, maxCapacity: scaling.maxCapacity, loaderMemorySize: memory("clicks-load") });
     });
   });
 
@@ -80,15 +83,27 @@ describe("capacity settings", () => {
       expect(settings).to.deep.equal({
         region: "us-east-1",
         accessMode: "push",
-        stream: { shardCount: 8, fanOut: true },
+        stream: { shardCount: 8, fanOut: true, retentionHours: 24 },
         ingest: { batchSize: 500, parallelizationFactor: 2, maximumBatchingWindowInSeconds: 1, memorySize: 1024, writeConcurrency: 8 },
-        table: { billingMode: "PROVISIONED", writeUnits: 200, maxWriteUnits: 5_000 },
+        // A day's retention, a day's record age and a day to spare: the push function's items expire after 3 days.
+        table: { billingMode: "PROVISIONED", writeUnits: 200, maxWriteUnits: 5_000, targetUtilization: 70, expireAfterDays: 3 },
         forward: { batchSize: 400, parallelizationFactor: 3, maximumBatchingWindowInSeconds: 0, memorySize: 256 },
         delivery: { bufferSizeMiB: 64, bufferIntervalSeconds: 60 },
         transform: { memorySize: 512 },
         projections: [{ name: "hits", kind: "aggregate", mapping: { batchSize: 100, parallelizationFactor: 4, maximumBatchingWindowInSeconds: 0, memorySize: 256 } }],
         aurora: undefined,
       });
+    });
+
+    it("takes when the dedup table's items expire from the source stream's retention, or the source's push function; never, when they do not", () => {
+      const days = (input: Partial<SettingsInput>) => pipelineSettings({ region: "eu-west-1", ...input }).table.expireAfterDays;
+      expect(days({})).to.equal(3);
+      expect(days({ stream: { retentionHours: 48 } })).to.equal(4);
+      expect(days({ streamRetentionHours: 168 })).to.equal(9);
+      expect(days({ table: { expireAfterDays: 30 } })).to.equal(30);
+      expect(days({ table: { expireItems: false } })).to.equal(undefined);
+      expect(days({ accessMode: "push", itemExpireAfterDays: 12 })).to.equal(12);
+      expect(days({ accessMode: "push", itemExpireAfterDays: 12, table: { expireItems: false } })).to.equal(undefined);
     });
 
     it("raises a suggested setting, never lowers one, and refuses a setting it does not know", () => {

@@ -202,7 +202,7 @@ describe("CrossAccountStreamSource", () => {
           keyDeletionWindowDays: 3,
         });
       expect(build).to.throw(
-        /CrossAccountStreamSource "bad": invalid arguments:\n  - stream\.shardCount must be an integer from 1 to 4096, got 0\n  - stream\.retentionHours must be an integer from 24 to 8760, got 12\n  - keyDeletionWindowDays must be an integer from 7 to 30, got 3\n  - consumerRoleArn must be an IAM role ARN \(arn:aws:iam::<account>:role\/<name>\), got "arn:aws:iam::999999999999:root"\n  - fanOutConsumerName must be/,
+        /CrossAccountStreamSource "bad": invalid arguments:\n {2}- stream\.shardCount must be an integer from 1 to 4096, got 0\n {2}- stream\.retentionHours must be an integer from 24 to 8760, got 12\n {2}- keyDeletionWindowDays must be an integer from 7 to 30, got 3\n {2}- consumerRoleArn must be an IAM role ARN \(arn:aws:iam::<account>:role\/<name>\), got "arn:aws:iam::999999999999:root"\n {2}- fanOutConsumerName must be/,
       );
     });
 

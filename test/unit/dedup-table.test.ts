@@ -352,7 +352,7 @@ describe("DedupTable", () => {
     });
 
     it("refuses, once its value is known, an external ID STS would refuse", async () => {
-      const refused = await (checkedExternalId(pulumi.secret("no spaces allowed"), "writerExternalId") as any).promise().catch((e: Error) => e.message);
+      const refused = await (checkedExternalId(pulumi.secret("no spaces allowed"), "writerExternalId") as unknown as { promise(): Promise<string> }).promise().catch((e: Error) => e.message);
       expect(refused).to.equal("writerExternalId must be 2–1224 characters of letters, digits and +=,.@:/-");
     });
 

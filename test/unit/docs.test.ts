@@ -1,27 +1,11 @@
 import { expect } from "chai";
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
+import { anchors, headings, links, PAGES, ROOT } from "../support/markdown";
 
-const ROOT = path.join(__dirname, "..", "..");
-const DOCS = path.join(ROOT, "docs");
 /** Pages a tool writes (`npm run docs:scaling`); their own test checks them. */
-const GENERATED = ["scaling.md"];
-const pages = readdirSync(DOCS).filter((f) => f.endsWith(".md"));
-
-/** GitHub's anchor for a heading: lower case, punctuation dropped, spaces as hyphens. */
-const anchor = (heading: string): string => heading.trim().toLowerCase().replace(/[^\w\- ]/g, "").replace(/ /g, "-");
-
-function headings(markdown: string): { depth: number; text: string }[] {
-  let fenced = false;
-  const found: { depth: number; text: string }[] = [];
-  for (const line of markdown.split("\n")) {
-    if (line.startsWith("```")) fenced = !fenced;
-    const match = !fenced && /^(#{2,4}) (.+)$/.exec(line);
-    if (match && match[2] !== "Contents") found.push({ depth: match[1].length, text: match[2] });
-  }
-  return found;
-}
+const GENERATED = ["docs/scaling.md"];
 
 describe("README and docs/", () => {
   const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
@@ -34,30 +18,35 @@ describe("README and docs/", () => {
     for (const command of ["npm start", "npm test"]) expect(readme).to.include(command);
   });
 
-  for (const page of pages.filter((p) => !GENERATED.includes(p))) {
-    it(`docs/${page} opens with a table of contents listing every section`, () => {
-      const text = readFileSync(path.join(DOCS, page), "utf8");
+  for (const page of PAGES.filter((p) => p !== "README.md" && !GENERATED.includes(p))) {
+    it(`${page} opens with a table of contents listing every section`, () => {
+      const text = readFileSync(path.join(ROOT, page), "utf8");
       const contents = /## Contents\n\n((?:\s*- \[.*\]\(#.*\)\n)+)/.exec(text);
       expect(contents, "a `## Contents` list").to.not.equal(null);
       const listed = [...contents![1].matchAll(/\[(.*)\]\(#(.*)\)/g)].map((m) => ({ text: m[1], anchor: m[2] }));
-      expect(listed).to.deep.equal(headings(text).map((h) => ({ text: h.text, anchor: anchor(h.text) })));
+      const sections = headings(page).filter((h) => h.depth >= 2 && h.depth <= 4 && h.text !== "Contents");
+      expect(listed).to.deep.equal(sections.map(({ text, anchor }) => ({ text, anchor })));
     });
   }
 
-  for (const page of ["README.md", ...pages.map((p) => `docs/${p}`)]) {
-    it(`${page}: every link into the repository resolves, and names no source design by number`, () => {
-      const text = readFileSync(path.join(ROOT, page), "utf8");
-      for (const [, target] of text.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)) {
-        if (/^[a-z]+:/.test(target)) continue;
-        expect(existsSync(path.join(ROOT, path.dirname(page), target)), `${page} links to ${target}`).to.equal(true);
+  for (const page of PAGES) {
+    it(`${page}: every link into the repository resolves, anchors included (GitHub's heading anchors), and names no source design by number`, () => {
+      const broken: string[] = [];
+      for (const link of links(page)) {
+        if (/^[a-z]+:/.test(link)) continue;
+        const [target, anchor] = link.split("#") as [string, string | undefined];
+        const file = target ? path.join(path.dirname(page), decodeURIComponent(target)) : page;
+        if (!existsSync(path.join(ROOT, file))) broken.push(`${link}: no file ${file}`);
+        else if (anchor !== undefined && !(file.endsWith(".md") && statSync(path.join(ROOT, file)).isFile() && anchors(file).has(anchor))) broken.push(`${link}: no heading #${anchor} in ${file}`);
       }
-      expect(text).to.not.match(/\bseeds?\s+00\d/i);
+      expect(broken, page).to.deep.equal([]);
+      expect(readFileSync(path.join(ROOT, page), "utf8")).to.not.match(/\bseeds?\s+00\d/i);
     });
   }
 
   it("names only npm scripts package.json has, wherever a page or a command's help says `npm run`", () => {
     const scripts = Object.keys(JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).scripts);
-    const sources = ["README.md", ...pages.map((p) => `docs/${p}`), ...readdirSync(path.join(ROOT, "tools")).map((f) => `tools/${f}`), ...readdirSync(path.join(ROOT, "local")).filter((f) => f.endsWith(".ts")).map((f) => `local/${f}`)];
+    const sources = [...PAGES, ...readdirSync(path.join(ROOT, "tools")).map((f) => `tools/${f}`), ...readdirSync(path.join(ROOT, "local")).filter((f) => f.endsWith(".ts")).map((f) => `local/${f}`)];
     for (const source of sources) {
       for (const [, script] of readFileSync(path.join(ROOT, source), "utf8").matchAll(/npm run ([\w:-]+)/g)) {
         expect(scripts, `${source} says \`npm run ${script}\``).to.include(script);

@@ -204,7 +204,7 @@ describe("FirehoseArchive", () => {
     const build = (args: Partial<ConstructorParameters<typeof FirehoseArchive>[1]>) => () => new FirehoseArchive("bad", { tableStreamArn: TABLE_STREAM_ARN, ...args });
 
     it("refuses a schema ajv cannot compile, at preview", () => {
-      expect(build({ schema: { type: "no-such-type" } })).to.throw(/FirehoseArchive "bad": invalid arguments:\n  - schema is not a valid JSON Schema: /);
+      expect(build({ schema: { type: "no-such-type" } })).to.throw(/FirehoseArchive "bad": invalid arguments:\n {2}- schema is not a valid JSON Schema: /);
     });
 
     it("refuses column names SQL cannot use, names used twice, and empty paths", () => {

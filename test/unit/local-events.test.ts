@@ -1,16 +1,17 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import { expect } from "chai";
+import { type PulumiValues } from "../../components/testing/inputs";
 import { LocalFirehose } from "../../local/runtime/firehose";
 import { LocalNotifications } from "../../local/runtime/notifications";
 import { nonConformance } from "../support/aws-event-schemas";
 
 /** Functions that record each event and answer as a well-behaved processor would. */
 function recordingFunctions() {
-  const events: { name: string; event: any }[] = [];
+  const events: { name: string; event: PulumiValues }[] = [];
   return {
     events,
-    invoke: async <T>(name: string, event: any): Promise<T> => {
+    invoke: async <T>(name: string, event: PulumiValues): Promise<T> => {
       events.push({ name, event });
       const records = event.records?.map((r: { recordId: string; data: string }) => ({ recordId: r.recordId, result: "Ok", data: r.data }));
       return (records ? { records } : null) as T;

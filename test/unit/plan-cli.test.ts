@@ -2,6 +2,12 @@ import { expect } from "chai";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runningCosts } from "../../capacity/costs";
+import { quotasFor } from "../../capacity/limits";
+import { headroom, planCapacity } from "../../capacity/model";
+import { PRICES_CHECKED } from "../../capacity/prices";
+import { formatNumber, formatRatio } from "../../capacity/report";
+import { pipelineSettings } from "../../capacity/settings";
 import { UsageError } from "../../tools/cli-args";
 import { planReport } from "../../tools/plan";
 import { parsePlanArgs, type PlanRequest } from "../../tools/plan-args";
@@ -73,23 +79,83 @@ describe("npm run plan", () => {
   });
 
   describe("the table", () => {
+    const example = () => parse("--config", join(ROOT, "Pulumi.prod.yaml"), "--config", join(ROOT, "Pulumi.poc.yaml"));
+    /** The plan's stage rows, by stage: need, limit, unit, headroom, fix. */
+    const stageRows = (text: string) =>
+      new Map(
+        [...text.matchAll(/^([a-z][\w.-]*\.[\w.-]+) {2,}(\S+) {2,}(~?\S+) {2,}(.+?) {2,}(\S+x) {2,}(.+)$/gm)].map((m) => [m[1], { need: m[2], limit: m[3], unit: m[4], headroom: m[5], fix: m[6] }]),
+      );
+
     it("lists every stage of both accounts, and says when every stage carries the load", () => {
-      const { text, fits } = planReport(parse("--config", join(ROOT, "Pulumi.prod.yaml"), "--config", join(ROOT, "Pulumi.poc.yaml")));
+      const request = example();
+      const { text, fits } = planReport(request);
       expect(fits).to.equal(true);
       expect(text).to.match(/^2,000 events\/s of 1,024 bytes, an on-demand stream, eu-west-1, pull mode\n\nsource account\nstage +need +limit +unit +headroom +fix\nstream\.onDemand /);
       expect(text).to.match(/\nconsumer account\nstage +need +limit/);
-      expect(text).to.match(/\nprojection\.by-user\.throughput +250 +~3,218 +records\/s +12\.9x +ok\n/);
+      const stages = planCapacity(request.load, pipelineSettings(request.input), quotasFor("eu-west-1", request.granted));
+      const projection = stages.find((st) => st.id === "projection.by-user.throughput")!;
+      expect(stageRows(text).get("projection.by-user.throughput")).to.deep.equal({ need: "250", limit: `~${formatNumber(projection.limit)}`, unit: "records/s per table stream shard", headroom: formatRatio(headroom(projection)), fix: "ok" });
       expect(text.endsWith("Every stage carries this load.")).to.equal(true);
     });
 
-    it("says what would carry a load the pipeline cannot: settings, quotas, and changes of design", () => {
+    it("labels every per-shard figure per shard (Why: plan gave records/s where it meant per shard)", () => {
+      const { text } = planReport(parse("--events-per-second", "5000", "--event-bytes", "800", "--shards", "8", "--other-stream-readers", "1", "--config", join(ROOT, "Pulumi.poc.yaml")));
+      const rows = stageRows(text);
+      expect(rows.get("ingest.throughput")!.unit).to.equal("records/s per source shard");
+      expect(rows.get("forward.throughput")!.unit).to.equal("records/s per table stream shard");
+      expect(rows.get("projection.by-user.throughput")!.unit).to.equal("records/s per table stream shard");
+      expect(rows.get("stream.read")!.unit).to.equal("MiB/s per shard");
+      expect(rows.get("table.keySpread")!.unit).to.equal("WCU/s per hash key");
+    });
+
+    it("gives each quota one value, in the table and in what would carry the load (Why: 1,352, 10 and 40 MiB/s for one quota at 1,000,000 events/s)", () => {
       const { text, fits } = planReport(parse("--events-per-second", "1000000", "--event-bytes", "1024", "--region", "eu-central-1"));
       expect(fits).to.equal(false);
-      expect(text).to.match(/\nfirehose\.bytes +1,351 +1 +MiB\/s +0\.00074x +quota firehoseMiBPerSecond: 1,352\n/);
+      const quotaValues = new Map<string, Set<string>>();
+      for (const { fix } of stageRows(text).values()) {
+        const quota = /^quota (\w+): (\S+)$/.exec(fix);
+        if (quota) quotaValues.set(quota[1], (quotaValues.get(quota[1]) ?? new Set()).add(quota[2]));
+      }
+      expect(quotaValues.get("firehoseMiBPerSecond")).to.deep.equal(new Set(["1,352"]));
+      for (const [quota, values] of quotaValues) expect([...values], quota).to.have.length(1);
       expect(text).to.include("cannot carry this load. What would:\n");
       expect(text).to.include("  - request a Firehose Direct PUT quota, MiB/s (records/s and requests/s scale with it) of 1,352, then declare it in serviceQuotas.firehoseMiBPerSecond\n");
-      expect(text).to.include("  - set aurora.database.maxCapacity to 229\n");
+      expect(text).to.match(/\n {2}- set aurora\.database\.maxCapacity to \d+(\.5)?\n/);
       expect(text).to.include("  - request a Kinesis on-demand write maximum, MiB/s (support case) of 977");
+    });
+
+    it("writes every number one way: thousands separated, whole from 100, three significant digits below (Why: two formats in one table)", () => {
+      const loads = [["100", "500"], ["2500.5", "800"], ["1000000", "1024"]];
+      const shown = (value: number) => (value >= 100 ? Math.round(value) : Number(value.toPrecision(3)));
+      const read = (cell: string) => Number(cell.replace(/[~,x]/g, ""));
+      for (const [events, bytes] of loads) {
+        const request = parse("--events-per-second", events, "--event-bytes", bytes, "--region", "eu-central-1");
+        const { text } = planReport(request);
+        const rows = stageRows(text);
+        for (const stage of planCapacity(request.load, pipelineSettings(request.input), quotasFor("eu-central-1"))) {
+          const row = rows.get(stage.id)!;
+          expect([read(row.need), read(row.limit)], stage.id).to.deep.equal([shown(stage.need), shown(stage.limit)]);
+          if (Number.isFinite(headroom(stage))) expect(read(row.headroom), stage.id).to.equal(shown(headroom(stage)));
+          const fixValue = /: ([\d,.]+)$/.exec(row.fix)?.[1];
+          if (fixValue && "value" in stage.fix) expect(read(fixValue), stage.id).to.equal(shown(stage.fix.value));
+        }
+        for (const line of text.split("\n").filter((l) => !/^npm run|https?:/.test(l))) {
+          // Every number in the output: separated in thousands (1,352), or a small one with at most three significant digits (0.000742, 13.5).
+          for (const [number] of line.replace(/\bv\d+\.\d+\.\d+|\d{4}-\d\d-\d\d|[\w.]*\[\d+\][\w.]*/g, "").matchAll(/(?<![\w.-])\d(?:[\d,]*\d)?(?:\.\d+)?(?!\w)/g)) {
+            expect(number, line).to.match(/^(\d{1,3}(,\d{3})*|0\.0*[1-9]\d{0,2}|[1-9]\d?\.\d{1,2}|[1-9]\.\d{1,2})$/);
+          }
+        }
+      }
+    });
+
+    it("gives the running cost of each account, line by line, per million events and per month, with the prices' source and date", () => {
+      const request = example();
+      const { text } = planReport(request);
+      expect(text).to.include(`Running cost at 2,000 events/s all month, AWS list prices for us-east-1, checked ${PRICES_CHECKED} (capacity/prices.ts):`);
+      const costs = runningCosts(request.load, pipelineSettings(request.input));
+      for (const cost of costs) expect(text).to.match(new RegExp(`\\n${cost.id.replace(/\./g, "\\.")} +${formatNumber(cost.quantity)} +${cost.unit} +\\$${formatNumber(cost.perMillionEvents).replace(/\./g, "\\.")} +\\+?\\$${formatNumber(cost.perMonth).replace(/\./g, "\\.")}`));
+      expect(text.match(/^total +\$[\d.,]+ +\$[\d.,]+$/gm)).to.have.length(2);
+      expect(text).to.match(/\nDedup table: 2,000 events\/s × 1,299 bytes an item × 6 days \(4 until items expire, then 2 until DynamoDB deletes them\) = 1,254 GB at steady state; \$564 a month with point-in-time recovery\.\n/);
     });
   });
 

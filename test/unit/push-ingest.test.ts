@@ -88,7 +88,7 @@ describe("PushIngest", () => {
   it("validates its settings", async () => {
     await new MockCloud().install();
     expect(() => new PushIngest("bad", { streamArn: STREAM_ARN, ingest: { batchSize: 20_000 }, logRetentionDays: 0 })).to.throw(
-      /PushIngest "bad": invalid arguments:\n  - logRetentionDays must be a retention CloudWatch Logs accepts \(1, 3, 5, [\d, ]+\), got 0\n  - ingest\.batchSize must be an integer from 1 to 10000, got 20000/,
+      /PushIngest "bad": invalid arguments:\n {2}- logRetentionDays must be a retention CloudWatch Logs accepts \(1, 3, 5, [\d, ]+\), got 0\n {2}- ingest\.batchSize must be an integer from 1 to 10000, got 20000/,
     );
   });
 });

@@ -1,4 +1,6 @@
+import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
+import { WEB_ANALYTICS_COLUMN_TYPES, WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "../../components/internal/web-analytics";
 import { resolveStreamProjection } from "../../components/settings/stream-projection";
 import { projectionSettings, StreamProjection } from "../../components/stream-projection";
 import { MockCloud, policyOf, resolve } from "../harness/mock-cloud";
@@ -130,6 +132,66 @@ describe("StreamProjection", () => {
     });
   });
 
+  describe("what a late backfill from the archive would miss, said at preview", () => {
+    const cloud = new MockCloud();
+    const archive = { schema: WEB_ANALYTICS_SCHEMA, columns: WEB_ANALYTICS_COLUMNS, columnTypes: WEB_ANALYTICS_COLUMN_TYPES };
+    /** The warnings the component logs while it is built, on itself. */
+    function warnings(name: string, args: Omit<ConstructorParameters<typeof StreamProjection>[1], "tableStreamArn">): string[] {
+      const said: string[] = [];
+      const original = pulumi.log.warn;
+      pulumi.log.warn = (message: string, resource?: pulumi.Resource) => {
+        if (resource instanceof StreamProjection) said.push(message);
+        return Promise.resolve();
+      };
+      try {
+        new StreamProjection(name, { tableStreamArn: TABLE_STREAM_ARN, ...args });
+      } finally {
+        pulumi.log.warn = original;
+      }
+      return said;
+    }
+
+    before(() => cloud.install());
+
+    it("warns on the per-user index of the example config: its range key in no column, its hash key of no known type, and every attribute copied", () => {
+      expect(warnings("by-user", { projection: { kind: "index", hashKey: "useremail", rangeKey: "nanotimestamp" }, archive })).to.deep.equal([
+        'StreamProjection "by-user": projection.hashKey reads useremail, which the archive\'s schema gives no type (column user_email): a CSV field cannot tell the string "42" from the number 42, so a backfill from the archive parks the rows of expired items whose useremail reads as a number, true, false or JSON, and those items are missing from the index; give item.useremail a "type" in the schema',
+        'StreamProjection "by-user": projection.rangeKey reads nanotimestamp, which no column of the archive holds (a column whose path is "nanotimestamp"): a backfill from the archive parks the rows of every item the table has let expire, so those items are missing from the index',
+        'StreamProjection "by-user": the index\'s copy of every attribute reads event, which the archive\'s schema gives no type (column event): a CSV field cannot tell the string "42" from the number 42, so a backfill from the archive parks the rows of expired items whose event reads as a number, true, false or JSON, and those items are missing from the index; give item.event a "type" in the schema',
+        'StreamProjection "by-user": the index\'s copy of every attribute reads client_timestamp, which the archive\'s schema gives no type (column client_timestamp): a CSV field cannot tell the string "42" from the number 42, so a backfill from the archive parks the rows of expired items whose client_timestamp reads as a number, true, false or JSON, and those items are missing from the index; give item.client_timestamp a "type" in the schema',
+        "StreamProjection \"by-user\": the index copies every attribute (projection.attributes is not set), but the archive holds only seqNumbershardIdHash, sequenceNumber, page_id, Hits, event, useremail, client_timestamp, approximateArrivalTimestamp: the index items a backfill from the archive writes for items the table has let expire hold only those; name the attributes to copy in projection.attributes",
+      ]);
+    });
+
+    it("says nothing of an aggregate whose every attribute the archive gives exactly, and names a sum in no column and a group-by column that came later", () => {
+      const pages = { kind: "aggregate" as const, groupBy: [{ attribute: "page_id" }], sums: [{ name: "hits", attribute: "Hits" }] };
+      expect(warnings("hits", { projection: pages, archive })).to.deep.equal([]);
+      const later = { ...archive, columns: [...WEB_ANALYTICS_COLUMNS, { name: "region", path: "region" }], schema: { ...WEB_ANALYTICS_SCHEMA, properties: { ...WEB_ANALYTICS_SCHEMA.properties, region: { type: "string" } } } };
+      const history = [
+        { version: 1, columns: WEB_ANALYTICS_COLUMNS.map((c) => c.name), columnTypes: WEB_ANALYTICS_COLUMN_TYPES },
+        { version: 2, columns: later.columns.map((c) => c.name), columnTypes: WEB_ANALYTICS_COLUMN_TYPES },
+      ];
+      expect(warnings("by-region", { projection: { kind: "aggregate", groupBy: [{ attribute: "region" }], sums: [{ name: "score", attribute: "Score" }] }, archive: { ...later, schemaHistory: history } })).to.deep.equal([
+        'StreamProjection "by-region": projection.groupBy region reads region, whose column region came with schema version 2: rows written before lack it, and a backfill from the archive parks those of expired items, so those items are missing from its counts and sums',
+        'StreamProjection "by-region": projection.sums score reads Score, which no column of the archive holds (a column whose path is "Score"): a backfill from the archive parks the rows of every item the table has let expire, so those items are missing from its counts and sums',
+      ]);
+    });
+
+    it("names a time kept in a DATETIME column, which holds MySQL's form of it, and checks nothing without the archive", () => {
+      const daily = { kind: "aggregate" as const, groupBy: [{ attribute: "client_timestamp", period: "day" as const }] };
+      expect(warnings("daily", { projection: daily, archive: { ...archive, columnTypes: { ...WEB_ANALYTICS_COLUMN_TYPES, client_timestamp: "DATETIME(3)" } } })).to.deep.equal([
+        "StreamProjection \"daily\": projection.groupBy client_timestamp_day reads client_timestamp, whose column client_timestamp holds MySQL's form of the time, not the text the item held: a backfill from the archive parks the rows of expired items that have one, so those items are missing from its counts and sums; archive client_timestamp in a TEXT column too",
+      ]);
+      expect(warnings("daily-unchecked", { projection: daily })).to.deep.equal([]);
+    });
+
+    it("refuses an archive that is not FirehoseArchive's settings", () => {
+      expect(() => new StreamProjection("odd", { tableStreamArn: TABLE_STREAM_ARN, projection: { kind: "index", hashKey: "useremail" }, archive: { schema: [] as never, columns: [{ name: "a" }] as never } })).to.throw(
+        /archive\.schema must be the archive's JSON Schema, an object\n  - archive\.columns must be the archive's columns, a list of \{name, path\}/,
+      );
+    });
+  });
+
   describe("argument validation", () => {
     before(() => new MockCloud().install());
 
@@ -165,7 +227,7 @@ describe("StreamProjection", () => {
           ledgerTtlDays: 0,
         });
       expect(build).to.throw(
-        /StreamProjection "bad": invalid arguments:\n  - projection\.groupBy\[0\]\.period must be one of "hour", "day", "month", got "week"\n  - projection\.groupBy\[1\] is named "count", which the aggregate item uses itself\n  - projection\.sums\[0\]\.name must be an attribute name other than group, count, expiresAt, sourceSequence, got "count"\n  - ledgerTtlDays must be an integer from 1 to 365, got 0/,
+        /StreamProjection "bad": invalid arguments:\n {2}- projection\.groupBy\[0\]\.period must be one of "hour", "day", "month", got "week"\n {2}- projection\.groupBy\[1\] is named "count", which the aggregate item uses itself\n {2}- projection\.sums\[0\]\.name must be an attribute name other than group, count, expiresAt, sourceSequence, got "count"\n {2}- ledgerTtlDays must be an integer from 1 to 365, got 0/,
       );
     });
 
