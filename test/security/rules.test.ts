@@ -61,6 +61,10 @@ describe("security: the rules every policy statement keeps (test/security/rules.
       "statement 0 (no Sid): names arn:aws:s3:::other/*, which the bucket policy of arn:aws:s3:::clicks-archive does not govern",
       "statement 0 (no Sid): names *, which the bucket policy of arn:aws:s3:::clicks-archive does not govern",
     ]);
+    const topic = `arn:aws:sns:eu-west-1:${ACCOUNT}:alerts`;
+    expect(await ruleViolations(document("topic", topic, allow("sns:Publish", `${topic}-other`, { Principal: { Service: "cloudwatch.amazonaws.com" } })))).to.deep.equal([
+      `statement 0 (no Sid): names ${topic}-other, which the topic policy of ${topic} does not govern`,
+    ]);
     const key = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/0c1d2e3f`;
     expect(await ruleViolations(document("key", key, allow("kms:Decrypt", "*", { Principal: { AWS: ROLE } })))).to.deep.equal([]);
   });

@@ -9,7 +9,8 @@ import { actionMatches, type EmittedDocument, globMatches, list, type Statement 
  * (each action's resource types and condition keys, as the IAM catalogue of test/security/catalogue.ts holds them).
  */
 
-const RESOURCE_POLICY_KINDS = new Set(["key", "bucket", "stream", "table", "function"]);
+/** Every document but a role's permissions and its trust policy is a resource policy. */
+const isResourcePolicy = (document: EmittedDocument) => document.kind !== "identity" && document.kind !== "trust";
 
 /**
  * KMS key policies name the key as "*" (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html);
@@ -25,7 +26,7 @@ function namesOnlyWhatItGoverns(document: EmittedDocument, statement: Statement)
 function reach(document: EmittedDocument, statement: Statement): string[] {
   const whole = [document.governs, `${document.governs}/*`];
   if (statement.Resource === undefined) return whole;
-  return list(statement.Resource).flatMap((r) => (r === "*" && RESOURCE_POLICY_KINDS.has(document.kind) ? whole : [r]));
+  return list(statement.Resource).flatMap((r) => (r === "*" && isResourcePolicy(document) ? whole : [r]));
 }
 
 /** Whether the action acts on the resource: a concrete ARN by its most specific type (a Kinesis consumer's ARN is no stream's), a pattern by any type it could match. */
@@ -75,7 +76,7 @@ export async function ruleViolations(document: EmittedDocument, statements: Stat
   const found: string[] = [];
   for (const [i, statement] of statements.entries()) {
     const report = (what: string) => found.push(`statement ${i} (${statement.Sid ?? "no Sid"}): ${what}`);
-    if (RESOURCE_POLICY_KINDS.has(document.kind)) namesOnlyWhatItGoverns(document, statement).forEach(report);
+    if (isResourcePolicy(document)) namesOnlyWhatItGoverns(document, statement).forEach(report);
     if (statement.Effect !== "Allow") continue;
     grantedTwice(statements, i).forEach(report);
     const required = requiredKeys(statement);
