@@ -2,7 +2,7 @@ import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import type { S3Event } from "aws-lambda";
 import { parse } from "csv-parse/sync";
-import { createConnection, type Connection } from "mysql2/promise";
+import { createConnection, type Connection, type RowDataPacket } from "mysql2/promise";
 import { createReadStream, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -45,7 +45,7 @@ async function freshTarget(connection: Connection, name: string): Promise<LoadTa
 }
 
 async function count(connection: Connection, target: LoadTarget): Promise<number> {
-  const [[row]] = await connection.query<any[]>("SELECT COUNT(*) AS n FROM ??.??", [target.database, target.table]);
+  const [[row]] = await connection.query<RowDataPacket[]>("SELECT COUNT(*) AS n FROM ??.??", [target.database, target.table]);
   return Number(row.n);
 }
 
@@ -104,7 +104,7 @@ export async function benchLoad({ write = false } = {}): Promise<void> {
 
     const medians = { ours: median(rounds.map((r) => r.ours)), raw: median(rounds.map((r) => r.raw)), staged: median(rounds.map((r) => r.staged)) };
     const spread = (key: keyof typeof medians) => `${Math.min(...rounds.map((r) => r[key])).toFixed(2)}–${Math.max(...rounds.map((r) => r[key])).toFixed(2)}`;
-    console.log(`## Load: one ${ROWS}-row archive object into MariaDB ${(await connection.query<any[]>("SELECT VERSION() AS v"))[0][0].v}, median of ${ROUNDS} rounds\n`);
+    console.log(`## Load: one ${ROWS}-row archive object into MariaDB ${(await connection.query<RowDataPacket[]>("SELECT VERSION() AS v"))[0][0].v}, median of ${ROUNDS} rounds\n`);
     printTable([
       ["contender", "seconds", "rounds", "rows/s"],
       [`baseline (INSERT per row, first ${BASELINE_ROWS} rows, once)`, baselineSeconds.toFixed(2), "", (BASELINE_ROWS / baselineSeconds).toFixed(0)],

@@ -15,7 +15,6 @@ interface Section {
 }
 
 /** A section's module, loaded when it runs. require, since the script runs under tsx/cjs, where import() of a .ts file fails. */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const section = <T>(path: string): T => require(path) as T;
 
 /** Every section, in the order they run; `npm run bench -- <section> …` runs only those named. */

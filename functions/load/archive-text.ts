@@ -9,8 +9,8 @@ const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
  * The bytes of an archive object as MySQL's LOAD DATA should read them: a leading UTF-8 byte
  * order mark dropped, and a CRLF line end (a CR then LF outside quotes) turned into LF, so that
  * neither reaches a value. A CR inside a quoted field is data and stays. Quotes are tracked byte
- * by byte (in UTF-8 no byte of a multi-byte character is `"`, CR or LF); a chunk without CR
- * passes through as it is, after its quotes are counted.
+ * by byte (in UTF-8 no byte of a multi-byte character is `"`, CR or LF) from the chunk's first
+ * CR; a chunk without CR passes through as it is, after its quotes are counted.
  */
 export class ArchiveText extends Transform {
   private inQuotes = false;
@@ -45,14 +45,12 @@ export class ArchiveText extends Transform {
       this.pendingCr = false;
       if (chunk[0] !== LF) out = [Buffer.from([CR])];
     }
-    // Stryker disable next-line ConditionalExpression,BlockStatement: equivalent, the fast path; the loop below gives the same bytes
-    if (chunk.indexOf(CR) < 0) {
-      this.countQuotes(chunk);
-      return out ? Buffer.concat([...out, chunk]) : chunk;
-    }
+    // Up to the first CR no line end needs changing, only the quotes counting: a chunk without CR passes as it is.
+    const firstCr = chunk.indexOf(CR);
+    this.countQuotes(firstCr < 0 ? chunk : chunk.subarray(0, firstCr));
+    if (firstCr < 0) return out ? Buffer.concat([...out, chunk]) : chunk;
     out ??= [];
-    // Stryker disable next-line EqualityOperator: equivalent, one step past the end reads no byte
-    for (let i = 0; i < chunk.length; i++) {
+    for (let i = firstCr; i !== chunk.length; i++) {
       const byte = chunk[i];
       if (byte === QUOTE) this.inQuotes = !this.inQuotes;
       else if (byte === CR && !this.inQuotes) {

@@ -1,7 +1,7 @@
 import { TransactionCanceledException, TransactWriteItemsCommand, type AttributeValue, type DynamoDBClient, type Put, type TransactWriteItem } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBRecord } from "aws-lambda";
 import { isRejectedAsInvalid } from "../shared/aws-errors";
-import { backoffDelay, sleep, type BackoffOptions } from "../shared/retry";
+import { backoffDelay, sleep, type RetryOptions } from "../shared/retry";
 import { deltaProblem, mergeDeltas } from "./aggregate-core";
 import { groupUpdate, type AggregateTables } from "./apply";
 import { encodeCounted, planItem, type Assumed, type ItemChange, type ItemPlan } from "./item-state";
@@ -25,14 +25,14 @@ interface Work {
 }
 
 /** Cancellation reasons that say "try again later" (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html, TransactionCanceledException). */
-const CONTENDED = new Set(["TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"]);
+const CONTENDED = new Set<string | undefined>(["TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"]);
 
 type Dynamo = Pick<DynamoDBClient, "send">;
 
 interface Context {
   dynamodb: Dynamo;
   tables: AggregateTables;
-  retry: BackoffOptions & { maxAttempts: number };
+  retry: RetryOptions;
   verdicts: Map<DynamoDBRecord, BatchVerdict>;
 }
 
@@ -89,20 +89,20 @@ interface Transaction {
 /** Items cut into transactions of up to 100 actions, in the order given; an item's entry and its groups' updates always go together. */
 function cut(works: readonly Work[]): Transaction[] {
   const transactions: Transaction[] = [];
-  let current: Transaction = { works: [], groups: new Set() };
+  let current: Transaction | undefined;
   let entries = 0;
   for (const work of works) {
     const plan = planItem(work.changes, work.assumed);
-    const own = plan.deltas.map((d) => d.group).filter((g) => !current.groups.has(g));
-    if (current.works.length > 0 && entries + 1 + current.groups.size + own.length > TRANSACTION_LIMITS.actions) {
+    const own = plan.deltas.map((d) => d.group).filter((g) => !current?.groups.has(g));
+    if (!current || entries + 1 + current.groups.size + own.length > TRANSACTION_LIMITS.actions) {
+      current = { works: [], groups: new Set() };
       transactions.push(current);
-      [current, entries] = [{ works: [], groups: new Set() }, 0];
+      entries = 0;
     }
     current.works.push(work);
     entries += plan.entry ? 1 : 0;
     for (const delta of plan.deltas) current.groups.add(delta.group);
   }
-  if (current.works.length > 0) transactions.push(current);
   return transactions;
 }
 
@@ -113,16 +113,15 @@ function cut(works: readonly Work[]): Transaction[] {
  */
 function waves(transactions: readonly Transaction[]): Transaction[][] {
   const result: Transaction[][] = [];
-  let wave: Transaction[] = [];
-  const shared = (t: Transaction) => wave.some((other) => [...t.groups].some((g) => other.groups.has(g)));
+  let wave: Transaction[] | undefined;
+  const shared = (t: Transaction, among: Transaction[]) => among.some((other) => [...t.groups].some((g) => other.groups.has(g)));
   for (const transaction of transactions) {
-    if (wave.length > 0 && (wave.length >= TRANSACTIONS_IN_FLIGHT || shared(transaction))) {
-      result.push(wave);
+    if (!wave || wave.length >= TRANSACTIONS_IN_FLIGHT || shared(transaction, wave)) {
       wave = [];
+      result.push(wave);
     }
     wave.push(transaction);
   }
-  if (wave.length > 0) result.push(wave);
   return result;
 }
 
@@ -144,11 +143,12 @@ async function transact(ctx: Context, works: Work[]): Promise<void> {
       return plans.forEach((p) => settle(ctx, p.plan));
     } catch (error) {
       if (isRejectedAsInvalid(error)) return refused(ctx, works, `rejected by DynamoDB: ${(error as Error).message}`);
-      if (!(error instanceof TransactionCanceledException)) throw error;
       // One reason per action, in the request's order (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_CancellationReason.html): the entries come first.
-      const reasons = error.CancellationReasons ?? [];
+      // Stryker disable next-line ArrayDeclaration: equivalent, reasons that are not there name no code
+      const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : undefined;
+      if (!reasons) throw error;
       const invalid = reasons.find((r) => r.Code === "ValidationError");
-      if (invalid) return refused(ctx, works, `rejected by DynamoDB: ${invalid.Message ?? error.message}`);
+      if (invalid) return refused(ctx, works, `rejected by DynamoDB: ${invalid.Message ?? (error as Error).message}`);
       let learned = false;
       let changedMeanwhile = false;
       writing.forEach(({ work }, i) => {
@@ -158,11 +158,11 @@ async function transact(ctx: Context, works: Work[]): Promise<void> {
         work.assumed = assumedFrom(reasons[i].Item);
         learned = true;
       });
-      const contended = changedMeanwhile || reasons.some((r) => CONTENDED.has(r.Code ?? ""));
+      const contended = changedMeanwhile || reasons.some((r) => CONTENDED.has(r.Code));
       if (!learned && !contended) throw error;
       if (contended) {
         if (++contention >= ctx.retry.maxAttempts) throw error;
-        await sleep(backoffDelay(contention - 1, ctx.retry));
+        await (ctx.retry.wait ?? sleep)(backoffDelay(contention - 1, ctx.retry));
       }
     }
   }
@@ -196,7 +196,7 @@ async function refused(ctx: Context, works: Work[], reason: string): Promise<voi
  * once, together with the entries of its items. Transactions that share no group run at once
  * (`waves`); after a wave in which one failed the batch stops, naming what it left unapplied.
  */
-export async function applyAggregateBatch(dynamodb: Dynamo, tables: AggregateTables, changes: readonly ItemChange[], retry: BackoffOptions & { maxAttempts: number }): Promise<BatchOutcome> {
+export async function applyAggregateBatch(dynamodb: Dynamo, tables: AggregateTables, changes: readonly ItemChange[], retry: RetryOptions): Promise<BatchOutcome> {
   const ctx: Context = { dynamodb, tables, retry, verdicts: new Map() };
   const byItem = new Map<string, ItemChange[]>();
   for (const change of changes) {
@@ -212,11 +212,11 @@ export async function applyAggregateBatch(dynamodb: Dynamo, tables: AggregateTab
     works.push({ item, changes: unique, assumed: { kind: "guess", counted: unique[0].before } });
   }
   const planned = waves(cut(works));
-  for (const [i, wave] of planned.entries()) {
+  for (const wave of planned) {
     const settled = await Promise.allSettled(wave.map((t) => transact(ctx, t.works)));
     const failure = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
     if (failure) {
-      const left = planned.slice(i).flat().flatMap((t) => t.works).flatMap((w) => w.changes.map((c) => c.record)).filter((r) => !ctx.verdicts.has(r));
+      const left = planned.flat().flatMap((t) => t.works).flatMap((w) => w.changes.map((c) => c.record)).filter((r) => !ctx.verdicts.has(r));
       return { verdicts: ctx.verdicts, failed: { records: left, error: failure.reason } };
     }
   }

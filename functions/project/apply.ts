@@ -8,7 +8,7 @@ import {
   type TransactWriteItem,
 } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBRecord } from "aws-lambda";
-import { backoffDelay, sleep, type BackoffOptions } from "../shared/retry";
+import { backoffDelay, sleep, type RetryOptions } from "../shared/retry";
 import { type Delta } from "./aggregate-core";
 import { type IndexChange } from "./index-core";
 import { COUNT, EXPIRES_AT, GROUP_KEY, LEDGER_KEY, sortableSequence, SOURCE_SEQUENCE } from "./spec";
@@ -87,6 +87,9 @@ export function groupUpdate(table: string, delta: Delta): TransactWriteItem {
   };
 }
 
+/** Why a record without keys cannot be applied: its eventID is what makes it count once. */
+export const NO_EVENT_ID = "a record without keys is applied once by its eventID, and it has none";
+
 /**
  * Applies the deltas of one record without keys and records its eventID in the ledger, in one
  * transaction: either both happen or neither. A record whose eventID is already in the ledger
@@ -99,14 +102,15 @@ export async function applyAggregate(
   tables: AggregateTables,
   record: DynamoDBRecord,
   deltas: readonly Delta[],
-  retry: BackoffOptions & { maxAttempts: number },
+  retry: RetryOptions,
 ): Promise<"applied" | "replayed"> {
+  if (!record.eventID) throw new Error(NO_EVENT_ID);
   const changedAt = Math.floor(record.dynamodb?.ApproximateCreationDateTime ?? Date.now() / 1000);
   const entry: TransactWriteItem = {
     Put: {
       TableName: tables.ledger,
       Item: {
-        [LEDGER_KEY]: { S: record.eventID ?? "" },
+        [LEDGER_KEY]: { S: record.eventID },
         sequenceNumber: { S: record.dynamodb?.SequenceNumber ?? "" },
         [EXPIRES_AT]: { N: String(changedAt + tables.ledgerTtlDays * 86_400) },
       },
@@ -120,12 +124,12 @@ export async function applyAggregate(
       await dynamodb.send(new TransactWriteItemsCommand({ TransactItems: items }));
       return "applied";
     } catch (error) {
-      if (!(error instanceof TransactionCanceledException)) throw error;
-      const codes = (error.CancellationReasons ?? []).map((reason) => reason.Code ?? "None");
+      const codes = error instanceof TransactionCanceledException ? error.CancellationReasons?.map((reason) => reason.Code) : undefined;
+      if (!codes) throw error;
       // One reason per item, in the request's order (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_CancellationReason.html): the ledger entry comes first.
       if (codes[0] === "ConditionalCheckFailed") return "replayed";
       if (!codes.includes("TransactionConflict") || attempt + 1 >= retry.maxAttempts) throw error;
-      await sleep(backoffDelay(attempt, retry));
+      await (retry.wait ?? sleep)(backoffDelay(attempt, retry));
     }
   }
 }

@@ -3,12 +3,12 @@ import type { DynamoDBBatchItemFailure, DynamoDBRecord, DynamoDBStreamEvent } fr
 import { errorText, isRejectedAsInvalid } from "../shared/aws-errors";
 import { type ParkedRecord } from "../shared/dead-letter";
 import { PartialBatch, type DeadLetterDependencies } from "../shared/partial-batch";
-import { type BackoffOptions } from "../shared/retry";
+import { type RetryOptions } from "../shared/retry";
 import { isExpiry, sequenceOf, tableStreamRecords } from "../shared/table-stream";
 import { LOG_MESSAGES } from "../shared/telemetry-names";
 import { applyAggregateBatch, type BatchOutcome, type BatchVerdict } from "./aggregate-batch";
 import { aggregateChange } from "./aggregate-core";
-import { applyAggregate, type AggregateTables } from "./apply";
+import { applyAggregate, NO_EVENT_ID, type AggregateTables } from "./apply";
 import { applyIndexBatch } from "./index-batch";
 import { indexChange, type IndexChange } from "./index-core";
 import { itemChange, itemLedgerKey, type ItemChange } from "./item-state";
@@ -19,7 +19,7 @@ export interface ProjectDependencies extends DeadLetterDependencies {
   spec: ProjectionSpec;
   /** The index or aggregate table; the ledger only for aggregates. */
   tables: AggregateTables;
-  retry: BackoffOptions & { maxAttempts: number };
+  retry: RetryOptions;
 }
 
 export interface ProjectOutcome {
@@ -66,6 +66,7 @@ async function projectAlone(record: DynamoDBRecord, spec: AggregateSpec, deps: P
   if ("problem" in change) return { park: change.problem };
   if (change.kind === "poison") return { park: change.reason };
   if (change.deltas.length === 0) return "skipped";
+  if (!record.eventID) return { park: NO_EVENT_ID };
   try {
     return (await applyAggregate(deps.dynamodb, deps.tables, record, change.deltas, deps.retry)) === "applied" ? "written" : "replayed";
   } catch (error) {

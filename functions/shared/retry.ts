@@ -8,6 +8,13 @@ export interface BackoffOptions {
   random?: () => number;
 }
 
+/** Backoff and how many attempts in all, the first counted. */
+export interface RetryOptions extends BackoffOptions {
+  maxAttempts: number;
+  /** Injected so tests see the delays and need not wait; defaults to a real timer. */
+  wait?: (ms: number) => Promise<void>;
+}
+
 export function backoffDelay(attempt: number, options: BackoffOptions): number {
   const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** attempt);
   return Math.floor((options.random ?? Math.random)() * ceiling);

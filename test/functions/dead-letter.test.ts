@@ -20,6 +20,11 @@ describe("dead-letter object keys (Why: two parked records without a sequence nu
     expect(tableStreamParkedKey({ eventID: "c4ca4238a0b923820dcc509a6f75849b", eventSourceARN: ARN, dynamodb: {} })).to.equal("parked/clicks/c4ca4238a0b923820dcc509a6f75849b.json");
   });
 
+  it("still parks a record without its source or its dynamodb part, under unknown-table", () => {
+    expect(tableStreamParkedKey({ eventID: "e-2" })).to.equal("parked/unknown-table/e-2.json");
+    expect(tableStreamParkedKey({ eventName: "INSERT" })).to.match(/^parked\/unknown-table\/no-identity-[0-9a-f]{64}\.json$/);
+  });
+
   it("never lets a Kinesis record's odd sequence number choose another object's key", () => {
     const good = kinesisRecord("x", sequenceNumber(1));
     expect(parkedObjectKey(good)).to.equal(`parked/web-analytics/shardId-000000000000/${sequenceNumber(1)}.json`);

@@ -170,13 +170,14 @@ describe("forward function", () => {
     let firehose: AwsClientStub<FirehoseClient>;
     let s3: AwsClientStub<S3Client>;
     const warnings: Record<string, unknown>[] = [];
-    const deps = (maxAttempts = 4): ForwardDependencies => ({
-      ...OPTIONS,
+    const infos: Record<string, unknown>[] = [];
+    const deps = (maxAttempts = 4, options: ForwardOptions = OPTIONS): ForwardDependencies => ({
+      ...options,
       firehose: new FirehoseClient({ region: "eu-west-1" }),
       s3: new S3Client({ region: "eu-west-1" }),
       deadLetterBucket: "forward-dead-letter",
       send: { deliveryStreamName: "clicks-archive", maxAttempts, baseDelayMs: 1, maxDelayMs: 2 },
-      log: { info: () => undefined, warn: (message, extra) => warnings.push({ message, ...extra }) },
+      log: { info: (message, extra) => infos.push({ message, ...extra }), warn: (message, extra) => warnings.push({ message, ...extra }) },
     });
     const batch = (n: number): DynamoDBStreamEvent => ({ Records: Array.from({ length: n }, (_, i) => streamRecord("INSERT", clickItem(i), String(1000 + i))) });
     /** Answers like Firehose: records whose data mentions one of `failing` get ServiceUnavailableException. */
@@ -202,6 +203,7 @@ describe("forward function", () => {
       firehose.reset();
       s3.reset();
       warnings.length = 0;
+      infos.length = 0;
     });
 
     it("sends again only the records a response reported failed, until they succeed", async () => {
@@ -251,8 +253,18 @@ describe("forward function", () => {
       const outcome = await forwardBatch(event, deps());
       expect(outcome.counts).to.include({ sent: 2, parked: 1, failed: 0 });
       const put = s3.commandCalls(PutObjectCommand)[0].args[0].input;
-      expect(put).to.include({ Bucket: "forward-dead-letter", Key: "parked/clicks-table-0c1d2e3/1001.json" });
+      expect(put).to.include({ Bucket: "forward-dead-letter", Key: "parked/clicks-table-0c1d2e3/1001.json", ContentType: "application/json" });
       expect(JSON.parse(String(put.Body))).to.include({ reason: "unknown-event" });
+    });
+
+    it("counts the REMOVEs it skips, and logs the batch's counts", async () => {
+      failRecords(() => false);
+      const event = batch(4);
+      for (const i of [1, 3]) event.Records[i] = streamRecord("REMOVE", clickItem(i), String(1000 + i));
+      const outcome = await forwardBatch(event, deps(4, { ...OPTIONS, removeMode: "skip" }));
+      const counts = { received: 4, sent: 2, skipped: 2, expired: 0, parked: 0, failed: 0, firehoseCalls: 1 };
+      expect(outcome.counts).to.deep.equal(counts);
+      expect(infos).to.deep.equal([{ message: "forward batch done", ...counts }]);
     });
 
     it("sends the rest of a batch holding a TTL expiry, counting the expiry, parking nothing and retrying nothing", async () => {

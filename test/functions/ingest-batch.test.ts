@@ -35,7 +35,7 @@ function fakeDynamoDb(answer: (requests: WriteRequest[], call: number) => WriteR
 }
 
 function fakeS3(fail = false) {
-  const objects = new Map<string, any>();
+  const objects = new Map<string, Record<string, unknown>>();
   const client = {
     async send(command: unknown) {
       if (!(command instanceof PutObjectCommand)) throw new Error("unexpected command");
@@ -48,7 +48,7 @@ function fakeS3(fail = false) {
 }
 
 const logs: { level: string; message: string; extra?: Record<string, unknown> }[] = [];
-function deps(dynamodb: { send: (c: any) => Promise<any> }, s3: { send: (c: any) => Promise<any> }, maxAttempts = 5): IngestDependencies {
+function deps(dynamodb: IngestDependencies["dynamodb"], s3: IngestDependencies["s3"], maxAttempts = 5): IngestDependencies {
   return {
     dynamodb,
     s3,
@@ -134,9 +134,9 @@ describe("ingestBatch", () => {
     expect(db.stored.size).to.equal(10);
     expect(outcome.counts).to.include({ received: 12, written: 10, parked: 2, failed: 0 });
     const parked = s3.objects.get(`parked/web-analytics/shardId-000000000000/${sequenceNumber(900)}.json`);
-    expect(parked.reason).to.equal("not-json");
-    expect(parked.record).to.deep.equal(poison);
-    expect(s3.objects.get(`parked/web-analytics/shardId-000000000000/${sequenceNumber(901)}.json`).reason).to.equal("not-an-object");
+    expect(parked?.reason).to.equal("not-json");
+    expect(parked?.record).to.deep.equal(poison);
+    expect(s3.objects.get(`parked/web-analytics/shardId-000000000000/${sequenceNumber(901)}.json`)?.reason).to.equal("not-an-object");
     expect(logs.filter((l) => l.message === "parked record").map((l) => l.extra!.reason)).to.have.members(["not-json", "not-an-object"]);
     expect(logs.find((l) => l.message === "ingest batch done")!.extra).to.include({ parked: 2, written: 10 });
   });
@@ -179,8 +179,8 @@ describe("ingestBatch", () => {
     expect(outcome.batchItemFailures).to.deep.equal([]);
     expect(db.stored.size).to.equal(6);
     const parked = s3.objects.get(`parked/web-analytics/shardId-000000000000/${sequenceNumber(3)}.json`);
-    expect(parked.reason).to.equal("rejected-by-dynamodb");
-    expect(parked.detail).to.match(/ValidationException: Item size has exceeded/);
+    expect(parked?.reason).to.equal("rejected-by-dynamodb");
+    expect(parked?.detail).to.match(/ValidationException: Item size has exceeded/);
   });
 
   it("reports a poison record for retry when the dead-letter bucket cannot take it, never dropping it", async () => {

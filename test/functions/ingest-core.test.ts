@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { KinesisStreamEvent } from "aws-lambda";
 import { decodeRecord, dedupHashKey, MAX_ITEM_BYTES, shardIdFromEventId, type DecodedRecord, type PoisonRecord } from "../../functions/ingest/core";
+import { AttributeConverter } from "../../functions/ingest/attribute-values";
 import { EXPIRES_AT } from "../../functions/shared/dedup-key";
 import { itemSizeBytes } from "../../functions/ingest/item-size";
 import { click, fixture, kinesisRecord, sequenceNumber } from "../support/kinesis";
@@ -185,6 +186,18 @@ describe("ingest core", () => {
 
     it("accepts an item just under 400 KB", () => {
       expect(decodeRecord(kinesisRecord({ blob: "x".repeat(390 * 1024) }, sequenceNumber(6))).ok).to.equal(true);
+    });
+
+    it("fails on a fault of its own rather than parking the record as bad data", () => {
+      const attribute = AttributeConverter.prototype.attribute;
+      AttributeConverter.prototype.attribute = () => {
+        throw new TypeError("a bug");
+      };
+      try {
+        expect(() => decodeRecord(kinesisRecord(click(1), sequenceNumber(7)))).to.throw(TypeError, "a bug");
+      } finally {
+        AttributeConverter.prototype.attribute = attribute;
+      }
     });
   });
 });

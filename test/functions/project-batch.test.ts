@@ -1,33 +1,18 @@
 import { ConditionalCheckFailedException, TransactionCanceledException, type TransactWriteItem } from "@aws-sdk/client-dynamodb";
-import type { AttributeValue, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
+import type { DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
 import { expect } from "chai";
 import { applyAggregateBatch } from "../../functions/project/aggregate-batch";
 import { applyIndexBatch } from "../../functions/project/index-batch";
 import { indexChange } from "../../functions/project/index-core";
-import { encodeCounted, itemChange, itemLedgerKey, planItem, type ItemChange } from "../../functions/project/item-state";
+import { encodeCounted, itemChange, planItem, type ItemChange } from "../../functions/project/item-state";
+import { NO_EVENT_ID } from "../../functions/project/apply";
 import { projectBatch } from "../../functions/project/project-batch";
 import { LOG_MESSAGES } from "../../functions/shared/telemetry-names";
 import { type AggregateSpec, type IndexSpec } from "../../functions/project/spec";
 import { fixture } from "../support/kinesis";
+import { BY_PAGE, changeOf, click, HITS, record, TABLES } from "../support/projection-records";
 
-const HITS: AggregateSpec = { kind: "aggregate", groupBy: ["page"], sums: [{ name: "hits", attribute: "hits" }] };
-const BY_PAGE: IndexSpec = { kind: "index", hashKey: "page", rangeKey: "id" };
-const TABLES = { target: "hits", ledger: "ledger", ledgerTtlDays: 2, countedEntriesExpire: false };
 const RETRY = { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 1 };
-
-type Image = Record<string, AttributeValue>;
-const click = (id: string, page: string | undefined, hits: string): Image => ({ id: { S: id }, ...(page ? { page: { S: page } } : {}), hits: { N: hits } });
-
-function record(eventName: "INSERT" | "MODIFY" | "REMOVE", sequence: string, images: { NewImage?: Image; OldImage?: Image }): DynamoDBRecord {
-  const id = (images.NewImage ?? images.OldImage)!.id;
-  return { eventID: `e-${sequence}`, eventName, eventSource: "aws:dynamodb", dynamodb: { ApproximateCreationDateTime: 1764151200, SequenceNumber: sequence, Keys: { id }, ...images } };
-}
-
-function changeOf(r: DynamoDBRecord): ItemChange {
-  const change = itemChange(r, itemLedgerKey(r)!, HITS);
-  if ("problem" in change) throw new Error(change.problem);
-  return change;
-}
 
 describe("projection batches: per item state and per key writes", () => {
   describe("an item's ledger entry", () => {
@@ -191,6 +176,36 @@ describe("projection batches: per item state and per key writes", () => {
       const changes = [put("a", "p1", "1", "10"), put("a", "p1", "2", "20")];
       const outcome = await applyIndexBatch(dynamodb as never, "by-page", BY_PAGE, changes);
       expect(outcome.failed?.records).to.deep.equal(changes.map((c) => c.record));
+      expect(outcome.failed?.error).to.have.property("message", "socket hang up");
+    });
+
+    /** Each write sent, as `command key-page/key-id hits`. */
+    const recording = () => {
+      const sent: string[] = [];
+      const send = async (command: { constructor: { name: string }; input: { Item?: Record<string, { S?: string; N?: string }>; Key?: Record<string, { S?: string }> } }) => {
+        const key = command.input.Item ?? command.input.Key!;
+        sent.push(`${command.constructor.name.replace("ItemCommand", "")} ${key.page.S}/${key.id.S} ${command.input.Item?.hits.N ?? "-"}`);
+        return {};
+      };
+      return { sent, dynamodb: { send } as never };
+    };
+    const change = (r: DynamoDBRecord) => ({ record: r, change: indexChange(r, BY_PAGE) as never });
+
+    it("writes a key's newest change whatever order the batch lists its changes in", async () => {
+      for (const order of [["20", "30", "10"], ["30", "10", "20"], ["10", "20", "30"]]) {
+        const { sent, dynamodb } = recording();
+        await applyIndexBatch(dynamodb, "by-page", BY_PAGE, order.map((seq) => put("a", "p1", seq, seq)));
+        expect(sent, order.join()).to.deep.equal(["Put p1/a 30"]);
+      }
+    });
+
+    it("deletes the key of a removed item, and the old key of an item whose index key changed", async () => {
+      const { sent, dynamodb } = recording();
+      const removed = change(record("REMOVE", "10", { OldImage: click("a", "p1", "1") }));
+      const moved = change(record("MODIFY", "11", { OldImage: click("b", "p1", "1"), NewImage: click("b", "p2", "2") }));
+      const outcome = await applyIndexBatch(dynamodb, "by-page", BY_PAGE, [removed, moved]);
+      expect(sent.sort()).to.deep.equal(["Delete p1/a -", "Delete p1/b -", "Put p2/b 2"]);
+      expect([outcome.verdicts.get(removed.record), outcome.verdicts.get(moved.record)]).to.deep.equal(["written", "written"]);
     });
   });
 });
@@ -207,7 +222,7 @@ describe("a whole batch (projectBatch)", () => {
     spec,
     tables: TABLES,
     retry: RETRY,
-    log: { info: (message: string, extra?: Record<string, unknown>) => void lines.push({ message, extra }), warn() {} },
+    log: { info: (message: string, extra?: Record<string, unknown>) => void lines.push({ message, extra }), warn: (message: string, extra?: Record<string, unknown>) => void lines.push({ message, extra }) },
   });
 
   it("takes AWS's TTL expiry for no delete: an index keeps its item, an aggregate its counts; each counted as expired (Why: expiry blanked the analytics history)", async () => {
@@ -223,6 +238,93 @@ describe("a whole batch (projectBatch)", () => {
     const userRemove = { ...expiry.Records[0], userIdentity: undefined };
     expect((await projectBatch({ Records: [userRemove] }, deps({ kind: "index", hashKey: "Id" }, dynamodb))).counts).to.include({ expired: 0, written: 1 });
     expect(sent).to.deep.equal(["DeleteItemCommand"]);
+  });
+
+  /** A parking bucket that keeps what it is given, by key. */
+  const bucket = () => {
+    const parked = new Map<string, { reason: string; detail: string }>();
+    return { parked, s3: { send: async (command: { input: { Key: string; Body: string } }) => void parked.set(command.input.Key, JSON.parse(command.input.Body)) } as never };
+  };
+  const keyless = (sequence: string, page: string | undefined, hits: string): DynamoDBRecord => {
+    const r = record("INSERT", sequence, { NewImage: click(sequence, page, hits) });
+    delete r.dynamodb!.Keys;
+    return r;
+  };
+  const projectWith = async (spec: AggregateSpec | IndexSpec, records: DynamoDBRecord[], send: (command: { constructor: { name: string } }) => Promise<unknown>) => {
+    const lines: { message: string; extra?: Record<string, unknown> }[] = [];
+    const { parked, s3 } = bucket();
+    const outcome = await projectBatch({ Records: records }, { ...deps(spec, { send }, lines), s3 });
+    const parkedReasons = [...parked.values()].map((p) => p.detail);
+    return { outcome, lines, parkedReasons };
+  };
+
+  it("applies a keyless record's change alone, once per eventID: written, replayed, skipped or parked with why", async () => {
+    const sent: string[] = [];
+    const send = async (command: { constructor: { name: string }; input: { TransactItems: TransactWriteItem[] } }) => {
+      const ledger = command.input.TransactItems[0].Put!.Item!.eventId.S!;
+      sent.push(ledger);
+      if (ledger === "e-2") throw new TransactionCanceledException({ message: "cancelled", $metadata: {}, CancellationReasons: [{ Code: "ConditionalCheckFailed" }, { Code: "None" }] });
+      if (ledger === "e-3") throw Object.assign(new Error("Item size has exceeded the maximum allowed size"), { name: "ValidationException" });
+      return {};
+    };
+    const records = [keyless("1", "p1", "1"), keyless("2", "p1", "1"), keyless("3", "p1", "1"), keyless("4", undefined, "1"), keyless("5", "p1", "x"), { ...keyless("6", "p1", "1"), eventID: undefined }];
+    records[4].dynamodb!.NewImage!.hits = { N: "x" };
+    const { outcome, lines, parkedReasons } = await projectWith(HITS, records, send as never);
+    const counts = { received: 6, written: 1, replayed: 1, skipped: 1, parked: 3, expired: 0, failed: 0 };
+    expect(outcome.counts).to.deep.equal(counts);
+    expect(sent).to.deep.equal(["e-1", "e-2", "e-3"]);
+    expect(parkedReasons[0]).to.equal("rejected by DynamoDB: Item size has exceeded the maximum allowed size");
+    expect(parkedReasons[1]).to.match(/^cannot be projected: /);
+    expect(parkedReasons[2]).to.equal(NO_EVENT_ID);
+    expect(lines.at(-1)).to.deep.equal({ message: "projection batch done", extra: counts });
+  });
+
+  it("parks an aggregate's record it cannot place, with why, and applies the others", async () => {
+    const sent: string[] = [];
+    const poison = record("INSERT", "100", { NewImage: { ...click("a", "p1", "1"), hits: { S: "1" } } });
+    const good = record("INSERT", "101", { NewImage: click("b", "p1", "1") });
+    const { outcome, parkedReasons } = await projectWith(HITS, [poison, good], async (command) => void sent.push(command.constructor.name));
+    expect(outcome.counts).to.include({ written: 1, parked: 1 });
+    expect(sent).to.deep.equal(["TransactWriteItemsCommand"]);
+    expect(parkedReasons).to.deep.equal(["hits is not a number, so it cannot be summed into hits"]);
+  });
+
+  it("parks an index's record it cannot place, with why", async () => {
+    const removed = record("REMOVE", "100", { OldImage: click("a", "p1", "1") });
+    delete removed.dynamodb!.OldImage;
+    const { outcome, parkedReasons, lines } = await projectWith(BY_PAGE, [removed], async () => ({}));
+    expect(outcome.counts).to.include({ parked: 1, skipped: 0 });
+    expect(parkedReasons).to.deep.equal(["REMOVE without OldImage: the table's stream view type must include old images to delete index items"]);
+    expect(lines.filter((l) => l.message === LOG_MESSAGES.skippedRecord)).to.deep.equal([]);
+  });
+
+  it("when a write fails, asks Lambda to retry from the earliest record it left unapplied, and counts only those before it", async () => {
+    for (const failing of ["e-2", "e-3"]) {
+      const down = Object.assign(new Error("socket hang up"), { name: "TimeoutError" });
+      const send = async (command: { input: { TransactItems: TransactWriteItem[] } }) => {
+        if (command.input.TransactItems[0].Put!.Item!.eventId.S === failing) throw down;
+        return {};
+      };
+      // A keyed record, then keyless ones, which are applied after the keyed.
+      const records = [keyless("1", "p1", "1"), record("INSERT", "5", { NewImage: click("k", "p1", "1") }), keyless("2", "p1", "1"), keyless("3", "p1", "1")];
+      const { outcome, lines } = await projectWith(HITS, records, send as never);
+      const from = failing === "e-2" ? "2" : "3";
+      expect(outcome.batchItemFailures, failing).to.deep.equal([{ itemIdentifier: from }]);
+      expect(outcome.counts, failing).to.include({ written: failing === "e-2" ? 2 : 3, failed: 1 });
+      expect(lines.find((l) => l.message === "projection failed, the batch will be retried from this record")?.extra).to.include({ error: "TimeoutError: socket hang up" });
+    }
+  });
+
+  it("asks Lambda to retry from the first record when the keyed writes fail, the keyless ones never tried", async () => {
+    const sent: string[] = [];
+    const send = async (command: { input: { TransactItems: TransactWriteItem[] } }) => {
+      sent.push(command.input.TransactItems[0].Put!.Item!.eventId.S!);
+      throw Object.assign(new Error("socket hang up"), { name: "TimeoutError" });
+    };
+    const { outcome } = await projectWith(HITS, [keyless("1", "p1", "1"), record("INSERT", "5", { NewImage: click("k", "p1", "1") })], send as never);
+    expect(outcome.batchItemFailures).to.deep.equal([{ itemIdentifier: "1" }]);
+    expect(outcome.counts).to.include({ written: 0, failed: 1 });
+    expect(sent).to.have.length(1);
   });
 
   it("logs each record an index skips with why, and counts it (Why: skipped records left no trace)", async () => {

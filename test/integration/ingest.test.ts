@@ -7,6 +7,7 @@ import {
   ScanCommand,
   UpdateTimeToLiveCommand,
   type BatchWriteItemCommandOutput,
+  type AttributeValue,
 } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
@@ -50,9 +51,9 @@ describe("ingest on DynamoDB Local and a local S3", function () {
     log: { info: () => {}, warn: () => {} },
   });
 
-  async function itemsIn(tableName: string): Promise<Record<string, any>[]> {
-    const items: Record<string, any>[] = [];
-    let ExclusiveStartKey: Record<string, any> | undefined;
+  async function itemsIn(tableName: string): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let ExclusiveStartKey: Record<string, AttributeValue> | undefined;
     do {
       const page = await dynamodb.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey }));
       items.push(...(page.Items ?? []).map((item) => unmarshall(item)));
@@ -134,7 +135,7 @@ describe("ingest on DynamoDB Local and a local S3", function () {
     let refusals = 0;
     // Answers the first three BatchWriteItem calls with half of their items unprocessed, without writing those.
     const throttling: Pick<DynamoDBClient, "send"> = {
-      send: (async (command: any) => {
+      send: (async (command: Parameters<DynamoDBClient["send"]>[0]) => {
         if (command instanceof BatchWriteItemCommand && refusals < 3) {
           refusals++;
           const requests = command.input.RequestItems![table];

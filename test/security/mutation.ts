@@ -1,12 +1,12 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { asPolicyResource, violations } from "../support/policy-pack";
-import { carries, couldGrant, serviceActions } from "./catalogue";
-import { actionMatches, emittedDocuments, type EmittedDocument, globMatches, list, type PolicyDocument } from "./documents";
+import { actionMatches, emittedDocuments, type EmittedDocument, list, type PolicyDocument } from "./documents";
 import { expectations, type Expectations } from "./expectations";
 import { type Mutant, mutantsOf } from "./mutants";
 import { PathBuilder, stackTargets } from "./paths";
+import { ruleViolations } from "./rules";
 import { type Scenario } from "./scenarios";
-import { type AccessPath, decide, undecidable } from "./simulator";
+import { type AccessPath, decide } from "./simulator";
 
 /** Which security checks reject a mutant, and why the others may let it through. */
 export interface Verdict {
@@ -15,13 +15,16 @@ export interface Verdict {
   simulator?: string;
   /** What the policy pack reports, when the evaluator's paths noticed nothing. */
   pack: string[];
-  /** The document no longer equals the one written out in the expectations. */
+  /** The rules of test/security/rules.ts the mutated document breaks, when neither the evaluator nor the pack noticed. */
+  rules: string[];
+  /** The document no longer equals the one written out in the expectations: a diff aid, not a check. */
   exact: boolean;
-  /** For a mutant only the exact assertions reject: why it changes no access the other checks can see. */
+  /** For a mutant no check rejects: why no check can see it, which the exact documents then stand in for. */
   unseen?: string;
 }
 
-export const killed = (v: Verdict) => v.simulator !== undefined || v.pack.length > 0 || v.exact;
+/** Rejected by a check of what the documents do (the evaluator's paths, the pack, the rules), or else by the exact documents. */
+export const killed = (v: Verdict) => v.simulator !== undefined || v.pack.length > 0 || v.rules.length > 0 || v.exact;
 
 /**
  * The Lambda permissions a mutated function-policy statement takes: one per principal and action,
@@ -97,6 +100,7 @@ export class MutationRun {
       if (this.pathsTrying(document.id) === 0) problems.push(`no access path tries ${document.id}`);
     }
     problems.push(...violations(this.packResources.prod), ...violations(this.packResources.poc));
+    for (const document of this.documents) problems.push(...(await ruleViolations(document)).map((v) => `${document.id}: ${v}`));
     return problems;
   }
 
@@ -128,58 +132,33 @@ export class MutationRun {
       });
       pack = violations(resources, undefined, (r) => changed.has(r));
     }
+    const rules = simulator === undefined && pack.length === 0 ? await ruleViolations(mutant.document, mutant.mutated.Statement) : [];
     const exact = JSON.stringify(mutant.mutated.Statement) !== JSON.stringify(this.expected.documents[id]);
-    const verdict: Verdict = { mutant, simulator, pack, exact };
-    if (simulator === undefined && pack.length === 0) verdict.unseen = await unseenBecause(mutant);
+    const verdict: Verdict = { mutant, simulator, pack, rules, exact };
+    if (simulator === undefined && pack.length === 0 && rules.length === 0) verdict.unseen = unseenBecause(mutant, this.pathsFor(id, mutant.actions).length);
     return verdict;
   }
 }
 
 /**
- * Why a mutant the IAM evaluator and the pack both let through changes no access they can see, or
- * undefined when there is no such reason: then a check is missing.
+ * Why no check can see a mutant the IAM evaluator, the pack and the rules all let through, or
+ * undefined when there is no such reason: then a check is missing. The evaluator cannot read
+ * kms:EncryptionContext conditions (test/security/simulator.ts); and the access paths ask a
+ * resource policy's grantee only about the actions it is granted, so an action added to its
+ * statement that acts on the resource is asked by no path; and a resource policy's grant to its own
+ * account changes nothing the evaluator can see.
  */
-async function unseenBecause(mutant: Mutant): Promise<string | undefined> {
+function unseenBecause(mutant: Mutant, pathsAsking: number): string | undefined {
+  if (mutant.operator === "drop a condition" && /kms:EncryptionContext:/i.test(mutant.detail)) return "the IAM evaluator cannot read kms:EncryptionContext conditions";
+  if (mutant.operator !== "add an action of the statement's service") return undefined;
+  if (pathsAsking === 0) return "no access path asks the document about the added action";
+  // Outside key policies, a grant to the resource's own account lets its principals do what their identity policies allow, which they may do anyway.
+  // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html
   const { document } = mutant;
   const statement = document.document.Statement[mutant.statement];
-  const resourcePolicy = document.kind !== "identity" && document.kind !== "trust";
-  if (mutant.operator === "add an action of the statement's service") {
-    const action = (await serviceActions(mutant.detail.split(":")[0])).find((a) => a.name === mutant.detail)!;
-    // A resource policy's "*" (or a missing Resource) can only mean the resource it is attached to and what lies under it.
-    const whole = [document.governs, `${document.governs}/*`];
-    const resources = statement.Resource === undefined ? whole : list(statement.Resource).flatMap((r) => (r === "*" && resourcePolicy ? whole : [r]));
-    const reachable = resources.filter((r) => couldGrant(action, r));
-    if (reachable.length === 0) return "the added action acts on no resource the statement names";
-    const required = Object.entries(statement.Condition ?? {}).filter(([operator]) => !operator.endsWith("IfExists")).flatMap(([, keys]) => Object.keys(keys));
-    const absent = required.filter((key) => !carries(action, key));
-    if (absent.length > 0) return "the statement's condition never holds for the added action, whose requests do not carry its key";
-    const refusals = await Promise.all(reachable.map((r) => undecidable(action.name, r)));
-    if (refusals.every((r) => r !== undefined)) return `the IAM evaluator cannot decide the added action on the statement's resource (${refusals[0]})`;
-    // Outside key policies, a grant to the resource's own account lets its principals do what their identity policies allow, which they may do anyway.
-    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html
-    const ownAccount = `arn:aws:iam::${document.governs.split(":")[4]}:root`;
-    if (resourcePolicy && document.kind !== "key" && typeof statement.Principal === "object" && list(statement.Principal.AWS).every((p) => p === ownAccount)) {
-      return "a resource policy's grant to its own account adds nothing to what that account's identity policies allow";
-    }
+  const ownAccount = `arn:aws:iam::${document.governs.split(":")[4]}:root`;
+  if (!["identity", "trust", "key"].includes(document.kind) && typeof statement.Principal === "object" && list(statement.Principal.AWS).every((p) => p === ownAccount)) {
+    return "a resource policy's grant to its own account adds nothing to what that account's identity policies allow";
   }
-  if (mutant.operator === "add a sibling resource" && grantedElsewhere(mutant)) return "another statement of the document already grants the same actions on that resource under the same conditions";
-  if (mutant.operator === "drop a condition" && /kms:EncryptionContext:/i.test(mutant.detail)) return "the IAM evaluator cannot read kms:EncryptionContext conditions";
-  if (resourcePolicy && ["widen a resource to *", "widen a resource to its parent", "add a sibling resource"].includes(mutant.operator)) return "a resource policy reaches only the resource it is attached to";
   return undefined;
-}
-
-/** A sibling added to a statement that another statement of the same document already grants it: an equivalent mutant. */
-function grantedElsewhere(mutant: Mutant): boolean {
-  const statements = mutant.document.document.Statement;
-  const statement = statements[mutant.statement];
-  const sibling = mutant.detail.split(" + ")[1];
-  return statements.some(
-    (other, j) =>
-      j !== mutant.statement &&
-      other.Effect === "Allow" &&
-      JSON.stringify(other.Principal) === JSON.stringify(statement.Principal) &&
-      JSON.stringify(other.Condition) === JSON.stringify(statement.Condition) &&
-      list(other.Resource).some((r) => globMatches(r, sibling)) &&
-      list(statement.Action).every((a) => list(other.Action).some((o) => actionMatches(o, a))),
-  );
 }

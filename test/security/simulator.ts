@@ -121,23 +121,3 @@ export function decide(path: AccessPath, documents: ReadonlyMap<string, PolicyDo
   }
   return decision;
 }
-
-/**
- * Why the evaluator refuses to decide any request for `action` on `resource`, or undefined when it
- * decides one: it refuses a resource whose ARN matches more than one of the action's resource types
- * (a Kinesis consumer's ARN also reads as a stream's), as it cannot tell which the request is for.
- */
-export async function undecidable(action: string, resource: string): Promise<string | undefined> {
-  const account = /^arn:aws[\w-]*:[^:]*:[^:]*:(\d{12}):/.exec(resource)?.[1] ?? "111111111111";
-  const principal = `arn:aws:iam::${account}:role/probe`;
-  const response = await runSimulation(
-    {
-      identityPolicies: [{ name: "admin", policy: ADMIN }],
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-      request: { principal, action, resource: { resource, accountId: account }, contextVariables: {} },
-    } as never,
-    {},
-  );
-  return response.resultType === "error" ? JSON.stringify(response.errors) : undefined;
-}

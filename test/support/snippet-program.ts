@@ -23,13 +23,11 @@ pulumi.runtime.setMocks(
 
 async function main(): Promise<void> {
   // Loaded after the mocks, as the guide says.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a CommonJS program, required once the mocks are set
   const exported = require(program) as Record<string, unknown>;
   for (const value of Object.values(exported)) if (pulumi.Output.isInstance(value)) await (value as unknown as { promise(): Promise<unknown> }).promise();
   // The registrations still in flight settle on their own; give them the time a test runner would.
   await new Promise((done) => setTimeout(done, 1_000));
   // Pulumi's own count (internal, so untyped), which it prints at exit as "N promises were still active".
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { leakedPromises } = require("@pulumi/pulumi/runtime/debuggable") as { leakedPromises(): [Set<unknown>, string] };
   const [leaks] = leakedPromises();
   process.stdout.write(`${JSON.stringify({ leaks: leaks.size, failures })}\n`);

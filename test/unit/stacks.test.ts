@@ -274,6 +274,14 @@ describe("stacks", () => {
       expect([...poc.cloud.resources, ...prod.cloud.resources].filter((r) => r.protect && !DATA_BEARING_TYPES.includes(r.type)).map((r) => r.name)).to.deep.equal([]);
     });
 
+    it("creates every bucket of both stacks without forceDestroy, so deleting one that holds objects fails instead of emptying it", async () => {
+      const poc = await up("consumer", { ...stackConfig("poc"), ...SCORES_BY_USER }, {});
+      const prod = await up("source", { ...stackConfig("prod"), ...SHARED_TABLE }, {});
+      const buckets = [...poc.cloud.resources, ...prod.cloud.resources].filter((r) => r.type === "aws:s3/bucket:Bucket");
+      expect(buckets.length).to.be.greaterThan(1);
+      expect(buckets.filter((b) => b.inputs.forceDestroy !== false).map((b) => b.name)).to.deep.equal([]);
+    });
+
     it("protects nothing on a test stack with protectData false", async () => {
       const poc = await up("consumer", { ...stackConfig("poc"), protectData: "false" }, {});
       expect(poc.cloud.resources.filter((r) => r.protect).map((r) => r.name)).to.deep.equal([]);

@@ -187,7 +187,7 @@ describe("StreamProjection", () => {
 
     it("refuses an archive that is not FirehoseArchive's settings", () => {
       expect(() => new StreamProjection("odd", { tableStreamArn: TABLE_STREAM_ARN, projection: { kind: "index", hashKey: "useremail" }, archive: { schema: [] as never, columns: [{ name: "a" }] as never } })).to.throw(
-        /archive\.schema must be the archive's JSON Schema, an object\n  - archive\.columns must be the archive's columns, a list of \{name, path\}/,
+        /archive\.schema must be the archive's JSON Schema, an object\n {2}- archive\.columns must be the archive's columns, a list of \{name, path\}/,
       );
     });
   });

@@ -1,0 +1,109 @@
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBRecord } from "aws-lambda";
+import { expect } from "chai";
+import { applyAggregate, applyIndexChange, groupUpdate, NO_EVENT_ID } from "../../functions/project/apply";
+import { type Delta } from "../../functions/project/aggregate-core";
+import { cancelled, CHANGED_AT, retrying, TABLES, transactions } from "../support/projection-records";
+
+/** A DynamoDB stand-in for single-item writes: each command's name and input, and `answer` to refuse one. */
+function items(answer: (name: string) => Error | void = () => undefined) {
+  const sent: { name: string; input: Record<string, unknown> }[] = [];
+  const client = {
+    async send(command: { constructor: { name: string }; input: Record<string, unknown> }) {
+      sent.push({ name: command.constructor.name, input: command.input });
+      const error = answer(command.constructor.name);
+      if (error) throw error;
+      return {};
+    },
+  };
+  return { sent, client: client as never };
+}
+
+const stale = () => new ConditionalCheckFailedException({ message: "The conditional request failed", $metadata: {} });
+const DELTA: Delta = { group: "p1", values: { page: "p1" }, count: 1, sums: { hits: "2" } };
+const keyless = (eventID?: string): DynamoDBRecord => ({ eventID, eventName: "INSERT", dynamodb: { ApproximateCreationDateTime: CHANGED_AT, SequenceNumber: "77", NewImage: {} } });
+
+describe("projection writes of one record (functions/project/apply.ts)", () => {
+  describe("an index item", () => {
+    const key = { page: { S: "p1" }, id: { S: "a" } };
+    const newerOnly = { ConditionExpression: "attribute_not_exists(#seq) OR #seq < :seq", ExpressionAttributeNames: { "#seq": "sourceSequence" }, ExpressionAttributeValues: { ":seq": { S: "9".padStart(40, "0") } } };
+
+    // The condition's meaning on DynamoDB itself: test/integration/project.test.ts (a replayed record never overwrites a newer one).
+    it("puts and deletes only where the index holds no newer change of the item, comparing sortable sequence numbers", async () => {
+      const { sent, client } = items();
+      const item = { ...key, hits: { N: "1" } };
+      expect(await applyIndexChange(client, "by-page", { kind: "put", item, sequence: "9" })).to.equal("written");
+      expect(await applyIndexChange(client, "by-page", { kind: "delete", key, sequence: "9" })).to.equal("written");
+      expect(sent).to.deep.equal([
+        { name: "PutItemCommand", input: { TableName: "by-page", Item: item, ...newerOnly } },
+        { name: "DeleteItemCommand", input: { TableName: "by-page", Key: key, ...newerOnly } },
+      ]);
+    });
+
+    it("says stale when the index holds a newer change, and passes on any other failure", async () => {
+      expect(await applyIndexChange(items(stale).client, "by-page", { kind: "delete", key, sequence: "9" })).to.equal("stale");
+      const down = items(() => Object.assign(new Error("socket hang up"), { name: "TimeoutError" }));
+      let thrown: unknown;
+      await applyIndexChange(down.client, "by-page", { kind: "put", item: key, sequence: "9" }).catch((error: unknown) => (thrown = error));
+      expect(thrown).to.have.property("name", "TimeoutError");
+    });
+  });
+
+  describe("a keyless record's aggregate change", () => {
+    it("applies it once: a record whose eventID the ledger holds is a replay, and writes nothing", async () => {
+      const { retry, waits } = retrying();
+      const db = transactions(() => cancelled({ Code: "ConditionalCheckFailed" }, { Code: "None" }));
+      expect(await applyAggregate(db.client, TABLES, keyless("e-77"), [DELTA], retry)).to.equal("replayed");
+      expect([db.sent.length, waits]).to.deep.equal([1, []]);
+    });
+
+    it("tries a transaction DynamoDB cancelled for a conflict again, after a backoff, up to maxAttempts in all (Why: a conflict never retried went unnoticed)", async () => {
+      const { retry, waits } = retrying(3);
+      const conflict = () => cancelled({ Code: "None" }, { Code: "TransactionConflict" });
+      const once = transactions((_, call) => (call === 1 ? conflict() : undefined));
+      expect(await applyAggregate(once.client, TABLES, keyless("e-77"), [DELTA], retry)).to.equal("applied");
+      expect([once.sent.length, waits]).to.deep.equal([2, [50]]);
+
+      waits.length = 0;
+      const always = transactions(conflict);
+      let thrown: unknown;
+      await applyAggregate(always.client, TABLES, keyless("e-77"), [DELTA], retry).catch((error: unknown) => (thrown = error));
+      expect(thrown).to.have.property("name", "TransactionCanceledException");
+      // random() = 0.5 of a ceiling of 100 ms doubled per retry.
+      expect([always.sent.length, waits]).to.deep.equal([3, [50, 100]]);
+    });
+
+    it("passes on at once a cancellation for any other reason, and any other failure", async () => {
+      for (const error of [cancelled({ Code: "None" }, { Code: "ValidationError", Message: "too big" }), cancelled(), Object.assign(new Error("socket hang up"), { name: "TimeoutError" })]) {
+        const { retry, waits } = retrying();
+        const db = transactions(() => error);
+        let thrown: unknown;
+        await applyAggregate(db.client, TABLES, keyless("e-77"), [DELTA], retry).catch((e: unknown) => (thrown = e));
+        expect(thrown).to.equal(error);
+        expect([db.sent.length, waits]).to.deep.equal([1, []]);
+      }
+    });
+
+    it("refuses a record without eventID, which nothing could tell from its redelivery", async () => {
+      const db = transactions();
+      let thrown: unknown;
+      await applyAggregate(db.client, TABLES, keyless(), [DELTA], retrying().retry).catch((error: unknown) => (thrown = error));
+      expect(String(thrown)).to.equal(`Error: ${NO_EVENT_ID}`);
+      expect(db.sent).to.deep.equal([]);
+    });
+
+    it("keeps the ledger entry ledgerTtlDays from the change, or from now for a record that carries no time", async () => {
+      const db = transactions();
+      const before = Math.floor(Date.now() / 1000);
+      await applyAggregate(db.client, TABLES, { eventID: "e-1", eventName: "INSERT" }, [DELTA], retrying().retry);
+      const after = Math.floor(Date.now() / 1000);
+      const entry = db.sent[0][0].Put!.Item!;
+      expect(entry).to.deep.include({ eventId: { S: "e-1" }, sequenceNumber: { S: "" } });
+      expect(Number(entry.expiresAt.N)).to.be.within(before + 2 * 86_400, after + 2 * 86_400);
+    });
+
+    it("only adds to a group when the delta sets no group values", () => {
+      expect(groupUpdate("hits", { group: "all", values: {}, count: 1, sums: {} }).Update).to.deep.include({ UpdateExpression: "ADD #count :count", ExpressionAttributeNames: { "#count": "count" } });
+    });
+  });
+});
