@@ -40,6 +40,17 @@ async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs:
   }
 }
 
+/**
+ * Ties a server's life to this process's, however this process ends (engines/reaper.cjs); answers
+ * what releases the tie once the server is stopped on purpose.
+ */
+function reapWithThisProcess(server: ChildProcess): () => void {
+  const reaper = fork(path.join(__dirname, "reaper.cjs"), [String(server.pid)], { execArgv: [], stdio: ["ignore", "ignore", "ignore", "ipc"] });
+  reaper.unref();
+  reaper.channel?.unref();
+  return () => reaper.kill();
+}
+
 function stopProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((done) => {
@@ -70,6 +81,7 @@ export async function startDynamoDbLocal(): Promise<Engine> {
   child.stderr!.on("data", (chunk) => (stderr += chunk));
   const killOnExit = () => child.kill("SIGKILL");
   process.once("exit", killOnExit);
+  const release = reapWithThisProcess(child);
 
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
@@ -82,6 +94,7 @@ export async function startDynamoDbLocal(): Promise<Engine> {
     );
   } catch (error) {
     await stopProcess(child);
+    release();
     throw error;
   } finally {
     client.destroy();
@@ -92,6 +105,7 @@ export async function startDynamoDbLocal(): Promise<Engine> {
     stop: async () => {
       process.removeListener("exit", killOnExit);
       await stopProcess(child);
+      release();
     },
   };
 }
@@ -150,6 +164,7 @@ export async function startMariaDb(): Promise<MySqlEngine> {
   const { createConnection } = await import("mysql2/promise");
   const password = "local";
   let child: ChildProcess;
+  let release = () => {};
   const killOnExit = () => child.kill("SIGKILL");
   process.once("exit", killOnExit);
   const launch = async () => {
@@ -164,6 +179,7 @@ export async function startMariaDb(): Promise<MySqlEngine> {
       ],
       { stdio: ["ignore", "ignore", "pipe"] },
     );
+    release = reapWithThisProcess(child);
     let stderr = "";
     child.stderr?.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
     const started = child;
@@ -194,11 +210,13 @@ export async function startMariaDb(): Promise<MySqlEngine> {
     },
     restart: async () => {
       await stopProcess(child);
+      release();
       await launch();
     },
     stop: async () => {
       process.removeListener("exit", killOnExit);
       await stopProcess(child);
+      release();
       rmSync(dir, { recursive: true, force: true });
     },
   };
