@@ -35,8 +35,8 @@ export default tseslint.config(
     rules: { "@typescript-eslint/no-unused-expressions": "off" },
   },
   {
-    // Node scripts (Stryker's config and checks).
-    files: ["**/*.mjs"],
+    // Node scripts (Stryker's config and checks, the engines' watcher).
+    files: ["**/*.mjs", "**/*.cjs"],
     languageOptions: { globals: { process: "readonly", console: "readonly", URL: "readonly" } },
   },
   {

@@ -1,7 +1,7 @@
 import { DescribeTableCommand, paginateScan } from "@aws-sdk/client-dynamodb";
 import { GetObjectCommand, paginateListObjectsV2 } from "@aws-sdk/client-s3";
 import { parse } from "csv-parse/sync";
-import { createConnection } from "mysql2/promise";
+import { createConnection, type RowDataPacket } from "mysql2/promise";
 import { performance } from "node:perf_hooks";
 import { gunzipSync } from "node:zlib";
 import { decodeRecord, dedupHashKey } from "../functions/ingest/core";
@@ -200,7 +200,7 @@ export async function runClickstream(pipeline: LocalPipeline, options: RunOption
   const ticker = setInterval(() => say(update()), 1_000);
 
   let lastRowAt = started;
-  let drainSeconds = 0;
+  let drainSeconds: number;
   let stalled: string | undefined;
   try {
     const chunk = producerChunk(options.rate);
@@ -242,8 +242,8 @@ export async function runClickstream(pipeline: LocalPipeline, options: RunOption
   }
 
   const connection = await createConnection({ host: pipeline.database.host, port: pipeline.database.port, user: pipeline.database.user, password: pipeline.database.password });
-  const [rows] = await connection.query<any[]>("SELECT dedup_key FROM ??.??", [pipeline.database.name, pipeline.database.table]).finally(() => connection.end());
-  const inMySql = new Set(rows.map((row: { dedup_key: string }) => row.dedup_key));
+  const [rows] = await connection.query<RowDataPacket[]>("SELECT dedup_key FROM ??.??", [pipeline.database.name, pipeline.database.table]).finally(() => connection.end());
+  const inMySql = new Set(rows.map((row) => String(row.dedup_key)));
   const matched = [...producedAt.keys()].filter((key) => inMySql.has(key)).length;
   const latencies = [...loadedAt.entries()].map(([key, at]) => at - producedAt.get(key)!).sort((a, b) => a - b);
 

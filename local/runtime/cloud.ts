@@ -8,7 +8,7 @@ import { type LocalFunctions } from "./functions";
 import { type MappingSpec } from "./mappings";
 import { arnResourceName, parseArn } from "../../functions/shared/arn";
 import { MockAwsState, shortHash } from "../../components/testing/aws-state";
-import { unwrapSecrets } from "../../components/testing/inputs";
+import { unwrapSecrets, type PulumiValues } from "../../components/testing/inputs";
 import { type LocalNotifications } from "./notifications";
 
 export interface LocalEngines {
@@ -20,7 +20,7 @@ export interface LocalEngines {
 }
 
 /** The text of `index.js` in a function's AssetArchive (under mocks, its parts arrive as promises). */
-async function bundleText(code: any): Promise<string> {
+async function bundleText(code: PulumiValues | undefined): Promise<string> {
   const assets = await code?.assets;
   const text = await assets?.["index.js"]?.text;
   if (typeof text !== "string") throw new Error("the function's code is not an AssetArchive with index.js");
@@ -61,11 +61,11 @@ export class LocalCloud implements pulumi.runtime.Mocks {
     }
   }
 
-  call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
+  call(args: pulumi.runtime.MockCallArgs): PulumiValues {
     return this.aws.call(args);
   }
 
-  async newResource(args: pulumi.runtime.MockResourceArgs): Promise<{ id: string; state: Record<string, any> }> {
+  async newResource(args: pulumi.runtime.MockResourceArgs): Promise<{ id: string; state: PulumiValues }> {
     this.pending += 1;
     try {
       return await this.realize(args.type, args.name, unwrapSecrets(args.inputs));
@@ -75,7 +75,7 @@ export class LocalCloud implements pulumi.runtime.Mocks {
   }
 
   /** The state AWS would give the resource (components/testing/aws-state.ts), made real on the engines and the runtime where there is one. */
-  private async realize(type: string, name: string, inputs: Record<string, any>): Promise<{ id: string; state: Record<string, any> }> {
+  private async realize(type: string, name: string, inputs: PulumiValues): Promise<{ id: string; state: PulumiValues }> {
     const { id, state } = this.aws.realize(type, name, inputs);
     switch (type) {
       case "aws:kinesis/stream:Stream": {
@@ -177,9 +177,9 @@ export class LocalCloud implements pulumi.runtime.Mocks {
     return QueueUrl!;
   }
 
-  private async createTable(name: string, inputs: Record<string, any>, tableArn: string) {
+  private async createTable(name: string, inputs: PulumiValues, tableArn: string) {
     const keys: KeySchemaElement[] = [{ AttributeName: inputs.hashKey, KeyType: "HASH" }, ...(inputs.rangeKey ? [{ AttributeName: inputs.rangeKey, KeyType: "RANGE" as const }] : [])];
-    const indexes = (inputs.globalSecondaryIndexes ?? []).map((index: any) => ({
+    const indexes = (inputs.globalSecondaryIndexes ?? []).map((index: PulumiValues) => ({
       IndexName: index.name,
       KeySchema: [{ AttributeName: index.hashKey, KeyType: "HASH" }, ...(index.rangeKey ? [{ AttributeName: index.rangeKey, KeyType: "RANGE" }] : [])],
       Projection: { ProjectionType: index.projectionType ?? "ALL", NonKeyAttributes: index.nonKeyAttributes },

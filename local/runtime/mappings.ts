@@ -29,7 +29,7 @@ export interface MappingSpec {
   enabled: boolean;
 }
 
-type LambdaRecord = Record<string, any> & { sequence: string };
+type LambdaRecord = Record<string, unknown> & { sequence: string };
 
 interface Shard {
   id: string;
@@ -195,7 +195,7 @@ export class LocalMappings {
         (await streams.send(new GetTableShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ...(after ? { ShardIteratorType: "AFTER_SEQUENCE_NUMBER", SequenceNumber: after } : { ShardIteratorType: "TRIM_HORIZON" }) }))).ShardIterator,
       read: async (_shardId, iterator) => {
         const page = await streams.send(new GetTableRecordsCommand({ ShardIterator: iterator, Limit: Math.min(spec.batchSize, 1000) }));
-        const records = (page.Records ?? []).map((r: _Record) => ({ ...(toEventJson(r) as Record<string, any>), awsRegion: regionOf(spec.sourceArn), sequence: r.dynamodb!.SequenceNumber!, eventSourceARN: spec.sourceArn }));
+        const records = (page.Records ?? []).map((r: _Record) => ({ ...(toEventJson(r) as Record<string, unknown>), awsRegion: regionOf(spec.sourceArn), sequence: r.dynamodb!.SequenceNumber!, eventSourceARN: spec.sourceArn }));
         return { records, next: page.NextShardIterator };
       },
     };

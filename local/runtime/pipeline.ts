@@ -17,6 +17,7 @@ import { sourceComposition } from "../../stacks/source";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, startKinesalite, startMariaDb, startS3Engine, type Engine } from "../../engines";
 import { LocalCloud } from "./cloud";
 import { LocalFirehose } from "./firehose";
+import { type PulumiValues } from "../../components/testing/inputs";
 import { LocalFunctions } from "./functions";
 import { LocalMappings, type MappingProgress, type MappingSpec } from "./mappings";
 import { LocalNotifications } from "./notifications";
@@ -50,7 +51,7 @@ export interface DrainOptions {
 
 export interface LocalPipeline {
   accessMode: AccessMode;
-  outputs: { prod: Record<string, any>; poc: Record<string, any> };
+  outputs: { prod: PulumiValues; poc: PulumiValues };
   streamName: string;
   database: { host: string; port: number; user: string; password: string; name: string; table: string };
   clients: { kinesis: KinesisClient; dynamodb: DynamoDBClient; s3: S3Client; sqs: SQSClient };
@@ -92,8 +93,8 @@ export interface LocalPipeline {
   stop(): Promise<void>;
 }
 
-async function resolveOutputs(exported: Record<string, pulumi.Input<unknown>>): Promise<Record<string, any>> {
-  const outputs: Record<string, any> = {};
+async function resolveOutputs(exported: Record<string, pulumi.Input<unknown>>): Promise<PulumiValues> {
+  const outputs: PulumiValues = {};
   for (const [name, value] of Object.entries(exported)) {
     outputs[name] = await new Promise((done) => (pulumi.output(value) as pulumi.Output<unknown>).apply((v) => done(v)));
   }
@@ -138,8 +139,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     const throttling = options.dynamodbThrottleShare && (await startThrottlingProxy(dynamo.endpoint, options.dynamodbThrottleShare));
     if (throttling) engines.push(throttling);
     const secrets = new Map<string, string>([[LOADER_SECRET_ARN, JSON.stringify({ password: randomBytes(18).toString("base64url") })]]);
-    let firehose: LocalFirehose | undefined;
-    const shims = await startServiceShims({ secrets, putRecordBatch: (name, records) => firehose!.putRecordBatch(name, records) });
+    // Firehose is made below, once the functions it invokes are; the shim calls it only after that.
+    const shims = await startServiceShims({ secrets, putRecordBatch: (name, records) => firehose.putRecordBatch(name, records) });
     engines.push(shims);
     const functions = new LocalFunctions(
       dir,
@@ -162,7 +163,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       log,
     );
     const notifications = new LocalNotifications(functions, clients.sqs, 200);
-    firehose = new LocalFirehose(clients.s3, functions, (bucket, key, etag, size) => notifications.objectCreated(bucket, key, etag, size), 1 / 60);
+    const firehose = new LocalFirehose(clients.s3, functions, (bucket, key, etag, size) => notifications.objectCreated(bucket, key, etag, size), 1 / 60);
     const runtime = { functions, firehose, notifications, secrets };
     const prodCloud = new LocalCloud({ ...clients, database }, runtime, SOURCE_ACCOUNT);
     const pocCloud = new LocalCloud({ ...clients, database }, runtime, CONSUMER_ACCOUNT);
@@ -188,8 +189,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       await cloud.settle();
       return resolveOutputs(exported);
     };
-    let prod: Record<string, any>;
-    let poc: Record<string, any>;
+    let prod: PulumiValues;
+    let poc: PulumiValues;
     if (options.accessMode === "pull") {
       // The cross-account DynamoDB Streams design too: prod shares a GameScoreRecords table's stream, poc keeps each user's score from it.
       prod = await realize(prodCloud, "prod", {
@@ -230,7 +231,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         tableItems: tableMappings.filter((m) => m.functionName === stages.forward).reduce((sum, m) => sum + m.inserts, 0),
         tableStreamRecords: streamRecords(tableMappings),
         forward: mappingStage(read, stages.forward, functions.parked.by(stages.forward)),
-        firehose: { ...firehose!.counts, buffered: firehose!.buffered },
+        firehose: { ...firehose.counts, buffered: firehose.buffered },
         load: { handled: notifications.counts.handled, inFlight: notifications.inFlight },
         projections: Object.entries(stages.projections).map(([name, { functionName }]) => {
           const stage = mappingStage(read, functionName, functions.parked.by(functionName));
@@ -271,7 +272,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         let since = performance.now();
         for (;;) {
           await new Promise((done) => setTimeout(done, 50));
-          if (firehose!.buffered > 0) await firehose!.flush();
+          if (firehose.buffered > 0) await firehose.flush();
           await notifications.idle();
           const now = progress();
           if (activity(now) !== last) {
@@ -312,7 +313,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       },
       stop: async () => {
         await mappings.stop();
-        await firehose!.stop();
+        await firehose.stop();
         await notifications.idle();
         await functions.stop();
         for (const client of Object.values(clients)) client.destroy();
