@@ -34,7 +34,7 @@ export function summaryRows(summary: RunSummary, mode: "pull" | "push"): [string
   for (const [part, stats] of Object.entries(summary.functions)) {
     rows.push([
       `function ${part}`,
-      `${stats.invocations} invocations${stats.errors ? ` (${stats.errors} failed, retried as Lambda retries them)` : ""}, ${stats.instances} ${stats.instances === 1 ? "process" : "processes"}, ${stats.busySeconds.toFixed(1)} s invoked, ${stats.cpuSeconds.toFixed(1)} s of CPU`,
+      `${stats.invocations} ${stats.invocations === 1 ? "invocation" : "invocations"}${stats.errors ? ` (${stats.errors} failed, retried as Lambda retries them)` : ""}, ${stats.instances} ${stats.instances === 1 ? "process" : "processes"}, ${stats.busySeconds.toFixed(1)} s invoked, ${stats.cpuSeconds.toFixed(1)} s of CPU`,
     ]);
   }
   rows.push(
