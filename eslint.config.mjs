@@ -5,7 +5,19 @@ import prettier from "eslint-config-prettier";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "docs/api/", "node_modules/", "examples/consumer/node_modules/", "mutation/node_modules/", "mutation/reports/", ".stryker-tmp/", "local/runtime/function-host.cjs", "engines/engine-host.cjs"] },
+  {
+    ignores: [
+      "dist/",
+      "docs/api/",
+      "node_modules/",
+      "examples/consumer/node_modules/",
+      "mutation/node_modules/",
+      "mutation/reports/",
+      ".stryker-tmp/",
+      "local/runtime/function-host.cjs",
+      "engines/engine-host.cjs",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,
@@ -19,14 +31,7 @@ export default tseslint.config(
     // Modules loaded on first use, as `require(...) as typeof import(...)`: a handler's cold start
     // pays only for the path it takes, a command answers --help before loading its engines, and a
     // program under test loads after Pulumi's mocks are set.
-    files: [
-      "functions/*/handler.ts",
-      "functions/shared/observability.ts",
-      "tools/*.ts",
-      "local/start.ts",
-      "bench/*.ts",
-      "test/**/*.ts",
-    ],
+    files: ["functions/*/handler.ts", "functions/shared/observability.ts", "tools/*.ts", "local/start.ts", "bench/*.ts", "test/**/*.ts"],
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },
   {
@@ -43,7 +48,14 @@ export default tseslint.config(
     // The settings models run without Pulumi (the capacity model, `npm run plan`, the bench): types only.
     files: ["components/settings/**/*.ts"],
     rules: {
-      "@typescript-eslint/no-restricted-imports": ["error", { patterns: [{ group: ["@pulumi/*"], message: "components/settings/ is Pulumi-free: import Pulumi's types with `import type`.", allowTypeImports: true }] }],
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["@pulumi/*"], message: "components/settings/ is Pulumi-free: import Pulumi's types with `import type`.", allowTypeImports: true },
+          ],
+        },
+      ],
     },
   },
 );

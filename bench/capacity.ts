@@ -1,7 +1,14 @@
 import type { DynamoDBRecord } from "aws-lambda";
 import { createHash } from "node:crypto";
 import { LAMBDA_ARM64_MS, lambdaSpeedRatios } from "../capacity/lambda-speed";
-import { CALIBRATION_WORKLOADS, COSTED_FUNCTIONS, readMeasuredFigures, type CalibrationWorkload, type CostedFunction, type MeasuredFigures } from "../capacity/measured";
+import {
+  CALIBRATION_WORKLOADS,
+  COSTED_FUNCTIONS,
+  readMeasuredFigures,
+  type CalibrationWorkload,
+  type CostedFunction,
+  type MeasuredFigures,
+} from "../capacity/measured";
 import { forwardDecision } from "../functions/forward/core";
 import { decodeRecord, HASH_KEY, RANGE_KEY } from "../functions/ingest/core";
 import { aggregateChange } from "../functions/project/aggregate-core";
@@ -45,7 +52,9 @@ const CALIBRATION: Record<CalibrationWorkload, () => unknown> = {
     const values = new Float64Array((100 * 1024 * 1024) / 8);
     for (let i = 0; i < values.length; i++) values[i] = Math.floor(Math.random() * 1_073_741_824);
     values.sort();
-    return createHash("sha256").update(JSON.stringify(Array.from(values.subarray(0, 1_000)))).digest("hex");
+    return createHash("sha256")
+      .update(JSON.stringify(Array.from(values.subarray(0, 1_000))))
+      .digest("hex");
   },
 };
 
@@ -61,7 +70,13 @@ function measureRound(records: number) {
     forward: cpuMicrosPerRecord(stream, (r) => forwardDecision(r, { keyAttributes: [HASH_KEY, RANGE_KEY], removeMode: "marker" })),
     transform: cpuMicrosPerRecord(archived, transform),
     projectIndex: cpuMicrosPerRecord(stream, (r) => indexChange(r, { kind: "index", hashKey: "useremail", rangeKey: "nanotimestamp" })),
-    projectAggregate: cpuMicrosPerRecord(modified, (r) => aggregateChange(r, { kind: "aggregate", groupBy: ["page_id", { attribute: "client_timestamp", period: "day" }], sums: [{ name: "hits", attribute: "Hits" }] })),
+    projectAggregate: cpuMicrosPerRecord(modified, (r) =>
+      aggregateChange(r, {
+        kind: "aggregate",
+        groupBy: ["page_id", { attribute: "client_timestamp", period: "day" }],
+        sums: [{ name: "hits", attribute: "Hits" }],
+      }),
+    ),
   };
   const calibration = Object.fromEntries(CALIBRATION_WORKLOADS.map((name) => [name, cpuMs(CALIBRATION[name])])) as Record<CalibrationWorkload, number>;
   return { cores, calibration };
@@ -99,32 +114,52 @@ export function benchCapacityFigures({ write = false } = {}): void {
   checkSizes("BENCH_CAPACITY_RECORDS", "BENCH_CAPACITY_ROUNDS");
   const records = benchSize("BENCH_CAPACITY_RECORDS");
   const roundCount = benchSize("BENCH_CAPACITY_ROUNDS");
-  if (write && !atFullSize("BENCH_CAPACITY_RECORDS", "BENCH_CAPACITY_ROUNDS")) throw new Error("--write takes figures from full-size runs only: unset BENCH_CAPACITY_RECORDS and BENCH_CAPACITY_ROUNDS");
+  if (write && !atFullSize("BENCH_CAPACITY_RECORDS", "BENCH_CAPACITY_ROUNDS"))
+    throw new Error("--write takes figures from full-size runs only: unset BENCH_CAPACITY_RECORDS and BENCH_CAPACITY_ROUNDS");
   const measuredOn = thisMachine();
   const rounds = Array.from({ length: roundCount }, () => measureRound(records));
   const cores = Object.fromEntries(COSTED_FUNCTIONS.map((name) => [name, median(rounds.map((r) => r.cores[name]))])) as Record<CostedFunction, number>;
-  const calibrationCpuMs = Object.fromEntries(CALIBRATION_WORKLOADS.map((name) => [name, median(rounds.map((r) => r.calibration[name]))])) as Record<CalibrationWorkload, number>;
+  const calibrationCpuMs = Object.fromEntries(CALIBRATION_WORKLOADS.map((name) => [name, median(rounds.map((r) => r.calibration[name]))])) as Record<
+    CalibrationWorkload,
+    number
+  >;
   const functions: MeasuredFigures["functions"] = { measuredOn, rounds: roundCount, records, ...sizes(records), cpuMicrosPerRecord: cores, calibrationCpuMs };
   const speed = lambdaSpeedRatios(functions);
   const current = currentFigures();
 
-  console.log(`## Capacity figures: CPU per record of each function's core, ${records} clickstream events of ${functions.eventBytes.toFixed(0)} bytes on average, median of ${roundCount} rounds\n`);
+  console.log(
+    `## Capacity figures: CPU per record of each function's core, ${records} clickstream events of ${functions.eventBytes.toFixed(0)} bytes on average, median of ${roundCount} rounds\n`,
+  );
   const spread = (values: number[]) => `${Math.min(...values).toFixed(1)}–${Math.max(...values).toFixed(1)}`;
   printTable([
     ["function core", "CPU µs/record here", "rounds", "on Lambda arm64", "model's figure", "measured/model"],
     ...COSTED_FUNCTIONS.map((name) => {
       const lambda = cores[name] * speed.factor;
       const model = typeof current === "string" ? undefined : current.functions.cpuMicrosPerRecord[name] * lambdaSpeedRatios(current.functions).factor;
-      return [name, cores[name].toFixed(1), spread(rounds.map((r) => r.cores[name])), lambda.toFixed(1), model?.toFixed(1) ?? "-", model ? `${(lambda / model).toFixed(2)}x` : "-"];
+      return [
+        name,
+        cores[name].toFixed(1),
+        spread(rounds.map((r) => r.cores[name])),
+        lambda.toFixed(1),
+        model?.toFixed(1) ?? "-",
+        model ? `${(lambda / model).toFixed(2)}x` : "-",
+      ];
     }),
   ]);
   const major = /^v\d+/.exec(process.version)![0];
   console.log(`\n## Lambda arm64 against this machine: the published workloads (Node ${major}, one vCPU), CPU ms here\n`);
   printTable([
     ["workload", "ms here", "ms on Lambda arm64", "Lambda/here"],
-    ...CALIBRATION_WORKLOADS.map((name) => [name, calibrationCpuMs[name].toFixed(0), LAMBDA_ARM64_MS[major][name].toFixed(0), `${speed.byWorkload[name].toFixed(2)}x`]),
+    ...CALIBRATION_WORKLOADS.map((name) => [
+      name,
+      calibrationCpuMs[name].toFixed(0),
+      LAMBDA_ARM64_MS[major][name].toFixed(0),
+      `${speed.byWorkload[name].toFixed(2)}x`,
+    ]),
   ]);
   console.log(`\nThe model takes the larger ratio, ${speed.factor.toFixed(2)}x (capacity/lambda-speed.ts), and scales by event size and by each function's`);
-  console.log(`share of a vCPU (memory / 1,769 MB). ${typeof current === "string" ? `The current figures file is unusable: ${current}` : `The current figures were measured on ${current.functions.measuredOn.cpu}, ${current.functions.measuredOn.date.slice(0, 10)}.`}`);
+  console.log(
+    `share of a vCPU (memory / 1,769 MB). ${typeof current === "string" ? `The current figures file is unusable: ${current}` : `The current figures were measured on ${current.functions.measuredOn.cpu}, ${current.functions.measuredOn.date.slice(0, 10)}.`}`,
+  );
   if (write) writeMeasuredPart("functions", functions);
 }

@@ -19,7 +19,15 @@ const INIT_PROBE = `const { performance } = require("node:perf_hooks"); const t 
 
 function initMs(bundle: string, environment: Record<string, string>): number {
   const result = spawnSync(process.execPath, ["-e", INIT_PROBE, bundle], {
-    env: { PATH: process.env.PATH, AWS_REGION: "eu-west-1", AWS_ACCESS_KEY_ID: "bench", AWS_SECRET_ACCESS_KEY: "bench", AWS_LAMBDA_FUNCTION_NAME: "bench", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", ...environment },
+    env: {
+      PATH: process.env.PATH,
+      AWS_REGION: "eu-west-1",
+      AWS_ACCESS_KEY_ID: "bench",
+      AWS_SECRET_ACCESS_KEY: "bench",
+      AWS_LAMBDA_FUNCTION_NAME: "bench",
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+      ...environment,
+    },
     encoding: "utf8",
   });
   if (result.status !== 0) throw new Error(`${bundle} failed to load: ${result.stderr}`);
@@ -42,7 +50,6 @@ function floorCode(clients: readonly string[]): string {
   const contents = `${lines.join("\n")}\nconst clients = [${clients.map((_, i) => `new Client${i}({})`).join(", ")}];\nexports.handler = async () => clients.length;\n`;
   return buildSync({ ...FUNCTION_BUILD_OPTIONS, stdin: { contents, resolveDir: PROJECT_ROOT, loader: "js" } }).outputFiles[0].text;
 }
-
 
 /** Each function's bundle size and module initialisation against a floor bundle holding only the same AWS SDK clients. */
 export function benchColdStart(): void {
@@ -67,12 +74,22 @@ export function benchColdStart(): void {
       }
     }
     const kb = (file: string) => `${(statSync(file).size / 1024).toFixed(0)} KB`;
-    console.log(`## Cold start: module initialisation, median of ${RUNS} fresh Node processes each, against a floor bundle with only the same AWS SDK clients\n`);
+    console.log(
+      `## Cold start: module initialisation, median of ${RUNS} fresh Node processes each, against a floor bundle with only the same AWS SDK clients\n`,
+    );
     printTable([
       ["function", "SDK clients", "bundle", "floor bundle", "init ms", "floor init ms", "ours/floor"],
       ...cases.map((c) => {
         const [ours, floor] = [median(c.times.ours), median(c.times.floor)];
-        return [c.name, c.clients.map((pkg) => pkg.replace("client-", "")).join(", ") || "none", kb(c.ours), kb(c.floor), ours.toFixed(1), floor.toFixed(1), `${(ours / floor).toFixed(2)}x`];
+        return [
+          c.name,
+          c.clients.map((pkg) => pkg.replace("client-", "")).join(", ") || "none",
+          kb(c.ours),
+          kb(c.floor),
+          ours.toFixed(1),
+          floor.toFixed(1),
+          `${(ours / floor).toFixed(2)}x`,
+        ];
       }),
     ]);
     if (cases.some((c) => c.clients.length === 0)) {

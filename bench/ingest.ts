@@ -82,9 +82,7 @@ function ceiling(dynamodb: DynamoDBClient): Contender {
       );
       return async (table, batch) => {
         await mapWithConcurrency(chunk(items[batch], 25), CONCURRENCY, async (requests) => {
-          const response = await dynamodb.send(
-            new BatchWriteItemCommand({ RequestItems: { [table]: requests.map((Item) => ({ PutRequest: { Item } })) } }),
-          );
+          const response = await dynamodb.send(new BatchWriteItemCommand({ RequestItems: { [table]: requests.map((Item) => ({ PutRequest: { Item } })) } }));
           const unprocessed = response.UnprocessedItems?.[table]?.length ?? 0;
           if (unprocessed > 0) throw new Error(`${unprocessed} unprocessed items in ${table}: the ceiling would not be honest`);
         });
@@ -113,15 +111,21 @@ async function measure(dynamodb: DynamoDBClient, contender: Contender, batches: 
   return { name: contender.name, records, seconds, perSecond: records / seconds };
 }
 
-
 function report(runs: readonly Result[][]): void {
   const names = runs[0].map((r) => r.name);
   const perSecond = names.map((_, i) => runs.map((run) => run[i].perSecond));
   printTable([
     ["contender", "records", `records/s (median of ${runs.length})`, "slowest", "fastest"],
-    ...names.map((name, i) => [name, String(runs[0][i].records), median(perSecond[i]).toFixed(0), Math.min(...perSecond[i]).toFixed(0), Math.max(...perSecond[i]).toFixed(0)]),
+    ...names.map((name, i) => [
+      name,
+      String(runs[0][i].records),
+      median(perSecond[i]).toFixed(0),
+      Math.min(...perSecond[i]).toFixed(0),
+      Math.max(...perSecond[i]).toFixed(0),
+    ]),
   ]);
-  const ratio = (a: number, b: number) => `${median(perSecond[a]).toFixed(0)}/${median(perSecond[b]).toFixed(0)} = ${(median(perSecond[a]) / median(perSecond[b])).toFixed(2)}x`;
+  const ratio = (a: number, b: number) =>
+    `${median(perSecond[a]).toFixed(0)}/${median(perSecond[b]).toFixed(0)} = ${(median(perSecond[a]) / median(perSecond[b])).toFixed(2)}x`;
   console.log(`\nours/baseline = ${ratio(1, 0)}`);
   console.log(`ours/ceiling  = ${ratio(1, 2)}`);
   // Each round runs the contenders back to back, so a round's own ratio is the least touched by the machine's load drifting.
@@ -154,10 +158,13 @@ export async function benchIngest(): Promise<void> {
     const runs: Result[][] = [];
     for (let round = 0; round < REPETITIONS; round++) {
       const results: Result[] = [];
-      for (const [index, contender] of contenders.entries()) results.push(await measure(dynamodb, contender, index === 0 ? baselineBatches : batches, await table()));
+      for (const [index, contender] of contenders.entries())
+        results.push(await measure(dynamodb, contender, index === 0 ? baselineBatches : batches, await table()));
       runs.push(results);
     }
-    console.log(`## Ingest: ${RECORDS} clickstream records (the baseline ${baselineBatches.length * BATCH_SIZE}) in Kinesis batches of ${BATCH_SIZE}, one batch after another, on DynamoDB Local, ${REPETITIONS} rounds\n`);
+    console.log(
+      `## Ingest: ${RECORDS} clickstream records (the baseline ${baselineBatches.length * BATCH_SIZE}) in Kinesis batches of ${BATCH_SIZE}, one batch after another, on DynamoDB Local, ${REPETITIONS} rounds\n`,
+    );
     report(runs);
   } finally {
     dynamodb.destroy();

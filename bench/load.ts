@@ -38,7 +38,14 @@ function csvObject(rows: number): string {
 }
 
 async function freshTarget(connection: Connection, name: string): Promise<LoadTarget> {
-  const target: LoadTarget = { database: name, table: "web_analytics", manifestTable: "loaded_objects", rejectsTable: "rejected_rows", columns: COLUMNS, columnTypes: WEB_ANALYTICS_COLUMN_TYPES };
+  const target: LoadTarget = {
+    database: name,
+    table: "web_analytics",
+    manifestTable: "loaded_objects",
+    rejectsTable: "rejected_rows",
+    columns: COLUMNS,
+    columnTypes: WEB_ANALYTICS_COLUMN_TYPES,
+  };
   await connection.query(`DROP DATABASE IF EXISTS ${connection.escapeId(name)}`);
   for (const statement of schemaStatements(target)) await connection.query(statement);
   return target;
@@ -60,7 +67,8 @@ async function count(connection: Connection, target: LoadTarget): Promise<number
  */
 export async function benchLoad({ write = false } = {}): Promise<void> {
   checkSizes("BENCH_LOAD_ROWS", "BENCH_LOAD_ROUNDS", "BENCH_LOAD_BASELINE_ROWS");
-  if (write && !atFullSize("BENCH_LOAD_ROWS", "BENCH_LOAD_ROUNDS")) throw new Error("--write takes figures from full-size runs only: unset BENCH_LOAD_ROWS and BENCH_LOAD_ROUNDS");
+  if (write && !atFullSize("BENCH_LOAD_ROWS", "BENCH_LOAD_ROUNDS"))
+    throw new Error("--write takes figures from full-size runs only: unset BENCH_LOAD_ROWS and BENCH_LOAD_ROUNDS");
   const measuredOn = thisMachine();
   const body = csvObject(ROWS);
   const [database, objects] = await Promise.all([startMariaDb(), startS3Engine()]);
@@ -73,9 +81,20 @@ export async function benchLoad({ write = false } = {}): Promise<void> {
     await s3.send(new CreateBucketCommand({ Bucket: "archive" }));
     // Larger than the S3 engine takes in one request: uploaded in parts, as Firehose does with large objects.
     const { ETag } = await new Upload({ client: s3, params: { Bucket: "archive", Key: KEY, Body: body }, partSize: 8 * 1024 * 1024 }).done();
-    const event = (etag: string) => ({ Records: [{ eventSource: "aws:s3", eventName: "ObjectCreated:Put", s3: { bucket: { name: "archive" }, object: { key: KEY, eTag: etag, size: body.length } } }] }) as unknown as S3Event;
+    const event = (etag: string) =>
+      ({
+        Records: [
+          { eventSource: "aws:s3", eventName: "ObjectCreated:Put", s3: { bucket: { name: "archive" }, object: { key: KEY, eTag: etag, size: body.length } } },
+        ],
+      }) as unknown as S3Event;
     const loadInto = (target: LoadTarget, etag: string) =>
-      loadEvent(event(etag), { connect: async () => connection, target, mode: { kind: "local", open: s3Opener(s3) }, prefix: "processed/", log: { info() {}, warn() {} } });
+      loadEvent(event(etag), {
+        connect: async () => connection,
+        target,
+        mode: { kind: "local", open: s3Opener(s3) },
+        prefix: "processed/",
+        log: { info() {}, warn() {} },
+      });
     const time = async (target: LoadTarget, rows: number, run: () => Promise<unknown>): Promise<number> => {
       const started = performance.now();
       await run();
@@ -86,7 +105,10 @@ export async function benchLoad({ write = false } = {}): Promise<void> {
 
     const baseline = await freshTarget(connection, "bench_baseline");
     const baselineSeconds = await time(baseline, BASELINE_ROWS, async () => {
-      const rows = (parse(body, { cast: (value, context) => (!context.quoting && value === "NULL" ? null : value) }) as (string | null)[][]).slice(0, BASELINE_ROWS);
+      const rows = (parse(body, { cast: (value, context) => (!context.quoting && value === "NULL" ? null : value) }) as (string | null)[][]).slice(
+        0,
+        BASELINE_ROWS,
+      );
       const sql = `REPLACE INTO ${connection.escapeId(baseline.database)}.${connection.escapeId(baseline.table)} (${COLUMNS.map((c) => connection.escapeId(c)).join(", ")}) VALUES (?)`;
       for (const row of rows) await connection.query(sql, [row]);
     });
@@ -96,7 +118,9 @@ export async function benchLoad({ write = false } = {}): Promise<void> {
       const ours = await freshTarget(connection, "bench_loader");
       const oursSeconds = await time(ours, ROWS, () => loadInto(ours, (ETag ?? "").replace(/"/g, "")));
       const raw = await freshTarget(connection, "bench_raw");
-      const rawSeconds = await time(raw, ROWS, () => connection.query({ sql: loadStatement(raw, { kind: "local" }, "rows"), infileStreamFactory: () => createReadStream(file) }));
+      const rawSeconds = await time(raw, ROWS, () =>
+        connection.query({ sql: loadStatement(raw, { kind: "local" }, "rows"), infileStreamFactory: () => createReadStream(file) }),
+      );
       // The same rows once more, as a new object: every key exists, so the loader stages the object and applies only newer changes.
       const stagedSeconds = await time(ours, ROWS, () => loadInto(ours, `another-version-${round}`));
       rounds.push({ ours: oursSeconds, raw: rawSeconds, staged: stagedSeconds });
@@ -104,7 +128,9 @@ export async function benchLoad({ write = false } = {}): Promise<void> {
 
     const medians = { ours: median(rounds.map((r) => r.ours)), raw: median(rounds.map((r) => r.raw)), staged: median(rounds.map((r) => r.staged)) };
     const spread = (key: keyof typeof medians) => `${Math.min(...rounds.map((r) => r[key])).toFixed(2)}–${Math.max(...rounds.map((r) => r[key])).toFixed(2)}`;
-    console.log(`## Load: one ${ROWS}-row archive object into MariaDB ${(await connection.query<RowDataPacket[]>("SELECT VERSION() AS v"))[0][0].v}, median of ${ROUNDS} rounds\n`);
+    console.log(
+      `## Load: one ${ROWS}-row archive object into MariaDB ${(await connection.query<RowDataPacket[]>("SELECT VERSION() AS v"))[0][0].v}, median of ${ROUNDS} rounds\n`,
+    );
     printTable([
       ["contender", "seconds", "rounds", "rows/s"],
       [`baseline (INSERT per row, first ${BASELINE_ROWS} rows, once)`, baselineSeconds.toFixed(2), "", (BASELINE_ROWS / baselineSeconds).toFixed(0)],
@@ -115,8 +141,11 @@ export async function benchLoad({ write = false } = {}): Promise<void> {
     const perRound = (key: "ours" | "staged") => rounds.map((r) => (r.raw / r[key]).toFixed(2)).join(", ");
     console.log(`\nours/baseline = ${(ROWS / medians.ours / (BASELINE_ROWS / baselineSeconds)).toFixed(2)}x (rows per second)`);
     console.log(`ours/raw      = ${(medians.raw / medians.ours).toFixed(2)}x (goal 0.8; per round ${perRound("ours")})`);
-    console.log(`staged/raw    = ${(medians.raw / medians.staged).toFixed(2)}x (goal 0.5; per round ${perRound("staged")}; an object whose rows are all loaded already)`);
-    if (write) writeMeasuredPart("load", { measuredOn, rounds: ROUNDS, rows: ROWS, rowBytes: Buffer.byteLength(body) / ROWS, rowsPerSecond: ROWS / medians.ours });
+    console.log(
+      `staged/raw    = ${(medians.raw / medians.staged).toFixed(2)}x (goal 0.5; per round ${perRound("staged")}; an object whose rows are all loaded already)`,
+    );
+    if (write)
+      writeMeasuredPart("load", { measuredOn, rounds: ROUNDS, rows: ROWS, rowBytes: Buffer.byteLength(body) / ROWS, rowsPerSecond: ROWS / medians.ours });
   } finally {
     await connection.end();
     s3.destroy();

@@ -12,7 +12,12 @@ import { EXPIRES_AT, LEDGER_KEY, type AggregateSpec, type IndexSpec } from "../f
  * ledger entries (its eventID, and for an INSERT the item's insertion) and its groups' updates.
  * Conflicts and replays do not occur in the bench, so their handling is left out.
  */
-export async function projectOneByOne(dynamodb: Pick<DynamoDBClient, "send">, spec: IndexSpec | AggregateSpec, tables: AggregateTables, records: readonly DynamoDBRecord[]): Promise<void> {
+export async function projectOneByOne(
+  dynamodb: Pick<DynamoDBClient, "send">,
+  spec: IndexSpec | AggregateSpec,
+  tables: AggregateTables,
+  records: readonly DynamoDBRecord[],
+): Promise<void> {
   for (const record of records) {
     if (spec.kind === "index") {
       const change = indexChange(record, spec);
@@ -25,13 +30,30 @@ export async function projectOneByOne(dynamodb: Pick<DynamoDBClient, "send">, sp
     const entry = (id: string): TransactWriteItem => ({
       Put: {
         TableName: tables.ledger,
-        Item: { [LEDGER_KEY]: { S: id }, sequenceNumber: { S: record.dynamodb?.SequenceNumber ?? "" }, [EXPIRES_AT]: { N: String(changedAt + tables.ledgerTtlDays * 86_400) } },
+        Item: {
+          [LEDGER_KEY]: { S: id },
+          sequenceNumber: { S: record.dynamodb?.SequenceNumber ?? "" },
+          [EXPIRES_AT]: { N: String(changedAt + tables.ledgerTtlDays * 86_400) },
+        },
         ConditionExpression: "attribute_not_exists(#id)",
         ExpressionAttributeNames: { "#id": LEDGER_KEY },
       },
     });
     const keys = record.dynamodb!.Keys!;
-    const insertion = record.eventName === "INSERT" ? [entry(`insert:${JSON.stringify(Object.keys(keys).sort().map((name) => [name, keys[name]]))}`)] : [];
-    await dynamodb.send(new TransactWriteItemsCommand({ TransactItems: [entry(record.eventID!), ...insertion, ...change.deltas.map((d) => groupUpdate(tables.target, d))] }));
+    const insertion =
+      record.eventName === "INSERT"
+        ? [
+            entry(
+              `insert:${JSON.stringify(
+                Object.keys(keys)
+                  .sort()
+                  .map((name) => [name, keys[name]]),
+              )}`,
+            ),
+          ]
+        : [];
+    await dynamodb.send(
+      new TransactWriteItemsCommand({ TransactItems: [entry(record.eventID!), ...insertion, ...change.deltas.map((d) => groupUpdate(tables.target, d))] }),
+    );
   }
 }

@@ -27,7 +27,11 @@ const BATCH_SIZE = 100;
 const CEILING_CONCURRENCY = 4;
 
 /** The pipeline's two projections of the dedup table: hits per page per day, and each user's clicks in order. */
-const HITS_PER_PAGE_PER_DAY: AggregateSpec = { kind: "aggregate", groupBy: ["page_id", { attribute: "client_timestamp", period: "day" }], sums: [{ name: "hits", attribute: "Hits" }] };
+const HITS_PER_PAGE_PER_DAY: AggregateSpec = {
+  kind: "aggregate",
+  groupBy: ["page_id", { attribute: "client_timestamp", period: "day" }],
+  sums: [{ name: "hits", attribute: "Hits" }],
+};
 const BY_USER: IndexSpec = { kind: "index", hashKey: "useremail", rangeKey: "nanotimestamp" };
 type Spec = typeof HITS_PER_PAGE_PER_DAY | typeof BY_USER;
 
@@ -55,7 +59,15 @@ function ours(dynamodb: DynamoDBClient, s3: S3Client, spec: Spec): Contender {
   return {
     name: "ours (projectBatch)",
     prepare: (batches) => async (tables) => {
-      const deps: ProjectDependencies = { dynamodb, s3, deadLetterBucket: "unused", spec, tables: { ...tables, ledgerTtlDays: 7, countedEntriesExpire: false }, retry: { maxAttempts: 6, baseDelayMs: 25, maxDelayMs: 1_000 }, log: { info() {}, warn() {} } };
+      const deps: ProjectDependencies = {
+        dynamodb,
+        s3,
+        deadLetterBucket: "unused",
+        spec,
+        tables: { ...tables, ledgerTtlDays: 7, countedEntriesExpire: false },
+        retry: { maxAttempts: 6, baseDelayMs: 25, maxDelayMs: 1_000 },
+        log: { info() {}, warn() {} },
+      };
       for (const [i, batch] of batches.entries()) {
         const { batchItemFailures, counts } = await projectBatch({ Records: batch }, deps);
         if (batchItemFailures.length > 0 || counts.parked > 0) throw new Error(`projectBatch did not project batch ${i} whole: ${JSON.stringify(counts)}`);
@@ -68,7 +80,11 @@ function ours(dynamodb: DynamoDBClient, s3: S3Client, spec: Spec): Contender {
 function aggregateWrites(spec: AggregateSpec, batch: readonly DynamoDBRecord[]): { entries: Record<string, AttributeValue>[]; deltas: Delta[] } {
   const changes = batch.map((r) => itemChange(r, itemLedgerKey(r)!, spec)).filter((c): c is ItemChange => !("problem" in c));
   const plans = changes.map((c) => planItem([c], { kind: "absent" }));
-  const entries = plans.map((p, i) => ({ [LEDGER_KEY]: { S: changes[i].item }, [SOURCE_SEQUENCE]: { S: p.entry!.sequence }, [COUNTED]: { S: p.entry!.counted } }));
+  const entries = plans.map((p, i) => ({
+    [LEDGER_KEY]: { S: changes[i].item },
+    [SOURCE_SEQUENCE]: { S: p.entry!.sequence },
+    [COUNTED]: { S: p.entry!.counted },
+  }));
   return { entries, deltas: mergeDeltas(plans.flatMap((p) => p.deltas)) };
 }
 
@@ -136,7 +152,10 @@ interface Result {
 }
 
 async function measure(dynamodb: DynamoDBClient, spec: Spec, contender: Contender, batches: readonly DynamoDBRecord[][], run: number): Promise<Result> {
-  const target = spec.kind === "index" ? await createTable(dynamodb, `bench-index-${run}`, ["useremail", "S"], ["nanotimestamp", "S"]) : await createTable(dynamodb, `bench-hits-${run}`, [GROUP_KEY, "S"]);
+  const target =
+    spec.kind === "index"
+      ? await createTable(dynamodb, `bench-index-${run}`, ["useremail", "S"], ["nanotimestamp", "S"])
+      : await createTable(dynamodb, `bench-hits-${run}`, [GROUP_KEY, "S"]);
   const ledger = spec.kind === "aggregate" ? await createTable(dynamodb, `bench-ledger-${run}`, [LEDGER_KEY, "S"]) : "";
   const go = contender.prepare(batches);
   const records = batches.reduce((sum, b) => sum + b.length, 0);
@@ -145,7 +164,10 @@ async function measure(dynamodb: DynamoDBClient, spec: Spec, contender: Contende
   const seconds = (performance.now() - started) / 1000;
   // Every contender leaves one index item per record with a user, or groups counting every record.
   const stored = await countItems(dynamodb, target);
-  const expected = spec.kind === "index" ? batches.flat().filter((r) => r.dynamodb!.NewImage!.useremail?.S).length : new Set(batches.flat().map((r) => `${r.dynamodb!.NewImage!.page_id.S}|${r.dynamodb!.NewImage!.client_timestamp.S!.slice(0, 10)}`)).size;
+  const expected =
+    spec.kind === "index"
+      ? batches.flat().filter((r) => r.dynamodb!.NewImage!.useremail?.S).length
+      : new Set(batches.flat().map((r) => `${r.dynamodb!.NewImage!.page_id.S}|${r.dynamodb!.NewImage!.client_timestamp.S!.slice(0, 10)}`)).size;
   if (stored !== expected) throw new Error(`${contender.name}: ${target} holds ${stored} items, expected ${expected}`);
   // Dropping the tables keeps DynamoDB Local's memory flat across runs.
   for (const table of [target, ledger].filter(Boolean)) await dynamodb.send(new DeleteTableCommand({ TableName: table }));
@@ -158,9 +180,16 @@ function report(title: string, runs: readonly Result[][]): void {
   console.log(`\n${title}\n`);
   printTable([
     ["contender", "records", `records/s (median of ${runs.length})`, "slowest", "fastest"],
-    ...names.map((name, i) => [name, String(runs[0][i].records), median(rates[i]).toFixed(0), Math.min(...rates[i]).toFixed(0), Math.max(...rates[i]).toFixed(0)]),
+    ...names.map((name, i) => [
+      name,
+      String(runs[0][i].records),
+      median(rates[i]).toFixed(0),
+      Math.min(...rates[i]).toFixed(0),
+      Math.max(...rates[i]).toFixed(0),
+    ]),
   ]);
-  const ratio = (a: number, b: number) => `${median(rates[a]).toFixed(0)}/${median(rates[b]).toFixed(0)} = ${(median(rates[a]) / median(rates[b])).toFixed(2)}x`;
+  const ratio = (a: number, b: number) =>
+    `${median(rates[a]).toFixed(0)}/${median(rates[b]).toFixed(0)} = ${(median(rates[a]) / median(rates[b])).toFixed(2)}x`;
   // Each round runs the contenders back to back, so a round's own ratio is the least touched by the machine's load drifting.
   const rounds = (a: number, b: number) => runs.map((run) => (run[a].perSecond / run[b].perSecond).toFixed(2)).join(", ");
   console.log(`\nours/one-by-one = ${ratio(1, 0)} (goal: 10x); round by round ${rounds(1, 0)}`);
@@ -189,9 +218,19 @@ export async function benchProjection(): Promise<void> {
   const s3 = new S3Client({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: "http://127.0.0.1:9" });
   let run = 0;
   try {
-    console.log(`## Projection: ${RECORDS} table stream records (one by one: ${BASELINE_RECORDS}) in batches of ${BATCH_SIZE}, one batch after another, on DynamoDB Local, ${ROUNDS} rounds`);
-    for (const [title, spec] of [["Aggregate, hits per page per day (ledger entries included)", HITS_PER_PAGE_PER_DAY], ["Index, each user's clicks", BY_USER]] as const) {
-      const contenders = [oneByOne(dynamodb, spec), ours(dynamodb, s3, spec), ceiling(dynamodb, spec), ...(spec.kind === "aggregate" ? [unconditionalTransactions(dynamodb, spec)] : [])];
+    console.log(
+      `## Projection: ${RECORDS} table stream records (one by one: ${BASELINE_RECORDS}) in batches of ${BATCH_SIZE}, one batch after another, on DynamoDB Local, ${ROUNDS} rounds`,
+    );
+    for (const [title, spec] of [
+      ["Aggregate, hits per page per day (ledger entries included)", HITS_PER_PAGE_PER_DAY],
+      ["Index, each user's clicks", BY_USER],
+    ] as const) {
+      const contenders = [
+        oneByOne(dynamodb, spec),
+        ours(dynamodb, s3, spec),
+        ceiling(dynamodb, spec),
+        ...(spec.kind === "aggregate" ? [unconditionalTransactions(dynamodb, spec)] : []),
+      ];
       for (const contender of contenders) await measure(dynamodb, spec, contender, warmUp, ++run);
       const runs: Result[][] = [];
       for (let round = 0; round < ROUNDS; round++) {

@@ -19,13 +19,43 @@ const section = <T>(path: string): T => require(path) as T;
 
 /** Every section, in the order they run; `npm run bench -- <section> …` runs only those named. */
 export const SECTIONS: Record<string, Section> = {
-  ingest: { what: "the ingest function against PutItem per record and a BatchWriteItem ceiling, on DynamoDB Local", sizes: ["BENCH_RECORDS", "BENCH_REPETITIONS"], run: () => section<typeof import("./ingest")>("./ingest").benchIngest() },
-  transform: { what: "the transform against a validator per record and a parse-and-join floor", sizes: ["BENCH_TRANSFORM_RECORDS", "BENCH_TRANSFORM_ROUNDS"], run: () => section<typeof import("./transform")>("./transform").benchTransform() },
-  forward: { what: "the forward function's Firehose calls against one per record", sizes: ["BENCH_FORWARD_RECORDS"], run: () => section<typeof import("./forward")>("./forward").benchForward() },
-  projection: { what: "projections a batch at a time against one record at a time and a BatchWriteItem ceiling", sizes: ["BENCH_PROJECTION_RECORDS", "BENCH_PROJECTION_ROUNDS"], run: () => section<typeof import("./projection")>("./projection").benchProjection() },
-  load: { what: "the loader against raw LOAD DATA and row-by-row INSERT, on MariaDB", sizes: ["BENCH_LOAD_ROWS", "BENCH_LOAD_ROUNDS", "BENCH_LOAD_BASELINE_ROWS"], writes: true, run: ({ write }) => section<typeof import("./load")>("./load").benchLoad({ write }) },
-  capacity: { what: "CPU per record of each function's core, scaled to Lambda arm64", sizes: ["BENCH_CAPACITY_RECORDS", "BENCH_CAPACITY_ROUNDS"], writes: true, run: ({ write }) => section<typeof import("./capacity")>("./capacity").benchCapacityFigures({ write }) },
-  "cold-start": { what: "each function's bundle and initialisation against a floor bundle", sizes: ["BENCH_COLD_START_RUNS"], run: () => section<typeof import("./cold-start")>("./cold-start").benchColdStart() },
+  ingest: {
+    what: "the ingest function against PutItem per record and a BatchWriteItem ceiling, on DynamoDB Local",
+    sizes: ["BENCH_RECORDS", "BENCH_REPETITIONS"],
+    run: () => section<typeof import("./ingest")>("./ingest").benchIngest(),
+  },
+  transform: {
+    what: "the transform against a validator per record and a parse-and-join floor",
+    sizes: ["BENCH_TRANSFORM_RECORDS", "BENCH_TRANSFORM_ROUNDS"],
+    run: () => section<typeof import("./transform")>("./transform").benchTransform(),
+  },
+  forward: {
+    what: "the forward function's Firehose calls against one per record",
+    sizes: ["BENCH_FORWARD_RECORDS"],
+    run: () => section<typeof import("./forward")>("./forward").benchForward(),
+  },
+  projection: {
+    what: "projections a batch at a time against one record at a time and a BatchWriteItem ceiling",
+    sizes: ["BENCH_PROJECTION_RECORDS", "BENCH_PROJECTION_ROUNDS"],
+    run: () => section<typeof import("./projection")>("./projection").benchProjection(),
+  },
+  load: {
+    what: "the loader against raw LOAD DATA and row-by-row INSERT, on MariaDB",
+    sizes: ["BENCH_LOAD_ROWS", "BENCH_LOAD_ROUNDS", "BENCH_LOAD_BASELINE_ROWS"],
+    writes: true,
+    run: ({ write }) => section<typeof import("./load")>("./load").benchLoad({ write }),
+  },
+  capacity: {
+    what: "CPU per record of each function's core, scaled to Lambda arm64",
+    sizes: ["BENCH_CAPACITY_RECORDS", "BENCH_CAPACITY_ROUNDS"],
+    writes: true,
+    run: ({ write }) => section<typeof import("./capacity")>("./capacity").benchCapacityFigures({ write }),
+  },
+  "cold-start": {
+    what: "each function's bundle and initialisation against a floor bundle",
+    sizes: ["BENCH_COLD_START_RUNS"],
+    run: () => section<typeof import("./cold-start")>("./cold-start").benchColdStart(),
+  },
   scaling: {
     what: "the whole local pipeline (npm start) at several sizes",
     sizes: [{ name: "BENCH_SCALING_EVENTS", default: "1000,3000,10000,100000", what: "events of each run, separated by commas" }],

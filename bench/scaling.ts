@@ -15,7 +15,8 @@ const REFERENCE = 3_000;
  * means a run's cost grows linearly with its events.
  */
 export async function benchScaling(): Promise<void> {
-  if (SIZES.some((size) => !Number.isInteger(size) || size < 1)) throw new Error(`BENCH_SCALING_EVENTS must be whole numbers separated by commas, got "${process.env.BENCH_SCALING_EVENTS}"`);
+  if (SIZES.some((size) => !Number.isInteger(size) || size < 1))
+    throw new Error(`BENCH_SCALING_EVENTS must be whole numbers separated by commas, got "${process.env.BENCH_SCALING_EVENTS}"`);
   const rows: { events: number; seconds: number; perSecond: number; p50: number; p99: number; drain: number; exact: boolean; load: string }[] = [];
   for (const events of SIZES) {
     const pipeline = await startLocalPipeline({ accessMode: "pull" });
@@ -40,7 +41,17 @@ export async function benchScaling(): Promise<void> {
   const reference = rows.find((row) => row.events === REFERENCE);
   console.log(`## Scaling: the local pipeline end to end (pull mode, 1,000 events/s produced), each size on fresh engines, one after another\n`);
   printTable([
-    ["events", "seconds to last row", "events/s", "p50 latency s", "p99 latency s", "drain s", "lost/duplicated", "load average (1 min)", `events/s vs ${REFERENCE}`],
+    [
+      "events",
+      "seconds to last row",
+      "events/s",
+      "p50 latency s",
+      "p99 latency s",
+      "drain s",
+      "lost/duplicated",
+      "load average (1 min)",
+      `events/s vs ${REFERENCE}`,
+    ],
     ...rows.map((r) => [
       String(r.events),
       r.seconds.toFixed(1),

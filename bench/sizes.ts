@@ -27,7 +27,8 @@ export const benchSize = (name: SizeName): number => Number(process.env[name] ??
 export function checkSizes(...names: SizeName[]): void {
   for (const name of names) {
     const value = benchSize(name);
-    if (!Number.isInteger(value) || value < SIZES[name].min) throw new Error(`${name} must be a whole number of at least ${SIZES[name].min}, got "${process.env[name]}"`);
+    if (!Number.isInteger(value) || value < SIZES[name].min)
+      throw new Error(`${name} must be a whole number of at least ${SIZES[name].min}, got "${process.env[name]}"`);
   }
 }
 

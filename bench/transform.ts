@@ -13,7 +13,8 @@ const ROUNDS = benchSize("BENCH_TRANSFORM_ROUNDS");
 
 type Transform = (data: Buffer) => string | undefined;
 
-const get = (item: Record<string, unknown>, path: string): unknown => path.split(".").reduce<unknown>((value, step) => (value as Record<string, unknown> | undefined)?.[step], item);
+const get = (item: Record<string, unknown>, path: string): unknown =>
+  path.split(".").reduce<unknown>((value, step) => (value as Record<string, unknown> | undefined)?.[step], item);
 
 /** The DynamoDB-to-Aurora design's way: a new validator for every record, fields joined without quoting, stamped with the transform's clock. */
 function seedWay(): Transform {

@@ -74,7 +74,14 @@ export function runningCosts(load: ExpectedLoad, settings: PipelineSettings): Co
   };
   const lambda = (id: string, account: Account, name: string, invocationsPerSecond: number, secondsEach: number, memorySize: number): Cost[] => [
     cost(`lambda.${id}.requests`, account, `${name}: invocations`, monthly(invocationsPerSecond) / 1e6, "million requests", PRICES.lambda.perMillionRequests),
-    cost(`lambda.${id}.duration`, account, `${name}: duration, arm64`, (monthly(invocationsPerSecond * secondsEach) * memorySize) / 1024, "GB-s", PRICES.lambda.arm64PerGbSecond),
+    cost(
+      `lambda.${id}.duration`,
+      account,
+      `${name}: duration, arm64`,
+      (monthly(invocationsPerSecond * secondsEach) * memorySize) / 1024,
+      "GB-s",
+      PRICES.lambda.arm64PerGbSecond,
+    ),
   ];
   return [
     ...streamCosts(plan, cost),
@@ -101,7 +108,14 @@ function streamCosts({ settings, events, bytes, shards }: Plan, cost: CostLine):
   if (shardCount === undefined) {
     return [
       cost("kinesis.stream", "source", "Kinesis on-demand stream", HOURS_PER_MONTH, "stream-hours", k.onDemandStreamHour),
-      cost("kinesis.writes", "source", "Kinesis data in (records rounded up to 1 KB)", monthly(events * Math.ceil(bytes / k.onDemandRecordRoundingBytes) * k.onDemandRecordRoundingBytes) / GB, "GB", k.onDemandPerGbIn),
+      cost(
+        "kinesis.writes",
+        "source",
+        "Kinesis data in (records rounded up to 1 KB)",
+        monthly(events * Math.ceil(bytes / k.onDemandRecordRoundingBytes) * k.onDemandRecordRoundingBytes) / GB,
+        "GB",
+        k.onDemandPerGbIn,
+      ),
       fanOut
         ? cost("kinesis.reads", "source", "Kinesis data out to the ingest function (enhanced fan-out)", readGb, "GB", k.onDemandFanOutPerGbOut)
         : cost("kinesis.reads", "source", "Kinesis data out to the ingest function", readGb, "GB", k.onDemandPerGbOut),
@@ -110,8 +124,26 @@ function streamCosts({ settings, events, bytes, shards }: Plan, cost: CostLine):
   const shardHours = shardCount * HOURS_PER_MONTH;
   return [
     cost("kinesis.shards", "source", "Kinesis shards", shardHours, "shard-hours", k.shardHour),
-    cost("kinesis.writes", "source", "Kinesis PUT payload units (25 KB each)", monthly(events * Math.ceil(bytes / k.putPayloadUnitBytes)) / 1e6, "million units", k.perMillionPutPayloadUnits),
-    ...(retentionHours > 24 ? [cost("kinesis.retention", "source", `Kinesis retention beyond 24 hours (${retentionHours} h)`, shardHours, "shard-hours", k.extendedRetentionShardHour)] : []),
+    cost(
+      "kinesis.writes",
+      "source",
+      "Kinesis PUT payload units (25 KB each)",
+      monthly(events * Math.ceil(bytes / k.putPayloadUnitBytes)) / 1e6,
+      "million units",
+      k.perMillionPutPayloadUnits,
+    ),
+    ...(retentionHours > 24
+      ? [
+          cost(
+            "kinesis.retention",
+            "source",
+            `Kinesis retention beyond 24 hours (${retentionHours} h)`,
+            shardHours,
+            "shard-hours",
+            k.extendedRetentionShardHour,
+          ),
+        ]
+      : []),
     ...(fanOut
       ? [
           cost("kinesis.fanOut", "source", "Kinesis enhanced fan-out consumer", shards * HOURS_PER_MONTH, "consumer-shard-hours", k.fanOutConsumerShardHour),
@@ -138,24 +170,68 @@ function tableCosts({ load, settings, tableUnits, tableStreamShards }: Plan, cos
   const table = settings.table;
   const writes =
     table.billingMode === "PROVISIONED"
-      ? cost("dynamodb.table.writes", "consumer", "Dedup table writes, provisioned", Math.max(table.writeUnits!, tableUnits / (table.targetUtilization! / 100)) * HOURS_PER_MONTH, "WCU-hours", d.perWriteCapacityUnitHour)
-      : cost("dynamodb.table.writes", "consumer", "Dedup table writes", monthly(tableUnits) / 1e6, "million write request units", d.perMillionWriteRequestUnits);
+      ? cost(
+          "dynamodb.table.writes",
+          "consumer",
+          "Dedup table writes, provisioned",
+          Math.max(table.writeUnits!, tableUnits / (table.targetUtilization! / 100)) * HOURS_PER_MONTH,
+          "WCU-hours",
+          d.perWriteCapacityUnitHour,
+        )
+      : cost(
+          "dynamodb.table.writes",
+          "consumer",
+          "Dedup table writes",
+          monthly(tableUnits) / 1e6,
+          "million write request units",
+          d.perMillionWriteRequestUnits,
+        );
   const size = dedupTableSize(load, settings);
   const storage =
     size.kind === "steady"
       ? [
-          cost("dynamodb.table.storage", "consumer", `Dedup table storage (items kept ${size.keptDays} days)`, size.bytes / GB, "GB-months", d.storagePerGbMonth),
+          cost(
+            "dynamodb.table.storage",
+            "consumer",
+            `Dedup table storage (items kept ${size.keptDays} days)`,
+            size.bytes / GB,
+            "GB-months",
+            d.storagePerGbMonth,
+          ),
           cost("dynamodb.table.pitr", "consumer", "Dedup table point-in-time recovery", size.bytes / GB, "GB-months", d.pitrPerGbMonth),
         ]
       : [
-          cost("dynamodb.table.storage", "consumer", "Dedup table storage (items never expire)", size.bytesPerMonth / GB, "GB added", d.storagePerGbMonth, true),
-          cost("dynamodb.table.pitr", "consumer", "Dedup table point-in-time recovery (items never expire)", size.bytesPerMonth / GB, "GB added", d.pitrPerGbMonth, true),
+          cost(
+            "dynamodb.table.storage",
+            "consumer",
+            "Dedup table storage (items never expire)",
+            size.bytesPerMonth / GB,
+            "GB added",
+            d.storagePerGbMonth,
+            true,
+          ),
+          cost(
+            "dynamodb.table.pitr",
+            "consumer",
+            "Dedup table point-in-time recovery (items never expire)",
+            size.bytesPerMonth / GB,
+            "GB added",
+            d.pitrPerGbMonth,
+            true,
+          ),
         ];
   const readers = 1 + settings.projections.length;
   return [
     writes,
     ...storage,
-    cost("dynamodb.stream.reads", "consumer", "Table stream reads by Lambda (free)", monthly(tableStreamShards * readers * LAMBDA.tableStreamPollsPerSecond) / 1e6, "million reads", d.streamReadsByLambdaPerMillion),
+    cost(
+      "dynamodb.stream.reads",
+      "consumer",
+      "Table stream reads by Lambda (free)",
+      monthly(tableStreamShards * readers * LAMBDA.tableStreamPollsPerSecond) / 1e6,
+      "million reads",
+      d.streamReadsByLambdaPerMillion,
+    ),
   ];
 }
 
@@ -174,10 +250,26 @@ function archiveCosts({ settings, events, bytes, perTableShard }: Plan, cost: Co
   const s3 = PRICES.s3;
   return [
     ...lambda("forward", "consumer", "Forward function", events / forwardRecords, forwardBatchSeconds(settings, bytes, forwardRecords), forward.memorySize),
-    cost("firehose.ingestion", "consumer", "Firehose Direct PUT (records rounded up to 5 KB)", monthly(events * billedRecord) / GB, "GB", PRICES.firehose.perGbIngested),
-    ...lambda("transform", "consumer", "Transform function", events / transformRecords, transformRecords * cpuSeconds("transform", bytes, settings.transform.memorySize), settings.transform.memorySize),
+    cost(
+      "firehose.ingestion",
+      "consumer",
+      "Firehose Direct PUT (records rounded up to 5 KB)",
+      monthly(events * billedRecord) / GB,
+      "GB",
+      PRICES.firehose.perGbIngested,
+    ),
+    ...lambda(
+      "transform",
+      "consumer",
+      "Transform function",
+      events / transformRecords,
+      transformRecords * cpuSeconds("transform", bytes, settings.transform.memorySize),
+      settings.transform.memorySize,
+    ),
     cost("s3.puts", "consumer", "Archive objects written", monthly(objects) / 1_000, "thousand PUTs", s3.perThousandPuts),
-    ...(settings.aurora ? [cost("s3.gets", "consumer", "Archive objects read by the loader", monthly(objects) / 1_000, "thousand GETs", s3.perThousandGets)] : []),
+    ...(settings.aurora
+      ? [cost("s3.gets", "consumer", "Archive objects read by the loader", monthly(objects) / 1_000, "thousand GETs", s3.perThousandGets)]
+      : []),
     cost("s3.storage", "consumer", "Archive storage (kept)", monthly(csvBytes) / GB, "GB added", s3.storagePerGbMonth, true),
   ];
 }
@@ -187,12 +279,31 @@ function archiveCosts({ settings, events, bytes, perTableShard }: Plan, cost: Co
  * index puts an item per record (taken at the dedup item's size); an aggregate writes a ledger
  * entry and at most one group update per record, each in a transaction: up to four units.
  */
-function projectionCosts({ events, bytes, unitsPerItem, perTableShard }: Plan, projection: PipelineSettings["projections"][number], cost: CostLine, lambda: LambdaLines): Cost[] {
+function projectionCosts(
+  { events, bytes, unitsPerItem, perTableShard }: Plan,
+  projection: PipelineSettings["projections"][number],
+  cost: CostLine,
+  lambda: LambdaLines,
+): Cost[] {
   const records = recordsPerInvocation(perTableShard, projection.mapping, LAMBDA.tableStreamPollsPerSecond);
   const units = projection.kind === "aggregate" ? 2 * DYNAMODB.transactionalWriteUnits : unitsPerItem;
   return [
-    ...lambda(`project.${projection.name}`, "consumer", `Projection ${projection.name}`, events / records, projectionBatchSeconds(projection, bytes, records), projection.mapping.memorySize),
-    cost(`dynamodb.projection.${projection.name}.writes`, "consumer", `Projection ${projection.name} writes`, monthly(events * units) / 1e6, "million write request units", PRICES.dynamodb.perMillionWriteRequestUnits),
+    ...lambda(
+      `project.${projection.name}`,
+      "consumer",
+      `Projection ${projection.name}`,
+      events / records,
+      projectionBatchSeconds(projection, bytes, records),
+      projection.mapping.memorySize,
+    ),
+    cost(
+      `dynamodb.projection.${projection.name}.writes`,
+      "consumer",
+      `Projection ${projection.name} writes`,
+      monthly(events * units) / 1e6,
+      "million write request units",
+      PRICES.dynamodb.perMillionWriteRequestUnits,
+    ),
   ];
 }
 
@@ -210,7 +321,15 @@ function loaderCosts({ settings, events, bytes }: Plan, cost: CostLine, lambda: 
   return [
     ...lambda("load", "consumer", "Load function", objects, events / objects / loadRowsPerSecond(bytes), aurora.loaderMemorySize),
     cost("aurora.capacity", "consumer", `Aurora Serverless v2 (${acus} ACUs)`, acus * HOURS_PER_MONTH, "ACU-hours", PRICES.aurora.acuHour),
-    cost("aurora.storage", "consumer", "Aurora storage (rows kept)", monthly(events * bytes * ESTIMATES.csvBytesPerEventByte) / GB, "GB added", PRICES.aurora.storagePerGbMonth, true),
+    cost(
+      "aurora.storage",
+      "consumer",
+      "Aurora storage (rows kept)",
+      monthly(events * bytes * ESTIMATES.csvBytesPerEventByte) / GB,
+      "GB added",
+      PRICES.aurora.storagePerGbMonth,
+      true,
+    ),
   ];
 }
 
@@ -221,5 +340,12 @@ export const costsOf = (costs: readonly Cost[], account: Account): Cost[] => cos
 export function costTotals(costs: readonly Cost[]): { perMonth: number; perMillionEvents: number; growsPerMonth: number } {
   const sum = (lines: readonly Cost[], key: "perMonth" | "perMillionEvents") => lines.reduce((total, line) => total + line[key], 0);
   const steady = costs.filter((c) => !c.grows);
-  return { perMonth: sum(steady, "perMonth"), perMillionEvents: sum(steady, "perMillionEvents"), growsPerMonth: sum(costs.filter((c) => c.grows), "perMonth") };
+  return {
+    perMonth: sum(steady, "perMonth"),
+    perMillionEvents: sum(steady, "perMillionEvents"),
+    growsPerMonth: sum(
+      costs.filter((c) => c.grows),
+      "perMonth",
+    ),
+  };
 }

@@ -16,7 +16,10 @@ export function estimatesFrom(measured: MeasuredFigures) {
     measured,
     speed,
     /** CPU microseconds per record on Lambda arm64 at one vCPU, for events of `eventBytes`. */
-    cpuMicrosPerRecord: Object.fromEntries(COSTED_FUNCTIONS.map((name) => [name, functions.cpuMicrosPerRecord[name] * speed.factor])) as Record<CostedFunction, number>,
+    cpuMicrosPerRecord: Object.fromEntries(COSTED_FUNCTIONS.map((name) => [name, functions.cpuMicrosPerRecord[name] * speed.factor])) as Record<
+      CostedFunction,
+      number
+    >,
     eventBytes: functions.eventBytes,
     csvBytesPerEventByte: functions.csvBytesPerEventByte,
     /** Rows of `loadRowBytes` one LOAD DATA statement loads a second on one vCPU (the bench's, scaled by the same factor). */

@@ -36,8 +36,13 @@ export function lambdaSpeedRatios(functions: MeasuredFigures["functions"]): { by
   const major = /^v\d+/.exec(functions.measuredOn.node)?.[0] ?? functions.measuredOn.node;
   const published = LAMBDA_ARM64_MS[major];
   if (!published) {
-    throw new Error(`capacity figures: measured on Node ${functions.measuredOn.node}, for which no Lambda arm64 durations are published here (${Object.keys(LAMBDA_ARM64_MS).join(", ")}); measure on one of those`);
+    throw new Error(
+      `capacity figures: measured on Node ${functions.measuredOn.node}, for which no Lambda arm64 durations are published here (${Object.keys(LAMBDA_ARM64_MS).join(", ")}); measure on one of those`,
+    );
   }
-  const byWorkload = Object.fromEntries(CALIBRATION_WORKLOADS.map((w) => [w, published[w] / functions.calibrationCpuMs[w]])) as Record<CalibrationWorkload, number>;
+  const byWorkload = Object.fromEntries(CALIBRATION_WORKLOADS.map((w) => [w, published[w] / functions.calibrationCpuMs[w]])) as Record<
+    CalibrationWorkload,
+    number
+  >;
   return { byWorkload, factor: Math.max(...Object.values(byWorkload)) };
 }

@@ -70,11 +70,14 @@ const object = (problems: Problems, path: string, value: unknown): Record<string
 
 function checkMachine(problems: Problems, path: string, value: unknown): void {
   const machine = object(problems, path, value);
-  if (typeof machine.date !== "string" || Number.isNaN(Date.parse(machine.date))) problems.push(`${path}.date must be an ISO 8601 time, got ${JSON.stringify(machine.date)}`);
+  if (typeof machine.date !== "string" || Number.isNaN(Date.parse(machine.date)))
+    problems.push(`${path}.date must be an ISO 8601 time, got ${JSON.stringify(machine.date)}`);
   if (typeof machine.cpu !== "string" || machine.cpu === "") problems.push(`${path}.cpu must be a non-empty string, got ${JSON.stringify(machine.cpu)}`);
-  if (typeof machine.node !== "string" || !/^v\d+\./.test(machine.node)) problems.push(`${path}.node must be a Node version such as v20.19.0, got ${JSON.stringify(machine.node)}`);
+  if (typeof machine.node !== "string" || !/^v\d+\./.test(machine.node))
+    problems.push(`${path}.node must be a Node version such as v20.19.0, got ${JSON.stringify(machine.node)}`);
   positive(problems, `${path}.cores`, machine.cores);
-  if (typeof machine.loadAverage !== "number" || !(machine.loadAverage >= 0)) problems.push(`${path}.loadAverage must be a number of at least 0, got ${JSON.stringify(machine.loadAverage)}`);
+  if (typeof machine.loadAverage !== "number" || !(machine.loadAverage >= 0))
+    problems.push(`${path}.loadAverage must be a number of at least 0, got ${JSON.stringify(machine.loadAverage)}`);
 }
 
 /** Every problem with a figures file's contents, one per entry; empty when it is usable. */

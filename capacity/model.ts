@@ -105,7 +105,9 @@ export function forwardBatchSeconds(settings: PipelineSettings, bytes: number, r
  */
 export function projectionBatchSeconds(projection: PipelineSettings["projections"][number], bytes: number, records: number): number {
   const aggregate = projection.kind === "aggregate";
-  const writing = aggregate ? up((2 * records) / TRANSACTION_LIMITS.actions) * DYNAMODB_TRANSACTION_SECONDS : up(records / INDEX_WRITE_CONCURRENCY) * DYNAMODB_REQUEST_SECONDS;
+  const writing = aggregate
+    ? up((2 * records) / TRANSACTION_LIMITS.actions) * DYNAMODB_TRANSACTION_SECONDS
+    : up(records / INDEX_WRITE_CONCURRENCY) * DYNAMODB_REQUEST_SECONDS;
   return records * cpuSeconds(aggregate ? "projectAggregate" : "projectIndex", bytes, projection.mapping.memorySize) + writing;
 }
 
@@ -163,7 +165,9 @@ export function planCapacity(load: ExpectedLoad, settings: PipelineSettings, quo
 function oneValuePerQuota(stages: Stage[]): Stage[] {
   const highest = new Map<string, number>();
   for (const { fix } of stages.filter((s) => !fits(s))) if (fix.kind === "quota") highest.set(fix.name, Math.max(highest.get(fix.name) ?? 0, fix.value));
-  return stages.map((stage) => (stage.fix.kind === "quota" && highest.has(stage.fix.name) ? { ...stage, fix: { ...stage.fix, value: highest.get(stage.fix.name)! } } : stage));
+  return stages.map((stage) =>
+    stage.fix.kind === "quota" && highest.has(stage.fix.name) ? { ...stage, fix: { ...stage.fix, value: highest.get(stage.fix.name)! } } : stage,
+  );
 }
 
 /**
@@ -182,17 +186,27 @@ export function derivePlan(load: ExpectedLoad, settings: PipelineSettings, quota
   const unitsPerItem = up(itemBytes(bytes) / DYNAMODB.writeUnitBytes);
   const tableUnits = events * unitsPerItem;
   const table = settings.table;
-  const tableCapacity = table.billingMode === "PROVISIONED" ? Math.max(table.writeUnits!, tableUnits) : Math.max(DYNAMODB.onDemandInitialWriteUnitsPerSecond, 2 * tableUnits);
+  const tableCapacity =
+    table.billingMode === "PROVISIONED" ? Math.max(table.writeUnits!, tableUnits) : Math.max(DYNAMODB.onDemandInitialWriteUnitsPerSecond, 2 * tableUnits);
   const tableStreamShards = up(tableCapacity / DYNAMODB.partitionWriteUnitsPerSecond);
   return {
-    load, settings, quotas, events, bytes, shards, unitsPerItem, tableUnits, tableStreamShards,
+    load,
+    settings,
+    quotas,
+    events,
+    bytes,
+    shards,
+    unitsPerItem,
+    tableUnits,
+    tableStreamShards,
     ingestAccount: settings.accessMode === "push" ? "source" : "consumer",
     perTableShard: events / tableStreamShards,
   };
 }
 
 /** The fewest shards that carry the writes: 1 MiB/s or 1,000 records/s each. */
-const minStreamShards = (events: number, bytes: number) => Math.max(1, up((events * bytes) / KINESIS.shardWriteBytesPerSecond), up(events / KINESIS.shardWriteRecordsPerSecond));
+const minStreamShards = (events: number, bytes: number) =>
+  Math.max(1, up((events * bytes) / KINESIS.shardWriteBytesPerSecond), up(events / KINESIS.shardWriteRecordsPerSecond));
 
 /** The source stream: its shards (or on-demand throughput), and the read throughput readers share. */
 function streamStages({ load, settings, quotas, events, bytes, shards }: Plan): Stage[] {
@@ -201,21 +215,60 @@ function streamStages({ load, settings, quotas, events, bytes, shards }: Plan): 
   const minShards = minStreamShards(events, bytes);
   const provisioned = settings.stream.shardCount;
   if (provisioned !== undefined) {
-    stages.push({ id: "stream.shards", account: "source", what: "Kinesis shards (1 MiB/s or 1,000 records/s each)", need: minShards, limit: provisioned, unit: "shards", basis: "published", source: KINESIS.shardPage, fix: { kind: "setting", key: "stream.shardCount", value: minShards } });
-    stages.push({ id: "stream.accountShards", account: "source", what: "Kinesis shards in the account", need: provisioned, limit: quotas.kinesisShards, unit: "shards", basis: "published", source: QUOTA_PAGES.kinesisShards, fix: { kind: "quota", name: "kinesisShards", value: provisioned } });
+    stages.push({
+      id: "stream.shards",
+      account: "source",
+      what: "Kinesis shards (1 MiB/s or 1,000 records/s each)",
+      need: minShards,
+      limit: provisioned,
+      unit: "shards",
+      basis: "published",
+      source: KINESIS.shardPage,
+      fix: { kind: "setting", key: "stream.shardCount", value: minShards },
+    });
+    stages.push({
+      id: "stream.accountShards",
+      account: "source",
+      what: "Kinesis shards in the account",
+      need: provisioned,
+      limit: quotas.kinesisShards,
+      unit: "shards",
+      basis: "published",
+      source: QUOTA_PAGES.kinesisShards,
+      fix: { kind: "quota", name: "kinesisShards", value: provisioned },
+    });
   } else {
     const mib = writeBytes / MiB;
     stages.push({
-      id: "stream.onDemand", account: "source", what: "Kinesis on-demand write throughput", need: mib, limit: quotas.kinesisOnDemandMaxWriteMiBPerSecond, unit: "MiB/s", basis: "published", source: QUOTA_PAGES.kinesisOnDemandMaxWriteMiBPerSecond,
-      fix: mib <= KINESIS.onDemandMaxWriteMiBPerSecondOnRequest ? { kind: "quota", name: "kinesisOnDemandMaxWriteMiBPerSecond", value: up(mib) } : { kind: "design", text: "the clickstream split over several streams" },
+      id: "stream.onDemand",
+      account: "source",
+      what: "Kinesis on-demand write throughput",
+      need: mib,
+      limit: quotas.kinesisOnDemandMaxWriteMiBPerSecond,
+      unit: "MiB/s",
+      basis: "published",
+      source: QUOTA_PAGES.kinesisOnDemandMaxWriteMiBPerSecond,
+      fix:
+        mib <= KINESIS.onDemandMaxWriteMiBPerSecondOnRequest
+          ? { kind: "quota", name: "kinesisOnDemandMaxWriteMiBPerSecond", value: up(mib) }
+          : { kind: "design", text: "the clickstream split over several streams" },
     });
   }
   const perShardWrite = Math.min(KINESIS.shardWriteBytesPerSecond, writeBytes / shards);
   const sharedReaders = (load.otherStreamReaders ?? expectedLoadDefaults.otherStreamReaders) + (settings.stream.fanOut ? 0 : 1);
   if (sharedReaders > 0) {
     stages.push({
-      id: "stream.read", account: "source", what: "Kinesis shared read throughput per shard", need: (perShardWrite * sharedReaders) / MiB, limit: KINESIS.shardReadBytesPerSecond / MiB, unit: "MiB/s per shard", basis: "published", source: KINESIS.shardPage,
-      fix: settings.stream.fanOut ? { kind: "advice", text: "fewer shared-throughput readers, or more shards" } : { kind: "setting", key: "fanOutConsumerName", value: 1 },
+      id: "stream.read",
+      account: "source",
+      what: "Kinesis shared read throughput per shard",
+      need: (perShardWrite * sharedReaders) / MiB,
+      limit: KINESIS.shardReadBytesPerSecond / MiB,
+      unit: "MiB/s per shard",
+      basis: "published",
+      source: KINESIS.shardPage,
+      fix: settings.stream.fanOut
+        ? { kind: "advice", text: "fewer shared-throughput readers, or more shards" }
+        : { kind: "setting", key: "fanOutConsumerName", value: 1 },
     });
   }
   return stages;
@@ -229,10 +282,22 @@ function ingestStages({ settings, events, bytes, shards, ingestAccount }: Plan):
   const ingest = settings.ingest;
   const perBatch = ingest.batchSize / ingestBatchSeconds(settings, bytes, ingest.batchSize);
   const perShard = events / shards;
-  return [{
-    id: "ingest.throughput", account: ingestAccount, what: "Ingest function, records/s per source shard", need: perShard, limit: ingest.parallelizationFactor * perBatch, unit: "records/s per source shard", basis: "estimated", source: FIGURES,
-    fix: parallelization("ingest.parallelizationFactor", perShard, perBatch, { kind: "advice", text: "a higher ingest.memorySize (more CPU per batch), or more shards" }),
-  }];
+  return [
+    {
+      id: "ingest.throughput",
+      account: ingestAccount,
+      what: "Ingest function, records/s per source shard",
+      need: perShard,
+      limit: ingest.parallelizationFactor * perBatch,
+      unit: "records/s per source shard",
+      basis: "estimated",
+      source: FIGURES,
+      fix: parallelization("ingest.parallelizationFactor", perShard, perBatch, {
+        kind: "advice",
+        text: "a higher ingest.memorySize (more CPU per batch), or more shards",
+      }),
+    },
+  ];
 }
 
 /**
@@ -243,26 +308,71 @@ function ingestStages({ settings, events, bytes, shards, ingestAccount }: Plan):
 function tableStages({ settings, quotas, bytes, shards, tableUnits }: Plan): Stage[] {
   const item = itemBytes(bytes);
   const table = settings.table;
-  const stages: Stage[] = [{
-    id: "table.itemSize", account: "consumer", what: "DynamoDB item size (larger events are parked)", need: item, limit: DYNAMODB.maxItemBytes, unit: "bytes", basis: "published", source: DYNAMODB.itemPage,
-    fix: { kind: "advice", text: `events under ${DYNAMODB.maxItemBytes - (item - bytes)} bytes: keep large payloads in S3 and send their key` },
-  }];
+  const stages: Stage[] = [
+    {
+      id: "table.itemSize",
+      account: "consumer",
+      what: "DynamoDB item size (larger events are parked)",
+      need: item,
+      limit: DYNAMODB.maxItemBytes,
+      unit: "bytes",
+      basis: "published",
+      source: DYNAMODB.itemPage,
+      fix: { kind: "advice", text: `events under ${DYNAMODB.maxItemBytes - (item - bytes)} bytes: keep large payloads in S3 and send their key` },
+    },
+  ];
   if (table.billingMode === "PROVISIONED") {
     const quotaShort = tableUnits > quotas.dynamodbTableWriteUnits;
     stages.push({
-      id: "table.writes", account: "consumer", what: "DynamoDB table write units (provisioned maximum)", need: tableUnits, limit: Math.min(table.maxWriteUnits!, quotas.dynamodbTableWriteUnits), unit: "WCU/s", basis: "published", source: QUOTA_PAGES.dynamodbTableWriteUnits,
-      fix: quotaShort ? { kind: "quota", name: "dynamodbTableWriteUnits", value: up(tableUnits) } : { kind: "setting", key: "table.capacity.maxWrite", value: up(tableUnits) },
+      id: "table.writes",
+      account: "consumer",
+      what: "DynamoDB table write units (provisioned maximum)",
+      need: tableUnits,
+      limit: Math.min(table.maxWriteUnits!, quotas.dynamodbTableWriteUnits),
+      unit: "WCU/s",
+      basis: "published",
+      source: QUOTA_PAGES.dynamodbTableWriteUnits,
+      fix: quotaShort
+        ? { kind: "quota", name: "dynamodbTableWriteUnits", value: up(tableUnits) }
+        : { kind: "setting", key: "table.capacity.maxWrite", value: up(tableUnits) },
     });
   } else {
-    stages.push({ id: "table.writes", account: "consumer", what: "DynamoDB table write units (on-demand)", need: tableUnits, limit: quotas.dynamodbTableWriteUnits, unit: "WRU/s", basis: "published", source: QUOTA_PAGES.dynamodbTableWriteUnits, fix: { kind: "quota", name: "dynamodbTableWriteUnits", value: up(tableUnits) } });
+    stages.push({
+      id: "table.writes",
+      account: "consumer",
+      what: "DynamoDB table write units (on-demand)",
+      need: tableUnits,
+      limit: quotas.dynamodbTableWriteUnits,
+      unit: "WRU/s",
+      basis: "published",
+      source: QUOTA_PAGES.dynamodbTableWriteUnits,
+      fix: { kind: "quota", name: "dynamodbTableWriteUnits", value: up(tableUnits) },
+    });
   }
   const spreadShards = up(tableUnits / 100 / DYNAMODB.partitionWriteUnitsPerSecond);
   stages.push({
-    id: "table.keySpread", account: "consumer", what: "DynamoDB write units per dedup hash key", need: tableUnits / shards / 100, limit: DYNAMODB.partitionWriteUnitsPerSecond, unit: "WCU/s per hash key", basis: "published", source: DYNAMODB.partitionPage,
-    fix: settings.stream.shardCount !== undefined ? { kind: "setting", key: "stream.shardCount", value: spreadShards } : { kind: "advice", text: `${spreadShards} or more source shards` },
+    id: "table.keySpread",
+    account: "consumer",
+    what: "DynamoDB write units per dedup hash key",
+    need: tableUnits / shards / 100,
+    limit: DYNAMODB.partitionWriteUnitsPerSecond,
+    unit: "WCU/s per hash key",
+    basis: "published",
+    source: DYNAMODB.partitionPage,
+    fix:
+      settings.stream.shardCount !== undefined
+        ? { kind: "setting", key: "stream.shardCount", value: spreadShards }
+        : { kind: "advice", text: `${spreadShards} or more source shards` },
   });
   stages.push({
-    id: "tableStream.readers", account: "consumer", what: "Readers of each table stream shard (forward, projections)", need: 1 + settings.projections.length, limit: DYNAMODB.streamReadersPerShard, unit: "readers", basis: "published", source: DYNAMODB.streamPage,
+    id: "tableStream.readers",
+    account: "consumer",
+    what: "Readers of each table stream shard (forward, projections)",
+    need: 1 + settings.projections.length,
+    limit: DYNAMODB.streamReadersPerShard,
+    unit: "readers",
+    basis: "published",
+    source: DYNAMODB.streamPage,
     fix: { kind: "design", text: "at most one projection, or the table's changes sent to a Kinesis data stream that every reader consumes" },
   });
   return stages;
@@ -275,10 +385,22 @@ const recordsPerCall = (bytes: number) => Math.max(1, Math.min(FIREHOSE.recordsP
 function forwardStages({ settings, bytes, perTableShard }: Plan): Stage[] {
   const forward = settings.forward;
   const perBatch = forward.batchSize / forwardBatchSeconds(settings, bytes, forward.batchSize);
-  return [{
-    id: "forward.throughput", account: "consumer", what: "Forward function, records/s per table stream shard", need: perTableShard, limit: forward.parallelizationFactor * perBatch, unit: "records/s per table stream shard", basis: "estimated", source: FIGURES,
-    fix: parallelization("archive.forward.parallelizationFactor", perTableShard, perBatch, { kind: "advice", text: "a higher archive.forward.memorySize (more CPU per batch)" }),
-  }];
+  return [
+    {
+      id: "forward.throughput",
+      account: "consumer",
+      what: "Forward function, records/s per table stream shard",
+      need: perTableShard,
+      limit: forward.parallelizationFactor * perBatch,
+      unit: "records/s per table stream shard",
+      basis: "estimated",
+      source: FIGURES,
+      fix: parallelization("archive.forward.parallelizationFactor", perTableShard, perBatch, {
+        kind: "advice",
+        text: "a higher archive.forward.memorySize (more CPU per batch)",
+      }),
+    },
+  ];
 }
 
 /**
@@ -290,7 +412,11 @@ function firehoseStages({ settings, quotas, events, bytes, perTableShard }: Plan
   const forward = settings.forward;
   const perCall = recordsPerCall(bytes);
   const firehoseMiB = (events * archiveRecordBytes(bytes)) / MiB;
-  const asMiB = (value: number, quota: number): Fix => ({ kind: "quota", name: "firehoseMiBPerSecond", value: up((value / quota) * quotas.firehoseMiBPerSecond) });
+  const asMiB = (value: number, quota: number): Fix => ({
+    kind: "quota",
+    name: "firehoseMiBPerSecond",
+    value: up((value / quota) * quotas.firehoseMiBPerSecond),
+  });
   const window = Math.max(forward.maximumBatchingWindowInSeconds, 1 / LAMBDA.tableStreamPollsPerSecond);
   const perRequest = Math.max(1, Math.min(forward.batchSize, perCall, perTableShard * window));
   const requests = events / perRequest;
@@ -298,11 +424,41 @@ function firehoseStages({ settings, quotas, events, bytes, perTableShard }: Plan
   const wanted = events / quotas.firehoseRequestsPerSecond;
   const fullEnough = wanted <= Math.min(forward.batchSize, perCall) ? up(wanted / perTableShard) : Infinity;
   return [
-    { id: "firehose.bytes", account: "consumer", what: "Firehose Direct PUT throughput", need: firehoseMiB, limit: quotas.firehoseMiBPerSecond, unit: "MiB/s", basis: "published", source: QUOTA_PAGES.firehoseMiBPerSecond, fix: { kind: "quota", name: "firehoseMiBPerSecond", value: up(firehoseMiB) } },
-    { id: "firehose.records", account: "consumer", what: "Firehose Direct PUT records", need: events, limit: quotas.firehoseRecordsPerSecond, unit: "records/s", basis: "published", source: QUOTA_PAGES.firehoseRecordsPerSecond, fix: asMiB(events, quotas.firehoseRecordsPerSecond) },
     {
-      id: "firehose.requests", account: "consumer", what: "Firehose PutRecordBatch calls", need: requests, limit: quotas.firehoseRequestsPerSecond, unit: "requests/s", basis: "published", source: QUOTA_PAGES.firehoseRequestsPerSecond,
-      fix: fullEnough <= 300 ? { kind: "setting", key: "archive.forward.maximumBatchingWindowInSeconds", value: fullEnough } : asMiB(requests, quotas.firehoseRequestsPerSecond),
+      id: "firehose.bytes",
+      account: "consumer",
+      what: "Firehose Direct PUT throughput",
+      need: firehoseMiB,
+      limit: quotas.firehoseMiBPerSecond,
+      unit: "MiB/s",
+      basis: "published",
+      source: QUOTA_PAGES.firehoseMiBPerSecond,
+      fix: { kind: "quota", name: "firehoseMiBPerSecond", value: up(firehoseMiB) },
+    },
+    {
+      id: "firehose.records",
+      account: "consumer",
+      what: "Firehose Direct PUT records",
+      need: events,
+      limit: quotas.firehoseRecordsPerSecond,
+      unit: "records/s",
+      basis: "published",
+      source: QUOTA_PAGES.firehoseRecordsPerSecond,
+      fix: asMiB(events, quotas.firehoseRecordsPerSecond),
+    },
+    {
+      id: "firehose.requests",
+      account: "consumer",
+      what: "Firehose PutRecordBatch calls",
+      need: requests,
+      limit: quotas.firehoseRequestsPerSecond,
+      unit: "requests/s",
+      basis: "published",
+      source: QUOTA_PAGES.firehoseRequestsPerSecond,
+      fix:
+        fullEnough <= 300
+          ? { kind: "setting", key: "archive.forward.maximumBatchingWindowInSeconds", value: fullEnough }
+          : asMiB(requests, quotas.firehoseRequestsPerSecond),
     },
   ];
 }
@@ -314,21 +470,52 @@ function firehoseStages({ settings, quotas, events, bytes, perTableShard }: Plan
  * after another (a batch's transactions share its busiest groups). A projection that falls behind
  * gets full batches, so full batches give its throughput.
  */
-function projectionStages({ load, quotas, events, bytes, unitsPerItem, perTableShard }: Plan, projection: PipelineSettings["projections"][number], i: number): Stage[] {
+function projectionStages(
+  { load, quotas, events, bytes, unitsPerItem, perTableShard }: Plan,
+  projection: PipelineSettings["projections"][number],
+  i: number,
+): Stage[] {
   const aggregate = projection.kind === "aggregate";
   const perBatch = projection.mapping.batchSize / projectionBatchSeconds(projection, bytes, projection.mapping.batchSize);
   const units = events * (aggregate ? DYNAMODB.transactionalWriteUnits : unitsPerItem);
   const stages: Stage[] = [
     {
-      id: `projection.${projection.name}.throughput`, account: "consumer", what: `Projection ${projection.name}, records/s per table stream shard`, need: perTableShard, limit: projection.mapping.parallelizationFactor * perBatch, unit: "records/s per table stream shard", basis: "estimated", source: FIGURES,
-      fix: parallelization(`projections[${i}].project.parallelizationFactor`, perTableShard, perBatch, { kind: "advice", text: `a larger projections[${i}].project.batchSize (more records per write round trip) or memorySize (more CPU per batch)` }),
+      id: `projection.${projection.name}.throughput`,
+      account: "consumer",
+      what: `Projection ${projection.name}, records/s per table stream shard`,
+      need: perTableShard,
+      limit: projection.mapping.parallelizationFactor * perBatch,
+      unit: "records/s per table stream shard",
+      basis: "estimated",
+      source: FIGURES,
+      fix: parallelization(`projections[${i}].project.parallelizationFactor`, perTableShard, perBatch, {
+        kind: "advice",
+        text: `a larger projections[${i}].project.batchSize (more records per write round trip) or memorySize (more CPU per batch)`,
+      }),
     },
-    { id: `projection.${projection.name}.writes`, account: "consumer", what: `Projection ${projection.name}, table write units`, need: units, limit: quotas.dynamodbTableWriteUnits, unit: "WRU/s", basis: "published", source: QUOTA_PAGES.dynamodbTableWriteUnits, fix: { kind: "quota", name: "dynamodbTableWriteUnits", value: up(units) } },
+    {
+      id: `projection.${projection.name}.writes`,
+      account: "consumer",
+      what: `Projection ${projection.name}, table write units`,
+      need: units,
+      limit: quotas.dynamodbTableWriteUnits,
+      unit: "WRU/s",
+      basis: "published",
+      source: QUOTA_PAGES.dynamodbTableWriteUnits,
+      fix: { kind: "quota", name: "dynamodbTableWriteUnits", value: up(units) },
+    },
   ];
   if (aggregate) {
     const hottest = events * (load.hottestGroupShare ?? expectedLoadDefaults.hottestGroupShare) * DYNAMODB.transactionalWriteUnits;
     stages.push({
-      id: `projection.${projection.name}.hotKey`, account: "consumer", what: `Projection ${projection.name}, write units on the busiest group`, need: hottest, limit: DYNAMODB.partitionWriteUnitsPerSecond, unit: "WCU/s per group", basis: "published", source: DYNAMODB.partitionPage,
+      id: `projection.${projection.name}.hotKey`,
+      account: "consumer",
+      what: `Projection ${projection.name}, write units on the busiest group`,
+      need: hottest,
+      limit: DYNAMODB.partitionWriteUnitsPerSecond,
+      unit: "WCU/s per group",
+      basis: "published",
+      source: DYNAMODB.partitionPage,
       fix: { kind: "design", text: "finer groups, or each group's counter split over several items" },
     });
   }
@@ -342,7 +529,8 @@ export function archiveObjects(settings: PipelineSettings, events: number, bytes
 }
 
 /** Rows of these events one LOAD DATA statement loads a second on one vCPU: the bench's rate, slower in proportion for longer rows. */
-export const loadRowsPerSecond = (bytes: number): number => ESTIMATES.loadRowsPerSecond * Math.min(1, ESTIMATES.loadRowBytes / (bytes * ESTIMATES.csvBytesPerEventByte));
+export const loadRowsPerSecond = (bytes: number): number =>
+  ESTIMATES.loadRowsPerSecond * Math.min(1, ESTIMATES.loadRowBytes / (bytes * ESTIMATES.csvBytesPerEventByte));
 
 /** ACUs that load `events` rows a second of these events, in steps of half an ACU. */
 export const acusFor = (events: number, bytes: number): number => up(events / (loadRowsPerSecond(bytes) / ACUS_PER_VCPU), 0.5);
@@ -354,24 +542,53 @@ export const acusFor = (events: number, bytes: number): number => up(events / (l
  */
 function archiveStages({ settings, events, bytes }: Plan): { stages: Stage[]; concurrency: number } {
   const { csvBytes, objects } = archiveObjects(settings, events, bytes);
-  const stages: Stage[] = [{
-    id: "s3.objects", account: "consumer", what: "Archive objects written under one prefix", need: objects, limit: S3.putsPerSecondPerPrefix, unit: "PUT/s", basis: "published", source: S3.prefixPage,
-    fix: { kind: "setting", key: "archive.delivery.bufferSizeMiB", value: Math.min(128, up(csvBytes / S3.putsPerSecondPerPrefix / MiB)) },
-  }];
+  const stages: Stage[] = [
+    {
+      id: "s3.objects",
+      account: "consumer",
+      what: "Archive objects written under one prefix",
+      need: objects,
+      limit: S3.putsPerSecondPerPrefix,
+      unit: "PUT/s",
+      basis: "published",
+      source: S3.prefixPage,
+      fix: { kind: "setting", key: "archive.delivery.bufferSizeMiB", value: Math.min(128, up(csvBytes / S3.putsPerSecondPerPrefix / MiB)) },
+    },
+  ];
   if (!settings.aurora) return { stages, concurrency: 0 };
   const rowsPerStatement = loadRowsPerSecond(bytes);
   const perAcu = rowsPerStatement / ACUS_PER_VCPU;
   const acus = acusFor(events, bytes);
   stages.push({
-    id: "aurora.rows", account: "consumer", what: "Aurora rows loaded, at maximum capacity", need: events, limit: settings.aurora.maxCapacity * perAcu, unit: "rows/s", basis: "estimated", source: FIGURES,
-    fix: acus <= AURORA.maxCapacity ? { kind: "setting", key: "aurora.database.maxCapacity", value: acus } : { kind: "design", text: "the Aurora load path replaced: query the archive in place (Athena), or load a warehouse" },
+    id: "aurora.rows",
+    account: "consumer",
+    what: "Aurora rows loaded, at maximum capacity",
+    need: events,
+    limit: settings.aurora.maxCapacity * perAcu,
+    unit: "rows/s",
+    basis: "estimated",
+    source: FIGURES,
+    fix:
+      acus <= AURORA.maxCapacity
+        ? { kind: "setting", key: "aurora.database.maxCapacity", value: acus }
+        : { kind: "design", text: "the Aurora load path replaced: query the archive in place (Athena), or load a warehouse" },
   });
   // Each load holds one connection; the loader may run only as many at once as its reserved concurrency, half the cluster's connections.
   const loaders = events / rowsPerStatement;
   const enough = maxCapacityForLoaders(up(loaders));
   stages.push({
-    id: "aurora.loaders", account: "consumer", what: "Loads at once (the loader's reserved concurrency, half the cluster's connections)", need: loaders, limit: settings.aurora.loaders, unit: "loaders", basis: "published", source: AURORA_MYSQL_MAX_CONNECTIONS_PAGE,
-    fix: enough !== undefined ? { kind: "setting", key: "aurora.database.maxCapacity", value: Math.max(enough, settings.aurora.maxCapacity) } : { kind: "design", text: "fewer, larger archive objects (a larger archive.delivery.bufferSizeMiB), or the load path replaced" },
+    id: "aurora.loaders",
+    account: "consumer",
+    what: "Loads at once (the loader's reserved concurrency, half the cluster's connections)",
+    need: loaders,
+    limit: settings.aurora.loaders,
+    unit: "loaders",
+    basis: "published",
+    source: AURORA_MYSQL_MAX_CONNECTIONS_PAGE,
+    fix:
+      enough !== undefined
+        ? { kind: "setting", key: "aurora.database.maxCapacity", value: Math.max(enough, settings.aurora.maxCapacity) }
+        : { kind: "design", text: "fewer, larger archive objects (a larger archive.delivery.bufferSizeMiB), or the load path replaced" },
   });
   return { stages, concurrency: Math.min(loaders, settings.aurora.loaders) };
 }
@@ -390,7 +607,14 @@ function concurrencyStages({ settings, quotas, events, bytes, shards, tableStrea
     up(events * cpuSeconds("transform", bytes, settings.transform.memorySize)) +
     up(loaders);
   const stage = (account: Account, need: number): Stage => ({
-    id: `lambda.${account}`, account, what: `Lambda concurrent executions, ${account} account`, need, limit: quotas.lambdaConcurrency, unit: "executions", basis: "published", source: QUOTA_PAGES.lambdaConcurrency,
+    id: `lambda.${account}`,
+    account,
+    what: `Lambda concurrent executions, ${account} account`,
+    need,
+    limit: quotas.lambdaConcurrency,
+    unit: "executions",
+    basis: "published",
+    source: QUOTA_PAGES.lambdaConcurrency,
     fix: { kind: "quota", name: "lambdaConcurrency", value: need },
   });
   return [...(ingestAccount === "source" ? [stage("source", ingest)] : []), stage("consumer", consumer)];

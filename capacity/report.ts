@@ -90,7 +90,12 @@ export function textTable(rows: readonly string[][], numberColumns: readonly num
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
   const last = widths.length - 1;
   return rows
-    .map((row) => row.map((cell, column) => (numberColumns.includes(column) ? cell.padStart(widths[column]) : cell.padEnd(column === last ? 0 : widths[column]))).join("  ").trimEnd())
+    .map((row) =>
+      row
+        .map((cell, column) => (numberColumns.includes(column) ? cell.padStart(widths[column]) : cell.padEnd(column === last ? 0 : widths[column])))
+        .join("  ")
+        .trimEnd(),
+    )
     .join("\n");
 }
 
@@ -105,7 +110,13 @@ export function costRows(costs: readonly Cost[]): string[][] {
   const totals = costTotals(costs);
   return [
     ["cost", "a month", "unit", "$ per million events", "$ a month"],
-    ...costs.map((c) => [c.id, formatNumber(c.quantity), c.unit, formatDollars(c.perMillionEvents), `${c.grows ? "+" : ""}${formatDollars(c.perMonth)}${c.grows ? " more each month" : ""}`]),
+    ...costs.map((c) => [
+      c.id,
+      formatNumber(c.quantity),
+      c.unit,
+      formatDollars(c.perMillionEvents),
+      `${c.grows ? "+" : ""}${formatDollars(c.perMonth)}${c.grows ? " more each month" : ""}`,
+    ]),
     ["total", "", "", formatDollars(totals.perMillionEvents), formatDollars(totals.perMonth)],
   ];
 }

@@ -57,7 +57,12 @@ export interface SettingsInput {
   aurora?: Pick<AuroraLoaderArgs, "database" | "load"> & { enabled?: boolean };
 }
 
-const mapping = ({ batchSize, parallelizationFactor, maximumBatchingWindowInSeconds, memorySize }: MappingSettings): MappingSettings => ({ batchSize, parallelizationFactor, maximumBatchingWindowInSeconds, memorySize });
+const mapping = ({ batchSize, parallelizationFactor, maximumBatchingWindowInSeconds, memorySize }: MappingSettings): MappingSettings => ({
+  batchSize,
+  parallelizationFactor,
+  maximumBatchingWindowInSeconds,
+  memorySize,
+});
 
 /**
  * The pipeline's settings from a stack's config, resolved by the components' own settings models
@@ -80,7 +85,13 @@ export function pipelineSettings(input: SettingsInput): PipelineSettings {
     stream: { shardCount: input.stream?.shardCount, fanOut: input.fanOut ?? false, retentionHours },
     ingest: { ...mapping(ingest), writeConcurrency: ingest.writeConcurrency },
     table: capacity
-      ? { billingMode: "PROVISIONED", writeUnits: capacity.write, maxWriteUnits: capacity.maxWrite, targetUtilization: capacity.targetUtilization, expireAfterDays }
+      ? {
+          billingMode: "PROVISIONED",
+          writeUnits: capacity.write,
+          maxWriteUnits: capacity.maxWrite,
+          targetUtilization: capacity.targetUtilization,
+          expireAfterDays,
+        }
       : { billingMode: "PAY_PER_REQUEST", expireAfterDays },
     forward: mapping(resolveForward(check, input.archive?.forward, logs)),
     delivery: { bufferSizeMiB: delivery.bufferSizeMiB, bufferIntervalSeconds: delivery.bufferIntervalSeconds },
@@ -91,8 +102,19 @@ export function pipelineSettings(input: SettingsInput): PipelineSettings {
 }
 
 function aurora(input: SettingsInput["aurora"]): PipelineSettings["aurora"] {
-  const settings = resolveAuroraLoader("capacity", { archiveBucketName: "", archiveBucketArn: "", columns: [], database: input?.database, load: input?.load }).settings;
-  return { minCapacity: settings.database.minCapacity, maxCapacity: settings.database.maxCapacity, loaders: settings.load.maximumConcurrency, loaderMemorySize: settings.load.memorySize };
+  const settings = resolveAuroraLoader("capacity", {
+    archiveBucketName: "",
+    archiveBucketArn: "",
+    columns: [],
+    database: input?.database,
+    load: input?.load,
+  }).settings;
+  return {
+    minCapacity: settings.database.minCapacity,
+    maxCapacity: settings.database.maxCapacity,
+    loaders: settings.load.maximumConcurrency,
+    loaderMemorySize: settings.load.memorySize,
+  };
 }
 
 /**

@@ -25,7 +25,10 @@ export function sizeFor(load: ExpectedLoad, base: PipelineSettings, granted: Par
   const changes = new Map<string, Extract<Fix, { kind: "setting" | "quota" }>>();
   for (;;) {
     const stages = planCapacity(load, settings, quotasFor(settings.region, raised));
-    const fixes = stages.filter((s) => !fits(s)).map((s) => s.fix).filter((f): f is Extract<Fix, { kind: "setting" | "quota" }> => f.kind === "setting" || f.kind === "quota");
+    const fixes = stages
+      .filter((s) => !fits(s))
+      .map((s) => s.fix)
+      .filter((f): f is Extract<Fix, { kind: "setting" | "quota" }> => f.kind === "setting" || f.kind === "quota");
     let changed = false;
     for (const fix of fixes) {
       const name = fix.kind === "setting" ? fix.key : fix.name;

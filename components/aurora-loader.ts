@@ -64,21 +64,36 @@ export class AuroraLoader extends pulumi.ComponentResource {
     const network = createLoaderNetwork(children, settings);
     const { secretArn, ...database } = createAuroraCluster(children, settings, network);
     this.database = database;
-    this.failedEventsQueue = new aws.sqs.Queue(`${name}-failed-events`, {
-      sqsManagedSseEnabled: true,
-      messageRetentionSeconds: settings.load.deadLetterExpireAfterDays * 86_400,
-      tags: tagsOf(children),
-    }, dataResourceOptions(children));
-    new aws.sqs.QueuePolicy(`${name}-failed-events-policy`, {
-      queueUrl: this.failedEventsQueue.url,
-      policy: policyDocument([denyInsecureTransport("sqs:*", [this.failedEventsQueue.arn])]),
-    }, { parent: this });
-    const connection: Connection = { host: database.cluster.endpoint, port: database.cluster.port.apply(String), tls: settings.database.tls, auth: { kind: "iam" } };
+    this.failedEventsQueue = new aws.sqs.Queue(
+      `${name}-failed-events`,
+      {
+        sqsManagedSseEnabled: true,
+        messageRetentionSeconds: settings.load.deadLetterExpireAfterDays * 86_400,
+        tags: tagsOf(children),
+      },
+      dataResourceOptions(children),
+    );
+    new aws.sqs.QueuePolicy(
+      `${name}-failed-events-policy`,
+      {
+        queueUrl: this.failedEventsQueue.url,
+        policy: policyDocument([denyInsecureTransport("sqs:*", [this.failedEventsQueue.arn])]),
+      },
+      { parent: this },
+    );
+    const connection: Connection = {
+      host: database.cluster.endpoint,
+      port: database.cluster.port.apply(String),
+      tls: settings.database.tls,
+      auth: { kind: "iam" },
+    };
     const setup = addLoaderUser(children, settings, { database, connection, secretArn, network });
     this.dbSetup = setup.function;
     const uses = { cluster: database.cluster, connection, failedEvents: this.failedEventsQueue, network };
     this.load = addLoadFunction(children, settings, uses);
-    const rejectedRowsMetricName = settings.monitoring.alarms ? addAlarms(children, settings, { load: this.load, failedEvents: this.failedEventsQueue }) : undefined;
+    const rejectedRowsMetricName = settings.monitoring.alarms
+      ? addAlarms(children, settings, { load: this.load, failedEvents: this.failedEventsQueue })
+      : undefined;
     addTrigger(children, settings, { load: this.load, failedEvents: this.failedEventsQueue, loaderUserReady: setup.invocation });
 
     this.clusterEndpoint = database.cluster.endpoint;
@@ -112,29 +127,47 @@ const functionNetwork = (network: LoaderNetwork) => ({ subnetIds: network.subnet
  * again whenever the cluster is re-created or the user's privileges change. The invocation fails
  * the deployment, with the database's message, if the user cannot be created.
  */
-function addLoaderUser(children: Children, settings: ResolvedAuroraLoader, uses: { database: DatabaseResources; connection: Connection; secretArn: pulumi.Output<string>; network: LoaderNetwork }) {
+function addLoaderUser(
+  children: Children,
+  settings: ResolvedAuroraLoader,
+  uses: { database: DatabaseResources; connection: Connection; secretArn: pulumi.Output<string>; network: LoaderNetwork },
+) {
   const { name } = children;
   const { database, connection, secretArn, network } = uses;
-  const setup = createBundledFunction(`${name}-db-setup`, {
-    code: "db-setup",
-    description: "Creates the loader's own database user with only what loading needs; run at deploy time",
-    environment: dbSetupEnvironment({ database: connection, masterSecretArn: secretArn }),
-    statements: secretArn.apply((secret): PolicyStatement[] => [{ Sid: "ReadMasterSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secret }]),
-    ...settings.dbSetup,
-    vpc: functionNetwork(network),
-  }, children);
+  const setup = createBundledFunction(
+    `${name}-db-setup`,
+    {
+      code: "db-setup",
+      description: "Creates the loader's own database user with only what loading needs; run at deploy time",
+      environment: dbSetupEnvironment({ database: connection, masterSecretArn: secretArn }),
+      statements: secretArn.apply((secret): PolicyStatement[] => [
+        { Sid: "ReadMasterSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secret },
+      ]),
+      ...settings.dbSetup,
+      vpc: functionNetwork(network),
+    },
+    children,
+  );
   const spec: LoaderUserSpec = { user: settings.database.loaderUser, database: settings.database.name, loadFromS3: settings.mode === "s3" };
-  const invocation = new aws.lambda.Invocation(`${name}-loader-user`, {
-    functionName: setup.function.name,
-    input: JSON.stringify(spec),
-    // The input carries the user and its privileges; a re-created cluster needs the user again.
-    triggers: { clusterResourceId: database.cluster.clusterResourceId, privileges: LOADER_PRIVILEGES.join(",") },
-  }, { parent: children.parent, dependsOn: [database.instance, setup.policy, ...network.endpoints] });
+  const invocation = new aws.lambda.Invocation(
+    `${name}-loader-user`,
+    {
+      functionName: setup.function.name,
+      input: JSON.stringify(spec),
+      // The input carries the user and its privileges; a re-created cluster needs the user again.
+      triggers: { clusterResourceId: database.cluster.clusterResourceId, privileges: LOADER_PRIVILEGES.join(",") },
+    },
+    { parent: children.parent, dependsOn: [database.instance, setup.policy, ...network.endpoints] },
+  );
   return { function: setup, invocation };
 }
 
 /** The loader: signs in as its own user, loads each processed object once, parks what it cannot load. */
-function addLoadFunction(children: Children, settings: ResolvedAuroraLoader, uses: { cluster: aws.rds.Cluster; connection: Connection; failedEvents: aws.sqs.Queue; network: LoaderNetwork }): FunctionResources {
+function addLoadFunction(
+  children: Children,
+  settings: ResolvedAuroraLoader,
+  uses: { cluster: aws.rds.Cluster; connection: Connection; failedEvents: aws.sqs.Queue; network: LoaderNetwork },
+): FunctionResources {
   const db = settings.database;
   const { cluster, connection, failedEvents, network } = uses;
   const parent = { parent: children.parent };
@@ -145,27 +178,44 @@ function addLoadFunction(children: Children, settings: ResolvedAuroraLoader, use
     .apply(([resourceId, part, regionName, account, queueArn, bucketArn, keyArn]): PolicyStatement[] => [
       // IAM database authentication as the loader's own user only; never the master secret.
       // https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/UsingWithRDS.IAMDBAuth.IAMPolicy.html
-      { Sid: "ConnectAsLoaderUser", Effect: "Allow", Action: "rds-db:connect", Resource: `arn:${part}:rds-db:${regionName}:${account}:dbuser:${resourceId}/${db.loaderUser}` },
+      {
+        Sid: "ConnectAsLoaderUser",
+        Effect: "Allow",
+        Action: "rds-db:connect",
+        Resource: `arn:${part}:rds-db:${regionName}:${account}:dbuser:${resourceId}/${db.loaderUser}`,
+      },
       { Sid: "ParkFailedEvents", Effect: "Allow", Action: "sqs:SendMessage", Resource: queueArn },
       ...(settings.mode === "streamed" ? readProcessedRows(bucketArn, keyArn, regionName) : []),
     ]);
-  return createBundledFunction(`${children.name}-load`, {
-    code: "load",
-    description: "Loads each new processed/ object of the archive into Aurora MySQL, exactly once",
-    environment: loadEnvironment({
-      database: connection,
-      user: db.loaderUser,
-      target: { database: db.name, table: db.table, manifestTable: db.manifestTable, rejectsTable: db.rejectsTable, columns: settings.columns, columnTypes: settings.columnTypes, versionColumns: settings.versionColumns },
-      mode: settings.mode,
-      processedPrefix: PROCESSED_PREFIX,
-    }),
-    statements,
-    memorySize: settings.load.memorySize,
-    timeoutSeconds: settings.load.timeoutSeconds,
-    logRetentionDays: settings.load.logRetentionDays,
-    reservedConcurrency: settings.load.maximumConcurrency,
-    vpc: functionNetwork(network),
-  }, children);
+  return createBundledFunction(
+    `${children.name}-load`,
+    {
+      code: "load",
+      description: "Loads each new processed/ object of the archive into Aurora MySQL, exactly once",
+      environment: loadEnvironment({
+        database: connection,
+        user: db.loaderUser,
+        target: {
+          database: db.name,
+          table: db.table,
+          manifestTable: db.manifestTable,
+          rejectsTable: db.rejectsTable,
+          columns: settings.columns,
+          columnTypes: settings.columnTypes,
+          versionColumns: settings.versionColumns,
+        },
+        mode: settings.mode,
+        processedPrefix: PROCESSED_PREFIX,
+      }),
+      statements,
+      memorySize: settings.load.memorySize,
+      timeoutSeconds: settings.load.timeoutSeconds,
+      logRetentionDays: settings.load.logRetentionDays,
+      reservedConcurrency: settings.load.maximumConcurrency,
+      vpc: functionNetwork(network),
+    },
+    children,
+  );
 }
 
 /** The loader's errors and throttles, rows the database refused, and events it could not load; returns the refused rows' metric. */
@@ -175,14 +225,18 @@ function addAlarms(children: Children, settings: ResolvedAuroraLoader, watched: 
   functionAlarms(`${name}-load`, load.function, children, false);
   const description = `rows the database refused wait in ${settings.database.rejectsTable} with its message: fix the cause, then re-drive their objects`;
   const rejectedRows = logLineAlarm(`${name}-rejected-rows`, { logGroup: load.logGroup, message: LOG_MESSAGES.rowsRefused, description }, children);
-  alarm(`${name}-failed-loads-alarm`, {
-    description: "S3 events the loader could not load after its retries wait in the failed-events queue",
-    namespace: "AWS/SQS",
-    metricName: "ApproximateNumberOfMessagesVisible",
-    dimensions: { QueueName: failedEvents.name },
-    statistic: "Maximum",
-    threshold: 1,
-  }, children);
+  alarm(
+    `${name}-failed-loads-alarm`,
+    {
+      description: "S3 events the loader could not load after its retries wait in the failed-events queue",
+      namespace: "AWS/SQS",
+      metricName: "ApproximateNumberOfMessagesVisible",
+      dimensions: { QueueName: failedEvents.name },
+      statistic: "Maximum",
+      threshold: 1,
+    },
+    children,
+  );
   return rejectedRows;
 }
 
@@ -190,25 +244,41 @@ function addAlarms(children: Children, settings: ResolvedAuroraLoader, watched: 
  * Each new processed/ object invokes the loader, once the loader's user exists; an event that
  * still fails after its retries is parked in the failed-events queue.
  */
-function addTrigger(children: Children, settings: ResolvedAuroraLoader, uses: { load: FunctionResources; failedEvents: aws.sqs.Queue; loaderUserReady: pulumi.Resource }): void {
+function addTrigger(
+  children: Children,
+  settings: ResolvedAuroraLoader,
+  uses: { load: FunctionResources; failedEvents: aws.sqs.Queue; loaderUserReady: pulumi.Resource },
+): void {
   const { name } = children;
   const { load, failedEvents, loaderUserReady } = uses;
   const parent = { parent: children.parent };
-  new aws.lambda.FunctionEventInvokeConfig(`${name}-load-async`, {
-    functionName: load.function.name,
-    maximumRetryAttempts: settings.load.maximumRetryAttempts,
-    maximumEventAgeInSeconds: settings.load.maximumEventAgeInSeconds,
-    destinationConfig: { onFailure: { destination: failedEvents.arn } },
-  }, { ...parent, dependsOn: [load.policy] });
-  const permission = new aws.lambda.Permission(`${name}-load-from-s3`, {
-    function: load.function.name,
-    action: "lambda:InvokeFunction",
-    principal: "s3.amazonaws.com",
-    sourceArn: settings.archive.bucketArn,
-    sourceAccount: aws.getCallerIdentityOutput({}, parent).accountId,
-  }, parent);
-  new aws.s3.BucketNotification(`${name}-notification`, {
-    bucket: settings.archive.bucketName,
-    lambdaFunctions: [{ lambdaFunctionArn: load.function.arn, events: ["s3:ObjectCreated:*"], filterPrefix: PROCESSED_PREFIX }],
-  }, { ...parent, dependsOn: [permission, loaderUserReady] });
+  new aws.lambda.FunctionEventInvokeConfig(
+    `${name}-load-async`,
+    {
+      functionName: load.function.name,
+      maximumRetryAttempts: settings.load.maximumRetryAttempts,
+      maximumEventAgeInSeconds: settings.load.maximumEventAgeInSeconds,
+      destinationConfig: { onFailure: { destination: failedEvents.arn } },
+    },
+    { ...parent, dependsOn: [load.policy] },
+  );
+  const permission = new aws.lambda.Permission(
+    `${name}-load-from-s3`,
+    {
+      function: load.function.name,
+      action: "lambda:InvokeFunction",
+      principal: "s3.amazonaws.com",
+      sourceArn: settings.archive.bucketArn,
+      sourceAccount: aws.getCallerIdentityOutput({}, parent).accountId,
+    },
+    parent,
+  );
+  new aws.s3.BucketNotification(
+    `${name}-notification`,
+    {
+      bucket: settings.archive.bucketName,
+      lambdaFunctions: [{ lambdaFunctionArn: load.function.arn, events: ["s3:ObjectCreated:*"], filterPrefix: PROCESSED_PREFIX }],
+    },
+    { ...parent, dependsOn: [permission, loaderUserReady] },
+  );
 }

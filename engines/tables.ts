@@ -21,8 +21,7 @@ export async function createTable(dynamodb: DynamoDBClient, name: string, hash: 
 }
 
 /** Creates a table keyed as the DedupTable component keys it. */
-export const createDedupTable = (dynamodb: DynamoDBClient, name: string): Promise<string> =>
-  createTable(dynamodb, name, [HASH_KEY, "S"], [RANGE_KEY, "S"]);
+export const createDedupTable = (dynamodb: DynamoDBClient, name: string): Promise<string> => createTable(dynamodb, name, [HASH_KEY, "S"], [RANGE_KEY, "S"]);
 
 /** Items in a table, counted with a paginated Scan: reads the whole table, so for checks at the end, not for progress. */
 export async function countItems(dynamodb: DynamoDBClient, table: string): Promise<number> {

@@ -25,19 +25,35 @@ export function keptTools(pipeline: Kept): { rebuild: KeptTool; backfill: KeptTo
   return {
     rebuild: {
       env: { ...aws, MYSQL_PWD: db.password },
-      args: ["--bucket", pipeline.outputs.poc.archiveBucketName, "--database-url", `mysql://${encodeURIComponent(db.user)}@${db.host}:${db.port}/${db.name}`, "--load-mode", "streamed", "--endpoint-url", pipeline.s3Endpoint],
+      args: [
+        "--bucket",
+        pipeline.outputs.poc.archiveBucketName,
+        "--database-url",
+        `mysql://${encodeURIComponent(db.user)}@${db.host}:${db.port}/${db.name}`,
+        "--load-mode",
+        "streamed",
+        "--endpoint-url",
+        pipeline.s3Endpoint,
+      ],
     },
     backfill: {
       env: { ...aws, AWS_ENDPOINT_URL_S3: pipeline.s3Endpoint },
       args: [
-        "--table", pipeline.outputs.poc.tableName,
-        "--projection", env.PROJECTION,
-        "--target-table", env.TARGET_TABLE,
-        "--ledger-table", env.LEDGER_TABLE,
-        "--ledger-ttl-days", env.LEDGER_TTL_DAYS,
+        "--table",
+        pipeline.outputs.poc.tableName,
+        "--projection",
+        env.PROJECTION,
+        "--target-table",
+        env.TARGET_TABLE,
+        "--ledger-table",
+        env.LEDGER_TABLE,
+        "--ledger-ttl-days",
+        env.LEDGER_TTL_DAYS,
         ...(env.LEDGER_COUNTED_ENTRIES_EXPIRE === "true" ? ["--counted-entries-expire"] : []),
-        "--dead-letter-bucket", env.DEAD_LETTER_BUCKET,
-        "--endpoint-url", pipeline.dynamodbEndpoint,
+        "--dead-letter-bucket",
+        env.DEAD_LETTER_BUCKET,
+        "--endpoint-url",
+        pipeline.dynamodbEndpoint,
       ],
     },
   };
@@ -53,7 +69,10 @@ export function keepCommands(pipeline: Kept): string[] {
   const aws = `AWS_ACCESS_KEY_ID=${LOCAL_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${LOCAL_CREDENTIALS.secretAccessKey} AWS_REGION=${LOCAL_REGION} AWS_DEFAULT_REGION=${LOCAL_REGION} AWS_PAGER=''`;
   const query = `SELECT page_id, COUNT(*) AS events, SUM(hits) AS hits FROM ${db.table} GROUP BY page_id ORDER BY events DESC LIMIT 10`;
   const tools = keptTools(pipeline);
-  const npm = (script: string, tool: KeptTool) => `${Object.entries(tool.env).map(([k, v]) => `${k}=${sh(v)}`).join(" ")} npm run ${script} -- ${tool.args.map(sh).join(" ")}`;
+  const npm = (script: string, tool: KeptTool) =>
+    `${Object.entries(tool.env)
+      .map(([k, v]) => `${k}=${sh(v)}`)
+      .join(" ")} npm run ${script} -- ${tool.args.map(sh).join(" ")}`;
   return [
     `MYSQL_PWD=${sh(db.password)} mysql -h ${db.host} -P ${db.port} -u ${sh(db.user)} ${sh(db.name)} -e ${sh(query)}`,
     `${aws} aws dynamodb scan --endpoint-url ${pipeline.dynamodbEndpoint} --table-name ${sh(pipeline.outputs.poc.tableName)} --select COUNT`,

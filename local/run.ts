@@ -132,7 +132,10 @@ async function itemCount(pipeline: LocalPipeline, table: string): Promise<number
 /** The events an aggregate's groups count, summed. */
 async function aggregatedEvents(pipeline: LocalPipeline, table: string): Promise<number> {
   let sum = 0;
-  for await (const page of paginateScan({ client: pipeline.clients.dynamodb }, { TableName: table, ProjectionExpression: "#count", ExpressionAttributeNames: { "#count": "count" } })) {
+  for await (const page of paginateScan(
+    { client: pipeline.clients.dynamodb },
+    { TableName: table, ProjectionExpression: "#count", ExpressionAttributeNames: { "#count": "count" } },
+  )) {
     for (const item of page.Items ?? []) sum += Number(item.count?.N ?? 0);
   }
   return sum;
@@ -175,9 +178,19 @@ function loadWatcher(pipeline: LocalPipeline, onRow: (key: string, at: number) =
 export async function runClickstream(pipeline: LocalPipeline, options: RunOptions): Promise<RunSummary> {
   const say = options.progress ?? (() => undefined);
   const stallMs = options.stallMs ?? 120_000;
-  const records = clickstreamBatches({ records: options.events, batchSize: options.events, seed: options.seed ?? 42, malformedShare: options.malformedShare })[0].Records.map((r) => {
+  const records = clickstreamBatches({
+    records: options.events,
+    batchSize: options.events,
+    seed: options.seed ?? 42,
+    malformedShare: options.malformedShare,
+  })[0].Records.map((r) => {
     const outcome = decodeRecord(r);
-    return { data: Buffer.from(r.kinesis.data, "base64"), partitionKey: r.kinesis.partitionKey, valid: outcome.ok, parkReason: outcome.ok ? undefined : outcome.reason };
+    return {
+      data: Buffer.from(r.kinesis.data, "base64"),
+      partitionKey: r.kinesis.partitionKey,
+      valid: outcome.ok,
+      parkReason: outcome.ok ? undefined : outcome.reason,
+    };
   });
   pipeline.mappings.redeliverShare = options.duplicateShare;
 
@@ -195,7 +208,15 @@ export async function runClickstream(pipeline: LocalPipeline, options: RunOption
   let draining = false;
   const update = (): RunProgress => {
     const now = pipeline.progress();
-    return { elapsedMs: performance.now() - started, produced, events: records.length, valid, loadedRows: loadedAt.size, pipeline: now, draining: draining ? pendingWork(now) : undefined };
+    return {
+      elapsedMs: performance.now() - started,
+      produced,
+      events: records.length,
+      valid,
+      loadedRows: loadedAt.size,
+      pipeline: now,
+      draining: draining ? pendingWork(now) : undefined,
+    };
   };
   const ticker = setInterval(() => say(update()), 1_000);
 
@@ -241,8 +262,15 @@ export async function runClickstream(pipeline: LocalPipeline, options: RunOption
     watcher.stop();
   }
 
-  const connection = await createConnection({ host: pipeline.database.host, port: pipeline.database.port, user: pipeline.database.user, password: pipeline.database.password });
-  const [rows] = await connection.query<RowDataPacket[]>("SELECT dedup_key FROM ??.??", [pipeline.database.name, pipeline.database.table]).finally(() => connection.end());
+  const connection = await createConnection({
+    host: pipeline.database.host,
+    port: pipeline.database.port,
+    user: pipeline.database.user,
+    password: pipeline.database.password,
+  });
+  const [rows] = await connection
+    .query<RowDataPacket[]>("SELECT dedup_key FROM ??.??", [pipeline.database.name, pipeline.database.table])
+    .finally(() => connection.end());
   const inMySql = new Set(rows.map((row) => String(row.dedup_key)));
   const matched = [...producedAt.keys()].filter((key) => inMySql.has(key)).length;
   const latencies = [...loadedAt.entries()].map(([key, at]) => at - producedAt.get(key)!).sort((a, b) => a - b);

@@ -7,8 +7,15 @@ const options = {
   "duplicate-share": decimal({ help: "share of mapping batches delivered twice", min: 0, max: 1, such: "0.1", default: 0.1 }),
   mode: choice(["pull", "push"], { help: "how records cross the accounts", default: "pull" }),
   keep: flag({ help: "leave everything running at the end and print commands to query it" }),
-  chaos: flag({ help: "inject faults while events flow (processes killed, engines paused, the database restarted, throttling, deliveries delayed and duplicated) and check the exact end state" }),
-  seed: whole({ help: "the seed of the clickstream and of the chaos run's faults: a run's summary prints it, to replay the run", min: 0, max: 4_294_967_295, shownDefault: "42; with --chaos, a random one" }),
+  chaos: flag({
+    help: "inject faults while events flow (processes killed, engines paused, the database restarted, throttling, deliveries delayed and duplicated) and check the exact end state",
+  }),
+  seed: whole({
+    help: "the seed of the clickstream and of the chaos run's faults: a run's summary prints it, to replay the run",
+    min: 0,
+    max: 4_294_967_295,
+    shownDefault: "42; with --chaos, a random one",
+  }),
 };
 
 export const START: Command<typeof options> = {
@@ -19,7 +26,8 @@ source stream and followed to rows in MySQL.`,
   options,
   exit: {
     done: "when every valid event reached MySQL once (with --chaos: the end state is exact)",
-    failed: "when an event was lost or duplicated, or the pipeline stopped moving (with --chaos: any check of the end state failed; the seed that replays the run is printed)",
+    failed:
+      "when an event was lost or duplicated, or the pipeline stopped moving (with --chaos: any check of the end state failed; the seed that replays the run is printed)",
   },
 };
 

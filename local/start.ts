@@ -29,7 +29,11 @@ async function run(options: StartOptions): Promise<number> {
   // Until the pipeline can stop itself, an interrupt exits through "exit", where the engines' processes are killed.
   const exitNow = () => process.exit(130);
   process.once("SIGINT", exitNow);
-  const pipeline = await startLocalPipeline({ accessMode: options.mode, dynamodbThrottleShare: chaos?.throttleShare, phase: (done, ms) => console.log(`  ${done} (${seconds(ms)})`) });
+  const pipeline = await startLocalPipeline({
+    accessMode: options.mode,
+    dynamodbThrottleShare: chaos?.throttleShare,
+    phase: (done, ms) => console.log(`  ${done} (${seconds(ms)})`),
+  });
   process.removeListener("SIGINT", exitNow);
   const interrupted = (signal: string) => {
     console.error(`\n${signal}: stopping the engines and functions …`);
@@ -38,7 +42,9 @@ async function run(options: StartOptions): Promise<number> {
   process.once("SIGINT", interrupted).once("SIGTERM", interrupted);
   try {
     const rate = chaos ? Math.min(options.rate, Math.max(1, Math.floor(options.events / CHAOS_MIN_WINDOW_SECONDS))) : options.rate;
-    console.log(`\nProducing ${options.events} events at ${rate} a second${chaos ? ` with faults injected (chaos run, seed ${seed})` : ""}, and following them to MySQL (a line whenever a stage moves):`);
+    console.log(
+      `\nProducing ${options.events} events at ${rate} a second${chaos ? ` with faults injected (chaos run, seed ${seed})` : ""}, and following them to MySQL (a line whenever a stage moves):`,
+    );
     const produced = new Map<string, import("./chaos/verdict").ProducedEvent>();
     chaos?.start(pipeline, (options.events / rate) * 1000);
     const summary = await runClickstream(pipeline, {
@@ -46,7 +52,10 @@ async function run(options: StartOptions): Promise<number> {
       rate,
       seed,
       progress: changePrinter((line) => console.log(line)),
-      ...(chaos && { onProduced: (key, data, parkReason) => produced.set(key, { data, parkReason }), onRowLoaded: (key, allLoaded) => chaos.rowLoaded(key, allLoaded) }),
+      ...(chaos && {
+        onProduced: (key, data, parkReason) => produced.set(key, { data, parkReason }),
+        onRowLoaded: (key, allLoaded) => chaos.rowLoaded(key, allLoaded),
+      }),
     });
     if (chaos) {
       await chaos.stop();

@@ -12,7 +12,13 @@ export function summaryRows(summary: RunSummary, mode: "pull" | "push"): [string
     ["dedup table", `${summary.dedupItems} items, one per valid event (redelivered batches write the same keys again)`],
     [
       "parked by ingest",
-      `${parkedTotal}${parkedTotal ? `: ${Object.entries(summary.rejected).map(([reason, n]) => `${reason} ${n}`).join(", ")}` : ""}, each in the dead-letter bucket with its reason and the record as sent`,
+      `${parkedTotal}${
+        parkedTotal
+          ? `: ${Object.entries(summary.rejected)
+              .map(([reason, n]) => `${reason} ${n}`)
+              .join(", ")}`
+          : ""
+      }, each in the dead-letter bucket with its reason and the record as sent`,
     ],
     [
       "archived rows",
@@ -44,7 +50,10 @@ export function summaryRows(summary: RunSummary, mode: "pull" | "push"): [string
       "latency",
       `p50 ${ms(summary.latencyMs.p50)}, p95 ${ms(summary.latencyMs.p95)}, p99 ${ms(summary.latencyMs.p99)}, max ${ms(summary.latencyMs.max)}, from PutRecords' answer until the loader finished the object holding the row`,
     ],
-    ["throughput", `${summary.eventsPerSecond.toFixed(0)} events/s: ${summary.valid} valid events in the ${summary.seconds.toFixed(1)} s from the first event produced to the last row loaded`],
+    [
+      "throughput",
+      `${summary.eventsPerSecond.toFixed(0)} events/s: ${summary.valid} valid events in the ${summary.seconds.toFixed(1)} s from the first event produced to the last row loaded`,
+    ],
     ["drain", `${summary.drainSeconds.toFixed(1)} s more until every stage was idle (projections, the last archive objects)`],
   );
   if (summary.stalled) rows.push(["stalled", summary.stalled]);

@@ -1,12 +1,25 @@
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { allows, list, statementsOf } from "./statements";
-import { DYNAMODB_STREAM_MAX_READERS, LOG_RETENTION_DAYS, PHYSICAL_NAME_RULES, SECURITY_GROUP_RULE_DESCRIPTION, SECURITY_GROUP_RULE_DESCRIPTION_RULE } from "../components/internal/aws-rules";
+import {
+  DYNAMODB_STREAM_MAX_READERS,
+  LOG_RETENTION_DAYS,
+  PHYSICAL_NAME_RULES,
+  SECURITY_GROUP_RULE_DESCRIPTION,
+  SECURITY_GROUP_RULE_DESCRIPTION_RULE,
+} from "../components/internal/aws-rules";
 
 // AWS's own rules, which Pulumi mocks and `pulumi preview` accept but AWS refuses at deploy or at
 // run time. Each policy cites the documentation in components/internal/aws-rules.ts or in its description.
 
 /** Resource types that hold data, and so must not be deleted or replaced by a routine change. */
-export const DATA_BEARING_TYPES = ["aws:dynamodb/table:Table", "aws:s3/bucket:Bucket", "aws:kinesis/stream:Stream", "aws:rds/cluster:Cluster", "aws:sqs/queue:Queue", "aws:kms/key:Key"];
+export const DATA_BEARING_TYPES = [
+  "aws:dynamodb/table:Table",
+  "aws:s3/bucket:Bucket",
+  "aws:kinesis/stream:Stream",
+  "aws:rds/cluster:Cluster",
+  "aws:sqs/queue:Queue",
+  "aws:kms/key:Key",
+];
 
 export const dataProtected: ResourceValidationPolicy = {
   name: "data-bearing-resources-protected",
@@ -15,7 +28,8 @@ export const dataProtected: ResourceValidationPolicy = {
     "(https://www.pulumi.com/docs/iac/concepts/resources/options/protect/). Test stacks with protectData false disable this policy in their policy config.",
   enforcementLevel: "mandatory",
   validateResource: (args, reportViolation) => {
-    if (DATA_BEARING_TYPES.includes(args.type) && args.opts?.protect !== true) reportViolation(`${args.type} ${args.name} holds data but is not protected: set protectData (default true).`);
+    if (DATA_BEARING_TYPES.includes(args.type) && args.opts?.protect !== true)
+      reportViolation(`${args.type} ${args.name} holds data but is not protected: set protectData (default true).`);
   },
 };
 
@@ -69,7 +83,9 @@ export const dynamodbStreamReaders: StackValidationPolicy = {
     }
     for (const [stream, mappings] of readers) {
       if (mappings.length > DYNAMODB_STREAM_MAX_READERS) {
-        reportViolation(`${mappings.length} mappings read ${stream} (${mappings.map((m) => m.name).join(", ")}); DynamoDB Streams serves at most ${DYNAMODB_STREAM_MAX_READERS} readers per shard.`);
+        reportViolation(
+          `${mappings.length} mappings read ${stream} (${mappings.map((m) => m.name).join(", ")}); DynamoDB Streams serves at most ${DYNAMODB_STREAM_MAX_READERS} readers per shard.`,
+        );
       }
     }
   },
@@ -88,7 +104,11 @@ export const alarmTopicKeys: StackValidationPolicy = {
     const topics = args.resources.filter((r) => r.type === "aws:sns/topic:Topic");
     const keys = args.resources.filter((r) => r.type === "aws:kms/key:Key");
     const keyPolicies = args.resources.filter((r) => r.type === "aws:kms/keyPolicy:KeyPolicy");
-    const notified = new Set(args.resources.filter((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm").flatMap((r) => [...(r.props.alarmActions ?? []), ...(r.props.okActions ?? [])]));
+    const notified = new Set(
+      args.resources
+        .filter((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm")
+        .flatMap((r) => [...(r.props.alarmActions ?? []), ...(r.props.okActions ?? [])]),
+    );
     for (const topic of topics.filter((t) => notified.has(t.props.arn))) {
       const keyId = topic.props.kmsMasterKeyId;
       if (!keyId) continue;
@@ -101,7 +121,11 @@ export const alarmTopicKeys: StackValidationPolicy = {
           allows([s], "kms:Decrypt", "*") &&
           allows([s], "kms:GenerateDataKey", "*"),
       );
-      if (!admitsCloudWatch) reportViolation(`alarms notify topic ${topic.name}, whose key ${keyId} does not let cloudwatch.amazonaws.com use it: every notification would fail.`, topic.urn);
+      if (!admitsCloudWatch)
+        reportViolation(
+          `alarms notify topic ${topic.name}, whose key ${keyId} does not let cloudwatch.amazonaws.com use it: every notification would fail.`,
+          topic.urn,
+        );
     }
   },
 };
@@ -123,14 +147,30 @@ export const tableKeysUsable: StackValidationPolicy = {
       const statements = statementsOf(rolePolicy.props.policy);
       for (const table of tables) {
         const keyArn = table.props.serverSideEncryption.kmsKeyArn as string;
-        const onTable = statements.filter((s) => s.Effect === "Allow" && list(s.Resource).some((r) => r === table.props.arn || r.startsWith(`${table.props.arn}/`)));
+        const onTable = statements.filter(
+          (s) => s.Effect === "Allow" && list(s.Resource).some((r) => r === table.props.arn || r.startsWith(`${table.props.arn}/`)),
+        );
         const actions = onTable.flatMap((s) => list(s.Action)).filter((a) => a.startsWith("dynamodb:"));
         if (actions.length === 0) continue;
-        const missing = ["kms:Decrypt", ...(actions.some((a) => DYNAMODB_WRITE.test(a)) ? ["kms:GenerateDataKey"] : [])].filter((a) => !allows(statements, a, keyArn));
-        if (missing.length > 0) reportViolation(`${rolePolicy.name} lets its role use table ${table.name}, encrypted with ${keyArn}, but not ${missing.join(" and ")} on that key.`, rolePolicy.urn);
+        const missing = ["kms:Decrypt", ...(actions.some((a) => DYNAMODB_WRITE.test(a)) ? ["kms:GenerateDataKey"] : [])].filter(
+          (a) => !allows(statements, a, keyArn),
+        );
+        if (missing.length > 0)
+          reportViolation(
+            `${rolePolicy.name} lets its role use table ${table.name}, encrypted with ${keyArn}, but not ${missing.join(" and ")} on that key.`,
+            rolePolicy.urn,
+          );
       }
     }
   },
 };
 
-export const awsRulePolicies = [dataProtected, securityGroupRuleDescriptions, logRetentionAccepted, physicalNames, dynamodbStreamReaders, alarmTopicKeys, tableKeysUsable];
+export const awsRulePolicies = [
+  dataProtected,
+  securityGroupRuleDescriptions,
+  logRetentionAccepted,
+  physicalNames,
+  dynamodbStreamReaders,
+  alarmTopicKeys,
+  tableKeysUsable,
+];

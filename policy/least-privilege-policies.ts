@@ -23,10 +23,13 @@ export const bucketOwnershipEnforced: StackValidationPolicy = {
     for (const bucket of args.resources.filter((r) => r.type === BUCKET)) {
       const own = controls.filter((c) => String(c.props.bucket) === bucketId(bucket));
       const ownership = own.map((c) => c.props.rule?.objectOwnership);
-      if (own.length === 0) reportViolation(`bucket ${bucket.name} has no ownership controls: set objectOwnership BucketOwnerEnforced, which disables ACLs`, bucket.urn);
-      else if (ownership.some((o) => o !== undefined && o !== "BucketOwnerEnforced")) reportViolation(`bucket ${bucket.name} lets ACLs grant access (objectOwnership ${ownership.join(", ")}): set BucketOwnerEnforced`, bucket.urn);
+      if (own.length === 0)
+        reportViolation(`bucket ${bucket.name} has no ownership controls: set objectOwnership BucketOwnerEnforced, which disables ACLs`, bucket.urn);
+      else if (ownership.some((o) => o !== undefined && o !== "BucketOwnerEnforced"))
+        reportViolation(`bucket ${bucket.name} lets ACLs grant access (objectOwnership ${ownership.join(", ")}): set BucketOwnerEnforced`, bucket.urn);
     }
-    for (const acl of args.resources.filter((r) => /^aws:s3\/bucketAcl(V2)?:/.test(r.type))) reportViolation(`${acl.name} sets an ACL on a bucket: grant access in the bucket policy instead`, acl.urn);
+    for (const acl of args.resources.filter((r) => /^aws:s3\/bucketAcl(V2)?:/.test(r.type)))
+      reportViolation(`${acl.name} sets an ACL on a bucket: grant access in the bucket policy instead`, acl.urn);
   },
 };
 
@@ -62,7 +65,10 @@ export const tlsOnlyBuckets: StackValidationPolicy = {
       const own = policies.filter((p) => String(p.props.bucket) === id);
       if (own.length === 0) reportViolation(`bucket ${bucket.name} has no policy refusing requests without TLS`, bucket.urn);
       else if (own.every((p) => p.props.policy !== undefined && !statementsOf(p.props.policy).some((s) => refusesPlainHttp(s, id)))) {
-        reportViolation(`bucket ${bucket.name}'s policy does not deny s3:* to everyone on the bucket and its objects when aws:SecureTransport is false`, bucket.urn);
+        reportViolation(
+          `bucket ${bucket.name}'s policy does not deny s3:* to everyone on the bucket and its objects when aws:SecureTransport is false`,
+          bucket.urn,
+        );
       }
     }
   },
@@ -76,15 +82,22 @@ export const tlsOnlyBuckets: StackValidationPolicy = {
  * https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#firehose-assume-role
  */
 const SOURCE_KEYS = [
-  "aws:sourceaccount", "aws:sourcearn", "aws:sourceorgid", "aws:sourceorgpaths", "sts:externalid",
+  "aws:sourceaccount",
+  "aws:sourcearn",
+  "aws:sourceorgid",
+  "aws:sourceorgpaths",
+  "sts:externalid",
   // CloudWatch Logs calls KMS with the log group's ARN as the encryption context: a key policy holds it to this account's groups by that.
   // https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
   "kms:encryptioncontext:aws:logs:arn",
 ];
 
-const services = (principal: unknown): string[] => (typeof principal === "object" && principal !== null ? list((principal as Record<string, unknown>).Service as string | string[]) : []);
+const services = (principal: unknown): string[] =>
+  typeof principal === "object" && principal !== null ? list((principal as Record<string, unknown>).Service as string | string[]) : [];
 const heldToSource = (statement: Statement): boolean =>
-  Object.values(statement.Condition ?? {}).some((keys) => Object.entries(keys).some(([key, value]) => SOURCE_KEYS.includes(key.toLowerCase()) && list(value as string | string[]).every((v) => v !== "*")));
+  Object.values(statement.Condition ?? {}).some((keys) =>
+    Object.entries(keys).some(([key, value]) => SOURCE_KEYS.includes(key.toLowerCase()) && list(value as string | string[]).every((v) => v !== "*")),
+  );
 
 export const servicePrincipalsHeldToSource: ResourceValidationPolicy = {
   name: "service-principals-name-their-source",
@@ -98,7 +111,8 @@ export const servicePrincipalsHeldToSource: ResourceValidationPolicy = {
       const principal = args.props.principal;
       if (typeof principal !== "string" || !principal.endsWith(".amazonaws.com")) return;
       if (!args.props.sourceArn) reportViolation(`the permission lets ${principal} invoke the function for any resource: set sourceArn`);
-      if (principal === "s3.amazonaws.com" && !args.props.sourceAccount) reportViolation("the permission lets S3 invoke the function for a bucket of any account: set sourceAccount");
+      if (principal === "s3.amazonaws.com" && !args.props.sourceAccount)
+        reportViolation("the permission lets S3 invoke the function for a bucket of any account: set sourceAccount");
       return;
     }
     const field = RESOURCE_POLICY_FIELDS[args.type];
@@ -167,7 +181,9 @@ export const noWildcardGrants: ResourceValidationPolicy = {
 function principalAccounts(principal: unknown): string[] {
   if (isEveryone(principal)) return ["*"];
   if (typeof principal !== "object" || principal === null) return [];
-  return list((principal as Record<string, unknown>).AWS as string | string[]).map((p) => /^\d{12}$/.exec(p)?.[0] ?? /^arn:aws[\w-]*:(?:iam|sts)::(\d{12}):/.exec(p)?.[1] ?? p);
+  return list((principal as Record<string, unknown>).AWS as string | string[]).map(
+    (p) => /^\d{12}$/.exec(p)?.[0] ?? /^arn:aws[\w-]*:(?:iam|sts)::(\d{12}):/.exec(p)?.[1] ?? p,
+  );
 }
 
 /**
@@ -179,7 +195,8 @@ function grantees(resources: PolicyResource[]): { resource: PolicyResource; acco
   for (const resource of resources) {
     if (resource.type === "aws:lambda/permission:Permission") {
       const principal = resource.props.principal;
-      if (typeof principal === "string" && !principal.endsWith(".amazonaws.com")) found.push({ resource, account: principal === "*" ? "*" : /(\d{12})/.exec(principal)?.[1] ?? principal });
+      if (typeof principal === "string" && !principal.endsWith(".amazonaws.com"))
+        found.push({ resource, account: principal === "*" ? "*" : (/(\d{12})/.exec(principal)?.[1] ?? principal) });
       continue;
     }
     const field = RESOURCE_POLICY_FIELDS[resource.type];
@@ -198,7 +215,11 @@ export const principalsInDeploymentAccounts: StackValidationPolicy = {
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
-      accounts: { type: "array", items: { type: "string", pattern: "^\\d{12}$" }, description: "The deployment's accounts: sourceAccountId and consumerAccountId." },
+      accounts: {
+        type: "array",
+        items: { type: "string", pattern: "^\\d{12}$" },
+        description: "The deployment's accounts: sourceAccountId and consumerAccountId.",
+      },
     },
   },
   validateStack: (args, reportViolation) => {
@@ -206,11 +227,22 @@ export const principalsInDeploymentAccounts: StackValidationPolicy = {
     const found = grantees(args.resources);
     for (const { resource, account } of found) {
       if (account === "*") reportViolation(`${resource.type} ${resource.name} lets everyone (*) in: name the roles of the deployment's accounts`, resource.urn);
-      else if (accounts.length > 0 && !accounts.includes(account)) reportViolation(`${resource.type} ${resource.name} lets in account ${account}, which is not one of the deployment's (${accounts.join(", ")})`, resource.urn);
+      else if (accounts.length > 0 && !accounts.includes(account))
+        reportViolation(
+          `${resource.type} ${resource.name} lets in account ${account}, which is not one of the deployment's (${accounts.join(", ")})`,
+          resource.urn,
+        );
     }
     const all = [...new Set(found.map((f) => f.account).filter((a) => a !== "*"))];
-    if (accounts.length === 0 && all.length > 2) reportViolation(`the stack's policies let in principals of ${all.length} accounts (${all.join(", ")}); a deployment has two, this one and its peer`);
+    if (accounts.length === 0 && all.length > 2)
+      reportViolation(`the stack's policies let in principals of ${all.length} accounts (${all.join(", ")}); a deployment has two, this one and its peer`);
   },
 };
 
-export const leastPrivilegePolicies = [bucketOwnershipEnforced, tlsOnlyBuckets, servicePrincipalsHeldToSource, noWildcardGrants, principalsInDeploymentAccounts];
+export const leastPrivilegePolicies = [
+  bucketOwnershipEnforced,
+  tlsOnlyBuckets,
+  servicePrincipalsHeldToSource,
+  noWildcardGrants,
+  principalsInDeploymentAccounts,
+];

@@ -14,7 +14,8 @@ export const encryptionAtRest: ResourceValidationPolicy = {
         if (p.encryptionType !== "KMS") reportViolation("Kinesis streams must be encrypted with KMS (encryptionType: KMS).");
         break;
       case "aws:dynamodb/table:Table":
-        if (p.serverSideEncryption?.enabled !== true) reportViolation("DynamoDB tables must set serverSideEncryption.enabled, with an AWS-managed or customer key.");
+        if (p.serverSideEncryption?.enabled !== true)
+          reportViolation("DynamoDB tables must set serverSideEncryption.enabled, with an AWS-managed or customer key.");
         break;
       case "aws:sqs/queue:Queue":
         if (!p.sqsManagedSseEnabled && !p.kmsMasterKeyId) reportViolation("SQS queues must use SSE (sqsManagedSseEnabled or kmsMasterKeyId).");
@@ -78,7 +79,8 @@ export const boundedStreamRetries: ResourceValidationPolicy = {
     const p = args.props;
     if (!p.destinationConfig?.onFailure?.destinationArn) reportViolation("event source mappings must send failed batches to an on-failure destination.");
     const retries = p.maximumRetryAttempts;
-    if (retries === undefined || retries < 0 || retries > 10_000) reportViolation("event source mappings must bound maximumRetryAttempts (0–10000; -1 retries forever).");
+    if (retries === undefined || retries < 0 || retries > 10_000)
+      reportViolation("event source mappings must bound maximumRetryAttempts (0–10000; -1 retries forever).");
   },
 };
 
@@ -91,4 +93,12 @@ export const logRetention: ResourceValidationPolicy = {
   },
 };
 
-export const policies = [encryptionAtRest, privateEncryptedBuckets, noUnconditionedEveryone, boundedStreamRetries, logRetention, ...awsRulePolicies, ...leastPrivilegePolicies];
+export const policies = [
+  encryptionAtRest,
+  privateEncryptedBuckets,
+  noUnconditionedEveryone,
+  boundedStreamRetries,
+  logRetention,
+  ...awsRulePolicies,
+  ...leastPrivilegePolicies,
+];

@@ -21,7 +21,12 @@ export const list = <T>(value: T | T[] | undefined): T[] => (value === undefined
 
 /** IAM's wildcard match of a policy pattern (`*`) against a value. */
 export const matches = (pattern: string, value: string): boolean =>
-  new RegExp(`^${pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`).test(value);
+  new RegExp(
+    `^${pattern
+      .split("*")
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+      .join(".*")}$`,
+  ).test(value);
 
 /** Whether an Allow among the statements grants the action on the resource (conditions aside). */
 export const allows = (statements: Statement[], action: string, resource: string): boolean =>

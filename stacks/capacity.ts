@@ -20,7 +20,11 @@ const dollars = (value: number) => (value >= 1 ? twoDecimals(value) : Number(val
  * preview also states in a line; nothing without a load.
  * The consumer side's `input.stream` is the source stream's shard count, which its stages divide the load by.
  */
-export function checkCapacity(capacity: CapacityConfig, side: Account, input: SettingsInput): { capacityHeadroom?: Record<string, unknown>; runningCost?: Record<string, unknown> } {
+export function checkCapacity(
+  capacity: CapacityConfig,
+  side: Account,
+  input: SettingsInput,
+): { capacityHeadroom?: Record<string, unknown>; runningCost?: Record<string, unknown> } {
   const { load, onShortfall, granted } = capacity;
   if (!load) return {};
   const settings = pipelineSettings(input);
@@ -42,7 +46,10 @@ export function checkCapacity(capacity: CapacityConfig, side: Account, input: Se
     capacityHeadroom: Object.fromEntries(
       stages.map((stage) => {
         const ratio = headroom(stage);
-        return [stage.id, { need: twoDecimals(stage.need), limit: twoDecimals(stage.limit), unit: stage.unit, headroom: Number.isFinite(ratio) ? twoDecimals(ratio) : null }];
+        return [
+          stage.id,
+          { need: twoDecimals(stage.need), limit: twoDecimals(stage.limit), unit: stage.unit, headroom: Number.isFinite(ratio) ? twoDecimals(ratio) : null },
+        ];
       }),
     ),
     runningCost: {
@@ -50,7 +57,12 @@ export function checkCapacity(capacity: CapacityConfig, side: Account, input: Se
       perMillionEvents: dollars(totals.perMillionEvents),
       growsPerMonth: dollars(totals.growsPerMonth),
       prices: PRICES_NOTE,
-      lines: Object.fromEntries(costs.map((c) => [c.id, { quantity: twoDecimals(c.quantity), unit: c.unit, perMillionEvents: dollars(c.perMillionEvents), perMonth: dollars(c.perMonth), grows: c.grows }])),
+      lines: Object.fromEntries(
+        costs.map((c) => [
+          c.id,
+          { quantity: twoDecimals(c.quantity), unit: c.unit, perMillionEvents: dollars(c.perMillionEvents), perMonth: dollars(c.perMonth), grows: c.grows },
+        ]),
+      ),
     },
   };
 }

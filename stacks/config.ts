@@ -23,7 +23,10 @@ export function declaredConfig(file = PROJECT_FILE): Record<string, ConfigDeclar
 }
 
 const isEmpty = (value: unknown): boolean =>
-  value === undefined || value === "" || (Array.isArray(value) && value.length === 0) || (typeof value === "object" && value !== null && Object.keys(value).length === 0);
+  value === undefined ||
+  value === "" ||
+  (Array.isArray(value) && value.length === 0) ||
+  (typeof value === "object" && value !== null && Object.keys(value).length === 0);
 
 /**
  * The stack's config, read only through keys Pulumi.yaml declares. The Pulumi CLI fills a key the
@@ -37,7 +40,8 @@ export class StackConfig {
 
   private declaration(key: string): ConfigDeclaration {
     const declaration = this.declared[key];
-    if (!declaration) throw new pulumi.RunError(`the program reads config key "${key}", which Pulumi.yaml does not declare: declare it there with its type and description`);
+    if (!declaration)
+      throw new pulumi.RunError(`the program reads config key "${key}", which Pulumi.yaml does not declare: declare it there with its type and description`);
     return declaration;
   }
 
@@ -87,7 +91,9 @@ export class StackConfig {
       if (!fullKey.startsWith(namespace)) continue;
       const key = fullKey.slice(namespace.length);
       if (!(key in this.declared)) {
-        pulumi.log.warn(`config key "${key}" is not one this program reads, so it has no effect; did you mean "${closest(key, known)}"? (Pulumi.yaml lists every key)`);
+        pulumi.log.warn(
+          `config key "${key}" is not one this program reads, so it has no effect; did you mean "${closest(key, known)}"? (Pulumi.yaml lists every key)`,
+        );
       }
     }
   }

@@ -31,7 +31,10 @@ type AuroraSettings = Omit<AuroraLoaderArgs, "archiveBucketName" | "archiveBucke
  * StreamProjection's arguments but the table's stream and its key, the projection written the
  * short way (a group-by entry may be an attribute's name).
  */
-export type ProjectionConfig = Omit<StreamProjectionArgs, "tableStreamArn" | "tableStreamKmsKeyArn" | "projection"> & { name: string; projection: ProjectionSpec };
+export type ProjectionConfig = Omit<StreamProjectionArgs, "tableStreamArn" | "tableStreamKmsKeyArn" | "projection"> & {
+  name: string;
+  projection: ProjectionSpec;
+};
 
 /** The consumer stack's `deployments` output: each component's `deployment`, given back to it as `lastDeployment`. */
 export interface ConsumerDeployments {
@@ -64,7 +67,9 @@ export interface ConsumerConfig extends StackBasics {
   /** FirehoseArchive's arguments but the table's stream and `monitoring`. */
   archive: Omit<FirehoseArchiveArgs, "tableStreamArn" | "monitoring">;
   /** AuroraLoader's arguments but what the archive gives and `monitoring`; undefined when `aurora.enabled` is false. */
-  aurora: Omit<AuroraLoaderArgs, "archiveBucketName" | "archiveBucketArn" | "archiveKmsKeyArn" | "columns" | "columnTypes" | "schemaHistory" | "monitoring"> | undefined;
+  aurora:
+    | Omit<AuroraLoaderArgs, "archiveBucketName" | "archiveBucketArn" | "archiveKmsKeyArn" | "columns" | "columnTypes" | "schemaHistory" | "monitoring">
+    | undefined;
   /** Projections of the dedup table's stream. */
   projections: NamedProjection<Omit<StreamProjectionArgs, "tableStreamArn" | "monitoring">>[];
   /** Projections of the source's shared table stream; `readable` once the source granted it (or config names the stream). */
@@ -109,13 +114,31 @@ export async function readConsumerConfig(config: StackConfig): Promise<ConsumerC
     ...basics,
     ...access,
     dedupTable: { ...access.dedupTable, lastDeployment: last.dedupTable, liveChangesAcknowledged },
-    archive: { protectData, tableKmsKeyArn: table?.kmsKeyArn, ...archiveSettings, columnTypes: archiveSettings.columnTypes ?? auroraColumnTypes, schemaHistory, lastDeployment: last.archive, liveChangesAcknowledged },
+    archive: {
+      protectData,
+      tableKmsKeyArn: table?.kmsKeyArn,
+      ...archiveSettings,
+      columnTypes: archiveSettings.columnTypes ?? auroraColumnTypes,
+      schemaHistory,
+      lastDeployment: last.archive,
+      liveChangesAcknowledged,
+    },
     aurora: auroraEnabled ? { protectData, ...auroraArgs, lastDeployment: last.loader } : undefined,
     projections: projections.map(({ name, projection, ...args }) => ({
       name,
-      args: { protectData, ...args, projection: projectionSettings(projection), tableStreamKmsKeyArn: table?.kmsKeyArn, lastDeployment: last.projections?.[name], liveChangesAcknowledged },
+      args: {
+        protectData,
+        ...args,
+        projection: projectionSettings(projection),
+        tableStreamKmsKeyArn: table?.kmsKeyArn,
+        lastDeployment: last.projections?.[name],
+        liveChangesAcknowledged,
+      },
     })),
-    sharedTableProjections: shared.map((projection) => ({ ...projection, args: { ...projection.args, lastDeployment: last.projections?.[projection.name], liveChangesAcknowledged } })),
+    sharedTableProjections: shared.map((projection) => ({
+      ...projection,
+      args: { ...projection.args, lastDeployment: last.projections?.[projection.name], liveChangesAcknowledged },
+    })),
     capacityInput: {
       region: accounts.region,
       accessMode: accounts.accessMode,
@@ -138,7 +161,13 @@ export async function readConsumerConfig(config: StackConfig): Promise<ConsumerC
  * once the source has granted this stack's role: a stream ARN from the source stack counts once
  * that stack reports the grant; one in config, always.
  */
-async function readPull(config: StackConfig, { accounts, peer: source, protectData }: StackBasics, check: Check, table: DedupTableSettings | undefined, ingest: IngestConfig) {
+async function readPull(
+  config: StackConfig,
+  { accounts, peer: source, protectData }: StackBasics,
+  check: Check,
+  table: DedupTableSettings | undefined,
+  ingest: IngestConfig,
+) {
   const grantedTo = await source.output("streamReadGrantedTo");
   const fromSource = (configKey: string, output: string) => config.string(configKey) ?? (grantedTo ? source.output(output) : undefined);
   const [streamArn, consumerArn, streamKmsKeyArn, streamRetentionHours] = await Promise.all([
@@ -153,7 +182,9 @@ async function readPull(config: StackConfig, { accounts, peer: source, protectDa
   checkArn(check, "sourceConsumerArn", consumerArn, { service: "kinesis", resource: "stream/", ...inSource });
   checkArn(check, "sourceStreamKmsKeyArn", streamKmsKeyArn, { service: "kms", resource: "key/", ...inSource });
   if (streamArn && config.string("sourceStreamArn") && !streamKmsKeyArn) {
-    pulumi.log.warn("sourceStreamArn is set without sourceStreamKmsKeyArn: if the stream is encrypted with a customer-managed key, the ingest role cannot decrypt its records");
+    pulumi.log.warn(
+      "sourceStreamArn is set without sourceStreamKmsKeyArn: if the stream is encrypted with a customer-managed key, the ingest role cannot decrypt its records",
+    );
   }
   const dedupTable: DedupTableArgs = { pull: { streamArn, consumerArn, streamKmsKeyArn, streamRetentionHours }, table, ...ingest, protectData };
   return { dedupTable, pull: { grantedTo } };
@@ -164,21 +195,30 @@ async function readPush(config: StackConfig, { accounts, peer: source, protectDa
   const principalArn = await source.value("sourceIngestRoleArn", "pushIngestRoleArn");
   // Not a secret: AWS documents the external ID as none, and anyone who may read the writer role sees it in its trust policy.
   const externalId = config.string("writerExternalId");
-  if (!externalId) check.fail('writerExternalId is required with accessMode "push": set it with `pulumi config set writerExternalId "$(openssl rand -hex 16)"`');
+  if (!externalId)
+    check.fail('writerExternalId is required with accessMode "push": set it with `pulumi config set writerExternalId "$(openssl rand -hex 16)"`');
   checkArn(check, "sourceIngestRoleArn", principalArn, { service: "iam", resource: "role/", account: accounts.sourceAccountId });
   const pullOnly = INGEST_CONFIG_KEYS.filter((key) => config.isSet(key));
   if (pullOnly.length > 0) {
     pulumi.log.warn(`${pullOnly.join(", ")} configure the ingest function, which runs in the source account in push mode: set them on ${source.label}`);
   }
   const dedupTable: DedupTableArgs = { push: { principalArn, externalId: externalId! }, table, protectData };
-  return { dedupTable, push: { pushFunctionArn: await source.output("pushIngestFunctionArn"), itemExpireAfterDays: await source.number("itemExpireAfterDays") } };
+  return {
+    dedupTable,
+    push: { pushFunctionArn: await source.output("pushIngestFunctionArn"), itemExpireAfterDays: await source.number("itemExpireAfterDays") },
+  };
 }
 
 /**
  * The cross-account DynamoDB Streams design: projections here fed by the source account's shared
  * table stream. Each is readable once the source stack reports its grant (or config names the stream).
  */
-async function readSharedTableProjections(config: StackConfig, { accounts, peer: source, protectData }: StackBasics, check: Check, projections: ProjectionConfig[]): Promise<ConsumerConfig["sharedTableProjections"]> {
+async function readSharedTableProjections(
+  config: StackConfig,
+  { accounts, peer: source, protectData }: StackBasics,
+  check: Check,
+  projections: ProjectionConfig[],
+): Promise<ConsumerConfig["sharedTableProjections"]> {
   if (projections.length === 0) return [];
   const granted = await source.outputMap("sharedTableReadGrantedTo");
   const configuredStream = config.string("sourceSharedTableStreamArn");
@@ -191,7 +231,17 @@ async function readSharedTableProjections(config: StackConfig, { accounts, peer:
   checkArn(check, "sourceSharedTableKmsKeyArn", keyArn, { service: "kms", resource: "key/", ...inSource });
   return projections.map(({ name, projection, ...args }) => {
     const readable = Boolean(streamArn && (configuredStream || granted?.[name]));
-    return { name, readable, args: { protectData, ...args, projection: projectionSettings(projection), tableStreamArn: readable ? streamArn : undefined, tableStreamKmsKeyArn: readable ? keyArn : undefined } };
+    return {
+      name,
+      readable,
+      args: {
+        protectData,
+        ...args,
+        projection: projectionSettings(projection),
+        tableStreamArn: readable ? streamArn : undefined,
+        tableStreamKmsKeyArn: readable ? keyArn : undefined,
+      },
+    };
   });
 }
 
@@ -203,10 +253,14 @@ async function readSharedTableProjections(config: StackConfig, { accounts, peer:
  */
 function checkProjections(check: Check, projections: ProjectionConfig[], shared: ProjectionConfig[], table: DedupTableSettings | undefined): void {
   const names = new Set<string>();
-  for (const [key, list] of [["projections", projections], ["sharedTableProjections", shared]] as const) {
+  for (const [key, list] of [
+    ["projections", projections],
+    ["sharedTableProjections", shared],
+  ] as const) {
     for (const [i, projection] of list.entries()) {
       if (!projection.name) check.fail(`${key}[${i}] needs a name`);
-      if (names.has(projection.name)) check.fail(`${key} has two entries named "${projection.name}" (names are unique across projections and sharedTableProjections)`);
+      if (names.has(projection.name))
+        check.fail(`${key} has two entries named "${projection.name}" (names are unique across projections and sharedTableProjections)`);
       names.add(projection.name);
     }
   }
@@ -222,10 +276,14 @@ function checkProjections(check: Check, projections: ProjectionConfig[], shared:
   readerLimit("sharedTableProjections", shared.length, 0, "each of them reads the shared table's stream");
   for (const [i, projection] of projections.entries()) {
     if (projection.projection?.kind === "index" && table?.streamViewType !== "NEW_AND_OLD_IMAGES") {
-      pulumi.log.warn(`projections[${i}] ("${projection.name}") indexes a stream without old images: removed items and changed keys stay in the index (set table.streamViewType NEW_AND_OLD_IMAGES to follow them)`);
+      pulumi.log.warn(
+        `projections[${i}] ("${projection.name}") indexes a stream without old images: removed items and changed keys stay in the index (set table.streamViewType NEW_AND_OLD_IMAGES to follow them)`,
+      );
     }
     if (projection.projection?.kind === "aggregate" && table?.streamViewType !== "NEW_AND_OLD_IMAGES") {
-      check.fail(`projections[${i}] ("${projection.name}") aggregates, which needs table.streamViewType NEW_AND_OLD_IMAGES to correct its counts on MODIFY and REMOVE`);
+      check.fail(
+        `projections[${i}] ("${projection.name}") aggregates, which needs table.streamViewType NEW_AND_OLD_IMAGES to correct its counts on MODIFY and REMOVE`,
+      );
     }
   }
 }

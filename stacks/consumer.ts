@@ -1,5 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
-import { AuroraLoader, DedupTable, FirehoseArchive, firehoseArchiveDefaults, type MonitoringArgs, StreamProjection, type TableStreamDeployment } from "../components";
+import {
+  AuroraLoader,
+  DedupTable,
+  FirehoseArchive,
+  firehoseArchiveDefaults,
+  type MonitoringArgs,
+  StreamProjection,
+  type TableStreamDeployment,
+} from "../components";
 import { checkCapacity } from "./capacity";
 import { StackConfig } from "./config";
 import { readConsumerConfig, type ConsumerConfig, type PullWiring } from "./consumer-config";
@@ -43,23 +51,54 @@ export async function consumerComposition(pulumiConfig: pulumi.Config): Promise<
   // An aggregate's ledger must remember each item longer than the table keeps it.
   const tableItemExpireAfterDays = config.pull ? dedup.itemExpireAfterDays : config.push?.itemExpireAfterDays;
   // What `npm run backfill` reads for the items the table has let expire: preview says what it lacks.
-  const archived = { schema: config.archive.schema ?? firehoseArchiveDefaults.schema, columns: config.archive.columns ?? firehoseArchiveDefaults.columns, columnTypes: archive.columnTypes, schemaHistory: archive.schemaHistory };
-  const projections = config.projections.map(({ name, args }) => new StreamProjection(name, { ...common, ...args, tableStreamArn: mode.tableStreamArn, tableItemExpireAfterDays, archive: archived }));
+  const archived = {
+    schema: config.archive.schema ?? firehoseArchiveDefaults.schema,
+    columns: config.archive.columns ?? firehoseArchiveDefaults.columns,
+    columnTypes: archive.columnTypes,
+    schemaHistory: archive.schemaHistory,
+  };
+  const projections = config.projections.map(
+    ({ name, args }) => new StreamProjection(name, { ...common, ...args, tableStreamArn: mode.tableStreamArn, tableItemExpireAfterDays, archive: archived }),
+  );
   const projectionTables = Object.fromEntries(projections.map((projection, i) => [config.projections[i].name, projection.tableName]));
   const capacity = checkCapacity(config.capacity, "consumer", config.capacityInput);
   const shared = sharedTableConsumers(config.sharedTableProjections, source, common);
   const ingest = dedup.ingestFunctionName;
   const forward = archive.forwardFunctionName;
   const load = loader ? loader.loadFunctionName : undefined;
-  const lambda = (metric: string, name: pulumi.Input<string | undefined>, stat?: string) => ({ namespace: "AWS/Lambda", metric, dimensions: { FunctionName: name }, stat });
-  const counters = [dedup.ingestParkedMetricName, archive.forwardParkedMetricName, archive.failedTransformationsMetricName].filter((metric): metric is string => metric !== undefined);
-  const delivery = (metric: string, stat?: string) => ({ namespace: "AWS/Firehose", metric, dimensions: { DeliveryStreamName: archive.deliveryStreamName }, stat });
+  const lambda = (metric: string, name: pulumi.Input<string | undefined>, stat?: string) => ({
+    namespace: "AWS/Lambda",
+    metric,
+    dimensions: { FunctionName: name },
+    stat,
+  });
+  const counters = [dedup.ingestParkedMetricName, archive.forwardParkedMetricName, archive.failedTransformationsMetricName].filter(
+    (metric): metric is string => metric !== undefined,
+  );
+  const delivery = (metric: string, stat?: string) => ({
+    namespace: "AWS/Firehose",
+    metric,
+    dimensions: { DeliveryStreamName: archive.deliveryStreamName },
+    stat,
+  });
   const board = dashboard("clickstream-consumer", [
-    { title: "Ingest: invocations, errors, iterator age", metrics: [lambda("Invocations", ingest), lambda("Errors", ingest), lambda("IteratorAge", ingest, "Maximum")] },
+    {
+      title: "Ingest: invocations, errors, iterator age",
+      metrics: [lambda("Invocations", ingest), lambda("Errors", ingest), lambda("IteratorAge", ingest, "Maximum")],
+    },
     { title: "Dedup table: writes", metrics: [{ namespace: "AWS/DynamoDB", metric: "ConsumedWriteCapacityUnits", dimensions: { TableName: mode.tableName } }] },
-    { title: "Forward: invocations, errors, iterator age", metrics: [lambda("Invocations", forward), lambda("Errors", forward), lambda("IteratorAge", forward, "Maximum")] },
-    { title: "Firehose: records in, delivered, freshness", metrics: [delivery("IncomingRecords"), delivery("DeliveryToS3.Records"), delivery("DeliveryToS3.DataFreshness", "Maximum")] },
-    { title: "Loader: invocations, errors, rows loaded", metrics: [lambda("Invocations", load), lambda("Errors", load), ...(loader ? [pipelineMetric(loader.rowsLoadedMetricName, "load")] : [])] },
+    {
+      title: "Forward: invocations, errors, iterator age",
+      metrics: [lambda("Invocations", forward), lambda("Errors", forward), lambda("IteratorAge", forward, "Maximum")],
+    },
+    {
+      title: "Firehose: records in, delivered, freshness",
+      metrics: [delivery("IncomingRecords"), delivery("DeliveryToS3.Records"), delivery("DeliveryToS3.DataFreshness", "Maximum")],
+    },
+    {
+      title: "Loader: invocations, errors, rows loaded",
+      metrics: [lambda("Invocations", load), lambda("Errors", load), ...(loader ? [pipelineMetric(loader.rowsLoadedMetricName, "load")] : [])],
+    },
     { title: "Records parked or refused", metrics: counters.map((metric) => pipelineMetric(metric)) },
     discardedRecords([dedup.eventSourceMappingId, archive.forward.mapping?.uuid, ...projections.map((p) => p.project.mapping?.uuid)]),
   ]);
@@ -69,7 +108,10 @@ export async function consumerComposition(pulumiConfig: pulumi.Config): Promise<
     accountId: accounts.consumerAccountId,
     ...mode,
     projectionTables,
-    ...(shared.sharedTableReaderRoleArns && { sharedTableReaderRoleArns: shared.sharedTableReaderRoleArns, sharedTableProjectionTables: shared.sharedTableProjectionTables }),
+    ...(shared.sharedTableReaderRoleArns && {
+      sharedTableReaderRoleArns: shared.sharedTableReaderRoleArns,
+      sharedTableProjectionTables: shared.sharedTableProjectionTables,
+    }),
     alertTopicArn: topic.arn,
     dashboardName: board.dashboardName,
     archiveBucketName: archive.bucketName,
@@ -106,13 +148,20 @@ export async function consumerComposition(pulumiConfig: pulumi.Config): Promise<
  * function's role is created first, exported (`sharedTableReaderRoleArns`) for the source stack to
  * grant; its mapping follows once the source stack reports that grant (or config names the stream).
  */
-function sharedTableConsumers(projections: ConsumerConfig["sharedTableProjections"], source: Peer, common: { monitoring: MonitoringArgs; tags: Record<string, string> }) {
+function sharedTableConsumers(
+  projections: ConsumerConfig["sharedTableProjections"],
+  source: Peer,
+  common: { monitoring: MonitoringArgs; tags: Record<string, string> },
+) {
   if (projections.length === 0) return { deployments: {} };
   const roles: Record<string, pulumi.Output<string>> = {};
   const tables: Record<string, pulumi.Output<string>> = {};
   const deployments: Record<string, pulumi.Output<TableStreamDeployment>> = {};
   for (const { name, readable, args } of projections) {
-    if (!readable) pulumi.log.warn(`${source.label} has not shared its table's stream with "${name}" yet, so it has no mapping. Run \`pulumi up\` on ${source.label}, then here again.`);
+    if (!readable)
+      pulumi.log.warn(
+        `${source.label} has not shared its table's stream with "${name}" yet, so it has no mapping. Run \`pulumi up\` on ${source.label}, then here again.`,
+      );
     const projection = new StreamProjection(name, { ...common, ...args });
     roles[name] = projection.projectRoleArn;
     tables[name] = projection.tableName;
@@ -136,7 +185,9 @@ function pullWiring(dedup: DedupTable, config: ConsumerConfig, wiring: PullWirin
       return message;
     });
   } else {
-    pulumi.log.warn(`${source.label} has not granted this stack's ingest role read access yet, so the ingest function has no event source mapping. Run \`pulumi up\` on ${source.label}, then here again.`);
+    pulumi.log.warn(
+      `${source.label} has not granted this stack's ingest role read access yet, so the ingest function has no event source mapping. Run \`pulumi up\` on ${source.label}, then here again.`,
+    );
     nextStep = pulumi.interpolate`Run \`pulumi up\` on ${source.label}: it grants ${dedup.ingestRoleArn} read access to the stream. Then run \`pulumi up\` on this stack again to start reading.`;
   }
   return {
@@ -158,8 +209,12 @@ function pushWiring(dedup: DedupTable, config: ConsumerConfig, wiring: NonNullab
   } else if (principalArn) {
     nextStep = pulumi.interpolate`Run \`pulumi up\` on ${source.label}: it deploys the push function, which assumes ${dedup.writerRoleArn}.`;
   } else {
-    pulumi.log.warn(`${source.label} has not reported its push function's role yet, so there is no writer role. Run \`pulumi up\` on ${source.label}, then here again.`);
-    nextStep = pulumi.output(`Run \`pulumi up\` on ${source.label}: it creates the push function's role. Then run \`pulumi up\` on this stack again to create the writer role that role assumes.`);
+    pulumi.log.warn(
+      `${source.label} has not reported its push function's role yet, so there is no writer role. Run \`pulumi up\` on ${source.label}, then here again.`,
+    );
+    nextStep = pulumi.output(
+      `Run \`pulumi up\` on ${source.label}: it creates the push function's role. Then run \`pulumi up\` on this stack again to create the writer role that role assumes.`,
+    );
   }
   return {
     writerRoleArn: dedup.writerRoleArn,

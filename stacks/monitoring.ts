@@ -40,7 +40,16 @@ export function alertTopicPolicy(account: string, partition: string, region: str
       Sid: "AccountManagesTopic",
       Effect: "Allow",
       Principal: { AWS: `arn:${partition}:iam::${account}:root` },
-      Action: ["sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:AddPermission", "sns:RemovePermission", "sns:DeleteTopic", "sns:Subscribe", "sns:ListSubscriptionsByTopic", "sns:Publish"],
+      Action: [
+        "sns:GetTopicAttributes",
+        "sns:SetTopicAttributes",
+        "sns:AddPermission",
+        "sns:RemovePermission",
+        "sns:DeleteTopic",
+        "sns:Subscribe",
+        "sns:ListSubscriptionsByTopic",
+        "sns:Publish",
+      ],
       Resource: topicArn,
     },
     {
@@ -51,7 +60,14 @@ export function alertTopicPolicy(account: string, partition: string, region: str
       Resource: topicArn,
       Condition: { StringEquals: { "aws:SourceAccount": account }, ArnLike: { "aws:SourceArn": `arn:${partition}:cloudwatch:${region}:${account}:alarm:*` } },
     },
-    { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "sns:*", Resource: topicArn, Condition: { Bool: { "aws:SecureTransport": "false" } } },
+    {
+      Sid: "DenyInsecureTransport",
+      Effect: "Deny",
+      Principal: "*",
+      Action: "sns:*",
+      Resource: topicArn,
+      Condition: { Bool: { "aws:SecureTransport": "false" } },
+    },
   ];
 }
 
@@ -64,17 +80,27 @@ export function alertTopic(settings: AlertSettings): aws.sns.Topic {
   const identity = aws.getCallerIdentityOutput();
   const partition = aws.getPartitionOutput().partition;
   const region = aws.getRegionOutput().region;
-  const key = new aws.kms.Key("alerts-key", {
-    description: "Encrypts the alarm topic; CloudWatch alarms of this account may use it",
-    enableKeyRotation: true,
-    deletionWindowInDays: 30,
-    policy: policyDocument(pulumi.all([identity.accountId, partition, region]).apply(([account, part, regionName]) => alertTopicKeyPolicy(account, part, regionName))),
-    tags: settings.tags,
-  }, dataResourceOptions({ protectData: settings.protectData ?? true }));
+  const key = new aws.kms.Key(
+    "alerts-key",
+    {
+      description: "Encrypts the alarm topic; CloudWatch alarms of this account may use it",
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+      policy: policyDocument(
+        pulumi.all([identity.accountId, partition, region]).apply(([account, part, regionName]) => alertTopicKeyPolicy(account, part, regionName)),
+      ),
+      tags: settings.tags,
+    },
+    dataResourceOptions({ protectData: settings.protectData ?? true }),
+  );
   const topic = new aws.sns.Topic("alerts", { kmsMasterKeyId: key.arn, tags: settings.tags });
   new aws.sns.TopicPolicy("alerts-policy", {
     arn: topic.arn,
-    policy: policyDocument(pulumi.all([identity.accountId, partition, region, topic.arn]).apply(([account, part, regionName, arn]) => alertTopicPolicy(account, part, regionName, arn))),
+    policy: policyDocument(
+      pulumi
+        .all([identity.accountId, partition, region, topic.arn])
+        .apply(([account, part, regionName, arn]) => alertTopicPolicy(account, part, regionName, arn)),
+    ),
   });
   const email = settings.email;
   if (email) new aws.sns.TopicSubscription("alerts-email", { topic: topic.arn, protocol: "email", endpoint: email });
@@ -101,9 +127,9 @@ export interface Widget {
  */
 export function dashboard(name: string, widgets: Widget[]): aws.cloudwatch.Dashboard {
   const region = aws.getRegionOutput().region;
-  const resolved = pulumi.output(widgets.map((w) => ({ title: w.title, metrics: w.metrics.map((m) => ({ ...m, dimensions: pulumi.output(m.dimensions ?? {}) })) }))) as unknown as pulumi.Output<
-    { title: string; metrics: (Omit<Metric, "dimensions"> & { dimensions: Record<string, string | undefined> })[] }[]
-  >;
+  const resolved = pulumi.output(
+    widgets.map((w) => ({ title: w.title, metrics: w.metrics.map((m) => ({ ...m, dimensions: pulumi.output(m.dimensions ?? {}) })) })),
+  ) as unknown as pulumi.Output<{ title: string; metrics: (Omit<Metric, "dimensions"> & { dimensions: Record<string, string | undefined> })[] }[]>;
   const body = pulumi.all([region, resolved]).apply(([regionName, all]) => {
     const present = all
       .map((widget) => ({ ...widget, metrics: widget.metrics.filter((m) => Object.values(m.dimensions).every((value) => Boolean(value))) }))
@@ -131,7 +157,9 @@ export function dashboard(name: string, widgets: Widget[]): aws.cloudwatch.Dashb
 
 /** What the mappings gave up on (sent to their dead-letter buckets, dropped), per mapping. */
 export function discardedRecords(mappingIds: pulumi.Input<string | undefined>[]): Widget {
-  const metrics = mappingIds.flatMap((id) => MAPPING_DISCARD_METRICS.map((metric) => ({ namespace: "AWS/Lambda", metric, dimensions: { EventSourceMappingUUID: id } })));
+  const metrics = mappingIds.flatMap((id) =>
+    MAPPING_DISCARD_METRICS.map((metric) => ({ namespace: "AWS/Lambda", metric, dimensions: { EventSourceMappingUUID: id } })),
+  );
   return { title: "Mappings: records given up after retries or age (dead-letter bucket, dropped)", metrics };
 }
 

@@ -10,7 +10,10 @@ import { type StackConfig } from "./config";
 export class Peer {
   private readonly reference: pulumi.StackReference | undefined;
 
-  constructor(private readonly config: StackConfig, readonly side: Side) {
+  constructor(
+    private readonly config: StackConfig,
+    readonly side: Side,
+  ) {
     const name = config.string(`${side}Stack`);
     this.reference = name ? new pulumi.StackReference(name) : undefined;
     this.label = name ? `the ${side} stack (${name})` : `the ${side} stack`;
@@ -57,7 +60,9 @@ export class Peer {
       throw new pulumi.RunError(`${this.label} uses accessMode "${mode}" but this stack uses "${accounts.accessMode}": set the same accessMode in both stacks`);
     }
     if (region && region !== accounts.region) {
-      throw new pulumi.RunError(`${this.label} is in region ${region} but this stack is in ${accounts.region}: both stacks must use one region, as Lambda requires`);
+      throw new pulumi.RunError(
+        `${this.label} is in region ${region} but this stack is in ${accounts.region}: both stacks must use one region, as Lambda requires`,
+      );
     }
   }
 }

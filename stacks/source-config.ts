@@ -1,5 +1,11 @@
 import { type SettingsInput } from "../capacity/settings";
-import { type CrossAccountStreamSourceArgs, type CrossAccountStreamSourceDeployment, type PushIngestArgs, type SharedTableSettings, type StreamSettings } from "../components";
+import {
+  type CrossAccountStreamSourceArgs,
+  type CrossAccountStreamSourceDeployment,
+  type PushIngestArgs,
+  type SharedTableSettings,
+  type StreamSettings,
+} from "../components";
 import { lastDeployedOutput } from "./last-deployment";
 import { checkArn } from "./accounts";
 import { type StackConfig } from "./config";
@@ -31,7 +37,7 @@ export async function readSourceConfig(config: StackConfig): Promise<SourceConfi
   const consumerRoleArn = accounts.accessMode === "pull" ? await consumer.value("consumerIngestRoleArn", "ingestRoleArn") : undefined;
   checkArn(check, "consumerIngestRoleArn", consumerRoleArn, inConsumer);
   const sharedTable = config.object<SharedTableSettings>("sharedTable");
-  const readerRoles = sharedTable ? (await consumer.map("consumerSharedTableReaderRoleArns", "sharedTableReaderRoleArns")) ?? {} : {};
+  const readerRoles = sharedTable ? ((await consumer.map("consumerSharedTableReaderRoleArns", "sharedTableReaderRoleArns")) ?? {}) : {};
   for (const [name, arn] of Object.entries(readerRoles)) checkArn(check, `consumerSharedTableReaderRoleArns.${name}`, arn, inConsumer);
   const stream = config.object<StreamSettings>("stream");
   const fanOutConsumerName = config.string("fanOutConsumerName");
@@ -49,7 +55,9 @@ export async function readSourceConfig(config: StackConfig): Promise<SourceConfi
       check.fail(`the consumer's writer role and table name go together: ${writerRoleArn ? "consumerTableName" : "consumerWriterRoleArn"} is missing`);
     }
     if (writerRoleArn && !externalId) {
-      check.fail(`writerExternalId is required with accessMode "push": set it with \`pulumi config set writerExternalId <value>\` (the consumer stack's value), or read it from ${consumer.label} by setting consumerStack`);
+      check.fail(
+        `writerExternalId is required with accessMode "push": set it with \`pulumi config set writerExternalId <value>\` (the consumer stack's value), or read it from ${consumer.label} by setting consumerStack`,
+      );
     }
     const writer = writerRoleArn && tableName && externalId ? { roleArn: writerRoleArn, tableName, externalId } : undefined;
     push = { writer, ...ingest, streamRetentionHours: stream?.retentionHours, protectData: basics.protectData, tags: basics.tags };

@@ -1,5 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
-import { CrossAccountStreamSource, crossAccountStreamSourceDefaults, FAN_OUT_LAG_METRIC, type MonitoringArgs, PRODUCER_THROTTLING_METRICS, PushIngest } from "../components";
+import {
+  CrossAccountStreamSource,
+  crossAccountStreamSourceDefaults,
+  FAN_OUT_LAG_METRIC,
+  type MonitoringArgs,
+  PRODUCER_THROTTLING_METRICS,
+  PushIngest,
+} from "../components";
 import { checkCapacity } from "./capacity";
 import { StackConfig } from "./config";
 import { alertTopic, dashboard, discardedRecords, type Widget } from "./monitoring";
@@ -41,7 +48,9 @@ export async function sourceComposition(pulumiConfig: pulumi.Config): Promise<Re
     deployments: { streamSource: stream.deployment },
   };
   if (config.streamSource.sharedTable && Object.keys(readerRoles).length === 0) {
-    pulumi.log.warn(`the shared table's stream is shared with nobody yet: ${consumer.label} reports no sharedTableReaderRoleArns (set sharedTableProjections there, run \`pulumi up\` on it, then here again)`);
+    pulumi.log.warn(
+      `the shared table's stream is shared with nobody yet: ${consumer.label} reports no sharedTableReaderRoleArns (set sharedTableProjections there, run \`pulumi up\` on it, then here again)`,
+    );
   }
 
   const fanOutConsumerName = config.streamSource.fanOutConsumerName;
@@ -49,10 +58,16 @@ export async function sourceComposition(pulumiConfig: pulumi.Config): Promise<Re
     const consumerRoleArn = config.streamSource.consumerRoleArn;
     let nextStep: pulumi.Output<string>;
     if (consumerRoleArn) {
-      nextStep = pulumi.output(`Granted ${consumerRoleArn} read access. Run \`pulumi up\` on ${consumer.label} if its ingest function has no event source mapping yet.`);
+      nextStep = pulumi.output(
+        `Granted ${consumerRoleArn} read access. Run \`pulumi up\` on ${consumer.label} if its ingest function has no event source mapping yet.`,
+      );
     } else {
-      pulumi.log.warn(`${consumer.label} has not reported its ingest role yet, so the stream is shared with nobody. Run \`pulumi up\` on ${consumer.label}, then here again.`);
-      nextStep = pulumi.output(`Run \`pulumi up\` on ${consumer.label}: it creates the ingest role. Then run \`pulumi up\` here again to grant that role read access.`);
+      pulumi.log.warn(
+        `${consumer.label} has not reported its ingest role yet, so the stream is shared with nobody. Run \`pulumi up\` on ${consumer.label}, then here again.`,
+      );
+      nextStep = pulumi.output(
+        `Run \`pulumi up\` on ${consumer.label}: it creates the ingest role. Then run \`pulumi up\` here again to grant that role read access.`,
+      );
     }
     return { ...outputs, dashboardName: sourceDashboard(stream, fanOutConsumerName).dashboardName, streamReadGrantedTo: stream.streamReadGrantedTo, nextStep };
   }
@@ -69,13 +84,39 @@ function sourceDashboard(stream: CrossAccountStreamSource, fanOutConsumerName: s
   const streamName = { StreamName: stream.streamName };
   const push = pushIngest?.ingestFunctionName;
   const readerLag: Widget = fanOutConsumerName
-    ? { title: "Fan-out consumer: how far it is behind (ms)", metrics: [{ namespace: "AWS/Kinesis", metric: FAN_OUT_LAG_METRIC, dimensions: { ...streamName, ConsumerName: fanOutConsumerName }, stat: "Maximum" }] }
-    : { title: "Stream: how far readers are behind (ms)", metrics: [{ namespace: "AWS/Kinesis", metric: "GetRecords.IteratorAgeMilliseconds", dimensions: streamName, stat: "Maximum" }] };
+    ? {
+        title: "Fan-out consumer: how far it is behind (ms)",
+        metrics: [{ namespace: "AWS/Kinesis", metric: FAN_OUT_LAG_METRIC, dimensions: { ...streamName, ConsumerName: fanOutConsumerName }, stat: "Maximum" }],
+      }
+    : {
+        title: "Stream: how far readers are behind (ms)",
+        metrics: [{ namespace: "AWS/Kinesis", metric: "GetRecords.IteratorAgeMilliseconds", dimensions: streamName, stat: "Maximum" }],
+      };
   return dashboard("clickstream-source", [
-    { title: "Stream: records in and out", metrics: [{ namespace: "AWS/Kinesis", metric: "IncomingRecords", dimensions: streamName }, { namespace: "AWS/Kinesis", metric: fanOutConsumerName ? "SubscribeToShardEvent.Records" : "GetRecords.Records", dimensions: fanOutConsumerName ? { ...streamName, ConsumerName: fanOutConsumerName } : streamName }] },
+    {
+      title: "Stream: records in and out",
+      metrics: [
+        { namespace: "AWS/Kinesis", metric: "IncomingRecords", dimensions: streamName },
+        {
+          namespace: "AWS/Kinesis",
+          metric: fanOutConsumerName ? "SubscribeToShardEvent.Records" : "GetRecords.Records",
+          dimensions: fanOutConsumerName ? { ...streamName, ConsumerName: fanOutConsumerName } : streamName,
+        },
+      ],
+    },
     readerLag,
-    { title: "Producers: records throttled", metrics: PRODUCER_THROTTLING_METRICS.map((metric) => ({ namespace: "AWS/Kinesis", metric, dimensions: streamName })) },
-    { title: "Push ingest: invocations, errors, iterator age", metrics: [{ namespace: "AWS/Lambda", metric: "Invocations", dimensions: { FunctionName: push } }, { namespace: "AWS/Lambda", metric: "Errors", dimensions: { FunctionName: push } }, { namespace: "AWS/Lambda", metric: "IteratorAge", dimensions: { FunctionName: push }, stat: "Maximum" }] },
+    {
+      title: "Producers: records throttled",
+      metrics: PRODUCER_THROTTLING_METRICS.map((metric) => ({ namespace: "AWS/Kinesis", metric, dimensions: streamName })),
+    },
+    {
+      title: "Push ingest: invocations, errors, iterator age",
+      metrics: [
+        { namespace: "AWS/Lambda", metric: "Invocations", dimensions: { FunctionName: push } },
+        { namespace: "AWS/Lambda", metric: "Errors", dimensions: { FunctionName: push } },
+        { namespace: "AWS/Lambda", metric: "IteratorAge", dimensions: { FunctionName: push }, stat: "Maximum" },
+      ],
+    },
     discardedRecords([pushIngest?.eventSourceMappingId]),
   ]);
 }
@@ -94,7 +135,9 @@ function pushSide(args: NonNullable<SourceConfig["push"]>, consumer: Peer, strea
   if (writer) {
     nextStep = pulumi.interpolate`Wired: ${push.ingestFunctionArn} writes to ${writer.tableName} through ${writer.roleArn}.`;
   } else {
-    pulumi.log.warn(`${consumer.label} has no writer role for this stack's push function yet, so the function is not deployed. Run \`pulumi up\` on ${consumer.label}, then here again.`);
+    pulumi.log.warn(
+      `${consumer.label} has no writer role for this stack's push function yet, so the function is not deployed. Run \`pulumi up\` on ${consumer.label}, then here again.`,
+    );
     nextStep = pulumi.interpolate`Run \`pulumi up\` on ${consumer.label}: it creates a writer role trusting ${push.ingestRoleArn}. Then run \`pulumi up\` here again to deploy the push function.`;
   }
   return {

@@ -4,7 +4,11 @@ import { isSchemaHistory, type ArchiveSchemaVersion } from "../components/intern
 import { WEB_ANALYTICS_COLUMN_TYPES, WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "../components/internal/web-analytics";
 
 /** The archive's default schema and columns, as FirehoseArchive deploys them when given none. */
-export const DEFAULT_ARCHIVE: ProjectionArchiveSettings = { schema: WEB_ANALYTICS_SCHEMA, columns: WEB_ANALYTICS_COLUMNS, columnTypes: WEB_ANALYTICS_COLUMN_TYPES };
+export const DEFAULT_ARCHIVE: ProjectionArchiveSettings = {
+  schema: WEB_ANALYTICS_SCHEMA,
+  columns: WEB_ANALYTICS_COLUMNS,
+  columnTypes: WEB_ANALYTICS_COLUMN_TYPES,
+};
 
 /** JSON given inline or as a file; `what` names what it must be ("the projection as JSON"). */
 export function jsonOf(raw: string, what = "JSON"): { value: unknown } | { problem: string } {
@@ -39,8 +43,10 @@ export function archiveSettingsArg(raw: string): ProjectionArchiveSettings | { p
   if (settings === null || typeof settings !== "object" || Array.isArray(settings)) return { problem: `must be ${expected}` };
   const [schema, columns, columnTypes] = [variable(settings, "SCHEMA"), variable(settings, "COLUMNS"), variable(settings, "COLUMN_TYPES") ?? {}];
   if (schema === null || typeof schema !== "object" || Array.isArray(schema)) return { problem: `must be ${expected}: SCHEMA is not a JSON Schema object` };
-  if (!Array.isArray(columns) || columns.length === 0 || !columns.every((c) => typeof c?.name === "string" && typeof c?.path === "string")) return { problem: `must be ${expected}: COLUMNS is not a list of {name, path}` };
-  if (columnTypes === null || typeof columnTypes !== "object" || !Object.values(columnTypes).every((t) => typeof t === "string")) return { problem: `must be ${expected}: COLUMN_TYPES is not an object of SQL types` };
+  if (!Array.isArray(columns) || columns.length === 0 || !columns.every((c) => typeof c?.name === "string" && typeof c?.path === "string"))
+    return { problem: `must be ${expected}: COLUMNS is not a list of {name, path}` };
+  if (columnTypes === null || typeof columnTypes !== "object" || !Object.values(columnTypes).every((t) => typeof t === "string"))
+    return { problem: `must be ${expected}: COLUMN_TYPES is not an object of SQL types` };
   return { schema: schema as Record<string, unknown>, columns, columnTypes: columnTypes as Record<string, string> };
 }
 
@@ -59,7 +65,9 @@ export function withHistory(archive: ProjectionArchiveSettings, history: Archive
   const newest = history[history.length - 1].columns;
   const columns = archive.columns.map((c) => c.name);
   if (newest.length !== columns.length || newest.some((name, i) => name !== columns[i])) {
-    return { problem: `--schema-history ends with the columns ${newest.join(", ")}, but the archive's are ${columns.join(", ")}: give the history and the settings of the same deployment` };
+    return {
+      problem: `--schema-history ends with the columns ${newest.join(", ")}, but the archive's are ${columns.join(", ")}: give the history and the settings of the same deployment`,
+    };
   }
   return { ...archive, schemaHistory: history };
 }

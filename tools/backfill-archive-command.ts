@@ -21,7 +21,8 @@ export interface ArchivePassArgs {
 }
 
 /** Where the backfill parks a row of an archive object: `parked/archive/<object key>/row-<n>.json`, an object it cannot read at `…/<object key>.json`. */
-const parkedRowKey = (row: ParkedRow["record"]): string => `${PARKED_PREFIX}archive/${row.object.replace(/^s3:\/\/[^/]+\//, "")}${row.row === undefined ? "" : `/row-${row.row}`}.json`;
+const parkedRowKey = (row: ParkedRow["record"]): string =>
+  `${PARKED_PREFIX}archive/${row.object.replace(/^s3:\/\/[^/]+\//, "")}${row.row === undefined ? "" : `/row-${row.row}`}.json`;
 
 /**
  * The archive pass of `npm run backfill`, after the table scan: says first what the archive cannot
@@ -38,7 +39,9 @@ export async function archivePass(
   for (const gap of archiveGaps(args.spec, settings)) io.err(`warning: ${gap}`);
   const held = archiveAttributes(settings);
   const { keys, tableArn } = await describeKeys(deps.dynamodb, args.table);
-  io.out(`backfill from the archive: s3://${bucket}/${PROCESSED_PREFIX}${from || to ? `, hours ${from ?? "…"} to ${to ?? "…"}` : ""}, the rows of items ${args.table} no longer holds`);
+  io.out(
+    `backfill from the archive: s3://${bucket}/${PROCESSED_PREFIX}${from || to ? `, hours ${from ?? "…"} to ${to ?? "…"}` : ""}, the rows of items ${args.table} no longer holds`,
+  );
   return backfillFromArchive(
     { bucket, prefix: PROCESSED_PREFIX, from, to, table: args.table, pageSize: args.pageSize, maxAttempts: 6 },
     {

@@ -77,7 +77,9 @@ function attributeOf(held: ArchiveAttribute, field: string): AttributeValue | { 
     case "untyped": {
       const kind = otherThanString(field);
       if (kind === undefined) return { S: field };
-      return { problem: `${column} holds ${shown(field)}, which the item held as a string or as ${kind}: the archive's schema gives item.${held.name} no type` };
+      return {
+        problem: `${column} holds ${shown(field)}, which the item held as a string or as ${kind}: the archive's schema gives item.${held.name} no type`,
+      };
     }
     case "rewritten":
       return { problem: `${column} holds MySQL's form of the time, ${shown(field)}, not the text the item held` };
@@ -95,14 +97,16 @@ function attributeOf(held: ArchiveAttribute, field: string): AttributeValue | { 
  */
 export function archiveRecord(row: ArchiveRow, reading: RowReading): RowOutcome {
   const { fields } = row;
-  if (fields.length < FIXED_COLUMNS.length || fields.length > reading.fieldCount) return { problem: `the row has ${fields.length} fields; the archive's rows have ${FIXED_COLUMNS.length} to ${reading.fieldCount}` };
+  if (fields.length < FIXED_COLUMNS.length || fields.length > reading.fieldCount)
+    return { problem: `the row has ${fields.length} fields; the archive's rows have ${FIXED_COLUMNS.length} to ${reading.fieldCount}` };
   const [dedupKey, change, changedAt, sequence] = fields;
   if (!CHANGES.includes(change as (typeof CHANGES)[number])) return { problem: `change is ${shown(change ?? "NULL")}, not INSERT, MODIFY or REMOVE` };
   if (!sequence || !SEQUENCE.test(sequence)) return { problem: `stream_sequence is ${shown(sequence ?? "NULL")}, not a stream sequence number` };
   const parts = (dedupKey ?? "").split("|");
-  if (!dedupKey || parts.length !== reading.keys.length) return { problem: `dedup_key ${shown(dedupKey ?? "NULL")} is not the table's ${reading.keys.length} key values joined by "|"` };
+  if (!dedupKey || parts.length !== reading.keys.length)
+    return { problem: `dedup_key ${shown(dedupKey ?? "NULL")} is not the table's ${reading.keys.length} key values joined by "|"` };
   const keys: Record<string, AttributeValue> = {};
-  reading.keys.forEach(({ name, type }, i) => (keys[name] = (type === "S" ? { S: parts[i] } : type === "N" ? { N: parts[i] } : { B: parts[i] })));
+  reading.keys.forEach(({ name, type }, i) => (keys[name] = type === "S" ? { S: parts[i] } : type === "N" ? { N: parts[i] } : { B: parts[i] }));
   let seconds = reading.changedAt === "row" ? undefined : reading.changedAt;
   if (reading.changedAt === "row" && changedAt) {
     const time = Date.parse(changedAt);
@@ -115,7 +119,12 @@ export function archiveRecord(row: ArchiveRow, reading: RowReading): RowOutcome 
     eventName: change as (typeof CHANGES)[number],
     eventSource: "aws:dynamodb",
     eventSourceARN: `${reading.tableArn}/stream/archive`,
-    dynamodb: { Keys: keys, SequenceNumber: sequence, StreamViewType: "NEW_AND_OLD_IMAGES", ...(seconds !== undefined && { ApproximateCreationDateTime: seconds }) },
+    dynamodb: {
+      Keys: keys,
+      SequenceNumber: sequence,
+      StreamViewType: "NEW_AND_OLD_IMAGES",
+      ...(seconds !== undefined && { ApproximateCreationDateTime: seconds }),
+    },
   };
   if (change === "REMOVE") return { record, dedupKey };
   const image: Record<string, AttributeValue> = { ...keys };
@@ -123,7 +132,8 @@ export function archiveRecord(row: ArchiveRow, reading: RowReading): RowOutcome 
     if (KEY_ATTRIBUTES.includes(attribute.name)) continue;
     const about = `${attribute.argument} reads ${attribute.name}`;
     if (!held) return { problem: `${about}, which no column of the archive holds` };
-    if (held.field >= fields.length) return { problem: `${about}, whose column ${held.column} this row lacks: it was written before schema version ${held.since} added the column` };
+    if (held.field >= fields.length)
+      return { problem: `${about}, whose column ${held.column} this row lacks: it was written before schema version ${held.since} added the column` };
     const field = fields[held.field];
     if (field === undefined) continue;
     const value = attributeOf(held, field);

@@ -102,7 +102,8 @@ async function archiveObjects(s3: Pick<S3Client, "send">, options: ArchivePassOp
   const objects: ArchiveObject[] = [];
   for await (const page of paginateListObjectsV2({ client: s3 as S3Client }, { Bucket: options.bucket, Prefix: options.prefix })) {
     for (const o of page.Contents ?? []) {
-      if (o.Key && !o.Key.endsWith("/") && inRange(o.Key, options)) objects.push({ bucket: options.bucket, key: o.Key, etag: (o.ETag ?? "").replace(/"/g, ""), size: o.Size ?? 0 });
+      if (o.Key && !o.Key.endsWith("/") && inRange(o.Key, options))
+        objects.push({ bucket: options.bucket, key: o.Key, etag: (o.ETag ?? "").replace(/"/g, ""), size: o.Size ?? 0 });
     }
   }
   const hour = (o: ArchiveObject) => hourOfKey(o.key, options.prefix) ?? "";
@@ -110,19 +111,25 @@ async function archiveObjects(s3: Pick<S3Client, "send">, options: ArchivePassOp
 }
 
 /** An object that is not the archive's CSV (a corrupt GZIP stream, not text, a broken quote): parked, never a reason to stop. */
-const unreadable = (error: unknown) => error instanceof NotArchiveText || error instanceof CsvError || (error as { code?: string }).code?.startsWith("Z_") === true;
+const unreadable = (error: unknown) =>
+  error instanceof NotArchiveText || error instanceof CsvError || (error as { code?: string }).code?.startsWith("Z_") === true;
 
 /** The rows of an object, an unquoted NULL as undefined; the object's bytes unzipped and checked as the loader reads them. */
 async function* rowsOf(s3: Pick<S3Client, "send">, object: ArchiveObject): AsyncGenerator<ArchiveRow> {
   const opened = await s3Opener(s3)(object);
   const name = `s3://${object.bucket}/${object.key}`;
-  const parser = parse({ relax_column_count: true, info: true, cast: (value, context) => (context.quoting || value !== "NULL" ? value : (undefined as unknown as string)) });
+  const parser = parse({
+    relax_column_count: true,
+    info: true,
+    cast: (value, context) => (context.quoting || value !== "NULL" ? value : (undefined as unknown as string)),
+  });
   const text = opened.stream();
   // pipe() passes data, not errors: a body cut short or not the archive's text fails the parser too.
   text.on("error", (error) => parser.destroy(error));
   text.pipe(parser);
   try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: (string | undefined)[]; info: { records: number } }>) yield { object: name, row: info.records, fields: record };
+    for await (const { record, info } of parser as AsyncIterable<{ record: (string | undefined)[]; info: { records: number } }>)
+      yield { object: name, row: info.records, fields: record };
     const failure = opened.failure();
     if (failure) throw failure;
   } finally {
@@ -146,11 +153,19 @@ async function stillInTable(deps: ArchivePassDependencies, table: string, record
   for (let i = 0; i < all.length; i += 100) {
     let pending: Record<string, SdkAttributeValue>[] = all.slice(i, i + 100);
     for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt >= maxAttempts) throw new Error(`DynamoDB left ${pending.length} keys of ${table} unread after ${maxAttempts} attempts; run the backfill again`);
+      if (attempt >= maxAttempts)
+        throw new Error(`DynamoDB left ${pending.length} keys of ${table} unread after ${maxAttempts} attempts; run the backfill again`);
       if (attempt > 0) await (deps.sleep ?? realSleep)(backoffDelay(attempt - 1, { baseDelayMs: 100, maxDelayMs: 5_000 }));
       const { Responses, UnprocessedKeys } = await deps.dynamodb.send(
         new BatchGetItemCommand({
-          RequestItems: { [table]: { Keys: pending, ConsistentRead: true, ProjectionExpression: [...Object.keys(names), "#expires"].join(", "), ExpressionAttributeNames: { ...names, "#expires": DEDUP_EXPIRES_AT } } },
+          RequestItems: {
+            [table]: {
+              Keys: pending,
+              ConsistentRead: true,
+              ProjectionExpression: [...Object.keys(names), "#expires"].join(", "),
+              ExpressionAttributeNames: { ...names, "#expires": DEDUP_EXPIRES_AT },
+            },
+          },
         }),
       );
       for (const item of Responses?.[table] ?? []) {
@@ -187,7 +202,17 @@ async function stillInTable(deps: ArchivePassDependencies, table: string, record
 export async function backfillFromArchive(options: ArchivePassOptions, deps: ArchivePassDependencies): Promise<ArchiveProgress> {
   const sleep = deps.sleep ?? realSleep;
   const objects = await archiveObjects(deps.s3, options);
-  const progress: ArchiveProgress = { objects: objects.length, objectsRead: 0, objectsAlreadyRead: 0, rows: 0, inTable: 0, written: 0, replayed: 0, skipped: 0, parked: 0 };
+  const progress: ArchiveProgress = {
+    objects: objects.length,
+    objectsRead: 0,
+    objectsAlreadyRead: 0,
+    rows: 0,
+    inTable: 0,
+    written: 0,
+    replayed: 0,
+    skipped: 0,
+    parked: 0,
+  };
   const project = (records: DynamoDBRecord[]) => projectWithRetries(deps.project, records, progress, options.maxAttempts, sleep);
   const parkRows = async (parked: ParkedRow[]) => {
     if (parked.length === 0) return;
@@ -209,7 +234,12 @@ export async function backfillFromArchive(options: ArchivePassOptions, deps: Arc
       else records.push({ ...outcome, row });
     }
     await parkRows(parked);
-    const inTable = await stillInTable(deps, options.table, records.map((r) => r.record), options.maxAttempts);
+    const inTable = await stillInTable(
+      deps,
+      options.table,
+      records.map((r) => r.record),
+      options.maxAttempts,
+    );
     const now: DynamoDBRecord[] = [];
     for (const built of records) {
       if (inTable.has(itemLedgerKey(built.record)!)) progress.inTable += 1;
@@ -237,7 +267,13 @@ export async function backfillFromArchive(options: ArchivePassOptions, deps: Arc
       }
     } catch (error) {
       if (!unreadable(error)) throw error;
-      await parkRows([{ reason: "not-projectable", detail: `it cannot be read as the archive's CSV after ${rows} rows: ${(error as Error).message}`, record: { object: `s3://${object.bucket}/${object.key}` } }]);
+      await parkRows([
+        {
+          reason: "not-projectable",
+          detail: `it cannot be read as the archive's CSV after ${rows} rows: ${(error as Error).message}`,
+          record: { object: `s3://${object.bucket}/${object.key}` },
+        },
+      ]);
       continue;
     }
     if (page.length > 0) await projectPage(page);
@@ -276,14 +312,22 @@ async function changedItems(s3: Pick<S3Client, "send">, objects: readonly Archiv
 function withOldImages(built: readonly Built[], indexKey: readonly string[]): (DynamoDBRecord | ParkedRow)[] {
   const sequence = (b: Built) => sortableSequence(b.record.dynamodb!.SequenceNumber!);
   // Firehose delivers at least once: a row the archive holds twice is one change.
-  const sorted = [...built].sort((a, b) => (sequence(a) < sequence(b) ? -1 : sequence(a) > sequence(b) ? 1 : 0)).filter((b, i, all) => i === 0 || sequence(b) !== sequence(all[i - 1]));
+  const sorted = [...built]
+    .sort((a, b) => (sequence(a) < sequence(b) ? -1 : sequence(a) > sequence(b) ? 1 : 0))
+    .filter((b, i, all) => i === 0 || sequence(b) !== sequence(all[i - 1]));
   let before: Record<string, AttributeValue> | undefined;
   return sorted.map(({ record, row }) => {
     const stream = record.dynamodb!;
     const image = before;
     before = record.eventName === "REMOVE" ? undefined : stream.NewImage;
     if (record.eventName === "INSERT") return record;
-    if (!image) return record.eventName === "MODIFY" ? record : parkedRow(row, "a delete marker of an item none of whose earlier rows is in the range read: which index item it deletes is unknown (read the archive from its start)");
+    if (!image)
+      return record.eventName === "MODIFY"
+        ? record
+        : parkedRow(
+            row,
+            "a delete marker of an item none of whose earlier rows is in the range read: which index item it deletes is unknown (read the archive from its start)",
+          );
     stream.OldImage = Object.fromEntries(indexKey.filter((name) => image[name]).map((name) => [name, image[name]]));
     return record;
   });
@@ -305,7 +349,12 @@ export function ledgerObjectsRead(dynamodb: Pick<DynamoDBClient, "send">, ledger
       return Item?.etag?.S === object.etag;
     },
     add: async (object, rows) => {
-      await dynamodb.send(new PutItemCommand({ TableName: ledger, Item: { ...id(object), etag: { S: object.etag }, rows: { N: String(rows) }, readAt: { S: new Date(now()).toISOString() } } }));
+      await dynamodb.send(
+        new PutItemCommand({
+          TableName: ledger,
+          Item: { ...id(object), etag: { S: object.etag }, rows: { N: String(rows) }, readAt: { S: new Date(now()).toISOString() } },
+        }),
+      );
     },
   };
 }

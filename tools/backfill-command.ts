@@ -16,7 +16,9 @@ function projectionSpec(raw: string): ProjectionSpec | { problem: string } {
   const kind = (spec as { kind?: unknown })?.kind;
   if (kind === "aggregate" && Array.isArray((spec as { groupBy?: unknown }).groupBy)) return spec as ProjectionSpec;
   if (kind === "index" && typeof (spec as { hashKey?: unknown }).hashKey === "string") return spec as ProjectionSpec;
-  return { problem: `must be {"kind": "aggregate", "groupBy": [...], ...} or {"kind": "index", "hashKey": ..., ...}, as the function's PROJECTION variable, got ${JSON.stringify(spec).slice(0, 80)}` };
+  return {
+    problem: `must be {"kind": "aggregate", "groupBy": [...], ...} or {"kind": "index", "hashKey": ..., ...}, as the function's PROJECTION variable, got ${JSON.stringify(spec).slice(0, 80)}`,
+  };
 }
 
 const options = {
@@ -32,13 +34,25 @@ const options = {
   "counted-entries-expire": flag({ help: "the ledger's entries all expire, as the table's items do (LEDGER_COUNTED_ENTRIES_EXPIRE is true)" }),
   "archive-bucket": text({ value: "name", help: "after the scan, read the archive (stack output archiveBucketName) for the items the table no longer holds" }),
   "archive-settings": converted(
-    { value: "json|file", help: "the archive's schema and columns: the transform function's environment (SCHEMA, COLUMNS, COLUMN_TYPES), as JSON or a JSON file", shownDefault: "the web-analytics schema and columns" },
+    {
+      value: "json|file",
+      help: "the archive's schema and columns: the transform function's environment (SCHEMA, COLUMNS, COLUMN_TYPES), as JSON or a JSON file",
+      shownDefault: "the web-analytics schema and columns",
+    },
     archiveSettingsArg,
   ),
-  "schema-history": converted({ value: "file", help: "the archive's schema versions, a JSON file of the stack output archiveSchemaHistory", shownDefault: "one version" }, schemaHistoryArg),
+  "schema-history": converted(
+    { value: "file", help: "the archive's schema versions, a JSON file of the stack output archiveSchemaHistory", shownDefault: "one version" },
+    schemaHistoryArg,
+  ),
   from: hour({ help: "only archive objects of this hour (UTC, as in their keys) and later" }),
   to: hour({ help: "only archive objects of this hour and earlier" }),
-  "endpoint-url": text({ value: "url", help: "a DynamoDB endpoint other than AWS's (the local engines; S3's, for the archive and parking, from AWS_ENDPOINT_URL_S3)", pattern: /^https?:\/\/[^\s/]+/, says: "an http:// or https:// URL" }),
+  "endpoint-url": text({
+    value: "url",
+    help: "a DynamoDB endpoint other than AWS's (the local engines; S3's, for the archive and parking, from AWS_ENDPOINT_URL_S3)",
+    pattern: /^https?:\/\/[^\s/]+/,
+    says: "an http:// or https:// URL",
+  }),
   ...awsOptions("the table's"),
 };
 
@@ -56,7 +70,9 @@ projection's newest-wins rules decide between the archive, the scan and the live
 counts nothing twice: an aggregate's ledger records each archive object read to the end.`,
   options,
   check: (values) => [
-    ...(values.projection?.kind === "aggregate" && !values["ledger-table"] ? ["--ledger-table is required for an aggregate: its ledger keeps each item counted once"] : []),
+    ...(values.projection?.kind === "aggregate" && !values["ledger-table"]
+      ? ["--ledger-table is required for an aggregate: its ledger keeps each item counted once"]
+      : []),
     ...archiveProblems(values),
   ],
   exit: { done: "when every item was read and projected (or parked)", failed: "when it stopped (run it again: nothing is counted twice)" },
@@ -68,7 +84,10 @@ export type BackfillArgs = Parsed<typeof options>;
 /** The archive pass's options between them: each for the pass only, a range in order, a schema history of the columns given. */
 function archiveProblems(values: Partial<Values<typeof options>>): string[] {
   const given = (["archive-settings", "schema-history", "from", "to"] as const).filter((name) => values[name] !== undefined);
-  if (!values["archive-bucket"]) return given.length > 0 ? [`${given.map((name) => `--${name}`).join(", ")} ${given.length > 1 ? "are" : "is"} for the archive pass: give --archive-bucket too`] : [];
+  if (!values["archive-bucket"])
+    return given.length > 0
+      ? [`${given.map((name) => `--${name}`).join(", ")} ${given.length > 1 ? "are" : "is"} for the archive pass: give --archive-bucket too`]
+      : [];
   const problems = values.from && values.to && values.from > values.to ? [`--from ${values.from} is after --to ${values.to}`] : [];
   const history = values["schema-history"] && withHistory(values["archive-settings"] ?? DEFAULT_ARCHIVE, values["schema-history"]);
   return history && "problem" in history ? [...problems, history.problem] : problems;
@@ -108,10 +127,23 @@ async function backfill(args: BackfillArgs, io: Io): Promise<number> {
   const dynamodb = new DynamoDBClient({ ...settings, ...(args["endpoint-url"] && { endpoint: args["endpoint-url"] }) });
   // The archive and parking are in S3 at AWS's endpoint, or the one AWS_ENDPOINT_URL_S3 names.
   const s3 = new S3Client(settings);
-  const tables = { target: args["target-table"], ledger: args["ledger-table"] ?? "", ledgerTtlDays: args["ledger-ttl-days"], countedEntriesExpire: args["counted-entries-expire"] };
+  const tables = {
+    target: args["target-table"],
+    ledger: args["ledger-table"] ?? "",
+    ledgerTtlDays: args["ledger-ttl-days"],
+    countedEntriesExpire: args["counted-entries-expire"],
+  };
   const log = { info() {}, warn: (message: string, fields?: object) => io.err(`${message} ${JSON.stringify(fields ?? {})}`) };
   const project = (event: DynamoDBStreamEvent) =>
-    projectBatch(event, { dynamodb, s3, deadLetterBucket: args["dead-letter-bucket"], spec: args.projection, tables, retry: { maxAttempts: 6, baseDelayMs: 25, maxDelayMs: 1_000 }, log });
+    projectBatch(event, {
+      dynamodb,
+      s3,
+      deadLetterBucket: args["dead-letter-bucket"],
+      spec: args.projection,
+      tables,
+      retry: { maxAttempts: 6, baseDelayMs: 25, maxDelayMs: 1_000 },
+      log,
+    });
   const archive = archiveOf(args);
   let shown = 0;
   const everySecond =
@@ -124,7 +156,9 @@ async function backfill(args: BackfillArgs, io: Io): Promise<number> {
   try {
     await checkAwsAccess(dynamodb, args);
     const { table, segments, projection } = args;
-    io.out(`backfill: ${table} into ${args["target-table"]}, at most ${args["items-per-second"].toLocaleString("en")} items a second over ${segments} segments`);
+    io.out(
+      `backfill: ${table} into ${args["target-table"]}, at most ${args["items-per-second"].toLocaleString("en")} items a second over ${segments} segments`,
+    );
     const done = await backfillProjection(
       { table, segments, itemsPerSecond: args["items-per-second"], pageSize: args["page-size"], maxAttempts: 6 },
       {
@@ -137,7 +171,15 @@ async function backfill(args: BackfillArgs, io: Io): Promise<number> {
     if (archive) {
       shown = 0;
       const archived = await archivePass(
-        { table, spec: projection, ledgerTable: args["ledger-table"], deadLetterBucket: args["dead-letter-bucket"], itemsPerSecond: args["items-per-second"], pageSize: args["page-size"], archive },
+        {
+          table,
+          spec: projection,
+          ledgerTable: args["ledger-table"],
+          deadLetterBucket: args["dead-letter-bucket"],
+          itemsPerSecond: args["items-per-second"],
+          pageSize: args["page-size"],
+          archive,
+        },
         { dynamodb, s3, project },
         { ...io, progress: everySecond(archiveLine) },
       );

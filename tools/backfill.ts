@@ -37,7 +37,10 @@ export interface BackfillDependencies {
 }
 
 /** A table's key attributes, hash first, with their types, and its ARN. */
-export async function describeKeys(dynamodb: Pick<DynamoDBClient, "send">, table: string): Promise<{ keys: { name: string; type: "S" | "N" | "B" }[]; tableArn: string }> {
+export async function describeKeys(
+  dynamodb: Pick<DynamoDBClient, "send">,
+  table: string,
+): Promise<{ keys: { name: string; type: "S" | "N" | "B" }[]; tableArn: string }> {
   const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: table }));
   const types = new Map((Table?.AttributeDefinitions ?? []).map((d) => [d.AttributeName, d.AttributeType]));
   const keys = (Table?.KeySchema ?? []).map((k) => ({ name: k.AttributeName!, type: (types.get(k.AttributeName) ?? "S") as "S" | "N" | "B" }));
@@ -74,7 +77,13 @@ export function backfillRecord(item: Record<string, SdkAttributeValue>, keyNames
     eventName: "INSERT",
     eventSource: "aws:dynamodb",
     eventSourceARN: `${tableArn}/stream/backfill`,
-    dynamodb: { Keys: keys, NewImage: image, SequenceNumber: BACKFILL_SEQUENCE, StreamViewType: "NEW_AND_OLD_IMAGES", ApproximateCreationDateTime: Math.floor(scannedAt / 1000) },
+    dynamodb: {
+      Keys: keys,
+      NewImage: image,
+      SequenceNumber: BACKFILL_SEQUENCE,
+      StreamViewType: "NEW_AND_OLD_IMAGES",
+      ApproximateCreationDateTime: Math.floor(scannedAt / 1000),
+    },
   };
 }
 
@@ -100,7 +109,10 @@ export async function projectWithRetries(
     counts.skipped += done.skipped;
     counts.parked += done.parked;
     if (batchItemFailures.length === 0) return;
-    if (attempt + 1 >= maxAttempts) throw new Error(`the projection failed ${maxAttempts} times on a batch of ${records.length} records; run the backfill again: what is already counted is not counted twice`);
+    if (attempt + 1 >= maxAttempts)
+      throw new Error(
+        `the projection failed ${maxAttempts} times on a batch of ${records.length} records; run the backfill again: what is already counted is not counted twice`,
+      );
     await sleep(backoffDelay(attempt, { baseDelayMs: 100, maxDelayMs: 5_000 }));
   }
 }
@@ -124,11 +136,20 @@ export async function backfillProjection(options: BackfillOptions, deps: Backfil
     let start: Record<string, SdkAttributeValue> | undefined;
     do {
       await limit(options.pageSize);
-      const page = await deps.dynamodb.send(new ScanCommand({ TableName: options.table, Segment: index, TotalSegments: options.segments, Limit: options.pageSize, ExclusiveStartKey: start }));
+      const page = await deps.dynamodb.send(
+        new ScanCommand({ TableName: options.table, Segment: index, TotalSegments: options.segments, Limit: options.pageSize, ExclusiveStartKey: start }),
+      );
       start = page.LastEvaluatedKey;
       const items = page.Items ?? [];
       progress.scanned += items.length;
-      if (items.length > 0) await projectWithRetries(deps.project, items.map((item) => backfillRecord(item, keyNames, tableArn, now())), progress, options.maxAttempts, sleep);
+      if (items.length > 0)
+        await projectWithRetries(
+          deps.project,
+          items.map((item) => backfillRecord(item, keyNames, tableArn, now())),
+          progress,
+          options.maxAttempts,
+          sleep,
+        );
       deps.progress({ ...progress });
     } while (start);
   };

@@ -13,7 +13,9 @@ export function planReport({ load, input, granted }: PlanRequest): { text: strin
   const settings = pipelineSettings(input);
   const stages = planCapacity(load, settings, quotasFor(settings.region, granted));
   const stream = settings.stream.shardCount === undefined ? "an on-demand stream" : `${settings.stream.shardCount} shards`;
-  const lines = [`${formatNumber(load.eventsPerSecond)} events/s of ${formatNumber(load.eventBytes)} bytes, ${stream}, ${settings.region}, ${settings.accessMode} mode`];
+  const lines = [
+    `${formatNumber(load.eventsPerSecond)} events/s of ${formatNumber(load.eventBytes)} bytes, ${stream}, ${settings.region}, ${settings.accessMode} mode`,
+  ];
   for (const account of ["source", "consumer"] as const) lines.push("", `${account} account`, textTable(planRows(stagesOf(stages, account))));
   const measuredOn = ESTIMATES.measured.functions.measuredOn;
   lines.push(
@@ -22,7 +24,8 @@ export function planReport({ load, input, granted }: PlanRequest): { text: strin
   );
   const costs = runningCosts(load, settings);
   lines.push("", `Running cost at ${formatNumber(load.eventsPerSecond)} events/s all month, ${PRICES_NOTE}:`);
-  for (const account of ["source", "consumer"] as const) lines.push("", `${account} account`, textTable(costRows(costsOf(costs, account)), COST_NUMBER_COLUMNS));
+  for (const account of ["source", "consumer"] as const)
+    lines.push("", `${account} account`, textTable(costRows(costsOf(costs, account)), COST_NUMBER_COLUMNS));
   const grows = costs.filter((c) => c.grows).reduce((sum, c) => sum + c.perMonth, 0);
   lines.push("", tableSizeText(dedupTableSize(load, settings), load, costs));
   if (grows > 0) lines.push(`Storage that is kept (marked "more each month") adds ${formatDollars(grows)} to the monthly bill every month.`);

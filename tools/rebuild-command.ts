@@ -19,8 +19,12 @@ function schemaHistory(file: string | undefined): ArchiveSchemaVersion[] {
   } catch (error) {
     throw new UsageError(`--schema-history ${file} cannot be read as JSON: ${(error as Error).message}`);
   }
-  const ok = Array.isArray(history) && history.length > 0 && history.every((v, i) => v?.version === i + 1 && Array.isArray(v.columns) && v.columnTypes && typeof v.columnTypes === "object");
-  if (!ok) throw new UsageError(`--schema-history ${file} must hold the stack output archiveSchemaHistory: [{version: 1, columns: [...], columnTypes: {...}}, ...]`);
+  const ok =
+    Array.isArray(history) &&
+    history.length > 0 &&
+    history.every((v, i) => v?.version === i + 1 && Array.isArray(v.columns) && v.columnTypes && typeof v.columnTypes === "object");
+  if (!ok)
+    throw new UsageError(`--schema-history ${file} must hold the stack output archiveSchemaHistory: [{version: 1, columns: [...], columnTypes: {...}}, ...]`);
   return history as ArchiveSchemaVersion[];
 }
 
@@ -67,13 +71,21 @@ async function rebuild(args: RebuildArgs, io: Io): Promise<number> {
     await checkAwsAccess(s3, args);
     const db = args.database;
     // Over TLS the password may be an IAM authentication token, which the server takes as clear text, as the loader signs in.
-    connection = await createConnection({ host: db.host, port: db.port, user: db.user, password: db.password, ...(db.tls && { ssl: "Amazon RDS", enableCleartextPlugin: true }) });
+    connection = await createConnection({
+      host: db.host,
+      port: db.port,
+      user: db.user,
+      password: db.password,
+      ...(db.tls && { ssl: "Amazon RDS", enableCleartextPlugin: true }),
+    });
     const target = rebuildTarget(args, history);
     const mode = args.loadMode === "streamed" ? { kind: "local" as const, open: s3Opener(s3) } : { kind: "s3" as const };
     const log = { info() {}, warn: (message: string, fields?: object) => io.err(`${message} ${JSON.stringify(fields ?? {})}`) };
     const open = connection;
     const repair = databaseRepair(open, target, { bucket: args.bucket, prefix: args.prefix });
-    io.out(`rebuild ${run}: s3://${args.bucket}/${args.prefix} into ${db.name}.${args.tables.table}${args.from || args.to ? `, hours ${args.from ?? "…"} to ${args.to ?? "…"}` : ""}; if it stops, run the same command with --run ${run} to resume`);
+    io.out(
+      `rebuild ${run}: s3://${args.bucket}/${args.prefix} into ${db.name}.${args.tables.table}${args.from || args.to ? `, hours ${args.from ?? "…"} to ${args.to ?? "…"}` : ""}; if it stops, run the same command with --run ${run} to resume`,
+    );
     const done = await rebuildFromArchive(
       { bucket: args.bucket, prefix: args.prefix, run, from: args.from, to: args.to, batchObjects: args.batchObjects },
       {
@@ -93,7 +105,8 @@ async function rebuild(args: RebuildArgs, io: Io): Promise<number> {
         },
       },
     );
-    const repaired = done.removed === undefined ? "" : `; the table now holds the archive exactly (${done.removed.toLocaleString("en")} rows no object holds removed)`;
+    const repaired =
+      done.removed === undefined ? "" : `; the table now holds the archive exactly (${done.removed.toLocaleString("en")} rows no object holds removed)`;
     const none = `rebuild ${run}: no objects under s3://${args.bucket}/${args.prefix}${args.from || args.to ? " in that range" : ""}: nothing loaded, the table left as it is`;
     io.out(done.done === 0 ? none : `${progressLine(run, done)}${repaired}; done`);
     return 0;

@@ -90,7 +90,11 @@ export async function rebuildFromArchive(options: RebuildOptions, deps: RebuildD
   const load = async (batch: ArchiveObject[]) => {
     const summary = await deps.load({
       rebuild: { run: options.run, ...(repairing && { repair: true as const }) },
-      Records: batch.map((o) => ({ eventSource: "aws:s3", eventName: "ObjectCreated:Put", s3: { bucket: { name: o.bucket }, object: { key: encodeS3Key(o.key), eTag: o.etag, size: o.size ?? 0 } } })),
+      Records: batch.map((o) => ({
+        eventSource: "aws:s3",
+        eventName: "ObjectCreated:Put",
+        s3: { bucket: { name: o.bucket }, object: { key: encodeS3Key(o.key), eTag: o.etag, size: o.size ?? 0 } },
+      })),
     });
     progress.done += batch.length;
     progress.loaded += summary.loaded;
@@ -112,7 +116,8 @@ export async function rebuildFromArchive(options: RebuildOptions, deps: RebuildD
   for (let round = 1; ; round++) {
     const { others, removed } = await deps.repair.finish(options.run);
     if (others.length === 0) return { ...progress, removed };
-    if (round > CATCH_UP_ROUNDS) throw new Error(`objects kept arriving from the live loader through ${CATCH_UP_ROUNDS} rounds: run the same command again to finish the repair`);
+    if (round > CATCH_UP_ROUNDS)
+      throw new Error(`objects kept arriving from the live loader through ${CATCH_UP_ROUNDS} rounds: run the same command again to finish the repair`);
     progress.listed += others.length;
     await inBatches(others);
   }

@@ -34,7 +34,11 @@ const find = (stages: readonly Stage[], id: string): Stage => {
 function everyStage(): Stage[] {
   const aggregate = { name: "<name>", projection: { kind: "aggregate" as const, groupBy: ["page_id"] } };
   const load = { eventsPerSecond: 1_000, eventBytes: EVENT_BYTES };
-  const provisioned = planCapacity(load, pipelineSettings({ region: REGION, stream: { shardCount: 4 }, accessMode: "push", projections: [aggregate] }), defaultQuotas(REGION));
+  const provisioned = planCapacity(
+    load,
+    pipelineSettings({ region: REGION, stream: { shardCount: 4 }, accessMode: "push", projections: [aggregate] }),
+    defaultQuotas(REGION),
+  );
   const onDemand = find(planCapacity(load, pipelineSettings({ region: REGION }), defaultQuotas(REGION)), "stream.onDemand");
   const after = provisioned.findIndex((s) => s.id === "stream.accountShards") + 1;
   return [...provisioned.slice(0, after), onDemand, ...provisioned.slice(after)];
@@ -47,7 +51,12 @@ function stagesTable(): string {
     const id = stage.id.replace(/^lambda\.\w+$/, "lambda.<account>");
     if (seen.has(id)) continue;
     seen.add(id);
-    rows.push([`\`${id}\``, stage.what.replace(/, (source|consumer) account$/, ", per account"), stage.unit, stage.source === FIGURES ? `estimate ([${FIGURES}](../${FIGURES}))` : `[AWS](${stage.source})`]);
+    rows.push([
+      `\`${id}\``,
+      stage.what.replace(/, (source|consumer) account$/, ", per account"),
+      stage.unit,
+      stage.source === FIGURES ? `estimate ([${FIGURES}](../${FIGURES}))` : `[AWS](${stage.source})`,
+    ]);
   }
   return markdownTable([["stage", "what", "unit", "limit from"], ...rows], []);
 }
@@ -80,7 +89,12 @@ function costsSection(): string {
   const costs = runningCosts(load, settings);
   const total = costTotals(costs);
   const grows = costs.filter((c) => c.grows).reduce((sum, c) => sum + c.perMonth, 0);
-  const tables = (["source", "consumer"] as const).map((account) => `${account === "source" ? "The source account" : "The consumer account"}:\n\n${markdownTable(costRows(costsOf(costs, account)), COST_NUMBER_COLUMNS)}`).join("\n\n");
+  const tables = (["source", "consumer"] as const)
+    .map(
+      (account) =>
+        `${account === "source" ? "The source account" : "The consumer account"}:\n\n${markdownTable(costRows(costsOf(costs, account)), COST_NUMBER_COLUMNS)}`,
+    )
+    .join("\n\n");
   const p = PRICES;
   return `\`npm run plan\` and each stack's preview (the \`runningCost\` output) give what the declared load costs to run,
 stage by stage, per million events and per month, at AWS's list prices for ${PRICES_REGION} as checked on
@@ -170,7 +184,8 @@ function stepSection(step: Step, notes: string): string {
     `Into Kinesis ${n((step.events * EVENT_BYTES) / MiB)} MiB/s; into the dedup table ${n(find(stages, "table.writes").need)} write units/s; ` +
     `into Firehose ${n(find(stages, "firehose.bytes").need)} MiB/s; into Aurora ${n(step.events)} rows/s; ${n(find(stages, "lambda.consumer").need)} concurrent executions in the consumer account.`;
   const changes = step.changes.length > 0 ? step.changes.map((c) => `- ${c}`).join("\n") : "- nothing: the previous step's settings and quotas carry it.";
-  const design = step.unresolved.length > 0 ? `\n\nNo setting or quota carries:\n\n${step.unresolved.map((s) => `- \`${s.id}\`: ${fixText(s.fix)}`).join("\n")}` : "";
+  const design =
+    step.unresolved.length > 0 ? `\n\nNo setting or quota carries:\n\n${step.unresolved.map((s) => `- \`${s.id}\`: ${fixText(s.fix)}`).join("\n")}` : "";
   return `### ${n(step.events)} events/s\n\n${flows}\n\nWhat changes from the previous step:\n\n${changes}${design}\n\n${notes}\n\n${markdownTable(planRows(stages))}`;
 }
 
@@ -188,7 +203,7 @@ function notesFor(step: Step, all: Step[]): string {
       );
     }
     case 10_000: {
-      const otherRegion = quotasFor("eu-central-1").firehoseMiBPerSecond * MiB / archiveRecordBytes(EVENT_BYTES);
+      const otherRegion = (quotasFor("eu-central-1").firehoseMiBPerSecond * MiB) / archiveRecordBytes(EVENT_BYTES);
       return (
         `Firehose Direct PUT is the first quota to go: each event becomes a ${n(archiveRecordBytes(EVENT_BYTES))}-byte archive record, ${n(s("firehose.bytes").need)} MiB/s against the default ${n(defaultQuotas(REGION).firehoseMiBPerSecond)} MiB/s. ` +
         `Outside ${LARGE_REGIONS.join(", ")} the default is ${n(quotasFor("eu-central-1").firehoseMiBPerSecond)} MiB/s, which ${n(otherRegion)} events/s already fill. ` +
@@ -229,7 +244,10 @@ function regionsTable(): string {
     ["lambdaConcurrency", "Lambda concurrent executions"],
     ["dynamodbTableWriteUnits", "DynamoDB write units per table"],
   ];
-  return markdownTable([["quota (`serviceQuotas` name)", LARGE_REGIONS.join(", "), "other regions"], ...names.map(([key, what]) => [`${what} (\`${key}\`)`, n(large[key]), n(other[key])])]);
+  return markdownTable([
+    ["quota (`serviceQuotas` name)", LARGE_REGIONS.join(", "), "other regions"],
+    ...names.map(([key, what]) => [`${what} (\`${key}\`)`, n(large[key]), n(other[key])]),
+  ]);
 }
 
 /** The Scaling page, every number from the model. */

@@ -36,78 +36,110 @@ const AUDITED_EVENTS = "CONNECT,QUERY_DDL,QUERY_DCL";
  * one instance, and the S3 role it loads the archive's processed rows with. Returns the master
  * secret's ARN too (empty until RDS reports it: a fresh deployment's provider outputs may be).
  */
-export function createAuroraCluster(children: Children, settings: ResolvedAuroraLoader, network: LoaderNetwork): DatabaseResources & { secretArn: pulumi.Output<string> } {
+export function createAuroraCluster(
+  children: Children,
+  settings: ResolvedAuroraLoader,
+  network: LoaderNetwork,
+): DatabaseResources & { secretArn: pulumi.Output<string> } {
   const { name } = children;
   const opts = { parent: children.parent };
   const tags = tagsOf(children);
   const db = settings.database;
-  const s3Role = new aws.iam.Role(`${name}-s3-role`, {
-    description: "Assumed by Aurora to read the archive's processed rows",
-    assumeRolePolicy: serviceTrustPolicy("rds.amazonaws.com"),
-    tags,
-  }, opts);
-  new aws.iam.RolePolicy(`${name}-s3-policy`, {
-    role: s3Role.id,
-    policy: policyDocument(pulumi.all([settings.archive.bucketArn, settings.archive.kmsKeyArn, children.region]).apply(([arn, key, regionName]) => readProcessedRows(arn, key, regionName))),
-  }, opts);
+  const s3Role = new aws.iam.Role(
+    `${name}-s3-role`,
+    {
+      description: "Assumed by Aurora to read the archive's processed rows",
+      assumeRolePolicy: serviceTrustPolicy("rds.amazonaws.com"),
+      tags,
+    },
+    opts,
+  );
+  new aws.iam.RolePolicy(
+    `${name}-s3-policy`,
+    {
+      role: s3Role.id,
+      policy: policyDocument(
+        pulumi
+          .all([settings.archive.bucketArn, settings.archive.kmsKeyArn, children.region])
+          .apply(([arn, key, regionName]) => readProcessedRows(arn, key, regionName)),
+      ),
+    },
+    opts,
+  );
 
-  const parameters = new aws.rds.ClusterParameterGroup(`${name}-cluster-parameters`, {
-    family: "aurora-mysql8.0",
-    description: "TLS only; LOAD DATA FROM S3 with the cluster's S3 role",
-    parameters: [
-      { name: "aws_default_s3_role", value: s3Role.arn, applyMethod: "immediate" },
-      { name: "require_secure_transport", value: "ON", applyMethod: "immediate" },
-      { name: "server_audit_logging", value: "1", applyMethod: "immediate" },
-      { name: "server_audit_events", value: AUDITED_EVENTS, applyMethod: "immediate" },
-      ...(settings.mode === "streamed" ? [{ name: "local_infile", value: "1", applyMethod: "immediate" }] : []),
-    ],
-    tags,
-  }, opts);
-  const subnetGroup = new aws.rds.SubnetGroup(`${name}-subnets`, { subnetIds: network.subnetIds, description: "Private subnets of the clickstream cluster", tags }, opts);
+  const parameters = new aws.rds.ClusterParameterGroup(
+    `${name}-cluster-parameters`,
+    {
+      family: "aurora-mysql8.0",
+      description: "TLS only; LOAD DATA FROM S3 with the cluster's S3 role",
+      parameters: [
+        { name: "aws_default_s3_role", value: s3Role.arn, applyMethod: "immediate" },
+        { name: "require_secure_transport", value: "ON", applyMethod: "immediate" },
+        { name: "server_audit_logging", value: "1", applyMethod: "immediate" },
+        { name: "server_audit_events", value: AUDITED_EVENTS, applyMethod: "immediate" },
+        ...(settings.mode === "streamed" ? [{ name: "local_infile", value: "1", applyMethod: "immediate" }] : []),
+      ],
+      tags,
+    },
+    opts,
+  );
+  const subnetGroup = new aws.rds.SubnetGroup(
+    `${name}-subnets`,
+    { subnetIds: network.subnetIds, description: "Private subnets of the clickstream cluster", tags },
+    opts,
+  );
 
   // A final snapshot's name must be unique in the account: a fixed one would make the second
   // deletion fail on the first one's snapshot. The suffix is new whenever the stack (re)creates it.
   const snapshotSuffix = db.finalSnapshot ? new random.RandomId(`${name}-final-snapshot-suffix`, { byteLength: 4 }, opts) : undefined;
-  const cluster = new aws.rds.Cluster(`${name}-cluster`, {
-    engine: "aurora-mysql",
-    engineVersion: db.engineVersion,
-    engineMode: "provisioned",
-    databaseName: db.name,
-    masterUsername: MASTER_USER,
-    manageMasterUserPassword: true,
-    storageEncrypted: true,
-    kmsKeyId: db.kmsKeyArn,
-    backupRetentionPeriod: db.backupRetentionDays,
-    deletionProtection: db.deletionProtection,
-    skipFinalSnapshot: !db.finalSnapshot,
-    finalSnapshotIdentifier: snapshotSuffix && pulumi.interpolate`${name}-final-${snapshotSuffix.hex}`,
-    dbSubnetGroupName: subnetGroup.name,
-    vpcSecurityGroupIds: [network.clusterSecurityGroup.id],
-    dbClusterParameterGroupName: parameters.name,
-    iamRoles: [s3Role.arn],
-    serverlessv2ScalingConfiguration: { minCapacity: db.minCapacity, maxCapacity: db.maxCapacity },
-    enabledCloudwatchLogsExports: [...CLUSTER_LOG_TYPES],
-    enableHttpEndpoint: db.dataApi,
-    // The loader signs in with IAM tokens, so it needs no password.
-    iamDatabaseAuthenticationEnabled: true,
-    // The version is the one set here; Aurora's own forced upgrades are caught at preview (settings/aurora-loader.ts).
-    autoMinorVersionUpgrade: false,
-    copyTagsToSnapshot: true,
-    tags,
-    ...settings.overrides.cluster,
-  }, dataResourceOptions(children));
+  const cluster = new aws.rds.Cluster(
+    `${name}-cluster`,
+    {
+      engine: "aurora-mysql",
+      engineVersion: db.engineVersion,
+      engineMode: "provisioned",
+      databaseName: db.name,
+      masterUsername: MASTER_USER,
+      manageMasterUserPassword: true,
+      storageEncrypted: true,
+      kmsKeyId: db.kmsKeyArn,
+      backupRetentionPeriod: db.backupRetentionDays,
+      deletionProtection: db.deletionProtection,
+      skipFinalSnapshot: !db.finalSnapshot,
+      finalSnapshotIdentifier: snapshotSuffix && pulumi.interpolate`${name}-final-${snapshotSuffix.hex}`,
+      dbSubnetGroupName: subnetGroup.name,
+      vpcSecurityGroupIds: [network.clusterSecurityGroup.id],
+      dbClusterParameterGroupName: parameters.name,
+      iamRoles: [s3Role.arn],
+      serverlessv2ScalingConfiguration: { minCapacity: db.minCapacity, maxCapacity: db.maxCapacity },
+      enabledCloudwatchLogsExports: [...CLUSTER_LOG_TYPES],
+      enableHttpEndpoint: db.dataApi,
+      // The loader signs in with IAM tokens, so it needs no password.
+      iamDatabaseAuthenticationEnabled: true,
+      // The version is the one set here; Aurora's own forced upgrades are caught at preview (settings/aurora-loader.ts).
+      autoMinorVersionUpgrade: false,
+      copyTagsToSnapshot: true,
+      tags,
+      ...settings.overrides.cluster,
+    },
+    dataResourceOptions(children),
+  );
   const logGroups = clusterLogGroups(children, settings, cluster);
-  const instance = new aws.rds.ClusterInstance(`${name}-instance`, {
-    clusterIdentifier: cluster.id,
-    engine: "aurora-mysql",
-    // The cluster's version is the instance's: one place to set it, one to upgrade.
-    autoMinorVersionUpgrade: false,
-    instanceClass: db.instanceClass,
-    publiclyAccessible: false,
-    dbSubnetGroupName: subnetGroup.name,
-    tags,
-    // The instance writes the logs: their groups exist first, with their retention and key.
-  }, { ...opts, dependsOn: Object.values(logGroups) });
+  const instance = new aws.rds.ClusterInstance(
+    `${name}-instance`,
+    {
+      clusterIdentifier: cluster.id,
+      engine: "aurora-mysql",
+      // The cluster's version is the instance's: one place to set it, one to upgrade.
+      autoMinorVersionUpgrade: false,
+      instanceClass: db.instanceClass,
+      publiclyAccessible: false,
+      dbSubnetGroupName: subnetGroup.name,
+      tags,
+      // The instance writes the logs: their groups exist first, with their retention and key.
+    },
+    { ...opts, dependsOn: Object.values(logGroups) },
+  );
   const secretArn = cluster.masterUserSecrets.apply((secrets) => secrets?.[0]?.secretArn ?? "");
   return { cluster, instance, s3Role, logGroups, secretArn };
 }
@@ -125,35 +157,43 @@ function clusterLogGroups(children: Children, settings: ResolvedAuroraLoader, cl
   const identity = aws.getCallerIdentityOutput({}, opts);
   const partition = aws.getPartitionOutput({}, opts).partition;
   const groupsArn = pulumi.interpolate`arn:${partition}:logs:${children.region}:${identity.accountId}:log-group:/aws/rds/cluster/${cluster.clusterIdentifier}/*`;
-  const key = new aws.kms.Key(`${name}-logs-key`, {
-    description: "Encrypts the Aurora cluster's exported logs",
-    enableKeyRotation: true,
-    deletionWindowInDays: 30,
-    policy: policyDocument(
-      pulumi.all([identity.accountId, partition, children.region, groupsArn]).apply(([account, part, region, arn]): PolicyStatement[] => [
-        // Without it nobody in the account, not even an administrator, could manage the key.
-        { Sid: "AccountAdministersKey", Effect: "Allow", Principal: { AWS: `arn:${part}:iam::${account}:root` }, Action: "kms:*", Resource: "*" },
-        {
-          Sid: "CloudWatchLogsEncryptsClusterLogs",
-          Effect: "Allow",
-          Principal: { Service: `logs.${region}.amazonaws.com` },
-          Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-          Resource: "*",
-          Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": arn } },
-        },
-      ]),
-    ),
-    tags: tagsOf(children),
-  }, dataResourceOptions(children));
+  const key = new aws.kms.Key(
+    `${name}-logs-key`,
+    {
+      description: "Encrypts the Aurora cluster's exported logs",
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+      policy: policyDocument(
+        pulumi.all([identity.accountId, partition, children.region, groupsArn]).apply(([account, part, region, arn]): PolicyStatement[] => [
+          // Without it nobody in the account, not even an administrator, could manage the key.
+          { Sid: "AccountAdministersKey", Effect: "Allow", Principal: { AWS: `arn:${part}:iam::${account}:root` }, Action: "kms:*", Resource: "*" },
+          {
+            Sid: "CloudWatchLogsEncryptsClusterLogs",
+            Effect: "Allow",
+            Principal: { Service: `logs.${region}.amazonaws.com` },
+            Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+            Resource: "*",
+            Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": arn } },
+          },
+        ]),
+      ),
+      tags: tagsOf(children),
+    },
+    dataResourceOptions(children),
+  );
   return Object.fromEntries(
     CLUSTER_LOG_TYPES.map((type) => [
       type,
-      new aws.cloudwatch.LogGroup(`${name}-cluster-${type}-logs`, {
-        name: pulumi.interpolate`/aws/rds/cluster/${cluster.clusterIdentifier}/${type}`,
-        retentionInDays: settings.logRetentionDays,
-        kmsKeyId: key.arn,
-        tags: tagsOf(children),
-      }, opts),
+      new aws.cloudwatch.LogGroup(
+        `${name}-cluster-${type}-logs`,
+        {
+          name: pulumi.interpolate`/aws/rds/cluster/${cluster.clusterIdentifier}/${type}`,
+          retentionInDays: settings.logRetentionDays,
+          kmsKeyId: key.arn,
+          tags: tagsOf(children),
+        },
+        opts,
+      ),
     ]),
   );
 }
@@ -169,7 +209,13 @@ export function readProcessedRows(bucketArn: string, keyArn: string | undefined,
   const rows = `${bucketArn}/${PROCESSED_PREFIX}*`;
   const statements: PolicyStatement[] = [
     { Sid: "ReadProcessedRows", Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: rows },
-    { Sid: "ListProcessedRows", Effect: "Allow", Action: "s3:ListBucket", Resource: bucketArn, Condition: { StringLike: { "s3:prefix": `${PROCESSED_PREFIX}*` } } },
+    {
+      Sid: "ListProcessedRows",
+      Effect: "Allow",
+      Action: "s3:ListBucket",
+      Resource: bucketArn,
+      Condition: { StringLike: { "s3:prefix": `${PROCESSED_PREFIX}*` } },
+    },
   ];
   if (keyArn) {
     statements.push({

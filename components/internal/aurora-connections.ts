@@ -11,7 +11,8 @@
  * the minimum capacity does not change max_connections.
  * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2.setting-capacity.html#aurora-serverless-v2.max-connections
  */
-export const AURORA_MYSQL_MAX_CONNECTIONS_PAGE = "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2.setting-capacity.html#aurora-serverless-v2.max-connections";
+export const AURORA_MYSQL_MAX_CONNECTIONS_PAGE =
+  "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2.setting-capacity.html#aurora-serverless-v2.max-connections";
 
 /** The published points, [maximum ACUs, default max_connections], ascending. */
 export const AURORA_MYSQL_MAX_CONNECTIONS: readonly (readonly [number, number])[] = [
@@ -48,7 +49,9 @@ export const LOADER_CONNECTION_SHARE = 0.5;
 export function auroraMySqlMaxConnections(capacity: ServerlessCapacity): number {
   const { minCapacity, maxCapacity } = capacity;
   if (!isServerlessCapacity(capacity)) {
-    throw new RangeError(`an Aurora Serverless v2 capacity range is 0 to 256 ACUs in half steps, with a maximum of at least 1 and not below the minimum: got ${minCapacity} to ${maxCapacity}`);
+    throw new RangeError(
+      `an Aurora Serverless v2 capacity range is 0 to 256 ACUs in half steps, with a maximum of at least 1 and not below the minimum: got ${minCapacity} to ${maxCapacity}`,
+    );
   }
   let connections = AURORA_MYSQL_MAX_CONNECTIONS[0][1];
   for (const [acus, max] of AURORA_MYSQL_MAX_CONNECTIONS) if (acus <= maxCapacity) connections = max;

@@ -37,7 +37,13 @@ export interface BundledFunctionArgs {
 const VPC_NETWORK_INTERFACES = {
   Sid: "ManageVpcNetworkInterfaces",
   Effect: "Allow" as const,
-  Action: ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"],
+  Action: [
+    "ec2:CreateNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DeleteNetworkInterface",
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:UnassignPrivateIpAddresses",
+  ],
   Resource: "*",
 };
 
@@ -47,11 +53,15 @@ const VPC_NETWORK_INTERFACES = {
  * name is the same, so the role is kept, not replaced, when the function arrives.
  */
 export function createFunctionRole(name: string, description: string, children: Children): aws.iam.Role {
-  return new aws.iam.Role(`${name}-role`, {
-    description,
-    assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com"),
-    tags: tagsOf(children),
-  }, { parent: children.parent });
+  return new aws.iam.Role(
+    `${name}-role`,
+    {
+      description,
+      assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com"),
+      tags: tagsOf(children),
+    },
+    { parent: children.parent },
+  );
 }
 
 /**
@@ -65,43 +75,55 @@ export function createBundledFunction(name: string, args: BundledFunctionArgs, c
 
   // The function logs here through loggingConfig, so the group can exist, with its retention,
   // before the function does.
-  const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, {
-    namePrefix: `/aws/lambda/${name}-`,
-    retentionInDays: args.logRetentionDays,
-    tags,
-  }, opts);
+  const logGroup = new aws.cloudwatch.LogGroup(
+    `${name}-logs`,
+    {
+      namePrefix: `/aws/lambda/${name}-`,
+      retentionInDays: args.logRetentionDays,
+      tags,
+    },
+    opts,
+  );
 
-  const policy = new aws.iam.RolePolicy(`${name}-policy`, {
-    role: role.id,
-    policy: policyDocument(
-      pulumi.all([logGroup.arn, args.statements]).apply(([logGroupArn, statements]) => [
-        {
-          Sid: "WriteOwnLogs",
-          Effect: "Allow" as const,
-          Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-          Resource: `${logGroupArn}:*`,
-        },
-        ...statements,
-        ...(args.vpc ? [VPC_NETWORK_INTERFACES] : []),
-      ]),
-    ),
-  }, opts);
+  const policy = new aws.iam.RolePolicy(
+    `${name}-policy`,
+    {
+      role: role.id,
+      policy: policyDocument(
+        pulumi.all([logGroup.arn, args.statements]).apply(([logGroupArn, statements]) => [
+          {
+            Sid: "WriteOwnLogs",
+            Effect: "Allow" as const,
+            Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+            Resource: `${logGroupArn}:*`,
+          },
+          ...statements,
+          ...(args.vpc ? [VPC_NETWORK_INTERFACES] : []),
+        ]),
+      ),
+    },
+    opts,
+  );
 
-  const fn = new aws.lambda.Function(`${name}-function`, {
-    description: args.description,
-    role: role.arn,
-    runtime: LAMBDA_RUNTIME,
-    architectures: [LAMBDA_ARCHITECTURE],
-    handler: "index.handler",
-    code: bundleFunction(args.code),
-    memorySize: args.memorySize,
-    timeout: args.timeoutSeconds,
-    environment: { variables: args.environment },
-    loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
-    vpcConfig: args.vpc,
-    reservedConcurrentExecutions: args.reservedConcurrency,
-    tags,
-  }, { ...opts, dependsOn: [policy, logGroup] });
+  const fn = new aws.lambda.Function(
+    `${name}-function`,
+    {
+      description: args.description,
+      role: role.arn,
+      runtime: LAMBDA_RUNTIME,
+      architectures: [LAMBDA_ARCHITECTURE],
+      handler: "index.handler",
+      code: bundleFunction(args.code),
+      memorySize: args.memorySize,
+      timeout: args.timeoutSeconds,
+      environment: { variables: args.environment },
+      loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
+      vpcConfig: args.vpc,
+      reservedConcurrentExecutions: args.reservedConcurrency,
+      tags,
+    },
+    { ...opts, dependsOn: [policy, logGroup] },
+  );
 
   return { function: fn, role, policy, logGroup };
 }

@@ -21,7 +21,10 @@ export function tagsOf(children: Children): Record<string, string> | undefined {
 }
 
 /** The options of a child without data: parented to the component. */
-export const childOptions = (children: Children, more: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions => ({ parent: children.parent, ...more });
+export const childOptions = (children: Children, more: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions => ({
+  parent: children.parent,
+  ...more,
+});
 
 /**
  * Every output a component declares (its own public properties, which Pulumi's component provider

@@ -71,22 +71,26 @@ export function createIngestFunction(args: IngestFunctionArgs, children: Childre
       return list;
     });
 
-  return createStreamFunction(`${name}-ingest`, {
-    code: "ingest",
-    description: INGEST_DESCRIPTION,
-    deadLetterName: `${name}-dead-letter`,
-    eventSourceArn: source && pulumi.all([source.consumerArn, source.streamArn]).apply(([consumerArn, streamArn]) => consumerArn ?? streamArn),
-    statements,
-    environment: (deadLetterBucket) =>
-      ingestEnvironment<pulumi.Input<string>>({
-        tableName: args.tableName,
-        deadLetterBucket,
-        writeConcurrency: settings.writeConcurrency,
-        writeMaxAttempts: settings.writeMaxAttempts,
-        expireAfterSeconds: args.expireAfterSeconds,
-        writer: args.writer,
-      }),
-    settings,
-    role: args.role,
-  }, children);
+  return createStreamFunction(
+    `${name}-ingest`,
+    {
+      code: "ingest",
+      description: INGEST_DESCRIPTION,
+      deadLetterName: `${name}-dead-letter`,
+      eventSourceArn: source && pulumi.all([source.consumerArn, source.streamArn]).apply(([consumerArn, streamArn]) => consumerArn ?? streamArn),
+      statements,
+      environment: (deadLetterBucket) =>
+        ingestEnvironment<pulumi.Input<string>>({
+          tableName: args.tableName,
+          deadLetterBucket,
+          writeConcurrency: settings.writeConcurrency,
+          writeMaxAttempts: settings.writeMaxAttempts,
+          expireAfterSeconds: args.expireAfterSeconds,
+          writer: args.writer,
+        }),
+      settings,
+      role: args.role,
+    },
+    children,
+  );
 }

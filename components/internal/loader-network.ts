@@ -33,22 +33,33 @@ export function createLoaderNetwork(children: Children, settings: ResolvedAurora
   const tags = tagsOf(children);
   const vpc = settings.network
     ? undefined
-    : new awsx.ec2.Vpc(`${name}-vpc`, {
-        numberOfAvailabilityZones: 2,
-        natGateways: { strategy: "None" },
-        subnetStrategy: "Auto",
-        subnetSpecs: [{ type: "Isolated" }],
-        enableDnsHostnames: true,
-        enableDnsSupport: true,
-        tags,
-      }, opts);
+    : new awsx.ec2.Vpc(
+        `${name}-vpc`,
+        {
+          numberOfAvailabilityZones: 2,
+          natGateways: { strategy: "None" },
+          subnetStrategy: "Auto",
+          subnetSpecs: [{ type: "Isolated" }],
+          enableDnsHostnames: true,
+          enableDnsSupport: true,
+          tags,
+        },
+        opts,
+      );
   const vpcId = vpc ? vpc.vpcId : pulumi.output(settings.network!.vpcId);
   const subnetIds = vpc ? vpc.isolatedSubnetIds : pulumi.output(settings.network!.subnetIds);
 
   const securityGroup = (group: string, description: string) => new aws.ec2.SecurityGroup(`${name}-${group}`, { vpcId, description, tags }, opts);
-  const rule = (kind: "ingress" | "egress", ruleName: string, args: Omit<aws.vpc.SecurityGroupEgressRuleArgs, "ipProtocol" | "description" | "tags">, description: string) => {
+  const rule = (
+    kind: "ingress" | "egress",
+    ruleName: string,
+    args: Omit<aws.vpc.SecurityGroupEgressRuleArgs, "ipProtocol" | "description" | "tags">,
+    description: string,
+  ) => {
     const ruleArgs = { ...args, ipProtocol: "tcp", description: ruleDescription(description, children.parent), tags };
-    return kind === "ingress" ? new aws.vpc.SecurityGroupIngressRule(`${name}-${ruleName}`, ruleArgs, opts) : new aws.vpc.SecurityGroupEgressRule(`${name}-${ruleName}`, ruleArgs, opts);
+    return kind === "ingress"
+      ? new aws.vpc.SecurityGroupIngressRule(`${name}-${ruleName}`, ruleArgs, opts)
+      : new aws.vpc.SecurityGroupEgressRule(`${name}-${ruleName}`, ruleArgs, opts);
   };
   const mysql = { fromPort: MYSQL_PORT, toPort: MYSQL_PORT };
   const https = { fromPort: 443, toPort: 443 };
@@ -61,36 +72,55 @@ export function createLoaderNetwork(children: Children, settings: ResolvedAurora
   // Aurora reads S3 itself for LOAD DATA FROM S3; the loader does in streamed mode.
   const s3PrefixList = aws.ec2.getPrefixListOutput({ name: pulumi.interpolate`com.amazonaws.${region}.s3` }, opts).id;
   rule("egress", "cluster-to-s3", { securityGroupId: cluster.id, prefixListId: s3PrefixList, ...https }, "HTTPS to S3, for LOAD DATA FROM S3");
-  if (settings.mode === "streamed") rule("egress", "loader-to-s3", { securityGroupId: loader.id, prefixListId: s3PrefixList, ...https }, "HTTPS to S3, to stream objects");
+  if (settings.mode === "streamed")
+    rule("egress", "loader-to-s3", { securityGroupId: loader.id, prefixListId: s3PrefixList, ...https }, "HTTPS to S3, to stream objects");
 
   const network = { vpcId, subnetIds, vpc, clusterSecurityGroup: cluster, loaderSecurityGroup: loader };
   if (!settings.createEndpoints) {
-    rule("egress", "loader-to-aws", { securityGroupId: loader.id, cidrIpv4: "0.0.0.0/0", ...https }, "HTTPS to Secrets Manager through the network NAT or endpoints");
+    rule(
+      "egress",
+      "loader-to-aws",
+      { securityGroupId: loader.id, cidrIpv4: "0.0.0.0/0", ...https },
+      "HTTPS to Secrets Manager through the network NAT or endpoints",
+    );
     return { ...network, endpoints: [] };
   }
 
   // S3 through a gateway endpoint on the route tables of the loader's subnets; Secrets Manager through an interface endpoint the loader alone may use.
   // https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html (one endpoint route per service in a route table)
   // https://docs.aws.amazon.com/vpc/latest/privatelink/privatelink-access-aws-services.html (private DNS: one endpoint per service in a VPC)
-  const s3Endpoint = new aws.ec2.VpcEndpoint(`${name}-s3-endpoint`, {
-    vpcId,
-    serviceName: pulumi.interpolate`com.amazonaws.${region}.s3`,
-    vpcEndpointType: "Gateway",
-    routeTableIds: vpc ? aws.ec2.getRouteTablesOutput({ vpcId }, opts).ids : loaderRouteTables(children, { vpcId, subnetIds, s3PrefixList }),
-    tags,
-  }, opts);
+  const s3Endpoint = new aws.ec2.VpcEndpoint(
+    `${name}-s3-endpoint`,
+    {
+      vpcId,
+      serviceName: pulumi.interpolate`com.amazonaws.${region}.s3`,
+      vpcEndpointType: "Gateway",
+      routeTableIds: vpc ? aws.ec2.getRouteTablesOutput({ vpcId }, opts).ids : loaderRouteTables(children, { vpcId, subnetIds, s3PrefixList }),
+      tags,
+    },
+    opts,
+  );
   const endpointGroup = securityGroup("endpoint-sg", "AWS interface endpoints: HTTPS from the loader only");
   rule("ingress", "endpoint-from-loader", { securityGroupId: endpointGroup.id, referencedSecurityGroupId: loader.id, ...https }, "HTTPS from the loader");
-  const secretsEndpoint = new aws.ec2.VpcEndpoint(`${name}-secrets-endpoint`, {
-    vpcId,
-    serviceName: pulumi.interpolate`com.amazonaws.${region}.secretsmanager`,
-    vpcEndpointType: "Interface",
-    subnetIds: vpc ? subnetIds : onePerZone(children, subnetIds),
-    securityGroupIds: [endpointGroup.id],
-    privateDnsEnabled: true,
-    tags,
-  }, opts);
-  rule("egress", "loader-to-endpoints", { securityGroupId: loader.id, referencedSecurityGroupId: endpointGroup.id, ...https }, "HTTPS to the Secrets Manager endpoint");
+  const secretsEndpoint = new aws.ec2.VpcEndpoint(
+    `${name}-secrets-endpoint`,
+    {
+      vpcId,
+      serviceName: pulumi.interpolate`com.amazonaws.${region}.secretsmanager`,
+      vpcEndpointType: "Interface",
+      subnetIds: vpc ? subnetIds : onePerZone(children, subnetIds),
+      securityGroupIds: [endpointGroup.id],
+      privateDnsEnabled: true,
+      tags,
+    },
+    opts,
+  );
+  rule(
+    "egress",
+    "loader-to-endpoints",
+    { securityGroupId: loader.id, referencedSecurityGroupId: endpointGroup.id, ...https },
+    "HTTPS to the Secrets Manager endpoint",
+  );
   return { ...network, endpoints: [s3Endpoint, secretsEndpoint] };
 }
 
@@ -105,7 +135,8 @@ type Lookup = { vpcId: pulumi.Output<string>; subnetIds: pulumi.Output<string[]>
  */
 function loaderRouteTables(children: Children, network: Lookup): pulumi.Output<string[]> {
   const opts = { parent: children.parent };
-  const byFilter = (name: string, values: pulumi.Input<string>[], vpcId?: pulumi.Input<string>) => aws.ec2.getRouteTablesOutput({ vpcId, filters: [{ name, values }] }, opts).ids.apply((ids) => ids ?? []);
+  const byFilter = (name: string, values: pulumi.Input<string>[], vpcId?: pulumi.Input<string>) =>
+    aws.ec2.getRouteTablesOutput({ vpcId, filters: [{ name, values }] }, opts).ids.apply((ids) => ids ?? []);
   const main = byFilter("association.main", ["true"], network.vpcId);
   const routedToS3 = byFilter("route.destination-prefix-list-id", [network.s3PrefixList], network.vpcId);
   return pulumi.all([network.subnetIds, main, routedToS3]).apply(([subnetIds, mainTables, reaching]) =>
@@ -113,7 +144,10 @@ function loaderRouteTables(children: Children, network: Lookup): pulumi.Output<s
       const tables = [...new Set(explicit.map((ids) => (ids.length > 0 ? ids : mainTables)).flat())];
       const reused = tables.filter((id) => reaching.includes(id));
       if (reused.length > 0) {
-        void pulumi.log.warn(`route tables ${reused.join(", ")} of the loader's subnets reach S3 already, through a gateway endpoint of the network's own: the loader uses it there`, children.parent);
+        void pulumi.log.warn(
+          `route tables ${reused.join(", ")} of the loader's subnets reach S3 already, through a gateway endpoint of the network's own: the loader uses it there`,
+          children.parent,
+        );
       }
       return tables.filter((id) => !reaching.includes(id));
     }),
@@ -127,9 +161,9 @@ function loaderRouteTables(children: Children, network: Lookup): pulumi.Output<s
  */
 function onePerZone(children: Children, subnetIds: pulumi.Output<string[]>): pulumi.Output<string[]> {
   return subnetIds.apply((ids) =>
-    pulumi.all(ids.map((id) => aws.ec2.getSubnetOutput({ id }, { parent: children.parent }).availabilityZone)).apply((zones) =>
-      ids.filter((_id, i) => zones.indexOf(zones[i]) === i),
-    ),
+    pulumi
+      .all(ids.map((id) => aws.ec2.getSubnetOutput({ id }, { parent: children.parent }).availabilityZone))
+      .apply((zones) => ids.filter((_id, i) => zones.indexOf(zones[i]) === i)),
   );
 }
 

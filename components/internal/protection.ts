@@ -10,6 +10,9 @@ import { type Children } from "./context";
  * the name the old one still holds
  * (https://www.pulumi.com/docs/iac/concepts/resources/options/deletebeforereplace/).
  */
-export function dataResourceOptions(children: Partial<Pick<Children, "parent">> & Pick<Children, "protectData">, fixedName?: unknown): pulumi.CustomResourceOptions {
+export function dataResourceOptions(
+  children: Partial<Pick<Children, "parent">> & Pick<Children, "protectData">,
+  fixedName?: unknown,
+): pulumi.CustomResourceOptions {
   return { parent: children.parent, protect: children.protectData, ...(fixedName === undefined ? {} : { deleteBeforeReplace: true }) };
 }

@@ -32,7 +32,9 @@ export function schemaColumnProblem(schema: Schema, path: string, type: SqlType)
   const at = schemaAt(schema, path);
   const types = at && jsonTypes(at);
   const expect = (allowed: string[], what: string) =>
-    !types || types.length === 0 || types.some((t) => !allowed.includes(t)) ? `the schema must give item.${path} the type ${what}${types ? `, not ${types.join(" or ")}` : ""}` : undefined;
+    !types || types.length === 0 || types.some((t) => !allowed.includes(t))
+      ? `the schema must give item.${path} the type ${what}${types ? `, not ${types.join(" or ")}` : ""}`
+      : undefined;
   switch (type.kind) {
     case "text": {
       const maxLength = at && bound(at.maxLength);
@@ -47,7 +49,9 @@ export function schemaColumnProblem(schema: Schema, path: string, type: SqlType)
       const wrong = expect(["string"], "string");
       if (wrong) return wrong;
       const maxLength = bound(at!.maxLength);
-      return maxLength === undefined || maxLength > type.maxChars ? `the schema must bound item.${path} with maxLength ≤ ${type.maxChars} (${type.name}), got ${maxLength ?? "none"}` : undefined;
+      return maxLength === undefined || maxLength > type.maxChars
+        ? `the schema must bound item.${path} with maxLength ≤ ${type.maxChars} (${type.name}), got ${maxLength ?? "none"}`
+        : undefined;
     }
     case "boolean":
       return expect(["boolean"], "boolean");
@@ -62,7 +66,8 @@ export function schemaColumnProblem(schema: Schema, path: string, type: SqlType)
       if (wrong) return wrong;
       const low = bound(at!.minimum) ?? bound(at!.exclusiveMinimum);
       const high = bound(at!.maximum) ?? bound(at!.exclusiveMaximum);
-      const [min, max] = type.kind === "integer" ? [Number(type.min), Number(type.max)] : [-(10 ** (type.precision - type.scale)), 10 ** (type.precision - type.scale)];
+      const [min, max] =
+        type.kind === "integer" ? [Number(type.min), Number(type.max)] : [-(10 ** (type.precision - type.scale)), 10 ** (type.precision - type.scale)];
       const range = type.kind === "integer" ? `${type.min}..${type.max}` : `±${max} (exclusive)`;
       if (low === undefined || high === undefined) return `the schema must bound item.${path} with minimum and maximum within ${type.name}'s range ${range}`;
       const outside = type.kind === "integer" ? low < min || high > max : low <= min || high >= max;

@@ -61,8 +61,18 @@ const typeOf = (types: Record<string, string>, column: string): SqlType => {
 /** Problems with a history given as input (the last deployment's `schemaHistory`), before it is compared with anything. */
 function historyProblems(history: readonly ArchiveSchemaVersion[]): string[] {
   return history.flatMap((entry, i) => {
-    const ok = entry && entry.version === i + 1 && Array.isArray(entry.columns) && entry.columns.every((c) => typeof c === "string") && entry.columnTypes && typeof entry.columnTypes === "object";
-    return ok ? [] : [`schemaHistory[${i}] must be {version: ${i + 1}, columns: [names], columnTypes: {…}} (the component's schemaHistory output, unchanged), got ${JSON.stringify(entry)}`];
+    const ok =
+      entry &&
+      entry.version === i + 1 &&
+      Array.isArray(entry.columns) &&
+      entry.columns.every((c) => typeof c === "string") &&
+      entry.columnTypes &&
+      typeof entry.columnTypes === "object";
+    return ok
+      ? []
+      : [
+          `schemaHistory[${i}] must be {version: ${i + 1}, columns: [names], columnTypes: {…}} (the component's schemaHistory output, unchanged), got ${JSON.stringify(entry)}`,
+        ];
   });
 }
 
@@ -93,17 +103,25 @@ export function nextSchema(history: readonly ArchiveSchemaVersion[] | undefined,
   const kept = columns.slice(0, last.columns.length);
   if (removed.length === 0 && kept.some((name, i) => name !== last.columns[i])) {
     const moved = last.columns.filter((name, i) => kept[i] !== name);
-    problems.push(`columns ${moved.join(", ")} changed places: every column keeps its place in the row, as objects already written have it there; add new columns at the end`);
+    problems.push(
+      `columns ${moved.join(", ")} changed places: every column keeps its place in the row, as objects already written have it there; add new columns at the end`,
+    );
   }
   let widened = false;
   for (const name of last.columns.filter((c) => columns.includes(c))) {
     const [from, to] = [typeOf(last.columnTypes, name), typeOf(columnTypes, name)];
     const change = typeChange(from, to);
     if (change === "in-place") widened = true;
-    else if (change === "lossy") problems.push(`column ${name}: changing its type from ${from.name} to ${to.name} would lose data, as ${to.name} cannot hold every value ${from.name} holds; add a column of the new type at the end instead`);
+    else if (change === "lossy")
+      problems.push(
+        `column ${name}: changing its type from ${from.name} to ${to.name} would lose data, as ${to.name} cannot hold every value ${from.name} holds; add a column of the new type at the end instead`,
+      );
     else if (change === "copy") {
-      const hint = from.kind === "varchar" && to.kind === "varchar" ? ` (a VARCHAR stays in place within 1 to 63 or within 64 to ${MAX_VARCHAR} characters)` : "";
-      problems.push(`column ${name}: changing its type from ${from.name} to ${to.name} loses nothing, but MySQL would copy the whole table to do it, blocking every load until it is done${hint}; add a column of the new type at the end instead`);
+      const hint =
+        from.kind === "varchar" && to.kind === "varchar" ? ` (a VARCHAR stays in place within 1 to 63 or within 64 to ${MAX_VARCHAR} characters)` : "";
+      problems.push(
+        `column ${name}: changing its type from ${from.name} to ${to.name} loses nothing, but MySQL would copy the whole table to do it, blocking every load until it is done${hint}; add a column of the new type at the end instead`,
+      );
     }
   }
   if (problems.length > 0) return { history: [...history], version: last.version, problems };
@@ -115,6 +133,15 @@ export function nextSchema(history: readonly ArchiveSchemaVersion[] | undefined,
 export function isSchemaHistory(value: unknown): value is ArchiveSchemaVersion[] {
   return (
     Array.isArray(value) &&
-    value.every((v) => typeof v === "object" && v !== null && Number.isInteger(v.version) && Array.isArray(v.columns) && v.columns.every((c: unknown) => typeof c === "string") && typeof v.columnTypes === "object" && v.columnTypes !== null)
+    value.every(
+      (v) =>
+        typeof v === "object" &&
+        v !== null &&
+        Number.isInteger(v.version) &&
+        Array.isArray(v.columns) &&
+        v.columns.every((c: unknown) => typeof c === "string") &&
+        typeof v.columnTypes === "object" &&
+        v.columnTypes !== null,
+    )
   );
 }

@@ -27,30 +27,40 @@ export function createSecureBucket(name: string, args: SecureBucketArgs, childre
   const opts = { parent: children.parent };
   const bucket = new aws.s3.Bucket(name, { forceDestroy: args.forceDestroy ?? false, tags: tagsOf(children) }, dataResourceOptions(children));
 
-  const publicAccess = new aws.s3.BucketPublicAccessBlock(`${name}-public-access`, {
-    bucket: bucket.id,
-    blockPublicAcls: true,
-    blockPublicPolicy: true,
-    ignorePublicAcls: true,
-    restrictPublicBuckets: true,
-  }, opts);
+  const publicAccess = new aws.s3.BucketPublicAccessBlock(
+    `${name}-public-access`,
+    {
+      bucket: bucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    },
+    opts,
+  );
 
-  new aws.s3.BucketOwnershipControls(`${name}-ownership`, {
-    bucket: bucket.id,
-    rule: { objectOwnership: "BucketOwnerEnforced" },
-  }, opts);
+  new aws.s3.BucketOwnershipControls(
+    `${name}-ownership`,
+    {
+      bucket: bucket.id,
+      rule: { objectOwnership: "BucketOwnerEnforced" },
+    },
+    opts,
+  );
 
-  new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-encryption`, {
-    bucket: bucket.id,
-    rules: [
-      {
-        applyServerSideEncryptionByDefault: args.kmsKeyArn
-          ? { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn }
-          : { sseAlgorithm: "AES256" },
-        bucketKeyEnabled: args.kmsKeyArn ? true : undefined,
-      },
-    ],
-  }, opts);
+  new aws.s3.BucketServerSideEncryptionConfiguration(
+    `${name}-encryption`,
+    {
+      bucket: bucket.id,
+      rules: [
+        {
+          applyServerSideEncryptionByDefault: args.kmsKeyArn ? { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn } : { sseAlgorithm: "AES256" },
+          bucketKeyEnabled: args.kmsKeyArn ? true : undefined,
+        },
+      ],
+    },
+    opts,
+  );
 
   const versioning = args.versioned
     ? new aws.s3.BucketVersioning(`${name}-versioning`, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, opts)
@@ -69,10 +79,14 @@ export function createSecureBucket(name: string, args: SecureBucketArgs, childre
     new aws.s3.BucketLogging(`${name}-access-log`, { bucket: bucket.id, targetBucket: args.accessLog.bucket, targetPrefix: args.accessLog.prefix }, opts);
   }
 
-  new aws.s3.BucketPolicy(`${name}-policy`, {
-    bucket: bucket.id,
-    policy: policyDocument([denyInsecureTransport("s3:*", [bucket.arn, pulumi.interpolate`${bucket.arn}/*`])]),
-  }, { ...opts, dependsOn: [publicAccess] });
+  new aws.s3.BucketPolicy(
+    `${name}-policy`,
+    {
+      bucket: bucket.id,
+      policy: policyDocument([denyInsecureTransport("s3:*", [bucket.arn, pulumi.interpolate`${bucket.arn}/*`])]),
+    },
+    { ...opts, dependsOn: [publicAccess] },
+  );
 
   return bucket;
 }

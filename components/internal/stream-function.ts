@@ -45,14 +45,18 @@ function discardAlarms(name: string, mapping: aws.lambda.EventSourceMapping, chi
   const dimensions = { EventSourceMappingUUID: mapping.uuid };
   const what = { OnFailureDestinationDeliveredEventCount: "sent to its dead-letter bucket", DroppedEventCount: "dropped" };
   for (const metricName of MAPPING_DISCARD_METRICS) {
-    alarm(`${name}-${metricName === "DroppedEventCount" ? "dropped" : "on-failure"}-alarm`, {
-      description: `${name}'s mapping gave up on records after its retries or maximum record age: ${what[metricName]}`,
-      namespace: "AWS/Lambda",
-      metricName,
-      dimensions,
-      statistic: "Sum",
-      threshold: 1,
-    }, children);
+    alarm(
+      `${name}-${metricName === "DroppedEventCount" ? "dropped" : "on-failure"}-alarm`,
+      {
+        description: `${name}'s mapping gave up on records after its retries or maximum record age: ${what[metricName]}`,
+        namespace: "AWS/Lambda",
+        metricName,
+        dimensions,
+        statistic: "Sum",
+        threshold: 1,
+      },
+      children,
+    );
   }
 }
 
@@ -62,7 +66,11 @@ function discardAlarms(name: string, mapping: aws.lambda.EventSourceMapping, chi
  * takes partial batch responses, and sends what still fails to the bucket, where the function also
  * parks records it can never handle. With alarms on, returns the metric counting parked records.
  */
-export function createStreamFunction(name: string, args: StreamFunctionArgs, children: Children): { resources: StreamFunctionResources; parkedMetricName?: string } {
+export function createStreamFunction(
+  name: string,
+  args: StreamFunctionArgs,
+  children: Children,
+): { resources: StreamFunctionResources; parkedMetricName?: string } {
   const { settings } = args;
   const deadLetterBucket = createSecureBucket(args.deadLetterName, { expireAfterDays: settings.deadLetterExpireAfterDays }, children);
   const statements = pulumi.all([args.statements, deadLetterBucket.arn]).apply(([own, bucketArn]): PolicyStatement[] => [
@@ -72,40 +80,55 @@ export function createStreamFunction(name: string, args: StreamFunctionArgs, chi
     { Sid: "ListDeadLetters", Effect: "Allow", Action: "s3:ListBucket", Resource: bucketArn },
   ]);
 
-  const fn = createBundledFunction(name, {
-    code: args.code,
-    description: args.description,
-    environment: args.environment(deadLetterBucket.bucket),
-    statements,
-    memorySize: settings.memorySize,
-    timeoutSeconds: settings.timeoutSeconds,
-    logRetentionDays: settings.logRetentionDays,
-    role: args.role,
-  }, children);
+  const fn = createBundledFunction(
+    name,
+    {
+      code: args.code,
+      description: args.description,
+      environment: args.environment(deadLetterBucket.bucket),
+      statements,
+      memorySize: settings.memorySize,
+      timeoutSeconds: settings.timeoutSeconds,
+      logRetentionDays: settings.logRetentionDays,
+      role: args.role,
+    },
+    children,
+  );
 
-  const mapping = args.eventSourceArn === undefined ? undefined : new aws.lambda.EventSourceMapping(`${name}-mapping`, {
-    functionName: fn.function.arn,
-    eventSourceArn: args.eventSourceArn,
-    startingPosition: "TRIM_HORIZON",
-    enabled: settings.enabled,
-    batchSize: settings.batchSize,
-    parallelizationFactor: settings.parallelizationFactor,
-    maximumBatchingWindowInSeconds: settings.maximumBatchingWindowInSeconds,
-    bisectBatchOnFunctionError: true,
-    maximumRetryAttempts: settings.maximumRetryAttempts,
-    maximumRecordAgeInSeconds: settings.maximumRecordAgeInSeconds,
-    functionResponseTypes: ["ReportBatchItemFailures"],
-    destinationConfig: { onFailure: { destinationArn: deadLetterBucket.arn } },
-    filterCriteria: args.filters && { filters: args.filters.map((pattern) => ({ pattern: JSON.stringify(pattern) })) },
-    // The mapping's own counts, among them the records it gives up on: a partial batch failure raises no Errors.
-    metricsConfig: { metrics: ["EventCount"] },
-    tags: tagsOf(children),
-  }, { parent: children.parent, dependsOn: [fn.policy] });
+  const mapping =
+    args.eventSourceArn === undefined
+      ? undefined
+      : new aws.lambda.EventSourceMapping(
+          `${name}-mapping`,
+          {
+            functionName: fn.function.arn,
+            eventSourceArn: args.eventSourceArn,
+            startingPosition: "TRIM_HORIZON",
+            enabled: settings.enabled,
+            batchSize: settings.batchSize,
+            parallelizationFactor: settings.parallelizationFactor,
+            maximumBatchingWindowInSeconds: settings.maximumBatchingWindowInSeconds,
+            bisectBatchOnFunctionError: true,
+            maximumRetryAttempts: settings.maximumRetryAttempts,
+            maximumRecordAgeInSeconds: settings.maximumRecordAgeInSeconds,
+            functionResponseTypes: ["ReportBatchItemFailures"],
+            destinationConfig: { onFailure: { destinationArn: deadLetterBucket.arn } },
+            filterCriteria: args.filters && { filters: args.filters.map((pattern) => ({ pattern: JSON.stringify(pattern) })) },
+            // The mapping's own counts, among them the records it gives up on: a partial batch failure raises no Errors.
+            metricsConfig: { metrics: ["EventCount"] },
+            tags: tagsOf(children),
+          },
+          { parent: children.parent, dependsOn: [fn.policy] },
+        );
 
   let parkedMetricName: string | undefined;
   if (children.monitoring.alarms) {
     functionAlarms(name, fn.function, children, true);
-    parkedMetricName = logLineAlarm(`${name}-parked`, { logGroup: fn.logGroup, message: LOG_MESSAGES.parkedRecord, description: `${name} parked records it can never handle in its dead-letter bucket` }, children);
+    parkedMetricName = logLineAlarm(
+      `${name}-parked`,
+      { logGroup: fn.logGroup, message: LOG_MESSAGES.parkedRecord, description: `${name} parked records it can never handle in its dead-letter bucket` },
+      children,
+    );
     if (mapping) discardAlarms(name, mapping, children);
   }
   return { resources: { ...fn, deadLetterBucket, ...(mapping && { mapping }) }, parkedMetricName };

@@ -190,24 +190,75 @@ export interface ResolvedAuroraLoader extends ResolvedCommon {
 }
 
 const ARGS = keysOf<AuroraLoaderArgs>()(
-  ...COMMON_KEYS, "overrides", "archiveBucketName", "archiveBucketArn", "archiveKmsKeyArn", "columns", "columnTypes", "schemaHistory",
-  "loadMode", "network", "database", "load", "logRetentionDays", "monitoring", "lastDeployment",
+  ...COMMON_KEYS,
+  "overrides",
+  "archiveBucketName",
+  "archiveBucketArn",
+  "archiveKmsKeyArn",
+  "columns",
+  "columnTypes",
+  "schemaHistory",
+  "loadMode",
+  "network",
+  "database",
+  "load",
+  "logRetentionDays",
+  "monitoring",
+  "lastDeployment",
 );
 const DEPLOYMENT = keysOf<AuroraLoaderDeployment>()("engineVersion");
 const NETWORK = keysOf<LoaderNetworkArgs>()("vpcId", "subnetIds", "createEndpoints");
 const DATABASE = keysOf<DatabaseSettings>()(
-  "name", "table", "manifestTable", "rejectsTable", "engineVersion", "tls", "minCapacity", "maxCapacity", "instanceClass",
-  "backupRetentionDays", "deletionProtection", "finalSnapshot", "kmsKeyArn", "dataApi", "loaderUser",
+  "name",
+  "table",
+  "manifestTable",
+  "rejectsTable",
+  "engineVersion",
+  "tls",
+  "minCapacity",
+  "maxCapacity",
+  "instanceClass",
+  "backupRetentionDays",
+  "deletionProtection",
+  "finalSnapshot",
+  "kmsKeyArn",
+  "dataApi",
+  "loaderUser",
 );
-const LOAD = keysOf<LoaderSettings>()("memorySize", "timeoutSeconds", "maximumRetryAttempts", "maximumEventAgeInSeconds", "deadLetterExpireAfterDays", "logRetentionDays", "maximumConcurrency");
+const LOAD = keysOf<LoaderSettings>()(
+  "memorySize",
+  "timeoutSeconds",
+  "maximumRetryAttempts",
+  "maximumEventAgeInSeconds",
+  "deadLetterExpireAfterDays",
+  "logRetentionDays",
+  "maximumConcurrency",
+);
 const OVERRIDES = keysOf<AuroraLoaderOverrides>()("cluster");
 
 /** What the cluster overrides may not change. */
 const OWNED_CLUSTER_ARGS = [
-  "engine", "engineMode", "databaseName", "masterUsername", "masterPassword", "manageMasterUserPassword", "iamDatabaseAuthenticationEnabled",
-  "dbSubnetGroupName", "vpcSecurityGroupIds", "dbClusterParameterGroupName", "iamRoles", "port", "storageEncrypted", "kmsKeyId",
+  "engine",
+  "engineMode",
+  "databaseName",
+  "masterUsername",
+  "masterPassword",
+  "manageMasterUserPassword",
+  "iamDatabaseAuthenticationEnabled",
+  "dbSubnetGroupName",
+  "vpcSecurityGroupIds",
+  "dbClusterParameterGroupName",
+  "iamRoles",
+  "port",
+  "storageEncrypted",
+  "kmsKeyId",
   // Checked against each other at preview, or kept as the component keeps them (its version, the audit log, the master secret's key):
-  "engineVersion", "serverlessv2ScalingConfiguration", "enableHttpEndpoint", "masterUserSecretKmsKeyId", "autoMinorVersionUpgrade", "enabledCloudwatchLogsExports",
+  "engineVersion",
+  "serverlessv2ScalingConfiguration",
+  "enableHttpEndpoint",
+  "masterUserSecretKmsKeyId",
+  "autoMinorVersionUpgrade",
+  "enabledCloudwatchLogsExports",
 ] as const;
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
@@ -249,7 +300,8 @@ export function resolveAuroraLoader(name: string, args: AuroraLoaderArgs): { set
   check.knownKeys("overrides", args.overrides, OVERRIDES);
   checkOverrides(check, "overrides.cluster", args.overrides?.cluster, {
     keys: OWNED_CLUSTER_ARGS,
-    instead: "the loader, its network, the data's encryption and the checks on the engine depend on it (set database.engineVersion, minCapacity, maxCapacity, dataApi, kmsKeyArn instead)",
+    instead:
+      "the loader, its network, the data's encryption and the checks on the engine depend on it (set database.engineVersion, minCapacity, maxCapacity, dataApi, kmsKeyArn instead)",
   });
   const { createEndpoints, ...network } = args.network ?? { createEndpoints: true };
   return {
@@ -288,7 +340,9 @@ function resolveColumns(check: SettingsCheck, args: AuroraLoaderArgs): Pick<Reso
   }
   const newest = history[history.length - 1];
   if (newest && JSON.stringify([...FIXED_COLUMNS, ...newest.columns]) !== JSON.stringify(columns)) {
-    check.fail(`schemaHistory's newest version (${newest.version}) has other columns than columns: pass FirehoseArchive's schemaHistory and csvColumns, from the same archive`);
+    check.fail(
+      `schemaHistory's newest version (${newest.version}) has other columns than columns: pass FirehoseArchive's schemaHistory and csvColumns, from the same archive`,
+    );
   }
   const versionColumns = history.length > 0 ? history.map((v) => FIXED_COLUMNS.length + v.columns.length) : [columns.length];
   return { columns, columnTypes: args.columnTypes ?? {}, versionColumns };
@@ -299,9 +353,11 @@ export function resolveDatabase(check: SettingsCheck, given: DatabaseSettings | 
   check.knownKeys("database", given, DATABASE);
   const db = { ...withDefaults(auroraLoaderDefaults.database, given), kmsKeyArn: given?.kmsKeyArn };
   for (const key of ["name", "table", "manifestTable", "rejectsTable"] as const) {
-    if (given?.[key] !== undefined && !IDENTIFIER.test(given[key]!)) check.fail(`database.${key} must be a letter or "_" then up to 63 letters, digits or "_", got "${given[key]}"`);
+    if (given?.[key] !== undefined && !IDENTIFIER.test(given[key]!))
+      check.fail(`database.${key} must be a letter or "_" then up to 63 letters, digits or "_", got "${given[key]}"`);
   }
-  if (!(db.minCapacity >= 0 && db.minCapacity <= 256 && (db.minCapacity * 2) % 1 === 0)) check.fail(`database.minCapacity must be 0–256 in steps of 0.5, got ${db.minCapacity}`);
+  if (!(db.minCapacity >= 0 && db.minCapacity <= 256 && (db.minCapacity * 2) % 1 === 0))
+    check.fail(`database.minCapacity must be 0–256 in steps of 0.5, got ${db.minCapacity}`);
   if (!(db.maxCapacity >= 1 && db.maxCapacity <= 256 && db.maxCapacity >= db.minCapacity && (db.maxCapacity * 2) % 1 === 0)) {
     check.fail(`database.maxCapacity must be 1–256 in steps of 0.5 and at least minCapacity, got ${db.maxCapacity}`);
   }
@@ -314,9 +370,12 @@ export function resolveDatabase(check: SettingsCheck, given: DatabaseSettings | 
     check.fail(`database.engineVersion must be an Aurora MySQL 3 version such as "${auroraLoaderDefaults.database.engineVersion}", got "${db.engineVersion}"`);
   } else {
     const atLeast = (release: string) => compareVersions(version.slice(1).map(Number), release.split(".").map(Number)) >= 0;
-    if (db.dataApi && !atLeast(AURORA_MYSQL_DATA_API_SINCE)) check.fail(`database.dataApi needs Aurora MySQL ${AURORA_MYSQL_DATA_API_SINCE} or newer, but database.engineVersion is "${db.engineVersion}"`);
+    if (db.dataApi && !atLeast(AURORA_MYSQL_DATA_API_SINCE))
+      check.fail(`database.dataApi needs Aurora MySQL ${AURORA_MYSQL_DATA_API_SINCE} or newer, but database.engineVersion is "${db.engineVersion}"`);
     if (db.minCapacity === 0 && !atLeast(AURORA_MYSQL_AUTO_PAUSE_SINCE)) {
-      check.fail(`database.minCapacity 0 (automatic pause) needs Aurora MySQL ${AURORA_MYSQL_AUTO_PAUSE_SINCE} or newer, but database.engineVersion is "${db.engineVersion}"`);
+      check.fail(
+        `database.minCapacity 0 (automatic pause) needs Aurora MySQL ${AURORA_MYSQL_AUTO_PAUSE_SINCE} or newer, but database.engineVersion is "${db.engineVersion}"`,
+      );
     }
   }
   return db;
@@ -343,7 +402,11 @@ function compareVersions(have: number[], need: number[]): number {
   return 0;
 }
 
-function resolveLoad(check: SettingsCheck, given: LoaderSettings | undefined, component: { logRetentionDays: number; database: ResolvedAuroraLoader["database"] }): ResolvedAuroraLoader["load"] {
+function resolveLoad(
+  check: SettingsCheck,
+  given: LoaderSettings | undefined,
+  component: { logRetentionDays: number; database: ResolvedAuroraLoader["database"] },
+): ResolvedAuroraLoader["load"] {
   const { logRetentionDays, database } = component;
   check.knownKeys("load", given, LOAD);
   check.integer("load.memorySize", given?.memorySize, 128, 10_240);
@@ -356,5 +419,9 @@ function resolveLoad(check: SettingsCheck, given: LoaderSettings | undefined, co
   // A capacity range the checks above refused has no connection count: the problem is named already.
   const connections = isServerlessCapacity(database) ? safeLoaderConcurrency(database) : 1;
   check.integer("load.maximumConcurrency", given?.maximumConcurrency, 1, connections);
-  return { ...withDefaults(auroraLoaderDefaults.load, given), logRetentionDays: given?.logRetentionDays ?? logRetentionDays, maximumConcurrency: given?.maximumConcurrency ?? connections };
+  return {
+    ...withDefaults(auroraLoaderDefaults.load, given),
+    logRetentionDays: given?.logRetentionDays ?? logRetentionDays,
+    maximumConcurrency: given?.maximumConcurrency ?? connections,
+  };
 }

@@ -18,7 +18,8 @@ export class SettingsCheck {
   /** An optional integer within [min, max]. */
   integer(path: string, value: unknown, min: number, max: number): void {
     if (value === undefined) return;
-    if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) this.fail(`${path} must be an integer from ${min} to ${max}, got ${show(value)}`);
+    if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max)
+      this.fail(`${path} must be an integer from ${min} to ${max}, got ${show(value)}`);
   }
 
   /** An optional value from a fixed list. */
@@ -81,7 +82,8 @@ export class SettingsCheck {
     for (const key of Object.keys(value)) {
       if (known.includes(key)) continue;
       const near = closest(key, known as string[]);
-      const hint = near !== undefined && distance(key, near) <= Math.max(2, Math.floor(near.length / 3)) ? `: did you mean ${near}?` : `; known: ${known.join(", ")}`;
+      const hint =
+        near !== undefined && distance(key, near) <= Math.max(2, Math.floor(near.length / 3)) ? `: did you mean ${near}?` : `; known: ${known.join(", ")}`;
       this.fail(`${path ? `${path}.` : ""}${key} is not an argument${path ? ` of ${path}` : ""}${hint}`);
     }
     return true;
@@ -120,12 +122,18 @@ export const ARN = {
  * unknown-key check reads, which cannot drift from the interface.
  */
 export function keysOf<T>() {
-  return <const K extends readonly (keyof T & string)[]>(...keys: K & ([Exclude<keyof T, K[number]>] extends [never] ? unknown : ["missing keys", Exclude<keyof T, K[number]>])): K => keys;
+  return <const K extends readonly (keyof T & string)[]>(
+    ...keys: K & ([Exclude<keyof T, K[number]>] extends [never] ? unknown : ["missing keys", Exclude<keyof T, K[number]>])
+  ): K => keys;
 }
 
 /** A value not known yet: a Pulumi output or a promise (an object with `apply` or `then`). */
 export function isPending(value: unknown): boolean {
-  return typeof value === "object" && value !== null && (typeof (value as { apply?: unknown }).apply === "function" || typeof (value as { then?: unknown }).then === "function");
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (typeof (value as { apply?: unknown }).apply === "function" || typeof (value as { then?: unknown }).then === "function")
+  );
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -4,7 +4,16 @@ import { checkDerivedNames, checkPhysicalName } from "../internal/names";
 import { checkOverrides } from "../internal/overrides";
 import { keysOf, SettingsCheck } from "./check";
 import { type KeyAttributeType } from "./dedup-table";
-import { checkLiveChange, COMMON_KEYS, commonDefaults, resolveCommon, type CommonArgs, type LiveChangeArgs, type MonitoringArgs, type ResolvedCommon } from "./shared";
+import {
+  checkLiveChange,
+  COMMON_KEYS,
+  commonDefaults,
+  resolveCommon,
+  type CommonArgs,
+  type LiveChangeArgs,
+  type MonitoringArgs,
+  type ResolvedCommon,
+} from "./shared";
 
 export interface StreamSettings {
   /** Physical stream name. Default: generated from the component name. */
@@ -86,13 +95,30 @@ export interface ResolvedCrossAccountStreamSource extends ResolvedCommon {
   consumerRoleArn?: pulumi.Input<string>;
   fanOutConsumerName?: string;
   /** The shared table, with the roles its stream is shared with. */
-  sharedTable?: { name?: string; hashKey: string; rangeKey?: string; keys: { name: string; type: KeyAttributeType }[]; streamViewType: StreamViewType; readerRoleArns: pulumi.Input<string>[] };
+  sharedTable?: {
+    name?: string;
+    hashKey: string;
+    rangeKey?: string;
+    keys: { name: string; type: KeyAttributeType }[];
+    streamViewType: StreamViewType;
+    readerRoleArns: pulumi.Input<string>[];
+  };
   keyDeletionWindowDays: number;
   overrides: CrossAccountStreamSourceOverrides;
 }
 
 const ARGS = keysOf<CrossAccountStreamSourceArgs>()(
-  ...COMMON_KEYS, "overrides", "stream", "consumerRoleArn", "sharedTableReaderRoleArns", "fanOutConsumerName", "sharedTable", "keyDeletionWindowDays", "monitoring", "lastDeployment", "liveChangesAcknowledged",
+  ...COMMON_KEYS,
+  "overrides",
+  "stream",
+  "consumerRoleArn",
+  "sharedTableReaderRoleArns",
+  "fanOutConsumerName",
+  "sharedTable",
+  "keyDeletionWindowDays",
+  "monitoring",
+  "lastDeployment",
+  "liveChangesAcknowledged",
 );
 const STREAM = keysOf<StreamSettings>()("name", "shardCount", "retentionHours");
 const SHARED_TABLE = keysOf<SharedTableSettings>()("name", "hashKey", "rangeKey", "attributeTypes", "streamViewType");
@@ -101,7 +127,10 @@ const OVERRIDES = keysOf<CrossAccountStreamSourceOverrides>()("stream");
 const OWNED_STREAM_ARGS = ["name", "shardCount", "streamModeDetails", "encryptionType", "kmsKeyId"] as const;
 
 /** Every problem with CrossAccountStreamSource's arguments, and its settings with every default filled in. */
-export function resolveCrossAccountStreamSource(name: string, args: CrossAccountStreamSourceArgs): { settings: ResolvedCrossAccountStreamSource; problems: string[] } {
+export function resolveCrossAccountStreamSource(
+  name: string,
+  args: CrossAccountStreamSourceArgs,
+): { settings: ResolvedCrossAccountStreamSource; problems: string[] } {
   const d = crossAccountStreamSourceDefaults;
   const check = new SettingsCheck();
   check.knownKeys("", args, ARGS);
@@ -122,15 +151,23 @@ export function resolveCrossAccountStreamSource(name: string, args: CrossAccount
     ["aws:iam/policy:Policy", `${name}-producer`],
   ]);
   check.knownKeys("lastDeployment", args.lastDeployment, ["sharedTableStreamViewType"]);
-  checkLiveChange(check, {
-    setting: "sharedTable.streamViewType",
-    from: args.lastDeployment?.sharedTableStreamViewType,
-    to: sharedTable?.streamViewType,
-    loses: "DynamoDB disables the shared table's stream and creates a new one, so the changes written in between, and those its readers have not read yet, never reach them",
-    runbook: "docs/change-over-time.md#changing-the-tables-stream",
-  }, args.liveChangesAcknowledged);
+  checkLiveChange(
+    check,
+    {
+      setting: "sharedTable.streamViewType",
+      from: args.lastDeployment?.sharedTableStreamViewType,
+      to: sharedTable?.streamViewType,
+      loses:
+        "DynamoDB disables the shared table's stream and creates a new one, so the changes written in between, and those its readers have not read yet, never reach them",
+      runbook: "docs/change-over-time.md#changing-the-tables-stream",
+    },
+    args.liveChangesAcknowledged,
+  );
   check.knownKeys("overrides", args.overrides, OVERRIDES);
-  checkOverrides(check, "overrides.stream", args.overrides?.stream, { keys: OWNED_STREAM_ARGS, instead: "set stream.name and stream.shardCount instead; the stream's key is the component's own" });
+  checkOverrides(check, "overrides.stream", args.overrides?.stream, {
+    keys: OWNED_STREAM_ARGS,
+    instead: "set stream.name and stream.shardCount instead; the stream's key is the component's own",
+  });
   return {
     settings: {
       ...common,

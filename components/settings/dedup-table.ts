@@ -195,14 +195,26 @@ export interface ResolvedDedupTable extends ResolvedCommon {
   overrides: DedupTableOverrides;
 }
 
-const ARGS = keysOf<DedupTableArgs>()(...COMMON_KEYS, "pull", "push", "table", "ingest", "logRetentionDays", "monitoring", "overrides", "lastDeployment", "liveChangesAcknowledged");
+const ARGS = keysOf<DedupTableArgs>()(
+  ...COMMON_KEYS,
+  "pull",
+  "push",
+  "table",
+  "ingest",
+  "logRetentionDays",
+  "monitoring",
+  "overrides",
+  "lastDeployment",
+  "liveChangesAcknowledged",
+);
 const DEPLOYMENT = keysOf<DedupTableDeployment>()("streamViewType", "sourceStreamArn");
 
 /** The runbooks of the live changes DedupTable refuses unless acknowledged. */
 export const DEDUP_TABLE_LIVE_CHANGES = {
   streamViewType: {
     setting: "table.streamViewType",
-    loses: "DynamoDB disables the table's stream and creates a new one, so the changes written in between, and those not yet read from the old stream, never reach the archive, MySQL or the projections",
+    loses:
+      "DynamoDB disables the table's stream and creates a new one, so the changes written in between, and those not yet read from the old stream, never reach the archive, MySQL or the projections",
     runbook: "docs/change-over-time.md#changing-the-tables-stream",
     // The archive's and the projections' mappings then move to the new stream, a change their own check sees only during the update.
     bringsAbout: [TABLE_STREAM_SOURCE_CHANGE.setting],
@@ -213,7 +225,17 @@ export const DEDUP_TABLE_LIVE_CHANGES = {
     runbook: "docs/change-over-time.md#moving-the-ingest-to-another-stream",
   },
 } as const;
-const TABLE = keysOf<DedupTableSettings>()("name", "billingMode", "capacity", "streamViewType", "kmsKeyArn", "deletionProtection", "globalSecondaryIndexes", "expireItems", "expireAfterDays");
+const TABLE = keysOf<DedupTableSettings>()(
+  "name",
+  "billingMode",
+  "capacity",
+  "streamViewType",
+  "kmsKeyArn",
+  "deletionProtection",
+  "globalSecondaryIndexes",
+  "expireItems",
+  "expireAfterDays",
+);
 const CAPACITY = keysOf<ProvisionedCapacityArgs>()("read", "write", "maxRead", "maxWrite", "targetUtilization");
 const INDEX = keysOf<GlobalSecondaryIndexArgs>()("name", "hashKey", "rangeKey", "attributeTypes", "projectionType", "nonKeyAttributes");
 const PULL = keysOf<PullAccessArgs>()("streamArn", "consumerArn", "streamKmsKeyArn", "streamRetentionHours");
@@ -236,7 +258,10 @@ export function resolveDedupTable(name: string, args: DedupTableArgs): { setting
     ...(mode.pull ? streamFunctionNames(`${name}-ingest`, `${name}-dead-letter`) : [["aws:iam/role:Role", `${name}-writer-role`] as const]),
   ]);
   check.knownKeys("overrides", args.overrides, OVERRIDES);
-  checkOverrides(check, "overrides.table", args.overrides?.table, { keys: OWNED_TABLE_ARGS, instead: "the dedup key, the stream, the name and the encryption are the pipeline's (set table.name, table.streamViewType and table.kmsKeyArn instead)" });
+  checkOverrides(check, "overrides.table", args.overrides?.table, {
+    keys: OWNED_TABLE_ARGS,
+    instead: "the dedup key, the stream, the name and the encryption are the pipeline's (set table.name, table.streamViewType and table.kmsKeyArn instead)",
+  });
   check.knownKeys("lastDeployment", args.lastDeployment, DEPLOYMENT);
   const last = args.lastDeployment ?? {};
   checkLiveChange(check, { ...DEDUP_TABLE_LIVE_CHANGES.streamViewType, from: last.streamViewType, to: table.streamViewType }, args.liveChangesAcknowledged);
@@ -277,7 +302,10 @@ export function resolveTable(check: SettingsCheck, given: DedupTableSettings): R
     check.fail('table.capacity conflicts with table.billingMode "PAY_PER_REQUEST" (the default): set billingMode to "PROVISIONED" or drop capacity');
   }
 
-  const attributes = new Map<string, KeyAttributeType>([[HASH_KEY, "S"], [RANGE_KEY, "S"]]);
+  const attributes = new Map<string, KeyAttributeType>([
+    [HASH_KEY, "S"],
+    [RANGE_KEY, "S"],
+  ]);
   const indexNames = new Set<string>();
   const indexes: ResolvedDedupTable["table"]["globalSecondaryIndexes"] = [];
   check.each("table.globalSecondaryIndexes", given.globalSecondaryIndexes, (index, path) => {
@@ -314,7 +342,10 @@ function resolveAccess(check: SettingsCheck, args: DedupTableArgs, logRetentionD
     for (const arg of ["ingest", "logRetentionDays"] as const) {
       if (args[arg] !== undefined) check.fail(`${arg} is for pull; with push the ingest function runs in the source account (PushIngest)`);
     }
-    if (args.table?.expireAfterDays !== undefined) check.fail("table.expireAfterDays is for pull; with push the ingest function in the source account decides when items expire (PushIngest's expireAfterDays)");
+    if (args.table?.expireAfterDays !== undefined)
+      check.fail(
+        "table.expireAfterDays is for pull; with push the ingest function in the source account decides when items expire (PushIngest's expireAfterDays)",
+      );
     if (!check.knownKeys("push", args.push, PUSH)) return { push: args.push };
     check.required("push.externalId", args.push.externalId, "the external ID the writer role demands");
     check.matches("push.externalId", args.push.externalId, EXTERNAL_ID, EXTERNAL_ID_RULE);
@@ -330,7 +361,10 @@ function resolveAccess(check: SettingsCheck, args: DedupTableArgs, logRetentionD
   check.integer("pull.streamRetentionHours", pull.streamRetentionHours, 24, 8_760);
   const ingest = resolveIngest(check, args.ingest, logRetentionDays);
   const streamRetentionHours = pull.streamRetentionHours ?? dedupTableDefaults.pull.streamRetentionHours;
-  const expireAfterSeconds = resolveItemExpiry(check, "table", args.table ?? {}, { streamRetentionHours, maximumRecordAgeInSeconds: ingest.maximumRecordAgeInSeconds });
+  const expireAfterSeconds = resolveItemExpiry(check, "table", args.table ?? {}, {
+    streamRetentionHours,
+    maximumRecordAgeInSeconds: ingest.maximumRecordAgeInSeconds,
+  });
   const { streamArn, consumerArn, streamKmsKeyArn } = pull;
   return { pull: { source: streamArn === undefined ? undefined : { streamArn, consumerArn, streamKmsKeyArn }, ingest, expireAfterSeconds } };
 }

@@ -7,7 +7,23 @@ import { schemaColumnProblems } from "../internal/schema-columns";
 import { isSchemaHistory, nextSchema, type ArchiveSchemaVersion } from "../internal/schema-history";
 import { WEB_ANALYTICS_COLUMN_TYPES, WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_SCHEMA } from "../internal/web-analytics";
 import { ARN, keysOf, SettingsCheck, withDefaults, type Widened } from "./check";
-import { COMMON_KEYS, commonDefaults, resolveCommon, resolveLogRetention, resolveStreamFunction, streamFunctionDefaults, type CommonArgs, type LiveChangeArgs, type TableStreamDeployment, checkLiveChange, TABLE_STREAM_SOURCE_CHANGE, type MonitoringArgs, type ResolvedCommon, type ResolvedStreamFunction, type StreamFunctionSettings } from "./shared";
+import {
+  COMMON_KEYS,
+  commonDefaults,
+  resolveCommon,
+  resolveLogRetention,
+  resolveStreamFunction,
+  streamFunctionDefaults,
+  type CommonArgs,
+  type LiveChangeArgs,
+  type TableStreamDeployment,
+  checkLiveChange,
+  TABLE_STREAM_SOURCE_CHANGE,
+  type MonitoringArgs,
+  type ResolvedCommon,
+  type ResolvedStreamFunction,
+  type StreamFunctionSettings,
+} from "./shared";
 
 /** How Firehose compresses the objects it writes. */
 export const Compression = { Uncompressed: "UNCOMPRESSED", Gzip: "GZIP" } as const;
@@ -147,11 +163,33 @@ export interface ResolvedFirehoseArchive extends ResolvedCommon {
 }
 
 const ARGS = keysOf<FirehoseArchiveArgs>()(
-  ...COMMON_KEYS, "tableStreamArn", "tableKmsKeyArn", "keyAttributes", "schema", "columns", "columnTypes", "schemaHistory", "removeMode",
-  "delivery", "bucket", "forward", "transform", "logRetentionDays", "monitoring", "lastDeployment", "liveChangesAcknowledged",
+  ...COMMON_KEYS,
+  "tableStreamArn",
+  "tableKmsKeyArn",
+  "keyAttributes",
+  "schema",
+  "columns",
+  "columnTypes",
+  "schemaHistory",
+  "removeMode",
+  "delivery",
+  "bucket",
+  "forward",
+  "transform",
+  "logRetentionDays",
+  "monitoring",
+  "lastDeployment",
+  "liveChangesAcknowledged",
 );
 const DELIVERY = keysOf<DeliverySettings>()("name", "bufferSizeMiB", "bufferIntervalSeconds", "compression", "backupSourceRecords");
-const BUCKET = keysOf<ArchiveBucketSettings>()("kmsKeyArn", "noncurrentVersionExpireDays", "failedDataExpireDays", "failedDataGlacierAfterDays", "accessLog", "forceDestroy");
+const BUCKET = keysOf<ArchiveBucketSettings>()(
+  "kmsKeyArn",
+  "noncurrentVersionExpireDays",
+  "failedDataExpireDays",
+  "failedDataGlacierAfterDays",
+  "accessLog",
+  "forceDestroy",
+);
 const ACCESS_LOG = keysOf<AccessLogSettings>()("bucket", "prefix");
 const TRANSFORM = keysOf<TransformSettings>()("memorySize", "timeoutSeconds", "logRetentionDays");
 const COLUMN = keysOf<ArchiveColumn>()("name", "path");
@@ -172,7 +210,10 @@ export function resolveFirehoseArchive(name: string, args: FirehoseArchiveArgs):
   check.arn("tableKmsKeyArn", args.tableKmsKeyArn, ARN.kmsKey);
   check.knownKeys("lastDeployment", args.lastDeployment, ["tableStreamArn"]);
   checkLiveChange(check, { ...TABLE_STREAM_SOURCE_CHANGE, from: args.lastDeployment?.tableStreamArn, to: args.tableStreamArn }, args.liveChangesAcknowledged);
-  if (args.keyAttributes !== undefined && !(Array.isArray(args.keyAttributes) && args.keyAttributes.length > 0 && args.keyAttributes.every((k) => typeof k === "string" && k !== ""))) {
+  if (
+    args.keyAttributes !== undefined &&
+    !(Array.isArray(args.keyAttributes) && args.keyAttributes.length > 0 && args.keyAttributes.every((k) => typeof k === "string" && k !== ""))
+  ) {
     check.fail("keyAttributes must name the table's key attributes, hash key first");
   }
   check.oneOf("removeMode", args.removeMode, Object.values(RemoveMode));
@@ -205,7 +246,10 @@ export function resolveFirehoseArchive(name: string, args: FirehoseArchiveArgs):
 }
 
 /** The schema, columns and column types, checked against each other and against the versions deployed so far. */
-function resolveSchema(check: SettingsCheck, args: FirehoseArchiveArgs): Pick<ResolvedFirehoseArchive, "schema" | "columns" | "columnTypes" | "schemaVersion" | "schemaHistory"> {
+function resolveSchema(
+  check: SettingsCheck,
+  args: FirehoseArchiveArgs,
+): Pick<ResolvedFirehoseArchive, "schema" | "columns" | "columnTypes" | "schemaVersion" | "schemaHistory"> {
   const d = firehoseArchiveDefaults;
   const schema = args.schema ?? d.schema;
   const columns = args.columns ?? d.columns;
@@ -220,10 +264,12 @@ function resolveSchema(check: SettingsCheck, args: FirehoseArchiveArgs): Pick<Re
   const names = new Set<string>(FIXED_COLUMNS);
   check.each("columns", args.columns, (column, path) => {
     if (!check.knownKeys(path, column, COLUMN)) return void (wellFormed = false);
-    if (typeof column.name !== "string" || !COLUMN_NAME.test(column.name)) check.fail(`${path}.name must be a letter or "_" then up to 63 letters, digits or "_", got ${JSON.stringify(column.name)}`);
+    if (typeof column.name !== "string" || !COLUMN_NAME.test(column.name))
+      check.fail(`${path}.name must be a letter or "_" then up to 63 letters, digits or "_", got ${JSON.stringify(column.name)}`);
     else if (names.has(column.name)) check.fail(`${path}.name "${column.name}" is used twice (${FIXED_COLUMNS.join(", ")} come first in every row)`);
     names.add(column.name);
-    if (typeof column.path !== "string" || column.path.split(".").some((step) => step === "")) check.fail(`${path}.path must be a dotted path such as "device.location.country", got ${JSON.stringify(column.path)}`);
+    if (typeof column.path !== "string" || column.path.split(".").some((step) => step === ""))
+      check.fail(`${path}.path must be a dotted path such as "device.location.country", got ${JSON.stringify(column.path)}`);
   });
   if (args.columns !== undefined && !Array.isArray(args.columns)) wellFormed = false;
   if (check.knownKeys("columnTypes", args.columnTypes, Object.keys(args.columnTypes ?? {}))) {
@@ -240,10 +286,15 @@ function resolveSchema(check: SettingsCheck, args: FirehoseArchiveArgs): Pick<Re
   // The checks across schema, columns and types need each well formed: a malformed one is named above.
   if (wellFormed && check.problems.length === problemsBefore) {
     for (const problem of schemaColumnProblems(schema, columns, columnSqlTypes(columns, columnTypes))) check.fail(problem);
-    const versions = nextSchema(args.schemaHistory, columns.map((c) => c.name), columnTypes);
+    const versions = nextSchema(
+      args.schemaHistory,
+      columns.map((c) => c.name),
+      columnTypes,
+    );
     for (const problem of versions.problems) check.fail(`against the deployed schema version ${versions.version}: ${problem}`);
     const size = Buffer.byteLength(JSON.stringify(schema)) + Buffer.byteLength(JSON.stringify(columns)) + Buffer.byteLength(JSON.stringify(columnTypes));
-    if (size > SCHEMA_AND_COLUMNS_MAX_BYTES) check.fail(`schema, columns and column types take ${size} bytes as JSON; the transform's environment holds at most ${SCHEMA_AND_COLUMNS_MAX_BYTES}`);
+    if (size > SCHEMA_AND_COLUMNS_MAX_BYTES)
+      check.fail(`schema, columns and column types take ${size} bytes as JSON; the transform's environment holds at most ${SCHEMA_AND_COLUMNS_MAX_BYTES}`);
     return { schema, columns: [...columns], columnTypes: { ...columnTypes }, schemaVersion: versions.version, schemaHistory: versions.history };
   }
   return { schema, columns: [], columnTypes: {}, schemaVersion: 1, schemaHistory: [] };
@@ -291,6 +342,7 @@ function resolveBucket(check: SettingsCheck, given: ArchiveBucketSettings | unde
   }
   const bucket = withDefaults(firehoseArchiveDefaults.bucket, given);
   const glacier = given?.failedDataGlacierAfterDays;
-  if (glacier !== undefined && glacier >= bucket.failedDataExpireDays) check.fail("bucket.failedDataGlacierAfterDays must be before bucket.failedDataExpireDays");
+  if (glacier !== undefined && glacier >= bucket.failedDataExpireDays)
+    check.fail("bucket.failedDataGlacierAfterDays must be before bucket.failedDataExpireDays");
   return { ...bucket, kmsKeyArn: given?.kmsKeyArn, failedDataGlacierAfterDays: glacier, accessLog: given?.accessLog };
 }

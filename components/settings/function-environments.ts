@@ -34,18 +34,47 @@ export function defaultFunctionEnvironments(): Record<"ingest" | "forward" | "tr
   const archive = resolveFirehoseArchive("clicks", { tableStreamArn: s.tableStreamArn }).settings;
   const projection = resolveStreamProjection("hits", { projection: { kind: "aggregate", groupBy: [{ attribute: "page_id" }] } }).settings;
   const columns = [...FIXED_COLUMNS, ...archive.columns.map((c) => c.name)];
-  const loader = resolveAuroraLoader("clicks", { archiveBucketName: s.bucket, archiveBucketArn: `arn:aws:s3:::${s.bucket}`, columns, columnTypes: archive.columnTypes }).settings;
+  const loader = resolveAuroraLoader("clicks", {
+    archiveBucketName: s.bucket,
+    archiveBucketArn: `arn:aws:s3:::${s.bucket}`,
+    columns,
+    columnTypes: archive.columnTypes,
+  }).settings;
   const database = { host: s.host, port: s.port, tls: loader.database.tls, auth: { kind: "iam" as const } };
   const db = loader.database;
   return {
-    ingest: ingestEnvironment({ tableName: s.tableName, deadLetterBucket: s.deadLetterBucket, writeConcurrency: ingest.writeConcurrency, writeMaxAttempts: ingest.writeMaxAttempts }),
-    forward: forwardEnvironment({ deliveryStreamName: s.deliveryStreamName, deadLetterBucket: s.deadLetterBucket, keyAttributes: archive.keyAttributes, removeMode: archive.removeMode, sendMaxAttempts: archive.forward.sendMaxAttempts }),
+    ingest: ingestEnvironment({
+      tableName: s.tableName,
+      deadLetterBucket: s.deadLetterBucket,
+      writeConcurrency: ingest.writeConcurrency,
+      writeMaxAttempts: ingest.writeMaxAttempts,
+    }),
+    forward: forwardEnvironment({
+      deliveryStreamName: s.deliveryStreamName,
+      deadLetterBucket: s.deadLetterBucket,
+      keyAttributes: archive.keyAttributes,
+      removeMode: archive.removeMode,
+      sendMaxAttempts: archive.forward.sendMaxAttempts,
+    }),
     transform: transformEnvironment(archive),
-    project: projectEnvironment({ spec: projection.spec, targetTable: s.tableName, deadLetterBucket: s.deadLetterBucket, ledger: { table: `${s.tableName}-ledger`, ...projection.ledger! } }),
+    project: projectEnvironment({
+      spec: projection.spec,
+      targetTable: s.tableName,
+      deadLetterBucket: s.deadLetterBucket,
+      ledger: { table: `${s.tableName}-ledger`, ...projection.ledger! },
+    }),
     load: loadEnvironment({
       database,
       user: db.loaderUser,
-      target: { database: db.name, table: db.table, manifestTable: db.manifestTable, rejectsTable: db.rejectsTable, columns: loader.columns, columnTypes: loader.columnTypes, versionColumns: loader.versionColumns },
+      target: {
+        database: db.name,
+        table: db.table,
+        manifestTable: db.manifestTable,
+        rejectsTable: db.rejectsTable,
+        columns: loader.columns,
+        columnTypes: loader.columnTypes,
+        versionColumns: loader.versionColumns,
+      },
       mode: loader.mode,
       processedPrefix: PROCESSED_PREFIX,
     }),

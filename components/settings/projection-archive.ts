@@ -134,7 +134,9 @@ export function archiveGaps(spec: ProjectionSpec, archive: ProjectionArchiveSett
     const attribute = held.get(name);
     const about = `${argument} reads ${name}`;
     if (!attribute) {
-      gaps.push(`${about}, which no column of the archive holds (a column whose path is "${name}"): a backfill from the archive parks the rows of every item the table has let expire, so ${missed}`);
+      gaps.push(
+        `${about}, which no column of the archive holds (a column whose path is "${name}"): a backfill from the archive parks the rows of every item the table has let expire, so ${missed}`,
+      );
       continue;
     }
     if (attribute.reading === "untyped") {
@@ -143,10 +145,14 @@ export function archiveGaps(spec: ProjectionSpec, archive: ProjectionArchiveSett
       );
     }
     if (attribute.reading === "rewritten") {
-      gaps.push(`${about}, whose column ${attribute.column} holds MySQL's form of the time, not the text the item held: a backfill from the archive parks the rows of expired items that have one, so ${missed}; archive ${name} in a TEXT column too`);
+      gaps.push(
+        `${about}, whose column ${attribute.column} holds MySQL's form of the time, not the text the item held: a backfill from the archive parks the rows of expired items that have one, so ${missed}; archive ${name} in a TEXT column too`,
+      );
     }
     if (attribute.since > 1) {
-      gaps.push(`${about}, whose column ${attribute.column} came with schema version ${attribute.since}: rows written before lack it, and a backfill from the archive parks those of expired items, so ${missed}`);
+      gaps.push(
+        `${about}, whose column ${attribute.column} came with schema version ${attribute.since}: rows written before lack it, and a backfill from the archive parks those of expired items, so ${missed}`,
+      );
     }
   }
   if (spec.kind === "index" && spec.attributes === undefined) {

@@ -71,7 +71,17 @@ export interface ResolvedPushIngest extends ResolvedCommon {
 }
 
 const ARGS = keysOf<PushIngestArgs>()(
-  ...COMMON_KEYS, "streamArn", "consumerArn", "streamKmsKeyArn", "streamRetentionHours", "expireItems", "expireAfterDays", "writer", "ingest", "logRetentionDays", "monitoring",
+  ...COMMON_KEYS,
+  "streamArn",
+  "consumerArn",
+  "streamKmsKeyArn",
+  "streamRetentionHours",
+  "expireItems",
+  "expireAfterDays",
+  "writer",
+  "ingest",
+  "logRetentionDays",
+  "monitoring",
 );
 const WRITER = keysOf<WriterTarget>()("roleArn", "externalId", "tableName");
 
@@ -95,8 +105,14 @@ export function resolvePushIngest(name: string, args: PushIngestArgs): { setting
   }
   const ingest = resolveIngest(check, args.ingest, resolveLogRetention(check, args.logRetentionDays));
   check.integer("streamRetentionHours", args.streamRetentionHours, 24, 8_760);
-  const redelivery = { streamRetentionHours: args.streamRetentionHours ?? pushIngestDefaults.streamRetentionHours, maximumRecordAgeInSeconds: ingest.maximumRecordAgeInSeconds };
+  const redelivery = {
+    streamRetentionHours: args.streamRetentionHours ?? pushIngestDefaults.streamRetentionHours,
+    maximumRecordAgeInSeconds: ingest.maximumRecordAgeInSeconds,
+  };
   const expireAfterSeconds = resolveItemExpiry(check, "", args, redelivery);
   const { streamArn, consumerArn, streamKmsKeyArn } = args;
-  return { settings: { ...common, source: { streamArn, consumerArn, streamKmsKeyArn }, writer: args.writer, ingest, expireAfterSeconds }, problems: check.problems };
+  return {
+    settings: { ...common, source: { streamArn, consumerArn, streamKmsKeyArn }, writer: args.writer, ingest, expireAfterSeconds },
+    problems: check.problems,
+  };
 }

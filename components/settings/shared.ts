@@ -101,11 +101,23 @@ export const streamFunctionDefaults = {
 } as const;
 
 /** A stream function's settings with every default filled in; `deadLetterExpireAfterDays` unset keeps dead letters forever. */
-export type ResolvedStreamFunction = Widened<typeof streamFunctionDefaults> & { batchSize: number; logRetentionDays: number; deadLetterExpireAfterDays?: number };
+export type ResolvedStreamFunction = Widened<typeof streamFunctionDefaults> & {
+  batchSize: number;
+  logRetentionDays: number;
+  deadLetterExpireAfterDays?: number;
+};
 
 const STREAM_FUNCTION_KEYS = keysOf<StreamFunctionSettings>()(
-  "batchSize", "parallelizationFactor", "maximumBatchingWindowInSeconds", "maximumRetryAttempts", "maximumRecordAgeInSeconds",
-  "memorySize", "timeoutSeconds", "deadLetterExpireAfterDays", "logRetentionDays", "enabled",
+  "batchSize",
+  "parallelizationFactor",
+  "maximumBatchingWindowInSeconds",
+  "maximumRetryAttempts",
+  "maximumRecordAgeInSeconds",
+  "memorySize",
+  "timeoutSeconds",
+  "deadLetterExpireAfterDays",
+  "logRetentionDays",
+  "enabled",
 );
 
 /**
@@ -153,7 +165,11 @@ export type ResolvedIngest = ResolvedStreamFunction & { writeConcurrency: number
 
 /** The ingest function's settings at `ingest`, over the component's log retention. */
 export function resolveIngest(check: SettingsCheck, given: IngestSettings | undefined, logRetentionDays: number): ResolvedIngest {
-  const mapping = resolveStreamFunction(check, "ingest", given, { batchSize: ingestDefaults.batchSize, logRetentionDays, ownKeys: ["writeConcurrency", "writeMaxAttempts"] });
+  const mapping = resolveStreamFunction(check, "ingest", given, {
+    batchSize: ingestDefaults.batchSize,
+    logRetentionDays,
+    ownKeys: ["writeConcurrency", "writeMaxAttempts"],
+  });
   check.integer("ingest.writeConcurrency", given?.writeConcurrency, 1, 64);
   check.integer("ingest.writeMaxAttempts", given?.writeMaxAttempts, 1, 20);
   return {
@@ -186,7 +202,12 @@ export const itemExpiryDefaults = { expireItems: true, marginSeconds: 86_400 } a
  * re-created at the trim horizon reads it again), and for as long as the mapping retries it, with a
  * day to spare. https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html
  */
-export function resolveItemExpiry(check: SettingsCheck, path: string, given: ItemExpirySettings, redelivery: { streamRetentionHours: number; maximumRecordAgeInSeconds: number }): number | undefined {
+export function resolveItemExpiry(
+  check: SettingsCheck,
+  path: string,
+  given: ItemExpirySettings,
+  redelivery: { streamRetentionHours: number; maximumRecordAgeInSeconds: number },
+): number | undefined {
   const at = (name: string) => (path ? `${path}.${name}` : name);
   check.boolean(at("expireItems"), given.expireItems);
   check.integer(at("expireAfterDays"), given.expireAfterDays, 1, 36_500);

@@ -7,7 +7,23 @@ import { isSchemaHistory } from "../internal/schema-history";
 import { ARN, keysOf, SettingsCheck } from "./check";
 import { type KeyAttributeType } from "./dedup-table";
 import { archiveGaps, type ProjectionArchiveSettings } from "./projection-archive";
-import { COMMON_KEYS, commonDefaults, resolveCommon, resolveLogRetention, resolveStreamFunction, streamFunctionDefaults, type CommonArgs, type LiveChangeArgs, type TableStreamDeployment, checkLiveChange, TABLE_STREAM_SOURCE_CHANGE, type MonitoringArgs, type ResolvedCommon, type ResolvedStreamFunction, type StreamFunctionSettings } from "./shared";
+import {
+  COMMON_KEYS,
+  commonDefaults,
+  resolveCommon,
+  resolveLogRetention,
+  resolveStreamFunction,
+  streamFunctionDefaults,
+  type CommonArgs,
+  type LiveChangeArgs,
+  type TableStreamDeployment,
+  checkLiveChange,
+  TABLE_STREAM_SOURCE_CHANGE,
+  type MonitoringArgs,
+  type ResolvedCommon,
+  type ResolvedStreamFunction,
+  type StreamFunctionSettings,
+} from "./shared";
 
 export type { ProjectionArchiveSettings } from "./projection-archive";
 
@@ -141,7 +157,20 @@ export interface ResolvedStreamProjection extends ResolvedCommon {
 }
 
 const ARGS = keysOf<StreamProjectionArgs>()(
-  ...COMMON_KEYS, "overrides", "tableStreamArn", "tableStreamKmsKeyArn", "projection", "table", "ledgerTtlDays", "tableItemExpireAfterDays", "project", "logRetentionDays", "monitoring", "lastDeployment", "liveChangesAcknowledged", "archive",
+  ...COMMON_KEYS,
+  "overrides",
+  "tableStreamArn",
+  "tableStreamKmsKeyArn",
+  "projection",
+  "table",
+  "ledgerTtlDays",
+  "tableItemExpireAfterDays",
+  "project",
+  "logRetentionDays",
+  "monitoring",
+  "lastDeployment",
+  "liveChangesAcknowledged",
+  "archive",
 );
 const PROJECTION = keysOf<ProjectionSettings>()("kind", "hashKey", "rangeKey", "attributes", "ttlDays", "groupBy", "sums");
 const TABLE = keysOf<ProjectionTableSettings>()("name", "attributeTypes", "kmsKeyArn", "deletionProtection");
@@ -164,7 +193,8 @@ export function projectionSettings(spec: ProjectionSpec): ProjectionSettings {
   return spec.kind === "aggregate" ? { ...spec, groupBy: spec.groupBy?.map((entry) => (typeof entry === "string" ? { attribute: entry } : entry)) } : spec;
 }
 
-const groupByEntry = (entry: GroupByAttribute): GroupBy => (entry.period === undefined ? entry.attribute : { attribute: entry.attribute, period: entry.period });
+const groupByEntry = (entry: GroupByAttribute): GroupBy =>
+  entry.period === undefined ? entry.attribute : { attribute: entry.attribute, period: entry.period };
 
 /** Every problem with StreamProjection's arguments, and its settings with every default filled in. */
 export function resolveStreamProjection(name: string, args: StreamProjectionArgs): { settings: ResolvedStreamProjection; problems: string[] } {
@@ -195,10 +225,15 @@ export function resolveStreamProjection(name: string, args: StreamProjectionArgs
   const itemsExpire = args.tableItemExpireAfterDays;
   const ledgerTtlDays = args.ledgerTtlDays ?? Math.max(d.ledgerTtlDays, (itemsExpire ?? 0) + 1);
   if (spec.kind === "aggregate" && itemsExpire !== undefined && ledgerTtlDays <= itemsExpire) {
-    check.fail(`ledgerTtlDays ${ledgerTtlDays} must outlast the table's items, which expire after ${itemsExpire} days (tableItemExpireAfterDays): a record delivered again after its ledger entry expired would be counted twice`);
+    check.fail(
+      `ledgerTtlDays ${ledgerTtlDays} must outlast the table's items, which expire after ${itemsExpire} days (tableItemExpireAfterDays): a record delivered again after its ledger entry expired would be counted twice`,
+    );
   }
   check.knownKeys("overrides", args.overrides, OVERRIDES);
-  checkOverrides(check, "overrides.table", args.overrides?.table, { keys: OWNED_TABLE_ARGS, instead: "the projection decides its keys and encryption (set table.name for the name, table.kmsKeyArn for the key)" });
+  checkOverrides(check, "overrides.table", args.overrides?.table, {
+    keys: OWNED_TABLE_ARGS,
+    instead: "the projection decides its keys and encryption (set table.name for the name, table.kmsKeyArn for the key)",
+  });
   const keyNames = spec.kind === "index" ? [spec.hashKey, spec.rangeKey].filter((k): k is string => Boolean(k)) : [GROUP_KEY];
   return {
     settings: {
@@ -233,9 +268,12 @@ function checkArchive(check: SettingsCheck, archive: ProjectionArchiveSettings |
   const before = check.problems.length;
   const isObject = (value: unknown) => value !== null && typeof value === "object" && !Array.isArray(value);
   if (!isObject(archive!.schema)) check.fail("archive.schema must be the archive's JSON Schema, an object");
-  if (!Array.isArray(archive!.columns) || !archive!.columns.every((c) => typeof c?.name === "string" && typeof c?.path === "string")) check.fail("archive.columns must be the archive's columns, a list of {name, path}");
-  if (archive!.columnTypes !== undefined && (!isObject(archive!.columnTypes) || !Object.values(archive!.columnTypes).every((t) => typeof t === "string"))) check.fail("archive.columnTypes must be an object of SQL types by column");
-  if (archive!.schemaHistory !== undefined && !isSchemaHistory(archive!.schemaHistory)) check.fail("archive.schemaHistory must be FirehoseArchive's schemaHistory output: a list of {version, columns, columnTypes}");
+  if (!Array.isArray(archive!.columns) || !archive!.columns.every((c) => typeof c?.name === "string" && typeof c?.path === "string"))
+    check.fail("archive.columns must be the archive's columns, a list of {name, path}");
+  if (archive!.columnTypes !== undefined && (!isObject(archive!.columnTypes) || !Object.values(archive!.columnTypes).every((t) => typeof t === "string")))
+    check.fail("archive.columnTypes must be an object of SQL types by column");
+  if (archive!.schemaHistory !== undefined && !isSchemaHistory(archive!.schemaHistory))
+    check.fail("archive.schemaHistory must be FirehoseArchive's schemaHistory output: a list of {version, columns, columnTypes}");
   return check.problems.length === before;
 }
 
@@ -245,7 +283,8 @@ function resolveProjection(check: SettingsCheck, given: ProjectionSettings): Pro
   check.oneOf("projection.kind", given.kind, Object.values(ProjectionKind));
   for (const [kind, fields] of Object.entries(FIELDS_OF)) {
     if (given.kind === kind) continue;
-    for (const field of fields) if (given[field] !== undefined) check.fail(`projection.${field} is for kind "${kind}"; this projection is ${JSON.stringify(given.kind)}`);
+    for (const field of fields)
+      if (given[field] !== undefined) check.fail(`projection.${field} is for kind "${kind}"; this projection is ${JSON.stringify(given.kind)}`);
   }
   if (given.kind === "aggregate") {
     if (!given.groupBy?.length) check.fail("projection.groupBy must name at least one attribute");
@@ -253,12 +292,14 @@ function resolveProjection(check: SettingsCheck, given: ProjectionSettings): Pro
       if (!check.knownKeys(path, entry, GROUP_BY)) return;
       check.oneOf(`${path}.period`, entry.period, Object.values(GroupByPeriod));
       if (typeof entry.attribute !== "string" || !entry.attribute) check.fail(`${path}.attribute is required`);
-      else if (RESERVED.includes(groupByName(groupByEntry(entry)))) check.fail(`${path} is named "${groupByName(groupByEntry(entry))}", which the aggregate item uses itself`);
+      else if (RESERVED.includes(groupByName(groupByEntry(entry))))
+        check.fail(`${path} is named "${groupByName(groupByEntry(entry))}", which the aggregate item uses itself`);
     });
     const names = new Set<string>();
     check.each("projection.sums", given.sums, (sum, path) => {
       if (!check.knownKeys(path, sum, SUM)) return;
-      if (!NAME.test(sum.name ?? "") || RESERVED.includes(sum.name)) check.fail(`${path}.name must be an attribute name other than ${RESERVED.join(", ")}, got ${JSON.stringify(sum.name)}`);
+      if (!NAME.test(sum.name ?? "") || RESERVED.includes(sum.name))
+        check.fail(`${path}.name must be an attribute name other than ${RESERVED.join(", ")}, got ${JSON.stringify(sum.name)}`);
       if (names.has(sum.name)) check.fail(`projection.sums has two sums named "${sum.name}"`);
       names.add(sum.name);
       if (!sum.attribute) check.fail(`${path}.attribute is required`);

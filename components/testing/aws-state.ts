@@ -79,7 +79,8 @@ export class MockAwsState {
     const filter = inputs.filters?.[0];
     const all = network.routeTables ?? [`rtb-${shortHash(String(inputs.vpcId))}a`, `rtb-${shortHash(String(inputs.vpcId))}b`];
     if (!filter) return all;
-    if (filter.name === "association.subnet-id") return filter.values.flatMap((subnet) => (network.subnetRouteTables?.[subnet] ? [network.subnetRouteTables[subnet]] : []));
+    if (filter.name === "association.subnet-id")
+      return filter.values.flatMap((subnet) => (network.subnetRouteTables?.[subnet] ? [network.subnetRouteTables[subnet]] : []));
     if (filter.name === "association.main") return [network.mainRouteTable ?? all[0]];
     if (filter.name === "route.destination-prefix-list-id") return network.routedToS3 ?? [];
     return all;
@@ -102,12 +103,22 @@ export class MockAwsState {
         return { id: physical, state: { ...inputs, name: physical, arn, streamArn, streamLabel: "2026-01-01T00:00:00.000" } };
       }
       case "aws:iam/role:Role":
-        return { id: physical, state: { ...inputs, name: physical, arn: `arn:aws:iam::${account}:role/${physical}`, uniqueId: `AROA${shortHash(name).toUpperCase()}` } };
+        return {
+          id: physical,
+          state: { ...inputs, name: physical, arn: `arn:aws:iam::${account}:role/${physical}`, uniqueId: `AROA${shortHash(name).toUpperCase()}` },
+        };
       case "aws:lambda/function:Function": {
         const arn = `arn:aws:lambda:${region}:${account}:function:${physical}`;
         return {
           id: physical,
-          state: { ...inputs, name: physical, arn, qualifiedArn: `${arn}:$LATEST`, invokeArn: `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${arn}/invocations`, version: "$LATEST" },
+          state: {
+            ...inputs,
+            name: physical,
+            arn,
+            qualifiedArn: `${arn}:$LATEST`,
+            invokeArn: `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${arn}/invocations`,
+            version: "$LATEST",
+          },
         };
       }
       case "aws:lambda/eventSourceMapping:EventSourceMapping": {
@@ -122,18 +133,38 @@ export class MockAwsState {
         return { id: bucket, state: { ...inputs, bucket, arn: `arn:aws:s3:::${bucket}`, bucketDomainName: `${bucket}.s3.amazonaws.com` } };
       }
       case "aws:sqs/queue:Queue":
-        return { id: `https://sqs.${region}.amazonaws.com/${account}/${physical}`, state: { ...inputs, name: physical, arn: `arn:aws:sqs:${region}:${account}:${physical}`, url: `https://sqs.${region}.amazonaws.com/${account}/${physical}` } };
+        return {
+          id: `https://sqs.${region}.amazonaws.com/${account}/${physical}`,
+          state: {
+            ...inputs,
+            name: physical,
+            arn: `arn:aws:sqs:${region}:${account}:${physical}`,
+            url: `https://sqs.${region}.amazonaws.com/${account}/${physical}`,
+          },
+        };
       case "aws:kinesis/stream:Stream":
         return { id: physical, state: { ...inputs, name: physical, arn: `arn:aws:kinesis:${region}:${account}:stream/${physical}` } };
       case "aws:kinesis/streamConsumer:StreamConsumer":
-        return { id: `${inputs.streamArn}/consumer/${physical}:1764151200`, state: { ...inputs, name: physical, arn: `${inputs.streamArn}/consumer/${physical}:1764151200` } };
+        return {
+          id: `${inputs.streamArn}/consumer/${physical}:1764151200`,
+          state: { ...inputs, name: physical, arn: `${inputs.streamArn}/consumer/${physical}:1764151200` },
+        };
       case "aws:iam/policy:Policy":
         return { id: `arn:aws:iam::${account}:policy/${physical}`, state: { ...inputs, name: physical, arn: `arn:aws:iam::${account}:policy/${physical}` } };
       case "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream":
         return { id: physical, state: { ...inputs, name: physical, arn: `arn:aws:firehose:${region}:${account}:deliverystream/${physical}` } };
       case "awsx:ec2:Vpc": {
         const vpcId = `vpc-${shortHash(name)}`;
-        return { id: vpcId, state: { ...inputs, vpcId, isolatedSubnetIds: [`subnet-${shortHash(`${name}a`)}`, `subnet-${shortHash(`${name}b`)}`], privateSubnetIds: [], publicSubnetIds: [] } };
+        return {
+          id: vpcId,
+          state: {
+            ...inputs,
+            vpcId,
+            isolatedSubnetIds: [`subnet-${shortHash(`${name}a`)}`, `subnet-${shortHash(`${name}b`)}`],
+            privateSubnetIds: [],
+            publicSubnetIds: [],
+          },
+        };
       }
       case "aws:rds/cluster:Cluster": {
         const id = inputs.clusterIdentifier ?? autoName.toLowerCase();

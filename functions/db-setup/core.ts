@@ -35,7 +35,10 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,31}$/;
  * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraMySQL.Integrating.LoadFromS3.html#AuroraMySQL.Integrating.LoadFromS3.Grant
  */
 export function loaderUserStatements(spec: LoaderUserSpec, auth: UserAuth): string[] {
-  for (const [what, name] of [["user", spec.user], ["database", spec.database]]) {
+  for (const [what, name] of [
+    ["user", spec.user],
+    ["database", spec.database],
+  ]) {
     if (!IDENTIFIER.test(name)) throw new Error(`${what} must be a letter or "_" then up to 31 letters, digits or "_", got ${JSON.stringify(name)}`);
   }
   const account = `${escape(spec.user)}@'%'`;

@@ -110,7 +110,12 @@ export function forwardDecision(record: DynamoDBRecord, options: ForwardOptions)
   };
   const data = Buffer.from(`${stringify(archived)}\n`);
   if (data.byteLength > FIREHOSE_LIMITS.bytesPerRecord) {
-    return { kind: "poison", record, reason: "record-too-large", detail: `archive record is ${data.byteLength} bytes, over Firehose's ${FIREHOSE_LIMITS.bytesPerRecord}-byte limit` };
+    return {
+      kind: "poison",
+      record,
+      reason: "record-too-large",
+      detail: `archive record is ${data.byteLength} bytes, over Firehose's ${FIREHOSE_LIMITS.bytesPerRecord}-byte limit`,
+    };
   }
   return { kind: "send", record, data };
 }

@@ -48,7 +48,10 @@ export async function forwardBatch(event: DynamoDBStreamEvent, deps: ForwardDepe
   }
 
   const send = await sendToFirehose(deps.firehose, entries, deps.send);
-  const batch = new PartialBatch(tableStreamRecords((record) => correlationKey(record, deps.keyAttributes)), { ...deps, parkConcurrency: 4 });
+  const batch = new PartialBatch(
+    tableStreamRecords((record) => correlationKey(record, deps.keyAttributes)),
+    { ...deps, parkConcurrency: 4 },
+  );
   const parked = await batch.park(toPark);
   for (const { id, error } of send.failed) batch.retry(id, "put to Firehose failed, record will be retried", { error });
   const counts = { received: event.Records.length, sent: send.sent, skipped, expired, parked, failed: batch.failed, firehoseCalls: send.calls };

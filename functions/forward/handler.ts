@@ -24,6 +24,12 @@ export async function handler(event: DynamoDBStreamEvent, context: Context): Pro
     send: { deliveryStreamName: settings.deliveryStreamName, maxAttempts: settings.sendMaxAttempts, baseDelayMs: 100, maxDelayMs: 5_000 },
     log,
   });
-  publish({ [M.recordsIn]: counts.received, [M.recordsArchived]: counts.sent, [M.recordsExpired]: counts.expired, [M.recordsParked]: counts.parked, [M.recordsRetried]: counts.failed });
+  publish({
+    [M.recordsIn]: counts.received,
+    [M.recordsArchived]: counts.sent,
+    [M.recordsExpired]: counts.expired,
+    [M.recordsParked]: counts.parked,
+    [M.recordsRetried]: counts.failed,
+  });
   return { batchItemFailures };
 }

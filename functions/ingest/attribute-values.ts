@@ -50,7 +50,8 @@ export class AttributeConverter {
   /** A field name DynamoDB can keep as it was sent, at any depth: not empty, and Unicode text. */
   private checkName(name: string): void {
     if (name === "") throw new UnstorableValue("invalid-attribute-name", `${this.where()} has a field with an empty name, which DynamoDB refuses`);
-    if (!this.ascii && !isWellFormedText(name)) throw new UnstorableValue("invalid-string", `a key in ${this.where()} holds a lone UTF-16 surrogate, which is not Unicode text`);
+    if (!this.ascii && !isWellFormedText(name))
+      throw new UnstorableValue("invalid-string", `a key in ${this.where()} holds a lone UTF-16 surrogate, which is not Unicode text`);
   }
 
   private where(): string {
@@ -60,10 +61,11 @@ export class AttributeConverter {
   }
 
   private convert(value: unknown, depth: number): AttributeValue {
-    if (value === null) return (this.bytes += FLAG_SIZE), { NULL: true };
-    if (typeof value === "boolean") return (this.bytes += FLAG_SIZE), { BOOL: value };
+    if (value === null) return ((this.bytes += FLAG_SIZE), { NULL: true });
+    if (typeof value === "boolean") return ((this.bytes += FLAG_SIZE), { BOOL: value });
     if (typeof value === "string") {
-      if (!this.ascii && !isWellFormedText(value)) throw new UnstorableValue("invalid-string", `${this.where()} holds a lone UTF-16 surrogate (an escape such as \\ud800), which is not Unicode text`);
+      if (!this.ascii && !isWellFormedText(value))
+        throw new UnstorableValue("invalid-string", `${this.where()} holds a lone UTF-16 surrogate (an escape such as \\ud800), which is not Unicode text`);
       this.bytes += textSize(value, this.ascii);
       return { S: value };
     }
@@ -75,7 +77,8 @@ export class AttributeConverter {
       this.bytes += numberSize(text);
       return { N: text };
     }
-    if (depth >= DYNAMODB_LIMITS.nesting) throw new UnstorableValue("nested-too-deep", `${this.where()} is nested deeper than DynamoDB's ${DYNAMODB_LIMITS.nesting} levels`);
+    if (depth >= DYNAMODB_LIMITS.nesting)
+      throw new UnstorableValue("nested-too-deep", `${this.where()} is nested deeper than DynamoDB's ${DYNAMODB_LIMITS.nesting} levels`);
     this.bytes += CONTAINER_SIZE;
     if (Array.isArray(value)) {
       const list: AttributeValue[] = new Array(value.length);

@@ -1,9 +1,4 @@
-import {
-  BatchWriteItemCommand,
-  PutItemCommand,
-  type DynamoDBClient,
-  type WriteRequest,
-} from "@aws-sdk/client-dynamodb";
+import { BatchWriteItemCommand, PutItemCommand, type DynamoDBClient, type WriteRequest } from "@aws-sdk/client-dynamodb";
 import { errorText, isRejectedAsInvalid } from "../shared/aws-errors";
 import { backoffDelay, sleep, type RetryOptions } from "../shared/retry";
 import { itemKeyOf, type DynamoItem } from "./core";

@@ -13,13 +13,7 @@ export const RESERVED_ATTRIBUTES = [HASH_KEY, RANGE_KEY, "shardId", "approximate
 /** DynamoDB's item size limit. */
 export const MAX_ITEM_BYTES = 400 * 1024;
 export type PoisonReason =
-  | "bad-envelope"
-  | JsonDataReason
-  | "not-an-object"
-  | "reserved-attribute"
-  | AttributeReason
-  | "item-too-large"
-  | "rejected-by-dynamodb";
+  "bad-envelope" | JsonDataReason | "not-an-object" | "reserved-attribute" | AttributeReason | "item-too-large" | "rejected-by-dynamodb";
 
 export type DynamoItem = Record<string, AttributeValue>;
 
@@ -91,7 +85,11 @@ export function decodeRecord(record: KinesisStreamRecord, options: DecodeOptions
     return poison(record, "bad-envelope", (error as Error).message);
   }
   if (typeof approximateArrivalTimestamp !== "number" || !Number.isFinite(approximateArrivalTimestamp)) {
-    return poison(record, "bad-envelope", `kinesis.approximateArrivalTimestamp ${JSON.stringify(approximateArrivalTimestamp) ?? "(none)"} is not epoch seconds`);
+    return poison(
+      record,
+      "bad-envelope",
+      `kinesis.approximateArrivalTimestamp ${JSON.stringify(approximateArrivalTimestamp) ?? "(none)"} is not epoch seconds`,
+    );
   }
 
   const bytes = decodeBase64(data);
@@ -99,9 +97,19 @@ export function decodeRecord(record: KinesisStreamRecord, options: DecodeOptions
   const text = decodeUtf8(bytes);
   if (text === undefined) return poison(record, "not-utf8", "kinesis.data is not UTF-8 text");
   const parsed = parseExactJson(text);
-  if (!parsed.ok) return poison(record, parsed.reason, parsed.reason === "not-json" ? `kinesis.data is not JSON: ${parsed.detail}` : `payload: ${parsed.detail}`);
+  if (!parsed.ok)
+    return poison(record, parsed.reason, parsed.reason === "not-json" ? `kinesis.data is not JSON: ${parsed.detail}` : `payload: ${parsed.detail}`);
   const payload = parsed.value as Record<string, unknown>;
-  const kind = payload === null ? "null" : Array.isArray(payload) ? "an array" : isJsonNumber(payload) ? "a number" : typeof payload !== "object" ? `a ${typeof payload}` : undefined;
+  const kind =
+    payload === null
+      ? "null"
+      : Array.isArray(payload)
+        ? "an array"
+        : isJsonNumber(payload)
+          ? "a number"
+          : typeof payload !== "object"
+            ? `a ${typeof payload}`
+            : undefined;
   if (kind) return poison(record, "not-an-object", `payload is ${kind}, not a JSON object`);
 
   // Every field is kept as sent, "" and null included, at every depth; an attribute named

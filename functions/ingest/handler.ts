@@ -36,7 +36,13 @@ export async function handler(event: KinesisStreamEvent, context: Context): Prom
     s3,
     deadLetterBucket: settings.deadLetterBucket,
     expireAfterSeconds: settings.expireAfterSeconds,
-    write: { tableName: settings.tableName, concurrency: settings.writeConcurrency, maxAttempts: settings.writeMaxAttempts, baseDelayMs: 50, maxDelayMs: 2_000 },
+    write: {
+      tableName: settings.tableName,
+      concurrency: settings.writeConcurrency,
+      maxAttempts: settings.writeMaxAttempts,
+      baseDelayMs: 50,
+      maxDelayMs: 2_000,
+    },
     log,
   });
   publish({ [M.recordsIn]: counts.received, [M.recordsWritten]: counts.written, [M.recordsParked]: counts.parked, [M.recordsRetried]: counts.failed });

@@ -9,7 +9,14 @@ export function reusedConnection(options: () => Promise<ConnectionOptions>): () 
   return async () => {
     if (current) {
       const connection = await current.catch(() => undefined);
-      if (connection && (await connection.ping().then(() => true, () => false))) return connection;
+      if (
+        connection &&
+        (await connection.ping().then(
+          () => true,
+          () => false,
+        ))
+      )
+        return connection;
       connection?.destroy();
     }
     current = options().then(createConnection);

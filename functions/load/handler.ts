@@ -29,10 +29,15 @@ const loader = lazy(() => {
   // new connection (signed locally, no network call), or locally with a password from a secret.
   const connect = reusedConnection(async () => {
     const endpoint = connectionOptions(settings.database);
-    const credentials = await loaderCredentials(settings.database.auth, user, { host: endpoint.host!, port: endpoint.port! }, {
-      token: (hostname, port, username) => new Signer({ hostname, port, username }).getAuthToken(),
-      secret: (arn) => getSecret<{ password?: string }>(arn, { transform: "json", maxAge: 300 }),
-    });
+    const credentials = await loaderCredentials(
+      settings.database.auth,
+      user,
+      { host: endpoint.host!, port: endpoint.port! },
+      {
+        token: (hostname, port, username) => new Signer({ hostname, port, username }).getAuthToken(),
+        secret: (arn) => getSecret<{ password?: string }>(arn, { transform: "json", maxAge: 300 }),
+      },
+    );
     return { ...endpoint, ...credentials };
   });
   return { connect, loadEvent };
@@ -48,6 +53,11 @@ export async function handler(event: unknown, context: Context): Promise<LoadSum
   logger.addContext(context);
   const summary = await loadEvent(event, { connect, target, mode, prefix: processedPrefix, log });
   logger.info("load done", { ...summary });
-  publish({ [M.objectsLoaded]: summary.loaded, [M.objectsAlreadyLoaded]: summary.alreadyLoaded, [M.rowsLoaded]: summary.rows, [M.rowsRejected]: summary.rejectedRows });
+  publish({
+    [M.objectsLoaded]: summary.loaded,
+    [M.objectsAlreadyLoaded]: summary.alreadyLoaded,
+    [M.rowsLoaded]: summary.rows,
+    [M.rowsRejected]: summary.rejectedRows,
+  });
   return summary;
 }

@@ -23,7 +23,7 @@ function firstField(line: Buffer): string {
     return line.subarray(0, comma < 0 ? line.length : comma).toString("utf8");
   }
   let field = "";
-  for (let from = 1; ; ) {
+  for (let from = 1; ;) {
     const quote = line.indexOf(QUOTE, from);
     if (quote < 0) return field + line.subarray(from).toString("utf8");
     field += line.subarray(from, quote).toString("utf8");

@@ -71,8 +71,10 @@ export async function loadEvent(event: unknown, deps: LoadDependencies): Promise
     const where = objectWhere(object);
     // Loaders run at once, one per object, and may take the same rows' locks: a deadlock or a lock wait timeout is retried here, the whole transaction again.
     const load = () =>
-      retryLockConflicts(() => loadObject(connection, deps.target, object, deps.mode, { prefix: deps.prefix, rebuildRun, repair }), deps.lockRetry ?? LOAD_LOCK_RETRY, (retry) =>
-        deps.log.warn(LOG_MESSAGES.loadRetried, { ...where, ...retry }),
+      retryLockConflicts(
+        () => loadObject(connection, deps.target, object, deps.mode, { prefix: deps.prefix, rebuildRun, repair }),
+        deps.lockRetry ?? LOAD_LOCK_RETRY,
+        (retry) => deps.log.warn(LOG_MESSAGES.loadRetried, { ...where, ...retry }),
       );
     let outcome: Awaited<ReturnType<typeof loadObject>>;
     try {

@@ -84,13 +84,21 @@ function isDataError(error: unknown): boolean {
  * the previous version's, see `requiredColumns`), and the columns added since load as NULL. An
  * object of a version newer than the loader knows fails, to be retried once the loader knows it.
  */
-export async function loadObject(connection: Connection, target: LoadTarget, object: CreatedObject, mode: LoadMode, options: LoadOptions): Promise<LoadOutcome> {
+export async function loadObject(
+  connection: Connection,
+  target: LoadTarget,
+  object: CreatedObject,
+  mode: LoadMode,
+  options: LoadOptions,
+): Promise<LoadOutcome> {
   const id = objectId(object.bucket, object.key, object.etag);
   const address = `s3://${object.bucket}/${object.key}`;
   const versionColumns = target.versionColumns ?? [target.columns.length];
   const version = schemaVersionOfKey(object.key, options.prefix);
   if (version > versionColumns.length) {
-    throw new NewerSchemaVersion(`${address} was written with schema version ${version}, and this loader knows versions up to ${versionColumns.length}: it is retried once the loader is deployed with that version`);
+    throw new NewerSchemaVersion(
+      `${address} was written with schema version ${version}, and this loader knows versions up to ${versionColumns.length}: it is retried once the loader is deployed with that version`,
+    );
   }
   const required = requiredColumns(versionColumns, version);
   await connection.beginTransaction();
@@ -108,7 +116,12 @@ export async function loadObject(connection: Connection, target: LoadTarget, obj
     const load = async (into: "rows" | "staging", opened?: OpenedObject): Promise<ResultSetHeader> => {
       if (mode.kind === "local") opened ??= await mode.open(object);
       try {
-        return (await connection.query<ResultSetHeader>({ sql: loadStatement(target, source, into, required), infileStreamFactory: opened && (() => opened.stream()) }))[0];
+        return (
+          await connection.query<ResultSetHeader>({
+            sql: loadStatement(target, source, into, required),
+            infileStreamFactory: opened && (() => opened.stream()),
+          })
+        )[0];
       } catch (error) {
         const failure = opened?.failure();
         if (failure) throw new UnreadableObject(`${address} cannot be read: ${failure.message}`);
@@ -156,18 +169,30 @@ export async function loadObject(connection: Connection, target: LoadTarget, obj
   }
 }
 
-async function loadStaged(connection: Connection, target: LoadTarget, id: string, object: CreatedObject, mode: LoadMode, load: () => Promise<ResultSetHeader>, repairRun?: string): Promise<Loaded> {
+async function loadStaged(
+  connection: Connection,
+  target: LoadTarget,
+  id: string,
+  object: CreatedObject,
+  mode: LoadMode,
+  load: () => Promise<ResultSetHeader>,
+  repairRun?: string,
+): Promise<Loaded> {
   for (const statement of stagingStatements(target)) await connection.query(statement);
   const staged = await load();
   if (staged.warningStatus > 0) {
     // Staged as text, a line can only be refused for its shape or its bytes: "Row 7 was truncated…".
     const warnings = await warningsOf(connection);
-    if (warnings.length < staged.warningStatus) throw new UnreadableObject(`s3://${object.bucket}/${object.key} is not the archive's CSV: ${staged.warningStatus} malformed lines`);
+    if (warnings.length < staged.warningStatus)
+      throw new UnreadableObject(`s3://${object.bucket}/${object.key} is not the archive's CSV: ${staged.warningStatus} malformed lines`);
     for (const warning of warnings) {
       const row = /\brow (\d+)/i.exec(warning);
       if (!row) throw new UnreadableObject(`s3://${object.bucket}/${object.key} is not the archive's CSV: ${warning}`);
       // A first line that is not UTF-8 is an object that is not text at all (LOAD DATA FROM S3 gives the loader no bytes to check before).
-      if (Number(row[1]) === 1 && INVALID_TEXT.test(warning)) throw new UnreadableObject(`s3://${object.bucket}/${object.key} cannot be read: its first line is not UTF-8 text, as every line of the archive is (${warning})`);
+      if (Number(row[1]) === 1 && INVALID_TEXT.test(warning))
+        throw new UnreadableObject(
+          `s3://${object.bucket}/${object.key} cannot be read: its first line is not UTF-8 text, as every line of the archive is (${warning})`,
+        );
       await connection.query(refuseLine(target), [warning, Number(row[1])]);
     }
   }

@@ -52,7 +52,8 @@ function rebuildOf(event: unknown): { rebuildRun: string; repair?: boolean } | u
   if (typeof rebuild?.run !== "string" || !RUN_NAME.test(rebuild.run)) {
     throw new NotAnS3Event(`a rebuild event's rebuild.run must be 1 to 64 letters, digits or "_.:-", got ${JSON.stringify(rebuild?.run)}`);
   }
-  if (rebuild.repair !== undefined && typeof rebuild.repair !== "boolean") throw new NotAnS3Event(`a rebuild event's rebuild.repair must be true or false, got ${JSON.stringify(rebuild.repair)}`);
+  if (rebuild.repair !== undefined && typeof rebuild.repair !== "boolean")
+    throw new NotAnS3Event(`a rebuild event's rebuild.repair must be true or false, got ${JSON.stringify(rebuild.repair)}`);
   return { rebuildRun: rebuild.run, ...(rebuild.repair && { repair: true }) };
 }
 

@@ -38,7 +38,10 @@ export function s3Opener(s3: Pick<S3Client, "send">): (object: CreatedObject) =>
       // Listened to for good: the database's reader stops listening once the load ends.
       text.on("error", () => undefined);
       // On a failure, pipeline destroys every stage, `text` with the error, which the reader sees.
-      pipeline([Body, ...(object.key.endsWith(".gz") ? [createGunzip()] : []), new ArchiveHead(), new ArchiveText(), text], (error) => (failure ??= error ?? undefined));
+      pipeline(
+        [Body, ...(object.key.endsWith(".gz") ? [createGunzip()] : []), new ArchiveHead(), new ArchiveText(), text],
+        (error) => (failure ??= error ?? undefined),
+      );
       if (failure) process.nextTick(() => text!.destroy(failure));
       return text;
     };

@@ -34,7 +34,8 @@ const qualified = (target: LoadTarget, name: string) => `${escapeId(target.datab
  * the target asks (widened by hand, say) stays as it is. Empty when the tables are up to date.
  */
 export function migrationStatements(target: LoadTarget, existing: readonly ExistingColumn[]): string[] {
-  const find = (table: string, column: string) => existing.find((c) => c.table.toLowerCase() === table.toLowerCase() && c.column.toLowerCase() === column.toLowerCase());
+  const find = (table: string, column: string) =>
+    existing.find((c) => c.table.toLowerCase() === table.toLowerCase() && c.column.toLowerCase() === column.toLowerCase());
   const statements: string[] = [];
   const missing = target.columns.filter((column) => !find(target.table, column));
   if (missing.length > 0) {
@@ -43,7 +44,8 @@ export function migrationStatements(target: LoadTarget, existing: readonly Exist
   for (const column of target.columns) {
     const have = find(target.table, column);
     const want = parseSqlType(columnType(target, column));
-    if (!have || typeof want === "string" || want.kind !== "varchar" || have.dataType.toLowerCase() !== "varchar" || (have.maxLength ?? 0) >= want.maxChars) continue;
+    if (!have || typeof want === "string" || want.kind !== "varchar" || have.dataType.toLowerCase() !== "varchar" || (have.maxLength ?? 0) >= want.maxChars)
+      continue;
     statements.push(`ALTER TABLE ${qualified(target, target.table)} MODIFY COLUMN ${columnDefinition(target, column)}, ALGORITHM=INPLACE, LOCK=NONE`);
   }
   if (!find(target.manifestTable, "rebuild_run")) statements.push(`ALTER TABLE ${qualified(target, target.manifestTable)} ADD COLUMN ${MANIFEST_REBUILD_RUN}`);
@@ -51,7 +53,8 @@ export function migrationStatements(target: LoadTarget, existing: readonly Exist
 }
 
 /** A named lock per table, within MySQL's 64 characters whatever the names. */
-const lockName = (target: LoadTarget) => `stream-replication:schema:${createHash("sha256").update(`${target.database}.${target.table}`).digest("hex").slice(0, 32)}`;
+const lockName = (target: LoadTarget) =>
+  `stream-replication:schema:${createHash("sha256").update(`${target.database}.${target.table}`).digest("hex").slice(0, 32)}`;
 
 /**
  * Sets the session up and brings the database to the target's schema: creates what does not exist
@@ -68,7 +71,8 @@ export async function prepareSchema(connection: Connection, target: LoadTarget):
   await connection.query(createDatabase);
   const lock = lockName(target);
   const [[{ got }]] = await connection.query<RowDataPacket[]>("SELECT GET_LOCK(?, ?) AS got", [lock, LOCK_WAIT_SECONDS]);
-  if (Number(got) !== 1) throw new SchemaLockTimeout(`another loader held the schema lock of ${target.database}.${target.table} for over ${LOCK_WAIT_SECONDS} s: retried`);
+  if (Number(got) !== 1)
+    throw new SchemaLockTimeout(`another loader held the schema lock of ${target.database}.${target.table} for over ${LOCK_WAIT_SECONDS} s: retried`);
   try {
     await connection.query(`SET SESSION lock_wait_timeout = ${LOCK_WAIT_SECONDS}`);
     for (const statement of createTables) await connection.query(statement);
@@ -77,7 +81,12 @@ export async function prepareSchema(connection: Connection, target: LoadTarget):
         "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (?, ?)",
       [target.database, target.table, target.manifestTable],
     );
-    const existing = rows.map((r) => ({ table: String(r.table), column: String(r.column), dataType: String(r.dataType), maxLength: r.maxLength === null ? null : Number(r.maxLength) }));
+    const existing = rows.map((r) => ({
+      table: String(r.table),
+      column: String(r.column),
+      dataType: String(r.dataType),
+      maxLength: r.maxLength === null ? null : Number(r.maxLength),
+    }));
     for (const statement of migrationStatements(target, existing)) await connection.query(statement);
   } finally {
     await connection.query("SET SESSION lock_wait_timeout = DEFAULT").catch(() => undefined);

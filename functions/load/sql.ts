@@ -61,7 +61,8 @@ export function columnType(target: LoadTarget, name: string): string {
 }
 
 /** A column as the rows' table declares it: every column nullable but the dedup key. */
-export const columnDefinition = (target: LoadTarget, name: string): string => `${escapeId(name)} ${columnType(target, name)} ${name === target.columns[0] ? "NOT NULL" : "NULL"}`;
+export const columnDefinition = (target: LoadTarget, name: string): string =>
+  `${escapeId(name)} ${columnType(target, name)} ${name === target.columns[0] ? "NOT NULL" : "NULL"}`;
 
 /** The database, the rows' table keyed by the dedup key, the manifest and the rejects: created on first use. */
 export function schemaStatements(target: LoadTarget): string[] {
@@ -139,7 +140,8 @@ export function foreignEncodingChecks(target: LoadTarget): string[] {
 }
 
 /** Whether any of some keys (given as the one parameter) has a row: a consistent read, which takes no lock. */
-export const anyKeyLoaded = (target: LoadTarget) => `SELECT EXISTS (SELECT 1 FROM ${table(target, target.table)} WHERE ${escapeId(target.columns[0])} IN (?)) AS loaded`;
+export const anyKeyLoaded = (target: LoadTarget) =>
+  `SELECT EXISTS (SELECT 1 FROM ${table(target, target.table)} WHERE ${escapeId(target.columns[0])} IN (?)) AS loaded`;
 
 export const stagedLines = (target: LoadTarget) => `SELECT COUNT(*) AS lines_ FROM ${table(target, STAGING)}`;
 
@@ -195,7 +197,8 @@ export const manifestInsert = (target: LoadTarget) =>
  * object's manifest row when another run (or the live loader, NULL) wrote it, and then claims it
  * as any load does. Running a rebuild again with the same run name resumes it.
  */
-export const manifestForgetForRebuild = (target: LoadTarget) => `DELETE FROM ${table(target, target.manifestTable)} WHERE object_id = ? AND NOT (rebuild_run <=> ?)`;
+export const manifestForgetForRebuild = (target: LoadTarget) =>
+  `DELETE FROM ${table(target, target.manifestTable)} WHERE object_id = ? AND NOT (rebuild_run <=> ?)`;
 
 export const manifestUpdate = (target: LoadTarget) => `UPDATE ${table(target, target.manifestTable)} SET row_count = ? WHERE object_id = ?`;
 

@@ -1,4 +1,11 @@
-import { TransactionCanceledException, TransactWriteItemsCommand, type AttributeValue, type DynamoDBClient, type Put, type TransactWriteItem } from "@aws-sdk/client-dynamodb";
+import {
+  TransactionCanceledException,
+  TransactWriteItemsCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+  type Put,
+  type TransactWriteItem,
+} from "@aws-sdk/client-dynamodb";
 import type { DynamoDBRecord } from "aws-lambda";
 import { isRejectedAsInvalid } from "../shared/aws-errors";
 import { backoffDelay, sleep, type RetryOptions } from "../shared/retry";
@@ -40,18 +47,29 @@ interface Context {
 function assumption(assumed: Assumed, plan: ItemPlan): Pick<Put, "ConditionExpression" | "ExpressionAttributeNames" | "ExpressionAttributeValues"> {
   const names = { "#seq": SOURCE_SEQUENCE, "#counted": COUNTED };
   if (assumed.kind === "absent") return { ConditionExpression: "attribute_not_exists(#id)", ExpressionAttributeNames: { "#id": LEDGER_KEY } };
-  if (assumed.kind === "entry") return { ConditionExpression: "#seq = :seq AND #counted = :counted", ExpressionAttributeNames: names, ExpressionAttributeValues: { ":seq": { S: assumed.sequence }, ":counted": { S: assumed.counted } } };
+  if (assumed.kind === "entry")
+    return {
+      ConditionExpression: "#seq = :seq AND #counted = :counted",
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: { ":seq": { S: assumed.sequence }, ":counted": { S: assumed.counted } },
+    };
   // A guess: every change of the batch is newer than the entry, which holds what the oldest one's old image adds, or is absent when that is nothing.
   const values = { ":first": { S: plan.applied[0].sequence }, ":counted": { S: encodeCounted(assumed.counted) } };
-  if (assumed.counted) return { ConditionExpression: "#seq < :first AND #counted = :counted", ExpressionAttributeNames: names, ExpressionAttributeValues: values };
-  return { ConditionExpression: "attribute_not_exists(#id) OR (#seq < :first AND #counted = :counted)", ExpressionAttributeNames: { ...names, "#id": LEDGER_KEY }, ExpressionAttributeValues: values };
+  if (assumed.counted)
+    return { ConditionExpression: "#seq < :first AND #counted = :counted", ExpressionAttributeNames: names, ExpressionAttributeValues: values };
+  return {
+    ConditionExpression: "attribute_not_exists(#id) OR (#seq < :first AND #counted = :counted)",
+    ExpressionAttributeNames: { ...names, "#id": LEDGER_KEY },
+    ExpressionAttributeValues: values,
+  };
 }
 
 /** The entry's put, conditional on the entry holding what the plan assumed; when it does not, DynamoDB returns what it holds. An entry of an item that adds nothing expires, and so does every entry when the table's items expire. */
 function entryPut(tables: AggregateTables, work: Work, plan: ItemPlan): TransactWriteItem {
   const { sequence, counted, changedAt } = plan.entry!;
   const item: Record<string, AttributeValue> = { [LEDGER_KEY]: { S: work.item }, [SOURCE_SEQUENCE]: { S: sequence }, [COUNTED]: { S: counted } };
-  if (tables.countedEntriesExpire || counted === encodeCounted(undefined)) item[EXPIRES_AT] = { N: String(Math.floor(changedAt ?? Date.now() / 1000) + tables.ledgerTtlDays * 86_400) };
+  if (tables.countedEntriesExpire || counted === encodeCounted(undefined))
+    item[EXPIRES_AT] = { N: String(Math.floor(changedAt ?? Date.now() / 1000) + tables.ledgerTtlDays * 86_400) };
   return { Put: { TableName: tables.ledger, Item: item, ...assumption(work.assumed, plan), ReturnValuesOnConditionCheckFailure: "ALL_OLD" } };
 }
 
@@ -60,7 +78,8 @@ function assumedFrom(item: Record<string, AttributeValue> | undefined): Assumed 
   if (!item || Object.keys(item).length === 0) return { kind: "absent" };
   const sequence = item[SOURCE_SEQUENCE]?.S;
   const counted = item[COUNTED]?.S;
-  if (sequence === undefined || counted === undefined) throw new Error(`the ledger entry ${item[LEDGER_KEY]?.S} has no ${SOURCE_SEQUENCE} or ${COUNTED}: it was not written by this projection`);
+  if (sequence === undefined || counted === undefined)
+    throw new Error(`the ledger entry ${item[LEDGER_KEY]?.S} has no ${SOURCE_SEQUENCE} or ${COUNTED}: it was not written by this projection`);
   return { kind: "entry", sequence, counted };
 }
 
@@ -76,7 +95,8 @@ function settle(ctx: Context, plan: ItemPlan): void {
 function itemBytes(work: Work, plan: ItemPlan): number {
   const text = (t: string) => 3 * t.length;
   let bytes = plan.entry ? text(work.item) + text(plan.entry.counted) + 100 : 0;
-  for (const delta of plan.deltas) bytes += 2 * text(delta.group) + Object.entries({ ...delta.values, ...delta.sums }).reduce((sum, [name, value]) => sum + text(name) + text(value), 0) + 100;
+  for (const delta of plan.deltas)
+    bytes += 2 * text(delta.group) + Object.entries({ ...delta.values, ...delta.sums }).reduce((sum, [name, value]) => sum + text(name) + text(value), 0) + 100;
   return bytes;
 }
 
@@ -127,7 +147,7 @@ function waves(transactions: readonly Transaction[]): Transaction[][] {
 
 /** Applies one transaction's items: learns what their entries hold when a guess was wrong, retries contention with backoff, splits or parks what DynamoDB refuses. */
 async function transact(ctx: Context, works: Work[]): Promise<void> {
-  for (let contention = 0; ; ) {
+  for (let contention = 0; ;) {
     const plans = works.map((work) => ({ work, plan: planItem(work.changes, work.assumed) }));
     const writing = plans.filter((p) => p.plan.entry);
     const deltas = mergeDeltas(writing.flatMap((p) => p.plan.deltas));
@@ -196,7 +216,12 @@ async function refused(ctx: Context, works: Work[], reason: string): Promise<voi
  * once, together with the entries of its items. Transactions that share no group run at once
  * (`waves`); after a wave in which one failed the batch stops, naming what it left unapplied.
  */
-export async function applyAggregateBatch(dynamodb: Dynamo, tables: AggregateTables, changes: readonly ItemChange[], retry: RetryOptions): Promise<BatchOutcome> {
+export async function applyAggregateBatch(
+  dynamodb: Dynamo,
+  tables: AggregateTables,
+  changes: readonly ItemChange[],
+  retry: RetryOptions,
+): Promise<BatchOutcome> {
   const ctx: Context = { dynamodb, tables, retry, verdicts: new Map() };
   const byItem = new Map<string, ItemChange[]>();
   for (const change of changes) {
@@ -216,7 +241,11 @@ export async function applyAggregateBatch(dynamodb: Dynamo, tables: AggregateTab
     const settled = await Promise.allSettled(wave.map((t) => transact(ctx, t.works)));
     const failure = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
     if (failure) {
-      const left = planned.flat().flatMap((t) => t.works).flatMap((w) => w.changes.map((c) => c.record)).filter((r) => !ctx.verdicts.has(r));
+      const left = planned
+        .flat()
+        .flatMap((t) => t.works)
+        .flatMap((w) => w.changes.map((c) => c.record))
+        .filter((r) => !ctx.verdicts.has(r));
       return { verdicts: ctx.verdicts, failed: { records: left, error: failure.reason } };
     }
   }

@@ -24,7 +24,8 @@ function periodOf(name: string, value: AttributeValue, period: "hour" | "day" | 
   else if (value.N !== undefined) time = Number(value.N) < 1e11 ? Number(value.N) * 1000 : Number(value.N);
   else return { problem: `${name} is not a string or number timestamp` };
   const shown = (value.S ?? value.N)!.slice(0, 40);
-  if (!Number.isFinite(time) || Math.abs(time) > MAX_TIME_MS) return { problem: `${name} = ${JSON.stringify(shown)} is not a time between the years -271821 and 275760` };
+  if (!Number.isFinite(time) || Math.abs(time) > MAX_TIME_MS)
+    return { problem: `${name} = ${JSON.stringify(shown)} is not a time between the years -271821 and 275760` };
   const iso = new Date(time).toISOString();
   // Cut relative to the "T": years past 9999 are written with a sign and six digits (+275760-09-13T…).
   const t = iso.indexOf("T");
@@ -86,7 +87,8 @@ export function mergeDeltas(parts: readonly Delta[]): Delta[] {
       continue;
     }
     existing.count += part.count;
-    for (const [sum, amount] of Object.entries(part.sums)) existing.sums[sum] = existing.sums[sum] === undefined ? amount : addDecimals(existing.sums[sum], amount);
+    for (const [sum, amount] of Object.entries(part.sums))
+      existing.sums[sum] = existing.sums[sum] === undefined ? amount : addDecimals(existing.sums[sum], amount);
   }
   return [...byGroup.values()].filter((d) => d.count !== 0 || Object.values(d.sums).some((amount) => !isZeroDecimal(amount)));
 }

@@ -34,14 +34,26 @@ async function conditional(write: () => Promise<unknown>): Promise<"written" | "
 
 /** Puts an index item unless the index holds a newer change of it: "stale" then. */
 export const putIfNewer = (dynamodb: Dynamo, table: string, item: Item, sequence: string): Promise<"written" | "stale"> =>
-  conditional(() => dynamodb.send(new PutItemCommand({ TableName: table, Item: item, ...NEWER_ONLY, ExpressionAttributeValues: { ":seq": { S: sortableSequence(sequence) } } })));
+  conditional(() =>
+    dynamodb.send(
+      new PutItemCommand({ TableName: table, Item: item, ...NEWER_ONLY, ExpressionAttributeValues: { ":seq": { S: sortableSequence(sequence) } } }),
+    ),
+  );
 
 /** Deletes an index item unless it reflects a newer change: "stale" then. */
 export const deleteIfNewer = (dynamodb: Dynamo, table: string, key: Item, sequence: string): Promise<"written" | "stale"> =>
-  conditional(() => dynamodb.send(new DeleteItemCommand({ TableName: table, Key: key, ...NEWER_ONLY, ExpressionAttributeValues: { ":seq": { S: sortableSequence(sequence) } } })));
+  conditional(() =>
+    dynamodb.send(
+      new DeleteItemCommand({ TableName: table, Key: key, ...NEWER_ONLY, ExpressionAttributeValues: { ":seq": { S: sortableSequence(sequence) } } }),
+    ),
+  );
 
 /** Writes one record's index change on its own (the per-record way); "stale" when the index already holds a newer change of that item. */
-export async function applyIndexChange(dynamodb: Dynamo, table: string, change: Extract<IndexChange, { kind: "put" | "delete" }>): Promise<"written" | "stale"> {
+export async function applyIndexChange(
+  dynamodb: Dynamo,
+  table: string,
+  change: Extract<IndexChange, { kind: "put" | "delete" }>,
+): Promise<"written" | "stale"> {
   if (change.kind === "delete") return deleteIfNewer(dynamodb, table, change.key, change.sequence);
   const outcome = await putIfNewer(dynamodb, table, change.item, change.sequence);
   // Even when the put was stale (a retry after a crash between the two writes), the old key must go.

@@ -15,7 +15,11 @@ export function projectEnvironment<T>(settings: ProjectEnvironment<T>): Record<s
     PROJECTION: JSON.stringify(settings.spec),
     TARGET_TABLE: settings.targetTable,
     DEAD_LETTER_BUCKET: settings.deadLetterBucket,
-    ...(settings.ledger && { LEDGER_TABLE: settings.ledger.table, LEDGER_TTL_DAYS: String(settings.ledger.ttlDays), LEDGER_COUNTED_ENTRIES_EXPIRE: String(settings.ledger.countedEntriesExpire) }),
+    ...(settings.ledger && {
+      LEDGER_TABLE: settings.ledger.table,
+      LEDGER_TTL_DAYS: String(settings.ledger.ttlDays),
+      LEDGER_COUNTED_ENTRIES_EXPIRE: String(settings.ledger.countedEntriesExpire),
+    }),
     POWERTOOLS_SERVICE_NAME: "project",
   };
 }
@@ -26,6 +30,12 @@ export function readProjectEnvironment(env: Environment): ProjectEnvironment {
     spec,
     targetTable: requiredEnv(env, "TARGET_TABLE"),
     deadLetterBucket: requiredEnv(env, "DEAD_LETTER_BUCKET"),
-    ...(spec.kind === "aggregate" && { ledger: { table: requiredEnv(env, "LEDGER_TABLE"), ttlDays: positiveIntEnv(env, "LEDGER_TTL_DAYS"), countedEntriesExpire: choiceEnv(env, "LEDGER_COUNTED_ENTRIES_EXPIRE", ["true", "false"]) === "true" } }),
+    ...(spec.kind === "aggregate" && {
+      ledger: {
+        table: requiredEnv(env, "LEDGER_TABLE"),
+        ttlDays: positiveIntEnv(env, "LEDGER_TTL_DAYS"),
+        countedEntriesExpire: choiceEnv(env, "LEDGER_COUNTED_ENTRIES_EXPIRE", ["true", "false"]) === "true",
+      },
+    }),
   };
 }

@@ -9,7 +9,12 @@ import { projectBatch } from "./project-batch";
 const observe = observability("project");
 const { spec, targetTable, ledger, deadLetterBucket } = readProjectEnvironment(process.env);
 // An index has no ledger: its items carry the sequence of the change they hold.
-const tables = { target: targetTable, ledger: ledger?.table ?? "", ledgerTtlDays: ledger?.ttlDays ?? 0, countedEntriesExpire: ledger?.countedEntriesExpire ?? false };
+const tables = {
+  target: targetTable,
+  ledger: ledger?.table ?? "",
+  ledgerTtlDays: ledger?.ttlDays ?? 0,
+  countedEntriesExpire: ledger?.countedEntriesExpire ?? false,
+};
 const dynamodb = new DynamoDBClient({});
 const s3 = new S3Client({});
 
@@ -25,6 +30,14 @@ export async function handler(event: DynamoDBStreamEvent, context: Context): Pro
     retry: { maxAttempts: 6, baseDelayMs: 25, maxDelayMs: 1_000 },
     log,
   });
-  publish({ [M.recordsIn]: counts.received, [M.recordsProjected]: counts.written, [M.recordsReplayed]: counts.replayed, [M.recordsSkipped]: counts.skipped, [M.recordsExpired]: counts.expired, [M.recordsParked]: counts.parked, [M.recordsRetried]: counts.failed });
+  publish({
+    [M.recordsIn]: counts.received,
+    [M.recordsProjected]: counts.written,
+    [M.recordsReplayed]: counts.replayed,
+    [M.recordsSkipped]: counts.skipped,
+    [M.recordsExpired]: counts.expired,
+    [M.recordsParked]: counts.parked,
+    [M.recordsRetried]: counts.failed,
+  });
   return { batchItemFailures };
 }

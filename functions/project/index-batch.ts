@@ -51,7 +51,12 @@ export async function applyIndexBatch(
     const newestFirst = [...writes].sort((a, b) => compare(sortableSequence(b.sequence), sortableSequence(a.sequence)));
     for (const write of newestFirst) {
       try {
-        outcomes.set(key, write.kind === "put" ? await putIfNewer(dynamodb, table, write.item, write.sequence) : await deleteIfNewer(dynamodb, table, write.key, write.sequence));
+        outcomes.set(
+          key,
+          write.kind === "put"
+            ? await putIfNewer(dynamodb, table, write.item, write.sequence)
+            : await deleteIfNewer(dynamodb, table, write.key, write.sequence),
+        );
         return;
       } catch (error) {
         if (!isRejectedAsInvalid(error)) return void outcomes.set(key, { error });

@@ -37,7 +37,8 @@ export function indexChange(record: DynamoDBRecord, spec: IndexSpec): IndexChang
     const key = keyOf(oldImage, spec);
     return key ? { kind: "delete", key, sequence } : { kind: "skip", why: "the removed item had no index key" };
   }
-  if (record.eventName !== "INSERT" && record.eventName !== "MODIFY") return { kind: "poison", reason: `eventName "${record.eventName}" is not INSERT, MODIFY or REMOVE` };
+  if (record.eventName !== "INSERT" && record.eventName !== "MODIFY")
+    return { kind: "poison", reason: `eventName "${record.eventName}" is not INSERT, MODIFY or REMOVE` };
   if (!stream.NewImage) return { kind: "poison", reason: `${record.eventName} without NewImage: the table's stream view type must include new images` };
   const image = toSdkItem(stream.NewImage);
   const key = keyOf(image, spec);

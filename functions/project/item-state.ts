@@ -40,7 +40,11 @@ function keyValue(value: AttributeValue): unknown {
 export function itemLedgerKey(record: DynamoDBRecord): string | undefined {
   const keys = record.dynamodb?.Keys;
   if (!keys || Object.keys(keys).length === 0) return undefined;
-  return `item:${JSON.stringify(Object.keys(keys).sort().map((name) => [name, keyValue(keys[name])]))}`;
+  return `item:${JSON.stringify(
+    Object.keys(keys)
+      .sort()
+      .map((name) => [name, keyValue(keys[name])]),
+  )}`;
 }
 
 /** An entry's `counted` text: the group, its values and the amounts as one canonical text, `none` when the item adds nothing. */
@@ -73,10 +77,7 @@ export function itemChange(record: DynamoDBRecord, item: string, spec: Aggregate
 }
 
 /** What the transaction assumes the item's entry holds: a guess from the oldest change's old image, or what DynamoDB said it holds. */
-export type Assumed =
-  | { kind: "guess"; counted: Contribution | undefined }
-  | { kind: "absent" }
-  | { kind: "entry"; sequence: string; counted: string };
+export type Assumed = { kind: "guess"; counted: Contribution | undefined } | { kind: "absent" } | { kind: "entry"; sequence: string; counted: string };
 
 /** What one item's changes do, given what its entry is assumed to hold. */
 export interface ItemPlan {

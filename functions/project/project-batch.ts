@@ -43,7 +43,13 @@ function decided<T>(decide: () => T): T | { problem: string } {
 /** An index's records that change nothing, and why: each is logged when the batch settles. */
 type SkipReasons = Map<DynamoDBRecord, string>;
 
-async function projectIndex(records: readonly DynamoDBRecord[], spec: IndexSpec, deps: ProjectDependencies, verdicts: Map<DynamoDBRecord, BatchVerdict>, whySkipped: SkipReasons): Promise<BatchOutcome["failed"]> {
+async function projectIndex(
+  records: readonly DynamoDBRecord[],
+  spec: IndexSpec,
+  deps: ProjectDependencies,
+  verdicts: Map<DynamoDBRecord, BatchVerdict>,
+  whySkipped: SkipReasons,
+): Promise<BatchOutcome["failed"]> {
   const writes: { record: DynamoDBRecord; change: Extract<IndexChange, { kind: "put" | "delete" }> }[] = [];
   for (const record of records) {
     const change = decided(() => indexChange(record, spec));
@@ -52,8 +58,7 @@ async function projectIndex(records: readonly DynamoDBRecord[], spec: IndexSpec,
     else if (change.kind === "skip") {
       verdicts.set(record, "skipped");
       whySkipped.set(record, change.why);
-    }
-    else writes.push({ record, change });
+    } else writes.push({ record, change });
   }
   const outcome = await applyIndexBatch(deps.dynamodb, deps.tables.target, spec, writes);
   for (const [record, verdict] of outcome.verdicts) verdicts.set(record, verdict);
@@ -75,7 +80,12 @@ async function projectAlone(record: DynamoDBRecord, spec: AggregateSpec, deps: P
   }
 }
 
-async function projectAggregate(records: readonly DynamoDBRecord[], spec: AggregateSpec, deps: ProjectDependencies, verdicts: Map<DynamoDBRecord, BatchVerdict>): Promise<BatchOutcome["failed"]> {
+async function projectAggregate(
+  records: readonly DynamoDBRecord[],
+  spec: AggregateSpec,
+  deps: ProjectDependencies,
+  verdicts: Map<DynamoDBRecord, BatchVerdict>,
+): Promise<BatchOutcome["failed"]> {
   const keyed: ItemChange[] = [];
   const alone: DynamoDBRecord[] = [];
   for (const record of records) {
@@ -118,7 +128,10 @@ export async function projectBatch(event: DynamoDBStreamEvent, deps: ProjectDepe
   const verdicts = new Map<DynamoDBRecord, BatchVerdict>();
   const changes = records.filter((record) => !isExpiry(record));
   const whySkipped: SkipReasons = new Map();
-  const failed = deps.spec.kind === "index" ? await projectIndex(changes, deps.spec, deps, verdicts, whySkipped) : await projectAggregate(changes, deps.spec, deps, verdicts);
+  const failed =
+    deps.spec.kind === "index"
+      ? await projectIndex(changes, deps.spec, deps, verdicts, whySkipped)
+      : await projectAggregate(changes, deps.spec, deps, verdicts);
 
   const batch = new PartialBatch(tableStreamRecords(), { ...deps, parkConcurrency: 4 });
   const unapplied = new Set(failed?.records);

@@ -54,7 +54,12 @@ export interface LoaderCredentialSources {
 }
 
 /** The user and password the loader's own database user signs in with. */
-export async function loaderCredentials(auth: LoaderAuth, user: string, endpoint: { host: string; port: number }, sources: LoaderCredentialSources): Promise<Pick<ConnectionOptions, "user" | "password" | "enableCleartextPlugin">> {
+export async function loaderCredentials(
+  auth: LoaderAuth,
+  user: string,
+  endpoint: { host: string; port: number },
+  sources: LoaderCredentialSources,
+): Promise<Pick<ConnectionOptions, "user" | "password" | "enableCleartextPlugin">> {
   if (auth.kind === "iam") {
     // The token travels as a clear-text password, which is why the cluster requires TLS.
     return { user, password: await sources.token(endpoint.host, endpoint.port, user), enableCleartextPlugin: true };

@@ -19,10 +19,10 @@ export type NumberReason = "number-out-of-range" | "number-too-precise";
  */
 export function dynamoNumberProblem(text: string): { reason: NumberReason; why: string } | undefined {
   const d = decimalParts(text)!;
-  if (d.digits.length > DYNAMODB_LIMITS.significantDigits) return { reason: "number-too-precise", why: `has ${d.digits.length} significant digits; DynamoDB keeps 38` };
+  if (d.digits.length > DYNAMODB_LIMITS.significantDigits)
+    return { reason: "number-too-precise", why: `has ${d.digits.length} significant digits; DynamoDB keeps 38` };
   // Zero has point 0, inside both limits.
   if (d.point > DYNAMODB_LIMITS.maxPoint) return { reason: "number-out-of-range", why: "is above DynamoDB's largest magnitude, 9.99…E+125" };
   if (d.point < DYNAMODB_LIMITS.minPoint) return { reason: "number-out-of-range", why: "is below DynamoDB's smallest magnitude, 1E-130" };
   return undefined;
 }
-

@@ -20,7 +20,8 @@ export function positiveIntEnv(env: Environment, name: string): number {
 
 export function choiceEnv<T extends string>(env: Environment, name: string, choices: readonly T[]): T {
   const value = requiredEnv(env, name);
-  if (!(choices as readonly string[]).includes(value)) throw new Error(`environment variable ${name} must be ${choices.map((c) => `"${c}"`).join(" or ")}, got "${value}"`);
+  if (!(choices as readonly string[]).includes(value))
+    throw new Error(`environment variable ${name} must be ${choices.map((c) => `"${c}"`).join(" or ")}, got "${value}"`);
   return value as T;
 }
 

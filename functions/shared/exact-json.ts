@@ -9,8 +9,7 @@ import { LosslessNumber } from "lossless-json";
  */
 export type ExactJsonResult =
   /** `plain`: every number is a `number` (JSON.parse's own result), so the value can go where ordinary JSON goes. */
-  | { ok: true; value: unknown; plain: boolean }
-  | { ok: false; reason: "not-json" | "duplicate-key"; detail: string };
+  { ok: true; value: unknown; plain: boolean } | { ok: false; reason: "not-json" | "duplicate-key"; detail: string };
 
 /** The text of a number, from either form `parseExactJson` gives (a LosslessNumber prints as its text). */
 export const numberText = (value: number | LosslessNumber): string => String(value);
@@ -106,7 +105,7 @@ export function compactAndExact(text: string, parsed: unknown): boolean {
  */
 export function parsedExactly(text: string, parsed: unknown): boolean {
   let colons = 0;
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     const c = text.charCodeAt(i);
     if (c === 0x22) {
       let end = text.indexOf('"', i + 1);
@@ -122,7 +121,11 @@ export function parsedExactly(text: string, parsed: unknown): boolean {
       i += 1;
     } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
       let end = i + 1;
-      for (let d = text.charCodeAt(end); (d >= 0x30 && d <= 0x39) || d === 0x2e || d === 0x65 || d === 0x45 || d === 0x2b || d === 0x2d; d = text.charCodeAt(++end));
+      for (
+        let d = text.charCodeAt(end);
+        (d >= 0x30 && d <= 0x39) || d === 0x2e || d === 0x65 || d === 0x45 || d === 0x2b || d === 0x2d;
+        d = text.charCodeAt(++end)
+      );
       const token = text.slice(i, end);
       if (String(Number(token)) !== token) return false;
       i = end;
@@ -224,9 +227,9 @@ function exactParse(text: string): ExactJsonResult {
     if (c === 0x22) return string();
     if (c === 0x7b) return object();
     if (c === 0x5b) return array();
-    if (text.startsWith("true", i)) return (i += 4), true;
-    if (text.startsWith("false", i)) return (i += 5), false;
-    if (text.startsWith("null", i)) return (i += 4), null;
+    if (text.startsWith("true", i)) return ((i += 4), true);
+    if (text.startsWith("false", i)) return ((i += 5), false);
+    if (text.startsWith("null", i)) return ((i += 4), null);
     NUMBER.lastIndex = i;
     const match = NUMBER.exec(text);
     if (!match) return fail(i < text.length ? `unexpected "${text[i]}"` : "unexpected end of text");
@@ -237,7 +240,7 @@ function exactParse(text: string): ExactJsonResult {
     const result: Record<string, unknown> = {};
     i += 1;
     skipWhitespace();
-    if (text.charCodeAt(i) === 0x7d) return (i += 1), result;
+    if (text.charCodeAt(i) === 0x7d) return ((i += 1), result);
     for (;;) {
       skipWhitespace();
       if (text.charCodeAt(i) !== 0x22) fail("expected a quoted key");
@@ -266,7 +269,7 @@ function exactParse(text: string): ExactJsonResult {
     const result: unknown[] = [];
     i += 1;
     skipWhitespace();
-    if (text.charCodeAt(i) === 0x5d) return (i += 1), result;
+    if (text.charCodeAt(i) === 0x5d) return ((i += 1), result);
     for (;;) {
       path.push(String(result.length));
       result.push(value());

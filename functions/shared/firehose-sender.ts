@@ -55,11 +55,7 @@ export function planCalls<T>(entries: readonly Entry<T>[]): Entry<T>[][] {
  * A call that fails outright is retried whole, unless the error says retrying cannot help
  * (access denied, no such stream, a bad request).
  */
-export async function sendToFirehose<T>(
-  firehose: Pick<FirehoseClient, "send">,
-  entries: readonly Entry<T>[],
-  options: SendOptions,
-): Promise<SendResult<T>> {
+export async function sendToFirehose<T>(firehose: Pick<FirehoseClient, "send">, entries: readonly Entry<T>[], options: SendOptions): Promise<SendResult<T>> {
   const result: SendResult<T> = { sent: 0, failed: [], calls: 0 };
   for (const call of planCalls(entries)) {
     let pending = call;

@@ -33,8 +33,15 @@ export interface PartialBatchDependencies extends DeadLetterDependencies {
  * `batchItemFailures` names the latter (https://docs.aws.amazon.com/lambda/latest/dg/services-kinesis-batchfailurereporting.html).
  */
 export class PartialBatch<R> extends RecordOutcomes<R> {
-  constructor(private readonly identity: RecordIdentity<R>, private readonly deps: PartialBatchDependencies) {
-    super((record) => identity.logFields(record), (record) => identity.itemIdentifier(record), deps.log);
+  constructor(
+    private readonly identity: RecordIdentity<R>,
+    private readonly deps: PartialBatchDependencies,
+  ) {
+    super(
+      (record) => identity.logFields(record),
+      (record) => identity.itemIdentifier(record),
+      deps.log,
+    );
   }
 
   /** Parks each poison record with its reason; one the bucket does not take is retried, never dropped. Returns how many were parked. */

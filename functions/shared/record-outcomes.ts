@@ -26,7 +26,11 @@ export class RecordOutcomes<R> {
   private refusedCount = 0;
 
   /** `id` names a record once: a record retried twice counts once. */
-  constructor(private readonly fields: LogFields<R>, private readonly id: (record: R) => string, private readonly log: Log) {}
+  constructor(
+    private readonly fields: LogFields<R>,
+    private readonly id: (record: R) => string,
+    private readonly log: Log,
+  ) {}
 
   /** Logs a record refused for good under `message` (what its alarm counts), with its reason and what `extra` adds (where it went, its dedup key). */
   refuse(record: R, message: string, { reason, detail }: Refusal, extra: Record<string, unknown> = {}): void {

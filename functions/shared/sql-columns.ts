@@ -19,7 +19,8 @@ export type SqlType =
   | { kind: "json"; name: string };
 
 /** Column types a user may choose: plain MySQL types, nothing that could carry other SQL. */
-export const COLUMN_TYPE = /^(TEXT|MEDIUMTEXT|VARCHAR\(\d{1,5}\)|TINYINT|SMALLINT|INT|BIGINT|DECIMAL\(\d{1,2},\d{1,2}\)|DOUBLE|BOOLEAN|DATE|DATETIME(\(\d\))?|JSON)$/i;
+export const COLUMN_TYPE =
+  /^(TEXT|MEDIUMTEXT|VARCHAR\(\d{1,5}\)|TINYINT|SMALLINT|INT|BIGINT|DECIMAL\(\d{1,2},\d{1,2}\)|DOUBLE|BOOLEAN|DATE|DATETIME(\(\d\))?|JSON)$/i;
 
 const INTEGERS: Record<string, [bigint, bigint]> = {
   TINYINT: [-128n, 127n],
@@ -33,7 +34,8 @@ export const MAX_VARCHAR = 16_383;
 
 /** A column type's meaning, or why it is not one the loader accepts. */
 export function parseSqlType(text: string): SqlType | string {
-  if (!COLUMN_TYPE.test(text)) return `"${text}" is not a type the loader accepts (TEXT, MEDIUMTEXT, VARCHAR(n), TINYINT, SMALLINT, INT, BIGINT, DECIMAL(p,s), DOUBLE, BOOLEAN, DATE, DATETIME(fsp), JSON)`;
+  if (!COLUMN_TYPE.test(text))
+    return `"${text}" is not a type the loader accepts (TEXT, MEDIUMTEXT, VARCHAR(n), TINYINT, SMALLINT, INT, BIGINT, DECIMAL(p,s), DOUBLE, BOOLEAN, DATE, DATETIME(fsp), JSON)`;
   const name = text.toUpperCase();
   const size = /\((\d+)(?:,(\d+))?\)/.exec(name);
   if (INTEGERS[name]) return { kind: "integer", name, min: INTEGERS[name][0], max: INTEGERS[name][1] };
@@ -67,7 +69,10 @@ export const TEXT_COLUMN = parseSqlType("TEXT") as SqlType;
  * longest key every InnoDB row format can index; stream sequence numbers have at most 40 digits.
  */
 export const FIXED_COLUMN_SQL = { dedup_key: "VARCHAR(191)", change: "VARCHAR(8)", changed_at: "VARCHAR(32)", stream_sequence: "VARCHAR(64)" } as const;
-export const FIXED_COLUMN_TYPES = Object.fromEntries(Object.entries(FIXED_COLUMN_SQL).map(([name, type]) => [name, parseSqlType(type) as SqlType])) as Record<keyof typeof FIXED_COLUMN_SQL, SqlType>;
+export const FIXED_COLUMN_TYPES = Object.fromEntries(Object.entries(FIXED_COLUMN_SQL).map(([name, type]) => [name, parseSqlType(type) as SqlType])) as Record<
+  keyof typeof FIXED_COLUMN_SQL,
+  SqlType
+>;
 
 /** Why a value does not fit its column. */
 export class Unfit {
@@ -174,7 +179,8 @@ export function sqlField(value: unknown, type: SqlType): SqlField {
     }
     default: {
       // The common case, cheaply: a JavaScript number that is a safe integer prints as its exact digits.
-      if (type.kind === "integer" && Number.isSafeInteger(value) && (value as number) >= Number(type.min) && (value as number) <= Number(type.max)) return fits(String(value));
+      if (type.kind === "integer" && Number.isSafeInteger(value) && (value as number) >= Number(type.min) && (value as number) <= Number(type.max))
+        return fits(String(value));
       if (!isNumber(value)) return refuse(`is ${kindOf(value)}; ${type.name} holds numbers`);
       const text = String(value);
       const d = decimalParts(text)!;

@@ -64,7 +64,11 @@ export function columnSqlTypes(columns: readonly ArchiveColumn[], columnTypes: R
  * their exact text; a record whose value would not fit its SQL column is refused, naming the
  * column, so a record the transform accepts always loads.
  */
-export function createTransformer(schema: AnySchema, columns: readonly ArchiveColumn[], columnTypes: Record<string, string> = {}): (data: Buffer) => TransformResult {
+export function createTransformer(
+  schema: AnySchema,
+  columns: readonly ArchiveColumn[],
+  columnTypes: Record<string, string> = {},
+): (data: Buffer) => TransformResult {
   const { ajv, validate } = compileSchema(schema);
   const paths = columns.map((column) => column.path.split("."));
   const types = columnSqlTypes(columns, columnTypes);
@@ -73,15 +77,26 @@ export function createTransformer(schema: AnySchema, columns: readonly ArchiveCo
     const text = decodeUtf8(data);
     if (text === undefined) return { ok: false, reason: "not-utf8", detail: "not UTF-8 text" };
     const parsed = parseExactJson(text);
-    if (!parsed.ok) return { ok: false, reason: parsed.reason, detail: parsed.reason === "not-json" ? `not JSON: ${parsed.detail}` : `duplicate key: ${parsed.detail}` };
+    if (!parsed.ok)
+      return { ok: false, reason: parsed.reason, detail: parsed.reason === "not-json" ? `not JSON: ${parsed.detail}` : `duplicate key: ${parsed.detail}` };
     const record = parsed.value as Record<string, unknown> | null;
-    if (record === null || typeof record !== "object" || Array.isArray(record)) return { ok: false, reason: "not-an-archive-record", detail: "not an archive record: not a JSON object" };
+    if (record === null || typeof record !== "object" || Array.isArray(record))
+      return { ok: false, reason: "not-an-archive-record", detail: "not an archive record: not a JSON object" };
     const { key, change, changedAt, sequence, item } = record;
     if (typeof key !== "string" || key === "") return { ok: false, reason: "not-an-archive-record", detail: 'not an archive record: no "key"' };
-    if (typeof change !== "string" || !CHANGES.has(change)) return { ok: false, reason: "not-an-archive-record", detail: `not an archive record: "change" is ${JSON.stringify(change)}`, key };
-    if (change !== "REMOVE" && (item === null || typeof item !== "object" || Array.isArray(item))) return { ok: false, reason: "not-an-archive-record", detail: 'not an archive record: "item" is not an object', key };
-    if (typeof sequence !== "string" || !SEQUENCE.test(sequence)) return { ok: false, reason: "not-an-archive-record", detail: `not an archive record: "sequence" is ${JSON.stringify(sequence)}, not a stream sequence number`, key };
-    if (changedAt !== undefined && typeof changedAt !== "string") return { ok: false, reason: "not-an-archive-record", detail: `not an archive record: "changedAt" is ${JSON.stringify(changedAt)}`, key };
+    if (typeof change !== "string" || !CHANGES.has(change))
+      return { ok: false, reason: "not-an-archive-record", detail: `not an archive record: "change" is ${JSON.stringify(change)}`, key };
+    if (change !== "REMOVE" && (item === null || typeof item !== "object" || Array.isArray(item)))
+      return { ok: false, reason: "not-an-archive-record", detail: 'not an archive record: "item" is not an object', key };
+    if (typeof sequence !== "string" || !SEQUENCE.test(sequence))
+      return {
+        ok: false,
+        reason: "not-an-archive-record",
+        detail: `not an archive record: "sequence" is ${JSON.stringify(sequence)}, not a stream sequence number`,
+        key,
+      };
+    if (changedAt !== undefined && typeof changedAt !== "string")
+      return { ok: false, reason: "not-an-archive-record", detail: `not an archive record: "changedAt" is ${JSON.stringify(changedAt)}`, key };
 
     // `change` and `sequence` are checked above and always fit their columns.
     const keyField = sqlField(key, FIXED_COLUMN_TYPES.dedup_key);
@@ -97,7 +112,8 @@ export function createTransformer(schema: AnySchema, columns: readonly ArchiveCo
     }
     for (let i = 0; i < paths.length; i++) {
       const field = sqlField(valueAt(item as Record<string, unknown>, paths[i]), types[i]);
-      if (typeof field === "object") return { ok: false, reason: "does-not-fit-column", detail: `column ${columns[i].name} (${types[i].name}): item.${columns[i].path} ${field.why}`, key };
+      if (typeof field === "object")
+        return { ok: false, reason: "does-not-fit-column", detail: `column ${columns[i].name} (${types[i].name}): item.${columns[i].path} ${field.why}`, key };
       fields.push(field);
     }
     return { ok: true, line: csvLine(fields) };

@@ -14,12 +14,12 @@ import { type TransformResult } from "./core";
  * https://docs.aws.amazon.com/firehose/latest/dev/data-transformation-failure-handling.html).
  * Firehose retries only a whole invocation, so no record is ever marked for retry here.
  */
-export function transformBatch(
-  event: FirehoseTransformationEvent,
-  transform: (data: Buffer) => TransformResult,
-  log: Log,
-): FirehoseTransformationResult {
-  const outcomes = new RecordOutcomes<FirehoseTransformationEventRecord>((record) => ({ recordId: record.recordId }), (record) => record.recordId, log);
+export function transformBatch(event: FirehoseTransformationEvent, transform: (data: Buffer) => TransformResult, log: Log): FirehoseTransformationResult {
+  const outcomes = new RecordOutcomes<FirehoseTransformationEventRecord>(
+    (record) => ({ recordId: record.recordId }),
+    (record) => record.recordId,
+    log,
+  );
   const records = event.records.map((record) => {
     const data = decodeBase64(record.data);
     const result: TransformResult = data ? transform(data) : { ok: false, reason: "not-base64", detail: "the record's data is not base64" };

@@ -98,8 +98,15 @@ export class ChaosInjector {
   /** The projections fed by the dedup table's stream (the clickstream's); the others get no records to be busy with. */
   private tableProjections(pipeline: LocalPipeline): string[] {
     const table = pipeline.outputs.poc.tableName as string;
-    const fed = new Set(pipeline.mappings.progress().filter((m) => m.source === table).map((m) => m.functionName));
-    return Object.values(pipeline.stages.projections).map((p) => p.functionName).filter((name) => fed.has(name));
+    const fed = new Set(
+      pipeline.mappings
+        .progress()
+        .filter((m) => m.source === table)
+        .map((m) => m.functionName),
+    );
+    return Object.values(pipeline.stages.projections)
+      .map((p) => p.functionName)
+      .filter((name) => fed.has(name));
   }
 
   private label(fault: ScheduledFault): string {

@@ -43,7 +43,10 @@ function recompute(spec: AggregateSpec, events: Iterable<Record<string, unknown>
 async function tableHits(pipeline: LocalPipeline): Promise<Map<string, number>> {
   const hits = new Map<string, number>();
   const names = { "#hash": HASH_KEY, "#range": RANGE_KEY, "#hits": "Hits" };
-  for await (const page of paginateScan({ client: pipeline.clients.dynamodb }, { TableName: pipeline.outputs.poc.tableName as string, ProjectionExpression: "#hash, #range, #hits", ExpressionAttributeNames: names })) {
+  for await (const page of paginateScan(
+    { client: pipeline.clients.dynamodb },
+    { TableName: pipeline.outputs.poc.tableName as string, ProjectionExpression: "#hash, #range, #hits", ExpressionAttributeNames: names },
+  )) {
     for (const item of page.Items ?? []) hits.set(`${item[HASH_KEY].S}|${item[RANGE_KEY].S}`, Number(item.Hits?.N));
   }
   return hits;
@@ -103,21 +106,39 @@ export async function chaosVerdict(
     newest.set(key, { ...values, Hits: hits ?? values.Hits });
   }
   const strayItems = [...hitsInTable.keys()].filter((key) => !newest.has(key));
-  if (wrongItems.length) problems.push(`${wrongItems.length} valid events' items in the dedup table are missing or hold Hits neither produced nor changed to, e.g. ${wrongItems[0]}`);
+  if (wrongItems.length)
+    problems.push(
+      `${wrongItems.length} valid events' items in the dedup table are missing or hold Hits neither produced nor changed to, e.g. ${wrongItems[0]}`,
+    );
   if (strayItems.length) problems.push(`${strayItems.length} items in the dedup table match no valid event, e.g. ${strayItems[0]}`);
 
-  const connection = await createConnection({ host: pipeline.database.host, port: pipeline.database.port, user: pipeline.database.user, password: pipeline.database.password });
-  const [rows] = await connection.query<RowDataPacket[]>("SELECT dedup_key, hits FROM ??.??", [pipeline.database.name, pipeline.database.table]).finally(() => connection.end());
+  const connection = await createConnection({
+    host: pipeline.database.host,
+    port: pipeline.database.port,
+    user: pipeline.database.user,
+    password: pipeline.database.password,
+  });
+  const [rows] = await connection
+    .query<RowDataPacket[]>("SELECT dedup_key, hits FROM ??.??", [pipeline.database.name, pipeline.database.table])
+    .finally(() => connection.end());
   const inMySql = new Map(rows.map((row) => [row.dedup_key as string, row.hits as number | null]));
   const lost = [...newest.keys()].filter((key) => !inMySql.has(key));
   const extra = [...inMySql.keys()].filter((key) => !newest.has(key));
   const stale = [...newest.entries()].filter(([key, values]) => inMySql.has(key) && Number(inMySql.get(key)) !== Number(values.Hits));
   if (lost.length) problems.push(`${lost.length} valid events have no row in MySQL, e.g. ${lost[0]}`);
   if (extra.length) problems.push(`${extra.length} rows in MySQL match no valid event, e.g. ${extra[0]}`);
-  if (stale.length) problems.push(`${stale.length} rows in MySQL do not hold their item's newest values, e.g. ${stale[0][0]}: hits ${inMySql.get(stale[0][0])} instead of ${stale[0][1].Hits}`);
+  if (stale.length)
+    problems.push(
+      `${stale.length} rows in MySQL do not hold their item's newest values, e.g. ${stale[0][0]}: hits ${inMySql.get(stale[0][0])} instead of ${stale[0][1].Hits}`,
+    );
 
   const table = pipeline.outputs.poc.tableName as string;
-  const fedByTable = new Set(pipeline.mappings.progress().filter((m) => m.source === table).map((m) => m.functionName));
+  const fedByTable = new Set(
+    pipeline.mappings
+      .progress()
+      .filter((m) => m.source === table)
+      .map((m) => m.functionName),
+  );
   for (const [name, projection] of Object.entries(pipeline.stages.projections)) {
     const spec = JSON.parse(pipeline.functions.all().find((f) => f.name === projection.functionName)?.environment.PROJECTION ?? "{}") as AggregateSpec;
     if (spec.kind !== "aggregate") {
@@ -133,11 +154,13 @@ export async function chaosVerdict(
   const expectedParked: Record<string, number> = {};
   for (const event of produced.values()) if (event.parkReason) expectedParked[event.parkReason] = (expectedParked[event.parkReason] ?? 0) + 1;
   const sorted = (counts: Record<string, number>) => JSON.stringify(Object.fromEntries(Object.entries(counts).sort()));
-  if (sorted(expectedParked) !== sorted(summary.rejected)) problems.push(`parked by ingest ${sorted(summary.rejected)}, but the malformed events were ${sorted(expectedParked)}`);
+  if (sorted(expectedParked) !== sorted(summary.rejected))
+    problems.push(`parked by ingest ${sorted(summary.rejected)}, but the malformed events were ${sorted(expectedParked)}`);
 
   const { mappings, notifications, firehose } = pipeline;
   if (mappings.counts.failedBatches) problems.push(`${mappings.counts.failedBatches} mapping batches ran out of retries and went to their on-failure bucket`);
-  if (notifications.counts.failedEvents) problems.push(`${notifications.counts.failedEvents} S3 events ran out of the loader's retries and went to its failed-events queue`);
+  if (notifications.counts.failedEvents)
+    problems.push(`${notifications.counts.failedEvents} S3 events ran out of the loader's retries and went to its failed-events queue`);
   if (firehose.counts.failed) problems.push(`${firehose.counts.failed} records failed the Firehose transform and went to its error prefix`);
 
   for (const [kind, due] of Object.entries(faults.scheduled)) {

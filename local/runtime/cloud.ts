@@ -80,7 +80,9 @@ export class LocalCloud implements pulumi.runtime.Mocks {
     switch (type) {
       case "aws:kinesis/stream:Stream": {
         await this.engines.kinesis.send(new CreateStreamCommand({ StreamName: state.name, ShardCount: inputs.shardCount ?? 2 }));
-        while ((await this.engines.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: state.name }))).StreamDescriptionSummary?.StreamStatus !== "ACTIVE") {
+        while (
+          (await this.engines.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: state.name }))).StreamDescriptionSummary?.StreamStatus !== "ACTIVE"
+        ) {
           await new Promise((done) => setTimeout(done, 50));
         }
         break;
@@ -96,7 +98,15 @@ export class LocalCloud implements pulumi.runtime.Mocks {
         return { id: QueueUrl!, state: { ...state, url: QueueUrl, arn: Attributes?.QueueArn ?? state.arn } };
       }
       case "aws:lambda/function:Function":
-        this.runtime.functions.register({ name: state.name, arn: state.arn, role: String(inputs.role), code: await bundleText(inputs.code), environment: inputs.environment?.variables ?? {}, memorySize: inputs.memorySize ?? 128, reservedConcurrency: inputs.reservedConcurrentExecutions });
+        this.runtime.functions.register({
+          name: state.name,
+          arn: state.arn,
+          role: String(inputs.role),
+          code: await bundleText(inputs.code),
+          environment: inputs.environment?.variables ?? {},
+          memorySize: inputs.memorySize ?? 128,
+          reservedConcurrency: inputs.reservedConcurrentExecutions,
+        });
         break;
       case "aws:lambda/eventSourceMapping:EventSourceMapping": {
         const source = String(inputs.eventSourceArn);
@@ -121,7 +131,9 @@ export class LocalCloud implements pulumi.runtime.Mocks {
       }
       case "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": {
         const s3 = inputs.extendedS3Configuration;
-        const processorArn = s3.processingConfiguration?.processors?.[0]?.parameters?.find((p: { parameterName: string }) => p.parameterName === "LambdaArn")?.parameterValue;
+        const processorArn = s3.processingConfiguration?.processors?.[0]?.parameters?.find(
+          (p: { parameterName: string }) => p.parameterName === "LambdaArn",
+        )?.parameterValue;
         this.runtime.firehose.register({
           name: state.name,
           arn: state.arn,
@@ -163,9 +175,19 @@ export class LocalCloud implements pulumi.runtime.Mocks {
       }
       case "aws:rds/cluster:Cluster": {
         // The cluster is the local MariaDB; its managed master secret holds MariaDB's credentials.
-        const secretArn = state.masterUserSecrets[0]?.secretArn ?? `arn:aws:secretsmanager:${this.aws.region}:${this.aws.accountId}:secret:rds!cluster-${shortHash(name)}`;
+        const secretArn =
+          state.masterUserSecrets[0]?.secretArn ?? `arn:aws:secretsmanager:${this.aws.region}:${this.aws.accountId}:secret:rds!cluster-${shortHash(name)}`;
         this.runtime.secrets.set(secretArn, JSON.stringify({ username: this.engines.database.user, password: this.engines.database.password }));
-        return { id, state: { ...state, endpoint: this.engines.database.host, port: this.engines.database.port, masterUserSecrets: [{ secretArn, secretStatus: "active" }], engineVersion: "local-mariadb" } };
+        return {
+          id,
+          state: {
+            ...state,
+            endpoint: this.engines.database.host,
+            port: this.engines.database.port,
+            masterUserSecrets: [{ secretArn, secretStatus: "active" }],
+            engineVersion: "local-mariadb",
+          },
+        };
       }
     }
     return { id, state };
@@ -178,7 +200,10 @@ export class LocalCloud implements pulumi.runtime.Mocks {
   }
 
   private async createTable(name: string, inputs: PulumiValues, tableArn: string) {
-    const keys: KeySchemaElement[] = [{ AttributeName: inputs.hashKey, KeyType: "HASH" }, ...(inputs.rangeKey ? [{ AttributeName: inputs.rangeKey, KeyType: "RANGE" as const }] : [])];
+    const keys: KeySchemaElement[] = [
+      { AttributeName: inputs.hashKey, KeyType: "HASH" },
+      ...(inputs.rangeKey ? [{ AttributeName: inputs.rangeKey, KeyType: "RANGE" as const }] : []),
+    ];
     const indexes = (inputs.globalSecondaryIndexes ?? []).map((index: PulumiValues) => ({
       IndexName: index.name,
       KeySchema: [{ AttributeName: index.hashKey, KeyType: "HASH" }, ...(index.rangeKey ? [{ AttributeName: index.rangeKey, KeyType: "RANGE" }] : [])],
@@ -195,7 +220,9 @@ export class LocalCloud implements pulumi.runtime.Mocks {
       }),
     );
     if (inputs.ttl?.enabled) {
-      await this.engines.dynamodb.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: inputs.ttl.attributeName, Enabled: true } }));
+      await this.engines.dynamodb.send(
+        new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: inputs.ttl.attributeName, Enabled: true } }),
+      );
     }
     const { Table } = await this.engines.dynamodb.send(new DescribeTableCommand({ TableName: name }));
     const label = Table?.LatestStreamLabel ?? "";

@@ -64,7 +64,8 @@ function compileNumeric(where: string, operands: unknown): (value: Json) => bool
   for (let i = 0; i < operands.length; i += 2) {
     const [op, bound] = [operands[i], operands[i + 1]];
     const compare = NUMERIC[op as string];
-    if (!compare || typeof bound !== "number") invalid(where, `numeric has ${JSON.stringify(op)} ${JSON.stringify(bound)}: an operator (=, <, <=, >, >=) and a number`);
+    if (!compare || typeof bound !== "number")
+      invalid(where, `numeric has ${JSON.stringify(op)} ${JSON.stringify(bound)}: an operator (=, <, <=, >, >=) and a number`);
     tests.push((value: number) => compare(value, bound));
   }
   return (value) => typeof value === "number" && tests.every((test) => test(value));

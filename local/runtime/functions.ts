@@ -22,7 +22,11 @@ export interface LocalFunctionSpec {
 
 /** What the function threw, as Lambda reports a function error. */
 export class FunctionError extends Error {
-  constructor(readonly functionName: string, readonly errorName: string, message: string) {
+  constructor(
+    readonly functionName: string,
+    readonly errorName: string,
+    message: string,
+  ) {
     super(`${functionName} failed: ${errorName}: ${message}`);
   }
 }
@@ -89,10 +93,21 @@ export class LocalFunctions implements Invoker {
   /** Called before each invocation; a test throws from it to inject a fault. */
   beforeInvoke: (name: string, event: unknown) => void = () => undefined;
 
-  constructor(private readonly dir: string, private readonly endpoints: Record<string, string>, private readonly log: (line: string) => void) {}
+  constructor(
+    private readonly dir: string,
+    private readonly endpoints: Record<string, string>,
+    private readonly log: (line: string) => void,
+  ) {}
 
   register(spec: LocalFunctionSpec): void {
-    this.pools.set(spec.name, { spec: { ...spec, code: this.planted.apply(spec.name, spec.code) }, instances: [], waiting: [], stats: { invocations: 0, errors: 0, busySeconds: 0, instances: 0 }, exitedCpu: 0, lastCpu: new Map() });
+    this.pools.set(spec.name, {
+      spec: { ...spec, code: this.planted.apply(spec.name, spec.code) },
+      instances: [],
+      waiting: [],
+      stats: { invocations: 0, errors: 0, busySeconds: 0, instances: 0 },
+      exitedCpu: 0,
+      lastCpu: new Map(),
+    });
   }
 
   /** Every registered function. */
@@ -252,6 +267,11 @@ export class LocalFunctions implements Invoker {
 
   async stop(): Promise<void> {
     const children = [...this.pools.values()].flatMap((pool) => pool.instances.map((instance) => instance.child));
-    await Promise.all(children.map((child) => new Promise<void>((done) => (child.exitCode !== null || child.signalCode !== null ? done() : (child.once("exit", () => done()), child.kill())))));
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise<void>((done) => (child.exitCode !== null || child.signalCode !== null ? done() : (child.once("exit", () => done()), child.kill()))),
+      ),
+    );
   }
 }

@@ -1,5 +1,11 @@
 import { DescribeTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DescribeStreamCommand as DescribeTableStreamCommand, GetRecordsCommand as GetTableRecordsCommand, GetShardIteratorCommand as GetTableShardIteratorCommand, type DynamoDBStreamsClient, type _Record } from "@aws-sdk/client-dynamodb-streams";
+import {
+  DescribeStreamCommand as DescribeTableStreamCommand,
+  GetRecordsCommand as GetTableRecordsCommand,
+  GetShardIteratorCommand as GetTableShardIteratorCommand,
+  type DynamoDBStreamsClient,
+  type _Record,
+} from "@aws-sdk/client-dynamodb-streams";
 import { DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand, type KinesisClient } from "@aws-sdk/client-kinesis";
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { parseArn } from "../../functions/shared/arn";
@@ -123,11 +129,23 @@ export class LocalMappings {
 
   async start(spec: MappingSpec): Promise<void> {
     if (this.states.has(spec.uuid)) throw new Error(`a mapping ${spec.uuid} exists already`);
-    if (spec.filters && spec.kind === "kinesis") throw new Error(`mapping ${spec.uuid}: the local runtime filters table stream records only, not Kinesis records`);
+    if (spec.filters && spec.kind === "kinesis")
+      throw new Error(`mapping ${spec.uuid}: the local runtime filters table stream records only, not Kinesis records`);
     // A pattern Lambda would refuse fails here, as CreateEventSourceMapping would.
     const delivers = spec.filters ? compileFilters(spec.filters) : () => true;
     const source = spec.kind === "kinesis" ? await this.kinesisSource(spec) : await this.tableSource(spec);
-    const progress: MappingProgress = { uuid: spec.uuid, functionName: spec.functionName, kind: spec.kind, source: spec.source, sourceArn: spec.sourceArn, read: 0, done: 0, filtered: 0, inserts: 0, inFlight: 0 };
+    const progress: MappingProgress = {
+      uuid: spec.uuid,
+      functionName: spec.functionName,
+      kind: spec.kind,
+      source: spec.source,
+      sourceArn: spec.sourceArn,
+      read: 0,
+      done: 0,
+      filtered: 0,
+      inserts: 0,
+      inFlight: 0,
+    };
     this.states.set(spec.uuid, spec.enabled ? "enabled" : "disabled");
     const shards = await source.shards();
     const ids = new Set(shards.map((shard) => shard.id));
@@ -157,9 +175,21 @@ export class LocalMappings {
   private async kinesisSource(spec: MappingSpec): Promise<ShardSource> {
     const { kinesis } = this.clients;
     return {
-      shards: async () => ((await kinesis.send(new DescribeStreamCommand({ StreamName: spec.source }))).StreamDescription?.Shards ?? []).map((s) => ({ id: s.ShardId!, parentId: s.ParentShardId })),
+      shards: async () =>
+        ((await kinesis.send(new DescribeStreamCommand({ StreamName: spec.source }))).StreamDescription?.Shards ?? []).map((s) => ({
+          id: s.ShardId!,
+          parentId: s.ParentShardId,
+        })),
       iterator: async (shardId, after) =>
-        (await kinesis.send(new GetShardIteratorCommand({ StreamName: spec.source, ShardId: shardId, ...(after ? { ShardIteratorType: "AFTER_SEQUENCE_NUMBER", StartingSequenceNumber: after } : { ShardIteratorType: "TRIM_HORIZON" }) }))).ShardIterator,
+        (
+          await kinesis.send(
+            new GetShardIteratorCommand({
+              StreamName: spec.source,
+              ShardId: shardId,
+              ...(after ? { ShardIteratorType: "AFTER_SEQUENCE_NUMBER", StartingSequenceNumber: after } : { ShardIteratorType: "TRIM_HORIZON" }),
+            }),
+          )
+        ).ShardIterator,
       read: async (shardId, iterator) => {
         const page = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: spec.batchSize }));
         const records = (page.Records ?? []).map((r) => ({
@@ -190,12 +220,29 @@ export class LocalMappings {
     if (!streamArn) throw new Error(`table ${spec.source} has no stream`);
     const { streams } = this.clients;
     return {
-      shards: async () => ((await streams.send(new DescribeTableStreamCommand({ StreamArn: streamArn }))).StreamDescription?.Shards ?? []).map((s) => ({ id: s.ShardId!, parentId: s.ParentShardId })),
+      shards: async () =>
+        ((await streams.send(new DescribeTableStreamCommand({ StreamArn: streamArn }))).StreamDescription?.Shards ?? []).map((s) => ({
+          id: s.ShardId!,
+          parentId: s.ParentShardId,
+        })),
       iterator: async (shardId, after) =>
-        (await streams.send(new GetTableShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ...(after ? { ShardIteratorType: "AFTER_SEQUENCE_NUMBER", SequenceNumber: after } : { ShardIteratorType: "TRIM_HORIZON" }) }))).ShardIterator,
+        (
+          await streams.send(
+            new GetTableShardIteratorCommand({
+              StreamArn: streamArn,
+              ShardId: shardId,
+              ...(after ? { ShardIteratorType: "AFTER_SEQUENCE_NUMBER", SequenceNumber: after } : { ShardIteratorType: "TRIM_HORIZON" }),
+            }),
+          )
+        ).ShardIterator,
       read: async (_shardId, iterator) => {
         const page = await streams.send(new GetTableRecordsCommand({ ShardIterator: iterator, Limit: Math.min(spec.batchSize, 1000) }));
-        const records = (page.Records ?? []).map((r: _Record) => ({ ...(toEventJson(r) as Record<string, unknown>), awsRegion: regionOf(spec.sourceArn), sequence: r.dynamodb!.SequenceNumber!, eventSourceARN: spec.sourceArn }));
+        const records = (page.Records ?? []).map((r: _Record) => ({
+          ...(toEventJson(r) as Record<string, unknown>),
+          awsRegion: regionOf(spec.sourceArn),
+          sequence: r.dynamodb!.SequenceNumber!,
+          eventSourceARN: spec.sourceArn,
+        }));
         return { records, next: page.NextShardIterator };
       },
     };
@@ -275,7 +322,7 @@ export class LocalMappings {
       try {
         await this.delay(spec.functionName);
         const response = await this.functions.invoke<{ batchItemFailures?: { itemIdentifier: string }[] } | null>(spec.functionName, this.event(batch));
-        const failures = spec.reportBatchItemFailures ? response?.batchItemFailures ?? [] : [];
+        const failures = spec.reportBatchItemFailures ? (response?.batchItemFailures ?? []) : [];
         if (failures.length > 0) {
           const indexes = failures.map((f) => batch.findIndex((r) => r.sequence === f.itemIdentifier));
           // An identifier that names no record of the batch fails the whole batch, as in Lambda.
@@ -314,7 +361,13 @@ export class LocalMappings {
   private async sendToOnFailure(spec: MappingSpec, shardId: string, batch: LambdaRecord[], attempts: number): Promise<void> {
     if (!spec.onFailureBucket) return;
     const now = new Date();
-    const info = { shardId, startSequenceNumber: batch[0].sequence, endSequenceNumber: batch[batch.length - 1].sequence, batchSize: batch.length, streamArn: spec.sourceArn };
+    const info = {
+      shardId,
+      startSequenceNumber: batch[0].sequence,
+      endSequenceNumber: batch[batch.length - 1].sequence,
+      batchSize: batch.length,
+      streamArn: spec.sourceArn,
+    };
     const record = {
       requestContext: { requestId: randomUUID(), functionArn: spec.functionName, condition: "RetryAttemptsExhausted", approximateInvokeCount: attempts },
       timestamp: now.toISOString(),
@@ -337,7 +390,9 @@ export class LocalMappings {
    * A disabled mapping reads nothing, so it is caught up once its batch in flight is done.
    */
   caughtUpSince(since: number): boolean {
-    return this.pollers.every((poller) => poller.ended || (!poller.busy && (poller.emptyReadStartedAt >= since || this.states.get(poller.spec.uuid) === "disabled")));
+    return this.pollers.every(
+      (poller) => poller.ended || (!poller.busy && (poller.emptyReadStartedAt >= since || this.states.get(poller.spec.uuid) === "disabled")),
+    );
   }
 
   async stop(): Promise<void> {

@@ -39,7 +39,11 @@ export class LocalNotifications {
    * Milliseconds before the first asynchronous retry (the nth waits n times as long): Lambda waits
    * a minute and then two, a local run far less.
    */
-  constructor(private readonly functions: Invoker, private readonly sqs: SQSClient, public retryDelayMs: number) {}
+  constructor(
+    private readonly functions: Invoker,
+    private readonly sqs: SQSClient,
+    public retryDelayMs: number,
+  ) {}
 
   register(spec: NotificationSpec): void {
     this.specs.push(spec);
@@ -73,7 +77,10 @@ export class LocalNotifications {
         ],
       };
       for (const delay of this.deliveryDelays()) {
-        const delivered = delay > 0 ? new Promise((done) => setTimeout(done, delay)).then(() => this.invokeAsync(spec.functionName, event)) : this.invokeAsync(spec.functionName, event);
+        const delivered =
+          delay > 0
+            ? new Promise((done) => setTimeout(done, delay)).then(() => this.invokeAsync(spec.functionName, event))
+            : this.invokeAsync(spec.functionName, event);
         this.track(delivered.then((ok) => ok && this.onHandled(bucket, key)));
       }
     }
@@ -101,7 +108,13 @@ export class LocalNotifications {
     }
     this.counts.failedEvents += 1;
     if (spec.onFailureQueueUrl) {
-      const record = { version: "1.0", timestamp: new Date().toISOString(), requestContext: { functionArn: functionName, condition: "RetriesExhausted", approximateInvokeCount: spec.maximumRetryAttempts + 1 }, requestPayload: event, responsePayload: { errorMessage: lastError?.message } };
+      const record = {
+        version: "1.0",
+        timestamp: new Date().toISOString(),
+        requestContext: { functionArn: functionName, condition: "RetriesExhausted", approximateInvokeCount: spec.maximumRetryAttempts + 1 },
+        requestPayload: event,
+        responsePayload: { errorMessage: lastError?.message },
+      };
       await this.sqs.send(new SendMessageCommand({ QueueUrl: spec.onFailureQueueUrl, MessageBody: JSON.stringify(record) }));
     }
     return false;

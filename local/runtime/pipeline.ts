@@ -175,7 +175,14 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       archive: JSON.stringify({ delivery: { bufferSizeMiB: 1, bufferIntervalSeconds: 60 } }),
       // The dedup table's stream serves two readers: the archive's forward function and this one.
       projections: JSON.stringify([
-        { name: "hits-per-page", projection: { kind: "aggregate", groupBy: ["page_id", { attribute: "client_timestamp", period: "day" }], sums: [{ name: "hits", attribute: "Hits" }] } },
+        {
+          name: "hits-per-page",
+          projection: {
+            kind: "aggregate",
+            groupBy: ["page_id", { attribute: "client_timestamp", period: "day" }],
+            sums: [{ name: "hits", attribute: "Hits" }],
+          },
+        },
       ]),
       // MariaDB, not Aurora: no LOAD DATA FROM S3, no TLS certificate.
       aurora: JSON.stringify({ loadMode: "streamed", database: { tls: false } }),
@@ -197,7 +204,9 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         ...prodConfig,
         consumerIngestRoleArn: `arn:aws:iam::${CONSUMER_ACCOUNT}:role/clicks-ingest-role-local`,
         sharedTable: JSON.stringify({ name: "GameScoreRecords", hashKey: "RecordID", attributeTypes: { RecordID: "N" } }),
-        consumerSharedTableReaderRoleArns: JSON.stringify({ [SCORES_PROJECTION]: `arn:aws:iam::${CONSUMER_ACCOUNT}:role/${SCORES_PROJECTION}-project-role-local` }),
+        consumerSharedTableReaderRoleArns: JSON.stringify({
+          [SCORES_PROJECTION]: `arn:aws:iam::${CONSUMER_ACCOUNT}:role/${SCORES_PROJECTION}-project-role-local`,
+        }),
       });
       poc = await realize(pocCloud, "poc", {
         ...pocConfig,
@@ -205,15 +214,29 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         sourceStreamKmsKeyArn: prod.streamKmsKeyArn,
         sourceSharedTableStreamArn: prod.sharedTableStreamArn,
         sourceSharedTableKmsKeyArn: prod.sharedTableKmsKeyArn,
-        sharedTableProjections: JSON.stringify([{ name: SCORES_PROJECTION, projection: { kind: "aggregate", groupBy: ["Username"], sums: [{ name: "score", attribute: "Score" }] } }]),
+        sharedTableProjections: JSON.stringify([
+          { name: SCORES_PROJECTION, projection: { kind: "aggregate", groupBy: ["Username"], sums: [{ name: "score", attribute: "Score" }] } },
+        ]),
       });
     } else {
-      poc = await realize(pocCloud, "poc", { ...pocConfig, sourceIngestRoleArn: `arn:aws:iam::${SOURCE_ACCOUNT}:role/clicks-ingest-role-local`, writerExternalId: EXTERNAL_ID });
-      prod = await realize(prodCloud, "prod", { ...prodConfig, consumerWriterRoleArn: poc.writerRoleArn, consumerTableName: poc.tableName, writerExternalId: EXTERNAL_ID });
+      poc = await realize(pocCloud, "poc", {
+        ...pocConfig,
+        sourceIngestRoleArn: `arn:aws:iam::${SOURCE_ACCOUNT}:role/clicks-ingest-role-local`,
+        writerExternalId: EXTERNAL_ID,
+      });
+      prod = await realize(prodCloud, "prod", {
+        ...prodConfig,
+        consumerWriterRoleArn: poc.writerRoleArn,
+        consumerTableName: poc.tableName,
+        writerExternalId: EXTERNAL_ID,
+      });
     }
 
     functions.planted.checkAllApplied();
-    phase(`stacks realized: prod and poc (${options.accessMode} mode), ${functions.all().length} functions, ${prodCloud.mappings.length + pocCloud.mappings.length} mappings`, performance.now() - startedAt);
+    phase(
+      `stacks realized: prod and poc (${options.accessMode} mode), ${functions.all().length} functions, ${prodCloud.mappings.length + pocCloud.mappings.length} mappings`,
+      performance.now() - startedAt,
+    );
     startedAt = performance.now();
     await functions.warm();
     phase("function processes started and their bundles loaded", performance.now() - startedAt);
@@ -245,7 +268,14 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       accessMode: options.accessMode,
       outputs: { prod, poc },
       streamName: prod.streamName,
-      database: { host: database.host, port: database.port, user: database.user, password: database.password, name: poc.databaseName, table: poc.databaseTable },
+      database: {
+        host: database.host,
+        port: database.port,
+        user: database.user,
+        password: database.password,
+        name: poc.databaseName,
+        table: poc.databaseTable,
+      },
       clients,
       dynamodbEndpoint: dynamo.endpoint,
       s3Endpoint: objects.endpoint,
@@ -260,7 +290,9 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         const answers: { shardId: string; sequenceNumber: string }[] = [];
         for (let i = 0; i < records.length; i += 500) {
           const chunk = records.slice(i, i + 500);
-          const { Records = [] } = await clients.kinesis.send(new PutRecordsCommand({ StreamName: prod.streamName, Records: chunk.map((r) => ({ Data: r.data, PartitionKey: r.partitionKey })) }));
+          const { Records = [] } = await clients.kinesis.send(
+            new PutRecordsCommand({ StreamName: prod.streamName, Records: chunk.map((r) => ({ Data: r.data, PartitionKey: r.partitionKey })) }),
+          );
           answers.push(...Records.map((r) => ({ shardId: r.ShardId!, sequenceNumber: r.SequenceNumber! })));
         }
         return answers;
@@ -281,7 +313,10 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
           }
           // Nothing moved since `since`, and every shard has since found nothing new to read.
           if (mappings.caughtUpSince(since) && now.firehose.buffered === 0 && now.load.inFlight === 0) return;
-          if (performance.now() - since > stallMs) throw new Error(`the pipeline has not moved for ${Math.round(stallMs / 1000)} s; still pending: ${pendingWork(now).join(", ") || "nothing a stage can name"}`);
+          if (performance.now() - since > stallMs)
+            throw new Error(
+              `the pipeline has not moved for ${Math.round(stallMs / 1000)} s; still pending: ${pendingWork(now).join(", ") || "nothing a stage can name"}`,
+            );
         }
       },
       restartMapping: async (prefix) => {
@@ -355,11 +390,20 @@ function bundleAllFunctions(): number {
 
 /** Which function plays which part: the Kinesis mapping's function ingests; the others are known by what their component put in their environment. */
 function stageFunctions(functions: LocalFunctions, specs: readonly MappingSpec[], projectionTables: Record<string, string>): StageFunctions {
-  const withEnvironment = (name: string, value?: string) => functions.all().find((spec) => (value === undefined ? name in spec.environment : spec.environment[name] === value));
+  const withEnvironment = (name: string, value?: string) =>
+    functions.all().find((spec) => (value === undefined ? name in spec.environment : spec.environment[name] === value));
   const projection = (table: string) => {
     const fn = withEnvironment("TARGET_TABLE", table);
-    const spec = JSON.parse(fn?.environment.PROJECTION ?? "{}") as { kind?: string; hashKey?: string; rangeKey?: string; groupBy?: (string | { attribute: string })[] };
-    const keys = spec.kind === "aggregate" ? (spec.groupBy ?? []).map((g) => (typeof g === "string" ? g : g.attribute)) : [spec.hashKey, spec.rangeKey].filter((k): k is string => Boolean(k));
+    const spec = JSON.parse(fn?.environment.PROJECTION ?? "{}") as {
+      kind?: string;
+      hashKey?: string;
+      rangeKey?: string;
+      groupBy?: (string | { attribute: string })[];
+    };
+    const keys =
+      spec.kind === "aggregate"
+        ? (spec.groupBy ?? []).map((g) => (typeof g === "string" ? g : g.attribute))
+        : [spec.hashKey, spec.rangeKey].filter((k): k is string => Boolean(k));
     return { functionName: fn?.name ?? "", table, kind: spec.kind === "aggregate" ? ("aggregate" as const) : ("index" as const), keys };
   };
   return {

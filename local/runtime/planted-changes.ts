@@ -18,7 +18,8 @@ export class PlantedChanges {
   constructor(text: string | undefined = process.env[PLANTED_CHANGES_VARIABLE]) {
     this.changes = text ? (JSON.parse(text) as PlantedChange[]) : [];
     for (const change of this.changes) {
-      if (typeof change.find !== "string" || !change.find || typeof change.replace !== "string") throw new Error(`${PLANTED_CHANGES_VARIABLE}: each change needs a non-empty find and a replace`);
+      if (typeof change.find !== "string" || !change.find || typeof change.replace !== "string")
+        throw new Error(`${PLANTED_CHANGES_VARIABLE}: each change needs a non-empty find and a replace`);
     }
   }
 
@@ -27,7 +28,8 @@ export class PlantedChanges {
     for (const change of this.changes) {
       const at = code.indexOf(change.find);
       if (at < 0) continue;
-      if (code.indexOf(change.find, at + 1) >= 0) throw new Error(`${PLANTED_CHANGES_VARIABLE}: ${JSON.stringify(change.find)} occurs more than once in ${name}'s bundle`);
+      if (code.indexOf(change.find, at + 1) >= 0)
+        throw new Error(`${PLANTED_CHANGES_VARIABLE}: ${JSON.stringify(change.find)} occurs more than once in ${name}'s bundle`);
       code = code.slice(0, at) + change.replace + code.slice(at + change.find.length);
       this.applied.add(change);
     }

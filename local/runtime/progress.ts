@@ -56,7 +56,8 @@ export function pendingWork(progress: PipelineProgress): string[] {
   const pending: string[] = [];
   const stage = (label: string, s: MappingStage, of?: number) => {
     if (s.readError) pending.push(`${label} (cannot read its stream: ${s.readError})`);
-    else if (s.inFlight > 0) pending.push(`${label} (a batch of ${s.inFlight} records in the function${of !== undefined ? `; ${s.done} of ${of} stream records handled` : ""})`);
+    else if (s.inFlight > 0)
+      pending.push(`${label} (a batch of ${s.inFlight} records in the function${of !== undefined ? `; ${s.done} of ${of} stream records handled` : ""})`);
     else if (of !== undefined && s.done < of) pending.push(`${label} (${s.done} of ${of} stream records handled)`);
   };
   stage("ingest", progress.ingest);

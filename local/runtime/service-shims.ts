@@ -6,7 +6,10 @@ export interface ShimHandlers {
   /** SecretString by secret ARN. */
   secrets: Map<string, string>;
   /** Takes PutRecordBatch's records; answers per record, null when taken. */
-  putRecordBatch(deliveryStreamName: string, records: Buffer[]): { ErrorCode: string; ErrorMessage: string }[] | (null | { ErrorCode: string; ErrorMessage: string })[];
+  putRecordBatch(
+    deliveryStreamName: string,
+    records: Buffer[],
+  ): { ErrorCode: string; ErrorMessage: string }[] | (null | { ErrorCode: string; ErrorMessage: string })[];
 }
 
 const body = (request: IncomingMessage): Promise<string> =>
@@ -34,15 +37,26 @@ export async function startServiceShims(handlers: ShimHandlers): Promise<Engine>
     try {
       if (target === "Firehose_20150804.PutRecordBatch") {
         const input = JSON.parse(text) as { DeliveryStreamName: string; Records: { Data: string }[] };
-        const answers = handlers.putRecordBatch(input.DeliveryStreamName, input.Records.map((r) => Buffer.from(r.Data, "base64")));
+        const answers = handlers.putRecordBatch(
+          input.DeliveryStreamName,
+          input.Records.map((r) => Buffer.from(r.Data, "base64")),
+        );
         const RequestResponses = answers.map((answer, i) => answer ?? { RecordId: `local-${Date.now()}-${i}` });
         return json(response, 200, { FailedPutCount: answers.filter(Boolean).length, Encrypted: false, RequestResponses });
       }
       if (target === "secretsmanager.GetSecretValue") {
         const { SecretId } = JSON.parse(text) as { SecretId: string };
         const secret = handlers.secrets.get(SecretId);
-        if (secret === undefined) return json(response, 400, { __type: "ResourceNotFoundException", message: `Secrets Manager can't find the specified secret ${SecretId}` });
-        return json(response, 200, { ARN: SecretId, Name: SecretId.split(":").pop(), SecretString: secret, VersionId: "local", VersionStages: ["AWSCURRENT"], CreatedDate: Date.now() / 1000 });
+        if (secret === undefined)
+          return json(response, 400, { __type: "ResourceNotFoundException", message: `Secrets Manager can't find the specified secret ${SecretId}` });
+        return json(response, 200, {
+          ARN: SecretId,
+          Name: SecretId.split(":").pop(),
+          SecretString: secret,
+          VersionId: "local",
+          VersionStages: ["AWSCURRENT"],
+          CreatedDate: Date.now() / 1000,
+        });
       }
       const form = new URLSearchParams(text);
       if (form.get("Action") === "AssumeRole" || target.endsWith(".AssumeRole")) {

@@ -6,7 +6,11 @@ import { type Engine } from "../../engines";
  * (the ingest function's writes) with ProvisionedThroughputExceededException, as a throttled
  * table does; everything else passes through.
  */
-export async function startThrottlingProxy(target: string, share: () => number, random: () => number = Math.random): Promise<Engine & { throttled: () => number }> {
+export async function startThrottlingProxy(
+  target: string,
+  share: () => number,
+  random: () => number = Math.random,
+): Promise<Engine & { throttled: () => number }> {
   const upstream = new URL(target);
   let throttled = 0;
   const server = createServer((incoming, outgoing) => {
@@ -15,13 +19,21 @@ export async function startThrottlingProxy(target: string, share: () => number, 
       throttled += 1;
       incoming.resume();
       outgoing.writeHead(400, { "content-type": "application/x-amz-json-1.0" });
-      outgoing.end(JSON.stringify({ __type: "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException", message: "The level of configured provisioned throughput for the table was exceeded." }));
+      outgoing.end(
+        JSON.stringify({
+          __type: "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
+          message: "The level of configured provisioned throughput for the table was exceeded.",
+        }),
+      );
       return;
     }
-    const proxied = forward({ host: upstream.hostname, port: upstream.port, method: incoming.method, path: incoming.url, headers: incoming.headers }, (response) => {
-      outgoing.writeHead(response.statusCode ?? 500, response.headers);
-      response.pipe(outgoing);
-    });
+    const proxied = forward(
+      { host: upstream.hostname, port: upstream.port, method: incoming.method, path: incoming.url, headers: incoming.headers },
+      (response) => {
+        outgoing.writeHead(response.statusCode ?? 500, response.headers);
+        response.pipe(outgoing);
+      },
+    );
     proxied.on("error", () => outgoing.destroy());
     incoming.pipe(proxied);
   });

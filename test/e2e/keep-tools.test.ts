@@ -37,7 +37,9 @@ describe("npm start -- --keep: rebuild and backfill on the running pipeline", fu
 
   it("prints the rebuild and backfill commands with the pipeline's own names and endpoints", () => {
     const lines = keepCommands(pipeline);
-    expect(lines.find((l) => l.includes("npm run rebuild --"))).to.include(`--bucket ${pipeline.outputs.poc.archiveBucketName} `).and.include("--load-mode streamed");
+    expect(lines.find((l) => l.includes("npm run rebuild --")))
+      .to.include(`--bucket ${pipeline.outputs.poc.archiveBucketName} `)
+      .and.include("--load-mode streamed");
     expect(lines.find((l) => l.includes("npm run backfill --"))).to.include(`--table ${pipeline.outputs.poc.tableName} `);
   });
 
@@ -61,7 +63,10 @@ describe("npm start -- --keep: rebuild and backfill on the running pipeline", fu
 
   it("backfills the hits-per-page projection, which saw the whole stream live, without counting anything twice", async () => {
     const { table } = pipeline.stages.projections["hits-per-page"];
-    const aggregate = async () => (await pipeline.clients.dynamodb.send(new ScanCommand({ TableName: table }))).Items!.map((i) => unmarshall(i)).sort((a, b) => String(a.group).localeCompare(String(b.group)));
+    const aggregate = async () =>
+      (await pipeline.clients.dynamodb.send(new ScanCommand({ TableName: table })))
+        .Items!.map((i) => unmarshall(i))
+        .sort((a, b) => String(a.group).localeCompare(String(b.group)));
     const before = await aggregate();
     const { code, out, err } = await runKept(backfillCommand, keptTools(pipeline).backfill);
     expect(err, err.join("\n")).to.deep.equal([]);

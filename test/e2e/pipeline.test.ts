@@ -23,7 +23,10 @@ function checkEvents(pipeline: LocalPipeline) {
     [stages.ingest, "kinesis"],
     [stages.forward, "dynamodb"],
     // Every projection, of the dedup table or of the source's shared table, reads a DynamoDB stream.
-    ...pipeline.functions.all().filter((fn) => "PROJECTION" in fn.environment).map(({ name }) => [name, "dynamodb"] as [string, EventKind]),
+    ...pipeline.functions
+      .all()
+      .filter((fn) => "PROJECTION" in fn.environment)
+      .map(({ name }) => [name, "dynamodb"] as [string, EventKind]),
     [stages.transform, "firehose"],
     [stages.load, "s3"],
   ]);
@@ -78,12 +81,19 @@ describe("the whole pipeline on local engines", function () {
       const final = new Map<number, { user: string; score: number }>();
       for (let id = 1; id <= 60; id++) {
         const record = { user: users[id % users.length], score: (id * 37) % 101 };
-        await dynamodb.send(new PutItemCommand({ TableName: sharedTable, Item: { RecordID: { N: String(id) }, Username: { S: record.user }, Score: { N: String(record.score) } } }));
+        await dynamodb.send(
+          new PutItemCommand({
+            TableName: sharedTable,
+            Item: { RecordID: { N: String(id) }, Username: { S: record.user }, Score: { N: String(record.score) } },
+          }),
+        );
         final.set(id, record);
       }
       // Corrections and deletions, as a game backend makes them: MODIFY and REMOVE must move the sums.
       for (const id of [3, 10, 17]) {
-        await dynamodb.send(new PutItemCommand({ TableName: sharedTable, Item: { RecordID: { N: String(id) }, Username: { S: final.get(id)!.user }, Score: { N: "1000" } } }));
+        await dynamodb.send(
+          new PutItemCommand({ TableName: sharedTable, Item: { RecordID: { N: String(id) }, Username: { S: final.get(id)!.user }, Score: { N: "1000" } } }),
+        );
         final.set(id, { ...final.get(id)!, score: 1000 });
       }
       for (const id of [4, 22]) {
@@ -92,7 +102,8 @@ describe("the whole pipeline on local engines", function () {
       }
       await pipeline.drain();
       const expected = new Map<string, { count: number; score: number }>();
-      for (const { user, score } of final.values()) expected.set(user, { count: (expected.get(user)?.count ?? 0) + 1, score: (expected.get(user)?.score ?? 0) + score });
+      for (const { user, score } of final.values())
+        expected.set(user, { count: (expected.get(user)?.count ?? 0) + 1, score: (expected.get(user)?.score ?? 0) + score });
       const { Items = [] } = await dynamodb.send(new ScanCommand({ TableName: pipeline.outputs.poc.sharedTableProjectionTables["scores-by-user"] }));
       const actual = new Map(Items.map((item) => [item.group.S!, { count: Number(item.count.N), score: Number(item.score.N) }]));
       expect(Object.fromEntries(actual)).to.deep.equal(Object.fromEntries(expected));

@@ -57,7 +57,8 @@ describe("the runbook for changing the table's stream, on the local pipeline", f
     await pipeline.drain();
     const drained = pipeline.progress();
     expect(drained.forward.done, "the forward function read the whole old stream").to.equal(drained.tableStreamRecords);
-    for (const projection of drained.projections.filter((p) => p.name === "hits-per-page")) expect(projection.done, projection.name).to.equal(drained.tableStreamRecords);
+    for (const projection of drained.projections.filter((p) => p.name === "hits-per-page"))
+      expect(projection.done, projection.name).to.equal(drained.tableStreamRecords);
 
     // 3. Change the view type (table.streamViewType, with liveChangesAcknowledged): a new stream, the mappings on it replaced.
     const newStream = await pipeline.changeTableStream("NEW_IMAGE");
@@ -74,7 +75,10 @@ describe("the runbook for changing the table's stream, on the local pipeline", f
     expect(producedAtResume, "events produced while the ingest was paused").to.be.greaterThan(producedAtPause);
     expect(producedAtResume, "events produced after the change").to.be.below(events);
     const onNewStream = pipeline.mappings.progress().filter((m) => m.functionName === pipeline.stages.forward && m.sourceArn === newStream);
-    expect(onNewStream.reduce((sum, m) => sum + m.read, 0), "events archived from the new stream").to.be.greaterThan(0);
+    expect(
+      onNewStream.reduce((sum, m) => sum + m.read, 0),
+      "events archived from the new stream",
+    ).to.be.greaterThan(0);
 
     expect(summary.lost, "lost").to.equal(0);
     expect(summary.duplicated, "duplicated").to.equal(0);

@@ -22,7 +22,10 @@ describe("examples/consumer: another program uses the components from the built 
 
   before(async function () {
     const installed = path.join(EXAMPLE, "node_modules", "stream-replication");
-    if (!existsSync(installed)) throw new Error(`the example's dependencies are not installed: run \`npm install --prefix examples/consumer\` (it has no lock file; .ci/run does the same)`);
+    if (!existsSync(installed))
+      throw new Error(
+        `the example's dependencies are not installed: run \`npm install --prefix examples/consumer\` (it has no lock file; .ci/run does the same)`,
+      );
     if (!existsSync(path.join(PROJECT_ROOT, "dist", "components", "index.js"))) throw new Error("the package is not built: run `npm run build`");
     cloud = new MockCloud({ project: "clicks-consumer", stack: "dev", accountId: "999999999999" });
     await cloud.install({ "aws:region": "eu-west-1", sourceStreamArn: STREAM, tableName: "clicks-dedup" });
@@ -57,7 +60,10 @@ describe("examples/consumer: another program uses the components from the built 
   });
 
   it("builds the functions' code from the installed package's sources", () => {
-    const built = require(path.join(PROJECT_ROOT, "dist", "components", "internal", "bundle.js")) as { PROJECT_ROOT: string; buildFunctionCode(name: string): string };
+    const built = require(path.join(PROJECT_ROOT, "dist", "components", "internal", "bundle.js")) as {
+      PROJECT_ROOT: string;
+      buildFunctionCode(name: string): string;
+    };
     expect(built.PROJECT_ROOT, "the built package's root, where functions/ is shipped").to.equal(PROJECT_ROOT);
     expect(built.buildFunctionCode("ingest")).to.include("exports").and.not.include(PROJECT_ROOT);
     const functions = cloud.ofType("aws:lambda/function:Function");
@@ -67,7 +73,9 @@ describe("examples/consumer: another program uses the components from the built 
 
   it("exports the outputs a user wires onward", () => {
     expect(outputs.tableName).to.equal("clicks-dedup");
-    expect(outputs.ingestFunctionName).to.be.a("string").and.match(/^clicks-ingest-function/);
+    expect(outputs.ingestFunctionName)
+      .to.be.a("string")
+      .and.match(/^clicks-ingest-function/);
     expect(outputs.archiveBucket).to.be.a("string").and.not.be.empty;
     expect(outputs.deliveryStream).to.be.a("string").and.not.be.empty;
   });

@@ -6,9 +6,13 @@ import { TRANSACTIONS_IN_FLIGHT } from "../../functions/project/write-limits";
 import { cancelled, changeOf, click, record, retrying, TABLES, transactions } from "../support/projection-records";
 
 const insert = (id: string, page: string, hits: string, sequence: string) => changeOf(record("INSERT", sequence, { NewImage: click(id, page, hits) }));
-const move = (id: string, from: string, to: string, sequence: string) => changeOf(record("MODIFY", sequence, { OldImage: click(id, from, "1"), NewImage: click(id, to, "1") }));
+const move = (id: string, from: string, to: string, sequence: string) =>
+  changeOf(record("MODIFY", sequence, { OldImage: click(id, from, "1"), NewImage: click(id, to, "1") }));
 /** Each group update of a transaction, as `group count hits`. */
-const updates = (actions: TransactWriteItem[]) => actions.filter((a) => a.Update).map((a) => `${a.Update!.Key!.group.S} ${a.Update!.ExpressionAttributeValues![":count"].N} ${a.Update!.ExpressionAttributeValues![":s0"]?.N}`);
+const updates = (actions: TransactWriteItem[]) =>
+  actions
+    .filter((a) => a.Update)
+    .map((a) => `${a.Update!.Key!.group.S} ${a.Update!.ExpressionAttributeValues![":count"].N} ${a.Update!.ExpressionAttributeValues![":s0"]?.N}`);
 const entryOf = (actions: TransactWriteItem[]) => actions[0].Put!;
 async function failure(promise: Promise<{ failed?: { error: unknown } }>) {
   return (await promise).failed?.error;
@@ -36,7 +40,11 @@ describe("aggregate batches (functions/project/aggregate-batch.ts)", () => {
     it("takes an entry that changed since DynamoDB described it for contention: another writer got there first", async () => {
       const change = move("a", "p1", "p2", "300");
       const { retry, waits } = retrying(2);
-      const held = (sequence: string) => ({ eventId: { S: change.item }, sourceSequence: { S: sequence.padStart(40, "0") }, counted: { S: encodeCounted({ group: "p1", values: { page: "p1" }, sums: { hits: "1" } }) } });
+      const held = (sequence: string) => ({
+        eventId: { S: change.item },
+        sourceSequence: { S: sequence.padStart(40, "0") },
+        counted: { S: encodeCounted({ group: "p1", values: { page: "p1" }, sums: { hits: "1" } }) },
+      });
       let version = 100;
       const db = transactions(() => cancelled({ Code: "ConditionalCheckFailed", Item: held(String(version++)) }, { Code: "None" }, { Code: "None" }));
       const outcome = await applyAggregateBatch(db.client, TABLES, [change], retry);
@@ -46,7 +54,11 @@ describe("aggregate batches (functions/project/aggregate-batch.ts)", () => {
 
     it("passes on a cancellation that is neither contention nor a wrong guess, and any other failure", async () => {
       const change = insert("a", "p1", "2", "100");
-      for (const error of [cancelled({ Code: "None" }, { Code: "ItemCollectionSizeLimitExceeded" }), cancelled(), Object.assign(new Error("socket hang up"), { name: "TimeoutError" })]) {
+      for (const error of [
+        cancelled({ Code: "None" }, { Code: "ItemCollectionSizeLimitExceeded" }),
+        cancelled(),
+        Object.assign(new Error("socket hang up"), { name: "TimeoutError" }),
+      ]) {
         const db = transactions(() => error);
         expect(await failure(applyAggregateBatch(db.client, TABLES, [change], retrying().retry))).to.equal(error);
         expect(db.sent).to.have.length(1);
@@ -78,10 +90,15 @@ describe("aggregate batches (functions/project/aggregate-batch.ts)", () => {
       });
     });
 
-    for (const [what, item] of [["no item", undefined], ["an empty item", {}]] as const) {
+    for (const [what, item] of [
+      ["no item", undefined],
+      ["an empty item", {}],
+    ] as const) {
       it(`counts the item from nothing when DynamoDB says the entry is absent (${what}), on the condition that it still is`, async () => {
         const change = move("a", "p1", "p2", "300");
-        const db = transactions((_, call) => (call === 1 ? cancelled({ Code: "ConditionalCheckFailed", Item: item }, { Code: "None" }, { Code: "None" }) : undefined));
+        const db = transactions((_, call) =>
+          call === 1 ? cancelled({ Code: "ConditionalCheckFailed", Item: item }, { Code: "None" }, { Code: "None" }) : undefined,
+        );
         const outcome = await applyAggregateBatch(db.client, TABLES, [change], retrying().retry);
         expect(outcome.verdicts.get(change.record)).to.equal("written");
         expect(entryOf(db.sent[1])).to.deep.include({ ConditionExpression: "attribute_not_exists(#id)", ExpressionAttributeNames: { "#id": "eventId" } });
@@ -89,10 +106,15 @@ describe("aggregate batches (functions/project/aggregate-batch.ts)", () => {
       });
     }
 
-    for (const [what, held] of [["sequence", { counted: { S: "none" } }], ["counted", { sourceSequence: { S: "1" } }]] as const) {
+    for (const [what, held] of [
+      ["sequence", { counted: { S: "none" } }],
+      ["counted", { sourceSequence: { S: "1" } }],
+    ] as const) {
       it(`refuses an entry without its ${what}: not written by this projection`, async () => {
         const change = move("a", "p1", "p2", "300");
-        const db = transactions(() => cancelled({ Code: "ConditionalCheckFailed", Item: { eventId: { S: change.item }, ...held } }, { Code: "None" }, { Code: "None" }));
+        const db = transactions(() =>
+          cancelled({ Code: "ConditionalCheckFailed", Item: { eventId: { S: change.item }, ...held } }, { Code: "None" }, { Code: "None" }),
+        );
         const error = await failure(applyAggregateBatch(db.client, TABLES, [change], retrying().retry));
         expect(String(error)).to.equal(`Error: the ledger entry ${change.item} has no sourceSequence or counted: it was not written by this projection`);
         expect(db.sent).to.have.length(1);
@@ -132,11 +154,22 @@ describe("aggregate batches (functions/project/aggregate-batch.ts)", () => {
     });
 
     it("parks the newest change of an item DynamoDB refuses, and applies the item without it (Why: one bad change held back the others)", async () => {
-      const changes = [insert("a", "p1", "1", "100"), insert("b", "p1", "2", "101"), changeOf(record("MODIFY", "102", { OldImage: click("b", "p1", "2"), NewImage: click("b", "p-bad", "3") }))];
-      const refuse = (actions: TransactWriteItem[]) => (updates(actions).some((u) => u.startsWith("p-bad")) ? Object.assign(new Error("Item size has exceeded the maximum allowed size"), { name: "ValidationException" }) : undefined);
+      const changes = [
+        insert("a", "p1", "1", "100"),
+        insert("b", "p1", "2", "101"),
+        changeOf(record("MODIFY", "102", { OldImage: click("b", "p1", "2"), NewImage: click("b", "p-bad", "3") })),
+      ];
+      const refuse = (actions: TransactWriteItem[]) =>
+        updates(actions).some((u) => u.startsWith("p-bad"))
+          ? Object.assign(new Error("Item size has exceeded the maximum allowed size"), { name: "ValidationException" })
+          : undefined;
       const db = transactions(refuse);
       const outcome = await applyAggregateBatch(db.client, TABLES, changes, retrying().retry);
-      expect(changes.map((c) => outcome.verdicts.get(c.record))).to.deep.equal(["written", "written", { park: "rejected by DynamoDB: Item size has exceeded the maximum allowed size" }]);
+      expect(changes.map((c) => outcome.verdicts.get(c.record))).to.deep.equal([
+        "written",
+        "written",
+        { park: "rejected by DynamoDB: Item size has exceeded the maximum allowed size" },
+      ]);
       // The whole, its halves, then item b again without its refused change.
       expect(db.sent.map(updates)).to.deep.equal([["p1 1 1", "p-bad 1 3"], ["p1 1 1"], ["p-bad 1 3"], ["p1 1 2"]]);
       expect(outcome.failed).to.equal(undefined);
@@ -154,7 +187,12 @@ describe("aggregate batches (functions/project/aggregate-batch.ts)", () => {
   describe("transactions and waves", () => {
     it("fits items that move between groups of their own 33 to a transaction: an entry and two updates each", async () => {
       const db = transactions();
-      await applyAggregateBatch(db.client, TABLES, Array.from({ length: 40 }, (_, i) => move(`m${i}`, `from${i}`, `to${i}`, String(1_000 + i))), retrying().retry);
+      await applyAggregateBatch(
+        db.client,
+        TABLES,
+        Array.from({ length: 40 }, (_, i) => move(`m${i}`, `from${i}`, `to${i}`, String(1_000 + i))),
+        retrying().retry,
+      );
       expect(db.sent.map((actions) => actions.length)).to.deep.equal([99, 21]);
     });
 

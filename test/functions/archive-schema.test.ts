@@ -14,7 +14,12 @@ describe("archive schema versions in object keys (functions/shared/archive-schem
 
   it("reads back the version and the hour of every key Firehose writes for a version", () => {
     const prefix = fc.constantFrom("processed/", "archive/processed/", "");
-    const hour = fc.record({ year: fc.integer({ min: 1000, max: 9999 }), month: fc.integer({ min: 1, max: 12 }), day: fc.integer({ min: 1, max: 31 }), hour: fc.integer({ min: 0, max: 23 }) });
+    const hour = fc.record({
+      year: fc.integer({ min: 1000, max: 9999 }),
+      month: fc.integer({ min: 1, max: 12 }),
+      day: fc.integer({ min: 1, max: 31 }),
+      hour: fc.integer({ min: 0, max: 23 }),
+    });
     fc.assert(
       fc.property(prefix, fc.integer({ min: 1, max: 999_999 }), hour, (p, version, h) => {
         const key = `${p}${versionSegment(version)}${h.year}/${two(h.month)}/${two(h.day)}/${two(h.hour)}/clicks-1-2026-11-26-10-00-00-abc.csv`;

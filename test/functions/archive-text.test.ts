@@ -22,7 +22,12 @@ describe("loader archive text (what LOAD DATA LOCAL reads)", () => {
   it("drops a UTF-8 byte order mark at the start of the object, also when it arrives byte by byte", async () => {
     expect(await through([[...BOM, 0x61], ",b\n"])).to.equal("a,b\n");
     expect(await through([[0xef], [0xbb], [0xbf], "a\n"])).to.equal("a\n");
-    expect(await through([[0xef, 0xbb], [0xbf, 0x61]])).to.equal("a");
+    expect(
+      await through([
+        [0xef, 0xbb],
+        [0xbf, 0x61],
+      ]),
+    ).to.equal("a");
     expect(await through([[...BOM]])).to.equal("");
   });
 

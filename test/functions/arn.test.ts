@@ -16,13 +16,18 @@ describe("ARNs (functions/shared/arn.ts)", () => {
         accountId: "111111111111",
         resource: "table/clicks/stream/2026-11-26T10:00:00.000",
       });
-      expect(parseArn("arn:aws-cn:lambda:cn-north-1:222222222222:function:clicks:live")).to.deep.include({ partition: "aws-cn", resource: "function:clicks:live" });
+      expect(parseArn("arn:aws-cn:lambda:cn-north-1:222222222222:function:clicks:live")).to.deep.include({
+        partition: "aws-cn",
+        resource: "function:clicks:live",
+      });
       expect(parseArn("arn:aws:s3:::archive-bucket")).to.deep.equal({ partition: "aws", service: "s3", region: "", accountId: "", resource: "archive-bucket" });
       expect(parseArn("arn:aws:iam::111111111111:role/path/loader")).to.deep.include({ region: "", accountId: "111111111111", resource: "role/path/loader" });
     });
 
     it("gives back the parts of any well-formed ARN", () => {
-      const resource = fc.array(fc.constantFrom("table", "clicks", "stream", "/", ":", "2026", "-", ""), { minLength: 1, maxLength: 8 }).map((xs) => xs.join(""));
+      const resource = fc
+        .array(fc.constantFrom("table", "clicks", "stream", "/", ":", "2026", "-", ""), { minLength: 1, maxLength: 8 })
+        .map((xs) => xs.join(""));
       fc.assert(
         fc.property(part(1), part(1), part(0), part(0), resource, (partition, service, region, accountId, res) => {
           expect(parseArn(`arn:${partition}:${service}:${region}:${accountId}:${res}`)).to.deep.equal({ partition, service, region, accountId, resource: res });

@@ -10,7 +10,16 @@ const keyOf = (n: number) => `h${n}|${n}`;
 /** Options with the backoff visible: every wait asked for is recorded, none is waited. */
 function options(overrides: Partial<BatchWriteOptions> = {}) {
   const waits: number[] = [];
-  const write: BatchWriteOptions = { tableName: "clicks", concurrency: 2, maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 1000, random: () => 0.5, wait: async (ms) => void waits.push(ms), ...overrides };
+  const write: BatchWriteOptions = {
+    tableName: "clicks",
+    concurrency: 2,
+    maxAttempts: 5,
+    baseDelayMs: 100,
+    maxDelayMs: 1000,
+    random: () => 0.5,
+    wait: async (ms) => void waits.push(ms),
+    ...overrides,
+  };
   return { write, waits };
 }
 
@@ -58,7 +67,11 @@ describe("ingest's BatchWriteItem writer (Why: changes to its retries and its co
       const result = await writeAll(db.client, write, 2);
       expect(db.calls, `maxAttempts ${maxAttempts}`).to.have.length(maxAttempts);
       expect(waits).to.have.length(maxAttempts - 1);
-      expect(result).to.deep.equal({ written: [], rejected: [], failed: [0, 1].map((n) => ({ itemKey: keyOf(n), reason: "ProvisionedThroughputExceededException: slow down" })) });
+      expect(result).to.deep.equal({
+        written: [],
+        rejected: [],
+        failed: [0, 1].map((n) => ({ itemKey: keyOf(n), reason: "ProvisionedThroughputExceededException: slow down" })),
+      });
     }
   });
 

@@ -38,8 +38,17 @@ describe("the loader's own database user", () => {
     it("takes its spec from the invocation's input, and says what it needs when the input is wrong", () => {
       expect(parseSpec({ user: "u", database: "d", loadFromS3: false })).to.deep.equal({ user: "u", database: "d", loadFromS3: false });
       const good = { user: "u", database: "d", loadFromS3: true };
-      for (const event of [null, "setup", { database: "d", loadFromS3: true }, { ...good, user: 1 }, { ...good, database: undefined }, { ...good, loadFromS3: "true" }]) {
-        expect(() => parseSpec(event), JSON.stringify(event)).to.throw(`the setup event must be {"user": string, "database": string, "loadFromS3": boolean}, got ${JSON.stringify(event)}`);
+      for (const event of [
+        null,
+        "setup",
+        { database: "d", loadFromS3: true },
+        { ...good, user: 1 },
+        { ...good, database: undefined },
+        { ...good, loadFromS3: "true" },
+      ]) {
+        expect(() => parseSpec(event), JSON.stringify(event)).to.throw(
+          `the setup event must be {"user": string, "database": string, "loadFromS3": boolean}, got ${JSON.stringify(event)}`,
+        );
       }
     });
   });
@@ -62,7 +71,13 @@ describe("the loader's own database user", () => {
     });
 
     it("on an engine without IAM, with the password from the local secret", async () => {
-      const auth = readDatabaseEnvironment({ DB_HOST: "127.0.0.1", DB_PORT: "3306", DB_TLS: "off", LOADER_AUTH: "secret", LOADER_SECRET_ARN: "arn:local" }).auth;
+      const auth = readDatabaseEnvironment({
+        DB_HOST: "127.0.0.1",
+        DB_PORT: "3306",
+        DB_TLS: "off",
+        LOADER_AUTH: "secret",
+        LOADER_SECRET_ARN: "arn:local",
+      }).auth;
       expect(await loaderCredentials(auth, "clickstream_loader", endpoint, sources)).to.deep.equal({ user: "clickstream_loader", password: "local-password" });
       await loaderCredentials({ kind: "secret", secretArn: "arn:empty" }, "u", endpoint, sources).then(
         () => expect.fail("signed in without a password"),
@@ -71,7 +86,9 @@ describe("the loader's own database user", () => {
     });
 
     it("refuses an unknown way of signing in", () => {
-      expect(() => readDatabaseEnvironment({ DB_HOST: "h", DB_PORT: "3306", DB_TLS: "on", LOADER_AUTH: "master" })).to.throw(/LOADER_AUTH must be "iam" or "secret", got "master"/);
+      expect(() => readDatabaseEnvironment({ DB_HOST: "h", DB_PORT: "3306", DB_TLS: "on", LOADER_AUTH: "master" })).to.throw(
+        /LOADER_AUTH must be "iam" or "secret", got "master"/,
+      );
     });
   });
 });

@@ -17,7 +17,9 @@ describe("dead-letter object keys (Why: two parked records without a sequence nu
 
   it("names a record by its sequence number, or its event ID, when it has one", () => {
     expect(tableStreamParkedKey({ eventID: "e-1", eventSourceARN: ARN, dynamodb: { SequenceNumber: "111" } })).to.equal("parked/clicks/111.json");
-    expect(tableStreamParkedKey({ eventID: "c4ca4238a0b923820dcc509a6f75849b", eventSourceARN: ARN, dynamodb: {} })).to.equal("parked/clicks/c4ca4238a0b923820dcc509a6f75849b.json");
+    expect(tableStreamParkedKey({ eventID: "c4ca4238a0b923820dcc509a6f75849b", eventSourceARN: ARN, dynamodb: {} })).to.equal(
+      "parked/clicks/c4ca4238a0b923820dcc509a6f75849b.json",
+    );
   });
 
   it("still parks a record without its source or its dynamodb part, under unknown-table", () => {
@@ -28,7 +30,10 @@ describe("dead-letter object keys (Why: two parked records without a sequence nu
   it("never lets a Kinesis record's odd sequence number choose another object's key", () => {
     const good = kinesisRecord("x", sequenceNumber(1));
     expect(parkedObjectKey(good)).to.equal(`parked/web-analytics/shardId-000000000000/${sequenceNumber(1)}.json`);
-    const [one, two] = ["a", "b"].map((data) => ({ ...kinesisRecord(data, sequenceNumber(2)), kinesis: { ...kinesisRecord(data, "").kinesis, sequenceNumber: undefined as unknown as string } }));
+    const [one, two] = ["a", "b"].map((data) => ({
+      ...kinesisRecord(data, sequenceNumber(2)),
+      kinesis: { ...kinesisRecord(data, "").kinesis, sequenceNumber: undefined as unknown as string },
+    }));
     expect(parkedObjectKey(one)).not.to.equal(parkedObjectKey(two));
     const sneaky = kinesisRecord("x", "../../other/1");
     expect(parkedObjectKey(sneaky)).to.match(/\/no-identity-[0-9a-f]{64}\.json$/);

@@ -22,7 +22,15 @@ describe("decimal text", () => {
 
   it("writes a value as plain decimal text, and integral ones as BigInt", () => {
     const plain = (text: string) => plainDecimal(decimalParts(text)!);
-    expect(["1.50", "-0.025", "1E+3", "-12.5e1", "0.0", "123.456", "-1e-3"].map(plain)).to.deep.equal(["1.5", "-0.025", "1000", "-125", "0", "123.456", "-0.001"]);
+    expect(["1.50", "-0.025", "1E+3", "-12.5e1", "0.0", "123.456", "-1e-3"].map(plain)).to.deep.equal([
+      "1.5",
+      "-0.025",
+      "1000",
+      "-125",
+      "0",
+      "123.456",
+      "-0.001",
+    ]);
     expect(["1E+3", "-12.5e1", "0", "42"].map((t) => integerValue(decimalParts(t)!))).to.deep.equal([1000n, -125n, 0n, 42n]);
     expect(["1.25", "100", "1e-3", "0"].map((t) => fractionDigits(decimalParts(t)!))).to.deep.equal([2, 0, 3, 0]);
   });

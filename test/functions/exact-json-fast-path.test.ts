@@ -29,8 +29,12 @@ const ESCAPES = fc.oneof({ weight: 4, arbitrary: fc.constant(0) }, { weight: 1, 
 const hostileString = (text: fc.Arbitrary<string>): fc.Arbitrary<HostileString> => fc.record({ text, escapes: ESCAPES, upper: fc.boolean() });
 
 /** Few keys, so that objects often hold one twice, and written with escapes that hide it. */
-const KEY = hostileString(fc.oneof(fc.constantFrom("a", "b", "1", "__proto__", "constructor", "", '":', '"', "\\", ":", "é", "🚀"), fc.string({ unit: "binary", maxLength: 4 })));
-const STRING = hostileString(fc.oneof(fc.constantFrom('":', '","a":1', '\\"', "1e2", "-0", "{}", "\u0000", "\u2028"), fc.string({ unit: "binary", maxLength: 8 })));
+const KEY = hostileString(
+  fc.oneof(fc.constantFrom("a", "b", "1", "__proto__", "constructor", "", '":', '"', "\\", ":", "é", "🚀"), fc.string({ unit: "binary", maxLength: 4 })),
+);
+const STRING = hostileString(
+  fc.oneof(fc.constantFrom('":', '","a":1', '\\"', "1e2", "-0", "{}", "\u0000", "\u2028"), fc.string({ unit: "binary", maxLength: 8 })),
+);
 
 /** Number tokens of every form: tokens that print back as themselves and tokens that do not, side by side. */
 const NUMBER = fc.oneof(
@@ -81,7 +85,8 @@ function writeString({ text, escapes, upper }: HostileString): string {
     const code = text.charCodeAt(i);
     const wanted = ((escapes >>> (i % 30)) & 1) === 1;
     const hex = `\\u${code.toString(16).padStart(4, "0")}`;
-    if (unit === '"' || unit === "\\" || code < 0x20) out += wanted || !SHORT_ESCAPES[unit] ? (upper ? hex.toUpperCase().replace("\\U", "\\u") : hex) : SHORT_ESCAPES[unit];
+    if (unit === '"' || unit === "\\" || code < 0x20)
+      out += wanted || !SHORT_ESCAPES[unit] ? (upper ? hex.toUpperCase().replace("\\U", "\\u") : hex) : SHORT_ESCAPES[unit];
     else if (wanted) out += unit === "/" && upper ? "\\/" : upper ? hex.toUpperCase().replace("\\U", "\\u") : hex;
     else out += unit;
   }
@@ -92,7 +97,8 @@ function write(value: Hostile): string {
   if (isNumber(value)) return value.number;
   if (isString(value)) return writeString(value.string);
   if (isArray(value)) return `[${value.space}${value.elements.map(write).join(`,${value.space}`)}]`;
-  if (isObject(value)) return `{${value.space}${value.members.map((m) => `${writeString(m.key)}${m.before}:${m.after}${write(m.value)}`).join(`${value.space},`)}}`;
+  if (isObject(value))
+    return `{${value.space}${value.members.map((m) => `${writeString(m.key)}${m.before}:${m.after}${write(m.value)}`).join(`${value.space},`)}}`;
   return JSON.stringify(value);
 }
 
@@ -145,7 +151,8 @@ function expected(value: Hostile): unknown {
   if (isArray(value)) return value.elements.map(expected);
   if (isObject(value)) {
     const object = {};
-    for (const m of value.members) Object.defineProperty(object, m.key.text, { value: expected(m.value), enumerable: true, writable: true, configurable: true });
+    for (const m of value.members)
+      Object.defineProperty(object, m.key.text, { value: expected(m.value), enumerable: true, writable: true, configurable: true });
     return { object: Object.keys(object).map((k) => [k, (object as Record<string, unknown>)[k]]) };
   }
   return value;
@@ -196,10 +203,32 @@ describe("exact JSON parsing: the proofs that JSON.parse was exact", () => {
   });
 
   it("proves compact JSON exact by its length: JSON.stringify's output of short integers, decimals and any text that needs no escape", () => {
-    const text = fc.string({ unit: fc.oneof(fc.integer({ min: 0x20, max: 0x7e }), fc.integer({ min: 0xa0, max: 0xd7ff })).filter((c) => c !== 0x22 && c !== 0x5c).map((c) => String.fromCharCode(c)), maxLength: 12 });
+    const text = fc.string({
+      unit: fc
+        .oneof(fc.integer({ min: 0x20, max: 0x7e }), fc.integer({ min: 0xa0, max: 0xd7ff }))
+        .filter((c) => c !== 0x22 && c !== 0x5c)
+        .map((c) => String.fromCharCode(c)),
+      maxLength: 12,
+    });
     const integer = fc.integer({ min: -1e9, max: 1e9 }).filter((n) => n % 100 !== 0);
-    const decimal = fc.tuple(fc.integer({ min: -1e9, max: 1e9 }), fc.integer({ min: 1, max: 999 })).map(([whole, fraction]) => Number(`${whole}.${String(fraction).padStart(3, "0")}`)).filter((n) => Math.abs(n) >= 0.1);
-    const record = fc.dictionary(text, fc.oneof(text, integer, decimal, fc.boolean(), fc.constant(null), fc.constant(0), fc.array(integer, { maxLength: 3 }), fc.dictionary(text, text, { maxKeys: 3 })), { maxKeys: 6 });
+    const decimal = fc
+      .tuple(fc.integer({ min: -1e9, max: 1e9 }), fc.integer({ min: 1, max: 999 }))
+      .map(([whole, fraction]) => Number(`${whole}.${String(fraction).padStart(3, "0")}`))
+      .filter((n) => Math.abs(n) >= 0.1);
+    const record = fc.dictionary(
+      text,
+      fc.oneof(
+        text,
+        integer,
+        decimal,
+        fc.boolean(),
+        fc.constant(null),
+        fc.constant(0),
+        fc.array(integer, { maxLength: 3 }),
+        fc.dictionary(text, text, { maxKeys: 3 }),
+      ),
+      { maxKeys: 6 },
+    );
     fc.assert(
       fc.property(record, (value) => {
         const written = JSON.stringify(value);
@@ -253,10 +282,20 @@ describe("exact JSON parsing: the proofs that JSON.parse was exact", () => {
   });
 
   it("counts what surrounds the values: brackets, commas, keys and their quotes, literals, whitespace only after the value", () => {
-    for (const text of ["{}", "[]", '{"":""}', "[[],{}]", '{"a":[true,false,null]}', '{"__proto__":{"constructor":1}}', '["é🚀",{"k":"v","l":[1,0.5]}]', '{"a":1}\n', '[1] \t\r\n']) {
+    for (const text of [
+      "{}",
+      "[]",
+      '{"":""}',
+      "[[],{}]",
+      '{"a":[true,false,null]}',
+      '{"__proto__":{"constructor":1}}',
+      '["é🚀",{"k":"v","l":[1,0.5]}]',
+      '{"a":1}\n',
+      "[1] \t\r\n",
+    ]) {
       expect(compactAndExact(text, JSON.parse(text)), text).to.equal(true);
     }
-    for (const text of [" {}", "[ ]", '{"a" :1}', '{"a": 1}', '[1 ,2]', '{"\\u0061":1}', '["\\/"]', '{"a":1,"a":1}', '[1,1e2]']) {
+    for (const text of [" {}", "[ ]", '{"a" :1}', '{"a": 1}', "[1 ,2]", '{"\\u0061":1}', '["\\/"]', '{"a":1,"a":1}', "[1,1e2]"]) {
       expect(compactAndExact(text, JSON.parse(text)), text).to.equal(false);
     }
   });
@@ -277,13 +316,17 @@ describe("exact JSON parsing: the proofs that JSON.parse was exact", () => {
 
   it("proves deeply nested values, and refuses a repeated key or an inexact number at the bottom", () => {
     fc.assert(
-      fc.property(fc.array(fc.boolean(), { minLength: 1, maxLength: 400 }), fc.constantFrom('{"x":1}', '{"x":1,"x":1}', '{"x":1e2}', '{"x":0.5}'), (levels, leaf) => {
-        const text = levels.reduce<string>((inner, inArray) => (inArray ? `[${inner}]` : `{"k":${inner}}`), leaf);
-        const parsed = parseExactJson(text);
-        if (leaf.includes('"x":1,')) expect(parsed).to.deep.include({ ok: false, reason: "duplicate-key" });
-        else expect(parsed).to.deep.include({ ok: true, plain: !leaf.includes("e") });
-        expect(compactAndExact(text, JSON.parse(text))).to.equal(leaf === '{"x":1}' || leaf === '{"x":0.5}');
-      }),
+      fc.property(
+        fc.array(fc.boolean(), { minLength: 1, maxLength: 400 }),
+        fc.constantFrom('{"x":1}', '{"x":1,"x":1}', '{"x":1e2}', '{"x":0.5}'),
+        (levels, leaf) => {
+          const text = levels.reduce<string>((inner, inArray) => (inArray ? `[${inner}]` : `{"k":${inner}}`), leaf);
+          const parsed = parseExactJson(text);
+          if (leaf.includes('"x":1,')) expect(parsed).to.deep.include({ ok: false, reason: "duplicate-key" });
+          else expect(parsed).to.deep.include({ ok: true, plain: !leaf.includes("e") });
+          expect(compactAndExact(text, JSON.parse(text))).to.equal(leaf === '{"x":1}' || leaf === '{"x":0.5}');
+        },
+      ),
       propertySettings(100),
     );
   });
@@ -327,7 +370,8 @@ describe("exact JSON parsing: the proofs that JSON.parse was exact", () => {
     expect(parsed.plain).to.equal(false);
     const value = parsed.value as Record<string, unknown>;
     for (const object of [value, value.__proto__ as object]) {
-      for (const key of Object.keys(object)) expect(Object.getOwnPropertyDescriptor(object, key), key).to.include({ writable: true, enumerable: true, configurable: true });
+      for (const key of Object.keys(object))
+        expect(Object.getOwnPropertyDescriptor(object, key), key).to.include({ writable: true, enumerable: true, configurable: true });
     }
     expect(Object.getPrototypeOf(value)).to.equal(Object.prototype);
   });

@@ -5,7 +5,10 @@ import { isJsonNumber, numberText, parseExactJson } from "../../functions/shared
 import { isNumber, isObject, write, type Written } from "../support/json-values";
 import { propertySettings } from "../support/property";
 
-const KEYS = fc.oneof(fc.constantFrom("__proto__", "constructor", "toString", "hasOwnProperty", "", "a", "a.b", 'q"uote', "\\", "é", "🚀", "\u0000"), fc.string({ maxLength: 6 }));
+const KEYS = fc.oneof(
+  fc.constantFrom("__proto__", "constructor", "toString", "hasOwnProperty", "", "a", "a.b", 'q"uote', "\\", "é", "🚀", "\u0000"),
+  fc.string({ maxLength: 6 }),
+);
 const NUMBER_TEXT = fc.stringMatching(/^-?(0|[1-9]\d{0,45})(\.\d{1,45})?([eE][+-]?\d{1,3})?$/);
 const SPACE = fc.constantFrom("", " ", "\n", "\t ", "\r\n");
 
@@ -70,7 +73,10 @@ describe("exact JSON parsing", () => {
   });
 
   it("accepts exactly the texts JSON.parse accepts (duplicate keys aside)", () => {
-    const jsonish = fc.string({ unit: fc.constantFrom("{", "}", "[", "]", ",", ":", '"', "\\", "u", "0", "1", "-", "e", ".", " ", "a", "n", "t", "r", "l", "f", "s"), maxLength: 20 });
+    const jsonish = fc.string({
+      unit: fc.constantFrom("{", "}", "[", "]", ",", ":", '"', "\\", "u", "0", "1", "-", "e", ".", " ", "a", "n", "t", "r", "l", "f", "s"),
+      maxLength: 20,
+    });
     fc.assert(
       fc.property(jsonish, (text) => {
         let valid = true;

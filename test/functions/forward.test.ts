@@ -24,7 +24,13 @@ describe("forward function", () => {
     it("archives the fixture's INSERT and MODIFY with their new images, keyed by the table's key", () => {
       const event = fixture<DynamoDBStreamEvent>("dynamodb-stream.json");
       const [insert, modify] = event.Records.map((r) => archived(forwardDecision(r, { keyAttributes: ["Id"], removeMode: "marker" })));
-      expect(insert).to.deep.equal({ key: "101", change: "INSERT", changedAt: "2023-09-06T10:45:55.000Z", sequence: "111", item: { Message: "New item!", Id: 101 } });
+      expect(insert).to.deep.equal({
+        key: "101",
+        change: "INSERT",
+        changedAt: "2023-09-06T10:45:55.000Z",
+        sequence: "111",
+        item: { Message: "New item!", Id: 101 },
+      });
       expect(modify).to.deep.equal({ key: "101", change: "MODIFY", changedAt: "", sequence: "222", item: { Message: "This item has changed", Id: 101 } });
     });
 
@@ -66,8 +72,11 @@ describe("forward function", () => {
 
     it("archives fields named __proto__ and constructor as fields, and every digit of every number, at any depth", () => {
       const record = streamRecord("INSERT", clickItem(11), "512");
-      const extra = JSON.parse('{"__proto__": {"M": {"x": {"N": "1.50"}}}, "constructor": {"M": {"__proto__": {"NULL": true}, "n": {"N": "0.000000000000000000000000000001"}}}, "e": {"S": ""}, "z": {"NULL": true}}');
-      for (const [name, value] of Object.entries(extra)) Object.defineProperty(record.dynamodb!.NewImage!, name, { value, enumerable: true, writable: true, configurable: true });
+      const extra = JSON.parse(
+        '{"__proto__": {"M": {"x": {"N": "1.50"}}}, "constructor": {"M": {"__proto__": {"NULL": true}, "n": {"N": "0.000000000000000000000000000001"}}}, "e": {"S": ""}, "z": {"NULL": true}}',
+      );
+      for (const [name, value] of Object.entries(extra))
+        Object.defineProperty(record.dynamodb!.NewImage!, name, { value, enumerable: true, writable: true, configurable: true });
       const text = (forwardDecision(record, OPTIONS) as { data: Buffer }).data.toString("utf8");
       const item = JSON.parse(text).item;
       expect(Object.keys(item)).to.include.members(["__proto__", "constructor", "e", "z"]);
@@ -96,7 +105,13 @@ describe("forward function", () => {
       const byUser = { ...structuredClone(expiry), userIdentity: undefined };
       const byOtherService = { ...structuredClone(expiry), userIdentity: { type: "Service", principalId: "replication.dynamodb.amazonaws.com" } };
       for (const record of [byUser, byOtherService]) {
-        expect(archived(forwardDecision(record, { keyAttributes: ["Id"], removeMode: "marker" }))).to.deep.equal({ key: "101", change: "REMOVE", changedAt: "2023-09-06T10:45:55.000Z", sequence: "333", item: null });
+        expect(archived(forwardDecision(record, { keyAttributes: ["Id"], removeMode: "marker" }))).to.deep.equal({
+          key: "101",
+          change: "REMOVE",
+          changedAt: "2023-09-06T10:45:55.000Z",
+          sequence: "333",
+          item: null,
+        });
       }
     });
 
@@ -113,7 +128,9 @@ describe("forward function", () => {
       const keysOnly = streamRecord("MODIFY", clickItem(6), "105");
       delete keysOnly.dynamodb!.NewImage;
       const huge = streamRecord("INSERT", clickItem(7, { blob: "x".repeat(FIREHOSE_LIMITS.bytesPerRecord) }), "106");
-      const reasons = [unknown, noKey, keysOnly, huge].map((r) => forwardDecision(r, OPTIONS)).map((d) => (d.kind === "poison" ? `${d.reason}: ${d.detail}` : d.kind));
+      const reasons = [unknown, noKey, keysOnly, huge]
+        .map((r) => forwardDecision(r, OPTIONS))
+        .map((d) => (d.kind === "poison" ? `${d.reason}: ${d.detail}` : d.kind));
       expect(reasons[0]).to.equal('unknown-event: eventName "TTL" is not INSERT, MODIFY or REMOVE');
       expect(reasons[1]).to.equal('missing-key: the record\'s keys have no "sequenceNumber"');
       expect(reasons[2]).to.equal("no-image: MODIFY has no NewImage: the table's stream view type must include new images");
@@ -125,12 +142,20 @@ describe("forward function", () => {
     it("parks an image holding a value of no known type, naming it", () => {
       const record = streamRecord("INSERT", clickItem(12), "109");
       record.dynamodb!.NewImage!.odd = {} as never;
-      expect(forwardDecision(record, OPTIONS)).to.deep.include({ kind: "poison", reason: "unreadable-image", detail: "an attribute value of no known type: {}" });
+      expect(forwardDecision(record, OPTIONS)).to.deep.include({
+        kind: "poison",
+        reason: "unreadable-image",
+        detail: "an attribute value of no known type: {}",
+      });
     });
 
     it("parks a record with no event name, saying so", () => {
       const record = { ...streamRecord("INSERT", clickItem(13), "110"), eventName: undefined };
-      expect(forwardDecision(record, OPTIONS)).to.deep.include({ kind: "poison", reason: "unknown-event", detail: 'eventName "" is not INSERT, MODIFY or REMOVE' });
+      expect(forwardDecision(record, OPTIONS)).to.deep.include({
+        kind: "poison",
+        reason: "unknown-event",
+        detail: 'eventName "" is not INSERT, MODIFY or REMOVE',
+      });
     });
 
     it("invents no sequence or time for a record without them: the transform then refuses it by name", () => {
@@ -179,7 +204,9 @@ describe("forward function", () => {
       send: { deliveryStreamName: "clicks-archive", maxAttempts, baseDelayMs: 1, maxDelayMs: 2 },
       log: { info: (message, extra) => infos.push({ message, ...extra }), warn: (message, extra) => warnings.push({ message, ...extra }) },
     });
-    const batch = (n: number): DynamoDBStreamEvent => ({ Records: Array.from({ length: n }, (_, i) => streamRecord("INSERT", clickItem(i), String(1000 + i))) });
+    const batch = (n: number): DynamoDBStreamEvent => ({
+      Records: Array.from({ length: n }, (_, i) => streamRecord("INSERT", clickItem(i), String(1000 + i))),
+    });
     /** Answers like Firehose: records whose data mentions one of `failing` get ServiceUnavailableException. */
     const failRecords = (failing: (text: string) => boolean) =>
       firehose.on(PutRecordBatchCommand).callsFake(async (input) => {
@@ -209,7 +236,9 @@ describe("forward function", () => {
     it("sends again only the records a response reported failed, until they succeed", async () => {
       let firstTry = true;
       firehose.on(PutRecordBatchCommand).callsFake(async (input) => {
-        const answers = input.Records.map((_: unknown, i: number) => (firstTry && i % 3 === 0 ? { ErrorCode: "ServiceUnavailableException", ErrorMessage: "Slow down." } : { RecordId: `r${i}` }));
+        const answers = input.Records.map((_: unknown, i: number) =>
+          firstTry && i % 3 === 0 ? { ErrorCode: "ServiceUnavailableException", ErrorMessage: "Slow down." } : { RecordId: `r${i}` },
+        );
         firstTry = false;
         return { FailedPutCount: answers.filter((a: { ErrorCode?: string }) => a.ErrorCode).length, RequestResponses: answers };
       });
@@ -239,7 +268,13 @@ describe("forward function", () => {
     });
 
     it("does not retry a call that cannot succeed", async () => {
-      firehose.on(PutRecordBatchCommand).rejects(Object.assign(new Error("not authorized to perform firehose:PutRecordBatch"), { name: "AccessDeniedException", $fault: "client", $metadata: { httpStatusCode: 400 } }));
+      firehose.on(PutRecordBatchCommand).rejects(
+        Object.assign(new Error("not authorized to perform firehose:PutRecordBatch"), {
+          name: "AccessDeniedException",
+          $fault: "client",
+          $metadata: { httpStatusCode: 400 },
+        }),
+      );
       const outcome = await forwardBatch(batch(2), deps(5));
       expect(firehose.commandCalls(PutRecordBatchCommand)).to.have.length(1);
       expect(outcome.batchItemFailures).to.have.length(2);
@@ -276,8 +311,14 @@ describe("forward function", () => {
       expect(outcome.counts).to.include({ received: 4, sent: 3, expired: 1, skipped: 0, parked: 0, failed: 0 });
       expect(outcome.batchItemFailures).to.deep.equal([]);
       expect(s3.commandCalls(PutObjectCommand)).to.have.length(0);
-      const sent = firehose.commandCalls(PutRecordBatchCommand).flatMap((c) => c.args[0].input.Records!.map((r) => JSON.parse(Buffer.from(r.Data!).toString())));
-      expect(sent.map((r) => [r.change, r.sequence])).to.deep.equal([["INSERT", "1000"], ["INSERT", "1001"], ["REMOVE", "1002"]]);
+      const sent = firehose
+        .commandCalls(PutRecordBatchCommand)
+        .flatMap((c) => c.args[0].input.Records!.map((r) => JSON.parse(Buffer.from(r.Data!).toString())));
+      expect(sent.map((r) => [r.change, r.sequence])).to.deep.equal([
+        ["INSERT", "1000"],
+        ["INSERT", "1001"],
+        ["REMOVE", "1002"],
+      ]);
     });
 
     it("reports a poison record for retry when the bucket cannot take it, never dropping it", async () => {

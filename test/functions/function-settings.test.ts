@@ -17,7 +17,10 @@ const database: fc.Arbitrary<DatabaseEnvironment> = fc.record({
   host: name,
   port: fc.integer({ min: 1, max: 65_535 }).map(String),
   tls: fc.boolean(),
-  auth: fc.oneof(fc.constant({ kind: "iam" as const }), name.map((secretArn) => ({ kind: "secret" as const, secretArn }))),
+  auth: fc.oneof(
+    fc.constant({ kind: "iam" as const }),
+    name.map((secretArn) => ({ kind: "secret" as const, secretArn })),
+  ),
 });
 
 /**
@@ -44,14 +47,53 @@ describe("function settings", () => {
         );
       });
 
-    roundTrips("ingest", fc.record({ tableName: name, deadLetterBucket: name, writeConcurrency: count, writeMaxAttempts: count, writer: fc.option(fc.record({ roleArn: name, externalId: name }), { nil: undefined }) }, { requiredKeys: ["tableName", "deadLetterBucket", "writeConcurrency", "writeMaxAttempts"] }), ingestEnvironment, readIngestEnvironment);
-    roundTrips("forward", fc.record({ deliveryStreamName: name, deadLetterBucket: name, keyAttributes: fc.array(fc.stringMatching(/^[A-Za-z0-9_]{1,20}$/), { minLength: 1, maxLength: 3 }), removeMode: fc.constantFrom("marker" as const, "skip" as const), sendMaxAttempts: count }), forwardEnvironment, readForwardEnvironment);
-    roundTrips("transform", fc.record({ schema: fc.constant({ type: "object" }), columns: fc.array(fc.record({ name, path: name })), columnTypes: fc.dictionary(name, fc.constantFrom("INT", "TEXT")) }), transformEnvironment, readTransformEnvironment);
+    roundTrips(
+      "ingest",
+      fc.record(
+        {
+          tableName: name,
+          deadLetterBucket: name,
+          writeConcurrency: count,
+          writeMaxAttempts: count,
+          writer: fc.option(fc.record({ roleArn: name, externalId: name }), { nil: undefined }),
+        },
+        { requiredKeys: ["tableName", "deadLetterBucket", "writeConcurrency", "writeMaxAttempts"] },
+      ),
+      ingestEnvironment,
+      readIngestEnvironment,
+    );
+    roundTrips(
+      "forward",
+      fc.record({
+        deliveryStreamName: name,
+        deadLetterBucket: name,
+        keyAttributes: fc.array(fc.stringMatching(/^[A-Za-z0-9_]{1,20}$/), { minLength: 1, maxLength: 3 }),
+        removeMode: fc.constantFrom("marker" as const, "skip" as const),
+        sendMaxAttempts: count,
+      }),
+      forwardEnvironment,
+      readForwardEnvironment,
+    );
+    roundTrips(
+      "transform",
+      fc.record({
+        schema: fc.constant({ type: "object" }),
+        columns: fc.array(fc.record({ name, path: name })),
+        columnTypes: fc.dictionary(name, fc.constantFrom("INT", "TEXT")),
+      }),
+      transformEnvironment,
+      readTransformEnvironment,
+    );
     roundTrips(
       "project",
       fc.oneof(
         fc.record({ spec: fc.constant({ kind: "index" as const, hashKey: "useremail" }), targetTable: name, deadLetterBucket: name }),
-        fc.record({ spec: fc.constant({ kind: "aggregate" as const, groupBy: ["page_id"] }), targetTable: name, deadLetterBucket: name, ledger: fc.record({ table: name, ttlDays: count, countedEntriesExpire: fc.boolean() }) }),
+        fc.record({
+          spec: fc.constant({ kind: "aggregate" as const, groupBy: ["page_id"] }),
+          targetTable: name,
+          deadLetterBucket: name,
+          ledger: fc.record({ table: name, ttlDays: count, countedEntriesExpire: fc.boolean() }),
+        }),
       ),
       projectEnvironment,
       readProjectEnvironment,
@@ -61,7 +103,14 @@ describe("function settings", () => {
       fc.record({
         database,
         user: name,
-        target: fc.record({ database: name, table: name, manifestTable: name, rejectsTable: name, columns: fc.array(name, { minLength: 1 }), columnTypes: fc.dictionary(name, fc.constant("INT")) }),
+        target: fc.record({
+          database: name,
+          table: name,
+          manifestTable: name,
+          rejectsTable: name,
+          columns: fc.array(name, { minLength: 1 }),
+          columnTypes: fc.dictionary(name, fc.constant("INT")),
+        }),
         mode: fc.constantFrom("s3" as const, "streamed" as const),
         processedPrefix: name,
       }),
@@ -71,7 +120,12 @@ describe("function settings", () => {
     roundTrips("db-setup", fc.record({ database, masterSecretArn: name }), dbSetupEnvironment, readDbSetupEnvironment);
 
     it("load: carries each schema version's column count only once there are several, and reads it back", () => {
-      const base = { database: { host: "h", port: "3306", tls: true, auth: { kind: "iam" as const } }, user: "u", mode: "s3" as const, processedPrefix: "processed/" };
+      const base = {
+        database: { host: "h", port: "3306", tls: true, auth: { kind: "iam" as const } },
+        user: "u",
+        mode: "s3" as const,
+        processedPrefix: "processed/",
+      };
       const target = { database: "d", table: "t", manifestTable: "m", rejectsTable: "r", columns: ["a", "b", "c"], columnTypes: {} };
       expect(loadEnvironment({ ...base, target: { ...target, versionColumns: [3] } })).to.not.have.property("SCHEMA_VERSIONS");
       expect(readLoadEnvironment(loadEnvironment({ ...base, target: { ...target, versionColumns: [2, 3] } })).target.versionColumns).to.deep.equal([2, 3]);
@@ -79,10 +133,17 @@ describe("function settings", () => {
 
     it("refuses a malformed setting, naming the key and what it must be", () => {
       const env = ingestEnvironment({ tableName: "t", deadLetterBucket: "b", writeConcurrency: 4, writeMaxAttempts: 8 });
-      for (const raw of ["0", "-3", "2.5", "ten", " "]) expect(() => readIngestEnvironment({ ...env, WRITE_CONCURRENCY: raw }), raw).to.throw(`environment variable WRITE_CONCURRENCY must be a positive integer, got "${raw}"`);
+      for (const raw of ["0", "-3", "2.5", "ten", " "])
+        expect(() => readIngestEnvironment({ ...env, WRITE_CONCURRENCY: raw }), raw).to.throw(
+          `environment variable WRITE_CONCURRENCY must be a positive integer, got "${raw}"`,
+        );
       const forward = forwardEnvironment({ deliveryStreamName: "d", deadLetterBucket: "b", keyAttributes: ["k"], removeMode: "marker", sendMaxAttempts: 6 });
-      expect(() => readForwardEnvironment({ ...forward, REMOVE_MODE: "drop" })).to.throw('environment variable REMOVE_MODE must be "marker" or "skip", got "drop"');
-      expect(() => readTransformEnvironment({ ...transformEnvironment({ schema: {}, columns: [], columnTypes: {} }), COLUMNS: "[" })).to.throw(/environment variable COLUMNS must be JSON/);
+      expect(() => readForwardEnvironment({ ...forward, REMOVE_MODE: "drop" })).to.throw(
+        'environment variable REMOVE_MODE must be "marker" or "skip", got "drop"',
+      );
+      expect(() => readTransformEnvironment({ ...transformEnvironment({ schema: {}, columns: [], columnTypes: {} }), COLUMNS: "[" })).to.throw(
+        /environment variable COLUMNS must be JSON/,
+      );
     });
   });
 

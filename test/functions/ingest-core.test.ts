@@ -19,15 +19,11 @@ const poisoned = (outcome: ReturnType<typeof decodeRecord>): PoisonRecord => {
 describe("ingest core", () => {
   describe("the dedup key (the cross-account replication design's rule)", () => {
     it("joins the sequence number's characters at -3 and -2 to the shard id", () => {
-      expect(dedupHashKey("49648798411111169765201534322676841348246990356337393698", "shardId-000000000000")).to.equal(
-        "69_shardId-000000000000",
-      );
+      expect(dedupHashKey("49648798411111169765201534322676841348246990356337393698", "shardId-000000000000")).to.equal("69_shardId-000000000000");
     });
 
     it("takes the shard id from the record's eventID", () => {
-      expect(shardIdFromEventId("shardId-000000000006:49590338271490256608559692538361571095921575989136588898")).to.equal(
-        "shardId-000000000006",
-      );
+      expect(shardIdFromEventId("shardId-000000000006:49590338271490256608559692538361571095921575989136588898")).to.equal("shardId-000000000006");
     });
 
     it("gives a redelivered record the same key and the same item", () => {
@@ -80,23 +76,26 @@ describe("ingest core", () => {
 
     it("gives a redelivered record the same expiry, whenever it is delivered again", () => {
       const record = kinesisRecord(click(2), sequenceNumber(2));
-      expect(decodeRecord(structuredClone(record), { expireAfterSeconds: 7 * 86_400 })).to.deep.equal(decodeRecord(structuredClone(record), { expireAfterSeconds: 7 * 86_400 }));
+      expect(decodeRecord(structuredClone(record), { expireAfterSeconds: 7 * 86_400 })).to.deep.equal(
+        decodeRecord(structuredClone(record), { expireAfterSeconds: 7 * 86_400 }),
+      );
     });
 
     it("parks a record whose arrival time is not epoch seconds, whether items expire or not", () => {
       for (const options of [{}, { expireAfterSeconds: 86_400 }]) {
         const record = kinesisRecord(click(3), sequenceNumber(3));
         (record.kinesis as { approximateArrivalTimestamp: unknown }).approximateArrivalTimestamp = "yesterday";
-        expect(poisoned(decodeRecord(record, options))).to.include({ reason: "bad-envelope", detail: 'kinesis.approximateArrivalTimestamp "yesterday" is not epoch seconds' });
+        expect(poisoned(decodeRecord(record, options))).to.include({
+          reason: "bad-envelope",
+          detail: 'kinesis.approximateArrivalTimestamp "yesterday" is not epoch seconds',
+        });
       }
     });
   });
 
   describe("attributes", () => {
     it("keeps null and empty-string fields at every depth (the cross-account replication design dropped top-level ones), and false, 0 and nested values", () => {
-      const item = unmarshall(
-        decoded(decodeRecord(kinesisRecord({ a: null, b: "", c: false, d: 0, e: { f: null, g: "" } }, sequenceNumber(2)))).item,
-      );
+      const item = unmarshall(decoded(decodeRecord(kinesisRecord({ a: null, b: "", c: false, d: 0, e: { f: null, g: "" } }, sequenceNumber(2)))).item);
       expect(item).to.include({ a: null, b: "", c: false, d: 0 });
       expect(item.e).to.deep.equal({ f: null, g: "" });
     });
@@ -163,13 +162,22 @@ describe("ingest core", () => {
         expect(envelope(eventID, seq), eventID).to.include({ reason: "bad-envelope", detail: `eventID "${eventID}" does not start with a shard id` });
       }
       for (const bad of ["12", "a123", "123a"]) {
-        expect(envelope(`shardId-000000000000:${bad}`, bad), bad).to.include({ reason: "bad-envelope", detail: `sequence number "${bad}" is not a Kinesis sequence number` });
+        expect(envelope(`shardId-000000000000:${bad}`, bad), bad).to.include({
+          reason: "bad-envelope",
+          detail: `sequence number "${bad}" is not a Kinesis sequence number`,
+        });
       }
       expect(dedupHashKey("123", "shardId-7")).to.equal("12_shardId-7");
     });
 
     it("says what a payload is when it is not an object", () => {
-      for (const [payload, kind] of [["null", "null"], ["[1]", "an array"], ["42", "a number"], ['"text"', "a string"], ["true", "a boolean"]]) {
+      for (const [payload, kind] of [
+        ["null", "null"],
+        ["[1]", "an array"],
+        ["42", "a number"],
+        ['"text"', "a string"],
+        ["true", "a boolean"],
+      ]) {
         expect(poisoned(decodeRecord(kinesisRecord(payload, sequenceNumber(7)))).detail, payload).to.equal(`payload is ${kind}, not a JSON object`);
       }
       const record = kinesisRecord(click(1), sequenceNumber(4));
@@ -181,7 +189,10 @@ describe("ingest core", () => {
       const sized = (blob: string) => decodeRecord(kinesisRecord({ blob }, sequenceNumber(6)));
       const base = itemSizeBytes(decoded(sized("")).item);
       expect(itemSizeBytes(decoded(sized("x".repeat(MAX_ITEM_BYTES - base))).item)).to.equal(MAX_ITEM_BYTES);
-      expect(poisoned(sized("x".repeat(MAX_ITEM_BYTES - base + 1)))).to.include({ reason: "item-too-large", detail: `item is ${MAX_ITEM_BYTES + 1} bytes, over DynamoDB's 409600-byte limit` });
+      expect(poisoned(sized("x".repeat(MAX_ITEM_BYTES - base + 1)))).to.include({
+        reason: "item-too-large",
+        detail: `item is ${MAX_ITEM_BYTES + 1} bytes, over DynamoDB's 409600-byte limit`,
+      });
     });
 
     it("accepts an item just under 400 KB", () => {

@@ -51,7 +51,10 @@ describe("ingest keeps every value exactly, or parks the record with its reason"
     });
 
     it("parks numbers above the range or past 38 significant digits, naming the field, at any depth", () => {
-      expect(parked('{"a": {"b": [1, 1E+126]}}')).to.include({ reason: "number-out-of-range", detail: "payload.a.b[1] = 1E+126 is above DynamoDB's largest magnitude, 9.99…E+125" });
+      expect(parked('{"a": {"b": [1, 1E+126]}}')).to.include({
+        reason: "number-out-of-range",
+        detail: "payload.a.b[1] = 1E+126 is above DynamoDB's largest magnitude, 9.99…E+125",
+      });
       expect(parked('{"n": 123456789012345678901234567890123456789}')).to.include({ reason: "number-too-precise" });
     });
 
@@ -81,7 +84,13 @@ describe("ingest keeps every value exactly, or parks the record with its reason"
 
   describe("duplicate keys (Why: written or parked depending on unrelated digits)", () => {
     it("parks an object with a key given twice, at any depth, whatever else the record holds", () => {
-      for (const json of ['{"a": 1, "a": 2}', '{"a": 1, "a": 1}', '{"a": 1, "a": 2, "id": 1706616477123456789}', '{"x": {"b": 1, "b": 2}}', '{"x": [{"b": 1, "b": 2}]}']) {
+      for (const json of [
+        '{"a": 1, "a": 2}',
+        '{"a": 1, "a": 1}',
+        '{"a": 1, "a": 2, "id": 1706616477123456789}',
+        '{"x": {"b": 1, "b": 2}}',
+        '{"x": [{"b": 1, "b": 2}]}',
+      ]) {
         expect(parked(json).reason, json).to.equal("duplicate-key");
       }
       expect(parked('{"x": [{"b": 1, "b": 2}]}').detail).to.equal('payload: the object at x.0 holds the key "b" twice');
@@ -95,7 +104,10 @@ describe("ingest keeps every value exactly, or parks the record with its reason"
     });
 
     it("parks a string holding a lone surrogate escape, which is not Unicode text and DynamoDB would store as U+FFFD", () => {
-      expect(parked('{"s": "a\\ud800b"}')).to.include({ reason: "invalid-string", detail: "payload.s holds a lone UTF-16 surrogate (an escape such as \\ud800), which is not Unicode text" });
+      expect(parked('{"s": "a\\ud800b"}')).to.include({
+        reason: "invalid-string",
+        detail: "payload.s holds a lone UTF-16 surrogate (an escape such as \\ud800), which is not Unicode text",
+      });
     });
 
     it("parks a payload starting with a byte order mark: that is not JSON text", () => {
@@ -113,8 +125,14 @@ describe("ingest keeps every value exactly, or parks the record with its reason"
   });
 
   it("parks a nested field with an empty name or a lone surrogate in its name, naming where", () => {
-    expect(parked('{"a": {"": 1}}')).to.include({ reason: "invalid-attribute-name", detail: "payload.a has a field with an empty name, which DynamoDB refuses" });
-    expect(parked('{"a": [{"\\udc00": 1}]}')).to.include({ reason: "invalid-string", detail: "a key in payload.a[0] holds a lone UTF-16 surrogate, which is not Unicode text" });
+    expect(parked('{"a": {"": 1}}')).to.include({
+      reason: "invalid-attribute-name",
+      detail: "payload.a has a field with an empty name, which DynamoDB refuses",
+    });
+    expect(parked('{"a": [{"\\udc00": 1}]}')).to.include({
+      reason: "invalid-string",
+      detail: "a key in payload.a[0] holds a lone UTF-16 surrogate, which is not Unicode text",
+    });
   });
 
   describe("field names at every depth (Why: a top-level name with a lone surrogate reached MySQL, the same name nested was parked)", () => {
@@ -137,9 +155,17 @@ describe("ingest keeps every value exactly, or parks the record with its reason"
           // JSON.stringify writes a lone surrogate as its \u escape, as a producer's JSON would.
           const outcome = decodeRecord(kinesisRecord(JSON.stringify({ top: 1, ...(value as object) }), sequenceNumber(3)));
           if (!isUnicode(key)) {
-            expect(outcome).to.include({ ok: false, reason: "invalid-string", detail: `a key in ${where} holds a lone UTF-16 surrogate, which is not Unicode text` });
+            expect(outcome).to.include({
+              ok: false,
+              reason: "invalid-string",
+              detail: `a key in ${where} holds a lone UTF-16 surrogate, which is not Unicode text`,
+            });
           } else if (key === "") {
-            expect(outcome).to.include({ ok: false, reason: "invalid-attribute-name", detail: `${where} has a field with an empty name, which DynamoDB refuses` });
+            expect(outcome).to.include({
+              ok: false,
+              reason: "invalid-attribute-name",
+              detail: `${where} has a field with an empty name, which DynamoDB refuses`,
+            });
           } else {
             if (!outcome.ok) throw new Error(`parked as ${outcome.reason}: ${outcome.detail}`);
             let stored: AttributeValue = { M: outcome.item };

@@ -11,19 +11,33 @@ const TARGET: LoadTarget = {
   columns: ["dedup_key", "change", "stream_sequence", "hits", "referrer"],
   columnTypes: { hits: "INT", referrer: "VARCHAR(200)" },
 };
-const column = (table: string, name: string, dataType: string, maxLength: number | null = null): ExistingColumn => ({ table, column: name, dataType, maxLength });
-const FIXED = [column("web_analytics", "dedup_key", "varchar", 191), column("web_analytics", "change", "varchar", 8), column("web_analytics", "stream_sequence", "varchar", 64)];
+const column = (table: string, name: string, dataType: string, maxLength: number | null = null): ExistingColumn => ({
+  table,
+  column: name,
+  dataType,
+  maxLength,
+});
+const FIXED = [
+  column("web_analytics", "dedup_key", "varchar", 191),
+  column("web_analytics", "change", "varchar", 8),
+  column("web_analytics", "stream_sequence", "varchar", 64),
+];
 const MANIFEST = column("loaded_objects", "rebuild_run", "varchar", 64);
 
 describe("loader schema (functions/load/schema.ts)", () => {
   describe("migrationStatements", () => {
     it("adds every missing column in one statement, a VARCHAR one as declared and not also widened", () => {
-      expect(migrationStatements(TARGET, [...FIXED, MANIFEST])).to.deep.equal(["ALTER TABLE `clickstream`.`web_analytics` ADD COLUMN `hits` INT NULL, ADD COLUMN `referrer` VARCHAR(200) NULL"]);
+      expect(migrationStatements(TARGET, [...FIXED, MANIFEST])).to.deep.equal([
+        "ALTER TABLE `clickstream`.`web_analytics` ADD COLUMN `hits` INT NULL, ADD COLUMN `referrer` VARCHAR(200) NULL",
+      ]);
     });
 
     it("never changes a column's type: only a VARCHAR narrower than the target is widened", () => {
       const held = (hits: ExistingColumn, referrer: ExistingColumn) => migrationStatements(TARGET, [...FIXED, hits, referrer, MANIFEST]);
-      expect(held(column("web_analytics", "hits", "varchar", 10), column("web_analytics", "referrer", "varchar", 200)), "INT wanted, VARCHAR held").to.deep.equal([]);
+      expect(
+        held(column("web_analytics", "hits", "varchar", 10), column("web_analytics", "referrer", "varchar", 200)),
+        "INT wanted, VARCHAR held",
+      ).to.deep.equal([]);
       expect(held(column("web_analytics", "hits", "int"), column("web_analytics", "referrer", "char", 10)), "VARCHAR wanted, CHAR held").to.deep.equal([]);
       expect(held(column("web_analytics", "hits", "int"), column("web_analytics", "referrer", "text", 65535)), "VARCHAR wanted, TEXT held").to.deep.equal([]);
       expect(held(column("web_analytics", "hits", "int"), column("web_analytics", "referrer", "varchar", 199))).to.deep.equal([
@@ -32,10 +46,22 @@ describe("loader schema (functions/load/schema.ts)", () => {
     });
 
     it("reads information_schema's names in any letter case, and each table's columns as its own", () => {
-      const upper = [...FIXED, column("web_analytics", "hits", "int"), column("web_analytics", "referrer", "varchar", 200)].map((c) => ({ ...c, table: c.table.toUpperCase(), column: c.column.toUpperCase(), dataType: c.dataType.toUpperCase() }));
+      const upper = [...FIXED, column("web_analytics", "hits", "int"), column("web_analytics", "referrer", "varchar", 200)].map((c) => ({
+        ...c,
+        table: c.table.toUpperCase(),
+        column: c.column.toUpperCase(),
+        dataType: c.dataType.toUpperCase(),
+      }));
       expect(migrationStatements(TARGET, [...upper, { ...MANIFEST, table: "Loaded_Objects", column: "REBUILD_RUN" }])).to.deep.equal([]);
       // A column of the same name in the other table does not count.
-      expect(migrationStatements(TARGET, [...FIXED, column("loaded_objects", "hits", "int"), column("web_analytics", "referrer", "varchar", 200), column("web_analytics", "rebuild_run", "varchar", 64)])).to.deep.equal([
+      expect(
+        migrationStatements(TARGET, [
+          ...FIXED,
+          column("loaded_objects", "hits", "int"),
+          column("web_analytics", "referrer", "varchar", 200),
+          column("web_analytics", "rebuild_run", "varchar", 64),
+        ]),
+      ).to.deep.equal([
         "ALTER TABLE `clickstream`.`web_analytics` ADD COLUMN `hits` INT NULL",
         "ALTER TABLE `clickstream`.`loaded_objects` ADD COLUMN rebuild_run VARCHAR(64) NULL",
       ]);
@@ -57,7 +83,10 @@ describe("loader schema (functions/load/schema.ts)", () => {
       return { calls, connection: { query } as unknown as Connection };
     }
     const [createDatabase, ...createTables] = schemaStatements(TARGET);
-    const upToDate = [...FIXED, column("web_analytics", "hits", "int"), column("web_analytics", "referrer", "varchar", 200), MANIFEST].map((c) => ({ ...c, maxLength: c.maxLength === null ? null : String(c.maxLength) }));
+    const upToDate = [...FIXED, column("web_analytics", "hits", "int"), column("web_analytics", "referrer", "varchar", 200), MANIFEST].map((c) => ({
+      ...c,
+      maxLength: c.maxLength === null ? null : String(c.maxLength),
+    }));
 
     it("sets the session up, creates what is missing and migrates under a named lock, released at the end", async () => {
       const { calls, connection: c } = connection({ columns: upToDate.map((col) => (col.column === "referrer" ? { ...col, maxLength: "100" } : col)) });
@@ -88,7 +117,13 @@ describe("loader schema (functions/load/schema.ts)", () => {
         return calls.find((call) => call.sql.startsWith("SELECT GET_LOCK"))!.values![0] as string;
       };
       const long = "x".repeat(64);
-      const locks = await Promise.all([lockOf(TARGET), lockOf(TARGET), lockOf({ ...TARGET, table: "other" }), lockOf({ ...TARGET, database: "other" }), lockOf({ ...TARGET, database: long, table: long })]);
+      const locks = await Promise.all([
+        lockOf(TARGET),
+        lockOf(TARGET),
+        lockOf({ ...TARGET, table: "other" }),
+        lockOf({ ...TARGET, database: "other" }),
+        lockOf({ ...TARGET, database: long, table: long }),
+      ]);
       for (const lock of locks) expect(lock).to.match(/^stream-replication:schema:[0-9a-f]{32}$/);
       expect(locks[0]).to.equal(locks[1]);
       expect(new Set(locks).size).to.equal(4);
@@ -107,7 +142,11 @@ describe("loader schema (functions/load/schema.ts)", () => {
         await prepareSchema(c, TARGET).catch((e: unknown) => (error = e));
         expect(error, String(got)).to.be.instanceOf(SchemaLockTimeout);
         expect((error as Error).message).to.equal("another loader held the schema lock of clickstream.web_analytics for over 120 s: retried");
-        expect(calls.map((call) => call.sql).filter((sql) => sql.startsWith("CREATE TABLE") || sql.startsWith("ALTER") || sql.startsWith("SET SESSION lock_wait_timeout"))).to.deep.equal([]);
+        expect(
+          calls
+            .map((call) => call.sql)
+            .filter((sql) => sql.startsWith("CREATE TABLE") || sql.startsWith("ALTER") || sql.startsWith("SET SESSION lock_wait_timeout")),
+        ).to.deep.equal([]);
       }
     });
 

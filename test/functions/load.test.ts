@@ -23,12 +23,21 @@ import {
 import { hourOfKey, requiredColumns, schemaVersionOfKey } from "../../functions/shared/archive-schema";
 import { fixture } from "../support/kinesis";
 
-const TARGET: LoadTarget = { database: "clickstream", table: "web_analytics", manifestTable: "loaded_objects", rejectsTable: "rejected_rows", columns: ["dedup_key", "change", "stream_sequence", "hits"], columnTypes: { hits: "INT" } };
+const TARGET: LoadTarget = {
+  database: "clickstream",
+  table: "web_analytics",
+  manifestTable: "loaded_objects",
+  rejectsTable: "rejected_rows",
+  columns: ["dedup_key", "change", "stream_sequence", "hits"],
+  columnTypes: { hits: "INT" },
+};
 
 describe("loader function", () => {
   it("decodes the fixture's URL-encoded key", () => {
     const event = fixture<S3Event>("s3-object-created-encoded-key.json");
-    expect(s3EventObjects(event, "").created).to.deep.equal([{ bucket: "sourcebucket", key: "Happy Face.jpg", etag: "d41d8cd98f00b204e9800998ecf8427e", size: 1024 }]);
+    expect(s3EventObjects(event, "").created).to.deep.equal([
+      { bucket: "sourcebucket", key: "Happy Face.jpg", etag: "d41d8cd98f00b204e9800998ecf8427e", size: 1024 },
+    ]);
   });
 
   it("decodes spaces sent as +, unicode, quotes and SQL fragments back to the object's real key", () => {
@@ -46,16 +55,36 @@ describe("loader function", () => {
 
   it("loads the objects created under its prefix, and only those, from an event with several records", () => {
     const event = fixture<S3Event>("s3-object-created-encoded-key.json");
-    const at = (key: string, eventName = "ObjectCreated:Put") => ({ ...event.Records[0], eventName, s3: { ...event.Records[0].s3, object: { ...event.Records[0].s3.object, key } } });
-    event.Records = [at("processed/2026/a.csv"), at("processed-old/b.csv"), at("raw/processed/c.csv"), at("processed/2026/d.csv", "ObjectCreated:CompleteMultipartUpload")];
+    const at = (key: string, eventName = "ObjectCreated:Put") => ({
+      ...event.Records[0],
+      eventName,
+      s3: { ...event.Records[0].s3, object: { ...event.Records[0].s3.object, key } },
+    });
+    event.Records = [
+      at("processed/2026/a.csv"),
+      at("processed-old/b.csv"),
+      at("raw/processed/c.csv"),
+      at("processed/2026/d.csv", "ObjectCreated:CompleteMultipartUpload"),
+    ];
     const { created, ignored } = s3EventObjects(event, "processed/");
     expect(created.map((o) => o.key)).to.deep.equal(["processed/2026/a.csv", "processed/2026/d.csv"]);
     expect(ignored).to.deep.equal(["s3://sourcebucket/processed-old/b.csv: outside processed/", "s3://sourcebucket/raw/processed/c.csv: outside processed/"]);
   });
 
   it("names every record it cannot act on at once, each by index and what it is", () => {
-    const s3 = (bucket: unknown, key: unknown) => ({ eventSource: "aws:s3", eventName: "ObjectCreated:Put", s3: { bucket: { name: bucket }, object: { key } } });
-    const records = [null, { body: "{}" }, s3("archive", undefined), s3(undefined, "processed/a.csv"), s3("archive", "processed/%E0%A4%A.csv"), s3("archive", "processed/ok.csv")];
+    const s3 = (bucket: unknown, key: unknown) => ({
+      eventSource: "aws:s3",
+      eventName: "ObjectCreated:Put",
+      s3: { bucket: { name: bucket }, object: { key } },
+    });
+    const records = [
+      null,
+      { body: "{}" },
+      s3("archive", undefined),
+      s3(undefined, "processed/a.csv"),
+      s3("archive", "processed/%E0%A4%A.csv"),
+      s3("archive", "processed/ok.csv"),
+    ];
     expect(() => s3EventObjects({ Records: records }, "processed/")).to.throw(
       "not an S3 event the loader can act on: record 0 is from no event source (null), not aws:s3; record 1 is from no event source (an object with body), not aws:s3; " +
         "record 2 has no s3.bucket.name and s3.object.key; record 3 has no s3.bucket.name and s3.object.key; " +
@@ -82,7 +111,10 @@ describe("loader function", () => {
   });
 
   it("ignores S3's test event, sent when the notification is set up", () => {
-    expect(s3EventObjects({ Service: "Amazon S3", Event: "s3:TestEvent", Bucket: "archive" }, "processed/")).to.deep.equal({ created: [], ignored: ["s3:TestEvent, sent when the bucket notification was set up"] });
+    expect(s3EventObjects({ Service: "Amazon S3", Event: "s3:TestEvent", Bucket: "archive" }, "processed/")).to.deep.equal({
+      created: [],
+      ignored: ["s3:TestEvent, sent when the bucket notification was set up"],
+    });
   });
 
   it("refuses, naming what it got, an event without S3 records or of another shape (Why: such events were reported loaded)", () => {
@@ -91,7 +123,10 @@ describe("loader function", () => {
       [{}, "not an S3 event: got an empty object, with no Records list"],
       [{ Records: [] }, "an S3 event with no records: nothing says which object to load"],
       [sqs, 'not an S3 event the loader can act on: record 0 is from "aws:sqs", not aws:s3'],
-      [{ Records: [{ eventSource: "aws:s3", eventName: "ObjectCreated:Put", s3: {} }] }, "not an S3 event the loader can act on: record 0 has no s3.bucket.name and s3.object.key"],
+      [
+        { Records: [{ eventSource: "aws:s3", eventName: "ObjectCreated:Put", s3: {} }] },
+        "not an S3 event the loader can act on: record 0 has no s3.bucket.name and s3.object.key",
+      ],
       [{ detail: { bucket: { name: "b" } }, source: "aws.s3" }, "not an S3 event: got an object with detail, source, with no Records list"],
       [null, "not an S3 event: got null, with no Records list"],
     ];
@@ -115,7 +150,9 @@ describe("loader function", () => {
     expect(table).to.equal(
       "CREATE TABLE IF NOT EXISTS `clickstream`.`web_analytics` (`dedup_key` VARCHAR(191) NOT NULL, `change` VARCHAR(8) NULL, `stream_sequence` VARCHAR(64) NULL, `hits` INT NULL, PRIMARY KEY (`dedup_key`)) ENGINE=InnoDB",
     );
-    expect(() => schemaStatements({ ...TARGET, columnTypes: { hits: "INT); DROP TABLE x; --" } })).to.throw(/column type "INT\); DROP TABLE x; --" for hits is not one the loader accepts/);
+    expect(() => schemaStatements({ ...TARGET, columnTypes: { hits: "INT); DROP TABLE x; --" } })).to.throw(
+      /column type "INT\); DROP TABLE x; --" for hits is not one the loader accepts/,
+    );
   });
 
   it("upserts only where the staged change is newer, leaving out changes the rows hold already, assigning the sequence last, in the order of the dedup key", () => {
@@ -131,7 +168,12 @@ describe("loader function", () => {
   });
 
   describe("schema versions", () => {
-    const V2: LoadTarget = { ...TARGET, columns: [...TARGET.columns, "referrer", "campaign"], columnTypes: { hits: "INT", referrer: "VARCHAR(200)" }, versionColumns: [4, 5, 6] };
+    const V2: LoadTarget = {
+      ...TARGET,
+      columns: [...TARGET.columns, "referrer", "campaign"],
+      columnTypes: { hits: "INT", referrer: "VARCHAR(200)" },
+      versionColumns: [4, 5, 6],
+    };
 
     it("reads an object's schema version and hour from its key; a key without a version is version 1", () => {
       expect(schemaVersionOfKey("processed/2026/11/26/10/clicks-1.csv", "processed/")).to.equal(1);
@@ -147,13 +189,21 @@ describe("loader function", () => {
     });
 
     it("loads the columns later versions added through user variables, so an older line gets NULL there and no warning", () => {
-      expect(loadStatement(V2, { kind: "local" }, "rows", 4)).to.match(/\(`dedup_key`, `change`, `stream_sequence`, `hits`, @optional_0, @optional_1\) SET `referrer` = @optional_0, `campaign` = @optional_1$/);
+      expect(loadStatement(V2, { kind: "local" }, "rows", 4)).to.match(
+        /\(`dedup_key`, `change`, `stream_sequence`, `hits`, @optional_0, @optional_1\) SET `referrer` = @optional_0, `campaign` = @optional_1$/,
+      );
       expect(loadStatement(V2, { kind: "local" }, "rows")).to.match(/`hits`, `referrer`, `campaign`\)$/);
     });
 
     it("migrates by adding missing columns at the end and widening VARCHARs in place, and does nothing to tables that are up to date", () => {
       const table = (name: string, dataType: string, maxLength: number | null = null) => ({ table: "web_analytics", column: name, dataType, maxLength });
-      const v1Table = [table("dedup_key", "varchar", 191), table("change", "varchar", 8), table("stream_sequence", "varchar", 64), table("hits", "int"), table("referrer", "varchar", 100)];
+      const v1Table = [
+        table("dedup_key", "varchar", 191),
+        table("change", "varchar", 8),
+        table("stream_sequence", "varchar", 64),
+        table("hits", "int"),
+        table("referrer", "varchar", 100),
+      ];
       const manifest = { table: "loaded_objects", column: "rebuild_run", dataType: "varchar", maxLength: 64 };
       expect(migrationStatements(V2, [...v1Table, manifest])).to.deep.equal([
         "ALTER TABLE `clickstream`.`web_analytics` ADD COLUMN `campaign` TEXT NULL",
@@ -169,9 +219,14 @@ describe("loader function", () => {
   });
 
   it("takes a rebuild's run name and whether it repairs from the event, and refuses a run that is not a plain name", () => {
-    const event = (run: unknown) => ({ Records: [{ eventSource: "aws:s3", eventName: "ObjectCreated:Put", s3: { bucket: { name: "b" }, object: { key: "processed/a.csv" } } }], rebuild: { run } });
+    const event = (run: unknown) => ({
+      Records: [{ eventSource: "aws:s3", eventName: "ObjectCreated:Put", s3: { bucket: { name: "b" }, object: { key: "processed/a.csv" } } }],
+      rebuild: { run },
+    });
     expect(s3EventObjects(event("rebuild-2026-11-26T10:00:00Z"), "processed/").rebuildRun).to.equal("rebuild-2026-11-26T10:00:00Z");
-    expect(() => s3EventObjects(event("x'; DROP TABLE t"), "processed/")).to.throw(/rebuild\.run must be 1 to 64 letters, digits or "_\.:-", got "x'; DROP TABLE t"/);
+    expect(() => s3EventObjects(event("x'; DROP TABLE t"), "processed/")).to.throw(
+      /rebuild\.run must be 1 to 64 letters, digits or "_\.:-", got "x'; DROP TABLE t"/,
+    );
     expect(() => s3EventObjects(event(undefined), "processed/")).to.throw(/rebuild\.run must be/);
     const repairing = (repair: unknown) => ({ ...event("r1"), rebuild: { run: "r1", repair } });
     expect(s3EventObjects(repairing(true), "processed/")).to.include({ rebuildRun: "r1", repair: true });
@@ -211,7 +266,9 @@ describe("loader SQL", () => {
 
   it("types unconfigured columns as TEXT, and never lets a configured type override a fixed column's", () => {
     const [, untyped] = schemaStatements({ ...TARGET, columns: ["dedup_key", "note"], columnTypes: undefined });
-    expect(untyped).to.equal("CREATE TABLE IF NOT EXISTS `clickstream`.`web_analytics` (`dedup_key` VARCHAR(191) NOT NULL, `note` TEXT NULL, PRIMARY KEY (`dedup_key`)) ENGINE=InnoDB");
+    expect(untyped).to.equal(
+      "CREATE TABLE IF NOT EXISTS `clickstream`.`web_analytics` (`dedup_key` VARCHAR(191) NOT NULL, `note` TEXT NULL, PRIMARY KEY (`dedup_key`)) ENGINE=InnoDB",
+    );
     const [, table] = schemaStatements({ ...TARGET, columns: ["dedup_key", "change", "note"], columnTypes: { change: "JSON" } });
     expect(table).to.equal(
       "CREATE TABLE IF NOT EXISTS `clickstream`.`web_analytics` (`dedup_key` VARCHAR(191) NOT NULL, `change` VARCHAR(8) NULL, `note` TEXT NULL, PRIMARY KEY (`dedup_key`)) ENGINE=InnoDB",
@@ -233,7 +290,9 @@ describe("loader SQL", () => {
       `CREATE TEMPORARY TABLE ${staging} (line BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, refused TEXT NULL, ` +
         "`dedup_key` LONGTEXT NULL, `change` LONGTEXT NULL, `stream_sequence` LONGTEXT NULL, `hits` LONGTEXT NULL) ENGINE=InnoDB",
     ]);
-    expect(loadStatement(TARGET, { kind: "local" }, "staging")).to.match(/^LOAD DATA LOCAL INFILE 'archive-object' IGNORE INTO TABLE `clickstream`\.`load_staging` /);
+    expect(loadStatement(TARGET, { kind: "local" }, "staging")).to.match(
+      /^LOAD DATA LOCAL INFILE 'archive-object' IGNORE INTO TABLE `clickstream`\.`load_staging` /,
+    );
     expect(stagedLines(TARGET)).to.equal(`SELECT COUNT(*) AS lines_ FROM ${staging}`);
     expect(refuseLine(TARGET)).to.equal(`UPDATE ${staging} SET refused = ? WHERE line = ?`);
   });

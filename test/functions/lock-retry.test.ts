@@ -17,7 +17,11 @@ function run(failures: Error[], attempts = 5) {
     if (failure) throw failure;
     return "done";
   };
-  const result = retryLockConflicts(task, { attempts, baseDelayMs: 100, maxDelayMs: 1_000, random: () => 0.5, sleep: async (ms) => void waits.push(ms) }, (retry) => retries.push(retry));
+  const result = retryLockConflicts(
+    task,
+    { attempts, baseDelayMs: 100, maxDelayMs: 1_000, random: () => 0.5, sleep: async (ms) => void waits.push(ms) },
+    (retry) => retries.push(retry),
+  );
   return { result, waits, retries, calls: () => calls };
 }
 

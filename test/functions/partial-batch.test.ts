@@ -24,7 +24,11 @@ function bucket(refusedKeys: string[] = []) {
   return { puts, s3: { send } as never };
 }
 
-const identity = { itemIdentifier: (r: Rec) => r.seq, logFields: (r: Rec) => ({ sequenceNumber: r.seq, dedupKey: r.key }), parkedKey: (r: Rec) => `parked/clicks/${r.seq}.json` };
+const identity = {
+  itemIdentifier: (r: Rec) => r.seq,
+  logFields: (r: Rec) => ({ sequenceNumber: r.seq, dedupKey: r.key }),
+  parkedKey: (r: Rec) => `parked/clicks/${r.seq}.json`,
+};
 const [a, b, c] = [
   { seq: "100", key: "k|1" },
   { seq: "200", key: "k|2" },
@@ -46,8 +50,22 @@ describe("partial batch (functions/shared/partial-batch.ts)", () => {
       ["dlq-bucket", "parked/clicks/200.json"],
     ]);
     expect(warnings).to.have.deep.members([
-      { message: "parked record", sequenceNumber: "100", dedupKey: "k|1", reason: "not-json", detail: "not JSON: Unexpected token", object: "s3://dlq-bucket/parked/clicks/100.json" },
-      { message: "parked record", sequenceNumber: "200", dedupKey: "k|2", reason: "too-large", detail: "item is 401 KB", object: "s3://dlq-bucket/parked/clicks/200.json" },
+      {
+        message: "parked record",
+        sequenceNumber: "100",
+        dedupKey: "k|1",
+        reason: "not-json",
+        detail: "not JSON: Unexpected token",
+        object: "s3://dlq-bucket/parked/clicks/100.json",
+      },
+      {
+        message: "parked record",
+        sequenceNumber: "200",
+        dedupKey: "k|2",
+        reason: "too-large",
+        detail: "item is 401 KB",
+        object: "s3://dlq-bucket/parked/clicks/200.json",
+      },
     ]);
     expect(batch.refused).to.equal(2);
     expect(batch.batchItemFailures).to.deep.equal([]);

@@ -21,12 +21,20 @@ function items(answer: (name: string) => Error | void = () => undefined) {
 
 const stale = () => new ConditionalCheckFailedException({ message: "The conditional request failed", $metadata: {} });
 const DELTA: Delta = { group: "p1", values: { page: "p1" }, count: 1, sums: { hits: "2" } };
-const keyless = (eventID?: string): DynamoDBRecord => ({ eventID, eventName: "INSERT", dynamodb: { ApproximateCreationDateTime: CHANGED_AT, SequenceNumber: "77", NewImage: {} } });
+const keyless = (eventID?: string): DynamoDBRecord => ({
+  eventID,
+  eventName: "INSERT",
+  dynamodb: { ApproximateCreationDateTime: CHANGED_AT, SequenceNumber: "77", NewImage: {} },
+});
 
 describe("projection writes of one record (functions/project/apply.ts)", () => {
   describe("an index item", () => {
     const key = { page: { S: "p1" }, id: { S: "a" } };
-    const newerOnly = { ConditionExpression: "attribute_not_exists(#seq) OR #seq < :seq", ExpressionAttributeNames: { "#seq": "sourceSequence" }, ExpressionAttributeValues: { ":seq": { S: "9".padStart(40, "0") } } };
+    const newerOnly = {
+      ConditionExpression: "attribute_not_exists(#seq) OR #seq < :seq",
+      ExpressionAttributeNames: { "#seq": "sourceSequence" },
+      ExpressionAttributeValues: { ":seq": { S: "9".padStart(40, "0") } },
+    };
 
     // The condition's meaning on DynamoDB itself: test/integration/project.test.ts (a replayed record never overwrites a newer one).
     it("puts and deletes only where the index holds no newer change of the item, comparing sortable sequence numbers", async () => {
@@ -74,7 +82,11 @@ describe("projection writes of one record (functions/project/apply.ts)", () => {
     });
 
     it("passes on at once a cancellation for any other reason, and any other failure", async () => {
-      for (const error of [cancelled({ Code: "None" }, { Code: "ValidationError", Message: "too big" }), cancelled(), Object.assign(new Error("socket hang up"), { name: "TimeoutError" })]) {
+      for (const error of [
+        cancelled({ Code: "None" }, { Code: "ValidationError", Message: "too big" }),
+        cancelled(),
+        Object.assign(new Error("socket hang up"), { name: "TimeoutError" }),
+      ]) {
         const { retry, waits } = retrying();
         const db = transactions(() => error);
         let thrown: unknown;
@@ -103,7 +115,10 @@ describe("projection writes of one record (functions/project/apply.ts)", () => {
     });
 
     it("only adds to a group when the delta sets no group values", () => {
-      expect(groupUpdate("hits", { group: "all", values: {}, count: 1, sums: {} }).Update).to.deep.include({ UpdateExpression: "ADD #count :count", ExpressionAttributeNames: { "#count": "count" } });
+      expect(groupUpdate("hits", { group: "all", values: {}, count: 1, sums: {} }).Update).to.deep.include({
+        UpdateExpression: "ADD #count :count",
+        ExpressionAttributeNames: { "#count": "count" },
+      });
     });
   });
 });

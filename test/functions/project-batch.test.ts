@@ -28,7 +28,9 @@ describe("projection batches: per item state and per key writes", () => {
       expect(modify).to.deep.include({ after: { group: "p2", values: { page: "p2" }, sums: { hits: "3" } }, before: undefined });
       const remove = itemChange(record("REMOVE", "13", { OldImage: { ...click("a", "p2", "3"), hits: { S: "x" } } }), "item:a", HITS);
       expect(remove).to.deep.include({ after: undefined, before: undefined });
-      expect(itemChange(record("MODIFY", "14", { NewImage: { ...click("a", "p2", "3"), hits: { S: "x" } } }), "item:a", HITS)).to.deep.equal({ problem: "hits is not a number, so it cannot be summed into hits" });
+      expect(itemChange(record("MODIFY", "14", { NewImage: { ...click("a", "p2", "3"), hits: { S: "x" } } }), "item:a", HITS)).to.deep.equal({
+        problem: "hits is not a number, so it cannot be summed into hits",
+      });
       const noSequence = record("INSERT", "15", { NewImage: click("a", "p2", "3") });
       delete noSequence.dynamodb!.SequenceNumber;
       expect(itemChange(noSequence, "item:a", HITS)).to.deep.equal({ problem: "the record has no SequenceNumber" });
@@ -43,7 +45,10 @@ describe("projection batches: per item state and per key writes", () => {
       const plan = planItem(changes, { kind: "entry", sequence: changes[1].sequence, counted: encodeCounted(changes[1].after) });
       expect(plan.replayed).to.deep.equal(changes.slice(0, 2));
       expect(plan.applied).to.deep.equal(changes.slice(2));
-      expect(plan.deltas.map((d) => [d.group, d.count, d.sums.hits])).to.deep.equal([["p2", 1, "5"], ["p1", -1, "-4"]]);
+      expect(plan.deltas.map((d) => [d.group, d.count, d.sums.hits])).to.deep.equal([
+        ["p2", 1, "5"],
+        ["p1", -1, "-4"],
+      ]);
       expect(plan.entry).to.deep.equal({ sequence: changes[2].sequence, counted: '["p2",{"page":"p2"},{"hits":"5"}]', changedAt: 1764151200 });
       const replay = planItem(changes, { kind: "entry", sequence: changes[2].sequence, counted: "none" });
       expect([replay.applied, replay.deltas, replay.entry]).to.deep.equal([[], [], undefined]);
@@ -69,7 +74,11 @@ describe("projection batches: per item state and per key writes", () => {
           if (sent.length > 1) return {};
           // Item a's entry already holds this very change: the record is a replay.
           const held = { eventId: { S: a.item }, sourceSequence: { S: a.sequence }, counted: { S: encodeCounted(a.after) } };
-          throw new TransactionCanceledException({ message: "cancelled", $metadata: {}, CancellationReasons: [{ Code: "ConditionalCheckFailed", Item: held }, { Code: "None" }, { Code: "None" }] });
+          throw new TransactionCanceledException({
+            message: "cancelled",
+            $metadata: {},
+            CancellationReasons: [{ Code: "ConditionalCheckFailed", Item: held }, { Code: "None" }, { Code: "None" }],
+          });
         },
       };
       const outcome = await applyAggregateBatch(dynamodb as never, TABLES, [a, b], RETRY);
@@ -78,7 +87,11 @@ describe("projection batches: per item state and per key writes", () => {
       expect(sent[0].map((i) => Object.keys(i)[0])).to.deep.equal(["Put", "Put", "Update"]);
       expect(sent[0][0].Put!.ConditionExpression).to.equal("attribute_not_exists(#id) OR (#seq < :first AND #counted = :counted)");
       // The entry of an item that counts lives as long as the item counts.
-      expect(sent[0][0].Put!.Item).to.deep.equal({ eventId: { S: a.item }, sourceSequence: { S: a.sequence }, counted: { S: '["p1",{"page":"p1"},{"hits":"2"}]' } });
+      expect(sent[0][0].Put!.Item).to.deep.equal({
+        eventId: { S: a.item },
+        sourceSequence: { S: a.sequence },
+        counted: { S: '["p1",{"page":"p1"},{"hits":"2"}]' },
+      });
       expect(sent[0][2].Update!.ExpressionAttributeValues).to.deep.include({ ":count": { N: "2" }, ":s0": { N: "5" } });
       expect(sent[1].map((i) => i.Put?.Item?.eventId.S ?? i.Update!.Key!.group.S)).to.deep.equal([b.item, "p1"]);
       expect(sent[1][1].Update!.ExpressionAttributeValues).to.deep.include({ ":count": { N: "1" }, ":s0": { N: "3" } });
@@ -92,8 +105,16 @@ describe("projection batches: per item state and per key writes", () => {
         send: async (command: { input: { TransactItems: TransactWriteItem[] } }) => {
           sent.push(command.input.TransactItems);
           version += 1;
-          const held = { eventId: { S: a.item }, sourceSequence: { S: String(version).padStart(40, "0") }, counted: { S: encodeCounted({ group: "p1", values: { page: "p1" }, sums: { hits: String(version) } }) } };
-          throw new TransactionCanceledException({ message: "cancelled", $metadata: {}, CancellationReasons: [{ Code: "ConditionalCheckFailed", Item: held }, { Code: "None" }] });
+          const held = {
+            eventId: { S: a.item },
+            sourceSequence: { S: String(version).padStart(40, "0") },
+            counted: { S: encodeCounted({ group: "p1", values: { page: "p1" }, sums: { hits: String(version) } }) },
+          };
+          throw new TransactionCanceledException({
+            message: "cancelled",
+            $metadata: {},
+            CancellationReasons: [{ Code: "ConditionalCheckFailed", Item: held }, { Code: "None" }],
+          });
         },
       };
       const outcome = await applyAggregateBatch(dynamodb as never, TABLES, [a], RETRY);
@@ -101,22 +122,32 @@ describe("projection batches: per item state and per key writes", () => {
       // The guess, then what DynamoDB said twice more, once per attempt left.
       expect(sent).to.have.length(4);
       expect(sent[1][0].Put).to.deep.include({ ConditionExpression: "#seq = :seq AND #counted = :counted" });
-      expect(sent[1][0].Put!.ExpressionAttributeValues).to.deep.equal({ ":seq": { S: "1".padStart(40, "0") }, ":counted": { S: '["p1",{"page":"p1"},{"hits":"1"}]' } });
+      expect(sent[1][0].Put!.ExpressionAttributeValues).to.deep.equal({
+        ":seq": { S: "1".padStart(40, "0") },
+        ":counted": { S: '["p1",{"page":"p1"},{"hits":"1"}]' },
+      });
       expect(sent[1][1].Update!.ExpressionAttributeValues).to.deep.include({ ":count": { N: "0" }, ":s0": { N: "6" } });
     });
 
     it("cuts a batch into transactions of at most 100 actions and 4 MB", async () => {
       const cuts = async (changes: ItemChange[]) => {
         const sizes: { actions: number; bytes: number }[] = [];
-        const dynamodb = { send: async (command: { input: { TransactItems: TransactWriteItem[] } }) => void sizes.push({ actions: command.input.TransactItems.length, bytes: JSON.stringify(command.input.TransactItems).length }) };
+        const dynamodb = {
+          send: async (command: { input: { TransactItems: TransactWriteItem[] } }) =>
+            void sizes.push({ actions: command.input.TransactItems.length, bytes: JSON.stringify(command.input.TransactItems).length }),
+        };
         expect((await applyAggregateBatch(dynamodb as never, TABLES, changes, RETRY)).failed).to.equal(undefined);
         return sizes;
       };
       // 150 items over 30 groups: 70 entries and 30 updates fill a transaction.
-      const many = await cuts(Array.from({ length: 150 }, (_, i) => changeOf(record("INSERT", String(1_000 + i), { NewImage: click(`j${i}`, `p${i % 30}`, "1") }))));
+      const many = await cuts(
+        Array.from({ length: 150 }, (_, i) => changeOf(record("INSERT", String(1_000 + i), { NewImage: click(`j${i}`, `p${i % 30}`, "1") }))),
+      );
       expect(many.map((s) => s.actions)).to.deep.equal([100, 100, 20]);
       // 40 items on pages named by 40 KB each: 80 actions, but far more than 4 MB.
-      const big = await cuts(Array.from({ length: 40 }, (_, i) => changeOf(record("INSERT", String(100 + i), { NewImage: click(`i${i}`, `${i}`.padEnd(40_000, "p"), "1") }))));
+      const big = await cuts(
+        Array.from({ length: 40 }, (_, i) => changeOf(record("INSERT", String(100 + i), { NewImage: click(`i${i}`, `${i}`.padEnd(40_000, "p"), "1") }))),
+      );
       expect(big.length).to.be.greaterThan(1);
       expect(Math.max(...big.map((s) => s.bytes))).to.be.at.most(4 * 1024 * 1024);
     });
@@ -167,7 +198,12 @@ describe("projection batches: per item state and per key writes", () => {
       const changes = [put("a", "p1", "1", "10"), put("a", "p1", "2", "20"), put("a", "p1", "3", "30"), put("b", "p1", "9", "40")];
       const outcome = await applyIndexBatch(dynamodb as never, "by-page", BY_PAGE, changes);
       expect(sent.map((s) => s.hits).sort()).to.deep.equal(["2", "3", "9"]);
-      expect(changes.map((c) => outcome.verdicts.get(c.record))).to.deep.equal(["written", "written", { park: "rejected by DynamoDB: Item size has exceeded the maximum allowed size" }, "replayed"]);
+      expect(changes.map((c) => outcome.verdicts.get(c.record))).to.deep.equal([
+        "written",
+        "written",
+        { park: "rejected by DynamoDB: Item size has exceeded the maximum allowed size" },
+        "replayed",
+      ]);
       expect(outcome.failed).to.equal(undefined);
     });
 
@@ -182,7 +218,10 @@ describe("projection batches: per item state and per key writes", () => {
     /** Each write sent, as `command key-page/key-id hits`. */
     const recording = () => {
       const sent: string[] = [];
-      const send = async (command: { constructor: { name: string }; input: { Item?: Record<string, { S?: string; N?: string }>; Key?: Record<string, { S?: string }> } }) => {
+      const send = async (command: {
+        constructor: { name: string };
+        input: { Item?: Record<string, { S?: string; N?: string }>; Key?: Record<string, { S?: string }> };
+      }) => {
         const key = command.input.Item ?? command.input.Key!;
         sent.push(`${command.constructor.name.replace("ItemCommand", "")} ${key.page.S}/${key.id.S} ${command.input.Item?.hits.N ?? "-"}`);
         return {};
@@ -192,9 +231,18 @@ describe("projection batches: per item state and per key writes", () => {
     const change = (r: DynamoDBRecord) => ({ record: r, change: indexChange(r, BY_PAGE) as never });
 
     it("writes a key's newest change whatever order the batch lists its changes in", async () => {
-      for (const order of [["20", "30", "10"], ["30", "10", "20"], ["10", "20", "30"]]) {
+      for (const order of [
+        ["20", "30", "10"],
+        ["30", "10", "20"],
+        ["10", "20", "30"],
+      ]) {
         const { sent, dynamodb } = recording();
-        await applyIndexBatch(dynamodb, "by-page", BY_PAGE, order.map((seq) => put("a", "p1", seq, seq)));
+        await applyIndexBatch(
+          dynamodb,
+          "by-page",
+          BY_PAGE,
+          order.map((seq) => put("a", "p1", seq, seq)),
+        );
         expect(sent, order.join()).to.deep.equal(["Put p1/a 30"]);
       }
     });
@@ -222,7 +270,10 @@ describe("a whole batch (projectBatch)", () => {
     spec,
     tables: TABLES,
     retry: RETRY,
-    log: { info: (message: string, extra?: Record<string, unknown>) => void lines.push({ message, extra }), warn: (message: string, extra?: Record<string, unknown>) => void lines.push({ message, extra }) },
+    log: {
+      info: (message: string, extra?: Record<string, unknown>) => void lines.push({ message, extra }),
+      warn: (message: string, extra?: Record<string, unknown>) => void lines.push({ message, extra }),
+    },
   });
 
   it("takes AWS's TTL expiry for no delete: an index keeps its item, an aggregate its counts; each counted as expired (Why: expiry blanked the analytics history)", async () => {
@@ -243,14 +294,21 @@ describe("a whole batch (projectBatch)", () => {
   /** A parking bucket that keeps what it is given, by key. */
   const bucket = () => {
     const parked = new Map<string, { reason: string; detail: string }>();
-    return { parked, s3: { send: async (command: { input: { Key: string; Body: string } }) => void parked.set(command.input.Key, JSON.parse(command.input.Body)) } as never };
+    return {
+      parked,
+      s3: { send: async (command: { input: { Key: string; Body: string } }) => void parked.set(command.input.Key, JSON.parse(command.input.Body)) } as never,
+    };
   };
   const keyless = (sequence: string, page: string | undefined, hits: string): DynamoDBRecord => {
     const r = record("INSERT", sequence, { NewImage: click(sequence, page, hits) });
     delete r.dynamodb!.Keys;
     return r;
   };
-  const projectWith = async (spec: AggregateSpec | IndexSpec, records: DynamoDBRecord[], send: (command: { constructor: { name: string } }) => Promise<unknown>) => {
+  const projectWith = async (
+    spec: AggregateSpec | IndexSpec,
+    records: DynamoDBRecord[],
+    send: (command: { constructor: { name: string } }) => Promise<unknown>,
+  ) => {
     const lines: { message: string; extra?: Record<string, unknown> }[] = [];
     const { parked, s3 } = bucket();
     const outcome = await projectBatch({ Records: records }, { ...deps(spec, { send }, lines), s3 });
@@ -263,11 +321,23 @@ describe("a whole batch (projectBatch)", () => {
     const send = async (command: { constructor: { name: string }; input: { TransactItems: TransactWriteItem[] } }) => {
       const ledger = command.input.TransactItems[0].Put!.Item!.eventId.S!;
       sent.push(ledger);
-      if (ledger === "e-2") throw new TransactionCanceledException({ message: "cancelled", $metadata: {}, CancellationReasons: [{ Code: "ConditionalCheckFailed" }, { Code: "None" }] });
+      if (ledger === "e-2")
+        throw new TransactionCanceledException({
+          message: "cancelled",
+          $metadata: {},
+          CancellationReasons: [{ Code: "ConditionalCheckFailed" }, { Code: "None" }],
+        });
       if (ledger === "e-3") throw Object.assign(new Error("Item size has exceeded the maximum allowed size"), { name: "ValidationException" });
       return {};
     };
-    const records = [keyless("1", "p1", "1"), keyless("2", "p1", "1"), keyless("3", "p1", "1"), keyless("4", undefined, "1"), keyless("5", "p1", "x"), { ...keyless("6", "p1", "1"), eventID: undefined }];
+    const records = [
+      keyless("1", "p1", "1"),
+      keyless("2", "p1", "1"),
+      keyless("3", "p1", "1"),
+      keyless("4", undefined, "1"),
+      keyless("5", "p1", "x"),
+      { ...keyless("6", "p1", "1"), eventID: undefined },
+    ];
     records[4].dynamodb!.NewImage!.hits = { N: "x" };
     const { outcome, lines, parkedReasons } = await projectWith(HITS, records, send as never);
     const counts = { received: 6, written: 1, replayed: 1, skipped: 1, parked: 3, expired: 0, failed: 0 };
@@ -311,7 +381,9 @@ describe("a whole batch (projectBatch)", () => {
       const from = failing === "e-2" ? "2" : "3";
       expect(outcome.batchItemFailures, failing).to.deep.equal([{ itemIdentifier: from }]);
       expect(outcome.counts, failing).to.include({ written: failing === "e-2" ? 2 : 3, failed: 1 });
-      expect(lines.find((l) => l.message === "projection failed, the batch will be retried from this record")?.extra).to.include({ error: "TimeoutError: socket hang up" });
+      expect(lines.find((l) => l.message === "projection failed, the batch will be retried from this record")?.extra).to.include({
+        error: "TimeoutError: socket hang up",
+      });
     }
   });
 
@@ -332,6 +404,9 @@ describe("a whole batch (projectBatch)", () => {
     const anonymous = record("INSERT", "100", { NewImage: click("a", undefined, "1") });
     const outcome = await projectBatch({ Records: [anonymous] }, deps(BY_PAGE, written().dynamodb, lines));
     expect(outcome.counts).to.include({ skipped: 1, written: 0 });
-    expect(lines).to.deep.include({ message: LOG_MESSAGES.skippedRecord, extra: { reason: "the item has no (or an empty) page and id", sequenceNumber: "100" } });
+    expect(lines).to.deep.include({
+      message: LOG_MESSAGES.skippedRecord,
+      extra: { reason: "the item has no (or an empty) page and id", sequenceNumber: "100" },
+    });
   });
 });

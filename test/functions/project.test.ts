@@ -9,7 +9,11 @@ import { type AggregateSpec, type IndexSpec } from "../../functions/project/spec
 import { fixture } from "../support/kinesis";
 
 const BY_USER: IndexSpec = { kind: "index", hashKey: "useremail", rangeKey: "nanotimestamp" };
-const HITS_PER_PAGE_PER_DAY: AggregateSpec = { kind: "aggregate", groupBy: ["page_id", { attribute: "client_timestamp", period: "day" }], sums: [{ name: "hits", attribute: "Hits" }] };
+const HITS_PER_PAGE_PER_DAY: AggregateSpec = {
+  kind: "aggregate",
+  groupBy: ["page_id", { attribute: "client_timestamp", period: "day" }],
+  sums: [{ name: "hits", attribute: "Hits" }],
+};
 const SCORE_PER_USER: AggregateSpec = { kind: "aggregate", groupBy: ["Username"], sums: [{ name: "score", attribute: "Score" }] };
 
 type Image = Record<string, AttributeValue>;
@@ -22,8 +26,17 @@ const click = (email: string, page: string, hits: string, at = "2026-11-26T10:00
   avatar: { B: "AAEC/w==" },
 });
 
-function record(eventName: "INSERT" | "MODIFY" | "REMOVE", images: { NewImage?: Image; OldImage?: Image }, sequence = "4421584500000000017450439091"): DynamoDBRecord {
-  return { eventID: `e-${sequence}`, eventName, eventSource: "aws:dynamodb", dynamodb: { ApproximateCreationDateTime: 1764151200, SequenceNumber: sequence, Keys: {}, ...images } };
+function record(
+  eventName: "INSERT" | "MODIFY" | "REMOVE",
+  images: { NewImage?: Image; OldImage?: Image },
+  sequence = "4421584500000000017450439091",
+): DynamoDBRecord {
+  return {
+    eventID: `e-${sequence}`,
+    eventName,
+    eventSource: "aws:dynamodb",
+    dynamodb: { ApproximateCreationDateTime: 1764151200, SequenceNumber: sequence, Keys: {}, ...images },
+  };
 }
 
 describe("projection function", () => {
@@ -47,7 +60,10 @@ describe("projection function", () => {
   describe("poison records (Why: a timestamp outside Date's range was retried forever; sums past 38 digits)", () => {
     it("parks an aggregate record whose timestamp no Date holds, naming the value, instead of throwing", () => {
       for (const when of [{ N: "1e20" }, { N: "-9e18" }, { S: "2026-13-45" }]) {
-        const change = aggregateChange(record("INSERT", { NewImage: { ...click("ana@example.com", "p-1", "2"), client_timestamp: when } }), HITS_PER_PAGE_PER_DAY);
+        const change = aggregateChange(
+          record("INSERT", { NewImage: { ...click("ana@example.com", "p-1", "2"), client_timestamp: when } }),
+          HITS_PER_PAGE_PER_DAY,
+        );
         expect(change, JSON.stringify(when)).to.deep.include({ kind: "poison" });
       }
     });
@@ -56,11 +72,15 @@ describe("projection function", () => {
       const text = aggregateChange(record("INSERT", { NewImage: { ...click("ana@example.com", "p-1", "2"), Hits: { S: "2" } } }), HITS_PER_PAGE_PER_DAY);
       expect(text).to.deep.equal({ kind: "poison", reason: "Hits is not a number, so it cannot be summed into hits" });
       const none = aggregateChange(record("INSERT", { NewImage: { ...click("ana@example.com", "p-1", "2"), Hits: { NULL: true } } }), HITS_PER_PAGE_PER_DAY);
-      expect(none).to.deep.equal({ kind: "apply", deltas: [{ group: "p-1|2026-11-26", values: { page_id: "p-1", client_timestamp_day: "2026-11-26" }, count: 1, sums: { hits: "0" } }] });
+      expect(none).to.deep.equal({
+        kind: "apply",
+        deltas: [{ group: "p-1|2026-11-26", values: { page_id: "p-1", client_timestamp_day: "2026-11-26" }, count: 1, sums: { hits: "0" } }],
+      });
     });
 
     it("names the timestamp it cannot place, shown up to 40 characters, and a value of another type", () => {
-      const at = (when: AttributeValue) => aggregateChange(record("INSERT", { NewImage: { ...click("a", "p-1", "2"), client_timestamp: when } }), HITS_PER_PAGE_PER_DAY);
+      const at = (when: AttributeValue) =>
+        aggregateChange(record("INSERT", { NewImage: { ...click("a", "p-1", "2"), client_timestamp: when } }), HITS_PER_PAGE_PER_DAY);
       const range = "is not a time between the years -271821 and 275760";
       expect(at({ N: "1e20" })).to.deep.equal({ kind: "poison", reason: `client_timestamp = "1e20" ${range}` });
       expect(at({ S: `9${"0".repeat(44)}` })).to.deep.equal({ kind: "poison", reason: `client_timestamp = "9${"0".repeat(39)}" ${range}` });
@@ -72,12 +92,22 @@ describe("projection function", () => {
     it("parks a record of an unknown event, or an INSERT without its new image", () => {
       const unknown = { ...record("INSERT", { NewImage: click("a", "p-1", "2") }), eventName: "TTL" as "INSERT" };
       expect(aggregateChange(unknown, HITS_PER_PAGE_PER_DAY)).to.deep.equal({ kind: "poison", reason: 'eventName "TTL" is not INSERT, MODIFY or REMOVE' });
-      expect(aggregateChange(record("INSERT", {}), HITS_PER_PAGE_PER_DAY)).to.deep.equal({ kind: "poison", reason: "INSERT without NewImage: the table's stream view type must include new images" });
+      expect(aggregateChange(record("INSERT", {}), HITS_PER_PAGE_PER_DAY)).to.deep.equal({
+        kind: "poison",
+        reason: "INSERT without NewImage: the table's stream view type must include new images",
+      });
     });
 
     it("parks a change to a sum that DynamoDB's ADD cannot take exactly, rather than rounding it", () => {
-      const change = aggregateChange(record("MODIFY", { OldImage: click("ana@example.com", "p-1", "1E-100"), NewImage: click("ana@example.com", "p-1", "1E+100") }), HITS_PER_PAGE_PER_DAY);
-      expect(change).to.deep.equal({ kind: "poison", reason: 'the change to sum hits of group "p-1|2026-11-26", 999999999999999999999999999999999999999999999, has 200 significant digits; DynamoDB keeps 38' });
+      const change = aggregateChange(
+        record("MODIFY", { OldImage: click("ana@example.com", "p-1", "1E-100"), NewImage: click("ana@example.com", "p-1", "1E+100") }),
+        HITS_PER_PAGE_PER_DAY,
+      );
+      expect(change).to.deep.equal({
+        kind: "poison",
+        reason:
+          'the change to sum hits of group "p-1|2026-11-26", 999999999999999999999999999999999999999999999, has 200 significant digits; DynamoDB keeps 38',
+      });
     });
   });
 
@@ -92,7 +122,11 @@ describe("projection function", () => {
     });
 
     it("writes binary as bytes at any depth: in sets, maps and lists", () => {
-      const image: Image = { ...click("ana@example.com", "p-1", "2"), blobs: { BS: ["AQ==", "Ag=="] }, doc: { M: { pic: { B: "/w==" }, list: { L: [{ B: "AA==" }, { S: "x" }] } } } };
+      const image: Image = {
+        ...click("ana@example.com", "p-1", "2"),
+        blobs: { BS: ["AQ==", "Ag=="] },
+        doc: { M: { pic: { B: "/w==" }, list: { L: [{ B: "AA==" }, { S: "x" }] } } },
+      };
       const change = indexChange(record("INSERT", { NewImage: image }), BY_USER);
       if (change.kind !== "put") throw new Error(change.kind);
       expect(change.item.blobs.BS!.map((b) => Buffer.from(b).toString("hex"))).to.deep.equal(["01", "02"]);
@@ -119,7 +153,10 @@ describe("projection function", () => {
     });
 
     it("deletes the old index item when a MODIFY changed the key, and deletes on REMOVE", () => {
-      const moved = indexChange(record("MODIFY", { OldImage: click("ana@example.com", "p-1", "2"), NewImage: click("ana@new.example.com", "p-1", "2") }), BY_USER);
+      const moved = indexChange(
+        record("MODIFY", { OldImage: click("ana@example.com", "p-1", "2"), NewImage: click("ana@new.example.com", "p-1", "2") }),
+        BY_USER,
+      );
       expect(moved.kind === "put" && moved.replaces).to.deep.equal({ useremail: { S: "ana@example.com" }, nanotimestamp: { S: "1764151201250000123" } });
       const removed = indexChange(record("REMOVE", { OldImage: click("ana@example.com", "p-1", "2") }), BY_USER);
       expect(removed).to.deep.include({ kind: "delete", key: { useremail: { S: "ana@example.com" }, nanotimestamp: { S: "1764151201250000123" } } });
@@ -128,7 +165,10 @@ describe("projection function", () => {
     it("skips items without the index key, and parks a REMOVE it cannot place", () => {
       const anonymous = click("", "p-1", "1");
       delete anonymous.useremail;
-      expect(indexChange(record("INSERT", { NewImage: anonymous }), BY_USER)).to.deep.equal({ kind: "skip", why: "the item has no (or an empty) useremail and nanotimestamp" });
+      expect(indexChange(record("INSERT", { NewImage: anonymous }), BY_USER)).to.deep.equal({
+        kind: "skip",
+        why: "the item has no (or an empty) useremail and nanotimestamp",
+      });
       // An empty string is no key either: DynamoDB refuses it as a key value.
       expect(indexChange(record("INSERT", { NewImage: { ...click("", "p-1", "1") } }), BY_USER)).to.include({ kind: "skip" });
       expect(indexChange(record("REMOVE", {}), BY_USER)).to.deep.include({ kind: "poison" });
@@ -179,11 +219,15 @@ describe("projection function", () => {
       const dynamodb = {
         send: async (command: { constructor: { name: string } }) => {
           sent.push(command.constructor.name);
-          if (command.constructor.name === "PutItemCommand") throw new ConditionalCheckFailedException({ message: "The conditional request failed", $metadata: {} });
+          if (command.constructor.name === "PutItemCommand")
+            throw new ConditionalCheckFailedException({ message: "The conditional request failed", $metadata: {} });
           return {};
         },
       };
-      const moved = indexChange(record("MODIFY", { OldImage: click("ana@example.com", "p-1", "2"), NewImage: click("ana@new.example.com", "p-1", "2") }), BY_USER);
+      const moved = indexChange(
+        record("MODIFY", { OldImage: click("ana@example.com", "p-1", "2"), NewImage: click("ana@new.example.com", "p-1", "2") }),
+        BY_USER,
+      );
       if (moved.kind !== "put") throw new Error(moved.kind);
       expect(await applyIndexChange(dynamodb as never, "by-user", moved)).to.equal("stale");
       expect(sent).to.deep.equal(["PutItemCommand", "DeleteItemCommand"]);
@@ -207,9 +251,14 @@ describe("projection function", () => {
 
     it("applies the difference on a MODIFY within one group, and moves the record on a MODIFY across groups", () => {
       const same = aggregateChange(record("MODIFY", { OldImage: click("a", "p-1", "3"), NewImage: click("a", "p-1", "5") }), HITS_PER_PAGE_PER_DAY);
-      expect(same.kind === "apply" && same.deltas).to.deep.equal([{ group: "p-1|2026-11-26", values: { page_id: "p-1", client_timestamp_day: "2026-11-26" }, count: 0, sums: { hits: "2" } }]);
+      expect(same.kind === "apply" && same.deltas).to.deep.equal([
+        { group: "p-1|2026-11-26", values: { page_id: "p-1", client_timestamp_day: "2026-11-26" }, count: 0, sums: { hits: "2" } },
+      ]);
       const moved = aggregateChange(record("MODIFY", { OldImage: click("a", "p-1", "3"), NewImage: click("a", "p-2", "3") }), HITS_PER_PAGE_PER_DAY);
-      expect(moved.kind === "apply" && moved.deltas.map((d) => [d.group, d.count, d.sums.hits])).to.deep.equal([["p-2|2026-11-26", 1, "3"], ["p-1|2026-11-26", -1, "-3"]]);
+      expect(moved.kind === "apply" && moved.deltas.map((d) => [d.group, d.count, d.sums.hits])).to.deep.equal([
+        ["p-2|2026-11-26", 1, "3"],
+        ["p-1|2026-11-26", -1, "-3"],
+      ]);
     });
 
     it("takes a REMOVE away, and drops a MODIFY that changes nothing aggregated", () => {
@@ -229,7 +278,11 @@ describe("projection function", () => {
     });
 
     it("sums the game-scores tutorial's scores per user, leaving out records with no user", () => {
-      const score = (user: string | undefined, points: string): Image => ({ RecordID: { N: "1" }, ...(user ? { Username: { S: user } } : {}), Score: { N: points } });
+      const score = (user: string | undefined, points: string): Image => ({
+        RecordID: { N: "1" },
+        ...(user ? { Username: { S: user } } : {}),
+        Score: { N: points },
+      });
       const change = aggregateChange(record("INSERT", { NewImage: score("Jane Doe", "90") }), SCORE_PER_USER);
       expect(change.kind === "apply" && change.deltas[0]).to.deep.include({ group: "Jane Doe", count: 1, sums: { score: "90" } });
       expect(aggregateChange(record("INSERT", { NewImage: score(undefined, "10") }), SCORE_PER_USER)).to.deep.equal({ kind: "apply", deltas: [] });
@@ -237,21 +290,39 @@ describe("projection function", () => {
 
     it("cuts a timestamp to its hour, day or month, from ISO text, epoch seconds or epoch milliseconds", () => {
       const cut = (when: AttributeValue, period: "hour" | "day" | "month") => {
-        const change = aggregateChange(record("INSERT", { NewImage: { ...click("a", "p-1", "2"), client_timestamp: when } }), { kind: "aggregate", groupBy: [{ attribute: "client_timestamp", period }] });
+        const change = aggregateChange(record("INSERT", { NewImage: { ...click("a", "p-1", "2"), client_timestamp: when } }), {
+          kind: "aggregate",
+          groupBy: [{ attribute: "client_timestamp", period }],
+        });
         return change.kind === "apply" ? change.deltas[0].group : change.reason;
       };
-      expect(["hour", "day", "month"].map((period) => cut({ S: "2026-11-26T10:00:01.250Z" }, period as "hour"))).to.deep.equal(["2026-11-26T10", "2026-11-26", "2026-11"]);
+      expect(["hour", "day", "month"].map((period) => cut({ S: "2026-11-26T10:00:01.250Z" }, period as "hour"))).to.deep.equal([
+        "2026-11-26T10",
+        "2026-11-26",
+        "2026-11",
+      ]);
       expect(cut({ N: "1764151201" }, "hour")).to.equal("2025-11-26T10");
       expect(cut({ N: "1764151201250" }, "hour")).to.equal("2025-11-26T10");
       // Below 1e11 a number is seconds (1e11 s is the year 5138), from 1e11 on milliseconds.
       expect(cut({ N: "99999999999" }, "month")).to.equal("5138-11");
       expect(cut({ N: "100000000000" }, "month")).to.equal("1973-03");
       // Why: years past 9999 were cut at fixed offsets, so +275760-09 became the month "+275760".
-      expect(["hour", "day", "month"].map((period) => cut({ N: "8640000000000000" }, period as "hour"))).to.deep.equal(["+275760-09-13T00", "+275760-09-13", "+275760-09"]);
+      expect(["hour", "day", "month"].map((period) => cut({ N: "8640000000000000" }, period as "hour"))).to.deep.equal([
+        "+275760-09-13T00",
+        "+275760-09-13",
+        "+275760-09",
+      ]);
     });
 
     it("keeps a MODIFY that changes one sum of several within its group", () => {
-      const two: AggregateSpec = { kind: "aggregate", groupBy: ["page_id"], sums: [{ name: "hits", attribute: "Hits" }, { name: "pages", attribute: "Pages" }] };
+      const two: AggregateSpec = {
+        kind: "aggregate",
+        groupBy: ["page_id"],
+        sums: [
+          { name: "hits", attribute: "Hits" },
+          { name: "pages", attribute: "Pages" },
+        ],
+      };
       const image = (hits: string) => ({ ...click("a", "p-1", hits), Pages: { N: "1" } });
       const change = aggregateChange(record("MODIFY", { OldImage: image("2"), NewImage: image("5") }), two);
       expect(change.kind === "apply" && change.deltas).to.deep.equal([{ group: "p-1", values: { page_id: "p-1" }, count: 0, sums: { hits: "3", pages: "0" } }]);
@@ -264,8 +335,14 @@ describe("projection function", () => {
         deltas: [{ group: "p-1", values: { page_id: "p-1" }, count: 1, sums: {} }],
       });
       const moved = aggregateChange(record("MODIFY", { OldImage: click("a", "p-1", "3"), NewImage: click("a", "p-2", "5") }), countOnly);
-      expect(moved.kind === "apply" && moved.deltas.map((d) => [d.group, d.count])).to.deep.equal([["p-2", 1], ["p-1", -1]]);
-      expect(aggregateChange(record("MODIFY", { OldImage: click("a", "p-1", "3"), NewImage: click("a", "p-1", "5") }), countOnly)).to.deep.equal({ kind: "apply", deltas: [] });
+      expect(moved.kind === "apply" && moved.deltas.map((d) => [d.group, d.count])).to.deep.equal([
+        ["p-2", 1],
+        ["p-1", -1],
+      ]);
+      expect(aggregateChange(record("MODIFY", { OldImage: click("a", "p-1", "3"), NewImage: click("a", "p-1", "5") }), countOnly)).to.deep.equal({
+        kind: "apply",
+        deltas: [],
+      });
     });
 
     it("writes each group under the key `group`, counting into `count`, with the record's eventID in the ledger, in one transaction", async () => {
@@ -275,14 +352,26 @@ describe("projection function", () => {
       const change = aggregateChange(insert, HITS_PER_PAGE_PER_DAY);
       if (change.kind !== "apply") throw new Error(change.kind);
       const retry = { baseDelayMs: 1, maxDelayMs: 1, maxAttempts: 1 };
-      expect(await applyAggregate(dynamodb as never, { target: "hits", ledger: "ledger", ledgerTtlDays: 2, countedEntriesExpire: false }, insert, change.deltas, retry)).to.equal("applied");
+      expect(
+        await applyAggregate(
+          dynamodb as never,
+          { target: "hits", ledger: "ledger", ledgerTtlDays: 2, countedEntriesExpire: false },
+          insert,
+          change.deltas,
+          retry,
+        ),
+      ).to.equal("applied");
       expect(sent.map((c) => c.input)).to.deep.equal([
         {
           TransactItems: [
             {
               Put: {
                 TableName: "ledger",
-                Item: { eventId: { S: "e-4421584500000000017450439091" }, sequenceNumber: { S: "4421584500000000017450439091" }, expiresAt: { N: String(1764151200 + 2 * 86_400) } },
+                Item: {
+                  eventId: { S: "e-4421584500000000017450439091" },
+                  sequenceNumber: { S: "4421584500000000017450439091" },
+                  expiresAt: { N: String(1764151200 + 2 * 86_400) },
+                },
                 ConditionExpression: "attribute_not_exists(#id)",
                 ExpressionAttributeNames: { "#id": "eventId" },
               },

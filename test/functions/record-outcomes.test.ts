@@ -12,7 +12,12 @@ function recordingLog() {
 
 describe("record outcomes (shared by every batch function)", () => {
   const [first, second] = fixture<{ records: FirehoseTransformationEventRecord[] }>("firehose-direct-put.json").records;
-  const outcomesOf = (log: ReturnType<typeof recordingLog>["log"]) => new RecordOutcomes<FirehoseTransformationEventRecord>((record) => ({ recordId: record.recordId }), (record) => record.recordId, log);
+  const outcomesOf = (log: ReturnType<typeof recordingLog>["log"]) =>
+    new RecordOutcomes<FirehoseTransformationEventRecord>(
+      (record) => ({ recordId: record.recordId }),
+      (record) => record.recordId,
+      log,
+    );
 
   it("logs a refused record under the given message with its correlation fields, reason code, detail and extras, and counts it", () => {
     const { warnings, log } = recordingLog();

@@ -21,7 +21,10 @@ describe("S3 events (functions/load/s3-event.ts)", () => {
 
   it("refuses an event whose rebuild field holds no run name, rather than failing with a TypeError", () => {
     const record = { eventSource: "aws:s3", eventName: "ObjectCreated:Put", s3: { bucket: { name: "b" }, object: { key: "processed/a.csv" } } };
-    expect(() => s3EventObjects({ Records: [record], rebuild: null }, "processed/")).to.throw(NotAnS3Event, 'a rebuild event\'s rebuild.run must be 1 to 64 letters, digits or "_.:-", got undefined');
+    expect(() => s3EventObjects({ Records: [record], rebuild: null }, "processed/")).to.throw(
+      NotAnS3Event,
+      'a rebuild event\'s rebuild.run must be 1 to 64 letters, digits or "_.:-", got undefined',
+    );
     expect(() => s3EventObjects({ Records: [record], rebuild: {} }, "processed/")).to.throw(NotAnS3Event, "got undefined");
   });
 
@@ -31,7 +34,12 @@ describe("S3 events (functions/load/s3-event.ts)", () => {
       NotAnS3Event,
       "not an S3 event the loader can act on: record 1 has no s3.bucket.name and s3.object.key",
     );
-    expect(() => s3EventObjects({ Records: [{ eventSource: "aws:s3", eventName: "ObjectCreated:Put", s3: {} }] }, "processed/")).to.throw(NotAnS3Event, "record 0 has no s3.bucket.name and s3.object.key");
-    expect(() => s3EventObjects({ Records: [{ eventSource: "aws:s3", eventName: "ObjectCreated:Put", s3: { bucket: { name: "b" } } }] }, "processed/")).to.throw(NotAnS3Event, "record 0 has no s3.bucket.name and s3.object.key");
+    expect(() => s3EventObjects({ Records: [{ eventSource: "aws:s3", eventName: "ObjectCreated:Put", s3: {} }] }, "processed/")).to.throw(
+      NotAnS3Event,
+      "record 0 has no s3.bucket.name and s3.object.key",
+    );
+    expect(() =>
+      s3EventObjects({ Records: [{ eventSource: "aws:s3", eventName: "ObjectCreated:Put", s3: { bucket: { name: "b" } } }] }, "processed/"),
+    ).to.throw(NotAnS3Event, "record 0 has no s3.bucket.name and s3.object.key");
   });
 });

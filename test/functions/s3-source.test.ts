@@ -24,7 +24,10 @@ describe("loader S3 source (what LOAD DATA LOCAL reads, and what it reads ahead)
   const text = Array.from({ length: 400 }, (_, i) => `k${i},\u00e9t\u00e9,${i}\r\n`).join("");
 
   it("reads ahead the start of the text, unzipped and with LF line ends, and still streams all of it after", async () => {
-    for (const [key, body] of [["processed/a.csv", Buffer.from(text)], ["processed/a.csv.gz", gzipSync(text)]] as const) {
+    for (const [key, body] of [
+      ["processed/a.csv", Buffer.from(text)],
+      ["processed/a.csv.gz", gzipSync(text)],
+    ] as const) {
       const opened = await open(key, [body.subarray(0, 7), body.subarray(7, 5000), body.subarray(5000)]);
       const head = await opened.peek(1000);
       expect(head.length, key).to.be.at.least(1000);

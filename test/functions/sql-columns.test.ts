@@ -22,7 +22,8 @@ const text = (value: unknown, column: string): string | undefined => {
 };
 const n = (digits: string) => new LosslessNumber(digits);
 const two = (k: number) => String(k).padStart(2, "0");
-const daysIn = (year: number, month: number) => [31, year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
+const daysIn = (year: number, month: number) =>
+  [31, year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
 
 describe("SQL column types and values (functions/shared/sql-columns.ts)", () => {
   describe("parseSqlType", () => {
@@ -44,15 +45,19 @@ describe("SQL column types and values (functions/shared/sql-columns.ts)", () => 
     });
 
     it("takes sizes only within MySQL's limits, saying which", () => {
-      for (const ok of ["DECIMAL(1,0)", "DECIMAL(65,30)", "DECIMAL(10,10)", "VARCHAR(1)", "VARCHAR(16383)", "DATETIME(0)"]) expect(parseSqlType(ok), ok).to.be.an("object");
-      for (const bad of ["DECIMAL(0,0)", "DECIMAL(66,0)", "DECIMAL(65,31)", "DECIMAL(10,11)"]) expect(parseSqlType(bad), bad).to.equal(`"${bad}": DECIMAL(p,s) needs 1 ≤ p ≤ 65 and s ≤ 30, s ≤ p`);
+      for (const ok of ["DECIMAL(1,0)", "DECIMAL(65,30)", "DECIMAL(10,10)", "VARCHAR(1)", "VARCHAR(16383)", "DATETIME(0)"])
+        expect(parseSqlType(ok), ok).to.be.an("object");
+      for (const bad of ["DECIMAL(0,0)", "DECIMAL(66,0)", "DECIMAL(65,31)", "DECIMAL(10,11)"])
+        expect(parseSqlType(bad), bad).to.equal(`"${bad}": DECIMAL(p,s) needs 1 ≤ p ≤ 65 and s ≤ 30, s ≤ p`);
       for (const bad of ["VARCHAR(0)", "VARCHAR(16384)"]) expect(parseSqlType(bad), bad).to.equal(`"${bad}": VARCHAR(n) of utf8mb4 needs 1 ≤ n ≤ 16383`);
       expect(parseSqlType("DATETIME(7)")).to.equal(`"DATETIME(7)": DATETIME(fsp) needs fsp ≤ 6`);
     });
 
     it("refuses anything but a plain type, so no SQL rides along into CREATE TABLE", () => {
       for (const bad of ["INT; DROP TABLE clicks", " INT", "INT UNSIGNED", "VARCHAR(10) NOT NULL", "DECIMAL(10,2", "DATETIME()", "FLOAT", ""]) {
-        expect(parseSqlType(bad), bad).to.be.a("string").and.match(/is not a type the loader accepts/);
+        expect(parseSqlType(bad), bad)
+          .to.be.a("string")
+          .and.match(/is not a type the loader accepts/);
       }
     });
   });
@@ -112,7 +117,8 @@ describe("SQL column types and values (functions/shared/sql-columns.ts)", () => 
         }
         for (const value of [min - 1n, max + 1n]) {
           expect(why(n(String(value)), column), `${value} in ${column}`).to.equal(`${value} is outside ${column}'s range ${min}..${max}`);
-          if (Number.isSafeInteger(Number(value))) expect(why(Number(value), column), `${value} in ${column}`).to.equal(`${value} is outside ${column}'s range ${min}..${max}`);
+          if (Number.isSafeInteger(Number(value)))
+            expect(why(Number(value), column), `${value} in ${column}`).to.equal(`${value} is outside ${column}'s range ${min}..${max}`);
         }
       }
       expect(text(n("1.0E+2"), "INT")).to.equal("100");
@@ -139,17 +145,31 @@ describe("SQL column types and values (functions/shared/sql-columns.ts)", () => 
     });
 
     it("takes into JSON every 64-bit integer and every number a double holds, at any depth, refusing the rest", () => {
-      for (const ok of ["18446744073709551615", "12345678901234567890", "-9223372036854775808", "1E+20", "0.5", "-3"]) expect(why(n(ok), "JSON"), ok).to.equal(undefined);
+      for (const ok of ["18446744073709551615", "12345678901234567890", "-9223372036854775808", "1E+20", "0.5", "-3"])
+        expect(why(n(ok), "JSON"), ok).to.equal(undefined);
       for (const bad of ["18446744073709551616", "18446744073709551617", "-9223372036854775809", "0.12345678901234567890", "123456789012345678901"]) {
         expect(why(n(bad), "JSON"), bad).to.equal(`${bad} has more digits than MySQL's JSON keeps (64-bit integers, doubles)`);
       }
       expect(text({ a: [n("1.0"), n("18446744073709551615"), "x", true, null] }, "JSON")).to.equal('{"a":[1.0,18446744073709551615,"x",true,null]}');
-      expect(why({ a: n("1"), b: [n("2"), n("0.12345678901234567890")] }, "JSON")).to.equal("0.12345678901234567890 has more digits than MySQL's JSON keeps (64-bit integers, doubles)");
+      expect(why({ a: n("1"), b: [n("2"), n("0.12345678901234567890")] }, "JSON")).to.equal(
+        "0.12345678901234567890 has more digits than MySQL's JSON keeps (64-bit integers, doubles)",
+      );
     });
 
     it("takes dates from 1000-01-01 to 9999-12-31 that exist, and refuses others and non-strings", () => {
       for (const ok of ["1000-01-01", "9999-12-31", "2024-02-29", "2026-01-31", "2026-12-01", "2026-04-30"]) expect(text(ok, "DATE"), ok).to.equal(ok);
-      for (const bad of ["0999-12-31", "2023-02-29", "2026-04-31", "2026-00-10", "2026-13-01", "2026-01-00", "x2026-01-01", "2026-01-01x", "2026-1-01", "2026-01-01 10:00:00"]) {
+      for (const bad of [
+        "0999-12-31",
+        "2023-02-29",
+        "2026-04-31",
+        "2026-00-10",
+        "2026-13-01",
+        "2026-01-00",
+        "x2026-01-01",
+        "2026-01-01x",
+        "2026-1-01",
+        "2026-01-01 10:00:00",
+      ]) {
         expect(why(bad, "DATE"), bad).to.equal(`"${bad}" is not a date YYYY-MM-DD from 1000-01-01 to 9999-12-31`);
       }
       expect(why(20260101, "DATE")).to.equal("is a number; DATE holds a date as text");
@@ -178,15 +198,35 @@ describe("SQL column types and values (functions/shared/sql-columns.ts)", () => 
           const time = `${two(p.hour)}:${two(p.minute)}:${two(p.second)}${p.fraction ? `.${p.fraction}` : ""}`;
           const value = p.form === "T" ? `${date}T${time}Z` : `${date} ${time}`;
           const column = p.fsp === 0 ? "DATETIME" : `DATETIME(${p.fsp})`;
-          const valid = p.year >= 1000 && p.month >= 1 && p.month <= 12 && p.day >= 1 && p.day <= daysIn(p.year, p.month) && p.hour <= 23 && p.minute <= 59 && p.second <= 59 && p.fraction.length <= 6;
+          const valid =
+            p.year >= 1000 &&
+            p.month >= 1 &&
+            p.month <= 12 &&
+            p.day >= 1 &&
+            p.day <= daysIn(p.year, p.month) &&
+            p.hour <= 23 &&
+            p.minute <= 59 &&
+            p.second <= 59 &&
+            p.fraction.length <= 6;
           const field = sqlField(value, type(column));
           if (!valid) expect(field, value).to.deep.equal(new Unfit(`"${value}" ${bad}`));
-          else if (p.fraction.length > p.fsp) expect(field, value).to.deep.equal(new Unfit(`"${value}" has ${p.fraction.length} fractional digits; ${column} keeps ${p.fsp}`));
+          else if (p.fraction.length > p.fsp)
+            expect(field, value).to.deep.equal(new Unfit(`"${value}" has ${p.fraction.length} fractional digits; ${column} keeps ${p.fsp}`));
           else expect(field, value).to.equal(`${date} ${time}`);
         }),
         propertySettings(2000),
       );
-      for (const junk of ["2026-11-26T10:00:05", "2026-11-26 10:00:05Z", "x2026-11-26 10:00:05", "2026-11-26 10:00:05x", "2026-11-26 1:00:05", "2026-11-26 10:0:05", "2026-11-26 10:00:5", "2026-11-26 10:00:05.", "2026-11-26"]) {
+      for (const junk of [
+        "2026-11-26T10:00:05",
+        "2026-11-26 10:00:05Z",
+        "x2026-11-26 10:00:05",
+        "2026-11-26 10:00:05x",
+        "2026-11-26 1:00:05",
+        "2026-11-26 10:0:05",
+        "2026-11-26 10:00:5",
+        "2026-11-26 10:00:05.",
+        "2026-11-26",
+      ]) {
         expect(why(junk, "DATETIME(6)"), junk).to.equal(`"${junk}" ${bad}`);
       }
       expect(text("2026-11-26 10:00:05", "DATETIME")).to.equal("2026-11-26 10:00:05");

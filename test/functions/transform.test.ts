@@ -70,7 +70,12 @@ describe("transform function", () => {
     });
 
     it("writes nested values a column points at as JSON, absent values as NULL, and empty strings quoted", () => {
-      const columns = [{ name: "device", path: "device.platform" }, { name: "missing", path: "no.such.path" }, { name: "blank", path: "blank" }, { name: "word", path: "word" }];
+      const columns = [
+        { name: "device", path: "device.platform" },
+        { name: "missing", path: "no.such.path" },
+        { name: "blank", path: "blank" },
+        { name: "word", path: "word" },
+      ];
       const result = createTransformer({ type: "object" }, columns)(forwarded(streamRecord("INSERT", clickItem(3, { blank: " ", word: "NULL" }), "504")));
       expect(result.ok && result.line.split(",").slice(4).join(",")).to.equal('"{""name"":""iOS"",""version"":""17.4.1""}",NULL, ,"NULL"\n');
     });
@@ -124,8 +129,13 @@ describe("transform function", () => {
     it("names the schema violation, and the record's dedup key for the log line", () => {
       const item = clickItem(5, { Hits: "three" });
       delete (item.device as Record<string, unknown>).make;
-      expect(failure(forwarded(streamRecord("INSERT", item, "506")))).to.equal("schema: item/Hits must be integer, item/device must have required property 'make'");
-      expect(transform(forwarded(streamRecord("INSERT", item, "506")))).to.deep.include({ ok: false, key: `${item.seqNumbershardIdHash}|${item.sequenceNumber}` });
+      expect(failure(forwarded(streamRecord("INSERT", item, "506")))).to.equal(
+        "schema: item/Hits must be integer, item/device must have required property 'make'",
+      );
+      expect(transform(forwarded(streamRecord("INSERT", item, "506")))).to.deep.include({
+        ok: false,
+        key: `${item.seqNumbershardIdHash}|${item.sequenceNumber}`,
+      });
     });
 
     it("refuses text that is not JSON, and JSON that is not an archive record", () => {
@@ -142,7 +152,12 @@ describe("transform function", () => {
     });
 
     it("writes a DynamoDB NULL as SQL NULL, not the text null, and binary as the base64 the stream carried", () => {
-      const columns = [{ name: "note", path: "note" }, { name: "count", path: "count" }, { name: "blob", path: "blob" }, { name: "blobs", path: "blobs" }];
+      const columns = [
+        { name: "note", path: "note" },
+        { name: "count", path: "count" },
+        { name: "blob", path: "blob" },
+        { name: "blobs", path: "blobs" },
+      ];
       const record = streamRecord("INSERT", clickItem(9), "509");
       Object.assign(record.dynamodb!.NewImage!, { note: { NULL: true }, count: { NULL: true }, blob: { B: "AAEC/w==" }, blobs: { BS: ["AQ==", "Ag=="] } });
       const result = createTransformer({ type: "object" }, columns, { count: "INT" })(forwarded(record));
@@ -150,7 +165,8 @@ describe("transform function", () => {
     });
 
     it("names what is wrong with every part of a record that is not an archive record", () => {
-      const record = (fields: Record<string, unknown>) => JSON.stringify({ key: "k|1", change: "INSERT", changedAt: "2026-11-26T10:00:00.000Z", sequence: "500", item: {}, ...fields });
+      const record = (fields: Record<string, unknown>) =>
+        JSON.stringify({ key: "k|1", change: "INSERT", changedAt: "2026-11-26T10:00:00.000Z", sequence: "500", item: {}, ...fields });
       const cases: [string, string][] = [
         ["null", "not an archive record: not a JSON object"],
         ['"k"', "not an archive record: not a JSON object"],
@@ -175,11 +191,17 @@ describe("transform function", () => {
     });
 
     it("refuses a column type the loader does not accept when it is built, naming the column", () => {
-      expect(() => createTransformer({ type: "object" }, [{ name: "hits", path: "Hits" }], { hits: "FLOAT" })).to.throw(/^column hits: "FLOAT" is not a type the loader accepts/);
+      expect(() => createTransformer({ type: "object" }, [{ name: "hits", path: "Hits" }], { hits: "FLOAT" })).to.throw(
+        /^column hits: "FLOAT" is not a type the loader accepts/,
+      );
     });
 
     it("takes a user's schema with keywords of its own, and reads a path through a value that is not an object as absent", () => {
-      const columns = [{ name: "deep", path: "page_id.length" }, { name: "none", path: "nothing.x" }, { name: "list", path: "list.0" }];
+      const columns = [
+        { name: "deep", path: "page_id.length" },
+        { name: "none", path: "nothing.x" },
+        { name: "list", path: "list.0" },
+      ];
       const own = createTransformer({ type: "object", "x-owner": "analytics" }, columns);
       const result = own(forwarded(streamRecord("INSERT", clickItem(7, { nothing: null, list: ["a"] }), "510")));
       expect(result.ok && result.line.split(",").slice(4).join(",")).to.equal("NULL,NULL,a\n");
@@ -206,7 +228,10 @@ describe("transform function", () => {
     ];
     const types = { hits: "INT", price: "DECIMAL(6,2)", ratio: "DOUBLE", flag: "BOOLEAN", day: "DATE", at: "DATETIME(3)", doc: "JSON", code: "VARCHAR(3)" };
     const typed = createTransformer({ type: "object" }, columns, types);
-    const archived = (item: Record<string, unknown>) => Buffer.from(`{"key":"k|1","change":"INSERT","changedAt":"2026-11-26T10:00:00.000Z","sequence":"500","item":${typeof item === "string" ? item : JSON.stringify(item)}}`);
+    const archived = (item: Record<string, unknown>) =>
+      Buffer.from(
+        `{"key":"k|1","change":"INSERT","changedAt":"2026-11-26T10:00:00.000Z","sequence":"500","item":${typeof item === "string" ? item : JSON.stringify(item)}}`,
+      );
     const refusal = (item: Record<string, unknown> | string) => {
       const result = typed(archived(item as Record<string, unknown>));
       if (result.ok) throw new Error(`accepted: ${result.line}`);
@@ -222,29 +247,52 @@ describe("transform function", () => {
     it("refuses what its column would round or coerce: decimals past the scale, digits a double loses, a fraction in an integer, the wrong kind of value", () => {
       expect(refusal({ price: 1.005 })).to.equal("column price (DECIMAL(6,2)): item.price 1.005 has 3 decimals; DECIMAL(6,2) keeps 2");
       expect(refusal({ price: 10000 })).to.equal("column price (DECIMAL(6,2)): item.price 10000 has more integer digits than DECIMAL(6,2) holds");
-      expect(refusal('{"ratio": 0.12345678901234567890}')).to.equal("column ratio (DOUBLE): item.ratio 0.12345678901234567890 has more digits than DOUBLE holds");
+      expect(refusal('{"ratio": 0.12345678901234567890}')).to.equal(
+        "column ratio (DOUBLE): item.ratio 0.12345678901234567890 has more digits than DOUBLE holds",
+      );
       expect(refusal({ Hits: 1.5 })).to.equal("column hits (INT): item.Hits 1.5 is not an integer; INT holds integers");
       expect(refusal({ Hits: "12" })).to.equal("column hits (INT): item.Hits is a string; INT holds numbers");
       expect(refusal({ flag: 1 })).to.equal("column flag (BOOLEAN): item.flag is a number; BOOLEAN holds true or false");
       expect(refusal({ day: "2026-02-30" })).to.match(/^column day \(DATE\): item\.day "2026-02-30" is not a date/);
-      expect(refusal({ at: "2026-11-26T10:00:01.2501Z" })).to.equal('column at (DATETIME(3)): item.at "2026-11-26T10:00:01.2501Z" has 4 fractional digits; DATETIME(3) keeps 3');
+      expect(refusal({ at: "2026-11-26T10:00:01.2501Z" })).to.equal(
+        'column at (DATETIME(3)): item.at "2026-11-26T10:00:01.2501Z" has 4 fractional digits; DATETIME(3) keeps 3',
+      );
       expect(refusal({ at: "2026-11-26T10:00:01+02:00" })).to.match(/is not a UTC time/);
-      expect(refusal('{"doc": {"n": 12345678901234567890123}}')).to.equal("column doc (JSON): item.doc 12345678901234567890123 has more digits than MySQL's JSON keeps (64-bit integers, doubles)");
+      expect(refusal('{"doc": {"n": 12345678901234567890123}}')).to.equal(
+        "column doc (JSON): item.doc 12345678901234567890123 has more digits than MySQL's JSON keeps (64-bit integers, doubles)",
+      );
       expect(refusal({ code: "ABCD" })).to.equal("column code (VARCHAR(3)): item.code is 4 characters; VARCHAR(3) holds 3");
     });
 
     it("writes each value as its column holds it: booleans as 1/0, UTC times in MySQL's form, JSON as JSON, decimals plain, null distinct from absent in JSON", () => {
-      const result = typed(archived('{"Hits": 7, "price": 1.5E+3, "ratio": 0.1, "flag": true, "day": "2026-11-26", "at": "2026-11-26T10:00:01.25Z", "doc": {"s": "x", "n": null}, "code": "🚀ab"}' as unknown as Record<string, unknown>));
+      const result = typed(
+        archived(
+          '{"Hits": 7, "price": 1.5E+3, "ratio": 0.1, "flag": true, "day": "2026-11-26", "at": "2026-11-26T10:00:01.25Z", "doc": {"s": "x", "n": null}, "code": "🚀ab"}' as unknown as Record<
+            string,
+            unknown
+          >,
+        ),
+      );
       if (!result.ok) throw new Error(result.detail);
-      expect(result.line).to.equal('k|1,INSERT,2026-11-26T10:00:00.000Z,500,7,NULL,1500,0.1,1,2026-11-26,2026-11-26 10:00:01.25,"{""s"":""x"",""n"":null}",🚀ab\n');
+      expect(result.line).to.equal(
+        'k|1,INSERT,2026-11-26T10:00:00.000Z,500,7,NULL,1500,0.1,1,2026-11-26,2026-11-26 10:00:01.25,"{""s"":""x"",""n"":null}",🚀ab\n',
+      );
       const nulls = typed(archived('{"doc": null}' as unknown as Record<string, unknown>));
       expect(nulls.ok && nulls.line.split(",").slice(4)).to.deep.equal(["NULL", "NULL", "NULL", "NULL", "NULL", "NULL", "NULL", "null", "NULL\n"]);
     });
 
     it("refuses a dedup key longer than its 191-character column, and a record without a stream sequence number", () => {
       const long = transform(Buffer.from(`{"key":"${"k".repeat(192)}","change":"REMOVE","sequence":"1","item":null}`));
-      expect(long).to.deep.include({ ok: false, reason: "does-not-fit-column", detail: "column dedup_key: the value is 192 characters; VARCHAR(191) holds 191" });
-      expect(transform(Buffer.from('{"key":"k","change":"REMOVE","item":null}'))).to.deep.include({ ok: false, reason: "not-an-archive-record", detail: 'not an archive record: "sequence" is undefined, not a stream sequence number' });
+      expect(long).to.deep.include({
+        ok: false,
+        reason: "does-not-fit-column",
+        detail: "column dedup_key: the value is 192 characters; VARCHAR(191) holds 191",
+      });
+      expect(transform(Buffer.from('{"key":"k","change":"REMOVE","item":null}'))).to.deep.include({
+        ok: false,
+        reason: "not-an-archive-record",
+        detail: 'not an archive record: "sequence" is undefined, not a stream sequence number',
+      });
     });
   });
 
@@ -255,7 +303,10 @@ describe("transform function", () => {
         invocationId: "i-2",
         deliveryStreamArn: "arn:aws:firehose:eu-west-1:999999999999:deliverystream/clicks-archive",
         region: "eu-west-1",
-        records: [{ recordId: "a", approximateArrivalTimestamp: 1, data: `${good}!!garbage` }, { recordId: "b", approximateArrivalTimestamp: 2, data: `${good.slice(0, 8)} ${good.slice(8)}` }],
+        records: [
+          { recordId: "a", approximateArrivalTimestamp: 1, data: `${good}!!garbage` },
+          { recordId: "b", approximateArrivalTimestamp: 2, data: `${good.slice(0, 8)} ${good.slice(8)}` },
+        ],
       };
       const warnings: Record<string, unknown>[] = [];
       const result = transformBatch(event, transform, { info: () => undefined, warn: (message, extra) => warnings.push({ message, ...extra }) });
@@ -263,20 +314,35 @@ describe("transform function", () => {
         { recordId: "a", result: "ProcessingFailed", data: `${good}!!garbage` },
         { recordId: "b", result: "ProcessingFailed", data: `${good.slice(0, 8)} ${good.slice(8)}` },
       ]);
-      expect(warnings.map((w) => [w.reason, w.detail])).to.deep.equal([["not-base64", "the record's data is not base64"], ["not-base64", "the record's data is not base64"]]);
+      expect(warnings.map((w) => [w.reason, w.detail])).to.deep.equal([
+        ["not-base64", "the record's data is not base64"],
+        ["not-base64", "the record's data is not base64"],
+      ]);
     });
 
     it("refuses text that is not UTF-8 instead of replacing it with U+FFFD", () => {
-      const bytes = Buffer.concat([Buffer.from('{"key":"k","change":"INSERT","sequence":"1","item":{"page_id":"p'), Buffer.from([0xff, 0xfe]), Buffer.from('"}}')]);
+      const bytes = Buffer.concat([
+        Buffer.from('{"key":"k","change":"INSERT","sequence":"1","item":{"page_id":"p'),
+        Buffer.from([0xff, 0xfe]),
+        Buffer.from('"}}'),
+      ]);
       expect(transform(bytes)).to.deep.equal({ ok: false, reason: "not-utf8", detail: "not UTF-8 text" });
     });
 
     it("refuses a record with a key given twice, whatever its numbers", () => {
-      expect(transform(Buffer.from('{"key":"k","key":"j","change":"REMOVE","sequence":"1","item":null}'))).to.deep.equal({ ok: false, reason: "duplicate-key", detail: 'duplicate key: the top-level object holds the key "key" twice' });
+      expect(transform(Buffer.from('{"key":"k","key":"j","change":"REMOVE","sequence":"1","item":null}'))).to.deep.equal({
+        ok: false,
+        reason: "duplicate-key",
+        detail: 'duplicate key: the top-level object holds the key "key" twice',
+      });
     });
 
     it("reads a column whose path names a JavaScript internal from the item's own fields only", () => {
-      const internals = createTransformer({ type: "object" }, [{ name: "c", path: "constructor" }, { name: "p", path: "__proto__.x" }, { name: "t", path: "toString" }]);
+      const internals = createTransformer({ type: "object" }, [
+        { name: "c", path: "constructor" },
+        { name: "p", path: "__proto__.x" },
+        { name: "t", path: "toString" },
+      ]);
       const absent = internals(Buffer.from('{"key":"k","change":"INSERT","sequence":"1","item":{}}'));
       expect(absent.ok && absent.line).to.equal("k,INSERT,NULL,1,NULL,NULL,NULL\n");
       const present = internals(Buffer.from('{"key":"k","change":"INSERT","sequence":"1","item":{"constructor":"c","__proto__":{"x":1},"toString":{"a":[]}}}'));
@@ -287,16 +353,24 @@ describe("transform function", () => {
   describe("typed reasons", () => {
     const columns = [{ name: "hits", path: "Hits" }];
     const typed = createTransformer({ type: "object", properties: { Hits: { type: "integer" } } }, columns, { hits: "INT" });
-    const archive = (fields: Record<string, unknown>) => Buffer.from(JSON.stringify({ key: "k|500", change: "INSERT", changedAt: "2026-11-26T10:00:00.000Z", sequence: "500", item: {}, ...fields }));
+    const archive = (fields: Record<string, unknown>) =>
+      Buffer.from(JSON.stringify({ key: "k|500", change: "INSERT", changedAt: "2026-11-26T10:00:00.000Z", sequence: "500", item: {}, ...fields }));
     /** One record per reason, as Firehose sends it: the record's data (base64 unless given as it is), the detail its log line carries, and the dedup key it names. */
     const examples: Record<TransformReason, { data: Buffer | string; detail: string | RegExp; dedupKey?: string }> = {
       "not-base64": { data: "eyJrZXkiOiJrIn0=!!", detail: "the record's data is not base64" },
-      "not-utf8": { data: Buffer.concat([Buffer.from('{"key":"k|500","change":"INSERT","item":{"p":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}}')]), detail: "not UTF-8 text" },
+      "not-utf8": {
+        data: Buffer.concat([Buffer.from('{"key":"k|500","change":"INSERT","item":{"p":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}}')]),
+        detail: "not UTF-8 text",
+      },
       "not-json": { data: Buffer.from("Hello World"), detail: /^not JSON: / },
       "duplicate-key": { data: Buffer.from('{"key":"k|500","key":"j|500"}'), detail: 'duplicate key: the top-level object holds the key "key" twice' },
       "not-an-archive-record": { data: archive({ change: "UPSERT" }), detail: 'not an archive record: "change" is "UPSERT"', dedupKey: "k|500" },
       "schema-violation": { data: archive({ item: { Hits: "three" } }), detail: "schema: item/Hits must be integer", dedupKey: "k|500" },
-      "does-not-fit-column": { data: archive({ item: { Hits: 2147483648 } }), detail: "column hits (INT): item.Hits 2147483648 is outside INT's range -2147483648..2147483647", dedupKey: "k|500" },
+      "does-not-fit-column": {
+        data: archive({ item: { Hits: 2147483648 } }),
+        detail: "column hits (INT): item.Hits 2147483648 is outside INT's range -2147483648..2147483647",
+        dedupKey: "k|500",
+      },
     };
 
     it("refuses each record with its reason code and a detail naming the field or column, in the one line the failed-transformations alarm counts, keeping its data for Firehose's error prefix", () => {
@@ -311,7 +385,10 @@ describe("transform function", () => {
         good,
       ];
       const lines: { level: string; message: string; [field: string]: unknown }[] = [];
-      const result = transformBatch(event, typed, { info: (message, extra) => lines.push({ level: "info", message, ...extra }), warn: (message, extra) => lines.push({ level: "warn", message, ...extra }) });
+      const result = transformBatch(event, typed, {
+        info: (message, extra) => lines.push({ level: "info", message, ...extra }),
+        warn: (message, extra) => lines.push({ level: "warn", message, ...extra }),
+      });
 
       expect(result.records).to.deep.equal([
         ...event.records.slice(0, -1).map(({ recordId, data }) => ({ recordId, result: "ProcessingFailed", data })),
@@ -325,7 +402,9 @@ describe("transform function", () => {
         if (typeof detail === "string") expect(line.detail, reasons[i]).to.equal(detail);
         else expect(line.detail, reasons[i]).to.match(detail);
       }
-      expect(lines.filter((line) => line.level === "info")).to.deep.equal([{ level: "info", message: "transform batch done", received: reasons.length + 1, ok: 1, failed: reasons.length }]);
+      expect(lines.filter((line) => line.level === "info")).to.deep.equal([
+        { level: "info", message: "transform batch done", received: reasons.length + 1, ok: 1, failed: reasons.length },
+      ]);
     });
   });
 
@@ -360,7 +439,10 @@ describe("transform function", () => {
         ],
       };
       const result = transformBatch(event, transform, silent);
-      expect(result.records.map((r) => [r.recordId, r.result])).to.deep.equal([["a", "Ok"], ["b", "ProcessingFailed"]]);
+      expect(result.records.map((r) => [r.recordId, r.result])).to.deep.equal([
+        ["a", "Ok"],
+        ["b", "ProcessingFailed"],
+      ]);
       expect(Buffer.from(result.records[0].data!, "base64").toString()).to.match(/^\d{2}_shardId-000000000000\|\d+,INSERT,/);
     });
   });

@@ -98,7 +98,13 @@ export class MockCloud implements pulumi.runtime.Mocks {
   }
 
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: PulumiValues } {
-    const { parentUrn, dependencies, deleteBeforeReplace, protect, retainOnDelete } = this.pending ?? { parentUrn: undefined, dependencies: [], deleteBeforeReplace: false, protect: false, retainOnDelete: false };
+    const { parentUrn, dependencies, deleteBeforeReplace, protect, retainOnDelete } = this.pending ?? {
+      parentUrn: undefined,
+      dependencies: [],
+      deleteBeforeReplace: false,
+      protect: false,
+      retainOnDelete: false,
+    };
     this.pending = undefined;
     const inputs = unwrapSecrets(args.inputs);
     const { id, state } = this.aws.realize(args.type, args.name, inputs);

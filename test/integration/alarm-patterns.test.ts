@@ -46,11 +46,18 @@ async function linesOf(work: (log: Log) => Promise<unknown>): Promise<string[]> 
   } finally {
     streams.forEach((stream, i) => (stream.write = writes[i]));
   }
-  return written.join("").split("\n").filter((line) => line.startsWith("{"));
+  return written
+    .join("")
+    .split("\n")
+    .filter((line) => line.startsWith("{"));
 }
 
 const s3Accepting = { send: async () => ({}) } as never;
-const tableRecord = (eventName: string): DynamoDBRecord => ({ eventName: eventName as never, eventSourceARN: "arn:aws:dynamodb:eu-west-1:999999999999:table/clicks/stream/2026", dynamodb: { SequenceNumber: "100", Keys: { id: { S: "a" } } } });
+const tableRecord = (eventName: string): DynamoDBRecord => ({
+  eventName: eventName as never,
+  eventSourceARN: "arn:aws:dynamodb:eu-west-1:999999999999:table/clicks/stream/2026",
+  dynamodb: { SequenceNumber: "100", Keys: { id: { S: "a" } } },
+});
 
 describe("alarm filter patterns match what the functions log", function () {
   this.timeout(180_000);
@@ -68,7 +75,11 @@ describe("alarm filter patterns match what the functions log", function () {
     connection = await createConnection({ host: database.host, port: database.port, user: database.user, password: database.password });
     const prod = await up("source", { ...stackConfig("prod"), ...SHARED_TABLE }, {});
     const poc = await up("consumer", { ...stackConfig("poc"), ...SCORES_BY_USER }, prod.outputs);
-    const pushPoc = await up("consumer", { ...stackConfig("poc"), accessMode: "push", writerExternalId: "poc-writer-7f3a" }, (await up("source", { ...stackConfig("prod"), accessMode: "push" }, {})).outputs);
+    const pushPoc = await up(
+      "consumer",
+      { ...stackConfig("poc"), accessMode: "push", writerExternalId: "poc-writer-7f3a" },
+      (await up("source", { ...stackConfig("prod"), accessMode: "push" }, {})).outputs,
+    );
     const pushProd = await up("source", { ...stackConfig("prod"), accessMode: "push" }, pushPoc.outputs);
     for (const { cloud } of [prod, poc, pushProd]) {
       for (const filter of cloud.ofType("aws:cloudwatch/logMetricFilter:LogMetricFilter")) {
@@ -87,27 +98,85 @@ describe("alarm filter patterns match what the functions log", function () {
   /** The lines each function writes when it meets what its alarm is about, by the suffix of its log group's logical name. */
   const writers: Record<string, () => Promise<string[]>> = {
     "ingest-logs": () =>
-      linesOf((log) => ingestBatch(eventOf(kinesisRecord("not json", sequenceNumber(1))), { dynamodb: s3Accepting, s3: s3Accepting, deadLetterBucket: "dlq", write: { tableName: "t", concurrency: 1, maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 }, log })),
+      linesOf((log) =>
+        ingestBatch(eventOf(kinesisRecord("not json", sequenceNumber(1))), {
+          dynamodb: s3Accepting,
+          s3: s3Accepting,
+          deadLetterBucket: "dlq",
+          write: { tableName: "t", concurrency: 1, maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
+          log,
+        }),
+      ),
     "forward-logs": () =>
-      linesOf((log) => forwardBatch({ Records: [tableRecord("TRUNCATE")] }, { firehose: s3Accepting, s3: s3Accepting, deadLetterBucket: "dlq", keyAttributes: ["id"], removeMode: "marker", send: { deliveryStreamName: "d", maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 }, log })),
+      linesOf((log) =>
+        forwardBatch(
+          { Records: [tableRecord("TRUNCATE")] },
+          {
+            firehose: s3Accepting,
+            s3: s3Accepting,
+            deadLetterBucket: "dlq",
+            keyAttributes: ["id"],
+            removeMode: "marker",
+            send: { deliveryStreamName: "d", maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
+            log,
+          },
+        ),
+      ),
     "project-logs": () =>
-      linesOf((log) => projectBatch({ Records: [tableRecord("INSERT")] }, { dynamodb: s3Accepting, s3: s3Accepting, deadLetterBucket: "dlq", spec: { kind: "aggregate", groupBy: ["Username"], sums: [{ name: "score", attribute: "Score" }] }, tables: { target: "t", ledger: "l", ledgerTtlDays: 1, countedEntriesExpire: false }, retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 }, log })),
+      linesOf((log) =>
+        projectBatch(
+          { Records: [tableRecord("INSERT")] },
+          {
+            dynamodb: s3Accepting,
+            s3: s3Accepting,
+            deadLetterBucket: "dlq",
+            spec: { kind: "aggregate", groupBy: ["Username"], sums: [{ name: "score", attribute: "Score" }] },
+            tables: { target: "t", ledger: "l", ledgerTtlDays: 1, countedEntriesExpire: false },
+            retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
+            log,
+          },
+        ),
+      ),
     "transform-logs": async () => {
-      const event: FirehoseTransformationEvent = { invocationId: "i", deliveryStreamArn: "arn:aws:firehose:eu-west-1:999999999999:deliverystream/d", region: "eu-west-1", records: [{ recordId: "r1", approximateArrivalTimestamp: 0, data: Buffer.from("not json").toString("base64") }] };
+      const event: FirehoseTransformationEvent = {
+        invocationId: "i",
+        deliveryStreamArn: "arn:aws:firehose:eu-west-1:999999999999:deliverystream/d",
+        region: "eu-west-1",
+        records: [{ recordId: "r1", approximateArrivalTimestamp: 0, data: Buffer.from("not json").toString("base64") }],
+      };
       return linesOf(async (log) => transformBatch(event, createTransformer({ type: "object" }, [], {}), log));
     },
     "load-logs": async () => {
       const key = "processed/2026/11/26/16/broken.csv";
       const { ETag } = await s3.send(new PutObjectCommand({ Bucket: "archive", Key: key, Body: `${csvObject(1, 2)}only,three,fields\n` }));
       const event = fixture<S3Event>("s3-object-created-encoded-key.json");
-      Object.assign(event.Records[0].s3, { bucket: { ...event.Records[0].s3.bucket, name: "archive" }, object: { ...event.Records[0].s3.object, key, eTag: (ETag ?? "").replace(/"/g, "") } });
-      const target = { database: "alarms", table: "web_analytics", manifestTable: "loaded_objects", rejectsTable: "rejected_rows", columns: CSV_COLUMNS, columnTypes: { hits: "INT" } };
-      return linesOf((log) => loadEvent(event, { connect: async () => connection, target, mode: { kind: "local", open: s3Opener(s3) }, prefix: "processed/", log }));
+      Object.assign(event.Records[0].s3, {
+        bucket: { ...event.Records[0].s3.bucket, name: "archive" },
+        object: { ...event.Records[0].s3.object, key, eTag: (ETag ?? "").replace(/"/g, "") },
+      });
+      const target = {
+        database: "alarms",
+        table: "web_analytics",
+        manifestTable: "loaded_objects",
+        rejectsTable: "rejected_rows",
+        columns: CSV_COLUMNS,
+        columnTypes: { hits: "INT" },
+      };
+      return linesOf((log) =>
+        loadEvent(event, { connect: async () => connection, target, mode: { kind: "local", open: s3Opener(s3) }, prefix: "processed/", log }),
+      );
     },
   };
 
   it("finds a filter on every function that parks or refuses: ingest (pull and push), forward, each projection, transform, load", () => {
-    expect(filters.map((f) => f.logGroup)).to.include.members(["clicks-ingest-logs", "clicks-forward-logs", "by-user-project-logs", "scores-by-user-project-logs", "clicks-transform-logs", "clicks-load-logs"]);
+    expect(filters.map((f) => f.logGroup)).to.include.members([
+      "clicks-ingest-logs",
+      "clicks-forward-logs",
+      "by-user-project-logs",
+      "scores-by-user-project-logs",
+      "clicks-transform-logs",
+      "clicks-load-logs",
+    ]);
     expect(filters.filter((f) => f.logGroup === "clicks-ingest-logs")).to.have.length(2);
   });
 
@@ -116,7 +185,10 @@ describe("alarm filter patterns match what the functions log", function () {
       const writer = Object.entries(writers).find(([suffix]) => filter.logGroup.endsWith(suffix));
       expect(writer, `${filter.name} reads ${filter.logGroup}, which no function here writes`).to.not.equal(undefined);
       const lines = await writer![1]();
-      expect(lines.filter((line) => matches(filter.pattern, line)), `${filter.name} (${filter.pattern}) in ${lines.join("\n")}`).to.have.length(1);
+      expect(
+        lines.filter((line) => matches(filter.pattern, line)),
+        `${filter.name} (${filter.pattern}) in ${lines.join("\n")}`,
+      ).to.have.length(1);
     }
   });
 

@@ -14,7 +14,11 @@ import { csvRow } from "../support/archive";
 import { clickItem, streamRecord } from "../support/dynamodb-stream";
 import { propertySettings } from "../support/property";
 
-const HITS_PER_PAGE_PER_DAY: AggregateSpec = { kind: "aggregate", groupBy: ["page_id", { attribute: "client_timestamp", period: "day" }], sums: [{ name: "hits", attribute: "Hits" }] };
+const HITS_PER_PAGE_PER_DAY: AggregateSpec = {
+  kind: "aggregate",
+  groupBy: ["page_id", { attribute: "client_timestamp", period: "day" }],
+  sums: [{ name: "hits", attribute: "Hits" }],
+};
 const BY_PAGE: IndexSpec = { kind: "index", hashKey: "page_id", rangeKey: "sequenceNumber", attributes: ["Hits", "client_timestamp"] };
 const NOW = Math.floor(Date.now() / 1000);
 
@@ -46,7 +50,8 @@ function change(kind: "INSERT" | "MODIFY" | "REMOVE", click: number, sequence: s
   const record = streamRecord(kind, clickItem(click, overrides((after ?? before)!)), sequence);
   record.dynamodb!.StreamViewType = "NEW_AND_OLD_IMAGES";
   // The SDK's and aws-lambda's AttributeValue types differ in shape, not in meaning.
-  if (before) record.dynamodb!.OldImage = marshall(clickItem(click, overrides(before)), { removeUndefinedValues: true }) as unknown as Record<string, AttributeValue>;
+  if (before)
+    record.dynamodb!.OldImage = marshall(clickItem(click, overrides(before)), { removeUndefinedValues: true }) as unknown as Record<string, AttributeValue>;
   return record;
 }
 
@@ -77,9 +82,20 @@ describe("npm run backfill from the archive: a projection added after the table 
   });
 
   async function projection(name: string, spec: ProjectionSpec): Promise<ProjectDependencies> {
-    const target = spec.kind === "aggregate" ? await createTable(dynamodb, `${name}-target`, ["group", "S"]) : await createTable(dynamodb, `${name}-target`, [spec.hashKey, "S"], [spec.rangeKey!, "S"]);
+    const target =
+      spec.kind === "aggregate"
+        ? await createTable(dynamodb, `${name}-target`, ["group", "S"])
+        : await createTable(dynamodb, `${name}-target`, [spec.hashKey, "S"], [spec.rangeKey!, "S"]);
     const ledger = spec.kind === "aggregate" ? await createTable(dynamodb, `${name}-ledger`, ["eventId", "S"]) : "";
-    return { dynamodb, s3, deadLetterBucket: "dead-letter", spec, tables: { target, ledger, ledgerTtlDays: 7, countedEntriesExpire: true }, retry: { maxAttempts: 6, baseDelayMs: 5, maxDelayMs: 50 }, log: { info() {}, warn() {} } };
+    return {
+      dynamodb,
+      s3,
+      deadLetterBucket: "dead-letter",
+      spec,
+      tables: { target, ledger, ledgerTtlDays: 7, countedEntriesExpire: true },
+      retry: { maxAttempts: 6, baseDelayMs: 5, maxDelayMs: 50 },
+      log: { info() {}, warn() {} },
+    };
   }
 
   async function project(deps: ProjectDependencies, records: DynamoDBRecord[]): Promise<void> {
@@ -95,7 +111,8 @@ describe("npm run backfill from the archive: a projection added after the table 
     const { Items = [] } = await dynamodb.send(new ScanCommand({ TableName: deps.tables.target, ConsistentRead: true }));
     const rows = Items.map((i) => unmarshall(i));
     // A group whose items all left it in other batches stays, with nothing: which batches the records came in decides that, for the live projection too.
-    if (deps.spec.kind === "aggregate") return Object.fromEntries(rows.filter((a) => a.count !== 0 || a.hits !== 0).map((a) => [a.group, { count: a.count, hits: a.hits }]));
+    if (deps.spec.kind === "aggregate")
+      return Object.fromEntries(rows.filter((a) => a.count !== 0 || a.hits !== 0).map((a) => [a.group, { count: a.count, hits: a.hits }]));
     return Object.fromEntries(rows.map(({ [SOURCE_SEQUENCE]: _sequence, ...item }) => [`${item.page_id}/${item.sequenceNumber}`, item]));
   }
 
@@ -104,8 +121,27 @@ describe("npm run backfill from the archive: a projection added after the table 
     const err: string[] = [];
     const ledger = deps.spec.kind === "aggregate" ? ["--ledger-table", deps.tables.ledger, "--counted-entries-expire"] : [];
     const code = await backfillCommand(
-      ["--table", table, "--projection", JSON.stringify(deps.spec), "--target-table", deps.tables.target, ...ledger, "--dead-letter-bucket", "dead-letter",
-        "--archive-bucket", bucket, "--endpoint-url", dynamo.endpoint, "--region", LOCAL_REGION, "--page-size", "4", "--items-per-second", "100000"],
+      [
+        "--table",
+        table,
+        "--projection",
+        JSON.stringify(deps.spec),
+        "--target-table",
+        deps.tables.target,
+        ...ledger,
+        "--dead-letter-bucket",
+        "dead-letter",
+        "--archive-bucket",
+        bucket,
+        "--endpoint-url",
+        dynamo.endpoint,
+        "--region",
+        LOCAL_REGION,
+        "--page-size",
+        "4",
+        "--items-per-second",
+        "100000",
+      ],
       { out: (l) => out.push(l), err: (l) => err.push(l) },
     );
     return { code, out, err };
@@ -151,17 +187,31 @@ describe("npm run backfill from the archive: a projection added after the table 
             if (kind === "expired-not-yet-deleted") lingering.set(click, before);
           }
         }
-        const item = (click: number, state: State, expiresAt: number) => marshall({ ...clickItem(click, overrides(state)), [EXPIRES_AT]: expiresAt }, { removeUndefinedValues: true });
-        const inTable = [...[...states].map(([click, state]) => item(click, state, NOW + 86_400)), ...[...lingering].map(([click, state]) => item(click, state, NOW - 3_600))];
-        for (let i = 0; i < inTable.length; i += 25) await dynamodb.send(new BatchWriteItemCommand({ RequestItems: { [table]: inTable.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) } }));
+        const item = (click: number, state: State, expiresAt: number) =>
+          marshall({ ...clickItem(click, overrides(state)), [EXPIRES_AT]: expiresAt }, { removeUndefinedValues: true });
+        const inTable = [
+          ...[...states].map(([click, state]) => item(click, state, NOW + 86_400)),
+          ...[...lingering].map(([click, state]) => item(click, state, NOW - 3_600)),
+        ];
+        for (let i = 0; i < inTable.length; i += 25)
+          await dynamodb.send(new BatchWriteItemCommand({ RequestItems: { [table]: inTable.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) } }));
         // Firehose's objects, in hours: at least once, so an object may begin with the last row of the one before.
         for (let i = 0, o = 0; i < rows.length; i += objectRows, o++) {
           const replayed = o > 0 && replays[o % replays.length] ? [rows[i - 1]] : [];
           const hour = String(8 + Math.floor(o / 3)).padStart(2, "0");
-          await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `processed/2026/11/26/${hour}/clicks-1-2026-11-26-${hour}-00-00-${String(o).padStart(4, "0")}`, Body: [...replayed, ...rows.slice(i, i + objectRows)].join("") }));
+          await s3.send(
+            new PutObjectCommand({
+              Bucket: bucket,
+              Key: `processed/2026/11/26/${hour}/clicks-1-2026-11-26-${hour}-00-00-${String(o).padStart(4, "0")}`,
+              Body: [...replayed, ...rows.slice(i, i + objectRows)].join(""),
+            }),
+          );
         }
 
-        for (const [name, spec] of [["hits", HITS_PER_PAGE_PER_DAY], ["by-page", BY_PAGE]] as const) {
+        for (const [name, spec] of [
+          ["hits", HITS_PER_PAGE_PER_DAY],
+          ["by-page", BY_PAGE],
+        ] as const) {
           const live = await projection(`${name}-live-${run}`, spec);
           await project(live, records);
           const late = await projection(`${name}-late-${run}`, spec);
@@ -179,7 +229,8 @@ describe("npm run backfill from the archive: a projection added after the table 
           const again = await backfill(table, bucket, late);
           expect(again.code).to.equal(0);
           expect(await contents(late), `${name}: after a re-run`).to.deep.equal(expected);
-          if (spec.kind === "aggregate") expect(again.out.at(-1)).to.match(/^backfill from the archive: 0 of (\d+) objects read \(\1 read by an earlier run\), 0 rows: .*0 projected/);
+          if (spec.kind === "aggregate")
+            expect(again.out.at(-1)).to.match(/^backfill from the archive: 0 of (\d+) objects read \(\1 read by an earlier run\), 0 rows: .*0 projected/);
         }
       }),
       propertySettings(6),
@@ -199,15 +250,20 @@ describe("npm run backfill from the archive: a projection added after the table 
 
     const run = await backfill(table, bucket, late);
     expect(run.code, run.err.join("\n")).to.equal(0);
-    expect(run.out.at(-1)).to.equal("backfill from the archive: 1 of 2 objects read (0 read by an earlier run), 3 rows: 0 of items still in the table, 2 projected, 0 already counted, 0 skipped, 2 parked; done");
+    expect(run.out.at(-1)).to.equal(
+      "backfill from the archive: 1 of 2 objects read (0 read by an earlier run), 3 rows: 0 of items still in the table, 2 projected, 0 already counted, 0 skipped, 2 parked; done",
+    );
     expect(await contents(late)).to.deep.equal({ "p-1001|2026-11-26": { count: 1, hits: 3 }, "p-1002|2026-11-26": { count: 1, hits: 4 } });
     const { Contents = [] } = await s3.send(new ListObjectsV2Command({ Bucket: "dead-letter", Prefix: `parked/archive/${hour}` }));
-    const parked = await Promise.all(Contents.map(async ({ Key }) => [Key, JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: "dead-letter", Key }))).Body!.transformToString())]));
+    const parked = await Promise.all(
+      Contents.map(async ({ Key }) => [Key, JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: "dead-letter", Key }))).Body!.transformToString())]),
+    );
     expect(Object.fromEntries(parked.map(([key, body]) => [key, { reason: body.reason, detail: body.detail }]))).to.deep.equal({
       [`parked/archive/${hour}clicks-a/row-2.json`]: { reason: "not-projectable", detail: 'change is "UPSERT", not INSERT, MODIFY or REMOVE' },
       [`parked/archive/${hour}clicks-b.json`]: {
         reason: "not-projectable",
-        detail: "it cannot be read as the archive's CSV after 0 rows: it starts with GZIP's signature (1f 8b): a compressed object under a key that does not end in .gz, or one compressed twice",
+        detail:
+          "it cannot be read as the archive's CSV after 0 rows: it starts with GZIP's signature (1f 8b): a compressed object under a key that does not end in .gz, or one compressed twice",
       },
     });
   });

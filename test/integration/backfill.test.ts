@@ -10,11 +10,18 @@ import { createDedupTable, createTable } from "../../engines/tables";
 import { backfillCommand } from "../../tools/backfill-command";
 import { clickItem, DEDUP_KEYS } from "../support/dynamodb-stream";
 
-const HITS_PER_PAGE_PER_DAY: AggregateSpec = { kind: "aggregate", groupBy: ["page_id", { attribute: "client_timestamp", period: "day" }], sums: [{ name: "hits", attribute: "Hits" }] };
+const HITS_PER_PAGE_PER_DAY: AggregateSpec = {
+  kind: "aggregate",
+  groupBy: ["page_id", { attribute: "client_timestamp", period: "day" }],
+  sums: [{ name: "hits", attribute: "Hits" }],
+};
 const ITEMS = 300;
 
 /** Click n on one of 7 pages over 3 days, as the ingest function leaves it in the dedup table. */
-const item = (n: number) => marshall(clickItem(n, { page_id: `p-${n % 7}`, Hits: 1 + (n % 9), client_timestamp: `2026-11-${24 + (n % 3)}T10:00:00.000Z` }), { removeUndefinedValues: true });
+const item = (n: number) =>
+  marshall(clickItem(n, { page_id: `p-${n % 7}`, Hits: 1 + (n % 9), client_timestamp: `2026-11-${24 + (n % 3)}T10:00:00.000Z` }), {
+    removeUndefinedValues: true,
+  });
 
 /** The table stream's INSERT for click n, as Lambda delivers it: its key, its new image, an eventID of its own. */
 function insert(n: number): DynamoDBRecord {
@@ -24,7 +31,13 @@ function insert(n: number): DynamoDBRecord {
     eventName: "INSERT",
     eventSource: "aws:dynamodb",
     eventSourceARN: "arn:aws:dynamodb:eu-west-1:000000000000:table/dedup/stream/2026-01-01T00:00:00.000",
-    dynamodb: { Keys: Object.fromEntries(DEDUP_KEYS.map((k) => [k, image[k]])), NewImage: image, SequenceNumber: String(200_000_000_000 + n), StreamViewType: "NEW_AND_OLD_IMAGES", ApproximateCreationDateTime: 1764151200 },
+    dynamodb: {
+      Keys: Object.fromEntries(DEDUP_KEYS.map((k) => [k, image[k]])),
+      NewImage: image,
+      SequenceNumber: String(200_000_000_000 + n),
+      StreamViewType: "NEW_AND_OLD_IMAGES",
+      ApproximateCreationDateTime: 1764151200,
+    },
   };
 }
 
@@ -58,7 +71,15 @@ describe("npm run backfill on DynamoDB Local: a projection added late", function
     const n = ++projections;
     const target = await createTable(dynamodb, `hits-${n}`, ["group", "S"]);
     const ledger = await createTable(dynamodb, `ledger-${n}`, ["eventId", "S"]);
-    return { dynamodb, s3, deadLetterBucket: "unused", spec: HITS_PER_PAGE_PER_DAY, tables: { target, ledger, ledgerTtlDays: 7, countedEntriesExpire: false }, retry: { maxAttempts: 6, baseDelayMs: 5, maxDelayMs: 50 }, log: { info() {}, warn() {} } };
+    return {
+      dynamodb,
+      s3,
+      deadLetterBucket: "unused",
+      spec: HITS_PER_PAGE_PER_DAY,
+      tables: { target, ledger, ledgerTtlDays: 7, countedEntriesExpire: false },
+      retry: { maxAttempts: 6, baseDelayMs: 5, maxDelayMs: 50 },
+      log: { info() {}, warn() {} },
+    };
   }
   /** The live projection: the stream's records from click `from` to `to`, in batches of 40 as a mapping would send them. */
   async function live(deps: ProjectDependencies, from: number, to: number) {
@@ -75,7 +96,23 @@ describe("npm run backfill on DynamoDB Local: a projection added late", function
     const out: string[] = [];
     const err: string[] = [];
     const code = await backfillCommand(
-      ["--table", table, "--projection", JSON.stringify(deps.spec), "--target-table", deps.tables.target, "--ledger-table", deps.tables.ledger, "--dead-letter-bucket", "unused", "--endpoint-url", engine.endpoint, "--region", LOCAL_REGION, ...flags],
+      [
+        "--table",
+        table,
+        "--projection",
+        JSON.stringify(deps.spec),
+        "--target-table",
+        deps.tables.target,
+        "--ledger-table",
+        deps.tables.ledger,
+        "--dead-letter-bucket",
+        "unused",
+        "--endpoint-url",
+        engine.endpoint,
+        "--region",
+        LOCAL_REGION,
+        ...flags,
+      ],
       { out: (l) => out.push(l), err: (l) => err.push(l) },
     );
     return { code, out, err };
@@ -114,10 +151,13 @@ describe("npm run backfill on DynamoDB Local: a projection added late", function
 
   it("says what is wrong with its arguments, exit status 2", async () => {
     const err: string[] = [];
-    const code = await backfillCommand(["--table", "t", "--projection", '{"kind":"aggregate","groupBy":["a"]}', "--target-table", "x", "--items-per-second", "0"], { out() {}, err: (l) => err.push(l) });
+    const code = await backfillCommand(
+      ["--table", "t", "--projection", '{"kind":"aggregate","groupBy":["a"]}', "--target-table", "x", "--items-per-second", "0"],
+      { out() {}, err: (l) => err.push(l) },
+    );
     expect(code).to.equal(2);
     expect(err[0]).to.equal(
-      "--dead-letter-bucket is required; --items-per-second takes a whole number from 1 to 1,000,000, got \"0\"; --ledger-table is required for an aggregate: its ledger keeps each item counted once; see npm run backfill -- --help",
+      '--dead-letter-bucket is required; --items-per-second takes a whole number from 1 to 1,000,000, got "0"; --ledger-table is required for an aggregate: its ledger keeps each item counted once; see npm run backfill -- --help',
     );
   });
 });

@@ -13,7 +13,14 @@ describe("the loader's own database user on MariaDB", function () {
   this.timeout(120_000);
   const spec = { user: "clickstream_loader", database: "clickstream", loadFromS3: false };
   const password = "loader-only-7f3a";
-  const target: LoadTarget = { database: "clickstream", table: "web_analytics", manifestTable: "loaded_objects", rejectsTable: "rejected_rows", columns: CSV_COLUMNS, columnTypes: { hits: "INT" } };
+  const target: LoadTarget = {
+    database: "clickstream",
+    table: "web_analytics",
+    manifestTable: "loaded_objects",
+    rejectsTable: "rejected_rows",
+    columns: CSV_COLUMNS,
+    columnTypes: { hits: "INT" },
+  };
   let database: MySqlEngine;
   let admin: Connection;
   let loader: Connection;
@@ -32,7 +39,12 @@ describe("the loader's own database user on MariaDB", function () {
   });
 
   const body = Buffer.from(csvObject(1, 5));
-  const open = async () => ({ stream: () => Readable.from([body]), peek: async (bytes: number) => body.subarray(0, bytes), close: () => undefined, failure: () => undefined });
+  const open = async () => ({
+    stream: () => Readable.from([body]),
+    peek: async (bytes: number) => body.subarray(0, bytes),
+    close: () => undefined,
+    failure: () => undefined,
+  });
   const options = { prefix: "processed/" };
 
   it("creates its database and tables, and loads an object exactly once, with only the privileges the setup grants", async () => {
@@ -50,9 +62,16 @@ describe("the loader's own database user on MariaDB", function () {
   it("migrates its table to a new schema version (a column added, a VARCHAR widened) with those privileges", async () => {
     const v1 = { ...target, columnTypes: { hits: "INT", country: "VARCHAR(8)" }, table: "migrated" };
     await prepareSchema(loader, v1);
-    const v2: LoadTarget = { ...v1, columns: [...CSV_COLUMNS, "referrer"], columnTypes: { ...v1.columnTypes, country: "VARCHAR(16)" }, versionColumns: [CSV_COLUMNS.length, CSV_COLUMNS.length + 1] };
+    const v2: LoadTarget = {
+      ...v1,
+      columns: [...CSV_COLUMNS, "referrer"],
+      columnTypes: { ...v1.columnTypes, country: "VARCHAR(16)" },
+      versionColumns: [CSV_COLUMNS.length, CSV_COLUMNS.length + 1],
+    };
     await prepareSchema(loader, v2);
-    const [columns] = await admin.query<RowDataPacket[]>("SELECT COLUMN_NAME AS name, COLUMN_TYPE AS type FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'clickstream' AND TABLE_NAME = 'migrated' ORDER BY ORDINAL_POSITION");
+    const [columns] = await admin.query<RowDataPacket[]>(
+      "SELECT COLUMN_NAME AS name, COLUMN_TYPE AS type FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'clickstream' AND TABLE_NAME = 'migrated' ORDER BY ORDINAL_POSITION",
+    );
     expect(columns.map((c) => c.name)).to.deep.equal([...CSV_COLUMNS, "referrer"]);
     expect(columns.find((c) => c.name === "country")!.type).to.equal("varchar(16)");
     const object = { bucket: "archive", key: "processed/2026/11/26/10/c.csv", etag: "e3", size: 1 };
@@ -68,14 +87,21 @@ describe("the loader's own database user on MariaDB", function () {
     await admin.query("INSERT INTO clickstream.repaired (dedup_key) VALUES ('made-up')");
     const repair = databaseRepair(loader, repaired, { bucket: "archive", prefix: "processed/" });
     expect(await repair.begin("r2")).to.equal(true);
-    expect(await loadObject(loader, repaired, object, { kind: "local", open }, { ...options, rebuildRun: "r2", repair: true })).to.include({ status: "loaded", rows: 5 });
+    expect(await loadObject(loader, repaired, object, { kind: "local", open }, { ...options, rebuildRun: "r2", repair: true })).to.include({
+      status: "loaded",
+      rows: 5,
+    });
     expect(await repair.finish("r2")).to.deep.equal({ others: [], removed: 1 });
     const [rows] = await admin.query<RowDataPacket[]>("SELECT hits FROM clickstream.repaired");
     expect(rows.map((r) => r.hits).sort()).to.deep.equal([2, 3, 4, 5, 1].sort());
   });
 
   it("may do nothing else: no other database, no users, no dropping its tables", async () => {
-    const refused = (sql: string) => loader.query(sql).then(() => `${sql} was allowed`, (error: { code?: string }) => error.code);
+    const refused = (sql: string) =>
+      loader.query(sql).then(
+        () => `${sql} was allowed`,
+        (error: { code?: string }) => error.code,
+      );
     expect(await refused("CREATE DATABASE other")).to.equal("ER_DBACCESS_DENIED_ERROR");
     expect(await refused("SELECT * FROM mysql.user")).to.match(/^ER_(TABLEACCESS|DBACCESS)_DENIED_ERROR$/);
     expect(await refused("DROP TABLE clickstream.web_analytics")).to.equal("ER_TABLEACCESS_DENIED_ERROR");

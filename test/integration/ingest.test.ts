@@ -94,11 +94,17 @@ describe("ingest on DynamoDB Local and a local S3", function () {
 
   it("writes a record whose fields are named __proto__ and constructor exactly, next to 24 others in its write request", async () => {
     const table = await newTable();
-    const hostile = kinesisRecord('{"__proto__": {"x": 1, "seqNumbershardIdHash": "forged"}, "constructor": {"a": ""}, "n": {"__proto__": null}}', sequenceNumber(60));
+    const hostile = kinesisRecord(
+      '{"__proto__": {"x": 1, "seqNumbershardIdHash": "forged"}, "constructor": {"a": ""}, "n": {"__proto__": null}}',
+      sequenceNumber(60),
+    );
     const outcome = await ingestBatch(eventOf(...clicks(12), hostile, ...clicks(12, 61)), deps(table));
     expect(outcome.batchItemFailures).to.deep.equal([]);
     expect(outcome.counts).to.include({ written: 25, parked: 0 });
-    const { Item } = await rawDynamoDb(endpoint, "GetItem", { TableName: table, Key: { seqNumbershardIdHash: { S: "06_shardId-000000000000" }, sequenceNumber: { S: sequenceNumber(60) } } });
+    const { Item } = await rawDynamoDb(endpoint, "GetItem", {
+      TableName: table,
+      Key: { seqNumbershardIdHash: { S: "06_shardId-000000000000" }, sequenceNumber: { S: sequenceNumber(60) } },
+    });
     expect(Item.__proto__).to.deep.equal({ M: { x: { N: "1" }, seqNumbershardIdHash: { S: "forged" } } });
     expect(Item.constructor).to.deep.equal({ M: { a: { S: "" } } });
     expect(Item.n).to.deep.equal(JSON.parse(`{"M": {"__proto__": {"NULL": true}}}`));
@@ -125,7 +131,10 @@ describe("ingest on DynamoDB Local and a local S3", function () {
     expect(outcome.counts).to.include({ written: 30, parked: 0 });
     const { TimeToLiveDescription } = await dynamodb.send(new DescribeTimeToLiveCommand({ TableName: table }));
     expect(TimeToLiveDescription).to.deep.include({ TimeToLiveStatus: "ENABLED", AttributeName: EXPIRES_AT });
-    const { Item } = await rawDynamoDb(endpoint, "GetItem", { TableName: table, Key: { seqNumbershardIdHash: { S: "01_shardId-000000000000" }, sequenceNumber: { S: sequenceNumber(10) } } });
+    const { Item } = await rawDynamoDb(endpoint, "GetItem", {
+      TableName: table,
+      Key: { seqNumbershardIdHash: { S: "01_shardId-000000000000" }, sequenceNumber: { S: sequenceNumber(10) } },
+    });
     expect(Item[EXPIRES_AT]).to.deep.equal({ N: String(1764000010 + 3 * 86_400) });
     expect((await itemsIn(table)).every((item) => typeof item[EXPIRES_AT] === "number")).to.equal(true);
   });

@@ -51,7 +51,12 @@ describe("a projection added late and backfilled equals the same projection run 
       s3,
       deadLetterBucket: "unused",
       spec: HITS_PER_PAGE,
-      tables: { target: await createTable(dynamodb, `${name}-hits`, ["group", "S"]), ledger: await createTable(dynamodb, `${name}-ledger`, ["eventId", "S"]), ledgerTtlDays: 7, countedEntriesExpire: false },
+      tables: {
+        target: await createTable(dynamodb, `${name}-hits`, ["group", "S"]),
+        ledger: await createTable(dynamodb, `${name}-ledger`, ["eventId", "S"]),
+        ledgerTtlDays: 7,
+        countedEntriesExpire: false,
+      },
       retry: { maxAttempts: 6, baseDelayMs: 5, maxDelayMs: 50 },
       log: { info() {}, warn() {} },
     });
@@ -95,7 +100,8 @@ describe("a projection added late and backfilled equals the same projection run 
             scanned.add(next.item);
             const state = history.states.get(next.item);
             // The SDK's and aws-lambda's AttributeValue types differ in shape, not in meaning.
-            if (state) page.push(backfillRecord(image(prefix, next.item, state) as never, ["id"], "arn:aws:dynamodb:eu-west-1:999999999999:table/source", Date.now()));
+            if (state)
+              page.push(backfillRecord(image(prefix, next.item, state) as never, ["id"], "arn:aws:dynamodb:eu-west-1:999999999999:table/source", Date.now()));
           }
           if (next.kind === "flush") {
             await project(late, page);
@@ -130,13 +136,36 @@ describe("a projection added late and backfilled equals the same projection run 
       else await dynamodb.send(new DeleteItemCommand({ TableName: source, Key: key }));
       return record;
     };
-    const [before, during] = fc.sample(fc.tuple(fc.array(changeArbitrary(80, 7), { minLength: 150, maxLength: 150 }), fc.array(changeArbitrary(80, 7), { minLength: 200, maxLength: 200 })), { seed: 27, numRuns: 1 })[0];
+    const [before, during] = fc.sample(
+      fc.tuple(fc.array(changeArbitrary(80, 7), { minLength: 150, maxLength: 150 }), fc.array(changeArbitrary(80, 7), { minLength: 200, maxLength: 200 })),
+      { seed: 27, numRuns: 1 },
+    )[0];
     for (const change of before) await write(change);
     const windowStart = history.records.length;
 
     const backfill = backfillCommand(
-      ["--table", source, "--projection", JSON.stringify(HITS_PER_PAGE), "--target-table", late.tables.target, "--ledger-table", late.tables.ledger, "--dead-letter-bucket", "unused",
-        "--endpoint-url", engine.endpoint, "--region", LOCAL_REGION, "--segments", "3", "--page-size", "5", "--items-per-second", "300"],
+      [
+        "--table",
+        source,
+        "--projection",
+        JSON.stringify(HITS_PER_PAGE),
+        "--target-table",
+        late.tables.target,
+        "--ledger-table",
+        late.tables.ledger,
+        "--dead-letter-bucket",
+        "unused",
+        "--endpoint-url",
+        engine.endpoint,
+        "--region",
+        LOCAL_REGION,
+        "--segments",
+        "3",
+        "--page-size",
+        "5",
+        "--items-per-second",
+        "300",
+      ],
       { out() {}, err: (line) => expect.fail(line) },
     );
     let projected = windowStart;

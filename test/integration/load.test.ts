@@ -35,8 +35,21 @@ describe("loader on MariaDB and a local S3", function () {
     await Promise.all([database?.stop(), objects?.stop()]);
   });
 
-  const target = (): LoadTarget => ({ database: `clickstream_${++databases}`, table: "web_analytics", manifestTable: "loaded_objects", rejectsTable: "rejected_rows", columns: CSV_COLUMNS, columnTypes: { hits: "INT" } });
-  const deps = (t: LoadTarget): LoadDependencies => ({ connect: async () => connection, target: t, mode: { kind: "local", open: s3Opener(s3) }, prefix: "processed/", log: { info() {}, warn() {} } });
+  const target = (): LoadTarget => ({
+    database: `clickstream_${++databases}`,
+    table: "web_analytics",
+    manifestTable: "loaded_objects",
+    rejectsTable: "rejected_rows",
+    columns: CSV_COLUMNS,
+    columnTypes: { hits: "INT" },
+  });
+  const deps = (t: LoadTarget): LoadDependencies => ({
+    connect: async () => connection,
+    target: t,
+    mode: { kind: "local", open: s3Opener(s3) },
+    prefix: "processed/",
+    log: { info() {}, warn() {} },
+  });
 
   /** Puts an object and returns the S3 event for it, with the key URL-encoded as S3 sends it. */
   async function put(key: string, body: string | Buffer): Promise<S3Event> {
@@ -48,9 +61,12 @@ describe("loader on MariaDB and a local S3", function () {
     return event;
   }
 
-  const rejects = async (t: LoadTarget) => (await connection.query<RowDataPacket[]>("SELECT * FROM ??.?? ORDER BY object_key, line", [t.database, t.rejectsTable]))[0];
-  const rows = async (t: LoadTarget, sql = "SELECT * FROM ??.?? ORDER BY dedup_key") => (await connection.query<RowDataPacket[]>(sql, [t.database, t.table]))[0];
-  const manifest = async (t: LoadTarget) => (await connection.query<RowDataPacket[]>("SELECT object_key, etag, row_count, loaded_at FROM ??.?? ORDER BY loaded_at", [t.database, t.manifestTable]))[0];
+  const rejects = async (t: LoadTarget) =>
+    (await connection.query<RowDataPacket[]>("SELECT * FROM ??.?? ORDER BY object_key, line", [t.database, t.rejectsTable]))[0];
+  const rows = async (t: LoadTarget, sql = "SELECT * FROM ??.?? ORDER BY dedup_key") =>
+    (await connection.query<RowDataPacket[]>(sql, [t.database, t.table]))[0];
+  const manifest = async (t: LoadTarget) =>
+    (await connection.query<RowDataPacket[]>("SELECT object_key, etag, row_count, loaded_at FROM ??.?? ORDER BY loaded_at", [t.database, t.manifestTable]))[0];
 
   it("creates the schema on first use and loads every row of an object, values typed and NULLs kept", async () => {
     const t = target();
@@ -65,7 +81,7 @@ describe("loader on MariaDB and a local S3", function () {
 
   it("loads the right object for keys with spaces, unicode, quotes and SQL, and runs none of it", async () => {
     const t = target();
-    const key = "processed/2026/11/26/11/Zoë's clicks \"v2\"; DROP TABLE web_analytics;-- ü+1.csv";
+    const key = 'processed/2026/11/26/11/Zoë\'s clicks "v2"; DROP TABLE web_analytics;-- ü+1.csv';
     expect(await loadEvent(await put(key, csvObject(100, 104)), deps(t))).to.include({ loaded: 1, rows: 5 });
     expect(await rows(t)).to.have.length(5);
     expect((await manifest(t)).map((m) => m.object_key)).to.deep.equal([key]);
@@ -94,7 +110,10 @@ describe("loader on MariaDB and a local S3", function () {
     await loadEvent(await put("processed/2026/11/26/14/a.csv", csvObject(400, 409)), deps(t));
     await loadEvent(await put("processed/2026/11/26/14/b.csv", csvObject(405, 414)), deps(t));
     expect(await rows(t)).to.have.length(15);
-    const [[{ duplicates }]] = await connection.query<RowDataPacket[]>("SELECT COUNT(*) - COUNT(DISTINCT dedup_key) AS duplicates FROM ??.??", [t.database, t.table]);
+    const [[{ duplicates }]] = await connection.query<RowDataPacket[]>("SELECT COUNT(*) - COUNT(DISTINCT dedup_key) AS duplicates FROM ??.??", [
+      t.database,
+      t.table,
+    ]);
     expect(Number(duplicates)).to.equal(0);
   });
 
@@ -110,7 +129,12 @@ describe("loader on MariaDB and a local S3", function () {
     expect(await loadEvent(event, deps(t))).to.deep.include({ loaded: 1, rows: 10, rejectedRows: 1 });
     expect(await rows(t)).to.have.length(10);
     const [reject] = await rejects(t);
-    expect(reject).to.include({ line: 6, object_key: "processed/2026/11/26/16/broken.csv", dedup_key: "only", error: "Warning 1261: Row 6 doesn't contain data for all columns" });
+    expect(reject).to.include({
+      line: 6,
+      object_key: "processed/2026/11/26/16/broken.csv",
+      dedup_key: "only",
+      error: "Warning 1261: Row 6 doesn't contain data for all columns",
+    });
     expect(JSON.parse(reject.fields)).to.include({ dedup_key: "only", change: "three", changed_at: "fields", stream_sequence: null });
   });
 
@@ -125,7 +149,12 @@ describe("loader on MariaDB and a local S3", function () {
 
   it("ignores objects outside processed/", async () => {
     const t = target();
-    expect(await loadEvent(await put("failed/processing-failed/x", "not csv"), deps(t))).to.deep.equal({ loaded: 0, alreadyLoaded: 0, rows: 0, rejectedRows: 0 });
+    expect(await loadEvent(await put("failed/processing-failed/x", "not csv"), deps(t))).to.deep.equal({
+      loaded: 0,
+      alreadyLoaded: 0,
+      rows: 0,
+      rejectedRows: 0,
+    });
   });
 
   it("fails loudly when the database is unreachable", async () => {
@@ -158,7 +187,10 @@ describe("loader on MariaDB and a local S3", function () {
 
     it("parks a row whose decimal MySQL would round, instead of rounding it", async () => {
       const t = { ...target(), columnTypes: { hits: "INT", platform_version: "DECIMAL(4,1)" } };
-      const event = await put("processed/2026/11/26/20/round.csv", `${csvRow(1200, { device: { make: "Apple", platform: { name: "iOS", version: "17.45" }, location: { latitude: "1", longitude: "2", country: "NL" } } })}${csvRow(1201)}`);
+      const event = await put(
+        "processed/2026/11/26/20/round.csv",
+        `${csvRow(1200, { device: { make: "Apple", platform: { name: "iOS", version: "17.45" }, location: { latitude: "1", longitude: "2", country: "NL" } } })}${csvRow(1201)}`,
+      );
       // Click 1201's version is 17.4.1, not a number either: both are refused, by MySQL, each with its own message.
       expect(await loadEvent(event, deps(t))).to.deep.include({ rows: 0, rejectedRows: 2 });
       const messages = (await rejects(t)).map((r) => r.error);
@@ -180,7 +212,10 @@ describe("loader on MariaDB and a local S3", function () {
       const t = target();
       await loadEvent(await put("processed/2026/11/26/22/insert.csv", csvRow(1400, { Hits: 1 }, "INSERT", "9")), deps(t));
       await loadEvent(await put("processed/2026/11/26/22/remove.csv", csvRow(1400, {}, "REMOVE", "100")), deps(t));
-      await loadEvent(await put("processed/2026/11/26/22/replayed.csv", csvRow(1400, { Hits: 1 }, "INSERT", "9") + csvRow(1400, { Hits: 2 }, "MODIFY", "99")), deps(t));
+      await loadEvent(
+        await put("processed/2026/11/26/22/replayed.csv", csvRow(1400, { Hits: 1 }, "INSERT", "9") + csvRow(1400, { Hits: 2 }, "MODIFY", "99")),
+        deps(t),
+      );
       const [row] = await rows(t);
       expect(row).to.include({ change: "REMOVE", stream_sequence: "100", hits: null, page_id: null });
     });
@@ -205,7 +240,9 @@ describe("loader on MariaDB and a local S3", function () {
       const event = { Records: [a, bad, b, worse].map((e) => e.Records[0]) } as S3Event;
       let failure: Error | undefined;
       await loadEvent(event, deps(t)).catch((error: Error) => (failure = error));
-      expect(failure?.message).to.match(/^2 of 4 objects not loaded \(the others are\): s3:\/\/archive\/processed\/2026\/11\/27\/01\/bad\.csv\.gz: s3:\/\/archive\/\S+ cannot be read: incorrect header check; s3:\/\/archive\/processed\/2026\/11\/27\/01\/cut\.csv\.gz: .*cannot be read: unexpected end of file$/);
+      expect(failure?.message).to.match(
+        /^2 of 4 objects not loaded \(the others are\): s3:\/\/archive\/processed\/2026\/11\/27\/01\/bad\.csv\.gz: s3:\/\/archive\/\S+ cannot be read: incorrect header check; s3:\/\/archive\/processed\/2026\/11\/27\/01\/cut\.csv\.gz: .*cannot be read: unexpected end of file$/,
+      );
       expect(await rows(t)).to.have.length(6);
       await loadEvent(event, deps(t)).catch((error: Error) => (failure = error));
       expect(failure?.message).to.match(/^2 of 4 objects not loaded/);
@@ -231,17 +268,28 @@ describe("loader on MariaDB and a local S3", function () {
         expect(await refusedWhole("processed/2026/11/27/03/clicks.csv", gzipped)).to.equal(
           "1 of 1 objects not loaded (the others are): s3://archive/processed/2026/11/27/03/clicks.csv: s3://archive/processed/2026/11/27/03/clicks.csv cannot be read: it starts with GZIP's signature (1f 8b): a compressed object under a key that does not end in .gz, or one compressed twice",
         );
-        expect(await refusedWhole("processed/2026/11/27/03/twice.csv.gz", gzipSync(gzipped))).to.match(/twice\.csv\.gz cannot be read: it starts with GZIP's signature/);
+        expect(await refusedWhole("processed/2026/11/27/03/twice.csv.gz", gzipSync(gzipped))).to.match(
+          /twice\.csv\.gz cannot be read: it starts with GZIP's signature/,
+        );
       });
 
       it("refuses bytes that are not UTF-8 text from the first line, however short the object", async () => {
         const binary = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 131 + 7) % 256));
         expect(await refusedWhole("processed/2026/11/27/03/binary.csv", binary)).to.match(/binary\.csv cannot be read: its first line is not UTF-8 text/);
-        expect(await refusedWhole("processed/2026/11/27/03/one-byte.csv", Buffer.from([0xff]))).to.match(/one-byte\.csv cannot be read: its first line is not UTF-8 text/);
+        expect(await refusedWhole("processed/2026/11/27/03/one-byte.csv", Buffer.from([0xff]))).to.match(
+          /one-byte\.csv cannot be read: its first line is not UTF-8 text/,
+        );
       });
 
       it("refuses an object whose first line stops being UTF-8 past what the stream checks, from the database's own warning (as with LOAD DATA FROM S3)", async () => {
-        const line = Buffer.concat([Buffer.from(csvRow(1950).replace("ana.silva", `${"x".repeat(HEAD_BYTES)}ana.silva`).replace(/\n$/, "")), Buffer.from([0xc3, 0x28, 0x0a])]);
+        const line = Buffer.concat([
+          Buffer.from(
+            csvRow(1950)
+              .replace("ana.silva", `${"x".repeat(HEAD_BYTES)}ana.silva`)
+              .replace(/\n$/, ""),
+          ),
+          Buffer.from([0xc3, 0x28, 0x0a]),
+        ]);
         expect(await refusedWhole("processed/2026/11/27/03/long-first-line.csv", Buffer.concat([line, Buffer.from(csvObject(1951, 1952))]))).to.match(
           /long-first-line\.csv cannot be read: its first line is not UTF-8 text, as every line of the archive is \(Warning 1366: Incorrect string value/,
         );
@@ -250,7 +298,11 @@ describe("loader on MariaDB and a local S3", function () {
       it("still loads a text object whose later line is not UTF-8, parking that line", async () => {
         const t = target();
         const [before, after] = csvRow(1962).split(",NL,");
-        const body = Buffer.concat([Buffer.from(`${csvObject(1960, 1961)}${before},N`), Buffer.from([0xff]), Buffer.from(`L,${after}${csvObject(1963, 1963)}`)]);
+        const body = Buffer.concat([
+          Buffer.from(`${csvObject(1960, 1961)}${before},N`),
+          Buffer.from([0xff]),
+          Buffer.from(`L,${after}${csvObject(1963, 1963)}`),
+        ]);
         expect(await loadEvent(await put("processed/2026/11/27/03/one-bad-line.csv", body), deps(t))).to.deep.include({ loaded: 1, rows: 3, rejectedRows: 1 });
         const [reject] = await rejects(t);
         expect(reject.line).to.equal(3);

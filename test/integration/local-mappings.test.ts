@@ -38,18 +38,21 @@ describe("local mappings on a table stream", function () {
   /** A table with a stream, and the records a recording function received from each mapping on it. */
   async function tableWithMappings() {
     const table = `local-mappings-${++tables}`;
-    await dynamodb.send(new CreateTableCommand({
-      TableName: table,
-      BillingMode: "PAY_PER_REQUEST",
-      AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }],
-      KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
-      StreamSpecification: { StreamEnabled: true, StreamViewType: "NEW_AND_OLD_IMAGES" },
-    }));
+    await dynamodb.send(
+      new CreateTableCommand({
+        TableName: table,
+        BillingMode: "PAY_PER_REQUEST",
+        AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }],
+        KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
+        StreamSpecification: { StreamEnabled: true, StreamViewType: "NEW_AND_OLD_IMAGES" },
+      }),
+    );
     const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: table }));
     const received = new Map<string, { eventName: string; id: string }[]>();
     const invoker = {
       invoke: async <T>(name: string, event: DynamoDBStreamEvent): Promise<T> => {
-        for (const record of event.Records) received.set(name, [...(received.get(name) ?? []), { eventName: record.eventName!, id: record.dynamodb!.Keys!.id.S! }]);
+        for (const record of event.Records)
+          received.set(name, [...(received.get(name) ?? []), { eventName: record.eventName!, id: record.dynamodb!.Keys!.id.S! }]);
         return { batchItemFailures: [] } as T;
       },
     };
@@ -72,7 +75,14 @@ describe("local mappings on a table stream", function () {
     /** Three items written, one changed, one deleted by a user: 3 INSERT, 1 MODIFY, 1 REMOVE. */
     const writeChanges = async () => {
       for (const id of ["a", "b", "c"]) await dynamodb.send(new PutItemCommand({ TableName: table, Item: { id: { S: id }, n: { N: "1" } } }));
-      await dynamodb.send(new UpdateItemCommand({ TableName: table, Key: { id: { S: "b" } }, UpdateExpression: "SET n = :two", ExpressionAttributeValues: { ":two": { N: "2" } } }));
+      await dynamodb.send(
+        new UpdateItemCommand({
+          TableName: table,
+          Key: { id: { S: "b" } },
+          UpdateExpression: "SET n = :two",
+          ExpressionAttributeValues: { ":two": { N: "2" } },
+        }),
+      );
       await dynamodb.send(new DeleteItemCommand({ TableName: table, Key: { id: { S: "c" } } }));
     };
     /** Waits until every mapping has read past everything written so far. */
@@ -90,7 +100,11 @@ describe("local mappings on a table stream", function () {
     await mappings.start(spec("unfiltered"));
     await writeChanges();
     await caughtUp();
-    expect(received.get("inserts-only")).to.deep.equal([{ eventName: "INSERT", id: "a" }, { eventName: "INSERT", id: "b" }, { eventName: "INSERT", id: "c" }]);
+    expect(received.get("inserts-only")).to.deep.equal([
+      { eventName: "INSERT", id: "a" },
+      { eventName: "INSERT", id: "b" },
+      { eventName: "INSERT", id: "c" },
+    ]);
     // A user's delete carries no userIdentity: it is no expiry, and the table stream mappings' filters let it through.
     expect(received.get("all-but-expiries")!.map((r) => r.eventName)).to.deep.equal(["INSERT", "INSERT", "INSERT", "MODIFY", "REMOVE"]);
     expect(received.get("unfiltered")).to.deep.equal(received.get("all-but-expiries"));

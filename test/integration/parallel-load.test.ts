@@ -15,7 +15,8 @@ type Change = { item: number; change: "INSERT" | "MODIFY" | "REMOVE"; sequence: 
 type ArchiveObject = { key: string; changes: Change[] };
 
 /** The items' order, drawn from the seed: fast-check's shuffle, so a failing run replays from its seed. */
-const shuffled = <T>(items: readonly T[], seed: number): T[] => fc.sample(fc.shuffledSubarray([...items], { minLength: items.length }), { seed, numRuns: 1 })[0];
+const shuffled = <T>(items: readonly T[], seed: number): T[] =>
+  fc.sample(fc.shuffledSubarray([...items], { minLength: items.length }), { seed, numRuns: 1 })[0];
 
 /**
  * Loaders as AWS runs them: one invocation per S3 object, many at once, each with its own
@@ -26,7 +27,14 @@ describe("loaders at once on overlapping objects (Why: two loaders on changes of
   const engines = withLoadingEngines(BUCKET);
   let runs = 0;
 
-  const target = (name: string): LoadTarget => ({ database: `${name}_${runs}`, table: "web_analytics", manifestTable: "loaded_objects", rejectsTable: "rejected_rows", columns: CSV_COLUMNS, columnTypes: { hits: "INT" } });
+  const target = (name: string): LoadTarget => ({
+    database: `${name}_${runs}`,
+    table: "web_analytics",
+    manifestTable: "loaded_objects",
+    rejectsTable: "rejected_rows",
+    columns: CSV_COLUMNS,
+    columnTypes: { hits: "INT" },
+  });
   const rows = async (t: LoadTarget) => (await engines.admin.query<RowDataPacket[]>("SELECT * FROM ??.?? ORDER BY dedup_key", [t.database, t.table]))[0];
   const rejects = async (t: LoadTarget) => (await engines.admin.query<RowDataPacket[]>("SELECT * FROM ??.??", [t.database, t.rejectsTable]))[0];
 
@@ -71,7 +79,10 @@ describe("loaders at once on overlapping objects (Why: two loaders on changes of
     runs += 1;
     const t = target("opposite");
     const items = [...Array(2000).keys()];
-    const object = (name: string, order: number[], sequence: number): ArchiveObject => ({ key: `processed/2026/11/30/${runs}/${name}.csv`, changes: order.map((item) => ({ item, change: "MODIFY", sequence: sequence + item, hits: sequence })) });
+    const object = (name: string, order: number[], sequence: number): ArchiveObject => ({
+      key: `processed/2026/11/30/${runs}/${name}.csv`,
+      changes: order.map((item) => ({ item, change: "MODIFY", sequence: sequence + item, hits: sequence })),
+    });
     const [first] = await put([object("first", items, 10_000)]);
     await loadOneByOne(t, [first]);
     // Every key has a row, so both objects take the staged path. A third session holds the row of
@@ -94,7 +105,9 @@ describe("loaders at once on overlapping objects (Why: two loaders on changes of
     let ended = false;
     const settled = Promise.allSettled(loads).finally(() => (ended = true));
     for (let waiting = 0; waiting < 2 && !ended; await new Promise((done) => setTimeout(done, 50))) {
-      [[{ waiting }]] = await engines.admin.query<RowDataPacket[]>("SELECT COUNT(*) AS waiting FROM information_schema.INNODB_TRX WHERE trx_state = 'LOCK WAIT'");
+      [[{ waiting }]] = await engines.admin.query<RowDataPacket[]>(
+        "SELECT COUNT(*) AS waiting FROM information_schema.INNODB_TRX WHERE trx_state = 'LOCK WAIT'",
+      );
     }
     await held.query("ROLLBACK");
     await holder.end();
@@ -114,7 +127,12 @@ describe("loaders at once on overlapping objects (Why: two loaders on changes of
         const newest = shuffled([...Array(OBJECTS).keys()], seed);
         const objects: ArchiveObject[] = newest.map((rank, o) => ({
           key: `processed/2026/11/28/${String(runs).padStart(2, "0")}/same-items-${o}.csv`,
-          changes: shuffled([...Array(ITEMS).keys()], seed + o).map((item) => ({ item, change: o === 0 ? "INSERT" : item % 7 === rank ? "REMOVE" : "MODIFY", sequence: 100_000 + rank * 1_000 + item, hits: o })),
+          changes: shuffled([...Array(ITEMS).keys()], seed + o).map((item) => ({
+            item,
+            change: o === 0 ? "INSERT" : item % 7 === rank ? "REMOVE" : "MODIFY",
+            sequence: 100_000 + rank * 1_000 + item,
+            hits: o,
+          })),
         }));
         const events = await put(objects);
         const [parallel, serial] = [target("parallel"), target("serial")];
@@ -138,7 +156,10 @@ describe("loaders at once on overlapping objects (Why: two loaders on changes of
         const order = shuffled([...Array(OBJECTS).keys()], seed);
         const objects: ArchiveObject[] = order.map((rank, k) => ({
           key: `processed/2026/11/29/${String(runs).padStart(2, "0")}/overlap-${k}.csv`,
-          changes: shuffled([...Array(48).keys()].map((j) => 12 * k + j), seed + k).map((item) => ({ item, change: "MODIFY", sequence: 200_000 + rank * 1_000 + item, hits: k })),
+          changes: shuffled(
+            [...Array(48).keys()].map((j) => 12 * k + j),
+            seed + k,
+          ).map((item) => ({ item, change: "MODIFY", sequence: 200_000 + rank * 1_000 + item, hits: k })),
         }));
         const events = await put(objects);
         const [parallel, serial] = [target("many"), target("many_serial")];

@@ -8,7 +8,11 @@ import { type AggregateSpec, type IndexSpec, type ProjectionSpec } from "../../f
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, type Engine } from "../../engines";
 import { createTable } from "../../engines/tables";
 
-const HITS_PER_PAGE_PER_DAY: AggregateSpec = { kind: "aggregate", groupBy: ["page_id", { attribute: "client_timestamp", period: "day" }], sums: [{ name: "hits", attribute: "Hits" }] };
+const HITS_PER_PAGE_PER_DAY: AggregateSpec = {
+  kind: "aggregate",
+  groupBy: ["page_id", { attribute: "client_timestamp", period: "day" }],
+  sums: [{ name: "hits", attribute: "Hits" }],
+};
 const BY_USER: IndexSpec = { kind: "index", hashKey: "useremail", rangeKey: "nanotimestamp" };
 
 type Image = Record<string, AttributeValue>;
@@ -30,7 +34,13 @@ function change(eventName: "INSERT" | "MODIFY" | "REMOVE", images: { NewImage?: 
     eventName,
     eventSource: "aws:dynamodb",
     eventSourceARN: "arn:aws:dynamodb:eu-west-1:999999999999:table/clicks/stream/2026-01-01T00:00:00.000",
-    dynamodb: { ApproximateCreationDateTime: 1764151200, SequenceNumber: String(100_000_000_000 + sequence), StreamViewType: "NEW_AND_OLD_IMAGES", Keys: {}, ...images },
+    dynamodb: {
+      ApproximateCreationDateTime: 1764151200,
+      SequenceNumber: String(100_000_000_000 + sequence),
+      StreamViewType: "NEW_AND_OLD_IMAGES",
+      Keys: {},
+      ...images,
+    },
   };
 }
 
@@ -84,15 +94,28 @@ describe("projections on DynamoDB Local", function () {
 
   async function deps(spec: ProjectionSpec, client: Pick<DynamoDBClient, "send"> = dynamodb): Promise<ProjectDependencies> {
     const n = ++tables;
-    const target = spec.kind === "index" ? await createTable(dynamodb, `by-user-${n}`, ["useremail", "S"], ["nanotimestamp", "S"]) : await createTable(dynamodb, `hits-${n}`, ["group", "S"]);
+    const target =
+      spec.kind === "index"
+        ? await createTable(dynamodb, `by-user-${n}`, ["useremail", "S"], ["nanotimestamp", "S"])
+        : await createTable(dynamodb, `hits-${n}`, ["group", "S"]);
     const ledger = spec.kind === "aggregate" ? await createTable(dynamodb, `ledger-${n}`, ["eventId", "S"]) : "";
-    return { dynamodb: client, s3, deadLetterBucket: "unused", spec, tables: { target, ledger, ledgerTtlDays: 7, countedEntriesExpire: false }, retry: { maxAttempts: 4, baseDelayMs: 5, maxDelayMs: 20 }, log: { info() {}, warn() {} } };
+    return {
+      dynamodb: client,
+      s3,
+      deadLetterBucket: "unused",
+      spec,
+      tables: { target, ledger, ledgerTtlDays: 7, countedEntriesExpire: false },
+      retry: { maxAttempts: 4, baseDelayMs: 5, maxDelayMs: 20 },
+      log: { info() {}, warn() {} },
+    };
   }
 
   async function aggregates(table: string): Promise<Record<string, { count: number; hits: number }>> {
     const { Items = [] } = await dynamodb.send(new ScanCommand({ TableName: table }));
     return Object.fromEntries(
-      Items.map((item) => unmarshall(item)).filter((a) => a.count !== 0).map((a) => [a.group, { count: a.count, hits: a.hits }]),
+      Items.map((item) => unmarshall(item))
+        .filter((a) => a.count !== 0)
+        .map((a) => [a.group, { count: a.count, hits: a.hits }]),
     );
   }
 
@@ -157,7 +180,9 @@ describe("projections on DynamoDB Local", function () {
 
   it("parks a record whose timestamp no Date holds, or whose sum would pass 38 digits, and projects the rest of its batch (Why: retried forever, blocking the shard)", async () => {
     const parked: string[] = [];
-    const bucket = { send: async (command: { input: { Body: string } }) => (parked.push(JSON.parse(command.input.Body).detail), {}) } as unknown as ProjectDependencies["s3"];
+    const bucket = {
+      send: async (command: { input: { Body: string } }) => (parked.push(JSON.parse(command.input.Body).detail), {}),
+    } as unknown as ProjectDependencies["s3"];
     const d = { ...(await deps(HITS_PER_PAGE_PER_DAY)), s3: bucket };
     const at = (n: number, hits: string, when: AttributeValue) => ({ ...click(n, "p-9", 1), Hits: { N: hits }, client_timestamp: when });
     const day = { S: "2026-11-26T10:00:00.000Z" };

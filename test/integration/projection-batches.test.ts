@@ -8,7 +8,16 @@ import { projectBatch, type ProjectDependencies } from "../../functions/project/
 import { type ProjectionSpec } from "../../functions/project/spec";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, type Engine } from "../../engines";
 import { createTable } from "../../engines/tables";
-import { aggregatesIn, BY_PAGE_AND_ID, changeArbitrary, expectedAggregates, expectedIndex, History, HITS_PER_PAGE, indexIn } from "../support/projection-history";
+import {
+  aggregatesIn,
+  BY_PAGE_AND_ID,
+  changeArbitrary,
+  expectedAggregates,
+  expectedIndex,
+  History,
+  HITS_PER_PAGE,
+  indexIn,
+} from "../support/projection-history";
 import { propertySettings } from "../support/property";
 import { deliver, faultyDynamoDb, mappingChoices, type CallFault } from "../support/stream-mapping";
 
@@ -34,7 +43,11 @@ describe("projections in batches on DynamoDB Local: every record counted once, t
       retry: { maxAttempts: 6, baseDelayMs: 2, maxDelayMs: 20 },
       log: { info() {}, warn() {} },
     });
-    aggregate = deps(HITS_PER_PAGE, await createTable(dynamodb, "batches-hits", ["group", "S"]), await createTable(dynamodb, "batches-ledger", ["eventId", "S"]));
+    aggregate = deps(
+      HITS_PER_PAGE,
+      await createTable(dynamodb, "batches-hits", ["group", "S"]),
+      await createTable(dynamodb, "batches-ledger", ["eventId", "S"]),
+    );
     index = deps(BY_PAGE_AND_ID, await createTable(dynamodb, "batches-by-page", ["page", "S"], ["id", "S"]));
   });
 
@@ -44,7 +57,8 @@ describe("projections in batches on DynamoDB Local: every record counted once, t
     await engine?.stop();
   });
 
-  const through = (deps: ProjectDependencies, faults: CallFault[]) => (records: DynamoDBRecord[]) => projectBatch({ Records: records }, { ...deps, dynamodb: faultyDynamoDb(dynamodb, faults) });
+  const through = (deps: ProjectDependencies, faults: CallFault[]) => (records: DynamoDBRecord[]) =>
+    projectBatch({ Records: records }, { ...deps, dynamodb: faultyDynamoDb(dynamodb, faults) });
 
   it("whatever the batches, replays, bisections, lost answers, conflicts and parallel lanes", async () => {
     let run = 0;
@@ -77,7 +91,8 @@ describe("projections in batches on DynamoDB Local: every record counted once, t
     const history = new History("large-");
     // 250 items over 40 pages, then half of them changed: one batch of 375 records.
     for (let item = 0; item < 250; item++) history.apply({ item, next: { page: `p${item % 40}`, hits: String(item % 7), note: "a" } });
-    for (let item = 0; item < 250; item += 2) history.apply({ item, next: item % 4 === 0 ? undefined : { page: `p${(item + 1) % 40}`, hits: "2.5", note: "b" } });
+    for (let item = 0; item < 250; item += 2)
+      history.apply({ item, next: item % 4 === 0 ? undefined : { page: `p${(item + 1) % 40}`, hits: "2.5", note: "b" } });
     const sizes: number[] = [];
     const counting = {
       send: (command: Parameters<DynamoDBClient["send"]>[0]) => {
@@ -106,21 +121,33 @@ describe("projections in batches on DynamoDB Local: every record counted once, t
     const history = new History("conflict-");
     for (let item = 0; item < 5; item++) history.apply({ item, next: { page: "p0", hits: "3", note: "a" } });
     const waits: number[] = [];
-    const outcome = await projectBatch({ Records: history.records }, { ...aggregate, dynamodb: faultyDynamoDb(dynamodb, ["conflict", "conflict"]), retry: { maxAttempts: 3, baseDelayMs: 8, maxDelayMs: 8, random: () => (waits.push(1), 0.5) } });
+    const outcome = await projectBatch(
+      { Records: history.records },
+      {
+        ...aggregate,
+        dynamodb: faultyDynamoDb(dynamodb, ["conflict", "conflict"]),
+        retry: { maxAttempts: 3, baseDelayMs: 8, maxDelayMs: 8, random: () => (waits.push(1), 0.5) },
+      },
+    );
     expect(outcome.batchItemFailures).to.deep.equal([]);
     expect(waits, "two backoffs").to.have.length(2);
     expect(await aggregatesIn(dynamodb, aggregate.tables.target, "conflict-")).to.deep.equal({ "conflict-p0": { count: 5, hits: "15" } });
 
     const exhausted = new History("exhausted-");
     exhausted.apply({ item: 0, next: { page: "p0", hits: "1", note: "a" } });
-    const failed = await projectBatch({ Records: exhausted.records }, { ...aggregate, dynamodb: faultyDynamoDb(dynamodb, ["conflict", "conflict", "conflict"]), retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 1 } });
+    const failed = await projectBatch(
+      { Records: exhausted.records },
+      { ...aggregate, dynamodb: faultyDynamoDb(dynamodb, ["conflict", "conflict", "conflict"]), retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 1 } },
+    );
     expect(failed.batchItemFailures).to.deep.equal([{ itemIdentifier: exhausted.records[0].dynamodb!.SequenceNumber }]);
     expect(await aggregatesIn(dynamodb, aggregate.tables.target, "exhausted-")).to.deep.equal({});
   });
 
   it("parks the one change DynamoDB refuses in a batch (a sum past 38 digits) and applies the rest of the batch, that item's older changes included", async () => {
     const parked: string[] = [];
-    const bucket = { send: async (command: { input: { Body: string } }) => (parked.push(JSON.parse(command.input.Body).detail), {}) } as unknown as ProjectDependencies["s3"];
+    const bucket = {
+      send: async (command: { input: { Body: string } }) => (parked.push(JSON.parse(command.input.Body).detail), {}),
+    } as unknown as ProjectDependencies["s3"];
     const history = new History("refused-");
     history.apply({ item: 0, next: { page: "p0", hits: "99999999999999999999999999999999999999", note: "a" } });
     history.apply({ item: 1, next: { page: "p1", hits: "1", note: "a" } });

@@ -29,7 +29,9 @@ const OBJECTS = Array.from({ length: 12 }, (_, i) => {
   const hour = 10 + Math.floor(i / 4);
   const clicks = Array.from({ length: 5 }, (_, j) => i * 5 + j + 1);
   const replayed = i > 0 ? [clicks[0] - 5] : [];
-  const body = [...clicks.map((n) => line(n, 1000 + n)), ...replayed.map((n) => line(n, 1000 + n)), ...(i === 11 ? [line(3, 5000), line(7, 5001)] : [])].join("");
+  const body = [...clicks.map((n) => line(n, 1000 + n)), ...replayed.map((n) => line(n, 1000 + n)), ...(i === 11 ? [line(3, 5000), line(7, 5001)] : [])].join(
+    "",
+  );
   return { key: `processed/2026/11/26/${hour}/clicks-delivery-1-2026-11-26-${hour}-00-00-${i}.csv`, body };
 });
 
@@ -40,7 +42,14 @@ describe("npm run rebuild on MariaDB: the table again from the archive", functio
 
   /** A database the live loader filled from the archive, object by object as S3 notified it. */
   async function liveLoaded(): Promise<LoadTarget> {
-    const target: LoadTarget = { database: `rebuilt_${++databases}`, table: "web_analytics", manifestTable: "loaded_objects", rejectsTable: "rejected_rows", columns: COLUMNS, columnTypes: WEB_ANALYTICS_COLUMN_TYPES };
+    const target: LoadTarget = {
+      database: `rebuilt_${++databases}`,
+      table: "web_analytics",
+      manifestTable: "loaded_objects",
+      rejectsTable: "rejected_rows",
+      columns: COLUMNS,
+      columnTypes: WEB_ANALYTICS_COLUMN_TYPES,
+    };
     const live = await engines.loader(target);
     for (const object of OBJECTS) await loadEvent(await engines.put(object.key, object.body), live);
     await live.end();
@@ -53,10 +62,13 @@ describe("npm run rebuild on MariaDB: the table again from the archive", functio
     const { database, objects } = engines;
     const url = `mysql://${encodeURIComponent(database.user)}:${encodeURIComponent(database.password)}@${database.host}:${database.port}/${t.database}`;
     const bucket = flags.includes("--bucket") ? [] : ["--bucket", BUCKET];
-    const code = await rebuildCommand([...bucket, "--database-url", url, "--load-mode", "streamed", "--endpoint-url", objects.endpoint, "--region", LOCAL_REGION, "--batch", "3", ...flags], {
-      out: (l) => out.push(l),
-      err: (l) => err.push(l),
-    });
+    const code = await rebuildCommand(
+      [...bucket, "--database-url", url, "--load-mode", "streamed", "--endpoint-url", objects.endpoint, "--region", LOCAL_REGION, "--batch", "3", ...flags],
+      {
+        out: (l) => out.push(l),
+        err: (l) => err.push(l),
+      },
+    );
     return { code, out, err };
   };
 
@@ -76,27 +88,39 @@ describe("npm run rebuild on MariaDB: the table again from the archive", functio
     expect(err, err.join("\n")).to.deep.equal([]);
     expect(code).to.equal(0);
     expect(await rows(target)).to.deep.equal(before);
-    expect(out[0]).to.match(/^rebuild after-drop: s3:\/\/archive\/processed\/ into rebuilt_\d+\.web_analytics; if it stops, run the same command with --run after-drop to resume$/);
+    expect(out[0]).to.match(
+      /^rebuild after-drop: s3:\/\/archive\/processed\/ into rebuilt_\d+\.web_analytics; if it stops, run the same command with --run after-drop to resume$/,
+    );
     expect(out.at(-1)).to.equal(
       "rebuild after-drop: 12 objects, 12 loaded now, 0 already loaded by this run (100% of those listed so far); 73 rows, 0 refused; the table now holds the archive exactly (0 rows no object holds removed); done",
     );
 
     // The same run again: nothing to do, the same rows.
     const again = await rebuild(target, "--run", "after-drop");
-    expect(again.out.at(-1)).to.equal("rebuild after-drop: 12 objects, 0 loaded now, 12 already loaded by this run (100% of those listed so far); 0 rows, 0 refused; done");
+    expect(again.out.at(-1)).to.equal(
+      "rebuild after-drop: 12 objects, 0 loaded now, 12 already loaded by this run (100% of those listed so far); 0 rows, 0 refused; done",
+    );
     expect(await rows(target)).to.deep.equal(before);
   });
 
   describe("a rebuild repairs (Why: rows altered in place stayed altered, as a row was replaced only by a newer change)", () => {
     it("ends, after rows were changed, deleted and added by hand, with exactly a clean load of the archive", async () => {
       const target = await liveLoaded();
-      const key = async (page: string) => (await engines.admin.query<RowDataPacket[]>("SELECT dedup_key FROM ??.?? WHERE page_id = ?", [target.database, target.table, page]))[0][0].dedup_key;
+      const key = async (page: string) =>
+        (await engines.admin.query<RowDataPacket[]>("SELECT dedup_key FROM ??.?? WHERE page_id = ?", [target.database, target.table, page]))[0][0].dedup_key;
       const [altered, advanced, deleted] = [await key("p-1005"), await key("p-1007"), await key("p-1009")];
       // A value changed; a row given a sequence newer than any change of its item (newest wins would keep it); a row deleted; a row no object holds.
       await engines.admin.query("UPDATE ??.?? SET hits = -1, country = 'XX' WHERE dedup_key = ?", [target.database, target.table, altered]);
-      await engines.admin.query("UPDATE ??.?? SET hits = -2, stream_sequence = '99999999999999999999' WHERE dedup_key = ?", [target.database, target.table, advanced]);
+      await engines.admin.query("UPDATE ??.?? SET hits = -2, stream_sequence = '99999999999999999999' WHERE dedup_key = ?", [
+        target.database,
+        target.table,
+        advanced,
+      ]);
       await engines.admin.query("DELETE FROM ??.?? WHERE dedup_key = ?", [target.database, target.table, deleted]);
-      await engines.admin.query("INSERT INTO ??.?? (dedup_key, `change`, stream_sequence, hits) VALUES ('00_shardId-000000000000|made-up', 'INSERT', '1', 7)", [target.database, target.table]);
+      await engines.admin.query("INSERT INTO ??.?? (dedup_key, `change`, stream_sequence, hits) VALUES ('00_shardId-000000000000|made-up', 'INSERT', '1', 7)", [
+        target.database,
+        target.table,
+      ]);
 
       const { code, out, err } = await rebuild(target, "--run", "repair");
       expect(err, err.join("\n")).to.deep.equal([]);
@@ -110,12 +134,22 @@ describe("npm run rebuild on MariaDB: the table again from the archive", functio
       const target = await liveLoaded();
       await engines.admin.query("UPDATE ??.?? SET hits = -1", [target.database, target.table]);
       // While the rebuild loads its second batch, Firehose delivers an object: new items, and newer changes of items the run has loaded already and of items it has not.
-      const late = { key: "processed/2026/11/26/13/clicks-delivery-1-2026-11-26-13-00-00-late.csv", body: [line(200, 9000), line(201, 9001), line(2, 9002), line(58, 9003)].join("") };
+      const late = {
+        key: "processed/2026/11/26/13/clicks-delivery-1-2026-11-26-13-00-00-late.csv",
+        body: [line(200, 9000), line(201, 9001), line(2, 9002), line(58, 9003)].join(""),
+      };
       const { database, s3 } = engines;
       const connection = await createConnection({ host: database.host, port: database.port, user: database.user, password: database.password });
       let batches = 0;
       const live = await engines.loader(target);
-      const load = (event: Parameters<typeof loadEvent>[0]) => loadEvent(event, { connect: async () => connection, target, mode: { kind: "local", open: s3Opener(s3) }, prefix: "processed/", log: { info() {}, warn() {} } });
+      const load = (event: Parameters<typeof loadEvent>[0]) =>
+        loadEvent(event, {
+          connect: async () => connection,
+          target,
+          mode: { kind: "local", open: s3Opener(s3) },
+          prefix: "processed/",
+          log: { info() {}, warn() {} },
+        });
       const done = await rebuildFromArchive(
         { bucket: BUCKET, prefix: "processed/", run: "with-live-loads", batchObjects: 3 },
         {
@@ -164,7 +198,14 @@ describe("npm run rebuild on MariaDB: the table again from the archive", functio
       {
         s3,
         load: async (event) => {
-          const load = (e: typeof event) => loadEvent(e, { connect: async () => connection, target, mode: { kind: "local", open: s3Opener(s3) }, prefix: "processed/", log: { info() {}, warn() {} } });
+          const load = (e: typeof event) =>
+            loadEvent(e, {
+              connect: async () => connection,
+              target,
+              mode: { kind: "local", open: s3Opener(s3) },
+              prefix: "processed/",
+              log: { info() {}, warn() {} },
+            });
           if (++batches < 3) return load(event);
           // The third batch: its first object loads, then the connection is gone.
           await load({ ...event, Records: event.Records.slice(0, 1) });
@@ -174,7 +215,10 @@ describe("npm run rebuild on MariaDB: the table again from the archive", functio
         progress: (p) => seen.push(p),
         repair: databaseRepair(connection, target, { bucket: BUCKET, prefix: "processed/" }),
       },
-    ).then(() => undefined, (error: Error) => error);
+    ).then(
+      () => undefined,
+      (error: Error) => error,
+    );
     expect(crashed, "the first attempt stops").to.be.instanceOf(Error);
     expect(seen.at(-1)?.done).to.equal(6);
     const partial = (await rows(target)).length;
@@ -205,10 +249,26 @@ describe("npm run rebuild on MariaDB: the table again from the archive", functio
     const url = `mysql://${encodeURIComponent(database.user)}:${encodeURIComponent(database.password)}@${database.host}:${database.port}/${target.database}`;
     const out: string[] = [];
     const err: string[] = [];
-    const code = await rebuildCommand(["--bucket", "no-such-bucket", "--database-url", url, "--load-mode", "streamed", "--endpoint-url", objects.endpoint, "--region", LOCAL_REGION, "--run", "listing-fails"], {
-      out: (l) => out.push(l),
-      err: (l) => err.push(l),
-    });
+    const code = await rebuildCommand(
+      [
+        "--bucket",
+        "no-such-bucket",
+        "--database-url",
+        url,
+        "--load-mode",
+        "streamed",
+        "--endpoint-url",
+        objects.endpoint,
+        "--region",
+        LOCAL_REGION,
+        "--run",
+        "listing-fails",
+      ],
+      {
+        out: (l) => out.push(l),
+        err: (l) => err.push(l),
+      },
+    );
     expect(code).to.equal(1);
     expect(err).to.have.length(2);
     expect(err[0]).to.match(/^rebuild listing-fails stopped: \w+/);
@@ -218,7 +278,10 @@ describe("npm run rebuild on MariaDB: the table again from the archive", functio
   it("says what is wrong with its arguments, exit status 2", async () => {
     const out: string[] = [];
     const err: string[] = [];
-    const code = await rebuildCommand(["--bucket", BUCKET, "--database-url", "postgres://x", "--from", "2026-11-26", "--run", "no spaces"], { out: (l) => out.push(l), err: (l) => err.push(l) });
+    const code = await rebuildCommand(["--bucket", BUCKET, "--database-url", "postgres://x", "--from", "2026-11-26", "--run", "no spaces"], {
+      out: (l) => out.push(l),
+      err: (l) => err.push(l),
+    });
     expect(code).to.equal(2);
     expect(err[0]).to.equal(
       '--database-url must be mysql://user[:password]@host[:port]/database, got "postgres://x"; --run takes 1 to 64 letters, digits or "_.:-", got "no spaces"; --from takes an hour of the calendar as YYYY-MM-DDTHH (UTC), such as 2026-11-26T09, got "2026-11-26"; see npm run rebuild -- --help',

@@ -78,7 +78,8 @@ describe("re-driving failed records from S3 on a local engine", function () {
     ...extra,
   });
 
-  const sentRecords = () => firehose.commandCalls(PutRecordBatchCommand).flatMap((call) => call.args[0].input.Records!.map((r) => Buffer.from(r.Data!).toString()));
+  const sentRecords = () =>
+    firehose.commandCalls(PutRecordBatchCommand).flatMap((call) => call.args[0].input.Records!.map((r) => Buffer.from(r.Data!).toString()));
 
   it("puts every record under the prefix back, byte for byte, from plain and GZIP objects, and counts the unreadable line", async () => {
     const report = await redrive(options(await bucketWithFailures()));
@@ -107,7 +108,9 @@ describe("re-driving failed records from S3 on a local engine", function () {
   });
 
   it("reports records Firehose keeps refusing, and keeps their object", async () => {
-    firehose.on(PutRecordBatchCommand).resolves({ FailedPutCount: 1, RequestResponses: [{ ErrorCode: "ServiceUnavailableException", ErrorMessage: "Slow down." }] });
+    firehose
+      .on(PutRecordBatchCommand)
+      .resolves({ FailedPutCount: 1, RequestResponses: [{ ErrorCode: "ServiceUnavailableException", ErrorMessage: "Slow down." }] });
     const bucket = `archive-${++buckets}`;
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "failed/processing-failed/2026/11/26/13/y", Body: errorLine(archiveRecord(6)) }));
@@ -131,7 +134,10 @@ describe("re-driving failed records from S3 on a local engine", function () {
     const report = await redrive(options(bucket, { s3: s3WithHole })).finally(() => s3WithHole.destroy());
     expect(report.sent).to.equal(2);
     expect(report.skippedObjects).to.deep.equal([
-      { key: "failed/processing-failed/2026/11/26/11/clicks-1-2026-11-26-11-00-00-b.gz", reason: "InvalidObjectState: The operation is not valid for the object's storage class" },
+      {
+        key: "failed/processing-failed/2026/11/26/11/clicks-1-2026-11-26-11-00-00-b.gz",
+        reason: "InvalidObjectState: The operation is not valid for the object's storage class",
+      },
     ]);
   });
 

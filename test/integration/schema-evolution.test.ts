@@ -16,7 +16,10 @@ const V2_TYPES = { ...WEB_ANALYTICS_COLUMN_TYPES, referrer: "VARCHAR(200)" };
 const V1_CSV = [...FIXED_COLUMNS, ...WEB_ANALYTICS_COLUMNS.map((c) => c.name)];
 const V2_CSV = [...V1_CSV, "referrer"];
 
-const transforms = { 1: createTransformer(WEB_ANALYTICS_SCHEMA, WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_COLUMN_TYPES), 2: createTransformer(V2_SCHEMA, V2_COLUMNS, V2_TYPES) };
+const transforms = {
+  1: createTransformer(WEB_ANALYTICS_SCHEMA, WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_COLUMN_TYPES),
+  2: createTransformer(V2_SCHEMA, V2_COLUMNS, V2_TYPES),
+};
 
 /** The CSV line a transform of that schema version writes for click `n`; clicks carry a referrer, which only version 2 archives. */
 const line = (version: 1 | 2, n: number) => archiveLine(transforms[version], clickItem(n, { referrer: `https://example.com/from/${n}` }), 1000 + n);
@@ -30,7 +33,14 @@ describe("schema evolution on MariaDB: a column added mid-stream", function () {
 
   const targets = () => {
     const name = `evolving_${++databases}`;
-    const v1: LoadTarget = { database: name, table: "web_analytics", manifestTable: "loaded_objects", rejectsTable: "rejected_rows", columns: V1_CSV, columnTypes: WEB_ANALYTICS_COLUMN_TYPES };
+    const v1: LoadTarget = {
+      database: name,
+      table: "web_analytics",
+      manifestTable: "loaded_objects",
+      rejectsTable: "rejected_rows",
+      columns: V1_CSV,
+      columnTypes: WEB_ANALYTICS_COLUMN_TYPES,
+    };
     const v2: LoadTarget = { ...v1, columns: V2_CSV, columnTypes: V2_TYPES, versionColumns: [V1_CSV.length, V2_CSV.length] };
     return { v1, v2 };
   };
@@ -71,10 +81,19 @@ describe("schema evolution on MariaDB: a column added mid-stream", function () {
     await first.end();
     const second = await loader(v2);
     // The same clicks again (a replay), now with referrers for 6 to 10: not newer, so nothing changes; 11 to 15 are new.
-    expect(await loadEvent(await put("processed/v2/2026/11/26/12/b.csv", lines(1, 1, 5) + lines(2, 6, 15)), second)).to.include({ loaded: 1, rows: 15, rejectedRows: 0 });
+    expect(await loadEvent(await put("processed/v2/2026/11/26/12/b.csv", lines(1, 1, 5) + lines(2, 6, 15)), second)).to.include({
+      loaded: 1,
+      rows: 15,
+      rejectedRows: 0,
+    });
     const loaded = await rows(v2);
     expect(loaded).to.have.length(15);
-    expect(loaded.filter((r) => r.referrer !== null).map(clickOf).sort((a, b) => a - b)).to.deep.equal([11, 12, 13, 14, 15]);
+    expect(
+      loaded
+        .filter((r) => r.referrer !== null)
+        .map(clickOf)
+        .sort((a, b) => a - b),
+    ).to.deep.equal([11, 12, 13, 14, 15]);
     await second.end();
   });
 
@@ -87,7 +106,10 @@ describe("schema evolution on MariaDB: a column added mid-stream", function () {
     const events = await Promise.all(starting.map((_, i) => put(`processed/v2/2026/11/26/13/${i}.csv`, lines(2, 10 + i * 5, 14 + i * 5))));
     const summaries = await Promise.all(starting.map((deps, i) => loadEvent(events[i], deps)));
     expect(summaries.every((s) => s.loaded === 1 && s.rejectedRows === 0)).to.equal(true);
-    const [columns] = await engines.admin.query<RowDataPacket[]>("SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'web_analytics' ORDER BY ORDINAL_POSITION", [v2.database]);
+    const [columns] = await engines.admin.query<RowDataPacket[]>(
+      "SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'web_analytics' ORDER BY ORDINAL_POSITION",
+      [v2.database],
+    );
     expect(columns.map((c) => c.name)).to.deep.equal(V2_CSV);
     expect(await rows(v2)).to.have.length(33);
     await Promise.all(starting.map((deps) => deps.end()));

@@ -45,7 +45,17 @@ const COLUMNS: ArchiveColumn[] = [
   { name: "p", path: "__proto__.x" },
   { name: "c", path: "constructor" },
 ];
-const TYPES: Record<string, string> = { v: "VARCHAR(8)", i: "BIGINT", dec: "DECIMAL(20,6)", dbl: "DOUBLE", b: "BOOLEAN", t: "DATETIME(3)", day: "DATE", j: "JSON", c: "JSON" };
+const TYPES: Record<string, string> = {
+  v: "VARCHAR(8)",
+  i: "BIGINT",
+  dec: "DECIMAL(20,6)",
+  dbl: "DOUBLE",
+  b: "BOOLEAN",
+  t: "DATETIME(3)",
+  day: "DATE",
+  j: "JSON",
+  c: "JSON",
+};
 /** The table holds `i` as INT, narrower than the transform's BIGINT (a column altered by hand): the database itself refuses some rows. */
 const DB_TYPES = { ...TYPES, i: "INT" };
 const nullable = (type: string, extra: Record<string, unknown> = {}) => ({ type: [type, "null"], ...extra });
@@ -83,13 +93,21 @@ const num = (text: string): Written => ({ number: text });
 const optional = (value: fc.Arbitrary<Written>) => fc.option(value, { nil: undefined, freq: 4 });
 const date = fc.date({ min: new Date("1000-01-01T00:00:00.000Z"), max: new Date("9999-12-31T23:59:59.999Z"), noInvalidDate: true });
 /** Doubles DynamoDB holds: 0, or a magnitude from 1E-130 to 1E+125, as JavaScript prints them. */
-const doubleText = fc.double({ min: -1e125, max: 1e125, noNaN: true }).filter((d) => d === 0 || Math.abs(d) >= 1e-130).map(String);
+const doubleText = fc
+  .double({ min: -1e125, max: 1e125, noNaN: true })
+  .filter((d) => d === 0 || Math.abs(d) >= 1e-130)
+  .map(String);
 /** A JSON column's numbers: MySQL's JSON type keeps 64-bit integers and doubles. */
 const jsonNumberText = fc.oneof(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map(String), doubleText);
 
 const validFields = fc.record({
   s: optional(anyValue()),
-  v: optional(fc.oneof(fc.array(codePoint, { maxLength: 8 }).map((p) => String.fromCodePoint(...p)), fc.constant(null))),
+  v: optional(
+    fc.oneof(
+      fc.array(codePoint, { maxLength: 8 }).map((p) => String.fromCodePoint(...p)),
+      fc.constant(null),
+    ),
+  ),
   i: optional(fc.oneof(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), fc.bigInt({ min: INT_RANGE[0], max: INT_RANGE[1] })).map((n) => num(String(n)))),
   dec: optional(
     fc.tuple(fc.bigInt({ min: -(10n ** 19n) + 1n, max: 10n ** 19n - 1n }), fc.constantFrom("plain", "zeros", "exponent")).map(([micros, form]) => {
@@ -106,7 +124,13 @@ const validFields = fc.record({
   j: optional(fc.oneof(anyValue(jsonNumberText), fc.constant(null))),
   proto: optional(anyValue().map((x): Written => ({ pairs: [["x", x]] }))),
   ctor: optional(anyValue(jsonNumberText)),
-  extra: fc.uniqueArray(fc.tuple(anyKey.filter((k) => !["s", "v", "i", "dec", "dbl", "b", "t", "day", "j", "g", "amount", "u", "r", "__proto__", "constructor"].includes(k)), anyValue()), { maxLength: 2, selector: ([k]) => k }),
+  extra: fc.uniqueArray(
+    fc.tuple(
+      anyKey.filter((k) => !["s", "v", "i", "dec", "dbl", "b", "t", "day", "j", "g", "amount", "u", "r", "__proto__", "constructor"].includes(k)),
+      anyValue(),
+    ),
+    { maxLength: 2, selector: ([k]) => k },
+  ),
   group: fc.option(fc.constantFrom("a", "b", "ü"), { nil: undefined }),
   amountMicros: fc.option(fc.bigInt({ min: -(10n ** 12n), max: 10n ** 12n }), { nil: undefined }),
   user: fc.option(fc.constantFrom("ana@example.com", "bo@example.com", "__proto__"), { nil: undefined }),
@@ -117,9 +141,31 @@ const DEFECTS: [string, (fields: [string, Written][]) => Partial<Produced>][] = 
   ["a number below DynamoDB's range", (f) => ({ fields: [...f, ["bad", num("1e-400")]] })],
   ["a number above DynamoDB's range", (f) => ({ fields: [...f, ["bad", { pairs: [["deep", [num("1E+126")]]] }]] })],
   ["39 significant digits", (f) => ({ fields: [...f, ["bad", num("123456789012345678901234567890123456789")]] })],
-  ["a key given twice", (f) => ({ fields: [...f, ["bad", { pairs: [["k", num("1")], ["k", num("2")]] }]] })],
+  [
+    "a key given twice",
+    (f) => ({
+      fields: [
+        ...f,
+        [
+          "bad",
+          {
+            pairs: [
+              ["k", num("1")],
+              ["k", num("2")],
+            ],
+          },
+        ],
+      ],
+    }),
+  ],
   ["a lone surrogate", (f) => ({ fields: [...f, ["bad", "x\ud800"]] })],
-  ["bytes that are not UTF-8", (f) => ({ fields: f, bytes: (text) => Buffer.concat([Buffer.from(text.slice(0, -1)), Buffer.from(',"bad":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]) })],
+  [
+    "bytes that are not UTF-8",
+    (f) => ({
+      fields: f,
+      bytes: (text) => Buffer.concat([Buffer.from(text.slice(0, -1)), Buffer.from(',"bad":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]),
+    }),
+  ],
   ["a byte order mark before the JSON", (f) => ({ fields: f, bytes: (text) => Buffer.from(`\ufeff${text}`) })],
   ["nesting past 32 levels", (f) => ({ fields: [...f, ["bad", JSON.parse("[".repeat(33) + "]".repeat(33))]] })],
   ["an empty nested field name", (f) => ({ fields: [...f, ["bad", { pairs: [["", "x"]] }]] })],
@@ -134,7 +180,12 @@ const DEFECTS: [string, (fields: [string, Written][]) => Partial<Produced>][] = 
 ];
 
 const produced: fc.Arbitrary<Produced> = fc
-  .tuple(validFields, fc.option(fc.integer({ min: 0, max: DEFECTS.length - 1 }), { nil: undefined, freq: 3 }), fc.boolean(), fc.string({ minLength: 1, maxLength: 6 }))
+  .tuple(
+    validFields,
+    fc.option(fc.integer({ min: 0, max: DEFECTS.length - 1 }), { nil: undefined, freq: 3 }),
+    fc.boolean(),
+    fc.string({ minLength: 1, maxLength: 6 }),
+  )
   .map(([v, defect, deleted, r]) => {
     const fields: [string, Written][] = [];
     for (const name of ["s", "v", "i", "dec", "dbl", "b", "t", "day", "j"] as const) if (v[name] !== undefined) fields.push([name, v[name] as Written]);
@@ -168,7 +219,10 @@ function holds(type: string | undefined, db: string | null, value: Written | und
   }
   if (type === "BOOLEAN") return db === (value ? "1" : "0");
   if (type === "DOUBLE") return Number(db) === Number((value as { number: string }).number);
-  if (type === "DATETIME(3)") return Date.parse(`${db.replace(" ", "T")}Z`) === Date.parse((value as string).includes("T") ? (value as string) : `${(value as string).replace(" ", "T")}Z`);
+  if (type === "DATETIME(3)")
+    return (
+      Date.parse(`${db.replace(" ", "T")}Z`) === Date.parse((value as string).includes("T") ? (value as string) : `${(value as string).replace(" ", "T")}Z`)
+    );
   if (type === "DATE" || type.startsWith("VARCHAR")) return db === value;
   return sameNumber(db, (value as { number: string }).number);
 }
@@ -189,7 +243,13 @@ describe("the value contract, generated, through every function on the local eng
     dynamodb = new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
     s3 = new S3Client({ endpoint: objects.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
     for (const Bucket of ["dead-letters", "archive"]) await s3.send(new CreateBucketCommand({ Bucket }));
-    connection = await createConnection({ host: database.host, port: database.port, user: database.user, password: database.password, typeCast: (field) => field.string("utf8") });
+    connection = await createConnection({
+      host: database.host,
+      port: database.port,
+      user: database.user,
+      password: database.password,
+      typeCast: (field) => field.string("utf8"),
+    });
   });
 
   after(async () => {
@@ -209,167 +269,274 @@ describe("the value contract, generated, through every function on the local eng
     // What the runs went through, so a generator that stopped reaching a stage fails the test.
     const seen = { arrived: 0, removed: 0, ingest: 0, transform: 0, loader: 0 };
     await fc.assert(
-      fc.asyncProperty(fc.uniqueArray(produced, { minLength: 1, maxLength: 12, selector: (p) => p.r }), fc.array(fc.nat(3), { minLength: 40, maxLength: 40 }), fc.nat(), async (records, objectOf, replay) => {
-        const n = ++run;
-        // Ingest: one Kinesis batch into a dedup table whose stream carries new and old images.
-        const table = `contract-${n}`;
-        await dynamodb.send(new CreateTableCommand({
-          TableName: table,
-          BillingMode: "PAY_PER_REQUEST",
-          AttributeDefinitions: [{ AttributeName: HASH_KEY, AttributeType: "S" }, { AttributeName: RANGE_KEY, AttributeType: "S" }],
-          KeySchema: [{ AttributeName: HASH_KEY, KeyType: "HASH" }, { AttributeName: RANGE_KEY, KeyType: "RANGE" }],
-          StreamSpecification: { StreamEnabled: true, StreamViewType: "NEW_AND_OLD_IMAGES" },
-        }));
-        const kinesis: KinesisStreamRecord[] = records.map((p) => {
-          const text = write({ pairs: p.fields });
-          return kinesisRecord(p.bytes ? p.bytes(text) : Buffer.from(text), sequenceNumber(++sequence));
-        });
-        const ingested = await ingestBatch({ Records: kinesis }, { dynamodb, s3, deadLetterBucket: "dead-letters", write: { tableName: table, concurrency: 4, maxAttempts: 8, baseDelayMs: 5, maxDelayMs: 50 }, log: silent });
-        expect(ingested.batchItemFailures).to.deep.equal([]);
-        const parkedByIngest = new Set<string>();
-        for (const record of kinesis) {
-          const key = `${PARKED_PREFIX}web-analytics/shardId-000000000000/${record.kinesis.sequenceNumber}.json`;
-          const parked = await s3.send(new GetObjectCommand({ Bucket: "dead-letters", Key: key })).then(async (o) => JSON.parse(await o.Body!.transformToString()), () => undefined);
-          if (parked) {
-            expect(parked.reason, "an ingest parking names its reason").to.be.a("string").and.not.equal("");
-            parkedByIngest.add(record.kinesis.sequenceNumber);
-          }
-        }
-        const keyOf = (seq: string) => ({ [HASH_KEY]: { S: `${seq.slice(-3, -1)}_shardId-000000000000` }, [RANGE_KEY]: { S: seq } });
-        const stored = new Map<string, RawItem>();
-        for (const [i, p] of records.entries()) {
-          const seq = kinesis[i].kinesis.sequenceNumber;
-          if (parkedByIngest.has(seq)) continue;
-          stored.set(seq, (await rawDynamoDb(dynamo.endpoint, "GetItem", { TableName: table, Key: keyOf(seq) })).Item);
-          if (p.deleted) await rawDynamoDb(dynamo.endpoint, "DeleteItem", { TableName: table, Key: keyOf(seq) });
-        }
-        // DynamoDB Local 3.x writes an empty map or list in a stream image as {}, without its type
-        // (awslabs/amazon-dynamodb-local-samples#37; the service and GetItem are right): the images
-        // are taken from GetItem's JSON of the same, unchanged item instead.
-        const image = (r: DynamoDBRecord) => stored.get(r.dynamodb!.Keys![RANGE_KEY].S!);
-
-        // The table's stream, read as Lambda delivers it (the service's JSON, not the SDK's objects).
-        const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: table }));
-        const streamArn = Table!.LatestStreamArn!;
-        const stream: DynamoDBRecord[] = [];
-        const { StreamDescription } = await rawDynamoDb(dynamo.endpoint, "DescribeStream", { StreamArn: streamArn }, "DynamoDBStreams_20120810");
-        for (const shard of StreamDescription.Shards) {
-          let iterator = (await rawDynamoDb(dynamo.endpoint, "GetShardIterator", { StreamArn: streamArn, ShardId: shard.ShardId, ShardIteratorType: "TRIM_HORIZON" }, "DynamoDBStreams_20120810")).ShardIterator;
-          for (let empty = 0; iterator && empty < 2; ) {
-            const page = await rawDynamoDb(dynamo.endpoint, "GetRecords", { ShardIterator: iterator }, "DynamoDBStreams_20120810");
-            stream.push(
-              ...page.Records.map((r: DynamoDBRecord) => ({
-                ...r,
-                eventSourceARN: streamArn,
-                dynamodb: { ...r.dynamodb, ...(r.dynamodb!.NewImage && { NewImage: image(r) }), ...(r.dynamodb!.OldImage && { OldImage: image(r) }) },
-              })),
+      fc.asyncProperty(
+        fc.uniqueArray(produced, { minLength: 1, maxLength: 12, selector: (p) => p.r }),
+        fc.array(fc.nat(3), { minLength: 40, maxLength: 40 }),
+        fc.nat(),
+        async (records, objectOf, replay) => {
+          const n = ++run;
+          // Ingest: one Kinesis batch into a dedup table whose stream carries new and old images.
+          const table = `contract-${n}`;
+          await dynamodb.send(
+            new CreateTableCommand({
+              TableName: table,
+              BillingMode: "PAY_PER_REQUEST",
+              AttributeDefinitions: [
+                { AttributeName: HASH_KEY, AttributeType: "S" },
+                { AttributeName: RANGE_KEY, AttributeType: "S" },
+              ],
+              KeySchema: [
+                { AttributeName: HASH_KEY, KeyType: "HASH" },
+                { AttributeName: RANGE_KEY, KeyType: "RANGE" },
+              ],
+              StreamSpecification: { StreamEnabled: true, StreamViewType: "NEW_AND_OLD_IMAGES" },
+            }),
+          );
+          const kinesis: KinesisStreamRecord[] = records.map((p) => {
+            const text = write({ pairs: p.fields });
+            return kinesisRecord(p.bytes ? p.bytes(text) : Buffer.from(text), sequenceNumber(++sequence));
+          });
+          const ingested = await ingestBatch(
+            { Records: kinesis },
+            {
+              dynamodb,
+              s3,
+              deadLetterBucket: "dead-letters",
+              write: { tableName: table, concurrency: 4, maxAttempts: 8, baseDelayMs: 5, maxDelayMs: 50 },
+              log: silent,
+            },
+          );
+          expect(ingested.batchItemFailures).to.deep.equal([]);
+          const parkedByIngest = new Set<string>();
+          for (const record of kinesis) {
+            const key = `${PARKED_PREFIX}web-analytics/shardId-000000000000/${record.kinesis.sequenceNumber}.json`;
+            const parked = await s3.send(new GetObjectCommand({ Bucket: "dead-letters", Key: key })).then(
+              async (o) => JSON.parse(await o.Body!.transformToString()),
+              () => undefined,
             );
-            empty = page.Records.length ? 0 : empty + 1;
-            iterator = page.NextShardIterator;
+            if (parked) {
+              expect(parked.reason, "an ingest parking names its reason").to.be.a("string").and.not.equal("");
+              parkedByIngest.add(record.kinesis.sequenceNumber);
+            }
           }
-        }
-
-        // Forward, then the transform, as Firehose invokes it.
-        const archived: Buffer[] = [];
-        const firehose = { send: async (command: { input: { Records: { Data: Uint8Array }[] } }) => (archived.push(...command.input.Records.map((r) => Buffer.from(r.Data))), { FailedPutCount: 0, RequestResponses: command.input.Records.map(() => ({ RecordId: "r" })) }) };
-        const forwarded = await forwardBatch({ Records: stream }, { firehose: firehose as never, s3, deadLetterBucket: "dead-letters", keyAttributes: [HASH_KEY, RANGE_KEY], removeMode: "marker", send: { deliveryStreamName: "d", maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 }, log: silent });
-        expect(forwarded.counts).to.include({ received: stream.length, sent: stream.length });
-        const refusedByTransform = new Map<string, string>();
-        const event: FirehoseTransformationEvent = { invocationId: "i", deliveryStreamArn: "arn:aws:firehose:eu-west-1:999999999999:deliverystream/d", region: LOCAL_REGION, records: archived.map((data, i) => ({ recordId: String(i), approximateArrivalTimestamp: 0, data: data.toString("base64") })) };
-        const answer = transformBatch(event, transform, { info() {}, warn: (_message, extra) => refusedByTransform.set(String(extra?.dedupKey), `${extra?.reason}: ${extra?.detail}`) });
-        const lines = answer.records.filter((r) => r.result === "Ok").map((r) => Buffer.from(r.data!, "base64").toString("utf8"));
-
-        // The loader: the lines in up to four objects, loaded in a shuffled order, one of them twice.
-        const target: LoadTarget = { database: `contract_${n}`, table: "rows", manifestTable: "loaded_objects", rejectsTable: "rejected_rows", columns: [...FIXED_COLUMNS, ...COLUMNS.map((c) => c.name)], columnTypes: DB_TYPES };
-        const bodies = [0, 1, 2, 3].map((o) => lines.filter((_, i) => objectOf[i % objectOf.length] === o).join("")).filter((body) => body !== "");
-        const loads = bodies.map((body, o) => ({ body, rank: (o * 7 + replay) % 5 })).sort((a, b) => a.rank - b.rank).map((l) => l.body);
-        if (loads.length) loads.push(loads[replay % loads.length]);
-        for (const [step, body] of loads.entries()) {
-          const key = `processed/${n}/${step}.csv`;
-          const { ETag } = await s3.send(new PutObjectCommand({ Bucket: "archive", Key: key, Body: body }));
-          await loadEvent({ Records: [{ eventSource: "aws:s3", eventName: "ObjectCreated:Put", s3: { bucket: { name: "archive" }, object: { key, eTag: ETag!.replace(/"/g, ""), size: 1 } } }] }, { connect: async () => connection, target, mode: { kind: "local", open: s3Opener(s3) }, prefix: "processed/", log: silent });
-        }
-        const rows = new Map<string, Record<string, string | null>>();
-        if (bodies.length) for (const row of (await connection.query<RowDataPacket[]>("SELECT * FROM ??.??", [target.database, target.table]))[0]) rows.set(row.dedup_key, row);
-        const rejected = new Map<string, string>();
-        if (bodies.length) for (const row of (await connection.query<RowDataPacket[]>("SELECT dedup_key, stream_sequence, error FROM ??.??", [target.database, target.rejectsTable]))[0]) rejected.set(`${row.dedup_key}@${row.stream_sequence}`, row.error);
-
-        // Every record: exactly in MySQL, or parked with a reason; never both, never neither.
-        for (const [i, p] of records.entries()) {
-          const seq = kinesis[i].kinesis.sequenceNumber;
-          const key = `${seq.slice(-3, -1)}_shardId-000000000000|${seq}`;
-          const changes = stream.filter((r) => r.dynamodb?.Keys?.[RANGE_KEY]?.S === seq);
-          const insert = changes.find((r) => r.eventName === "INSERT");
-          const where = `record ${i} (${p.defect ?? "valid"}): ${write({ pairs: p.fields }).slice(0, 300)}`;
-          const parkedAt = [
-            parkedByIngest.has(seq) && "ingest",
-            insert && refusedByTransform.has(key) && `transform: ${refusedByTransform.get(key)}`,
-            insert && rejected.has(`${key}@${insert.dynamodb!.SequenceNumber}`) && `loader: ${rejected.get(`${key}@${insert.dynamodb!.SequenceNumber}`)}`,
-          ].filter(Boolean) as string[];
-          const row = rows.get(key);
-          const intOutOfRange = (() => {
-            const i_ = valueOf(p, "i");
-            return i_ !== undefined && i_ !== null && typeof i_ === "object" && "number" in i_ && (BigInt(i_.number) < INT_RANGE[0] || BigInt(i_.number) > INT_RANGE[1]);
-          })();
-          // A row MySQL refuses is parked by the loader, unless a newer change of its item (its REMOVE) was there first and absorbed it.
-          const mustPark = p.defect !== undefined || (intOutOfRange && !p.deleted);
-          expect(parkedAt.length, `${where} is parked in ${parkedAt.length} places: ${parkedAt.join(" | ")}`).to.be.at.most(1);
-          if (mustPark) expect(parkedAt, `${where} must be parked`).to.have.length(1);
-          else if (!intOutOfRange) expect(parkedAt, `${where} must arrive, but was parked`).to.deep.equal([]);
-          if (parkedAt.length === 0 && !insert) throw new Error(`${where} is neither parked nor in the table's stream`);
-          for (const stage of ["ingest", "transform", "loader"] as const) if (parkedAt[0]?.startsWith(stage)) seen[stage] += 1;
-
-          const removed = changes.find((r) => r.eventName === "REMOVE");
-          if (removed) {
-            // The newest change wins, whatever order the objects loaded in: the delete marker, and nothing of the insert.
-            expect(row, `${where}: its REMOVE must be the row`).to.include({ change: "REMOVE", stream_sequence: removed.dynamodb!.SequenceNumber });
-            for (const column of COLUMNS) expect(row![column.name], `${where}: ${column.name} of a removed item`).to.equal(null);
-            seen.removed += 1;
-            continue;
+          const keyOf = (seq: string) => ({ [HASH_KEY]: { S: `${seq.slice(-3, -1)}_shardId-000000000000` }, [RANGE_KEY]: { S: seq } });
+          const stored = new Map<string, RawItem>();
+          for (const [i, p] of records.entries()) {
+            const seq = kinesis[i].kinesis.sequenceNumber;
+            if (parkedByIngest.has(seq)) continue;
+            stored.set(seq, (await rawDynamoDb(dynamo.endpoint, "GetItem", { TableName: table, Key: keyOf(seq) })).Item);
+            if (p.deleted) await rawDynamoDb(dynamo.endpoint, "DeleteItem", { TableName: table, Key: keyOf(seq) });
           }
-          if (parkedAt.length) {
-            expect(row, `${where} is parked (${parkedAt[0]}) and in MySQL`).to.equal(undefined);
-            continue;
-          }
-          expect(row, `${where} is neither parked nor in MySQL`).to.not.equal(undefined);
-          expect(row).to.include({ change: "INSERT", stream_sequence: insert!.dynamodb!.SequenceNumber });
-          for (const column of COLUMNS) {
-            expect(holds(TYPES[column.name], row![column.name], valueOf(p, column.path)), `${where}: column ${column.name} holds ${JSON.stringify(row![column.name])}`).to.equal(true);
-          }
-          seen.arrived += 1;
-        }
+          // DynamoDB Local 3.x writes an empty map or list in a stream image as {}, without its type
+          // (awslabs/amazon-dynamodb-local-samples#37; the service and GetItem are right): the images
+          // are taken from GetItem's JSON of the same, unchanged item instead.
+          const image = (r: DynamoDBRecord) => stored.get(r.dynamodb!.Keys![RANGE_KEY].S!);
 
-        // The projections on the same stream: exact counts and sums per group, and the per-user index, of the items that remain.
-        const aggregate = await createTable(dynamodb, `sums-${n}`, ["group", "S"]);
-        const ledger = await createTable(dynamodb, `ledger-${n}`, ["eventId", "S"]);
-        const index = await createTable(dynamodb, `index-${n}`, ["u", "S"], ["r", "S"]);
-        const projectDeps = { dynamodb, s3, deadLetterBucket: "dead-letters", retry: { maxAttempts: 4, baseDelayMs: 5, maxDelayMs: 20 }, log: silent };
-        const sums = await projectBatch({ Records: stream }, { ...projectDeps, spec: { kind: "aggregate", groupBy: ["g"], sums: [{ name: "total", attribute: "amount" }] }, tables: { target: aggregate, ledger, ledgerTtlDays: 1, countedEntriesExpire: false } });
-        const indexed = await projectBatch({ Records: stream }, { ...projectDeps, spec: { kind: "index", hashKey: "u", rangeKey: "r" }, tables: { target: index, ledger: "", ledgerTtlDays: 1, countedEntriesExpire: false } });
-        expect([sums.batchItemFailures, indexed.batchItemFailures, sums.counts.parked, indexed.counts.parked]).to.deep.equal([[], [], 0, 0]);
-        const remaining = records.filter((p, i) => !parkedByIngest.has(kinesis[i].kinesis.sequenceNumber) && !p.deleted);
-        const expected = new Map<string, { count: bigint; micros: bigint }>();
-        for (const p of remaining.filter((p) => p.group !== undefined)) {
-          const entry = expected.get(p.group!) ?? { count: 0n, micros: 0n };
-          expected.set(p.group!, { count: entry.count + 1n, micros: entry.micros + (p.amountMicros ?? 0n) });
-        }
-        const { Items: groups } = await rawDynamoDb(dynamo.endpoint, "Scan", { TableName: aggregate });
-        const actual = new Map<string, { count: bigint; micros: bigint }>(
-          groups.filter((g) => g.count.N !== "0").map((g) => [g.group.S!, { count: BigInt(g.count.N!), micros: microsOf(g.total?.N ?? "0") }]),
-        );
-        expect(actual).to.deep.equal(new Map([...expected].filter(([, e]) => e.count !== 0n)));
-        const { Items: copies } = await rawDynamoDb(dynamo.endpoint, "Scan", { TableName: index });
-        const images = new Map(stream.filter((r) => r.eventName === "INSERT").map((r) => [r.dynamodb!.NewImage!.r?.S, r.dynamodb!.NewImage!]));
-        expect(copies.length).to.equal(remaining.filter((p) => p.fields.some(([k]) => k === "u")).length);
-        for (const copy of copies) {
-          const { sourceSequence, ...attributes } = copy;
-          expect(sourceSequence.S).to.match(/^\d{40}$/);
-          expect(attributes, "an index item is its source item exactly").to.deep.equal(images.get(copy.r.S));
-        }
-      }),
+          // The table's stream, read as Lambda delivers it (the service's JSON, not the SDK's objects).
+          const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: table }));
+          const streamArn = Table!.LatestStreamArn!;
+          const stream: DynamoDBRecord[] = [];
+          const { StreamDescription } = await rawDynamoDb(dynamo.endpoint, "DescribeStream", { StreamArn: streamArn }, "DynamoDBStreams_20120810");
+          for (const shard of StreamDescription.Shards) {
+            let iterator = (
+              await rawDynamoDb(
+                dynamo.endpoint,
+                "GetShardIterator",
+                { StreamArn: streamArn, ShardId: shard.ShardId, ShardIteratorType: "TRIM_HORIZON" },
+                "DynamoDBStreams_20120810",
+              )
+            ).ShardIterator;
+            for (let empty = 0; iterator && empty < 2;) {
+              const page = await rawDynamoDb(dynamo.endpoint, "GetRecords", { ShardIterator: iterator }, "DynamoDBStreams_20120810");
+              stream.push(
+                ...page.Records.map((r: DynamoDBRecord) => ({
+                  ...r,
+                  eventSourceARN: streamArn,
+                  dynamodb: { ...r.dynamodb, ...(r.dynamodb!.NewImage && { NewImage: image(r) }), ...(r.dynamodb!.OldImage && { OldImage: image(r) }) },
+                })),
+              );
+              empty = page.Records.length ? 0 : empty + 1;
+              iterator = page.NextShardIterator;
+            }
+          }
+
+          // Forward, then the transform, as Firehose invokes it.
+          const archived: Buffer[] = [];
+          const firehose = {
+            send: async (command: { input: { Records: { Data: Uint8Array }[] } }) => (
+              archived.push(...command.input.Records.map((r) => Buffer.from(r.Data))),
+              { FailedPutCount: 0, RequestResponses: command.input.Records.map(() => ({ RecordId: "r" })) }
+            ),
+          };
+          const forwarded = await forwardBatch(
+            { Records: stream },
+            {
+              firehose: firehose as never,
+              s3,
+              deadLetterBucket: "dead-letters",
+              keyAttributes: [HASH_KEY, RANGE_KEY],
+              removeMode: "marker",
+              send: { deliveryStreamName: "d", maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
+              log: silent,
+            },
+          );
+          expect(forwarded.counts).to.include({ received: stream.length, sent: stream.length });
+          const refusedByTransform = new Map<string, string>();
+          const event: FirehoseTransformationEvent = {
+            invocationId: "i",
+            deliveryStreamArn: "arn:aws:firehose:eu-west-1:999999999999:deliverystream/d",
+            region: LOCAL_REGION,
+            records: archived.map((data, i) => ({ recordId: String(i), approximateArrivalTimestamp: 0, data: data.toString("base64") })),
+          };
+          const answer = transformBatch(event, transform, {
+            info() {},
+            warn: (_message, extra) => refusedByTransform.set(String(extra?.dedupKey), `${extra?.reason}: ${extra?.detail}`),
+          });
+          const lines = answer.records.filter((r) => r.result === "Ok").map((r) => Buffer.from(r.data!, "base64").toString("utf8"));
+
+          // The loader: the lines in up to four objects, loaded in a shuffled order, one of them twice.
+          const target: LoadTarget = {
+            database: `contract_${n}`,
+            table: "rows",
+            manifestTable: "loaded_objects",
+            rejectsTable: "rejected_rows",
+            columns: [...FIXED_COLUMNS, ...COLUMNS.map((c) => c.name)],
+            columnTypes: DB_TYPES,
+          };
+          const bodies = [0, 1, 2, 3].map((o) => lines.filter((_, i) => objectOf[i % objectOf.length] === o).join("")).filter((body) => body !== "");
+          const loads = bodies
+            .map((body, o) => ({ body, rank: (o * 7 + replay) % 5 }))
+            .sort((a, b) => a.rank - b.rank)
+            .map((l) => l.body);
+          if (loads.length) loads.push(loads[replay % loads.length]);
+          for (const [step, body] of loads.entries()) {
+            const key = `processed/${n}/${step}.csv`;
+            const { ETag } = await s3.send(new PutObjectCommand({ Bucket: "archive", Key: key, Body: body }));
+            await loadEvent(
+              {
+                Records: [
+                  {
+                    eventSource: "aws:s3",
+                    eventName: "ObjectCreated:Put",
+                    s3: { bucket: { name: "archive" }, object: { key, eTag: ETag!.replace(/"/g, ""), size: 1 } },
+                  },
+                ],
+              },
+              { connect: async () => connection, target, mode: { kind: "local", open: s3Opener(s3) }, prefix: "processed/", log: silent },
+            );
+          }
+          const rows = new Map<string, Record<string, string | null>>();
+          if (bodies.length)
+            for (const row of (await connection.query<RowDataPacket[]>("SELECT * FROM ??.??", [target.database, target.table]))[0])
+              rows.set(row.dedup_key, row);
+          const rejected = new Map<string, string>();
+          if (bodies.length)
+            for (const row of (
+              await connection.query<RowDataPacket[]>("SELECT dedup_key, stream_sequence, error FROM ??.??", [target.database, target.rejectsTable])
+            )[0])
+              rejected.set(`${row.dedup_key}@${row.stream_sequence}`, row.error);
+
+          // Every record: exactly in MySQL, or parked with a reason; never both, never neither.
+          for (const [i, p] of records.entries()) {
+            const seq = kinesis[i].kinesis.sequenceNumber;
+            const key = `${seq.slice(-3, -1)}_shardId-000000000000|${seq}`;
+            const changes = stream.filter((r) => r.dynamodb?.Keys?.[RANGE_KEY]?.S === seq);
+            const insert = changes.find((r) => r.eventName === "INSERT");
+            const where = `record ${i} (${p.defect ?? "valid"}): ${write({ pairs: p.fields }).slice(0, 300)}`;
+            const parkedAt = [
+              parkedByIngest.has(seq) && "ingest",
+              insert && refusedByTransform.has(key) && `transform: ${refusedByTransform.get(key)}`,
+              insert && rejected.has(`${key}@${insert.dynamodb!.SequenceNumber}`) && `loader: ${rejected.get(`${key}@${insert.dynamodb!.SequenceNumber}`)}`,
+            ].filter(Boolean) as string[];
+            const row = rows.get(key);
+            const intOutOfRange = (() => {
+              const i_ = valueOf(p, "i");
+              return (
+                i_ !== undefined &&
+                i_ !== null &&
+                typeof i_ === "object" &&
+                "number" in i_ &&
+                (BigInt(i_.number) < INT_RANGE[0] || BigInt(i_.number) > INT_RANGE[1])
+              );
+            })();
+            // A row MySQL refuses is parked by the loader, unless a newer change of its item (its REMOVE) was there first and absorbed it.
+            const mustPark = p.defect !== undefined || (intOutOfRange && !p.deleted);
+            expect(parkedAt.length, `${where} is parked in ${parkedAt.length} places: ${parkedAt.join(" | ")}`).to.be.at.most(1);
+            if (mustPark) expect(parkedAt, `${where} must be parked`).to.have.length(1);
+            else if (!intOutOfRange) expect(parkedAt, `${where} must arrive, but was parked`).to.deep.equal([]);
+            if (parkedAt.length === 0 && !insert) throw new Error(`${where} is neither parked nor in the table's stream`);
+            for (const stage of ["ingest", "transform", "loader"] as const) if (parkedAt[0]?.startsWith(stage)) seen[stage] += 1;
+
+            const removed = changes.find((r) => r.eventName === "REMOVE");
+            if (removed) {
+              // The newest change wins, whatever order the objects loaded in: the delete marker, and nothing of the insert.
+              expect(row, `${where}: its REMOVE must be the row`).to.include({ change: "REMOVE", stream_sequence: removed.dynamodb!.SequenceNumber });
+              for (const column of COLUMNS) expect(row![column.name], `${where}: ${column.name} of a removed item`).to.equal(null);
+              seen.removed += 1;
+              continue;
+            }
+            if (parkedAt.length) {
+              expect(row, `${where} is parked (${parkedAt[0]}) and in MySQL`).to.equal(undefined);
+              continue;
+            }
+            expect(row, `${where} is neither parked nor in MySQL`).to.not.equal(undefined);
+            expect(row).to.include({ change: "INSERT", stream_sequence: insert!.dynamodb!.SequenceNumber });
+            for (const column of COLUMNS) {
+              expect(
+                holds(TYPES[column.name], row![column.name], valueOf(p, column.path)),
+                `${where}: column ${column.name} holds ${JSON.stringify(row![column.name])}`,
+              ).to.equal(true);
+            }
+            seen.arrived += 1;
+          }
+
+          // The projections on the same stream: exact counts and sums per group, and the per-user index, of the items that remain.
+          const aggregate = await createTable(dynamodb, `sums-${n}`, ["group", "S"]);
+          const ledger = await createTable(dynamodb, `ledger-${n}`, ["eventId", "S"]);
+          const index = await createTable(dynamodb, `index-${n}`, ["u", "S"], ["r", "S"]);
+          const projectDeps = { dynamodb, s3, deadLetterBucket: "dead-letters", retry: { maxAttempts: 4, baseDelayMs: 5, maxDelayMs: 20 }, log: silent };
+          const sums = await projectBatch(
+            { Records: stream },
+            {
+              ...projectDeps,
+              spec: { kind: "aggregate", groupBy: ["g"], sums: [{ name: "total", attribute: "amount" }] },
+              tables: { target: aggregate, ledger, ledgerTtlDays: 1, countedEntriesExpire: false },
+            },
+          );
+          const indexed = await projectBatch(
+            { Records: stream },
+            {
+              ...projectDeps,
+              spec: { kind: "index", hashKey: "u", rangeKey: "r" },
+              tables: { target: index, ledger: "", ledgerTtlDays: 1, countedEntriesExpire: false },
+            },
+          );
+          expect([sums.batchItemFailures, indexed.batchItemFailures, sums.counts.parked, indexed.counts.parked]).to.deep.equal([[], [], 0, 0]);
+          const remaining = records.filter((p, i) => !parkedByIngest.has(kinesis[i].kinesis.sequenceNumber) && !p.deleted);
+          const expected = new Map<string, { count: bigint; micros: bigint }>();
+          for (const p of remaining.filter((p) => p.group !== undefined)) {
+            const entry = expected.get(p.group!) ?? { count: 0n, micros: 0n };
+            expected.set(p.group!, { count: entry.count + 1n, micros: entry.micros + (p.amountMicros ?? 0n) });
+          }
+          const { Items: groups } = await rawDynamoDb(dynamo.endpoint, "Scan", { TableName: aggregate });
+          const actual = new Map<string, { count: bigint; micros: bigint }>(
+            groups.filter((g) => g.count.N !== "0").map((g) => [g.group.S!, { count: BigInt(g.count.N!), micros: microsOf(g.total?.N ?? "0") }]),
+          );
+          expect(actual).to.deep.equal(new Map([...expected].filter(([, e]) => e.count !== 0n)));
+          const { Items: copies } = await rawDynamoDb(dynamo.endpoint, "Scan", { TableName: index });
+          const images = new Map(stream.filter((r) => r.eventName === "INSERT").map((r) => [r.dynamodb!.NewImage!.r?.S, r.dynamodb!.NewImage!]));
+          expect(copies.length).to.equal(remaining.filter((p) => p.fields.some(([k]) => k === "u")).length);
+          for (const copy of copies) {
+            const { sourceSequence, ...attributes } = copy;
+            expect(sourceSequence.S).to.match(/^\d{40}$/);
+            expect(attributes, "an index item is its source item exactly").to.deep.equal(images.get(copy.r.S));
+          }
+        },
+      ),
       propertySettings(12),
     );
-    for (const [what, count] of Object.entries(seen)) expect(count, `records that ${what === "arrived" || what === "removed" ? what : `were parked by the ${what}`}`).to.be.greaterThan(0);
+    for (const [what, count] of Object.entries(seen))
+      expect(count, `records that ${what === "arrived" || what === "removed" ? what : `were parked by the ${what}`}`).to.be.greaterThan(0);
   });
 });
 

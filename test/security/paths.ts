@@ -1,6 +1,15 @@
 import { actsOn, resourceTypePatterns, sampleResources, serviceActions, typeOf } from "./catalogue";
 import { actionMatches, type Context, emittedDocuments, type EmittedDocument, globMatches } from "./documents";
-import { ALWAYS_ALLOWED, type Expectations, type Grant, REGION, type ResourcePolicyExpectation, type RoleExpectation, SENSITIVE_ACTIONS, THIRD } from "./expectations";
+import {
+  ALWAYS_ALLOWED,
+  type Expectations,
+  type Grant,
+  REGION,
+  type ResourcePolicyExpectation,
+  type RoleExpectation,
+  SENSITIVE_ACTIONS,
+  THIRD,
+} from "./expectations";
 import { type Scenario, CUSTOMER_KEYS } from "./scenarios";
 import { ADMIN, ANONYMOUS, type AccessPath, defaultKeyPolicy, grantsEverythingTo } from "./simulator";
 
@@ -21,7 +30,12 @@ export interface Target {
 }
 
 /** Keys under which the stacks write objects. */
-const OBJECT_KEYS = ["processed/2026/11/26/10/part-1.csv", "failed/processing-failed/2026/11/26/10/part-1", "source/2026/11/26/10/part-1", "parked/shard-1/0001.json"];
+const OBJECT_KEYS = [
+  "processed/2026/11/26/10/part-1.csv",
+  "failed/processing-failed/2026/11/26/10/part-1",
+  "source/2026/11/26/10/part-1",
+  "parked/shard-1/0001.json",
+];
 
 /** How many other resources of the stacks, of the same type, stand in for "a sibling" of a granted resource. */
 const SIBLINGS = 3;
@@ -37,7 +51,10 @@ const roleIn = (account: string, name: string) => `arn:aws:iam::${account}:role/
 /** Every resource both stacks create (and what lies under them: objects, log streams, versions, database users), and the customer keys they use. */
 export async function stackTargets(s: Scenario): Promise<Target[]> {
   const targets: Omit<Target, "type">[] = [];
-  for (const [run, account] of [[s.prod, s.prod.outputs.accountId], [s.poc, s.poc.outputs.accountId]] as const) {
+  for (const [run, account] of [
+    [s.prod, s.prod.outputs.accountId],
+    [s.poc, s.poc.outputs.accountId],
+  ] as const) {
     for (const resource of run.resources) {
       const arn = resource.state.arn;
       if (typeof arn !== "string" || !arn.startsWith("arn:aws:")) continue;
@@ -56,7 +73,8 @@ export async function stackTargets(s: Scenario): Promise<Target[]> {
           if (resource.state.streamArn) targets.push({ arn: resource.state.streamArn, account });
           break;
         case "aws:rds/cluster:Cluster":
-          for (const user of ["clickstream_loader", "clickstreamadmin"]) targets.push({ arn: `arn:aws:rds-db:${REGION}:${account}:dbuser:${resource.state.clusterResourceId}/${user}`, account });
+          for (const user of ["clickstream_loader", "clickstreamadmin"])
+            targets.push({ arn: `arn:aws:rds-db:${REGION}:${account}:dbuser:${resource.state.clusterResourceId}/${user}`, account });
           for (const secret of resource.state.masterUserSecrets ?? []) targets.push({ arn: secret.secretArn, account });
           break;
       }
@@ -94,16 +112,20 @@ const inThirdAccount = (targets: Target[]): Target[] =>
 const matchesAny = (patterns: string[], value: string) => patterns.some((pattern) => globMatches(pattern, value));
 const unique = (targets: Target[]): Target[] => [...new Map(targets.map((t) => [`${t.arn} ${t.account}`, t])).values()];
 const contextMatches = (needed: Context | undefined, context: Context) =>
-  Object.entries(needed ?? {}).every(([key, pattern]) => [pattern].flat().some((p) => [context[key]].flat().some((value) => value !== undefined && globMatches(p, value))));
+  Object.entries(needed ?? {}).every(([key, pattern]) =>
+    [pattern].flat().some((p) => [context[key]].flat().some((value) => value !== undefined && globMatches(p, value))),
+  );
 /** A concrete value for each pattern of a grant's context: what a request that meets it carries. */
-const concrete = (context: Context | undefined): Context => Object.fromEntries(Object.entries(context ?? {}).map(([key, value]) => [key, [value].flat()[0].replace(/\*/g, "")]));
+const concrete = (context: Context | undefined): Context =>
+  Object.fromEntries(Object.entries(context ?? {}).map(([key, value]) => [key, [value].flat()[0].replace(/\*/g, "")]));
 
 /** Whether the grants allow the action on some resource, with this context. */
 const grantsAnywhere = (list: Grant[], action: string, context: Context) =>
   ALWAYS_ALLOWED.includes(action) || list.some((g) => g.actions.some((a) => actionMatches(a, action)) && contextMatches(g.context, context));
 
 const grants = (list: Grant[], action: string, resource: string, context: Context) =>
-  ALWAYS_ALLOWED.includes(action) || list.some((g) => g.actions.some((a) => actionMatches(a, action)) && matchesAny(g.resources, resource) && contextMatches(g.context, context));
+  ALWAYS_ALLOWED.includes(action) ||
+  list.some((g) => g.actions.some((a) => actionMatches(a, action)) && matchesAny(g.resources, resource) && contextMatches(g.context, context));
 
 async function catalogued(name: string) {
   const entry = (await serviceActions(serviceOf(name))).find((a) => a.name.toLowerCase() === name.toLowerCase());
@@ -151,7 +173,10 @@ export class PathBuilder {
   private async candidates(service: string, account: string, grantList: Grant[]): Promise<Target[]> {
     const types = new Set(await resourceTypePatterns(service));
     const own = this.targets.filter((t) => t.type !== undefined && types.has(t.type));
-    const patterns = grantList.filter((g) => g.actions.some((a) => serviceOf(a) === service)).flatMap((g) => g.resources).filter((p) => p !== "*");
+    const patterns = grantList
+      .filter((g) => g.actions.some((a) => serviceOf(a) === service))
+      .flatMap((g) => g.resources)
+      .filter((p) => p !== "*");
     const near = unique([...own.filter((t) => matchesAny(patterns, t.arn)), ...patterns.flatMap((p) => siblingsOf(own, p))]);
     const accounts = new Set([account, ...near.map((t) => t.account)]);
     const samples = (await Promise.all([...accounts].map(async (a) => (await sampleResources(service, a, REGION)).map((arn) => ({ arn, account: a }))))).flat();
@@ -179,7 +204,14 @@ export class PathBuilder {
       resourceAccount: target.account,
       identity: role.identity,
       // A KMS key's own policy must let its account's IAM policies decide, as the default key policy does.
-      resourcePolicy: target.arn === "*" ? (serviceOf(action) === "kms" ? defaultKeyPolicy(principalAccount) : undefined) : target.account === principalAccount ? this.resourcePolicyOf(target.arn, target.account) : grantsEverythingTo(role.principal),
+      resourcePolicy:
+        target.arn === "*"
+          ? serviceOf(action) === "kms"
+            ? defaultKeyPolicy(principalAccount)
+            : undefined
+          : target.account === principalAccount
+            ? this.resourcePolicyOf(target.arn, target.account)
+            : grantsEverythingTo(role.principal),
       context,
       expected: (target.arn === "*" ? grantsAnywhere(role.grants, action, context) : grants(role.grants, action, target.arn, context)) ? "Allowed" : "Denied",
     });
@@ -191,7 +223,8 @@ export class PathBuilder {
       for (const action of await serviceActions(service)) {
         for (const context of contexts) paths.push(path(action.name, anywhere, context));
         if (!own.some((g) => g.actions.some((a) => actionMatches(a, action.name)))) continue;
-        for (const target of targets.filter((t) => t.arn !== "*" && actsOn(action, t.arn))) for (const context of contexts) paths.push(path(action.name, target, context));
+        for (const target of targets.filter((t) => t.arn !== "*" && actsOn(action, t.arn)))
+          for (const context of contexts) paths.push(path(action.name, target, context));
       }
     }
     for (const action of SENSITIVE_ACTIONS.filter((a) => !services.has(serviceOf(a)))) paths.push(path(action, anywhere, {}));
@@ -209,7 +242,8 @@ export class PathBuilder {
   async resourcePaths(policy: ResourcePolicyExpectation): Promise<AccessPath[]> {
     const document = this.documents.find((d) => d.id === policy.document);
     if (!document) throw new Error(`no emitted document ${policy.document}`);
-    const owner = document.kind === "function" || document.kind === "bucket" ? this.targets.find((t) => t.arn === document.governs)!.account : accountOf(document.governs)!;
+    const owner =
+      document.kind === "function" || document.kind === "bucket" ? this.targets.find((t) => t.arn === document.governs)!.account : accountOf(document.governs)!;
     const service = serviceOf(document.governs);
     const governed = this.targets.filter((t) => t.arn === document.governs || t.arn.startsWith(`${document.governs}/`));
     const actions = await serviceActions(service);
@@ -227,12 +261,17 @@ export class PathBuilder {
       expected: expected ? "Allowed" : "Denied",
     });
     const granted = (principal: string, action: string, resource: string, context: Context) =>
-      policy.grants.some((g) => (g.principal === principal || (g.principal.endsWith(":root") && accountOf(g.principal) === accountOf(principal))) && grants([g], action, resource, context));
+      policy.grants.some(
+        (g) =>
+          (g.principal === principal || (g.principal.endsWith(":root") && accountOf(g.principal) === accountOf(principal))) &&
+          grants([g], action, resource, context),
+      );
     const tryAll = (principal: string, context: (target: Target) => Context) => {
-      for (const action of actions) for (const target of governed.filter((t) => actsOn(action, t.arn))) {
-        const c = context(target);
-        paths.push(path(principal, action.name, target, c, granted(principal, action.name, target.arn, c)));
-      }
+      for (const action of actions)
+        for (const target of governed.filter((t) => actsOn(action, t.arn))) {
+          const c = context(target);
+          paths.push(path(principal, action.name, target, c, granted(principal, action.name, target.arn, c)));
+        }
     };
     // An account's root stands for every role of that account its own policies allow.
     const grantees = new Map<string, Grant[]>();
@@ -246,7 +285,10 @@ export class PathBuilder {
         const target = governed.find((t) => matchesAny(grant.resources, t.arn))!;
         for (const [key, value] of Object.entries(concrete(grant.context))) {
           const { [key]: _left, ...without } = contextFor(own, target.arn);
-          paths.push(path(grantee, grant.actions[0], target, { ...without, [key]: otherValue(key, String(value)) }, false), path(grantee, grant.actions[0], target, without, false));
+          paths.push(
+            path(grantee, grant.actions[0], target, { ...without, [key]: otherValue(key, String(value)) }, false),
+            path(grantee, grant.actions[0], target, without, false),
+          );
         }
       }
       const realistic = (target: Target) => Object.fromEntries(Object.entries(contextFor(own, target.arn)).filter(([key]) => !SERVICE_ONLY_KEYS.includes(key)));
@@ -258,7 +300,8 @@ export class PathBuilder {
     if (document.kind === "bucket") tryAll(ANONYMOUS, () => ({}));
     for (const refusal of policy.refusals ?? []) {
       for (const action of actions.filter((a) => refusal.actions.some((r) => actionMatches(r, a.name)))) {
-        for (const target of governed.filter((t) => actsOn(action, t.arn))) paths.push(path(roleIn(owner, "administrator"), action.name, target, refusal.context, false));
+        for (const target of governed.filter((t) => actsOn(action, t.arn)))
+          paths.push(path(roleIn(owner, "administrator"), action.name, target, refusal.context, false));
       }
     }
     return paths;
@@ -288,11 +331,18 @@ export class PathBuilder {
     for (const action of actions) {
       paths.push(path(trusted, action.name, context, action.name === "sts:AssumeRole"));
       paths.push(path(roleIn(THIRD, "administrator"), action.name, realistic, false), path(roleIn(account, "administrator"), action.name, realistic, false));
-      paths.push(isServicePrincipal(trusted) ? path("ec2.amazonaws.com", action.name, context, false) : path(roleIn(accountOf(trusted)!, "another-role"), action.name, context, false));
+      paths.push(
+        isServicePrincipal(trusted)
+          ? path("ec2.amazonaws.com", action.name, context, false)
+          : path(roleIn(accountOf(trusted)!, "another-role"), action.name, context, false),
+      );
     }
     for (const [key, value] of Object.entries(context)) {
       const { [key]: _left, ...without } = context;
-      paths.push(path(trusted, "sts:AssumeRole", { ...without, [key]: otherValue(key, String(value)) }, false), path(trusted, "sts:AssumeRole", without, false));
+      paths.push(
+        path(trusted, "sts:AssumeRole", { ...without, [key]: otherValue(key, String(value)) }, false),
+        path(trusted, "sts:AssumeRole", without, false),
+      );
     }
     return paths;
   }
@@ -303,7 +353,9 @@ export class PathBuilder {
     for (const grant of role.grants) {
       for (const action of grant.actions) {
         const entry = await catalogued(action);
-        const target = (await this.candidates(serviceOf(action), accountOf(role.principal)!, [grant])).find((t) => matchesAny(grant.resources, t.arn) && actsOn(entry, t.arn));
+        const target = (await this.candidates(serviceOf(action), accountOf(role.principal)!, [grant])).find(
+          (t) => matchesAny(grant.resources, t.arn) && actsOn(entry, t.arn),
+        );
         if (!target) throw new Error(`${role.name}: no resource of the stacks for ${action} on ${grant.resources.join(", ")}`);
         const assumed = this.expected.roles.find((r) => r.principal === target.arn)?.trust?.context ?? {};
         paths.push({
@@ -326,7 +378,8 @@ export class PathBuilder {
   /** Every path of the scenario. */
   async all(): Promise<AccessPath[]> {
     const paths: AccessPath[] = [];
-    for (const role of this.expected.roles) paths.push(...(await this.pipelinePaths(role)), ...(await this.identityPaths(role)), ...(await this.trustPaths(role)));
+    for (const role of this.expected.roles)
+      paths.push(...(await this.pipelinePaths(role)), ...(await this.identityPaths(role)), ...(await this.trustPaths(role)));
     for (const policy of this.expected.resourcePolicies) paths.push(...(await this.resourcePaths(policy)));
     return paths;
   }

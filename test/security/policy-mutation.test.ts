@@ -37,17 +37,24 @@ describe("security: policy mutation testing", function () {
     const byRules = verdicts.filter((v) => v.rules.length > 0).length;
     const exactOnly = verdicts.filter((v) => v.exact && v.simulator === undefined && v.pack.length === 0 && v.rules.length === 0).length;
     console.log(`      IAM catalogue ${await catalogueVersion()}`);
-    console.log(`      policy mutation score: ${share(verdicts.length - accepted.length)} of ${verdicts.length} mutants of ${new Set(verdicts.map((v) => v.mutant.document.id)).size} documents rejected`);
-    console.log(`        by the IAM evaluator's paths ${byEvaluator} (${share(byEvaluator)}); of the rest, by the policy pack ${byPack} (${share(byPack)}), by the rules ${byRules} (${share(byRules)}), by the exact documents alone ${exactOnly} (${share(exactOnly)})`);
+    console.log(
+      `      policy mutation score: ${share(verdicts.length - accepted.length)} of ${verdicts.length} mutants of ${new Set(verdicts.map((v) => v.mutant.document.id)).size} documents rejected`,
+    );
+    console.log(
+      `        by the IAM evaluator's paths ${byEvaluator} (${share(byEvaluator)}); of the rest, by the policy pack ${byPack} (${share(byPack)}), by the rules ${byRules} (${share(byRules)}), by the exact documents alone ${exactOnly} (${share(exactOnly)})`,
+    );
     const operators = new Map<string, Verdict[]>();
     for (const v of verdicts) operators.set(v.mutant.operator, [...(operators.get(v.mutant.operator) ?? []), v]);
     for (const [operator, list] of operators) {
-      console.log(`        ${operator}: ${list.length} (evaluator ${list.filter((v) => v.simulator).length}, pack ${list.filter((v) => v.pack.length).length}, rules ${list.filter((v) => v.rules.length).length}, exact alone ${list.filter((v) => !v.simulator && !v.pack.length && !v.rules.length).length})`);
+      console.log(
+        `        ${operator}: ${list.length} (evaluator ${list.filter((v) => v.simulator).length}, pack ${list.filter((v) => v.pack.length).length}, rules ${list.filter((v) => v.rules.length).length}, exact alone ${list.filter((v) => !v.simulator && !v.pack.length && !v.rules.length).length})`,
+      );
     }
     const unseen = new Map<string, number>();
     for (const v of verdicts.filter((v) => v.unseen)) unseen.set(v.unseen!, (unseen.get(v.unseen!) ?? 0) + 1);
     for (const [reason, n] of unseen) console.log(`        exact alone, as ${reason}: ${n}`);
-    const describe = (v: Verdict) => `${v.mutant.document.id}, statement ${v.mutant.statement} (${v.mutant.document.document.Statement[v.mutant.statement]?.Sid ?? "new"}): ${v.mutant.operator}: ${v.mutant.detail}`;
+    const describe = (v: Verdict) =>
+      `${v.mutant.document.id}, statement ${v.mutant.statement} (${v.mutant.document.document.Statement[v.mutant.statement]?.Sid ?? "new"}): ${v.mutant.operator}: ${v.mutant.detail}`;
     for (const v of accepted) console.log(`      ACCEPTED ${describe(v)}`);
     expect(accepted.map(describe)).to.deep.equal([]);
   });

@@ -68,7 +68,10 @@ function grantedTwice(statements: Statement[], i: number): string[] {
           list(statement.Action).every((a) => list(other.Action).some((o) => actionMatches(o, a))),
       ),
     )
-    .map((resource) => `grants again on ${resource} what statement ${statements.findIndex((o, j) => j !== i && list(o.Resource).some((r) => globMatches(r, resource)))} grants`);
+    .map(
+      (resource) =>
+        `grants again on ${resource} what statement ${statements.findIndex((o, j) => j !== i && list(o.Resource).some((r) => globMatches(r, resource)))} grants`,
+    );
 }
 
 /** The rules a document breaks, as "statement <i> (<Sid>): what"; none for a document that keeps them all. */
@@ -88,7 +91,8 @@ export async function ruleViolations(document: EmittedDocument, statements: Stat
         continue;
       }
       if (!(await actsOnAny(action, reach(document, statement)))) report(`grants ${name} on no resource it acts on`);
-      for (const key of required.filter((k) => !carries(action, k))) report(`holds ${name} to ${key}, which its requests never carry, so the grant never applies`);
+      for (const key of required.filter((k) => !carries(action, k)))
+        report(`holds ${name} to ${key}, which its requests never carry, so the grant never applies`);
     }
   }
   return found;

@@ -39,7 +39,11 @@ function consumerConfig(extra: Record<string, unknown> = {}): Record<string, str
   };
 }
 
-const run = async (stack: "prod" | "poc", result: Awaited<ReturnType<typeof up>>): Promise<StackRun> => ({ stack, resources: result.cloud.resources, outputs: result.outputs });
+const run = async (stack: "prod" | "poc", result: Awaited<ReturnType<typeof up>>): Promise<StackRun> => ({
+  stack,
+  resources: result.cloud.resources,
+  outputs: result.outputs,
+});
 
 /**
  * Pull mode with the fan-out consumer, the shared table read by a projection (the cross-account DynamoDB Streams design), customer

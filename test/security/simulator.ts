@@ -114,7 +114,8 @@ export function decide(path: AccessPath, documents: ReadonlyMap<string, PolicyDo
       request,
     };
     decision = runSimulation(simulation as never, {}).then((response) => {
-      if (response.resultType === "error") throw new Error(`${path.subject}: the evaluator refused ${path.action} on ${path.resource}: ${JSON.stringify(response.errors)}`);
+      if (response.resultType === "error")
+        throw new Error(`${path.subject}: the evaluator refused ${path.action} on ${path.resource}: ${JSON.stringify(response.errors)}`);
       return response.overallResult === "Allowed" ? "Allowed" : "Denied";
     });
     decisions.set(key, decision);

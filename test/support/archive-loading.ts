@@ -32,7 +32,8 @@ export interface LoadingEngines {
 /** MariaDB and the S3 engine with a bucket, started before a describe block's tests and stopped after them. */
 export function withLoadingEngines(bucket: string): LoadingEngines {
   const engines = {} as LoadingEngines;
-  const connect = () => createConnection({ host: engines.database.host, port: engines.database.port, user: engines.database.user, password: engines.database.password });
+  const connect = () =>
+    createConnection({ host: engines.database.host, port: engines.database.port, user: engines.database.user, password: engines.database.password });
   before(async () => {
     [engines.database, engines.objects] = await Promise.all([startMariaDb(), startS3Engine()]);
     engines.s3 = new S3Client({ endpoint: engines.objects.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, forcePathStyle: true });
@@ -46,11 +47,26 @@ export function withLoadingEngines(bucket: string): LoadingEngines {
   });
   engines.put = async (key, body) => {
     const { ETag } = await engines.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
-    return { Records: [{ eventSource: "aws:s3", eventName: "ObjectCreated:Put", s3: { bucket: { name: bucket }, object: { key, eTag: (ETag ?? "").replace(/"/g, ""), size: body.length } } }] };
+    return {
+      Records: [
+        {
+          eventSource: "aws:s3",
+          eventName: "ObjectCreated:Put",
+          s3: { bucket: { name: bucket }, object: { key, eTag: (ETag ?? "").replace(/"/g, ""), size: body.length } },
+        },
+      ],
+    };
   };
   engines.loader = async (target) => {
     const connection = await connect();
-    return { connect: async () => connection, target, mode: { kind: "local", open: s3Opener(engines.s3) }, prefix: "processed/", log: { info() {}, warn() {} }, end: () => connection.end() };
+    return {
+      connect: async () => connection,
+      target,
+      mode: { kind: "local", open: s3Opener(engines.s3) },
+      prefix: "processed/",
+      log: { info() {}, warn() {} },
+      end: () => connection.end(),
+    };
   };
   return engines;
 }

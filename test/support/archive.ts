@@ -7,7 +7,12 @@ export const CSV_COLUMNS = [...FIXED_COLUMNS, ...WEB_ANALYTICS_COLUMNS.map((c) =
 const transform = createTransformer(WEB_ANALYTICS_SCHEMA, WEB_ANALYTICS_COLUMNS, WEB_ANALYTICS_COLUMN_TYPES);
 
 /** The CSV line the archive holds for a change of click `n` (the DynamoDB-to-Aurora design's web-analytics fields), as forward and transform make it. */
-export function csvRow(n: number, overrides: Record<string, unknown> = {}, change: "INSERT" | "MODIFY" | "REMOVE" = "INSERT", sequence = String(1000 + n)): string {
+export function csvRow(
+  n: number,
+  overrides: Record<string, unknown> = {},
+  change: "INSERT" | "MODIFY" | "REMOVE" = "INSERT",
+  sequence = String(1000 + n),
+): string {
   const decision = forwardDecision(streamRecord(change, clickItem(n, overrides), sequence), { keyAttributes: DEDUP_KEYS, removeMode: "marker" });
   if (decision.kind !== "send") throw new Error("not archived");
   const result = transform(decision.data);

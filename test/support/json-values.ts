@@ -24,12 +24,35 @@ export const codePoint = fc.oneof(fc.integer({ min: 0, max: 0x7f }), fc.integer(
 /** Strings a producer may send, hostile ones first: empty, the word NULL, CSV and SQL syntax, CR/LF, NUL, BOM, any Unicode. */
 export const anyString = (maxLength = 12): fc.Arbitrary<string> =>
   fc.oneof(
-    fc.constantFrom("", "NULL", "null", "\\N", "a,b", 'say "hi"', "line\nbreak", "ends in CR\r", "\r\n", "\u0000", "\u0001\u001f\u007f", "\ufeffbom", "Zoë 東京 🚀", " lead", "trail ", "=1+1", "\\", "'; DROP TABLE x; --", "__proto__"),
+    fc.constantFrom(
+      "",
+      "NULL",
+      "null",
+      "\\N",
+      "a,b",
+      'say "hi"',
+      "line\nbreak",
+      "ends in CR\r",
+      "\r\n",
+      "\u0000",
+      "\u0001\u001f\u007f",
+      "\ufeffbom",
+      "Zoë 東京 🚀",
+      " lead",
+      "trail ",
+      "=1+1",
+      "\\",
+      "'; DROP TABLE x; --",
+      "__proto__",
+    ),
     fc.array(codePoint, { maxLength }).map((points) => String.fromCodePoint(...points)),
   );
 
 /** Keys a producer may use, JavaScript's internals among them. */
-export const anyKey = fc.oneof(fc.constantFrom("__proto__", "constructor", "toString", "hasOwnProperty", "valueOf", "a.b", "Zoë", "🚀", "NULL"), fc.array(codePoint, { minLength: 1, maxLength: 6 }).map((p) => String.fromCodePoint(...p)));
+export const anyKey = fc.oneof(
+  fc.constantFrom("__proto__", "constructor", "toString", "hasOwnProperty", "valueOf", "a.b", "Zoë", "🚀", "NULL"),
+  fc.array(codePoint, { minLength: 1, maxLength: 6 }).map((p) => String.fromCodePoint(...p)),
+);
 
 /** Digits as text, with at most `max` of them. */
 const digits = (min: number, max: number) => fc.array(fc.integer({ min: 0, max: 9 }), { minLength: min, maxLength: max }).map((d) => d.join(""));
@@ -40,16 +63,31 @@ const digits = (min: number, max: number) => fc.array(fc.integer({ min: 0, max: 
  */
 export const dynamoNumberText: fc.Arbitrary<string> = fc.oneof(
   fc.integer().map(String),
-  fc.tuple(fc.boolean(), fc.integer({ min: 1, max: 9 }), digits(0, 37), fc.integer({ min: -129, max: 88 }), fc.constantFrom("e", "E", "E+")).map(
-    ([negative, lead, rest, exponent, e]) => `${negative ? "-" : ""}${lead}${rest ? `.${rest}` : ""}${e}${exponent}`.replace("E+-", "E-"),
-  ),
+  fc
+    .tuple(fc.boolean(), fc.integer({ min: 1, max: 9 }), digits(0, 37), fc.integer({ min: -129, max: 88 }), fc.constantFrom("e", "E", "E+"))
+    .map(([negative, lead, rest, exponent, e]) => `${negative ? "-" : ""}${lead}${rest ? `.${rest}` : ""}${e}${exponent}`.replace("E+-", "E-")),
   fc.tuple(digits(1, 19), digits(0, 19)).map(([whole, fraction]) => `${whole.replace(/^0+(?=\d)/, "")}${fraction ? `.${fraction}` : ""}`),
-  fc.constantFrom("0", "-0", "0.0", "1.50", "1E+125", "1e21", "1E-130", "-9.9999999999999999999999999999999999999E+125", "12345678901234567890123456789012345678"),
+  fc.constantFrom(
+    "0",
+    "-0",
+    "0.0",
+    "1.50",
+    "1E+125",
+    "1e21",
+    "1E-130",
+    "-9.9999999999999999999999999999999999999E+125",
+    "12345678901234567890123456789012345678",
+  ),
 );
 
 /** A value of any kind; `number` picks the number texts. Objects never repeat a key. */
 export function anyValue(number: fc.Arbitrary<string> = dynamoNumberText, depth = 2): fc.Arbitrary<Written> {
-  const scalar = fc.oneof(number.map((n) => ({ number: n })), anyString(), fc.boolean(), fc.constant(null));
+  const scalar = fc.oneof(
+    number.map((n) => ({ number: n })),
+    anyString(),
+    fc.boolean(),
+    fc.constant(null),
+  );
   if (depth === 0) return scalar;
   const inner = anyValue(number, depth - 1);
   return fc.oneof(
@@ -84,7 +122,10 @@ export function sameJson(read: unknown, written: Written): boolean {
   if (isObject(written)) {
     if (read === null || typeof read !== "object" || Array.isArray(read)) return false;
     const keys = Object.keys(read);
-    return keys.length === written.pairs.length && written.pairs.every(([k, w]) => Object.prototype.hasOwnProperty.call(read, k) && sameJson((read as Record<string, unknown>)[k], w));
+    return (
+      keys.length === written.pairs.length &&
+      written.pairs.every(([k, w]) => Object.prototype.hasOwnProperty.call(read, k) && sameJson((read as Record<string, unknown>)[k], w))
+    );
   }
   return read === written;
 }

@@ -6,7 +6,13 @@ import * as path from "node:path";
 export const ROOT = path.join(__dirname, "..", "..");
 
 /** The README and every page of docs/ (not the generated API reference), as paths from the repository's root. */
-export const PAGES = ["README.md", ...readdirSync(path.join(ROOT, "docs")).filter((f) => f.endsWith(".md")).sort().map((f) => `docs/${f}`)];
+export const PAGES = [
+  "README.md",
+  ...readdirSync(path.join(ROOT, "docs"))
+    .filter((f) => f.endsWith(".md"))
+    .sort()
+    .map((f) => `docs/${f}`),
+];
 
 /** One fenced code block: its language (the info string's first word), its text and the line it starts on (1-based). */
 export interface CodeBlock {
@@ -47,7 +53,11 @@ export function links(page: string): string[] {
 }
 
 /** A heading's text as GitHub renders it (inline code and link text kept, markup dropped). */
-const headingText = (inline: Token): string => inline.children!.filter((c) => c.type === "text" || c.type === "code_inline").map((c) => (c.type === "code_inline" ? c.markup + c.content + c.markup : c.content)).join("");
+const headingText = (inline: Token): string =>
+  inline
+    .children!.filter((c) => c.type === "text" || c.type === "code_inline")
+    .map((c) => (c.type === "code_inline" ? c.markup + c.content + c.markup : c.content))
+    .join("");
 
 /**
  * A page's headings with the anchors GitHub gives them, by its own slug rules (github-slugger: lower

@@ -46,7 +46,10 @@ export class History {
   readonly records: DynamoDBRecord[] = [];
   private sequence = 0;
 
-  constructor(readonly prefix: string, private readonly firstSequence = 100_000_000_000) {}
+  constructor(
+    readonly prefix: string,
+    private readonly firstSequence = 100_000_000_000,
+  ) {}
 
   apply({ item, next }: Change): DynamoDBRecord | undefined {
     const before = this.states.get(item);
@@ -79,7 +82,10 @@ export class History {
 export function changeArbitrary(items: number, pages: number): fc.Arbitrary<Change> {
   const amount = fc.oneof(fc.integer({ min: -5, max: 40 }).map(String), fc.constantFrom("0.5", "1.25", "-0.75", "1e3"));
   const state = fc.record({
-    page: fc.option(fc.integer({ min: 0, max: pages - 1 }).map((p) => `p${p}`), { nil: undefined, freq: 6 }),
+    page: fc.option(
+      fc.integer({ min: 0, max: pages - 1 }).map((p) => `p${p}`),
+      { nil: undefined, freq: 6 },
+    ),
     hits: amount,
     note: fc.constantFrom("a", "b"),
   });
@@ -109,7 +115,11 @@ function hundredths(value: bigint): string {
 }
 
 /** The aggregate table's groups under `prefix`, those whose count and hits are both zero left out (a group emptied stays as zeros). */
-export async function aggregatesIn(dynamodb: Pick<DynamoDBClient, "send">, table: string, prefix: string): Promise<Record<string, { count: number; hits: string }>> {
+export async function aggregatesIn(
+  dynamodb: Pick<DynamoDBClient, "send">,
+  table: string,
+  prefix: string,
+): Promise<Record<string, { count: number; hits: string }>> {
   const found: Record<string, { count: number; hits: string }> = {};
   let start: Record<string, import("@aws-sdk/client-dynamodb").AttributeValue> | undefined;
   do {

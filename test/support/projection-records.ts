@@ -18,11 +18,20 @@ export function retrying(maxAttempts = 3): { retry: RetryOptions; waits: number[
 }
 
 export type Image = Record<string, AttributeValue>;
-export const click = (id: string, page: string | undefined, hits: string): Image => ({ id: { S: id }, ...(page ? { page: { S: page } } : {}), hits: { N: hits } });
+export const click = (id: string, page: string | undefined, hits: string): Image => ({
+  id: { S: id },
+  ...(page ? { page: { S: page } } : {}),
+  hits: { N: hits },
+});
 
 export function record(eventName: "INSERT" | "MODIFY" | "REMOVE", sequence: string, images: { NewImage?: Image; OldImage?: Image }): DynamoDBRecord {
   const id = (images.NewImage ?? images.OldImage)!.id;
-  return { eventID: `e-${sequence}`, eventName, eventSource: "aws:dynamodb", dynamodb: { ApproximateCreationDateTime: CHANGED_AT, SequenceNumber: sequence, Keys: { id }, ...images } };
+  return {
+    eventID: `e-${sequence}`,
+    eventName,
+    eventSource: "aws:dynamodb",
+    dynamodb: { ApproximateCreationDateTime: CHANGED_AT, SequenceNumber: sequence, Keys: { id }, ...images },
+  };
 }
 
 export function changeOf(r: DynamoDBRecord): ItemChange {
@@ -32,7 +41,8 @@ export function changeOf(r: DynamoDBRecord): ItemChange {
 }
 
 /** A cancelled transaction, with a reason per action; with none, DynamoDB's reasons left out. */
-export const cancelled = (...reasons: CancellationReason[]) => new TransactionCanceledException({ message: "Transaction cancelled", $metadata: {}, CancellationReasons: reasons.length ? reasons : undefined });
+export const cancelled = (...reasons: CancellationReason[]) =>
+  new TransactionCanceledException({ message: "Transaction cancelled", $metadata: {}, CancellationReasons: reasons.length ? reasons : undefined });
 
 /** A DynamoDB stand-in for TransactWriteItems: `answer` throws what DynamoDB would, or lets the transaction through; `sent` holds each transaction's actions. */
 export function transactions(answer: (actions: TransactWriteItem[], call: number) => Error | void = () => undefined) {

@@ -10,6 +10,7 @@ export function propertySettings(defaultRuns: number): fc.Parameters<unknown> {
   const seedText = process.env.PROPERTY_SEED ?? "20261126";
   const seed = seedText === "random" ? Math.floor(Math.random() * 2 ** 31) : Number(seedText);
   const runs = Number(process.env.PROPERTY_RUNS ?? defaultRuns);
-  if (!Number.isInteger(seed) || !Number.isInteger(runs) || runs < 1) throw new Error(`PROPERTY_SEED must be an integer or "random", PROPERTY_RUNS a positive integer`);
+  if (!Number.isInteger(seed) || !Number.isInteger(runs) || runs < 1)
+    throw new Error(`PROPERTY_SEED must be an integer or "random", PROPERTY_RUNS a positive integer`);
   return { seed, numRuns: runs };
 }

@@ -13,7 +13,10 @@ pulumi.runtime.setMocks(
   {
     // A stack reference's state must hold its outputs, or Pulumi's own getOutput fails on them: here
     // the other stack has none yet, as before its first deployment.
-    newResource: (args: pulumi.runtime.MockResourceArgs) => ({ id: `${args.name}_id`, state: args.type === "pulumi:pulumi:StackReference" ? { ...args.inputs, outputs: {} } : args.inputs }),
+    newResource: (args: pulumi.runtime.MockResourceArgs) => ({
+      id: `${args.name}_id`,
+      state: args.type === "pulumi:pulumi:StackReference" ? { ...args.inputs, outputs: {} } : args.inputs,
+    }),
     call: (args: pulumi.runtime.MockCallArgs) => args.inputs,
   },
   "snippets",

@@ -39,11 +39,16 @@ export function programSource(program: SnippetProgram): { text: string; origin: 
   const origins: string[] = [];
   const lines: string[] = [];
   for (const block of program.blocks) {
-    block.text.replace(/\n$/, "").split("\n").forEach((line, i) => {
-      lines.push(folder ? line.replace(/(from ")(\.\.?\/[^"]+)"/, (_, from: string, relative: string) => `${from}${path.join(ROOT, folder, relative)}"`) : line);
-      // The block's first line of code is the line after its opening fence.
-      origins.push(`${block.page}:${block.line + 1 + i}`);
-    });
+    block.text
+      .replace(/\n$/, "")
+      .split("\n")
+      .forEach((line, i) => {
+        lines.push(
+          folder ? line.replace(/(from ")(\.\.?\/[^"]+)"/, (_, from: string, relative: string) => `${from}${path.join(ROOT, folder, relative)}"`) : line,
+        );
+        // The block's first line of code is the line after its opening fence.
+        origins.push(`${block.page}:${block.line + 1 + i}`);
+      });
   }
   return { text: lines.join("\n") + "\n", origin: (line) => origins[line] ?? `${program.page} (after its last block)` };
 }
@@ -68,7 +73,9 @@ export function stackConfigBlock(block: CodeBlock): StackConfigBlock | undefined
     block,
     stack: named[1],
     whole,
-    config: Object.fromEntries(entries.map(([key, value]) => [key.replace(/^stream-replication:/, ""), typeof value === "object" ? JSON.stringify(value) : String(value)])),
+    config: Object.fromEntries(
+      entries.map(([key, value]) => [key.replace(/^stream-replication:/, ""), typeof value === "object" ? JSON.stringify(value) : String(value)]),
+    ),
   };
 }
 
@@ -80,6 +87,9 @@ export function configSetKeys(script: string): string[] {
     const words = rest.split(/\s+/);
     let i = 0;
     while (words[i]?.startsWith("-")) i += VALUE_FLAGS.has(words[i]) ? 2 : 1;
-    return (words[i] ?? "").replace(/^'|'$/g, "").replace(/^stream-replication:/, "").split(".")[0];
+    return (words[i] ?? "")
+      .replace(/^'|'$/g, "")
+      .replace(/^stream-replication:/, "")
+      .split(".")[0];
   });
 }

@@ -24,10 +24,20 @@ export type Outputs = PulumiValues;
 
 /** The cross-account DynamoDB Streams design as the stacks wire it: prod's GameScoreRecords table, and poc's score per user kept from its stream. */
 export const SHARED_TABLE = { sharedTable: JSON.stringify({ name: "GameScoreRecords", hashKey: "RecordID", attributeTypes: { RecordID: "N" } }) };
-export const SCORES_BY_USER = { sharedTableProjections: JSON.stringify([{ name: "scores-by-user", projection: { kind: "aggregate", groupBy: ["Username"], sums: [{ name: "score", attribute: "Score" }] } }]) };
+export const SCORES_BY_USER = {
+  sharedTableProjections: JSON.stringify([
+    { name: "scores-by-user", projection: { kind: "aggregate", groupBy: ["Username"], sums: [{ name: "score", attribute: "Score" }] } },
+  ]),
+};
 
 /** Runs one stack's composition under mocks, as `pulumi up` would, and returns its resolved outputs; `lastDeployment` are the stack's outputs from before (none: a first deployment). */
-export async function up(side: "source" | "consumer", config: Record<string, string>, peerOutputs?: Outputs, accountId?: string, options: { cliDefaults?: boolean; lastDeployment?: Outputs } = {}) {
+export async function up(
+  side: "source" | "consumer",
+  config: Record<string, string>,
+  peerOutputs?: Outputs,
+  accountId?: string,
+  options: { cliDefaults?: boolean; lastDeployment?: Outputs } = {},
+) {
   const cloud = await installStack(side, config, peerOutputs, accountId, options);
   const exported = await COMPOSITIONS[side](new pulumi.Config());
   await cloud.settle();
@@ -37,16 +47,30 @@ export async function up(side: "source" | "consumer", config: Record<string, str
 }
 
 /** A stack's mock cloud with its config, as the Pulumi CLI would hand it to the program, and the other stack's outputs. */
-export async function installStack(side: "source" | "consumer", config: Record<string, string>, peerOutputs?: Outputs, accountId?: string, options: { cliDefaults?: boolean; lastDeployment?: Outputs } = {}): Promise<MockCloud> {
+export async function installStack(
+  side: "source" | "consumer",
+  config: Record<string, string>,
+  peerOutputs?: Outputs,
+  accountId?: string,
+  options: { cliDefaults?: boolean; lastDeployment?: Outputs } = {},
+): Promise<MockCloud> {
   const peerStack = side === "source" ? POC_STACK : PROD_STACK;
   const stack = side === "source" ? "prod" : "poc";
   const cloud = new MockCloud({
     stack,
     accountId: accountId ?? (side === "source" ? SOURCE : CONSUMER),
     // The stack's own outputs from its last deployment, which it reads back through a StackReference to itself.
-    stackOutputs: { ...(peerOutputs && { [peerStack]: peerOutputs }), ...(options.lastDeployment && { [`organization/stream-replication/${stack}`]: options.lastDeployment }) },
+    stackOutputs: {
+      ...(peerOutputs && { [peerStack]: peerOutputs }),
+      ...(options.lastDeployment && { [`organization/stream-replication/${stack}`]: options.lastDeployment }),
+    },
   });
-  await cloud.install({ ...(options.cliDefaults === false ? {} : CLI_DEFAULTS), ...ACCOUNTS, ...(peerOutputs ? { [`${side === "source" ? "consumer" : "source"}Stack`]: peerStack } : {}), ...config });
+  await cloud.install({
+    ...(options.cliDefaults === false ? {} : CLI_DEFAULTS),
+    ...ACCOUNTS,
+    ...(peerOutputs ? { [`${side === "source" ? "consumer" : "source"}Stack`]: peerStack } : {}),
+    ...config,
+  });
   return cloud;
 }
 
@@ -60,4 +84,3 @@ export function stackConfig(stack: "prod" | "poc"): Record<string, string> {
     ]),
   );
 }
-

@@ -19,7 +19,11 @@ export function faultyDynamoDb(real: Pick<DynamoDBClient, "send">, faults: CallF
       if (fault === "before") throw Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException", $metadata: { httpStatusCode: 400 } });
       if (fault === "conflict" && command.constructor.name === "TransactWriteItemsCommand") {
         const reasons = (command.input.TransactItems ?? []).map((_, i) => ({ Code: i === 0 ? "TransactionConflict" : "None" }));
-        throw new TransactionCanceledException({ message: "Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict]", $metadata: {}, CancellationReasons: reasons });
+        throw new TransactionCanceledException({
+          message: "Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict]",
+          $metadata: {},
+          CancellationReasons: reasons,
+        });
       }
       const answer = await real.send(command as never);
       if (fault === "after") throw lost();
@@ -44,7 +48,12 @@ export interface MappingChoice {
 
 export const mappingChoices = (maxBatch: number): fc.Arbitrary<MappingChoice[]> =>
   fc.array(
-    fc.record({ batchSize: fc.integer({ min: 1, max: maxBatch }), crash: fc.boolean(), duplicate: fc.integer({ min: 0, max: 3 }).map((n) => n === 0), restart: fc.integer({ min: 0, max: 9 }).map((n) => n === 0) }),
+    fc.record({
+      batchSize: fc.integer({ min: 1, max: maxBatch }),
+      crash: fc.boolean(),
+      duplicate: fc.integer({ min: 0, max: 3 }).map((n) => n === 0),
+      restart: fc.integer({ min: 0, max: 9 }).map((n) => n === 0),
+    }),
     { maxLength: 30, size: "max" },
   );
 
@@ -64,7 +73,8 @@ export async function deliver(
   project: (records: DynamoDBRecord[]) => Promise<ProjectOutcome>,
   options: { lanes: number; choices: MappingChoice[]; finalBatch: number },
 ): Promise<void> {
-  const laneOf = (record: DynamoDBRecord) => [...JSON.stringify(record.dynamodb?.Keys ?? {})].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7) % options.lanes;
+  const laneOf = (record: DynamoDBRecord) =>
+    [...JSON.stringify(record.dynamodb?.Keys ?? {})].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7) % options.lanes;
   const lanes = Array.from({ length: options.lanes }, (_, lane) => records.filter((r) => laneOf(r) === lane));
   const choices = [...options.choices];
   await Promise.all(

@@ -45,7 +45,8 @@ export async function lintWorkflow(workflow: Workflow, readLocal: (path: string)
   const problems: string[] = [];
   // A pinned action is shown to actionlint as its release's major tag, so it checks the inputs against that release's.
   const asTagged = workflow.text.replace(/^(\s*(?:-\s+)?uses:\s*)([\w.-]+\/[\w./-]+)@[0-9a-f]{40} # (v\d+)\S*\s*$/gm, "$1$2@$3");
-  for (const finding of await runLint(asTagged, workflow.path)) problems.push(`${workflow.path}:${finding.line}:${finding.column}: ${finding.message} [${finding.kind}]`);
+  for (const finding of await runLint(asTagged, workflow.path))
+    problems.push(`${workflow.path}:${finding.line}:${finding.column}: ${finding.message} [${finding.kind}]`);
 
   for (const uses of usesLines(workflow.text)) {
     if (uses.startsWith("./")) continue;
@@ -57,16 +58,31 @@ export async function lintWorkflow(workflow: Workflow, readLocal: (path: string)
   for (const [name, job] of Object.entries(parsed.jobs)) {
     const needed = jobNeeds(job, readLocal);
     if (typeof needed === "string") problems.push(`${workflow.path}: job ${name}: ${needed}`);
-    else if (typeof job.permissions !== "object") problems.push(`${workflow.path}: job ${name} does not say its permissions; it needs ${JSON.stringify(needed)}`);
-    else if (JSON.stringify(sorted(job.permissions)) !== JSON.stringify(sorted(needed))) problems.push(`${workflow.path}: job ${name} asks for ${JSON.stringify(sorted(job.permissions))}, but its steps need ${JSON.stringify(sorted(needed))}`);
+    else if (typeof job.permissions !== "object")
+      problems.push(`${workflow.path}: job ${name} does not say its permissions; it needs ${JSON.stringify(needed)}`);
+    else if (JSON.stringify(sorted(job.permissions)) !== JSON.stringify(sorted(needed)))
+      problems.push(`${workflow.path}: job ${name} asks for ${JSON.stringify(sorted(job.permissions))}, but its steps need ${JSON.stringify(sorted(needed))}`);
 
-    const secretEnv = new Set(Object.entries({ ...parsed.env, ...job.env }).filter(([, v]) => /\$\{\{\s*secrets\./.test(String(v))).map(([k]) => k));
+    const secretEnv = new Set(
+      Object.entries({ ...parsed.env, ...job.env })
+        .filter(([, v]) => /\$\{\{\s*secrets\./.test(String(v)))
+        .map(([k]) => k),
+    );
     for (const step of job.steps ?? []) {
       if (!step.run) continue;
       if (/\$\{\{\s*secrets\./.test(step.run)) problems.push(`${workflow.path}: job ${name}: a run script holds a secret in its text; pass it through env`);
-      const fromSecrets = new Set([...secretEnv, ...Object.entries(step.env ?? {}).filter(([, v]) => /\$\{\{\s*secrets\./.test(String(v))).map(([k]) => k)]);
+      const fromSecrets = new Set([
+        ...secretEnv,
+        ...Object.entries(step.env ?? {})
+          .filter(([, v]) => /\$\{\{\s*secrets\./.test(String(v)))
+          .map(([k]) => k),
+      ]);
       for (const variable of fromSecrets) {
-        if (new RegExp(`\\b(?:echo|printf|cat)\\b[^\\n]*\\$\\{?${variable}\\b`).test(step.run) || /\bset\s+-[a-z]*x/.test(step.run) || /\b(?:printenv|env)\s*$/m.test(step.run)) {
+        if (
+          new RegExp(`\\b(?:echo|printf|cat)\\b[^\\n]*\\$\\{?${variable}\\b`).test(step.run) ||
+          /\bset\s+-[a-z]*x/.test(step.run) ||
+          /\b(?:printenv|env)\s*$/m.test(step.run)
+        ) {
           problems.push(`${workflow.path}: job ${name}: a run script prints ${variable}, which holds a secret`);
         }
       }

@@ -12,9 +12,18 @@ const capacityRange = fc
 describe("Aurora MySQL Serverless v2 connections (components/internal/aurora-connections.ts)", () => {
   it("gives AWS's published max_connections at each published maximum ACU, whatever the minimum", () => {
     // Written out from the AWS page, not read from the table under test.
-    const published: [number, number][] = [[1, 90], [4, 135], [8, 1_000], [16, 2_000], [32, 3_000], [64, 4_000], [128, 5_000]];
+    const published: [number, number][] = [
+      [1, 90],
+      [4, 135],
+      [8, 1_000],
+      [16, 2_000],
+      [32, 3_000],
+      [64, 4_000],
+      [128, 5_000],
+    ];
     for (const [maxCapacity, connections] of published) {
-      for (const minCapacity of [0, 0.5, 1, maxCapacity]) expect(auroraMySqlMaxConnections({ minCapacity, maxCapacity }), `${minCapacity}-${maxCapacity}`).to.equal(connections);
+      for (const minCapacity of [0, 0.5, 1, maxCapacity])
+        expect(auroraMySqlMaxConnections({ minCapacity, maxCapacity }), `${minCapacity}-${maxCapacity}`).to.equal(connections);
     }
     expect(AURORA_MYSQL_MAX_CONNECTIONS).to.deep.equal(published);
   });
@@ -42,8 +51,18 @@ describe("Aurora MySQL Serverless v2 connections (components/internal/aurora-con
   });
 
   it("refuses a capacity range Serverless v2 does not take, naming it", () => {
-    for (const [minCapacity, maxCapacity] of [[0.5, 0.5], [2, 1], [0.25, 4], [0.5, 300], [-1, 4], [0.5, Number.NaN]]) {
-      expect(() => auroraMySqlMaxConnections({ minCapacity, maxCapacity }), `${minCapacity}-${maxCapacity}`).to.throw(RangeError, `got ${minCapacity} to ${maxCapacity}`);
+    for (const [minCapacity, maxCapacity] of [
+      [0.5, 0.5],
+      [2, 1],
+      [0.25, 4],
+      [0.5, 300],
+      [-1, 4],
+      [0.5, Number.NaN],
+    ]) {
+      expect(() => auroraMySqlMaxConnections({ minCapacity, maxCapacity }), `${minCapacity}-${maxCapacity}`).to.throw(
+        RangeError,
+        `got ${minCapacity} to ${maxCapacity}`,
+      );
     }
   });
 });

@@ -42,7 +42,19 @@ describe("AuroraLoader", () => {
 
     it("runs Aurora MySQL 3.08 on Serverless v2 from 0.5 ACU, encrypted, backed up, with the password managed by RDS and no Data API", () => {
       const cluster = cloud.named("clicks-cluster").inputs;
-      expect(cluster).to.include({ engine: "aurora-mysql", engineVersion: "8.0.mysql_aurora.3.08.2", engineMode: "provisioned", manageMasterUserPassword: true, enableHttpEndpoint: false, iamDatabaseAuthenticationEnabled: true, storageEncrypted: true, backupRetentionPeriod: 7, deletionProtection: false, skipFinalSnapshot: true, databaseName: "clickstream" });
+      expect(cluster).to.include({
+        engine: "aurora-mysql",
+        engineVersion: "8.0.mysql_aurora.3.08.2",
+        engineMode: "provisioned",
+        manageMasterUserPassword: true,
+        enableHttpEndpoint: false,
+        iamDatabaseAuthenticationEnabled: true,
+        storageEncrypted: true,
+        backupRetentionPeriod: 7,
+        deletionProtection: false,
+        skipFinalSnapshot: true,
+        databaseName: "clickstream",
+      });
       expect(cluster.masterUsername).to.match(MASTER_USERNAME);
       expect(cluster.masterPassword).to.equal(undefined);
       expect(cluster.serverlessv2ScalingConfiguration).to.deep.equal({ minCapacity: 0.5, maxCapacity: 4 });
@@ -65,7 +77,10 @@ describe("AuroraLoader", () => {
     });
 
     it("lets the S3 role, assumed by RDS for this account only, read only the processed rows", () => {
-      expect(policyOf(cloud.named("clicks-s3-role"), "assumeRolePolicy").Statement[0]).to.deep.include({ Principal: { Service: "rds.amazonaws.com" }, Condition: { StringEquals: { "aws:SourceAccount": cloud.accountId } } });
+      expect(policyOf(cloud.named("clicks-s3-role"), "assumeRolePolicy").Statement[0]).to.deep.include({
+        Principal: { Service: "rds.amazonaws.com" },
+        Condition: { StringEquals: { "aws:SourceAccount": cloud.accountId } },
+      });
       expect(policyOf(cloud.named("clicks-s3-policy")).Statement).to.deep.equal([
         { Sid: "ReadProcessedRows", Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: `${BUCKET_ARN}/processed/*` },
         { Sid: "ListProcessedRows", Effect: "Allow", Action: "s3:ListBucket", Resource: BUCKET_ARN, Condition: { StringLike: { "s3:prefix": "processed/*" } } },
@@ -77,10 +92,19 @@ describe("AuroraLoader", () => {
       const loaderSg = cloud.named("clicks-loader-sg").id;
       const ingress = cloud.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) => r.inputs.securityGroupId === clusterSg);
       expect(ingress.map((r) => r.inputs)).to.deep.equal([
-        { securityGroupId: clusterSg, referencedSecurityGroupId: loaderSg, ipProtocol: "tcp", fromPort: 3306, toPort: 3306, description: "MySQL from the loader" },
+        {
+          securityGroupId: clusterSg,
+          referencedSecurityGroupId: loaderSg,
+          ipProtocol: "tcp",
+          fromPort: 3306,
+          toPort: 3306,
+          description: "MySQL from the loader",
+        },
       ]);
       expect(cloud.named("clicks-cluster").inputs.vpcSecurityGroupIds).to.deep.equal([clusterSg]);
-      const egress = cloud.ofType("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").map((r) => [r.name, r.inputs.fromPort, r.inputs.referencedSecurityGroupId ?? r.inputs.prefixListId]);
+      const egress = cloud
+        .ofType("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
+        .map((r) => [r.name, r.inputs.fromPort, r.inputs.referencedSecurityGroupId ?? r.inputs.prefixListId]);
       expect(egress).to.have.deep.members([
         ["clicks-loader-to-cluster", 3306, clusterSg],
         ["clicks-cluster-to-s3", 443, "pl-6da54004"],
@@ -91,7 +115,16 @@ describe("AuroraLoader", () => {
     it("runs the loader in the private subnets as its own database user, signing in with IAM tokens, with no password anywhere", () => {
       const fn = cloud.named("clicks-load-function").inputs;
       expect(fn.vpcConfig).to.deep.equal({ subnetIds: vpc().state.isolatedSubnetIds, securityGroupIds: [cloud.named("clicks-loader-sg").id] });
-      expect(fn.environment.variables).to.include({ LOADER_USER: "clickstream_loader", LOADER_AUTH: "iam", DB_NAME: "clickstream", DB_TABLE: "web_analytics", MANIFEST_TABLE: "loaded_objects", REJECTS_TABLE: "rejected_rows", LOAD_MODE: "s3", PROCESSED_PREFIX: "processed/" });
+      expect(fn.environment.variables).to.include({
+        LOADER_USER: "clickstream_loader",
+        LOADER_AUTH: "iam",
+        DB_NAME: "clickstream",
+        DB_TABLE: "web_analytics",
+        MANIFEST_TABLE: "loaded_objects",
+        REJECTS_TABLE: "rejected_rows",
+        LOAD_MODE: "s3",
+        PROCESSED_PREFIX: "processed/",
+      });
       expect(fn.environment.variables).to.not.have.property("DB_SECRET_ARN");
       // The port the cluster reports, and TLS unless the loader is told otherwise.
       for (const setup of [fn, cloud.named("clicks-db-setup-function").inputs]) {
@@ -105,7 +138,12 @@ describe("AuroraLoader", () => {
       }
       const statements = policyOf(cloud.named("clicks-load-policy")).Statement;
       const resourceId = cloud.named("clicks-cluster").state.clusterResourceId;
-      expect(statements).to.deep.include({ Sid: "ConnectAsLoaderUser", Effect: "Allow", Action: "rds-db:connect", Resource: `arn:aws:rds-db:eu-west-1:${cloud.accountId}:dbuser:${resourceId}/clickstream_loader` });
+      expect(statements).to.deep.include({
+        Sid: "ConnectAsLoaderUser",
+        Effect: "Allow",
+        Action: "rds-db:connect",
+        Resource: `arn:aws:rds-db:eu-west-1:${cloud.accountId}:dbuser:${resourceId}/clickstream_loader`,
+      });
       expect(statements.flatMap((s) => s.Action)).to.not.include("secretsmanager:GetSecretValue");
       expect(statements.map((s) => s.Sid)).to.not.include("ReadProcessedRows");
       expect(statements.map((s) => s.Sid)).to.include("ManageVpcNetworkInterfaces");
@@ -116,11 +154,19 @@ describe("AuroraLoader", () => {
       const setup = cloud.named("clicks-db-setup-function").inputs;
       expect(setup.vpcConfig.securityGroupIds).to.deep.equal([cloud.named("clicks-loader-sg").id]);
       expect(setup.environment.variables).to.include({ DB_SECRET_ARN: secretArn, LOADER_AUTH: "iam" });
-      expect(policyOf(cloud.named("clicks-db-setup-policy")).Statement).to.deep.include({ Sid: "ReadMasterSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretArn });
+      expect(policyOf(cloud.named("clicks-db-setup-policy")).Statement).to.deep.include({
+        Sid: "ReadMasterSecret",
+        Effect: "Allow",
+        Action: "secretsmanager:GetSecretValue",
+        Resource: secretArn,
+      });
       const invocation = cloud.named("clicks-loader-user");
       expect(invocation.inputs.functionName).to.equal(cloud.named("clicks-db-setup-function").state.name);
       expect(JSON.parse(invocation.inputs.input)).to.deep.equal({ user: "clickstream_loader", database: "clickstream", loadFromS3: true });
-      expect(invocation.inputs.triggers).to.deep.equal({ clusterResourceId: cloud.named("clicks-cluster").state.clusterResourceId, privileges: LOADER_PRIVILEGES.join(",") });
+      expect(invocation.inputs.triggers).to.deep.equal({
+        clusterResourceId: cloud.named("clicks-cluster").state.clusterResourceId,
+        privileges: LOADER_PRIVILEGES.join(","),
+      });
       expect(invocation.dependencies).to.include.members([cloud.named("clicks-instance").urn, cloud.named("clicks-secrets-endpoint").urn]);
       expect(cloud.named("clicks-notification").dependencies).to.include(invocation.urn);
     });
@@ -147,8 +193,15 @@ describe("AuroraLoader", () => {
     it("invokes the loader for objects created under processed/ only, with S3 allowed by bucket and account", () => {
       const notification = cloud.named("clicks-notification").inputs;
       expect(notification.bucket).to.equal(BUCKET);
-      expect(notification.lambdaFunctions).to.deep.equal([{ lambdaFunctionArn: cloud.named("clicks-load-function").state.arn, events: ["s3:ObjectCreated:*"], filterPrefix: "processed/" }]);
-      expect(cloud.named("clicks-load-from-s3").inputs).to.include({ action: "lambda:InvokeFunction", principal: "s3.amazonaws.com", sourceArn: BUCKET_ARN, sourceAccount: cloud.accountId });
+      expect(notification.lambdaFunctions).to.deep.equal([
+        { lambdaFunctionArn: cloud.named("clicks-load-function").state.arn, events: ["s3:ObjectCreated:*"], filterPrefix: "processed/" },
+      ]);
+      expect(cloud.named("clicks-load-from-s3").inputs).to.include({
+        action: "lambda:InvokeFunction",
+        principal: "s3.amazonaws.com",
+        sourceArn: BUCKET_ARN,
+        sourceAccount: cloud.accountId,
+      });
       expect(cloud.named("clicks-notification").dependencies).to.include(cloud.named("clicks-load-from-s3").urn);
     });
 
@@ -181,7 +234,18 @@ describe("AuroraLoader", () => {
         columns: COLUMNS,
         loadMode: "streamed",
         network: { vpcId: "vpc-0abc", subnetIds: ["subnet-a", "subnet-b"], createEndpoints: false },
-        database: { name: "analytics", minCapacity: 0, maxCapacity: 8, instanceClass: "db.r6g.large", deletionProtection: true, finalSnapshot: true, backupRetentionDays: 14, engineVersion: "8.0.mysql_aurora.3.08.2", kmsKeyArn: KEY_ARN, tls: false },
+        database: {
+          name: "analytics",
+          minCapacity: 0,
+          maxCapacity: 8,
+          instanceClass: "db.r6g.large",
+          deletionProtection: true,
+          finalSnapshot: true,
+          backupRetentionDays: 14,
+          engineVersion: "8.0.mysql_aurora.3.08.2",
+          kmsKeyArn: KEY_ARN,
+          tls: false,
+        },
         load: { maximumRetryAttempts: 1, maximumEventAgeInSeconds: 3600 },
       });
       await cloud.settle();
@@ -195,7 +259,13 @@ describe("AuroraLoader", () => {
     });
 
     it("protects, snapshots, keeps backups longer and encrypts with the given key", () => {
-      expect(cloud.named("clicks-cluster").inputs).to.include({ deletionProtection: true, skipFinalSnapshot: false, backupRetentionPeriod: 14, kmsKeyId: KEY_ARN, engineVersion: "8.0.mysql_aurora.3.08.2" });
+      expect(cloud.named("clicks-cluster").inputs).to.include({
+        deletionProtection: true,
+        skipFinalSnapshot: false,
+        backupRetentionPeriod: 14,
+        kmsKeyId: KEY_ARN,
+        engineVersion: "8.0.mysql_aurora.3.08.2",
+      });
       expect(cloud.named("clicks-cluster").inputs.serverlessv2ScalingConfiguration).to.deep.equal({ minCapacity: 0, maxCapacity: 8 });
       expect(cloud.named("clicks-instance").inputs.instanceClass).to.equal("db.r6g.large");
     });
@@ -209,7 +279,10 @@ describe("AuroraLoader", () => {
           Effect: "Allow",
           Action: "kms:Decrypt",
           Resource: KEY_ARN,
-          Condition: { StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" }, StringLike: { "kms:EncryptionContext:aws:s3:arn": [BUCKET_ARN, `${BUCKET_ARN}/processed/*`] } },
+          Condition: {
+            StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" },
+            StringLike: { "kms:EncryptionContext:aws:s3:arn": [BUCKET_ARN, `${BUCKET_ARN}/processed/*`] },
+          },
         },
       ];
       expect(policyOf(cloud.named("clicks-load-policy")).Statement.slice(3, 6)).to.deep.equal(readRows);
@@ -226,7 +299,11 @@ describe("AuroraLoader", () => {
     });
 
     it("creates the loader's user without the S3 load role when the loader streams objects itself", () => {
-      expect(JSON.parse(cloud.named("clicks-loader-user").inputs.input)).to.deep.equal({ user: "clickstream_loader", database: "analytics", loadFromS3: false });
+      expect(JSON.parse(cloud.named("clicks-loader-user").inputs.input)).to.deep.equal({
+        user: "clickstream_loader",
+        database: "analytics",
+        loadFromS3: false,
+      });
     });
 
     it("passes the async settings through", () => {
@@ -254,7 +331,12 @@ describe("AuroraLoader", () => {
       const warn = pulumi.log.warn;
       pulumi.log.warn = (message: string) => warnings.push(message) as unknown as Promise<void>;
       try {
-        new AuroraLoader("clicks", { archiveBucketName: BUCKET, archiveBucketArn: BUCKET_ARN, columns: COLUMNS, network: { vpcId: "vpc-0abc", subnetIds: ["subnet-a1", "subnet-a2", "subnet-b1"], createEndpoints: true } });
+        new AuroraLoader("clicks", {
+          archiveBucketName: BUCKET,
+          archiveBucketArn: BUCKET_ARN,
+          columns: COLUMNS,
+          network: { vpcId: "vpc-0abc", subnetIds: ["subnet-a1", "subnet-a2", "subnet-b1"], createEndpoints: true },
+        });
         await cloud.settle();
       } finally {
         pulumi.log.warn = warn;
@@ -309,16 +391,28 @@ describe("AuroraLoader", () => {
 
     it("refuses more loaders at once than half the connections of the cluster at its maximum capacity", () => {
       const build = (maximumConcurrency: number, maxCapacity: number) => () =>
-        new AuroraLoader("clicks", { archiveBucketName: BUCKET, archiveBucketArn: BUCKET_ARN, columns: COLUMNS, database: { maxCapacity }, load: { maximumConcurrency } });
+        new AuroraLoader("clicks", {
+          archiveBucketName: BUCKET,
+          archiveBucketArn: BUCKET_ARN,
+          columns: COLUMNS,
+          database: { maxCapacity },
+          load: { maximumConcurrency },
+        });
       expect(build(68, 4)).to.throw(/load\.maximumConcurrency must be an integer from 1 to 67, got 68/);
       expect(build(500, 8)).to.not.throw();
     });
 
     it("refuses the Data API and automatic pause on engine versions that lack them, and engine versions that are not Aurora MySQL 3", () => {
-      expect(withDatabase({ engineVersion: "8.0.mysql_aurora.3.06.1", dataApi: true })).to.throw(/database\.dataApi needs Aurora MySQL 3\.07\.0 or newer, but database\.engineVersion is "8\.0\.mysql_aurora\.3\.06\.1"/);
-      expect(withDatabase({ engineVersion: "8.0.mysql_aurora.3.07.1", minCapacity: 0 })).to.throw(/database\.minCapacity 0 \(automatic pause\) needs Aurora MySQL 3\.08\.0 or newer/);
+      expect(withDatabase({ engineVersion: "8.0.mysql_aurora.3.06.1", dataApi: true })).to.throw(
+        /database\.dataApi needs Aurora MySQL 3\.07\.0 or newer, but database\.engineVersion is "8\.0\.mysql_aurora\.3\.06\.1"/,
+      );
+      expect(withDatabase({ engineVersion: "8.0.mysql_aurora.3.07.1", minCapacity: 0 })).to.throw(
+        /database\.minCapacity 0 \(automatic pause\) needs Aurora MySQL 3\.08\.0 or newer/,
+      );
       expect(withDatabase({ engineVersion: "8.0.mysql_aurora.3.07.1", dataApi: true, minCapacity: 0.5 })).to.not.throw();
-      expect(withDatabase({ engineVersion: "5.7.mysql_aurora.2.11.2" })).to.throw(/database\.engineVersion must be an Aurora MySQL 3 version such as "8\.0\.mysql_aurora\.3\.08\.2"/);
+      expect(withDatabase({ engineVersion: "5.7.mysql_aurora.2.11.2" })).to.throw(
+        /database\.engineVersion must be an Aurora MySQL 3 version such as "8\.0\.mysql_aurora\.3\.08\.2"/,
+      );
     });
 
     it("refuses a component name that makes the loader's function name longer than Lambda allows, as a ResourceError on the component", () => {
@@ -329,7 +423,9 @@ describe("AuroraLoader", () => {
         error = e as Error;
       }
       expect(error?.constructor?.name).to.equal("ResourceError");
-      expect(error!.message).to.include('name "clickstream-analytics-loader-for-the-poc-account" makes the Lambda function name "clickstream-analytics-loader-for-the-poc-account-db-setup-function-0000000" 74 characters long; AWS allows 64');
+      expect(error!.message).to.include(
+        'name "clickstream-analytics-loader-for-the-poc-account" makes the Lambda function name "clickstream-analytics-loader-for-the-poc-account-db-setup-function-0000000" 74 characters long; AWS allows 64',
+      );
     });
   });
 });

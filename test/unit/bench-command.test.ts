@@ -36,7 +36,11 @@ describe("npm run bench's command line", function () {
 
   it("refuses an option it does not have, and --write without a section that writes figures, exit 2", () => {
     expect(run(["--rounds", "3"])).to.deep.include({ status: 2, stderr: "unknown option --rounds; see npm run bench -- --help\n" });
-    expect(run(["forward", "--write"])).to.deep.equal({ status: 2, stdout: "", stderr: "--write needs a section that writes figures: load, capacity; see npm run bench -- --help\n" });
+    expect(run(["forward", "--write"])).to.deep.equal({
+      status: 2,
+      stdout: "",
+      stderr: "--write needs a section that writes figures: load, capacity; see npm run bench -- --help\n",
+    });
   });
 
   it("runs a section at the size its variable gives and prints its ratio", () => {
@@ -57,7 +61,9 @@ describe("npm run bench's command line", function () {
     const before = figures();
     const result = run(["capacity", "--write"], { BENCH_CAPACITY_ROUNDS: "1" }, false);
     expect(result.status).to.equal(1);
-    expect(result.stderr).to.equal("bench section capacity failed: --write takes figures from full-size runs only: unset BENCH_CAPACITY_RECORDS and BENCH_CAPACITY_ROUNDS\n");
+    expect(result.stderr).to.equal(
+      "bench section capacity failed: --write takes figures from full-size runs only: unset BENCH_CAPACITY_RECORDS and BENCH_CAPACITY_ROUNDS\n",
+    );
     expect(figures()).to.deep.equal(before);
   });
 });

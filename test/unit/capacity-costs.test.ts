@@ -35,7 +35,11 @@ describe("running costs", () => {
       close(line("kinesis.writes").quantity, (1_000 * 1_024 * MONTH) / GB); // 2,506.26 GB
       close(line("kinesis.writes").perMonth, ((1_000 * 1_024 * MONTH) / GB) * 0.08); // $200.50
       close(line("kinesis.reads").perMonth, ((1_000 * 600 * MONTH) / GB) * 0.04); // $58.74
-      expect(costsOf(runningCosts(LOAD, pipelineSettings({ region: "eu-west-1" })), "source").map((c) => c.id)).to.deep.equal(["kinesis.stream", "kinesis.writes", "kinesis.reads"]);
+      expect(costsOf(runningCosts(LOAD, pipelineSettings({ region: "eu-west-1" })), "source").map((c) => c.id)).to.deep.equal([
+        "kinesis.stream",
+        "kinesis.writes",
+        "kinesis.reads",
+      ]);
     });
 
     it("the ingest function: a 250-record batch per poll of each of the 4 shards, 4 invocations a second, each as long as the model's batch time", () => {
@@ -64,7 +68,7 @@ describe("running costs", () => {
       close(line("lambda.transform.requests").quantity, ((1_000 / transformRecords) * MONTH) / 1e6);
       close(line("lambda.transform.duration").quantity, 1_000 * cpuSeconds("transform", 600, 256) * MONTH * (256 / 1_024));
       const csvBytes = 1_000 * 600 * ESTIMATES.csvBytesPerEventByte;
-      close(line("s3.puts").perMonth, ((csvBytes / (5 * 1_048_576)) * MONTH / 1_000) * 0.005);
+      close(line("s3.puts").perMonth, (((csvBytes / (5 * 1_048_576)) * MONTH) / 1_000) * 0.005);
       close(line("s3.storage").perMonth, ((csvBytes * MONTH) / GB) * 0.023);
       expect(line("s3.storage").grows).to.equal(true);
     });
@@ -78,7 +82,10 @@ describe("running costs", () => {
       for (const cost of lines.values()) close(cost.perMillionEvents, cost.perMonth / 2_628);
       const all = [...lines.values()];
       const totals = costTotals(all);
-      close(totals.perMonth, all.filter((c) => !c.grows).reduce((sum, c) => sum + c.perMonth, 0));
+      close(
+        totals.perMonth,
+        all.filter((c) => !c.grows).reduce((sum, c) => sum + c.perMonth, 0),
+      );
       close(totals.growsPerMonth, line("s3.storage").perMonth + line("aurora.storage").perMonth);
     });
   });
@@ -103,7 +110,10 @@ describe("running costs", () => {
     it("an aggregate writes four units per event (an entry and a group update, each a transaction); an index an item's", () => {
       const aggregate = costs(LOAD, { projections: [{ name: "hits", projection: { kind: "aggregate", groupBy: ["page_id"] } }] });
       close(aggregate.get("dynamodb.projection.hits.writes")!.perMonth, ((4 * 1_000 * MONTH) / 1e6) * 0.625);
-      const index = costs({ eventsPerSecond: 1_000, eventBytes: 1_024 }, { projections: [{ name: "by-user", projection: { kind: "index", hashKey: "useremail" } }] });
+      const index = costs(
+        { eventsPerSecond: 1_000, eventBytes: 1_024 },
+        { projections: [{ name: "by-user", projection: { kind: "index", hashKey: "useremail" } }] },
+      );
       close(index.get("dynamodb.projection.by-user.writes")!.perMonth, ((2 * 1_000 * MONTH) / 1e6) * 0.625); // 1,199-byte items: 2 units
     });
 
@@ -133,7 +143,11 @@ describe("running costs", () => {
 
     it("growing by a month's items a month when they never expire, and its storage a cost that grows", () => {
       const never = settings({ table: { expireItems: false } });
-      expect(dedupTableSize({ eventsPerSecond: 2_000, eventBytes: 1_024 }, never)).to.deep.equal({ kind: "growing", bytesPerMonth: 2_000 * 1_299 * MONTH, itemBytes: 1_299 });
+      expect(dedupTableSize({ eventsPerSecond: 2_000, eventBytes: 1_024 }, never)).to.deep.equal({
+        kind: "growing",
+        bytesPerMonth: 2_000 * 1_299 * MONTH,
+        itemBytes: 1_299,
+      });
       const storage = runningCosts({ eventsPerSecond: 2_000, eventBytes: 1_024 }, never).find((c) => c.id === "dynamodb.table.storage")!;
       expect(storage).to.include({ grows: true, unit: "GB added" });
       close(storage.perMonth, ((2_000 * 1_299 * MONTH) / GB) * 0.25);

@@ -39,24 +39,34 @@ const refusal = (path: string) => {
 describe("the capacity model's measured figures", () => {
   it("come from a file the bench wrote, with the machine and the date they were measured on", () => {
     const committed = readMeasuredFigures(MEASURED_FIGURES_PATH);
-    for (const part of [committed.functions, committed.load]) expect(Date.parse(part.measuredOn.date), "a measurement date").to.be.above(Date.parse("2026-01-01"));
+    for (const part of [committed.functions, committed.load])
+      expect(Date.parse(part.measuredOn.date), "a measurement date").to.be.above(Date.parse("2026-01-01"));
     expect(committed.functions.measuredOn.node).to.match(/^v\d+\./);
     expect(readMeasuredFigures(file("good.json", JSON.stringify(FIGURES)))).to.deep.equal(FIGURES);
   });
 
   it("refuses a missing file, naming it and the command that writes it", () => {
-    expect(refusal(join(dir, "missing.json"))).to.equal(`capacity figures ${join(dir, "missing.json")}: no such file; write them with \`npm run bench -- capacity load --write\``);
+    expect(refusal(join(dir, "missing.json"))).to.equal(
+      `capacity figures ${join(dir, "missing.json")}: no such file; write them with \`npm run bench -- capacity load --write\``,
+    );
   });
 
   it("refuses a file that is not JSON", () => {
-    expect(refusal(file("torn.json", '{"functions": {'))).to.match(/^capacity figures .*torn\.json: not JSON \(.+\); write them with `npm run bench -- capacity load --write`$/);
+    expect(refusal(file("torn.json", '{"functions": {'))).to.match(
+      /^capacity figures .*torn\.json: not JSON \(.+\); write them with `npm run bench -- capacity load --write`$/,
+    );
   });
 
   it("refuses a malformed file with every problem at once", () => {
     const { load: _load, ...withoutLoad } = structuredClone(FIGURES);
     const { ingest: _ingest, ...cpuWithoutIngest } = withoutLoad.functions.cpuMicrosPerRecord;
     const broken = {
-      functions: { ...withoutLoad.functions, measuredOn: { ...machine, date: "yesterday" }, cpuMicrosPerRecord: cpuWithoutIngest, calibrationCpuMs: { sha256Chain: 1_000, float64Sort: -1 } },
+      functions: {
+        ...withoutLoad.functions,
+        measuredOn: { ...machine, date: "yesterday" },
+        cpuMicrosPerRecord: cpuWithoutIngest,
+        calibrationCpuMs: { sha256Chain: 1_000, float64Sort: -1 },
+      },
     };
     expect(refusal(file("broken.json", JSON.stringify(broken)))).to.equal(
       `capacity figures ${join(dir, "broken.json")}: functions.measuredOn.date must be an ISO 8601 time, got "yesterday"; ` +
@@ -78,7 +88,9 @@ describe("the capacity model's measured figures", () => {
     expect(estimates.cpuMicrosPerRecord.ingest).to.be.closeTo(20 * 1.56116, 1e-9);
     expect(estimates.loadRowsPerSecond).to.be.closeTo(30_000 / 1.56116, 1e-9);
     const node18 = { ...FIGURES.functions, measuredOn: { ...machine, node: "v18.20.0" } };
-    expect(() => lambdaSpeedRatios(node18)).to.throw("capacity figures: measured on Node v18.20.0, for which no Lambda arm64 durations are published here (v20, v22); measure on one of those");
+    expect(() => lambdaSpeedRatios(node18)).to.throw(
+      "capacity figures: measured on Node v18.20.0, for which no Lambda arm64 durations are published here (v20, v22); measure on one of those",
+    );
   });
 
   it("are written a part at a time by the bench, keeping the other part", () => {

@@ -28,7 +28,14 @@ function stage(id: string, load: Partial<ExpectedLoad>, input: Partial<SettingsI
 }
 
 /** A stage's verdict just below, exactly at and just above its limit, where `load(x)` makes its need x. */
-function verdicts(id: string, limit: number, load: (need: number) => Partial<ExpectedLoad>, input: Partial<SettingsInput> = {}, granted: Partial<ServiceQuotas> = {}, step = 1) {
+function verdicts(
+  id: string,
+  limit: number,
+  load: (need: number) => Partial<ExpectedLoad>,
+  input: Partial<SettingsInput> = {},
+  granted: Partial<ServiceQuotas> = {},
+  step = 1,
+) {
   return [limit - step, limit, limit + step].map((need) => {
     const found = stage(id, load(need), input, granted);
     expect(found.need).to.be.closeTo(need, 1e-6 * need);
@@ -64,8 +71,14 @@ describe("capacity model", () => {
 
   describe("Kinesis", () => {
     it("provisioned: a shard takes 1,000 records/s", () => {
-      expect(verdicts("stream.shards", 2, (shards) => ({ eventsPerSecond: shards * 1_000, eventBytes: 1 }), { stream: { shardCount: 2 } })).to.deep.equal(BELOW_AT_ABOVE);
-      expect(stage("stream.shards", { eventsPerSecond: 2_001, eventBytes: 1 }, { stream: { shardCount: 2 } }).fix).to.deep.equal({ kind: "setting", key: "stream.shardCount", value: 3 });
+      expect(verdicts("stream.shards", 2, (shards) => ({ eventsPerSecond: shards * 1_000, eventBytes: 1 }), { stream: { shardCount: 2 } })).to.deep.equal(
+        BELOW_AT_ABOVE,
+      );
+      expect(stage("stream.shards", { eventsPerSecond: 2_001, eventBytes: 1 }, { stream: { shardCount: 2 } }).fix).to.deep.equal({
+        kind: "setting",
+        key: "stream.shardCount",
+        value: 3,
+      });
     });
 
     it("provisioned: a shard takes 1 MiB/s", () => {
@@ -78,13 +91,21 @@ describe("capacity model", () => {
       expect(stage("stream.accountShards", {}, { region: "eu-central-1", stream: { shardCount: 5 } }).limit).to.equal(1_000);
       const at = (shardCount: number) => fits(stage("stream.accountShards", {}, { stream: { shardCount } }, { kinesisShards: 10 }));
       expect([at(9), at(10), at(11)]).to.deep.equal(BELOW_AT_ABOVE);
-      expect(stage("stream.accountShards", {}, { stream: { shardCount: 11 } }, { kinesisShards: 10 }).fix).to.deep.equal({ kind: "quota", name: "kinesisShards", value: 11 });
+      expect(stage("stream.accountShards", {}, { stream: { shardCount: 11 } }, { kinesisShards: 10 }).fix).to.deep.equal({
+        kind: "quota",
+        name: "kinesisShards",
+        value: 11,
+      });
     });
 
     it("on-demand: scales to 200 MiB/s of writes outside the three largest regions; beyond 10 GiB/s only several streams carry it", () => {
       const input = { region: "eu-central-1" };
       expect(verdicts("stream.onDemand", 200, (mib) => ({ eventsPerSecond: mib, eventBytes: MiB }), input)).to.deep.equal(BELOW_AT_ABOVE);
-      expect(stage("stream.onDemand", { eventsPerSecond: 201, eventBytes: MiB }, input).fix).to.deep.equal({ kind: "quota", name: "kinesisOnDemandMaxWriteMiBPerSecond", value: 201 });
+      expect(stage("stream.onDemand", { eventsPerSecond: 201, eventBytes: MiB }, input).fix).to.deep.equal({
+        kind: "quota",
+        name: "kinesisOnDemandMaxWriteMiBPerSecond",
+        value: 201,
+      });
       expect(stage("stream.onDemand", {}, {}).limit).to.equal(10_240);
       expect(stage("stream.onDemand", { eventsPerSecond: 10_241, eventBytes: MiB }).fix.kind).to.equal("design");
     });
@@ -121,7 +142,8 @@ describe("capacity model", () => {
     });
 
     it("gets a share of a vCPU proportional to its memory, and works harder on larger events", () => {
-      const at = (memorySize: number, eventBytes: number) => stage("ingest.throughput", { eventBytes }, { stream: { shardCount: 1 }, ingest: { memorySize, batchSize: 25, writeConcurrency: 1 } }).limit;
+      const at = (memorySize: number, eventBytes: number) =>
+        stage("ingest.throughput", { eventBytes }, { stream: { shardCount: 1 }, ingest: { memorySize, batchSize: 25, writeConcurrency: 1 } }).limit;
       const cpu = (share: number, size: number) => 25 / (25 * CPU_MICROS_PER_RECORD.ingest * 1e-6 * share * size + DYNAMODB_REQUEST_SECONDS);
       expect(at(256, BENCH_EVENT_BYTES)).to.be.closeTo(cpu(ONE_VCPU / 256, 1), 1e-9);
       expect(at(3_538, 4 * BENCH_EVENT_BYTES)).to.be.closeTo(cpu(1, (4 * BENCH_EVENT_BYTES) / ESTIMATES.eventBytes), 1e-9);
@@ -130,7 +152,11 @@ describe("capacity model", () => {
     it("keeps up while one shard's records fit its concurrent batches, and says which parallelization factor would", () => {
       expect(proportionalVerdicts("ingest.throughput", input)).to.deep.equal(BELOW_AT_ABOVE);
       const perBatch = stage("ingest.throughput", {}, input).limit;
-      expect(stage("ingest.throughput", { eventsPerSecond: perBatch * 2.5 }, input).fix).to.deep.equal({ kind: "setting", key: "ingest.parallelizationFactor", value: 3 });
+      expect(stage("ingest.throughput", { eventsPerSecond: perBatch * 2.5 }, input).fix).to.deep.equal({
+        kind: "setting",
+        key: "ingest.parallelizationFactor",
+        value: 3,
+      });
       expect(stage("ingest.throughput", { eventsPerSecond: perBatch * 10.5 }, input).fix.kind).to.equal("advice");
     });
 
@@ -147,32 +173,57 @@ describe("capacity model", () => {
       const at = (eventBytes: number) => fits(stage("table.itemSize", { eventBytes }));
       const largest = 409_600 - itemBytes(0);
       expect([at(largest - 1), at(largest), at(largest + 1)]).to.deep.equal(BELOW_AT_ABOVE);
-      expect(stage("table.itemSize", { eventBytes: largest + 1 }).fix).to.deep.equal({ kind: "advice", text: `events under ${largest} bytes: keep large payloads in S3 and send their key` });
+      expect(stage("table.itemSize", { eventBytes: largest + 1 }).fix).to.deep.equal({
+        kind: "advice",
+        text: `events under ${largest} bytes: keep large payloads in S3 and send their key`,
+      });
     });
 
     it("on-demand: takes 40,000 write units a second by default, a write unit per KB of item", () => {
       expect(verdicts("table.writes", 40_000, (units) => ({ eventsPerSecond: units, eventBytes: oneUnit }))).to.deep.equal(BELOW_AT_ABOVE);
       expect(stage("table.writes", { eventsPerSecond: 20_001, eventBytes: oneUnit + 1 }).need).to.equal(40_002);
-      expect(stage("table.writes", { eventsPerSecond: 40_001, eventBytes: oneUnit }).fix).to.deep.equal({ kind: "quota", name: "dynamodbTableWriteUnits", value: 40_001 });
+      expect(stage("table.writes", { eventsPerSecond: 40_001, eventBytes: oneUnit }).fix).to.deep.equal({
+        kind: "quota",
+        name: "dynamodbTableWriteUnits",
+        value: 40_001,
+      });
       expect(stage("table.writes", { eventsPerSecond: 40_001, eventBytes: oneUnit }, {}, { dynamodbTableWriteUnits: 50_000 }).limit).to.equal(50_000);
     });
 
     it("provisioned: takes what autoscaling may give, ten times the minimum unless maxWrite says", () => {
       const table = (capacity: { read: number; write: number; maxWrite?: number }) => ({ table: { billingMode: "PROVISIONED" as const, capacity } });
       expect(stage("table.writes", {}, table({ read: 5, write: 100 })).limit).to.equal(1_000);
-      expect(verdicts("table.writes", 1_500, (units) => ({ eventsPerSecond: units, eventBytes: oneUnit }), table({ read: 5, write: 100, maxWrite: 1_500 }))).to.deep.equal(BELOW_AT_ABOVE);
-      expect(stage("table.writes", { eventsPerSecond: 1_501, eventBytes: oneUnit }, table({ read: 5, write: 100, maxWrite: 1_500 })).fix).to.deep.equal({ kind: "setting", key: "table.capacity.maxWrite", value: 1_501 });
+      expect(
+        verdicts("table.writes", 1_500, (units) => ({ eventsPerSecond: units, eventBytes: oneUnit }), table({ read: 5, write: 100, maxWrite: 1_500 })),
+      ).to.deep.equal(BELOW_AT_ABOVE);
+      expect(stage("table.writes", { eventsPerSecond: 1_501, eventBytes: oneUnit }, table({ read: 5, write: 100, maxWrite: 1_500 })).fix).to.deep.equal({
+        kind: "setting",
+        key: "table.capacity.maxWrite",
+        value: 1_501,
+      });
       // Past the table-level quota, the quota binds first.
-      expect(stage("table.writes", { eventsPerSecond: 50_000, eventBytes: oneUnit }, table({ read: 5, write: 100, maxWrite: 60_000 })).fix).to.deep.equal({ kind: "quota", name: "dynamodbTableWriteUnits", value: 50_000 });
+      expect(stage("table.writes", { eventsPerSecond: 50_000, eventBytes: oneUnit }, table({ read: 5, write: 100, maxWrite: 60_000 })).fix).to.deep.equal({
+        kind: "quota",
+        name: "dynamodbTableWriteUnits",
+        value: 50_000,
+      });
     });
 
     it("spreads each shard's writes over 100 hash keys, each good for a partition's 1,000 write units", () => {
-      expect(verdicts("table.keySpread", 1_000, (units) => ({ eventsPerSecond: units * 100, eventBytes: oneUnit }), { stream: { shardCount: 1 } })).to.deep.equal(BELOW_AT_ABOVE);
-      expect(stage("table.keySpread", { eventsPerSecond: 100_001, eventBytes: oneUnit }, { stream: { shardCount: 1 } }).fix).to.deep.equal({ kind: "setting", key: "stream.shardCount", value: 2 });
+      expect(
+        verdicts("table.keySpread", 1_000, (units) => ({ eventsPerSecond: units * 100, eventBytes: oneUnit }), { stream: { shardCount: 1 } }),
+      ).to.deep.equal(BELOW_AT_ABOVE);
+      expect(stage("table.keySpread", { eventsPerSecond: 100_001, eventBytes: oneUnit }, { stream: { shardCount: 1 } }).fix).to.deep.equal({
+        kind: "setting",
+        key: "stream.shardCount",
+        value: 2,
+      });
     });
 
     it("lets at most two readers share its stream: the forward function and one projection", () => {
-      const projections = (n: number) => ({ projections: Array.from({ length: n }, (_, i) => ({ name: `p${i}`, projection: { kind: "index" as const, hashKey: "useremail" } })) });
+      const projections = (n: number) => ({
+        projections: Array.from({ length: n }, (_, i) => ({ name: `p${i}`, projection: { kind: "index" as const, hashKey: "useremail" } })),
+      });
       expect([0, 1, 2].map((n) => fits(stage("tableStream.readers", {}, projections(n))))).to.deep.equal(BELOW_AT_ABOVE);
       expect(stage("tableStream.readers", {}, projections(2)).fix.kind).to.equal("design");
     });
@@ -200,7 +251,11 @@ describe("capacity model", () => {
       const small = { ...input, archive: { forward: { memorySize: 128, batchSize: 10 } } };
       expect(proportionalVerdicts("forward.throughput", small)).to.deep.equal(BELOW_AT_ABOVE);
       const perBatch = stage("forward.throughput", {}, small).limit;
-      expect(stage("forward.throughput", { eventsPerSecond: 200 * perBatch * 1.2 }, small).fix).to.deep.equal({ kind: "setting", key: "archive.forward.parallelizationFactor", value: 2 });
+      expect(stage("forward.throughput", { eventsPerSecond: 200 * perBatch * 1.2 }, small).fix).to.deep.equal({
+        kind: "setting",
+        key: "archive.forward.parallelizationFactor",
+        value: 2,
+      });
     });
 
     it("estimates an on-demand table's stream shards from twice its writes, at least 4", () => {
@@ -243,7 +298,10 @@ describe("capacity model", () => {
       expect(firehose.every((s) => !fits(s))).to.equal(true);
       expect(firehose.map((s) => s.fix)).to.deep.equal(Array(3).fill({ kind: "quota", name: "firehoseMiBPerSecond", value: 1_352 }));
       // Each table takes the table-level quota: the dedup table's and the projection's ask for the same value.
-      const tables = plan({ eventsPerSecond: 100_000, eventBytes: 1_024 }, { projections: [{ name: "p", projection: { kind: "aggregate", groupBy: ["page_id"] } }] }).filter((s) => s.id.endsWith(".writes"));
+      const tables = plan(
+        { eventsPerSecond: 100_000, eventBytes: 1_024 },
+        { projections: [{ name: "p", projection: { kind: "aggregate", groupBy: ["page_id"] } }] },
+      ).filter((s) => s.id.endsWith(".writes"));
       expect(new Set(tables.map((s) => JSON.stringify(s.fix))).size).to.equal(1);
     });
 
@@ -254,7 +312,9 @@ describe("capacity model", () => {
       expect(stage("firehose.requests", load, input).need).to.equal(800);
       const short = stage("firehose.requests", load, input, { firehoseRequestsPerSecond: 600 });
       expect(short.fix).to.deep.equal({ kind: "setting", key: "archive.forward.maximumBatchingWindowInSeconds", value: 1 });
-      expect(fits(stage("firehose.requests", load, { ...input, archive: { forward: { maximumBatchingWindowInSeconds: 1 } } }, { firehoseRequestsPerSecond: 600 }))).to.equal(true);
+      expect(
+        fits(stage("firehose.requests", load, { ...input, archive: { forward: { maximumBatchingWindowInSeconds: 1 } } }, { firehoseRequestsPerSecond: 600 })),
+      ).to.equal(true);
     });
   });
 
@@ -264,23 +324,42 @@ describe("capacity model", () => {
 
     it("a batch at a time: an index makes a write per record, 16 at once; an aggregate, transactions of up to 100 actions (an entry per item, an update per group) one after another", () => {
       // 100 records: 7 rounds of index writes; 200 actions at most, 2 transactions.
-      expect(stage("projection.by-user.throughput", {}, { projections: [index] }).limit).to.be.closeTo(100 / (100 * CPU_MICROS_PER_RECORD.projectIndex * 1e-6 + 7 * DYNAMODB_REQUEST_SECONDS), 1e-9);
-      expect(stage("projection.hits.throughput", {}, { projections: [aggregate] }).limit).to.be.closeTo(100 / (100 * CPU_MICROS_PER_RECORD.projectAggregate * 1e-6 + 2 * DYNAMODB_TRANSACTION_SECONDS), 1e-9);
+      expect(stage("projection.by-user.throughput", {}, { projections: [index] }).limit).to.be.closeTo(
+        100 / (100 * CPU_MICROS_PER_RECORD.projectIndex * 1e-6 + 7 * DYNAMODB_REQUEST_SECONDS),
+        1e-9,
+      );
+      expect(stage("projection.hits.throughput", {}, { projections: [aggregate] }).limit).to.be.closeTo(
+        100 / (100 * CPU_MICROS_PER_RECORD.projectAggregate * 1e-6 + 2 * DYNAMODB_TRANSACTION_SECONDS),
+        1e-9,
+      );
       const smaller = { ...aggregate, project: { memorySize: ONE_VCPU, batchSize: 10 } };
-      expect(stage("projection.hits.throughput", {}, { projections: [smaller] }).limit).to.be.closeTo(10 / (10 * CPU_MICROS_PER_RECORD.projectAggregate * 1e-6 + DYNAMODB_TRANSACTION_SECONDS), 1e-9);
+      expect(stage("projection.hits.throughput", {}, { projections: [smaller] }).limit).to.be.closeTo(
+        10 / (10 * CPU_MICROS_PER_RECORD.projectAggregate * 1e-6 + DYNAMODB_TRANSACTION_SECONDS),
+        1e-9,
+      );
     });
 
     it("carries a table stream shard's 1,000 writes a second at the default memory, an index and an aggregate alike (Why: one record at a time capped an aggregate at about 50 a second)", () => {
-      const defaults = [{ ...index, project: undefined }, { ...aggregate, project: undefined }];
+      const defaults = [
+        { ...index, project: undefined },
+        { ...aggregate, project: undefined },
+      ];
       for (const name of ["by-user", "hits"]) expect(stage(`projection.${name}.throughput`, {}, { projections: defaults }).limit, name).to.be.at.least(1_000);
     });
 
     it("keeps up while a table stream shard's records fit its concurrent batches; past 10, a larger batch or more memory would", () => {
       // Batches of one record: slow enough to fall behind a shard's writes.
-      const one = (projection: typeof index | typeof aggregate) => ({ table: provisionedTable, projections: [{ ...projection, project: { memorySize: ONE_VCPU, batchSize: 1 } }] });
+      const one = (projection: typeof index | typeof aggregate) => ({
+        table: provisionedTable,
+        projections: [{ ...projection, project: { memorySize: ONE_VCPU, batchSize: 1 } }],
+      });
       expect(proportionalVerdicts("projection.by-user.throughput", one(index))).to.deep.equal(BELOW_AT_ABOVE);
       const perBatch = stage("projection.by-user.throughput", {}, one(index)).limit;
-      expect(stage("projection.by-user.throughput", { eventsPerSecond: 200 * perBatch * 2.5 }, one(index)).fix).to.deep.equal({ kind: "setting", key: "projections[0].project.parallelizationFactor", value: 3 });
+      expect(stage("projection.by-user.throughput", { eventsPerSecond: 200 * perBatch * 2.5 }, one(index)).fix).to.deep.equal({
+        kind: "setting",
+        key: "projections[0].project.parallelizationFactor",
+        value: 3,
+      });
       const perTransaction = stage("projection.hits.throughput", {}, one(aggregate)).limit;
       expect(stage("projection.hits.throughput", { eventsPerSecond: 200 * perTransaction * 10.5 }, one(aggregate)).fix).to.deep.equal({
         kind: "advice",
@@ -313,13 +392,24 @@ describe("capacity model", () => {
     it("Aurora loads a quarter of the measured rows per vCPU a second per ACU, up to its maximum capacity, fewer of longer rows", () => {
       expect(stage("aurora.rows", {}).limit).to.be.closeTo(4 * ROWS_PER_ACU, 1e-9);
       expect(proportionalVerdicts("aurora.rows")).to.deep.equal(BELOW_AT_ABOVE);
-      expect(stage("aurora.rows", { eventsPerSecond: 4 * ROWS_PER_ACU + 1 }).fix).to.deep.equal({ kind: "setting", key: "aurora.database.maxCapacity", value: 4.5 });
-      const longer = 2 * ESTIMATES.loadRowBytes / ESTIMATES.csvBytesPerEventByte;
-      expect(stage("aurora.rows", { eventBytes: Math.round(longer) }, { aurora: { database: { maxCapacity: 8 } } }).limit).to.be.closeTo((8 * ROWS_PER_ACU * ESTIMATES.loadRowBytes) / (Math.round(longer) * ESTIMATES.csvBytesPerEventByte), 1e-6);
+      expect(stage("aurora.rows", { eventsPerSecond: 4 * ROWS_PER_ACU + 1 }).fix).to.deep.equal({
+        kind: "setting",
+        key: "aurora.database.maxCapacity",
+        value: 4.5,
+      });
+      const longer = (2 * ESTIMATES.loadRowBytes) / ESTIMATES.csvBytesPerEventByte;
+      expect(stage("aurora.rows", { eventBytes: Math.round(longer) }, { aurora: { database: { maxCapacity: 8 } } }).limit).to.be.closeTo(
+        (8 * ROWS_PER_ACU * ESTIMATES.loadRowBytes) / (Math.round(longer) * ESTIMATES.csvBytesPerEventByte),
+        1e-6,
+      );
     });
 
     it("past 256 ACUs, the largest Serverless v2 cluster, the load path itself must change", () => {
-      expect(stage("aurora.rows", { eventsPerSecond: 255.9 * ROWS_PER_ACU }).fix).to.deep.equal({ kind: "setting", key: "aurora.database.maxCapacity", value: 256 });
+      expect(stage("aurora.rows", { eventsPerSecond: 255.9 * ROWS_PER_ACU }).fix).to.deep.equal({
+        kind: "setting",
+        key: "aurora.database.maxCapacity",
+        value: 256,
+      });
       expect(stage("aurora.rows", { eventsPerSecond: 256 * ROWS_PER_ACU + 1 }).fix.kind).to.equal("design");
     });
 
@@ -345,7 +435,11 @@ describe("capacity model", () => {
       expect(stage("lambda.consumer", {}).limit).to.equal(1_000);
       const at = (quota: number) => fits(stage("lambda.consumer", { eventsPerSecond: 100 }, {}, { lambdaConcurrency: quota }));
       expect([at(11), at(10), at(9)]).to.deep.equal(BELOW_AT_ABOVE);
-      expect(stage("lambda.consumer", { eventsPerSecond: 100 }, {}, { lambdaConcurrency: 9 }).fix).to.deep.equal({ kind: "quota", name: "lambdaConcurrency", value: 10 });
+      expect(stage("lambda.consumer", { eventsPerSecond: 100 }, {}, { lambdaConcurrency: 9 }).fix).to.deep.equal({
+        kind: "quota",
+        name: "lambdaConcurrency",
+        value: 10,
+      });
     });
   });
 
@@ -372,7 +466,13 @@ describe("capacity model", () => {
     it("splits the stages between the accounts: the stream in the source, the rest in the consumer", () => {
       const stages = plan({}, { stream: { shardCount: 2 } });
       expect(stagesOf(stages, "source").map((s) => s.id)).to.deep.equal(["stream.shards", "stream.accountShards", "stream.read"]);
-      expect(stagesOf(stages, "consumer").map((s) => s.id)).to.include.members(["ingest.throughput", "table.writes", "firehose.bytes", "aurora.rows", "lambda.consumer"]);
+      expect(stagesOf(stages, "consumer").map((s) => s.id)).to.include.members([
+        "ingest.throughput",
+        "table.writes",
+        "firehose.bytes",
+        "aurora.rows",
+        "lambda.consumer",
+      ]);
     });
   });
 });

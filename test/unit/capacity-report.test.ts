@@ -13,7 +13,16 @@ const load = { eventsPerSecond: 10_000, eventBytes: 1_024 };
 
 describe("capacity report", () => {
   it("writes every number one way: thousands separated, whole from 100, three significant digits below, never a small value as 0 (Why: plan wrote numbers two ways)", () => {
-    expect([0.004, 0.25, 1.456, 13.51, 97.66, 1_234.5, 2_000_000, Infinity].map(formatNumber)).to.deep.equal(["0.004", "0.25", "1.46", "13.5", "97.7", "1,235", "2,000,000", "∞"]);
+    expect([0.004, 0.25, 1.456, 13.51, 97.66, 1_234.5, 2_000_000, Infinity].map(formatNumber)).to.deep.equal([
+      "0.004",
+      "0.25",
+      "1.46",
+      "13.5",
+      "97.7",
+      "1,235",
+      "2,000,000",
+      "∞",
+    ]);
     expect([0.000742, 0.37, 1, 1_049.2, Infinity].map(formatRatio)).to.deep.equal(["0.000742x", "0.37x", "1x", "1,049x", "∞x"]);
     expect([0.0000133334, 6_570.4].map(formatDollars)).to.deep.equal(["$0.0000133", "$6,570"]);
     // A setting's value as the numbers beside it, not as JavaScript prints it.
@@ -27,7 +36,9 @@ describe("capacity report", () => {
       "capacity: Firehose Direct PUT throughput [firehose.bytes] needs 13.5 MiB/s for 10,000 events/s of 1,024 bytes, over its limit of 5: " +
         "request a Firehose Direct PUT quota, MiB/s (records/s and requests/s scale with it) of 14, then declare it in serviceQuotas.firehoseMiBPerSecond",
     );
-    const projection = planCapacity(load, settings({ projections: [byUserOneByOne] }), quotasFor("eu-west-1")).find((s) => s.id === "projection.by-user.throughput")!;
+    const projection = planCapacity(load, settings({ projections: [byUserOneByOne] }), quotasFor("eu-west-1")).find(
+      (s) => s.id === "projection.by-user.throughput",
+    )!;
     expect(shortfallMessage(projection, load)).to.equal(
       `capacity: Projection by-user, records/s per table stream shard [projection.by-user.throughput] needs 250 records/s per table stream shard for 10,000 events/s of 1,024 bytes, over its limit of ${formatNumber(projection.limit)} (estimated): set projections[0].project.parallelizationFactor to 3`,
     );
@@ -35,7 +46,9 @@ describe("capacity report", () => {
 
   it("says each kind of fix as an instruction", () => {
     expect(fixText({ kind: "setting", key: "fanOutConsumerName", value: 1 })).to.match(/^set fanOutConsumerName in the source stack/);
-    expect(fixText({ kind: "quota", name: "lambdaConcurrency", value: 1_500 })).to.equal("request a Lambda concurrent executions quota of 1,500, then declare it in serviceQuotas.lambdaConcurrency");
+    expect(fixText({ kind: "quota", name: "lambdaConcurrency", value: 1_500 })).to.equal(
+      "request a Lambda concurrent executions quota of 1,500, then declare it in serviceQuotas.lambdaConcurrency",
+    );
     expect(fixText({ kind: "design", text: "several streams" })).to.equal("change the design: several streams");
   });
 
@@ -52,8 +65,21 @@ describe("capacity report", () => {
   });
 
   it("writes a Markdown table whose cells cannot break it", () => {
-    expect(markdownTable([["a", "b"], ["x|y", "1"]])).to.equal("| a | b |\n|---|---:|\n| x\\|y | 1 |");
-    expect(markdownTable([["a", "b"], ["1", "x"]], [0])).to.equal("| a | b |\n|---:|---|\n| 1 | x |");
+    expect(
+      markdownTable([
+        ["a", "b"],
+        ["x|y", "1"],
+      ]),
+    ).to.equal("| a | b |\n|---|---:|\n| x\\|y | 1 |");
+    expect(
+      markdownTable(
+        [
+          ["a", "b"],
+          ["1", "x"],
+        ],
+        [0],
+      ),
+    ).to.equal("| a | b |\n|---:|---|\n| 1 | x |");
   });
 });
 

@@ -57,8 +57,16 @@ describe("capacity settings", () => {
       const provisioned = pipelineSettings({ region: "eu-west-1", table: { billingMode: "PROVISIONED", capacity: { read: 5, write: 20 } } }).table;
       const target = cloud.named("provisioned-write-scaling").inputs;
       const policy = cloud.named("provisioned-write-scaling-policy").inputs.targetTrackingScalingPolicyConfiguration;
-      expect(provisioned).to.deep.equal({ billingMode: "PROVISIONED", writeUnits: target.minCapacity, maxWriteUnits: target.maxCapacity, targetUtilization: policy.targetValue, expireAfterDays: settings.table.expireAfterDays });
-      expect(settings.table.expireAfterDays! * 86_400).to.equal(Number(cloud.named("clicks-ingest-function").inputs.environment.variables.EXPIRE_AFTER_SECONDS));
+      expect(provisioned).to.deep.equal({
+        billingMode: "PROVISIONED",
+        writeUnits: target.minCapacity,
+        maxWriteUnits: target.maxCapacity,
+        targetUtilization: policy.targetValue,
+        expireAfterDays: settings.table.expireAfterDays,
+      });
+      expect(settings.table.expireAfterDays! * 86_400).to.equal(
+        Number(cloud.named("clicks-ingest-function").inputs.environment.variables.EXPIRE_AFTER_SECONDS),
+      );
     });
 
     it("the cluster's capacity range and the load function's memory", () => {
@@ -76,7 +84,11 @@ describe("capacity settings", () => {
         fanOut: true,
         ingest: { batchSize: 500, parallelizationFactor: 2, maximumBatchingWindowInSeconds: 1, memorySize: 1024, writeConcurrency: 8 },
         table: { billingMode: "PROVISIONED", capacity: { read: 10, write: 200, maxWrite: 5_000 } },
-        archive: { forward: { batchSize: 400, parallelizationFactor: 3 }, delivery: { bufferSizeMiB: 64, bufferIntervalSeconds: 60 }, transform: { memorySize: 512 } },
+        archive: {
+          forward: { batchSize: 400, parallelizationFactor: 3 },
+          delivery: { bufferSizeMiB: 64, bufferIntervalSeconds: 60 },
+          transform: { memorySize: 512 },
+        },
         projections: [{ name: "hits", projection: { kind: "aggregate", groupBy: ["page_id"] }, project: { parallelizationFactor: 4 } }],
         aurora: { enabled: false, database: { maxCapacity: 16 } },
       });
@@ -90,7 +102,9 @@ describe("capacity settings", () => {
         forward: { batchSize: 400, parallelizationFactor: 3, maximumBatchingWindowInSeconds: 0, memorySize: 256 },
         delivery: { bufferSizeMiB: 64, bufferIntervalSeconds: 60 },
         transform: { memorySize: 512 },
-        projections: [{ name: "hits", kind: "aggregate", mapping: { batchSize: 100, parallelizationFactor: 4, maximumBatchingWindowInSeconds: 0, memorySize: 256 } }],
+        projections: [
+          { name: "hits", kind: "aggregate", mapping: { batchSize: 100, parallelizationFactor: 4, maximumBatchingWindowInSeconds: 0, memorySize: 256 } },
+        ],
         aurora: undefined,
       });
     });

@@ -44,7 +44,10 @@ describe("capacity checked at preview", () => {
 
     it("fails the preview instead, with every shortfall, when capacityCheck is fail", async () => {
       const config = { expectedLoad: JSON.stringify({ eventsPerSecond: 100_000, eventBytes: 1_024 }), capacityCheck: "fail" };
-      const failure = await up("consumer", config).then(() => undefined, (error: Error) => error);
+      const failure = await up("consumer", config).then(
+        () => undefined,
+        (error: Error) => error,
+      );
       expect(failure).to.be.instanceOf(pulumi.RunError);
       expect(failure!.message).to.match(/^stack "poc" cannot carry its expectedLoad \(capacityCheck is "fail"\):\n {2}- capacity: /);
       expect(failure!.message).to.include("[table.writes] needs 200,000 WRU/s");
@@ -63,8 +66,15 @@ describe("capacity checked at preview", () => {
     });
 
     it("names every problem with the capacity config at once", async () => {
-      const config = { expectedLoad: JSON.stringify({ eventsPerSecond: -1, eventBytes: 1_024 }), capacityCheck: "sometimes", serviceQuotas: JSON.stringify({ lambdaConcurency: 2_000, firehoseMiBPerSecond: "10" }) };
-      const failure = await up("consumer", config).then(() => undefined, (error: Error) => error);
+      const config = {
+        expectedLoad: JSON.stringify({ eventsPerSecond: -1, eventBytes: 1_024 }),
+        capacityCheck: "sometimes",
+        serviceQuotas: JSON.stringify({ lambdaConcurency: 2_000, firehoseMiBPerSecond: "10" }),
+      };
+      const failure = await up("consumer", config).then(
+        () => undefined,
+        (error: Error) => error,
+      );
       expect(failure!.message).to.equal(
         'stack "poc": invalid config:\n' +
           "  - expectedLoad.eventsPerSecond must be a positive number, got -1\n" +
@@ -88,10 +98,17 @@ describe("capacity checked at preview", () => {
 
     it("checks the push function where it runs, in push mode", async () => {
       // The least memory and batches of 10, a write round trip each: too slow for a shard's 1,000 records a second.
-      const config = { accessMode: "push", expectedLoad: tenThousand, stream: JSON.stringify({ shardCount: 10 }), ingest: JSON.stringify({ memorySize: 128, batchSize: 10 }) };
+      const config = {
+        accessMode: "push",
+        expectedLoad: tenThousand,
+        stream: JSON.stringify({ shardCount: 10 }),
+        ingest: JSON.stringify({ memorySize: 128, batchSize: 10 }),
+      };
       const { result, warnings } = await capacityWarnings(() => up("source", config));
       expect(warnings).to.have.length(1);
-      expect(warnings[0]).to.match(/^capacity: Ingest function, records\/s per source shard \[ingest\.throughput\] needs 1,000 records\/s per source shard .* \(estimated\): set ingest\.parallelizationFactor to [2-9]$/);
+      expect(warnings[0]).to.match(
+        /^capacity: Ingest function, records\/s per source shard \[ingest\.throughput\] needs 1,000 records\/s per source shard .* \(estimated\): set ingest\.parallelizationFactor to [2-9]$/,
+      );
       expect(result.outputs.capacityHeadroom).to.have.property("lambda.source");
     });
   });
@@ -113,15 +130,32 @@ describe("capacity checked at preview", () => {
     it("gives each stack's side at its expected load: per line, per million events and per month, with the prices' source, and the dedup table's size", async () => {
       const config = { expectedLoad: JSON.stringify({ eventsPerSecond: 2_000, eventBytes: 1_024 }), stream: JSON.stringify({ retentionHours: 48 }) };
       const consumer = await costLines(() => up("consumer", { expectedLoad: config.expectedLoad, sourceStreamRetentionHours: "48" }));
-      const cost = consumer.result.outputs.runningCost as { perMonth: number; perMillionEvents: number; growsPerMonth: number; prices: string; lines: Record<string, { perMonth: number; unit: string; grows: boolean }> };
+      const cost = consumer.result.outputs.runningCost as {
+        perMonth: number;
+        perMillionEvents: number;
+        growsPerMonth: number;
+        prices: string;
+        lines: Record<string, { perMonth: number; unit: string; grows: boolean }>;
+      };
       expect(cost.prices).to.equal(PRICES_NOTE);
-      expect(Object.keys(cost.lines)).to.include.members(["lambda.ingest.duration", "dynamodb.table.writes", "dynamodb.table.storage", "firehose.ingestion", "aurora.capacity"]);
+      expect(Object.keys(cost.lines)).to.include.members([
+        "lambda.ingest.duration",
+        "dynamodb.table.writes",
+        "dynamodb.table.storage",
+        "firehose.ingestion",
+        "aurora.capacity",
+      ]);
       expect(Object.keys(cost.lines)).not.to.include("kinesis.stream");
       expect(cost.lines["dynamodb.table.writes"]).to.deep.include({ perMonth: 6_570, unit: "million write request units" });
       const steady = Object.values(cost.lines).filter((line) => !line.grows);
-      expect(cost.perMonth).to.be.closeTo(steady.reduce((sum, line) => sum + line.perMonth, 0), 0.05);
+      expect(cost.perMonth).to.be.closeTo(
+        steady.reduce((sum, line) => sum + line.perMonth, 0),
+        0.05,
+      );
       expect(consumer.lines).to.have.length(1);
-      expect(consumer.lines[0]).to.match(/^running cost: \$[\d,]+ a month, \$[\d.]+ per million events at 2,000 events\/s in this account, and \$[\d,.]+ more each month for storage that is kept \(AWS list prices for us-east-1, checked [\d-]+ \(capacity\/prices\.ts\); npm run plan gives each line\)\. Dedup table: 2,000 events\/s × 1,299 bytes an item × 6 days \(4 until items expire, then 2 until DynamoDB deletes them\) = 1,254 GB at steady state; \$564 a month with point-in-time recovery\.$/);
+      expect(consumer.lines[0]).to.match(
+        /^running cost: \$[\d,]+ a month, \$[\d.]+ per million events at 2,000 events\/s in this account, and \$[\d,.]+ more each month for storage that is kept \(AWS list prices for us-east-1, checked [\d-]+ \(capacity\/prices\.ts\); npm run plan gives each line\)\. Dedup table: 2,000 events\/s × 1,299 bytes an item × 6 days \(4 until items expire, then 2 until DynamoDB deletes them\) = 1,254 GB at steady state; \$564 a month with point-in-time recovery\.$/,
+      );
       const source = await costLines(() => up("source", config));
       expect(Object.keys((source.result.outputs.runningCost as { lines: object }).lines)).to.deep.equal(["kinesis.stream", "kinesis.writes", "kinesis.reads"]);
       expect(source.lines[0]).to.match(/^running cost: \$[\d,.]+ a month, .* in this account \(AWS list prices/);

@@ -33,14 +33,20 @@ describe("one interface style across components", () => {
       const build = (args: ConstructorParameters<typeof DedupTable>[1]) => () => new DedupTable("bad", args);
 
       it("both modes at once", () => {
-        expect(build({ pull: {}, push: { externalId: "poc-writer-7f3a" } })).to.throw(/DedupTable "bad": invalid arguments:[\s\S]*give either pull or push, not both/);
+        expect(build({ pull: {}, push: { externalId: "poc-writer-7f3a" } })).to.throw(
+          /DedupTable "bad": invalid arguments:[\s\S]*give either pull or push, not both/,
+        );
       });
 
       it("push without an external ID, with a bad one, with a principal that is no role, or with the pull-only ingest settings", () => {
         expect(build({ push: {} as never })).to.throw(/push\.externalId is required/);
         expect(build({ push: { externalId: "no spaces allowed" } })).to.throw(/push\.externalId must be 2–1224 characters/);
-        expect(build({ push: { externalId: "poc-writer-7f3a", principalArn: "arn:aws:iam::111111111111:root" } })).to.throw(/push\.principalArn must be an IAM role ARN/);
-        expect(build({ push: { externalId: "poc-writer-7f3a" }, ingest: { batchSize: 5 } })).to.throw(/ingest is for pull; with push the ingest function runs in the source account/);
+        expect(build({ push: { externalId: "poc-writer-7f3a", principalArn: "arn:aws:iam::111111111111:root" } })).to.throw(
+          /push\.principalArn must be an IAM role ARN/,
+        );
+        expect(build({ push: { externalId: "poc-writer-7f3a" }, ingest: { batchSize: 5 } })).to.throw(
+          /ingest is for pull; with push the ingest function runs in the source account/,
+        );
       });
     });
   });
@@ -53,13 +59,27 @@ describe("one interface style across components", () => {
 
     before(async () => {
       await cloud.install();
-      archive = new FirehoseArchive("clicks", { tableStreamArn: TABLE_STREAM, forward: { deadLetterExpireAfterDays: 30, logRetentionDays: 90 }, transform: { logRetentionDays: 14 } });
-      projection = new StreamProjection("by-user", { tableStreamArn: TABLE_STREAM, projection: INDEX, project: { batchSize: 25, deadLetterExpireAfterDays: 7 } });
-      loader = new AuroraLoader("warehouse", { archiveBucketName: BUCKET, archiveBucketArn: `arn:aws:s3:::${BUCKET}`, columns: COLUMNS, load: { memorySize: 1024, deadLetterExpireAfterDays: 4, logRetentionDays: 60 } });
+      archive = new FirehoseArchive("clicks", {
+        tableStreamArn: TABLE_STREAM,
+        forward: { deadLetterExpireAfterDays: 30, logRetentionDays: 90 },
+        transform: { logRetentionDays: 14 },
+      });
+      projection = new StreamProjection("by-user", {
+        tableStreamArn: TABLE_STREAM,
+        projection: INDEX,
+        project: { batchSize: 25, deadLetterExpireAfterDays: 7 },
+      });
+      loader = new AuroraLoader("warehouse", {
+        archiveBucketName: BUCKET,
+        archiveBucketArn: `arn:aws:s3:::${BUCKET}`,
+        columns: COLUMNS,
+        load: { memorySize: 1024, deadLetterExpireAfterDays: 4, logRetentionDays: 60 },
+      });
       await cloud.settle();
     });
 
-    const lifecycleOf = (bucket: string) => cloud.ofType("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").find((r) => r.name === `${bucket}-lifecycle`)!.inputs;
+    const lifecycleOf = (bucket: string) =>
+      cloud.ofType("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").find((r) => r.name === `${bucket}-lifecycle`)!.inputs;
     const retentionOf = (fn: string) => cloud.ofType("aws:cloudwatch/logGroup:LogGroup").find((r) => r.name === `${fn}-logs`)?.inputs.retentionInDays;
 
     it("expires FirehoseArchive's forward dead letters, and keeps each function's logs, as its role's settings say", () => {
@@ -95,8 +115,14 @@ describe("one interface style across components", () => {
       expect(archive.failedTransformationsMetricName).to.equal(filterMetric("clicks-failed-transformations"));
       expect(projection.projectParkedMetricName).to.equal(filterMetric("by-user-project-parked"));
       expect(loader.rejectedRowsMetricName).to.equal(filterMetric("warehouse-rejected-rows"));
-      const alarmsOf = (prefix: string) => cloud.ofType("aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.name.startsWith(prefix)).map((a) => a.state.name);
-      expect(await resolve(archive.alarmNames)).to.have.members(alarmsOf("clicks-")).and.have.length.greaterThan(4);
+      const alarmsOf = (prefix: string) =>
+        cloud
+          .ofType("aws:cloudwatch/metricAlarm:MetricAlarm")
+          .filter((a) => a.name.startsWith(prefix))
+          .map((a) => a.state.name);
+      expect(await resolve(archive.alarmNames))
+        .to.have.members(alarmsOf("clicks-"))
+        .and.have.length.greaterThan(4);
       expect(await resolve(loader.alarmNames)).to.have.members(alarmsOf("warehouse-"));
     });
   });
@@ -104,7 +130,11 @@ describe("one interface style across components", () => {
   it("names PushIngest's and DedupTable's dead-letter bucket and parked-record metric by role", async () => {
     const cloud = new MockCloud();
     await cloud.install();
-    const push = new PushIngest("clicks", { streamArn: STREAM_ARN, writer: { roleArn: "arn:aws:iam::999999999999:role/w", externalId: "poc-writer-7f3a", tableName: "t" }, ingest: { deadLetterExpireAfterDays: 3 } });
+    const push = new PushIngest("clicks", {
+      streamArn: STREAM_ARN,
+      writer: { roleArn: "arn:aws:iam::999999999999:role/w", externalId: "poc-writer-7f3a", tableName: "t" },
+      ingest: { deadLetterExpireAfterDays: 3 },
+    });
     const table = new DedupTable("table", { pull: {} });
     await cloud.settle();
     expect(await resolve(push.ingestDeadLetterBucketName)).to.equal(cloud.named("clicks-dead-letter").state.bucket);
@@ -120,9 +150,18 @@ describe("one interface style across components", () => {
     new DedupTable("clicks", { pull: {}, overrides: { table: { tableClass: "STANDARD_INFREQUENT_ACCESS", pointInTimeRecovery: { enabled: false } } } });
     new StreamProjection("by-user", { projection: INDEX, overrides: { table: { tags: { team: "analytics" } } } });
     new CrossAccountStreamSource("source", { overrides: { stream: { retentionPeriod: 72, tags: { team: "web" } } } });
-    new AuroraLoader("warehouse", { archiveBucketName: BUCKET, archiveBucketArn: `arn:aws:s3:::${BUCKET}`, columns: COLUMNS, overrides: { cluster: { preferredMaintenanceWindow: "sun:03:00-sun:04:00" } } });
+    new AuroraLoader("warehouse", {
+      archiveBucketName: BUCKET,
+      archiveBucketArn: `arn:aws:s3:::${BUCKET}`,
+      columns: COLUMNS,
+      overrides: { cluster: { preferredMaintenanceWindow: "sun:03:00-sun:04:00" } },
+    });
     await cloud.settle();
-    expect(cloud.named("clicks-table").inputs).to.deep.include({ tableClass: "STANDARD_INFREQUENT_ACCESS", pointInTimeRecovery: { enabled: false }, streamEnabled: true });
+    expect(cloud.named("clicks-table").inputs).to.deep.include({
+      tableClass: "STANDARD_INFREQUENT_ACCESS",
+      pointInTimeRecovery: { enabled: false },
+      streamEnabled: true,
+    });
     expect(cloud.named("by-user-table").inputs.tags).to.deep.equal({ team: "analytics" });
     expect(cloud.named("source-stream").inputs).to.deep.include({ retentionPeriod: 72, encryptionType: "KMS", tags: { team: "web" } });
     expect(cloud.named("warehouse-cluster").inputs).to.include({ preferredMaintenanceWindow: "sun:03:00-sun:04:00", engine: "aurora-mysql" });
@@ -132,20 +171,52 @@ describe("one interface style across components", () => {
     before(() => new MockCloud().install());
 
     it("overrides of what the pipeline depends on, naming the setting to use instead", () => {
-      expect(() => new DedupTable("bad", { pull: {}, overrides: { table: { hashKey: "id", streamEnabled: false } } })).to.throw(/overrides\.table\.hashKey cannot be overridden[\s\S]*overrides\.table\.streamEnabled cannot be overridden: the dedup key, the stream, the name and the encryption are the pipeline's/);
-      expect(() => new StreamProjection("bad", { projection: INDEX, overrides: { table: { name: "other" } } })).to.throw(/overrides\.table\.name cannot be overridden/);
-      expect(() => new CrossAccountStreamSource("bad", { overrides: { stream: { kmsKeyId: "alias/aws/kinesis" } } })).to.throw(/overrides\.stream\.kmsKeyId cannot be overridden/);
-      expect(() => new AuroraLoader("bad", { archiveBucketName: BUCKET, archiveBucketArn: `arn:aws:s3:::${BUCKET}`, columns: COLUMNS, overrides: { cluster: { port: 3307 } } })).to.throw(/overrides\.cluster\.port cannot be overridden/);
+      expect(() => new DedupTable("bad", { pull: {}, overrides: { table: { hashKey: "id", streamEnabled: false } } })).to.throw(
+        /overrides\.table\.hashKey cannot be overridden[\s\S]*overrides\.table\.streamEnabled cannot be overridden: the dedup key, the stream, the name and the encryption are the pipeline's/,
+      );
+      expect(() => new StreamProjection("bad", { projection: INDEX, overrides: { table: { name: "other" } } })).to.throw(
+        /overrides\.table\.name cannot be overridden/,
+      );
+      expect(() => new CrossAccountStreamSource("bad", { overrides: { stream: { kmsKeyId: "alias/aws/kinesis" } } })).to.throw(
+        /overrides\.stream\.kmsKeyId cannot be overridden/,
+      );
+      expect(
+        () =>
+          new AuroraLoader("bad", {
+            archiveBucketName: BUCKET,
+            archiveBucketArn: `arn:aws:s3:::${BUCKET}`,
+            columns: COLUMNS,
+            overrides: { cluster: { port: 3307 } },
+          }),
+      ).to.throw(/overrides\.cluster\.port cannot be overridden/);
       // Encryption at rest is the components' own: the escape hatch does not turn it off or swap the key.
-      expect(() => new DedupTable("bad", { pull: {}, overrides: { table: { serverSideEncryption: { enabled: false } } } })).to.throw(/overrides\.table\.serverSideEncryption cannot be overridden[^\n]*table\.kmsKeyArn/);
-      expect(() => new StreamProjection("bad", { projection: INDEX, overrides: { table: { serverSideEncryption: { enabled: false } } } })).to.throw(/overrides\.table\.serverSideEncryption cannot be overridden/);
-      expect(() => new AuroraLoader("bad", { archiveBucketName: BUCKET, archiveBucketArn: `arn:aws:s3:::${BUCKET}`, columns: COLUMNS, overrides: { cluster: { storageEncrypted: false, kmsKeyId: "alias/aws/rds" } } })).to.throw(/overrides\.cluster\.storageEncrypted cannot be overridden[\s\S]*overrides\.cluster\.kmsKeyId cannot be overridden[^\n]*kmsKeyArn/);
+      expect(() => new DedupTable("bad", { pull: {}, overrides: { table: { serverSideEncryption: { enabled: false } } } })).to.throw(
+        /overrides\.table\.serverSideEncryption cannot be overridden[^\n]*table\.kmsKeyArn/,
+      );
+      expect(() => new StreamProjection("bad", { projection: INDEX, overrides: { table: { serverSideEncryption: { enabled: false } } } })).to.throw(
+        /overrides\.table\.serverSideEncryption cannot be overridden/,
+      );
+      expect(
+        () =>
+          new AuroraLoader("bad", {
+            archiveBucketName: BUCKET,
+            archiveBucketArn: `arn:aws:s3:::${BUCKET}`,
+            columns: COLUMNS,
+            overrides: { cluster: { storageEncrypted: false, kmsKeyId: "alias/aws/rds" } },
+          }),
+      ).to.throw(/overrides\.cluster\.storageEncrypted cannot be overridden[\s\S]*overrides\.cluster\.kmsKeyId cannot be overridden[^\n]*kmsKeyArn/);
     });
 
     it("role settings out of range", () => {
-      expect(() => new FirehoseArchive("bad", { tableStreamArn: TABLE_STREAM, forward: { deadLetterExpireAfterDays: 0 }, transform: { logRetentionDays: 2 } })).to.throw(/forward\.deadLetterExpireAfterDays must be an integer from 1 to 36500, got 0[\s\S]*transform\.logRetentionDays must be a retention CloudWatch Logs accepts/);
+      expect(
+        () => new FirehoseArchive("bad", { tableStreamArn: TABLE_STREAM, forward: { deadLetterExpireAfterDays: 0 }, transform: { logRetentionDays: 2 } }),
+      ).to.throw(
+        /forward\.deadLetterExpireAfterDays must be an integer from 1 to 36500, got 0[\s\S]*transform\.logRetentionDays must be a retention CloudWatch Logs accepts/,
+      );
       const loaderArgs = { archiveBucketName: BUCKET, archiveBucketArn: `arn:aws:s3:::${BUCKET}`, columns: COLUMNS };
-      expect(() => new AuroraLoader("bad", { ...loaderArgs, load: { deadLetterExpireAfterDays: 15 } })).to.throw(/load\.deadLetterExpireAfterDays must be an integer from 1 to 14, got 15/);
+      expect(() => new AuroraLoader("bad", { ...loaderArgs, load: { deadLetterExpireAfterDays: 15 } })).to.throw(
+        /load\.deadLetterExpireAfterDays must be an integer from 1 to 14, got 15/,
+      );
     });
   });
 
@@ -154,26 +225,49 @@ describe("one interface style across components", () => {
     const loose = (build: (args: any) => unknown, args: Record<string, unknown>) => () => build(args); // eslint-disable-line @typescript-eslint/no-explicit-any
 
     it("a required argument left out", () => {
-      expect(loose((a) => new FirehoseArchive("bad", a), {})).to.throw(/FirehoseArchive "bad": invalid arguments:[\s\S]*tableStreamArn is required: the dedup table's stream/);
+      expect(loose((a) => new FirehoseArchive("bad", a), {})).to.throw(
+        /FirehoseArchive "bad": invalid arguments:[\s\S]*tableStreamArn is required: the dedup table's stream/,
+      );
       expect(loose((a) => new PushIngest("bad", a), {})).to.throw(/streamArn is required/);
       expect(loose((a) => new StreamProjection("bad", a), {})).to.throw(/projection is required/);
       expect(loose((a) => new AuroraLoader("bad", a), { columns: COLUMNS })).to.throw(/archiveBucketName is required[\s\S]*archiveBucketArn is required/);
     });
 
     it("an ARN of the wrong kind, or a name where an ARN belongs", () => {
-      expect(loose((a) => new DedupTable("bad", a), { pull: { streamArn: "clicks-stream" } })).to.throw(/pull\.streamArn must be an ARN like arn:aws:kinesis:<region>:<account>:stream\/<name>, got "clicks-stream"/);
+      expect(loose((a) => new DedupTable("bad", a), { pull: { streamArn: "clicks-stream" } })).to.throw(
+        /pull\.streamArn must be an ARN like arn:aws:kinesis:<region>:<account>:stream\/<name>, got "clicks-stream"/,
+      );
       expect(loose((a) => new FirehoseArchive("bad", a), { tableStreamArn: STREAM_ARN })).to.throw(/tableStreamArn must be an ARN like arn:aws:dynamodb:/);
-      expect(loose((a) => new CrossAccountStreamSource("bad", a), { consumerRoleArn: "clicks-ingest-role" })).to.throw(/consumerRoleArn must be an IAM role ARN/);
-      expect(loose((a) => new DedupTable("bad", a), { pull: {}, monitoring: { alarmTopicArn: "alerts" } })).to.throw(/monitoring\.alarmTopicArn must be an ARN like arn:aws:sns:/);
+      expect(loose((a) => new CrossAccountStreamSource("bad", a), { consumerRoleArn: "clicks-ingest-role" })).to.throw(
+        /consumerRoleArn must be an IAM role ARN/,
+      );
+      expect(loose((a) => new DedupTable("bad", a), { pull: {}, monitoring: { alarmTopicArn: "alerts" } })).to.throw(
+        /monitoring\.alarmTopicArn must be an ARN like arn:aws:sns:/,
+      );
     });
 
     it("a misspelt key, at any depth, with the key it most likely meant", () => {
       expect(loose((a) => new DedupTable("bad", a), { pul: { streamArn: STREAM_ARN } })).to.throw(/pul is not an argument: did you mean pull\?/);
-      expect(loose((a) => new DedupTable("bad", a), { table: { bilingMode: "PROVISIONED" } })).to.throw(/table\.bilingMode is not an argument of table: did you mean billingMode\?/);
-      expect(loose((a) => new FirehoseArchive("bad", a), { tableStreamArn: TABLE_STREAM, forward: { batchsize: 10 } })).to.throw(/forward\.batchsize is not an argument of forward: did you mean batchSize\?/);
-      expect(loose((a) => new AuroraLoader("bad", a), { archiveBucketName: BUCKET, archiveBucketArn: `arn:aws:s3:::${BUCKET}`, columns: COLUMNS, database: { maxCapacty: 8 } })).to.throw(/database\.maxCapacty is not an argument of database: did you mean maxCapacity\?/);
-      expect(loose((a) => new StreamProjection("bad", a), { projection: { kind: "aggregate", groupBy: [{ atribute: "page_id" }] } })).to.throw(/projection\.groupBy\[0\]\.atribute is not an argument of projection\.groupBy\[0\]: did you mean attribute\?/);
-      expect(loose((a) => new CrossAccountStreamSource("bad", a), { stream: { shards: 2 } })).to.throw(/stream\.shards is not an argument of stream; known: name, shardCount, retentionHours/);
+      expect(loose((a) => new DedupTable("bad", a), { table: { bilingMode: "PROVISIONED" } })).to.throw(
+        /table\.bilingMode is not an argument of table: did you mean billingMode\?/,
+      );
+      expect(loose((a) => new FirehoseArchive("bad", a), { tableStreamArn: TABLE_STREAM, forward: { batchsize: 10 } })).to.throw(
+        /forward\.batchsize is not an argument of forward: did you mean batchSize\?/,
+      );
+      expect(
+        loose((a) => new AuroraLoader("bad", a), {
+          archiveBucketName: BUCKET,
+          archiveBucketArn: `arn:aws:s3:::${BUCKET}`,
+          columns: COLUMNS,
+          database: { maxCapacty: 8 },
+        }),
+      ).to.throw(/database\.maxCapacty is not an argument of database: did you mean maxCapacity\?/);
+      expect(loose((a) => new StreamProjection("bad", a), { projection: { kind: "aggregate", groupBy: [{ atribute: "page_id" }] } })).to.throw(
+        /projection\.groupBy\[0\]\.atribute is not an argument of projection\.groupBy\[0\]: did you mean attribute\?/,
+      );
+      expect(loose((a) => new CrossAccountStreamSource("bad", a), { stream: { shards: 2 } })).to.throw(
+        /stream\.shards is not an argument of stream; known: name, shardCount, retentionHours/,
+      );
     });
   });
 
@@ -183,20 +277,40 @@ describe("one interface style across components", () => {
 
     before(async () => {
       await cloud.install();
-      new CrossAccountStreamSource("source", { tags, consumerRoleArn: PRINCIPAL, fanOutConsumerName: "poc", sharedTable: { hashKey: "id" }, sharedTableReaderRoleArns: [PRINCIPAL] });
+      new CrossAccountStreamSource("source", {
+        tags,
+        consumerRoleArn: PRINCIPAL,
+        fanOutConsumerName: "poc",
+        sharedTable: { hashKey: "id" },
+        sharedTableReaderRoleArns: [PRINCIPAL],
+      });
       new DedupTable("pull", { tags, pull: { streamArn: STREAM_ARN }, table: { billingMode: "PROVISIONED", capacity: { read: 1, write: 1 } } });
       new DedupTable("push", { tags, push: { principalArn: PRINCIPAL, externalId: "poc-writer-7f3a" } });
       new PushIngest("push-ingest", { tags, streamArn: STREAM_ARN, writer: { roleArn: PRINCIPAL, externalId: "poc-writer-7f3a", tableName: "t" } });
       new FirehoseArchive("archive", { tags, tableStreamArn: TABLE_STREAM, delivery: { backupSourceRecords: true } });
       new StreamProjection("aggregate", { tags, tableStreamArn: TABLE_STREAM, projection: { kind: "aggregate", groupBy: [{ attribute: "page_id" }] } });
-      new AuroraLoader("warehouse", { tags, archiveBucketName: BUCKET, archiveBucketArn: `arn:aws:s3:::${BUCKET}`, columns: COLUMNS, database: { finalSnapshot: true } });
-      new AuroraLoader("existing", { tags, archiveBucketName: BUCKET, archiveBucketArn: `arn:aws:s3:::${BUCKET}`, columns: COLUMNS, loadMode: "streamed", network: { vpcId: "vpc-1", subnetIds: ["subnet-1", "subnet-2"], createEndpoints: true } });
+      new AuroraLoader("warehouse", {
+        tags,
+        archiveBucketName: BUCKET,
+        archiveBucketArn: `arn:aws:s3:::${BUCKET}`,
+        columns: COLUMNS,
+        database: { finalSnapshot: true },
+      });
+      new AuroraLoader("existing", {
+        tags,
+        archiveBucketName: BUCKET,
+        archiveBucketArn: `arn:aws:s3:::${BUCKET}`,
+        columns: COLUMNS,
+        loadMode: "streamed",
+        network: { vpcId: "vpc-1", subnetIds: ["subnet-1", "subnet-2"], createEndpoints: true },
+      });
       await cloud.settle();
     });
 
     it("gives the tags to every child whose provider arguments take tags, as @pulumi/aws declares them", () => {
       const children = cloud.resources.filter((r) => !r.type.startsWith("stream-replication:"));
-      const sameTags = (given: Record<string, string> | undefined) => JSON.stringify(Object.entries(given ?? {}).sort()) === JSON.stringify(Object.entries(tags).sort());
+      const sameTags = (given: Record<string, string> | undefined) =>
+        JSON.stringify(Object.entries(given ?? {}).sort()) === JSON.stringify(Object.entries(tags).sort());
       const untagged = children.filter((r) => takesTags(r.type) && !sameTags(r.inputs.tags)).map((r) => `${r.type} ${r.name}`);
       expect(untagged).to.deep.equal([]);
       // The check above sees every kind of child: each component's own, the helpers' and the network's.
@@ -212,7 +326,9 @@ describe("one interface style across components", () => {
     });
 
     it("refuses tags AWS would refuse", () => {
-      expect(() => new DedupTable("bad", { pull: {}, tags: { "aws:owner": "x", team: "a|b" } })).to.throw(/tags key "aws:owner" must be 1–128 letters[\s\S]*tags\.team must be a string of up to 256 letters/);
+      expect(() => new DedupTable("bad", { pull: {}, tags: { "aws:owner": "x", team: "a|b" } })).to.throw(
+        /tags key "aws:owner" must be 1–128 letters[\s\S]*tags\.team must be a string of up to 256 letters/,
+      );
     });
   });
 });

@@ -30,7 +30,9 @@ describe("the components from other languages (Pulumi's component analyzer)", fu
 
   it("offers every component's child resources as outputs, as references to the AWS provider's resources", () => {
     const resources = (JSON.parse(generated) as { resources: Record<string, { properties: Record<string, { $ref?: string }> }> }).resources;
-    expect(resources["stream-replication:index:DedupTable"].properties.table.$ref).to.match(/\/aws\/v[\d.]+\/schema\.json#\/resources\/aws:dynamodb%2Ftable:Table$/);
+    expect(resources["stream-replication:index:DedupTable"].properties.table.$ref).to.match(
+      /\/aws\/v[\d.]+\/schema\.json#\/resources\/aws:dynamodb%2Ftable:Table$/,
+    );
     expect(resources["stream-replication:index:FirehoseArchive"].properties.bucket.$ref).to.match(/resources\/aws:s3%2Fbucket:Bucket$/);
     expect(resources["stream-replication:index:AuroraLoader"].properties.failedEventsQueue.$ref).to.match(/resources\/aws:sqs%2Fqueue:Queue$/);
   });

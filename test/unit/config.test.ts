@@ -14,7 +14,13 @@ const exampleKeys = (stack: "prod" | "poc") =>
 
 /** Whether a value has a declared type, as the Pulumi CLI checks a stack's value against Pulumi.yaml. */
 const hasType = (type: string, value: unknown): boolean =>
-  ({ string: typeof value === "string", integer: Number.isInteger(value), boolean: typeof value === "boolean", array: Array.isArray(value), object: typeof value === "object" && value !== null && !Array.isArray(value) })[type] ?? false;
+  ({
+    string: typeof value === "string",
+    integer: Number.isInteger(value),
+    boolean: typeof value === "boolean",
+    array: Array.isArray(value),
+    object: typeof value === "object" && value !== null && !Array.isArray(value),
+  })[type] ?? false;
 
 describe("stack config", () => {
   const declared = declaredConfig();
@@ -41,12 +47,18 @@ describe("stack config", () => {
 
   it("refuses, as a RunError, to read a key Pulumi.yaml does not declare", async () => {
     await new MockCloud().install();
-    expect(() => new StackConfig(new pulumi.Config()).string("tabel")).to.throw(pulumi.RunError, /the program reads config key "tabel", which Pulumi.yaml does not declare/);
+    expect(() => new StackConfig(new pulumi.Config()).string("tabel")).to.throw(
+      pulumi.RunError,
+      /the program reads config key "tabel", which Pulumi.yaml does not declare/,
+    );
   });
 
   it("builds the same stack whether the Pulumi CLI filled in the declared defaults or nothing did", async () => {
     const shape = (cloud: MockCloud) => cloud.resources.map((r) => [r.urn, JSON.stringify(r.inputs), r.protect, r.deleteBeforeReplace]);
-    for (const [side, config] of [["consumer", stackConfig("poc")], ["source", stackConfig("prod")]] as const) {
+    for (const [side, config] of [
+      ["consumer", stackConfig("poc")],
+      ["source", stackConfig("prod")],
+    ] as const) {
       const withDefaults = await up(side, config, {});
       const without = await up(side, config, {}, undefined, { cliDefaults: false });
       expect(shape(withDefaults.cloud), side).to.deep.equal(shape(without.cloud));

@@ -41,7 +41,12 @@ describe("CrossAccountStreamSource", () => {
     it("offers producers a policy to write this stream and encrypt for it through Kinesis, and nothing more", () => {
       const stream = cloud.one("aws:kinesis/stream:Stream").state;
       expect(policyOf(cloud.one("aws:iam/policy:Policy")).Statement).to.deep.equal([
-        { Sid: "WriteStream", Effect: "Allow", Action: ["kinesis:DescribeStreamSummary", "kinesis:ListShards", "kinesis:PutRecord", "kinesis:PutRecords"], Resource: stream.arn },
+        {
+          Sid: "WriteStream",
+          Effect: "Allow",
+          Action: ["kinesis:DescribeStreamSummary", "kinesis:ListShards", "kinesis:PutRecord", "kinesis:PutRecords"],
+          Resource: stream.arn,
+        },
         {
           Sid: "EncryptRecords",
           Effect: "Allow",
@@ -95,7 +100,13 @@ describe("CrossAccountStreamSource", () => {
     it("grants the consumer role exactly the stream read actions Lambda needs, in one policy on the stream", () => {
       const streamArn = cloud.one("aws:kinesis/stream:Stream").state.arn;
       expect(policyFor(streamArn)).to.deep.equal([
-        { Sid: "ConsumerRoleReadsStream", Effect: "Allow", Principal: { AWS: CONSUMER_ROLE }, Action: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"], Resource: streamArn },
+        {
+          Sid: "ConsumerRoleReadsStream",
+          Effect: "Allow",
+          Principal: { AWS: CONSUMER_ROLE },
+          Action: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"],
+          Resource: streamArn,
+        },
       ]);
     });
 
@@ -106,7 +117,13 @@ describe("CrossAccountStreamSource", () => {
       const policy = cloud.resources.find((r) => r.name === "clicks-fan-out-policy")!;
       expect(policy.dependencies).to.include(consumer.urn);
       expect(policyFor(consumer.state.arn)).to.deep.equal([
-        { Sid: "ConsumerRoleReadsFanOut", Effect: "Allow", Principal: { AWS: CONSUMER_ROLE }, Action: ["kinesis:DescribeStreamConsumer", "kinesis:SubscribeToShard"], Resource: consumer.state.arn },
+        {
+          Sid: "ConsumerRoleReadsFanOut",
+          Effect: "Allow",
+          Principal: { AWS: CONSUMER_ROLE },
+          Action: ["kinesis:DescribeStreamConsumer", "kinesis:SubscribeToShard"],
+          Resource: consumer.state.arn,
+        },
       ]);
     });
 
@@ -125,11 +142,26 @@ describe("CrossAccountStreamSource", () => {
 
     it("shares the table's stream with its reader roles, not the ingest role, through the stream's own policy, without ListStreams", () => {
       const table = cloud.one("aws:dynamodb/table:Table");
-      expect(table.inputs).to.include({ name: "GameScoreRecords", hashKey: "recordId", rangeKey: "createdAt", streamEnabled: true, streamViewType: "NEW_AND_OLD_IMAGES" });
-      expect(table.inputs.attributes).to.deep.equal([{ name: "recordId", type: "S" }, { name: "createdAt", type: "N" }]);
+      expect(table.inputs).to.include({
+        name: "GameScoreRecords",
+        hashKey: "recordId",
+        rangeKey: "createdAt",
+        streamEnabled: true,
+        streamViewType: "NEW_AND_OLD_IMAGES",
+      });
+      expect(table.inputs.attributes).to.deep.equal([
+        { name: "recordId", type: "S" },
+        { name: "createdAt", type: "N" },
+      ]);
       const statements = policyFor(table.state.streamArn);
       expect(statements).to.deep.equal([
-        { Sid: "ReadersReadTableStream", Effect: "Allow", Principal: { AWS: SCORES_ROLE }, Action: ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"], Resource: table.state.streamArn },
+        {
+          Sid: "ReadersReadTableStream",
+          Effect: "Allow",
+          Principal: { AWS: SCORES_ROLE },
+          Action: ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"],
+          Resource: table.state.streamArn,
+        },
       ]);
       expect(cloud.resources.filter((r) => r.inputs.resourceArn === table.state.arn)).to.have.length(0);
       expect(table.inputs.serverSideEncryption).to.deep.equal({ enabled: true, kmsKeyArn: cloud.one("aws:kms/key:Key").state.arn });
@@ -139,7 +171,9 @@ describe("CrossAccountStreamSource", () => {
         Principal: { AWS: SCORES_ROLE },
         Action: "kms:Decrypt",
         Resource: "*",
-        Condition: { StringEquals: { "kms:ViaService": "dynamodb.eu-west-1.amazonaws.com", "kms:EncryptionContext:aws:dynamodb:tableName": "GameScoreRecords" } },
+        Condition: {
+          StringEquals: { "kms:ViaService": "dynamodb.eu-west-1.amazonaws.com", "kms:EncryptionContext:aws:dynamodb:tableName": "GameScoreRecords" },
+        },
       });
     });
 

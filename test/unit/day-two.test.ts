@@ -14,7 +14,11 @@ const STREAM_ARN = "arn:aws:kinesis:eu-west-1:111111111111:stream/web-analytics"
 const TABLE_STREAM = "arn:aws:dynamodb:eu-west-1:999999999999:table/clicks/stream/2026-01-01T00:00:00.000";
 const OTHER_TABLE_STREAM = "arn:aws:dynamodb:eu-west-1:999999999999:table/other/stream/2026-02-01T00:00:00.000";
 const READER = "arn:aws:iam::999999999999:role/scores-by-user-project-role";
-const BUCKET = { archiveBucketName: "archive", archiveBucketArn: "arn:aws:s3:::archive", columns: ["dedup_key", "change", "changed_at", "stream_sequence", "page_id"] };
+const BUCKET = {
+  archiveBucketName: "archive",
+  archiveBucketArn: "arn:aws:s3:::archive",
+  columns: ["dedup_key", "change", "changed_at", "stream_sequence", "page_id"],
+};
 const INDEX = { kind: "index" as const, hashKey: "useremail" };
 
 /** The error an output's value fails with, once the mocks resolve it. */
@@ -34,7 +38,13 @@ describe("day 2 on a real account", () => {
 
     it("a new view type of the table's stream, naming what it loses and the runbook, acknowledged only with the mappings' move it brings about (Why: acknowledged alone, the update failed after the stream was cycled)", () => {
       const deployed = { streamViewType: "NEW_IMAGE", sourceStreamArn: STREAM_ARN };
-      const change = (ack?: string[]) => () => new DedupTable("clicks", { pull: { streamArn: STREAM_ARN }, table: { streamViewType: "NEW_AND_OLD_IMAGES" }, lastDeployment: deployed, liveChangesAcknowledged: ack });
+      const change = (ack?: string[]) => () =>
+        new DedupTable("clicks", {
+          pull: { streamArn: STREAM_ARN },
+          table: { streamViewType: "NEW_AND_OLD_IMAGES" },
+          lastDeployment: deployed,
+          liveChangesAcknowledged: ack,
+        });
       expect(change()).to.throw(
         /table\.streamViewType changes from "NEW_IMAGE" to "NEW_AND_OLD_IMAGES" on a deployed stack: DynamoDB disables the table's stream and creates a new one[\s\S]*docs\/change-over-time\.md#changing-the-tables-stream[\s\S]*liveChangesAcknowledged: \["table\.streamViewType","tableStreamArn"\]/,
       );
@@ -46,7 +56,9 @@ describe("day 2 on a real account", () => {
     it("the ingest moved to another stream, whether the stream is known at preview or only from another resource", async () => {
       const deployed = { streamViewType: "NEW_IMAGE", sourceStreamArn: STREAM_ARN };
       const other = "arn:aws:kinesis:eu-west-1:111111111111:stream/other";
-      expect(() => new DedupTable("clicks", { pull: { streamArn: other }, lastDeployment: deployed })).to.throw(/pull\.streamArn changes from [\s\S]*the old stream's records it has not read yet never reach the table/);
+      expect(() => new DedupTable("clicks", { pull: { streamArn: other }, lastDeployment: deployed })).to.throw(
+        /pull\.streamArn changes from [\s\S]*the old stream's records it has not read yet never reach the table/,
+      );
       const later = new DedupTable("later", { pull: { streamArn: pulumi.output(other) }, lastDeployment: deployed });
       expect(await failureOf(later.deployment)).to.match(/DedupTable "later": invalid arguments:[\s\S]*pull\.streamArn changes from/);
       const same = new DedupTable("same", { pull: { streamArn: pulumi.output(STREAM_ARN) }, lastDeployment: deployed });
@@ -55,17 +67,28 @@ describe("day 2 on a real account", () => {
 
     it("the archive's and a projection's mapping moved to another table stream", async () => {
       const lastDeployment = { tableStreamArn: TABLE_STREAM };
-      expect(() => new FirehoseArchive("clicks", { tableStreamArn: OTHER_TABLE_STREAM, lastDeployment })).to.throw(/tableStreamArn changes from [\s\S]*never archived or projected/);
+      expect(() => new FirehoseArchive("clicks", { tableStreamArn: OTHER_TABLE_STREAM, lastDeployment })).to.throw(
+        /tableStreamArn changes from [\s\S]*never archived or projected/,
+      );
       const archive = new FirehoseArchive("later", { tableStreamArn: pulumi.output(OTHER_TABLE_STREAM), lastDeployment });
       expect(await failureOf(archive.deployment)).to.match(/FirehoseArchive "later"[\s\S]*tableStreamArn changes from/);
-      expect(() => new StreamProjection("by-user", { projection: INDEX, tableStreamArn: OTHER_TABLE_STREAM, lastDeployment })).to.throw(/tableStreamArn changes from/);
-      expect(() => new StreamProjection("acked", { projection: INDEX, tableStreamArn: OTHER_TABLE_STREAM, lastDeployment, liveChangesAcknowledged: ["tableStreamArn"] })).to.not.throw();
+      expect(() => new StreamProjection("by-user", { projection: INDEX, tableStreamArn: OTHER_TABLE_STREAM, lastDeployment })).to.throw(
+        /tableStreamArn changes from/,
+      );
+      expect(
+        () =>
+          new StreamProjection("acked", { projection: INDEX, tableStreamArn: OTHER_TABLE_STREAM, lastDeployment, liveChangesAcknowledged: ["tableStreamArn"] }),
+      ).to.not.throw();
     });
 
     it("a new view type of the source's shared table stream", () => {
-      expect(() => new CrossAccountStreamSource("source", { sharedTable: { hashKey: "id", streamViewType: "NEW_IMAGE" }, lastDeployment: { sharedTableStreamViewType: "NEW_AND_OLD_IMAGES" } })).to.throw(
-        /sharedTable\.streamViewType changes from "NEW_AND_OLD_IMAGES" to "NEW_IMAGE"/,
-      );
+      expect(
+        () =>
+          new CrossAccountStreamSource("source", {
+            sharedTable: { hashKey: "id", streamViewType: "NEW_IMAGE" },
+            lastDeployment: { sharedTableStreamViewType: "NEW_AND_OLD_IMAGES" },
+          }),
+      ).to.throw(/sharedTable\.streamViewType changes from "NEW_AND_OLD_IMAGES" to "NEW_IMAGE"/);
     });
   });
 
@@ -90,7 +113,9 @@ describe("day 2 on a real account", () => {
 
     it("meets a version AWS raised with the version to set, instead of planning a downgrade", () => {
       const deployed = (engineVersion: string) => () => new AuroraLoader("upgraded", { ...BUCKET, lastDeployment: { engineVersion } });
-      expect(deployed("8.0.mysql_aurora.3.09.0")).to.throw(/database\.engineVersion is "8\.0\.mysql_aurora\.3\.08\.2", but the cluster runs "8\.0\.mysql_aurora\.3\.09\.0"[\s\S]*Set database\.engineVersion to "8\.0\.mysql_aurora\.3\.09\.0"/);
+      expect(deployed("8.0.mysql_aurora.3.09.0")).to.throw(
+        /database\.engineVersion is "8\.0\.mysql_aurora\.3\.08\.2", but the cluster runs "8\.0\.mysql_aurora\.3\.09\.0"[\s\S]*Set database\.engineVersion to "8\.0\.mysql_aurora\.3\.09\.0"/,
+      );
       expect(deployed("8.0.mysql_aurora.3.08.2")).to.not.throw();
       // Configured ahead of the running version: a deliberate upgrade.
       expect(deployed("8.0.mysql_aurora.3.07.1")).to.not.throw();
@@ -98,7 +123,9 @@ describe("day 2 on a real account", () => {
 
     it("refuses overrides that would step around those checks", () => {
       for (const key of ["engineVersion", "serverlessv2ScalingConfiguration", "enableHttpEndpoint", "masterUserSecretKmsKeyId", "autoMinorVersionUpgrade"]) {
-        expect(() => new AuroraLoader("bad", { ...BUCKET, overrides: { cluster: { [key]: "x" } } }), key).to.throw(new RegExp(`overrides\\.cluster\\.${key} cannot be overridden`));
+        expect(() => new AuroraLoader("bad", { ...BUCKET, overrides: { cluster: { [key]: "x" } } }), key).to.throw(
+          new RegExp(`overrides\\.cluster\\.${key} cannot be overridden`),
+        );
       }
     });
 
@@ -118,12 +145,21 @@ describe("day 2 on a real account", () => {
       }
       const logs = policyOf(key).Statement.find((s) => s.Sid === "CloudWatchLogsEncryptsClusterLogs")!;
       expect(logs.Principal).to.deep.equal({ Service: "logs.eu-west-1.amazonaws.com" });
-      expect(logs.Condition.ArnLike["kms:EncryptionContext:aws:logs:arn"]).to.equal(`arn:aws:logs:eu-west-1:999999999999:log-group:/aws/rds/cluster/${cluster}/*`);
+      expect(logs.Condition.ArnLike["kms:EncryptionContext:aws:logs:arn"]).to.equal(
+        `arn:aws:logs:eu-west-1:999999999999:log-group:/aws/rds/cluster/${cluster}/*`,
+      );
     });
 
     it("lets the failed-events queue refuse any request not made over TLS", () => {
       expect(policyOf(cloud.named("clicks-failed-events-policy")).Statement).to.deep.equal([
-        { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "sqs:*", Resource: [cloud.named("clicks-failed-events").state.arn], Condition: { Bool: { "aws:SecureTransport": "false" } } },
+        {
+          Sid: "DenyInsecureTransport",
+          Effect: "Deny",
+          Principal: "*",
+          Action: "sqs:*",
+          Resource: [cloud.named("clicks-failed-events").state.arn],
+          Condition: { Bool: { "aws:SecureTransport": "false" } },
+        },
       ]);
     });
   });
@@ -143,8 +179,17 @@ describe("day 2 on a real account", () => {
       it(`${fn}: its mapping publishes its event counts, and alarms on records sent to its dead-letter bucket or dropped`, () => {
         const mapping = cloud.named(`${fn}-mapping`);
         expect(mapping.inputs.metricsConfig).to.deep.equal({ metrics: ["EventCount"] });
-        for (const [alarm, metricName] of [["on-failure", "OnFailureDestinationDeliveredEventCount"], ["dropped", "DroppedEventCount"]]) {
-          expect(cloud.named(`${fn}-${alarm}-alarm`).inputs).to.deep.include({ namespace: "AWS/Lambda", metricName, dimensions: { EventSourceMappingUUID: mapping.state.uuid }, statistic: "Sum", threshold: 1 });
+        for (const [alarm, metricName] of [
+          ["on-failure", "OnFailureDestinationDeliveredEventCount"],
+          ["dropped", "DroppedEventCount"],
+        ]) {
+          expect(cloud.named(`${fn}-${alarm}-alarm`).inputs).to.deep.include({
+            namespace: "AWS/Lambda",
+            metricName,
+            dimensions: { EventSourceMappingUUID: mapping.state.uuid },
+            statistic: "Sum",
+            threshold: 1,
+          });
         }
       });
     }
@@ -167,7 +212,10 @@ describe("day 2 on a real account", () => {
     });
 
     it("alarms when producers are throttled", () => {
-      for (const [alarm, metricName] of [["write-throttled", "WriteProvisionedThroughputExceeded"], ["put-records-throttled", "PutRecords.ThrottledRecords"]]) {
+      for (const [alarm, metricName] of [
+        ["write-throttled", "WriteProvisionedThroughputExceeded"],
+        ["put-records-throttled", "PutRecords.ThrottledRecords"],
+      ]) {
         expect(cloud.named(`source-${alarm}-alarm`).inputs).to.deep.include({ namespace: "AWS/Kinesis", metricName, statistic: "Sum", threshold: 1 });
       }
     });
@@ -183,9 +231,24 @@ describe("day 2 on a real account", () => {
       const config = { owner: "data-platform" };
       const poc = await up("consumer", { ...stackConfig("poc"), ...config }, {});
       const prod = await up("source", { ...stackConfig("prod"), ...config }, poc.outputs);
-      for (const [stack, run] of [["poc", poc], ["prod", prod]] as const) {
-        const untagged = run.cloud.resources.filter((r) => takesTags(r.type) && !(r.inputs.tags?.stack === stack && r.inputs.tags?.project === "stream-replication" && r.inputs.tags?.owner === "data-platform" && r.inputs.tags?.["data-classification"] === "personal"));
-        expect(untagged.map((r) => `${r.type} ${r.name}`), stack).to.deep.equal([]);
+      for (const [stack, run] of [
+        ["poc", poc],
+        ["prod", prod],
+      ] as const) {
+        const untagged = run.cloud.resources.filter(
+          (r) =>
+            takesTags(r.type) &&
+            !(
+              r.inputs.tags?.stack === stack &&
+              r.inputs.tags?.project === "stream-replication" &&
+              r.inputs.tags?.owner === "data-platform" &&
+              r.inputs.tags?.["data-classification"] === "personal"
+            ),
+        );
+        expect(
+          untagged.map((r) => `${r.type} ${r.name}`),
+          stack,
+        ).to.deep.equal([]);
         expect(run.cloud.resources.filter((r) => takesTags(r.type)).length, stack).to.be.greaterThan(5);
       }
     });

@@ -113,7 +113,11 @@ describe("DedupTable", () => {
     it("parks dead letters in a private, encrypted bucket that refuses requests without TLS", () => {
       const bucket = cloud.one("aws:s3/bucket:Bucket").state;
       expect(cloud.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs).to.include({
-        bucket: bucket.bucket, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true,
+        bucket: bucket.bucket,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
       });
       const encryption = cloud.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs;
       expect(encryption.rules[0].applyServerSideEncryptionByDefault.sseAlgorithm).to.equal("AES256");
@@ -173,7 +177,15 @@ describe("DedupTable", () => {
           globalSecondaryIndexes: [{ name: "by-user", hashKey: "useremail", rangeKey: "nanotimestamp", attributeTypes: { nanotimestamp: "N" } }],
           expireAfterDays: 10,
         },
-        ingest: { batchSize: 100, parallelizationFactor: 4, maximumBatchingWindowInSeconds: 5, maximumRetryAttempts: 3, maximumRecordAgeInSeconds: 3600, deadLetterExpireAfterDays: 90, enabled: false },
+        ingest: {
+          batchSize: 100,
+          parallelizationFactor: 4,
+          maximumBatchingWindowInSeconds: 5,
+          maximumRetryAttempts: 3,
+          maximumRecordAgeInSeconds: 3600,
+          deadLetterExpireAfterDays: 90,
+          enabled: false,
+        },
       });
       await cloud.settle();
     });
@@ -182,7 +194,12 @@ describe("DedupTable", () => {
       const mapping = cloud.one("aws:lambda/eventSourceMapping:EventSourceMapping").inputs;
       expect(mapping.eventSourceArn).to.equal(CONSUMER_ARN);
       const statements = policyOf(cloud.one("aws:iam/rolePolicy:RolePolicy")).Statement;
-      expect(statements).to.deep.include({ Sid: "ReadFanOutConsumer", Effect: "Allow", Action: ["kinesis:DescribeStreamConsumer", "kinesis:SubscribeToShard"], Resource: CONSUMER_ARN });
+      expect(statements).to.deep.include({
+        Sid: "ReadFanOutConsumer",
+        Effect: "Allow",
+        Action: ["kinesis:DescribeStreamConsumer", "kinesis:SubscribeToShard"],
+        Resource: CONSUMER_ARN,
+      });
       expect(statements).to.deep.include({
         Sid: "DecryptSourceStream",
         Effect: "Allow",
@@ -194,7 +211,12 @@ describe("DedupTable", () => {
 
     it("passes the mapping options through, a paused mapping (enabled: false) included", () => {
       expect(cloud.one("aws:lambda/eventSourceMapping:EventSourceMapping").inputs).to.include({
-        batchSize: 100, parallelizationFactor: 4, maximumBatchingWindowInSeconds: 5, maximumRetryAttempts: 3, maximumRecordAgeInSeconds: 3600, enabled: false,
+        batchSize: 100,
+        parallelizationFactor: 4,
+        maximumBatchingWindowInSeconds: 5,
+        maximumRetryAttempts: 3,
+        maximumRecordAgeInSeconds: 3600,
+        enabled: false,
       });
     });
 
@@ -221,7 +243,13 @@ describe("DedupTable", () => {
       expect(table.deletionProtectionEnabled).to.equal(true);
       expect(table.attributes).to.deep.include({ name: "useremail", type: "S" });
       expect(table.attributes).to.deep.include({ name: "nanotimestamp", type: "N" });
-      expect(table.globalSecondaryIndexes[0]).to.include({ name: "by-user", hashKey: "useremail", rangeKey: "nanotimestamp", projectionType: "ALL", readCapacity: 20 });
+      expect(table.globalSecondaryIndexes[0]).to.include({
+        name: "by-user",
+        hashKey: "useremail",
+        rangeKey: "nanotimestamp",
+        projectionType: "ALL",
+        readCapacity: 20,
+      });
       expect(table.ttl).to.deep.equal({ attributeName: "dedupExpiresAt", enabled: true });
       expect(cloud.one("aws:lambda/function:Function").inputs.environment.variables.EXPIRE_AFTER_SECONDS).to.equal(String(10 * 86_400));
     });
@@ -233,8 +261,7 @@ describe("DedupTable", () => {
   });
 
   describe("argument validation", () => {
-    const build = (args: Partial<ConstructorParameters<typeof DedupTable>[1]>) => () =>
-      new DedupTable("bad", { pull: { streamArn: STREAM_ARN }, ...args });
+    const build = (args: Partial<ConstructorParameters<typeof DedupTable>[1]>) => () => new DedupTable("bad", { pull: { streamArn: STREAM_ARN }, ...args });
 
     before(() => new MockCloud().install());
 
@@ -255,7 +282,9 @@ describe("DedupTable", () => {
     });
 
     it("rejects an unknown stream view type", () => {
-      expect(build({ table: { streamViewType: "KEYS_ONLY" as "NEW_IMAGE" } })).to.throw(/table\.streamViewType must be one of "NEW_IMAGE", "NEW_AND_OLD_IMAGES", got "KEYS_ONLY"/);
+      expect(build({ table: { streamViewType: "KEYS_ONLY" as "NEW_IMAGE" } })).to.throw(
+        /table\.streamViewType must be one of "NEW_IMAGE", "NEW_AND_OLD_IMAGES", got "KEYS_ONLY"/,
+      );
     });
 
     it("reports every problem at once", () => {
@@ -264,7 +293,9 @@ describe("DedupTable", () => {
 
     it("keeps each access mode's arguments to that mode", () => {
       expect(build({ push: { externalId: "x-1234" } })).to.throw(/give either pull or push, not both/);
-      expect(() => new DedupTable("bad", { push: { externalId: "x-1234" }, ingest: { batchSize: 10 } })).to.throw(/ingest is for pull; with push the ingest function runs in the source account/);
+      expect(() => new DedupTable("bad", { push: { externalId: "x-1234" }, ingest: { batchSize: 10 } })).to.throw(
+        /ingest is for pull; with push the ingest function runs in the source account/,
+      );
     });
 
     it("requires an external ID in push mode, and a role ARN as the writer principal", () => {
@@ -352,7 +383,9 @@ describe("DedupTable", () => {
     });
 
     it("refuses, once its value is known, an external ID STS would refuse", async () => {
-      const refused = await (checkedExternalId(pulumi.secret("no spaces allowed"), "writerExternalId") as unknown as { promise(): Promise<string> }).promise().catch((e: Error) => e.message);
+      const refused = await (checkedExternalId(pulumi.secret("no spaces allowed"), "writerExternalId") as unknown as { promise(): Promise<string> })
+        .promise()
+        .catch((e: Error) => e.message);
       expect(refused).to.equal("writerExternalId must be 2–1224 characters of letters, digits and +=,.@:/-");
     });
 
@@ -373,11 +406,19 @@ describe("DedupTable", () => {
       const component = new DedupTable("clicks", args);
       await cloud.settle();
       const fn = cloud.ofType("aws:lambda/function:Function")[0];
-      return { ttl: cloud.one("aws:dynamodb/table:Table").inputs.ttl, seconds: fn?.inputs.environment.variables.EXPIRE_AFTER_SECONDS, days: component.itemExpireAfterDays };
+      return {
+        ttl: cloud.one("aws:dynamodb/table:Table").inputs.ttl,
+        seconds: fn?.inputs.environment.variables.EXPIRE_AFTER_SECONDS,
+        days: component.itemExpireAfterDays,
+      };
     };
 
     it("by default: the source stream's 24 h, the mapping's one day of retries, and a day to spare", async () => {
-      expect(await expiry({ pull: { streamArn: STREAM_ARN } })).to.deep.equal({ ttl: { attributeName: "dedupExpiresAt", enabled: true }, seconds: String(3 * 86_400), days: 3 });
+      expect(await expiry({ pull: { streamArn: STREAM_ARN } })).to.deep.equal({
+        ttl: { attributeName: "dedupExpiresAt", enabled: true },
+        seconds: String(3 * 86_400),
+        days: 3,
+      });
     });
 
     it("longer when the source stream keeps records longer, or the mapping retries them longer", async () => {
@@ -385,11 +426,18 @@ describe("DedupTable", () => {
     });
 
     it("never, with table.expireItems false: no TTL and no expiry written", async () => {
-      expect(await expiry({ pull: { streamArn: STREAM_ARN }, table: { expireItems: false } })).to.deep.equal({ ttl: undefined, seconds: undefined, days: undefined });
+      expect(await expiry({ pull: { streamArn: STREAM_ARN }, table: { expireItems: false } })).to.deep.equal({
+        ttl: undefined,
+        seconds: undefined,
+        days: undefined,
+      });
     });
 
     it("in push mode, on the attribute the source account's ingest function writes", async () => {
-      expect((await expiry({ push: { principalArn: WRITER_PRINCIPAL, externalId: "poc-writer-7f3a" } })).ttl).to.deep.equal({ attributeName: "dedupExpiresAt", enabled: true });
+      expect((await expiry({ push: { principalArn: WRITER_PRINCIPAL, externalId: "poc-writer-7f3a" } })).ttl).to.deep.equal({
+        attributeName: "dedupExpiresAt",
+        enabled: true,
+      });
     });
 
     it("refuses at preview an expiry a redelivered record could outlive, naming the least", async () => {

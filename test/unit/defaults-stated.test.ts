@@ -58,7 +58,8 @@ describe("every default stated for readers is the one the settings models apply"
         const cell = cells.length === args.length ? cells[i] : row[2];
         if (expected === undefined) return;
         checked.push(`${component}.${arg}`);
-        if (!new RegExp(`(^|[^\\w.])${written(expected).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}($|[^\\w.])`).test(cell.replace(/`/g, ""))) wrong.push(`${component} ${arg}: the page says ${cell}, the default is ${expected}`);
+        if (!new RegExp(`(^|[^\\w.])${written(expected).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}($|[^\\w.])`).test(cell.replace(/`/g, "")))
+          wrong.push(`${component} ${arg}: the page says ${cell}, the default is ${expected}`);
       });
     }
     expect(wrong).to.deep.equal([]);
@@ -128,7 +129,10 @@ describe("every default stated for readers is the one the settings models apply"
 
   it("the TSDoc of every argument, as schema.json carries it to the API reference and other languages' SDKs: each `Default: <value>`", () => {
     type Property = { description?: string; $ref?: string; items?: Property };
-    const schema = JSON.parse(read("schema.json")) as { resources: Record<string, { inputProperties: Record<string, Property> }>; types: Record<string, { properties?: Record<string, Property> }> };
+    const schema = JSON.parse(read("schema.json")) as {
+      resources: Record<string, { inputProperties: Record<string, Property> }>;
+      types: Record<string, { properties?: Record<string, Property> }>;
+    };
     const checked: string[] = [];
     const wrong: string[] = [];
     const walk = (component: string, properties: Record<string, Property>, prefix: string, depth: number) => {
@@ -138,7 +142,8 @@ describe("every default stated for readers is the one the settings models apply"
         const expected = defaultAt(DEFAULTS[component], argPath);
         if (stated !== undefined && expected !== undefined) {
           checked.push(`${component}.${argPath}`);
-          if ((/^-?\d/.test(stated) ? stated.replace(/_/g, "") : unquoted(stated)) !== written(expected)) wrong.push(`${component} ${argPath}: the TSDoc says ${stated}, the default is ${expected}`);
+          if ((/^-?\d/.test(stated) ? stated.replace(/_/g, "") : unquoted(stated)) !== written(expected))
+            wrong.push(`${component} ${argPath}: the TSDoc says ${stated}, the default is ${expected}`);
         }
         const ref = (property.items ?? property).$ref?.replace("#/types/", "");
         const nested = ref && schema.types[ref]?.properties;

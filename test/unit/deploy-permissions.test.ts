@@ -21,7 +21,8 @@ function permissionsTable(): { types: string[]; actions: string[] }[] {
 }
 
 /** The resource types the engine would create: custom resources, not components or the engine's own. */
-const created = (resources: RecordedResource[]) => resources.map((r) => r.type).filter((t) => !t.startsWith("pulumi:") && !t.startsWith("stream-replication:") && !t.startsWith("random:"));
+const created = (resources: RecordedResource[]) =>
+  resources.map((r) => r.type).filter((t) => !t.startsWith("pulumi:") && !t.startsWith("stream-replication:") && !t.startsWith("random:"));
 
 describe("docs/deployment.md: the deploying identity's permissions and the idle bill", function () {
   this.timeout(300_000);
@@ -43,7 +44,11 @@ describe("docs/deployment.md: the deploying identity's permissions and the idle 
     const examplePoc1 = await up("consumer", stackConfig("poc"), {});
     const exampleProd = await up("source", stackConfig("prod"), examplePoc1.outputs);
     const examplePoc2 = await up("consumer", stackConfig("poc"), exampleProd.outputs, undefined, { lastDeployment: examplePoc1.outputs });
-    for (const [stack, run] of [["prod", exampleProd], ["poc", examplePoc2]] as const) for (const type of created(run.cloud.resources)) counts[stack][type] = (counts[stack][type] ?? 0) + 1;
+    for (const [stack, run] of [
+      ["prod", exampleProd],
+      ["poc", examplePoc2],
+    ] as const)
+      for (const type of created(run.cloud.resources)) counts[stack][type] = (counts[stack][type] ?? 0) + 1;
   });
 
   it("names every resource type the stacks create", () => {

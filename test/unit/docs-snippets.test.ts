@@ -48,7 +48,8 @@ describe("the code blocks of the README and docs/ are true", function () {
     const files: string[] = [];
 
     before(() => {
-      if (!existsSync(path.join(ROOT, "dist", "components", "index.d.ts"))) throw new Error("the package is not built: run `npm run build` (npm test builds it first)");
+      if (!existsSync(path.join(ROOT, "dist", "components", "index.d.ts")))
+        throw new Error("the package is not built: run `npm run build` (npm test builds it first)");
       dir = mkdtempSync(path.join(tmpdir(), "docs-snippets-"));
       // The user's node_modules: this package as installed, and what `pulumi new typescript` brings.
       mkdirSync(path.join(dir, "node_modules"));
@@ -71,7 +72,8 @@ describe("the code blocks of the README and docs/ are true", function () {
     it("project only attributes the clickstream's items have (the archive's default columns' fields)", () => {
       const fields = new Set([...WEB_ANALYTICS_COLUMNS.map((c) => c.path.split(".")[0]), ...Object.keys(WEB_ANALYTICS_SCHEMA.properties)]);
       for (const program of programs) {
-        for (const [, attribute] of programSource(program).text.matchAll(/attribute:\s*"([^"]+)"/g)) expect(fields, `${where(program.blocks[0])}: ${attribute}`).to.include(attribute);
+        for (const [, attribute] of programSource(program).text.matchAll(/attribute:\s*"([^"]+)"/g))
+          expect(fields, `${where(program.blocks[0])}: ${attribute}`).to.include(attribute);
       }
     });
 
@@ -138,7 +140,8 @@ describe("the code blocks of the README and docs/ are true", function () {
         expect(source, "a stack file with composition: source").to.not.equal(undefined);
         expect(consumer, "a stack file with composition: consumer").to.not.equal(undefined);
         const sides = { source: source!, consumer: consumer! };
-        const order: ("source" | "consumer")[] = sides.consumer.config.accessMode === "push" ? ["source", "consumer", "source"] : ["consumer", "source", "consumer"];
+        const order: ("source" | "consumer")[] =
+          sides.consumer.config.accessMode === "push" ? ["source", "consumer", "source"] : ["consumer", "source", "consumer"];
         const outputs: Record<string, Outputs> = {};
         for (const side of order) {
           const { config, stack } = sides[side];
@@ -165,7 +168,8 @@ describe("the code blocks of the README and docs/ are true", function () {
     it("set only config keys Pulumi.yaml declares (or a provider's)", () => {
       const declared = declaredConfig();
       for (const block of shellBlocks) {
-        for (const key of configSetKeys(block.text)) if (!key.includes(":")) expect(declared, `${where(block)}: pulumi config set ${key}`).to.have.property(key);
+        for (const key of configSetKeys(block.text))
+          if (!key.includes(":")) expect(declared, `${where(block)}: pulumi config set ${key}`).to.have.property(key);
       }
     });
   });
@@ -178,7 +182,13 @@ describe("the code blocks of the README and docs/ are true", function () {
 });
 
 /** One `pulumi up` of a stack under mocks, with the config the CLI would hand it; answers its outputs, and fails on any error the program reports. */
-async function deploy(run: { stack: string; side: "source" | "consumer"; config: Record<string, string>; accountId: string; stackOutputs: Record<string, Outputs> }): Promise<Outputs> {
+async function deploy(run: {
+  stack: string;
+  side: "source" | "consumer";
+  config: Record<string, string>;
+  accountId: string;
+  stackOutputs: Record<string, Outputs>;
+}): Promise<Outputs> {
   const cloud = new MockCloud({ stack: run.stack, accountId: run.accountId, region: run.config["aws:region"], stackOutputs: run.stackOutputs });
   await cloud.install({ ...CLI_DEFAULTS, ...run.config });
   const exported = await COMPOSITIONS[run.side](new pulumi.Config());

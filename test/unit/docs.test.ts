@@ -37,7 +37,8 @@ describe("README and docs/", () => {
         const [target, anchor] = link.split("#") as [string, string | undefined];
         const file = target ? path.join(path.dirname(page), decodeURIComponent(target)) : page;
         if (!existsSync(path.join(ROOT, file))) broken.push(`${link}: no file ${file}`);
-        else if (anchor !== undefined && !(file.endsWith(".md") && statSync(path.join(ROOT, file)).isFile() && anchors(file).has(anchor))) broken.push(`${link}: no heading #${anchor} in ${file}`);
+        else if (anchor !== undefined && !(file.endsWith(".md") && statSync(path.join(ROOT, file)).isFile() && anchors(file).has(anchor)))
+          broken.push(`${link}: no heading #${anchor} in ${file}`);
       }
       expect(broken, page).to.deep.equal([]);
       expect(readFileSync(path.join(ROOT, page), "utf8")).to.not.match(/\bseeds?\s+00\d/i);
@@ -46,7 +47,13 @@ describe("README and docs/", () => {
 
   it("names only npm scripts package.json has, wherever a page or a command's help says `npm run`", () => {
     const scripts = Object.keys(JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).scripts);
-    const sources = [...PAGES, ...readdirSync(path.join(ROOT, "tools")).map((f) => `tools/${f}`), ...readdirSync(path.join(ROOT, "local")).filter((f) => f.endsWith(".ts")).map((f) => `local/${f}`)];
+    const sources = [
+      ...PAGES,
+      ...readdirSync(path.join(ROOT, "tools")).map((f) => `tools/${f}`),
+      ...readdirSync(path.join(ROOT, "local"))
+        .filter((f) => f.endsWith(".ts"))
+        .map((f) => `local/${f}`),
+    ];
     for (const source of sources) {
       for (const [, script] of readFileSync(path.join(ROOT, source), "utf8").matchAll(/npm run ([\w:-]+)/g)) {
         expect(scripts, `${source} says \`npm run ${script}\``).to.include(script);
@@ -55,7 +62,9 @@ describe("README and docs/", () => {
   });
 
   it("names only files the repository has, wherever a comment, a page or a config names one by its path", () => {
-    const tracked = execFileSync("git", ["ls-files"], { cwd: ROOT, encoding: "utf8" }).split("\n").filter((f) => f && !/^(docs\/api|test\/fixtures)\/|lock\.json$|^schema\.json$/.test(f));
+    const tracked = execFileSync("git", ["ls-files"], { cwd: ROOT, encoding: "utf8" })
+      .split("\n")
+      .filter((f) => f && !/^(docs\/api|test\/fixtures)\/|lock\.json$|^schema\.json$/.test(f));
     const folders = "components|functions|stacks|local|tools|capacity|bench|test|engines|mocks|policy|docs|mutation|examples";
     const missing: string[] = [];
     for (const file of tracked) {

@@ -61,12 +61,22 @@ describe("FirehoseArchive", () => {
     it("lets Firehose, for this account only, assume its role, which may write only under processed/ and failed/ of its bucket and invoke only its transform", () => {
       const role = named(cloud, "clicks-firehose-role");
       expect(policyOf(role, "assumeRolePolicy").Statement).to.deep.equal([
-        { Effect: "Allow", Principal: { Service: "firehose.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "sts:ExternalId": cloud.accountId } } },
+        {
+          Effect: "Allow",
+          Principal: { Service: "firehose.amazonaws.com" },
+          Action: "sts:AssumeRole",
+          Condition: { StringEquals: { "sts:ExternalId": cloud.accountId } },
+        },
       ]);
       const bucket = named(cloud, "clicks-bucket").state.arn;
       expect(policyOf(named(cloud, "clicks-firehose-policy")).Statement).to.deep.equal([
         { Sid: "FindArchiveBucket", Effect: "Allow", Action: ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"], Resource: bucket },
-        { Sid: "WriteArchivePrefixes", Effect: "Allow", Action: ["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"], Resource: [`${bucket}/processed/*`, `${bucket}/failed/*`] },
+        {
+          Sid: "WriteArchivePrefixes",
+          Effect: "Allow",
+          Action: ["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"],
+          Resource: [`${bucket}/processed/*`, `${bucket}/failed/*`],
+        },
         {
           Sid: "InvokeTransform",
           Effect: "Allow",
@@ -81,9 +91,19 @@ describe("FirehoseArchive", () => {
       const statements = policyOf(named(cloud, "clicks-forward-policy")).Statement;
       const deadLetter = named(cloud, "clicks-forward-dead-letter").state.arn;
       expect(statements.slice(1)).to.deep.equal([
-        { Sid: "ReadTableStream", Effect: "Allow", Action: ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"], Resource: TABLE_STREAM_ARN },
+        {
+          Sid: "ReadTableStream",
+          Effect: "Allow",
+          Action: ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"],
+          Resource: TABLE_STREAM_ARN,
+        },
         { Sid: "ListTableStreams", Effect: "Allow", Action: "dynamodb:ListStreams", Resource: "*" },
-        { Sid: "PutToDeliveryStream", Effect: "Allow", Action: "firehose:PutRecordBatch", Resource: cloud.one("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream").state.arn },
+        {
+          Sid: "PutToDeliveryStream",
+          Effect: "Allow",
+          Action: "firehose:PutRecordBatch",
+          Resource: cloud.one("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream").state.arn,
+        },
         { Sid: "WriteDeadLetters", Effect: "Allow", Action: "s3:PutObject", Resource: `${deadLetter}/*` },
         { Sid: "ListDeadLetters", Effect: "Allow", Action: "s3:ListBucket", Resource: deadLetter },
       ]);
@@ -121,7 +141,13 @@ describe("FirehoseArchive", () => {
       expect(policyOf(named(cloud, "clicks-bucket-policy")).Statement[0]).to.include({ Sid: "DenyInsecureTransport", Effect: "Deny" });
       const lifecycle = named(cloud, "clicks-bucket-lifecycle");
       expect(lifecycle.inputs.rules).to.deep.equal([
-        { id: "expire-noncurrent-versions", status: "Enabled", filter: {}, noncurrentVersionExpiration: { noncurrentDays: 30 }, abortIncompleteMultipartUpload: { daysAfterInitiation: 7 } },
+        {
+          id: "expire-noncurrent-versions",
+          status: "Enabled",
+          filter: {},
+          noncurrentVersionExpiration: { noncurrentDays: 30 },
+          abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+        },
         { id: "age-failed-data", status: "Enabled", filter: { prefix: "failed/" }, expiration: { days: 90 } },
       ]);
       expect(lifecycle.dependencies).to.include(named(cloud, "clicks-bucket-versioning").urn);
@@ -147,7 +173,13 @@ describe("FirehoseArchive", () => {
         columns: [{ name: "page", path: "page_id" }],
         schema: { type: "object", required: ["page_id"] },
         delivery: { name: "web-analytics", bufferSizeMiB: 64, bufferIntervalSeconds: 60, compression: "GZIP", backupSourceRecords: true },
-        bucket: { kmsKeyArn: KEY_ARN, noncurrentVersionExpireDays: 7, failedDataExpireDays: 365, failedDataGlacierAfterDays: 30, accessLog: { bucket: "acme-access-logs", prefix: "archive/" } },
+        bucket: {
+          kmsKeyArn: KEY_ARN,
+          noncurrentVersionExpireDays: 7,
+          failedDataExpireDays: 365,
+          failedDataGlacierAfterDays: 30,
+          accessLog: { bucket: "acme-access-logs", prefix: "archive/" },
+        },
         forward: { batchSize: 500, sendMaxAttempts: 3 },
         logRetentionDays: 7,
       });
@@ -167,25 +199,38 @@ describe("FirehoseArchive", () => {
       expect(s3().s3BackupConfiguration.cloudwatchLoggingOptions.logStreamName).to.equal("BackupDelivery");
       const bucket = named(cloud, "clicks-bucket").state.arn;
       expect(policyOf(named(cloud, "clicks-firehose-policy")).Statement[1]).to.deep.equal({
-        Sid: "WriteArchivePrefixes", Effect: "Allow", Action: ["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"], Resource: [`${bucket}/processed/*`, `${bucket}/failed/*`, `${bucket}/source/*`],
+        Sid: "WriteArchivePrefixes",
+        Effect: "Allow",
+        Action: ["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"],
+        Resource: [`${bucket}/processed/*`, `${bucket}/failed/*`, `${bucket}/source/*`],
       });
     });
 
     it("encrypts the bucket with the customer key, and lets Firehose use it only through S3 for its prefixes of this bucket", () => {
-      expect(named(cloud, "clicks-bucket-encryption").inputs.rules[0].applyServerSideEncryptionByDefault).to.deep.equal({ sseAlgorithm: "aws:kms", kmsMasterKeyId: KEY_ARN });
+      expect(named(cloud, "clicks-bucket-encryption").inputs.rules[0].applyServerSideEncryptionByDefault).to.deep.equal({
+        sseAlgorithm: "aws:kms",
+        kmsMasterKeyId: KEY_ARN,
+      });
       const bucket = named(cloud, "clicks-bucket").state.arn;
       expect(policyOf(named(cloud, "clicks-firehose-policy")).Statement[4]).to.deep.equal({
         Sid: "EncryptArchiveObjects",
         Effect: "Allow",
         Action: ["kms:GenerateDataKey", "kms:Decrypt"],
         Resource: KEY_ARN,
-        Condition: { StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" }, StringLike: { "kms:EncryptionContext:aws:s3:arn": [bucket, `${bucket}/processed/*`, `${bucket}/failed/*`, `${bucket}/source/*`] } },
+        Condition: {
+          StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" },
+          StringLike: { "kms:EncryptionContext:aws:s3:arn": [bucket, `${bucket}/processed/*`, `${bucket}/failed/*`, `${bucket}/source/*`] },
+        },
       });
     });
 
     it("moves failed data to Glacier, then expires it, and logs bucket access", () => {
       expect(named(cloud, "clicks-bucket-lifecycle").inputs.rules[1]).to.deep.equal({
-        id: "age-failed-data", status: "Enabled", filter: { prefix: "failed/" }, expiration: { days: 365 }, transitions: [{ days: 30, storageClass: "GLACIER" }],
+        id: "age-failed-data",
+        status: "Enabled",
+        filter: { prefix: "failed/" },
+        expiration: { days: 365 },
+        transitions: [{ days: 30, storageClass: "GLACIER" }],
       });
       expect(named(cloud, "clicks-bucket-access-log").inputs).to.include({ targetBucket: "acme-access-logs", targetPrefix: "archive/" });
     });
@@ -201,16 +246,23 @@ describe("FirehoseArchive", () => {
 
   describe("argument validation", () => {
     before(() => new MockCloud().install());
-    const build = (args: Partial<ConstructorParameters<typeof FirehoseArchive>[1]>) => () => new FirehoseArchive("bad", { tableStreamArn: TABLE_STREAM_ARN, ...args });
+    const build = (args: Partial<ConstructorParameters<typeof FirehoseArchive>[1]>) => () =>
+      new FirehoseArchive("bad", { tableStreamArn: TABLE_STREAM_ARN, ...args });
 
     it("refuses a schema ajv cannot compile, at preview", () => {
       expect(build({ schema: { type: "no-such-type" } })).to.throw(/FirehoseArchive "bad": invalid arguments:\n {2}- schema is not a valid JSON Schema: /);
     });
 
     it("refuses column names SQL cannot use, names used twice, and empty paths", () => {
-      expect(build({ columns: [{ name: "page id", path: "page_id" }, { name: "dedup_key", path: "x" }, { name: "ok", path: "a..b" }] })).to.throw(
-        /columns\[0\]\.name must be a letter[\s\S]*columns\[1\]\.name "dedup_key" is used twice[\s\S]*columns\[2\]\.path must be a dotted path/,
-      );
+      expect(
+        build({
+          columns: [
+            { name: "page id", path: "page_id" },
+            { name: "dedup_key", path: "x" },
+            { name: "ok", path: "a..b" },
+          ],
+        }),
+      ).to.throw(/columns\[0\]\.name must be a letter[\s\S]*columns\[1\]\.name "dedup_key" is used twice[\s\S]*columns\[2\]\.path must be a dotted path/);
     });
 
     it("fails preview naming each column whose SQL type the schema does not keep its values within (Why: an integer past INT's range was accepted, then refused by MySQL)", () => {
@@ -239,7 +291,9 @@ describe("FirehoseArchive", () => {
           "  - column absent is BIGINT: the schema must give item.absent the type integer",
         ].join("\n"),
       );
-      expect(build({ columns, columnTypes: { nope: "INT", hits: "INT(11)" } })).to.throw(/columnTypes names "nope", which is not one of the columns[\s\S]*columnTypes: column hits: "INT\(11\)" is not a type the loader accepts/);
+      expect(build({ columns, columnTypes: { nope: "INT", hits: "INT(11)" } })).to.throw(
+        /columnTypes names "nope", which is not one of the columns[\s\S]*columnTypes: column hits: "INT\(11\)" is not a type the loader accepts/,
+      );
       expect(build({ schema, columns, columnTypes: { hits: "TEXT", big: "BIGINT", country: "VARCHAR(3)", note: "MEDIUMTEXT" } })).not.to.throw();
     });
 
@@ -249,7 +303,9 @@ describe("FirehoseArchive", () => {
     });
 
     it("names out-of-range buffering, lifecycle and mapping settings", () => {
-      expect(build({ delivery: { bufferSizeMiB: 0, compression: "ZIP" as "GZIP" }, bucket: { failedDataGlacierAfterDays: 120 }, forward: { batchSize: 0 } })).to.throw(
+      expect(
+        build({ delivery: { bufferSizeMiB: 0, compression: "ZIP" as "GZIP" }, bucket: { failedDataGlacierAfterDays: 120 }, forward: { batchSize: 0 } }),
+      ).to.throw(
         /delivery\.compression must be one of[\s\S]*delivery\.bufferSizeMiB must be an integer from 1 to 128, got 0[\s\S]*failedDataGlacierAfterDays must be before bucket\.failedDataExpireDays[\s\S]*forward\.batchSize must be an integer from 1 to 10000, got 0/,
       );
     });

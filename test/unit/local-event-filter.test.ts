@@ -13,12 +13,32 @@ describe("the local runtime's event filters (Lambda's filterCriteria)", () => {
     const cases: [string, object, object[], object[]][] = [
       ["Null: UserID is null", { UserID: [null] }, [{ UserID: null }], [{ UserID: "u-1" }, { UserID: "" }, {}]],
       ["Empty: LastName is empty", { LastName: [""] }, [{ LastName: "" }], [{ LastName: "Doe" }, { LastName: null }, {}]],
-      ["Equals: Name is \"Alice\"", { Name: ["Alice"] }, [{ Name: "Alice" }], [{ Name: "alice" }, { Name: "Alice " }, {}]],
-      ["And: Location is \"New York\" and Day is \"Monday\"", { Location: ["New York"], Day: ["Monday"] }, [{ Location: "New York", Day: "Monday" }], [{ Location: "New York", Day: "Tuesday" }, { Location: "New York" }]],
-      ["Or: PaymentType is \"Credit\" or \"Debit\"", { PaymentType: ["Credit", "Debit"] }, [{ PaymentType: "Credit" }, { PaymentType: "Debit" }], [{ PaymentType: "Cash" }, {}]],
-      ["Not: Weather is anything but \"Raining\"", { Weather: [{ "anything-but": ["Raining"] }] }, [{ Weather: "Sunny" }, { Weather: "raining" }], [{ Weather: "Raining" }, {}]],
+      ['Equals: Name is "Alice"', { Name: ["Alice"] }, [{ Name: "Alice" }], [{ Name: "alice" }, { Name: "Alice " }, {}]],
+      [
+        'And: Location is "New York" and Day is "Monday"',
+        { Location: ["New York"], Day: ["Monday"] },
+        [{ Location: "New York", Day: "Monday" }],
+        [{ Location: "New York", Day: "Tuesday" }, { Location: "New York" }],
+      ],
+      [
+        'Or: PaymentType is "Credit" or "Debit"',
+        { PaymentType: ["Credit", "Debit"] },
+        [{ PaymentType: "Credit" }, { PaymentType: "Debit" }],
+        [{ PaymentType: "Cash" }, {}],
+      ],
+      [
+        'Not: Weather is anything but "Raining"',
+        { Weather: [{ "anything-but": ["Raining"] }] },
+        [{ Weather: "Sunny" }, { Weather: "raining" }],
+        [{ Weather: "Raining" }, {}],
+      ],
       ["Numeric (equals): Price is 100", { Price: [{ numeric: ["=", 100] }] }, [{ Price: 100 }], [{ Price: 101 }, { Price: "100" }, {}]],
-      ["Numeric (range): Price is more than 10, and less than or equal to 20", { Price: [{ numeric: [">", 10, "<=", 20] }] }, [{ Price: 10.5 }, { Price: 20 }], [{ Price: 10 }, { Price: 20.01 }, {}]],
+      [
+        "Numeric (range): Price is more than 10, and less than or equal to 20",
+        { Price: [{ numeric: [">", 10, "<=", 20] }] },
+        [{ Price: 10.5 }, { Price: 20 }],
+        [{ Price: 10 }, { Price: 20.01 }, {}],
+      ],
       ["Exists: ProductName exists", { ProductName: [{ exists: true }] }, [{ ProductName: "Lamp" }, { ProductName: "" }], [{}, { Product: "Lamp" }]],
       ["Does not exist: ProductName does not exist", { ProductName: [{ exists: false }] }, [{}, { Product: "Lamp" }], [{ ProductName: "Lamp" }]],
       ["Begins with: Region is in the US", { Region: [{ prefix: "us-" }] }, [{ Region: "us-east-1" }], [{ Region: "eu-west-1" }, { Region: "US-east-1" }, {}]],
@@ -39,7 +59,16 @@ describe("the local runtime's event filters (Lambda's filterCriteria)", () => {
 
     it("the page's multi-level example: a DynamoDB record whose key Id is 101", () => {
       const pattern = { dynamodb: { Keys: { Id: { N: ["101"] } } } };
-      const record = { eventName: "INSERT", dynamodb: { Keys: { Id: { N: "101" } }, NewImage: { Message: { S: "New item!" }, Id: { N: "101" } }, SequenceNumber: "111", SizeBytes: 26, StreamViewType: "NEW_AND_OLD_IMAGES" } };
+      const record = {
+        eventName: "INSERT",
+        dynamodb: {
+          Keys: { Id: { N: "101" } },
+          NewImage: { Message: { S: "New item!" }, Id: { N: "101" } },
+          SequenceNumber: "111",
+          SizeBytes: 26,
+          StreamViewType: "NEW_AND_OLD_IMAGES",
+        },
+      };
       expect(matches(pattern, record)).to.equal(true);
       expect(matches(pattern, { ...record, dynamodb: { ...record.dynamodb, Keys: { Id: { N: "102" } } } })).to.equal(false);
       expect(matches(pattern, { ...record, dynamodb: { ...record.dynamodb, Keys: { Id: { S: "101" } } } })).to.equal(false);
@@ -71,7 +100,7 @@ describe("the local runtime's event filters (Lambda's filterCriteria)", () => {
       expect(matches({ items: { sku: [{ prefix: "x-" }] } }, { items: [{ sku: "a-1" }, { sku: "x-2" }] })).to.equal(true);
     });
 
-    it("compares values of the same type only: the string \"100\" is not the number 100, true is not \"true\"", () => {
+    it('compares values of the same type only: the string "100" is not the number 100, true is not "true"', () => {
       expect(matches({ n: ["100"] }, { n: 100 })).to.equal(false);
       expect(matches({ n: [100] }, { n: 100 })).to.equal(true);
       expect(matches({ b: [true] }, { b: "true" })).to.equal(false);
@@ -95,7 +124,9 @@ describe("the local runtime's event filters (Lambda's filterCriteria)", () => {
     it("refuses, naming the field, a pattern Lambda would not take", () => {
       expect(() => compilePattern("{ not json")).to.throw(/^filter pattern is not JSON: /);
       expect(() => compilePattern(JSON.stringify({ a: "x" }))).to.throw('filter pattern: a must be a list of rules or an object of fields, not "x"');
-      expect(() => compilePattern(JSON.stringify({ a: { b: [{ wildcard: "*" }] } }))).to.throw('filter pattern: a.b uses "wildcard", an operator Lambda\'s filters do not have');
+      expect(() => compilePattern(JSON.stringify({ a: { b: [{ wildcard: "*" }] } }))).to.throw(
+        'filter pattern: a.b uses "wildcard", an operator Lambda\'s filters do not have',
+      );
       expect(() => compilePattern(JSON.stringify({ a: [{ numeric: ["~", 1] }] }))).to.throw(/a numeric has "~" 1/);
       expect(() => compilePattern(JSON.stringify({ a: [{ exists: "yes" }] }))).to.throw("filter pattern: a exists takes true or false");
       expect(() => compilePattern(JSON.stringify([{ a: ["x"] }]))).to.throw("filter pattern must be a JSON object");
@@ -103,12 +134,17 @@ describe("the local runtime's event filters (Lambda's filterCriteria)", () => {
   });
 
   describe("ALL_BUT_EXPIRIES, the table stream mappings' filters", () => {
-    const otherText = fc.oneof(fc.constantFrom("service", "AWS", "", "Service ", "dynamodb.amazonaws.com.", "replication.dynamodb.amazonaws.com", "AIDAEXAMPLE"), fc.string({ maxLength: 12 }));
+    const otherText = fc.oneof(
+      fc.constantFrom("service", "AWS", "", "Service ", "dynamodb.amazonaws.com.", "replication.dynamodb.amazonaws.com", "AIDAEXAMPLE"),
+      fc.string({ maxLength: 12 }),
+    );
     /** A field that is absent, equal to the expiry's, or anything else. */
     const field = (expiry: string) => fc.oneof(fc.constant(undefined), fc.constant(expiry), otherText);
     const userIdentity = fc.oneof(
       fc.constant(undefined),
-      fc.record({ type: field(EXPIRY_IDENTITY.type), principalId: field(EXPIRY_IDENTITY.principalId) }).map((identity) => JSON.parse(JSON.stringify(identity)) as Record<string, string>),
+      fc
+        .record({ type: field(EXPIRY_IDENTITY.type), principalId: field(EXPIRY_IDENTITY.principalId) })
+        .map((identity) => JSON.parse(JSON.stringify(identity)) as Record<string, string>),
     );
     const record = fc.record({ eventName: fc.constantFrom("INSERT", "MODIFY", "REMOVE"), userIdentity }).map(({ eventName, userIdentity }) => ({
       eventID: "1",

@@ -16,7 +16,14 @@ function recordingFunctions() {
       const records = event.records?.map((r: { recordId: string; data: string }) => ({ recordId: r.recordId, result: "Ok", data: r.data }));
       return (records ? { records } : null) as T;
     },
-    byArn: () => ({ name: "clicks-transform", arn: "arn:aws:lambda:eu-west-1:999999999999:function:clicks-transform", role: "", code: "", environment: {}, memorySize: 128 }),
+    byArn: () => ({
+      name: "clicks-transform",
+      arn: "arn:aws:lambda:eu-west-1:999999999999:function:clicks-transform",
+      role: "",
+      code: "",
+      environment: {},
+      memorySize: 128,
+    }),
   };
 }
 
@@ -27,7 +34,12 @@ describe("events the local runtime builds", () => {
     const functions = recordingFunctions();
     const notifications = new LocalNotifications(functions, {} as SQSClient, 1);
     notifications.register({ id: "tf-s3-lambda-1", bucket: "clicks-archive", functionName: "clicks-load", filterPrefix: "processed/" });
-    notifications.objectCreated("clicks-archive", "processed/2026/11/28/10/clicks archive-1-2026-11-28-10-00-00-a.csv", "9b2cf535f27731c974343645a3985328", 1024);
+    notifications.objectCreated(
+      "clicks-archive",
+      "processed/2026/11/28/10/clicks archive-1-2026-11-28-10-00-00-a.csv",
+      "9b2cf535f27731c974343645a3985328",
+      1024,
+    );
     await notifications.idle();
     expect(functions.events).to.have.length(1);
     const [{ event }] = functions.events;
@@ -39,7 +51,18 @@ describe("events the local runtime builds", () => {
   it("a Firehose transformation invocation conforms to AWS's format", async () => {
     const functions = recordingFunctions();
     const firehose = new LocalFirehose(noS3, functions, () => undefined, 1);
-    firehose.register({ name: "clicks-archive", arn: "arn:aws:firehose:eu-west-1:999999999999:deliverystream/clicks-archive", bucket: "clicks-archive", prefix: "processed/", errorOutputPrefix: "failed/", bufferSizeMiB: 1, bufferIntervalSeconds: 60, compression: "UNCOMPRESSED", fileExtension: ".csv", processor: "clicks-transform" });
+    firehose.register({
+      name: "clicks-archive",
+      arn: "arn:aws:firehose:eu-west-1:999999999999:deliverystream/clicks-archive",
+      bucket: "clicks-archive",
+      prefix: "processed/",
+      errorOutputPrefix: "failed/",
+      bufferSizeMiB: 1,
+      bufferIntervalSeconds: 60,
+      compression: "UNCOMPRESSED",
+      fileExtension: ".csv",
+      processor: "clicks-transform",
+    });
     firehose.putRecordBatch("clicks-archive", [Buffer.from('{"key":"a"}'), Buffer.from("not json at all")]);
     await firehose.stop();
     expect(functions.events).to.have.length(1);

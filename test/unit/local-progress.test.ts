@@ -22,7 +22,15 @@ function idle(): PipelineProgress {
   };
 }
 
-const update = (pipeline: PipelineProgress, extra: Partial<RunProgress> = {}): RunProgress => ({ elapsedMs: 12_000, produced: 3_000, events: 3_000, valid: 2_943, loadedRows: 2_943, pipeline, ...extra });
+const update = (pipeline: PipelineProgress, extra: Partial<RunProgress> = {}): RunProgress => ({
+  elapsedMs: 12_000,
+  produced: 3_000,
+  events: 3_000,
+  valid: 2_943,
+  loadedRows: 2_943,
+  pipeline,
+  ...extra,
+});
 
 describe("the local run's progress", () => {
   describe("what the pipeline is waiting for while it drains", () => {
@@ -65,7 +73,12 @@ describe("the local run's progress", () => {
 
     it("counts any record moving anywhere as activity, so a drain waits for it", () => {
       const before = activity(idle());
-      for (const move of [(p: PipelineProgress) => (p.projections[0].done += 1), (p: PipelineProgress) => (p.firehose.objects += 1), (p: PipelineProgress) => (p.load.handled += 1), (p: PipelineProgress) => (p.ingest.read += 1)]) {
+      for (const move of [
+        (p: PipelineProgress) => (p.projections[0].done += 1),
+        (p: PipelineProgress) => (p.firehose.objects += 1),
+        (p: PipelineProgress) => (p.load.handled += 1),
+        (p: PipelineProgress) => (p.ingest.read += 1),
+      ]) {
         const p = idle();
         move(p);
         expect(activity(p)).to.not.equal(before);
@@ -85,7 +98,9 @@ describe("the local run's progress", () => {
     it("says what the drain waits for once every row is in", () => {
       const p = idle();
       p.projections[1] = { name: "hits-per-page", ...stage(2_000), streamRecords: 2_943 };
-      expect(progressLine(update(p, { draining: pendingWork(p) }))).to.equal("all 2943 rows loaded; waiting for projection hits-per-page (2000 of 2943 stream records handled)");
+      expect(progressLine(update(p, { draining: pendingWork(p) }))).to.equal(
+        "all 2943 rows loaded; waiting for projection hits-per-page (2000 of 2943 stream records handled)",
+      );
     });
 
     it("is printed only when it says something new", () => {
@@ -137,15 +152,21 @@ describe("the local run's progress", () => {
     const line = (label: string) => summaryLines(summary, "pull").find((l) => l.startsWith(label))!;
 
     it("explains why more rows were archived than loaded", () => {
-      expect(line("archived rows")).to.include("3249: 306 more than loaded, because 18 batches were delivered twice").and.to.include("the loader keeps one row per dedup key");
+      expect(line("archived rows"))
+        .to.include("3249: 306 more than loaded, because 18 batches were delivered twice")
+        .and.to.include("the loader keeps one row per dedup key");
     });
 
     it("explains why an index holds fewer items than rows", () => {
-      expect(line("projection by-user")).to.include("2370 items: an index holds one item per event with a value for useremail and nanotimestamp, which 573 events lack");
+      expect(line("projection by-user")).to.include(
+        "2370 items: an index holds one item per event with a value for useremail and nanotimestamp, which 573 events lack",
+      );
     });
 
     it("has a line for every function, the idle ones too", () => {
-      expect(line("function ingest")).to.match(/function ingest +31 invocations \(2 failed, retried as Lambda retries them\), 3 processes, 9\.3 s invoked, 4\.5 s of CPU$/);
+      expect(line("function ingest")).to.match(
+        /function ingest +31 invocations \(2 failed, retried as Lambda retries them\), 3 processes, 9\.3 s invoked, 4\.5 s of CPU$/,
+      );
       expect(line("function projection scores-by-user")).to.match(/ +0 invocations, 1 process, 0\.0 s invoked, 0\.4 s of CPU$/);
     });
 

@@ -8,7 +8,11 @@ type Body = { widgets: { properties: { title: string; metrics: unknown[][] } }[]
 const bodyOf = (board: RecordedResource): Body => JSON.parse(board.inputs.dashboardBody);
 
 /** Each metric's dimension values: a dimension follows the namespace and metric as name, value pairs. */
-const dimensionValues = (metric: unknown[]) => metric.slice(2).filter((part) => typeof part === "string").filter((_, i) => i % 2 === 1);
+const dimensionValues = (metric: unknown[]) =>
+  metric
+    .slice(2)
+    .filter((part) => typeof part === "string")
+    .filter((_, i) => i % 2 === 1);
 
 describe("monitoring", function () {
   this.timeout(60_000);
@@ -31,7 +35,10 @@ describe("monitoring", function () {
       Principal: { Service: "cloudwatch.amazonaws.com" },
       Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
       Resource: "*",
-      Condition: { StringEquals: { "aws:SourceAccount": poc.cloud.accountId }, ArnLike: { "aws:SourceArn": `arn:aws:cloudwatch:eu-west-1:${poc.cloud.accountId}:alarm:*` } },
+      Condition: {
+        StringEquals: { "aws:SourceAccount": poc.cloud.accountId },
+        ArnLike: { "aws:SourceArn": `arn:aws:cloudwatch:eu-west-1:${poc.cloud.accountId}:alarm:*` },
+      },
     });
   });
 
@@ -49,9 +56,21 @@ describe("monitoring", function () {
   it("watches the ingest and forward mappings: errors, throttles, and falling 5 minutes behind", () => {
     for (const fn of ["clicks-ingest", "clicks-forward"]) {
       const functionName = poc.cloud.named(`${fn}-function`).state.name;
-      expect(poc.cloud.named(`${fn}-errors-alarm`).inputs).to.deep.include({ namespace: "AWS/Lambda", metricName: "Errors", statistic: "Sum", threshold: 1, dimensions: { FunctionName: functionName } });
+      expect(poc.cloud.named(`${fn}-errors-alarm`).inputs).to.deep.include({
+        namespace: "AWS/Lambda",
+        metricName: "Errors",
+        statistic: "Sum",
+        threshold: 1,
+        dimensions: { FunctionName: functionName },
+      });
       expect(poc.cloud.named(`${fn}-throttles-alarm`).inputs).to.include({ metricName: "Throttles", threshold: 1 });
-      expect(poc.cloud.named(`${fn}-iterator-age-alarm`).inputs).to.include({ metricName: "IteratorAge", statistic: "Maximum", threshold: 300_000, period: 60, evaluationPeriods: 5 });
+      expect(poc.cloud.named(`${fn}-iterator-age-alarm`).inputs).to.include({
+        metricName: "IteratorAge",
+        statistic: "Maximum",
+        threshold: 300_000,
+        period: 60,
+        evaluationPeriods: 5,
+      });
     }
   });
 
@@ -59,7 +78,11 @@ describe("monitoring", function () {
     const filter = poc.cloud.named("clicks-ingest-parked-filter").inputs;
     expect(filter).to.deep.include({ logGroupName: poc.cloud.named("clicks-ingest-logs").state.name, pattern: '{ $.message = "parked record" }' });
     expect(filter.metricTransformation).to.include({ namespace: "StreamReplication", name: "clicks-ingest-parked", value: "1" });
-    expect(poc.cloud.named("clicks-ingest-parked-alarm").inputs).to.include({ namespace: "StreamReplication", metricName: "clicks-ingest-parked", threshold: 1 });
+    expect(poc.cloud.named("clicks-ingest-parked-alarm").inputs).to.include({
+      namespace: "StreamReplication",
+      metricName: "clicks-ingest-parked",
+      threshold: 1,
+    });
     expect(poc.cloud.named("clicks-failed-transformations-filter").inputs.pattern).to.equal('{ $.message = "record failed processing" }');
   });
 
@@ -71,7 +94,11 @@ describe("monitoring", function () {
       threshold: 900,
       dimensions: { DeliveryStreamName: poc.outputs.deliveryStreamName },
     });
-    expect(poc.cloud.named("clicks-failed-loads-alarm").inputs).to.deep.include({ namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesVisible", threshold: 1 });
+    expect(poc.cloud.named("clicks-failed-loads-alarm").inputs).to.deep.include({
+      namespace: "AWS/SQS",
+      metricName: "ApproximateNumberOfMessagesVisible",
+      threshold: 1,
+    });
     expect(poc.cloud.has("clicks-load-errors-alarm")).to.equal(true);
     expect(poc.cloud.has("by-user-project-iterator-age-alarm")).to.equal(true);
   });
@@ -89,14 +116,23 @@ describe("monitoring", function () {
       "Mappings: records given up after retries or age (dead-letter bucket, dropped)",
     ]);
     expect(body.widgets[1].properties.metrics).to.deep.equal([["AWS/DynamoDB", "ConsumedWriteCapacityUnits", "TableName", poc.outputs.tableName]]);
-    expect(body.widgets[0].properties.metrics[0]).to.deep.equal(["AWS/Lambda", "Invocations", "FunctionName", poc.cloud.named("clicks-ingest-function").state.name]);
+    expect(body.widgets[0].properties.metrics[0]).to.deep.equal([
+      "AWS/Lambda",
+      "Invocations",
+      "FunctionName",
+      poc.cloud.named("clicks-ingest-function").state.name,
+    ]);
     expect(poc.outputs.dashboardName).to.equal("clickstream-consumer-poc");
   });
 
   it("leaves out of every dashboard, in either mode and any run, what the stack does not deploy: no metric has an empty dimension", async () => {
     const push = { accessMode: "push" };
     const prod1 = await up("source", { ...stackConfig("prod"), ...push }, {});
-    const pocPush = await up("consumer", { ...stackConfig("poc"), ...push, writerExternalId: "poc-writer-7f3a", aurora: JSON.stringify({ enabled: false }) }, prod1.outputs);
+    const pocPush = await up(
+      "consumer",
+      { ...stackConfig("poc"), ...push, writerExternalId: "poc-writer-7f3a", aurora: JSON.stringify({ enabled: false }) },
+      prod1.outputs,
+    );
     const prodPull = await up("source", stackConfig("prod"), {});
     const titles = (cloud: MockCloud, name: string) => bodyOf(cloud.named(name)).widgets.map((w) => w.properties.title);
     expect(titles(pocPush.cloud, "clickstream-consumer")).to.not.include("Ingest: invocations, errors, iterator age");
@@ -106,7 +142,8 @@ describe("monitoring", function () {
     for (const cloud of [prod1.cloud, pocPush.cloud, prodPull.cloud, poc.cloud]) {
       for (const board of cloud.ofType("aws:cloudwatch/dashboard:Dashboard")) {
         for (const widget of bodyOf(board).widgets) {
-          for (const metric of widget.properties.metrics) expect(dimensionValues(metric).every(Boolean), `${board.name}: ${widget.properties.title}`).to.equal(true);
+          for (const metric of widget.properties.metrics)
+            expect(dimensionValues(metric).every(Boolean), `${board.name}: ${widget.properties.title}`).to.equal(true);
         }
       }
     }
@@ -115,14 +152,22 @@ describe("monitoring", function () {
   it("follows a fan-out consumer's lag on the metric fan-out readers emit, and alarms on it", async () => {
     const prod = await up("source", stackConfig("prod"), {});
     const lag = bodyOf(prod.cloud.named("clickstream-source")).widgets.find((w) => w.properties.title.startsWith("Fan-out consumer"))!;
-    expect(lag.properties.metrics).to.deep.equal([["AWS/Kinesis", FAN_OUT_LAG_METRIC, "StreamName", "web-analytics", "ConsumerName", "poc-ingest", { stat: "Maximum" }]]);
-    expect(prod.cloud.named("clicks-fan-out-lag-alarm").inputs).to.deep.include({ metricName: FAN_OUT_LAG_METRIC, alarmActions: [prod.cloud.named("alerts").state.arn] });
+    expect(lag.properties.metrics).to.deep.equal([
+      ["AWS/Kinesis", FAN_OUT_LAG_METRIC, "StreamName", "web-analytics", "ConsumerName", "poc-ingest", { stat: "Maximum" }],
+    ]);
+    expect(prod.cloud.named("clicks-fan-out-lag-alarm").inputs).to.deep.include({
+      metricName: FAN_OUT_LAG_METRIC,
+      alarmActions: [prod.cloud.named("alerts").state.arn],
+    });
   });
 
   it("leaves alarms out of a component when its monitoring says so", async () => {
     const cloud = new MockCloud();
     await cloud.install();
-    new FirehoseArchive("quiet", { tableStreamArn: "arn:aws:dynamodb:eu-west-1:999999999999:table/t/stream/2026-01-01T00:00:00.000", monitoring: { alarms: false } });
+    new FirehoseArchive("quiet", {
+      tableStreamArn: "arn:aws:dynamodb:eu-west-1:999999999999:table/t/stream/2026-01-01T00:00:00.000",
+      monitoring: { alarms: false },
+    });
     await cloud.settle();
     expect(cloud.ofType("aws:cloudwatch/metricAlarm:MetricAlarm")).to.have.length(0);
   });

@@ -3,7 +3,9 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 
 const ROOT = path.join(__dirname, "..", "..");
-const modules: { mutated: string[]; mutatedOnEngines: string[]; notMutated: Record<string, string> } = JSON.parse(readFileSync(path.join(ROOT, "mutation", "modules.json"), "utf8"));
+const modules: { mutated: string[]; mutatedOnEngines: string[]; notMutated: Record<string, string> } = JSON.parse(
+  readFileSync(path.join(ROOT, "mutation", "modules.json"), "utf8"),
+);
 
 /** Every TypeScript module under functions/, as a path from the repository root. */
 function functionModules(dir = "functions"): string[] {

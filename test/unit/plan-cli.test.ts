@@ -38,17 +38,29 @@ describe("npm run plan", () => {
     it("says which argument is missing or wrong, every problem in one line", () => {
       expect(usageError("--event-bytes", "800")).to.equal("--events-per-second is required (or expectedLoad.eventsPerSecond in a --config file)");
       expect(usageError("--events-per-second", "10k", "--event-bytes", "800")).to.equal('--events-per-second takes a number above 0, got "10k"');
-      expect(usageError("--events-per-second", "0", "--event-bytes", "1.5")).to.equal('--events-per-second takes a number above 0, got "0"; --event-bytes takes a whole number of at least 1, got "1.5"');
-      expect(usageError("--events-per-second", "1", "--event-bytes", "1", "--shards", "2.5")).to.equal('--shards takes a whole number of at least 1, got "2.5"');
-      expect(usageError("--events-per-second", "1", "--event-bytes", "1", "--quota", "lambda=5")).to.match(/^--quota lambda=5: no quota "lambda"; known: lambdaConcurrency, /);
-      expect(usageError("--events-per-second", "1", "--event-bytes", "1", "--quota", "lambdaConcurrency=0")).to.equal("--quota lambdaConcurrency=0: the value must be a number above 0");
-      expect(usageError("--events-per-second", "1", "--event-bytes", "1", "--hottest-group-share", "2")).to.equal('--hottest-group-share takes a number above 0 and at most 1, got "2"');
+      expect(usageError("--events-per-second", "0", "--event-bytes", "1.5")).to.equal(
+        '--events-per-second takes a number above 0, got "0"; --event-bytes takes a whole number of at least 1, got "1.5"',
+      );
+      expect(usageError("--events-per-second", "1", "--event-bytes", "1", "--shards", "2.5")).to.equal(
+        '--shards takes a whole number of at least 1, got "2.5"',
+      );
+      expect(usageError("--events-per-second", "1", "--event-bytes", "1", "--quota", "lambda=5")).to.match(
+        /^--quota lambda=5: no quota "lambda"; known: lambdaConcurrency, /,
+      );
+      expect(usageError("--events-per-second", "1", "--event-bytes", "1", "--quota", "lambdaConcurrency=0")).to.equal(
+        "--quota lambdaConcurrency=0: the value must be a number above 0",
+      );
+      expect(usageError("--events-per-second", "1", "--event-bytes", "1", "--hottest-group-share", "2")).to.equal(
+        '--hottest-group-share takes a number above 0 and at most 1, got "2"',
+      );
       expect(usageError("--events", "1")).to.equal("unknown option --events (did you mean --events-per-second?)");
     });
 
     it("calls a negative number out of range, not an ambiguous argument", () => {
       expect(usageError("--events-per-second", "-5", "--event-bytes", "800")).to.equal('--events-per-second takes a number above 0, got "-5"');
-      expect(usageError("--events-per-second", "5", "--event-bytes", "800", "--quota", "lambdaConcurrency=-5")).to.equal("--quota lambdaConcurrency=-5: the value must be a number above 0");
+      expect(usageError("--events-per-second", "5", "--event-bytes", "800", "--quota", "lambdaConcurrency=-5")).to.equal(
+        "--quota lambdaConcurrency=-5: the value must be a number above 0",
+      );
     });
 
     it("checks a load from a config file as the flags are checked, naming the setting", () => {
@@ -83,23 +95,36 @@ describe("npm run plan", () => {
     /** The plan's stage rows, by stage: need, limit, unit, headroom, fix. */
     const stageRows = (text: string) =>
       new Map(
-        [...text.matchAll(/^([a-z][\w.-]*\.[\w.-]+) {2,}(\S+) {2,}(~?\S+) {2,}(.+?) {2,}(\S+x) {2,}(.+)$/gm)].map((m) => [m[1], { need: m[2], limit: m[3], unit: m[4], headroom: m[5], fix: m[6] }]),
+        [...text.matchAll(/^([a-z][\w.-]*\.[\w.-]+) {2,}(\S+) {2,}(~?\S+) {2,}(.+?) {2,}(\S+x) {2,}(.+)$/gm)].map((m) => [
+          m[1],
+          { need: m[2], limit: m[3], unit: m[4], headroom: m[5], fix: m[6] },
+        ]),
       );
 
     it("lists every stage of both accounts, and says when every stage carries the load", () => {
       const request = example();
       const { text, fits } = planReport(request);
       expect(fits).to.equal(true);
-      expect(text).to.match(/^2,000 events\/s of 1,024 bytes, an on-demand stream, eu-west-1, pull mode\n\nsource account\nstage +need +limit +unit +headroom +fix\nstream\.onDemand /);
+      expect(text).to.match(
+        /^2,000 events\/s of 1,024 bytes, an on-demand stream, eu-west-1, pull mode\n\nsource account\nstage +need +limit +unit +headroom +fix\nstream\.onDemand /,
+      );
       expect(text).to.match(/\nconsumer account\nstage +need +limit/);
       const stages = planCapacity(request.load, pipelineSettings(request.input), quotasFor("eu-west-1", request.granted));
       const projection = stages.find((st) => st.id === "projection.by-user.throughput")!;
-      expect(stageRows(text).get("projection.by-user.throughput")).to.deep.equal({ need: "250", limit: `~${formatNumber(projection.limit)}`, unit: "records/s per table stream shard", headroom: formatRatio(headroom(projection)), fix: "ok" });
+      expect(stageRows(text).get("projection.by-user.throughput")).to.deep.equal({
+        need: "250",
+        limit: `~${formatNumber(projection.limit)}`,
+        unit: "records/s per table stream shard",
+        headroom: formatRatio(headroom(projection)),
+        fix: "ok",
+      });
       expect(text.endsWith("Every stage carries this load.")).to.equal(true);
     });
 
     it("labels every per-shard figure per shard (Why: plan gave records/s where it meant per shard)", () => {
-      const { text } = planReport(parse("--events-per-second", "5000", "--event-bytes", "800", "--shards", "8", "--other-stream-readers", "1", "--config", join(ROOT, "Pulumi.poc.yaml")));
+      const { text } = planReport(
+        parse("--events-per-second", "5000", "--event-bytes", "800", "--shards", "8", "--other-stream-readers", "1", "--config", join(ROOT, "Pulumi.poc.yaml")),
+      );
       const rows = stageRows(text);
       expect(rows.get("ingest.throughput")!.unit).to.equal("records/s per source shard");
       expect(rows.get("forward.throughput")!.unit).to.equal("records/s per table stream shard");
@@ -119,13 +144,19 @@ describe("npm run plan", () => {
       expect(quotaValues.get("firehoseMiBPerSecond")).to.deep.equal(new Set(["1,352"]));
       for (const [quota, values] of quotaValues) expect([...values], quota).to.have.length(1);
       expect(text).to.include("cannot carry this load. What would:\n");
-      expect(text).to.include("  - request a Firehose Direct PUT quota, MiB/s (records/s and requests/s scale with it) of 1,352, then declare it in serviceQuotas.firehoseMiBPerSecond\n");
+      expect(text).to.include(
+        "  - request a Firehose Direct PUT quota, MiB/s (records/s and requests/s scale with it) of 1,352, then declare it in serviceQuotas.firehoseMiBPerSecond\n",
+      );
       expect(text).to.match(/\n {2}- set aurora\.database\.maxCapacity to \d+(\.5)?\n/);
       expect(text).to.include("  - request a Kinesis on-demand write maximum, MiB/s (support case) of 977");
     });
 
     it("writes every number one way: thousands separated, whole from 100, three significant digits below (Why: two formats in one table)", () => {
-      const loads = [["100", "500"], ["2500.5", "800"], ["1000000", "1024"]];
+      const loads = [
+        ["100", "500"],
+        ["2500.5", "800"],
+        ["1000000", "1024"],
+      ];
       const shown = (value: number) => (value >= 100 ? Math.round(value) : Number(value.toPrecision(3)));
       const read = (cell: string) => Number(cell.replace(/[~,x]/g, ""));
       for (const [events, bytes] of loads) {
@@ -141,7 +172,9 @@ describe("npm run plan", () => {
         }
         for (const line of text.split("\n").filter((l) => !/^npm run|https?:/.test(l))) {
           // Every number in the output: separated in thousands (1,352), or a small one with at most three significant digits (0.000742, 13.5).
-          for (const [number] of line.replace(/\bv\d+\.\d+\.\d+|\d{4}-\d\d-\d\d|[\w.]*\[\d+\][\w.]*/g, "").matchAll(/(?<![\w.-])\d(?:[\d,]*\d)?(?:\.\d+)?(?!\w)/g)) {
+          for (const [number] of line
+            .replace(/\bv\d+\.\d+\.\d+|\d{4}-\d\d-\d\d|[\w.]*\[\d+\][\w.]*/g, "")
+            .matchAll(/(?<![\w.-])\d(?:[\d,]*\d)?(?:\.\d+)?(?!\w)/g)) {
             expect(number, line).to.match(/^(\d{1,3}(,\d{3})*|0\.0*[1-9]\d{0,2}|[1-9]\d?\.\d{1,2}|[1-9]\.\d{1,2})$/);
           }
         }
@@ -153,9 +186,16 @@ describe("npm run plan", () => {
       const { text } = planReport(request);
       expect(text).to.include(`Running cost at 2,000 events/s all month, AWS list prices for us-east-1, checked ${PRICES_CHECKED} (capacity/prices.ts):`);
       const costs = runningCosts(request.load, pipelineSettings(request.input));
-      for (const cost of costs) expect(text).to.match(new RegExp(`\\n${cost.id.replace(/\./g, "\\.")} +${formatNumber(cost.quantity)} +${cost.unit} +\\$${formatNumber(cost.perMillionEvents).replace(/\./g, "\\.")} +\\+?\\$${formatNumber(cost.perMonth).replace(/\./g, "\\.")}`));
+      for (const cost of costs)
+        expect(text).to.match(
+          new RegExp(
+            `\\n${cost.id.replace(/\./g, "\\.")} +${formatNumber(cost.quantity)} +${cost.unit} +\\$${formatNumber(cost.perMillionEvents).replace(/\./g, "\\.")} +\\+?\\$${formatNumber(cost.perMonth).replace(/\./g, "\\.")}`,
+          ),
+        );
       expect(text.match(/^total +\$[\d.,]+ +\$[\d.,]+$/gm)).to.have.length(2);
-      expect(text).to.match(/\nDedup table: 2,000 events\/s × 1,299 bytes an item × 6 days \(4 until items expire, then 2 until DynamoDB deletes them\) = 1,254 GB at steady state; \$564 a month with point-in-time recovery\.\n/);
+      expect(text).to.match(
+        /\nDedup table: 2,000 events\/s × 1,299 bytes an item × 6 days \(4 until items expire, then 2 until DynamoDB deletes them\) = 1,254 GB at steady state; \$564 a month with point-in-time recovery\.\n/,
+      );
     });
   });
 
@@ -168,7 +208,11 @@ describe("npm run plan", () => {
       expect(fitting.status, fitting.stderr).to.equal(0);
       expect(fitting.stdout).to.include("Every stage carries this load.");
       expect(run("--events-per-second", "100000", "--event-bytes", "1024").status).to.equal(1);
-      expect(run("--event-bytes", "500")).to.deep.equal({ status: 2, stdout: "", stderr: "--events-per-second is required (or expectedLoad.eventsPerSecond in a --config file); see npm run plan -- --help\n" });
+      expect(run("--event-bytes", "500")).to.deep.equal({
+        status: 2,
+        stdout: "",
+        stderr: "--events-per-second is required (or expectedLoad.eventsPerSecond in a --config file); see npm run plan -- --help\n",
+      });
     });
 
     it("answers --help with its options and exit statuses, exit 0", () => {

@@ -23,20 +23,32 @@ describe("the package's public surface (components/index.ts)", () => {
   });
 
   it("exports each component's defaults object", () => {
-    for (const name of ["crossAccountStreamSourceDefaults", "dedupTableDefaults", "pushIngestDefaults", "firehoseArchiveDefaults", "streamProjectionDefaults", "auroraLoaderDefaults"]) {
+    for (const name of [
+      "crossAccountStreamSourceDefaults",
+      "dedupTableDefaults",
+      "pushIngestDefaults",
+      "firehoseArchiveDefaults",
+      "streamProjectionDefaults",
+      "auroraLoaderDefaults",
+    ]) {
       expect((surface as Record<string, unknown>)[name], name).to.be.an("object");
     }
   });
 
   it("exports every defaults object of the settings models, and the archive's default schema, columns and types, for a program to extend", () => {
-    const sources = [...readdirSync(path.join(COMPONENTS, "settings")).map((f) => path.join(COMPONENTS, "settings", f)), path.join(COMPONENTS, "internal", "web-analytics.ts")];
+    const sources = [
+      ...readdirSync(path.join(COMPONENTS, "settings")).map((f) => path.join(COMPONENTS, "settings", f)),
+      path.join(COMPONENTS, "internal", "web-analytics.ts"),
+    ];
     const defaults = sources.flatMap((file) => [...readFileSync(file, "utf8").matchAll(/export const (\w+Defaults|WEB_ANALYTICS_\w+)\b/g)].map((m) => m[1]));
     expect(defaults.length).to.be.greaterThan(10);
     expect(defaults.filter((name) => !(name in surface))).to.deep.equal([]);
   });
 
   it("exports every defaults object, default schema and mock the README and docs/ name as the package's", () => {
-    const named = new Set(PAGES.flatMap((page) => [...readFileSync(path.join(ROOT, page), "utf8").matchAll(/`(\w+Defaults|WEB_ANALYTICS_\w+|AwsMocks)\b/g)].map((m) => m[1])));
+    const named = new Set(
+      PAGES.flatMap((page) => [...readFileSync(path.join(ROOT, page), "utf8").matchAll(/`(\w+Defaults|WEB_ANALYTICS_\w+|AwsMocks)\b/g)].map((m) => m[1])),
+    );
     expect(named.size).to.be.greaterThan(5);
     expect([...named].filter((name) => !(name in surface) && !(name in testing))).to.deep.equal([]);
   });

@@ -64,7 +64,12 @@ describe("PushIngest", () => {
       const statements = policyOf(cloud.one("aws:iam/rolePolicy:RolePolicy")).Statement.slice(1);
       expect(statements).to.deep.equal([
         { Sid: "AssumeWriterRole", Effect: "Allow", Action: "sts:AssumeRole", Resource: WRITER_ROLE },
-        { Sid: "ReadSourceStream", Effect: "Allow", Action: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"], Resource: STREAM_ARN },
+        {
+          Sid: "ReadSourceStream",
+          Effect: "Allow",
+          Action: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"],
+          Resource: STREAM_ARN,
+        },
         {
           Sid: "DecryptSourceStream",
           Effect: "Allow",

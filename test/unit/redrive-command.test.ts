@@ -34,12 +34,18 @@ describe("the re-drive command", function () {
   });
 
   it("says that --schema and --columns come together, naming the one missing", async () => {
-    expect((await run([...required, "--schema", "schema.json"])).err).to.equal("--schema needs --columns too (the transform checks a record with both); see npm run redrive -- --help");
-    expect((await run([...required, "--columns", "columns.json"])).err).to.equal("--columns needs --schema too (the transform checks a record with both); see npm run redrive -- --help");
+    expect((await run([...required, "--schema", "schema.json"])).err).to.equal(
+      "--schema needs --columns too (the transform checks a record with both); see npm run redrive -- --help",
+    );
+    expect((await run([...required, "--columns", "columns.json"])).err).to.equal(
+      "--columns needs --schema too (the transform checks a record with both); see npm run redrive -- --help",
+    );
   });
 
   it("takes --column-types only with --schema and --columns, and names a file that holds no object of types", async () => {
-    expect((await run([...required, "--column-types", "types.json"])).err).to.equal("--column-types needs --schema and --columns (it refines their check); see npm run redrive -- --help");
+    expect((await run([...required, "--column-types", "types.json"])).err).to.equal(
+      "--column-types needs --schema and --columns (it refines their check); see npm run redrive -- --help",
+    );
     const schema = file("schema-for-types.json", JSON.stringify({ type: "object" }));
     const columns = file("columns-for-types.json", JSON.stringify(WEB_ANALYTICS_COLUMNS));
     const list = file("types-list.json", JSON.stringify(["INT"]));
@@ -50,17 +56,24 @@ describe("the re-drive command", function () {
   });
 
   it("names an unknown option", async () => {
-    expect(await run([...required, "--delete"])).to.deep.include({ code: 2, err: "unknown option --delete (did you mean --delete-sent?); see npm run redrive -- --help" });
+    expect(await run([...required, "--delete"])).to.deep.include({
+      code: 2,
+      err: "unknown option --delete (did you mean --delete-sent?); see npm run redrive -- --help",
+    });
   });
 
   it("names the file when a schema is not JSON, cannot be read, or is not a schema", async () => {
     const columns = file("columns.json", JSON.stringify(WEB_ANALYTICS_COLUMNS));
     const notJson = file("schema.yaml", "type: object\n");
-    expect((await run([...required, "--schema", notJson, "--columns", columns])).err).to.match(new RegExp(`^--schema ${notJson} is not JSON: .*; see npm run redrive -- --help$`));
+    expect((await run([...required, "--schema", notJson, "--columns", columns])).err).to.match(
+      new RegExp(`^--schema ${notJson} is not JSON: .*; see npm run redrive -- --help$`),
+    );
     const missing = path.join(dir, "nowhere.json");
     expect((await run([...required, "--schema", missing, "--columns", columns])).err).to.match(new RegExp(`^--schema ${missing} cannot be read: ENOENT`));
     const notSchema = file("not-a-schema.json", JSON.stringify({ type: "no-such-type" }));
-    expect((await run([...required, "--schema", notSchema, "--columns", columns])).err).to.match(new RegExp(`^--schema ${notSchema} and --columns ${columns} do not make a check: `));
+    expect((await run([...required, "--schema", notSchema, "--columns", columns])).err).to.match(
+      new RegExp(`^--schema ${notSchema} and --columns ${columns} do not make a check: `),
+    );
   });
 
   it("gives --region and --profile to the clients, once the profile is found in the config file", async () => {
@@ -70,10 +83,26 @@ describe("the re-drive command", function () {
     try {
       s3.on(ListObjectsV2Command).resolves({ Contents: [] });
       let given: unknown;
-      const result = await run([...required, "--region", "eu-central-1", "--profile", "analytics", "--schema", file("s.json", JSON.stringify(WEB_ANALYTICS_SCHEMA)), "--columns", file("c.json", JSON.stringify(WEB_ANALYTICS_COLUMNS))], (config) => {
-        given = config;
-        return { s3: new S3Client({ region: config.region, credentials: { accessKeyId: "a", secretAccessKey: "b" } }), firehose: new FirehoseClient({ region: config.region }) };
-      });
+      const result = await run(
+        [
+          ...required,
+          "--region",
+          "eu-central-1",
+          "--profile",
+          "analytics",
+          "--schema",
+          file("s.json", JSON.stringify(WEB_ANALYTICS_SCHEMA)),
+          "--columns",
+          file("c.json", JSON.stringify(WEB_ANALYTICS_COLUMNS)),
+        ],
+        (config) => {
+          given = config;
+          return {
+            s3: new S3Client({ region: config.region, credentials: { accessKeyId: "a", secretAccessKey: "b" } }),
+            firehose: new FirehoseClient({ region: config.region }),
+          };
+        },
+      );
       expect(given).to.deep.equal({ region: "eu-central-1", profile: "analytics" });
       expect(result).to.deep.include({ code: 0 });
       expect(result.out).to.include("re-drove 0 of 0 records from 0 objects under s3://clicks-archive/failed/processing-failed/; 0 still fail");

@@ -21,7 +21,11 @@ describe("schema history: what a change of the archive's columns becomes", () =>
     const added = nextSchema([V1], [...V1.columns, "referrer"], { ...V1.columnTypes, referrer: "VARCHAR(200)" });
     expect(added.problems).to.deep.equal([]);
     expect(added.version).to.equal(2);
-    expect(added.history[1]).to.deep.equal({ version: 2, columns: ["page_id", "hits", "country", "referrer"], columnTypes: { hits: "INT", country: "VARCHAR(2)", referrer: "VARCHAR(200)" } });
+    expect(added.history[1]).to.deep.equal({
+      version: 2,
+      columns: ["page_id", "hits", "country", "referrer"],
+      columnTypes: { hits: "INT", country: "VARCHAR(2)", referrer: "VARCHAR(200)" },
+    });
     const widened = nextSchema(added.history, added.history[1].columns, { ...added.history[1].columnTypes, country: "VARCHAR(3)" });
     expect(widened).to.include({ version: 3 });
     expect(widened.problems).to.deep.equal([]);
@@ -34,7 +38,9 @@ describe("schema history: what a change of the archive's columns becomes", () =>
     ]);
     expect(removed.version).to.equal(1);
     expect(removed.history).to.deep.equal([V1]);
-    expect(nextSchema([V1], ["page_id", "hits", "nation"], { hits: "INT", nation: "VARCHAR(2)" }).problems[0]).to.match(/^column country was removed \(renamed to nation\?\)/);
+    expect(nextSchema([V1], ["page_id", "hits", "nation"], { hits: "INT", nation: "VARCHAR(2)" }).problems[0]).to.match(
+      /^column country was removed \(renamed to nation\?\)/,
+    );
   });
 
   it("refuses columns that changed places", () => {
@@ -52,7 +58,9 @@ describe("schema history: what a change of the archive's columns becomes", () =>
   });
 
   it("refuses a history that is not a component's schemaHistory output", () => {
-    expect(nextSchema([{ version: 2, columns: ["a"], columnTypes: {} }], ["a"], {}).problems[0]).to.match(/^schemaHistory\[0\] must be \{version: 1, columns: \[names\], columnTypes: \{…\}\}/);
+    expect(nextSchema([{ version: 2, columns: ["a"], columnTypes: {} }], ["a"], {}).problems[0]).to.match(
+      /^schemaHistory\[0\] must be \{version: 1, columns: \[names\], columnTypes: \{…\}\}/,
+    );
   });
 
   it("knows which type changes keep every value", () => {
@@ -93,7 +101,9 @@ describe("schema history in the components", () => {
     await cloud.install();
     const archive = new FirehoseArchive("clicks", { ...v2Args, schemaHistory: [deployed] });
     await cloud.settle();
-    expect(cloud.one("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream").inputs.extendedS3Configuration.prefix).to.equal("processed/v2/!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/!{timestamp:HH}/");
+    expect(cloud.one("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream").inputs.extendedS3Configuration.prefix).to.equal(
+      "processed/v2/!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/!{timestamp:HH}/",
+    );
     expect(archive.schemaVersion).to.equal(2);
     expect(archive.schemaHistory.map((v) => v.columns.length)).to.deep.equal([deployed.columns.length, deployed.columns.length + 1]);
   });
@@ -109,12 +119,27 @@ describe("schema history in the components", () => {
     const cloud = new MockCloud();
     await cloud.install();
     const archive = new FirehoseArchive("clicks", { ...v2Args, schemaHistory: [deployed] });
-    new AuroraLoader("clicks", { archiveBucketName: "b", archiveBucketArn: "arn:aws:s3:::b", columns: archive.csvColumns, columnTypes: archive.columnTypes, schemaHistory: archive.schemaHistory });
+    new AuroraLoader("clicks", {
+      archiveBucketName: "b",
+      archiveBucketArn: "arn:aws:s3:::b",
+      columns: archive.csvColumns,
+      columnTypes: archive.columnTypes,
+      schemaHistory: archive.schemaHistory,
+    });
     await cloud.settle();
-    expect(JSON.parse(cloud.named("clicks-load-function").inputs.environment.variables.SCHEMA_VERSIONS)).to.deep.equal([4 + deployed.columns.length, 5 + deployed.columns.length]);
-    expect(() => new AuroraLoader("bad", { archiveBucketName: "b", archiveBucketArn: "arn:aws:s3:::b", columns: archive.csvColumns.slice(0, -1), schemaHistory: archive.schemaHistory })).to.throw(
-      /schemaHistory's newest version \(2\) has other columns than columns/,
-    );
+    expect(JSON.parse(cloud.named("clicks-load-function").inputs.environment.variables.SCHEMA_VERSIONS)).to.deep.equal([
+      4 + deployed.columns.length,
+      5 + deployed.columns.length,
+    ]);
+    expect(
+      () =>
+        new AuroraLoader("bad", {
+          archiveBucketName: "b",
+          archiveBucketArn: "arn:aws:s3:::b",
+          columns: archive.csvColumns.slice(0, -1),
+          schemaHistory: archive.schemaHistory,
+        }),
+    ).to.throw(/schemaHistory's newest version \(2\) has other columns than columns/);
   });
 });
 
@@ -133,7 +158,10 @@ describe("schema history in the poc stack", function () {
 
     // A column removed since: refused, naming it.
     const removed = { ...history[0], columns: [...history[0].columns, "referrer"], columnTypes: { ...history[0].columnTypes, referrer: "VARCHAR(200)" } };
-    const failure = await up("consumer", {}, undefined, undefined, { lastDeployment: { ...first.outputs, archiveSchemaHistory: [removed] } }).then(() => undefined, (error: Error) => error);
+    const failure = await up("consumer", {}, undefined, undefined, { lastDeployment: { ...first.outputs, archiveSchemaHistory: [removed] } }).then(
+      () => undefined,
+      (error: Error) => error,
+    );
     expect(failure?.message).to.match(/against the deployed schema version 1: column referrer was removed/);
   });
 });

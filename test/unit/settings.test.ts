@@ -14,7 +14,11 @@ import { propertySettings } from "../support/property";
 const ROOT = path.join(__dirname, "..", "..");
 const STREAM_ARN = "arn:aws:kinesis:eu-west-1:111111111111:stream/web-analytics";
 const TABLE_STREAM = "arn:aws:dynamodb:eu-west-1:999999999999:table/clicks/stream/2026-01-01T00:00:00.000";
-const BUCKET = { archiveBucketName: "archive", archiveBucketArn: "arn:aws:s3:::archive", columns: ["dedup_key", "change", "changed_at", "stream_sequence", "page_id"] };
+const BUCKET = {
+  archiveBucketName: "archive",
+  archiveBucketArn: "arn:aws:s3:::archive",
+  columns: ["dedup_key", "change", "changed_at", "stream_sequence", "page_id"],
+};
 
 /** Every settings model, with the least arguments each needs. */
 const MODELS: Record<string, (args: Record<string, unknown>) => { settings: object; problems: string[] }> = {
@@ -42,7 +46,11 @@ describe("the components' settings models", () => {
 
   it("fill every default from the component's defaults object, when nothing is given", () => {
     const dedup = resolveDedupTable("clicks", {}).settings;
-    expect(dedup.table).to.include({ billingMode: dedupTableDefaults.table.billingMode, streamViewType: dedupTableDefaults.table.streamViewType, deletionProtection: false });
+    expect(dedup.table).to.include({
+      billingMode: dedupTableDefaults.table.billingMode,
+      streamViewType: dedupTableDefaults.table.streamViewType,
+      deletionProtection: false,
+    });
     expect(dedup.pull!.ingest).to.deep.include({ ...dedupTableDefaults.ingest, logRetentionDays: dedupTableDefaults.logRetentionDays });
     expect(dedup.protectData).to.equal(true);
     expect(resolvePushIngest("clicks", { streamArn: STREAM_ARN }).settings.ingest).to.deep.include(pushIngestDefaults.ingest);
@@ -51,12 +59,17 @@ describe("the components' settings models", () => {
     expect(archive.bucket).to.include(firehoseArchiveDefaults.bucket);
     expect(archive.forward).to.deep.include({ ...firehoseArchiveDefaults.forward, logRetentionDays: 30 });
     expect(archive.transform).to.deep.include(firehoseArchiveDefaults.transform);
-    expect(resolveStreamProjection("x", { projection: { kind: "aggregate", groupBy: [{ attribute: "page_id" }] } }).settings).to.deep.include({ ledger: { ttlDays: streamProjectionDefaults.ledgerTtlDays, countedEntriesExpire: false } });
+    expect(resolveStreamProjection("x", { projection: { kind: "aggregate", groupBy: [{ attribute: "page_id" }] } }).settings).to.deep.include({
+      ledger: { ttlDays: streamProjectionDefaults.ledgerTtlDays, countedEntriesExpire: false },
+    });
     const loader = resolveAuroraLoader("clicks", BUCKET).settings;
     expect(loader.database).to.deep.include(auroraLoaderDefaults.database);
     expect(loader.load).to.deep.include(auroraLoaderDefaults.load);
     expect(loader).to.include({ mode: auroraLoaderDefaults.loadMode, createEndpoints: true });
-    expect(resolveCrossAccountStreamSource("clicks", {}).settings).to.deep.include({ stream: { name: undefined, shardCount: undefined, retentionHours: crossAccountStreamSourceDefaults.stream.retentionHours }, keyDeletionWindowDays: 30 });
+    expect(resolveCrossAccountStreamSource("clicks", {}).settings).to.deep.include({
+      stream: { name: undefined, shardCount: undefined, retentionHours: crossAccountStreamSourceDefaults.stream.retentionHours },
+      keyDeletionWindowDays: 30,
+    });
   });
 
   it("give each role's logs the component's retention unless the role says otherwise", () => {
@@ -67,7 +80,10 @@ describe("the components' settings models", () => {
   });
 
   it("name each problem by its argument's path, and collect them all", () => {
-    const { problems } = resolveDedupTable("clicks", { table: { billingMode: "PROVISIONED", capacity: { read: 0, write: 5, targetUtilization: 95 } }, ingest: { memorySize: 64 } });
+    const { problems } = resolveDedupTable("clicks", {
+      table: { billingMode: "PROVISIONED", capacity: { read: 0, write: 5, targetUtilization: 95 } },
+      ingest: { memorySize: 64 },
+    });
     expect(problems).to.deep.equal([
       "table.capacity.read must be an integer from 1 to 40000, got 0",
       "table.capacity.targetUtilization must be an integer from 20 to 90, got 95",
@@ -83,12 +99,41 @@ describe("the components' settings models", () => {
 
   it("never throw, whatever a caller without the type checker passes: every mistake is a problem", () => {
     const junk = fc.anything({ maxDepth: 3, withNullPrototype: true, withObjectString: true });
-    const keys = fc.constantFrom("pull", "push", "table", "ingest", "tags", "stream", "sharedTable", "projection", "project", "delivery", "bucket", "forward", "columns", "columnTypes", "schemaHistory", "database", "load", "network", "overrides", "monitoring", "logRetentionDays", "protectData", "writer", "sharedTableReaderRoleArns", "nope");
+    const keys = fc.constantFrom(
+      "pull",
+      "push",
+      "table",
+      "ingest",
+      "tags",
+      "stream",
+      "sharedTable",
+      "projection",
+      "project",
+      "delivery",
+      "bucket",
+      "forward",
+      "columns",
+      "columnTypes",
+      "schemaHistory",
+      "database",
+      "load",
+      "network",
+      "overrides",
+      "monitoring",
+      "logRetentionDays",
+      "protectData",
+      "writer",
+      "sharedTableReaderRoleArns",
+      "nope",
+    );
     fc.assert(
       fc.property(fc.constantFrom(...Object.keys(MODELS)), fc.dictionary(keys, junk), (component, args) => {
         const { problems } = MODELS[component](args);
         expect(problems).to.be.an("array");
-        for (const problem of problems) expect(problem).to.be.a("string").and.not.match(/Cannot read propert|is not a function|is not iterable/);
+        for (const problem of problems)
+          expect(problem)
+            .to.be.a("string")
+            .and.not.match(/Cannot read propert|is not a function|is not iterable/);
       }),
       propertySettings(400),
     );

@@ -25,8 +25,18 @@ async function refusal(config: Record<string, string>, consumerOutputs?: Outputs
 
 describe("source stack config (stacks/source-config.ts)", () => {
   it("gives CrossAccountStreamSource its arguments: the stream settings, the fan-out name and the role the consumer stack reports", async () => {
-    const config = await read({ stream: JSON.stringify({ shardCount: 2 }), fanOutConsumerName: "poc-ingest", protectData: "false" }, { ingestRoleArn: INGEST_ROLE });
-    expect(config.streamSource).to.deep.include({ stream: { shardCount: 2 }, consumerRoleArn: INGEST_ROLE, fanOutConsumerName: "poc-ingest", sharedTable: undefined, sharedTableReaderRoleArns: [], protectData: false });
+    const config = await read(
+      { stream: JSON.stringify({ shardCount: 2 }), fanOutConsumerName: "poc-ingest", protectData: "false" },
+      { ingestRoleArn: INGEST_ROLE },
+    );
+    expect(config.streamSource).to.deep.include({
+      stream: { shardCount: 2 },
+      consumerRoleArn: INGEST_ROLE,
+      fanOutConsumerName: "poc-ingest",
+      sharedTable: undefined,
+      sharedTableReaderRoleArns: [],
+      protectData: false,
+    });
     expect(config.streamSource.tags).to.deep.equal({ project: "stream-replication", stack: "prod", "data-classification": "personal" });
     expect(config.push).to.equal(undefined);
     expect(config.capacityInput).to.deep.include({ accessMode: "pull", stream: { shardCount: 2 }, fanOut: true });
@@ -38,7 +48,10 @@ describe("source stack config (stacks/source-config.ts)", () => {
   });
 
   it("gives PushIngest its writer in push mode once the consumer reports role, table and external ID, and the ingest settings (0 days: kept forever)", async () => {
-    const config = await read({ accessMode: "push", ingest: JSON.stringify({ batchSize: 50 }), deadLetterExpireAfterDays: "0" }, { accessMode: "push", writerRoleArn: WRITER_ROLE, tableName: "clicks-table", writerExternalId: "poc-writer-7f3a" });
+    const config = await read(
+      { accessMode: "push", ingest: JSON.stringify({ batchSize: 50 }), deadLetterExpireAfterDays: "0" },
+      { accessMode: "push", writerRoleArn: WRITER_ROLE, tableName: "clicks-table", writerExternalId: "poc-writer-7f3a" },
+    );
     expect(config.push).to.deep.include({ ingest: { batchSize: 50 } });
     expect((await read({ accessMode: "push", deadLetterExpireAfterDays: "30" })).push).to.deep.include({ ingest: { deadLetterExpireAfterDays: 30 } });
     const writer = config.push!.writer!;
@@ -52,7 +65,11 @@ describe("source stack config (stacks/source-config.ts)", () => {
   });
 
   it("names every problem at once, capacity and wiring alike, as one RunError", async () => {
-    const error = await refusal({ capacityCheck: "maybe", serviceQuotas: JSON.stringify({ lambdaConcurrency: -1, shards: 5 }), consumerIngestRoleArn: `arn:aws:iam::${CONSUMER}:root` });
+    const error = await refusal({
+      capacityCheck: "maybe",
+      serviceQuotas: JSON.stringify({ lambdaConcurrency: -1, shards: 5 }),
+      consumerIngestRoleArn: `arn:aws:iam::${CONSUMER}:root`,
+    });
     expect(pulumi.RunError.isInstance(error)).to.equal(true);
     expect(error.message).to.match(/^stack "prod": invalid config:\n/);
     expect(error.message).to.include('capacityCheck must be one of "warn", "fail", got "maybe"');
@@ -62,17 +79,26 @@ describe("source stack config (stacks/source-config.ts)", () => {
   });
 
   it("refuses deadLetterExpireAfterDays out of range under its config key's name", async () => {
-    expect((await refusal({ accessMode: "push", deadLetterExpireAfterDays: "40000" })).message).to.include("deadLetterExpireAfterDays must be an integer from 1 to 36500, got 40000");
+    expect((await refusal({ accessMode: "push", deadLetterExpireAfterDays: "40000" })).message).to.include(
+      "deadLetterExpireAfterDays must be an integer from 1 to 36500, got 40000",
+    );
   });
 
   it("refuses a shared-table reader role of another account", async () => {
-    const error = await refusal({ sharedTable: JSON.stringify({ name: "GameScoreRecords", hashKey: "RecordID" }), consumerSharedTableReaderRoleArns: JSON.stringify({ scores: "arn:aws:iam::222222222222:role/scores" }) });
+    const error = await refusal({
+      sharedTable: JSON.stringify({ name: "GameScoreRecords", hashKey: "RecordID" }),
+      consumerSharedTableReaderRoleArns: JSON.stringify({ scores: "arn:aws:iam::222222222222:role/scores" }),
+    });
     expect(error.message).to.include(`consumerSharedTableReaderRoleArns.scores is in account 222222222222, not ${CONSUMER} as the config says`);
   });
 
   it("refuses a push writer without its table name, or without the external ID", async () => {
-    expect((await refusal({ accessMode: "push", consumerWriterRoleArn: WRITER_ROLE, writerExternalId: "poc-writer-7f3a" })).message).to.include("the consumer's writer role and table name go together: consumerTableName is missing");
-    expect((await refusal({ accessMode: "push", consumerWriterRoleArn: WRITER_ROLE, consumerTableName: "clicks-table" })).message).to.include('writerExternalId is required with accessMode "push"');
+    expect((await refusal({ accessMode: "push", consumerWriterRoleArn: WRITER_ROLE, writerExternalId: "poc-writer-7f3a" })).message).to.include(
+      "the consumer's writer role and table name go together: consumerTableName is missing",
+    );
+    expect((await refusal({ accessMode: "push", consumerWriterRoleArn: WRITER_ROLE, consumerTableName: "clicks-table" })).message).to.include(
+      'writerExternalId is required with accessMode "push"',
+    );
   });
 
   it("refuses bad accounts before asking anything of the consumer stack", async () => {

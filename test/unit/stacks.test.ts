@@ -20,7 +20,9 @@ describe("stacks", () => {
     });
 
     it("tells the user which config key to set for a stack with no default", () => {
-      expect(() => selectComposition("staging", undefined)).to.throw(/stack "staging" has no default composition: set one with `pulumi config set composition <source\|consumer>`/);
+      expect(() => selectComposition("staging", undefined)).to.throw(
+        /stack "staging" has no default composition: set one with `pulumi config set composition <source\|consumer>`/,
+      );
     });
 
     it("names the available compositions when the selected one does not exist", () => {
@@ -53,10 +55,22 @@ describe("stacks", () => {
       const policies = prod.cloud.ofType("aws:kinesis/resourcePolicy:ResourcePolicy");
       expect(policies.map((p) => p.inputs.resourceArn)).to.deep.equal([prod.outputs.streamArn, prod.outputs.streamConsumerArn]);
       expect(policyOf(policies[0]).Statement).to.deep.equal([
-        { Sid: "ConsumerRoleReadsStream", Effect: "Allow", Principal: { AWS: role }, Action: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"], Resource: prod.outputs.streamArn },
+        {
+          Sid: "ConsumerRoleReadsStream",
+          Effect: "Allow",
+          Principal: { AWS: role },
+          Action: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"],
+          Resource: prod.outputs.streamArn,
+        },
       ]);
       expect(policyOf(policies[1]).Statement).to.deep.equal([
-        { Sid: "ConsumerRoleReadsFanOut", Effect: "Allow", Principal: { AWS: role }, Action: ["kinesis:DescribeStreamConsumer", "kinesis:SubscribeToShard"], Resource: prod.outputs.streamConsumerArn },
+        {
+          Sid: "ConsumerRoleReadsFanOut",
+          Effect: "Allow",
+          Principal: { AWS: role },
+          Action: ["kinesis:DescribeStreamConsumer", "kinesis:SubscribeToShard"],
+          Resource: prod.outputs.streamConsumerArn,
+        },
       ]);
       const decrypt = policyOf(prod.cloud.one("aws:kms/keyPolicy:KeyPolicy")).Statement[1];
       expect(decrypt.Principal).to.deep.equal({ AWS: role });
@@ -68,8 +82,18 @@ describe("stacks", () => {
       const mapping = poc2.cloud.named("clicks-ingest-mapping");
       expect(mapping.inputs.eventSourceArn).to.equal(prod.outputs.streamConsumerArn);
       const statements = rolePolicy(poc2.cloud);
-      expect(statements).to.deep.include({ Sid: "ReadSourceStream", Effect: "Allow", Action: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"], Resource: prod.outputs.streamArn });
-      expect(statements).to.deep.include({ Sid: "ReadFanOutConsumer", Effect: "Allow", Action: ["kinesis:DescribeStreamConsumer", "kinesis:SubscribeToShard"], Resource: prod.outputs.streamConsumerArn });
+      expect(statements).to.deep.include({
+        Sid: "ReadSourceStream",
+        Effect: "Allow",
+        Action: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"],
+        Resource: prod.outputs.streamArn,
+      });
+      expect(statements).to.deep.include({
+        Sid: "ReadFanOutConsumer",
+        Effect: "Allow",
+        Action: ["kinesis:DescribeStreamConsumer", "kinesis:SubscribeToShard"],
+        Resource: prod.outputs.streamConsumerArn,
+      });
       expect(statements).to.deep.include({
         Sid: "DecryptSourceStream",
         Effect: "Allow",
@@ -86,13 +110,56 @@ describe("stacks", () => {
 
     it("exports every value the other account needs, by name", () => {
       expect(Object.keys(prod.outputs).sort()).to.deep.equal([
-        "accessMode", "accountId", "alertTopicArn", "dashboardName", "deployments", "nextStep", "producerPolicyArn", "region", "sharedTableKmsKeyArn", "sharedTableName", "sharedTableReadGrantedTo",
-        "sharedTableStreamArn", "streamArn", "streamConsumerArn", "streamKmsKeyArn", "streamName", "streamReadGrantedTo", "streamRetentionHours",
+        "accessMode",
+        "accountId",
+        "alertTopicArn",
+        "dashboardName",
+        "deployments",
+        "nextStep",
+        "producerPolicyArn",
+        "region",
+        "sharedTableKmsKeyArn",
+        "sharedTableName",
+        "sharedTableReadGrantedTo",
+        "sharedTableStreamArn",
+        "streamArn",
+        "streamConsumerArn",
+        "streamKmsKeyArn",
+        "streamName",
+        "streamReadGrantedTo",
+        "streamRetentionHours",
       ]);
       expect(Object.keys(poc2.outputs).sort()).to.deep.equal([
-        "accessMode", "accountId", "alertTopicArn", "archiveBucketName", "archiveCsvColumns", "archiveSchemaHistory", "archiveSchemaVersion", "clusterArn", "clusterEndpoint", "clusterPort", "dashboardName", "databaseName",
-        "databaseSecretArn", "databaseTable", "deadLetterBucketName", "deliveryStreamName", "deployments", "failedLoadsQueueUrl", "forwardDeadLetterBucketName", "ingestFunctionArn",
-        "ingestRoleArn", "loaderFunctionArn", "nextStep", "projectionTables", "region", "subnetIds", "tableArn", "tableName", "tableStreamArn", "vpcId",
+        "accessMode",
+        "accountId",
+        "alertTopicArn",
+        "archiveBucketName",
+        "archiveCsvColumns",
+        "archiveSchemaHistory",
+        "archiveSchemaVersion",
+        "clusterArn",
+        "clusterEndpoint",
+        "clusterPort",
+        "dashboardName",
+        "databaseName",
+        "databaseSecretArn",
+        "databaseTable",
+        "deadLetterBucketName",
+        "deliveryStreamName",
+        "deployments",
+        "failedLoadsQueueUrl",
+        "forwardDeadLetterBucketName",
+        "ingestFunctionArn",
+        "ingestRoleArn",
+        "loaderFunctionArn",
+        "nextStep",
+        "projectionTables",
+        "region",
+        "subnetIds",
+        "tableArn",
+        "tableName",
+        "tableStreamArn",
+        "vpcId",
       ]);
     });
   });
@@ -194,7 +261,9 @@ describe("stacks", () => {
     });
 
     it("reports the pipeline wired on both sides", async () => {
-      expect(prod2.outputs.nextStep).to.match(/^Wired: arn:aws:lambda:eu-west-1:111111111111:function:clicks-ingest-function-\w+ writes to clicks-table-\w+ through arn:aws:iam::999999999999:role\/clicks-writer-role-\w+\.$/);
+      expect(prod2.outputs.nextStep).to.match(
+        /^Wired: arn:aws:lambda:eu-west-1:111111111111:function:clicks-ingest-function-\w+ writes to clicks-table-\w+ through arn:aws:iam::999999999999:role\/clicks-writer-role-\w+\.$/,
+      );
       const poc2 = await up("consumer", { ...push, writerExternalId: "poc-writer-7f3a" }, prod2.outputs);
       expect(poc2.outputs.nextStep).to.equal(`Wired: ${prod2.outputs.pushIngestFunctionArn} writes to this table through ${poc.outputs.writerRoleArn}.`);
     });
@@ -220,7 +289,6 @@ describe("stacks", () => {
     });
   });
 
-
   describe("the cross-account DynamoDB Streams design: poc keeps each user's score from prod's shared table, across accounts, in three runs: poc, prod, poc", () => {
     let poc1: Awaited<ReturnType<typeof up>>;
     let prod: Awaited<ReturnType<typeof up>>;
@@ -240,24 +308,50 @@ describe("stacks", () => {
     it("prod: shares the table's stream and key with exactly that role, and the ingest role gets nothing of the table", () => {
       const role = poc1.outputs.sharedTableReaderRoleArns["scores-by-user"];
       const streamPolicy = policyOf(prod.cloud.one("aws:dynamodb/resourcePolicy:ResourcePolicy"));
-      expect(streamPolicy.Statement).to.deep.equal([{ Sid: "ReadersReadTableStream", Effect: "Allow", Principal: { AWS: role }, Action: ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"], Resource: prod.outputs.sharedTableStreamArn }]);
+      expect(streamPolicy.Statement).to.deep.equal([
+        {
+          Sid: "ReadersReadTableStream",
+          Effect: "Allow",
+          Principal: { AWS: role },
+          Action: ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"],
+          Resource: prod.outputs.sharedTableStreamArn,
+        },
+      ]);
       const keyStatements = policyOf(prod.cloud.one("aws:kms/keyPolicy:KeyPolicy")).Statement;
       expect(keyStatements.find((st) => st.Sid === "ReadersDecryptSharedTableStream")).to.deep.include({ Principal: { AWS: role }, Action: "kms:Decrypt" });
-      expect(keyStatements.filter((st) => st.Principal?.AWS === poc1.outputs.ingestRoleArn).map((st) => st.Sid)).to.deep.equal(["ConsumerRoleDecryptsThisStream"]);
+      expect(keyStatements.filter((st) => st.Principal?.AWS === poc1.outputs.ingestRoleArn).map((st) => st.Sid)).to.deep.equal([
+        "ConsumerRoleDecryptsThisStream",
+      ]);
       expect(prod.outputs.sharedTableReadGrantedTo).to.deep.equal(poc1.outputs.sharedTableReaderRoleArns);
     });
 
     it("second poc run: maps prod's table stream to the projection, whose role may read that stream and decrypt it through DynamoDB", () => {
       expect(poc2.cloud.named("scores-by-user-project-mapping").inputs.eventSourceArn).to.equal(prod.outputs.sharedTableStreamArn);
       const statements = policyOf(poc2.cloud.named("scores-by-user-project-policy")).Statement;
-      expect(statements).to.deep.include({ Sid: "ReadTableStream", Effect: "Allow", Action: ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"], Resource: prod.outputs.sharedTableStreamArn });
-      expect(statements).to.deep.include({ Sid: "DecryptTableStream", Effect: "Allow", Action: "kms:Decrypt", Resource: prod.outputs.sharedTableKmsKeyArn, Condition: { StringEquals: { "kms:ViaService": "dynamodb.eu-west-1.amazonaws.com" } } });
+      expect(statements).to.deep.include({
+        Sid: "ReadTableStream",
+        Effect: "Allow",
+        Action: ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"],
+        Resource: prod.outputs.sharedTableStreamArn,
+      });
+      expect(statements).to.deep.include({
+        Sid: "DecryptTableStream",
+        Effect: "Allow",
+        Action: "kms:Decrypt",
+        Resource: prod.outputs.sharedTableKmsKeyArn,
+        Condition: { StringEquals: { "kms:ViaService": "dynamodb.eu-west-1.amazonaws.com" } },
+      });
       expect(poc2.cloud.named("scores-by-user-project-role").urn).to.equal(poc1.cloud.named("scores-by-user-project-role").urn);
       expect(poc2.outputs.sharedTableProjectionTables).to.deep.equal({ "scores-by-user": poc2.cloud.named("scores-by-user-table").state.name });
     });
 
     it("does not map a projection prod has not granted yet, such as one added after prod's run", async () => {
-      const two = { sharedTableProjections: JSON.stringify([...JSON.parse(SCORES_BY_USER.sharedTableProjections), { name: "games-by-user", projection: { kind: "aggregate", groupBy: ["Username"] } }]) };
+      const two = {
+        sharedTableProjections: JSON.stringify([
+          ...JSON.parse(SCORES_BY_USER.sharedTableProjections),
+          { name: "games-by-user", projection: { kind: "aggregate", groupBy: ["Username"] } },
+        ]),
+      };
       const poc = await up("consumer", two, prod.outputs);
       expect(poc.cloud.has("scores-by-user-project-mapping")).to.equal(true);
       expect(poc.cloud.has("games-by-user-project-mapping")).to.equal(false);
@@ -271,7 +365,9 @@ describe("stacks", () => {
       const data = [...poc.cloud.resources, ...prod.cloud.resources].filter((r) => DATA_BEARING_TYPES.includes(r.type));
       expect(new Set(data.map((r) => r.type))).to.have.property("size", DATA_BEARING_TYPES.length);
       expect(data.filter((r) => !r.protect).map((r) => r.name)).to.deep.equal([]);
-      expect([...poc.cloud.resources, ...prod.cloud.resources].filter((r) => r.protect && !DATA_BEARING_TYPES.includes(r.type)).map((r) => r.name)).to.deep.equal([]);
+      expect(
+        [...poc.cloud.resources, ...prod.cloud.resources].filter((r) => r.protect && !DATA_BEARING_TYPES.includes(r.type)).map((r) => r.name),
+      ).to.deep.equal([]);
     });
 
     it("creates every bucket of both stacks without forceDestroy, so deleting one that holds objects fails instead of emptying it", async () => {
@@ -305,15 +401,37 @@ describe("stacks", () => {
     it("is usable, through DynamoDB only, by the ingest role that writes it and the forward and projection roles that read its stream", async () => {
       const poc = await up("consumer", { ...stackConfig("poc"), table }, {});
       const statements = (name: string) => policyOf(poc.cloud.named(name)).Statement;
-      expect(statements("clicks-ingest-policy")).to.deep.include({ Sid: "UseDedupTableKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: keyArn, Condition: viaDynamoDb });
+      expect(statements("clicks-ingest-policy")).to.deep.include({
+        Sid: "UseDedupTableKey",
+        Effect: "Allow",
+        Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+        Resource: keyArn,
+        Condition: viaDynamoDb,
+      });
       for (const reader of ["clicks-forward-policy", "by-user-project-policy"]) {
-        expect(statements(reader), reader).to.deep.include({ Sid: "DecryptTableStream", Effect: "Allow", Action: "kms:Decrypt", Resource: keyArn, Condition: viaDynamoDb });
+        expect(statements(reader), reader).to.deep.include({
+          Sid: "DecryptTableStream",
+          Effect: "Allow",
+          Action: "kms:Decrypt",
+          Resource: keyArn,
+          Condition: viaDynamoDb,
+        });
       }
     });
 
     it("is usable by the writer role in push mode", async () => {
-      const poc = await up("consumer", { accessMode: "push", writerExternalId: "poc-writer-7f3a", table, sourceIngestRoleArn: `arn:aws:iam::${SOURCE}:role/clicks-ingest-role-5d4c3b2` }, {});
-      expect(policyOf(poc.cloud.named("clicks-writer-policy")).Statement).to.deep.include({ Sid: "UseDedupTableKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: keyArn, Condition: viaDynamoDb });
+      const poc = await up(
+        "consumer",
+        { accessMode: "push", writerExternalId: "poc-writer-7f3a", table, sourceIngestRoleArn: `arn:aws:iam::${SOURCE}:role/clicks-ingest-role-5d4c3b2` },
+        {},
+      );
+      expect(policyOf(poc.cloud.named("clicks-writer-policy")).Statement).to.deep.include({
+        Sid: "UseDedupTableKey",
+        Effect: "Allow",
+        Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+        Resource: keyArn,
+        Condition: viaDynamoDb,
+      });
     });
   });
 
@@ -358,7 +476,9 @@ describe("stacks", () => {
     it("refuses a second projection on the dedup table's stream, which already feeds the forward function, with the reason and the way out", async () => {
       const index = (name: string) => ({ name, projection: { kind: "index", hashKey: "useremail" } });
       const message = await refusal(() => up("consumer", { projections: JSON.stringify([index("by-user"), index("by-page")]) }));
-      expect(message).to.include("projections lists 2 projections, but DynamoDB Streams serves at most 2 readers per shard and the dedup table's stream already feeds the archive's forward function: keep at most 1");
+      expect(message).to.include(
+        "projections lists 2 projections, but DynamoDB Streams serves at most 2 readers per shard and the dedup table's stream already feeds the archive's forward function: keep at most 1",
+      );
       expect(message).to.include("Kinesis Data Streams for DynamoDB");
     });
 
@@ -391,7 +511,9 @@ describe("stacks", () => {
     it("refuses a source stream in another region or account", async () => {
       const message = await refusal(() => up("consumer", { sourceStreamArn: `arn:aws:kinesis:us-east-1:222222222222:stream/web-analytics` }));
       expect(message).to.include("sourceStreamArn is in account 222222222222, not 111111111111 as the config says");
-      expect(message).to.include("sourceStreamArn is in region us-east-1, but this stack deploys to eu-west-1: both accounts must use one region, as Lambda requires");
+      expect(message).to.include(
+        "sourceStreamArn is in region us-east-1, but this stack deploys to eu-west-1: both accounts must use one region, as Lambda requires",
+      );
     });
 
     it("refuses a consumer role that is not a role of the consumer account", async () => {
@@ -403,23 +525,35 @@ describe("stacks", () => {
       expect(await refusal(() => up("source", {}, { accessMode: "push" }))).to.equal(
         `the consumer stack (${POC_STACK}) uses accessMode "push" but this stack uses "pull": set the same accessMode in both stacks`,
       );
-      expect(await refusal(() => up("consumer", {}, { region: "us-east-1" }))).to.match(/the source stack \(acme\/stream-replication\/prod\) is in region us-east-1 but this stack is in eu-west-1/);
+      expect(await refusal(() => up("consumer", {}, { region: "us-east-1" }))).to.match(
+        /the source stack \(acme\/stream-replication\/prod\) is in region us-east-1 but this stack is in eu-west-1/,
+      );
     });
 
     it("refuses half of the push target in config", async () => {
-      const message = await refusal(() => up("source", { accessMode: "push", consumerWriterRoleArn: `arn:aws:iam::${CONSUMER}:role/clicks-writer-role-9a8b7c6`, writerExternalId: "poc-writer-7f3a" }));
+      const message = await refusal(() =>
+        up("source", {
+          accessMode: "push",
+          consumerWriterRoleArn: `arn:aws:iam::${CONSUMER}:role/clicks-writer-role-9a8b7c6`,
+          writerExternalId: "poc-writer-7f3a",
+        }),
+      );
       expect(message).to.include("the consumer's writer role and table name go together: consumerTableName is missing");
     });
 
     it("refuses an aggregate projection on a stream without old images, and two projections of one name", async () => {
       const hits = { name: "hits", projection: { kind: "aggregate", groupBy: ["page_id"] } };
-      const message = await refusal(() => up("consumer", { projections: JSON.stringify([hits, { ...hits, projection: { kind: "index", hashKey: "useremail" } }]) }));
+      const message = await refusal(() =>
+        up("consumer", { projections: JSON.stringify([hits, { ...hits, projection: { kind: "index", hashKey: "useremail" } }]) }),
+      );
       expect(message).to.include('projections[0] ("hits") aggregates, which needs table.streamViewType NEW_AND_OLD_IMAGES');
       expect(message).to.include('projections has two entries named "hits"');
     });
 
     it("requires the external ID in push mode", async () => {
-      expect(await refusal(() => up("consumer", { accessMode: "push" }))).to.match(/writerExternalId is required with accessMode "push": set it with `pulumi config set writerExternalId "\$\(openssl rand -hex 16\)"`/);
+      expect(await refusal(() => up("consumer", { accessMode: "push" }))).to.match(
+        /writerExternalId is required with accessMode "push": set it with `pulumi config set writerExternalId "\$\(openssl rand -hex 16\)"`/,
+      );
     });
   });
 
@@ -470,7 +604,10 @@ describe("stacks", () => {
     });
 
     it("aggregate hits per page per day once the table's stream carries old images too", async () => {
-      const hits = { name: "hits-per-page", projection: { kind: "aggregate", groupBy: ["page_id", { attribute: "client_timestamp", period: "day" }], sums: [{ name: "hits", attribute: "Hits" }] } };
+      const hits = {
+        name: "hits-per-page",
+        projection: { kind: "aggregate", groupBy: ["page_id", { attribute: "client_timestamp", period: "day" }], sums: [{ name: "hits", attribute: "Hits" }] },
+      };
       const config = { ...stackConfig("poc"), table: JSON.stringify({ streamViewType: "NEW_AND_OLD_IMAGES" }), projections: JSON.stringify([hits]) };
       const poc = await up("consumer", config, {});
       expect(poc.cloud.named("clicks-table").inputs.streamViewType).to.equal("NEW_AND_OLD_IMAGES");

@@ -20,11 +20,36 @@ const refusal = (argv: string[]): string => {
 
 describe("npm start's arguments", () => {
   it("defaults to 3,000 events at 1,000 a second in pull mode", () => {
-    expect(parseStartArgs([])).to.deep.equal({ events: 3_000, rate: 1_000, malformedShare: 0.02, duplicateShare: 0.1, mode: "pull", keep: false, chaos: false, seed: undefined });
+    expect(parseStartArgs([])).to.deep.equal({
+      events: 3_000,
+      rate: 1_000,
+      malformedShare: 0.02,
+      duplicateShare: 0.1,
+      mode: "pull",
+      keep: false,
+      chaos: false,
+      seed: undefined,
+    });
   });
 
   it("reads every flag, in either spelling of a value", () => {
-    expect(parseStartArgs(["--events", "100000", "--rate=2500", "--malformed-share", "0.5", "--duplicate-share", "0", "--mode", "push", "--keep", "--chaos", "--seed", "7"])).to.deep.equal({
+    expect(
+      parseStartArgs([
+        "--events",
+        "100000",
+        "--rate=2500",
+        "--malformed-share",
+        "0.5",
+        "--duplicate-share",
+        "0",
+        "--mode",
+        "push",
+        "--keep",
+        "--chaos",
+        "--seed",
+        "7",
+      ]),
+    ).to.deep.equal({
       events: 100_000,
       rate: 2_500,
       malformedShare: 0.5,
@@ -97,7 +122,9 @@ describe("npm start's arguments", () => {
       const result = runEntry("local/start.ts", ["--help"], { forbidSideEffects: true });
       expect(result.status, result.stderr).to.equal(0);
       expect(result.stdout).to.match(/^npm start -- \[options\]\n/);
-      expect(result.stdout).to.include("  --events <n>").and.include("Exit status: 0 when every valid event reached MySQL once (with --chaos: the end state is exact);");
+      expect(result.stdout)
+        .to.include("  --events <n>")
+        .and.include("Exit status: 0 when every valid event reached MySQL once (with --chaos: the end state is exact);");
       expect(result.stdout).to.include("  --chaos ").and.include("  --seed <n> ");
     });
 

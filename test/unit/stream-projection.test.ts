@@ -25,7 +25,10 @@ describe("StreamProjection", () => {
     it("keys its table by the chosen attributes, expires items by TTL, and keeps no ledger", () => {
       const table = cloud.named("by-user-table").inputs;
       expect(table).to.include({ hashKey: "useremail", rangeKey: "nanotimestamp", billingMode: "PAY_PER_REQUEST" });
-      expect(table.attributes).to.deep.equal([{ name: "useremail", type: "S" }, { name: "nanotimestamp", type: "S" }]);
+      expect(table.attributes).to.deep.equal([
+        { name: "useremail", type: "S" },
+        { name: "nanotimestamp", type: "S" },
+      ]);
       expect(table.ttl).to.deep.equal({ attributeName: "expiresAt", enabled: true });
       expect(table.pointInTimeRecovery).to.deep.equal({ enabled: true });
       expect(cloud.has("by-user-ledger")).to.equal(false);
@@ -34,7 +37,12 @@ describe("StreamProjection", () => {
     it("lets its function read only the table's stream and put and delete only index items", () => {
       const statements = policyOf(cloud.named("by-user-project-policy")).Statement.slice(1, 4);
       expect(statements).to.deep.equal([
-        { Sid: "ReadTableStream", Effect: "Allow", Action: ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"], Resource: TABLE_STREAM_ARN },
+        {
+          Sid: "ReadTableStream",
+          Effect: "Allow",
+          Action: ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"],
+          Resource: TABLE_STREAM_ARN,
+        },
         { Sid: "ListTableStreams", Effect: "Allow", Action: "dynamodb:ListStreams", Resource: "*" },
         { Sid: "WriteIndex", Effect: "Allow", Action: ["dynamodb:PutItem", "dynamodb:DeleteItem"], Resource: cloud.named("by-user-table").state.arn },
       ]);
@@ -45,7 +53,13 @@ describe("StreamProjection", () => {
       expect(mapping).to.include({ eventSourceArn: TABLE_STREAM_ARN, batchSize: 100, bisectBatchOnFunctionError: true, maximumRetryAttempts: 10 });
       expect(mapping.destinationConfig.onFailure.destinationArn).to.equal(cloud.named("by-user-dead-letter").state.arn);
       const variables = cloud.named("by-user-project-function").inputs.environment.variables;
-      expect(JSON.parse(variables.PROJECTION)).to.deep.equal({ kind: "index", hashKey: "useremail", rangeKey: "nanotimestamp", attributes: ["page_id", "event"], ttlDays: 30 });
+      expect(JSON.parse(variables.PROJECTION)).to.deep.equal({
+        kind: "index",
+        hashKey: "useremail",
+        rangeKey: "nanotimestamp",
+        attributes: ["page_id", "event"],
+        ttlDays: 30,
+      });
       expect(variables.TARGET_TABLE).to.equal(cloud.named("by-user-table").state.name);
       expect(await resolve(component.ledgerTableName)).to.equal(undefined);
       expect((await cloud.childrenOf(component)).length).to.equal(cloud.resources.length - 1);
@@ -59,7 +73,11 @@ describe("StreamProjection", () => {
       await cloud.install();
       new StreamProjection("hits-per-page", {
         tableStreamArn: TABLE_STREAM_ARN,
-        projection: { kind: "aggregate", groupBy: [{ attribute: "page_id" }, { attribute: "client_timestamp", period: "day" }], sums: [{ name: "hits", attribute: "Hits" }] },
+        projection: {
+          kind: "aggregate",
+          groupBy: [{ attribute: "page_id" }, { attribute: "client_timestamp", period: "day" }],
+          sums: [{ name: "hits", attribute: "Hits" }],
+        },
         ledgerTtlDays: 3,
       });
       await cloud.settle();
@@ -89,7 +107,11 @@ describe("StreamProjection", () => {
 
     it("hands its function the spec in the short form the function reads (an entry without a period as the attribute's name)", () => {
       expect(cloud.named("hits-per-page-project-function").inputs.environment.variables.PROJECTION).to.equal(
-        JSON.stringify({ kind: "aggregate", groupBy: ["page_id", { attribute: "client_timestamp", period: "day" }], sums: [{ name: "hits", attribute: "Hits" }] }),
+        JSON.stringify({
+          kind: "aggregate",
+          groupBy: ["page_id", { attribute: "client_timestamp", period: "day" }],
+          sums: [{ name: "hits", attribute: "Hits" }],
+        }),
       );
     });
 
@@ -109,7 +131,10 @@ describe("StreamProjection", () => {
 
     before(async () => {
       await cloud.install();
-      component = new StreamProjection("scores-by-user", { projection: { kind: "aggregate", groupBy: [{ attribute: "Username" }], sums: [{ name: "score", attribute: "Score" }] }, table: { kmsKeyArn: OWN_KEY } });
+      component = new StreamProjection("scores-by-user", {
+        projection: { kind: "aggregate", groupBy: [{ attribute: "Username" }], sums: [{ name: "score", attribute: "Score" }] },
+        table: { kmsKeyArn: OWN_KEY },
+      });
       await cloud.settle();
     });
 
@@ -128,7 +153,8 @@ describe("StreamProjection", () => {
         Resource: OWN_KEY,
         Condition: { StringEquals: { "kms:ViaService": "dynamodb.eu-west-1.amazonaws.com" } },
       });
-      for (const name of ["scores-by-user-table", "scores-by-user-ledger", "scores-by-user-dead-letter"]) expect(cloud.named(name).protect, name).to.equal(true);
+      for (const name of ["scores-by-user-table", "scores-by-user-ledger", "scores-by-user-dead-letter"])
+        expect(cloud.named(name).protect, name).to.equal(true);
     });
   });
 
@@ -159,19 +185,28 @@ describe("StreamProjection", () => {
         'StreamProjection "by-user": projection.rangeKey reads nanotimestamp, which no column of the archive holds (a column whose path is "nanotimestamp"): a backfill from the archive parks the rows of every item the table has let expire, so those items are missing from the index',
         'StreamProjection "by-user": the index\'s copy of every attribute reads event, which the archive\'s schema gives no type (column event): a CSV field cannot tell the string "42" from the number 42, so a backfill from the archive parks the rows of expired items whose event reads as a number, true, false or JSON, and those items are missing from the index; give item.event a "type" in the schema',
         'StreamProjection "by-user": the index\'s copy of every attribute reads client_timestamp, which the archive\'s schema gives no type (column client_timestamp): a CSV field cannot tell the string "42" from the number 42, so a backfill from the archive parks the rows of expired items whose client_timestamp reads as a number, true, false or JSON, and those items are missing from the index; give item.client_timestamp a "type" in the schema',
-        "StreamProjection \"by-user\": the index copies every attribute (projection.attributes is not set), but the archive holds only seqNumbershardIdHash, sequenceNumber, page_id, Hits, event, useremail, client_timestamp, approximateArrivalTimestamp: the index items a backfill from the archive writes for items the table has let expire hold only those; name the attributes to copy in projection.attributes",
+        'StreamProjection "by-user": the index copies every attribute (projection.attributes is not set), but the archive holds only seqNumbershardIdHash, sequenceNumber, page_id, Hits, event, useremail, client_timestamp, approximateArrivalTimestamp: the index items a backfill from the archive writes for items the table has let expire hold only those; name the attributes to copy in projection.attributes',
       ]);
     });
 
     it("says nothing of an aggregate whose every attribute the archive gives exactly, and names a sum in no column and a group-by column that came later", () => {
       const pages = { kind: "aggregate" as const, groupBy: [{ attribute: "page_id" }], sums: [{ name: "hits", attribute: "Hits" }] };
       expect(warnings("hits", { projection: pages, archive })).to.deep.equal([]);
-      const later = { ...archive, columns: [...WEB_ANALYTICS_COLUMNS, { name: "region", path: "region" }], schema: { ...WEB_ANALYTICS_SCHEMA, properties: { ...WEB_ANALYTICS_SCHEMA.properties, region: { type: "string" } } } };
+      const later = {
+        ...archive,
+        columns: [...WEB_ANALYTICS_COLUMNS, { name: "region", path: "region" }],
+        schema: { ...WEB_ANALYTICS_SCHEMA, properties: { ...WEB_ANALYTICS_SCHEMA.properties, region: { type: "string" } } },
+      };
       const history = [
         { version: 1, columns: WEB_ANALYTICS_COLUMNS.map((c) => c.name), columnTypes: WEB_ANALYTICS_COLUMN_TYPES },
         { version: 2, columns: later.columns.map((c) => c.name), columnTypes: WEB_ANALYTICS_COLUMN_TYPES },
       ];
-      expect(warnings("by-region", { projection: { kind: "aggregate", groupBy: [{ attribute: "region" }], sums: [{ name: "score", attribute: "Score" }] }, archive: { ...later, schemaHistory: history } })).to.deep.equal([
+      expect(
+        warnings("by-region", {
+          projection: { kind: "aggregate", groupBy: [{ attribute: "region" }], sums: [{ name: "score", attribute: "Score" }] },
+          archive: { ...later, schemaHistory: history },
+        }),
+      ).to.deep.equal([
         'StreamProjection "by-region": projection.groupBy region reads region, whose column region came with schema version 2: rows written before lack it, and a backfill from the archive parks those of expired items, so those items are missing from its counts and sums',
         'StreamProjection "by-region": projection.sums score reads Score, which no column of the archive holds (a column whose path is "Score"): a backfill from the archive parks the rows of every item the table has let expire, so those items are missing from its counts and sums',
       ]);
@@ -179,14 +214,23 @@ describe("StreamProjection", () => {
 
     it("names a time kept in a DATETIME column, which holds MySQL's form of it, and checks nothing without the archive", () => {
       const daily = { kind: "aggregate" as const, groupBy: [{ attribute: "client_timestamp", period: "day" as const }] };
-      expect(warnings("daily", { projection: daily, archive: { ...archive, columnTypes: { ...WEB_ANALYTICS_COLUMN_TYPES, client_timestamp: "DATETIME(3)" } } })).to.deep.equal([
-        "StreamProjection \"daily\": projection.groupBy client_timestamp_day reads client_timestamp, whose column client_timestamp holds MySQL's form of the time, not the text the item held: a backfill from the archive parks the rows of expired items that have one, so those items are missing from its counts and sums; archive client_timestamp in a TEXT column too",
+      expect(
+        warnings("daily", { projection: daily, archive: { ...archive, columnTypes: { ...WEB_ANALYTICS_COLUMN_TYPES, client_timestamp: "DATETIME(3)" } } }),
+      ).to.deep.equal([
+        'StreamProjection "daily": projection.groupBy client_timestamp_day reads client_timestamp, whose column client_timestamp holds MySQL\'s form of the time, not the text the item held: a backfill from the archive parks the rows of expired items that have one, so those items are missing from its counts and sums; archive client_timestamp in a TEXT column too',
       ]);
       expect(warnings("daily-unchecked", { projection: daily })).to.deep.equal([]);
     });
 
     it("refuses an archive that is not FirehoseArchive's settings", () => {
-      expect(() => new StreamProjection("odd", { tableStreamArn: TABLE_STREAM_ARN, projection: { kind: "index", hashKey: "useremail" }, archive: { schema: [] as never, columns: [{ name: "a" }] as never } })).to.throw(
+      expect(
+        () =>
+          new StreamProjection("odd", {
+            tableStreamArn: TABLE_STREAM_ARN,
+            projection: { kind: "index", hashKey: "useremail" },
+            archive: { schema: [] as never, columns: [{ name: "a" }] as never },
+          }),
+      ).to.throw(
         /archive\.schema must be the archive's JSON Schema, an object\n {2}- archive\.columns must be the archive's columns, a list of \{name, path\}/,
       );
     });
@@ -196,19 +240,27 @@ describe("StreamProjection", () => {
     before(() => new MockCloud().install());
 
     it("refuses a name that makes function, role or bucket names AWS refuses, before anything is created", () => {
-      const named = (name: string) => () => new StreamProjection(name, { tableStreamArn: TABLE_STREAM_ARN, projection: { kind: "index", hashKey: "useremail" } });
+      const named = (name: string) => () =>
+        new StreamProjection(name, { tableStreamArn: TABLE_STREAM_ARN, projection: { kind: "index", hashKey: "useremail" } });
       expect(named("page_views")).to.throw(/name "page_views" makes the S3 bucket name "page_views-dead-letter-0000000", which AWS refuses: lowercase letters/);
-      expect(named("hits-per-page-and-per-device-per-hour-xy")).to.throw(/makes the Lambda function name "hits-per-page-and-per-device-per-hour-xy-project-function-0000000" 65 characters long; AWS allows 64/);
+      expect(named("hits-per-page-and-per-device-per-hour-xy")).to.throw(
+        /makes the Lambda function name "hits-per-page-and-per-device-per-hour-xy-project-function-0000000" 65 characters long; AWS allows 64/,
+      );
       expect(named("hits-per-page-and-per-device-per-hour-x")).to.not.throw();
     });
 
     it("refuses a log retention CloudWatch Logs does not offer", () => {
-      expect(() => new StreamProjection("ok", { tableStreamArn: TABLE_STREAM_ARN, projection: { kind: "index", hashKey: "useremail" }, logRetentionDays: 13 })).to.throw(/logRetentionDays must be a retention CloudWatch Logs accepts/);
+      expect(
+        () => new StreamProjection("ok", { tableStreamArn: TABLE_STREAM_ARN, projection: { kind: "index", hashKey: "useremail" }, logRetentionDays: 13 }),
+      ).to.throw(/logRetentionDays must be a retention CloudWatch Logs accepts/);
     });
 
     it("refuses, at preview, a field of the other kind in the flat projection settings", () => {
       const build = () =>
-        new StreamProjection("mixed", { tableStreamArn: TABLE_STREAM_ARN, projection: { kind: "index", hashKey: "useremail", groupBy: [{ attribute: "page_id" }] } });
+        new StreamProjection("mixed", {
+          tableStreamArn: TABLE_STREAM_ARN,
+          projection: { kind: "index", hashKey: "useremail", groupBy: [{ attribute: "page_id" }] },
+        });
       expect(build).to.throw(/projection\.groupBy is for kind "aggregate"; this projection is "index"/);
     });
 
@@ -223,7 +275,11 @@ describe("StreamProjection", () => {
       const build = () =>
         new StreamProjection("bad", {
           tableStreamArn: TABLE_STREAM_ARN,
-          projection: { kind: "aggregate", groupBy: [{ attribute: "client_timestamp", period: "week" as "day" }, { attribute: "count" }], sums: [{ name: "count", attribute: "Hits" }] },
+          projection: {
+            kind: "aggregate",
+            groupBy: [{ attribute: "client_timestamp", period: "week" as "day" }, { attribute: "count" }],
+            sums: [{ name: "count", attribute: "Hits" }],
+          },
           ledgerTtlDays: 0,
         });
       expect(build).to.throw(
@@ -232,7 +288,9 @@ describe("StreamProjection", () => {
     });
 
     it("requires an index's hash key", () => {
-      expect(() => new StreamProjection("bad", { tableStreamArn: TABLE_STREAM_ARN, projection: { kind: "index", hashKey: "" } })).to.throw(/projection\.hashKey is required for an index/);
+      expect(() => new StreamProjection("bad", { tableStreamArn: TABLE_STREAM_ARN, projection: { kind: "index", hashKey: "" } })).to.throw(
+        /projection\.hashKey is required for an index/,
+      );
     });
   });
 });
