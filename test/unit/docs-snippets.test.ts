@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { load } from "js-yaml";
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as ts from "typescript";
@@ -42,7 +42,7 @@ describe("the code blocks of the README and docs/ are true", function () {
     expect(unknown).to.deep.equal([]);
   });
 
-  describe("TypeScript: compiled as a user's program that installed the package, and realized under Pulumi's documented mocks", () => {
+  describe("TypeScript: compiled as a user's program that installed the packed package, and realized under Pulumi's documented mocks", () => {
     const programs = tsPrograms(blocks);
     let dir: string;
     const files: string[] = [];
@@ -51,10 +51,16 @@ describe("the code blocks of the README and docs/ are true", function () {
       if (!existsSync(path.join(ROOT, "dist", "components", "index.d.ts")))
         throw new Error("the package is not built: run `npm run build` (npm test builds it first)");
       dir = mkdtempSync(path.join(tmpdir(), "docs-snippets-"));
-      // The user's node_modules: this package as installed, and what `pulumi new typescript` brings.
-      mkdirSync(path.join(dir, "node_modules"));
-      symlinkSync(ROOT, path.join(dir, "node_modules", "stream-replication"));
-      for (const scope of ["@pulumi", "@types"]) symlinkSync(path.join(ROOT, "node_modules", scope), path.join(dir, "node_modules", scope));
+      // The user's node_modules: this package as npm installs it (the tarball `npm pack` makes, so
+      // only what package.json's "files" ships), and its dependencies beside it.
+      const installed = path.join(dir, "node_modules", "stream-replication");
+      mkdirSync(installed, { recursive: true });
+      const [{ filename }] = JSON.parse(
+        execFileSync("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", dir], { cwd: ROOT, encoding: "utf8" }),
+      );
+      execFileSync("tar", ["-xzf", path.join(dir, filename), "-C", installed, "--strip-components=1"]);
+      for (const entry of readdirSync(path.join(ROOT, "node_modules")).filter((e) => !e.startsWith(".")))
+        symlinkSync(path.join(ROOT, "node_modules", entry), path.join(dir, "node_modules", entry));
       programs.forEach((program, i) => {
         const file = path.join(dir, `program-${i}.ts`);
         writeFileSync(file, programSource(program).text);
