@@ -2,7 +2,6 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { LOADER_PRIVILEGES, type LoaderUserSpec } from "../functions/db-setup/core";
 import { dbSetupEnvironment } from "../functions/db-setup/environment";
-import { loadEnvironment } from "../functions/load/environment";
 import { type DatabaseEnvironment } from "../functions/shared/db-auth";
 import { LOG_MESSAGES, METRIC_NAMES } from "../functions/shared/telemetry-names";
 import { alarm, alarmNamesOf, functionAlarms, logLineAlarm } from "./internal/alarms";
@@ -15,7 +14,13 @@ import { createLoaderNetwork, type LoaderNetwork } from "./internal/loader-netwo
 import { COMPONENT_PACKAGE } from "./internal/package";
 import { dataResourceOptions } from "./internal/protection";
 import { refuseProblems } from "./internal/validation";
-import { resolveAuroraLoader, type AuroraLoaderArgs, type AuroraLoaderDeployment, type ResolvedAuroraLoader } from "./settings/aurora-loader";
+import {
+  loaderEnvironment,
+  resolveAuroraLoader,
+  type AuroraLoaderArgs,
+  type AuroraLoaderDeployment,
+  type ResolvedAuroraLoader,
+} from "./settings/aurora-loader";
 
 export * from "./settings/aurora-loader";
 
@@ -192,21 +197,7 @@ function addLoadFunction(
     {
       code: "load",
       description: "Loads each new processed/ object of the archive into Aurora MySQL, exactly once",
-      environment: loadEnvironment({
-        database: connection,
-        user: db.loaderUser,
-        target: {
-          database: db.name,
-          table: db.table,
-          manifestTable: db.manifestTable,
-          rejectsTable: db.rejectsTable,
-          columns: settings.columns,
-          columnTypes: settings.columnTypes,
-          versionColumns: settings.versionColumns,
-        },
-        mode: settings.mode,
-        processedPrefix: PROCESSED_PREFIX,
-      }),
+      environment: loaderEnvironment(settings, connection),
       statements,
       memorySize: settings.load.memorySize,
       timeoutSeconds: settings.load.timeoutSeconds,

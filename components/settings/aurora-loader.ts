@@ -1,8 +1,11 @@
 import type * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
+import { loadEnvironment } from "../../functions/load/environment";
+import { type DatabaseEnvironment } from "../../functions/shared/db-auth";
 import { parseSqlType } from "../../functions/shared/sql-columns";
 import { FIXED_COLUMNS } from "../../functions/transform/core";
 import { isServerlessCapacity, safeLoaderConcurrency } from "../internal/aurora-connections";
+import { PROCESSED_PREFIX } from "../internal/archive-layout";
 import { AURORA_MYSQL_AUTO_PAUSE_SINCE, AURORA_MYSQL_DATA_API_SINCE } from "../internal/aws-rules";
 import { checkDerivedNames } from "../internal/names";
 import { checkOverrides } from "../internal/overrides";
@@ -424,4 +427,24 @@ function resolveLoad(
     logRetentionDays: given?.logRetentionDays ?? logRetentionDays,
     maximumConcurrency: given?.maximumConcurrency ?? connections,
   };
+}
+
+/** The load function's environment for a resolved loader and its database connection: one place for the component and the defaults' environments. */
+export function loaderEnvironment<T>(settings: ResolvedAuroraLoader, database: DatabaseEnvironment<T>): Record<string, T | string> {
+  const db = settings.database;
+  return loadEnvironment({
+    database,
+    user: db.loaderUser,
+    target: {
+      database: db.name,
+      table: db.table,
+      manifestTable: db.manifestTable,
+      rejectsTable: db.rejectsTable,
+      columns: settings.columns,
+      columnTypes: settings.columnTypes,
+      versionColumns: settings.versionColumns,
+    },
+    mode: settings.mode,
+    processedPrefix: PROCESSED_PREFIX,
+  });
 }

@@ -1,12 +1,10 @@
 import { dbSetupEnvironment } from "../../functions/db-setup/environment";
 import { forwardEnvironment } from "../../functions/forward/environment";
 import { ingestEnvironment } from "../../functions/ingest/environment";
-import { loadEnvironment } from "../../functions/load/environment";
 import { projectEnvironment } from "../../functions/project/environment";
 import { FIXED_COLUMNS } from "../../functions/transform/core";
 import { transformEnvironment } from "../../functions/transform/environment";
-import { PROCESSED_PREFIX } from "../internal/archive-layout";
-import { resolveAuroraLoader } from "./aurora-loader";
+import { loaderEnvironment, resolveAuroraLoader } from "./aurora-loader";
 import { resolveDedupTable } from "./dedup-table";
 import { resolveFirehoseArchive } from "./firehose-archive";
 import { resolveStreamProjection } from "./stream-projection";
@@ -41,7 +39,6 @@ export function defaultFunctionEnvironments(): Record<"ingest" | "forward" | "tr
     columnTypes: archive.columnTypes,
   }).settings;
   const database = { host: s.host, port: s.port, tls: loader.database.tls, auth: { kind: "iam" as const } };
-  const db = loader.database;
   return {
     ingest: ingestEnvironment({
       tableName: s.tableName,
@@ -63,21 +60,7 @@ export function defaultFunctionEnvironments(): Record<"ingest" | "forward" | "tr
       deadLetterBucket: s.deadLetterBucket,
       ledger: { table: `${s.tableName}-ledger`, ...projection.ledger! },
     }),
-    load: loadEnvironment({
-      database,
-      user: db.loaderUser,
-      target: {
-        database: db.name,
-        table: db.table,
-        manifestTable: db.manifestTable,
-        rejectsTable: db.rejectsTable,
-        columns: loader.columns,
-        columnTypes: loader.columnTypes,
-        versionColumns: loader.versionColumns,
-      },
-      mode: loader.mode,
-      processedPrefix: PROCESSED_PREFIX,
-    }),
+    load: loaderEnvironment(loader, database),
     "db-setup": dbSetupEnvironment({ database, masterSecretArn: s.masterSecretArn }),
   };
 }
