@@ -1,13 +1,13 @@
 import { DescribeTableCommand, paginateScan } from "@aws-sdk/client-dynamodb";
 import { GetObjectCommand, paginateListObjectsV2 } from "@aws-sdk/client-s3";
 import { parse } from "csv-parse/sync";
-import { createConnection, type RowDataPacket } from "mysql2/promise";
 import { performance } from "node:perf_hooks";
 import { gunzipSync } from "node:zlib";
 import { decodeRecord, dedupHashKey } from "../functions/ingest/core";
 import { PARKED_PREFIX } from "../functions/shared/dead-letter";
 import { mapWithConcurrency } from "../functions/shared/retry";
 import { clickstreamBatches } from "./clickstream";
+import { loadedRows } from "./loaded-rows";
 import { type FunctionStats } from "./runtime/functions";
 import { type LocalPipeline } from "./runtime/pipeline";
 import { activity, pendingWork, type PipelineProgress } from "./runtime/progress";
@@ -262,15 +262,7 @@ export async function runClickstream(pipeline: LocalPipeline, options: RunOption
     watcher.stop();
   }
 
-  const connection = await createConnection({
-    host: pipeline.database.host,
-    port: pipeline.database.port,
-    user: pipeline.database.user,
-    password: pipeline.database.password,
-  });
-  const [rows] = await connection
-    .query<RowDataPacket[]>("SELECT dedup_key FROM ??.??", [pipeline.database.name, pipeline.database.table])
-    .finally(() => connection.end());
+  const rows = await loadedRows(pipeline, ["dedup_key"]);
   const inMySql = new Set(rows.map((row) => String(row.dedup_key)));
   const matched = [...producedAt.keys()].filter((key) => inMySql.has(key)).length;
   const latencies = [...loadedAt.entries()].map(([key, at]) => at - producedAt.get(key)!).sort((a, b) => a - b);

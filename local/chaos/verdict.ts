@@ -1,7 +1,7 @@
 import { paginateScan } from "@aws-sdk/client-dynamodb";
-import { createConnection, type RowDataPacket } from "mysql2/promise";
 import { HASH_KEY, RANGE_KEY } from "../../functions/shared/dedup-key";
 import { type LocalPipeline } from "../runtime/pipeline";
+import { loadedRows } from "../loaded-rows";
 import { type RunSummary } from "../run";
 
 /** An event as produced: its data, and why ingest must park it, when it must. */
@@ -112,15 +112,7 @@ export async function chaosVerdict(
     );
   if (strayItems.length) problems.push(`${strayItems.length} items in the dedup table match no valid event, e.g. ${strayItems[0]}`);
 
-  const connection = await createConnection({
-    host: pipeline.database.host,
-    port: pipeline.database.port,
-    user: pipeline.database.user,
-    password: pipeline.database.password,
-  });
-  const [rows] = await connection
-    .query<RowDataPacket[]>("SELECT dedup_key, hits FROM ??.??", [pipeline.database.name, pipeline.database.table])
-    .finally(() => connection.end());
+  const rows = await loadedRows(pipeline, ["dedup_key", "hits"]);
   const inMySql = new Map(rows.map((row) => [row.dedup_key as string, row.hits as number | null]));
   const lost = [...newest.keys()].filter((key) => !inMySql.has(key));
   const extra = [...inMySql.keys()].filter((key) => !newest.has(key));
