@@ -60,6 +60,7 @@ export {
   type ProjectionSettings,
   type ProjectionSum,
   type ProjectionTableSettings,
+  type ProjectionArchiveSettings,
   type StreamProjectionArgs,
   type StreamProjectionOverrides,
 } from "./stream-projection";
@@ -101,6 +102,7 @@ export { type DatabaseResources } from "./internal/aurora-cluster";
 export { dataResourceOptions } from "./internal/protection";
 export { policyDocument, type PolicyStatement, type Statements } from "./internal/iam";
 export { validate, type Check } from "./internal/validation";
+export { type ArnKind, type SettingsCheck } from "./settings/check";
 export { DYNAMODB_STREAM_MAX_READERS } from "./internal/aws-rules";
 export { COMPONENT_PACKAGE } from "./internal/package";
 export { type ArchiveSchemaVersion } from "./internal/schema-history";

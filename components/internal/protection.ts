@@ -1,5 +1,4 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { type Children } from "./context";
 
 /**
  * Resource options for a child that holds data (a table, bucket, stream, cluster, queue or key):
@@ -10,9 +9,6 @@ import { type Children } from "./context";
  * the name the old one still holds
  * (https://www.pulumi.com/docs/iac/concepts/resources/options/deletebeforereplace/).
  */
-export function dataResourceOptions(
-  children: Partial<Pick<Children, "parent">> & Pick<Children, "protectData">,
-  fixedName?: unknown,
-): pulumi.CustomResourceOptions {
+export function dataResourceOptions(children: { parent?: pulumi.Resource; protectData: boolean }, fixedName?: unknown): pulumi.CustomResourceOptions {
   return { parent: children.parent, protect: children.protectData, ...(fixedName === undefined ? {} : { deleteBeforeReplace: true }) };
 }
