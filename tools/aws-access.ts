@@ -4,6 +4,11 @@ import { text, UsageError } from "./cli-args";
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 
 /** `--region` and `--profile`, in the same words in every command that talks to AWS. */
+/** `--endpoint-url`: a service endpoint other than AWS's (the local engines). */
+export function endpointUrlOption(help: string) {
+  return text({ value: "url", help, pattern: /^https?:\/\/[^\s/]+/, says: "an http:// or https:// URL" });
+}
+
 export function awsOptions(whose: string) {
   return {
     region: text({

@@ -1,7 +1,7 @@
 import type { DynamoDBStreamEvent } from "aws-lambda";
 import { type ProjectionArchiveSettings } from "../components/settings/projection-archive";
 import { type ProjectionSpec } from "../functions/project/spec";
-import { awsOptions, checkAwsAccess, clientSettings } from "./aws-access";
+import { awsOptions, checkAwsAccess, clientSettings, endpointUrlOption } from "./aws-access";
 import { converted, flag, hour, text, UsageError, whole, type Command, type Parsed, type Values } from "./cli-args";
 import { oneLine, runCommand, type Io } from "./cli-run";
 import { type BackfillProgress } from "./backfill";
@@ -47,12 +47,7 @@ const options = {
   ),
   from: hour({ help: "only archive objects of this hour (UTC, as in their keys) and later" }),
   to: hour({ help: "only archive objects of this hour and earlier" }),
-  "endpoint-url": text({
-    value: "url",
-    help: "a DynamoDB endpoint other than AWS's (the local engines; S3's, for the archive and parking, from AWS_ENDPOINT_URL_S3)",
-    pattern: /^https?:\/\/[^\s/]+/,
-    says: "an http:// or https:// URL",
-  }),
+  "endpoint-url": endpointUrlOption("a DynamoDB endpoint other than AWS's (the local engines; S3's, for the archive and parking, from AWS_ENDPOINT_URL_S3)"),
   ...awsOptions("the table's"),
 };
 

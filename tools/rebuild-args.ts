@@ -1,6 +1,6 @@
 import { PROCESSED_PREFIX } from "../components/internal/archive-layout";
 import { auroraLoaderDefaults } from "../components/settings/aurora-loader";
-import { awsOptions } from "./aws-access";
+import { awsOptions, endpointUrlOption } from "./aws-access";
 import { choice, converted, flag, hour, text, whole, type Command, type Parsed } from "./cli-args";
 
 /** The database's address and user, from mysql://user[:password]@host[:port]/database. */
@@ -69,12 +69,7 @@ const options = {
     help: "connect with TLS, checking the server against the Amazon RDS certificate authorities mysql2 ships, as Aurora requires (require_secure_transport); the password (MYSQL_PWD) may then be an IAM authentication token",
   }),
   batch: whole({ help: "objects per progress step", min: 1, max: 1000, default: 20 }),
-  "endpoint-url": text({
-    value: "url",
-    help: "an S3 endpoint other than AWS's (the local engines)",
-    pattern: /^https?:\/\/[^\s/]+/,
-    says: "an http:// or https:// URL",
-  }),
+  "endpoint-url": endpointUrlOption("an S3 endpoint other than AWS's (the local engines)"),
   ...awsOptions("the archive's"),
 };
 

@@ -3,6 +3,7 @@ import { HASH_KEY, RANGE_KEY } from "../../functions/shared/dedup-key";
 import { prng } from "../clickstream";
 import { type LocalPipeline } from "../runtime/pipeline";
 import { chaosSchedule, PAUSED_ENGINES, type ScheduledFault } from "./schedule";
+import { fedByDedupTable } from "./table-fed";
 
 /** Share of the functions' BatchWriteItem calls a throttling burst refuses. */
 const BURST_THROTTLE_SHARE = 0.5;
@@ -95,15 +96,9 @@ export class ChaosInjector {
     }
   }
 
-  /** The projections fed by the dedup table's stream (the clickstream's); the others get no records to be busy with. */
+  /** The projections fed by the dedup table's stream; the others get no records to be busy with. */
   private tableProjections(pipeline: LocalPipeline): string[] {
-    const table = pipeline.outputs.poc.tableName as string;
-    const fed = new Set(
-      pipeline.mappings
-        .progress()
-        .filter((m) => m.source === table)
-        .map((m) => m.functionName),
-    );
+    const fed = fedByDedupTable(pipeline);
     return Object.values(pipeline.stages.projections)
       .map((p) => p.functionName)
       .filter((name) => fed.has(name));

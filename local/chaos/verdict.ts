@@ -3,6 +3,7 @@ import { HASH_KEY, RANGE_KEY } from "../../functions/shared/dedup-key";
 import { type LocalPipeline } from "../runtime/pipeline";
 import { loadedRows } from "../loaded-rows";
 import { type RunSummary } from "../run";
+import { fedByDedupTable } from "./table-fed";
 
 /** An event as produced: its data, and why ingest must park it, when it must. */
 export interface ProducedEvent {
@@ -124,13 +125,7 @@ export async function chaosVerdict(
       `${stale.length} rows in MySQL do not hold their item's newest values, e.g. ${stale[0][0]}: hits ${inMySql.get(stale[0][0])} instead of ${stale[0][1].Hits}`,
     );
 
-  const table = pipeline.outputs.poc.tableName as string;
-  const fedByTable = new Set(
-    pipeline.mappings
-      .progress()
-      .filter((m) => m.source === table)
-      .map((m) => m.functionName),
-  );
+  const fedByTable = fedByDedupTable(pipeline);
   for (const [name, projection] of Object.entries(pipeline.stages.projections)) {
     const spec = JSON.parse(pipeline.functions.all().find((f) => f.name === projection.functionName)?.environment.PROJECTION ?? "{}") as AggregateSpec;
     if (spec.kind !== "aggregate") {
