@@ -10,7 +10,7 @@ import type { DynamoDBRecord } from "aws-lambda";
 import { isRejectedAsInvalid } from "../shared/aws-errors";
 import { backoffDelay, sleep, type RetryOptions } from "../shared/retry";
 import { deltaProblem, mergeDeltas } from "./aggregate-core";
-import { groupUpdate, type AggregateTables } from "./apply";
+import { CONTENDED, groupUpdate, type AggregateTables } from "./apply";
 import { encodeCounted, planItem, type Assumed, type ItemChange, type ItemPlan } from "./item-state";
 import { COUNTED, EXPIRES_AT, LEDGER_KEY, SOURCE_SEQUENCE } from "./spec";
 import { TRANSACTION_LIMITS, TRANSACTIONS_IN_FLIGHT } from "./write-limits";
@@ -30,9 +30,6 @@ interface Work {
   changes: ItemChange[];
   assumed: Assumed;
 }
-
-/** Cancellation reasons that say "try again later" (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html, TransactionCanceledException). */
-const CONTENDED = new Set<string | undefined>(["TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"]);
 
 type Dynamo = Pick<DynamoDBClient, "send">;
 

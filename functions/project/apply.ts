@@ -99,14 +99,17 @@ export function groupUpdate(table: string, delta: Delta): TransactWriteItem {
   };
 }
 
+/** Cancellation reasons that say "try again later" (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html, TransactionCanceledException). */
+export const CONTENDED = new Set<string | undefined>(["TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"]);
+
 /** Why a record without keys cannot be applied: its eventID is what makes it count once. */
 export const NO_EVENT_ID = "a record without keys is applied once by its eventID, and it has none";
 
 /**
  * Applies the deltas of one record without keys and records its eventID in the ledger, in one
  * transaction: either both happen or neither. A record whose eventID is already in the ledger
- * changes nothing ("replayed"), so retries and replays keep every aggregate exact. Conflicting
- * transactions are tried again with backoff. Records with keys (every record a table stream
+ * changes nothing ("replayed"), so retries and replays keep every aggregate exact. Transactions
+ * cancelled by a conflict or throttling are tried again with backoff. Records with keys (every record a table stream
  * gives) are applied per item and in batches instead (`applyAggregateBatch`).
  */
 export async function applyAggregate(
@@ -140,7 +143,7 @@ export async function applyAggregate(
       if (!codes) throw error;
       // One reason per item, in the request's order (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_CancellationReason.html): the ledger entry comes first.
       if (codes[0] === "ConditionalCheckFailed") return "replayed";
-      if (!codes.includes("TransactionConflict") || attempt + 1 >= retry.maxAttempts) throw error;
+      if (!codes.some((code) => CONTENDED.has(code)) || attempt + 1 >= retry.maxAttempts) throw error;
       await (retry.wait ?? sleep)(backoffDelay(attempt, retry));
     }
   }

@@ -5,7 +5,7 @@ import { type LocalPipeline } from "../runtime/pipeline";
 import { chaosSchedule, PAUSED_ENGINES, type ScheduledFault } from "./schedule";
 import { fedByDedupTable } from "./table-fed";
 
-/** Share of the functions' BatchWriteItem calls a throttling burst refuses. */
+/** Share of the functions' DynamoDB writes a throttling burst refuses (local/runtime/throttling-proxy.ts). */
 const BURST_THROTTLE_SHARE = 0.5;
 /** Lambda retries a failed asynchronous event after a minute and then two: scaled so that a retry outlasts a database restart. */
 const CHAOS_ASYNC_RETRY_DELAY_MS = 4_000;
@@ -26,7 +26,8 @@ export class ChaosInjector {
   /** The Hits each item changed in place now has, by dedup key. */
   readonly updatedHits = new Map<string, number>();
   private readonly random: () => number;
-  private throttling = 0;
+  /** Throttling bursts under way, by the operation they refuse. */
+  private readonly throttling = new Map<string, number>();
   private readonly paused = new Map<number, number>();
   private readonly work: Promise<unknown>[] = [];
   private readonly timers: NodeJS.Timeout[] = [];
@@ -41,8 +42,8 @@ export class ChaosInjector {
     this.random = prng(seed);
   }
 
-  /** For the throttling proxy: the share of writes to refuse now. */
-  readonly throttleShare = () => (this.throttling > 0 ? BURST_THROTTLE_SHARE : 0);
+  /** For the throttling proxy: the share of an operation's writes to refuse now. */
+  readonly throttleShare = (operation: string) => ((this.throttling.get(operation) ?? 0) > 0 ? BURST_THROTTLE_SHARE : 0);
 
   /** Starts the faults; `windowMs` is how long events will flow. */
   start(pipeline: LocalPipeline, windowMs: number): void {
@@ -89,6 +90,7 @@ export class ChaosInjector {
     for (const pid of this.paused.keys()) process.kill(pid, "SIGCONT");
     if (this.pipeline) {
       if (this.pipeline.mappings.counts.redelivered > 0) this.injected["mapping batch duplicated"] = this.pipeline.mappings.counts.redelivered;
+      for (const [operation, n] of Object.entries(this.pipeline.throttledWrites())) this.injected[`${operation} calls refused as throttled`] = n;
       this.pipeline.mappings.deliveryDelayMs = () => 0;
       this.pipeline.firehose.deliveryDelayMs = () => 0;
       this.pipeline.firehose.duplicateDelivery = () => false;
@@ -107,7 +109,8 @@ export class ChaosInjector {
   private label(fault: ScheduledFault): string {
     const pipeline = this.pipeline!;
     if (fault.kind === "pause") return `${ENGINE_NAMES[fault.target as keyof typeof ENGINE_NAMES]} paused`;
-    if (fault.kind !== "kill") return fault.kind === "restart database" ? "MariaDB restarted" : "throttling burst";
+    if (fault.kind === "throttling burst") return `${fault.target} throttled (a burst)`;
+    if (fault.kind !== "kill") return "MariaDB restarted";
     const { stages } = pipeline;
     const projection = Object.entries(stages.projections).find(([, p]) => p.functionName === fault.target)?.[0];
     const stage = projection ? `projection ${projection}` : (["ingest", "forward", "transform", "load"] as const).find((s) => stages[s] === fault.target);
@@ -146,12 +149,18 @@ export class ChaosInjector {
         this.restarts = this.restarts.then(() => (this.count(label, undefined), pipeline.restartDatabase()));
         await this.restarts;
         return;
-      case "throttling burst":
-        this.throttling += 1;
-        this.count(label, undefined);
+      case "throttling burst": {
+        // Like a kill, a burst finds work: it lasts its duration and then until it has refused one write.
+        const operation = fault.target!;
+        const refused = () => pipeline.throttledWrites()[operation] ?? 0;
+        const before = refused();
+        this.throttling.set(operation, (this.throttling.get(operation) ?? 0) + 1);
         await sleep(fault.durationMs);
-        this.throttling -= 1;
+        while (this.running && refused() === before) await sleep(10);
+        this.throttling.set(operation, this.throttling.get(operation)! - 1);
+        if (refused() > before) this.count(label, undefined);
         return;
+      }
     }
   }
 

@@ -7,7 +7,7 @@ export interface ScheduledFault {
   kind: ScheduledKind;
   /** Milliseconds after the first event is produced. */
   atMs: number;
-  /** The function (kill) or engine (pause) it hits. */
+  /** The function (kill), engine (pause) or DynamoDB write operation (throttling burst) it hits. */
   target?: string;
   /** How long a pause or a burst lasts. */
   durationMs: number;
@@ -16,7 +16,10 @@ export interface ScheduledFault {
 /** Engines a chaos run pauses and resumes (SIGSTOP, SIGCONT). */
 export const PAUSED_ENGINES = ["dynamodb", "kinesis", "s3"] as const;
 
-/** At least this many of each scheduled fault (per stage for kills, per engine for pauses) in every run. */
+/** The writes a throttling burst refuses: the ingest function's and the index projection's batches, the aggregate projections' transactions. */
+export const THROTTLED_OPERATIONS = ["BatchWriteItem", "TransactWriteItems"] as const;
+
+/** At least this many of each scheduled fault (per stage for kills, per engine for pauses, per operation for throttling) in every run. */
 export const MINIMUM_PER_KIND = 2;
 
 /**
@@ -36,6 +39,6 @@ export function chaosSchedule(seed: number, windowMs: number, stages: readonly s
   for (const stage of stages) add("kill", stage, () => 0);
   for (const engine of PAUSED_ENGINES) add("pause", engine, () => 300 + Math.round(random() * 1_700));
   add("restart database", undefined, () => 0);
-  add("throttling burst", undefined, () => 500 + Math.round(random() * 1_500));
+  for (const operation of THROTTLED_OPERATIONS) add("throttling burst", operation, () => 500 + Math.round(random() * 1_500));
   return faults.sort((a, b) => a.atMs - b.atMs);
 }

@@ -37,8 +37,8 @@ export interface LocalPipelineOptions {
   accessMode: AccessMode;
   /** Where the functions' own log lines go. Default: nowhere. */
   log?: (line: string) => void;
-  /** Share of the functions' BatchWriteItem calls answered as throttled; a test changes it as it runs. Default: none, and no proxy. */
-  dynamodbThrottleShare?: () => number;
+  /** Share of the functions' DynamoDB writes of an operation answered as throttled (local/runtime/throttling-proxy.ts); a test changes it as it runs. Default: none, and no proxy. */
+  dynamodbThrottleShare?: (operation: string) => number;
   /** Told as each start-up phase ends, with what it did and how long it took. */
   phase?: (done: string, ms: number) => void;
 }
@@ -63,8 +63,8 @@ export interface LocalPipeline {
   engineProcesses: { dynamodb?: number; kinesis?: number; s3?: number };
   /** Stops MariaDB as a shutdown does and starts it again: connections break, committed data stays. */
   restartDatabase(): Promise<void>;
-  /** Writes the throttling proxy refused so far. */
-  throttledWrites: () => number;
+  /** Writes the throttling proxy refused so far, by operation (BatchWriteItem, TransactWriteItems, …). */
+  throttledWrites: () => Record<string, number>;
   firehose: LocalFirehose;
   notifications: LocalNotifications;
   mappings: LocalMappings;
@@ -282,7 +282,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       functions,
       engineProcesses: { dynamodb: dynamo.pid, kinesis: kinesalite.pid, s3: objects.pid },
       restartDatabase: () => database.restart(),
-      throttledWrites: () => (throttling ? throttling.throttled() : 0),
+      throttledWrites: () => (throttling ? throttling.throttled() : {}),
       firehose,
       notifications,
       mappings,

@@ -79,7 +79,8 @@ describe("npm start -- --chaos (e2e: the local engines, faults injected by the l
       "kinesalite paused",
       "the S3 engine paused",
       "MariaDB restarted",
-      "throttling burst",
+      "BatchWriteItem throttled",
+      "TransactWriteItems throttled",
       "item changed in place",
     ]) {
       expect(stdout, kind).to.match(new RegExp(`\\n  ${kind}.* (\\d+)\\n`));

@@ -157,7 +157,7 @@ describe("the whole pipeline on local engines", function () {
 
     it("loses and duplicates nothing through a crash, throttling, Firehose failures, a database down and doubled S3 events", () => {
       expectExact(summary);
-      expect(handle.pipeline!.throttledWrites()).to.be.greaterThan(0);
+      expect(handle.pipeline!.throttledWrites().BatchWriteItem).to.be.greaterThan(0);
       expect(handle.pipeline!.notifications.counts.events).to.be.greaterThan(handle.pipeline!.firehose.counts.objects);
     });
 

@@ -65,12 +65,15 @@ describe("projection writes of one record (functions/project/apply.ts)", () => {
       expect([db.sent.length, waits]).to.deep.equal([1, []]);
     });
 
-    it("tries a transaction DynamoDB cancelled for a conflict again, after a backoff, up to maxAttempts in all (Why: a conflict never retried went unnoticed)", async () => {
+    it("tries a transaction DynamoDB cancelled for a conflict or throttling again, after a backoff, up to maxAttempts in all (Why: a conflict never retried went unnoticed)", async () => {
       const { retry, waits } = retrying(3);
       const conflict = () => cancelled({ Code: "None" }, { Code: "TransactionConflict" });
-      const once = transactions((_, call) => (call === 1 ? conflict() : undefined));
-      expect(await applyAggregate(once.client, TABLES, keyless("e-77"), [DELTA], retry)).to.equal("applied");
-      expect([once.sent.length, waits]).to.deep.equal([2, [50]]);
+      for (const code of ["TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"]) {
+        waits.length = 0;
+        const once = transactions((_, call) => (call === 1 ? cancelled({ Code: "None" }, { Code: code }) : undefined));
+        expect(await applyAggregate(once.client, TABLES, keyless("e-77"), [DELTA], retry), code).to.equal("applied");
+        expect([once.sent.length, waits], code).to.deep.equal([2, [50]]);
+      }
 
       waits.length = 0;
       const always = transactions(conflict);

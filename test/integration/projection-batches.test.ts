@@ -1,4 +1,4 @@
-import { DynamoDBClient, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient, TransactionCanceledException, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
 import type { DynamoDBRecord } from "aws-lambda";
 import { expect } from "chai";
@@ -7,6 +7,8 @@ import { TRANSACTION_LIMITS } from "../../functions/project/write-limits";
 import { projectBatch, type ProjectDependencies } from "../../functions/project/project-batch";
 import { type ProjectionSpec } from "../../functions/project/spec";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, type Engine } from "../../engines";
+import { prng } from "../../local/clickstream";
+import { startThrottlingProxy } from "../../local/runtime/throttling-proxy";
 import { createTable } from "../../engines/tables";
 import {
   aggregatesIn,
@@ -143,6 +145,34 @@ describe("projections in batches on DynamoDB Local: every record counted once, t
     expect(await aggregatesIn(dynamodb, aggregate.tables.target, "exhausted-")).to.deep.equal({});
   });
 
+  it("counts every record once through throttled writes: transactions cancelled with a ThrottlingError reason, batch writes refused (the chaos run's bursts)", async () => {
+    let share = 1;
+    const proxy = await startThrottlingProxy(engine.endpoint, () => share, prng(11));
+    const throttled = new DynamoDBClient({ endpoint: proxy.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+    try {
+      const history = new History("throttled-");
+      for (let item = 0; item < 30; item++) history.apply({ item, next: { page: `p${item % 4}`, hits: String(item), note: "a" } });
+      for (let item = 0; item < 30; item += 3) history.apply({ item, next: item % 2 ? undefined : { page: "p0", hits: "1.5", note: "b" } });
+      // As the SDK reads the proxy's answer: the whole transaction cancelled, one reason per action, one of them throttling.
+      const cancelled = await throttled
+        .send(new TransactWriteItemsCommand({ TransactItems: [0, 1, 2].map((n) => groupPut(aggregate, `throttled-probe-${n}`)) }))
+        .catch((e) => e);
+      expect(cancelled).to.be.instanceOf(TransactionCanceledException);
+      expect((cancelled as TransactionCanceledException).CancellationReasons?.map((r) => r.Code).sort()).to.deep.equal(["None", "None", "ThrottlingError"]);
+
+      share = 0.5;
+      const through = (deps: ProjectDependencies) => (records: DynamoDBRecord[]) => projectBatch({ Records: records }, { ...deps, dynamodb: throttled });
+      await deliver(history.records, through(aggregate), { lanes: 1, choices: [], finalBatch: 7 });
+      await deliver(history.records, through(index), { lanes: 1, choices: [], finalBatch: 7 });
+      expect(proxy.throttled()).to.have.property("TransactWriteItems").above(0);
+      expect(await aggregatesIn(dynamodb, aggregate.tables.target, "throttled-")).to.deep.equal(expectedAggregates("throttled-", history.states));
+      expect(await indexIn(dynamodb, index.tables.target, "throttled-")).to.deep.equal(expectedIndex("throttled-", history.states));
+    } finally {
+      throttled.destroy();
+      await proxy.stop();
+    }
+  });
+
   it("parks the one change DynamoDB refuses in a batch (a sum past 38 digits) and applies the rest of the batch, that item's older changes included", async () => {
     const parked: string[] = [];
     const bucket = {
@@ -166,3 +196,5 @@ describe("projections in batches on DynamoDB Local: every record counted once, t
     });
   });
 });
+
+const groupPut = (deps: ProjectDependencies, group: string) => ({ Put: { TableName: deps.tables.target, Item: { group: { S: group } } } });
