@@ -89,7 +89,9 @@ export class ChaosInjector {
     await Promise.allSettled(this.work);
     for (const pid of this.paused.keys()) process.kill(pid, "SIGCONT");
     if (this.pipeline) {
-      if (this.pipeline.mappings.counts.redelivered > 0) this.injected["mapping batch duplicated"] = this.pipeline.mappings.counts.redelivered;
+      const { redelivered, concurrent } = this.pipeline.mappings.counts;
+      if (redelivered > 0) this.injected["mapping batch duplicated"] = redelivered;
+      if (concurrent > 0) this.injected["mapping batch beside another of its shard (reordered across items)"] = concurrent;
       for (const [operation, n] of Object.entries(this.pipeline.throttledWrites())) this.injected[`${operation} calls refused as throttled`] = n;
       this.pipeline.mappings.deliveryDelayMs = () => 0;
       this.pipeline.firehose.deliveryDelayMs = () => 0;

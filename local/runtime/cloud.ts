@@ -120,6 +120,7 @@ export class LocalCloud implements pulumi.runtime.Mocks {
           source: kind === "kinesis" ? resourceName(source, "stream") : resourceName(source, "table"),
           sourceArn: source,
           batchSize: inputs.batchSize ?? 100,
+          parallelizationFactor: inputs.parallelizationFactor ?? 1,
           bisectBatchOnFunctionError: inputs.bisectBatchOnFunctionError ?? false,
           maximumRetryAttempts: inputs.maximumRetryAttempts ?? 10_000,
           reportBatchItemFailures: (inputs.functionResponseTypes ?? []).includes("ReportBatchItemFailures"),

@@ -25,6 +25,8 @@ export interface MappingSpec {
   /** The stream's ARN: a table's stream has a new one whenever the stream is enabled again. */
   sourceArn: string;
   batchSize: number;
+  /** Batches of one shard's records handled at once, split by key; 1 when unset. */
+  parallelizationFactor?: number;
   bisectBatchOnFunctionError: boolean;
   maximumRetryAttempts: number;
   reportBatchItemFailures: boolean;
@@ -84,6 +86,15 @@ function toEventJson(value: unknown): unknown {
   return value;
 }
 
+/** The lane of a record's key (a Kinesis partition key, a table item's key) among `lanes`. */
+function laneOf(record: LambdaRecord, lanes: number): number {
+  const key =
+    (record.kinesis as { partitionKey?: string } | undefined)?.partitionKey ?? JSON.stringify((record.dynamodb as { Keys?: unknown } | undefined)?.Keys);
+  let hash = 7;
+  for (let i = 0; i < key.length; i++) hash = (hash * 31 + key.charCodeAt(i)) >>> 0;
+  return hash % lanes;
+}
+
 /** `arn:aws:kinesis:eu-west-1:…` → `eu-west-1`. */
 const regionOf = (arn: string) => parseArn(arn)?.region;
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
@@ -114,7 +125,8 @@ export class LocalMappings {
   private readonly pollers: Poller[] = [];
   /** Mappings by UUID: whether each is enabled, or deleted (its pollers stop). */
   private readonly states = new Map<string, "enabled" | "disabled" | "deleted">();
-  readonly counts = { batches: 0, retries: 0, failedBatches: 0, redelivered: 0 };
+  /** `concurrent`: batches handed over while another of their shard was (parallelization factor). */
+  readonly counts = { batches: 0, retries: 0, failedBatches: 0, redelivered: 0, concurrent: 0 };
   /** Share of successful batches delivered a second time, as Lambda does after a timeout it cannot see through. */
   redeliverShare = 0;
   /** Milliseconds a delivery of a batch to the function waits first (a chaos run delays some); none by default. */
@@ -292,11 +304,23 @@ export class LocalMappings {
     poller.ended = true;
   }
 
+  /**
+   * Hands a read's records to the function: one batch, or with a parallelization factor above one,
+   * a batch per lane of keys delivered at once (so batches of different keys finish in any order),
+   * each key's records in order within its lane, as Lambda keeps them: by partition key for
+   * Kinesis, by item key for a table stream (https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html,
+   * https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html: concurrent batches per shard, in order per key). Unlike
+   * Lambda, the next read waits for every lane of this one.
+   */
   private async handOver(poller: Poller, records: LambdaRecord[]): Promise<void> {
     poller.busy = true;
     poller.progress.inFlight += records.length;
+    const lanes = poller.spec.parallelizationFactor ?? 1;
+    const batches =
+      lanes > 1 ? Array.from({ length: lanes }, (_, lane) => records.filter((r) => laneOf(r, lanes) === lane)).filter((b) => b.length > 0) : [records];
+    this.counts.concurrent += batches.length - 1;
     try {
-      await this.deliver(poller.spec, poller.shardId, records);
+      await Promise.all(batches.map((batch) => this.deliver(poller.spec, poller.shardId, batch)));
     } finally {
       poller.busy = false;
       poller.progress.inFlight -= records.length;

@@ -172,7 +172,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     const pocConfig = {
       ...common,
       table: JSON.stringify({ streamViewType: "NEW_AND_OLD_IMAGES" }),
-      archive: JSON.stringify({ delivery: { bufferSizeMiB: 1, bufferIntervalSeconds: 60 } }),
+      // Concurrent batches per table stream shard, as a busy deployment sets them: batches of different items finish in any order.
+      archive: JSON.stringify({ delivery: { bufferSizeMiB: 1, bufferIntervalSeconds: 60 }, forward: { parallelizationFactor: 2 } }),
       // The dedup table's stream serves two readers: the archive's forward function and this one.
       projections: JSON.stringify([
         {
@@ -182,6 +183,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
             groupBy: ["page_id", { attribute: "client_timestamp", period: "day" }],
             sums: [{ name: "hits", attribute: "Hits" }],
           },
+          project: { parallelizationFactor: 3 },
         },
       ]),
       // MariaDB, not Aurora: no LOAD DATA FROM S3, no TLS certificate.

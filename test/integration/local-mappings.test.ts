@@ -36,7 +36,7 @@ describe("local mappings on a table stream", function () {
   });
 
   /** A table with a stream, and the records a recording function received from each mapping on it. */
-  async function tableWithMappings() {
+  async function tableWithMappings(options: { invocationMs?: () => number } = {}) {
     const table = `local-mappings-${++tables}`;
     await dynamodb.send(
       new CreateTableCommand({
@@ -49,10 +49,16 @@ describe("local mappings on a table stream", function () {
     );
     const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: table }));
     const received = new Map<string, { eventName: string; id: string }[]>();
+    /** Invocations of each function at once: now, and the most seen. */
+    const concurrent = new Map<string, { now: number; most: number }>();
     const invoker = {
       invoke: async <T>(name: string, event: DynamoDBStreamEvent): Promise<T> => {
+        const seen = concurrent.get(name) ?? { now: 0, most: 0 };
+        concurrent.set(name, { now: seen.now + 1, most: Math.max(seen.most, seen.now + 1) });
+        if (options.invocationMs) await new Promise((done) => setTimeout(done, options.invocationMs!()));
         for (const record of event.Records)
           received.set(name, [...(received.get(name) ?? []), { eventName: record.eventName!, id: record.dynamodb!.Keys!.id.S! }]);
+        concurrent.get(name)!.now -= 1;
         return { batchItemFailures: [] } as T;
       },
     };
@@ -90,7 +96,7 @@ describe("local mappings on a table stream", function () {
       const since = performance.now();
       while (!mappings.caughtUpSince(since)) await new Promise((done) => setTimeout(done, 50));
     };
-    return { mappings, spec, received, writeChanges, caughtUp };
+    return { table, mappings, spec, received, concurrent, writeChanges, caughtUp };
   }
 
   it("delivers only the records matching one of a mapping's filters, reading past and counting the others", async () => {
@@ -150,5 +156,34 @@ describe("local mappings on a table stream", function () {
     await new Promise((done) => setTimeout(done, 300));
     expect(received.get("deleted")).to.have.length(5);
     expect(() => mappings.setEnabled("deleted-uuid", true)).to.throw("no mapping deleted-uuid");
+  });
+
+  it("with a parallelization factor, delivers batches of different items at once, each item's changes in order and once", async () => {
+    let draw = 0;
+    const { table, mappings, spec, received, concurrent, caughtUp } = await tableWithMappings({ invocationMs: () => [5, 40, 15][draw++ % 3] });
+    await mappings.start(spec("lanes", { parallelizationFactor: 3 }));
+    await mappings.start(spec("one-lane"));
+    const written: string[] = [];
+    for (let round = 1; round <= 3; round++) {
+      await Promise.all(
+        Array.from({ length: 12 }, async (_, i) => {
+          await dynamodb.send(new PutItemCommand({ TableName: table, Item: { id: { S: `item-${i}` }, round: { N: String(round) } } }));
+        }),
+      );
+      written.push(...Array.from({ length: 12 }, (_, i) => `item-${i}`));
+    }
+    await caughtUp();
+    const changesOf = (name: string) => {
+      const byItem = new Map<string, string[]>();
+      for (const r of received.get(name) ?? []) byItem.set(r.id, [...(byItem.get(r.id) ?? []), r.eventName]);
+      return byItem;
+    };
+    // Each item: its INSERT first, then its two MODIFYs, whatever the lanes did.
+    for (const [id, changes] of changesOf("lanes")) expect(changes, id).to.deep.equal(["INSERT", "MODIFY", "MODIFY"]);
+    expect(received.get("lanes")).to.have.length(written.length);
+    expect(concurrent.get("lanes")!.most, "batches at once").to.be.greaterThan(1);
+    expect(concurrent.get("one-lane")!.most).to.equal(1);
+    // Across items, the lanes' order differs from the stream's.
+    expect(received.get("lanes")!.map((r) => r.id)).to.not.deep.equal(received.get("one-lane")!.map((r) => r.id));
   });
 });
