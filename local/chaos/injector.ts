@@ -3,6 +3,7 @@ import { HASH_KEY, RANGE_KEY } from "../../functions/shared/dedup-key";
 import { prng } from "../clickstream";
 import { type LocalPipeline } from "../runtime/pipeline";
 import { chaosSchedule, PAUSED_ENGINES, type ScheduledFault } from "./schedule";
+import { ScoreWriter } from "./score-writer";
 import { fedByDedupTable } from "./table-fed";
 
 /** Share of the functions' DynamoDB writes a throttling burst refuses (local/runtime/throttling-proxy.ts). */
@@ -37,6 +38,8 @@ export class ChaosInjector {
   private updating = false;
   private schedule: ScheduledFault[] = [];
   private pipeline?: LocalPipeline;
+  /** Pull mode: writes prod's shared table, whose projection then has work too. */
+  private scores?: ScoreWriter;
 
   constructor(readonly seed: number) {
     this.random = prng(seed);
@@ -49,6 +52,11 @@ export class ChaosInjector {
   start(pipeline: LocalPipeline, windowMs: number): void {
     this.pipeline = pipeline;
     this.running = this.updating = true;
+    const shared = pipeline.outputs.prod.sharedTableName as string | undefined;
+    if (shared) {
+      this.scores = new ScoreWriter(pipeline.clients.dynamodb, shared, prng(this.seed ^ 0x5c0e));
+      this.scores.start();
+    }
     const stages = [pipeline.stages.ingest, pipeline.stages.forward, pipeline.stages.transform, pipeline.stages.load, ...this.tableProjections(pipeline)];
     this.schedule = chaosSchedule(this.seed, windowMs, stages);
     const r = this.random;
@@ -86,9 +94,11 @@ export class ChaosInjector {
   async stop(): Promise<void> {
     this.running = this.updating = false;
     for (const timer of this.timers) clearTimeout(timer);
-    await Promise.allSettled(this.work);
+    await Promise.allSettled([...this.work, this.scores?.stop()]);
     for (const pid of this.paused.keys()) process.kill(pid, "SIGCONT");
     if (this.pipeline) {
+      for (const [kind, n] of Object.entries(this.scores?.counts ?? {}))
+        if (n > 0) this.injected[`shared table record ${kind} (scores-by-user must match)`] = n;
       const { redelivered, concurrent } = this.pipeline.mappings.counts;
       if (redelivered > 0) this.injected["mapping batch duplicated"] = redelivered;
       if (concurrent > 0) this.injected["mapping batch beside another of its shard (reordered across items)"] = concurrent;
@@ -100,12 +110,12 @@ export class ChaosInjector {
     }
   }
 
-  /** The projections fed by the dedup table's stream; the others get no records to be busy with. */
+  /** The projections with records to be busy with: those of the dedup table, and of the shared table while the score writer runs. */
   private tableProjections(pipeline: LocalPipeline): string[] {
     const fed = fedByDedupTable(pipeline);
     return Object.values(pipeline.stages.projections)
       .map((p) => p.functionName)
-      .filter((name) => fed.has(name));
+      .filter((name) => this.scores || fed.has(name));
   }
 
   private label(fault: ScheduledFault): string {

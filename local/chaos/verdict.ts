@@ -1,4 +1,5 @@
 import { paginateScan } from "@aws-sdk/client-dynamodb";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { HASH_KEY, RANGE_KEY } from "../../functions/shared/dedup-key";
 import { type LocalPipeline } from "../runtime/pipeline";
 import { loadedRows } from "../loaded-rows";
@@ -53,6 +54,16 @@ async function tableHits(pipeline: LocalPipeline): Promise<Map<string, number>> 
   return hits;
 }
 
+/** What prod's shared table holds in the end (pull mode; none in push mode), whose projection is recomputed from it. */
+async function sharedTableItems(pipeline: LocalPipeline): Promise<Record<string, unknown>[]> {
+  const table = pipeline.outputs.prod.sharedTableName as string | undefined;
+  if (!table) return [];
+  const items: Record<string, unknown>[] = [];
+  for await (const page of paginateScan({ client: pipeline.clients.dynamodb }, { TableName: table }))
+    items.push(...(page.Items ?? []).map((item) => unmarshall(item)));
+  return items;
+}
+
 /** What an aggregate's table holds, per group. */
 async function groupsIn(pipeline: LocalPipeline, table: string, spec: AggregateSpec): Promise<Groups> {
   const names = spec.groupBy.map((entry) => (typeof entry === "string" ? entry : `${entry.attribute}_${entry.period}`));
@@ -75,7 +86,9 @@ function compareGroups(expected: Groups, actual: Groups): string | undefined {
     const got = JSON.stringify(actual.get(key) ?? null);
     if (want !== got) wrong.push(`${key}: ${got} instead of ${want}`);
   }
-  return wrong.length ? `${wrong.length} of ${expected.size} groups differ from a recomputation from the valid events, e.g. ${wrong[0]}` : undefined;
+  return wrong.length
+    ? `${wrong.length} of ${expected.size} groups differ from a recomputation from the valid events (or the shared table's items), e.g. ${wrong[0]}`
+    : undefined;
 }
 
 /**
@@ -132,8 +145,8 @@ export async function chaosVerdict(
       problems.push(`projection ${name} is an index: this verdict recomputes aggregates only`);
       continue;
     }
-    // A projection of another table (prod's shared one) gets nothing from the clickstream: it must hold nothing.
-    const expected = recompute(spec, fedByTable.has(projection.functionName) ? newest.values() : []);
+    // A projection of another table (prod's shared one) is recomputed from what that table holds.
+    const expected = recompute(spec, fedByTable.has(projection.functionName) ? newest.values() : await sharedTableItems(pipeline));
     const differs = compareGroups(expected, await groupsIn(pipeline, projection.table, spec));
     if (differs) problems.push(`projection ${name}: ${differs}`);
   }
