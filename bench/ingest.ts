@@ -91,6 +91,16 @@ function ceiling(dynamodb: DynamoDBClient): Contender {
   };
 }
 
+/**
+ * The ingest ceiling of a DynamoDB Local: clickstream records a second written by BatchWriteItem
+ * alone (the items ours writes, none of its work), one batch of 300 after another, into a fresh
+ * table dropped afterwards. The scaling section compares the whole pipeline with it.
+ */
+export async function ingestCeiling(dynamodb: DynamoDBClient, records: number, table: string): Promise<number> {
+  const batches = clickstreamBatches({ records, batchSize: BATCH_SIZE, seed: 0 });
+  return (await measure(dynamodb, ceiling(dynamodb), batches, await createDedupTable(dynamodb, table))).perSecond;
+}
+
 interface Result {
   name: string;
   records: number;

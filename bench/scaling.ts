@@ -1,35 +1,37 @@
 import { loadavg } from "node:os";
-import { runClickstream } from "../local/run";
+import { runClickstream, type RunSummary } from "../local/run";
 import { startLocalPipeline } from "../local/runtime/pipeline";
+import { ingestCeiling } from "./ingest";
 import { printTable } from "./table";
 
 const SIZES = (process.env.BENCH_SCALING_EVENTS ?? "1000,3000,10000,100000").split(",").map((size) => Number(size.trim()));
 /** The size the others are compared with: `npm start`'s default. */
 const REFERENCE = 3_000;
+/** Records the ingest ceiling is measured with, before each size on its engines: a rate, steady from some thousands. */
+const CEILING_RECORDS = 9_000;
 
 /**
  * The whole local pipeline (`npm start`, pull mode, 1,000 events a second) at each size, one after
  * another in this run, each on freshly started engines: seconds from the first event produced to
- * the last row loaded, end-to-end events per second, latency from production to row, and the
- * drain after the last row (projections catching up). Throughput that holds as the size grows
- * means a run's cost grows linearly with its events.
+ * the last row loaded, end-to-end events per second and their ratio to the ingest ceiling of the
+ * same DynamoDB Local (BatchWriteItem alone, measured just before), latency from production to
+ * row, and the drain after the last row (projections catching up) against the run. Then where the
+ * time went, stage by stage: each function's invocations, seconds busy and CPU seconds.
  */
 export async function benchScaling(): Promise<void> {
   if (SIZES.some((size) => !Number.isInteger(size) || size < 1))
     throw new Error(`BENCH_SCALING_EVENTS must be whole numbers separated by commas, got "${process.env.BENCH_SCALING_EVENTS}"`);
-  const rows: { events: number; seconds: number; perSecond: number; p50: number; p99: number; drain: number; exact: boolean; load: string }[] = [];
+  const rows: { events: number; summary: RunSummary; ceiling: number; exact: boolean; load: string }[] = [];
   for (const events of SIZES) {
     const pipeline = await startLocalPipeline({ accessMode: "pull" });
     try {
       const load = loadavg()[0].toFixed(1);
+      const ceiling = await ingestCeiling(pipeline.clients.dynamodb, CEILING_RECORDS, `bench-ceiling-${events}`);
       const summary = await runClickstream(pipeline, { events, rate: 1_000, malformedShare: 0.02, duplicateShare: 0.1, seed: 42 });
       rows.push({
         events,
-        seconds: summary.seconds,
-        perSecond: summary.eventsPerSecond,
-        p50: summary.latencyMs.p50 / 1000,
-        p99: summary.latencyMs.p99 / 1000,
-        drain: summary.drainSeconds,
+        summary,
+        ceiling,
         exact: summary.lost === 0 && summary.duplicated === 0 && !summary.stalled,
         load: `${load} → ${loadavg()[0].toFixed(1)}`,
       });
@@ -45,24 +47,49 @@ export async function benchScaling(): Promise<void> {
       "events",
       "seconds to last row",
       "events/s",
+      "ingest ceiling/s",
+      "events/s ÷ ceiling",
       "p50 latency s",
       "p99 latency s",
       "drain s",
+      "drain ÷ run",
       "lost/duplicated",
       "load average (1 min)",
       `events/s vs ${REFERENCE}`,
     ],
-    ...rows.map((r) => [
-      String(r.events),
+    ...rows.map(({ events, summary: r, ceiling, exact, load }) => [
+      String(events),
       r.seconds.toFixed(1),
-      r.perSecond.toFixed(0),
-      r.p50.toFixed(1),
-      r.p99.toFixed(1),
-      r.drain.toFixed(0),
-      r.exact ? "0/0" : "NOT EXACT",
-      r.load,
-      reference ? `${(r.perSecond / reference.perSecond).toFixed(2)}x` : "-",
+      r.eventsPerSecond.toFixed(0),
+      ceiling.toFixed(0),
+      `${(r.eventsPerSecond / ceiling).toFixed(2)}x`,
+      (r.latencyMs.p50 / 1000).toFixed(1),
+      (r.latencyMs.p99 / 1000).toFixed(1),
+      r.drainSeconds.toFixed(0),
+      `${(r.drainSeconds / r.seconds).toFixed(2)}x`,
+      exact ? "0/0" : "NOT EXACT",
+      load,
+      reference ? `${(r.eventsPerSecond / reference.summary.eventsPerSecond).toFixed(2)}x` : "-",
     ]),
   ]);
-  console.log("\nThe machine is shared: the load average at the start and end of each size says how much it was.");
+  const largest = rows[rows.length - 1];
+  const wall = largest.summary.seconds + largest.summary.drainSeconds;
+  console.log(`\n### Where the time went at ${largest.events} events, stage by stage (${wall.toFixed(0)} s to the last row and the drain)\n`);
+  printTable([
+    ["stage", "invocations", "errors", "processes", "seconds busy", "busy ÷ run", "CPU seconds", "CPU ÷ busy"],
+    ...Object.entries(largest.summary.functions).map(([stage, f]) => [
+      stage,
+      String(f.invocations),
+      String(f.errors),
+      String(f.instances),
+      f.busySeconds.toFixed(1),
+      `${(f.busySeconds / wall).toFixed(2)}x`,
+      f.cpuSeconds.toFixed(1),
+      f.busySeconds > 0 ? `${(f.cpuSeconds / f.busySeconds).toFixed(2)}x` : "-",
+    ]),
+  ]);
+  console.log(
+    "\nBusy above 1x: invocations at once. CPU well below busy: the stage waits (on the engines, or on its own retries and delays), it does not compute.",
+  );
+  console.log("The machine is shared: the load average at the start and end of each size says how much it was.");
 }
