@@ -15,12 +15,15 @@ export interface KeptTool {
 /**
  * `npm run rebuild` and `npm run backfill` for the running pipeline: the rebuild reloads the
  * archive into MySQL (LOAD DATA LOCAL, as the local loader does); the backfill feeds the dedup
- * table to the hits-per-page projection with the values its function was deployed with.
+ * table to the hits-per-page projection (or the projection function named) with the values its
+ * function was deployed with.
  */
-export function keptTools(pipeline: Kept): { rebuild: KeptTool; backfill: KeptTool } {
+export function keptTools(pipeline: Kept, projectionFunction?: string): { rebuild: KeptTool; backfill: KeptTool } {
   const aws = { AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey, AWS_REGION: LOCAL_REGION };
   const db = pipeline.database;
-  const projection = Object.values(pipeline.stages.projections).find((p) => p.kind === "aggregate")!;
+  const projection = Object.values(pipeline.stages.projections).find((p) =>
+    projectionFunction === undefined ? p.kind === "aggregate" : p.functionName === projectionFunction,
+  )!;
   const env = pipeline.functions.all().find((f) => f.name === projection.functionName)!.environment;
   return {
     rebuild: {

@@ -26,8 +26,8 @@ export interface RunOptions {
   stallMs?: number;
   /** Told of each event as PutRecords accepts it: its dedup key (`hash|sequence`), its data, and why ingest must park it, if it must. */
   onProduced?: (key: string, data: Buffer, parkReason: string | undefined) => void;
-  /** Told of each valid event once the loader has put its row into MySQL, and whether every event is produced and loaded now. */
-  onRowLoaded?: (key: string, allLoaded: boolean) => void;
+  /** Told of each valid event once the loader has put its row into MySQL, whether every event is produced and loaded now, and the share of the valid events loaded. */
+  onRowLoaded?: (key: string, allLoaded: boolean, loadedShare: number) => void;
 }
 
 export interface RunProgress {
@@ -199,7 +199,7 @@ export async function runClickstream(pipeline: LocalPipeline, options: RunOption
   const watcher = loadWatcher(pipeline, (key, at) => {
     if (producedAt.has(key) && !loadedAt.has(key)) {
       loadedAt.set(key, at);
-      options.onRowLoaded?.(key, produced === records.length && loadedAt.size === producedAt.size);
+      options.onRowLoaded?.(key, produced === records.length && loadedAt.size === producedAt.size, loadedAt.size / valid);
     }
   });
   const valid = records.filter((r) => r.valid).length;

@@ -54,7 +54,7 @@ async function run(options: StartOptions): Promise<number> {
       progress: changePrinter((line) => console.log(line)),
       ...(chaos && {
         onProduced: (key, data, parkReason) => produced.set(key, { data, parkReason }),
-        onRowLoaded: (key, allLoaded) => chaos.rowLoaded(key, allLoaded),
+        onRowLoaded: (key, allLoaded, loadedShare) => chaos.rowLoaded(key, allLoaded, loadedShare),
       }),
     });
     if (chaos) {
@@ -67,7 +67,11 @@ async function run(options: StartOptions): Promise<number> {
     let failed = summary.lost > 0 || summary.duplicated > 0 || summary.stalled !== undefined;
     if (failed) console.error(`\n${summary.stalled ? "The pipeline stopped moving" : "Something was lost or duplicated"}: see above.`);
     if (chaos) {
-      const problems = await chaosVerdict(pipeline, summary, produced, chaos.updatedHits, { scheduled: chaos.scheduled(), injected: chaos.injected });
+      const problems = await chaosVerdict(pipeline, summary, produced, chaos.updatedHits, {
+        scheduled: chaos.scheduled(),
+        injected: chaos.injected,
+        failed: chaos.failed,
+      });
       console.log("");
       for (const line of chaosLines(seed, chaos.injected, problems, replayCommand(options, seed))) (problems.length ? console.error : console.log)(line);
       failed ||= problems.length > 0;

@@ -95,14 +95,14 @@ function compareGroups(expected: Groups, actual: Groups): string | undefined {
  * The chaos run's verdict on the exact end state, as problems (none: the run passes): every valid
  * event once in MySQL with its newest values, every aggregate equal to a recomputation from the
  * valid events, every malformed event parked with its reason, nothing sent to a failure
- * destination, and every scheduled fault injected.
+ * destination, every scheduled fault injected, and every rebuild and backfill done.
  */
 export async function chaosVerdict(
   pipeline: LocalPipeline,
   summary: RunSummary,
   produced: ReadonlyMap<string, ProducedEvent>,
   updatedHits: ReadonlyMap<string, number>,
-  faults: { scheduled: Record<string, number>; injected: Record<string, number> },
+  faults: { scheduled: Record<string, number>; injected: Record<string, number>; failed?: readonly string[] },
 ): Promise<string[]> {
   const problems: string[] = [];
   if (summary.stalled) problems.push(`the pipeline stopped moving: ${summary.stalled}`);
@@ -167,5 +167,7 @@ export async function chaosVerdict(
     const done = faults.injected[kind] ?? 0;
     if (done < due) problems.push(`${kind}: ${done} of the ${due} scheduled were injected`);
   }
+  // A rebuild or a backfill that did not end done (exit status 0).
+  problems.push(...(faults.failed ?? []));
   return problems;
 }

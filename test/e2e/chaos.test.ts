@@ -82,6 +82,9 @@ describe("npm start -- --chaos (e2e: the local engines, faults injected by the l
       "BatchWriteItem throttled",
       "TransactWriteItems throttled",
       "item changed in place",
+      "rebuild started mid-run \\(repairing MySQL from the archive\\)",
+      "backfill started mid-run \\(projection hits-per-page, from the dedup table\\)",
+      "backfill started mid-run \\(projection hits-per-page, from the dedup table and the archive\\)",
     ]) {
       expect(stdout, kind).to.match(new RegExp(`\\n  ${kind}.* (\\d+)\\n`));
     }
