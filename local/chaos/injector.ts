@@ -133,7 +133,11 @@ export class ChaosInjector {
   rowLoaded(key: string, allLoaded: boolean, loadedShare: number): void {
     while (this.running && this.byLoadedShare.length > 0 && this.byLoadedShare[0].loadedShare! <= loadedShare)
       this.work.push(this.inject(this.byLoadedShare.shift()!));
-    if (allLoaded) this.updating = false;
+    if (allLoaded) {
+      // The run then waits for every stream to be read once more: the shared table stops changing too.
+      this.updating = false;
+      if (this.scores) this.work.push(this.scores.stop());
+    }
     if (!this.updating || this.random() >= 0.02) return;
     const hits = 1_000 + Math.floor(this.random() * 9_000);
     this.timers.push(setTimeout(() => this.work.push(this.update(key, hits)), UPDATE_AFTER_LOAD_MS));

@@ -5,7 +5,7 @@ const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 const USERS = 12;
 
 /**
- * Writes prod's shared GameScoreRecords table while a chaos run goes on, so that the projection
+ * Writes prod's shared GameScoreRecords table until every row is in MySQL, so that the projection
  * of its stream (`scores-by-user`, pull mode) has batches to be killed in and an end state to
  * check: new records, scores changed and records deleted, drawn from the run's seed. A write
  * whose answer is lost to a paused engine may or may not have happened: the verdict recomputes
