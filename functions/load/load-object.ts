@@ -43,12 +43,6 @@ const PROBE_BYTES = 64 * 1024;
 /** An object the loader cannot read as the archive's CSV at all: refused whole, nothing of it loaded. */
 export class UnreadableObject extends Error {}
 
-/** "Records: 3  Deleted: 0  Skipped: 0  Warnings: 0" → 3 */
-function recordsLoaded(result: ResultSetHeader): number {
-  const match = /Records:\s*(\d+)/.exec(result.info ?? "");
-  return match ? Number(match[1]) : result.affectedRows;
-}
-
 /** A warning that a value is not text in the column's character set: "Incorrect string value" (1366), "Invalid utf8mb4 character string" (1300). */
 const INVALID_TEXT = /^\w+ (1366|1300): /;
 
@@ -152,7 +146,8 @@ export async function loadObject(
             if (error instanceof UnreadableObject || !isDataError(error)) throw error;
             return undefined;
           });
-          if (loaded && loaded.warningStatus === 0) outcome = { status: "loaded", rows: recordsLoaded(loaded), rejected: 0, staged: false };
+          // Kept without a warning, every line was inserted as a new row: the rows affected are the lines.
+          if (loaded && loaded.warningStatus === 0) outcome = { status: "loaded", rows: loaded.affectedRows, rejected: 0, staged: false };
           else await connection.query("ROLLBACK TO SAVEPOINT fast_path");
         }
       } finally {
@@ -184,7 +179,9 @@ async function loadStaged(
     // Staged as text, a line can only be refused for its shape or its bytes: "Row 7 was truncated…".
     const warnings = await warningsOf(connection);
     if (warnings.length < staged.warningStatus)
-      throw new UnreadableObject(`s3://${object.bucket}/${object.key} is not the archive's CSV: ${staged.warningStatus} malformed lines`);
+      throw new UnreadableObject(
+        `s3://${object.bucket}/${object.key} is not the archive's CSV: ${staged.warningStatus} warnings on its lines, more than the database lists`,
+      );
     for (const warning of warnings) {
       const row = /\brow (\d+)/i.exec(warning);
       if (!row) throw new UnreadableObject(`s3://${object.bucket}/${object.key} is not the archive's CSV: ${warning}`);
