@@ -1,6 +1,7 @@
 import type { Connection, ResultSetHeader, RowDataPacket } from "mysql2/promise";
 import { NewerSchemaVersion, requiredColumns, schemaVersionOfKey } from "../shared/archive-schema";
 import { type CreatedObject } from "./s3-event";
+import { isDataError } from "./data-error";
 import { headKeys } from "./head-keys";
 import { claimStatements } from "./repair-sql";
 import { type OpenedObject } from "./s3-source";
@@ -48,18 +49,6 @@ const INVALID_TEXT = /^\w+ (1366|1300): /;
 
 const warningsOf = async (connection: Connection): Promise<string[]> =>
   (await connection.query<RowDataPacket[]>("SHOW WARNINGS"))[0].map((w) => `${w.Level} ${w.Code}: ${w.Message}`);
-
-/**
- * A statement's failure that is about the values, not the database: SQLSTATE classes 01 (a
- * warning strict mode made an error, such as a truncated value), 22 (data exception) and 23
- * (constraint, such as a duplicate key), and the value errors MySQL and MariaDB
- * report as HY000 (incorrect value 1366, 1292, invalid string 1300, invalid JSON 3140, check
- * constraints 3819 and MariaDB's 4025, which guards its JSON columns).
- */
-function isDataError(error: unknown): boolean {
-  const { sqlState = "", errno } = error as { sqlState?: string; errno?: number };
-  return /^(01|22|23)/.test(sqlState) || [1292, 1300, 1366, 3140, 3819, 4025].includes(errno ?? 0);
-}
 
 /**
  * Loads one object in one transaction. Its manifest row is claimed first (a second event for an
@@ -125,7 +114,7 @@ export async function loadObject(
       }
     };
 
-    const repairRun = options.repair && options.rebuildRun !== undefined ? options.rebuildRun : undefined;
+    const repairRun = options.repair ? options.rebuildRun : undefined;
     let outcome: Loaded | undefined;
     // A repairing rebuild stages every object: it claims the keys it writes.
     if (mode.kind === "local" && repairRun === undefined) {
@@ -212,7 +201,6 @@ async function loadStaged(
  * nothing half-applied stays. Says whether it refused any line.
  */
 async function applyLines(connection: Connection, target: LoadTarget, from: number, to: number): Promise<boolean> {
-  if (from > to) return false;
   await connection.query("SAVEPOINT line_range");
   let refusal: string | undefined;
   try {

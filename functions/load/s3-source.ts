@@ -49,7 +49,8 @@ export function s3Opener(s3: Pick<S3Client, "send">): (object: CreatedObject) =>
     return {
       stream: () => {
         const rest = start();
-        return head?.length ? Readable.from(prepend(head, rest), { objectMode: false }) : rest;
+        // After a peek, always through prepend: a peek that read an empty object to its end leaves a stream that has ended already, which the database would wait on.
+        return head !== undefined ? Readable.from(prepend(head, rest), { objectMode: false }) : rest;
       },
       peek: async (bytes) => (head ??= await readAhead(start(), bytes)),
       close: () => Body.destroy(),
@@ -77,6 +78,6 @@ function readAhead(stream: Readable, bytes: number): Promise<Buffer> {
 
 /** What was read ahead, then the rest of the stream, its error included. */
 async function* prepend(head: Buffer, rest: Readable): AsyncGenerator<Buffer> {
-  yield head;
+  if (head.length > 0) yield head;
   for await (const chunk of rest) yield chunk as Buffer;
 }

@@ -114,8 +114,8 @@ describe("loadObject on MariaDB and a local S3", function () {
   it("refuses a GZIP object whose stream breaks past the part it reads ahead, whole, with nothing loaded, and closes it", async () => {
     const t = await target();
     const { mode, opened } = counted();
-    const zipped = gzipSync(csvObject(1_000, 1_599));
-    // Cut short: the first 64 KiB of text unzip, then the stream ends without its trailer.
+    // Cut short: the part read ahead unzips, and the stream ends without its trailer while the database reads the rest.
+    const zipped = gzipSync(csvObject(1_000, 20_999));
     const object = await put("processed/2026/12/07/13/cut.csv.gz", zipped.subarray(0, zipped.length - 200));
     const failed = await loadObject(connection, t, object, mode, { prefix: PREFIX }).catch((e: unknown) => e);
     expect(failed).to.be.instanceOf(UnreadableObject);
@@ -124,6 +124,19 @@ describe("loadObject on MariaDB and a local S3", function () {
     expect(await manifestIn(t)).to.deep.equal([]);
     expect(opened.length).to.be.greaterThan(0);
     expect(opened.every((o) => o.closed)).to.equal(true);
+  });
+
+  it("records an empty object as loaded with no rows, by the fast path", async () => {
+    const t = await target();
+    const { mode, opened } = counted();
+    expect(await loadObject(connection, t, await put("processed/2026/12/07/15/empty.csv", ""), mode, { prefix: PREFIX })).to.deep.equal({
+      status: "loaded",
+      rows: 0,
+      rejected: 0,
+      staged: false,
+    });
+    expect((await manifestIn(t)).map((m) => m.row_count)).to.deep.equal([0]);
+    expect(opened).to.deep.equal([{ closed: true }]);
   });
 
   describe("with LOAD DATA FROM S3 (Aurora's), emulated on MariaDB: the object's raw bytes, as Aurora reads them", () => {
