@@ -1,13 +1,13 @@
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { expect } from "chai";
-import { createConnection, type Connection, type QueryOptions, type RowDataPacket } from "mysql2/promise";
+import { type Connection, type QueryOptions, type RowDataPacket } from "mysql2/promise";
 import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
+import { loaderEngines } from "../support/loader-engines";
 import { loadObject, UnreadableObject, type LoadMode } from "../../functions/load/load-object";
 import { type CreatedObject } from "../../functions/load/s3-event";
 import { s3Opener, type OpenedObject } from "../../functions/load/s3-source";
 import { schemaStatements, type LoadTarget } from "../../functions/load/sql";
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startMariaDb, startS3Engine, type Engine, type MySqlEngine } from "../../engines";
 import { CSV_COLUMNS, csvObject, csvRow } from "../support/archive";
 
 const BUCKET = "archive";
@@ -16,24 +16,8 @@ const PREFIX = "processed/";
 /** loadObject itself, on MariaDB and a local S3: which way an object goes in, what it opens, and what it refuses whole. */
 describe("loadObject on MariaDB and a local S3", function () {
   this.timeout(120_000);
-  let database: MySqlEngine;
-  let objects: Engine;
-  let s3: S3Client;
-  let connection: Connection;
+  const engines = loaderEngines(BUCKET);
   let databases = 0;
-
-  before(async () => {
-    [database, objects] = await Promise.all([startMariaDb(), startS3Engine()]);
-    s3 = new S3Client({ endpoint: objects.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
-    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-    connection = await createConnection({ host: database.host, port: database.port, user: database.user, password: database.password });
-  });
-
-  after(async () => {
-    await connection?.end();
-    s3?.destroy();
-    await Promise.all([database?.stop(), objects?.stop()]);
-  });
 
   async function target(): Promise<LoadTarget> {
     const t: LoadTarget = {
@@ -44,18 +28,18 @@ describe("loadObject on MariaDB and a local S3", function () {
       columns: CSV_COLUMNS,
       columnTypes: { hits: "INT" },
     };
-    for (const statement of schemaStatements(t)) await connection.query(statement);
+    for (const statement of schemaStatements(t)) await engines.connection.query(statement);
     return t;
   }
 
   async function put(key: string, body: string | Buffer): Promise<CreatedObject> {
-    const { ETag } = await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+    const { ETag } = await engines.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
     return { bucket: BUCKET, key, etag: (ETag ?? "").replace(/"/g, ""), size: Buffer.byteLength(body) };
   }
 
   /** LOCAL mode through the S3 opener, counting the objects it opens and those closed again. */
   function counted() {
-    const open = s3Opener(s3);
+    const open = s3Opener(engines.s3);
     const opened: { closed: boolean }[] = [];
     const mode: LoadMode = {
       kind: "local",
@@ -70,17 +54,20 @@ describe("loadObject on MariaDB and a local S3", function () {
   }
 
   const rowsIn = async (t: LoadTarget) =>
-    (await connection.query<RowDataPacket[]>("SELECT dedup_key, hits FROM ??.?? ORDER BY dedup_key", [t.database, t.table]))[0];
+    (await engines.connection.query<RowDataPacket[]>("SELECT dedup_key, hits FROM ??.?? ORDER BY dedup_key", [t.database, t.table]))[0];
   const rejectsIn = async (t: LoadTarget) =>
-    (await connection.query<RowDataPacket[]>("SELECT line, error FROM ??.?? ORDER BY line", [t.database, t.rejectsTable]))[0];
-  const manifestIn = async (t: LoadTarget) => (await connection.query<RowDataPacket[]>("SELECT row_count FROM ??.??", [t.database, t.manifestTable]))[0];
+    (await engines.connection.query<RowDataPacket[]>("SELECT line, error FROM ??.?? ORDER BY line", [t.database, t.rejectsTable]))[0];
+  const manifestIn = async (t: LoadTarget) =>
+    (await engines.connection.query<RowDataPacket[]>("SELECT row_count FROM ??.??", [t.database, t.manifestTable]))[0];
 
   it("loads an object of new keys straight into the table, stages one whose first keys have rows, and closes every object it opens, once each", async () => {
     const t = await target();
     const { mode, opened } = counted();
-    const fresh = await loadObject(connection, t, await put("processed/2026/12/07/10/fresh.csv", csvObject(100, 109)), mode, { prefix: PREFIX });
+    const fresh = await loadObject(engines.connection, t, await put("processed/2026/12/07/10/fresh.csv", csvObject(100, 109)), mode, { prefix: PREFIX });
     expect(fresh).to.deep.equal({ status: "loaded", rows: 10, rejected: 0, staged: false });
-    const overlapping = await loadObject(connection, t, await put("processed/2026/12/07/10/overlap.csv", csvObject(105, 114)), mode, { prefix: PREFIX });
+    const overlapping = await loadObject(engines.connection, t, await put("processed/2026/12/07/10/overlap.csv", csvObject(105, 114)), mode, {
+      prefix: PREFIX,
+    });
     expect(overlapping).to.deep.equal({ status: "loaded", rows: 10, rejected: 0, staged: true });
     expect(opened, "one open per object, each closed").to.deep.equal([{ closed: true }, { closed: true }]);
     expect(await rowsIn(t)).to.have.length(15);
@@ -93,7 +80,7 @@ describe("loadObject on MariaDB and a local S3", function () {
     const lines = csvObject(200, 214).split("\n");
     // Line 12 one field short: staged, it is the one line refused; the fast path's warning sends the whole object there.
     lines[11] = lines[11].slice(0, lines[11].lastIndexOf(","));
-    const outcome = await loadObject(connection, t, await put("processed/2026/12/07/11/short-line.csv", lines.join("\n")), mode, { prefix: PREFIX });
+    const outcome = await loadObject(engines.connection, t, await put("processed/2026/12/07/11/short-line.csv", lines.join("\n")), mode, { prefix: PREFIX });
     expect(outcome).to.deep.equal({ status: "loaded", rows: 14, rejected: 1, staged: true });
     const [reject] = await rejectsIn(t);
     expect(reject.line).to.equal(12);
@@ -104,7 +91,9 @@ describe("loadObject on MariaDB and a local S3", function () {
     const t = await target();
     const { mode } = counted();
     const body = `${csvRow(300)}${Array.from({ length: 80 }, (_, i) => `not,a,row,${i}\n`).join("")}`;
-    const failed = await loadObject(connection, t, await put("processed/2026/12/07/12/not-csv.csv", body), mode, { prefix: PREFIX }).catch((e: unknown) => e);
+    const failed = await loadObject(engines.connection, t, await put("processed/2026/12/07/12/not-csv.csv", body), mode, { prefix: PREFIX }).catch(
+      (e: unknown) => e,
+    );
     expect(failed).to.be.instanceOf(UnreadableObject);
     expect((failed as Error).message).to.match(/is not the archive's CSV: \d{3,} warnings on its lines, more than the database lists$/);
     expect(await rowsIn(t)).to.deep.equal([]);
@@ -117,7 +106,7 @@ describe("loadObject on MariaDB and a local S3", function () {
     // Cut short: the part read ahead unzips, and the stream ends without its trailer while the database reads the rest.
     const zipped = gzipSync(csvObject(1_000, 20_999));
     const object = await put("processed/2026/12/07/13/cut.csv.gz", zipped.subarray(0, zipped.length - 200));
-    const failed = await loadObject(connection, t, object, mode, { prefix: PREFIX }).catch((e: unknown) => e);
+    const failed = await loadObject(engines.connection, t, object, mode, { prefix: PREFIX }).catch((e: unknown) => e);
     expect(failed).to.be.instanceOf(UnreadableObject);
     expect((failed as Error).message).to.match(/^s3:\/\/archive\/processed\/2026\/12\/07\/13\/cut\.csv\.gz cannot be read: /);
     expect(await rowsIn(t)).to.deep.equal([]);
@@ -129,7 +118,7 @@ describe("loadObject on MariaDB and a local S3", function () {
   it("records an empty object as loaded with no rows, by the fast path", async () => {
     const t = await target();
     const { mode, opened } = counted();
-    expect(await loadObject(connection, t, await put("processed/2026/12/07/15/empty.csv", ""), mode, { prefix: PREFIX })).to.deep.equal({
+    expect(await loadObject(engines.connection, t, await put("processed/2026/12/07/15/empty.csv", ""), mode, { prefix: PREFIX })).to.deep.equal({
       status: "loaded",
       rows: 0,
       rejected: 0,
@@ -146,13 +135,16 @@ describe("loadObject on MariaDB and a local S3", function () {
       const query = async (options: string | QueryOptions, values?: unknown) => {
         const sql = typeof options === "string" ? options : options.sql;
         const from = /^LOAD DATA FROM S3 FILE '(s3:\/\/([^/]+)\/([^']+))'/.exec(sql);
-        if (!from) return connection.query(options as string, values as never);
+        if (!from) return engines.connection.query(options as string, values as never);
         s3Loads.push(from[1]);
-        const { Body } = await s3.send(new GetObjectCommand({ Bucket: from[2], Key: from[3] }));
+        const { Body } = await engines.s3.send(new GetObjectCommand({ Bucket: from[2], Key: from[3] }));
         const bytes = Buffer.from(await Body!.transformToByteArray());
-        return connection.query({ sql: sql.replace(from[0], "LOAD DATA LOCAL INFILE 'archive-object'"), infileStreamFactory: () => Readable.from([bytes]) });
+        return engines.connection.query({
+          sql: sql.replace(from[0], "LOAD DATA LOCAL INFILE 'archive-object'"),
+          infileStreamFactory: () => Readable.from([bytes]),
+        });
       };
-      return Object.assign(Object.create(connection) as Connection, { query, s3Loads }) as Connection & { s3Loads: string[] };
+      return Object.assign(Object.create(engines.connection) as Connection, { query, s3Loads }) as Connection & { s3Loads: string[] };
     }
 
     it("always stages (it cannot check bytes it never sees), and refuses a byte order mark and CRLF line ends line by line, with the reason", async () => {

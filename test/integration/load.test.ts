@@ -1,14 +1,14 @@
-import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
 import type { S3Event } from "aws-lambda";
 import { expect } from "chai";
-import { createConnection, type Connection, type RowDataPacket } from "mysql2/promise";
+import { createConnection, type RowDataPacket } from "mysql2/promise";
 import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 import { HEAD_BYTES } from "../../functions/load/archive-head";
 import { loadEvent, type LoadDependencies } from "../../functions/load/load-event";
 import { s3Opener } from "../../functions/load/s3-source";
 import { foreignEncodingChecks, loadStatement, schemaStatements, stagingStatements, type LoadTarget } from "../../functions/load/sql";
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startMariaDb, startS3Engine, type Engine, type MySqlEngine } from "../../engines";
+import { loaderEngines } from "../support/loader-engines";
 import { CSV_COLUMNS, csvObject, csvRow } from "../support/archive";
 import { fixture } from "../support/kinesis";
 
@@ -16,24 +16,8 @@ const BUCKET = "archive";
 
 describe("loader on MariaDB and a local S3", function () {
   this.timeout(120_000);
-  let database: MySqlEngine;
-  let objects: Engine;
-  let s3: S3Client;
-  let connection: Connection;
+  const engines = loaderEngines(BUCKET);
   let databases = 0;
-
-  before(async () => {
-    [database, objects] = await Promise.all([startMariaDb(), startS3Engine()]);
-    s3 = new S3Client({ endpoint: objects.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
-    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-    connection = await createConnection({ host: database.host, port: database.port, user: database.user, password: database.password });
-  });
-
-  after(async () => {
-    await connection?.end();
-    s3?.destroy();
-    await Promise.all([database?.stop(), objects?.stop()]);
-  });
 
   const target = (): LoadTarget => ({
     database: `clickstream_${++databases}`,
@@ -44,16 +28,16 @@ describe("loader on MariaDB and a local S3", function () {
     columnTypes: { hits: "INT" },
   });
   const deps = (t: LoadTarget): LoadDependencies => ({
-    connect: async () => connection,
+    connect: async () => engines.connection,
     target: t,
-    mode: { kind: "local", open: s3Opener(s3) },
+    mode: { kind: "local", open: s3Opener(engines.s3) },
     prefix: "processed/",
     log: { info() {}, warn() {} },
   });
 
   /** Puts an object and returns the S3 event for it, with the key URL-encoded as S3 sends it. */
   async function put(key: string, body: string | Buffer): Promise<S3Event> {
-    const { ETag } = await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+    const { ETag } = await engines.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
     const event = fixture<S3Event>("s3-object-created-encoded-key.json");
     event.Records[0].s3.bucket.name = BUCKET;
     event.Records[0].s3.object.key = encodeURIComponent(key).replace(/%2F/g, "/").replace(/%20/g, "+");
@@ -62,11 +46,16 @@ describe("loader on MariaDB and a local S3", function () {
   }
 
   const rejects = async (t: LoadTarget) =>
-    (await connection.query<RowDataPacket[]>("SELECT * FROM ??.?? ORDER BY object_key, line", [t.database, t.rejectsTable]))[0];
+    (await engines.connection.query<RowDataPacket[]>("SELECT * FROM ??.?? ORDER BY object_key, line", [t.database, t.rejectsTable]))[0];
   const rows = async (t: LoadTarget, sql = "SELECT * FROM ??.?? ORDER BY dedup_key") =>
-    (await connection.query<RowDataPacket[]>(sql, [t.database, t.table]))[0];
+    (await engines.connection.query<RowDataPacket[]>(sql, [t.database, t.table]))[0];
   const manifest = async (t: LoadTarget) =>
-    (await connection.query<RowDataPacket[]>("SELECT object_key, etag, row_count, loaded_at FROM ??.?? ORDER BY loaded_at", [t.database, t.manifestTable]))[0];
+    (
+      await engines.connection.query<RowDataPacket[]>("SELECT object_key, etag, row_count, loaded_at FROM ??.?? ORDER BY loaded_at", [
+        t.database,
+        t.manifestTable,
+      ])
+    )[0];
 
   it("creates the schema on first use and loads every row of an object, values typed and NULLs kept", async () => {
     const t = target();
@@ -110,7 +99,7 @@ describe("loader on MariaDB and a local S3", function () {
     await loadEvent(await put("processed/2026/11/26/14/a.csv", csvObject(400, 409)), deps(t));
     await loadEvent(await put("processed/2026/11/26/14/b.csv", csvObject(405, 414)), deps(t));
     expect(await rows(t)).to.have.length(15);
-    const [[{ duplicates }]] = await connection.query<RowDataPacket[]>("SELECT COUNT(*) - COUNT(DISTINCT dedup_key) AS duplicates FROM ??.??", [
+    const [[{ duplicates }]] = await engines.connection.query<RowDataPacket[]>("SELECT COUNT(*) - COUNT(DISTINCT dedup_key) AS duplicates FROM ??.??", [
       t.database,
       t.table,
     ]);
@@ -178,8 +167,8 @@ describe("loader on MariaDB and a local S3", function () {
       expect(JSON.parse(reject.fields)).to.include({ hits: "99999999999", page_id: "p-2102" });
 
       // The README's re-drive: fix the cause, forget the object in the manifest, invoke the loader with the event again.
-      await connection.query("ALTER TABLE ??.?? MODIFY hits BIGINT NULL", [t.database, t.table]);
-      await connection.query("DELETE FROM ??.?? WHERE object_key = ?", [t.database, t.manifestTable, "processed/2026/11/26/19/too-big.csv"]);
+      await engines.connection.query("ALTER TABLE ??.?? MODIFY hits BIGINT NULL", [t.database, t.table]);
+      await engines.connection.query("DELETE FROM ??.?? WHERE object_key = ?", [t.database, t.manifestTable, "processed/2026/11/26/19/too-big.csv"]);
       expect(await loadEvent(event, deps(t))).to.deep.equal({ loaded: 1, alreadyLoaded: 0, rows: 5, rejectedRows: 0 });
       expect(await rows(t)).to.have.length(5);
       expect(await rejects(t)).to.have.length(0);
@@ -312,11 +301,11 @@ describe("loader on MariaDB and a local S3", function () {
 
     it("with LOAD DATA FROM S3, which it cannot read away, refuses a first field starting with a BOM and a last field holding a CR as lines, with the reason", async () => {
       const t = target();
-      for (const statement of [...schemaStatements(t), ...stagingStatements(t)]) await connection.query(statement);
+      for (const statement of [...schemaStatements(t), ...stagingStatements(t)]) await engines.connection.query(statement);
       const raw = `\ufeff${csvObject(1800, 1801).replace(/\n/g, "\r\n")}`;
-      await connection.query({ sql: loadStatement(t, { kind: "local" }, "staging"), infileStreamFactory: () => Readable.from([Buffer.from(raw)]) });
-      for (const statement of foreignEncodingChecks(t)) await connection.query(statement);
-      const [staged] = await connection.query<RowDataPacket[]>("SELECT line, refused FROM ??.load_staging ORDER BY line", [t.database]);
+      await engines.connection.query({ sql: loadStatement(t, { kind: "local" }, "staging"), infileStreamFactory: () => Readable.from([Buffer.from(raw)]) });
+      for (const statement of foreignEncodingChecks(t)) await engines.connection.query(statement);
+      const [staged] = await engines.connection.query<RowDataPacket[]>("SELECT line, refused FROM ??.load_staging ORDER BY line", [t.database]);
       expect(staged.map((r) => [r.line, r.refused?.split(":")[0]])).to.deep.equal([
         [1, "the first field starts with a UTF-8 byte order mark"],
         [2, "the last field holds a carriage return, as CRLF line ends leave it"],
