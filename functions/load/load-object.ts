@@ -126,17 +126,17 @@ export async function loadObject(
         const failure = opened.failure();
         if (failure) throw new UnreadableObject(`${address} cannot be read: ${failure.message}`);
         const keys = headKeys(head);
-        const [[{ loaded: anyLoaded }]] = keys.length ? await connection.query<RowDataPacket[]>(anyKeyLoaded(target), [keys]) : [[{ loaded: 0 }]];
-        if (Number(anyLoaded) === 1) {
+        const anyLoaded = keys.length > 0 && Number((await connection.query<RowDataPacket[]>(anyKeyLoaded(target), [keys]))[0][0].loaded) === 1;
+        if (anyLoaded) {
           outcome = await loadStaged(connection, target, id, object, mode, () => load("staging", opened));
         } else {
           await connection.query("SAVEPOINT fast_path");
-          const loaded = await load("rows", opened).catch((error: unknown) => {
-            if (error instanceof UnreadableObject || !isDataError(error)) throw error;
-            return undefined;
-          });
+          // LOCAL makes a value the table refuses a warning, never an error (the server cannot stop
+          // the file mid-transfer, so LOCAL behaves as IGNORE: https://dev.mysql.com/doc/refman/8.0/en/load-data.html,
+          // "Duplicate-Key and Error Handling"): any error here is the object's or the database's, and fails the load.
+          const loaded = await load("rows", opened);
           // Kept without a warning, every line was inserted as a new row: the rows affected are the lines.
-          if (loaded && loaded.warningStatus === 0) outcome = { status: "loaded", rows: loaded.affectedRows, rejected: 0, staged: false };
+          if (loaded.warningStatus === 0) outcome = { status: "loaded", rows: loaded.affectedRows, rejected: 0, staged: false };
           else await connection.query("ROLLBACK TO SAVEPOINT fast_path");
         }
       } finally {

@@ -115,6 +115,17 @@ describe("loadObject on MariaDB and a local S3", function () {
     expect(opened.every((o) => o.closed)).to.equal(true);
   });
 
+  it("refuses an object that is not GZIP under a .gz key from what it reads ahead, before any load, and closes it", async () => {
+    const t = await target();
+    const { mode, opened } = counted();
+    const failed = await loadObject(engines.connection, t, await put("processed/2026/12/07/13/not-gzip.csv.gz", csvObject(1, 3)), mode, {
+      prefix: PREFIX,
+    }).catch((e: unknown) => e);
+    expect(failed).to.be.instanceOf(UnreadableObject);
+    expect(opened).to.deep.equal([{ closed: true }]);
+    expect(await manifestIn(t)).to.deep.equal([]);
+  });
+
   it("records an empty object as loaded with no rows, by the fast path", async () => {
     const t = await target();
     const { mode, opened } = counted();
@@ -146,6 +157,14 @@ describe("loadObject on MariaDB and a local S3", function () {
       };
       return Object.assign(Object.create(engines.connection) as Connection, { query, s3Loads }) as Connection & { s3Loads: string[] };
     }
+
+    it("passes on the database's own error when LOAD DATA FROM S3 fails, and loads nothing", async () => {
+      const t = await target();
+      const missing: CreatedObject = { bucket: BUCKET, key: "processed/2026/12/07/14/gone.csv", etag: "0", size: 1 };
+      const failed = await loadObject(auroraLike(), t, missing, { kind: "s3" }, { prefix: PREFIX }).catch((e: unknown) => e);
+      expect(failed).to.have.property("name", "NoSuchKey");
+      expect(await manifestIn(t)).to.deep.equal([]);
+    });
 
     it("always stages (it cannot check bytes it never sees), and refuses a byte order mark and CRLF line ends line by line, with the reason", async () => {
       const t = await target();
