@@ -6,6 +6,6 @@
  * constraints 3819 and MariaDB's 4025, which guards its JSON columns).
  */
 export function isDataError(error: unknown): boolean {
-  const { sqlState = "", errno } = error as { sqlState?: string; errno?: number };
-  return /^(01|22|23)/.test(sqlState) || [1292, 1300, 1366, 3140, 3819, 4025].includes(errno ?? 0);
+  const { sqlState, errno } = error as { sqlState?: string; errno?: number };
+  return /^(01|22|23)/.test(String(sqlState)) || [1292, 1300, 1366, 3140, 3819, 4025].includes(errno ?? 0);
 }
