@@ -3,7 +3,7 @@ import { expect } from "chai";
 import { type Connection, type QueryOptions, type RowDataPacket } from "mysql2/promise";
 import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
-import { loaderEngines } from "../support/loader-engines";
+import { withLoadingEngines } from "../support/archive-loading";
 import { loadObject, UnreadableObject, type LoadMode } from "../../functions/load/load-object";
 import { type CreatedObject } from "../../functions/load/s3-event";
 import { s3Opener, type OpenedObject } from "../../functions/load/s3-source";
@@ -16,7 +16,7 @@ const PREFIX = "processed/";
 /** loadObject itself, on MariaDB and a local S3: which way an object goes in, what it opens, and what it refuses whole. */
 describe("loadObject on MariaDB and a local S3", function () {
   this.timeout(120_000);
-  const engines = loaderEngines(BUCKET);
+  const engines = withLoadingEngines(BUCKET);
   let databases = 0;
 
   async function target(): Promise<LoadTarget> {
@@ -28,7 +28,7 @@ describe("loadObject on MariaDB and a local S3", function () {
       columns: CSV_COLUMNS,
       columnTypes: { hits: "INT" },
     };
-    for (const statement of schemaStatements(t)) await engines.connection.query(statement);
+    for (const statement of schemaStatements(t)) await engines.admin.query(statement);
     return t;
   }
 
@@ -54,18 +54,17 @@ describe("loadObject on MariaDB and a local S3", function () {
   }
 
   const rowsIn = async (t: LoadTarget) =>
-    (await engines.connection.query<RowDataPacket[]>("SELECT dedup_key, hits FROM ??.?? ORDER BY dedup_key", [t.database, t.table]))[0];
+    (await engines.admin.query<RowDataPacket[]>("SELECT dedup_key, hits FROM ??.?? ORDER BY dedup_key", [t.database, t.table]))[0];
   const rejectsIn = async (t: LoadTarget) =>
-    (await engines.connection.query<RowDataPacket[]>("SELECT line, error FROM ??.?? ORDER BY line", [t.database, t.rejectsTable]))[0];
-  const manifestIn = async (t: LoadTarget) =>
-    (await engines.connection.query<RowDataPacket[]>("SELECT row_count FROM ??.??", [t.database, t.manifestTable]))[0];
+    (await engines.admin.query<RowDataPacket[]>("SELECT line, error FROM ??.?? ORDER BY line", [t.database, t.rejectsTable]))[0];
+  const manifestIn = async (t: LoadTarget) => (await engines.admin.query<RowDataPacket[]>("SELECT row_count FROM ??.??", [t.database, t.manifestTable]))[0];
 
   it("loads an object of new keys straight into the table, stages one whose first keys have rows, and closes every object it opens, once each", async () => {
     const t = await target();
     const { mode, opened } = counted();
-    const fresh = await loadObject(engines.connection, t, await put("processed/2026/12/07/10/fresh.csv", csvObject(100, 109)), mode, { prefix: PREFIX });
+    const fresh = await loadObject(engines.admin, t, await put("processed/2026/12/07/10/fresh.csv", csvObject(100, 109)), mode, { prefix: PREFIX });
     expect(fresh).to.deep.equal({ status: "loaded", rows: 10, rejected: 0, staged: false });
-    const overlapping = await loadObject(engines.connection, t, await put("processed/2026/12/07/10/overlap.csv", csvObject(105, 114)), mode, {
+    const overlapping = await loadObject(engines.admin, t, await put("processed/2026/12/07/10/overlap.csv", csvObject(105, 114)), mode, {
       prefix: PREFIX,
     });
     expect(overlapping).to.deep.equal({ status: "loaded", rows: 10, rejected: 0, staged: true });
@@ -80,7 +79,7 @@ describe("loadObject on MariaDB and a local S3", function () {
     const lines = csvObject(200, 214).split("\n");
     // Line 12 one field short: staged, it is the one line refused; the fast path's warning sends the whole object there.
     lines[11] = lines[11].slice(0, lines[11].lastIndexOf(","));
-    const outcome = await loadObject(engines.connection, t, await put("processed/2026/12/07/11/short-line.csv", lines.join("\n")), mode, { prefix: PREFIX });
+    const outcome = await loadObject(engines.admin, t, await put("processed/2026/12/07/11/short-line.csv", lines.join("\n")), mode, { prefix: PREFIX });
     expect(outcome).to.deep.equal({ status: "loaded", rows: 14, rejected: 1, staged: true });
     const [reject] = await rejectsIn(t);
     expect(reject.line).to.equal(12);
@@ -91,7 +90,7 @@ describe("loadObject on MariaDB and a local S3", function () {
     const t = await target();
     const { mode } = counted();
     const body = `${csvRow(300)}${Array.from({ length: 80 }, (_, i) => `not,a,row,${i}\n`).join("")}`;
-    const failed = await loadObject(engines.connection, t, await put("processed/2026/12/07/12/not-csv.csv", body), mode, { prefix: PREFIX }).catch(
+    const failed = await loadObject(engines.admin, t, await put("processed/2026/12/07/12/not-csv.csv", body), mode, { prefix: PREFIX }).catch(
       (e: unknown) => e,
     );
     expect(failed).to.be.instanceOf(UnreadableObject);
@@ -106,7 +105,7 @@ describe("loadObject on MariaDB and a local S3", function () {
     // Cut short: the part read ahead unzips, and the stream ends without its trailer while the database reads the rest.
     const zipped = gzipSync(csvObject(1_000, 20_999));
     const object = await put("processed/2026/12/07/13/cut.csv.gz", zipped.subarray(0, zipped.length - 200));
-    const failed = await loadObject(engines.connection, t, object, mode, { prefix: PREFIX }).catch((e: unknown) => e);
+    const failed = await loadObject(engines.admin, t, object, mode, { prefix: PREFIX }).catch((e: unknown) => e);
     expect(failed).to.be.instanceOf(UnreadableObject);
     expect((failed as Error).message).to.match(/^s3:\/\/archive\/processed\/2026\/12\/07\/13\/cut\.csv\.gz cannot be read: /);
     expect(await rowsIn(t)).to.deep.equal([]);
@@ -118,7 +117,7 @@ describe("loadObject on MariaDB and a local S3", function () {
   it("refuses an object that is not GZIP under a .gz key from what it reads ahead, before any load, and closes it", async () => {
     const t = await target();
     const { mode, opened } = counted();
-    const failed = await loadObject(engines.connection, t, await put("processed/2026/12/07/13/not-gzip.csv.gz", csvObject(1, 3)), mode, {
+    const failed = await loadObject(engines.admin, t, await put("processed/2026/12/07/13/not-gzip.csv.gz", csvObject(1, 3)), mode, {
       prefix: PREFIX,
     }).catch((e: unknown) => e);
     expect(failed).to.be.instanceOf(UnreadableObject);
@@ -129,7 +128,7 @@ describe("loadObject on MariaDB and a local S3", function () {
   it("records an empty object as loaded with no rows, by the fast path", async () => {
     const t = await target();
     const { mode, opened } = counted();
-    expect(await loadObject(engines.connection, t, await put("processed/2026/12/07/15/empty.csv", ""), mode, { prefix: PREFIX })).to.deep.equal({
+    expect(await loadObject(engines.admin, t, await put("processed/2026/12/07/15/empty.csv", ""), mode, { prefix: PREFIX })).to.deep.equal({
       status: "loaded",
       rows: 0,
       rejected: 0,
@@ -146,16 +145,16 @@ describe("loadObject on MariaDB and a local S3", function () {
       const query = async (options: string | QueryOptions, values?: unknown) => {
         const sql = typeof options === "string" ? options : options.sql;
         const from = /^LOAD DATA FROM S3 FILE '(s3:\/\/([^/]+)\/([^']+))'/.exec(sql);
-        if (!from) return engines.connection.query(options as string, values as never);
+        if (!from) return engines.admin.query(options as string, values as never);
         s3Loads.push(from[1]);
         const { Body } = await engines.s3.send(new GetObjectCommand({ Bucket: from[2], Key: from[3] }));
         const bytes = Buffer.from(await Body!.transformToByteArray());
-        return engines.connection.query({
+        return engines.admin.query({
           sql: sql.replace(from[0], "LOAD DATA LOCAL INFILE 'archive-object'"),
           infileStreamFactory: () => Readable.from([bytes]),
         });
       };
-      return Object.assign(Object.create(engines.connection) as Connection, { query, s3Loads }) as Connection & { s3Loads: string[] };
+      return Object.assign(Object.create(engines.admin) as Connection, { query, s3Loads }) as Connection & { s3Loads: string[] };
     }
 
     it("passes on the database's own error when LOAD DATA FROM S3 fails, and loads nothing", async () => {

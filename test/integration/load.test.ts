@@ -8,7 +8,7 @@ import { HEAD_BYTES } from "../../functions/load/archive-head";
 import { loadEvent, type LoadDependencies } from "../../functions/load/load-event";
 import { s3Opener } from "../../functions/load/s3-source";
 import { foreignEncodingChecks, loadStatement, schemaStatements, stagingStatements, type LoadTarget } from "../../functions/load/sql";
-import { loaderEngines } from "../support/loader-engines";
+import { withLoadingEngines } from "../support/archive-loading";
 import { CSV_COLUMNS, csvObject, csvRow } from "../support/archive";
 import { fixture } from "../support/kinesis";
 
@@ -16,7 +16,7 @@ const BUCKET = "archive";
 
 describe("loader on MariaDB and a local S3", function () {
   this.timeout(120_000);
-  const engines = loaderEngines(BUCKET);
+  const engines = withLoadingEngines(BUCKET);
   let databases = 0;
 
   const target = (): LoadTarget => ({
@@ -28,7 +28,7 @@ describe("loader on MariaDB and a local S3", function () {
     columnTypes: { hits: "INT" },
   });
   const deps = (t: LoadTarget): LoadDependencies => ({
-    connect: async () => engines.connection,
+    connect: async () => engines.admin,
     target: t,
     mode: { kind: "local", open: s3Opener(engines.s3) },
     prefix: "processed/",
@@ -46,15 +46,12 @@ describe("loader on MariaDB and a local S3", function () {
   }
 
   const rejects = async (t: LoadTarget) =>
-    (await engines.connection.query<RowDataPacket[]>("SELECT * FROM ??.?? ORDER BY object_key, line", [t.database, t.rejectsTable]))[0];
+    (await engines.admin.query<RowDataPacket[]>("SELECT * FROM ??.?? ORDER BY object_key, line", [t.database, t.rejectsTable]))[0];
   const rows = async (t: LoadTarget, sql = "SELECT * FROM ??.?? ORDER BY dedup_key") =>
-    (await engines.connection.query<RowDataPacket[]>(sql, [t.database, t.table]))[0];
+    (await engines.admin.query<RowDataPacket[]>(sql, [t.database, t.table]))[0];
   const manifest = async (t: LoadTarget) =>
     (
-      await engines.connection.query<RowDataPacket[]>("SELECT object_key, etag, row_count, loaded_at FROM ??.?? ORDER BY loaded_at", [
-        t.database,
-        t.manifestTable,
-      ])
+      await engines.admin.query<RowDataPacket[]>("SELECT object_key, etag, row_count, loaded_at FROM ??.?? ORDER BY loaded_at", [t.database, t.manifestTable])
     )[0];
 
   it("creates the schema on first use and loads every row of an object, values typed and NULLs kept", async () => {
@@ -99,7 +96,7 @@ describe("loader on MariaDB and a local S3", function () {
     await loadEvent(await put("processed/2026/11/26/14/a.csv", csvObject(400, 409)), deps(t));
     await loadEvent(await put("processed/2026/11/26/14/b.csv", csvObject(405, 414)), deps(t));
     expect(await rows(t)).to.have.length(15);
-    const [[{ duplicates }]] = await engines.connection.query<RowDataPacket[]>("SELECT COUNT(*) - COUNT(DISTINCT dedup_key) AS duplicates FROM ??.??", [
+    const [[{ duplicates }]] = await engines.admin.query<RowDataPacket[]>("SELECT COUNT(*) - COUNT(DISTINCT dedup_key) AS duplicates FROM ??.??", [
       t.database,
       t.table,
     ]);
@@ -167,8 +164,8 @@ describe("loader on MariaDB and a local S3", function () {
       expect(JSON.parse(reject.fields)).to.include({ hits: "99999999999", page_id: "p-2102" });
 
       // The README's re-drive: fix the cause, forget the object in the manifest, invoke the loader with the event again.
-      await engines.connection.query("ALTER TABLE ??.?? MODIFY hits BIGINT NULL", [t.database, t.table]);
-      await engines.connection.query("DELETE FROM ??.?? WHERE object_key = ?", [t.database, t.manifestTable, "processed/2026/11/26/19/too-big.csv"]);
+      await engines.admin.query("ALTER TABLE ??.?? MODIFY hits BIGINT NULL", [t.database, t.table]);
+      await engines.admin.query("DELETE FROM ??.?? WHERE object_key = ?", [t.database, t.manifestTable, "processed/2026/11/26/19/too-big.csv"]);
       expect(await loadEvent(event, deps(t))).to.deep.equal({ loaded: 1, alreadyLoaded: 0, rows: 5, rejectedRows: 0 });
       expect(await rows(t)).to.have.length(5);
       expect(await rejects(t)).to.have.length(0);
@@ -301,11 +298,11 @@ describe("loader on MariaDB and a local S3", function () {
 
     it("with LOAD DATA FROM S3, which it cannot read away, refuses a first field starting with a BOM and a last field holding a CR as lines, with the reason", async () => {
       const t = target();
-      for (const statement of [...schemaStatements(t), ...stagingStatements(t)]) await engines.connection.query(statement);
+      for (const statement of [...schemaStatements(t), ...stagingStatements(t)]) await engines.admin.query(statement);
       const raw = `\ufeff${csvObject(1800, 1801).replace(/\n/g, "\r\n")}`;
-      await engines.connection.query({ sql: loadStatement(t, { kind: "local" }, "staging"), infileStreamFactory: () => Readable.from([Buffer.from(raw)]) });
-      for (const statement of foreignEncodingChecks(t)) await engines.connection.query(statement);
-      const [staged] = await engines.connection.query<RowDataPacket[]>("SELECT line, refused FROM ??.load_staging ORDER BY line", [t.database]);
+      await engines.admin.query({ sql: loadStatement(t, { kind: "local" }, "staging"), infileStreamFactory: () => Readable.from([Buffer.from(raw)]) });
+      for (const statement of foreignEncodingChecks(t)) await engines.admin.query(statement);
+      const [staged] = await engines.admin.query<RowDataPacket[]>("SELECT line, refused FROM ??.load_staging ORDER BY line", [t.database]);
       expect(staged.map((r) => [r.line, r.refused?.split(":")[0]])).to.deep.equal([
         [1, "the first field starts with a UTF-8 byte order mark"],
         [2, "the last field holds a carriage return, as CRLF line ends leave it"],
