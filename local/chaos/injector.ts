@@ -1,15 +1,8 @@
 import { UpdateItemCommand } from "@aws-sdk/client-dynamodb";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import * as path from "node:path";
-import { LOCAL_REGION } from "../../engines";
 import { HASH_KEY, RANGE_KEY } from "../../functions/shared/dedup-key";
-import { backfillCommand } from "../../tools/backfill-command";
-import { oneLine, type Io } from "../../tools/cli-run";
-import { rebuildCommand } from "../../tools/rebuild-command";
 import { prng } from "../clickstream";
-import { keptTools } from "../keep";
 import { type LocalPipeline } from "../runtime/pipeline";
+import { RepairCommands } from "./repair-commands";
 import { chaosSchedule, PAUSED_ENGINES, type ScheduledFault } from "./schedule";
 import { ScoreWriter } from "./score-writer";
 import { fedByDedupTable } from "./table-fed";
@@ -25,11 +18,6 @@ const CHAOS_ASYNC_RETRY_DELAY_MS = 10_000;
 /** An item is changed in place only this long after its row is in MySQL: any redelivery of its ingest batch is over by then. */
 const UPDATE_AFTER_LOAD_MS = 3_000;
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
-/** Attempts at one rebuild: a MariaDB restart breaks its connection, and it stops saying to run it again with the same --run. */
-const REBUILD_ATTEMPTS = 10;
-/** The backfill's rate limit: the whole table is read within seconds, while events still flow. */
-const BACKFILL_ITEMS_PER_SECOND = 500;
-const REBUILD_RESUMED = "rebuild stopped by a MariaDB restart and resumed with the same --run";
 const ENGINE_NAMES: Record<(typeof PAUSED_ENGINES)[number], string> = { dynamodb: "DynamoDB Local", kinesis: "kinesalite", s3: "the S3 engine" };
 
 /**
@@ -46,8 +34,6 @@ export class ChaosInjector {
   readonly injected: Record<string, number> = {};
   /** The Hits each item changed in place now has, by dedup key. */
   readonly updatedHits = new Map<string, number>();
-  /** Rebuilds and backfills that failed, each as a line for the verdict's problems. */
-  readonly failed: string[] = [];
   private readonly random: () => number;
   /** Throttling bursts under way, by the operation they refuse. */
   private readonly throttling = new Map<string, number>();
@@ -60,12 +46,6 @@ export class ChaosInjector {
   /** MariaDB restarts begun so far, and whether one is under way: a rebuild they stop is resumed. */
   private restartsBegun = 0;
   private restarting = false;
-  /** Rebuilds one at a time, as an operator runs them: two repairing runs at once would each load again what the other loaded. */
-  private rebuilds: Promise<void> = Promise.resolve();
-  private repairRuns = 0;
-  /** The environment the commands read (credentials, region, S3 endpoint, MYSQL_PWD), as it was before the run set it. */
-  private savedEnv?: Record<string, string | undefined>;
-  private toolDir?: string;
   private updating = false;
   private schedule: ScheduledFault[] = [];
   /** Rebuilds and backfills not started yet, by the share of the rows loaded that starts them. */
@@ -73,9 +53,19 @@ export class ChaosInjector {
   private pipeline?: LocalPipeline;
   /** Pull mode: writes prod's shared table, whose projection then has work too. */
   private scores?: ScoreWriter;
+  private repairs?: RepairCommands;
 
-  constructor(readonly seed: number) {
+  constructor(
+    readonly seed: number,
+    /** Whether rebuilds start mid-run; the rest of the schedule is the seed's either way. */
+    private readonly options: { rebuilds: boolean } = { rebuilds: true },
+  ) {
     this.random = prng(seed);
+  }
+
+  /** Rebuilds and backfills that failed, each as a line for the verdict's problems. */
+  get failed(): readonly string[] {
+    return this.repairs?.failed ?? [];
   }
 
   /** For the throttling proxy: the share of an operation's writes to refuse now. */
@@ -90,17 +80,20 @@ export class ChaosInjector {
       this.scores = new ScoreWriter(pipeline.clients.dynamodb, shared, prng(this.seed ^ 0x5c0e));
       this.scores.start();
     }
-    const projections = this.tableProjections(pipeline);
-    const stages = [pipeline.stages.ingest, pipeline.stages.forward, pipeline.stages.transform, pipeline.stages.load, ...projections];
-    // A backfill fills a projection from the dedup table (and its archive): only those the dedup table feeds.
+    // Projections of the dedup table have records to be busy with, and those of the shared table while the score writer runs;
+    // a backfill fills a projection from the dedup table (and its archive), so only those it feeds.
     const fed = fedByDedupTable(pipeline);
+    const projections = Object.values(pipeline.stages.projections).map((p) => p.functionName);
+    const busy = projections.filter((name) => this.scores || fed.has(name));
+    const stages = [pipeline.stages.ingest, pipeline.stages.forward, pipeline.stages.transform, pipeline.stages.load, ...busy];
     this.schedule = chaosSchedule(
       this.seed,
       windowMs,
       stages,
       projections.filter((name) => fed.has(name)),
-    );
-    this.prepareTools(pipeline);
+    ).filter((fault) => this.options.rebuilds || fault.kind !== "rebuild");
+    const restarts = { begun: () => this.restartsBegun, underWay: () => this.restarting, settled: () => this.restarts };
+    this.repairs = new RepairCommands(pipeline, this.seed, restarts, (kind) => this.count(kind, undefined));
     const r = this.random;
     pipeline.mappings.random = r;
     pipeline.mappings.deliveryDelayMs = () => (r() < 0.05 ? this.count("mapping batch delayed", 100 + Math.round(r() * 900)) : 0);
@@ -149,7 +142,7 @@ export class ChaosInjector {
     for (const timer of this.timers) clearTimeout(timer);
     await Promise.allSettled([...this.work, this.scores?.stop()]);
     for (const pid of this.paused.keys()) process.kill(pid, "SIGCONT");
-    this.restoreTools();
+    this.repairs?.close();
     if (this.pipeline) {
       for (const [kind, n] of Object.entries(this.scores?.counts ?? {}))
         if (n > 0) this.injected[`shared table record ${kind} (scores-by-user must match)`] = n;
@@ -162,14 +155,6 @@ export class ChaosInjector {
       this.pipeline.firehose.duplicateDelivery = () => false;
       this.pipeline.notifications.deliveryDelays = () => [0];
     }
-  }
-
-  /** The projections with records to be busy with: those of the dedup table, and of the shared table while the score writer runs. */
-  private tableProjections(pipeline: LocalPipeline): string[] {
-    const fed = fedByDedupTable(pipeline);
-    return Object.values(pipeline.stages.projections)
-      .map((p) => p.functionName)
-      .filter((name) => this.scores || fed.has(name));
   }
 
   private label(fault: ScheduledFault): string {
@@ -230,11 +215,12 @@ export class ChaosInjector {
         await this.restarts;
         return;
       case "rebuild":
-        this.rebuilds = this.rebuilds.then(() => this.rebuild(label));
-        await this.rebuilds;
+        this.count(label, undefined);
+        await this.repairs!.rebuild(label);
         return;
       case "backfill":
-        await this.backfill(fault, label);
+        this.count(label, undefined);
+        await this.repairs!.backfill(fault.target!, fault.archive ?? false, label);
         return;
       case "throttling burst": {
         // Like a kill, a burst finds work: it lasts its duration and then until it has refused one write.
@@ -249,106 +235,6 @@ export class ChaosInjector {
         return;
       }
     }
-  }
-
-  /** The commands read their credentials, region, S3 endpoint and MYSQL_PWD from the environment, as `npm start -- --keep` prints them. */
-  private prepareTools(pipeline: LocalPipeline): void {
-    const tools = keptTools(pipeline);
-    const env: Record<string, string | undefined> = { ...tools.rebuild.env, ...tools.backfill.env, AWS_PROFILE: undefined, AWS_SESSION_TOKEN: undefined };
-    this.savedEnv = Object.fromEntries(Object.keys(env).map((name) => [name, process.env[name]]));
-    for (const [name, value] of Object.entries(env)) setEnv(name, value);
-    // The archive's schema versions, as an operator saves the stack output archiveSchemaHistory for both commands.
-    this.toolDir = mkdtempSync(path.join(tmpdir(), "chaos-tools-"));
-    writeFileSync(path.join(this.toolDir, "schema-history.json"), JSON.stringify(pipeline.outputs.poc.archiveSchemaHistory));
-  }
-
-  private restoreTools(): void {
-    for (const [name, value] of Object.entries(this.savedEnv ?? {})) setEnv(name, value);
-    this.savedEnv = undefined;
-    if (this.toolDir) rmSync(this.toolDir, { recursive: true, force: true });
-    this.toolDir = undefined;
-  }
-
-  /** The environment of the function that plays a part. */
-  private environment(functionName: string): Record<string, string> {
-    return this.pipeline!.functions.all().find((f) => f.name === functionName)?.environment ?? {};
-  }
-
-  /**
-   * `npm run rebuild` over the whole archive (it repairs), with the loader's tables and the
-   * archive's schema history, while the live loader loads. A MariaDB restart breaks its
-   * connection: it stops and says to run the same command with the same --run, which is done
-   * (a stop with no restart under way fails the run). Any other end than done fails the run.
-   */
-  private async rebuild(label: string): Promise<void> {
-    const pipeline = this.pipeline!;
-    const load = this.environment(pipeline.stages.load);
-    const run = `chaos-${this.seed}-rebuild-${++this.repairRuns}`;
-    const argv = [
-      ...keptTools(pipeline).rebuild.args,
-      "--region",
-      LOCAL_REGION,
-      "--run",
-      run,
-      "--table",
-      load.DB_TABLE,
-      "--manifest-table",
-      load.MANIFEST_TABLE,
-      "--rejects-table",
-      load.REJECTS_TABLE,
-      "--schema-history",
-      path.join(this.toolDir!, "schema-history.json"),
-      "--batch",
-      "5",
-    ];
-    this.count(label, undefined);
-    for (let attempt = 1; ; attempt++) {
-      const restartsBefore = this.restartsBegun;
-      const restartingBefore = this.restarting;
-      const io = collectingIo();
-      const code = await rebuildCommand(argv, io).catch((error: unknown) => (io.err(`threw ${oneLine(error)}`), -1));
-      if (code === 0) return;
-      const restarted = restartingBefore || this.restarting || this.restartsBegun !== restartsBefore;
-      if (code === 1 && restarted && attempt < REBUILD_ATTEMPTS) {
-        this.count(REBUILD_RESUMED, undefined);
-        // As an operator would: once MariaDB answers again.
-        await this.restarts.catch(() => undefined);
-        await sleep(500);
-        continue;
-      }
-      this.failed.push(`${label}: npm run rebuild -- … --run ${run} ${code === -1 ? "failed" : `exited ${code}`} (attempt ${attempt}): ${io.said()}`);
-      return;
-    }
-  }
-
-  /** `npm run backfill` of a projection the dedup table feeds, with the values its function was deployed with; with the archive pass when drawn so. */
-  private async backfill(fault: ScheduledFault, label: string): Promise<void> {
-    const pipeline = this.pipeline!;
-    const transform = this.environment(pipeline.stages.transform);
-    const archive = fault.archive
-      ? [
-          "--archive-bucket",
-          String(pipeline.outputs.poc.archiveBucketName),
-          "--archive-settings",
-          JSON.stringify({ SCHEMA: transform.SCHEMA, COLUMNS: transform.COLUMNS, COLUMN_TYPES: transform.COLUMN_TYPES }),
-          "--schema-history",
-          path.join(this.toolDir!, "schema-history.json"),
-        ]
-      : [];
-    const argv = [
-      ...keptTools(pipeline, fault.target).backfill.args,
-      "--region",
-      LOCAL_REGION,
-      "--items-per-second",
-      String(BACKFILL_ITEMS_PER_SECOND),
-      "--segments",
-      "2",
-      ...archive,
-    ];
-    this.count(label, undefined);
-    const io = collectingIo();
-    const code = await backfillCommand(argv, io).catch((error: unknown) => (io.err(`threw ${oneLine(error)}`), -1));
-    if (code !== 0) this.failed.push(`${label}: npm run backfill ${code === -1 ? "failed" : `exited ${code}`}: ${io.said()}`);
   }
 
   private async update(key: string, hits: number): Promise<void> {
@@ -367,20 +253,4 @@ export class ChaosInjector {
     this.updatedHits.set(key, hits);
     this.count("item changed in place (its newest values must reach MySQL)", undefined);
   }
-}
-
-function setEnv(name: string, value: string | undefined): void {
-  if (value === undefined) delete process.env[name];
-  else process.env[name] = value;
-}
-
-/** A command's Io that keeps its lines, to say why it failed: its errors, or else its last line. */
-function collectingIo(): Io & { said(): string } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out: (line) => out.push(line),
-    err: (line) => err.push(line),
-    said: () => (err.length > 0 ? err.join(" | ") : (out[out.length - 1] ?? "nothing said")),
-  };
 }

@@ -316,8 +316,9 @@ export class LocalMappings {
     poller.busy = true;
     poller.progress.inFlight += records.length;
     const lanes = poller.spec.parallelizationFactor ?? 1;
-    const batches =
-      lanes > 1 ? Array.from({ length: lanes }, (_, lane) => records.filter((r) => laneOf(r, lanes) === lane)).filter((b) => b.length > 0) : [records];
+    const byLane: LambdaRecord[][] = Array.from({ length: lanes }, () => []);
+    for (const record of records) byLane[lanes > 1 ? laneOf(record, lanes) : 0].push(record);
+    const batches = byLane.filter((batch) => batch.length > 0);
     this.counts.concurrent += batches.length - 1;
     try {
       await Promise.all(batches.map((batch) => this.deliver(poller.spec, poller.shardId, batch)));
