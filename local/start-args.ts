@@ -10,6 +10,9 @@ const options = {
   chaos: flag({
     help: "inject faults while events flow (processes killed, engines paused, the database restarted, throttling, deliveries delayed and duplicated) and check the exact end state",
   }),
+  "no-rebuild": flag({
+    help: "with --chaos, start no rebuild mid-run: a repairing rebuild puts right what a faulty loader did, and would hide it",
+  }),
   seed: whole({
     help: "the seed of the clickstream and of the chaos run's faults: a run's summary prints it, to replay the run",
     min: 0,
@@ -39,6 +42,8 @@ export interface StartOptions {
   mode: "pull" | "push";
   keep: boolean;
   chaos: boolean;
+  /** With chaos: no rebuild started mid-run. */
+  noRebuild: boolean;
   /** Undefined: 42, or a random one for a chaos run. */
   seed?: number;
 }
@@ -53,6 +58,7 @@ export function startOptions(values: Parsed<typeof options>): StartOptions {
     mode: values.mode,
     keep: values.keep,
     chaos: values.chaos,
+    noRebuild: values["no-rebuild"],
     seed: values.seed,
   };
 }

@@ -24,7 +24,7 @@ async function run(options: StartOptions): Promise<number> {
   const { chaosVerdict } = require("./chaos/verdict") as typeof import("./chaos/verdict");
   const { chaosLines, replayCommand } = require("./chaos/report") as typeof import("./chaos/report");
   const seed = options.seed ?? (options.chaos ? randomInt(2 ** 32) : 42);
-  const chaos = options.chaos ? new ChaosInjector(seed) : undefined;
+  const chaos = options.chaos ? new ChaosInjector(seed, { rebuilds: !options.noRebuild }) : undefined;
   console.log(`  the program and the AWS SDK loaded (${seconds(performance.now() - loading)})`);
   // Until the pipeline can stop itself, an interrupt exits through "exit", where the engines' processes are killed.
   const exitNow = () => process.exit(130);

@@ -2,7 +2,7 @@ import { type StartOptions } from "../start-args";
 
 /** The command that runs the same chaos run again: the same seed, events and settings. */
 export function replayCommand(options: StartOptions, seed: number): string {
-  return `npm start -- --chaos --seed ${seed} --events ${options.events} --rate ${options.rate} --malformed-share ${options.malformedShare} --duplicate-share ${options.duplicateShare} --mode ${options.mode}`;
+  return `npm start -- --chaos --seed ${seed} --events ${options.events} --rate ${options.rate} --malformed-share ${options.malformedShare} --duplicate-share ${options.duplicateShare} --mode ${options.mode}${options.noRebuild ? " --no-rebuild" : ""}`;
 }
 
 /** The chaos run's part of the summary: the faults injected by kind, and the verdict on the end state. */

@@ -28,6 +28,7 @@ describe("npm start's arguments", () => {
       mode: "pull",
       keep: false,
       chaos: false,
+      noRebuild: false,
       seed: undefined,
     });
   });
@@ -46,6 +47,7 @@ describe("npm start's arguments", () => {
         "push",
         "--keep",
         "--chaos",
+        "--no-rebuild",
         "--seed",
         "7",
       ]),
@@ -57,6 +59,7 @@ describe("npm start's arguments", () => {
       mode: "push",
       keep: true,
       chaos: true,
+      noRebuild: true,
       seed: 7,
     });
   });
