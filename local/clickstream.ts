@@ -39,7 +39,7 @@ export function prng(seed: number): () => number {
   };
 }
 
-function clickstreamPayload(random: () => number, arrivalMs: number): Record<string, unknown> {
+function clickstreamPayload(random: () => number, arrivalMs: number) {
   const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)];
   const hex = (length: number) => Array.from({ length }, () => Math.floor(random() * 16).toString(16)).join("");
   const uuid = () => `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`;
@@ -98,7 +98,7 @@ export function clickstreamBatches({ records, batchSize, seed, malformedShare = 
     all.push({
       kinesis: {
         kinesisSchemaVersion: "1.0",
-        partitionKey: String(payload.session_id),
+        partitionKey: payload.session.session_id,
         sequenceNumber: sequenceNumber.toString(),
         data: data.toString("base64"),
         approximateArrivalTimestamp: arrivalMs / 1000,
