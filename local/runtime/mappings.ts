@@ -95,6 +95,16 @@ function laneOf(record: LambdaRecord, lanes: number): number {
   return hash % lanes;
 }
 
+/**
+ * Records per read: a full batch for each lane, as Lambda fills each of a shard's concurrent
+ * batches up to the batch size, within what one GetRecords call returns (Kinesis 10,000, DynamoDB
+ * Streams 1,000: https://docs.aws.amazon.com/kinesis/latest/APIReference/API_GetRecords.html,
+ * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_GetRecords.html).
+ */
+const KINESIS_READ_MAX = 10_000;
+const TABLE_STREAM_READ_MAX = 1_000;
+const readLimit = (spec: MappingSpec, max: number) => Math.min(spec.batchSize * (spec.parallelizationFactor ?? 1), max);
+
 /** `arn:aws:kinesis:eu-west-1:…` → `eu-west-1`. */
 const regionOf = (arn: string) => parseArn(arn)?.region;
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
@@ -203,7 +213,7 @@ export class LocalMappings {
           )
         ).ShardIterator,
       read: async (shardId, iterator) => {
-        const page = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: spec.batchSize }));
+        const page = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: readLimit(spec, KINESIS_READ_MAX) }));
         const records = (page.Records ?? []).map((r) => ({
           sequence: r.SequenceNumber!,
           kinesis: {
@@ -248,7 +258,7 @@ export class LocalMappings {
           )
         ).ShardIterator,
       read: async (_shardId, iterator) => {
-        const page = await streams.send(new GetTableRecordsCommand({ ShardIterator: iterator, Limit: Math.min(spec.batchSize, 1000) }));
+        const page = await streams.send(new GetTableRecordsCommand({ ShardIterator: iterator, Limit: readLimit(spec, TABLE_STREAM_READ_MAX) }));
         const records = (page.Records ?? []).map((r: _Record) => ({
           ...(toEventJson(r) as Record<string, unknown>),
           awsRegion: regionOf(spec.sourceArn),
@@ -305,8 +315,8 @@ export class LocalMappings {
   }
 
   /**
-   * Hands a read's records to the function: one batch, or with a parallelization factor above one,
-   * a batch per lane of keys delivered at once (so batches of different keys finish in any order),
+   * Hands a read's records to the function: in batches, or with a parallelization factor above one,
+   * batches per lane of keys delivered at once (so batches of different keys finish in any order),
    * each key's records in order within its lane, as Lambda keeps them: by partition key for
    * Kinesis, by item key for a table stream (https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html,
    * https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html: concurrent batches per shard, in order per key). Unlike
@@ -318,10 +328,16 @@ export class LocalMappings {
     const lanes = poller.spec.parallelizationFactor ?? 1;
     const byLane: LambdaRecord[][] = Array.from({ length: lanes }, () => []);
     for (const record of records) byLane[lanes > 1 ? laneOf(record, lanes) : 0].push(record);
-    const batches = byLane.filter((batch) => batch.length > 0);
-    this.counts.concurrent += batches.length - 1;
+    const lanesWithRecords = byLane.filter((lane) => lane.length > 0);
+    this.counts.concurrent += lanesWithRecords.length - 1;
     try {
-      await Promise.all(batches.map((batch) => this.deliver(poller.spec, poller.shardId, batch)));
+      // Each lane's records in batches of at most the batch size, one after another; the lanes at once.
+      await Promise.all(
+        lanesWithRecords.map(async (lane) => {
+          for (let i = 0; i < lane.length; i += poller.spec.batchSize)
+            await this.deliver(poller.spec, poller.shardId, lane.slice(i, i + poller.spec.batchSize));
+        }),
+      );
     } finally {
       poller.busy = false;
       poller.progress.inFlight -= records.length;

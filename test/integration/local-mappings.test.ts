@@ -51,10 +51,13 @@ describe("local mappings on a table stream", function () {
     const received = new Map<string, { eventName: string; id: string }[]>();
     /** Invocations of each function at once: now, and the most seen. */
     const concurrent = new Map<string, { now: number; most: number }>();
+    /** The size of each batch each function received. */
+    const batchSizes = new Map<string, number[]>();
     const invoker = {
       invoke: async <T>(name: string, event: DynamoDBStreamEvent): Promise<T> => {
         const seen = concurrent.get(name) ?? { now: 0, most: 0 };
         concurrent.set(name, { now: seen.now + 1, most: Math.max(seen.most, seen.now + 1) });
+        batchSizes.set(name, [...(batchSizes.get(name) ?? []), event.Records.length]);
         if (options.invocationMs) await new Promise((done) => setTimeout(done, options.invocationMs!()));
         for (const record of event.Records)
           received.set(name, [...(received.get(name) ?? []), { eventName: record.eventName!, id: record.dynamodb!.Keys!.id.S! }]);
@@ -96,7 +99,7 @@ describe("local mappings on a table stream", function () {
       const since = performance.now();
       while (!mappings.caughtUpSince(since)) await new Promise((done) => setTimeout(done, 50));
     };
-    return { table, mappings, spec, received, concurrent, writeChanges, caughtUp };
+    return { table, mappings, spec, received, concurrent, batchSizes, writeChanges, caughtUp };
   }
 
   it("delivers only the records matching one of a mapping's filters, reading past and counting the others", async () => {
@@ -185,5 +188,17 @@ describe("local mappings on a table stream", function () {
     expect(concurrent.get("one-lane")!.most).to.equal(1);
     // Across items, the lanes' order differs from the stream's.
     expect(received.get("lanes")!.map((r) => r.id)).to.not.deep.equal(received.get("one-lane")!.map((r) => r.id));
+  });
+
+  it("with a parallelization factor, fills each lane's batches up to the batch size, as Lambda does with a backlog", async () => {
+    const { table, mappings, spec, batchSizes, caughtUp } = await tableWithMappings();
+    for (let i = 0; i < 90; i++) await dynamodb.send(new PutItemCommand({ TableName: table, Item: { id: { S: `item-${i}` } } }));
+    await mappings.start(spec("lanes", { parallelizationFactor: 3, batchSize: 10 }));
+    await caughtUp();
+    const sizes = batchSizes.get("lanes")!;
+    expect(sizes.reduce((sum, size) => sum + size, 0)).to.equal(90);
+    expect(Math.max(...sizes), "largest batch").to.be.at.most(10);
+    // Reads of one batch split three ways would make about 30 batches of 3 or 4 records.
+    expect(sizes.length, `batches: ${sizes.join(", ")}`).to.be.at.most(18);
   });
 });
