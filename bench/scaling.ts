@@ -1,6 +1,7 @@
-import { loadavg } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { runClickstream, type RunSummary } from "../local/run";
-import { startLocalPipeline } from "../local/runtime/pipeline";
+import { startLocalPipeline, type LocalPipeline } from "../local/runtime/pipeline";
+import { processCpuSeconds } from "../local/runtime/process-cpu";
 import { ingestCeiling } from "./ingest";
 import { printTable } from "./table";
 
@@ -21,14 +22,19 @@ const CEILING_RECORDS = 9_000;
 export async function benchScaling(): Promise<void> {
   if (SIZES.some((size) => !Number.isInteger(size) || size < 1))
     throw new Error(`BENCH_SCALING_EVENTS must be whole numbers separated by commas, got "${process.env.BENCH_SCALING_EVENTS}"`);
-  const rows: { events: number; summary: RunSummary; ceiling: number; exact: boolean; load: string }[] = [];
+  const rows: { events: number; summary: RunSummary; ceiling: number; exact: boolean; load: string; engineCpu: Record<string, number | undefined> }[] = [];
   for (const events of SIZES) {
     const pipeline = await startLocalPipeline({ accessMode: "pull" });
     try {
       const load = loadavg()[0].toFixed(1);
       const ceiling = await ingestCeiling(pipeline.clients.dynamodb, CEILING_RECORDS, `bench-ceiling-${events}`);
+      const engineCpuBefore = engineCpu(pipeline);
       const summary = await runClickstream(pipeline, { events, rate: 1_000, malformedShare: 0.02, duplicateShare: 0.1, seed: 42 });
+      const engineCpuAfter = engineCpu(pipeline);
       rows.push({
+        engineCpu: Object.fromEntries(
+          Object.entries(engineCpuAfter).map(([engine, after]) => [engine, after === undefined ? undefined : after - (engineCpuBefore[engine] ?? 0)]),
+        ),
         events,
         summary,
         ceiling,
@@ -89,7 +95,26 @@ export async function benchScaling(): Promise<void> {
     ]),
   ]);
   console.log(
+    `\nThe engines and the runtime over the same ${wall.toFixed(0)} s, on this machine's ${cpus().length} cores (one core busy the whole time is 1.00):\n`,
+  );
+  printTable([
+    ["process", "CPU seconds", "cores busy"],
+    ...Object.entries(largest.engineCpu).map(([engine, cpu]) => (cpu === undefined ? [engine, "-", "-"] : [engine, cpu.toFixed(1), (cpu / wall).toFixed(2)])),
+  ]);
+  console.log(
     "\nBusy above 1x: invocations at once. CPU well below busy: the stage waits (on the engines, or on its own retries and delays), it does not compute.",
   );
   console.log("The machine is shared: the load average at the start and end of each size says how much it was.");
+}
+
+/** CPU seconds each engine's process, and this one (the local runtime's mappings and Firehose, the producer), have used so far; undefined where /proc cannot tell. */
+function engineCpu(pipeline: LocalPipeline): Record<string, number | undefined> {
+  const { dynamodb, kinesis, s3 } = pipeline.engineProcesses;
+  const { user, system } = process.cpuUsage();
+  return {
+    "DynamoDB Local": processCpuSeconds(dynamodb),
+    "Kinesis (kinesalite)": processCpuSeconds(kinesis),
+    "S3 engine": processCpuSeconds(s3),
+    "the local runtime and the producer (this process)": (user + system) / 1e6,
+  };
 }
