@@ -22,23 +22,20 @@ const CEILING_RECORDS = 9_000;
 export async function benchScaling(): Promise<void> {
   if (SIZES.some((size) => !Number.isInteger(size) || size < 1))
     throw new Error(`BENCH_SCALING_EVENTS must be whole numbers separated by commas, got "${process.env.BENCH_SCALING_EVENTS}"`);
-  const rows: { events: number; summary: RunSummary; ceiling: number; exact: boolean; load: string; engineCpu: Record<string, number | undefined> }[] = [];
+  const rows: { events: number; summary: RunSummary; ceiling: number; exact: boolean; load: string; processCpu: Record<string, number | undefined> }[] = [];
   for (const events of SIZES) {
     const pipeline = await startLocalPipeline({ accessMode: "pull" });
     try {
       const load = loadavg()[0].toFixed(1);
       const ceiling = await ingestCeiling(pipeline.clients.dynamodb, CEILING_RECORDS, `bench-ceiling-${events}`);
-      const engineCpuBefore = engineCpu(pipeline);
+      const cpuBefore = processCpu(pipeline);
       const summary = await runClickstream(pipeline, { events, rate: 1_000, malformedShare: 0.02, duplicateShare: 0.1, seed: 42 });
-      const engineCpuAfter = engineCpu(pipeline);
       rows.push({
-        engineCpu: Object.fromEntries(
-          Object.entries(engineCpuAfter).map(([engine, after]) => [engine, after === undefined ? undefined : after - (engineCpuBefore[engine] ?? 0)]),
-        ),
         events,
         summary,
         ceiling,
         exact: summary.lost === 0 && summary.duplicated === 0 && !summary.stalled,
+        processCpu: cpuSince(cpuBefore, processCpu(pipeline)),
         load: `${load} → ${loadavg()[0].toFixed(1)}`,
       });
       console.error(`scaling: ${events} events done (${summary.seconds.toFixed(0)} s to the last row, ${summary.drainSeconds.toFixed(0)} s drain)`);
@@ -99,7 +96,7 @@ export async function benchScaling(): Promise<void> {
   );
   printTable([
     ["process", "CPU seconds", "cores busy"],
-    ...Object.entries(largest.engineCpu).map(([engine, cpu]) => (cpu === undefined ? [engine, "-", "-"] : [engine, cpu.toFixed(1), (cpu / wall).toFixed(2)])),
+    ...Object.entries(largest.processCpu).map(([name, cpu]) => (cpu === undefined ? [name, "-", "-"] : [name, cpu.toFixed(1), (cpu / wall).toFixed(2)])),
   ]);
   console.log(
     "\nBusy above 1x: invocations at once. CPU well below busy: the stage waits (on the engines, or on its own retries and delays), it does not compute.",
@@ -108,7 +105,7 @@ export async function benchScaling(): Promise<void> {
 }
 
 /** CPU seconds each engine's process, and this one (the local runtime's mappings and Firehose, the producer), have used so far; undefined where /proc cannot tell. */
-function engineCpu(pipeline: LocalPipeline): Record<string, number | undefined> {
+function processCpu(pipeline: LocalPipeline): Record<string, number | undefined> {
   const { dynamodb, kinesis, s3 } = pipeline.engineProcesses;
   const { user, system } = process.cpuUsage();
   return {
@@ -118,3 +115,7 @@ function engineCpu(pipeline: LocalPipeline): Record<string, number | undefined> 
     "the local runtime and the producer (this process)": (user + system) / 1e6,
   };
 }
+
+/** The CPU seconds used between two readings, by process. */
+const cpuSince = (before: Record<string, number | undefined>, after: Record<string, number | undefined>) =>
+  Object.fromEntries(Object.entries(after).map(([name, cpu]) => [name, cpu === undefined ? undefined : cpu - (before[name] ?? 0)]));

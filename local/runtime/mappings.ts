@@ -103,7 +103,8 @@ function laneOf(record: LambdaRecord, lanes: number): number {
  */
 const KINESIS_READ_MAX = 10_000;
 const TABLE_STREAM_READ_MAX = 1_000;
-const readLimit = (spec: MappingSpec, max: number) => Math.min(spec.batchSize * (spec.parallelizationFactor ?? 1), max);
+const readLimit = (spec: MappingSpec) =>
+  Math.min(spec.batchSize * (spec.parallelizationFactor ?? 1), spec.kind === "kinesis" ? KINESIS_READ_MAX : TABLE_STREAM_READ_MAX);
 
 /** `arn:aws:kinesis:eu-west-1:…` → `eu-west-1`. */
 const regionOf = (arn: string) => parseArn(arn)?.region;
@@ -213,7 +214,7 @@ export class LocalMappings {
           )
         ).ShardIterator,
       read: async (shardId, iterator) => {
-        const page = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: readLimit(spec, KINESIS_READ_MAX) }));
+        const page = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: readLimit(spec) }));
         const records = (page.Records ?? []).map((r) => ({
           sequence: r.SequenceNumber!,
           kinesis: {
@@ -258,7 +259,7 @@ export class LocalMappings {
           )
         ).ShardIterator,
       read: async (_shardId, iterator) => {
-        const page = await streams.send(new GetTableRecordsCommand({ ShardIterator: iterator, Limit: readLimit(spec, TABLE_STREAM_READ_MAX) }));
+        const page = await streams.send(new GetTableRecordsCommand({ ShardIterator: iterator, Limit: readLimit(spec) }));
         const records = (page.Records ?? []).map((r: _Record) => ({
           ...(toEventJson(r) as Record<string, unknown>),
           awsRegion: regionOf(spec.sourceArn),
