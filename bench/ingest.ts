@@ -91,6 +91,12 @@ function ceiling(dynamodb: DynamoDBClient): Contender {
   };
 }
 
+/** Records a second of the ingest ceiling, on the JVM just started and once warmed up. */
+export interface IngestCeiling {
+  cold: number;
+  warm: number;
+}
+
 /**
  * The ingest ceiling of a DynamoDB Local: clickstream records a second written by BatchWriteItem
  * alone (the items ours writes, none of its work), one batch of 300 after another, each pass into
@@ -100,7 +106,7 @@ function ceiling(dynamodb: DynamoDBClient): Contender {
  * lower (about 1,000–1,100 against 2,400–2,900 records/s in the same runs here), and a ratio to it
  * would flatter the pipeline.
  */
-export async function ingestCeiling(dynamodb: DynamoDBClient, records: number, table: string): Promise<{ cold: number; warm: number }> {
+export async function ingestCeiling(dynamodb: DynamoDBClient, records: number, table: string): Promise<IngestCeiling> {
   const batches = clickstreamBatches({ records, batchSize: BATCH_SIZE, seed: 0 });
   const pass = async (name: string) => (await measure(dynamodb, ceiling(dynamodb), batches, await createDedupTable(dynamodb, name))).perSecond;
   const cold = await pass(`${table}-cold`);

@@ -2,7 +2,7 @@ import { cpus, loadavg } from "node:os";
 import { runClickstream, type RunSummary } from "../local/run";
 import { startLocalPipeline, type LocalPipeline } from "../local/runtime/pipeline";
 import { processCpuSeconds } from "../local/runtime/process-cpu";
-import { ingestCeiling } from "./ingest";
+import { ingestCeiling, type IngestCeiling } from "./ingest";
 import { printTable } from "./table";
 
 const SIZES = (process.env.BENCH_SCALING_EVENTS ?? "1000,3000,10000,100000").split(",").map((size) => Number(size.trim()));
@@ -15,8 +15,8 @@ const CEILING_RECORDS = 9_000;
  * The whole local pipeline (`npm start`, pull mode, 1,000 events a second) at each size, one after
  * another in this run, each on freshly started engines: seconds from the first event produced to
  * the last row loaded, end-to-end events per second and their ratio to the ingest ceiling of the
- * same DynamoDB Local (BatchWriteItem alone, measured just before on its warmed-up JVM), latency from production to
- * row, and the drain after the last row (projections catching up) against the run. Then where the
+ * same DynamoDB Local (BatchWriteItem alone, measured just before on its warmed-up JVM), latency
+ * from production to row, and the drain after the last row (projections catching up) against the run. Then where the
  * time went, stage by stage: each function's invocations, seconds busy and CPU seconds, and the
  * CPU of each engine, of the runtime and of the whole machine.
  */
@@ -26,7 +26,7 @@ export async function benchScaling(): Promise<void> {
   const rows: {
     events: number;
     summary: RunSummary;
-    ceiling: { cold: number; warm: number };
+    ceiling: IngestCeiling;
     exact: boolean;
     load: string;
     processCpu: Record<string, number | undefined>;
@@ -114,7 +114,7 @@ export async function benchScaling(): Promise<void> {
   console.log("The machine is shared: the load average at the start and end of each size says how much it was.");
 }
 
-/** CPU seconds each engine's process, and this one (the local runtime's mappings and Firehose, the producer), have used so far; undefined where /proc cannot tell. */
+/** CPU seconds each engine's process, this one (the local runtime's mappings and Firehose, the producer) and the whole machine have used so far; undefined where /proc cannot tell. */
 function processCpu(pipeline: LocalPipeline): Record<string, number | undefined> {
   const { dynamodb, kinesis, s3 } = pipeline.engineProcesses;
   const { user, system } = process.cpuUsage();
