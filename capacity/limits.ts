@@ -1,3 +1,5 @@
+import { LAMBDA_CONCURRENCY } from "../components/internal/aws-rules";
+
 /**
  * The AWS limits the capacity model checks, each as AWS publishes it, with the page it comes from.
  * Fixed limits cannot be raised; quotas are account defaults that a quota increase raises (give
@@ -121,7 +123,7 @@ export function defaultQuotas(region: string): ServiceQuotas {
   const large = LARGE_REGIONS.includes(region);
   return {
     // 1,000 concurrent executions, "can be increased up to: tens of thousands".
-    lambdaConcurrency: 1_000,
+    lambdaConcurrency: LAMBDA_CONCURRENCY.defaultQuota,
     // 20,000 shards in us-east-1, us-west-2 and eu-west-1; "1,000 or 6,000" elsewhere (the lower is taken).
     // On-demand streams scale to 10 GB/s of writes in those three regions, to 200 MB/s elsewhere.
     kinesisShards: large ? 20_000 : 1_000,

@@ -3,6 +3,7 @@ import { ESTIMATES, FIGURES } from "./estimates";
 import { type CostedFunction } from "./measured";
 import { AURORA, DYNAMODB, FIREHOSE, KINESIS, LAMBDA, MiB, QUOTA_PAGES, S3, type ServiceQuotas } from "./limits";
 import { AURORA_MYSQL_MAX_CONNECTIONS_PAGE, maxCapacityForLoaders } from "../components/internal/aurora-connections";
+import { LAMBDA_CONCURRENCY } from "../components/internal/aws-rules";
 import { type MappingSettings, type PipelineSettings, type SettingKey } from "./settings";
 import { archiveRecordBytes, itemBytes } from "./sizes";
 import { INDEX_WRITE_CONCURRENCY, TRANSACTION_LIMITS } from "../functions/project/write-limits";
@@ -144,7 +145,6 @@ export function planCapacity(load: ExpectedLoad, settings: PipelineSettings, quo
   const problems = loadProblems(load);
   if (problems.length > 0) throw new Error(`expectedLoad: ${problems.join("; ")}`);
   const plan = derivePlan(load, settings, quotas);
-  const loader = archiveStages(plan);
   return oneValuePerQuota([
     ...streamStages(plan),
     ...ingestStages(plan),
@@ -152,8 +152,8 @@ export function planCapacity(load: ExpectedLoad, settings: PipelineSettings, quo
     ...forwardStages(plan),
     ...firehoseStages(plan),
     ...plan.settings.projections.flatMap((projection, i) => projectionStages(plan, projection, i)),
-    ...loader.stages,
-    ...concurrencyStages(plan, loader.concurrency),
+    ...archiveStages(plan),
+    ...concurrencyStages(plan),
   ]);
 }
 
@@ -537,10 +537,9 @@ export const acusFor = (events: number, bytes: number): number => up(events / (l
 
 /**
  * The archive: Firehose writes an object when its buffer fills or its interval ends, all under one
- * hourly prefix; the loader loads each object with one LOAD DATA statement. Returns the loaders
- * busy at once, for the concurrency step.
+ * hourly prefix; the loader loads each object with one LOAD DATA statement.
  */
-function archiveStages({ settings, events, bytes }: Plan): { stages: Stage[]; concurrency: number } {
+function archiveStages({ settings, events, bytes }: Plan): Stage[] {
   const { csvBytes, objects } = archiveObjects(settings, events, bytes);
   const stages: Stage[] = [
     {
@@ -555,7 +554,7 @@ function archiveStages({ settings, events, bytes }: Plan): { stages: Stage[]; co
       fix: { kind: "setting", key: "archive.delivery.bufferSizeMiB", value: Math.min(128, up(csvBytes / S3.putsPerSecondPerPrefix / MiB)) },
     },
   ];
-  if (!settings.aurora) return { stages, concurrency: 0 };
+  if (!settings.aurora) return stages;
   const rowsPerStatement = loadRowsPerSecond(bytes);
   const perAcu = rowsPerStatement / ACUS_PER_VCPU;
   const acus = acusFor(events, bytes);
@@ -573,39 +572,45 @@ function archiveStages({ settings, events, bytes }: Plan): { stages: Stage[]; co
         ? { kind: "setting", key: "aurora.database.maxCapacity", value: acus }
         : { kind: "design", text: "the Aurora load path replaced: query the archive in place (Athena), or load a warehouse" },
   });
-  // Each load holds one connection; the loader may run only as many at once as its reserved concurrency, half the cluster's connections.
+  // Each load holds one connection; the loader may run only as many at once as its reserved concurrency (at most half the cluster's connections).
   const loaders = events / rowsPerStatement;
+  // The least maximum capacity with the connections for them: below it, a larger cluster; at or above it, a larger reservation.
   const enough = maxCapacityForLoaders(up(loaders));
   stages.push({
     id: "aurora.loaders",
     account: "consumer",
-    what: "Loads at once (the loader's reserved concurrency, half the cluster's connections)",
+    what: "Loads at once (the loader's reserved concurrency)",
     need: loaders,
     limit: settings.aurora.loaders,
     unit: "loaders",
     basis: "published",
     source: AURORA_MYSQL_MAX_CONNECTIONS_PAGE,
     fix:
-      enough !== undefined
-        ? { kind: "setting", key: "aurora.database.maxCapacity", value: Math.max(enough, settings.aurora.maxCapacity) }
-        : { kind: "design", text: "fewer, larger archive objects (a larger archive.delivery.bufferSizeMiB), or the load path replaced" },
+      enough === undefined
+        ? { kind: "design", text: "fewer, larger archive objects (a larger archive.delivery.bufferSizeMiB), or the load path replaced" }
+        : enough <= settings.aurora.maxCapacity
+          ? { kind: "setting", key: "aurora.load.maximumConcurrency", value: up(loaders) }
+          : { kind: "setting", key: "aurora.database.maxCapacity", value: enough },
   });
-  return { stages, concurrency: Math.min(loaders, settings.aurora.loaders) };
+  return stages;
 }
 
 /**
  * Lambda concurrency, per account: a stream mapping runs up to shards × parallelization factor
- * batches at once; the transform and the loader run as many as are busy at once.
+ * batches at once; the transform runs as many as are busy at once. The loader's reserved
+ * concurrency is taken from the account's pool whether loads run or not, and the rest, which the
+ * other functions share, must stay at least LAMBDA_CONCURRENCY.minimumUnreserved.
  */
-function concurrencyStages({ settings, quotas, events, bytes, shards, tableStreamShards, ingestAccount }: Plan, loaders: number): Stage[] {
+function concurrencyStages({ settings, quotas, events, bytes, shards, tableStreamShards, ingestAccount }: Plan): Stage[] {
   const mapped = (m: MappingSettings, streamShards: number) => up(streamShards) * m.parallelizationFactor;
   const ingest = mapped(settings.ingest, shards);
-  const consumer =
+  const unreserved =
     (ingestAccount === "consumer" ? ingest : 0) +
     mapped(settings.forward, tableStreamShards) +
     settings.projections.reduce((sum, p) => sum + mapped(p.mapping, tableStreamShards), 0) +
-    up(events * cpuSeconds("transform", bytes, settings.transform.memorySize)) +
-    up(loaders);
+    up(events * cpuSeconds("transform", bytes, settings.transform.memorySize));
+  const reserved = settings.aurora?.loaders ?? 0;
+  const consumer = reserved === 0 ? unreserved : reserved + Math.max(unreserved, LAMBDA_CONCURRENCY.minimumUnreserved);
   const stage = (account: Account, need: number): Stage => ({
     id: `lambda.${account}`,
     account,

@@ -1,3 +1,4 @@
+import { defaultLoaderConcurrency } from "../components/internal/aurora-connections";
 import { SettingsCheck } from "../components/settings/check";
 import { resolveAuroraLoader, type AuroraLoaderArgs } from "../components/settings/aurora-loader";
 import { type StreamSettings } from "../components/settings/cross-account-stream-source";
@@ -34,9 +35,10 @@ export interface PipelineSettings {
   projections: { name: string; kind: "index" | "aggregate"; mapping: MappingSettings }[];
   /**
    * Unset when the stack keeps only the archive. `loaders`: how many loads may run at once
-   * (AuroraLoader's `load.maximumConcurrency`); `loaderMemorySize`: the load function's memory.
+   * (AuroraLoader's `load.maximumConcurrency`), `loadersByDefault` when the config leaves it to the
+   * default, which follows the maximum capacity; `loaderMemorySize`: the load function's memory.
    */
-  aurora?: { minCapacity: number; maxCapacity: number; loaders: number; loaderMemorySize: number };
+  aurora?: { minCapacity: number; maxCapacity: number; loaders: number; loadersByDefault: boolean; loaderMemorySize: number };
 }
 
 /** The config a stack reads, in the shapes its components take; everything optional. */
@@ -113,6 +115,7 @@ function aurora(input: SettingsInput["aurora"]): PipelineSettings["aurora"] {
     minCapacity: settings.database.minCapacity,
     maxCapacity: settings.database.maxCapacity,
     loaders: settings.load.maximumConcurrency,
+    loadersByDefault: input?.load?.maximumConcurrency === undefined,
     loaderMemorySize: settings.load.memorySize,
   };
 }
@@ -142,6 +145,7 @@ export type SettingKey =
   | "archive.forward.maximumBatchingWindowInSeconds"
   | "archive.delivery.bufferSizeMiB"
   | "aurora.database.maxCapacity"
+  | "aurora.load.maximumConcurrency"
   | `projections[${number}].project.parallelizationFactor`;
 
 /** Where each suggested setting lives in PipelineSettings: the object holding it, and its field. */
@@ -156,6 +160,7 @@ function location(settings: PipelineSettings, key: SettingKey): [Record<string, 
     "archive.forward.maximumBatchingWindowInSeconds": [settings.forward, "maximumBatchingWindowInSeconds"],
     "archive.delivery.bufferSizeMiB": [settings.delivery, "bufferSizeMiB"],
     "aurora.database.maxCapacity": [settings.aurora, "maxCapacity"],
+    "aurora.load.maximumConcurrency": [settings.aurora, "loaders"],
   };
   const found = locations[key];
   if (!found) throw new Error(`no such setting: ${key}`);
@@ -171,5 +176,8 @@ export function withSetting(settings: PipelineSettings, key: SettingKey, value: 
   }
   const [holder, field] = location(next, key);
   if (holder) holder[field] = Math.max((holder[field] as number | undefined) ?? 0, value);
+  // A larger cluster raises the loader's default reservation with it, as AuroraLoader would.
+  if (key === "aurora.database.maxCapacity" && next.aurora?.loadersByDefault) next.aurora.loaders = defaultLoaderConcurrency(next.aurora);
+  if (key === "aurora.load.maximumConcurrency" && next.aurora) next.aurora.loadersByDefault = false;
   return next;
 }

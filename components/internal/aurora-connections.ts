@@ -1,3 +1,5 @@
+import { LAMBDA_CONCURRENCY } from "./aws-rules";
+
 /**
  * How many connections an Aurora MySQL Serverless v2 instance takes, and how many loaders may
  * therefore run at once. Pure, no Pulumi: the components and the capacity model both read it.
@@ -65,6 +67,16 @@ export function auroraMySqlMaxConnections(capacity: ServerlessCapacity): number 
  */
 export function safeLoaderConcurrency(capacity: ServerlessCapacity): number {
   return Math.max(1, Math.floor(auroraMySqlMaxConnections(capacity) * LOADER_CONNECTION_SHARE));
+}
+
+/**
+ * The loader's reserved concurrency unless given: its share of the connections, but at most a
+ * tenth of Lambda's default account concurrency. The reservation is taken from the account's pool
+ * whether loads run or not, and half the connections of a large cluster (1,000 at 16 ACUs) is more
+ * than an account with the default quota can reserve at all.
+ */
+export function defaultLoaderConcurrency(capacity: ServerlessCapacity): number {
+  return Math.min(safeLoaderConcurrency(capacity), LAMBDA_CONCURRENCY.defaultQuota / 10);
 }
 
 /** The least published maximum capacity whose loaders' share of the connections carries `loaders` at once, or undefined when none does. */

@@ -157,10 +157,30 @@ export const PHYSICAL_NAME_RULES: Record<string, PhysicalNameRule> = {
 export const MASTER_USERNAME = /^[a-zA-Z][a-zA-Z0-9]{0,15}$/;
 
 /**
+ * The database RDS creates in the cluster (DatabaseName): 1 to 64 letters, digits or "_", starting
+ * with a letter.
+ * https://docs.aws.amazon.com/sdk-for-kotlin/api/latest/rds/aws.sdk.kotlin.services.rds.model/-create-db-instance-request/db-name.html
+ */
+export const DATABASE_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+
+/**
  * Aurora MySQL versions that bring features this program uses: the RDS Data API on Serverless v2
- * and provisioned clusters needs 3.07; a minimum capacity of 0 ACUs (automatic pause) needs 3.08.
+ * and provisioned clusters needs 3.07; a minimum capacity of 0 ACUs (automatic pause) needs 3.08;
+ * `LOAD DATA FROM S3` reads objects encrypted with a customer-managed KMS key from 3.05.
  * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.Aurora_Fea_Regions_DB-eng.Feature.Data_API.html
  * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2-auto-pause.html
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraMySQL.Integrating.LoadFromS3.html (Giving Aurora access to Amazon S3)
  */
 export const AURORA_MYSQL_DATA_API_SINCE = "3.07.0";
 export const AURORA_MYSQL_AUTO_PAUSE_SINCE = "3.08.0";
+export const AURORA_MYSQL_S3_CUSTOMER_KEY_SINCE = "3.05.0";
+
+/**
+ * Lambda's concurrency pool per account and Region: 1,000 by default, and a function's reserved
+ * concurrency comes out of it, used or not, while 100 must stay unreserved ("You can reserve up to
+ * the Unreserved account concurrency value that is shown, minus 100 for functions that don't have
+ * reserved concurrency").
+ * https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
+ * https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html
+ */
+export const LAMBDA_CONCURRENCY = { defaultQuota: 1_000, minimumUnreserved: 100 } as const;

@@ -4,9 +4,9 @@ import { loadEnvironment } from "../../functions/load/environment";
 import { type DatabaseEnvironment } from "../../functions/shared/db-auth";
 import { parseSqlType } from "../../functions/shared/sql-columns";
 import { FIXED_COLUMNS } from "../../functions/transform/core";
-import { isServerlessCapacity, safeLoaderConcurrency } from "../internal/aurora-connections";
+import { defaultLoaderConcurrency, isServerlessCapacity, safeLoaderConcurrency } from "../internal/aurora-connections";
 import { PROCESSED_PREFIX } from "../internal/archive-layout";
-import { AURORA_MYSQL_AUTO_PAUSE_SINCE, AURORA_MYSQL_DATA_API_SINCE } from "../internal/aws-rules";
+import { AURORA_MYSQL_AUTO_PAUSE_SINCE, AURORA_MYSQL_DATA_API_SINCE, AURORA_MYSQL_S3_CUSTOMER_KEY_SINCE, DATABASE_NAME } from "../internal/aws-rules";
 import { checkDerivedNames } from "../internal/names";
 import { checkOverrides } from "../internal/overrides";
 import { isSchemaHistory, type ArchiveSchemaVersion } from "../internal/schema-history";
@@ -33,7 +33,7 @@ export interface LoaderNetworkArgs {
 }
 
 export interface DatabaseSettings {
-  /** Default: "clickstream". */
+  /** The database RDS creates in the cluster: a letter, then up to 63 letters, digits or "_". Default: "clickstream". */
   name?: string;
   /** Default: "web_analytics". */
   table?: string;
@@ -91,7 +91,9 @@ export interface LoaderSettings {
   logRetentionDays?: number;
   /**
    * Loader invocations that may run at once (its reserved concurrency), each holding one connection:
-   * at most half the cluster's connections at its maximum capacity. Default: that half.
+   * at most half the cluster's connections at its maximum capacity. The reservation comes out of the
+   * account's Lambda concurrency, which must keep 100 unreserved. Default: that half, at most 100 (a
+   * tenth of Lambda's default account concurrency of 1,000).
    */
   maximumConcurrency?: number;
 }
@@ -297,6 +299,18 @@ export function resolveAuroraLoader(name: string, args: AuroraLoaderArgs): { set
     check.boolean("network.createEndpoints", args.network!.createEndpoints);
   }
   const database = resolveDatabase(check, args.database);
+  const mode = args.loadMode ?? d.loadMode;
+  const version = database.engineVersion;
+  if (
+    args.archiveKmsKeyArn !== undefined &&
+    mode === LoadMode.S3 &&
+    ENGINE_VERSION.test(version) &&
+    !engineAtLeast(version, AURORA_MYSQL_S3_CUSTOMER_KEY_SINCE)
+  ) {
+    check.fail(
+      `archiveKmsKeyArn with loadMode "s3" needs Aurora MySQL ${AURORA_MYSQL_S3_CUSTOMER_KEY_SINCE} or newer (older versions cannot LOAD DATA FROM S3 an object encrypted with a customer-managed key), but database.engineVersion is "${version}": raise it, or set loadMode "streamed"`,
+    );
+  }
   check.knownKeys("lastDeployment", args.lastDeployment, DEPLOYMENT);
   checkRunningVersion(check, database.engineVersion, args.lastDeployment?.engineVersion);
   const load = resolveLoad(check, args.load, { logRetentionDays, database });
@@ -312,7 +326,7 @@ export function resolveAuroraLoader(name: string, args: AuroraLoaderArgs): { set
       ...common,
       archive: { bucketName: args.archiveBucketName, bucketArn: args.archiveBucketArn, kmsKeyArn: args.archiveKmsKeyArn },
       ...columns,
-      mode: args.loadMode ?? d.loadMode,
+      mode,
       network: args.network && (network as ResolvedAuroraLoader["network"]),
       createEndpoints: createEndpoints ?? false,
       database,
@@ -355,7 +369,8 @@ function resolveColumns(check: SettingsCheck, args: AuroraLoaderArgs): Pick<Reso
 export function resolveDatabase(check: SettingsCheck, given: DatabaseSettings | undefined): ResolvedAuroraLoader["database"] {
   check.knownKeys("database", given, DATABASE);
   const db = { ...withDefaults(auroraLoaderDefaults.database, given), kmsKeyArn: given?.kmsKeyArn };
-  for (const key of ["name", "table", "manifestTable", "rejectsTable"] as const) {
+  check.matches("database.name", given?.name, DATABASE_NAME, 'a letter then up to 63 letters, digits or "_", as RDS requires of the database it creates');
+  for (const key of ["table", "manifestTable", "rejectsTable"] as const) {
     if (given?.[key] !== undefined && !IDENTIFIER.test(given[key]!))
       check.fail(`database.${key} must be a letter or "_" then up to 63 letters, digits or "_", got "${given[key]}"`);
   }
@@ -368,14 +383,12 @@ export function resolveDatabase(check: SettingsCheck, given: DatabaseSettings | 
   check.matches("database.loaderUser", given?.loaderUser, USER_NAME, 'a letter or "_" then up to 31 letters, digits or "_"');
   for (const key of ["tls", "deletionProtection", "finalSnapshot", "dataApi"] as const) check.boolean(`database.${key}`, given?.[key]);
   check.arn("database.kmsKeyArn", given?.kmsKeyArn, ARN.kmsKey);
-  const version = ENGINE_VERSION.exec(db.engineVersion);
-  if (!version) {
+  if (!ENGINE_VERSION.test(db.engineVersion)) {
     check.fail(`database.engineVersion must be an Aurora MySQL 3 version such as "${auroraLoaderDefaults.database.engineVersion}", got "${db.engineVersion}"`);
   } else {
-    const atLeast = (release: string) => compareVersions(version.slice(1).map(Number), release.split(".").map(Number)) >= 0;
-    if (db.dataApi && !atLeast(AURORA_MYSQL_DATA_API_SINCE))
+    if (db.dataApi && !engineAtLeast(db.engineVersion, AURORA_MYSQL_DATA_API_SINCE))
       check.fail(`database.dataApi needs Aurora MySQL ${AURORA_MYSQL_DATA_API_SINCE} or newer, but database.engineVersion is "${db.engineVersion}"`);
-    if (db.minCapacity === 0 && !atLeast(AURORA_MYSQL_AUTO_PAUSE_SINCE)) {
+    if (db.minCapacity === 0 && !engineAtLeast(db.engineVersion, AURORA_MYSQL_AUTO_PAUSE_SINCE)) {
       check.fail(
         `database.minCapacity 0 (automatic pause) needs Aurora MySQL ${AURORA_MYSQL_AUTO_PAUSE_SINCE} or newer, but database.engineVersion is "${db.engineVersion}"`,
       );
@@ -400,6 +413,11 @@ function checkRunningVersion(check: SettingsCheck, configured: string, running: 
   );
 }
 
+/** Whether an Aurora MySQL 3 engine version (checked already) is `release` ("3.05.0") or newer. */
+function engineAtLeast(engineVersion: string, release: string): boolean {
+  return compareVersions(ENGINE_VERSION.exec(engineVersion)!.slice(1).map(Number), release.split(".").map(Number)) >= 0;
+}
+
 function compareVersions(have: number[], need: number[]): number {
   for (let i = 0; i < need.length; i++) if (have[i] !== need[i]) return have[i] - need[i];
   return 0;
@@ -420,12 +438,13 @@ function resolveLoad(
   check.integer("load.deadLetterExpireAfterDays", given?.deadLetterExpireAfterDays, 1, 14);
   check.logRetention("load.logRetentionDays", given?.logRetentionDays);
   // A capacity range the checks above refused has no connection count: the problem is named already.
-  const connections = isServerlessCapacity(database) ? safeLoaderConcurrency(database) : 1;
+  const serverless = isServerlessCapacity(database);
+  const connections = serverless ? safeLoaderConcurrency(database) : 1;
   check.integer("load.maximumConcurrency", given?.maximumConcurrency, 1, connections);
   return {
     ...withDefaults(auroraLoaderDefaults.load, given),
     logRetentionDays: given?.logRetentionDays ?? logRetentionDays,
-    maximumConcurrency: given?.maximumConcurrency ?? connections,
+    maximumConcurrency: given?.maximumConcurrency ?? (serverless ? defaultLoaderConcurrency(database) : 1),
   };
 }
 

@@ -26,7 +26,11 @@ export type UserAuth = { kind: "iam" } | { kind: "password"; password: string };
  */
 export const LOADER_PRIVILEGES = ["SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "ALTER", "CREATE TEMPORARY TABLES"] as const;
 
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,31}$/;
+/** MySQL 8 user names are at most 32 characters, database names 64. https://dev.mysql.com/doc/refman/8.0/en/identifier-length.html */
+const NAMES = {
+  user: { pattern: /^[A-Za-z_][A-Za-z0-9_]{0,31}$/, rule: 'a letter or "_" then up to 31 letters, digits or "_"' },
+  database: { pattern: /^[A-Za-z_][A-Za-z0-9_]{0,63}$/, rule: 'a letter or "_" then up to 63 letters, digits or "_"' },
+} as const;
 
 /**
  * The statements that create the loader's user, or bring an existing one to exactly this state;
@@ -35,11 +39,9 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,31}$/;
  * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraMySQL.Integrating.LoadFromS3.html#AuroraMySQL.Integrating.LoadFromS3.Grant
  */
 export function loaderUserStatements(spec: LoaderUserSpec, auth: UserAuth): string[] {
-  for (const [what, name] of [
-    ["user", spec.user],
-    ["database", spec.database],
-  ]) {
-    if (!IDENTIFIER.test(name)) throw new Error(`${what} must be a letter or "_" then up to 31 letters, digits or "_", got ${JSON.stringify(name)}`);
+  for (const what of ["user", "database"] as const) {
+    const { pattern, rule } = NAMES[what];
+    if (!pattern.test(spec[what])) throw new Error(`${what} must be ${rule}, got ${JSON.stringify(spec[what])}`);
   }
   const account = `${escape(spec.user)}@'%'`;
   const identified = auth.kind === "iam" ? "IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS'" : `IDENTIFIED BY ${escape(auth.password)}`;

@@ -35,6 +35,15 @@ describe("the loader's own database user", () => {
       expect(() => loaderUserStatements({ ...spec, database: "a`b" }, { kind: "iam" })).to.throw(/database must be/);
     });
 
+    it("takes database names of up to 64 characters and user names of up to 32, as MySQL does", () => {
+      expect(() => loaderUserStatements({ ...spec, database: `d${"x".repeat(63)}` }, { kind: "iam" })).to.not.throw();
+      expect(() => loaderUserStatements({ ...spec, database: `d${"x".repeat(64)}` }, { kind: "iam" })).to.throw(
+        /database must be a letter or "_" then up to 63/,
+      );
+      expect(() => loaderUserStatements({ ...spec, user: `u${"x".repeat(31)}` }, { kind: "iam" })).to.not.throw();
+      expect(() => loaderUserStatements({ ...spec, user: `u${"x".repeat(32)}` }, { kind: "iam" })).to.throw(/user must be a letter or "_" then up to 31/);
+    });
+
     it("takes its spec from the invocation's input, and says what it needs when the input is wrong", () => {
       expect(parseSpec({ user: "u", database: "d", loadFromS3: false })).to.deep.equal({ user: "u", database: "d", loadFromS3: false });
       const good = { user: "u", database: "d", loadFromS3: true };

@@ -402,6 +402,18 @@ describe("AuroraLoader", () => {
       expect(build(500, 8)).to.not.throw();
     });
 
+    it("reserves at most 100 loaders unless told more, as half a large cluster's connections is more than an account with Lambda's default quota can reserve", async () => {
+      const cloud = new MockCloud();
+      await cloud.install();
+      const large = (name: string, load?: { maximumConcurrency: number }) =>
+        new AuroraLoader(name, { archiveBucketName: BUCKET, archiveBucketArn: BUCKET_ARN, columns: COLUMNS, database: { maxCapacity: 16 }, load });
+      large("large");
+      large("told", { maximumConcurrency: 800 });
+      await cloud.settle();
+      expect(cloud.named("large-load-function").inputs.reservedConcurrentExecutions).to.equal(100);
+      expect(cloud.named("told-load-function").inputs.reservedConcurrentExecutions).to.equal(800);
+    });
+
     it("refuses the Data API and automatic pause on engine versions that lack them, and engine versions that are not Aurora MySQL 3", () => {
       expect(withDatabase({ engineVersion: "8.0.mysql_aurora.3.06.1", dataApi: true })).to.throw(
         /database\.dataApi needs Aurora MySQL 3\.07\.0 or newer, but database\.engineVersion is "8\.0\.mysql_aurora\.3\.06\.1"/,
@@ -413,6 +425,33 @@ describe("AuroraLoader", () => {
       expect(withDatabase({ engineVersion: "5.7.mysql_aurora.2.11.2" })).to.throw(
         /database\.engineVersion must be an Aurora MySQL 3 version such as "8\.0\.mysql_aurora\.3\.08\.2"/,
       );
+    });
+
+    it("holds database.name to RDS's rule for the database it creates: a letter first, at most 64", () => {
+      expect(withDatabase({ name: "_clicks" })).to.throw(
+        /database\.name must be a letter then up to 63 letters, digits or "_", as RDS requires of the database it creates, got "_clicks"/,
+      );
+      expect(withDatabase({ name: `c${"x".repeat(64)}` })).to.throw(/database\.name must be a letter then up to 63/);
+      expect(withDatabase({ name: `c${"x".repeat(63)}` })).to.not.throw();
+    });
+
+    it("refuses a customer-managed archive key with loadMode s3 on an engine older than 3.05, which cannot load such objects from S3", () => {
+      const build = (engineVersion: string, loadMode: "s3" | "streamed", archiveKmsKeyArn?: string) => () =>
+        new AuroraLoader("clicks", {
+          archiveBucketName: BUCKET,
+          archiveBucketArn: BUCKET_ARN,
+          archiveKmsKeyArn,
+          columns: COLUMNS,
+          loadMode,
+          database: { engineVersion, minCapacity: 0.5 },
+        });
+      const key = "arn:aws:kms:eu-west-1:111111111111:key/11111111-2222-3333-4444-555555555555";
+      expect(build("8.0.mysql_aurora.3.04.3", "s3", key)).to.throw(
+        /archiveKmsKeyArn with loadMode "s3" needs Aurora MySQL 3\.05\.0 or newer .* but database\.engineVersion is "8\.0\.mysql_aurora\.3\.04\.3": raise it, or set loadMode "streamed"/,
+      );
+      expect(build("8.0.mysql_aurora.3.05.2", "s3", key)).to.not.throw();
+      expect(build("8.0.mysql_aurora.3.04.3", "streamed", key)).to.not.throw();
+      expect(build("8.0.mysql_aurora.3.04.3", "s3")).to.not.throw();
     });
 
     it("refuses a component name that makes the loader's function name longer than Lambda allows, as a ResourceError on the component", () => {

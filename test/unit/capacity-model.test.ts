@@ -413,32 +413,49 @@ describe("capacity model", () => {
       expect(stage("aurora.rows", { eventsPerSecond: 256 * ROWS_PER_ACU + 1 }).fix.kind).to.equal("design");
     });
 
+    it("runs as many loads at once as the loader reserves; past it, a larger reservation while the cluster has the connections, else a larger cluster", () => {
+      const rows = ESTIMATES.loadRowsPerSecond;
+      expect(stage("aurora.loaders", {}).limit).to.equal(67);
+      expect(stage("aurora.loaders", { eventsPerSecond: 3.5 * rows }, { aurora: { load: { maximumConcurrency: 2 } } }).fix).to.deep.equal({
+        kind: "setting",
+        key: "aurora.load.maximumConcurrency",
+        value: 4,
+      });
+      expect(stage("aurora.loaders", { eventsPerSecond: 70 * rows }).fix).to.deep.equal({ kind: "setting", key: "aurora.database.maxCapacity", value: 8 });
+      // Half the connections of a large cluster is more than an account with Lambda's default quota can reserve: at most 100 unless given.
+      expect(stage("aurora.loaders", {}, { aurora: { database: { maxCapacity: 16 } } }).limit).to.equal(100);
+      expect(stage("aurora.loaders", {}, { aurora: { database: { maxCapacity: 16 }, load: { maximumConcurrency: 800 } } }).limit).to.equal(800);
+    });
+
     it("has no Aurora stage when the stack keeps only the archive", () => {
       expect(plan({}, { aurora: { enabled: false } }).map((s) => s.id)).not.to.include("aurora.rows");
     });
   });
 
   describe("Lambda concurrency", () => {
-    it("counts every function of an account: mappings at shards × parallelization factor, the transform and loader as busy", () => {
-      // 100 events/s: 4 stream shards and 4 table stream shards (both on-demand minimums),
-      // one busy transform and one LOAD DATA at a time.
+    it("counts every function of an account: mappings at shards × parallelization factor, the transform as busy, and the loader's reservation with 100 left unreserved", () => {
+      // 100 events/s: 4 stream shards and 4 table stream shards (both on-demand minimums), one busy transform.
       const load = { eventsPerSecond: 100 };
-      expect(stage("lambda.consumer", load).need).to.equal(4 + 4 + 1 + 1);
+      const noLoader = { aurora: { enabled: false } };
+      expect(stage("lambda.consumer", load, noLoader).need).to.equal(4 + 4 + 1);
       const projections = [{ name: "by-user", projection: { kind: "index" as const, hashKey: "useremail" }, project: { parallelizationFactor: 3 } }];
-      expect(stage("lambda.consumer", load, { ingest: { parallelizationFactor: 2 }, projections }).need).to.equal(8 + 4 + 12 + 1 + 1);
-      const push = plan(load, { accessMode: "push" });
+      expect(stage("lambda.consumer", load, { ...noLoader, ingest: { parallelizationFactor: 2 }, projections }).need).to.equal(8 + 4 + 12 + 1);
+      const push = plan(load, { ...noLoader, accessMode: "push" });
       expect(stagesOf(push, "source").find((s) => s.id === "lambda.source")!.need).to.equal(4);
-      expect(stagesOf(push, "consumer").find((s) => s.id === "lambda.consumer")!.need).to.equal(4 + 1 + 1);
+      expect(stagesOf(push, "consumer").find((s) => s.id === "lambda.consumer")!.need).to.equal(4 + 1);
+      // The loader reserves 67 (half the 135 connections at 4 ACUs) out of the pool, used or not, and Lambda keeps 100 of it unreserved.
+      expect(stage("lambda.consumer", load).need).to.equal(67 + 100);
+      expect(stage("lambda.consumer", load, { aurora: { load: { maximumConcurrency: 5 } } }).need).to.equal(5 + 100);
     });
 
     it("takes 1,000 concurrent executions by default, or the granted quota", () => {
       expect(stage("lambda.consumer", {}).limit).to.equal(1_000);
       const at = (quota: number) => fits(stage("lambda.consumer", { eventsPerSecond: 100 }, {}, { lambdaConcurrency: quota }));
-      expect([at(11), at(10), at(9)]).to.deep.equal(BELOW_AT_ABOVE);
-      expect(stage("lambda.consumer", { eventsPerSecond: 100 }, {}, { lambdaConcurrency: 9 }).fix).to.deep.equal({
+      expect([at(168), at(167), at(166)]).to.deep.equal(BELOW_AT_ABOVE);
+      expect(stage("lambda.consumer", { eventsPerSecond: 100 }, {}, { lambdaConcurrency: 166 }).fix).to.deep.equal({
         kind: "quota",
         name: "lambdaConcurrency",
-        value: 10,
+        value: 167,
       });
     });
   });

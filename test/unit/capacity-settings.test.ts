@@ -129,6 +129,15 @@ describe("capacity settings", () => {
       expect(base.ingest.parallelizationFactor).to.equal(4);
       expect(() => withSetting(base, "table.name" as never, 1)).to.throw(/no such setting: table.name/);
     });
+    it("raises the loader's default reservation with a larger cluster, as AuroraLoader would, and keeps a given one", () => {
+      const byDefault = pipelineSettings({ region: "eu-west-1" });
+      expect(byDefault.aurora!.loaders).to.equal(67);
+      expect(withSetting(byDefault, "aurora.database.maxCapacity", 8).aurora!.loaders).to.equal(100);
+      const given = pipelineSettings({ region: "eu-west-1", aurora: { load: { maximumConcurrency: 5 } } });
+      expect(withSetting(given, "aurora.database.maxCapacity", 8).aurora!.loaders).to.equal(5);
+      const raised = withSetting(byDefault, "aurora.load.maximumConcurrency", 90);
+      expect(withSetting(raised, "aurora.database.maxCapacity", 8).aurora!.loaders).to.equal(90);
+    });
   });
 
   describe("event sizes through the pipeline", () => {
