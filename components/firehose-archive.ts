@@ -17,8 +17,8 @@ import { tableStreamReadStatements } from "./internal/stream-access";
 import { createStreamFunction, type StreamFunctionResources } from "./internal/stream-function";
 import { type ArchiveSchemaVersion } from "./internal/schema-history";
 import { checkedLiveChange, refuseProblems } from "./internal/validation";
-import { TABLE_STREAM_SOURCE_CHANGE, type TableStreamDeployment } from "./settings/shared";
-import { resolveFirehoseArchive, type FirehoseArchiveArgs, type ResolvedFirehoseArchive } from "./settings/firehose-archive";
+import { TABLE_STREAM_SOURCE_CHANGE } from "./settings/shared";
+import { resolveFirehoseArchive, type FirehoseArchiveArgs, type FirehoseArchiveDeployment, type ResolvedFirehoseArchive } from "./settings/firehose-archive";
 
 export * from "./settings/firehose-archive";
 export { type DeliveryResources } from "./internal/delivery-stream";
@@ -64,8 +64,8 @@ export class FirehoseArchive extends pulumi.ComponentResource {
   public readonly schemaVersion: number;
   /** Every schema version deployed, this one last: give it back as `schemaHistory` next time, and to AuroraLoader. */
   public readonly schemaHistory: ArchiveSchemaVersion[];
-  /** The stream the forward function reads: give it back as `lastDeployment`. */
-  public readonly deployment: pulumi.Output<TableStreamDeployment>;
+  /** The stream the forward function reads and whether source records are backed up: give it back as `lastDeployment`. */
+  public readonly deployment: pulumi.Output<FirehoseArchiveDeployment>;
 
   constructor(name: string, args: FirehoseArchiveArgs, opts?: pulumi.ComponentResourceOptions) {
     super(`${COMPONENT_PACKAGE}:index:FirehoseArchive`, name, {}, opts);
@@ -113,6 +113,7 @@ export class FirehoseArchive extends pulumi.ComponentResource {
     const sourceChange = { ...TABLE_STREAM_SOURCE_CHANGE, from: args.lastDeployment?.tableStreamArn, to: settings.tableStreamArn };
     this.deployment = checkedLiveChange(this, `FirehoseArchive "${name}"`, sourceChange, args.liveChangesAcknowledged).apply((tableStreamArn) => ({
       tableStreamArn,
+      backupSourceRecords: settings.delivery.backupSourceRecords,
     }));
     this.registerOutputs(declaredOutputs(this));
   }

@@ -47,6 +47,7 @@ export {
   type DeliveryResources,
   type DeliverySettings,
   type FirehoseArchiveArgs,
+  type FirehoseArchiveDeployment,
   type ForwardSettings,
   type TransformSettings,
 } from "./firehose-archive";

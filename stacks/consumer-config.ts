@@ -12,6 +12,7 @@ import {
   type DedupTableSettings,
   DYNAMODB_STREAM_MAX_READERS,
   type FirehoseArchiveArgs,
+  type FirehoseArchiveDeployment,
   projectionSettings,
   type StreamProjectionArgs,
 } from "../components";
@@ -39,7 +40,7 @@ export type ProjectionConfig = Omit<StreamProjectionArgs, "tableStreamArn" | "ta
 /** The consumer stack's `deployments` output: each component's `deployment`, given back to it as `lastDeployment`. */
 export interface ConsumerDeployments {
   dedupTable: DedupTableDeployment;
-  archive: TableStreamDeployment;
+  archive: FirehoseArchiveDeployment;
   loader?: AuroraLoaderDeployment;
   /** By projection name, the dedup table's projections and the shared table's. */
   projections: Record<string, TableStreamDeployment>;

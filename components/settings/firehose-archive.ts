@@ -125,8 +125,17 @@ export interface FirehoseArchiveArgs extends CommonArgs, LiveChangeArgs {
   logRetentionDays?: number;
   /** Alarms on both functions, the mapping, delivery freshness and failed transformations. Default: on, no topic. */
   monitoring?: MonitoringArgs;
-  /** This component's `deployment` output from the last deployment: preview refuses moving its mapping to another stream. Default: none, a first deployment. */
-  lastDeployment?: TableStreamDeployment;
+  /**
+   * This component's `deployment` output from the last deployment: preview refuses moving its
+   * mapping to another stream, and turning source-record backup off. Default: none, a first deployment.
+   */
+  lastDeployment?: FirehoseArchiveDeployment;
+}
+
+/** What FirehoseArchive deployed that a later deployment must agree with: its `deployment` output, given back as `lastDeployment`. */
+export interface FirehoseArchiveDeployment extends TableStreamDeployment {
+  /** Whether the delivery stream backs up source records, which Firehose cannot turn off once on. */
+  backupSourceRecords?: boolean;
 }
 
 /** FirehoseArchive's defaults, in the shape of its arguments. */
@@ -208,7 +217,7 @@ export function resolveFirehoseArchive(name: string, args: FirehoseArchiveArgs):
   check.required("tableStreamArn", args.tableStreamArn, "the dedup table's stream (DedupTable's tableStreamArn)");
   check.arn("tableStreamArn", args.tableStreamArn, ARN.tableStream);
   check.arn("tableKmsKeyArn", args.tableKmsKeyArn, ARN.kmsKey);
-  check.knownKeys("lastDeployment", args.lastDeployment, ["tableStreamArn"]);
+  check.knownKeys("lastDeployment", args.lastDeployment, keysOf<FirehoseArchiveDeployment>()("tableStreamArn", "backupSourceRecords"));
   checkLiveChange(check, { ...TABLE_STREAM_SOURCE_CHANGE, from: args.lastDeployment?.tableStreamArn, to: args.tableStreamArn }, args.liveChangesAcknowledged);
   if (
     args.keyAttributes !== undefined &&
@@ -219,6 +228,13 @@ export function resolveFirehoseArchive(name: string, args: FirehoseArchiveArgs):
   check.oneOf("removeMode", args.removeMode, Object.values(RemoveMode));
   const archive = resolveSchema(check, args);
   const delivery = resolveDelivery(check, args.delivery);
+  // "You cannot disable source record backup after you enable it."
+  // https://docs.aws.amazon.com/firehose/latest/dev/data-transformation-source-record-backup.html
+  if (args.lastDeployment?.backupSourceRecords === true && !delivery.backupSourceRecords) {
+    check.fail(
+      "delivery.backupSourceRecords changes from true to false on a deployed stack: Firehose cannot turn source-record backup off once it is on, so the update would fail; keep it true",
+    );
+  }
   checkDerivedNames(check, "name", name, [
     ["aws:s3/bucket:Bucket", `${name}-bucket`],
     ["aws:lambda/function:Function", `${name}-transform-function`],

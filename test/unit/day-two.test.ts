@@ -81,6 +81,23 @@ describe("day 2 on a real account", () => {
       ).to.not.throw();
     });
 
+    it("source-record backup turned off, which Firehose cannot do once it is on; its deployment output says whether it is on", async () => {
+      const lastDeployment = { tableStreamArn: TABLE_STREAM, backupSourceRecords: true };
+      expect(() => new FirehoseArchive("clicks", { tableStreamArn: TABLE_STREAM, lastDeployment })).to.throw(
+        /delivery\.backupSourceRecords changes from true to false on a deployed stack: Firehose cannot turn source-record backup off once it is on/,
+      );
+      const kept = new FirehoseArchive("kept", { tableStreamArn: TABLE_STREAM, delivery: { backupSourceRecords: true }, lastDeployment });
+      expect(await resolve(kept.deployment)).to.deep.equal(lastDeployment);
+      const turnedOn = new FirehoseArchive("on", {
+        tableStreamArn: TABLE_STREAM,
+        delivery: { backupSourceRecords: true },
+        lastDeployment: { tableStreamArn: TABLE_STREAM },
+      });
+      expect(await resolve(turnedOn.deployment)).to.deep.equal(lastDeployment);
+      const off = new FirehoseArchive("off", { tableStreamArn: TABLE_STREAM });
+      expect(await resolve(off.deployment)).to.deep.equal({ tableStreamArn: TABLE_STREAM, backupSourceRecords: false });
+    });
+
     it("a new view type of the source's shared table stream", () => {
       expect(
         () =>
