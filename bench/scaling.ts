@@ -30,7 +30,7 @@ export async function benchScaling(): Promise<void> {
     exact: boolean;
     load: string;
     processCpu: Record<string, number | undefined>;
-    /** Seconds of the whole run the CPU was read over: setup, the events, the drain and the end checks. */
+    /** Seconds of the whole run the CPU was read over: the events, the drain and the end checks. */
     runSeconds: number;
   }[] = [];
   for (const events of SIZES) {
@@ -107,7 +107,7 @@ export async function benchScaling(): Promise<void> {
   ]);
   const cpuWall = largest.runSeconds;
   console.log(
-    `\nThe engines, the runtime and the whole machine over the whole run (${cpuWall.toFixed(0)} s: setup, the events, the drain and the end checks), on this machine's ${cpus().length} cores (one core busy the whole time is 1.00):\n`,
+    `\nThe engines, the runtime and the whole machine over the whole run (${cpuWall.toFixed(0)} s: the events, the drain and the end checks), on this machine's ${cpus().length} cores (one core busy the whole time is 1.00):\n`,
   );
   printTable([
     ["process", "CPU seconds", "cores busy"],

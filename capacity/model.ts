@@ -609,8 +609,7 @@ function concurrencyStages({ settings, quotas, events, bytes, shards, tableStrea
     mapped(settings.forward, tableStreamShards) +
     settings.projections.reduce((sum, p) => sum + mapped(p.mapping, tableStreamShards), 0) +
     up(events * cpuSeconds("transform", bytes, settings.transform.memorySize));
-  const reserved = settings.aurora?.loaders ?? 0;
-  const consumer = reserved === 0 ? unreserved : reserved + Math.max(unreserved, LAMBDA_CONCURRENCY.minimumUnreserved);
+  const consumer = settings.aurora ? settings.aurora.loaders + Math.max(unreserved, LAMBDA_CONCURRENCY.minimumUnreserved) : unreserved;
   const stage = (account: Account, need: number): Stage => ({
     id: `lambda.${account}`,
     account,

@@ -64,7 +64,7 @@ export class FirehoseArchive extends pulumi.ComponentResource {
   public readonly schemaVersion: number;
   /** Every schema version deployed, this one last: give it back as `schemaHistory` next time, and to AuroraLoader. */
   public readonly schemaHistory: ArchiveSchemaVersion[];
-  /** The stream the forward function reads and whether source records are backed up: give it back as `lastDeployment`. */
+  /** The stream the forward function reads, the delivery stream and whether it backs up source records: give it back as `lastDeployment`. */
   public readonly deployment: pulumi.Output<FirehoseArchiveDeployment>;
 
   constructor(name: string, args: FirehoseArchiveArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -111,9 +111,11 @@ export class FirehoseArchive extends pulumi.ComponentResource {
     this.schemaVersion = settings.schemaVersion;
     this.schemaHistory = settings.schemaHistory;
     const sourceChange = { ...TABLE_STREAM_SOURCE_CHANGE, from: args.lastDeployment?.tableStreamArn, to: settings.tableStreamArn };
-    this.deployment = checkedLiveChange(this, `FirehoseArchive "${name}"`, sourceChange, args.liveChangesAcknowledged).apply((tableStreamArn) => ({
+    const checkedSource = checkedLiveChange(this, `FirehoseArchive "${name}"`, sourceChange, args.liveChangesAcknowledged);
+    this.deployment = pulumi.all([checkedSource, this.deliveryStreamName]).apply(([tableStreamArn, deliveryStreamName]) => ({
       tableStreamArn,
       backupSourceRecords: settings.delivery.backupSourceRecords,
+      deliveryStreamName,
     }));
     this.registerOutputs(declaredOutputs(this));
   }

@@ -158,7 +158,7 @@ export const MASTER_USERNAME = /^[a-zA-Z][a-zA-Z0-9]{0,15}$/;
 
 /**
  * The database RDS creates in the cluster (DatabaseName): 1 to 64 letters, digits or "_", starting
- * with a letter.
+ * with a letter. RDS also refuses a word the engine reserves, which this does not check.
  * https://docs.aws.amazon.com/sdk-for-kotlin/api/latest/rds/aws.sdk.kotlin.services.rds.model/-create-db-instance-request/db-name.html
  */
 export const DATABASE_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;

@@ -2,6 +2,7 @@ import type * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 import { loadEnvironment } from "../../functions/load/environment";
 import { type DatabaseEnvironment } from "../../functions/shared/db-auth";
+import { MYSQL_NAMES } from "../../functions/shared/mysql-names";
 import { parseSqlType } from "../../functions/shared/sql-columns";
 import { FIXED_COLUMNS } from "../../functions/transform/core";
 import { defaultLoaderConcurrency, isServerlessCapacity, safeLoaderConcurrency } from "../internal/aurora-connections";
@@ -266,9 +267,6 @@ const OWNED_CLUSTER_ARGS = [
   "enabledCloudwatchLogsExports",
 ] as const;
 
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
-/** MySQL 8 user names are at most 32 characters. */
-const USER_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,31}$/;
 const ENGINE_VERSION = /^8\.0\.mysql_aurora\.(\d+)\.(\d+)\.(\d+)$/;
 
 /** Every problem with AuroraLoader's arguments, and its settings with every default filled in. */
@@ -371,8 +369,7 @@ export function resolveDatabase(check: SettingsCheck, given: DatabaseSettings | 
   const db = { ...withDefaults(auroraLoaderDefaults.database, given), kmsKeyArn: given?.kmsKeyArn };
   check.matches("database.name", given?.name, DATABASE_NAME, 'a letter then up to 63 letters, digits or "_", as RDS requires of the database it creates');
   for (const key of ["table", "manifestTable", "rejectsTable"] as const) {
-    if (given?.[key] !== undefined && !IDENTIFIER.test(given[key]!))
-      check.fail(`database.${key} must be a letter or "_" then up to 63 letters, digits or "_", got "${given[key]}"`);
+    check.matches(`database.${key}`, given?.[key], MYSQL_NAMES.identifier.pattern, MYSQL_NAMES.identifier.rule);
   }
   if (!(db.minCapacity >= 0 && db.minCapacity <= 256 && (db.minCapacity * 2) % 1 === 0))
     check.fail(`database.minCapacity must be 0–256 in steps of 0.5, got ${db.minCapacity}`);
@@ -380,7 +377,7 @@ export function resolveDatabase(check: SettingsCheck, given: DatabaseSettings | 
     check.fail(`database.maxCapacity must be 1–256 in steps of 0.5 and at least minCapacity, got ${db.maxCapacity}`);
   }
   check.integer("database.backupRetentionDays", given?.backupRetentionDays, 1, 35);
-  check.matches("database.loaderUser", given?.loaderUser, USER_NAME, 'a letter or "_" then up to 31 letters, digits or "_"');
+  check.matches("database.loaderUser", given?.loaderUser, MYSQL_NAMES.user.pattern, MYSQL_NAMES.user.rule);
   for (const key of ["tls", "deletionProtection", "finalSnapshot", "dataApi"] as const) check.boolean(`database.${key}`, given?.[key]);
   check.arn("database.kmsKeyArn", given?.kmsKeyArn, ARN.kmsKey);
   if (!ENGINE_VERSION.test(db.engineVersion)) {

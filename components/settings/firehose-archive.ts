@@ -2,6 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { HASH_KEY, RANGE_KEY } from "../../functions/shared/dedup-key";
 import { parseSqlType } from "../../functions/shared/sql-columns";
 import { columnSqlTypes, compileSchema, FIXED_COLUMNS, type ArchiveColumn } from "../../functions/transform/core";
+import { MYSQL_NAMES } from "../../functions/shared/mysql-names";
 import { checkDerivedNames, checkPhysicalName, streamFunctionNames } from "../internal/names";
 import { schemaColumnProblems } from "../internal/schema-columns";
 import { isSchemaHistory, nextSchema, type ArchiveSchemaVersion } from "../internal/schema-history";
@@ -42,7 +43,10 @@ export interface DeliverySettings {
   bufferIntervalSeconds?: number;
   /** Default: "UNCOMPRESSED" (`LOAD DATA FROM S3` reads plain text). */
   compression?: Compression;
-  /** Also keep every source record, untransformed, under `source/`. Default: false. */
+  /**
+   * Also keep every source record, untransformed, under `source/`. Firehose cannot turn it off once
+   * on: only a new delivery stream (a new `name`) starts without it. Default: false.
+   */
   backupSourceRecords?: boolean;
 }
 
@@ -136,6 +140,8 @@ export interface FirehoseArchiveArgs extends CommonArgs, LiveChangeArgs {
 export interface FirehoseArchiveDeployment extends TableStreamDeployment {
   /** Whether the delivery stream backs up source records, which Firehose cannot turn off once on. */
   backupSourceRecords?: boolean;
+  /** The delivery stream's name: a new one is a new stream, which may start without backup. */
+  deliveryStreamName?: string;
 }
 
 /** FirehoseArchive's defaults, in the shape of its arguments. */
@@ -205,7 +211,6 @@ const COLUMN = keysOf<ArchiveColumn>()("name", "path");
 
 /** Lambda's limit on a function's environment is 4 KB, and the schema and columns travel in it. */
 const SCHEMA_AND_COLUMNS_MAX_BYTES = 3_500;
-const COLUMN_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 /** Every problem with FirehoseArchive's arguments, and its settings with every default filled in. */
 export function resolveFirehoseArchive(name: string, args: FirehoseArchiveArgs): { settings: ResolvedFirehoseArchive; problems: string[] } {
@@ -217,7 +222,7 @@ export function resolveFirehoseArchive(name: string, args: FirehoseArchiveArgs):
   check.required("tableStreamArn", args.tableStreamArn, "the dedup table's stream (DedupTable's tableStreamArn)");
   check.arn("tableStreamArn", args.tableStreamArn, ARN.tableStream);
   check.arn("tableKmsKeyArn", args.tableKmsKeyArn, ARN.kmsKey);
-  check.knownKeys("lastDeployment", args.lastDeployment, keysOf<FirehoseArchiveDeployment>()("tableStreamArn", "backupSourceRecords"));
+  check.knownKeys("lastDeployment", args.lastDeployment, keysOf<FirehoseArchiveDeployment>()("tableStreamArn", "backupSourceRecords", "deliveryStreamName"));
   checkLiveChange(check, { ...TABLE_STREAM_SOURCE_CHANGE, from: args.lastDeployment?.tableStreamArn, to: args.tableStreamArn }, args.liveChangesAcknowledged);
   if (
     args.keyAttributes !== undefined &&
@@ -228,13 +233,7 @@ export function resolveFirehoseArchive(name: string, args: FirehoseArchiveArgs):
   check.oneOf("removeMode", args.removeMode, Object.values(RemoveMode));
   const archive = resolveSchema(check, args);
   const delivery = resolveDelivery(check, args.delivery);
-  // "You cannot disable source record backup after you enable it."
-  // https://docs.aws.amazon.com/firehose/latest/dev/data-transformation-source-record-backup.html
-  if (args.lastDeployment?.backupSourceRecords === true && !delivery.backupSourceRecords) {
-    check.fail(
-      "delivery.backupSourceRecords changes from true to false on a deployed stack: Firehose cannot turn source-record backup off once it is on, so the update would fail; keep it true",
-    );
-  }
+  checkBackupKept(check, delivery, args.lastDeployment);
   checkDerivedNames(check, "name", name, [
     ["aws:s3/bucket:Bucket", `${name}-bucket`],
     ["aws:lambda/function:Function", `${name}-transform-function`],
@@ -261,6 +260,22 @@ export function resolveFirehoseArchive(name: string, args: FirehoseArchiveArgs):
   };
 }
 
+/**
+ * "You cannot disable source record backup after you enable it": on the same delivery stream the
+ * update would fail. A new delivery stream (another `delivery.name`) starts without it; Firehose
+ * deletes the old one with "its data", so the runbook pauses the forward function first.
+ * https://docs.aws.amazon.com/firehose/latest/dev/data-transformation-source-record-backup.html
+ * https://docs.aws.amazon.com/firehose/latest/APIReference/API_DeleteDeliveryStream.html
+ */
+function checkBackupKept(check: SettingsCheck, delivery: ResolvedFirehoseArchive["delivery"], last: FirehoseArchiveDeployment | undefined): void {
+  if (last?.backupSourceRecords !== true || delivery.backupSourceRecords) return;
+  if (delivery.name !== undefined && last.deliveryStreamName !== undefined && delivery.name !== last.deliveryStreamName) return;
+  check.fail(
+    "delivery.backupSourceRecords changes from true to false on the same delivery stream: Firehose cannot turn source-record backup off once it is on, so the update would fail. " +
+      "Keep it true, or move to a new delivery stream without it: docs/change-over-time.md#turning-source-record-backup-off",
+  );
+}
+
 /** The schema, columns and column types, checked against each other and against the versions deployed so far. */
 function resolveSchema(
   check: SettingsCheck,
@@ -280,7 +295,7 @@ function resolveSchema(
   const names = new Set<string>(FIXED_COLUMNS);
   check.each("columns", args.columns, (column, path) => {
     if (!check.knownKeys(path, column, COLUMN)) return void (wellFormed = false);
-    if (typeof column.name !== "string" || !COLUMN_NAME.test(column.name))
+    if (typeof column.name !== "string" || !MYSQL_NAMES.identifier.pattern.test(column.name))
       check.fail(`${path}.name must be a letter or "_" then up to 63 letters, digits or "_", got ${JSON.stringify(column.name)}`);
     else if (names.has(column.name)) check.fail(`${path}.name "${column.name}" is used twice (${FIXED_COLUMNS.join(", ")} come first in every row)`);
     names.add(column.name);

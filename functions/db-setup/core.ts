@@ -1,4 +1,5 @@
 import { escape, escapeId } from "mysql2";
+import { MYSQL_NAMES } from "../shared/mysql-names";
 
 /** What the setup creates: the loader's own user, with only what loading needs. */
 export interface LoaderUserSpec {
@@ -26,12 +27,6 @@ export type UserAuth = { kind: "iam" } | { kind: "password"; password: string };
  */
 export const LOADER_PRIVILEGES = ["SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "ALTER", "CREATE TEMPORARY TABLES"] as const;
 
-/** MySQL 8 user names are at most 32 characters, database names 64. https://dev.mysql.com/doc/refman/8.0/en/identifier-length.html */
-const NAMES = {
-  user: { pattern: /^[A-Za-z_][A-Za-z0-9_]{0,31}$/, rule: 'a letter or "_" then up to 31 letters, digits or "_"' },
-  database: { pattern: /^[A-Za-z_][A-Za-z0-9_]{0,63}$/, rule: 'a letter or "_" then up to 63 letters, digits or "_"' },
-} as const;
-
 /**
  * The statements that create the loader's user, or bring an existing one to exactly this state;
  * running them twice changes nothing. Names and the password are escaped, never spliced raw.
@@ -40,7 +35,7 @@ const NAMES = {
  */
 export function loaderUserStatements(spec: LoaderUserSpec, auth: UserAuth): string[] {
   for (const what of ["user", "database"] as const) {
-    const { pattern, rule } = NAMES[what];
+    const { pattern, rule } = what === "user" ? MYSQL_NAMES.user : MYSQL_NAMES.identifier;
     if (!pattern.test(spec[what])) throw new Error(`${what} must be ${rule}, got ${JSON.stringify(spec[what])}`);
   }
   const account = `${escape(spec.user)}@'%'`;

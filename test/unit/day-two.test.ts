@@ -81,21 +81,21 @@ describe("day 2 on a real account", () => {
       ).to.not.throw();
     });
 
-    it("source-record backup turned off, which Firehose cannot do once it is on; its deployment output says whether it is on", async () => {
-      const lastDeployment = { tableStreamArn: TABLE_STREAM, backupSourceRecords: true };
-      expect(() => new FirehoseArchive("clicks", { tableStreamArn: TABLE_STREAM, lastDeployment })).to.throw(
-        /delivery\.backupSourceRecords changes from true to false on a deployed stack: Firehose cannot turn source-record backup off once it is on/,
-      );
-      const kept = new FirehoseArchive("kept", { tableStreamArn: TABLE_STREAM, delivery: { backupSourceRecords: true }, lastDeployment });
-      expect(await resolve(kept.deployment)).to.deep.equal(lastDeployment);
-      const turnedOn = new FirehoseArchive("on", {
+    it("source-record backup turned off on the same delivery stream, which Firehose cannot do; a new delivery stream may start without it", async () => {
+      const lastDeployment = { tableStreamArn: TABLE_STREAM, backupSourceRecords: true, deliveryStreamName: "clicks-delivery" };
+      const refused =
+        /delivery\.backupSourceRecords changes from true to false on the same delivery stream: Firehose cannot turn source-record backup off once it is on[\s\S]*docs\/change-over-time\.md#turning-source-record-backup-off/;
+      expect(() => new FirehoseArchive("clicks", { tableStreamArn: TABLE_STREAM, lastDeployment })).to.throw(refused);
+      expect(() => new FirehoseArchive("named", { tableStreamArn: TABLE_STREAM, delivery: { name: "clicks-delivery" }, lastDeployment })).to.throw(refused);
+      expect(() => new FirehoseArchive("moved", { tableStreamArn: TABLE_STREAM, delivery: { name: "clicks-delivery-2" }, lastDeployment })).to.not.throw();
+      const kept = new FirehoseArchive("kept", {
         tableStreamArn: TABLE_STREAM,
-        delivery: { backupSourceRecords: true },
-        lastDeployment: { tableStreamArn: TABLE_STREAM },
+        delivery: { name: "clicks-delivery", backupSourceRecords: true },
+        lastDeployment,
       });
-      expect(await resolve(turnedOn.deployment)).to.deep.equal(lastDeployment);
-      const off = new FirehoseArchive("off", { tableStreamArn: TABLE_STREAM });
-      expect(await resolve(off.deployment)).to.deep.equal({ tableStreamArn: TABLE_STREAM, backupSourceRecords: false });
+      expect(await resolve(kept.deployment)).to.deep.equal(lastDeployment);
+      const off = new FirehoseArchive("off", { tableStreamArn: TABLE_STREAM, delivery: { name: "off-delivery" } });
+      expect(await resolve(off.deployment)).to.deep.equal({ tableStreamArn: TABLE_STREAM, backupSourceRecords: false, deliveryStreamName: "off-delivery" });
     });
 
     it("a new view type of the source's shared table stream", () => {
