@@ -42,6 +42,9 @@ describe("the loader's own database user", () => {
       );
       expect(() => loaderUserStatements({ ...spec, user: `u${"x".repeat(31)}` }, { kind: "iam" })).to.not.throw();
       expect(() => loaderUserStatements({ ...spec, user: `u${"x".repeat(32)}` }, { kind: "iam" })).to.throw(/user must be a letter or "_" then up to 31/);
+      expect(() => loaderUserStatements({ ...spec, user: "_loader_1", database: "_click_2" }, { kind: "iam" })).to.not.throw();
+      expect(() => loaderUserStatements({ ...spec, user: "1loader" }, { kind: "iam" })).to.throw(/user must be/);
+      expect(() => loaderUserStatements({ ...spec, database: "9clicks" }, { kind: "iam" })).to.throw(/database must be/);
     });
 
     it("takes its spec from the invocation's input, and says what it needs when the input is wrong", () => {
