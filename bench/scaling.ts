@@ -105,13 +105,13 @@ export async function benchScaling(): Promise<void> {
       f.busySeconds > 0 ? `${(f.cpuSeconds / f.busySeconds).toFixed(2)}x` : "-",
     ]),
   ]);
-  const cpuWall = largest.runSeconds;
+  const { runSeconds } = largest;
   console.log(
-    `\nThe engines, the runtime and the whole machine over the whole run (${cpuWall.toFixed(0)} s: the events, the drain and the end checks), on this machine's ${cpus().length} cores (one core busy the whole time is 1.00):\n`,
+    `\nThe engines, the runtime and the whole machine over the whole run (${runSeconds.toFixed(0)} s: the events, the drain and the end checks), on this machine's ${cpus().length} cores (one core busy the whole time is 1.00):\n`,
   );
   printTable([
     ["process", "CPU seconds", "cores busy"],
-    ...Object.entries(largest.processCpu).map(([name, cpu]) => (cpu === undefined ? [name, "-", "-"] : [name, cpu.toFixed(1), (cpu / cpuWall).toFixed(2)])),
+    ...Object.entries(largest.processCpu).map(([name, cpu]) => (cpu === undefined ? [name, "-", "-"] : [name, cpu.toFixed(1), (cpu / runSeconds).toFixed(2)])),
   ]);
   console.log(
     "\nBusy above 1x: invocations at once. CPU well below busy: the stage waits (on the engines, or on its own retries and delays), it does not compute.",

@@ -296,7 +296,7 @@ function resolveSchema(
   check.each("columns", args.columns, (column, path) => {
     if (!check.knownKeys(path, column, COLUMN)) return void (wellFormed = false);
     if (typeof column.name !== "string" || !MYSQL_NAMES.identifier.pattern.test(column.name))
-      check.fail(`${path}.name must be a letter or "_" then up to 63 letters, digits or "_", got ${JSON.stringify(column.name)}`);
+      check.fail(`${path}.name must be ${MYSQL_NAMES.identifier.rule}, got ${JSON.stringify(column.name)}`);
     else if (names.has(column.name)) check.fail(`${path}.name "${column.name}" is used twice (${FIXED_COLUMNS.join(", ")} come first in every row)`);
     names.add(column.name);
     if (typeof column.path !== "string" || column.path.split(".").some((step) => step === ""))
