@@ -21,7 +21,8 @@ export async function projectOneByOne(
   for (const record of records) {
     if (spec.kind === "index") {
       const change = indexChange(record, spec);
-      if (change.kind === "put" || change.kind === "delete") await applyIndexChange(dynamodb, tables.target, change);
+      if (change.kind === "put" || change.kind === "delete")
+        await applyIndexChange(dynamodb, { name: tables.target, expires: spec.ttlDays !== undefined }, change);
       continue;
     }
     const change = aggregateChange(record, spec);

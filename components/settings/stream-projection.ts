@@ -1,6 +1,6 @@
 import type * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
-import { COUNT, EXPIRES_AT, GROUP_KEY, groupByName, SOURCE_SEQUENCE, type GroupBy, type ProjectionSpec } from "../../functions/project/spec";
+import { COUNT, EXPIRES_AT, GROUP_KEY, groupByName, indexItemOwn, SOURCE_SEQUENCE, type GroupBy, type ProjectionSpec } from "../../functions/project/spec";
 import { checkDerivedNames, checkPhysicalName, streamFunctionNames } from "../internal/names";
 import { checkOverrides } from "../internal/overrides";
 import { isSchemaHistory } from "../internal/schema-history";
@@ -311,6 +311,16 @@ function resolveProjection(check: SettingsCheck, given: ProjectionSettings): Pro
     if (!given.hashKey) check.fail("projection.hashKey is required for an index");
     if (given.rangeKey !== undefined && given.rangeKey === given.hashKey) check.fail("projection.rangeKey must differ from projection.hashKey");
     check.integer("projection.ttlDays", given.ttlDays, 1, 36_500);
+    // The index item writes these itself, over the source item's attribute of that name.
+    const own = indexItemOwn(given);
+    for (const [path, name] of [
+      ["projection.hashKey", given.hashKey],
+      ["projection.rangeKey", given.rangeKey],
+    ] as const)
+      if (name !== undefined && own.includes(name)) check.fail(`${path} is "${name}", which the index item uses itself`);
+    check.each("projection.attributes", given.attributes, (name, path) => {
+      if (own.includes(name)) check.fail(`${path} is "${name}", which the index item uses itself`);
+    });
   }
   return given as ProjectionSpec;
 }

@@ -16,7 +16,8 @@ import { COUNTED, EXPIRES_AT, LEDGER_KEY, SOURCE_SEQUENCE } from "./spec";
 import { TRANSACTION_LIMITS, TRANSACTIONS_IN_FLIGHT } from "./write-limits";
 
 /** How a record ends: applied (and changing a group, or not), already applied, or parked with why. */
-export type BatchVerdict = "written" | "skipped" | "replayed" | { park: string };
+/** `skip`: a record that changes nothing, with why (logged). */
+export type BatchVerdict = "written" | "skipped" | "replayed" | { skip: string } | { park: string };
 
 export interface BatchOutcome {
   verdicts: Map<DynamoDBRecord, BatchVerdict>;

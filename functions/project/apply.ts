@@ -11,53 +11,78 @@ import type { DynamoDBRecord } from "aws-lambda";
 import { backoffDelay, sleep, type RetryOptions } from "../shared/retry";
 import { type Delta } from "./aggregate-core";
 import { type IndexChange } from "./index-core";
-import { COUNT, EXPIRES_AT, GROUP_KEY, LEDGER_KEY, sortableSequence, SOURCE_SEQUENCE } from "./spec";
+import { COUNT, EXPIRES_AT, GROUP_KEY, LEDGER_KEY, sortableSequence, SOURCE_ITEM, SOURCE_SEQUENCE } from "./spec";
 import { type Item } from "./stream-image";
 
 type Dynamo = Pick<DynamoDBClient, "send">;
 
-/** Only if the index item reflects an older source change, or none: a replayed record never overwrites a newer one. */
-const NEWER_ONLY = {
-  ConditionExpression: "attribute_not_exists(#seq) OR #seq < :seq",
-  ExpressionAttributeNames: { "#seq": SOURCE_SEQUENCE },
-};
+/** What a conditional index write did: "stale" when the index holds a newer change of the item; `heldBy` when another item's copy holds the key. */
+export type IndexWriteOutcome = "written" | "stale" | { heldBy: string };
 
-async function conditional(write: () => Promise<unknown>): Promise<"written" | "stale"> {
+/** An index table, and whether its items expire (`ttlDays`, TTL on `expiresAt`). */
+export interface IndexTable {
+  name: string;
+  expires: boolean;
+}
+
+/** What a write carries besides the item or key: the change's stream sequence number, and the key of the table item it is to. */
+export interface IndexWrite {
+  sequence: string;
+  owner: string;
+}
+
+/**
+ * Only if the key holds nothing, or the same item's copy (or a copy from before copies recorded
+ * their item) of an older change: a replayed older record never overwrites a newer one, and one
+ * item never overwrites or deletes another's copy. In an index whose items expire, a copy past
+ * its expiry is gone whoever's it was: DynamoDB deletes it within days and reads return it until
+ * then (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ttl-expired-items.html).
+ */
+function conditionFor(index: IndexTable, { sequence, owner }: IndexWrite) {
+  const expired = index.expires ? " OR #expires < :now" : "";
+  return {
+    ConditionExpression: `attribute_not_exists(#seq) OR (#seq < :seq AND (attribute_not_exists(#owner) OR #owner = :owner))${expired}`,
+    ExpressionAttributeNames: { "#seq": SOURCE_SEQUENCE, "#owner": SOURCE_ITEM, ...(index.expires ? { "#expires": EXPIRES_AT } : {}) },
+    ExpressionAttributeValues: {
+      ":seq": { S: sortableSequence(sequence) },
+      ":owner": { S: owner },
+      ...(index.expires ? { ":now": { N: String(Math.floor(Date.now() / 1000)) } } : {}),
+    },
+    // The item that failed the condition comes back with the error, at no read cost
+    // (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html#DDB-PutItem-request-ReturnValuesOnConditionCheckFailure).
+    ReturnValuesOnConditionCheckFailure: "ALL_OLD" as const,
+  };
+}
+
+async function conditional(owner: string, write: () => Promise<unknown>): Promise<IndexWriteOutcome> {
   try {
     await write();
     return "written";
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return "stale";
-    throw error;
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    const holder = error.Item?.[SOURCE_ITEM]?.S;
+    return holder !== undefined && holder !== owner ? { heldBy: holder } : "stale";
   }
 }
 
-/** Puts an index item unless the index holds a newer change of it: "stale" then. */
-export const putIfNewer = (dynamodb: Dynamo, table: string, item: Item, sequence: string): Promise<"written" | "stale"> =>
-  conditional(() =>
-    dynamodb.send(
-      new PutItemCommand({ TableName: table, Item: item, ...NEWER_ONLY, ExpressionAttributeValues: { ":seq": { S: sortableSequence(sequence) } } }),
-    ),
-  );
+/** Puts an index item unless the index holds a newer change of it, or another item's copy under its key. */
+export const putIfNewer = (dynamodb: Dynamo, index: IndexTable, item: Item, write: IndexWrite): Promise<IndexWriteOutcome> =>
+  conditional(write.owner, () => dynamodb.send(new PutItemCommand({ TableName: index.name, Item: item, ...conditionFor(index, write) })));
 
-/** Deletes an index item unless it reflects a newer change: "stale" then. */
-export const deleteIfNewer = (dynamodb: Dynamo, table: string, key: Item, sequence: string): Promise<"written" | "stale"> =>
-  conditional(() =>
-    dynamodb.send(
-      new DeleteItemCommand({ TableName: table, Key: key, ...NEWER_ONLY, ExpressionAttributeValues: { ":seq": { S: sortableSequence(sequence) } } }),
-    ),
-  );
+/** Deletes an index item unless it reflects a newer change, or is another item's copy. */
+export const deleteIfNewer = (dynamodb: Dynamo, index: IndexTable, key: Item, write: IndexWrite): Promise<IndexWriteOutcome> =>
+  conditional(write.owner, () => dynamodb.send(new DeleteItemCommand({ TableName: index.name, Key: key, ...conditionFor(index, write) })));
 
-/** Writes one record's index change on its own (the per-record way); "stale" when the index already holds a newer change of that item. */
+/** Writes one record's index change on its own (the per-record way). */
 export async function applyIndexChange(
   dynamodb: Dynamo,
-  table: string,
+  index: IndexTable,
   change: Extract<IndexChange, { kind: "put" | "delete" }>,
-): Promise<"written" | "stale"> {
-  if (change.kind === "delete") return deleteIfNewer(dynamodb, table, change.key, change.sequence);
-  const outcome = await putIfNewer(dynamodb, table, change.item, change.sequence);
+): Promise<IndexWriteOutcome> {
+  if (change.kind === "delete") return deleteIfNewer(dynamodb, index, change.key, change);
+  const outcome = await putIfNewer(dynamodb, index, change.item, change);
   // Even when the put was stale (a retry after a crash between the two writes), the old key must go.
-  if (change.replaces) await deleteIfNewer(dynamodb, table, change.replaces, change.sequence);
+  if (change.replaces) await deleteIfNewer(dynamodb, index, change.replaces, change);
   return outcome;
 }
 

@@ -3,24 +3,54 @@ import type { DynamoDBRecord } from "aws-lambda";
 import { isRejectedAsInvalid } from "../shared/aws-errors";
 import { mapWithConcurrency } from "../shared/retry";
 import { type BatchOutcome, type BatchVerdict } from "./aggregate-batch";
-import { deleteIfNewer, putIfNewer } from "./apply";
+import { deleteIfNewer, putIfNewer, type IndexTable, type IndexWriteOutcome } from "./apply";
 import { keyOf, type IndexChange } from "./index-core";
 import { sortableSequence, type IndexSpec } from "./spec";
 import { type Item } from "./stream-image";
 import { INDEX_WRITE_CONCURRENCY } from "./write-limits";
 
-type Write = { kind: "put"; item: Item; sequence: string; record: DynamoDBRecord } | { kind: "delete"; key: Item; sequence: string; record: DynamoDBRecord };
-type KeyOutcome = "written" | "stale" | { error: unknown };
+type Write = ({ kind: "put"; item: Item } | { kind: "delete"; key: Item }) & { sequence: string; owner: string; record: DynamoDBRecord };
+/** What one item's writes to one index key came to; `by` says whether its newest write, the one made, was a put or a delete. */
+type GroupOutcome = Exclude<IndexWriteOutcome, { heldBy: string }> | { heldBy: string; by: Write["kind"]; key: string } | { error: unknown };
 
-const keyText = (key: Item): string => JSON.stringify(key);
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+const newestFirst = (writes: readonly Write[]): Write[] => [...writes].sort((a, b) => compare(sortableSequence(b.sequence), sortableSequence(a.sequence)));
+const groupId = (key: string, owner: string): string => JSON.stringify([key, owner]);
 
 /**
- * Applies a batch's index changes: per index key only the newest write (by stream sequence) is
- * made, each conditional on the index holding nothing newer, all keys at once up to
- * INDEX_WRITE_CONCURRENCY. A write DynamoDB refuses as invalid parks its record and the key's next
- * newest write is made instead. A record's verdict is its key's: written, or "replayed" when the
- * index already held something newer; it is left unapplied when any of its keys' writes failed.
+ * An index key's items in the order their writes are made: those whose newest write deletes
+ * first, so an item taking a key another item left in the same batch finds it free; then those
+ * that put, oldest first, so the first to arrive keeps the key.
+ */
+function inKeyOrder(owners: ReadonlyMap<string, Write[]>): Write[][] {
+  const rank = (writes: Write[]) => newestFirst(writes)[0];
+  return [...owners.values()].sort((a, b) => {
+    const [x, y] = [rank(a), rank(b)];
+    if (x.kind !== y.kind) return x.kind === "delete" ? -1 : 1;
+    return compare(sortableSequence(x.sequence), sortableSequence(y.sequence));
+  });
+}
+
+/** A record's verdict by its first key's outcome: only a put that would have been made is parked when another item's copy holds the key. */
+function verdictOf(outcome: Exclude<GroupOutcome, { error: unknown }>, kind: Write["kind"]): BatchVerdict {
+  if (outcome === "written") return "written";
+  if (outcome === "stale") return "replayed";
+  if (outcome.by === "delete" || kind === "delete")
+    return { skip: `the index item under ${outcome.key} copies another item of the table (${outcome.heldBy}), not this one` };
+  return {
+    park: `the index item under ${outcome.key} copies another item of the table (${outcome.heldBy}): an index holds one item per key, so choose index keys that identify one item`,
+  };
+}
+
+/**
+ * Applies a batch's index changes: per index key and table item only the newest write (by stream
+ * sequence) is made, each conditional on the index holding nothing newer of that item and no other
+ * item's copy under the key (`putIfNewer`); index keys at once up to INDEX_WRITE_CONCURRENCY, one
+ * key's items one after another (`inKeyOrder`). A write DynamoDB refuses as invalid parks its
+ * record and the item's next newest write is made instead. A record's verdict is its first key's:
+ * written; "replayed" when the index already held something newer; parked when another item's
+ * copy holds the key it would put; skipped when the copy it would delete is another item's. It is
+ * left unapplied when any of its writes failed.
  */
 export async function applyIndexBatch(
   dynamodb: Pick<DynamoDBClient, "send">,
@@ -28,59 +58,68 @@ export async function applyIndexBatch(
   spec: IndexSpec,
   changes: readonly { record: DynamoDBRecord; change: Extract<IndexChange, { kind: "put" | "delete" }> }[],
 ): Promise<BatchOutcome> {
-  const byKey = new Map<string, Write[]>();
-  const keysOf = new Map<DynamoDBRecord, string[]>();
+  const byKey = new Map<string, Map<string, Write[]>>();
+  const groupsOf = new Map<DynamoDBRecord, string[]>();
+  const kinds = new Map<DynamoDBRecord, Write["kind"]>();
   const add = (key: Item, write: Write) => {
-    const text = keyText(key);
-    byKey.set(text, [...(byKey.get(text) ?? []), write]);
-    keysOf.set(write.record, [...(keysOf.get(write.record) ?? []), text]);
+    if (!kinds.has(write.record)) kinds.set(write.record, write.kind);
+    const text = JSON.stringify(key);
+    const owners = byKey.get(text) ?? new Map<string, Write[]>();
+    byKey.set(text, owners.set(write.owner, [...(owners.get(write.owner) ?? []), write]));
+    groupsOf.set(write.record, [...(groupsOf.get(write.record) ?? []), groupId(text, write.owner)]);
   };
   for (const { record, change } of changes) {
+    const { sequence, owner } = change;
     if (change.kind === "delete") {
-      add(change.key, { kind: "delete", key: change.key, sequence: change.sequence, record });
+      add(change.key, { kind: "delete", key: change.key, sequence, owner, record });
       continue;
     }
     // The first key a record has is the one its verdict follows: where its new image goes.
-    add(keyOf(change.item, spec)!, { kind: "put", item: change.item, sequence: change.sequence, record });
-    if (change.replaces) add(change.replaces, { kind: "delete", key: change.replaces, sequence: change.sequence, record });
+    add(keyOf(change.item, spec)!, { kind: "put", item: change.item, sequence, owner, record });
+    if (change.replaces) add(change.replaces, { kind: "delete", key: change.replaces, sequence, owner, record });
   }
 
+  const index: IndexTable = { name: table, expires: spec.ttlDays !== undefined };
   const parked = new Map<DynamoDBRecord, string>();
-  const outcomes = new Map<string, KeyOutcome>();
-  await mapWithConcurrency([...byKey], INDEX_WRITE_CONCURRENCY, async ([key, writes]) => {
-    const newestFirst = [...writes].sort((a, b) => compare(sortableSequence(b.sequence), sortableSequence(a.sequence)));
-    for (const write of newestFirst) {
+  const outcomes = new Map<string, GroupOutcome>();
+  const applyNewest = async (key: string, writes: Write[]): Promise<GroupOutcome | undefined> => {
+    for (const write of newestFirst(writes)) {
       try {
-        outcomes.set(
-          key,
-          write.kind === "put"
-            ? await putIfNewer(dynamodb, table, write.item, write.sequence)
-            : await deleteIfNewer(dynamodb, table, write.key, write.sequence),
-        );
-        return;
+        const outcome = write.kind === "put" ? await putIfNewer(dynamodb, index, write.item, write) : await deleteIfNewer(dynamodb, index, write.key, write);
+        return typeof outcome === "string" ? outcome : { ...outcome, by: write.kind, key };
       } catch (error) {
-        if (!isRejectedAsInvalid(error)) return void outcomes.set(key, { error });
+        if (!isRejectedAsInvalid(error)) return { error };
         parked.set(write.record, `rejected by DynamoDB: ${(error as Error).message}`);
       }
+    }
+    return undefined;
+  };
+  await mapWithConcurrency([...byKey], INDEX_WRITE_CONCURRENCY, async ([key, owners]) => {
+    let failed: { error: unknown } | undefined;
+    for (const writes of inKeyOrder(owners)) {
+      // After a failed write the key's other items wait for the retry: the order between them decides who keeps the key.
+      const outcome = failed ?? (await applyNewest(key, writes));
+      if (outcome) outcomes.set(groupId(key, writes[0].owner), outcome);
+      if (outcome && typeof outcome === "object" && "error" in outcome) failed = outcome;
     }
   });
 
   const verdicts = new Map<DynamoDBRecord, BatchVerdict>();
   const unapplied: DynamoDBRecord[] = [];
   let firstError: unknown;
-  for (const [record, keys] of keysOf) {
+  for (const [record, groups] of groupsOf) {
     const reason = parked.get(record);
     if (reason) {
       verdicts.set(record, { park: reason });
       continue;
     }
-    const failure = keys.map((k) => outcomes.get(k)).find((o): o is { error: unknown } => typeof o === "object");
+    const failure = groups.map((g) => outcomes.get(g)).find((o): o is { error: unknown } => typeof o === "object" && "error" in o);
     if (failure) {
       unapplied.push(record);
       firstError ??= failure.error;
       continue;
     }
-    verdicts.set(record, outcomes.get(keys[0]) === "written" ? "written" : "replayed");
+    verdicts.set(record, verdictOf(outcomes.get(groups[0]) as Exclude<GroupOutcome, { error: unknown }>, kinds.get(record)!));
   }
   return unapplied.length > 0 ? { verdicts, failed: { records: unapplied, error: firstError } } : { verdicts };
 }

@@ -1,7 +1,8 @@
-import type { AttributeValue, DynamoDBRecord } from "aws-lambda";
+import type { DynamoDBRecord } from "aws-lambda";
 import { contributionOf, difference, eventProblem, type Contribution, type Delta } from "./aggregate-core";
 import { canonicalDecimal } from "./decimal";
 import { BACKFILL_SEQUENCE, sortableSequence, type AggregateSpec } from "./spec";
+import { itemKeyText } from "./stream-image";
 
 /**
  * An aggregate keeps, in its ledger, one entry per item it counts: what the item adds to the
@@ -26,25 +27,10 @@ export interface ItemChange {
   before: Contribution | undefined;
 }
 
-/** A key value as the same text whether the stream (binary as base64) or the SDK (binary as bytes) gives it. */
-function keyValue(value: AttributeValue): unknown {
-  const bytes: unknown = value.B;
-  return bytes instanceof Uint8Array ? { B: Buffer.from(bytes).toString("base64") } : value;
-}
-
-/**
- * The ledger entry of the item a record changes: `item:` and the item's key attributes, by name,
- * the same whether the live stream or a backfill (which scans the table) brings the item.
- * Undefined for a record without keys.
- */
+/** The ledger entry of the item a record changes: `item:` and the item's key (`itemKeyText`). Undefined for a record without keys. */
 export function itemLedgerKey(record: DynamoDBRecord): string | undefined {
-  const keys = record.dynamodb?.Keys;
-  if (!keys || Object.keys(keys).length === 0) return undefined;
-  return `item:${JSON.stringify(
-    Object.keys(keys)
-      .sort()
-      .map((name) => [name, keyValue(keys[name])]),
-  )}`;
+  const key = itemKeyText(record);
+  return key === undefined ? undefined : `item:${key}`;
 }
 
 /** An entry's `counted` text: the group, its values and the amounts as one canonical text, `none` when the item adds nothing. */

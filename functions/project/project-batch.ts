@@ -40,25 +40,19 @@ function decided<T>(decide: () => T): T | { problem: string } {
   }
 }
 
-/** An index's records that change nothing, and why: each is logged when the batch settles. */
-type SkipReasons = Map<DynamoDBRecord, string>;
-
 async function projectIndex(
   records: readonly DynamoDBRecord[],
   spec: IndexSpec,
   deps: ProjectDependencies,
   verdicts: Map<DynamoDBRecord, BatchVerdict>,
-  whySkipped: SkipReasons,
 ): Promise<BatchOutcome["failed"]> {
   const writes: { record: DynamoDBRecord; change: Extract<IndexChange, { kind: "put" | "delete" }> }[] = [];
   for (const record of records) {
     const change = decided(() => indexChange(record, spec));
     if ("problem" in change) verdicts.set(record, { park: change.problem });
     else if (change.kind === "poison") verdicts.set(record, { park: change.reason });
-    else if (change.kind === "skip") {
-      verdicts.set(record, "skipped");
-      whySkipped.set(record, change.why);
-    } else writes.push({ record, change });
+    else if (change.kind === "skip") verdicts.set(record, { skip: change.why });
+    else writes.push({ record, change });
   }
   const outcome = await applyIndexBatch(deps.dynamodb, deps.tables.target, spec, writes);
   for (const [record, verdict] of outcome.verdicts) verdicts.set(record, verdict);
@@ -127,11 +121,8 @@ export async function projectBatch(event: DynamoDBStreamEvent, deps: ProjectDepe
   const counts = { received: records.length, written: 0, skipped: 0, expired: 0, replayed: 0, parked: 0, failed: 0 };
   const verdicts = new Map<DynamoDBRecord, BatchVerdict>();
   const changes = records.filter((record) => !isExpiry(record));
-  const whySkipped: SkipReasons = new Map();
   const failed =
-    deps.spec.kind === "index"
-      ? await projectIndex(changes, deps.spec, deps, verdicts, whySkipped)
-      : await projectAggregate(changes, deps.spec, deps, verdicts);
+    deps.spec.kind === "index" ? await projectIndex(changes, deps.spec, deps, verdicts) : await projectAggregate(changes, deps.spec, deps, verdicts);
 
   const batch = new PartialBatch(tableStreamRecords(), { ...deps, parkConcurrency: 4 });
   const unapplied = new Set(failed?.records);
@@ -141,9 +132,11 @@ export async function projectBatch(event: DynamoDBStreamEvent, deps: ProjectDepe
   const toPark: ParkedRecord<DynamoDBRecord, ProjectReason>[] = [];
   for (const record of settled) {
     const verdict = isExpiry(record) ? "expired" : verdicts.get(record)!;
-    if (whySkipped.has(record)) deps.log.info(LOG_MESSAGES.skippedRecord, { reason: whySkipped.get(record), sequenceNumber: sequenceOf(record) });
     if (typeof verdict === "string") counts[verdict] += 1;
-    else toPark.push({ reason: "not-projectable", detail: verdict.park, record });
+    else if ("skip" in verdict) {
+      counts.skipped += 1;
+      deps.log.info(LOG_MESSAGES.skippedRecord, { reason: verdict.skip, sequenceNumber: sequenceOf(record) });
+    } else toPark.push({ reason: "not-projectable", detail: verdict.park, record });
   }
   counts.parked = await batch.park(toPark);
   counts.failed = batch.failed;

@@ -26,12 +26,20 @@ export interface AggregateSpec {
 /** The index item's attribute holding the source stream sequence number it reflects. */
 export const SOURCE_SEQUENCE = "sourceSequence";
 /**
+ * The index item's attribute holding the key of the table item it copies (`itemKeyText`): only
+ * that item's changes may overwrite or delete it.
+ */
+export const SOURCE_ITEM = "sourceItem";
+/**
  * A stream sequence number as text that sorts like the number: up to 40 digits, more than a
  * DynamoDB number holds, zero-padded. How SOURCE_SEQUENCE holds it, for the index and the aggregates' ledger.
  */
 export const sortableSequence = (sequence: string): string => sequence.padStart(40, "0");
 /** The TTL attribute of index items and ledger entries. */
 export const EXPIRES_AT = "expiresAt";
+/** The attributes an index item sets itself, over any of the source item's of that name: `expiresAt` only with `ttlDays`. */
+export const indexItemOwn = (spec: Pick<IndexSpec, "ttlDays">): string[] =>
+  spec.ttlDays === undefined ? [SOURCE_SEQUENCE, SOURCE_ITEM] : [SOURCE_SEQUENCE, SOURCE_ITEM, EXPIRES_AT];
 /** The aggregate table's key: the group's values, joined by "|". */
 export const GROUP_KEY = "group";
 /** The aggregate item's record counter. */

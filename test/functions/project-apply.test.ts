@@ -30,29 +30,51 @@ const keyless = (eventID?: string): DynamoDBRecord => ({
 describe("projection writes of one record (functions/project/apply.ts)", () => {
   describe("an index item", () => {
     const key = { page: { S: "p1" }, id: { S: "a" } };
-    const newerOnly = {
-      ConditionExpression: "attribute_not_exists(#seq) OR #seq < :seq",
-      ExpressionAttributeNames: { "#seq": "sourceSequence" },
-      ExpressionAttributeValues: { ":seq": { S: "9".padStart(40, "0") } },
+    const BY_PAGE_TABLE = { name: "by-page", expires: false };
+    const owner = '[["id",{"S":"a"}]]';
+    const newerOfItsOwn = {
+      ConditionExpression: "attribute_not_exists(#seq) OR (#seq < :seq AND (attribute_not_exists(#owner) OR #owner = :owner))",
+      ExpressionAttributeNames: { "#seq": "sourceSequence", "#owner": "sourceItem" },
+      ExpressionAttributeValues: { ":seq": { S: "9".padStart(40, "0") }, ":owner": { S: owner } },
+      ReturnValuesOnConditionCheckFailure: "ALL_OLD",
     };
+    const failedOn = (item?: Record<string, { S: string }>) => () =>
+      new ConditionalCheckFailedException({ message: "The conditional request failed", $metadata: {}, Item: item });
 
-    // The condition's meaning on DynamoDB itself: test/integration/project.test.ts (a replayed record never overwrites a newer one).
-    it("puts and deletes only where the index holds no newer change of the item, comparing sortable sequence numbers", async () => {
+    // The condition's meaning on DynamoDB itself: test/integration/project.test.ts (a replayed record never overwrites a newer one, one item never another's copy).
+    it("puts and deletes only where the index holds no newer change of the item and no other item's copy, comparing sortable sequence numbers", async () => {
       const { sent, client } = items();
       const item = { ...key, hits: { N: "1" } };
-      expect(await applyIndexChange(client, "by-page", { kind: "put", item, sequence: "9" })).to.equal("written");
-      expect(await applyIndexChange(client, "by-page", { kind: "delete", key, sequence: "9" })).to.equal("written");
+      expect(await applyIndexChange(client, BY_PAGE_TABLE, { kind: "put", item, sequence: "9", owner })).to.equal("written");
+      expect(await applyIndexChange(client, BY_PAGE_TABLE, { kind: "delete", key, sequence: "9", owner })).to.equal("written");
       expect(sent).to.deep.equal([
-        { name: "PutItemCommand", input: { TableName: "by-page", Item: item, ...newerOnly } },
-        { name: "DeleteItemCommand", input: { TableName: "by-page", Key: key, ...newerOnly } },
+        { name: "PutItemCommand", input: { TableName: "by-page", Item: item, ...newerOfItsOwn } },
+        { name: "DeleteItemCommand", input: { TableName: "by-page", Key: key, ...newerOfItsOwn } },
       ]);
     });
 
-    it("says stale when the index holds a newer change, and passes on any other failure", async () => {
-      expect(await applyIndexChange(items(stale).client, "by-page", { kind: "delete", key, sequence: "9" })).to.equal("stale");
+    it("in an index whose items expire, also where the key holds a copy past its expiry, whoever's it was", async () => {
+      const { sent, client } = items();
+      const now = Math.floor(Date.now() / 1000);
+      await applyIndexChange(client, { name: "by-page", expires: true }, { kind: "delete", key, sequence: "9", owner });
+      const { ConditionExpression, ExpressionAttributeNames, ExpressionAttributeValues } = sent[0].input as typeof newerOfItsOwn & {
+        ExpressionAttributeValues: { ":now": { N: string } };
+      };
+      expect(ConditionExpression).to.equal(`${newerOfItsOwn.ConditionExpression} OR #expires < :now`);
+      expect(ExpressionAttributeNames).to.deep.equal({ ...newerOfItsOwn.ExpressionAttributeNames, "#expires": "expiresAt" });
+      expect(Number(ExpressionAttributeValues[":now"].N)).to.be.within(now, now + 60);
+    });
+
+    it("says stale when the index holds a newer change of the same item (or of an item not recorded), held when another item's copy holds the key, and passes on any other failure", async () => {
+      const put = { kind: "put" as const, item: key, sequence: "9", owner };
+      expect(await applyIndexChange(items(stale).client, BY_PAGE_TABLE, { kind: "delete", key, sequence: "9", owner })).to.equal("stale");
+      expect(await applyIndexChange(items(failedOn({ sourceItem: { S: owner } })).client, BY_PAGE_TABLE, put)).to.equal("stale");
+      expect(await applyIndexChange(items(failedOn({ page: { S: "p1" } })).client, BY_PAGE_TABLE, put)).to.equal("stale");
+      const other = '[["id",{"S":"b"}]]';
+      expect(await applyIndexChange(items(failedOn({ sourceItem: { S: other } })).client, BY_PAGE_TABLE, put)).to.deep.equal({ heldBy: other });
       const down = items(() => Object.assign(new Error("socket hang up"), { name: "TimeoutError" }));
       let thrown: unknown;
-      await applyIndexChange(down.client, "by-page", { kind: "put", item: key, sequence: "9" }).catch((error: unknown) => (thrown = error));
+      await applyIndexChange(down.client, BY_PAGE_TABLE, put).catch((error: unknown) => (thrown = error));
       expect(thrown).to.have.property("name", "TimeoutError");
     });
   });

@@ -181,7 +181,7 @@ describe("projection batches: per item state and per key writes", () => {
 
     it("deletes the index item of an item that lost its index key (Why: a MODIFY without the key was skipped, leaving the old item)", () => {
       const change = indexChange(record("MODIFY", "9", { OldImage: click("a", "p1", "1"), NewImage: click("a", undefined, "1") }), BY_PAGE);
-      expect(change).to.deep.equal({ kind: "delete", key: { page: { S: "p1" }, id: { S: "a" } }, sequence: "9" });
+      expect(change).to.deep.equal({ kind: "delete", key: { page: { S: "p1" }, id: { S: "a" } }, sequence: "9", owner: '[["id",{"S":"a"}]]' });
     });
 
     it("writes only each key's newest change, and parks a change DynamoDB refuses, writing the key's next newest instead", async () => {
@@ -213,6 +213,86 @@ describe("projection batches: per item state and per key writes", () => {
       const outcome = await applyIndexBatch(dynamodb as never, "by-page", BY_PAGE, changes);
       expect(outcome.failed?.records).to.deep.equal(changes.map((c) => c.record));
       expect(outcome.failed?.error).to.have.property("message", "socket hang up");
+    });
+
+    it("leaves a key's other items unapplied after one's write failed: the order between them decides which keeps the key", async () => {
+      const byPageAlone: IndexSpec = { kind: "index", hashKey: "page" };
+      const sent: string[] = [];
+      const dynamodb = {
+        send: async (command: { constructor: { name: string } }) => {
+          sent.push(command.constructor.name);
+          throw Object.assign(new Error("socket hang up"), { name: "TimeoutError" });
+        },
+      };
+      const leaving = record("REMOVE", "10", { OldImage: click("a", "p1", "1") });
+      const taking = record("INSERT", "11", { NewImage: click("b", "p1", "2") });
+      const changes = [leaving, taking].map((r) => ({ record: r, change: indexChange(r, byPageAlone) as never }));
+      const outcome = await applyIndexBatch(dynamodb as never, "by-page", byPageAlone, changes);
+      expect(sent).to.deep.equal(["DeleteItemCommand"]);
+      expect(outcome.failed?.records).to.have.members([leaving, taking]);
+    });
+
+    describe("on a key items share (an index keyed by page alone)", () => {
+      const byPageAlone: IndexSpec = { kind: "index", hashKey: "page" };
+      const holder = '[["id",{"S":"b"}]]';
+      const heldBy = (key: string) => `the index item under {"page":{"S":"${key}"}} copies another item of the table (${holder})`;
+      const changesOf = (...records: DynamoDBRecord[]) => records.map((r) => ({ record: r, change: indexChange(r, byPageAlone) as never }));
+      /** DynamoDB as it answers while item b's copy holds page `held`: each write sent, as `command page` and a put's item id. */
+      const holding = (held: string) => {
+        const sent: string[] = [];
+        const send = async (command: {
+          constructor: { name: string };
+          input: { Item?: Record<string, { S?: string }>; Key?: Record<string, { S?: string }> };
+        }) => {
+          const page = (command.input.Item ?? command.input.Key!).page.S!;
+          sent.push(`${command.constructor.name.replace("ItemCommand", "")} ${page}${command.input.Item ? ` ${command.input.Item.id.S}` : ""}`);
+          if (page === held)
+            throw new ConditionalCheckFailedException({ message: "The conditional request failed", $metadata: {}, Item: { sourceItem: { S: holder } } });
+          return {};
+        };
+        return { sent, dynamodb: { send } as never };
+      };
+
+      it("parks a put whose key another item's copy holds, an item moving onto it included, and skips the same item's changes there that the put or a removal superseded", async () => {
+        const { sent, dynamodb } = holding("p1");
+        const removed = record("REMOVE", "10", { OldImage: click("a", "p1", "1") });
+        const back = record("INSERT", "20", { NewImage: click("a", "p1", "2") });
+        const moved = record("MODIFY", "30", { OldImage: click("c", "p2", "1"), NewImage: click("c", "p1", "3") });
+        const passing = record("INSERT", "40", { NewImage: click("d", "p1", "4") });
+        const gone = record("MODIFY", "50", { OldImage: click("d", "p1", "4"), NewImage: click("d", "p3", "4") });
+        const outcome = await applyIndexBatch(dynamodb, "by-page", byPageAlone, changesOf(removed, back, moved, passing, gone));
+        expect(sent.sort(), "each item's newest write per key").to.deep.equal(["Delete p1", "Delete p2", "Put p1 a", "Put p1 c", "Put p3 d"]);
+        expect([removed, back, moved, passing, gone].map((r) => outcome.verdicts.get(r))).to.deep.equal([
+          { skip: `${heldBy("p1")}, not this one` },
+          { park: `${heldBy("p1")}: an index holds one item per key, so choose index keys that identify one item` },
+          { park: `${heldBy("p1")}: an index holds one item per key, so choose index keys that identify one item` },
+          { skip: `${heldBy("p1")}, not this one` },
+          "written",
+        ]);
+      });
+
+      it("writes to the index table, letting any item take over an expired copy only where the index's items expire (ttlDays)", async () => {
+        for (const [spec, expiryClause] of [
+          [byPageAlone, false],
+          [{ ...byPageAlone, ttlDays: 7 }, true],
+        ] as const) {
+          const inputs: { TableName?: string; ConditionExpression?: string }[] = [];
+          const dynamodb = { send: async (command: { input: (typeof inputs)[number] }) => (inputs.push(command.input), {}) };
+          const r = record("INSERT", "10", { NewImage: click("a", "p1", "1") });
+          await applyIndexBatch(dynamodb as never, "clicks-by-page", spec, [{ record: r, change: indexChange(r, spec) as never }]);
+          expect(inputs.map((i) => [i.TableName, i.ConditionExpression!.endsWith(" OR #expires < :now")])).to.deep.equal([["clicks-by-page", expiryClause]]);
+        }
+      });
+
+      it("writes a key's items one after another: those leaving it first, then those taking it, oldest first", async () => {
+        const { sent, dynamodb } = holding("none");
+        const later = record("INSERT", "30", { NewImage: click("x", "p1", "1") });
+        const earlier = record("INSERT", "20", { NewImage: click("y", "p1", "2") });
+        const leaving = record("REMOVE", "40", { OldImage: click("z", "p1", "3") });
+        const outcome = await applyIndexBatch(dynamodb, "by-page", byPageAlone, changesOf(later, earlier, leaving));
+        expect(sent).to.deep.equal(["Delete p1", "Put p1 y", "Put p1 x"]);
+        expect([later, earlier, leaving].map((r) => outcome.verdicts.get(r))).to.deep.equal(["written", "written", "written"]);
+      });
     });
 
     /** Each write sent, as `command key-page/key-id hits`. */

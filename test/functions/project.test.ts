@@ -5,6 +5,7 @@ import { aggregateChange, groupKey } from "../../functions/project/aggregate-cor
 import { applyAggregate, applyIndexChange } from "../../functions/project/apply";
 import { addDecimals, negateDecimal } from "../../functions/project/decimal";
 import { indexChange } from "../../functions/project/index-core";
+import { itemKeyText } from "../../functions/project/stream-image";
 import { type AggregateSpec, type IndexSpec } from "../../functions/project/spec";
 import { fixture } from "../support/kinesis";
 
@@ -26,6 +27,12 @@ const click = (email: string, page: string, hits: string, at = "2026-11-26T10:00
   avatar: { B: "AAEC/w==" },
 });
 
+/** The consumer table's key of the one item these records change. */
+const ANA_CLICK = {
+  seqNumbershardIdHash: { S: "17_shardId-000000000000" },
+  sequenceNumber: { S: "49648798411111169765201534322676841348246990350000000017" },
+};
+
 function record(
   eventName: "INSERT" | "MODIFY" | "REMOVE",
   images: { NewImage?: Image; OldImage?: Image },
@@ -35,11 +42,20 @@ function record(
     eventID: `e-${sequence}`,
     eventName,
     eventSource: "aws:dynamodb",
-    dynamodb: { ApproximateCreationDateTime: 1764151200, SequenceNumber: sequence, Keys: {}, ...images },
+    dynamodb: { ApproximateCreationDateTime: 1764151200, SequenceNumber: sequence, Keys: ANA_CLICK, ...images },
   };
 }
 
 describe("projection function", () => {
+  describe("the key of a record's item (itemKeyText)", () => {
+    it("is one text for the item whether the stream (binary as base64) or a table scan (binary as bytes) gives its key, names sorted", () => {
+      const live = { dynamodb: { Keys: { range: { S: "4964" }, blob: { B: "AAEC/w==" } } } } as DynamoDBRecord;
+      const scanned = { dynamodb: { Keys: { blob: { B: Uint8Array.from([0, 1, 2, 255]) }, range: { S: "4964" } } } } as unknown as DynamoDBRecord;
+      expect(itemKeyText(live)).to.equal('[["blob",{"B":"AAEC/w=="}],["range",{"S":"4964"}]]').and.equal(itemKeyText(scanned));
+      expect([itemKeyText({ dynamodb: { Keys: {} } }), itemKeyText({})]).to.deep.equal([undefined, undefined]);
+    });
+  });
+
   describe("exact decimal sums", () => {
     it("adds and negates numbers a double cannot hold", () => {
       expect(addDecimals("12345678901234567890123456789", "1")).to.equal("12345678901234567890123456790");
@@ -139,7 +155,7 @@ describe("projection function", () => {
     it("copies only the projected attributes, and sets the expiry from the change's own time", () => {
       const change = indexChange(record("INSERT", { NewImage: click("ana@example.com", "p-1", "2") }), { ...BY_USER, attributes: ["page_id"], ttlDays: 30 });
       if (change.kind !== "put") throw new Error(change.kind);
-      expect(Object.keys(change.item).sort()).to.deep.equal(["expiresAt", "nanotimestamp", "page_id", "sourceSequence", "useremail"]);
+      expect(Object.keys(change.item).sort()).to.deep.equal(["expiresAt", "nanotimestamp", "page_id", "sourceItem", "sourceSequence", "useremail"]);
       expect(change.item.expiresAt).to.deep.equal({ N: String(1764151200 + 30 * 86_400) });
     });
 
@@ -181,6 +197,9 @@ describe("projection function", () => {
       const unnamed = { ...record("INSERT", { NewImage: ana }), eventName: "TTL" as "INSERT" };
       const anonymous = click("ana@example.com", "p-1", "2");
       delete anonymous.useremail;
+      const keyless = record("INSERT", { NewImage: ana });
+      keyless.dynamodb!.Keys = {};
+      const clashing = (name: string) => record("INSERT", { NewImage: { ...ana, [name]: { S: "theirs" } } });
       const outcomes = [
         indexChange(noSequence, BY_USER),
         indexChange(unnamed, BY_USER),
@@ -188,6 +207,9 @@ describe("projection function", () => {
         indexChange(record("REMOVE", {}), BY_USER),
         indexChange(record("REMOVE", { OldImage: anonymous }), BY_USER),
         indexChange(record("INSERT", { NewImage: anonymous }), { kind: "index", hashKey: "useremail" }),
+        indexChange(keyless, BY_USER),
+        indexChange(clashing("sourceItem"), BY_USER),
+        indexChange(clashing("expiresAt"), { ...BY_USER, ttlDays: 30 }),
       ];
       expect(outcomes).to.deep.equal([
         { kind: "poison", reason: "the record has no SequenceNumber" },
@@ -196,14 +218,21 @@ describe("projection function", () => {
         { kind: "poison", reason: "REMOVE without OldImage: the table's stream view type must include old images to delete index items" },
         { kind: "skip", why: "the removed item had no index key" },
         { kind: "skip", why: "the item has no (or an empty) useremail" },
+        { kind: "poison", reason: "the record has no Keys: an index item records which item of the table it copies" },
+        { kind: "poison", reason: "the item has an attribute named sourceItem, which the index item sets itself: list the attributes to copy (attributes)" },
+        { kind: "poison", reason: "the item has an attribute named expiresAt, which the index item sets itself: list the attributes to copy (attributes)" },
       ]);
+      // Theirs to keep when the index does not set it, or copies only the attributes listed.
+      expect(indexChange(clashing("expiresAt"), BY_USER)).to.include({ kind: "put" });
+      expect(indexChange(clashing("sourceSequence"), { ...BY_USER, attributes: ["page_id"] })).to.include({ kind: "put" });
     });
 
     it("keys by the hash key alone when there is no range key; an empty binary is no key, a non-empty one is", () => {
       const byBlob: IndexSpec = { kind: "index", hashKey: "avatar", attributes: ["page_id", "absent"] };
       const put = indexChange(record("INSERT", { NewImage: click("ana@example.com", "p-1", "2") }), byBlob);
       if (put.kind !== "put") throw new Error(put.kind);
-      expect(Object.keys(put.item).sort()).to.deep.equal(["avatar", "page_id", "sourceSequence"]);
+      expect(Object.keys(put.item).sort()).to.deep.equal(["avatar", "page_id", "sourceItem", "sourceSequence"]);
+      expect(put.item.sourceItem).to.deep.equal({ S: JSON.stringify(Object.entries(ANA_CLICK).sort()) });
       const empty = { ...click("ana@example.com", "p-1", "2"), avatar: { B: "" } };
       expect(indexChange(record("INSERT", { NewImage: empty }), byBlob)).to.deep.equal({ kind: "skip", why: "the item has no (or an empty) avatar" });
     });
@@ -229,7 +258,7 @@ describe("projection function", () => {
         BY_USER,
       );
       if (moved.kind !== "put") throw new Error(moved.kind);
-      expect(await applyIndexChange(dynamodb as never, "by-user", moved)).to.equal("stale");
+      expect(await applyIndexChange(dynamodb as never, { name: "by-user", expires: false }, moved)).to.equal("stale");
       expect(sent).to.deep.equal(["PutItemCommand", "DeleteItemCommand"]);
     });
 

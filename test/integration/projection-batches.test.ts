@@ -1,11 +1,20 @@
-import { DynamoDBClient, TransactionCanceledException, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
+import {
+  DynamoDBClient,
+  PutItemCommand,
+  ScanCommand,
+  TransactionCanceledException,
+  TransactWriteItemsCommand,
+  type AttributeValue,
+} from "@aws-sdk/client-dynamodb";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
 import type { DynamoDBRecord } from "aws-lambda";
 import { expect } from "chai";
 import * as fc from "fast-check";
 import { TRANSACTION_LIMITS } from "../../functions/project/write-limits";
 import { projectBatch, type ProjectDependencies } from "../../functions/project/project-batch";
-import { type ProjectionSpec } from "../../functions/project/spec";
+import { LOG_MESSAGES } from "../../functions/shared/telemetry-names";
+import { type IndexSpec, type ProjectionSpec } from "../../functions/project/spec";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, type Engine } from "../../engines";
 import { prng } from "../../local/clickstream";
 import { startThrottlingProxy } from "../../local/runtime/throttling-proxy";
@@ -32,6 +41,8 @@ describe("projections in batches on DynamoDB Local: every record counted once, t
   const s3 = new S3Client({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: "http://127.0.0.1:9" });
   let aggregate: ProjectDependencies;
   let index: ProjectDependencies;
+  /** An index keyed by page alone: items on one page share its key. */
+  let byPageAlone: ProjectDependencies;
 
   before(async () => {
     engine = await startDynamoDbLocal();
@@ -51,6 +62,7 @@ describe("projections in batches on DynamoDB Local: every record counted once, t
       await createTable(dynamodb, "batches-ledger", ["eventId", "S"]),
     );
     index = deps(BY_PAGE_AND_ID, await createTable(dynamodb, "batches-by-page", ["page", "S"], ["id", "S"]));
+    byPageAlone = deps({ kind: "index", hashKey: "page" }, await createTable(dynamodb, "batches-by-page-alone", ["page", "S"]));
   });
 
   after(async () => {
@@ -83,6 +95,156 @@ describe("projections in batches on DynamoDB Local: every record counted once, t
           await deliver(history.records, through(index, indexFaults), { lanes, choices: indexChoices, finalBatch: 100 });
           expect(await aggregatesIn(dynamodb, aggregate.tables.target, prefix), "aggregate").to.deep.equal(expectedAggregates(prefix, history.states));
           expect(await indexIn(dynamodb, index.tables.target, prefix), "index").to.deep.equal(expectedIndex(prefix, history.states));
+        },
+      ),
+      propertySettings(60),
+    );
+  });
+
+  /** A dead-letter bucket that keeps what is parked: each parked record's item id and reason, by object key (a redelivered record overwrites its own). */
+  function parkingBucket() {
+    const parked = new Map<string, { item: string; detail: string }>();
+    const s3 = {
+      send: async (command: { input: { Key: string; Body: string } }) => {
+        const { record, detail } = JSON.parse(command.input.Body) as { record: DynamoDBRecord; detail: string };
+        parked.set(command.input.Key, { item: record.dynamodb!.Keys!.id.S!, detail });
+        return {};
+      },
+    } as unknown as ProjectDependencies["s3"];
+    return { parked, s3 };
+  }
+
+  /** The index keyed by page alone under `prefix`: which item each page's index item copies, with its values. */
+  async function copiesByPage(prefix: string): Promise<Record<string, { id: string; hits: string; note: string; sourceItem: string }>> {
+    const page = await dynamodb.send(new ScanCommand({ TableName: byPageAlone.tables.target, ConsistentRead: true }));
+    const items = (page.Items ?? []).map((i) => unmarshall(i)).filter((i) => String(i.page).startsWith(prefix));
+    return Object.fromEntries(items.map((i) => [i.page, { id: i.id, hits: String(i.hits), note: i.note, sourceItem: i.sourceItem }]));
+  }
+
+  const HELD = /^the index item under .* copies another item of the table \(\[\["id",\{"S":".*"\}\]\]\): an index holds one item per key/;
+
+  it("never lets one item's change overwrite or delete another item's copy when items share an index key (Why: the removal of either deleted the one index item)", async () => {
+    const { parked, s3 } = parkingBucket();
+    const lines: { message: string; reason?: unknown }[] = [];
+    const history = new History("shared-");
+    history.apply({ item: 0, next: { page: "p0", hits: "1", note: "a" } });
+    history.apply({ item: 1, next: { page: "p0", hits: "2", note: "a" } });
+    history.apply({ item: 1, next: undefined });
+    const outcome = await projectBatch(
+      { Records: history.records.slice(0, 2) },
+      { ...byPageAlone, s3, log: { info: (message, extra) => void lines.push({ message, reason: extra?.reason }), warn() {} } },
+    );
+    expect(outcome.counts).to.include({ written: 1, parked: 1 });
+    expect([...parked.values()]).to.have.length(1);
+    expect([...parked.values()][0])
+      .to.include({ item: "shared-i1" })
+      .and.property("detail")
+      .match(HELD);
+    const removal = await projectBatch(
+      { Records: history.records.slice(2) },
+      { ...byPageAlone, s3, log: { info: (message, extra) => void lines.push({ message, reason: extra?.reason }), warn() {} } },
+    );
+    expect(removal.counts).to.include({ skipped: 1, written: 0, parked: 0 });
+    expect(lines.find((l) => l.message === LOG_MESSAGES.skippedRecord)?.reason).to.match(/copies another item of the table .*, not this one$/);
+    expect(await copiesByPage("shared-")).to.deep.equal({ "shared-p0": { id: "shared-i0", hits: "1", note: "a", sourceItem: '[["id",{"S":"shared-i0"}]]' } });
+  });
+
+  it("gives an index key to the item that takes it in the batch where the item holding it leaves", async () => {
+    const { parked, s3 } = parkingBucket();
+    const history = new History("handover-");
+    history.apply({ item: 0, next: { page: "p0", hits: "1", note: "a" } });
+    history.apply({ item: 1, next: { page: "p1", hits: "2", note: "a" } });
+    history.apply({ item: 1, next: { page: "p0", hits: "3", note: "b" } });
+    history.apply({ item: 0, next: undefined });
+    await projectBatch({ Records: history.records.slice(0, 2) }, { ...byPageAlone, s3 });
+    const outcome = await projectBatch({ Records: history.records.slice(2) }, { ...byPageAlone, s3 });
+    expect(outcome.counts).to.include({ written: 2, parked: 0 });
+    expect(parked.size).to.equal(0);
+    expect(await copiesByPage("handover-")).to.deep.equal({
+      "handover-p0": { id: "handover-i1", hits: "3", note: "b", sourceItem: '[["id",{"S":"handover-i1"}]]' },
+    });
+  });
+
+  it("takes over a copy written before copies recorded their item by a newer change only, and one past its expiry in an index whose items expire", async () => {
+    const { parked, s3 } = parkingBucket();
+    const history = new History("legacy-");
+    history.apply({ item: 1, next: { page: "p0", hits: "2", note: "b" } });
+    history.apply({ item: 2, next: { page: "p1", hits: "3", note: "c" } });
+    const [older, newer] = history.records.map((r) => r.dynamodb!.SequenceNumber!);
+    const copyOfItem0 = (page: string, sequence: string, extra: Record<string, AttributeValue> = {}) =>
+      dynamodb.send(
+        new PutItemCommand({
+          TableName: byPageAlone.tables.target,
+          Item: {
+            page: { S: `legacy-${page}` },
+            id: { S: "legacy-i0" },
+            hits: { N: "1" },
+            note: { S: "a" },
+            sourceSequence: { S: sequence.padStart(40, "0") },
+            ...extra,
+          },
+        }),
+      );
+    // Between the two records' sequence numbers: item 1's older change is a replay to it, item 2's newer one takes it over.
+    const between = String(BigInt(older) + 1n);
+    await copyOfItem0("p0", between);
+    await copyOfItem0("p1", between);
+    const outcome = await projectBatch({ Records: history.records }, { ...byPageAlone, s3 });
+    expect(outcome.counts).to.include({ written: 1, replayed: 1, parked: 0 });
+    expect(await copiesByPage("legacy-")).to.deep.include({ "legacy-p1": { id: "legacy-i2", hits: "3", note: "c", sourceItem: '[["id",{"S":"legacy-i2"}]]' } });
+    expect((await copiesByPage("legacy-"))["legacy-p0"].id, "a replay to it").to.equal("legacy-i0");
+    expect(parked.size).to.equal(0);
+    expect(newer > between).to.equal(true);
+
+    const expiring = { ...byPageAlone, spec: { kind: "index", hashKey: "page", ttlDays: 1 } as IndexSpec };
+    const later = new History("legacy-", 200_000_000_000);
+    later.apply({ item: 3, next: { page: "p2", hits: "4", note: "d" } });
+    later.apply({ item: 4, next: { page: "p3", hits: "5", note: "e" } });
+    const owned = { sourceItem: { S: '[["id",{"S":"legacy-i0"}]]' } };
+    await copyOfItem0("p2", "1", { ...owned, expiresAt: { N: String(Math.floor(Date.now() / 1000) - 60) } });
+    await copyOfItem0("p3", "1", { ...owned, expiresAt: { N: String(Math.floor(Date.now() / 1000) + 3_600) } });
+    const taken = await projectBatch({ Records: later.records }, { ...expiring, s3 });
+    expect(taken.counts).to.include({ written: 1, parked: 1 });
+    const copies = await copiesByPage("legacy-");
+    expect([copies["legacy-p2"].id, copies["legacy-p3"].id]).to.deep.equal(["legacy-i3", "legacy-i0"]);
+  });
+
+  it("when items share an index key, whatever the batches, lost answers and parallel lanes: each index item is a live item's newest state, and every other item on its key is parked", async () => {
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          changes: fc.array(changeArbitrary(5, 2), { minLength: 1, maxLength: 30, size: "max" }),
+          lanes: fc.integer({ min: 1, max: 3 }),
+          choices: mappingChoices(8).map((choices) => choices.map((c) => ({ ...c, duplicate: false }))),
+          faults: faultArbitrary,
+        }),
+        async ({ changes, lanes, choices, faults }) => {
+          const prefix = `s${++run}-`;
+          const history = new History(prefix);
+          for (const change of changes) history.apply(change);
+          const { parked, s3 } = parkingBucket();
+          const deps = { ...byPageAlone, s3, dynamodb: faultyDynamoDb(dynamodb, faults) };
+          await deliver(history.records, (records) => projectBatch({ Records: records }, deps), { lanes, choices, finalBatch: 100 });
+
+          const copies = await copiesByPage(prefix);
+          for (const [page, copy] of Object.entries(copies)) {
+            const state = history.states.get(Number(copy.id.slice(`${prefix}i`.length)));
+            expect(state && `${prefix}${state.page}`, `${page} copies a live item on it`).to.equal(page);
+            expect({ hits: copy.hits, note: copy.note, sourceItem: copy.sourceItem }, `${page} holds its item's newest state`).to.deep.equal({
+              hits: String(Number(state!.hits)),
+              note: state!.note,
+              sourceItem: JSON.stringify([["id", { S: copy.id }]]),
+            });
+          }
+          const newest = new Map(history.records.map((r) => [r.dynamodb!.Keys!.id.S!, r.dynamodb!.SequenceNumber!]));
+          const parkedSequences = new Set([...parked.keys()].map((key) => key.replace(/^.*\/(\d+)\.json$/, "$1")));
+          for (const [item, state] of history.states) {
+            const id = `${prefix}i${item}`;
+            if (state.page === undefined || copies[`${prefix}${state.page}`]?.id === id) continue;
+            expect(parkedSequences.has(newest.get(id)!), `${id} on ${state.page}: indexed, or its newest change parked`).to.equal(true);
+          }
+          for (const { detail } of parked.values()) expect(detail).to.match(HELD);
         },
       ),
       propertySettings(60),

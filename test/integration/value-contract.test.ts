@@ -527,8 +527,11 @@ describe("the value contract, generated, through every function on the local eng
           const images = new Map(stream.filter((r) => r.eventName === "INSERT").map((r) => [r.dynamodb!.NewImage!.r?.S, r.dynamodb!.NewImage!]));
           expect(copies.length).to.equal(remaining.filter((p) => p.fields.some(([k]) => k === "u")).length);
           for (const copy of copies) {
-            const { sourceSequence, ...attributes } = copy;
+            const { sourceSequence, sourceItem, ...attributes } = copy;
             expect(sourceSequence.S).to.match(/^\d{40}$/);
+            expect(JSON.parse(sourceItem.S!), "the copy names its item by the table's key").to.deep.equal(
+              [HASH_KEY, RANGE_KEY].sort().map((name) => [name, copy[name]]),
+            );
             expect(attributes, "an index item is its source item exactly").to.deep.equal(images.get(copy.r.S));
           }
         },

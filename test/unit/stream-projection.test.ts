@@ -287,6 +287,18 @@ describe("StreamProjection", () => {
       );
     });
 
+    it("refuses index keys and attributes the index item writes itself (the copy's item and sequence, the expiry with ttlDays)", () => {
+      const build = (projection: Record<string, unknown>) => () =>
+        new StreamProjection("bad", { tableStreamArn: TABLE_STREAM_ARN, projection: { kind: "index", hashKey: "useremail", ...projection } as never });
+      expect(build({ hashKey: "sourceItem", rangeKey: "sourceSequence" })).to.throw(
+        /- projection\.hashKey is "sourceItem", which the index item uses itself\n {2}- projection\.rangeKey is "sourceSequence", which the index item uses itself/,
+      );
+      expect(build({ attributes: ["page_id", "expiresAt"], ttlDays: 30 })).to.throw(
+        /- projection\.attributes\[1\] is "expiresAt", which the index item uses itself/,
+      );
+      expect(build({ attributes: ["page_id", "expiresAt"] })).to.not.throw();
+    });
+
     it("requires an index's hash key", () => {
       expect(() => new StreamProjection("bad", { tableStreamArn: TABLE_STREAM_ARN, projection: { kind: "index", hashKey: "" } })).to.throw(
         /projection\.hashKey is required for an index/,
