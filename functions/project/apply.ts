@@ -34,12 +34,12 @@ export interface IndexWrite {
 /**
  * Only if the key holds nothing, or the same item's copy (or a copy from before copies recorded
  * their item) of an older change: a replayed older record never overwrites a newer one, and one
- * item never overwrites or deletes another's copy. In an index whose items expire, a copy past
- * its expiry is gone whoever's it was: DynamoDB deletes it within days and reads return it until
- * then (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ttl-expired-items.html).
+ * item never overwrites or deletes another's copy. In an index whose items expire, another item's
+ * copy past its expiry is gone: DynamoDB deletes it within days and reads return it until then
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ttl-expired-items.html).
  */
 function conditionFor(index: IndexTable, { sequence, owner }: IndexWrite) {
-  const expired = index.expires ? " OR #expires < :now" : "";
+  const expired = index.expires ? " OR (#expires < :now AND #owner <> :owner)" : "";
   return {
     ConditionExpression: `attribute_not_exists(#seq) OR (#seq < :seq AND (attribute_not_exists(#owner) OR #owner = :owner))${expired}`,
     ExpressionAttributeNames: { "#seq": SOURCE_SEQUENCE, "#owner": SOURCE_ITEM, ...(index.expires ? { "#expires": EXPIRES_AT } : {}) },

@@ -113,8 +113,8 @@ async function projectAggregate(
  * earliest record it left unapplied is reported, so Lambda retries the batch from there
  * (https://docs.aws.amazon.com/lambda/latest/dg/services-ddb-batchfailurereporting.html: from the
  * lowest sequence number reported); records after it that were applied are projected again as
- * no-ops (the ledger's entries for aggregates, the source sequence number for the index), so
- * only the records before it are counted and parked now.
+ * no-ops (the ledger's entries for aggregates, the source sequence number and item for the
+ * index), so only the records before it are counted and parked now.
  */
 export async function projectBatch(event: DynamoDBStreamEvent, deps: ProjectDependencies): Promise<ProjectOutcome> {
   const records = event.Records;

@@ -237,41 +237,59 @@ describe("projection batches: per item state and per key writes", () => {
       const holder = '[["id",{"S":"b"}]]';
       const heldBy = (key: string) => `the index item under {"page":{"S":"${key}"}} copies another item of the table (${holder})`;
       const changesOf = (...records: DynamoDBRecord[]) => records.map((r) => ({ record: r, change: indexChange(r, byPageAlone) as never }));
-      /** DynamoDB as it answers while item b's copy holds page `held`: each write sent, as `command page` and a put's item id. */
-      const holding = (held: string) => {
+      const parkedAs = { park: `${heldBy("p1")}: an index holds one item per key, so choose index keys that identify one item` };
+      /**
+       * DynamoDB as the condition answers, sequence numbers aside: a write finds another item's copy
+       * under its key refused, with that copy. Item b's copy holds the pages `held` at first. Each
+       * write sent, as `command page` and a put's item id.
+       */
+      const holding = (...held: string[]) => {
+        const owners = new Map(held.map((page) => [page, holder]));
         const sent: string[] = [];
         const send = async (command: {
           constructor: { name: string };
-          input: { Item?: Record<string, { S?: string }>; Key?: Record<string, { S?: string }> };
+          input: { Item?: Record<string, { S?: string }>; Key?: Record<string, { S?: string }>; ExpressionAttributeValues: Record<string, { S?: string }> };
         }) => {
-          const page = (command.input.Item ?? command.input.Key!).page.S!;
-          sent.push(`${command.constructor.name.replace("ItemCommand", "")} ${page}${command.input.Item ? ` ${command.input.Item.id.S}` : ""}`);
-          if (page === held)
-            throw new ConditionalCheckFailedException({ message: "The conditional request failed", $metadata: {}, Item: { sourceItem: { S: holder } } });
+          const { Item, Key, ExpressionAttributeValues } = command.input;
+          const page = (Item ?? Key!).page.S!;
+          const owner = ExpressionAttributeValues[":owner"].S!;
+          sent.push(`${command.constructor.name.replace("ItemCommand", "")} ${page}${Item ? ` ${Item.id.S}` : ""}`);
+          const holds = owners.get(page);
+          if (holds !== undefined && holds !== owner)
+            throw new ConditionalCheckFailedException({ message: "The conditional request failed", $metadata: {}, Item: { sourceItem: { S: holds } } });
+          if (Item) owners.set(page, owner);
+          else owners.delete(page);
           return {};
         };
         return { sent, dynamodb: { send } as never };
       };
 
-      it("parks a put whose key another item's copy holds, an item moving onto it included, and skips the same item's changes there that the put or a removal superseded", async () => {
+      it("parks the put made onto a key another item's copy holds, an item moving onto it included, and skips that item's older changes and removals there", async () => {
         const { sent, dynamodb } = holding("p1");
         const removed = record("REMOVE", "10", { OldImage: click("a", "p1", "1") });
         const back = record("INSERT", "20", { NewImage: click("a", "p1", "2") });
+        const again = record("MODIFY", "25", { OldImage: click("a", "p1", "2"), NewImage: click("a", "p1", "5") });
         const moved = record("MODIFY", "30", { OldImage: click("c", "p2", "1"), NewImage: click("c", "p1", "3") });
+        const movedAgain = record("MODIFY", "35", { OldImage: click("c", "p1", "3"), NewImage: click("c", "p1", "8") });
         const passing = record("INSERT", "40", { NewImage: click("d", "p1", "4") });
         const gone = record("MODIFY", "50", { OldImage: click("d", "p1", "4"), NewImage: click("d", "p3", "4") });
-        const outcome = await applyIndexBatch(dynamodb, "by-page", byPageAlone, changesOf(removed, back, moved, passing, gone));
-        expect(sent.sort(), "each item's newest write per key").to.deep.equal(["Delete p1", "Delete p2", "Put p1 a", "Put p1 c", "Put p3 d"]);
-        expect([removed, back, moved, passing, gone].map((r) => outcome.verdicts.get(r))).to.deep.equal([
+        const neverThere = record("REMOVE", "60", { OldImage: click("f", "p1", "1") });
+        const records = [removed, back, again, moved, movedAgain, passing, gone, neverThere];
+        const outcome = await applyIndexBatch(dynamodb, "by-page", byPageAlone, changesOf(...records));
+        expect(sent.sort(), "each item's newest write per key").to.deep.equal(["Delete p1", "Delete p1", "Delete p2", "Put p1 a", "Put p1 c", "Put p3 d"]);
+        expect(records.map((r) => outcome.verdicts.get(r))).to.deep.equal([
           { skip: `${heldBy("p1")}, not this one` },
-          { park: `${heldBy("p1")}: an index holds one item per key, so choose index keys that identify one item` },
-          { park: `${heldBy("p1")}: an index holds one item per key, so choose index keys that identify one item` },
+          { skip: `${heldBy("p1")}; this item's newest change to it is parked` },
+          parkedAs,
+          { skip: `${heldBy("p1")}; this item's newest change to it is parked` },
+          parkedAs,
           { skip: `${heldBy("p1")}, not this one` },
           "written",
+          { skip: `${heldBy("p1")}, not this one` },
         ]);
       });
 
-      it("writes to the index table, letting any item take over an expired copy only where the index's items expire (ttlDays)", async () => {
+      it("writes to the index table, letting another item take over an expired copy only where the index's items expire (ttlDays)", async () => {
         for (const [spec, expiryClause] of [
           [byPageAlone, false],
           [{ ...byPageAlone, ttlDays: 7 }, true],
@@ -280,18 +298,48 @@ describe("projection batches: per item state and per key writes", () => {
           const dynamodb = { send: async (command: { input: (typeof inputs)[number] }) => (inputs.push(command.input), {}) };
           const r = record("INSERT", "10", { NewImage: click("a", "p1", "1") });
           await applyIndexBatch(dynamodb as never, "clicks-by-page", spec, [{ record: r, change: indexChange(r, spec) as never }]);
-          expect(inputs.map((i) => [i.TableName, i.ConditionExpression!.endsWith(" OR #expires < :now")])).to.deep.equal([["clicks-by-page", expiryClause]]);
+          expect(inputs.map((i) => [i.TableName, i.ConditionExpression!.endsWith(" OR (#expires < :now AND #owner <> :owner)")])).to.deep.equal([
+            ["clicks-by-page", expiryClause],
+          ]);
         }
       });
 
-      it("writes a key's items one after another: those leaving it first, then those taking it, oldest first", async () => {
-        const { sent, dynamodb } = holding("none");
-        const later = record("INSERT", "30", { NewImage: click("x", "p1", "1") });
-        const earlier = record("INSERT", "20", { NewImage: click("y", "p1", "2") });
-        const leaving = record("REMOVE", "40", { OldImage: click("z", "p1", "3") });
-        const outcome = await applyIndexBatch(dynamodb, "by-page", byPageAlone, changesOf(later, earlier, leaving));
-        expect(sent).to.deep.equal(["Delete p1", "Put p1 y", "Put p1 x"]);
-        expect([later, earlier, leaving].map((r) => outcome.verdicts.get(r))).to.deep.equal(["written", "written", "written"]);
+      it("writes a key's items one after another as the stream made their changes: those leaving it first, then those taking it, first claim first", async () => {
+        const { sent, dynamodb } = holding();
+        const records = {
+          eClaims: record("INSERT", "3", { NewImage: click("e", "p1", "1") }),
+          dTakes: record("INSERT", "5", { NewImage: click("d", "p1", "1") }),
+          eLeaves: record("REMOVE", "8", { OldImage: click("e", "p1", "1") }),
+          bClaims: record("INSERT", "10", { NewImage: click("b", "p1", "2") }),
+          dLeaves: record("MODIFY", "15", { OldImage: click("d", "p1", "1"), NewImage: click("d", "p2", "1") }),
+          cClaims: record("INSERT", "20", { NewImage: click("c", "p1", "3") }),
+          bChanges: record("MODIFY", "30", { OldImage: click("b", "p1", "2"), NewImage: click("b", "p1", "6") }),
+          eClaimsAgain: record("INSERT", "40", { NewImage: click("e", "p1", "7") }),
+          tTakes: record("INSERT", "11", { NewImage: click("t", "p5", "1") }),
+          mClaims: record("INSERT", "12", { NewImage: click("m", "p5", "1") }),
+          mMovesAway: record("MODIFY", "13", { OldImage: click("m", "p5", "1"), NewImage: click("m", "p6", "1") }),
+        };
+        const outcome = await applyIndexBatch(dynamodb, "by-page", byPageAlone, changesOf(...Object.values(records)));
+        expect(sent.filter((s) => s.includes(" p1"))).to.deep.equal(["Delete p1", "Put p1 b", "Put p1 c", "Put p1 e"]);
+        expect(
+          sent.filter((s) => s.includes(" p5")),
+          "an item moving away leaves first",
+        ).to.deep.equal(["Delete p5", "Put p5 t"]);
+        expect(Object.fromEntries(Object.entries(records).map(([name, r]) => [name, outcome.verdicts.get(r)]))).to.deep.equal({
+          eClaims: {
+            skip: `the index item under {"page":{"S":"p1"}} copies another item of the table ([["id",{"S":"b"}]]); this item's newest change to it is parked`,
+          },
+          dTakes: "written",
+          eLeaves: { skip: `the index item under {"page":{"S":"p1"}} copies another item of the table ([["id",{"S":"b"}]]), not this one` },
+          bClaims: "written",
+          dLeaves: "written",
+          cClaims: parkedAs,
+          bChanges: "written",
+          eClaimsAgain: parkedAs,
+          tTakes: "written",
+          mClaims: "written",
+          mMovesAway: "written",
+        });
       });
     });
 

@@ -245,6 +245,11 @@ describe("projections in batches on DynamoDB Local: every record counted once, t
             expect(parkedSequences.has(newest.get(id)!), `${id} on ${state.page}: indexed, or its newest change parked`).to.equal(true);
           }
           for (const { detail } of parked.values()) expect(detail).to.match(HELD);
+          const removals = new Set(history.records.filter((r) => r.eventName === "REMOVE").map((r) => r.dynamodb!.SequenceNumber!));
+          expect(
+            [...parkedSequences].filter((sequence) => removals.has(sequence)),
+            "a removal is never parked",
+          ).to.deep.equal([]);
         },
       ),
       propertySettings(60),
