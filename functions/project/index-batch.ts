@@ -68,9 +68,7 @@ export async function applyIndexBatch(
 ): Promise<BatchOutcome> {
   const byKey = new Map<string, Map<string, Write[]>>();
   const groupsOf = new Map<DynamoDBRecord, string[]>();
-  const kinds = new Map<DynamoDBRecord, Write["kind"]>();
   const add = (key: Item, write: Write) => {
-    if (!kinds.has(write.record)) kinds.set(write.record, write.kind);
     const text = JSON.stringify(key);
     const owners = byKey.get(text) ?? new Map<string, Write[]>();
     byKey.set(text, owners.set(write.owner, [...(owners.get(write.owner) ?? []), write]));
@@ -115,7 +113,8 @@ export async function applyIndexBatch(
   const verdicts = new Map<DynamoDBRecord, BatchVerdict>();
   const unapplied: DynamoDBRecord[] = [];
   let firstError: unknown;
-  for (const [record, groups] of groupsOf) {
+  for (const { record, change } of changes) {
+    const groups = groupsOf.get(record)!;
     const reason = parked.get(record);
     if (reason) {
       verdicts.set(record, { park: reason });
@@ -127,7 +126,7 @@ export async function applyIndexBatch(
       firstError ??= failure.error;
       continue;
     }
-    verdicts.set(record, verdictOf(outcomes.get(groups[0]) as Exclude<GroupOutcome, { error: unknown }>, record, kinds.get(record)!));
+    verdicts.set(record, verdictOf(outcomes.get(groups[0]) as Exclude<GroupOutcome, { error: unknown }>, record, change.kind));
   }
   return unapplied.length > 0 ? { verdicts, failed: { records: unapplied, error: firstError } } : { verdicts };
 }

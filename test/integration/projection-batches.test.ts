@@ -1,11 +1,4 @@
-import {
-  DynamoDBClient,
-  PutItemCommand,
-  ScanCommand,
-  TransactionCanceledException,
-  TransactWriteItemsCommand,
-  type AttributeValue,
-} from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient, PutItemCommand, TransactionCanceledException, TransactWriteItemsCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
 import type { DynamoDBRecord } from "aws-lambda";
@@ -28,6 +21,7 @@ import {
   History,
   HITS_PER_PAGE,
   indexIn,
+  scanAll,
 } from "../support/projection-history";
 import { propertySettings } from "../support/property";
 import { deliver, faultyDynamoDb, mappingChoices, type CallFault } from "../support/stream-mapping";
@@ -116,8 +110,7 @@ describe("projections in batches on DynamoDB Local: every record counted once, t
 
   /** The index keyed by page alone under `prefix`: which item each page's index item copies, with its values. */
   async function copiesByPage(prefix: string): Promise<Record<string, { id: string; hits: string; note: string; sourceItem: string }>> {
-    const page = await dynamodb.send(new ScanCommand({ TableName: byPageAlone.tables.target, ConsistentRead: true }));
-    const items = (page.Items ?? []).map((i) => unmarshall(i)).filter((i) => String(i.page).startsWith(prefix));
+    const items = (await scanAll(dynamodb, byPageAlone.tables.target)).map((i) => unmarshall(i)).filter((i) => String(i.page).startsWith(prefix));
     return Object.fromEntries(items.map((i) => [i.page, { id: i.id, hits: String(i.hits), note: i.note, sourceItem: i.sourceItem }]));
   }
 

@@ -1,6 +1,6 @@
-import { ScanCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { ScanCommand, type AttributeValue, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
-import type { AttributeValue, DynamoDBRecord } from "aws-lambda";
+import type { AttributeValue as StreamAttributeValue, DynamoDBRecord } from "aws-lambda";
 import * as fc from "fast-check";
 import { canonicalDecimal } from "../../functions/project/decimal";
 import { type AggregateSpec, type IndexSpec } from "../../functions/project/spec";
@@ -31,7 +31,7 @@ export interface Change {
 
 const TABLE_STREAM = "arn:aws:dynamodb:eu-west-1:999999999999:table/source/stream/2026-01-01T00:00:00.000";
 
-export function image(prefix: string, item: number, state: ItemState): Record<string, AttributeValue> {
+export function image(prefix: string, item: number, state: ItemState): Record<string, StreamAttributeValue> {
   return {
     id: { S: `${prefix}i${item}` },
     ...(state.page === undefined ? {} : { page: { S: `${prefix}${state.page}` } }),
@@ -114,6 +114,18 @@ function hundredths(value: bigint): string {
   return `${negative ? "-" : ""}${text}`;
 }
 
+/** Every item of a table, read strongly consistent, page after page. */
+export async function scanAll(dynamodb: Pick<DynamoDBClient, "send">, table: string): Promise<Record<string, AttributeValue>[]> {
+  const items: Record<string, AttributeValue>[] = [];
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await dynamodb.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start, ConsistentRead: true }));
+    start = page.LastEvaluatedKey;
+    items.push(...(page.Items ?? []));
+  } while (start);
+  return items;
+}
+
 /** The aggregate table's groups under `prefix`, those whose count and hits are both zero left out (a group emptied stays as zeros). */
 export async function aggregatesIn(
   dynamodb: Pick<DynamoDBClient, "send">,
@@ -121,31 +133,21 @@ export async function aggregatesIn(
   prefix: string,
 ): Promise<Record<string, { count: number; hits: string }>> {
   const found: Record<string, { count: number; hits: string }> = {};
-  let start: Record<string, import("@aws-sdk/client-dynamodb").AttributeValue> | undefined;
-  do {
-    const page = await dynamodb.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start, ConsistentRead: true }));
-    start = page.LastEvaluatedKey;
-    for (const item of page.Items ?? []) {
-      if (!item.group.S!.startsWith(prefix)) continue;
-      if (item.count.N === "0" && Number(item.hits?.N ?? "0") === 0) continue;
-      // DynamoDB Local writes sums with trailing zeros ("1.0"); the service does not.
-      found[item.group.S!] = { count: Number(item.count.N), hits: canonicalDecimal(item.hits?.N ?? "0") };
-    }
-  } while (start);
+  for (const item of await scanAll(dynamodb, table)) {
+    if (!item.group.S!.startsWith(prefix)) continue;
+    if (item.count.N === "0" && Number(item.hits?.N ?? "0") === 0) continue;
+    // DynamoDB Local writes sums with trailing zeros ("1.0"); the service does not.
+    found[item.group.S!] = { count: Number(item.count.N), hits: canonicalDecimal(item.hits?.N ?? "0") };
+  }
   return found;
 }
 
 /** The index items under `prefix`, by page and id, each with its hits and note. */
 export async function indexIn(dynamodb: Pick<DynamoDBClient, "send">, table: string, prefix: string): Promise<Record<string, { hits: string; note: string }>> {
   const found: Record<string, { hits: string; note: string }> = {};
-  let start: Record<string, import("@aws-sdk/client-dynamodb").AttributeValue> | undefined;
-  do {
-    const page = await dynamodb.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start, ConsistentRead: true }));
-    start = page.LastEvaluatedKey;
-    for (const item of (page.Items ?? []).map((i) => unmarshall(i))) {
-      if (String(item.id).startsWith(prefix)) found[`${item.page}/${item.id}`] = { hits: String(item.hits), note: String(item.note) };
-    }
-  } while (start);
+  for (const item of (await scanAll(dynamodb, table)).map((i) => unmarshall(i))) {
+    if (String(item.id).startsWith(prefix)) found[`${item.page}/${item.id}`] = { hits: String(item.hits), note: String(item.note) };
+  }
   return found;
 }
 
