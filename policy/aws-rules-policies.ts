@@ -1,12 +1,15 @@
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { allows, list, statementsOf } from "./statements";
 import {
+  DATABASE_NAME,
   DYNAMODB_STREAM_MAX_READERS,
   LOG_RETENTION_DAYS,
+  MASTER_USERNAME,
   PHYSICAL_NAME_RULES,
   SECURITY_GROUP_RULE_DESCRIPTION,
   SECURITY_GROUP_RULE_DESCRIPTION_RULE,
 } from "../components/internal/aws-rules";
+import { isMysqlReservedWord } from "../components/internal/mysql-reserved-words";
 
 // AWS's own rules, which Pulumi mocks and `pulumi preview` accept but AWS refuses at deploy or at
 // run time. Each policy cites the documentation in components/internal/aws-rules.ts or in its description.
@@ -68,6 +71,25 @@ export const physicalNames: ResourceValidationPolicy = {
     if (typeof name !== "string") return;
     if (name.length > rule.maxLength) reportViolation(`${rule.what} "${name}" is ${name.length} characters; AWS allows ${rule.maxLength} (${rule.doc}).`);
     else if (!rule.pattern.test(name)) reportViolation(`${rule.what} "${name}": ${rule.patternRule} only (${rule.doc}).`);
+  },
+};
+
+/** RDS refuses a database name or master user outside its pattern, or a word the engine reserves (cited in aws-rules.ts). */
+export const auroraNamesAccepted: ResourceValidationPolicy = {
+  name: "aurora-names-accepted",
+  description: "An Aurora MySQL cluster's database name and master user are names RDS accepts: its characters, and not a word MySQL reserves.",
+  enforcementLevel: "mandatory",
+  validateResource: (args, reportViolation) => {
+    if (args.type !== "aws:rds/cluster:Cluster") return;
+    for (const [field, pattern] of [
+      ["databaseName", DATABASE_NAME],
+      ["masterUsername", MASTER_USERNAME],
+    ] as const) {
+      const name = args.props[field];
+      if (typeof name !== "string") continue;
+      if (!pattern.test(name)) reportViolation(`${field} "${name}" has characters or a length RDS refuses.`);
+      else if (isMysqlReservedWord(name)) reportViolation(`${field} "${name}" is a word MySQL reserves, which RDS refuses.`);
+    }
   },
 };
 
@@ -170,6 +192,7 @@ export const awsRulePolicies = [
   securityGroupRuleDescriptions,
   logRetentionAccepted,
   physicalNames,
+  auroraNamesAccepted,
   dynamodbStreamReaders,
   alarmTopicKeys,
   tableKeysUsable,

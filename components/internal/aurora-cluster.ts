@@ -1,15 +1,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { type ResolvedAuroraLoader } from "../settings/aurora-loader";
+import { MASTER_USER, type ResolvedAuroraLoader } from "../settings/aurora-loader";
 import { PROCESSED_PREFIX } from "./archive-layout";
 import { tagsOf, type Children } from "./context";
 import { policyDocument, serviceTrustPolicy, type PolicyStatement } from "./iam";
 import { type LoaderNetwork } from "./loader-network";
 import { dataResourceOptions } from "./protection";
-
-/** The cluster's master user, for the deploy-time setup only: 1–16 letters or digits (MASTER_USERNAME in components/internal/aws-rules.ts; the unit test checks it). */
-const MASTER_USER = "clickstreamadmin";
 
 /** The database a component deployed: the cluster, its one instance, what it reads S3 with, and where its logs go. */
 export interface DatabaseResources {

@@ -158,10 +158,28 @@ export const MASTER_USERNAME = /^[a-zA-Z][a-zA-Z0-9]{0,15}$/;
 
 /**
  * The database RDS creates in the cluster (DatabaseName): 1 to 64 letters, digits or "_", starting
- * with a letter. RDS also refuses a word the engine reserves, which this does not check.
+ * with a letter, and not a word the engine reserves (isMysqlReservedWord).
  * https://docs.aws.amazon.com/sdk-for-kotlin/api/latest/rds/aws.sdk.kotlin.services.rds.model/-create-db-instance-request/db-name.html
  */
 export const DATABASE_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+
+/**
+ * MySQL's own schemas. Aurora MySQL 3 lets no one create tables or other objects in `mysql`
+ * ("You also can't create other types of objects, such as stored procedures, in the mysql database"),
+ * and the other three are the server's.
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraMySQL.Compare-80-v3.html#AuroraMySQL.privilege-model
+ * https://dev.mysql.com/doc/refman/8.0/en/system-schema.html
+ */
+export const MYSQL_SYSTEM_SCHEMAS = ["mysql", "sys", "information_schema", "performance_schema"] as const;
+
+/**
+ * Accounts a cluster has before any of ours: RDS's own users, whose privileges cannot be changed
+ * ("You can't drop, rename, or modify privileges for these predefined users"), the master user's
+ * role, and the role that grants LOAD DATA FROM S3 (MySQL 8.0 keeps roles as accounts).
+ * https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Appendix.MySQL.CommonDBATasks.html#Appendix.MySQL.CommonDBATasks.users
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraMySQL.Compare-80-v3.html#AuroraMySQL.privilege-model
+ */
+export const RDS_PREDEFINED_ACCOUNTS = ["rdsadmin", "rdsrepladmin", "rds_superuser_role", "AWS_LOAD_S3_ACCESS"] as const;
 
 /**
  * Aurora MySQL versions that bring features this program uses: the RDS Data API on Serverless v2

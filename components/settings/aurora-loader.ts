@@ -7,7 +7,15 @@ import { parseSqlType } from "../../functions/shared/sql-columns";
 import { FIXED_COLUMNS } from "../../functions/transform/core";
 import { defaultLoaderConcurrency, isServerlessCapacity, safeLoaderConcurrency } from "../internal/aurora-connections";
 import { PROCESSED_PREFIX } from "../internal/archive-layout";
-import { AURORA_MYSQL_AUTO_PAUSE_SINCE, AURORA_MYSQL_DATA_API_SINCE, AURORA_MYSQL_S3_CUSTOMER_KEY_SINCE, DATABASE_NAME } from "../internal/aws-rules";
+import {
+  AURORA_MYSQL_AUTO_PAUSE_SINCE,
+  AURORA_MYSQL_DATA_API_SINCE,
+  AURORA_MYSQL_S3_CUSTOMER_KEY_SINCE,
+  DATABASE_NAME,
+  MYSQL_SYSTEM_SCHEMAS,
+  RDS_PREDEFINED_ACCOUNTS,
+} from "../internal/aws-rules";
+import { isMysqlReservedWord } from "../internal/mysql-reserved-words";
 import { checkDerivedNames } from "../internal/names";
 import { checkOverrides } from "../internal/overrides";
 import { isSchemaHistory, type ArchiveSchemaVersion } from "../internal/schema-history";
@@ -34,7 +42,10 @@ export interface LoaderNetworkArgs {
 }
 
 export interface DatabaseSettings {
-  /** The database RDS creates in the cluster: a letter, then up to 63 letters, digits or "_". Default: "clickstream". */
+  /**
+   * The database RDS creates in the cluster: a letter, then up to 63 letters, digits or "_"; not a
+   * word MySQL reserves, nor one of its own schemas. Default: "clickstream".
+   */
   name?: string;
   /** Default: "web_analytics". */
   table?: string;
@@ -73,7 +84,10 @@ export interface DatabaseSettings {
    * the master secret, as the master user. Needs Aurora MySQL 3.07 or newer. Default: false.
    */
   dataApi?: boolean;
-  /** The loader's own database user (IAM database authentication, no password). Default: "clickstream_loader". */
+  /**
+   * The loader's own database user (IAM database authentication, no password); not an account the
+   * cluster already has (the master user, RDS's own). Default: "clickstream_loader".
+   */
   loaderUser?: string;
 }
 
@@ -150,6 +164,9 @@ export interface AuroraLoaderArgs extends CommonArgs {
   /** This component's `deployment` output from the last deployment: preview compares the running engine version with `database.engineVersion`. Default: none, a first deployment. */
   lastDeployment?: AuroraLoaderDeployment;
 }
+
+/** The cluster's master user, for the deploy-time setup only: 1–16 letters or digits (MASTER_USERNAME in aws-rules.ts; the unit test checks it). */
+export const MASTER_USER = "clickstreamadmin";
 
 /** AuroraLoader's defaults, in the shape of its arguments. */
 export const auroraLoaderDefaults = {
@@ -378,6 +395,7 @@ export function resolveDatabase(check: SettingsCheck, given: DatabaseSettings | 
   }
   check.integer("database.backupRetentionDays", given?.backupRetentionDays, 1, 35);
   check.matches("database.loaderUser", given?.loaderUser, MYSQL_NAMES.user.pattern, MYSQL_NAMES.user.rule);
+  checkNamesTaken(check, given);
   for (const key of ["tls", "deletionProtection", "finalSnapshot", "dataApi"] as const) check.boolean(`database.${key}`, given?.[key]);
   check.arn("database.kmsKeyArn", given?.kmsKeyArn, ARN.kmsKey);
   if (!ENGINE_VERSION.test(db.engineVersion)) {
@@ -392,6 +410,22 @@ export function resolveDatabase(check: SettingsCheck, given: DatabaseSettings | 
     }
   }
   return db;
+}
+
+/** Names the engine or the cluster already owns, which the database and the loader's user cannot take. */
+function checkNamesTaken(check: SettingsCheck, given: DatabaseSettings | undefined): void {
+  const { name, loaderUser } = given ?? {};
+  if (typeof name === "string" && isMysqlReservedWord(name))
+    check.fail(`database.name "${name}" is a word MySQL reserves, which RDS refuses as the database it creates: choose another`);
+  if (typeof name === "string" && (MYSQL_SYSTEM_SCHEMAS as readonly string[]).includes(name.toLowerCase()))
+    check.fail(
+      `database.name "${name}" is one of MySQL's own schemas (${MYSQL_SYSTEM_SCHEMAS.join(", ")}), where the loader cannot create its tables: choose another`,
+    );
+  const taken = [MASTER_USER, ...RDS_PREDEFINED_ACCOUNTS];
+  if (typeof loaderUser === "string" && taken.includes(loaderUser))
+    check.fail(
+      `database.loaderUser "${loaderUser}" is an account the cluster already has (${taken.join(", ")}): the setup would change its authentication and grants; choose another`,
+    );
 }
 
 /**

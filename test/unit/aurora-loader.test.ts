@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { AuroraLoader } from "../../components/aurora-loader";
 import { MASTER_USERNAME, SECURITY_GROUP_RULE_DESCRIPTION } from "../../components/internal/aws-rules";
+import { isMysqlReservedWord } from "../../components/internal/mysql-reserved-words";
 import { LOADER_PRIVILEGES } from "../../functions/db-setup/core";
 import { MockCloud, policyOf, resolve } from "../harness/mock-cloud";
 
@@ -56,6 +57,7 @@ describe("AuroraLoader", () => {
         databaseName: "clickstream",
       });
       expect(cluster.masterUsername).to.match(MASTER_USERNAME);
+      expect(isMysqlReservedWord(cluster.masterUsername), "RDS refuses a reserved word as the master user").to.equal(false);
       expect(cluster.masterPassword).to.equal(undefined);
       expect(cluster.serverlessv2ScalingConfiguration).to.deep.equal({ minCapacity: 0.5, maxCapacity: 4 });
       expect(cloud.named("clicks-instance").inputs).to.include({ instanceClass: "db.serverless", publiclyAccessible: false });
@@ -433,6 +435,28 @@ describe("AuroraLoader", () => {
       );
       expect(withDatabase({ name: `c${"x".repeat(64)}` })).to.throw(/database\.name must be a letter then up to 63/);
       expect(withDatabase({ name: `c${"x".repeat(63)}` })).to.not.throw();
+    });
+
+    it("refuses at preview a database name MySQL reserves, in any case, or one of MySQL's own schemas, which RDS or the loader would refuse at deploy", () => {
+      for (const name of ["order", "Database", "GROUPS", "rank", "lateral"])
+        expect(withDatabase({ name }), name).to.throw(
+          new RegExp(`database\\.name "${name}" is a word MySQL reserves, which RDS refuses as the database it creates`),
+        );
+      for (const name of ["mysql", "SYS", "performance_schema", "information_schema"])
+        expect(withDatabase({ name }), name).to.throw(
+          new RegExp(`database\\.name "${name}" is one of MySQL's own schemas .*where the loader cannot create its tables`),
+        );
+      // Keywords MySQL does not reserve are names like any other.
+      for (const name of ["events", "data", "orders", "analytics", "status"]) expect(withDatabase({ name }), name).to.not.throw();
+    });
+
+    it("refuses a loader user that is an account the cluster already has: the master user, RDS's own, or the S3 role", () => {
+      for (const loaderUser of ["clickstreamadmin", "rdsadmin", "rdsrepladmin", "rds_superuser_role", "AWS_LOAD_S3_ACCESS"])
+        expect(withDatabase({ loaderUser }), loaderUser).to.throw(
+          new RegExp(`database\\.loaderUser "${loaderUser}" is an account the cluster already has .*the setup would change its authentication and grants`),
+        );
+      // MySQL account names are case-sensitive: another case is another account.
+      expect(withDatabase({ loaderUser: "ClickstreamAdmin" })).to.not.throw();
     });
 
     it("refuses a customer-managed archive key with loadMode s3 on an engine older than 3.05, which cannot load such objects from S3", () => {

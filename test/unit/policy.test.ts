@@ -159,6 +159,20 @@ describe("policy pack", function () {
         /physical-names-within-limits: S3 bucket name "by_user-dead-letter-1a2b3c4": lowercase letters/,
       ],
       [
+        "a cluster whose database name MySQL reserves, in any case",
+        [resource("aws:rds/cluster:Cluster", { storageEncrypted: true, databaseName: "Order", masterUsername: "clickstreamadmin" })],
+        /aurora-names-accepted: databaseName "Order" is a word MySQL reserves/,
+      ],
+      [
+        "a cluster whose master user is a reserved word, and one whose database name has a hyphen",
+        [
+          resource("aws:rds/cluster:Cluster", { storageEncrypted: true, databaseName: "clicks", masterUsername: "admin" }, "fine"),
+          resource("aws:rds/cluster:Cluster", { storageEncrypted: true, databaseName: "clicks", masterUsername: "select" }, "user"),
+          resource("aws:rds/cluster:Cluster", { storageEncrypted: true, databaseName: "click-stream" }, "name"),
+        ],
+        [/aurora-names-accepted: masterUsername "select" is a word MySQL reserves/, /aurora-names-accepted: databaseName "click-stream" has characters/],
+      ],
+      [
         "a third reader of one DynamoDB stream",
         ["forward", "by-user", "hits"].map((name) =>
           resource(
