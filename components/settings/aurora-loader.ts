@@ -292,6 +292,11 @@ export function resolveAuroraLoader(name: string, args: AuroraLoaderArgs): { set
   const check = new SettingsCheck();
   check.knownKeys("", args, ARGS);
   const common = resolveCommon(check, args);
+  // RDS takes no tag key or value starting with "rds:" (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_Tag.html).
+  for (const [key, value] of Object.entries(common.tags)) {
+    if (key.startsWith("rds:") || (typeof value === "string" && value.startsWith("rds:")))
+      check.fail(`tags.${key}: RDS takes no tag key or value starting with "rds:", and the cluster carries these tags`);
+  }
   const logRetentionDays = resolveLogRetention(check, args.logRetentionDays);
   checkDerivedNames(check, "name", name, [
     ["aws:rds/cluster:Cluster", `${name}-cluster`],

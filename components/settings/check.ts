@@ -56,7 +56,7 @@ export class SettingsCheck {
   arn(path: string, value: unknown, kind: ArnKind): void {
     if (value === undefined || isPending(value)) return;
     const parsed = typeof value === "string" ? parseArn(value) : undefined;
-    if (!parsed || parsed.service !== kind.service || !parsed.resource.startsWith(kind.resource) || parsed.resource.length === kind.resource.length) {
+    if (!parsed || parsed.service !== kind.service || !kind.resource.test(parsed.resource)) {
       this.fail(`${path} must be an ARN like ${kind.example}, got ${show(value)}`);
     }
   }
@@ -89,6 +89,20 @@ export class SettingsCheck {
     return true;
   }
 
+  /**
+   * An optional `attributeTypes`: a DynamoDB type for some of `keys`. A name that is no key would be
+   * dropped without a word (its key staying a string), and DynamoDB refuses any type but S, N or B.
+   * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_AttributeDefinition.html
+   */
+  attributeTypes(path: string, value: unknown, keys: readonly string[]): void {
+    if (value === undefined || isPending(value)) return;
+    if (!isPlainObject(value)) return this.fail(`${path} must be an object of key names to S, N or B, got ${show(value)}`);
+    for (const [key, type] of Object.entries(value)) {
+      if (!keys.includes(key)) this.fail(`${path}.${key} names no key of this table (${keys.length > 0 ? `its keys: ${keys.join(", ")}` : "it takes none"})`);
+      this.oneOf(`${path}.${key}`, type, Object.values(KeyAttributeType));
+    }
+  }
+
   /** Each element of an optional array, with its index in the path; anything else is a problem. */
   each<T>(path: string, value: readonly T[] | undefined, check: (element: T, elementPath: string) => void): void {
     if (value === undefined || isPending(value)) return;
@@ -100,21 +114,36 @@ export class SettingsCheck {
   }
 }
 
-/** An ARN's service and resource type (its resource's start), and an example for messages. */
+/** A key attribute's DynamoDB type: string, number or binary. */
+export const KeyAttributeType = { S: "S", N: "N", B: "B" } as const;
+export type KeyAttributeType = (typeof KeyAttributeType)[keyof typeof KeyAttributeType];
+
+/** An ARN's service and the shape of its whole resource part, and an example for messages. */
 export interface ArnKind {
   service: string;
-  resource: string;
+  resource: RegExp;
   example: string;
 }
 
-/** The ARNs the components take. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html */
+/**
+ * The ARNs the components take, each resource in full: a table's ARN where its stream's belongs,
+ * or a stream's where a consumer's belongs, is refused here, not by Lambda at deploy (or read
+ * through shared throughput instead of the consumer's own).
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonkinesis.html (stream, consumer)
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html (stream)
+ */
 export const ARN = {
-  kinesisStream: { service: "kinesis", resource: "stream/", example: "arn:aws:kinesis:<region>:<account>:stream/<name>" },
-  kinesisConsumer: { service: "kinesis", resource: "stream/", example: "arn:aws:kinesis:<region>:<account>:stream/<name>/consumer/<consumer>:<created>" },
-  kmsKey: { service: "kms", resource: "key/", example: "arn:aws:kms:<region>:<account>:key/<id>" },
-  tableStream: { service: "dynamodb", resource: "table/", example: "arn:aws:dynamodb:<region>:<account>:table/<name>/stream/<label>" },
-  bucket: { service: "s3", resource: "", example: "arn:aws:s3:::<bucket>" },
-  topic: { service: "sns", resource: "", example: "arn:aws:sns:<region>:<account>:<topic>" },
+  kinesisStream: { service: "kinesis", resource: /^stream\/[\w.-]+$/, example: "arn:aws:kinesis:<region>:<account>:stream/<name>" },
+  kinesisConsumer: {
+    service: "kinesis",
+    resource: /^stream\/[\w.-]+\/consumer\/[\w.-]+:\d+$/,
+    example: "arn:aws:kinesis:<region>:<account>:stream/<name>/consumer/<consumer>:<created>",
+  },
+  kmsKey: { service: "kms", resource: /^key\/[^/]+$/, example: "arn:aws:kms:<region>:<account>:key/<id>" },
+  tableStream: { service: "dynamodb", resource: /^table\/[\w.-]+\/stream\/[^/]+$/, example: "arn:aws:dynamodb:<region>:<account>:table/<name>/stream/<label>" },
+  bucket: { service: "s3", resource: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, example: "arn:aws:s3:::<bucket>" },
+  topic: { service: "sns", resource: /^[\w-]+(\.fifo)?$/, example: "arn:aws:sns:<region>:<account>:<topic>" },
 } as const satisfies Record<string, ArnKind>;
 
 /**

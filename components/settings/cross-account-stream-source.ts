@@ -1,9 +1,9 @@
 import type * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
+import { DYNAMODB_STREAM_MAX_READERS } from "../internal/aws-rules";
 import { checkDerivedNames, checkPhysicalName } from "../internal/names";
 import { checkOverrides } from "../internal/overrides";
-import { keysOf, SettingsCheck } from "./check";
-import { type KeyAttributeType } from "./dedup-table";
+import { keysOf, SettingsCheck, type KeyAttributeType } from "./check";
 import {
   checkLiveChange,
   COMMON_KEYS,
@@ -144,6 +144,10 @@ export function resolveCrossAccountStreamSource(
   check.roleArn("consumerRoleArn", args.consumerRoleArn);
   check.matches("fanOutConsumerName", args.fanOutConsumerName, /^[a-zA-Z0-9_.-]{1,128}$/, '1–128 letters, digits, "_", "." or "-"');
   check.each("sharedTableReaderRoleArns", args.sharedTableReaderRoleArns, (arn, path) => check.roleArn(path, arn));
+  if (Array.isArray(args.sharedTableReaderRoleArns) && args.sharedTableReaderRoleArns.length > DYNAMODB_STREAM_MAX_READERS)
+    check.fail(
+      `sharedTableReaderRoleArns lists ${args.sharedTableReaderRoleArns.length} readers, but DynamoDB Streams serves at most ${DYNAMODB_STREAM_MAX_READERS} per shard (more throttle every reader): feed more readers from a fan-out, such as Kinesis Data Streams for DynamoDB`,
+    );
   const sharedTable = resolveSharedTable(check, args);
   checkDerivedNames(check, "name", name, [
     ...(stream.name === undefined ? [["aws:kinesis/stream:Stream", `${name}-stream`] as const] : []),
@@ -193,6 +197,7 @@ function resolveSharedTable(check: SettingsCheck, args: CrossAccountStreamSource
   if (!given.hashKey) check.fail("sharedTable.hashKey is required");
   check.oneOf("sharedTable.streamViewType", given.streamViewType, Object.values(StreamViewType));
   const keys = [given.hashKey, given.rangeKey].filter((k): k is string => Boolean(k));
+  check.attributeTypes("sharedTable.attributeTypes", given.attributeTypes, keys);
   return {
     name: given.name,
     hashKey: given.hashKey,

@@ -4,7 +4,7 @@ import { HASH_KEY, RANGE_KEY } from "../../functions/shared/dedup-key";
 import { EXTERNAL_ID, EXTERNAL_ID_RULE } from "../internal/aws-rules";
 import { checkDerivedNames, checkPhysicalName, streamFunctionNames } from "../internal/names";
 import { checkOverrides } from "../internal/overrides";
-import { ARN, keysOf, SettingsCheck } from "./check";
+import { ARN, keysOf, SettingsCheck, type KeyAttributeType } from "./check";
 import { crossAccountStreamSourceDefaults } from "./cross-account-stream-source";
 import {
   COMMON_KEYS,
@@ -27,9 +27,7 @@ import {
   type ResolvedIngest,
 } from "./shared";
 
-/** A key attribute's DynamoDB type: string, number or binary. */
-export const KeyAttributeType = { S: "S", N: "N", B: "B" } as const;
-export type KeyAttributeType = (typeof KeyAttributeType)[keyof typeof KeyAttributeType];
+export { KeyAttributeType } from "./check";
 
 /** Which attributes a global secondary index copies. */
 export const IndexProjectionType = { All: "ALL", KeysOnly: "KEYS_ONLY", Include: "INCLUDE" } as const;
@@ -315,8 +313,14 @@ export function resolveTable(check: SettingsCheck, given: DedupTableSettings): R
     indexNames.add(index.name);
     check.oneOf(`${path}.projectionType`, index.projectionType, Object.values(IndexProjectionType));
     if (index.nonKeyAttributes?.length && index.projectionType !== "INCLUDE") check.fail(`${path}.nonKeyAttributes needs projectionType "INCLUDE"`);
-    for (const key of [index.hashKey, index.rangeKey]) {
-      if (key && !attributes.has(key)) attributes.set(key, index.attributeTypes?.[key] ?? d.globalSecondaryIndex.attributeType);
+    const keys = [index.hashKey, index.rangeKey].filter((k): k is string => Boolean(k));
+    check.attributeTypes(`${path}.attributeTypes`, index.attributeTypes, keys);
+    for (const key of keys) {
+      const type = index.attributeTypes?.[key];
+      const known = attributes.get(key);
+      if (known === undefined) attributes.set(key, type ?? d.globalSecondaryIndex.attributeType);
+      else if (type !== undefined && type !== known)
+        check.fail(`${path}.attributeTypes.${key} is ${type}, but ${key} is ${known} already (the table's own key, or an index before this one)`);
     }
     const { attributeTypes: _types, ...rest } = index;
     indexes.push({ ...rest, projectionType: index.projectionType ?? d.globalSecondaryIndex.projectionType });

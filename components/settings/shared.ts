@@ -38,20 +38,24 @@ export const COMMON_KEYS = keysOf<CommonArgs>()("protectData", "tags");
 const MONITORING_KEYS = keysOf<MonitoringArgs>()("alarms", "alarmTopicArn");
 
 /**
- * AWS's tag rules: keys of 1–128 and values of up to 256 Unicode letters, digits, spaces and
- * `_ . : / = + - @`, keys not starting with `aws:`.
+ * AWS's tag rules: at most 50 tags; keys of 1–128 and values of up to 256 Unicode letters, digits,
+ * spaces and `_ . : / = + - @`; neither starting with `aws:` in any letter case ("Don't use aws:,
+ * AWS:, or any upper or lowercase combination of such as a prefix for either keys or values").
  * https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html#tag-conventions
+ * https://docs.aws.amazon.com/batch/latest/userguide/tag-restrictions.html
  */
-const TAG_KEY = /^(?!aws:)[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
-const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
+const TAG_KEY = /^(?!aws:)[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/iu;
+const TAG_VALUE = /^(?!aws:)[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/iu;
+const MAX_TAGS = 50;
 
 export function resolveCommon(check: SettingsCheck, args: CommonArgs & { monitoring?: MonitoringArgs }): ResolvedCommon {
   check.boolean("protectData", args.protectData);
   const tags = args.tags ?? {};
   if (check.knownKeys("tags", args.tags, Object.keys(tags))) {
+    if (Object.keys(tags).length > MAX_TAGS) check.fail(`tags has ${Object.keys(tags).length} tags; AWS takes at most ${MAX_TAGS} on a resource`);
     for (const [key, value] of Object.entries(tags)) {
-      check.matches(`tags key ${JSON.stringify(key)}`, key, TAG_KEY, "1–128 letters, digits, spaces and _.:/=+-@, not starting with aws:");
-      check.matches(`tags.${key}`, value, TAG_VALUE, "a string of up to 256 letters, digits, spaces and _.:/=+-@");
+      check.matches(`tags key ${JSON.stringify(key)}`, key, TAG_KEY, "1–128 letters, digits, spaces and _.:/=+-@, not starting with aws: in any case");
+      check.matches(`tags.${key}`, value, TAG_VALUE, "a string of up to 256 letters, digits, spaces and _.:/=+-@, not starting with aws: in any case");
     }
   }
   const monitoring = args.monitoring ?? {};

@@ -4,8 +4,7 @@ import { COUNT, EXPIRES_AT, GROUP_KEY, groupByName, indexItemOwn, SOURCE_SEQUENC
 import { checkDerivedNames, checkPhysicalName, streamFunctionNames } from "../internal/names";
 import { checkOverrides } from "../internal/overrides";
 import { isSchemaHistory } from "../internal/schema-history";
-import { ARN, keysOf, SettingsCheck } from "./check";
-import { type KeyAttributeType } from "./dedup-table";
+import { ARN, keysOf, SettingsCheck, type KeyAttributeType } from "./check";
 import { archiveGaps, type ProjectionArchiveSettings } from "./projection-archive";
 import {
   COMMON_KEYS,
@@ -209,6 +208,8 @@ export function resolveStreamProjection(name: string, args: StreamProjectionArgs
   check.knownKeys("table", args.table, TABLE);
   checkPhysicalName(check, "table.name", "aws:dynamodb/table:Table", table.name);
   check.boolean("table.deletionProtection", table.deletionProtection);
+  const indexKeys = spec.kind === "index" ? [spec.hashKey, spec.rangeKey].filter((k): k is string => Boolean(k)) : [];
+  check.attributeTypes("table.attributeTypes", table.attributeTypes, indexKeys);
   check.arn("table.kmsKeyArn", table.kmsKeyArn, ARN.kmsKey);
   check.arn("tableStreamArn", args.tableStreamArn, ARN.tableStream);
   check.arn("tableStreamKmsKeyArn", args.tableStreamKmsKeyArn, ARN.kmsKey);
@@ -234,7 +235,7 @@ export function resolveStreamProjection(name: string, args: StreamProjectionArgs
     keys: OWNED_TABLE_ARGS,
     instead: "the projection decides its keys and encryption (set table.name for the name, table.kmsKeyArn for the key)",
   });
-  const keyNames = spec.kind === "index" ? [spec.hashKey, spec.rangeKey].filter((k): k is string => Boolean(k)) : [GROUP_KEY];
+  const keyNames = spec.kind === "index" ? indexKeys : [GROUP_KEY];
   return {
     settings: {
       ...common,

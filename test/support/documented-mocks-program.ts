@@ -40,8 +40,8 @@ async function main(): Promise<void> {
     columnTypes: archive.columnTypes,
   });
   const existing = new AuroraLoader("existing", {
-    archiveBucketName: "b",
-    archiveBucketArn: "arn:aws:s3:::b",
+    archiveBucketName: "clicks-archive",
+    archiveBucketArn: "arn:aws:s3:::clicks-archive",
     columns: archive.csvColumns,
     network: { vpcId: "vpc-1", subnetIds: ["subnet-1", "subnet-2"], createEndpoints: true },
   });

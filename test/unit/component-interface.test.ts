@@ -246,6 +246,75 @@ describe("one interface style across components", () => {
       );
     });
 
+    it("an ARN of the right service but another resource: a table's where its stream's belongs, a stream's where a consumer's belongs", () => {
+      const TABLE = "arn:aws:dynamodb:eu-west-1:999999999999:table/clicks";
+      expect(loose((a) => new FirehoseArchive("bad", a), { tableStreamArn: TABLE })).to.throw(
+        /tableStreamArn must be an ARN like arn:aws:dynamodb:<region>:<account>:table\/<name>\/stream\/<label>, got "arn:aws:dynamodb:eu-west-1:999999999999:table\/clicks"/,
+      );
+      expect(loose((a) => new StreamProjection("bad", a), { projection: INDEX, tableStreamArn: `${TABLE}/index/by-page` })).to.throw(
+        /tableStreamArn must be an ARN like/,
+      );
+      expect(loose((a) => new DedupTable("bad", a), { pull: { streamArn: STREAM_ARN, consumerArn: STREAM_ARN } })).to.throw(
+        /pull\.consumerArn must be an ARN like arn:aws:kinesis:<region>:<account>:stream\/<name>\/consumer\/<consumer>:<created>/,
+      );
+      expect(loose((a) => new DedupTable("bad", a), { pull: { streamArn: `${STREAM_ARN}/consumer/ingest:1764151200` } })).to.throw(
+        /pull\.streamArn must be an ARN like/,
+      );
+      expect(
+        loose((a) => new DedupTable("bad", a), { pull: { streamArn: STREAM_ARN }, monitoring: { alarmTopicArn: "arn:aws:sns:eu-west-1:1:a/b" } }),
+      ).to.throw(/monitoring\.alarmTopicArn must be an ARN like/);
+      expect(
+        loose((a) => new AuroraLoader("bad", a), { archiveBucketName: BUCKET, archiveBucketArn: `arn:aws:s3:::${BUCKET}/processed/`, columns: COLUMNS }),
+      ).to.throw(/archiveBucketArn must be an ARN like arn:aws:s3:::<bucket>/);
+      // The shapes AWS gives are taken: a stream label holds ":", a consumer ends with its creation time.
+      expect(loose((a) => new FirehoseArchive("ok", a), { tableStreamArn: TABLE_STREAM })).to.not.throw();
+      expect(
+        loose((a) => new DedupTable("ok", a), { pull: { streamArn: STREAM_ARN, consumerArn: `${STREAM_ARN}/consumer/ingest:1764151200` } }),
+      ).to.not.throw();
+    });
+
+    it("a key attribute type DynamoDB refuses, or a type for an attribute that is no key (which would be dropped, the key staying a string)", () => {
+      expect(
+        loose((a) => new StreamProjection("bad", a), {
+          projection: { ...INDEX, rangeKey: "Score" },
+          table: { attributeTypes: { Score: "NUMBER", score: "N" } },
+        }),
+      ).to.throw(
+        /table\.attributeTypes\.Score must be one of "S", "N", "B", got "NUMBER"[\s\S]*table\.attributeTypes\.score names no key of this table \(its keys: useremail, Score\)/,
+      );
+      expect(
+        loose((a) => new StreamProjection("bad", a), {
+          projection: { kind: "aggregate", groupBy: ["page_id"], sums: [] },
+          table: { attributeTypes: { page_id: "S" } },
+        }),
+      ).to.throw(/table\.attributeTypes\.page_id names no key of this table \(it takes none\)/);
+      expect(loose((a) => new CrossAccountStreamSource("bad", a), { sharedTable: { hashKey: "user", attributeTypes: { User: "S" } } })).to.throw(
+        /sharedTable\.attributeTypes\.User names no key of this table \(its keys: user\)/,
+      );
+      const index = (name: string, attributeTypes: Record<string, string>) => ({ name, hashKey: "page_id", attributeTypes });
+      expect(
+        loose((a) => new DedupTable("bad", a), {
+          pull: { streamArn: STREAM_ARN },
+          table: { globalSecondaryIndexes: [index("by-page", { page_id: "N" }), index("by-page-2", { page_id: "S" })] },
+        }),
+      ).to.throw(/table\.globalSecondaryIndexes\[1\]\.attributeTypes\.page_id is S, but page_id is N already/);
+      expect(
+        loose((a) => new DedupTable("ok", a), {
+          pull: { streamArn: STREAM_ARN },
+          table: { globalSecondaryIndexes: [index("by-page", { page_id: "N" }), index("by-page-2", { page_id: "N" })] },
+        }),
+      ).to.not.throw();
+    });
+
+    it("more readers of a shared table's stream than DynamoDB Streams serves", () => {
+      const reader = (n: number) => `arn:aws:iam::999999999999:role/reader-${n}`;
+      const shared = { sharedTable: { hashKey: "user" } };
+      expect(loose((a) => new CrossAccountStreamSource("bad", a), { ...shared, sharedTableReaderRoleArns: [1, 2, 3].map(reader) })).to.throw(
+        /sharedTableReaderRoleArns lists 3 readers, but DynamoDB Streams serves at most 2 per shard/,
+      );
+      expect(loose((a) => new CrossAccountStreamSource("ok", a), { ...shared, sharedTableReaderRoleArns: [1, 2].map(reader) })).to.not.throw();
+    });
+
     it("a misspelt key, at any depth, with the key it most likely meant", () => {
       expect(loose((a) => new DedupTable("bad", a), { pul: { streamArn: STREAM_ARN } })).to.throw(/pul is not an argument: did you mean pull\?/);
       expect(loose((a) => new DedupTable("bad", a), { table: { bilingMode: "PROVISIONED" } })).to.throw(
@@ -329,6 +398,18 @@ describe("one interface style across components", () => {
       expect(() => new DedupTable("bad", { pull: {}, tags: { "aws:owner": "x", team: "a|b" } })).to.throw(
         /tags key "aws:owner" must be 1–128 letters[\s\S]*tags\.team must be a string of up to 256 letters/,
       );
+      expect(() => new DedupTable("bad", { pull: {}, tags: { "AWS:owner": "x", owner: "Aws:sso" } })).to.throw(
+        /tags key "AWS:owner" must be [\s\S]*tags\.owner must be .*not starting with aws: in any case, got "Aws:sso"/,
+      );
+      const many = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`tag${i}`, "x"]));
+      expect(() => new DedupTable("bad", { pull: {}, tags: many })).to.throw(/tags has 51 tags; AWS takes at most 50 on a resource/);
+      const fifty = Object.fromEntries(Object.entries(many).slice(0, 50));
+      expect(() => new DedupTable("ok", { pull: { streamArn: STREAM_ARN }, tags: fifty })).to.not.throw();
+      const loader = (tags: Record<string, string>) => () =>
+        new AuroraLoader("db", { archiveBucketName: BUCKET, archiveBucketArn: `arn:aws:s3:::${BUCKET}`, columns: COLUMNS, tags });
+      expect(loader({ "rds:tier": "gold" })).to.throw(/tags\.rds:tier: RDS takes no tag key or value starting with "rds:"/);
+      expect(loader({ tier: "rds:gold" })).to.throw(/tags\.tier: RDS takes no tag key or value starting with "rds:"/);
+      expect(loader({ tier: "gold" })).to.not.throw();
     });
   });
 });

@@ -120,8 +120,8 @@ describe("schema history in the components", () => {
     await cloud.install();
     const archive = new FirehoseArchive("clicks", { ...v2Args, schemaHistory: [deployed] });
     new AuroraLoader("clicks", {
-      archiveBucketName: "b",
-      archiveBucketArn: "arn:aws:s3:::b",
+      archiveBucketName: "clicks-archive",
+      archiveBucketArn: "arn:aws:s3:::clicks-archive",
       columns: archive.csvColumns,
       columnTypes: archive.columnTypes,
       schemaHistory: archive.schemaHistory,
@@ -134,8 +134,8 @@ describe("schema history in the components", () => {
     expect(
       () =>
         new AuroraLoader("bad", {
-          archiveBucketName: "b",
-          archiveBucketArn: "arn:aws:s3:::b",
+          archiveBucketName: "clicks-archive",
+          archiveBucketArn: "arn:aws:s3:::clicks-archive",
           columns: archive.csvColumns.slice(0, -1),
           schemaHistory: archive.schemaHistory,
         }),
