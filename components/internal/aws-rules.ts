@@ -36,6 +36,16 @@ export const SECURITY_GROUP_RULE_DESCRIPTION = /^[a-zA-Z0-9 ._\-:/()#,@[\]+=;{}!
 export const SECURITY_GROUP_RULE_DESCRIPTION_RULE = "at most 255 of a-z, A-Z, 0-9, spaces and ._-:/()#,@[]+=;{}!$*";
 
 /**
+ * A table's global secondary indexes: names of 3–255 letters, digits, "_", "." and "-" (as table
+ * names), and at most 100 projected non-key attributes across them ("the total count of attributes
+ * provided in NonKeyAttributes, summed across all of the secondary indexes, must not exceed 100").
+ * The number of indexes (20) is a quota an account can raise, so it is not checked.
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html
+ * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Projection.html
+ */
+export const DYNAMODB_INDEXES = { name: /^[a-zA-Z0-9_.-]{3,255}$/, maxNonKeyAttributes: 100 } as const;
+
+/**
  * DynamoDB Streams serves at most two readers per shard at a time; a third throttles them all
  * (LimitExceededException: "More than 2 processes are reading from the same streams shard").
  * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_GetRecords.html

@@ -1,7 +1,7 @@
 import type * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 import { HASH_KEY, RANGE_KEY } from "../../functions/shared/dedup-key";
-import { EXTERNAL_ID, EXTERNAL_ID_RULE } from "../internal/aws-rules";
+import { DYNAMODB_INDEXES, EXTERNAL_ID, EXTERNAL_ID_RULE } from "../internal/aws-rules";
 import { checkDerivedNames, checkPhysicalName, streamFunctionNames } from "../internal/names";
 import { checkOverrides } from "../internal/overrides";
 import { ARN, keysOf, SettingsCheck, type KeyAttributeType } from "./check";
@@ -309,6 +309,7 @@ export function resolveTable(check: SettingsCheck, given: DedupTableSettings): R
   check.each("table.globalSecondaryIndexes", given.globalSecondaryIndexes, (index, path) => {
     if (!check.knownKeys(path, index, INDEX)) return;
     if (!index.name || !index.hashKey) check.fail(`${path} needs a name and a hashKey`);
+    else check.matches(`${path}.name`, index.name, DYNAMODB_INDEXES.name, '3–255 letters, digits, "_", "." or "-", as DynamoDB requires of an index name');
     if (indexNames.has(index.name)) check.fail(`table.globalSecondaryIndexes has two indexes named "${index.name}"`);
     indexNames.add(index.name);
     check.oneOf(`${path}.projectionType`, index.projectionType, Object.values(IndexProjectionType));
@@ -325,6 +326,11 @@ export function resolveTable(check: SettingsCheck, given: DedupTableSettings): R
     const { attributeTypes: _types, ...rest } = index;
     indexes.push({ ...rest, projectionType: index.projectionType ?? d.globalSecondaryIndex.projectionType });
   });
+  const projected = indexes.reduce((sum, index) => sum + (Array.isArray(index.nonKeyAttributes) ? index.nonKeyAttributes.length : 0), 0);
+  if (projected > DYNAMODB_INDEXES.maxNonKeyAttributes)
+    check.fail(
+      `table.globalSecondaryIndexes project ${projected} nonKeyAttributes in all; DynamoDB takes at most ${DYNAMODB_INDEXES.maxNonKeyAttributes} across a table's indexes`,
+    );
 
   return {
     name: given.name,

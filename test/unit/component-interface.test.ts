@@ -306,6 +306,29 @@ describe("one interface style across components", () => {
       ).to.not.throw();
     });
 
+    it("an index name DynamoDB refuses, and more projected attributes across a table's indexes than it takes", () => {
+      const table = (globalSecondaryIndexes: unknown[]) => () =>
+        new DedupTable("bad", { pull: { streamArn: STREAM_ARN }, table: { globalSecondaryIndexes } as never });
+      expect(
+        table([
+          { name: "ix", hashKey: "page_id" },
+          { name: "by page", hashKey: "page_id" },
+        ]),
+      ).to.throw(
+        /globalSecondaryIndexes\[0\]\.name must be 3–255 letters, digits, "_", "\." or "-", as DynamoDB requires of an index name, got "ix"[\s\S]*\[1\]\.name must be .*got "by page"/,
+      );
+      const include = (name: string, count: number) => ({
+        name,
+        hashKey: "page_id",
+        projectionType: "INCLUDE",
+        nonKeyAttributes: Array.from({ length: count }, (_, i) => `a${i}`),
+      });
+      expect(table([include("by-page", 60), include("by-user", 41)])).to.throw(
+        /table\.globalSecondaryIndexes project 101 nonKeyAttributes in all; DynamoDB takes at most 100 across a table's indexes/,
+      );
+      expect(table([include("by-page", 60), include("by-user", 40)])).to.not.throw();
+    });
+
     it("more readers of a shared table's stream than DynamoDB Streams serves", () => {
       const reader = (n: number) => `arn:aws:iam::999999999999:role/reader-${n}`;
       const shared = { sharedTable: { hashKey: "user" } };
