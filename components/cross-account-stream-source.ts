@@ -111,7 +111,10 @@ export class CrossAccountStreamSource extends pulumi.ComponentResource {
     this.sharedTableKmsKeyArn = pulumi.output(this.sharedTable ? this.key.arn : undefined);
     this.sharedTableReadGrantedTo = pulumi.all(readers);
     this.alarmNames = alarmNamesOf(this);
-    this.deployment = settings.sharedTable ? { sharedTableStreamViewType: settings.sharedTable.streamViewType } : {};
+    this.deployment = {
+      ...(settings.sharedTable ? { sharedTableStreamViewType: settings.sharedTable.streamViewType } : {}),
+      ...(settings.stream.shardCount !== undefined ? { shardCount: settings.stream.shardCount } : {}),
+    };
     this.registerOutputs(declaredOutputs(this));
   }
 }

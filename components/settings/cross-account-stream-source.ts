@@ -49,6 +49,8 @@ export interface CrossAccountStreamSourceOverrides {
 export interface CrossAccountStreamSourceDeployment {
   /** The shared table stream's view type. */
   sharedTableStreamViewType?: string;
+  /** The stream's provisioned shards (none when on-demand): Kinesis changes a count at most to double or half at a time. */
+  shardCount?: number;
 }
 
 export interface CrossAccountStreamSourceArgs extends CommonArgs, LiveChangeArgs {
@@ -154,7 +156,8 @@ export function resolveCrossAccountStreamSource(
     ...(sharedTable && sharedTable.name === undefined ? [["aws:dynamodb/table:Table", `${name}-shared-table`] as const] : []),
     ["aws:iam/policy:Policy", `${name}-producer`],
   ]);
-  check.knownKeys("lastDeployment", args.lastDeployment, ["sharedTableStreamViewType"]);
+  check.knownKeys("lastDeployment", args.lastDeployment, ["sharedTableStreamViewType", "shardCount"]);
+  checkShardCountChange(check, args.lastDeployment?.shardCount, stream.shardCount);
   checkLiveChange(
     check,
     {
@@ -184,6 +187,19 @@ export function resolveCrossAccountStreamSource(
     },
     problems: check.problems,
   };
+}
+
+/**
+ * A provisioned stream's new shard count against its deployed one: Kinesis's UpdateShardCount
+ * refuses to "scale up to more than double your current shard count" or "down below half", so such
+ * a change fails halfway through `pulumi up`. https://docs.aws.amazon.com/kinesis/latest/APIReference/API_UpdateShardCount.html
+ */
+function checkShardCountChange(check: SettingsCheck, from: number | undefined, to: number | undefined): void {
+  if (typeof from !== "number" || typeof to !== "number" || (to <= from * 2 && to * 2 >= from)) return;
+  const [low, high] = [Math.ceil(from / 2), from * 2];
+  check.fail(
+    `stream.shardCount changes from ${from} to ${to}, but Kinesis changes a stream's shards at most to double or half at a time: deploy a count from ${low} to ${high} first, then the next step`,
+  );
 }
 
 function resolveSharedTable(check: SettingsCheck, args: CrossAccountStreamSourceArgs): ResolvedCrossAccountStreamSource["sharedTable"] {

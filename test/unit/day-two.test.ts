@@ -228,6 +228,23 @@ describe("day 2 on a real account", () => {
       await cloud.settle();
     });
 
+    it("refuses a shard count Kinesis cannot reach from the deployed one in one change (at most double or half), and reports the count for the next deployment", () => {
+      const change = (from: number, to: number) => () =>
+        new CrossAccountStreamSource(`resharded-${from}-${to}`, { stream: { shardCount: to }, lastDeployment: { shardCount: from } });
+      expect(change(2, 5)).to.throw(
+        /stream\.shardCount changes from 2 to 5, but Kinesis changes a stream's shards at most to double or half at a time: deploy a count from 1 to 4 first/,
+      );
+      expect(change(10, 4)).to.throw(/stream\.shardCount changes from 10 to 4, .*deploy a count from 5 to 20 first/);
+      for (const [from, to] of [
+        [2, 4],
+        [10, 5],
+        [3, 2],
+      ])
+        expect(change(from, to), `${from} to ${to}`).to.not.throw();
+      expect(change(2, 4)().deployment).to.deep.equal({ shardCount: 4 });
+      expect(new CrossAccountStreamSource("on-demand", {}).deployment).to.deep.equal({});
+    });
+
     it("alarms when producers are throttled", () => {
       for (const [alarm, metricName] of [
         ["write-throttled", "WriteProvisionedThroughputExceeded"],
