@@ -142,7 +142,8 @@ export const ARN = {
   },
   kmsKey: { service: "kms", resource: /^key\/[^/]+$/, example: "arn:aws:kms:<region>:<account>:key/<id>" },
   tableStream: { service: "dynamodb", resource: /^table\/[\w.-]+\/stream\/[^/]+$/, example: "arn:aws:dynamodb:<region>:<account>:table/<name>/stream/<label>" },
-  bucket: { service: "s3", resource: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, example: "arn:aws:s3:::<bucket>" },
+  // A bucket, not an object (no "/"); as wide as the legacy names us-east-1 still holds (uppercase, "_", 255 characters).
+  bucket: { service: "s3", resource: /^[\w.-]{3,255}$/, example: "arn:aws:s3:::<bucket>" },
   topic: { service: "sns", resource: /^[\w-]+(\.fifo)?$/, example: "arn:aws:sns:<region>:<account>:<topic>" },
 } as const satisfies Record<string, ArnKind>;
 
