@@ -5,6 +5,7 @@ import { createConnection, type RowDataPacket } from "mysql2/promise";
 import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 import { HEAD_BYTES } from "../../functions/load/archive-head";
+import { IDLE_SESSION_SECONDS, reusedConnection } from "../../functions/load/connection";
 import { loadEvent, type LoadDependencies } from "../../functions/load/load-event";
 import { s3Opener } from "../../functions/load/s3-source";
 import { foreignEncodingChecks, loadStatement, schemaStatements, stagingStatements, type LoadTarget } from "../../functions/load/sql";
@@ -149,6 +150,21 @@ describe("loader on MariaDB and a local S3", function () {
     let failure: Error | undefined;
     await loadEvent(await put("processed/2026/11/26/18/n.csv", csvObject(800, 801)), unreachable).catch((error: Error) => (failure = error));
     expect(failure?.message).to.match(/ECONNREFUSED/);
+  });
+
+  it("keeps one connection across invocations until the server ends its idle session, then opens another without a crash", async () => {
+    const { host, port, user, password } = engines.database;
+    const connect = reusedConnection(async () => ({ host, port, user, password }));
+    const first = await connect();
+    expect((await first.query<RowDataPacket[]>("SELECT @@SESSION.wait_timeout AS idle"))[0][0].idle).to.equal(IDLE_SESSION_SECONDS);
+    expect(await connect()).to.equal(first);
+    // The server ends the session while nothing uses it, as it would a frozen container's after a minute.
+    await first.query("SET SESSION wait_timeout = 1");
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    const second = await connect();
+    expect(second).to.not.equal(first);
+    expect((await second.query<RowDataPacket[]>("SELECT 1 AS one"))[0][0].one).to.equal(1);
+    second.destroy();
   });
 
   describe("one row never blocks an object (Why: one value MySQL refused failed the whole object, and its re-drive too)", () => {
