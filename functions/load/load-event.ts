@@ -62,7 +62,7 @@ export async function loadEvent(event: unknown, deps: LoadDependencies): Promise
   const prepare = async (again = false) => {
     const ready = schemaReady.get(connection) ?? new Set<string>();
     if (ready.has(table) && !again) return;
-    await prepareSchema(connection, deps.target);
+    await prepareSchema(connection, deps.target, { retried: (retry) => deps.log.warn(LOG_MESSAGES.schemaChangeRetried, { table, ...retry }) });
     schemaReady.set(connection, ready.add(table));
   };
   await prepare();

@@ -22,6 +22,8 @@ export const LOG_MESSAGES = {
   skippedRecord: "record skipped",
   /** One line per retry of an object's load after a deadlock or a lock wait timeout in MySQL. */
   loadRetried: "load retried after a lock conflict",
+  /** One line per retry of a schema change (a table created or migrated) that waited too long for its table's metadata lock. */
+  schemaChangeRetried: "schema change retried after a lock wait",
 } as const;
 
 /**

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import type { Connection } from "mysql2/promise";
-import { migrationStatements, prepareSchema, SchemaLockTimeout, type ExistingColumn } from "../../functions/load/schema";
+import { type LockRetry } from "../../functions/load/lock-retry";
+import { DDL_LOCK_RETRY, DDL_LOCK_WAIT_SECONDS, migrationStatements, prepareSchema, SchemaLockTimeout, type ExistingColumn } from "../../functions/load/schema";
 import { schemaStatements, SESSION_STATEMENTS, type LoadTarget } from "../../functions/load/sql";
 
 const TARGET: LoadTarget = {
@@ -70,11 +71,21 @@ describe("loader schema (functions/load/schema.ts)", () => {
 
   describe("prepareSchema", () => {
     /** A connection that records each statement and answers GET_LOCK and information_schema as scripted. */
-    function connection(script: { got?: number | string | null; columns?: Record<string, unknown>[]; failOn?: RegExp; failRelease?: boolean }) {
+    function connection(script: {
+      got?: number | string | null;
+      columns?: Record<string, unknown>[];
+      failOn?: RegExp;
+      failRelease?: boolean;
+      /** Statements matching it time out waiting for their metadata lock (1205) this many times. */
+      lockWaits?: { on: RegExp; times: number };
+    }) {
       const calls: { sql: string; values?: unknown[] }[] = [];
+      let waits = script.lockWaits?.times ?? 0;
       const query = async (sql: string, values?: unknown[]) => {
         calls.push(values === undefined ? { sql } : { sql, values });
         if (script.failOn?.test(sql)) throw new Error(`refused: ${sql}`);
+        if (script.lockWaits?.on.test(sql) && waits-- > 0)
+          throw Object.assign(new Error("Lock wait timeout exceeded; try restarting transaction"), { errno: 1205 });
         if (sql.startsWith("SELECT RELEASE_LOCK") && script.failRelease) throw new Error("connection lost");
         if (sql.startsWith("SELECT GET_LOCK")) return [[{ got: "got" in script ? script.got : 1 }], []];
         if (sql.includes("information_schema.COLUMNS")) return [script.columns ?? [], []];
@@ -96,7 +107,7 @@ describe("loader schema (functions/load/schema.ts)", () => {
         ...SESSION_STATEMENTS.map((sql) => ({ sql })),
         { sql: createDatabase },
         { sql: "SELECT GET_LOCK(?, ?) AS got", values: [lock, 120] },
-        { sql: "SET SESSION lock_wait_timeout = 120" },
+        { sql: "SET SESSION lock_wait_timeout = 5" },
         ...createTables.map((sql) => ({ sql })),
         {
           sql:
@@ -148,6 +159,31 @@ describe("loader schema (functions/load/schema.ts)", () => {
             .filter((sql) => sql.startsWith("CREATE TABLE") || sql.startsWith("ALTER") || sql.startsWith("SET SESSION lock_wait_timeout")),
         ).to.deep.equal([]);
       }
+    });
+
+    it("tries a schema change again when it waited too long for its table's metadata lock, blocking the table 5 s at a time, and reports each retry", async () => {
+      const widen = "ALTER TABLE `clickstream`.`web_analytics` MODIFY COLUMN `referrer` VARCHAR(200) NULL, ALGORITHM=INPLACE, LOCK=NONE";
+      const narrow = upToDate.map((col) => (col.column === "referrer" ? { ...col, maxLength: "100" } : col));
+      const retries: LockRetry[] = [];
+      const noWait = { attempts: 8, baseDelayMs: 0, maxDelayMs: 0, sleep: async () => undefined };
+      const { calls, connection: c } = connection({ columns: narrow, lockWaits: { on: /^ALTER/, times: 2 } });
+      await prepareSchema(c, TARGET, { retry: noWait, retried: (retry) => retries.push(retry) });
+      expect(calls.filter((call) => call.sql === widen)).to.have.length(3);
+      expect(retries.map((r) => [r.attempt, r.code])).to.deep.equal([
+        [1, "ER_LOCK_WAIT_TIMEOUT"],
+        [2, "ER_LOCK_WAIT_TIMEOUT"],
+      ]);
+      expect(DDL_LOCK_WAIT_SECONDS).to.equal(5);
+      expect(DDL_LOCK_RETRY).to.include({ attempts: 8 });
+
+      const stuck = connection({ columns: narrow, lockWaits: { on: /^CREATE TABLE/, times: 8 } });
+      const error = await prepareSchema(stuck.connection, TARGET, { retry: noWait }).then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      expect(error?.message).to.equal("Lock wait timeout exceeded; try restarting transaction");
+      expect(stuck.calls.filter((call) => call.sql === createTables[0])).to.have.length(8);
+      expect(stuck.calls.slice(-2).map((call) => call.sql)).to.deep.equal(["SET SESSION lock_wait_timeout = DEFAULT", "SELECT RELEASE_LOCK(?)"]);
     });
 
     it("releases the lock and resets the wait when a statement fails, and reports the statement's error, not the release's", async () => {
