@@ -1,6 +1,5 @@
 import type * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
-import { DYNAMODB_STREAM_MAX_READERS } from "../internal/aws-rules";
 import { checkDerivedNames, checkPhysicalName } from "../internal/names";
 import { checkOverrides } from "../internal/overrides";
 import { keysOf, SettingsCheck, type KeyAttributeType } from "./check";
@@ -146,10 +145,6 @@ export function resolveCrossAccountStreamSource(
   check.roleArn("consumerRoleArn", args.consumerRoleArn);
   check.matches("fanOutConsumerName", args.fanOutConsumerName, /^[a-zA-Z0-9_.-]{1,128}$/, '1–128 letters, digits, "_", "." or "-"');
   check.each("sharedTableReaderRoleArns", args.sharedTableReaderRoleArns, (arn, path) => check.roleArn(path, arn));
-  if (Array.isArray(args.sharedTableReaderRoleArns) && args.sharedTableReaderRoleArns.length > DYNAMODB_STREAM_MAX_READERS)
-    check.fail(
-      `sharedTableReaderRoleArns lists ${args.sharedTableReaderRoleArns.length} readers, but DynamoDB Streams serves at most ${DYNAMODB_STREAM_MAX_READERS} per shard (more throttle every reader): feed more readers from a fan-out, such as Kinesis Data Streams for DynamoDB`,
-    );
   const sharedTable = resolveSharedTable(check, args);
   checkDerivedNames(check, "name", name, [
     ...(stream.name === undefined ? [["aws:kinesis/stream:Stream", `${name}-stream`] as const] : []),
@@ -157,7 +152,7 @@ export function resolveCrossAccountStreamSource(
     ["aws:iam/policy:Policy", `${name}-producer`],
   ]);
   check.knownKeys("lastDeployment", args.lastDeployment, ["sharedTableStreamViewType", "shardCount"]);
-  checkShardCountChange(check, args.lastDeployment?.shardCount, stream.shardCount);
+  checkShardCountChange(check, args.lastDeployment?.shardCount, stream.shardCount, args.liveChangesAcknowledged);
   checkLiveChange(
     check,
     {
@@ -190,15 +185,17 @@ export function resolveCrossAccountStreamSource(
 }
 
 /**
- * A provisioned stream's new shard count against its deployed one: Kinesis's UpdateShardCount
- * refuses to "scale up to more than double your current shard count" or "down below half", so such
- * a change fails halfway through `pulumi up`. https://docs.aws.amazon.com/kinesis/latest/APIReference/API_UpdateShardCount.html
+ * A provisioned stream's new shard count against its deployed one. By default Kinesis's
+ * UpdateShardCount refuses to "scale up to more than double your current shard count" or "down
+ * below half", and such a change fails halfway through `pulumi up`. An account whose limit AWS
+ * raised, or a change that replaces the stream, acknowledges it with liveChangesAcknowledged.
+ * https://docs.aws.amazon.com/kinesis/latest/APIReference/API_UpdateShardCount.html
  */
-function checkShardCountChange(check: SettingsCheck, from: number | undefined, to: number | undefined): void {
-  if (typeof from !== "number" || typeof to !== "number" || (to <= from * 2 && to * 2 >= from)) return;
+function checkShardCountChange(check: SettingsCheck, from: number | undefined, to: number | undefined, acknowledged: readonly string[] | undefined): void {
+  if (typeof from !== "number" || typeof to !== "number" || (to <= from * 2 && to * 2 >= from) || acknowledged?.includes("stream.shardCount")) return;
   const [low, high] = [Math.ceil(from / 2), from * 2];
   check.fail(
-    `stream.shardCount changes from ${from} to ${to}, but Kinesis changes a stream's shards at most to double or half at a time: deploy a count from ${low} to ${high} first, then the next step`,
+    `stream.shardCount changes from ${from} to ${to}, but by default Kinesis changes a stream's shards at most to double or half at a time: deploy a count from ${low} to ${high} first, then the next step (or, with a limit AWS raised for the account, acknowledge it with liveChangesAcknowledged: ["stream.shardCount"])`,
   );
 }
 

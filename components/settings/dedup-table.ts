@@ -321,7 +321,9 @@ export function resolveTable(check: SettingsCheck, given: DedupTableSettings): R
       const known = attributes.get(key);
       if (known === undefined) attributes.set(key, type ?? d.globalSecondaryIndex.attributeType);
       else if (type !== undefined && type !== known)
-        check.fail(`${path}.attributeTypes.${key} is ${type}, but ${key} is ${known} already (the table's own key, or an index before this one)`);
+        check.fail(
+          `${path}.attributeTypes.${key} is ${type}, but ${key} is ${known} already (the table's own key, or an index before this one, which makes it S when it gives no type)`,
+        );
     }
     const { attributeTypes: _types, ...rest } = index;
     indexes.push({ ...rest, projectionType: index.projectionType ?? d.globalSecondaryIndex.projectionType });

@@ -5,7 +5,7 @@ import { RecordOutcomes } from "../shared/record-outcomes";
 import { s3EventObjects, type CreatedObject } from "./s3-event";
 import { LOAD_LOCK_RETRY, retryLockConflicts, type LockRetryOptions } from "./lock-retry";
 import { loadObject, type LoadMode } from "./load-object";
-import { prepareSchema } from "./schema";
+import { prepareSchema, prepareSession } from "./schema";
 import { type LoadTarget } from "./sql";
 
 export interface LoadDependencies {
@@ -28,8 +28,13 @@ export interface LoadSummary {
   rejectedRows: number;
 }
 
-/** Tables known to exist, by connection: the session is set up and the schema prepared once per connection, not per invocation. */
-const schemaReady = new WeakMap<Connection, Set<string>>();
+/**
+ * Connections whose session is set up, and tables known to exist by `connect` (one per container):
+ * a container's kept connection ends after a minute idle (connection.ts), and the next one sets its
+ * session up but does not prepare the schema again; a table dropped since is met by NO_SUCH_TABLE.
+ */
+const sessionReady = new WeakSet<Connection>();
+const schemaReady = new WeakMap<LoadDependencies["connect"], Set<string>>();
 
 /** MySQL's "Table doesn't exist": dropped or recreated since this connection prepared it. */
 const NO_SUCH_TABLE = 1146;
@@ -60,10 +65,14 @@ export async function loadEvent(event: unknown, deps: LoadDependencies): Promise
   const connection = await deps.connect();
   const table = `${deps.target.database}.${deps.target.table}`;
   const prepare = async (again = false) => {
-    const ready = schemaReady.get(connection) ?? new Set<string>();
-    if (ready.has(table) && !again) return;
-    await prepareSchema(connection, deps.target, { retried: (retry) => deps.log.warn(LOG_MESSAGES.schemaChangeRetried, { table, ...retry }) });
-    schemaReady.set(connection, ready.add(table));
+    const ready = schemaReady.get(deps.connect) ?? new Set<string>();
+    if (ready.has(table) && !again) {
+      if (!sessionReady.has(connection)) await prepareSession(connection);
+    } else {
+      await prepareSchema(connection, deps.target, { retried: (retry) => deps.log.warn(LOG_MESSAGES.schemaChangeRetried, { table, ...retry }) });
+      schemaReady.set(deps.connect, ready.add(table));
+    }
+    sessionReady.add(connection);
   };
   await prepare();
   const outcomes = new RecordOutcomes<CreatedObject>(objectWhere, objectVersion, deps.log);

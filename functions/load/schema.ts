@@ -70,6 +70,11 @@ export function migrationStatements(target: LoadTarget, existing: readonly Exist
 const lockName = (target: LoadTarget) =>
   `stream-replication:schema:${createHash("sha256").update(`${target.database}.${target.table}`).digest("hex").slice(0, 32)}`;
 
+/** Sets a new connection's session up (SESSION_STATEMENTS): once per connection, before its first load. */
+export async function prepareSession(connection: Connection): Promise<void> {
+  for (const statement of SESSION_STATEMENTS) await connection.query(statement);
+}
+
 /**
  * Sets the session up and brings the database to the target's schema: creates what does not exist
  * and migrates what an older schema version left. Loaders that start at once take turns through a
@@ -86,7 +91,7 @@ export async function prepareSchema(
   { retry = DDL_LOCK_RETRY, retried = () => undefined }: { retry?: LockRetryOptions; retried?: (retry: LockRetry) => void } = {},
 ): Promise<void> {
   const ddl = (statement: string) => retryLockConflicts(() => connection.query(statement), retry, retried);
-  for (const statement of SESSION_STATEMENTS) await connection.query(statement);
+  await prepareSession(connection);
   const [createDatabase, ...createTables] = schemaStatements(target);
   await connection.query(createDatabase);
   const lock = lockName(target);

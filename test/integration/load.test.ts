@@ -167,6 +167,26 @@ describe("loader on MariaDB and a local S3", function () {
     second.destroy();
   });
 
+  it("sets up each new connection's session, but prepares the schema once per container, also after its kept connection ended", async () => {
+    const t = target();
+    const { host, port, user, password } = engines.database;
+    const [first, second] = await Promise.all([0, 1].map(() => createConnection({ host, port, user, password })));
+    const seen: string[] = [];
+    const recorded = new Proxy(second, {
+      get: (conn, key) =>
+        key === "query"
+          ? (sql: string, ...rest: unknown[]) => (seen.push(sql), (conn.query as (...a: unknown[]) => unknown)(sql, ...rest))
+          : Reflect.get(conn, key),
+    });
+    const connections = [first, recorded];
+    const loader = { ...deps(t), connect: async () => connections.shift()! };
+    await loadEvent(await put("processed/2026/11/26/10/kept-1.csv", csvObject(1, 5)), loader);
+    expect(await loadEvent(await put("processed/2026/11/26/10/kept-2.csv", csvObject(6, 10)), loader)).to.include({ loaded: 1, rows: 5 });
+    expect(seen).to.include("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
+    expect(seen.filter((sql) => /GET_LOCK|CREATE TABLE|information_schema/.test(sql))).to.deep.equal([]);
+    await Promise.all([first.end(), second.end()]);
+  });
+
   describe("one row never blocks an object (Why: one value MySQL refused failed the whole object, and its re-drive too)", () => {
     it("loads every other row, parks the refused one with MySQL's message and line, and loads it once re-driven after the cause is fixed", async () => {
       const t = target();

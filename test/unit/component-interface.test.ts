@@ -297,7 +297,9 @@ describe("one interface style across components", () => {
           pull: { streamArn: STREAM_ARN },
           table: { globalSecondaryIndexes: [index("by-page", { page_id: "N" }), index("by-page-2", { page_id: "S" })] },
         }),
-      ).to.throw(/table\.globalSecondaryIndexes\[1\]\.attributeTypes\.page_id is S, but page_id is N already/);
+      ).to.throw(
+        /table\.globalSecondaryIndexes\[1\]\.attributeTypes\.page_id is S, but page_id is N already \(the table's own key, or an index before this one/,
+      );
       expect(
         loose((a) => new DedupTable("ok", a), {
           pull: { streamArn: STREAM_ARN },
@@ -327,15 +329,6 @@ describe("one interface style across components", () => {
         /table\.globalSecondaryIndexes project 101 nonKeyAttributes in all; DynamoDB takes at most 100 across a table's indexes/,
       );
       expect(table([include("by-page", 60), include("by-user", 40)])).to.not.throw();
-    });
-
-    it("more readers of a shared table's stream than DynamoDB Streams serves", () => {
-      const reader = (n: number) => `arn:aws:iam::999999999999:role/reader-${n}`;
-      const shared = { sharedTable: { hashKey: "user" } };
-      expect(loose((a) => new CrossAccountStreamSource("bad", a), { ...shared, sharedTableReaderRoleArns: [1, 2, 3].map(reader) })).to.throw(
-        /sharedTableReaderRoleArns lists 3 readers, but DynamoDB Streams serves at most 2 per shard/,
-      );
-      expect(loose((a) => new CrossAccountStreamSource("ok", a), { ...shared, sharedTableReaderRoleArns: [1, 2].map(reader) })).to.not.throw();
     });
 
     it("a misspelt key, at any depth, with the key it most likely meant", () => {

@@ -228,12 +228,21 @@ describe("day 2 on a real account", () => {
       await cloud.settle();
     });
 
-    it("refuses a shard count Kinesis cannot reach from the deployed one in one change (at most double or half), and reports the count for the next deployment", () => {
+    it("refuses a shard count Kinesis cannot reach by default from the deployed one in one change (at most double or half) unless acknowledged, and reports the count for the next deployment", () => {
       const change = (from: number, to: number) => () =>
         new CrossAccountStreamSource(`resharded-${from}-${to}`, { stream: { shardCount: to }, lastDeployment: { shardCount: from } });
       expect(change(2, 5)).to.throw(
-        /stream\.shardCount changes from 2 to 5, but Kinesis changes a stream's shards at most to double or half at a time: deploy a count from 1 to 4 first/,
+        /stream\.shardCount changes from 2 to 5, but by default Kinesis changes a stream's shards at most to double or half at a time: deploy a count from 1 to 4 first.*liveChangesAcknowledged: \["stream\.shardCount"\]/,
       );
+      expect(
+        () =>
+          new CrossAccountStreamSource("raised", {
+            stream: { shardCount: 5 },
+            lastDeployment: { shardCount: 2 },
+            liveChangesAcknowledged: ["stream.shardCount"],
+          }),
+        "an account whose limit AWS raised",
+      ).to.not.throw();
       expect(change(10, 4)).to.throw(/stream\.shardCount changes from 10 to 4, .*deploy a count from 5 to 20 first/);
       for (const [from, to] of [
         [2, 4],
