@@ -114,6 +114,9 @@ export class SettingsCheck {
   }
 }
 
+/** A table's key attribute names: its hash key and, when it has one, its range key. */
+export const tableKeys = (hashKey: string | undefined, rangeKey: string | undefined): string[] => [hashKey, rangeKey].filter((k): k is string => Boolean(k));
+
 /** A key attribute's DynamoDB type: string, number or binary. */
 export const KeyAttributeType = { S: "S", N: "N", B: "B" } as const;
 export type KeyAttributeType = (typeof KeyAttributeType)[keyof typeof KeyAttributeType];

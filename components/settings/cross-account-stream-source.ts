@@ -2,7 +2,7 @@ import type * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 import { checkDerivedNames, checkPhysicalName } from "../internal/names";
 import { checkOverrides } from "../internal/overrides";
-import { keysOf, SettingsCheck, type KeyAttributeType } from "./check";
+import { keysOf, SettingsCheck, tableKeys, type KeyAttributeType } from "./check";
 import {
   checkLiveChange,
   COMMON_KEYS,
@@ -209,7 +209,7 @@ function resolveSharedTable(check: SettingsCheck, args: CrossAccountStreamSource
   checkPhysicalName(check, "sharedTable.name", "aws:dynamodb/table:Table", given.name);
   if (!given.hashKey) check.fail("sharedTable.hashKey is required");
   check.oneOf("sharedTable.streamViewType", given.streamViewType, Object.values(StreamViewType));
-  const keys = [given.hashKey, given.rangeKey].filter((k): k is string => Boolean(k));
+  const keys = tableKeys(given.hashKey, given.rangeKey);
   check.attributeTypes("sharedTable.attributeTypes", given.attributeTypes, keys);
   return {
     name: given.name,

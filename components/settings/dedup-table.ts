@@ -4,7 +4,7 @@ import { HASH_KEY, RANGE_KEY } from "../../functions/shared/dedup-key";
 import { DYNAMODB_INDEXES, EXTERNAL_ID, EXTERNAL_ID_RULE } from "../internal/aws-rules";
 import { checkDerivedNames, checkPhysicalName, streamFunctionNames } from "../internal/names";
 import { checkOverrides } from "../internal/overrides";
-import { ARN, keysOf, SettingsCheck, type KeyAttributeType } from "./check";
+import { ARN, keysOf, SettingsCheck, tableKeys, type KeyAttributeType } from "./check";
 import { crossAccountStreamSourceDefaults } from "./cross-account-stream-source";
 import {
   COMMON_KEYS,
@@ -314,7 +314,7 @@ export function resolveTable(check: SettingsCheck, given: DedupTableSettings): R
     indexNames.add(index.name);
     check.oneOf(`${path}.projectionType`, index.projectionType, Object.values(IndexProjectionType));
     if (index.nonKeyAttributes?.length && index.projectionType !== "INCLUDE") check.fail(`${path}.nonKeyAttributes needs projectionType "INCLUDE"`);
-    const keys = [index.hashKey, index.rangeKey].filter((k): k is string => Boolean(k));
+    const keys = tableKeys(index.hashKey, index.rangeKey);
     check.attributeTypes(`${path}.attributeTypes`, index.attributeTypes, keys);
     for (const key of keys) {
       const type = index.attributeTypes?.[key];

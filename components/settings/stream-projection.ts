@@ -4,7 +4,7 @@ import { COUNT, EXPIRES_AT, GROUP_KEY, groupByName, indexItemOwn, SOURCE_SEQUENC
 import { checkDerivedNames, checkPhysicalName, streamFunctionNames } from "../internal/names";
 import { checkOverrides } from "../internal/overrides";
 import { isSchemaHistory } from "../internal/schema-history";
-import { ARN, keysOf, SettingsCheck, type KeyAttributeType } from "./check";
+import { ARN, keysOf, SettingsCheck, tableKeys, type KeyAttributeType } from "./check";
 import { archiveGaps, type ProjectionArchiveSettings } from "./projection-archive";
 import {
   COMMON_KEYS,
@@ -208,7 +208,7 @@ export function resolveStreamProjection(name: string, args: StreamProjectionArgs
   check.knownKeys("table", args.table, TABLE);
   checkPhysicalName(check, "table.name", "aws:dynamodb/table:Table", table.name);
   check.boolean("table.deletionProtection", table.deletionProtection);
-  const indexKeys = spec.kind === "index" ? [spec.hashKey, spec.rangeKey].filter((k): k is string => Boolean(k)) : [];
+  const indexKeys = spec.kind === "index" ? tableKeys(spec.hashKey, spec.rangeKey) : [];
   check.attributeTypes("table.attributeTypes", table.attributeTypes, indexKeys);
   check.arn("table.kmsKeyArn", table.kmsKeyArn, ARN.kmsKey);
   check.arn("tableStreamArn", args.tableStreamArn, ARN.tableStream);
